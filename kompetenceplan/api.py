@@ -1,0 +1,125 @@
+"""The library calls every interface (CLI, HTTP, case tools) goes through."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .case import ValidatedCase, validate_case
+from .decision import ConditionTrace, Decision, LevelRef, PlanRef, RowTrace
+from .engine import durable_adapter
+from .engine.reference import MATCH, NO_MATCH, UNKNOWN, Evaluation, RowResult, evaluate
+from .errors import EngineError, MissingInputError, Problem
+from .law import STATUTORY_FLOORS
+from .plan.compile import NEEDS, NOMATCH, Outcome
+from .plan.model import Plan
+
+
+def decide(plan: Plan, case: Any) -> Decision:
+    """Which level must decide ``case`` (a JSON-like mapping) under ``plan``, and why.
+
+    The case is validated strictly, routed by durable-rules and checked against the reference
+    evaluator. Raises `CaseError` (bad input), `MissingInputError` (an input that could lift the
+    level is missing) or `EngineError` (engine fault or disagreement); never returns a level
+    lower than the plan requires.
+    """
+    validated = validate_case(plan, case)
+    evaluation = evaluate(plan, validated)
+    fired = Outcome.of(durable_adapter.route(plan, validated.values))
+    if fired != evaluation.outcome:
+        raise EngineError(
+            "Regelmotoren og referenceevaluatoren er uenige; der er ikke truffet nogen afgørelse.",
+            [Problem("regelmotoren", f"durable-rules gav {fired.kind} {fired.row_id}, referencen {evaluation.outcome.kind} {evaluation.outcome.row_id}.", "Indberet fejlen med planens version; sagen må ikke afgøres på et lavere niveau.")],
+        )
+    return build_decision(plan, validated, evaluation)
+
+
+def build_decision(plan: Plan, case: ValidatedCase, evaluation: Evaluation) -> Decision:
+    """Turn an evaluation into a `Decision`, or raise `MissingInputError`."""
+    outcome = evaluation.outcome
+    matched = evaluation.by_status(MATCH)
+    if outcome.kind == NEEDS:
+        raise _missing_inputs(plan, evaluation)
+    if outcome.kind == NOMATCH:
+        rank = plan.escalation_rank
+        level = plan.levels[rank]
+        reason = (
+            f"Ingen regel i kompetenceplanen dækker sagen. Den går derfor til {level.name} "
+            "(sikker standard: sager uden regel afgøres aldrig lavere). Planens ejer bør tilføje en regel."
+        )
+        deciding = None
+    else:
+        assert outcome.rank is not None
+        rank = outcome.rank
+        level = plan.levels[rank]
+        deciding = outcome.row_id
+        row = next(r.row for r in matched if r.row.id == deciding)
+        reason = f"Regel {row.id} sender sagen til {level.name} ({row.reference})."
+    _check_floor(plan, case, rank)
+    return Decision(
+        plan=PlanRef(id=plan.meta.id, kommune=plan.meta.kommune, name=plan.meta.name, version=plan.meta.version, valid_from=plan.meta.valid_from.isoformat()),
+        level=LevelRef(id=level.id, name=level.name, rank=rank),
+        escalated=outcome.kind == NOMATCH,
+        reason=reason,
+        deciding_row=deciding,
+        matched=[_trace(plan, r) for r in matched],
+        higher_not_matched=[_trace(plan, r) for r in evaluation.rows if r.status == NO_MATCH and r.row.rank > rank],
+        inputs=dict(case.values),
+        derived=list(case.derived),
+        scope_inputs=[plan.meta.area_input, plan.meta.paragraph_input],
+    )
+
+
+def _check_floor(plan: Plan, case: ValidatedCase, rank: int) -> None:
+    """Defence in depth: the loader guarantees statutory floors; re-check every decision."""
+    code = case.get(plan.meta.paragraph_input)
+    value = plan.enum_value(plan.meta.paragraph_input, code)  # type: ignore[arg-type]
+    floor = STATUTORY_FLOORS.get((value.law or "", value.section or 0))
+    if floor is None:
+        return
+    required = next(i for i, lv in enumerate(plan.levels) if lv.body == floor.body)
+    if rank < required:
+        raise EngineError(
+            "Afgørelsen ville ligge under et lovbestemt gulv; der er ikke truffet nogen afgørelse.",
+            [Problem("regelmotoren", f"{floor.reference} kræver {plan.levels[required].name}.", "Indberet fejlen; sagen skal forelægges det lovbestemte organ.")],
+        )
+
+
+def _missing_inputs(plan: Plan, evaluation: Evaluation) -> MissingInputError:
+    matched_rank = max((r.row.rank for r in evaluation.by_status(MATCH)), default=-1)
+    blocking = [r for r in evaluation.by_status(UNKNOWN) if r.row.rank > matched_rank]
+    problems: dict[str, Problem] = {}
+    for result in blocking:
+        for t in result.terms:
+            if t.met is None and t.term.input not in problems:
+                spec = plan.inputs[t.term.input]
+                rows = [r for r in blocking if any(x.met is None and x.term.input == t.term.input for x in r.terms)]
+                why = "; ".join(f"regel {r.row.id} ({plan.level(r.row.level).name}) gælder, hvis {_conditions_text(plan, r)}" for r in rows)
+                problems[t.term.input] = Problem(
+                    f"sagen.{t.term.input}",
+                    f"mangler ({spec.label}), og uden den kan niveauet blive for lavt: {why.rstrip('.')}.",
+                    f"Oplys {t.term.input}{' (' + spec.description + ')' if spec.description else ''}.",
+                )
+    return MissingInputError("Sagen kan ikke afgøres endnu: en oplysning, der kan løfte niveauet, mangler.", list(problems.values()))
+
+
+def _conditions_text(plan: Plan, result: RowResult) -> str:
+    return " og ".join(t.term.describe(plan.inputs[t.term.input]) for t in result.terms)
+
+
+def _trace(plan: Plan, result: RowResult) -> RowTrace:
+    row = result.row
+    return RowTrace(
+        id=row.id,
+        level=row.level,
+        level_name=plan.level(row.level).name,
+        status=result.status,  # type: ignore[arg-type]
+        reference=row.reference,
+        note=row.note,
+        law=row.law,
+        file=row.file,
+        conditions=[
+            ConditionTrace(input=t.term.input, text=t.term.describe(plan.inputs[t.term.input]), actual=t.actual, met=t.met)
+            for t in result.terms
+        ],
+    )
+

@@ -1,0 +1,183 @@
+"""Strict validation of a case against the plan's declared inputs, before any engine sees it.
+
+durable-rules silently compares a string with a number as text, treats true as 1, never matches
+null and errors on inf (DESIGN.md). So every value is checked and typed here, and errors name the
+field, never the value: a case can hold personal data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from .errors import CaseError, Problem
+from .plan.model import Plan, Value, format_number
+from .plan.schema import InputSpec, RESERVED_INPUT_NAMES
+
+DESCRIPTION_KEY = "beskrivelse"
+MAX_DESCRIPTION = 2000
+
+
+@dataclass(frozen=True)
+class ValidatedCase:
+    """A case's inputs, typed and complete as far as the plan requires. Read-only."""
+
+    values: Mapping[str, Value]
+    derived: tuple[str, ...] = ()
+
+    def get(self, name: str) -> Value | None:
+        return self.values.get(name)
+
+
+def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
+    """Check ``data`` (a JSON object) against the plan's inputs; raise `CaseError` on any problem."""
+    problems: list[Problem] = []
+    if not isinstance(data, Mapping):
+        raise CaseError(
+            "Sagen kan ikke afgøres.",
+            [Problem(where, "skal være et JSON-objekt med sagens oplysninger.", 'Skriv fx {"paragraf": "bl-32-1-5", "trin": 3, ...}.')],
+        )
+    values: dict[str, Value] = {}
+    derived: list[str] = []
+    for key in data:
+        if not isinstance(key, str):
+            problems.append(Problem(where, "en nøgle er ikke tekst.", "Brug inputnavnene fra planen."))
+        elif key == DESCRIPTION_KEY:
+            if not isinstance(data[key], str) or len(data[key]) > MAX_DESCRIPTION:
+                problems.append(Problem(f"{where}.{key}", f"skal være tekst på højst {MAX_DESCRIPTION} tegn.", "Ret eller fjern beskrivelsen."))
+        elif key in RESERVED_INPUT_NAMES:
+            problems.append(Problem(f"{where}.{key}", "nøglen er reserveret af regelmotoren og må ikke sendes med.", "Fjern nøglen; brug 'beskrivelse' til fritekst."))
+        elif key not in plan.inputs:
+            shown = key if key.isidentifier() and len(key) <= 40 else "(en ukendt nøgle)"
+            problems.append(Problem(f"{where}.{shown}", "ukendt oplysning; planen erklærer den ikke.", f"Brug et af: {', '.join(plan.inputs)}."))
+        elif data[key] is not None:
+            typed = _typed(plan.inputs[key], data[key], f"{where}.{key}", problems)
+            if typed is not None:
+                values[key] = typed
+
+    # A value can imply another input's only possible value (a Barnets lov paragraph is always
+    # område børn); fill it in, and say so in the decision.
+    for (name, code), terms in plan.implications.items():
+        if values.get(name) != code:
+            continue
+        for term in terms:
+            if term.input not in values and data.get(term.input) is None and term.op == "in" and len(term.value) == 1:  # type: ignore[arg-type]
+                values[term.input] = term.value[0]  # type: ignore[index]
+                derived.append(f"{plan.inputs[term.input].label} er udledt af {plan.inputs[name].label} ({code}).")
+
+    for name, spec in plan.inputs.items():
+        if spec.required and name not in values and not _reported(problems, f"{where}.{name}"):
+            problems.append(Problem(f"{where}.{name}", f"mangler ({spec.label}).", _hint(spec, name)))
+    for name, value in list(values.items()):
+        spec = plan.inputs[name]
+        if spec.type != "enum":
+            continue
+        enum_value = (spec.values or {})[value]  # type: ignore[index]
+        for req in enum_value.requires:
+            if req not in values and not _reported(problems, f"{where}.{req}"):
+                problems.append(Problem(f"{where}.{req}", f"skal oplyses, når {spec.label} er {value}.", _hint(plan.inputs[req], req)))
+        for term in plan.implications.get((name, value), ()):  # type: ignore[arg-type]
+            if term.input in values and not term.holds(values[term.input]):
+                problems.append(
+                    Problem(
+                        f"{where}.{term.input}",
+                        f"passer ikke med {spec.label} {value}: kræver at {term.describe(plan.inputs[term.input])}.",
+                        "Ret oplysningen eller paragraffen.",
+                    )
+                )
+    for name, spec in plan.inputs.items():
+        if spec.at_least and name in values and spec.at_least in values and values[name] < values[spec.at_least]:  # type: ignore[operator]
+            other = plan.inputs[spec.at_least]
+            problems.append(Problem(f"{where}.{name}", f"er mindre end {other.label} ({spec.at_least}), som den skal omfatte.", f"{spec.label} skal være mindst {other.label}."))
+    for name, spec in plan.inputs.items():
+        if name in values or not spec.default_product or not all(f in values for f in spec.default_product):
+            continue
+        product = math.prod(values[f] for f in spec.default_product)  # type: ignore[misc]
+        if spec.type == "int":
+            product = int(product)
+        elif isinstance(product, int):
+            product = float(product)
+        if spec.max is not None and product > spec.max:
+            problems.append(Problem(f"{where}.{name}", f"den udledte værdi ({' × '.join(spec.default_product)}) overstiger {format_number(spec.max, spec.unit)}.", "Kontrollér beløb og varighed."))
+            continue
+        values[name] = product
+        derived.append(f"{spec.label} er beregnet som {' × '.join(plan.inputs[f].label for f in spec.default_product)}.")
+
+    area, step = values.get(plan.meta.area_input), values.get(plan.meta.step_input)
+    if area is not None and step is not None and not any(s.area == area and s.step == step for s in plan.ladder):
+        steps = ", ".join(str(s.step) for s in plan.steps(area))  # type: ignore[arg-type]
+        problems.append(Problem(f"{where}.{plan.meta.step_input}", f"trinnet findes ikke på indsatstrappen for {area}.", f"Brug et af trinnene: {steps}."))
+    if problems:
+        raise CaseError("Sagen kan ikke afgøres: oplysningerne passer ikke til kompetenceplanen.", problems)
+    return ValidatedCase(MappingProxyType(values), tuple(derived))
+
+
+def _reported(problems: list[Problem], where: str) -> bool:
+    return any(p.where == where for p in problems)
+
+
+def _hint(spec: InputSpec, name: str) -> str:
+    if spec.type == "enum":
+        codes = list(spec.values or {})
+        shown = ", ".join(codes[:12]) + (", …" if len(codes) > 12 else "")
+        return f"Angiv {name} som en af: {shown}."
+    if spec.type == "bool":
+        return f"Angiv {name} som true eller false."
+    kind = "et heltal" if spec.type == "int" else "et tal"
+    return f"Angiv {name} som {kind} fra {format_number(spec.min or 0)} til {format_number(spec.max or 0)}{' ' + spec.unit if spec.unit else ''}."
+
+
+def _typed(spec: InputSpec, raw: Any, where: str, problems: list[Problem]) -> Value | None:
+    """The value in its declared type, or None after reporting a problem. Never echoes ``raw``."""
+    got = _kind_name(raw)
+    if spec.type == "bool":
+        if isinstance(raw, bool):
+            return raw
+        problems.append(Problem(where, f"skal være true eller false, men er {got}.", "Skriv true eller false uden anførselstegn."))
+        return None
+    if spec.type == "enum":
+        if isinstance(raw, str) and raw in (spec.values or {}):
+            return raw
+        what = "ukendt værdi" if isinstance(raw, str) else f"skal være tekst, men er {got}"
+        problems.append(Problem(where, f"{what}.", _hint(spec, where.rsplit(".", 1)[-1])))
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        example = "3" if spec.type == "int" else "12000"
+        problems.append(Problem(where, f"skal være et tal, men er {got}.", f"Skriv tallet uden anførselstegn, fx {example}."))
+        return None
+    if not math.isfinite(raw):
+        problems.append(Problem(where, "skal være et endeligt tal.", "Angiv et almindeligt tal."))
+        return None
+    value: int | float = raw
+    if spec.type == "int":
+        if isinstance(raw, float):
+            if not raw.is_integer():
+                problems.append(Problem(where, "skal være et heltal.", "Angiv et helt tal, fx 3."))
+                return None
+            value = int(raw)
+    else:
+        value = float(raw)
+    assert spec.min is not None and spec.max is not None  # the loader requires bounds
+    if not spec.min <= value <= spec.max:
+        problems.append(Problem(where, f"ligger uden for det tilladte interval {format_number(spec.min)}–{format_number(spec.max, spec.unit)}.", f"Angiv {spec.label.lower()} inden for intervallet."))
+        return None
+    return value
+
+
+def _kind_name(raw: Any) -> str:
+    if raw is None:
+        return "null"
+    if isinstance(raw, bool):
+        return "en sandhedsværdi"
+    if isinstance(raw, str):
+        return "tekst"
+    if isinstance(raw, (int, float)):
+        return "et tal"
+    if isinstance(raw, (list, tuple)):
+        return "en liste"
+    if isinstance(raw, Mapping):
+        return "et objekt"
+    return "en ukendt type"

@@ -1,0 +1,64 @@
+"""The decision an advisor gets: the level, the rows that set it, and a trace of every condition."""
+
+from __future__ import annotations
+
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict
+
+JsonValue = Union[bool, int, float, str, None]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LevelRef(_Out):
+    id: str
+    name: str
+    rank: int
+
+
+class ConditionTrace(_Out):
+    input: str
+    text: str
+    actual: JsonValue
+    met: bool | None
+
+
+class RowTrace(_Out):
+    id: str
+    level: str
+    level_name: str
+    status: Literal["opfyldt", "ikke opfyldt", "ukendt"]
+    reference: str
+    note: str
+    law: bool
+    file: str
+    conditions: list[ConditionTrace]
+
+
+class PlanRef(_Out):
+    id: str
+    kommune: str
+    name: str
+    version: str
+    valid_from: str
+
+
+class Decision(_Out):
+    """Who must decide, and why. ``escalated`` means no row covered the case."""
+
+    plan: PlanRef
+    level: LevelRef
+    escalated: bool
+    reason: str
+    deciding_row: str | None
+    matched: list[RowTrace]
+    higher_not_matched: list[RowTrace]
+    inputs: dict[str, JsonValue]
+    derived: list[str]
+    scope_inputs: list[str]
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2)

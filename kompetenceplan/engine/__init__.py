@@ -1,0 +1,1 @@
+"""Execution: the durable-rules adapter (the only durable import) and the reference evaluator."""

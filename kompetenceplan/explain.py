@@ -1,0 +1,70 @@
+"""Render a `Decision` as Danish text for an advisor. The JSON form is `Decision.to_json`."""
+
+from __future__ import annotations
+
+from .decision import ConditionTrace, Decision, RowTrace
+from .plan.model import format_number
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "ikke oplyst"
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, (int, float)):
+        return format_number(value)
+    return str(value)
+
+
+def _condition(c: ConditionTrace) -> str:
+    mark = {True: "opfyldt", False: "ikke opfyldt", None: "ikke oplyst"}[c.met]
+    return f"{c.text} — {mark} (sagen: {_value(c.actual)})"
+
+
+def _row(row: RowTrace, only_unmet: bool = False) -> list[str]:
+    lines = [f"  {row.id} → {row.level_name}{'  [lovbestemt]' if row.law else ''}"]
+    for c in row.conditions:
+        if not only_unmet or c.met is False:
+            lines.append(f"      {_condition(c)}")
+    lines.append(f"      Hjemmel: {row.reference}")
+    if row.note and not only_unmet:
+        lines.append(f"      Note: {row.note}")
+    return lines
+
+
+def explain(decision: Decision) -> str:
+    """The decision and its reasons, in Danish."""
+    d = decision
+    lines = [
+        f"Afgørelsesniveau: {d.level.name}",
+        f"Plan: {d.plan.name}, {d.plan.kommune}, version {d.plan.version} (gyldig fra {d.plan.valid_from})",
+        "",
+        d.reason,
+    ]
+    if d.derived:
+        lines += ["", "Udledte oplysninger:"] + [f"  {text}" for text in d.derived]
+    top = [r for r in d.matched if r.level == d.level.id]
+    lower = [r for r in d.matched if r.level != d.level.id]
+    if top:
+        lines += ["", "Hvorfor dette niveau — regler der er opfyldt:"]
+        for row in top:
+            lines += _row(row)
+    if lower:
+        lines += ["", "Hvorfor ikke et lavere niveau — disse regler er også opfyldt, men kompetenceplanen",
+                  "løfter sagen til det højeste opfyldte niveau og sænker den aldrig:"]
+        for row in lower:
+            lines.append(f"  {row.id} → {row.level_name}")
+    if d.higher_not_matched:
+        near = [r for r in d.higher_not_matched if not _out_of_scope(r, d.scope_inputs)]
+        other = len(d.higher_not_matched) - len(near)
+        lines += ["", "Hvorfor ikke et højere niveau — disse regler er ikke opfyldt:"]
+        for row in near:
+            lines += _row(row, only_unmet=True)
+        if other:
+            lines.append(f"  (og {other} regler for andre områder eller paragraffer; se --format json)")
+    return "\n".join(lines) + "\n"
+
+
+def _out_of_scope(row: RowTrace, scope_inputs: list[str]) -> bool:
+    """A row that fails on the area or paragraph is about other cases, not this one."""
+    return any(c.met is False and c.input in scope_inputs for c in row.conditions)

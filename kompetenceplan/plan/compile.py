@@ -1,0 +1,150 @@
+"""Compile a plan into durable-rules ruleset definitions (plain dicts; no durable import here).
+
+The order of rules is the product's central promise: durable-rules consumes a posted event with
+the first matching rule (lowest ``pri``), so rules are laid out
+
+    for each level, highest first:
+        the plan's rows at that level            -> "row":   decide at this level
+        one guard per row that reads an optional -> "needs": refuse, an input that could lift
+          input the case may leave out                      the case to this level is missing
+    a catch-all                                  -> "nomatch": no row covers the case; escalate
+
+so the first hit is always a row of the highest matching level (the plan lifts, never lowers),
+and a missing input can never let a lower row win. The reference evaluator walks the same list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+from typing import Any, Callable
+
+from ..errors import Problem
+from .model import Plan, PlanRow, Term, Value
+
+ROW, NEEDS, NOMATCH = "row", "needs", "nomatch"
+
+#: durable-rules 2.0.28 hangs in post() at >= 512 sibling tests under one node and in ruleset
+#: creation at >= 513 (measured, DESIGN.md). Each compiled alternative adds at most one sibling
+#: per node, so keeping the alternatives well below 512 keeps every node below the limit.
+MAX_ALTERNATIVES = 480
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """One durable-rules rule, in priority order."""
+
+    name: str
+    kind: str
+    row: PlanRow | None
+    condition: dict[str, Any]
+    alternatives: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What fired first in priority order: a row, a missing-input guard, or the catch-all."""
+
+    kind: str
+    row_id: str | None
+    rank: int | None
+
+    @classmethod
+    def of(cls, spec: RuleSpec) -> "Outcome":
+        if spec.row is None:
+            return cls(spec.kind, None, None)
+        return cls(spec.kind, spec.row.id, spec.row.rank)
+
+
+def event_value(value: Value) -> Value:
+    """How a validated value is posted: bools as 1/0 so a comparison can never mix kinds."""
+    if isinstance(value, bool):
+        return 1 if value else 0
+    return value
+
+
+def _term_expr(term: Term) -> tuple[dict[str, Any], int]:
+    if term.op == "in":
+        values = term.value if isinstance(term.value, tuple) else (term.value,)
+        alts = [{term.input: event_value(v)} for v in values]
+        return (alts[0], 1) if len(alts) == 1 else ({"$or": alts}, len(alts))
+    if term.op == "eq":
+        return {term.input: event_value(term.value)}, 1  # type: ignore[arg-type]
+    return {f"${term.op}": {term.input: term.value}}, 1
+
+
+def optional_inputs(plan: Plan, row: PlanRow) -> tuple[str, ...]:
+    """The inputs a row reads that a valid case may leave out."""
+    return tuple(sorted(name for name in row.inputs if not plan.inputs[name].required))
+
+
+def rule_specs(plan: Plan) -> list[RuleSpec]:
+    """All rules in priority order (see module docstring)."""
+    specs: list[RuleSpec] = []
+    ordered = plan.ordered_rows
+    ranks = sorted({r.rank for r in ordered}, reverse=True)
+    for rank in ranks:
+        at_level = [r for r in ordered if r.rank == rank]
+        for row in at_level:
+            parts: list[dict[str, Any]] = [{"kind": "case"}]
+            alternatives = 1
+            for term in row.terms:
+                expr, n = _term_expr(term)
+                parts.append(expr)
+                alternatives *= n
+            specs.append(RuleSpec(f"r{len(specs)}", ROW, row, {"$and": parts}, alternatives))
+        for row in at_level:
+            missing = optional_inputs(plan, row)
+            if not missing:
+                continue
+            parts = [{"kind": "case"}]
+            sizes = []
+            for term in row.terms:
+                expr, n = _term_expr(term)
+                if term.input in missing:
+                    parts.append({"$or": [expr, {"$nex": {term.input: 1}}]})
+                    sizes.append(n + 1)
+                else:
+                    parts.append(expr)
+                    sizes.append(n)
+            if len(missing) == 1:
+                parts.append({"$nex": {missing[0]: 1}})
+            else:
+                parts.append({"$or": [{"$nex": {name: 1}} for name in missing]})
+                sizes.append(len(missing))
+            specs.append(RuleSpec(f"r{len(specs)}", NEEDS, row, {"$and": parts}, prod(sizes)))
+    specs.append(RuleSpec(f"r{len(specs)}", NOMATCH, None, {"kind": "case"}, 1))
+    return specs
+
+
+def ruleset_definition(specs: list[RuleSpec], action: Callable[[str], Callable[[Any], None]]) -> dict[str, Any]:
+    """A fresh durable-rules definition dict (durable deletes ``run`` from what it is given)."""
+    return {
+        spec.name: {"all": [{"m": _copy(spec.condition)}], "pri": pri, "run": action(spec.name)}
+        for pri, spec in enumerate(specs)
+    }
+
+
+def _copy(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _copy(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_copy(v) for v in node]
+    return node
+
+
+def check_engine_limits(plan: Plan) -> list[Problem]:
+    """Refuse, at load time and without touching durable, a table durable-rules would hang on."""
+    specs = rule_specs(plan)
+    total = sum(s.alternatives for s in specs)
+    if total <= MAX_ALTERNATIVES:
+        return []
+    return [
+        Problem(
+            str(plan.path),
+            f"planen giver {total} regelalternativer i motoren ({len(plan.rows)} rækker); grænsen er "
+            f"{MAX_ALTERNATIVES}, fordi durable-rules hænger ved 512 søskende-tests.",
+            "Saml rækker med beløbsgrænser i intervaller (gte/lt) i stedet for én række pr. værdi, "
+            "eller del planen pr. område.",
+        )
+    ]

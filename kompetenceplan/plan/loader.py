@@ -1,0 +1,435 @@
+"""Load a plan folder: parse TOML strictly, cross-check, enforce statutory floors and engine limits.
+
+Every problem names the file, the key path (and row id), what is wrong and what is right.
+All problems found are reported together, so a plan owner can fix them in one pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import PlanError, Problem
+from ..law import BODIES, LAWS, STATUTORY_FLOORS
+from .model import Plan, PlanRow, Term
+from .schema import (
+    NUMERIC_OPERATORS,
+    RESERVED_INPUT_NAMES,
+    InputSpec,
+    LadderStep,
+    Level,
+    PlanFile,
+    PlanMeta,
+    Row,
+)
+
+MAX_FILE_BYTES = 2_000_000
+
+_EXAMPLES = {
+    "plan": 'id = "nyborg", kommune = "Nyborg Kommune", version = "2026.1", valid_from = 2026-01-01',
+    "levels": '[[levels]] id = "raadgiver" name = "Rådgiver (egen kompetence)"',
+    "ladder": '[[ladder]] area = "boern" step = 3 name = "Hjemmebaserede indsatser"',
+    "inputs": '[inputs.trin] type = "int" label = "Trin på indsatstrappen" min = 1 max = 6',
+    "rows": '[[rows]] id = "B-UDG-2" level = "leder" when = { maanedlig_udgift = { gte = 30000 } }',
+}
+
+
+def load_plan(path: str | Path) -> Plan:
+    """Load and validate the plan in folder ``path``; raise `PlanError` listing every problem."""
+    folder = Path(path)
+    if not folder.is_dir():
+        raise PlanError(
+            "Planen kunne ikke indlæses.",
+            [Problem(str(folder), "mappen findes ikke.", "Angiv en planmappe, fx --plan rules/nyborg.")],
+        )
+    files = sorted(p for p in folder.glob("*.toml") if p.is_file())
+    if not files:
+        raise PlanError(
+            "Planen kunne ikke indlæses.",
+            [Problem(str(folder), "mappen indeholder ingen .toml-filer.", "Læg planens TOML-filer i mappen.")],
+        )
+    problems: list[Problem] = []
+    parsed: list[tuple[str, PlanFile]] = []
+    digest = hashlib.sha256()
+    for file in files:
+        name = str(file)
+        raw = file.read_bytes()
+        digest.update(file.name.encode() + b"\0" + raw + b"\0")
+        if len(raw) > MAX_FILE_BYTES:
+            problems.append(Problem(name, f"filen er større end {MAX_FILE_BYTES} bytes.", "Del planen i flere filer."))
+            continue
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            problems.append(Problem(name, "filen er ikke UTF-8.", "Gem filen som UTF-8."))
+            continue
+        except tomllib.TOMLDecodeError as exc:
+            problems.append(Problem(name, f"ugyldig TOML ({exc}).", "Ret syntaksen; dublerede nøgler er ikke tilladt."))
+            continue
+        try:
+            parsed.append((name, PlanFile.model_validate(data)))
+        except ValidationError as exc:
+            problems.extend(_schema_problems(name, data, exc))
+    if problems:
+        raise PlanError(f"Planen i {folder} er ugyldig.", problems)
+    plan = _assemble(folder, parsed, digest.hexdigest()[:16], problems)
+    if problems or plan is None:
+        raise PlanError(f"Planen i {folder} er ugyldig.", problems)
+    # Imported here: compile depends on the model built above, and refuses tables durable cannot run.
+    from .compile import check_engine_limits
+
+    limit_problems = check_engine_limits(plan)
+    if limit_problems:
+        raise PlanError(f"Planen i {folder} kan ikke køres sikkert af regelmotoren.", limit_problems)
+    return plan
+
+
+# -- schema errors --------------------------------------------------------------------------
+
+
+def _schema_problems(file: str, data: dict[str, Any], exc: ValidationError) -> list[Problem]:
+    out = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = err["loc"]
+        where = f"{file}: {_key_path(data, loc)}"
+        section = str(loc[0]) if loc else ""
+        example = _EXAMPLES.get(section, "")
+        what = _danish_error(err)
+        fix = f"Eksempel på gyldig form: {example}" if example else ""
+        out.append(Problem(where, what, fix))
+    return out
+
+
+def _key_path(data: Any, loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    node = data
+    for item in loc:
+        if isinstance(item, int):
+            label = f"[{item}]"
+            if isinstance(node, list) and 0 <= item < len(node):
+                node = node[item]
+                if isinstance(node, dict) and isinstance(node.get("id"), str):
+                    label = f"[{item}] (id {node['id']})"
+            parts.append(label)
+        else:
+            key = str(item)
+            # pydantic names union members in loc ("str", "list[str]"): not part of the key path.
+            if isinstance(node, dict) and key in node:
+                node = node[key]
+                parts.append(("." if parts else "") + key)
+            elif not any(c in key for c in "[]") and key not in {"str", "int", "float", "bool"}:
+                parts.append(("." if parts else "") + key)
+    return "".join(parts) or "(roden)"
+
+
+def _danish_error(err: Any) -> str:
+    kind = err["type"]
+    msg = err["msg"]
+    table = {
+        "extra_forbidden": "ukendt nøgle (ikke en del af formatet; stavefejl?).",
+        "missing": "påkrævet nøgle mangler.",
+        "string_type": "skal være tekst.",
+        "int_type": "skal være et heltal.",
+        "bool_type": "skal være true eller false.",
+        "date_type": "skal være en dato, fx 2026-01-01 (uden anførselstegn).",
+        "list_type": "skal være en liste, fx [1, 2].",
+        "dict_type": "skal være en tabel, fx { gte = 1 }.",
+        "model_type": "skal være en tabel.",
+        "string_pattern_mismatch": f"har ugyldig form ({msg}).",
+        "literal_error": f"ugyldig værdi ({msg}).",
+    }
+    return table.get(kind, f"ugyldig værdi ({msg}).")
+
+
+# -- assembling and cross-checking -----------------------------------------------------------
+
+
+def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str, problems: list[Problem]) -> Plan | None:
+    meta: PlanMeta | None = None
+    meta_file = ""
+    levels: list[Level] | None = None
+    levels_file = ""
+    ladder: list[tuple[str, LadderStep]] = []
+    inputs: dict[str, InputSpec] = {}
+    input_files: dict[str, str] = {}
+    rows: list[tuple[str, Row]] = []
+    for file, pf in parsed:
+        if pf.plan is not None:
+            if meta is not None:
+                problems.append(Problem(f"{file}: plan", f"[plan] står også i {meta_file}.", "Behold én [plan]-sektion."))
+            meta, meta_file = pf.plan, file
+        if pf.levels is not None:
+            if levels is not None:
+                problems.append(Problem(f"{file}: levels", f"levels står også i {levels_file}.", "Saml niveauerne ét sted."))
+            levels, levels_file = list(pf.levels), file
+        ladder.extend((file, s) for s in pf.ladder or [])
+        for name, spec in (pf.inputs or {}).items():
+            if name in inputs:
+                problems.append(Problem(f"{file}: inputs.{name}", f"input er også erklæret i {input_files[name]}.", "Erklær hvert input én gang."))
+            inputs[name], input_files[name] = spec, file
+        rows.extend((file, r) for r in pf.rows or [])
+    anywhere = str(folder)
+    for section, present in (("plan", meta), ("levels", levels), ("inputs", inputs), ("rows", rows), ("ladder", ladder)):
+        if not present:
+            problems.append(Problem(anywhere, f"sektionen '{section}' mangler eller er tom.", f"Tilføj fx: {_EXAMPLES[section]}"))
+    if problems or meta is None or levels is None:
+        return None
+
+    level_ids = [lv.id for lv in levels]
+    _check_levels(levels_file, levels, meta, meta_file, problems)
+    _check_inputs(inputs, input_files, meta, meta_file, problems)
+    if problems:
+        return None
+    _check_ladder(ladder, inputs, meta, problems)
+    implications = _parse_implications(inputs, input_files, problems)
+
+    rank = {lv: i for i, lv in enumerate(level_ids)}
+    plan_rows: list[PlanRow] = []
+    seen: dict[str, str] = {}
+    for file, row in rows:
+        where = f"{file}: rows (id {row.id})"
+        if row.id in seen:
+            problems.append(Problem(where, f"række-id'et findes også i {seen[row.id]}.", "Giv hver række et unikt, stabilt id."))
+            continue
+        seen[row.id] = file
+        if row.level not in rank:
+            problems.append(Problem(f"{where}.level", "ukendt niveau.", f"Brug et af: {', '.join(level_ids)}."))
+            continue
+        if not row.when:
+            problems.append(Problem(f"{where}.when", "rækken har ingen betingelser.", "Angiv mindst én betingelse, fx when = { trin = 3 }."))
+            continue
+        terms = parse_conditions(row.when, inputs, f"{where}.when", problems)
+        if terms is None:
+            continue
+        plan_rows.append(
+            PlanRow(row.id, row.level, rank[row.level], terms, row.reference, row.note, row.law, file)
+        )
+    if problems:
+        return None
+    plan = Plan(
+        meta=meta,
+        levels=tuple(levels),
+        ladder=tuple(s for _, s in ladder),
+        inputs=inputs,
+        rows=tuple(plan_rows),
+        implications=implications,
+        path=folder,
+        fingerprint=fingerprint,
+        files=tuple(f for f, _ in parsed),
+    )
+    _check_floors(plan, problems)
+    return None if problems else plan
+
+
+def _check_levels(file: str, levels: list[Level], meta: PlanMeta, meta_file: str, problems: list[Problem]) -> None:
+    ids = [lv.id for lv in levels]
+    for i, lv in enumerate(levels):
+        if ids.index(lv.id) != i:
+            problems.append(Problem(f"{file}: levels[{i}] (id {lv.id})", "niveauet er angivet to gange.", "Giv hvert niveau et unikt id."))
+        if lv.body is not None and lv.body not in BODIES:
+            problems.append(Problem(f"{file}: levels[{i}].body", "ukendt lovbestemt organ.", f"Brug et af: {', '.join(BODIES)}."))
+    if meta.escalation_level not in ids:
+        problems.append(Problem(f"{meta_file}: plan.escalation_level", "ukendt niveau.", f"Brug et af: {', '.join(ids)} (typisk visitationsudvalg)."))
+    elif levels[ids.index(meta.escalation_level)].body is not None:
+        problems.append(
+            Problem(
+                f"{meta_file}: plan.escalation_level",
+                "et lovbestemt organ kan ikke være eskalationsniveau for sager, ingen regel dækker.",
+                "Brug det højeste administrative niveau, typisk visitationsudvalg.",
+            )
+        )
+
+
+def _check_inputs(inputs: dict[str, InputSpec], files: dict[str, str], meta: PlanMeta, meta_file: str, problems: list[Problem]) -> None:
+    for name, spec in inputs.items():
+        where = f"{files[name]}: inputs.{name}"
+        if name in RESERVED_INPUT_NAMES:
+            problems.append(Problem(where, "navnet er reserveret af motoren.", f"Vælg et andet navn end {', '.join(sorted(RESERVED_INPUT_NAMES))}."))
+        if spec.type == "enum":
+            if not spec.values:
+                problems.append(Problem(f"{where}.values", "et enum-input skal have værdier.", 'Tilføj fx [inputs.omraade.values.boern] label = "Børn og unge".'))
+            for key in ("min", "max", "at_least", "default_product"):
+                if getattr(spec, key) is not None:
+                    problems.append(Problem(f"{where}.{key}", f"'{key}' gælder kun tal-input.", "Fjern nøglen."))
+            if spec.monotone:
+                problems.append(Problem(f"{where}.monotone", "et enum-input kan ikke være monotont.", "Fjern nøglen."))
+            continue
+        if spec.values is not None:
+            problems.append(Problem(f"{where}.values", "kun enum-input har værdier.", 'Brug type = "enum" eller fjern values.'))
+        if spec.type == "bool":
+            for key in ("min", "max", "at_least", "default_product"):
+                if getattr(spec, key) is not None:
+                    problems.append(Problem(f"{where}.{key}", f"'{key}' gælder kun tal-input.", "Fjern nøglen."))
+            continue
+        if spec.min is None or spec.max is None:
+            problems.append(Problem(where, "tal-input skal have både min og max.", "Angiv fx min = 0 og max = 10000000."))
+        elif not (math.isfinite(spec.min) and math.isfinite(spec.max)) or spec.min > spec.max:
+            problems.append(Problem(where, "min skal være et endeligt tal mindre end eller lig max.", "Ret min/max."))
+        if spec.type == "int" and any(isinstance(v, float) for v in (spec.min, spec.max)):
+            problems.append(Problem(where, "min og max for et heltals-input skal være heltal.", "Skriv fx min = 1, ikke 1.0."))
+        if spec.at_least is not None:
+            other = inputs.get(spec.at_least)
+            if other is None or other.type not in ("int", "number"):
+                problems.append(Problem(f"{where}.at_least", "skal henvise til et tal-input.", "Angiv navnet på et int- eller number-input."))
+        if spec.default_product is not None:
+            if spec.required:
+                problems.append(Problem(f"{where}.default_product", "et påkrævet input bruger aldrig en standardværdi.", "Sæt required = false eller fjern default_product."))
+            for other_name in spec.default_product:
+                other = inputs.get(other_name)
+                if other is None or other.type not in ("int", "number") or other_name == name:
+                    problems.append(Problem(f"{where}.default_product", f"'{other_name}' er ikke et andet tal-input.", "Angiv navne på int- eller number-input."))
+    roles = (("area_input", "enum"), ("step_input", "int"), ("paragraph_input", "enum"))
+    for role, expected in roles:
+        name = getattr(meta, role)
+        spec = inputs.get(name)
+        if spec is None or spec.type != expected or not spec.required:
+            problems.append(
+                Problem(f"{meta_file}: plan.{role}", f"'{name}' skal være et påkrævet input af typen {expected}.", f"Erklær [inputs.{name}] med type = \"{expected}\".")
+            )
+    paragraph = inputs.get(meta.paragraph_input)
+    if paragraph is not None and paragraph.values:
+        for code, value in paragraph.values.items():
+            where = f"{files[meta.paragraph_input]}: inputs.{meta.paragraph_input}.values.{code}"
+            if value.law is None or value.section is None:
+                problems.append(Problem(where, "en paragraf skal angive law og section, så lovbestemte gulve kan håndhæves.", 'Tilføj fx law = "barnets_lov", section = 47.'))
+            elif value.law not in LAWS:
+                problems.append(Problem(f"{where}.law", "ukendt lov.", f"Brug et af: {', '.join(LAWS)}."))
+    for name, spec in inputs.items():
+        for code, value in (spec.values or {}).items():
+            for req in value.requires:
+                if req not in inputs:
+                    problems.append(Problem(f"{files[name]}: inputs.{name}.values.{code}.requires", f"ukendt input '{req}'.", f"Brug et af: {', '.join(inputs)}."))
+
+
+def _check_ladder(ladder: list[tuple[str, LadderStep]], inputs: dict[str, InputSpec], meta: PlanMeta, problems: list[Problem]) -> None:
+    area_spec = inputs[meta.area_input]
+    step_spec = inputs[meta.step_input]
+    seen: set[tuple[str, int]] = set()
+    for file, step in ladder:
+        where = f"{file}: ladder (område {step.area}, trin {step.step})"
+        if step.area not in (area_spec.values or {}):
+            problems.append(Problem(where, "ukendt område.", f"Brug et af: {', '.join(area_spec.values or {})}."))
+        if (step.area, step.step) in seen:
+            problems.append(Problem(where, "trinnet er angivet to gange.", "Angiv hvert trin én gang pr. område."))
+        seen.add((step.area, step.step))
+        if not (step_spec.min is not None and step_spec.max is not None and step_spec.min <= step.step <= step_spec.max):
+            problems.append(Problem(where, f"trinnet ligger uden for inputtet {meta.step_input}s min/max.", "Ret trinnet eller inputtets grænser."))
+
+
+def _parse_implications(inputs: dict[str, InputSpec], files: dict[str, str], problems: list[Problem]) -> dict[tuple[str, str], tuple[Term, ...]]:
+    out: dict[tuple[str, str], tuple[Term, ...]] = {}
+    for name, spec in inputs.items():
+        for code, value in (spec.values or {}).items():
+            if value.implies:
+                terms = parse_conditions(value.implies, inputs, f"{files[name]}: inputs.{name}.values.{code}.implies", problems)
+                if terms is not None:
+                    out[(name, code)] = terms
+    return out
+
+
+def parse_conditions(raw: dict[str, Any], inputs: dict[str, InputSpec], where: str, problems: list[Problem]) -> tuple[Term, ...] | None:
+    """Turn ``when``-style TOML into typed terms; report problems and return None on error."""
+    terms: list[Term] = []
+    ok = True
+    for name, cond in raw.items():
+        here = f"{where}.{name}"
+        spec = inputs.get(name)
+        if spec is None:
+            problems.append(Problem(here, "ukendt input.", f"Brug et erklæret input: {', '.join(inputs)}."))
+            ok = False
+            continue
+        parsed = _parse_term(name, spec, cond, here, problems)
+        if parsed is None:
+            ok = False
+        else:
+            terms.extend(parsed)
+    return tuple(terms) if ok else None
+
+
+def _parse_term(name: str, spec: InputSpec, cond: Any, here: str, problems: list[Problem]) -> list[Term] | None:
+    if spec.type == "enum":
+        values = [cond] if isinstance(cond, str) else cond
+        if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+            problems.append(Problem(here, "en enum-betingelse skal være en værdi eller en liste af værdier.", f'Skriv fx {name} = ["{next(iter(spec.values or {"x": 0}))}"].'))
+            return None
+        unknown = [v for v in values if v not in (spec.values or {})]
+        if unknown:
+            problems.append(Problem(here, f"ukendt værdi {', '.join(unknown)}.", f"Brug værdier fra inputs.{name}.values."))
+            return None
+        return [Term(name, "in", tuple(dict.fromkeys(values)))]
+    if spec.type == "bool":
+        if not isinstance(cond, bool):
+            problems.append(Problem(here, "en ja/nej-betingelse skal være true eller false.", f"Skriv fx {name} = true."))
+            return None
+        return [Term(name, "eq", cond)]
+    # int / number
+    if spec.type == "int" and isinstance(cond, int) and not isinstance(cond, bool):
+        return [Term(name, "eq", cond)]
+    if spec.type == "int" and isinstance(cond, list) and cond and all(isinstance(v, int) and not isinstance(v, bool) for v in cond):
+        return [Term(name, "in", tuple(dict.fromkeys(cond)))]
+    if isinstance(cond, dict) and cond:
+        terms = []
+        for op, value in cond.items():
+            if op not in NUMERIC_OPERATORS:
+                problems.append(Problem(f"{here}.{op}", "ukendt operator.", f"Brug {', '.join(NUMERIC_OPERATORS)} (≥, >, ≤, <)."))
+                return None
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                problems.append(Problem(f"{here}.{op}", "grænsen skal være et endeligt tal.", f"Skriv fx {name} = {{ {op} = 30000 }}."))
+                return None
+            terms.append(Term(name, op, value))
+        return terms
+    example = f"{name} = 3 eller {name} = [3, 4]" if spec.type == "int" else f"{name} = {{ gte = 30000 }}"
+    problems.append(Problem(here, f"betingelsen passer ikke til input-typen {spec.type}.", f"Skriv fx {example}."))
+    return None
+
+
+def _check_floors(plan: Plan, problems: list[Problem]) -> None:
+    """Statutory floors: each paragraph the law reserves for a body is routed to that body by a
+    law row that applies unconditionally. Since the highest matching level wins, no other row
+    can then route it lower."""
+    meta = plan.meta
+    paragraph_spec = plan.inputs[meta.paragraph_input]
+    body_level = {lv.body: lv.id for lv in plan.levels if lv.body}
+    for code, value in (paragraph_spec.values or {}).items():
+        floor = STATUTORY_FLOORS.get((value.law or "", value.section or 0))
+        if floor is None:
+            continue
+        where = f"{plan.path}: inputs.{meta.paragraph_input}.values.{code}"
+        required = body_level.get(floor.body)
+        if required is None:
+            problems.append(Problem(where, f"{floor.reference}: planen har intet niveau for {BODIES[floor.body]}.", f'Tilføj et niveau med body = "{floor.body}".'))
+            continue
+        covering = [
+            r for r in plan.rows
+            if r.law and len(r.terms) == 1 and r.terms[0].input == meta.paragraph_input and code in r.terms[0].value  # type: ignore[operator]
+        ]
+        if not any(r.level == required for r in covering):
+            low = ", ".join(f"{r.id} → {r.level}" for r in covering) or "ingen lovrække"
+            problems.append(
+                Problem(
+                    where,
+                    f"lovbestemt gulv ikke overholdt: {floor.reference} skal afgøres af {required} ({low}).",
+                    f'Tilføj [[rows]] id = "…", level = "{required}", law = true, when = {{ {meta.paragraph_input} = "{code}" }}.',
+                )
+            )
+    for row in plan.rows:
+        if not row.law:
+            continue
+        codes = [t.value for t in row.terms if t.input == meta.paragraph_input]
+        if len(row.terms) != 1 or not codes:
+            problems.append(
+                Problem(f"{row.file}: rows (id {row.id})", "en lovrække (law = true) skal gælde ubetinget for sine paragraffer.", f"Brug kun betingelsen {meta.paragraph_input} = [...].")
+            )
+            continue
+        for code in codes[0]:  # type: ignore[union-attr]
+            value = paragraph_spec.values[code]  # type: ignore[index]
+            floor = STATUTORY_FLOORS.get((value.law or "", value.section or 0))
+            if floor is not None and body_level.get(floor.body) != row.level:
+                problems.append(
+                    Problem(f"{row.file}: rows (id {row.id}).level", f"lovrækken sender {code} til {row.level}, men {floor.reference} kræver {body_level.get(floor.body)}.", "Ret niveauet; loven kan ikke fraviges i kompetenceplanen.")
+                )

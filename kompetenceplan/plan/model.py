@@ -1,0 +1,134 @@
+"""The loaded, cross-checked plan: what the engine and the reference evaluator run."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+from .schema import EnumValue, InputSpec, LadderStep, Level, PlanMeta
+
+Value = Union[bool, int, float, str]
+
+_OP_SYMBOL = {"in": "er", "eq": "=", "gte": "≥", "gt": ">", "lte": "≤", "lt": "<"}
+
+
+def format_number(value: float | int, unit: str = "") -> str:
+    """Danish number format: 12.000 and 2,5 (thousands '.', decimals ',')."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        text = f"{value:,}".replace(",", ".")
+    else:
+        whole, _, frac = f"{value:,.2f}".partition(".")
+        text = whole.replace(",", ".") + "," + frac
+    return f"{text} {unit}".strip()
+
+
+@dataclass(frozen=True)
+class Term:
+    """One condition of a row: ``input op value``. ``in`` takes a tuple of allowed values."""
+
+    input: str
+    op: str
+    value: Value | tuple[Value, ...]
+
+    def holds(self, actual: Value) -> bool:
+        """Whether a present, validated value meets this term."""
+        op, expected = self.op, self.value
+        if op == "in":
+            return actual in expected  # type: ignore[operator]
+        if op == "eq":
+            # Values are validated against the input's type first, so bool never meets int here.
+            return actual == expected
+        if op == "gte":
+            return actual >= expected  # type: ignore[operator]
+        if op == "gt":
+            return actual > expected  # type: ignore[operator]
+        if op == "lte":
+            return actual <= expected  # type: ignore[operator]
+        if op == "lt":
+            return actual < expected  # type: ignore[operator]
+        raise ValueError(f"unknown operator {op}")
+
+    def describe(self, spec: InputSpec) -> str:
+        """Danish text, e.g. 'månedlig udgift ≥ 30.000 kr./md.'."""
+        if self.op == "in":
+            values = self.value if isinstance(self.value, tuple) else (self.value,)
+            if spec.type == "enum":
+                shown = " eller ".join(str(v) for v in values)
+            else:
+                shown = " eller ".join(format_number(v) for v in values)  # type: ignore[arg-type]
+            return f"{spec.label} er {shown}"
+        if spec.type == "bool":
+            return f"{spec.label}: {'ja' if self.value else 'nej'}"
+        return f"{spec.label} {_OP_SYMBOL[self.op]} {format_number(self.value, spec.unit)}"  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """A decision row after loading: conditions parsed, level ranked, origin kept."""
+
+    id: str
+    level: str
+    rank: int
+    terms: tuple[Term, ...]
+    reference: str
+    note: str
+    law: bool
+    file: str
+
+    @property
+    def inputs(self) -> frozenset[str]:
+        return frozenset(t.input for t in self.terms)
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """A validated kompetenceplan. Build it with `load_plan`, never by hand."""
+
+    meta: PlanMeta
+    levels: tuple[Level, ...]
+    ladder: tuple[LadderStep, ...]
+    inputs: dict[str, InputSpec]
+    rows: tuple[PlanRow, ...]
+    implications: dict[tuple[str, str], tuple[Term, ...]]
+    path: Path
+    fingerprint: str
+    files: tuple[str, ...] = field(default=())
+
+    # -- levels ---------------------------------------------------------------------------
+    def rank(self, level_id: str) -> int:
+        for i, level in enumerate(self.levels):
+            if level.id == level_id:
+                return i
+        raise KeyError(level_id)
+
+    def level(self, level_id: str) -> Level:
+        return self.levels[self.rank(level_id)]
+
+    @property
+    def escalation_rank(self) -> int:
+        return self.rank(self.meta.escalation_level)
+
+    # -- rows in engine order ---------------------------------------------------------------
+    @property
+    def ordered_rows(self) -> tuple[PlanRow, ...]:
+        """Highest level first, then file order: the order durable-rules tries them (``pri``)."""
+        return tuple(sorted(self.rows, key=lambda r: -r.rank))
+
+    def enum_value(self, input_name: str, code: str) -> EnumValue:
+        values = self.inputs[input_name].values or {}
+        return values[code]
+
+    def steps(self, area: str) -> tuple[LadderStep, ...]:
+        return tuple(s for s in self.ladder if s.area == area)
+
+    @property
+    def title(self) -> str:
+        return f"{self.meta.name} ({self.meta.kommune}), version {self.meta.version}"
+
+
+def is_finite_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

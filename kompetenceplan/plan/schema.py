@@ -1,0 +1,131 @@
+"""The rule-data format: what a plan folder's TOML files may contain.
+
+These models check one file's shape (unknown keys are rejected). Cross references between files
+(a row naming a level, a condition naming an input) are checked in `loader`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+ValueCode = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)]
+RowId = Annotated[str, Field(pattern=r"^[A-ZÆØÅ][A-ZÆØÅ0-9]*(-[A-ZÆØÅ0-9]+)*$", max_length=40)]
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+Number = Union[StrictInt, StrictFloat]
+
+#: Names a plan may not give an input: durable-rules reserves ``id`` and ``sid``; the engine adds
+#: ``kind`` and ``cid`` to every event; ``beskrivelse`` is the free-text field of a case.
+RESERVED_INPUT_NAMES = frozenset({"id", "sid", "kind", "cid", "beskrivelse"})
+
+#: Comparison operators a numeric condition may use.
+NUMERIC_OPERATORS = ("gte", "gt", "lte", "lt")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class PlanMeta(Strict):
+    """``[plan]``: identity, validity and the inputs with a special role."""
+
+    id: Slug
+    kommune: Text
+    name: Text
+    version: Annotated[str, Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z.\-]*$", max_length=40)]
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    price_year: Annotated[int, Field(ge=2000, le=2100)]
+    source: Text
+    note: str = ""
+    escalation_level: Slug = Field(description="Level that decides when no row covers a case.")
+    area_input: Slug = "omraade"
+    step_input: Slug = "trin"
+    paragraph_input: Slug = "paragraf"
+
+
+class Level(Strict):
+    """``[[levels]]``, lowest first: who can decide."""
+
+    id: Slug
+    name: Text
+    description: str = ""
+    body: Slug | None = Field(default=None, description="A statutory body this level is, see law.BODIES.")
+
+
+class LadderStep(Strict):
+    """``[[ladder]]``: one step of an area's indsatstrappe."""
+
+    area: ValueCode
+    step: Annotated[int, Field(ge=1, le=20)]
+    name: Text
+    description: str = ""
+    examples: list[Text] = []
+
+
+ConditionValue = Union[
+    StrictBool,
+    StrictInt,
+    StrictFloat,
+    StrictStr,
+    list[StrictStr],
+    list[StrictInt],
+    dict[str, Number],
+]
+Conditions = dict[Slug, ConditionValue]
+
+
+class EnumValue(Strict):
+    """One allowed value of an ``enum`` input, e.g. a paragraph code."""
+
+    label: Text
+    law: Slug | None = Field(default=None, description="For paragraph codes: the law, see law.LAWS.")
+    section: Annotated[int, Field(ge=1, le=1000)] | None = Field(default=None, description="§ number.")
+    requires: list[Slug] = Field(default=[], description="Inputs a case must give with this value.")
+    implies: Conditions = Field(default={}, description="What the other inputs must be with this value.")
+
+
+class InputSpec(Strict):
+    """``[inputs.<name>]``: a typed input a case gives (a DMN input column)."""
+
+    type: Literal["int", "number", "bool", "enum"]
+    label: Text
+    description: str = ""
+    unit: str = ""
+    required: bool = True
+    min: Number | None = None
+    max: Number | None = None
+    values: dict[ValueCode, EnumValue] | None = None
+    at_least: Slug | None = Field(default=None, description="Must be at least this other input.")
+    default_product: list[Slug] | None = Field(
+        default=None, description="When absent: the product of these inputs (e.g. monthly × months)."
+    )
+    monotone: bool = Field(
+        default=False,
+        description="A higher value never lowers the level (steps and costs: 'egen kompetence "
+        "indskrænkes jo højere på indsatstrappen').",
+    )
+
+
+class Row(Strict):
+    """``[[rows]]``: a decision row. The highest level among all matching rows decides."""
+
+    id: RowId
+    level: Slug
+    when: Conditions
+    reference: Text
+    note: str = ""
+    law: bool = Field(default=False, description="A statutory floor: the law, not the plan, sets the level.")
+
+
+class PlanFile(Strict):
+    """One TOML file in a plan folder. Sections may be spread over files; see loader."""
+
+    plan: PlanMeta | None = None
+    levels: list[Level] | None = None
+    ladder: list[LadderStep] | None = None
+    inputs: dict[Slug, InputSpec] | None = None
+    rows: list[Row] | None = None
