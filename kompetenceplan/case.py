@@ -127,7 +127,8 @@ def _hint(spec: InputSpec, name: str) -> str:
     if spec.type == "bool":
         return f"Angiv {name} som true eller false."
     kind = "et heltal" if spec.type == "int" else "et tal"
-    return f"Angiv {name} som {kind} fra {format_number(spec.min or 0)} til {format_number(spec.max or 0)}{' ' + spec.unit if spec.unit else ''}."
+    text = f"Angiv {name} som {kind} fra {format_number(spec.min or 0)} til {format_number(spec.max or 0, spec.unit)}"
+    return text if text.endswith(".") else text + "."
 
 
 def _typed(spec: InputSpec, raw: Any, where: str, problems: list[Problem]) -> Value | None:

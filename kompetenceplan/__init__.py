@@ -1,0 +1,32 @@
+"""kompetenceplan: who may decide a social intervention, from a municipality's own rule data.
+
+    >>> from kompetenceplan import load_plan, decide, explain
+    >>> plan = load_plan("rules/nyborg")
+    >>> decision = decide(plan, {"paragraf": "bl-47", "trin": 6, "maanedlig_udgift": 80000,
+    ...                          "varighed_maaneder": 12, "alder": 13, "sagens_maanedlige_udgift": 80000})
+    >>> decision.level.id
+    'boerne_og_ungeudvalg'
+"""
+
+from .api import decide
+from .case import ValidatedCase, validate_case
+from .decision import Decision
+from .errors import CaseError, EngineError, KompetenceplanError, MissingInputError, PlanError, Problem
+from .explain import explain
+from .plan import Plan, load_plan
+
+__all__ = [
+    "CaseError",
+    "Decision",
+    "EngineError",
+    "KompetenceplanError",
+    "MissingInputError",
+    "Plan",
+    "PlanError",
+    "Problem",
+    "ValidatedCase",
+    "decide",
+    "explain",
+    "load_plan",
+    "validate_case",
+]

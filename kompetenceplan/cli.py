@@ -1,0 +1,185 @@
+"""Command line: a thin layer that parses, calls one library function, renders and exits.
+
+Exit codes: 0 decided, 2 bad input, bad plan or usage, 3 engine fault (no decision was made).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from .api import decide
+from .errors import EngineError, KompetenceplanError, Problem
+from .explain import explain
+from .io import CaseFileError, read_json
+from .plan import Plan, load_plan
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ENGINE = 0, 1, 2, 3
+DEFAULT_PLAN = "rules/nyborg"
+PLAN_ENV = "KOMPETENCEPLAN_PLAN"
+
+plan_option = click.option(
+    "--plan",
+    "plan_path",
+    envvar=PLAN_ENV,
+    default=DEFAULT_PLAN,
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help=f"Planmappe med TOML-filer (eller miljøvariablen {PLAN_ENV}).",
+)
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text til mennesker, json til sagssystemer.",
+)
+
+
+def _fail(error: KompetenceplanError, fmt: str) -> NoReturn:
+    code = EXIT_ENGINE if isinstance(error, EngineError) else EXIT_USAGE
+    if fmt == "json":
+        click.echo(json.dumps(error.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(error.render(), err=True)
+    sys.exit(code)
+
+
+def _load(plan_path: Path, fmt: str) -> Plan:
+    try:
+        return load_plan(plan_path)
+    except KompetenceplanError as exc:
+        if not plan_path.exists() and str(plan_path) == DEFAULT_PLAN:
+            exc.problems.append(Problem(str(plan_path), "standardplanen findes kun i projektets rodmappe.", f"Kør fra projektmappen eller angiv --plan / {PLAN_ENV}."))
+        _fail(exc, fmt)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="kompetenceplan")
+def main() -> None:
+    """Kompetenceplan: hvem må træffe afgørelse om en social indsats?
+
+    \b
+    Eksempel:
+      kompetenceplan route examples/cases/familiebehandling-raadgiver.json
+    """
+
+
+def _parse_setting(plan: Plan, setting: str) -> tuple[str, Any]:
+    name, sep, text = setting.partition("=")
+    name = name.strip()
+    spec = plan.inputs.get(name)
+    if not sep or spec is None:
+        raise KompetenceplanError(
+            "Ugyldig --set.",
+            [Problem(f"--set {name or '?'}", "skal have formen NAVN=VÆRDI med et input fra planen.", f"Brug et af: {', '.join(plan.inputs)}.")],
+        )
+    text = text.strip()
+    try:
+        if spec.type == "int":
+            return name, int(text)
+        if spec.type == "number":
+            return name, float(text.replace(",", "."))
+    except ValueError:
+        kind = "et heltal" if spec.type == "int" else "et tal (fx 12000 eller 12000,50)"
+        raise KompetenceplanError("Ugyldig --set.", [Problem(f"--set {name}", f"værdien skal være {kind}.", f"Skriv fx --set {name}=3.")]) from None
+    if spec.type == "bool":
+        if text.lower() in {"ja", "true", "1"}:
+            return name, True
+        if text.lower() in {"nej", "false", "0"}:
+            return name, False
+        raise KompetenceplanError("Ugyldig --set.", [Problem(f"--set {name}", "værdien skal være ja eller nej.", f"Skriv fx --set {name}=ja.")])
+    return name, text
+
+
+@main.command()
+@click.argument("case_file", required=False, type=click.Path(allow_dash=True, path_type=str))
+@plan_option
+@format_option
+@click.option("-p", "--paragraf", help="Paragrafkode, fx bl-32-1-5 (se 'kompetenceplan plan').")
+@click.option("-t", "--trin", type=int, help="Trin på indsatstrappen, fx 3.")
+@click.option("-o", "--omraade", help="Område, fx boern eller voksne (udledes ofte af paragraffen).")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAVN=VÆRDI", help="Ethvert andet input, fx -s maanedlig_udgift=12000. Kan gentages.")
+def route(case_file: str | None, plan_path: Path, fmt: str, paragraf: str | None, trin: int | None, omraade: str | None, settings: tuple[str, ...]) -> None:
+    """Hvilket niveau skal træffe afgørelsen, og hvorfor?
+
+    CASE_FILE er en JSON-fil med sagens oplysninger (- for standard input). Uden fil gives
+    oplysningerne som flag; med fil overskriver flagene filens værdier.
+
+    \b
+    Eksempler:
+      kompetenceplan route examples/cases/familiebehandling-raadgiver.json
+      kompetenceplan route examples/cases/anbringelse-uden-samtykke-buu.json --format json
+      kompetenceplan route -p bl-32-1-5 -t 3 -s maanedlig_udgift=12000 \\
+          -s varighed_maaneder=6 -s alder=10 -s sagens_maanedlige_udgift=12000
+
+    Exitkoder: 0 afgjort, 2 fejl i sagen, planen eller kaldet, 3 motorfejl (ingen afgørelse).
+    """
+    plan = _load(plan_path, fmt)
+    try:
+        case: dict[str, Any] = {}
+        if case_file is not None:
+            data = read_json(case_file)
+            if not isinstance(data, dict):
+                raise CaseFileError("Sagen kan ikke læses.", [Problem(case_file, "skal indeholde ét JSON-objekt.", 'Skriv fx {"paragraf": "bl-32-1-5", "trin": 3}.')])
+            case.update(data)
+        elif not (paragraf or trin is not None or omraade or settings):
+            raise KompetenceplanError("Ingen sag.", [Problem("route", "angiv en sagsfil eller oplysningerne som flag.", "Se eksemplerne i 'kompetenceplan route --help'.")])
+        roles = ((plan.meta.paragraph_input, paragraf), (plan.meta.step_input, trin), (plan.meta.area_input, omraade))
+        case.update({name: value for name, value in roles if value is not None})
+        case.update(_parse_setting(plan, s) for s in settings)
+        decision = decide(plan, case)
+    except KompetenceplanError as exc:
+        _fail(exc, fmt)
+    click.echo(decision.to_json() if fmt == "json" else explain(decision), nl=fmt == "json")
+
+
+@main.command(name="plan")
+@plan_option
+@format_option
+def show_plan(plan_path: Path, fmt: str) -> None:
+    """Vis planens niveauer, indsatstrappe, input og paragrafkoder.
+
+    \b
+    Eksempel:
+      kompetenceplan plan --plan rules/nyborg
+    """
+    plan = _load(plan_path, fmt)
+    if fmt == "json":
+        click.echo(json.dumps(plan_summary(plan), ensure_ascii=False, indent=2, default=str))
+        return
+    m = plan.meta
+    lines = [plan.title, f"Gyldig fra {m.valid_from}{' til ' + str(m.valid_to) if m.valid_to else ''}; prisniveau {m.price_year}.", m.note, "", "Niveauer (laveste først):"]
+    lines += [f"  {i}. {lv.id}: {lv.name}" for i, lv in enumerate(plan.levels, 1)]
+    lines += ["", "Indsatstrappen:"]
+    for area in dict.fromkeys(s.area for s in plan.ladder):
+        lines.append(f"  {area}:")
+        lines += [f"    {s.step}. {s.name}" for s in plan.steps(area)]
+    lines += ["", "Input:"]
+    for name, spec in plan.inputs.items():
+        need = "påkrævet" if spec.required else "valgfri"
+        bounds = f" {spec.min}–{spec.max}" if spec.min is not None else ""
+        lines.append(f"  {name} ({spec.type}{bounds}{' ' + spec.unit if spec.unit else ''}, {need}): {spec.label}")
+        for code, value in (spec.values or {}).items():
+            lines.append(f"      {code}: {value.label}")
+    click.echo("\n".join(lines))
+
+
+def plan_summary(plan: Plan) -> dict[str, Any]:
+    """Plan metadata, levels, ladder and inputs as JSON-ready data."""
+    return {
+        "plan": plan.meta.model_dump(mode="json"),
+        "levels": [lv.model_dump(mode="json") for lv in plan.levels],
+        "ladder": [s.model_dump(mode="json") for s in plan.ladder],
+        "inputs": {n: s.model_dump(mode="json", exclude_none=True) for n, s in plan.inputs.items()},
+    }
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,63 @@
+"""Reading JSON input safely: size limit, no duplicate keys, no NaN/Infinity, errors without content."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import CaseError, Problem
+
+MAX_INPUT_BYTES = 1_000_000
+
+
+class CaseFileError(CaseError):
+    """A case or submission file cannot be read as JSON."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"nøglen '{key[:40]}' står to gange")
+        out[key] = value
+    return out
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} er ikke gyldig JSON")
+
+
+def parse_json(text: str | bytes, where: str) -> Any:
+    """Parse JSON strictly; raise `CaseFileError` naming ``where`` and the position, never the content."""
+    if len(text) > MAX_INPUT_BYTES:
+        raise CaseFileError("Filen kan ikke læses.", [Problem(where, f"er større end {MAX_INPUT_BYTES} bytes.", "Send én sag ad gangen.")])
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+    except json.JSONDecodeError as exc:
+        raise CaseFileError("Filen kan ikke læses.", [Problem(f"{where}, linje {exc.lineno}, kolonne {exc.colno}", f"ugyldig JSON ({exc.msg}).", "Ret syntaksen, fx manglende komma eller anførselstegn.")]) from None
+    except (ValueError, RecursionError) as exc:
+        raise CaseFileError("Filen kan ikke læses.", [Problem(where, f"ugyldig JSON ({exc}).", "Hver nøgle må kun stå én gang; tal skal være endelige.")]) from None
+
+
+def read_json(path: str) -> Any:
+    """Read a JSON file, or standard input for ``-``."""
+    if path == "-":
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        return parse_json(data, "standard input")
+    file = Path(path)
+    try:
+        if file.stat().st_size > MAX_INPUT_BYTES:
+            raise CaseFileError("Filen kan ikke læses.", [Problem(path, f"er større end {MAX_INPUT_BYTES} bytes.", "Send én sag ad gangen.")])
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise CaseFileError("Filen kan ikke læses.", [Problem(path, "filen findes ikke.", "Kontrollér stien.")]) from None
+    except IsADirectoryError:
+        raise CaseFileError("Filen kan ikke læses.", [Problem(path, "er en mappe, ikke en fil.", "Angiv en JSON-fil.")]) from None
+    except OSError as exc:
+        raise CaseFileError("Filen kan ikke læses.", [Problem(path, f"kan ikke læses ({exc.strerror}).", "Kontrollér rettighederne.")]) from None
+    try:
+        return parse_json(data, path)
+    except UnicodeDecodeError:
+        raise CaseFileError("Filen kan ikke læses.", [Problem(path, "er ikke UTF-8.", "Gem filen som UTF-8.")]) from None
