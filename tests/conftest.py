@@ -1,0 +1,149 @@
+"""Shared fixtures: the bundled Nyborg plan and small plans written for one test."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from kompetenceplan import Plan, load_plan
+
+ROOT = Path(__file__).resolve().parent.parent
+NYBORG = ROOT / "rules" / "nyborg"
+EXAMPLES = ROOT / "examples"
+
+#: A complete small plan, one string per file, that tests copy and break on purpose.
+SMALL_PLAN = {
+    "plan.toml": """
+        [plan]
+        id = "lille"
+        kommune = "Testkommune"
+        name = "Lille testplan"
+        version = "1"
+        valid_from = 2026-01-01
+        price_year = 2026
+        source = "test"
+        escalation_level = "udvalg"
+
+        [[levels]]
+        id = "raadgiver"
+        name = "Rådgiver"
+
+        [[levels]]
+        id = "leder"
+        name = "Leder"
+
+        [[levels]]
+        id = "udvalg"
+        name = "Visitationsudvalg"
+
+        [[levels]]
+        id = "buu"
+        name = "Børne- og ungeudvalget"
+        body = "boerne_og_ungeudvalg"
+    """,
+    "trappe.toml": """
+        [[ladder]]
+        area = "boern"
+        step = 1
+        name = "Tidlig indsats"
+
+        [[ladder]]
+        area = "boern"
+        step = 2
+        name = "Anbringelse"
+    """,
+    "input.toml": """
+        [inputs.omraade]
+        type = "enum"
+        label = "Område"
+        values = { boern = { label = "Børn" } }
+
+        [inputs.trin]
+        type = "int"
+        label = "Trin"
+        min = 1
+        max = 2
+        monotone = true
+
+        [inputs.udgift]
+        type = "number"
+        label = "Månedlig udgift"
+        unit = "kr./md."
+        min = 0
+        max = 1000000
+        monotone = true
+
+        [inputs.timer]
+        type = "number"
+        label = "Timer"
+        min = 0
+        max = 100
+        required = false
+
+        [inputs.paragraf]
+        type = "enum"
+        label = "Paragraf"
+
+        [inputs.paragraf.values."bl-32"]
+        label = "§ 32"
+        law = "barnets_lov"
+        section = 32
+
+        [inputs.paragraf.values."bl-47"]
+        label = "§ 47"
+        law = "barnets_lov"
+        section = 47
+    """,
+    "regler.toml": """
+        [[rows]]
+        id = "R-1"
+        level = "raadgiver"
+        when = { trin = 1, udgift = { lt = 10000 } }
+        reference = "test"
+
+        [[rows]]
+        id = "R-2"
+        level = "leder"
+        when = { udgift = { gte = 10000 } }
+        reference = "test"
+
+        [[rows]]
+        id = "R-3"
+        level = "udvalg"
+        when = { timer = { gte = 20 } }
+        reference = "test"
+
+        [[rows]]
+        id = "R-47"
+        level = "buu"
+        law = true
+        when = { paragraf = "bl-47" }
+        reference = "Barnets lov § 47"
+    """,
+}
+
+SMALL_CASE = {"omraade": "boern", "trin": 1, "udgift": 5000.0, "timer": 2.0, "paragraf": "bl-32"}
+
+
+def write_plan(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def nyborg() -> Plan:
+    return load_plan(NYBORG)
+
+
+@pytest.fixture
+def small_plan_dir(tmp_path: Path) -> Path:
+    return write_plan(tmp_path / "lille", SMALL_PLAN)
+
+
+@pytest.fixture
+def small_plan(small_plan_dir: Path) -> Plan:
+    return load_plan(small_plan_dir)

@@ -1,0 +1,165 @@
+"""The plan loader: strict format, cross-checks, statutory floors and engine limits."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+
+from kompetenceplan import PlanError, load_plan
+from kompetenceplan.plan.compile import MAX_ALTERNATIVES
+
+from .conftest import SMALL_PLAN, write_plan
+
+
+def _broken(tmp_path: Path, file: str, old: str, new: str) -> PlanError:
+    files = dict(SMALL_PLAN)
+    assert old in files[file], "the fixture must contain the text the test replaces"
+    files[file] = files[file].replace(old, new)
+    with pytest.raises(PlanError) as info:
+        load_plan(write_plan(tmp_path / "broken", files))
+    return info.value
+
+
+def _text(error: PlanError) -> str:
+    return error.render()
+
+
+class TestValidPlans:
+    def test_nyborg_loads(self, nyborg) -> None:
+        """The bundled plan loads with its five levels in order and both areas' ladders."""
+        assert [lv.id for lv in nyborg.levels] == ["raadgiver", "team", "leder", "visitationsudvalg", "boerne_og_ungeudvalg"]
+        assert {s.area for s in nyborg.ladder} == {"boern", "voksne"}
+        assert len(nyborg.steps("boern")) == 6
+
+    def test_nyborg_says_its_amounts_are_illustrative(self, nyborg) -> None:
+        """DOMAIN.md: no Nyborg thresholds are published, so the plan must say so."""
+        assert "illustrative" in nyborg.meta.note
+        assert "ILLUSTRATIVE" in (nyborg.path / "plan.toml").read_text(encoding="utf-8")
+
+    def test_small_plan_loads(self, small_plan) -> None:
+        """The fixture every broken-plan test starts from is itself valid."""
+        assert [r.id for r in small_plan.rows] == ["R-1", "R-2", "R-3", "R-47"]
+
+
+class TestFormatErrors:
+    def test_unknown_key_names_file_and_key_path(self, tmp_path: Path) -> None:
+        """A misspelt key is refused with the file, the key path with the row id, and an example."""
+        err = _broken(tmp_path, "regler.toml", 'reference = "test"\n', 'reference = "test"\nrefrence = "x"\n')
+        text = _text(err)
+        assert "regler.toml" in text and "rows[0] (id R-1).refrence" in text
+        assert "ukendt nøgle" in text and "Eksempel" in text
+
+    def test_wrong_type_is_named(self, tmp_path: Path) -> None:
+        """A level given as a number is refused at its key path."""
+        err = _broken(tmp_path, "regler.toml", 'level = "leder"', "level = 3")
+        assert "rows[1] (id R-2).level" in _text(err) and "tekst" in _text(err)
+
+    def test_duplicate_toml_key_is_a_syntax_error(self, tmp_path: Path) -> None:
+        """tomllib rejects a key given twice; the loader names the file."""
+        err = _broken(tmp_path, "plan.toml", 'version = "1"', 'version = "1"\nversion = "2"')
+        assert "plan.toml" in _text(err) and "ugyldig TOML" in _text(err)
+
+    def test_missing_folder(self, tmp_path: Path) -> None:
+        """A folder that does not exist is named, with how to point at one."""
+        with pytest.raises(PlanError, match="findes ikke"):
+            load_plan(tmp_path / "nope")
+
+
+class TestCrossChecks:
+    def test_unknown_level_in_row(self, tmp_path: Path) -> None:
+        """A row naming a level the plan does not have is refused, listing the valid levels."""
+        err = _broken(tmp_path, "regler.toml", 'level = "leder"', 'level = "chef"')
+        assert "(id R-2).level" in _text(err) and "raadgiver, leder, udvalg, buu" in _text(err)
+
+    def test_unknown_input_in_condition(self, tmp_path: Path) -> None:
+        """A condition on an undeclared input is refused."""
+        err = _broken(tmp_path, "regler.toml", "when = { udgift = { gte = 10000 } }", "when = { pris = { gte = 10000 } }")
+        assert "(id R-2).when.pris" in _text(err) and "ukendt input" in _text(err)
+
+    def test_unknown_paragraph_in_condition(self, tmp_path: Path) -> None:
+        """A condition on a paragraph code the plan does not declare is refused."""
+        err = _broken(tmp_path, "regler.toml", 'when = { paragraf = "bl-47" }', 'when = { paragraf = ["bl-47", "bl-99"] }')
+        assert "bl-99" in _text(err)
+
+    def test_unknown_operator(self, tmp_path: Path) -> None:
+        """Only gte, gt, lte and lt compare numbers."""
+        err = _broken(tmp_path, "regler.toml", "udgift = { gte = 10000 }", "udgift = { over = 10000 }")
+        assert "udgift.over" in _text(err) and "gte" in _text(err)
+
+    def test_duplicate_row_id(self, tmp_path: Path) -> None:
+        """Row ids are stable codes and must be unique."""
+        err = _broken(tmp_path, "regler.toml", 'id = "R-2"', 'id = "R-1"')
+        assert "R-1" in _text(err) and "unikt" in _text(err)
+
+    def test_reserved_input_name(self, tmp_path: Path) -> None:
+        """durable-rules reserves id and sid; a plan may not declare them as inputs."""
+        err = _broken(tmp_path, "input.toml", "[inputs.timer]", "[inputs.sid]")
+        assert "inputs.sid" in _text(err) and "reserveret" in _text(err)
+
+    def test_number_input_needs_bounds(self, tmp_path: Path) -> None:
+        """Number inputs declare their domain, so validation and tests know it."""
+        err = _broken(tmp_path, "input.toml", "min = 0\n        max = 100\n", "")
+        assert "inputs.timer" in _text(err) and "min og max" in _text(err)
+
+    def test_escalation_level_must_exist_and_be_administrative(self, tmp_path: Path) -> None:
+        """No-match cases escalate to an administrative level, never to a statutory body."""
+        err = _broken(tmp_path, "plan.toml", 'escalation_level = "udvalg"', 'escalation_level = "buu"')
+        assert "plan.escalation_level" in _text(err)
+
+    def test_step_outside_ladder_domain(self, tmp_path: Path) -> None:
+        """A ladder step outside the step input's bounds is refused."""
+        err = _broken(tmp_path, "trappe.toml", "step = 2", "step = 7")
+        assert "trappe.toml" in _text(err) and "trin 7" in _text(err)
+
+
+class TestStatutoryFloors:
+    def test_floor_routed_lower_is_refused(self, tmp_path: Path) -> None:
+        """Barnets lov § 47 routed to the visitationsudvalg instead of BUU is refused at load."""
+        err = _broken(tmp_path, "regler.toml", 'level = "buu"', 'level = "udvalg"')
+        text = _text(err)
+        assert "§ 47" in text and "buu" in text and "(id R-47)" in text
+
+    def test_floor_without_law_row_is_refused(self, tmp_path: Path) -> None:
+        """A plan that declares § 47 but has no law row for it is refused."""
+        err = _broken(tmp_path, "regler.toml", "law = true\n", "")
+        assert "lovbestemt gulv" in _text(err)
+
+    def test_conditional_law_row_is_refused(self, tmp_path: Path) -> None:
+        """A floor applies to every § 47 case, so its row cannot carry more conditions."""
+        err = _broken(tmp_path, "regler.toml", 'when = { paragraf = "bl-47" }', 'when = { paragraf = "bl-47", trin = 2 }')
+        assert "ubetinget" in _text(err)
+
+    def test_plan_without_the_body_level_is_refused(self, tmp_path: Path) -> None:
+        """A plan with § 47 must have a level for børne- og ungeudvalget."""
+        err = _broken(tmp_path, "plan.toml", 'body = "boerne_og_ungeudvalg"', "")
+        assert "intet niveau" in _text(err)
+
+
+class TestEngineLimits:
+    def test_600_rows_on_one_input_are_refused_quickly(self, tmp_path: Path) -> None:
+        """A table that would hang durable-rules (>= 512 siblings) is refused at load, never hangs.
+
+        The check is pure Python over the plan and never touches durable; the alarm only turns
+        a regression into a failure instead of a hung CI run (speed is measured in benchmarks/).
+        """
+        files = dict(SMALL_PLAN)
+        rows = "\n".join(
+            f'[[rows]]\nid = "G-{i}"\nlevel = "leder"\nwhen = {{ udgift = {{ gte = {1000 + i} }} }}\nreference = "generated"\n'
+            for i in range(600)
+        )
+        files["generert.toml"] = rows
+        folder = write_plan(tmp_path / "stor", files)
+        signal.signal(signal.SIGALRM, lambda *_: pytest.fail("loading hung"))
+        signal.alarm(10)
+        try:
+            with pytest.raises(PlanError) as info:
+                load_plan(folder)
+        finally:
+            signal.alarm(0)
+        assert str(MAX_ALTERNATIVES) in info.value.render() and "604 rækker" in info.value.render()
+
+    def test_the_limit_is_below_what_hangs_durable(self) -> None:
+        """DESIGN.md measured: 512 siblings hang post(), 513 hang ruleset creation."""
+        assert MAX_ALTERNATIVES < 512
