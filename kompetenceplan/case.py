@@ -18,6 +18,8 @@ from .plan.model import Plan, Value, format_number
 from .plan.schema import InputSpec, RESERVED_INPUT_NAMES
 
 DESCRIPTION_KEY = "beskrivelse"
+#: Decimals kept of a number input (øre for amounts).
+NUMBER_DECIMALS = 2
 MAX_DESCRIPTION = 2000
 
 
@@ -101,7 +103,7 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
         elif isinstance(product, int):
             product = float(product)
         if spec.max is not None and product > spec.max:
-            problems.append(Problem(f"{where}.{name}", f"den udledte værdi ({' × '.join(spec.default_product)}) overstiger {format_number(spec.max, spec.unit)}.", "Kontrollér beløb og varighed."))
+            problems.append(Problem(f"{where}.{name}", f"den udledte værdi ({' × '.join(spec.default_product)}) overstiger {format_number(spec.max, spec.unit).rstrip('.')}.", "Kontrollér beløb og varighed."))
             continue
         values[name] = product
         derived.append(f"{spec.label} er beregnet som {' × '.join(plan.inputs[f].label for f in spec.default_product)}.")
@@ -159,12 +161,14 @@ def _typed(spec: InputSpec, raw: Any, where: str, problems: list[Problem]) -> Va
                 problems.append(Problem(where, "skal være et heltal.", "Angiv et helt tal, fx 3."))
                 return None
             value = int(raw)
-    else:
-        value = float(raw)
     assert spec.min is not None and spec.max is not None  # the loader requires bounds
     if not spec.min <= value <= spec.max:
-        problems.append(Problem(where, f"ligger uden for det tilladte interval {format_number(spec.min)}–{format_number(spec.max, spec.unit)}.", f"Angiv {spec.label.lower()} inden for intervallet."))
+        problems.append(Problem(where, f"ligger uden for det tilladte interval {format_number(spec.min)}–{format_number(spec.max, spec.unit).rstrip('.')}.", f"Angiv {spec.label.lower()} inden for intervallet."))
         return None
+    if spec.type == "number":
+        # Amounts are kroner and øre (hours: hundredths). Rounding also keeps every number in
+        # plain decimal form: durable-rules cannot parse exponents (1e-05, 1e+16; error 204).
+        value = round(float(value), NUMBER_DECIMALS) + 0.0
     return value
 
 

@@ -122,6 +122,8 @@ def compiled_for(plan: Plan) -> _Compiled:
 
 
 _SAFE_DETAIL = re.compile(r"error code: -?\d+")
+#: durable-rules' JSON reader fails on exponents (1e-05, 1e+16) with error 204.
+_PLAIN_NUMBER = re.compile(r"-?\d+\.\d+")
 
 
 def route(plan: Plan, values: Mapping[str, Value]) -> RuleSpec:
@@ -130,6 +132,8 @@ def route(plan: Plan, values: Mapping[str, Value]) -> RuleSpec:
     cid = f"c{next(_cids)}"
     sid = compiled.sids.acquire()
     event: dict[str, Any] = {name: event_value(v) for name, v in values.items()}
+    if any(isinstance(v, float) and not _PLAIN_NUMBER.fullmatch(repr(v)) for v in event.values()):
+        raise _fault("et tal kan ikke skrives uden eksponent, og durable-rules kan kun læse almindelige decimaltal.")
     event.update(kind="case", cid=cid, sid=sid)
     healthy = False
     try:

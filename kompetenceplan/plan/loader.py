@@ -29,6 +29,9 @@ from .schema import (
 )
 
 MAX_FILE_BYTES = 2_000_000
+#: Thresholds and bounds stay below this and at 2 decimals, so they are written without an
+#: exponent (durable-rules cannot read 1e+16 or 1e-05).
+MAX_THRESHOLD = 10**15
 
 _EXAMPLES = {
     "plan": 'id = "nyborg", kommune = "Nyborg Kommune", version = "2026.1", valid_from = 2026-01-01',
@@ -270,6 +273,8 @@ def _check_inputs(inputs: dict[str, InputSpec], files: dict[str, str], meta: Pla
             problems.append(Problem(where, "tal-input skal have både min og max.", "Angiv fx min = 0 og max = 10000000."))
         elif not (math.isfinite(spec.min) and math.isfinite(spec.max)) or spec.min > spec.max:
             problems.append(Problem(where, "min skal være et endeligt tal mindre end eller lig max.", "Ret min/max."))
+        elif max(abs(spec.min), abs(spec.max)) >= MAX_THRESHOLD:
+            problems.append(Problem(where, "min og max skal være under 10^15.", "Vælg en realistisk øvre grænse."))
         if spec.type == "int" and any(isinstance(v, float) for v in (spec.min, spec.max)):
             problems.append(Problem(where, "min og max for et heltals-input skal være heltal.", "Skriv fx min = 1, ikke 1.0."))
         if spec.at_least is not None:
@@ -380,6 +385,9 @@ def _parse_term(name: str, spec: InputSpec, cond: Any, here: str, problems: list
                 return None
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 problems.append(Problem(f"{here}.{op}", "grænsen skal være et endeligt tal.", f"Skriv fx {name} = {{ {op} = 30000 }}."))
+                return None
+            if abs(value) >= MAX_THRESHOLD or round(value, 2) != value:
+                problems.append(Problem(f"{here}.{op}", "grænsen skal være under 10^15 og have højst 2 decimaler.", f"Skriv fx {name} = {{ {op} = 30000.50 }}."))
                 return None
             terms.append(Term(name, op, value))
         return terms

@@ -1,0 +1,113 @@
+"""Hypothesis strategies that generate cases from a plan's own declarations (no plan-specific code).
+
+Values cluster around the plan's thresholds (the boundaries where levels change) and spread over
+the declared domain; the paragraph's implications (area, steps, ages) are respected, so every
+generated case is valid unless a test corrupts it on purpose.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from hypothesis import strategies as st
+
+from kompetenceplan import Plan
+from kompetenceplan.plan.schema import InputSpec
+
+
+def thresholds(plan: Plan, name: str) -> list[float]:
+    out = set()
+    for row in plan.rows:
+        for t in row.terms:
+            if t.input == name and t.op != "in" and not isinstance(t.value, bool):
+                out.add(float(t.value))  # type: ignore[arg-type]
+    return sorted(out)
+
+
+def _numeric(plan: Plan, name: str, spec: InputSpec, lo: float, hi: float) -> st.SearchStrategy[Any]:
+    near = sorted({t + d for t in thresholds(plan, name) for d in (-1, -0.5, 0, 0.5, 1) if lo <= t + d <= hi})
+    if spec.type == "int":
+        lo_i, hi_i = math.ceil(lo), math.floor(hi)
+        ints = [int(v) for v in near if float(v).is_integer()]
+        # Small values are the common ones (durations in months, ages, steps).
+        options = [st.integers(lo_i, hi_i), st.integers(lo_i, min(hi_i, lo_i + 12))] + ([st.sampled_from(ints)] if ints else [])
+        return st.one_of(options)
+    options = [
+        st.floats(lo, hi, allow_nan=False, allow_infinity=False),
+        st.integers(math.ceil(lo), math.floor(min(hi, 10**7))).map(float),
+    ] + ([st.sampled_from(near)] if near else [])
+    return st.one_of(options)
+
+
+def _bounds_from(terms, name: str, spec: InputSpec) -> tuple[float, float, tuple | None]:
+    lo, hi, allowed = float(spec.min), float(spec.max), None  # type: ignore[arg-type]
+    for t in terms:
+        if t.input != name:
+            continue
+        if t.op == "in":
+            allowed = t.value
+        elif t.op == "gte":
+            lo = max(lo, t.value)
+        elif t.op == "lte":
+            hi = min(hi, t.value)
+        elif t.op == "gt":
+            lo = max(lo, t.value + (1 if spec.type == "int" else 1e-6))
+        elif t.op == "lt":
+            hi = min(hi, t.value - (1 if spec.type == "int" else 1e-6))
+    return lo, hi, allowed
+
+
+@st.composite
+def cases(draw: st.DrawFn, plan: Plan, complete: bool = True) -> dict[str, Any]:
+    """A valid case. ``complete``: every optional input given (so no input can be missing)."""
+    meta = plan.meta
+    case: dict[str, Any] = {}
+    paragraph_spec = plan.inputs[meta.paragraph_input]
+    code = draw(st.sampled_from(sorted(paragraph_spec.values or {})))
+    case[meta.paragraph_input] = code
+    implied = plan.implications.get((meta.paragraph_input, code), ())
+    required_by = set(plan.enum_value(meta.paragraph_input, code).requires)
+
+    for name, spec in plan.inputs.items():
+        if name in case:
+            continue
+        lo, hi, allowed = (_bounds_from(implied, name, spec) if spec.type in ("int", "number") else (0, 0, None))
+        if spec.type == "enum":
+            allowed = next((t.value for t in implied if t.input == name and t.op == "in"), None)
+            value = draw(st.sampled_from(sorted(allowed or spec.values or {})))
+            case[name] = value
+            required_by |= set(plan.enum_value(name, value).requires)
+            continue
+        if name == meta.step_input:
+            area = case.get(meta.area_input)
+            steps = [s.step for s in plan.steps(area)] if area else list(range(int(lo), int(hi) + 1))
+            case[name] = draw(st.sampled_from([s for s in steps if allowed is None or s in allowed]))
+            continue
+        if spec.type == "bool":
+            value = draw(st.booleans())
+        elif allowed is not None:
+            value = draw(st.sampled_from(sorted(allowed)))
+        else:
+            value = draw(_numeric(plan, name, spec, lo, hi))
+        case[name] = value
+
+    # at_least: the case total includes this intervention (same or more).
+    for name, spec in plan.inputs.items():
+        if spec.at_least and name in case:
+            base = case[spec.at_least]
+            case[name] = min(float(spec.max), base + abs(case[name] - base) * draw(st.sampled_from([0, 0, 1])))  # type: ignore[arg-type]
+
+    for name, spec in plan.inputs.items():
+        if spec.required or name in required_by or name == meta.step_input:
+            continue
+        if spec.default_product is not None:
+            keep = draw(st.booleans())  # absent: derived from its factors
+        else:
+            keep = complete or draw(st.booleans())
+        if not keep:
+            case.pop(name, None)
+    # A paragraph that implies the area: sometimes leave it for the engine to derive.
+    if draw(st.booleans()) and any(t.input == meta.area_input for t in implied):
+        case.pop(meta.area_input, None)
+    return case

@@ -1,0 +1,126 @@
+"""The engine's fail-safe behaviour: no match escalates, faults refuse, never a lower level."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kompetenceplan import EngineError, MissingInputError, decide, load_plan
+from kompetenceplan.api import build_decision
+from kompetenceplan.case import validate_case
+from kompetenceplan.engine import durable_adapter
+from kompetenceplan.engine.reference import MATCH, Evaluation, RowResult, evaluate
+from kompetenceplan.plan.compile import NEEDS, NOMATCH, ROW, Outcome, rule_specs
+
+from .conftest import SMALL_CASE, SMALL_PLAN, write_plan
+
+
+class TestOutcomes:
+    def test_no_matching_row_escalates_with_a_reason(self, small_plan) -> None:
+        """A case no row covers goes to the escalation level (visitationsudvalg), never lower."""
+        decision = decide(small_plan, {**SMALL_CASE, "trin": 2})
+        assert decision.escalated and decision.level.id == "udvalg"
+        assert "Ingen regel" in decision.reason and decision.deciding_row is None
+
+    def test_highest_matching_level_wins(self, small_plan) -> None:
+        """With rows at several levels matching, the highest decides; the lower are listed too."""
+        decision = decide(small_plan, {**SMALL_CASE, "udgift": 12000.0, "timer": 25.0})
+        assert decision.level.id == "udvalg" and decision.deciding_row == "R-3"
+        assert [r.id for r in decision.matched] == ["R-3", "R-2"]
+
+    def test_missing_optional_input_that_could_lift_the_level_refuses(self, small_plan) -> None:
+        """Without 'timer', R-3 (udvalg) might apply, so deciding 'leder' could be too low."""
+        case = {k: v for k, v in SMALL_CASE.items() if k != "timer"}
+        with pytest.raises(MissingInputError) as info:
+            decide(small_plan, {**case, "udgift": 12000.0})
+        assert info.value.problems[0].where == "sagen.timer" and "R-3" in info.value.render()
+
+    def test_missing_optional_input_is_fine_when_a_higher_row_already_decides(self, small_plan) -> None:
+        """§ 47 goes to BUU whatever 'timer' is, so its absence does not block the decision."""
+        case = {k: v for k, v in SMALL_CASE.items() if k != "timer"}
+        assert decide(small_plan, {**case, "paragraf": "bl-47"}).level.id == "buu"
+
+    def test_rule_order_puts_guards_after_their_level_and_catch_all_last(self, small_plan) -> None:
+        """The compiled priority list: levels descending, a level's guards after its rows."""
+        kinds = [(s.kind, s.row.id if s.row else None) for s in rule_specs(small_plan)]
+        assert kinds == [(ROW, "R-47"), (ROW, "R-3"), (NEEDS, "R-3"), (ROW, "R-2"), (ROW, "R-1"), (NOMATCH, None)]
+
+
+class TestFaults:
+    def test_engine_disagreeing_with_reference_is_an_error(self, small_plan, monkeypatch) -> None:
+        """If durable-rules fires another rule than the reference evaluator, nothing is decided."""
+        lowest = rule_specs(small_plan)[-2]  # R-1, raadgiver
+        monkeypatch.setattr(durable_adapter, "route", lambda plan, values: lowest)
+        with pytest.raises(EngineError, match="uenige"):
+            decide(small_plan, {**SMALL_CASE, "udgift": 50000.0})
+
+    def test_post_without_result_is_an_error(self, small_plan, monkeypatch) -> None:
+        """durable returning without running an action (stolen by a timer thread) is an error."""
+        host = durable_adapter._get_host()
+        monkeypatch.setattr(host, "post", lambda name, event: None)
+        with pytest.raises(EngineError, match="uden resultat"):
+            decide(small_plan, SMALL_CASE)
+
+    def test_c_engine_error_is_an_error_and_hides_the_event(self, small_plan, monkeypatch) -> None:
+        """An exception from durable's C code is an EngineError that keeps only the error code."""
+        def fail(name, event):
+            raise RuntimeError(f"Could not assert event, error code: 303 {event}")
+
+        monkeypatch.setattr(durable_adapter._get_host(), "post", fail)
+        with pytest.raises(EngineError) as info:
+            decide(small_plan, SMALL_CASE)
+        assert "error code: 303" in info.value.render() and "bl-32" not in info.value.render()
+
+    def test_exception_inside_an_action_is_an_error(self, small_plan, monkeypatch) -> None:
+        """durable swallows exceptions raised in actions; the adapter still refuses to decide."""
+        class Exploding(dict):
+            def __setitem__(self, key, value):
+                raise KeyError("boom")
+
+        monkeypatch.setattr(durable_adapter, "_results", Exploding())
+        with pytest.raises(EngineError, match="handling fejlede"):
+            decide(small_plan, SMALL_CASE)
+
+    def test_engine_works_again_after_a_failed_action(self, small_plan) -> None:
+        """The failed sid was retired; the next decision is normal."""
+        assert decide(small_plan, SMALL_CASE).level.id == "raadgiver"
+
+    def test_more_than_64_simultaneous_matches_is_an_error_not_a_level(self, tmp_path: Path) -> None:
+        """durable-rules fails with error 303 when >64 rows match at once: refuse, do not decide."""
+        files = dict(SMALL_PLAN)
+        files["mange.toml"] = "\n".join(
+            f'[[rows]]\nid = "M-{i}"\nlevel = "leder"\nwhen = {{ udgift = {{ gte = {100 + i} }} }}\nreference = "m"\n'
+            for i in range(70)
+        )
+        plan = load_plan(write_plan(tmp_path / "mange", files))
+        with pytest.raises(EngineError, match="303"):
+            decide(plan, {**SMALL_CASE, "udgift": 5000.0})
+
+    def test_statutory_floor_is_rechecked_on_every_decision(self, small_plan) -> None:
+        """Even if evaluation were wrong, a § 47 case is never decided below BUU."""
+        case = validate_case(small_plan, {**SMALL_CASE, "paragraf": "bl-47"})
+        low = next(r for r in small_plan.rows if r.id == "R-1")
+        fake = Evaluation(Outcome(ROW, "R-1", low.rank), (RowResult(low, MATCH, ()),))
+        with pytest.raises(EngineError, match="lovbestemt gulv"):
+            build_decision(small_plan, case, fake)
+
+
+class TestRegistration:
+    def test_same_plan_content_shares_one_ruleset(self, small_plan_dir) -> None:
+        """Loading the same files twice reuses the registered ruleset (a name registers once)."""
+        a, b = load_plan(small_plan_dir), load_plan(small_plan_dir)
+        assert durable_adapter.compiled_for(a) is durable_adapter.compiled_for(b)
+
+    def test_changed_plan_gets_a_new_ruleset(self, small_plan_dir) -> None:
+        """A revised plan is compiled anew, so an old ruleset never answers for it."""
+        before = durable_adapter.compiled_for(load_plan(small_plan_dir))
+        rules = small_plan_dir / "regler.toml"
+        rules.write_text(rules.read_text(encoding="utf-8").replace("lt = 10000", "lt = 9000"), encoding="utf-8")
+        after = durable_adapter.compiled_for(load_plan(small_plan_dir))
+        assert before.name != after.name
+
+    def test_reference_and_engine_agree_on_the_examples(self, nyborg) -> None:
+        """Sanity: the raw durable outcome equals the reference outcome for a known case."""
+        case = validate_case(nyborg, {"paragraf": "bl-47", "trin": 6, "maanedlig_udgift": 1, "varighed_maaneder": 1, "alder": 3})
+        assert Outcome.of(durable_adapter.route(nyborg, case.values)) == evaluate(nyborg, case).outcome

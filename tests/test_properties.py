@@ -1,0 +1,197 @@
+"""Invariants over the declared input domains, checked with hypothesis.
+
+- every valid, complete case gets exactly one level: the highest among the matching rows;
+- raising the step or any cost input never lowers the level;
+- the durable-rules path and the reference evaluator agree (>= 10,000 cases per run);
+- a Decision survives a JSON round trip;
+- malformed input always raises, never decides; input is never mutated.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from typing import Any
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from kompetenceplan import CaseError, Decision, MissingInputError, decide, load_plan, validate_case
+from kompetenceplan.engine import durable_adapter
+from kompetenceplan.engine.reference import MATCH, evaluate
+from kompetenceplan.plan.compile import Outcome
+
+from .conftest import NYBORG, SMALL_PLAN, write_plan
+from .strategies import cases, thresholds
+
+PLAN = load_plan(NYBORG)
+
+
+def examples(n: int) -> settings:
+    return settings(max_examples=n, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@examples(400)
+@given(cases(PLAN))
+def test_every_valid_complete_case_gets_exactly_one_level(case: dict[str, Any]) -> None:
+    """The level is the highest among matching rows (or the escalation level), and the case is untouched."""
+    before = copy.deepcopy(case)
+    decision = decide(PLAN, case)
+    assert case == before
+    ranks = [PLAN.rank(r.level) for r in decision.matched]
+    expected = max(ranks) if ranks else PLAN.escalation_rank
+    assert decision.level.rank == expected
+    assert decision.level.id == PLAN.levels[expected].id
+    assert decision.escalated == (not ranks)
+    assert all(r.status == MATCH for r in decision.matched)
+
+
+def _raise(case: dict[str, Any], name: str, new: Any) -> dict[str, Any]:
+    """The case with ``name`` raised to ``new``, keeping inputs that must include it valid."""
+    raised = {**case, name: new}
+    for other, spec in PLAN.inputs.items():
+        if spec.at_least == name and other in raised:
+            raised[other] = min(float(spec.max), raised[other] + (new - case[name]))  # type: ignore[arg-type]
+    return raised
+
+
+MONOTONE = [n for n, s in PLAN.inputs.items() if s.monotone]
+
+
+@examples(600)
+@given(cases(PLAN), st.sampled_from(MONOTONE), st.floats(0, 1), st.data())
+def test_raising_step_or_cost_never_lowers_the_level(case: dict[str, Any], name: str, fraction: float, data) -> None:
+    """'Egen kompetence indskrænkes jo højere på indsatstrappen': more step or cost, never a lower level.
+
+    Each example raises one monotone input to every threshold above it (where a wrong row would
+    show) and by one random amount, and compares each level with the original.
+    """
+    spec = PLAN.inputs[name]
+    assume(name in case)
+    low = decide(PLAN, case)
+    if name == PLAN.meta.step_input:
+        raised = []
+        for step in range(case[name] + 1, int(spec.max) + 1):  # type: ignore[arg-type]
+            try:
+                validate_case(PLAN, {**case, name: step})
+                raised.append(step)
+            except CaseError:
+                pass
+    else:
+        room = float(spec.max) - case[name]  # type: ignore[arg-type]
+        for other, other_spec in PLAN.inputs.items():
+            if other_spec.at_least == name and other in case:
+                room = min(room, float(other_spec.max) - case[other])  # type: ignore[arg-type]
+        product_of = [o for o, s in PLAN.inputs.items() if s.default_product and name in s.default_product and o not in case]
+        for other in product_of:
+            factor = math.prod(case[f] for f in PLAN.inputs[other].default_product if f != name)  # type: ignore[union-attr]
+            if factor > 0:
+                room = min(room, float(PLAN.inputs[other].max) / factor - case[name])  # type: ignore[arg-type]
+        crossings = [t + d for t in thresholds(PLAN, name) for d in (0, 0.5, 1) if case[name] < t + d <= case[name] + room]
+        raised = sorted({*crossings, case[name] + room * fraction})
+        if spec.type == "int":
+            raised = sorted({int(v) for v in raised})
+        raised = [v for v in raised if v > case[name]]
+    assume(raised)
+    for new in raised:
+        high = decide(PLAN, _raise(case, name, new))
+        assert high.level.rank >= low.level.rank, (name, case[name], new, low.deciding_row, high.deciding_row)
+
+
+@examples(10_000)
+@given(cases(PLAN, complete=False))
+def test_durable_rules_agrees_with_the_reference_evaluator(case: dict[str, Any]) -> None:
+    """The first rule durable-rules fires is the reference evaluator's outcome (10,000 cases per run)."""
+    validated = validate_case(PLAN, case)
+    assert Outcome.of(durable_adapter.route(PLAN, validated.values)) == evaluate(PLAN, validated).outcome
+
+
+@st.composite
+def _small_cases(draw: st.DrawFn) -> dict[str, Any]:
+    case = {
+        "omraade": "boern",
+        "trin": draw(st.sampled_from([1, 2])),
+        "udgift": draw(st.sampled_from([0.0, 9999.5, 10000.0, 10000.5]) | st.floats(0, 1_000_000)),
+        "paragraf": draw(st.sampled_from(["bl-32", "bl-47"])),
+    }
+    if draw(st.booleans()):
+        case["timer"] = draw(st.sampled_from([19.5, 20.0, 20.5]) | st.floats(0, 100))
+    return case
+
+
+@examples(1500)
+@given(_small_cases())
+def test_durable_agrees_on_no_match_and_missing_inputs_too(tmp_path_factory, case: dict[str, Any]) -> None:
+    """On a plan with gaps and an optional input, both paths agree on escalation and refusals."""
+    plan = _small_plan(tmp_path_factory)
+    validated = validate_case(plan, case)
+    assert Outcome.of(durable_adapter.route(plan, validated.values)) == evaluate(plan, validated).outcome
+
+
+_SMALL: list = []
+
+
+def _small_plan(factory):
+    if not _SMALL:
+        _SMALL.append(load_plan(write_plan(factory.mktemp("lille"), SMALL_PLAN)))
+    return _SMALL[0]
+
+
+@examples(200)
+@given(cases(PLAN))
+def test_decision_json_round_trips(case: dict[str, Any]) -> None:
+    """Decision -> JSON -> Decision gives the same decision."""
+    decision = decide(PLAN, case)
+    assert Decision.model_validate_json(decision.to_json()) == decision
+    assert json.loads(decision.to_json())["level"]["id"] == decision.level.id
+
+
+def _inferable(case: dict[str, Any]) -> set[str]:
+    out = set()
+    for (name, code), terms in PLAN.implications.items():
+        if case.get(name) == code:
+            out |= {t.input for t in terms if t.op == "in" and len(t.value) == 1}  # type: ignore[arg-type]
+    return out
+
+
+def _wrong_values(spec) -> list[Any]:
+    if spec.type == "bool":
+        return ["ja", 1, 0, [True]]
+    if spec.type == "enum":
+        return [5, "zz-ukendt", True, ["boern"]]
+    common = ["3", True, False, math.nan, math.inf, -math.inf, [1], {"v": 1}, spec.max + 1, spec.min - 1]
+    return common + ([3.5] if spec.type == "int" else [])
+
+
+@examples(600)
+@given(cases(PLAN, complete=False), st.data())
+def test_malformed_input_always_raises_and_never_decides(case: dict[str, Any], data) -> None:
+    """A wrong type, a bad number, a missing field, an unknown or reserved key: CaseError, never a level."""
+    kind = data.draw(st.sampled_from(["wrong", "missing", "unknown", "reserved"]))
+    bad = dict(case)
+    if kind == "wrong":
+        name = data.draw(st.sampled_from(sorted(PLAN.inputs)))
+        bad[name] = data.draw(st.sampled_from(_wrong_values(PLAN.inputs[name])))
+    elif kind == "missing":
+        required = sorted(n for n, s in PLAN.inputs.items() if s.required and n not in _inferable(case))
+        bad.pop(data.draw(st.sampled_from(required)), None)
+    elif kind == "unknown":
+        bad[data.draw(st.sampled_from(["udgift", "cpr", "Trin", "paragraph"]))] = 1
+    else:
+        bad[data.draw(st.sampled_from(["id", "sid", "kind", "cid"]))] = "x"
+    before = copy.deepcopy(bad)
+    try:
+        decision = decide(PLAN, bad)
+    except MissingInputError:
+        raise AssertionError("malformed input must be a CaseError about the input, not a missing-input refusal") from None
+    except CaseError:
+        pass
+    else:
+        raise AssertionError(f"decided {decision.level.id} for malformed input ({kind})")
+    assert _same(bad, before)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equality that treats NaN as equal to itself (for the not-mutated check)."""
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
