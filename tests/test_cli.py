@@ -1,0 +1,132 @@
+"""The command line: examples route, errors are clear and use the documented exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kompetenceplan import Decision
+from kompetenceplan.cli import main
+from kompetenceplan.engine import durable_adapter
+
+from .conftest import EXAMPLES, NYBORG, ROOT
+
+CASES = sorted((EXAMPLES / "cases").glob("*.json"))
+EXPECTED_LEVEL = {  # the level each example's file name promises
+    "raadgiver": "raadgiver",
+    "team": "team",
+    "leder": "leder",
+    "visitationsudvalg": "visitationsudvalg",
+    "buu": "boerne_og_ungeudvalg",
+}
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, ["route", "--plan", str(NYBORG), *args], input=input)
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_every_example_routes_to_the_level_its_name_says(path: Path) -> None:
+    """Each bundled example is decided (exit 0) at the level in its file name, with an explanation."""
+    result = run(str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    decision = Decision.model_validate_json(result.output)
+    suffix = path.stem.rsplit("-", 1)[-1]
+    assert decision.level.id == EXPECTED_LEVEL[suffix]
+    text = run(str(path)).output
+    assert text.startswith(f"Afgørelsesniveau: {decision.level.name}") and "Hjemmel:" in text
+
+
+def test_examples_cover_every_level_and_both_areas(nyborg) -> None:
+    """A newcomer can see every level, both areas and a case lifted by its total cost."""
+    levels = {EXPECTED_LEVEL[p.stem.rsplit("-", 1)[-1]] for p in CASES}
+    assert levels == {lv.id for lv in nyborg.levels}
+    areas = {json.loads(p.read_text(encoding="utf-8"))["paragraf"][:2] for p in CASES}
+    assert areas == {"bl", "se"}
+    assert any("flere-indsatser" in p.name for p in CASES)
+
+
+def test_stdin_and_flags() -> None:
+    """A case can come on standard input, or as flags for the advisor in a hurry."""
+    case = (EXAMPLES / "cases" / "familiebehandling-raadgiver.json").read_text(encoding="utf-8")
+    assert run("-", input=case).exit_code == 0
+    flags = run("-p", "bl-32-1-5", "-t", "3", "-s", "maanedlig_udgift=12000", "-s", "varighed_maaneder=6", "-s", "alder=10", "-s", "sagens_maanedlige_udgift=12000")
+    assert flags.exit_code == 0 and "Rådgiver" in flags.output
+
+
+def test_flags_override_the_file() -> None:
+    """With a file and flags, the flags win (a quick 'what if')."""
+    path = EXAMPLES / "cases" / "familiebehandling-raadgiver.json"
+    result = run(str(path), "-s", "maanedlig_udgift=31000", "-s", "sagens_maanedlige_udgift=31000")
+    assert result.exit_code == 0 and result.output.startswith("Afgørelsesniveau: Lederbeslutning")
+
+
+@pytest.mark.parametrize(
+    ("args", "input", "words"),
+    [
+        (["missing.json"], None, "findes ikke"),
+        (["-"], "{not json", "ugyldig JSON"),
+        (["-"], '{"trin": 3, "trin": 4}', "to gange"),
+        (["-"], '{"trin": NaN}', "NaN"),
+        (["-"], "[1, 2]", "ét JSON-objekt"),
+        (["-"], '{"paragraf": "bl-32-1-5", "trin": "3"}', "sagen.trin"),
+        (["-s", "trin"], None, "NAVN=VÆRDI"),
+        (["-s", "trin=tre"], None, "heltal"),
+        ([], None, "Ingen sag"),
+    ],
+)
+def test_bad_input_exits_2_with_a_clear_message(args, input, words) -> None:
+    """User mistakes give exit code 2 and a message naming what to fix; no traceback."""
+    result = run(*args, input=input)
+    assert result.exit_code == 2, result.output
+    assert words in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_input_exits_2_and_json_errors_are_json() -> None:
+    """A missing input that could lift the level is a data error (2); --format json gives JSON."""
+    result = run("-p", "bl-32-1-5", "-t", "3", "-s", "maanedlig_udgift=12000", "-s", "varighed_maaneder=6", "-s", "alder=10", "--format", "json")
+    assert result.exit_code == 2
+    error = json.loads(result.output)
+    assert error["error"] == "MissingInputError" and error["problems"][0]["where"] == "sagen.sagens_maanedlige_udgift"
+
+
+def test_engine_fault_exits_3(monkeypatch) -> None:
+    """An engine fault is not the user's mistake: exit 3, and no level is printed."""
+    monkeypatch.setattr(durable_adapter._get_host(), "post", lambda name, event: None)
+    result = run(str(CASES[0]))
+    assert result.exit_code == 3 and "Afgørelsesniveau" not in result.output
+
+
+def test_bad_plan_exits_2(tmp_path: Path) -> None:
+    """A plan folder without TOML files is a data error naming the folder."""
+    result = CliRunner().invoke(main, ["route", "--plan", str(tmp_path), str(CASES[0])])
+    assert result.exit_code == 2 and str(tmp_path) in result.output
+
+
+def test_plan_command_lists_paragraph_codes() -> None:
+    """'kompetenceplan plan' shows levels, ladder and the codes an advisor can type."""
+    result = CliRunner().invoke(main, ["plan", "--plan", str(NYBORG)])
+    assert result.exit_code == 0 and "bl-32-1-5" in result.output and "Børne- og ungeudvalget" in result.output
+    data = json.loads(CliRunner().invoke(main, ["plan", "--plan", str(NYBORG), "--format", "json"]).output)
+    assert [lv["id"] for lv in data["levels"]][0] == "raadgiver"
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    """Each command's help text shows at least one example invocation."""
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Eksempel:" in result.output or "Eksempler:" in result.output, result.output
+    assert f"kompetenceplan {command}" in result.output, result.output
+
+
+def test_python_dash_m_works() -> None:
+    """'python -m kompetenceplan' is the same program."""
+    result = subprocess.run([sys.executable, "-m", "kompetenceplan", "route", str(CASES[0]), "--plan", str(NYBORG)], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert result.returncode == 0 and result.stdout.startswith("Afgørelsesniveau")
