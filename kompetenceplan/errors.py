@@ -8,6 +8,7 @@ hold personal data (CPR numbers, names, social circumstances).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -71,3 +72,33 @@ class MissingInputError(CaseError):
 
 class EngineError(KompetenceplanError):
     """The engine failed or disagreed with the reference evaluator; no decision is made."""
+
+
+_MESSAGES = {
+    "extra_forbidden": "ukendt nøgle (ikke en del af formatet; stavefejl?).",
+    "missing": "påkrævet nøgle mangler.",
+    "string_type": "skal være tekst.",
+    "int_type": "skal være et heltal.",
+    "int_from_float": "skal være et heltal.",
+    "float_type": "skal være et tal.",
+    "bool_type": "skal være true eller false.",
+    "date_type": "skal være en dato, fx 2026-01-01.",
+    "date_from_datetime_parsing": "skal være en dato på formen ÅÅÅÅ-MM-DD.",
+    "date_parsing": "skal være en dato på formen ÅÅÅÅ-MM-DD.",
+    "list_type": "skal være en liste.",
+    "dict_type": "skal være en tabel/et objekt.",
+    "model_type": "skal være en tabel/et objekt.",
+    "finite_number": "skal være et endeligt tal.",
+    "string_too_long": "teksten er for lang.",
+    "too_long": "listen er for lang.",
+}
+
+
+def validation_message(err: Any) -> str:
+    """A pydantic error in Danish. pydantic's own message never includes the input value here."""
+    kind = err["type"]
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
+    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+        return f"ligger uden for det tilladte interval ({err['msg']})."
+    return f"ugyldig værdi ({err['msg']})."

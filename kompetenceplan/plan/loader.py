@@ -14,9 +14,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import PlanError, Problem
+from ..errors import PlanError, Problem, validation_message
 from ..law import BODIES, LAWS, STATUTORY_FLOORS
-from .model import Plan, PlanRow, Term
+from ..checks.submission import field_paths
+from .model import Plan, PlanRequirement, PlanRow, Term
 from .schema import (
     NUMERIC_OPERATORS,
     RESERVED_INPUT_NAMES,
@@ -25,6 +26,7 @@ from .schema import (
     Level,
     PlanFile,
     PlanMeta,
+    Requirement,
     Row,
 )
 
@@ -102,7 +104,7 @@ def _schema_problems(file: str, data: dict[str, Any], exc: ValidationError) -> l
         where = f"{file}: {_key_path(data, loc)}"
         section = str(loc[0]) if loc else ""
         example = _EXAMPLES.get(section, "")
-        what = _danish_error(err)
+        what = validation_message(err)
         fix = f"Eksempel på gyldig form: {example}" if example else ""
         out.append(Problem(where, what, fix))
     return out
@@ -130,25 +132,6 @@ def _key_path(data: Any, loc: tuple[Any, ...]) -> str:
     return "".join(parts) or "(roden)"
 
 
-def _danish_error(err: Any) -> str:
-    kind = err["type"]
-    msg = err["msg"]
-    table = {
-        "extra_forbidden": "ukendt nøgle (ikke en del af formatet; stavefejl?).",
-        "missing": "påkrævet nøgle mangler.",
-        "string_type": "skal være tekst.",
-        "int_type": "skal være et heltal.",
-        "bool_type": "skal være true eller false.",
-        "date_type": "skal være en dato, fx 2026-01-01 (uden anførselstegn).",
-        "list_type": "skal være en liste, fx [1, 2].",
-        "dict_type": "skal være en tabel, fx { gte = 1 }.",
-        "model_type": "skal være en tabel.",
-        "string_pattern_mismatch": f"har ugyldig form ({msg}).",
-        "literal_error": f"ugyldig værdi ({msg}).",
-    }
-    return table.get(kind, f"ugyldig værdi ({msg}).")
-
-
 # -- assembling and cross-checking -----------------------------------------------------------
 
 
@@ -161,7 +144,17 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
     inputs: dict[str, InputSpec] = {}
     input_files: dict[str, str] = {}
     rows: list[tuple[str, Row]] = []
+    parameters: dict[str, int] = {}
+    document_types: dict[str, Any] = {}
+    consent_roles: dict[str, Any] = {}
+    requirements: list[tuple[str, Requirement]] = []
     for file, pf in parsed:
+        for section, target in (("parameters", parameters), ("document_types", document_types), ("consent_roles", consent_roles)):
+            for key, value in (getattr(pf, section) or {}).items():
+                if key in target:
+                    problems.append(Problem(f"{file}: {section}.{key}", "er angivet mere end én gang.", "Angiv hver nøgle én gang."))
+                target[key] = value
+        requirements.extend((file, r) for r in pf.requirements or [])
         if pf.plan is not None:
             if meta is not None:
                 problems.append(Problem(f"{file}: plan", f"[plan] står også i {meta_file}.", "Behold én [plan]-sektion."))
@@ -214,6 +207,9 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
         )
     if problems:
         return None
+    plan_requirements = _requirements(requirements, inputs, rank, parameters, document_types, consent_roles, problems)
+    if problems:
+        return None
     plan = Plan(
         meta=meta,
         levels=tuple(levels),
@@ -224,9 +220,70 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
         path=folder,
         fingerprint=fingerprint,
         files=tuple(f for f, _ in parsed),
+        parameters=parameters,
+        document_types=document_types,
+        consent_roles=consent_roles,
+        requirements=plan_requirements,
     )
     _check_floors(plan, problems)
     return None if problems else plan
+
+
+def _requirements(
+    requirements: list[tuple[str, Requirement]],
+    inputs: dict[str, InputSpec],
+    rank: dict[str, int],
+    parameters: dict[str, int],
+    document_types: dict[str, Any],
+    consent_roles: dict[str, Any],
+    problems: list[Problem],
+) -> tuple[PlanRequirement, ...]:
+    """Cross-check the documentation standard against the plan's vocabularies."""
+    out = []
+    seen: dict[str, str] = {}
+    paths = field_paths()
+    for file, req in requirements:
+        where = f"{file}: requirements (code {req.code})"
+        if req.code in seen:
+            problems.append(Problem(where, f"koden findes også i {seen[req.code]}.", "Giv hvert krav en unik kode; genbrug aldrig en udgået kode."))
+            continue
+        seen[req.code] = file
+        terms = parse_conditions(req.when, inputs, f"{where}.when", problems) if req.when else ()
+        if req.min_level is not None and req.min_level not in rank:
+            problems.append(Problem(f"{where}.min_level", "ukendt niveau.", f"Brug et af: {', '.join(rank)}."))
+        check = req.require
+        needs = {"document": check.types, "fields": check.paths, "consent": check.roles}
+        if check.kind in needs and not needs[check.kind]:
+            key = {"document": "types", "fields": "paths", "consent": "roles"}[check.kind]
+            problems.append(Problem(f"{where}.require.{key}", f"et krav af typen {check.kind} skal angive {key}.", f"Tilføj {key} = [...]."))
+        for t in check.types:
+            if t not in document_types:
+                problems.append(Problem(f"{where}.require.types", f"ukendt dokumenttype '{t}'.", f"Erklær den under [document_types] eller brug en af: {', '.join(document_types)}."))
+        for role in check.roles:
+            if role not in consent_roles:
+                problems.append(Problem(f"{where}.require.roles", f"ukendt samtykkerolle '{role}'.", f"Brug en af: {', '.join(consent_roles)}."))
+        for path in check.paths:
+            if path not in paths:
+                problems.append(Problem(f"{where}.require.paths", f"'{path}' er ikke et felt i en indstilling.", f"Brug et af: {', '.join(sorted(paths))}."))
+        max_age: int | None = None
+        if isinstance(check.max_age_days, str):
+            if check.max_age_days not in parameters:
+                problems.append(Problem(f"{where}.require.max_age_days", f"ukendt parameter '{check.max_age_days}'.", "Erklær den under [parameters], fx bfu_max_alder_dage = 365."))
+            else:
+                max_age = parameters[check.max_age_days]
+        else:
+            max_age = check.max_age_days
+        if terms is None:
+            continue
+        out.append(
+            PlanRequirement(
+                code=req.code, title=req.title, severity=req.severity, terms=terms,
+                min_rank=rank.get(req.min_level) if req.min_level else None, check=check,
+                max_age_days=max_age, message=req.message, hint=req.hint, reference=req.reference,
+                doc=req.doc, file=file,
+            )
+        )
+    return tuple(out)
 
 
 def _check_levels(file: str, levels: list[Level], meta: PlanMeta, meta_file: str, problems: list[Problem]) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
 
-from .schema import EnumValue, InputSpec, LadderStep, Level, PlanMeta
+from .schema import Check, ConsentRole, DocumentType, EnumValue, InputSpec, LadderStep, Level, PlanMeta, RequirementDoc
 
 Value = Union[bool, int, float, str]
 
@@ -84,6 +84,29 @@ class PlanRow:
         return frozenset(t.input for t in self.terms)
 
 
+@dataclass(frozen=True)
+class PlanRequirement:
+    """A documentation requirement after loading: conditions parsed, parameters resolved."""
+
+    code: str
+    title: str
+    severity: str
+    terms: tuple[Term, ...]
+    min_rank: int | None
+    check: Check
+    max_age_days: int | None
+    message: str
+    hint: str
+    reference: str
+    doc: RequirementDoc
+    file: str
+
+    @property
+    def blocks(self) -> bool:
+        """A 'fejl' keeps the submission off the agenda; an 'advarsel' does not."""
+        return self.severity == "fejl"
+
+
 @dataclass(frozen=True, eq=False)
 class Plan:
     """A validated kompetenceplan. Build it with `load_plan`, never by hand."""
@@ -97,6 +120,10 @@ class Plan:
     path: Path
     fingerprint: str
     files: tuple[str, ...] = field(default=())
+    parameters: dict[str, int] = field(default_factory=dict)
+    document_types: dict[str, DocumentType] = field(default_factory=dict)
+    consent_roles: dict[str, ConsentRole] = field(default_factory=dict)
+    requirements: tuple[PlanRequirement, ...] = ()
 
     # -- levels ---------------------------------------------------------------------------
     def rank(self, level_id: str) -> int:

@@ -121,6 +121,62 @@ class Row(Strict):
     law: bool = Field(default=False, description="A statutory floor: the law, not the plan, sets the level.")
 
 
+class DocumentType(Strict):
+    """``[document_types.<code>]``: a kind of document a submission can contain."""
+
+    label: Text
+    description: str = ""
+
+
+class ConsentRole(Strict):
+    """``[consent_roles.<code>]``: who can give consent (forældremyndighed, den unge, borgeren)."""
+
+    label: Text
+
+
+class RequirementDoc(Strict):
+    """The documentation template every requirement follows (shown by ``kompetenceplan checks``)."""
+
+    what: Text = Field(description="Hvad tjekkes")
+    why: Text = Field(description="Hvorfor")
+    example: Text = Field(description="Eksempel på mangel")
+    fix: Text = Field(description="Sådan gøres det rigtigt")
+
+
+RequirementKind = Literal["document", "fields", "consent", "child_view", "alternatives", "economy"]
+
+
+class Check(Strict):
+    """``require``: what a requirement checks in the submission."""
+
+    kind: RequirementKind
+    types: list[ValueCode] = Field(default=[], description="document: accepted document types")
+    max_age_days: Slug | Annotated[int, Field(ge=1, le=10000)] | None = Field(
+        default=None, description="document: newest accepted age on the meeting date (days or a parameter name)"
+    )
+    signed: bool = False
+    approved: bool = False
+    only_if_present: bool = Field(default=False, description="document: check only documents that are there")
+    paths: list[Annotated[str, Field(pattern=r"^[a-z_]+(\.[a-z_]+)*$")]] = Field(default=[], description="fields")
+    roles: list[ValueCode] = Field(default=[], description="consent: who must consent")
+    covers_purpose: bool = Field(default=True, description="consent: must cover the formål")
+
+
+class Requirement(Strict):
+    """``[[requirements]]``: one item of the documentation standard, with a stable code."""
+
+    code: Annotated[str, Field(pattern=r"^DOK-[0-9]{3}$")]
+    title: Text
+    severity: Literal["fejl", "advarsel"]
+    when: Conditions = {}
+    min_level: Slug | None = Field(default=None, description="applies when the decided level is this or higher")
+    require: Check
+    message: Text
+    hint: Text
+    reference: Text
+    doc: RequirementDoc
+
+
 class PlanFile(Strict):
     """One TOML file in a plan folder. Sections may be spread over files; see loader."""
 
@@ -129,3 +185,7 @@ class PlanFile(Strict):
     ladder: list[LadderStep] | None = None
     inputs: dict[Slug, InputSpec] | None = None
     rows: list[Row] | None = None
+    parameters: dict[Slug, Annotated[int, Field(ge=0, le=100000)]] | None = None
+    document_types: dict[ValueCode, DocumentType] | None = None
+    consent_roles: dict[ValueCode, ConsentRole] | None = None
+    requirements: list[Requirement] | None = None

@@ -1,0 +1,130 @@
+"""The submission (indstilling) to the committee: the case plus its documentation.
+
+Vocabularies (document types, consent roles) are plan data; this model fixes only the shape.
+Personal data (``borger``) may be present: it is accepted, never used and never echoed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+
+Date = Annotated[dt.date, Field(strict=False)]  # JSON has no date type: "2026-10-01"
+Text = Annotated[StrictStr, Field(max_length=20000)]
+Code = Annotated[StrictStr, Field(max_length=64)]
+Money = Annotated[StrictInt | StrictFloat, Field(ge=0, le=10**12, allow_inf_nan=False)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Document(_Model):
+    """A document in the case: børnefaglig undersøgelse, barnets plan, VUM-udredning …"""
+
+    type: Code
+    dato: Date
+    titel: Text = ""
+    forfatter_rolle: Code = ""
+    underskrevet: StrictBool = False
+    godkendt: StrictBool = False
+
+
+class ChildView(_Model):
+    """Barnets perspektiv (Barnets lov § 5): how and when obtained, or why not."""
+
+    indhentet: StrictBool
+    dato: Date | None = None
+    metode: Text = ""
+    undtagelse_begrundelse: Text = ""
+
+
+class Consent(_Model):
+    """Samtykke: from whom, when, and whether it covers the formål."""
+
+    fra: Code
+    dato: Date
+    daekker_formaal: StrictBool
+
+
+class Alternative(_Model):
+    """An intervention lower on the ladder that was considered, and why it is not enough."""
+
+    indsats: Text
+    trin: Annotated[StrictInt, Field(ge=1, le=20)]
+    begrundelse: Text = ""
+
+
+class Economy(_Model):
+    """Økonomi: price per month, duration, total and provider."""
+
+    pris_pr_maaned: Money | None = None
+    varighed_maaneder: Annotated[StrictInt, Field(ge=1, le=600)] | None = None
+    samlet: Money | None = None
+    leverandoer: Text = ""
+
+
+class Vum(_Model):
+    """The VUM 2.0 INDSTILLING sections (adults)."""
+
+    baggrundsoplysninger: Text = ""
+    centrale_oplysninger: Text = ""
+    indsatsformaal_og_maal: Text = ""
+    specificering_af_indsatser: Text = ""
+    alternative_indsatser: Text = ""
+    handleplan: Text = ""
+    stoettebehov: Text = ""
+    maalgruppe: Text = ""
+
+
+class Person(_Model):
+    """Who the case is about. Personal data: never used in checks, never echoed."""
+
+    navn: Text = ""
+    cpr: Code = ""
+
+
+class Submission(_Model):
+    """An indstilling: the routing case (``sag``) and what the committee needs to decide."""
+
+    sag: dict[str, Any]
+    sagsnummer: Code = ""
+    borger: Person | None = None
+    formaal: Text = ""
+    maal: Annotated[list[Text], Field(max_length=100)] = []
+    akut_begrundelse: Text = ""
+    barnets_perspektiv: ChildView | None = None
+    samtykker: Annotated[list[Consent], Field(max_length=50)] = []
+    alternativer: Annotated[list[Alternative], Field(max_length=50)] = []
+    oekonomi: Economy | None = None
+    vum: Vum | None = None
+    dokumenter: Annotated[list[Document], Field(max_length=500)] = []
+
+
+def field_paths(model: type[BaseModel] = Submission, prefix: str = "") -> set[str]:
+    """Every dotted path a ``fields`` requirement may name (e.g. ``vum.handleplan``)."""
+    out: set[str] = set()
+    for name, info in model.model_fields.items():
+        if name in {"sag", "borger"}:
+            continue
+        path = f"{prefix}{name}"
+        out.add(path)
+        annotation = info.annotation
+        if get_origin(annotation) is list:
+            continue  # a fields requirement names whole lists, not paths into their items
+        for candidate in getattr(annotation, "__args__", (annotation,)):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                out |= field_paths(candidate, f"{path}.")
+    return out
+
+
+def value_at(submission: Submission, path: str) -> Any:
+    """The value at a dotted path, or None where a parent is absent."""
+    node: Any = submission
+    for part in path.split("."):
+        if node is None:
+            return None
+        node = getattr(node, part)
+    return node
