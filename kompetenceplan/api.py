@@ -22,15 +22,23 @@ def decide(plan: Plan, case: Any) -> Decision:
     level is missing) or `EngineError` (engine fault or disagreement); never returns a level
     lower than the plan requires.
     """
-    validated = validate_case(plan, case)
+    return route_validated(plan, validate_case(plan, case))
+
+
+def route_validated(plan: Plan, validated: ValidatedCase) -> Decision:
+    """`decide` for a case that `validate_case` has already checked."""
     evaluation = evaluate(plan, validated)
     fired = Outcome.of(durable_adapter.route(plan, validated.values))
     if fired != evaluation.outcome:
-        raise EngineError(
-            "Regelmotoren og referenceevaluatoren er uenige; der er ikke truffet nogen afgørelse.",
-            [Problem("regelmotoren", f"durable-rules gav {fired.kind} {fired.row_id}, referencen {evaluation.outcome.kind} {evaluation.outcome.row_id}.", "Indberet fejlen med planens version; sagen må ikke afgøres på et lavere niveau.")],
-        )
+        raise disagreement(f"durable-rules gav {fired.kind} {fired.row_id}, referencen {evaluation.outcome.kind} {evaluation.outcome.row_id}.")
     return build_decision(plan, validated, evaluation)
+
+
+def disagreement(what: str) -> EngineError:
+    return EngineError(
+        "Regelmotoren og referenceevaluatoren er uenige; der er ikke truffet nogen afgørelse.",
+        [Problem("regelmotoren", what, "Indberet fejlen med planens version; sagen må ikke afgøres på et lavere niveau.")],
+    )
 
 
 def build_decision(plan: Plan, case: ValidatedCase, evaluation: Evaluation) -> Decision:

@@ -1,12 +1,13 @@
 """Command line: a thin layer that parses, calls one library function, renders and exits.
 
-Exit codes: 0 decided, 2 bad input, bad plan or usage, 3 engine fault (no decision was made).
+Exit codes: 0 decided / ready, 1 findings (not ready), 2 bad input, bad plan or usage,
+3 engine fault (no decision was made).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -17,7 +18,10 @@ from .api import decide
 from .errors import EngineError, KompetenceplanError, Problem
 from .explain import explain
 from .io import CaseFileError, read_json
+from .checks.check import check
+from .checks.report import Report, render_report
 from .plan import Plan, load_plan
+from .plan.model import PlanRequirement
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ENGINE = 0, 1, 2, 3
 DEFAULT_PLAN = "rules/nyborg"
@@ -138,6 +142,137 @@ def route(case_file: str | None, plan_path: Path, fmt: str, paragraf: str | None
     except KompetenceplanError as exc:
         _fail(exc, fmt)
     click.echo(decision.to_json() if fmt == "json" else explain(decision), nl=fmt == "json")
+
+
+def _meeting_date(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise KompetenceplanError("Ugyldig mødedato.", [Problem("--meeting-date", "skal være en dato på formen ÅÅÅÅ-MM-DD.", "Skriv fx --meeting-date 2026-12-01.")]) from None
+
+
+def _check_file(plan: Plan, path: str, on: dt.date) -> Report:
+    return check(plan, read_json(path), on=on)
+
+
+@main.command()
+@click.argument("submission", required=False, type=click.Path(allow_dash=True, path_type=str))
+@plan_option
+@format_option
+@click.option("--meeting-date", "meeting_date", metavar="ÅÅÅÅ-MM-DD", help="Mødedato; friskhed regnes til denne dato (standard: i dag).")
+@click.option("--agenda", "agenda", type=click.Path(file_okay=False, path_type=Path), help="Tjek alle *.json i en mappe (et helt møde).")
+def validate(submission: str | None, plan_path: Path, fmt: str, meeting_date: str | None, agenda: Path | None) -> None:
+    """Er indstillingen klar til visitationsudvalget? Tjekker dokumentationsstandarden.
+
+    SUBMISSION er en JSON-fil med indstillingen (- for standard input). Med --agenda tjekkes
+    alle indstillinger i en mappe, én linje pr. indstilling og totaler pr. kode.
+
+    \b
+    Eksempler:
+      kompetenceplan validate examples/submissions/plejefamilie-46-klar.json --meeting-date 2026-12-01
+      kompetenceplan validate --agenda examples/submissions --meeting-date 2026-12-01
+      kompetenceplan validate examples/submissions/bostoette-85-mangler.json --format json
+
+    Exitkoder: 0 klar (evt. med advarsler), 1 ikke klar (fejl fundet), 2 fejl i input, plan eller
+    kald, 3 motorfejl.
+    """
+    plan = _load(plan_path, fmt)
+    try:
+        on = _meeting_date(meeting_date)
+        if agenda is not None:
+            if submission is not None:
+                raise KompetenceplanError("Ugyldigt kald.", [Problem("validate", "angiv enten en indstilling eller --agenda, ikke begge.", "Fjern den ene.")])
+            sys.exit(_agenda(plan, agenda, on, fmt))
+        if submission is None:
+            raise KompetenceplanError("Ingen indstilling.", [Problem("validate", "angiv en JSON-fil, - for standard input, eller --agenda MAPPE.", "Se 'kompetenceplan validate --help'.")])
+        report = _check_file(plan, submission, on)
+    except KompetenceplanError as exc:
+        _fail(exc, fmt)
+    click.echo(report.to_json() if fmt == "json" else render_report(report), nl=fmt == "json")
+    sys.exit(EXIT_OK if report.ready else EXIT_FINDINGS)
+
+
+def _agenda(plan: Plan, folder: Path, on: dt.date, fmt: str) -> int:
+    """Check every submission in ``folder``; a bad file is reported and the rest still checked."""
+    files = sorted(folder.glob("*.json"))
+    if not files:
+        raise KompetenceplanError("Tom dagsorden.", [Problem(str(folder), "mappen indeholder ingen .json-filer.", "Læg indstillingerne i mappen som JSON.")])
+    rows: list[dict[str, Any]] = []
+    totals: dict[str, int] = {}
+    for file in files:
+        try:
+            report = _check_file(plan, str(file), on)
+        except KompetenceplanError as exc:
+            rows.append({"file": file.name, "status": "fejl i input", "error": exc.to_dict()})
+            continue
+        codes = [f.code for f in report.findings]
+        for code in codes:
+            totals[code] = totals.get(code, 0) + 1
+        rows.append({"file": file.name, "status": "klar" if report.ready else "ikke klar", "level": report.routing.level, "codes": codes})
+    bad = sum(r["status"] == "fejl i input" for r in rows)
+    not_ready = sum(r["status"] == "ikke klar" for r in rows)
+    if fmt == "json":
+        click.echo(json.dumps({"meeting_date": on.isoformat(), "submissions": rows, "totals": dict(sorted(totals.items())), "ready": len(rows) - bad - not_ready, "not_ready": not_ready, "invalid": bad}, ensure_ascii=False, indent=2))
+    else:
+        width = max(len(r["file"]) for r in rows)
+        lines = [f"Dagsorden {on.isoformat()}: {len(rows)} indstillinger, {len(rows) - bad - not_ready} klar, {not_ready} ikke klar, {bad} med fejl i input."]
+        for r in rows:
+            if r["status"] == "fejl i input":
+                detail = "; ".join(p["where"] + ": " + p["what"] for p in r["error"]["problems"][:3])
+                lines.append(f"  {r['file']:<{width}}  FEJL I INPUT  {detail}")
+            else:
+                lines.append(f"  {r['file']:<{width}}  {r['status'].upper():<9}  {r['level']:<20}  {' '.join(r['codes'])}")
+        if totals:
+            lines += ["", "Fund pr. kode:"] + [f"  {code}: {n}" for code, n in sorted(totals.items())]
+        click.echo("\n".join(lines))
+    if bad:
+        return EXIT_USAGE
+    return EXIT_FINDINGS if not_ready else EXIT_OK
+
+
+@main.command(name="checks")
+@plan_option
+@format_option
+@click.option("--code", help="Vis hele dokumentationen for én kode, fx DOK-003.")
+def list_checks(plan_path: Path, fmt: str, code: str | None) -> None:
+    """Vis dokumentationsstandardens krav: kode, titel, alvor og hjemmel.
+
+    \b
+    Eksempler:
+      kompetenceplan checks
+      kompetenceplan checks --code DOK-003
+    """
+    plan = _load(plan_path, fmt)
+    reqs = [r for r in plan.requirements if code is None or r.code == code]
+    if code is not None and not reqs:
+        _fail(KompetenceplanError("Ukendt kode.", [Problem("--code", f"{code} findes ikke i planen.", "Se listen med 'kompetenceplan checks'.")]), fmt)
+    if fmt == "json":
+        click.echo(json.dumps([registry_entry(r) for r in reqs], ensure_ascii=False, indent=2))
+        return
+    if code is None:
+        for r in reqs:
+            click.echo(f"{r.code}  {r.severity:<9}  {r.title}  [{r.reference}]")
+        return
+    r = reqs[0]
+    click.echo(
+        f"{r.code} {r.title} ({r.severity})\n\nHvad tjekkes: {r.doc.what}\nHvorfor: {r.doc.why}\n"
+        f"Eksempel på mangel: {r.doc.example}\nSådan gøres det rigtigt: {r.doc.fix}\nHjemmel: {r.reference}"
+    )
+
+
+def registry_entry(req: PlanRequirement) -> dict[str, Any]:
+    """One requirement as registry data (the same template for every code)."""
+    return {
+        "code": req.code,
+        "title": req.title,
+        "severity": req.severity,
+        "reference": req.reference,
+        "message": req.message,
+        "hint": req.hint,
+        "doc": {"hvad_tjekkes": req.doc.what, "hvorfor": req.doc.why, "eksempel_paa_mangel": req.doc.example, "saadan_goeres_det_rigtigt": req.doc.fix, "hjemmel": req.reference},
+    }
 
 
 @main.command(name="plan")

@@ -21,7 +21,16 @@ from typing import Any, Callable
 from durable import engine as _durable
 
 from ..errors import EngineError, Problem
-from ..plan.compile import RuleSpec, event_value, rule_specs, ruleset_definition
+from ..plan.compile import (
+    SEEN,
+    RequirementSpec,
+    RuleSpec,
+    event_value,
+    requirement_definition,
+    requirement_specs,
+    rule_specs,
+    ruleset_definition,
+)
 from ..plan.model import Plan, Value
 
 #: Sids in the pool. durable allows 1024 live sids per ruleset; concurrency beyond this waits.
@@ -41,6 +50,7 @@ class _QuietHost(_durable.Host):
 _lock = threading.Lock()
 _host: _QuietHost | None = None
 _results: dict[str, str] = {}
+_findings: dict[str, list[str]] = {}
 _cids = itertools.count()
 
 
@@ -73,9 +83,9 @@ class _SidPool:
 
 
 class _Compiled:
-    def __init__(self, name: str, specs: list[RuleSpec]) -> None:
+    def __init__(self, name: str, specs: dict[str, Any]) -> None:
         self.name = name
-        self.specs = {s.name: s for s in specs}
+        self.specs = specs
         self.sids = _SidPool("w")
 
 
@@ -90,8 +100,19 @@ def _fault(what: str) -> EngineError:
 
 
 def _action(rule_name: str) -> Callable[[Any], None]:
+    """Routing: the first rule to fire records itself under the event's correlation id."""
+
     def run(c: Any) -> None:
         _results[c.m["cid"]] = rule_name
+
+    return run
+
+
+def _fact_action(rule_name: str) -> Callable[[Any], None]:
+    """Documentation check: every rule that fires adds itself to the fact's list."""
+
+    def run(c: Any) -> None:
+        _findings[c.m["cid"]].append(rule_name)
 
     return run
 
@@ -103,22 +124,57 @@ def _get_host() -> _QuietHost:
     return _host
 
 
-def compiled_for(plan: Plan) -> _Compiled:
-    """Register the plan's ruleset once per process (keyed by the plan's content)."""
-    name = f"kp_{plan.meta.id}_{plan.fingerprint}"
+def _register(name: str, build: Callable[[], tuple[dict[str, Any], dict[str, Any]]]) -> _Compiled:
+    """Register a ruleset once per process; ``build`` returns (definition, specs by rule name)."""
     found = _compiled.get(name)
     if found is not None:
         return found
     with _lock:
         found = _compiled.get(name)
         if found is None:
-            specs = rule_specs(plan)
+            definition, specs = build()
             try:
-                _get_host().register_rulesets({name: ruleset_definition(specs, _action)})
+                _get_host().register_rulesets({name: definition})
             except Exception as exc:  # noqa: BLE001 - any failure here means no engine
                 raise _fault(f"planen kunne ikke oversættes til regelmotoren ({type(exc).__name__}).") from None
             found = _compiled[name] = _Compiled(name, specs)
     return found
+
+
+def compiled_for(plan: Plan) -> _Compiled:
+    """The routing ruleset of a plan (keyed by the plan's content)."""
+
+    def build() -> tuple[dict[str, Any], dict[str, Any]]:
+        specs = rule_specs(plan)
+        return ruleset_definition(specs, _action), {s.name: s for s in specs}
+
+    return _register(f"kp_{plan.meta.id}_{plan.fingerprint}", build)
+
+
+def compiled_requirements_for(plan: Plan) -> _Compiled:
+    """The documentation-check ruleset of a plan."""
+
+    def build() -> tuple[dict[str, Any], dict[str, Any]]:
+        specs = requirement_specs(plan)
+        return requirement_definition(specs, _fact_action), {s.name: s for s in specs}
+
+    return _register(f"kpdok_{plan.meta.id}_{plan.fingerprint}", build)
+
+
+def _event(values: Mapping[str, Value], extra: Mapping[str, Any], kind: str, cid: str, sid: str) -> dict[str, Any]:
+    event: dict[str, Any] = {name: event_value(v) for name, v in values.items()}
+    event.update(extra)
+    if any(isinstance(v, float) and not _PLAIN_NUMBER.fullmatch(repr(v)) for v in event.values()):
+        raise _fault("et tal kan ikke skrives uden eksponent, og durable-rules kan kun læse almindelige decimaltal.")
+    event.update(kind=kind, cid=cid, sid=sid)
+    return event
+
+
+def _engine_error(exc: Exception) -> EngineError:
+    # durable's messages can contain the event (the case's data): keep only an error code.
+    code = _SAFE_DETAIL.search(str(exc))
+    detail = f" ({code.group(0)})" if code else ""
+    return _fault(f"durable-rules rejste {type(exc).__name__}{detail}.")
 
 
 _SAFE_DETAIL = re.compile(r"error code: -?\d+")
@@ -127,23 +183,20 @@ _PLAIN_NUMBER = re.compile(r"-?\d+\.\d+")
 
 
 def route(plan: Plan, values: Mapping[str, Value]) -> RuleSpec:
-    """Post a validated case to durable-rules; return the rule that fired first."""
+    """Post a validated case to durable-rules as an event; return the rule that fired first."""
     compiled = compiled_for(plan)
     cid = f"c{next(_cids)}"
     sid = compiled.sids.acquire()
-    event: dict[str, Any] = {name: event_value(v) for name, v in values.items()}
-    if any(isinstance(v, float) and not _PLAIN_NUMBER.fullmatch(repr(v)) for v in event.values()):
-        raise _fault("et tal kan ikke skrives uden eksponent, og durable-rules kan kun læse almindelige decimaltal.")
-    event.update(kind="case", cid=cid, sid=sid)
     healthy = False
     try:
+        event = _event(values, {}, "case", cid, sid)
         state = _get_host().post(compiled.name, event)
         healthy = not (isinstance(state, dict) and state.get("exception"))
+    except EngineError:
+        healthy = True
+        raise
     except Exception as exc:  # noqa: BLE001 - C engine errors have no finer type
-        # durable's messages can contain the event (the case's data): keep only an error code.
-        code = _SAFE_DETAIL.search(str(exc))
-        detail = f" ({code.group(0)})" if code else ""
-        raise _fault(f"durable-rules rejste {type(exc).__name__}{detail}.") from None
+        raise _engine_error(exc) from None
     finally:
         compiled.sids.release(sid, healthy)
         fired = _results.pop(cid, None)
@@ -152,3 +205,35 @@ def route(plan: Plan, values: Mapping[str, Value]) -> RuleSpec:
     if fired is None:
         raise _fault("durable-rules returnerede uden resultat.")
     return compiled.specs[fired]
+
+
+def unmet_requirements(plan: Plan, values: Mapping[str, Value], flags: Mapping[str, int]) -> list[RequirementSpec]:
+    """Assert one submission fact, collect every requirement rule that fires, always retract."""
+    compiled = compiled_requirements_for(plan)
+    cid = f"f{next(_cids)}"
+    sid = compiled.sids.acquire()
+    healthy = False
+    _findings[cid] = []
+    fact: dict[str, Any] | None = None
+    try:
+        fact = _event(values, flags, "sub", cid, sid)
+        state = _get_host().assert_fact(compiled.name, fact)
+        healthy = not (isinstance(state, dict) and state.get("exception"))
+    except EngineError:
+        healthy = True
+        raise
+    except Exception as exc:  # noqa: BLE001 - C engine errors have no finer type
+        raise _engine_error(exc) from None
+    finally:
+        if fact is not None:
+            try:
+                _get_host().retract_fact(compiled.name, fact)
+            except Exception:  # noqa: BLE001 - a fact that cannot be retracted retires its sid
+                healthy = False
+        compiled.sids.release(sid, healthy)
+        fired = _findings.pop(cid, [])
+    if not healthy:
+        raise _fault("en regel-handling fejlede inde i durable-rules.")
+    if SEEN not in fired:
+        raise _fault("durable-rules returnerede uden resultat.")
+    return [compiled.specs[name] for name in fired if name != SEEN]

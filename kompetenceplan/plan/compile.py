@@ -135,11 +135,21 @@ def _copy(node: Any) -> Any:
 
 def check_engine_limits(plan: Plan) -> list[Problem]:
     """Refuse, at load time and without touching durable, a table durable-rules would hang on."""
+    problems = []
+    if len(plan.requirements) > MAX_REQUIREMENTS:
+        problems.append(
+            Problem(
+                str(plan.path),
+                f"planen har {len(plan.requirements)} dokumentationskrav; grænsen er {MAX_REQUIREMENTS}, "
+                "fordi durable-rules fejler, når mere end 64 regler rammer samme indstilling.",
+                "Saml beslægtede krav (fx flere felter i ét fields-krav).",
+            )
+        )
     specs = rule_specs(plan)
     total = sum(s.alternatives for s in specs)
     if total <= MAX_ALTERNATIVES:
-        return []
-    return [
+        return problems
+    return problems + [
         Problem(
             str(plan.path),
             f"planen giver {total} regelalternativer i motoren ({len(plan.rows)} rækker); grænsen er "
@@ -148,3 +158,48 @@ def check_engine_limits(plan: Plan) -> list[Problem]:
             "eller del planen pr. område.",
         )
     ]
+
+
+# -- documentation requirements -----------------------------------------------------------------
+
+SEEN = "seen"
+#: durable-rules fails (error 303) when more than 64 rules match one fact.
+MAX_REQUIREMENTS = 60
+
+
+def ok_key(code: str) -> str:
+    """The fact key that says whether a requirement is met, e.g. ``ok_dok_001``."""
+    return "ok_" + code.lower().replace("-", "_")
+
+
+@dataclass(frozen=True)
+class RequirementSpec:
+    """One durable-rules rule for the documentation check: fires when a requirement applies
+    to the submission and is not met. The ``seen`` rule fires for every fact (proof of work)."""
+
+    name: str
+    code: str | None
+    condition: dict[str, Any]
+
+
+def requirement_specs(plan: Plan) -> list[RequirementSpec]:
+    """Rules over one submission fact: the case's inputs, the decided level (``niveau``) and
+    one ``ok_<code>`` flag per requirement. A condition on an input the case leaves out counts
+    as met unless the requirement says otherwise: when in doubt, a requirement applies."""
+    specs = [RequirementSpec(SEEN, None, {"kind": "sub"})]
+    for req in plan.requirements:
+        parts: list[dict[str, Any]] = [{"kind": "sub"}]
+        for term in req.terms:
+            expr, _ = _term_expr(term)
+            optional = not plan.inputs[term.input].required
+            parts.append({"$or": [expr, {"$nex": {term.input: 1}}]} if optional and req.unknown_applies else expr)
+        if req.min_rank is not None:
+            parts.append({"$gte": {"niveau": req.min_rank}})
+        parts.append({ok_key(req.code): 0})
+        specs.append(RequirementSpec(f"q{len(specs)}", req.code, {"$and": parts}))
+    return specs
+
+
+def requirement_definition(specs: list[RequirementSpec], action: Callable[[str], Callable[[Any], None]]) -> dict[str, Any]:
+    """A fresh ruleset definition for the documentation check."""
+    return {spec.name: {"all": [{"m": _copy(spec.condition)}], "run": action(spec.name)} for spec in specs}

@@ -265,6 +265,11 @@ def _requirements(
         for path in check.paths:
             if path not in paths:
                 problems.append(Problem(f"{where}.require.paths", f"'{path}' er ikke et felt i en indstilling.", f"Brug et af: {', '.join(sorted(paths))}."))
+        if check.kind == "economy":
+            for key in ("monthly_input", "duration_input"):
+                name = getattr(check, key)
+                if name is None or name not in inputs or inputs[name].type not in ("int", "number"):
+                    problems.append(Problem(f"{where}.require.{key}", "skal henvise til et tal-input i sagen.", f'Angiv fx {key} = "maanedlig_udgift".'))
         max_age: int | None = None
         if isinstance(check.max_age_days, str):
             if check.max_age_days not in parameters:
@@ -278,7 +283,8 @@ def _requirements(
         out.append(
             PlanRequirement(
                 code=req.code, title=req.title, severity=req.severity, terms=terms,
-                min_rank=rank.get(req.min_level) if req.min_level else None, check=check,
+                min_rank=rank.get(req.min_level) if req.min_level else None,
+                unknown_applies=req.unknown_applies, check=check,
                 max_age_days=max_age, message=req.message, hint=req.hint, reference=req.reference,
                 doc=req.doc, file=file,
             )

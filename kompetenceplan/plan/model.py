@@ -93,6 +93,7 @@ class PlanRequirement:
     severity: str
     terms: tuple[Term, ...]
     min_rank: int | None
+    unknown_applies: bool
     check: Check
     max_age_days: int | None
     message: str

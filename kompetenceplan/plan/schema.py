@@ -160,6 +160,8 @@ class Check(Strict):
     paths: list[Annotated[str, Field(pattern=r"^[a-z_]+(\.[a-z_]+)*$")]] = Field(default=[], description="fields")
     roles: list[ValueCode] = Field(default=[], description="consent: who must consent")
     covers_purpose: bool = Field(default=True, description="consent: must cover the formål")
+    monthly_input: Slug | None = Field(default=None, description="economy: the case input with the monthly cost")
+    duration_input: Slug | None = Field(default=None, description="economy: the case input with the duration in months")
 
 
 class Requirement(Strict):
@@ -170,6 +172,11 @@ class Requirement(Strict):
     severity: Literal["fejl", "advarsel"]
     when: Conditions = {}
     min_level: Slug | None = Field(default=None, description="applies when the decided level is this or higher")
+    unknown_applies: bool = Field(
+        default=True,
+        description="a when-condition on an input the case leaves out counts as met (fail-safe); "
+        "false for requirements about a fact that must be stated, e.g. akut = true",
+    )
     require: Check
     message: Text
     hint: Text

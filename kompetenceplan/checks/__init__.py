@@ -1,0 +1,1 @@
+"""The documentation check: is a submission (indstilling) ready for the committee?"""

@@ -1,0 +1,99 @@
+"""`check`: is a submission ready for the committee? Routing decides the level; the level and the
+case decide which requirements apply; durable-rules and the reference evaluator must agree."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..api import disagreement, route_validated
+from ..case import validate_case
+from ..decision import Decision
+from ..engine import durable_adapter
+from ..errors import CaseError, Problem, validation_message
+from ..plan.compile import ok_key
+from ..plan.model import Plan
+from .report import Finding, Report, Routing
+from .requirements import applies, status
+from .submission import Submission
+
+WHERE = "indstilling"
+
+
+def check(plan: Plan, submission: Any, on: dt.date, today: dt.date | None = None) -> Report:
+    """Check ``submission`` (a JSON-like mapping) for the meeting on ``on``.
+
+    Raises `CaseError` for malformed submissions (including dates after ``today``), the routing
+    errors of `decide`, and `EngineError` on an engine fault or disagreement.
+    """
+    sub = parse_submission(plan, submission, today or dt.date.today())
+    validated = validate_case(plan, sub.sag, where=f"{WHERE}.sag")
+    decision = route_validated(plan, validated)
+    rank = decision.level.rank
+    statuses = {req.code: status(plan, req, sub, validated, on) for req in plan.requirements}
+    reference = {req.code for req in plan.requirements if applies(req, validated, rank) and not statuses[req.code].met}
+    flags = {ok_key(code): int(st.met) for code, st in statuses.items()}
+    fired = durable_adapter.unmet_requirements(plan, {**validated.values, "niveau": rank}, flags)
+    engine = {spec.code for spec in fired}
+    if engine != reference:
+        raise disagreement(f"durable-rules fandt {sorted(engine)}, referencen {sorted(reference)}.")
+    findings = [
+        Finding(
+            code=req.code, severity=req.severity, title=req.title, message=req.message, hint=req.hint,  # type: ignore[arg-type]
+            path=statuses[req.code].path, detail=statuses[req.code].detail, reference=req.reference,
+        )
+        for req in plan.requirements
+        if req.code in reference
+    ]
+    findings.sort(key=lambda f: (f.severity != "fejl", f.code))
+    return Report(
+        plan=decision.plan,
+        meeting_date=on.isoformat(),
+        ready=not any(f.severity == "fejl" for f in findings),
+        routing=_routing(decision),
+        findings=findings,
+    )
+
+
+def _routing(decision: Decision) -> Routing:
+    return Routing(level=decision.level.id, level_name=decision.level.name, deciding_row=decision.deciding_row, escalated=decision.escalated)
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = WHERE
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def parse_submission(plan: Plan, data: Any, today: dt.date) -> Submission:
+    """Validate the submission's shape and vocabularies; never echo a value (personal data)."""
+    if not isinstance(data, dict):
+        raise CaseError("Indstillingen kan ikke læses.", [Problem(WHERE, "skal være et JSON-objekt.", 'Skriv fx {"sag": {...}, "dokumenter": [...]}.')])
+    try:
+        sub = Submission.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            Problem(_loc(tuple(e["loc"])), validation_message(e), "Se formatet i docs/submission-format.md.")
+            for e in exc.errors(include_url=False, include_input=False)
+        ]
+        raise CaseError("Indstillingen har fejl i formatet.", problems) from None
+    problems = []
+    for i, doc in enumerate(sub.dokumenter):
+        if doc.type not in plan.document_types:
+            problems.append(Problem(f"{WHERE}.dokumenter[{i}].type", "ukendt dokumenttype.", f"Brug en af: {', '.join(plan.document_types)}."))
+        if doc.dato > today:
+            problems.append(Problem(f"{WHERE}.dokumenter[{i}].dato", "datoen ligger i fremtiden.", "Angiv dokumentets faktiske dato."))
+    for i, consent in enumerate(sub.samtykker):
+        if consent.fra not in plan.consent_roles:
+            problems.append(Problem(f"{WHERE}.samtykker[{i}].fra", "ukendt samtykkerolle.", f"Brug en af: {', '.join(plan.consent_roles)}."))
+        if consent.dato > today:
+            problems.append(Problem(f"{WHERE}.samtykker[{i}].dato", "datoen ligger i fremtiden.", "Angiv datoen for samtykket."))
+    view = sub.barnets_perspektiv
+    if view is not None and view.dato is not None and view.dato > today:
+        problems.append(Problem(f"{WHERE}.barnets_perspektiv.dato", "datoen ligger i fremtiden.", "Angiv datoen for samtalen."))
+    if problems:
+        raise CaseError("Indstillingen har fejl.", problems)
+    return sub

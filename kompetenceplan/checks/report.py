@@ -1,0 +1,73 @@
+"""The report a visitation secretary gets: ready or not, and every gap with its legal basis."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from ..decision import PlanRef
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Finding(_Out):
+    code: str
+    severity: Literal["fejl", "advarsel"]
+    title: str
+    message: str
+    hint: str
+    path: str
+    detail: str
+    reference: str
+
+
+class Routing(_Out):
+    level: str
+    level_name: str
+    deciding_row: str | None
+    escalated: bool
+
+
+class Report(_Out):
+    """``ready`` is true when no finding is a 'fejl' (warnings do not keep a case off the agenda)."""
+
+    plan: PlanRef
+    meeting_date: str
+    ready: bool
+    routing: Routing
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "fejl"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "advarsel"]
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2)
+
+
+def render_report(report: Report) -> str:
+    """The report as Danish text."""
+    r = report
+    state = "KLAR til forelæggelse" if r.ready else "IKKE KLAR til forelæggelse"
+    lines = [
+        f"Indstillingen er {state}: {len(r.errors)} fejl, {len(r.warnings)} advarsler.",
+        f"Niveau: {r.routing.level_name}" + (f" (regel {r.routing.deciding_row})" if r.routing.deciding_row else " (ingen regel dækker sagen; eskaleret)"),
+        f"Mødedato: {r.meeting_date}",
+    ]
+    for f in r.findings:
+        lines += [
+            "",
+            f"{f.severity.upper()} {f.code} {f.title}",
+            f"    {f.message}",
+            f"    Felt: {f.path}" + (f" ({f.detail})" if f.detail else ""),
+            f"    Sådan rettes det: {f.hint}",
+            f"    Hjemmel: {f.reference}",
+        ]
+    return "\n".join(lines) + "\n"
