@@ -9,6 +9,8 @@
 """
 
 from .api import decide
+from .checks.check import check
+from .checks.report import Finding, Report, render_report
 from .case import ValidatedCase, validate_case
 from .decision import Decision
 from .errors import CaseError, EngineError, KompetenceplanError, MissingInputError, PlanError, Problem
@@ -18,6 +20,8 @@ from .plan import Plan, load_plan
 __all__ = [
     "CaseError",
     "Decision",
+    "Finding",
+    "Report",
     "EngineError",
     "KompetenceplanError",
     "MissingInputError",
@@ -25,8 +29,10 @@ __all__ = [
     "PlanError",
     "Problem",
     "ValidatedCase",
+    "check",
     "decide",
     "explain",
     "load_plan",
+    "render_report",
     "validate_case",
 ]
