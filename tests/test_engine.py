@@ -124,3 +124,58 @@ class TestRegistration:
         """Sanity: the raw durable outcome equals the reference outcome for a known case."""
         case = validate_case(nyborg, {"paragraf": "bl-47", "trin": 6, "maanedlig_udgift": 1, "varighed_maaneder": 1, "alder": 3})
         assert Outcome.of(durable_adapter.route(nyborg, case.values)) == evaluate(nyborg, case).outcome
+
+
+class TestFactFaults:
+    """The documentation check's fact path refuses on every engine fault and always retracts."""
+
+    SUB = "plejefamilie-46-klar.json"
+
+    def _check(self, nyborg):
+        import datetime as dt
+        import json
+
+        from kompetenceplan import check
+
+        from .conftest import EXAMPLES
+
+        data = json.loads((EXAMPLES / "submissions" / self.SUB).read_text(encoding="utf-8"))
+        return check(nyborg, data, on=dt.date(2026, 12, 1), today=dt.date(2026, 12, 1))
+
+    def test_assert_error_is_an_engine_error_and_the_fact_is_retracted(self, nyborg, monkeypatch) -> None:
+        """An exception while asserting is an EngineError, and retract_fact is still called."""
+        host = durable_adapter._get_host()
+        retracted = []
+        real_retract = host.retract_fact
+
+        def fail(name, fact):
+            raise RuntimeError("Could not assert fact, error code: 303")
+
+        def spy(name, fact):
+            retracted.append(fact["cid"])
+            return real_retract(name, fact)
+
+        monkeypatch.setattr(host, "assert_fact", fail)
+        monkeypatch.setattr(host, "retract_fact", spy)
+        with pytest.raises(EngineError, match="303"):
+            self._check(nyborg)
+        assert len(retracted) == 1
+
+    def test_retract_failure_is_an_engine_error(self, nyborg, monkeypatch) -> None:
+        """A fact that cannot be retracted means no report."""
+        def fail(name, fact):
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(durable_adapter._get_host(), "retract_fact", fail)
+        with pytest.raises(EngineError):
+            self._check(nyborg)
+
+    def test_assert_without_actions_is_an_engine_error(self, nyborg, monkeypatch) -> None:
+        """If no rule ran (not even the catch-all), the check refuses instead of reporting 'ready'."""
+        monkeypatch.setattr(durable_adapter._get_host(), "assert_fact", lambda name, fact: {"sid": "x"})
+        with pytest.raises(EngineError, match="uden resultat"):
+            self._check(nyborg)
+
+    def test_check_works_again_afterwards(self, nyborg) -> None:
+        """After the faults above, the next check is normal."""
+        assert self._check(nyborg).ready

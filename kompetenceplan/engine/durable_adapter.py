@@ -182,26 +182,48 @@ _SAFE_DETAIL = re.compile(r"error code: -?\d+")
 _PLAIN_NUMBER = re.compile(r"-?\d+\.\d+")
 
 
+class _Session:
+    """One call on a sid no other call is using. A sid is retired unless the call left it
+    clean; an exception from durable's C code becomes an `EngineError` that hides the event."""
+
+    def __init__(self, compiled: _Compiled) -> None:
+        self.compiled = compiled
+        self.healthy = False
+
+    def __enter__(self) -> "_Session":
+        self.sid = self.compiled.sids.acquire()
+        return self
+
+    def completed(self, state: Any) -> None:
+        """durable swallows exceptions raised in actions into the returned state."""
+        self.healthy = not (isinstance(state, dict) and state.get("exception"))
+
+    def cleanup(self, undo: Callable[[], Any]) -> None:
+        try:
+            undo()
+        except Exception:  # noqa: BLE001 - a sid that cannot be cleaned is retired
+            self.healthy = False
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+        if kind is not None and issubclass(kind, EngineError):
+            self.healthy = True  # raised before durable was touched
+        self.compiled.sids.release(self.sid, self.healthy)
+        if exc is not None and isinstance(exc, Exception) and not isinstance(exc, EngineError):
+            raise _engine_error(exc) from None
+        if exc is None and not self.healthy:
+            raise _fault("en regel-handling fejlede inde i durable-rules.")
+        return False
+
+
 def route(plan: Plan, values: Mapping[str, Value]) -> RuleSpec:
     """Post a validated case to durable-rules as an event; return the rule that fired first."""
     compiled = compiled_for(plan)
     cid = f"c{next(_cids)}"
-    sid = compiled.sids.acquire()
-    healthy = False
     try:
-        event = _event(values, {}, "case", cid, sid)
-        state = _get_host().post(compiled.name, event)
-        healthy = not (isinstance(state, dict) and state.get("exception"))
-    except EngineError:
-        healthy = True
-        raise
-    except Exception as exc:  # noqa: BLE001 - C engine errors have no finer type
-        raise _engine_error(exc) from None
+        with _Session(compiled) as session:
+            session.completed(_get_host().post(compiled.name, _event(values, {}, "case", cid, session.sid)))
     finally:
-        compiled.sids.release(sid, healthy)
         fired = _results.pop(cid, None)
-    if not healthy:
-        raise _fault("en regel-handling fejlede inde i durable-rules.")
     if fired is None:
         raise _fault("durable-rules returnerede uden resultat.")
     return compiled.specs[fired]
@@ -211,29 +233,17 @@ def unmet_requirements(plan: Plan, values: Mapping[str, Value], flags: Mapping[s
     """Assert one submission fact, collect every requirement rule that fires, always retract."""
     compiled = compiled_requirements_for(plan)
     cid = f"f{next(_cids)}"
-    sid = compiled.sids.acquire()
-    healthy = False
     _findings[cid] = []
-    fact: dict[str, Any] | None = None
+    host = _get_host()
     try:
-        fact = _event(values, flags, "sub", cid, sid)
-        state = _get_host().assert_fact(compiled.name, fact)
-        healthy = not (isinstance(state, dict) and state.get("exception"))
-    except EngineError:
-        healthy = True
-        raise
-    except Exception as exc:  # noqa: BLE001 - C engine errors have no finer type
-        raise _engine_error(exc) from None
-    finally:
-        if fact is not None:
+        with _Session(compiled) as session:
+            fact = _event(values, flags, "sub", cid, session.sid)
             try:
-                _get_host().retract_fact(compiled.name, fact)
-            except Exception:  # noqa: BLE001 - a fact that cannot be retracted retires its sid
-                healthy = False
-        compiled.sids.release(sid, healthy)
+                session.completed(host.assert_fact(compiled.name, fact))
+            finally:
+                session.cleanup(lambda: host.retract_fact(compiled.name, fact))
+    finally:
         fired = _findings.pop(cid, [])
-    if not healthy:
-        raise _fault("en regel-handling fejlede inde i durable-rules.")
     if SEEN not in fired:
         raise _fault("durable-rules returnerede uden resultat.")
     return [compiled.specs[name] for name in fired if name != SEEN]
