@@ -246,7 +246,10 @@ def test_adding_a_missing_item_never_adds_a_fejl(sample, data) -> None:
     if not rest:
         return
     extra = data.draw(st.sampled_from(rest))
-    fuller = run_check(without(sub, gone))
+    submission = without(sub, gone)
+    before = copy.deepcopy(submission)
+    fuller = run_check(submission)
+    assert submission == before, "check() must not mutate its input"
     poorer = run_check(without(sub, gone | {extra}))
     assert _fejl(fuller) <= _fejl(poorer)
     assert fuller.ready or not poorer.ready
