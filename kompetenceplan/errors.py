@@ -18,6 +18,7 @@ class Problem:
     where: str
     what: str
     fix: str = ""
+    code: str = ""  # a lint code (PLAN-nnn) where the problem has one
 
     def render(self) -> str:
         text = f"{self.where}: {self.what}"
@@ -26,7 +27,10 @@ class Problem:
         return text
 
     def to_dict(self) -> dict[str, str]:
-        return {"where": self.where, "what": self.what, "fix": self.fix}
+        out = {"where": self.where, "what": self.what, "fix": self.fix}
+        if self.code:
+            out["code"] = self.code
+        return out
 
 
 @dataclass

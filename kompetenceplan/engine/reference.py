@@ -45,39 +45,43 @@ def _specs(plan: Plan) -> tuple[RuleSpec, ...]:
     return tuple(rule_specs(plan))
 
 
-def evaluate_row(row: PlanRow, case: ValidatedCase) -> RowResult:
+def row_status(row: PlanRow, case: ValidatedCase) -> str:
+    """MATCH, NO_MATCH, or UNKNOWN (no condition fails, but one reads an input the case lacks)."""
+    unknown = False
+    values = case.values
+    for term in row.terms:
+        actual = values.get(term.input)
+        if actual is None:
+            unknown = True
+        elif not term.holds(actual):
+            return NO_MATCH
+    return UNKNOWN if unknown else MATCH
+
+
+def _trace(row: PlanRow, case: ValidatedCase) -> tuple[TermResult, ...]:
     results = []
     for term in row.terms:
         actual = case.get(term.input)
         results.append(TermResult(term, actual, None if actual is None else term.holds(actual)))
-    if any(r.met is False for r in results):
-        status = NO_MATCH
-    elif any(r.met is None for r in results):
-        status = UNKNOWN
-    else:
-        status = MATCH
-    return RowResult(row, status, tuple(results))
+    return tuple(results)
 
 
-def evaluate(plan: Plan, case: ValidatedCase) -> Evaluation:
-    """Evaluate every row and find the outcome the engine must agree with."""
-    specs = _specs(plan)
-    results: dict[str, RowResult] = {}
+def evaluate(plan: Plan, case: ValidatedCase, trace: bool = True) -> Evaluation:
+    """Evaluate every row and find the outcome the engine must agree with.
+
+    ``trace=False`` skips the per-condition trace (bulk use: lint, diff, audits).
+    """
+    statuses = {row.id: row_status(row, case) for row in plan.rows}
     outcome: Outcome | None = None
-    for spec in specs:
+    for spec in _specs(plan):
         if spec.kind == NOMATCH:
-            outcome = outcome or Outcome.of(spec)
-            continue
+            outcome = Outcome.of(spec)
+            break
         assert spec.row is not None
-        result = results.get(spec.row.id)
-        if result is None:
-            result = results[spec.row.id] = evaluate_row(spec.row, case)
-        if outcome is None:
-            if spec.kind == ROW and result.status == MATCH:
-                outcome = Outcome.of(spec)
-            elif spec.kind == NEEDS and result.status == UNKNOWN:
-                outcome = Outcome.of(spec)
-    assert outcome is not None
-    ordered = tuple(results[r.id] for r in plan.ordered_rows)
-    return Evaluation(outcome, ordered)
-
+        status = statuses[spec.row.id]
+        if (spec.kind == ROW and status == MATCH) or (spec.kind == NEEDS and status == UNKNOWN):
+            outcome = Outcome.of(spec)
+            break
+    assert outcome is not None, "rule_specs always ends with a catch-all"
+    rows = tuple(RowResult(r, statuses[r.id], _trace(r, case) if trace else ()) for r in plan.ordered_rows)
+    return Evaluation(outcome, rows)

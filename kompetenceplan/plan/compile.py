@@ -28,6 +28,8 @@ ROW, NEEDS, NOMATCH = "row", "needs", "nomatch"
 #: creation at >= 513 (measured, DESIGN.md). Each compiled alternative adds at most one sibling
 #: per node, so keeping the alternatives well below 512 keeps every node below the limit.
 MAX_ALTERNATIVES = 480
+#: Lint code for a table too large for durable-rules.
+TOO_LARGE = "PLAN-013"
 
 
 @dataclass(frozen=True)
@@ -139,10 +141,11 @@ def check_engine_limits(plan: Plan) -> list[Problem]:
     if len(plan.requirements) > MAX_REQUIREMENTS:
         problems.append(
             Problem(
-                str(plan.path),
-                f"planen har {len(plan.requirements)} dokumentationskrav; grænsen er {MAX_REQUIREMENTS}, "
+                code=TOO_LARGE,
+                where=str(plan.path),
+                what=f"planen har {len(plan.requirements)} dokumentationskrav; grænsen er {MAX_REQUIREMENTS}, "
                 "fordi durable-rules fejler, når mere end 64 regler rammer samme indstilling.",
-                "Saml beslægtede krav (fx flere felter i ét fields-krav).",
+                fix="Saml beslægtede krav (fx flere felter i ét fields-krav).",
             )
         )
     specs = rule_specs(plan)
@@ -151,10 +154,11 @@ def check_engine_limits(plan: Plan) -> list[Problem]:
         return problems
     return problems + [
         Problem(
-            str(plan.path),
-            f"planen giver {total} regelalternativer i motoren ({len(plan.rows)} rækker); grænsen er "
+            code=TOO_LARGE,
+            where=str(plan.path),
+            what=f"planen giver {total} regelalternativer i motoren ({len(plan.rows)} rækker); grænsen er "
             f"{MAX_ALTERNATIVES}, fordi durable-rules hænger ved 512 søskende-tests.",
-            "Saml rækker med beløbsgrænser i intervaller (gte/lt) i stedet for én række pr. værdi, "
+            fix="Saml rækker med beløbsgrænser i intervaller (gte/lt) i stedet for én række pr. værdi, "
             "eller del planen pr. område.",
         )
     ]

@@ -94,6 +94,26 @@ def load_plan(path: str | Path) -> Plan:
     return plan
 
 
+# -- problem kinds (the lint codes of `kompetenceplan lint`) ------------------------------------
+
+UNKNOWN_REFERENCE, STATUTORY_FLOOR, DUPLICATE = "PLAN-011", "PLAN-012", "PLAN-014"
+
+
+def _reference_problem(where: str, what: str, fix: str = "") -> Problem:
+    """A reference to a level, input, value, step, document type, role or parameter that does not exist."""
+    return Problem(where, what, fix, code=UNKNOWN_REFERENCE)
+
+
+def _floor_problem(where: str, what: str, fix: str = "") -> Problem:
+    """A statutory floor that the plan does not route to its body."""
+    return Problem(where, what, fix, code=STATUTORY_FLOOR)
+
+
+def _duplicate_problem(where: str, what: str, fix: str = "") -> Problem:
+    """An id, code, input or section given twice."""
+    return Problem(where, what, fix, code=DUPLICATE)
+
+
 # -- schema errors --------------------------------------------------------------------------
 
 
@@ -152,21 +172,21 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
         for section, target in (("parameters", parameters), ("document_types", document_types), ("consent_roles", consent_roles)):
             for key, value in (getattr(pf, section) or {}).items():
                 if key in target:
-                    problems.append(Problem(f"{file}: {section}.{key}", "er angivet mere end én gang.", "Angiv hver nøgle én gang."))
+                    problems.append(_duplicate_problem(f"{file}: {section}.{key}", "er angivet mere end én gang.", "Angiv hver nøgle én gang."))
                 target[key] = value
         requirements.extend((file, r) for r in pf.requirements or [])
         if pf.plan is not None:
             if meta is not None:
-                problems.append(Problem(f"{file}: plan", f"[plan] står også i {meta_file}.", "Behold én [plan]-sektion."))
+                problems.append(_duplicate_problem(f"{file}: plan", f"[plan] står også i {meta_file}.", "Behold én [plan]-sektion."))
             meta, meta_file = pf.plan, file
         if pf.levels is not None:
             if levels is not None:
-                problems.append(Problem(f"{file}: levels", f"levels står også i {levels_file}.", "Saml niveauerne ét sted."))
+                problems.append(_duplicate_problem(f"{file}: levels", f"levels står også i {levels_file}.", "Saml niveauerne ét sted."))
             levels, levels_file = list(pf.levels), file
         ladder.extend((file, s) for s in pf.ladder or [])
         for name, spec in (pf.inputs or {}).items():
             if name in inputs:
-                problems.append(Problem(f"{file}: inputs.{name}", f"input er også erklæret i {input_files[name]}.", "Erklær hvert input én gang."))
+                problems.append(_duplicate_problem(f"{file}: inputs.{name}", f"input er også erklæret i {input_files[name]}.", "Erklær hvert input én gang."))
             inputs[name], input_files[name] = spec, file
         rows.extend((file, r) for r in pf.rows or [])
     anywhere = str(folder)
@@ -190,11 +210,11 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
     for file, row in rows:
         where = f"{file}: rows (id {row.id})"
         if row.id in seen:
-            problems.append(Problem(where, f"række-id'et findes også i {seen[row.id]}.", "Giv hver række et unikt, stabilt id."))
+            problems.append(_duplicate_problem(where, f"række-id'et findes også i {seen[row.id]}.", "Giv hver række et unikt, stabilt id."))
             continue
         seen[row.id] = file
         if row.level not in rank:
-            problems.append(Problem(f"{where}.level", "ukendt niveau.", f"Brug et af: {', '.join(level_ids)}."))
+            problems.append(_reference_problem(f"{where}.level", "ukendt niveau.", f"Brug et af: {', '.join(level_ids)}."))
             continue
         if not row.when:
             problems.append(Problem(f"{where}.when", "rækken har ingen betingelser.", "Angiv mindst én betingelse, fx when = { trin = 3 }."))
@@ -245,12 +265,12 @@ def _requirements(
     for file, req in requirements:
         where = f"{file}: requirements (code {req.code})"
         if req.code in seen:
-            problems.append(Problem(where, f"koden findes også i {seen[req.code]}.", "Giv hvert krav en unik kode; genbrug aldrig en udgået kode."))
+            problems.append(_duplicate_problem(where, f"koden findes også i {seen[req.code]}.", "Giv hvert krav en unik kode; genbrug aldrig en udgået kode."))
             continue
         seen[req.code] = file
         terms = parse_conditions(req.when, inputs, f"{where}.when", problems) if req.when else ()
         if req.min_level is not None and req.min_level not in rank:
-            problems.append(Problem(f"{where}.min_level", "ukendt niveau.", f"Brug et af: {', '.join(rank)}."))
+            problems.append(_reference_problem(f"{where}.min_level", "ukendt niveau.", f"Brug et af: {', '.join(rank)}."))
         check = req.require
         needs = {"document": check.types, "fields": check.paths, "consent": check.roles}
         if check.kind in needs and not needs[check.kind]:
@@ -258,10 +278,10 @@ def _requirements(
             problems.append(Problem(f"{where}.require.{key}", f"et krav af typen {check.kind} skal angive {key}.", f"Tilføj {key} = [...]."))
         for t in check.types:
             if t not in document_types:
-                problems.append(Problem(f"{where}.require.types", f"ukendt dokumenttype '{t}'.", f"Erklær den under [document_types] eller brug en af: {', '.join(document_types)}."))
+                problems.append(_reference_problem(f"{where}.require.types", f"ukendt dokumenttype '{t}'.", f"Erklær den under [document_types] eller brug en af: {', '.join(document_types)}."))
         for role in check.roles:
             if role not in consent_roles:
-                problems.append(Problem(f"{where}.require.roles", f"ukendt samtykkerolle '{role}'.", f"Brug en af: {', '.join(consent_roles)}."))
+                problems.append(_reference_problem(f"{where}.require.roles", f"ukendt samtykkerolle '{role}'.", f"Brug en af: {', '.join(consent_roles)}."))
         for path in check.paths:
             if path not in paths:
                 problems.append(Problem(f"{where}.require.paths", f"'{path}' er ikke et felt i en indstilling.", f"Brug et af: {', '.join(sorted(paths))}."))
@@ -273,7 +293,7 @@ def _requirements(
         max_age: int | None = None
         if isinstance(check.max_age_days, str):
             if check.max_age_days not in parameters:
-                problems.append(Problem(f"{where}.require.max_age_days", f"ukendt parameter '{check.max_age_days}'.", "Erklær den under [parameters], fx bfu_max_alder_dage = 365."))
+                problems.append(_reference_problem(f"{where}.require.max_age_days", f"ukendt parameter '{check.max_age_days}'.", "Erklær den under [parameters], fx bfu_max_alder_dage = 365."))
             else:
                 max_age = parameters[check.max_age_days]
         else:
@@ -296,11 +316,11 @@ def _check_levels(file: str, levels: list[Level], meta: PlanMeta, meta_file: str
     ids = [lv.id for lv in levels]
     for i, lv in enumerate(levels):
         if ids.index(lv.id) != i:
-            problems.append(Problem(f"{file}: levels[{i}] (id {lv.id})", "niveauet er angivet to gange.", "Giv hvert niveau et unikt id."))
+            problems.append(_duplicate_problem(f"{file}: levels[{i}] (id {lv.id})", "niveauet er angivet to gange.", "Giv hvert niveau et unikt id."))
         if lv.body is not None and lv.body not in BODIES:
-            problems.append(Problem(f"{file}: levels[{i}].body", "ukendt lovbestemt organ.", f"Brug et af: {', '.join(BODIES)}."))
+            problems.append(_reference_problem(f"{file}: levels[{i}].body", "ukendt lovbestemt organ.", f"Brug et af: {', '.join(BODIES)}."))
     if meta.escalation_level not in ids:
-        problems.append(Problem(f"{meta_file}: plan.escalation_level", "ukendt niveau.", f"Brug et af: {', '.join(ids)} (typisk visitationsudvalg)."))
+        problems.append(_reference_problem(f"{meta_file}: plan.escalation_level", "ukendt niveau.", f"Brug et af: {', '.join(ids)} (typisk visitationsudvalg)."))
     elif levels[ids.index(meta.escalation_level)].body is not None:
         problems.append(
             Problem(
@@ -366,12 +386,12 @@ def _check_inputs(inputs: dict[str, InputSpec], files: dict[str, str], meta: Pla
             if value.law is None or value.section is None:
                 problems.append(Problem(where, "en paragraf skal angive law og section, så lovbestemte gulve kan håndhæves.", 'Tilføj fx law = "barnets_lov", section = 47.'))
             elif value.law not in LAWS:
-                problems.append(Problem(f"{where}.law", "ukendt lov.", f"Brug et af: {', '.join(LAWS)}."))
+                problems.append(_reference_problem(f"{where}.law", "ukendt lov.", f"Brug et af: {', '.join(LAWS)}."))
     for name, spec in inputs.items():
         for code, value in (spec.values or {}).items():
             for req in value.requires:
                 if req not in inputs:
-                    problems.append(Problem(f"{files[name]}: inputs.{name}.values.{code}.requires", f"ukendt input '{req}'.", f"Brug et af: {', '.join(inputs)}."))
+                    problems.append(_reference_problem(f"{files[name]}: inputs.{name}.values.{code}.requires", f"ukendt input '{req}'.", f"Brug et af: {', '.join(inputs)}."))
 
 
 def _check_ladder(ladder: list[tuple[str, LadderStep]], inputs: dict[str, InputSpec], meta: PlanMeta, problems: list[Problem]) -> None:
@@ -381,12 +401,12 @@ def _check_ladder(ladder: list[tuple[str, LadderStep]], inputs: dict[str, InputS
     for file, step in ladder:
         where = f"{file}: ladder (område {step.area}, trin {step.step})"
         if step.area not in (area_spec.values or {}):
-            problems.append(Problem(where, "ukendt område.", f"Brug et af: {', '.join(area_spec.values or {})}."))
+            problems.append(_reference_problem(where, "ukendt område.", f"Brug et af: {', '.join(area_spec.values or {})}."))
         if (step.area, step.step) in seen:
-            problems.append(Problem(where, "trinnet er angivet to gange.", "Angiv hvert trin én gang pr. område."))
+            problems.append(_duplicate_problem(where, "trinnet er angivet to gange.", "Angiv hvert trin én gang pr. område."))
         seen.add((step.area, step.step))
         if not (step_spec.min is not None and step_spec.max is not None and step_spec.min <= step.step <= step_spec.max):
-            problems.append(Problem(where, f"trinnet ligger uden for inputtet {meta.step_input}s min/max.", "Ret trinnet eller inputtets grænser."))
+            problems.append(_reference_problem(where, f"trinnet ligger uden for inputtet {meta.step_input}s min/max.", "Ret trinnet eller inputtets grænser."))
 
 
 def _parse_implications(inputs: dict[str, InputSpec], files: dict[str, str], problems: list[Problem]) -> dict[tuple[str, str], tuple[Term, ...]]:
@@ -408,7 +428,7 @@ def parse_conditions(raw: dict[str, Any], inputs: dict[str, InputSpec], where: s
         here = f"{where}.{name}"
         spec = inputs.get(name)
         if spec is None:
-            problems.append(Problem(here, "ukendt input.", f"Brug et erklæret input: {', '.join(inputs)}."))
+            problems.append(_reference_problem(here, "ukendt input.", f"Brug et erklæret input: {', '.join(inputs)}."))
             ok = False
             continue
         parsed = _parse_term(name, spec, cond, here, problems)
@@ -427,7 +447,7 @@ def _parse_term(name: str, spec: InputSpec, cond: Any, here: str, problems: list
             return None
         unknown = [v for v in values if v not in (spec.values or {})]
         if unknown:
-            problems.append(Problem(here, f"ukendt værdi {', '.join(unknown)}.", f"Brug værdier fra inputs.{name}.values."))
+            problems.append(_reference_problem(here, f"ukendt værdi {', '.join(unknown)}.", f"Brug værdier fra inputs.{name}.values."))
             return None
         return [Term(name, "in", tuple(dict.fromkeys(values)))]
     if spec.type == "bool":
@@ -444,7 +464,7 @@ def _parse_term(name: str, spec: InputSpec, cond: Any, here: str, problems: list
         terms = []
         for op, value in cond.items():
             if op not in NUMERIC_OPERATORS:
-                problems.append(Problem(f"{here}.{op}", "ukendt operator.", f"Brug {', '.join(NUMERIC_OPERATORS)} (≥, >, ≤, <)."))
+                problems.append(_reference_problem(f"{here}.{op}", "ukendt operator.", f"Brug {', '.join(NUMERIC_OPERATORS)} (≥, >, ≤, <)."))
                 return None
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 problems.append(Problem(f"{here}.{op}", "grænsen skal være et endeligt tal.", f"Skriv fx {name} = {{ {op} = 30000 }}."))
@@ -473,7 +493,7 @@ def _check_floors(plan: Plan, problems: list[Problem]) -> None:
         where = f"{plan.path}: inputs.{meta.paragraph_input}.values.{code}"
         required = body_level.get(floor.body)
         if required is None:
-            problems.append(Problem(where, f"{floor.reference}: planen har intet niveau for {BODIES[floor.body]}.", f'Tilføj et niveau med body = "{floor.body}".'))
+            problems.append(_floor_problem(where, f"{floor.reference}: planen har intet niveau for {BODIES[floor.body]}.", f'Tilføj et niveau med body = "{floor.body}".'))
             continue
         covering = [
             r for r in plan.rows
@@ -482,7 +502,7 @@ def _check_floors(plan: Plan, problems: list[Problem]) -> None:
         if not any(r.level == required for r in covering):
             low = ", ".join(f"{r.id} → {r.level}" for r in covering) or "ingen lovrække"
             problems.append(
-                Problem(
+                _floor_problem(
                     where,
                     f"lovbestemt gulv ikke overholdt: {floor.reference} skal afgøres af {required} ({low}).",
                     f'Tilføj [[rows]] id = "…", level = "{required}", law = true, when = {{ {meta.paragraph_input} = "{code}" }}.',
@@ -494,7 +514,7 @@ def _check_floors(plan: Plan, problems: list[Problem]) -> None:
         codes = [t.value for t in row.terms if t.input == meta.paragraph_input]
         if len(row.terms) != 1 or not codes:
             problems.append(
-                Problem(f"{row.file}: rows (id {row.id})", "en lovrække (law = true) skal gælde ubetinget for sine paragraffer.", f"Brug kun betingelsen {meta.paragraph_input} = [...].")
+                _floor_problem(f"{row.file}: rows (id {row.id})", "en lovrække (law = true) skal gælde ubetinget for sine paragraffer.", f"Brug kun betingelsen {meta.paragraph_input} = [...].")
             )
             continue
         for code in codes[0]:  # type: ignore[union-attr]
@@ -502,5 +522,5 @@ def _check_floors(plan: Plan, problems: list[Problem]) -> None:
             floor = STATUTORY_FLOORS.get((value.law or "", value.section or 0))
             if floor is not None and body_level.get(floor.body) != row.level:
                 problems.append(
-                    Problem(f"{row.file}: rows (id {row.id}).level", f"lovrækken sender {code} til {row.level}, men {floor.reference} kræver {body_level.get(floor.body)}.", "Ret niveauet; loven kan ikke fraviges i kompetenceplanen.")
+                    _floor_problem(f"{row.file}: rows (id {row.id}).level", f"lovrækken sender {code} til {row.level}, men {floor.reference} kræver {body_level.get(floor.body)}.", "Ret niveauet; loven kan ikke fraviges i kompetenceplanen.")
                 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Union
 
@@ -141,7 +142,7 @@ class Plan:
         return self.rank(self.meta.escalation_level)
 
     # -- rows in engine order ---------------------------------------------------------------
-    @property
+    @cached_property
     def ordered_rows(self) -> tuple[PlanRow, ...]:
         """Highest level first, then file order: the order durable-rules tries them (``pri``)."""
         return tuple(sorted(self.rows, key=lambda r: -r.rank))

@@ -1,0 +1,137 @@
+"""Enumerate a plan's boundaries: one representative case for every region the rows can tell apart.
+
+The level only changes where a condition changes truth value, so it is enough to try, for each
+input a relevant row reads, the domain's ends and each threshold with its neighbours (2 decimals
+for numbers, ±1 for integers). Rows that cannot apply to a paragraph (another area or
+paragraph) are left out, which keeps the product small.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..case import ValidatedCase, validate_case
+from ..errors import CaseError
+from ..plan.model import Plan, PlanRow, Term, Value
+
+STEP = 0.01  # numbers are rounded to 2 decimals before routing
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One input varied over its candidate values, ascending."""
+
+    name: str
+    values: tuple[Value, ...]
+
+
+@dataclass(frozen=True)
+class Slice:
+    """All enumerated cases for one paragraph: fixed inputs and the axes to vary."""
+
+    paragraph: str
+    fixed: dict[str, Value]
+    axes: tuple[Axis, ...]
+
+    def cases(self) -> Iterator[tuple[tuple[int, ...], dict[str, Value]]]:
+        """(index per axis, raw case) for every combination."""
+        ranges = [range(len(a.values)) for a in self.axes]
+        for index in itertools.product(*ranges):
+            case = dict(self.fixed)
+            case.update({a.name: a.values[i] for a, i in zip(self.axes, index)})
+            yield index, case
+
+
+def _scope_ok(plan: Plan, row: PlanRow, fixed: dict[str, Value]) -> bool:
+    return all(t.holds(fixed[t.input]) for t in row.terms if t.input in fixed)
+
+
+def relevant_rows(plan: Plan, fixed: dict[str, Value]) -> list[PlanRow]:
+    """Rows whose area/paragraph conditions accept the fixed values."""
+    return [r for r in plan.rows if _scope_ok(plan, r, fixed)]
+
+
+def _bounds(plan: Plan, name: str, implied: tuple[Term, ...]) -> tuple[float, float, tuple[Value, ...] | None]:
+    spec = plan.inputs[name]
+    lo = float(spec.min) if spec.min is not None else 0.0
+    hi = float(spec.max) if spec.max is not None else 0.0
+    allowed: tuple[Value, ...] | None = None
+    for t in implied:
+        if t.input != name:
+            continue
+        if t.op == "in":
+            allowed = t.value  # type: ignore[assignment]
+        elif t.op in ("gte", "gt"):
+            lo = max(lo, float(t.value) + (0 if t.op == "gte" else 1 if spec.type == "int" else STEP))  # type: ignore[arg-type]
+        elif t.op in ("lte", "lt"):
+            hi = min(hi, float(t.value) - (0 if t.op == "lte" else 1 if spec.type == "int" else STEP))  # type: ignore[arg-type]
+    return lo, hi, allowed
+
+
+def candidates(plan: Plan, name: str, rows: list[PlanRow], implied: tuple[Term, ...]) -> tuple[Value, ...]:
+    """The values of ``name`` that tell every relevant row's conditions apart, ascending."""
+    spec = plan.inputs[name]
+    if spec.type == "bool":
+        return (False, True)
+    lo, hi, allowed = _bounds(plan, name, implied)
+    if spec.type == "enum":
+        return tuple(sorted(allowed or spec.values or {}))  # type: ignore[arg-type]
+    if allowed is not None:
+        return tuple(sorted(allowed))  # type: ignore[arg-type]
+    delta = 1 if spec.type == "int" else STEP
+    points = {lo, hi}
+    for row in rows:
+        for t in row.terms:
+            if t.input != name:
+                continue
+            values = t.value if isinstance(t.value, tuple) else (t.value,)
+            # gte/lt change truth between v - delta and v; gt/lte between v and v + delta.
+            offsets = {"gte": (-delta, 0), "lt": (-delta, 0), "gt": (0, delta), "lte": (0, delta)}.get(t.op, (-delta, 0, delta))
+            for v in values:
+                points |= {float(v) + d for d in offsets}  # type: ignore[arg-type]
+    kept = sorted(round(p, 2) for p in points if lo <= p <= hi)
+    if spec.type == "int":
+        return tuple(sorted({int(p) for p in kept}))
+    return tuple(dict.fromkeys(kept))
+
+
+def _one_value(plan: Plan, name: str, implied: tuple[Term, ...]) -> Value:
+    values = candidates(plan, name, [], implied)
+    return values[0]
+
+
+def slices(plan: Plan) -> Iterator[Slice]:
+    """One slice per paragraph code (and area, where the paragraph does not imply one)."""
+    meta = plan.meta
+    paragraph_spec = plan.inputs[meta.paragraph_input]
+    for code in paragraph_spec.values or {}:
+        implied = plan.implications.get((meta.paragraph_input, code), ())
+        areas = candidates(plan, meta.area_input, [], implied)
+        for area in areas:
+            fixed: dict[str, Value] = {meta.paragraph_input: code, meta.area_input: area}
+            rows = relevant_rows(plan, fixed)
+            required_by = set(plan.enum_value(meta.paragraph_input, code).requires) | set(plan.enum_value(meta.area_input, area).requires)  # type: ignore[arg-type]
+            varied = sorted({t.input for r in rows for t in r.terms} - set(fixed) | {meta.step_input})
+            axes = []
+            for name in varied:
+                values = candidates(plan, name, rows, implied)
+                if name == meta.step_input:
+                    values = tuple(v for v in values if any(s.area == area and s.step == v for s in plan.ladder))
+                axes.append(Axis(name, values))
+            for name, spec in plan.inputs.items():
+                if name in fixed or name in varied:
+                    continue
+                if spec.required or name in required_by:
+                    fixed[name] = _one_value(plan, name, implied)
+            yield Slice(code, fixed, tuple(axes))
+
+
+def validated(plan: Plan, case: dict[str, Any]) -> ValidatedCase | None:
+    """The case validated, or None where the combination is not a valid case (e.g. at_least)."""
+    try:
+        return validate_case(plan, case)
+    except CaseError:
+        return None
