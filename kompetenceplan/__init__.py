@@ -15,7 +15,7 @@ from .case import ValidatedCase, validate_case
 from .decision import Decision
 from .errors import CaseError, EngineError, KompetenceplanError, MissingInputError, PlanError, Problem
 from .explain import explain
-from .plan import Plan, load_plan
+from .plan import Plan, PlanSet, load_plan, load_plans
 
 __all__ = [
     "CaseError",
@@ -26,6 +26,7 @@ __all__ = [
     "KompetenceplanError",
     "MissingInputError",
     "Plan",
+    "PlanSet",
     "PlanError",
     "Problem",
     "ValidatedCase",
@@ -33,6 +34,7 @@ __all__ = [
     "decide",
     "explain",
     "load_plan",
+    "load_plans",
     "render_report",
     "validate_case",
 ]

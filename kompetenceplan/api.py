@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from .case import ValidatedCase, validate_case
@@ -12,17 +13,29 @@ from .errors import EngineError, MissingInputError, Problem
 from .law import STATUTORY_FLOORS
 from .plan.compile import NEEDS, NOMATCH, Outcome
 from .plan.model import Plan
+from .plan.versions import PlanSet
 
 
-def decide(plan: Plan, case: Any) -> Decision:
+def plan_in_force(plan: Plan | PlanSet, on: dt.date | None) -> Plan:
+    """The version to use: for a `PlanSet` the one in force on ``on`` (default: today); a single
+    `Plan` is checked against ``on`` when a date is given. No version in force is a `PlanError`."""
+    if isinstance(plan, PlanSet):
+        return plan.in_force(on or dt.date.today())
+    if on is not None:
+        return PlanSet(plan.path, (plan,)).in_force(on)
+    return plan
+
+
+def decide(plan: Plan | PlanSet, case: Any, on: dt.date | None = None) -> Decision:
     """Which level must decide ``case`` (a JSON-like mapping) under ``plan``, and why.
 
-    The case is validated strictly, routed by durable-rules and checked against the reference
-    evaluator. Raises `CaseError` (bad input), `MissingInputError` (an input that could lift the
+    With a `PlanSet` (several dated versions), the version in force on ``on`` is used. The case
+    is validated strictly, routed by durable-rules and checked against the reference evaluator. Raises `CaseError` (bad input), `MissingInputError` (an input that could lift the
     level is missing) or `EngineError` (engine fault or disagreement); never returns a level
     lower than the plan requires.
     """
-    return route_validated(plan, validate_case(plan, case))
+    version = plan_in_force(plan, on)
+    return route_validated(version, validate_case(version, case))
 
 
 def route_validated(plan: Plan, validated: ValidatedCase) -> Decision:

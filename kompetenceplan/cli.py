@@ -9,19 +9,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
 from .api import decide
-from .errors import EngineError, KompetenceplanError, Problem
+from .errors import EngineError, KompetenceplanError, PlanError, Problem
 from .explain import explain
 from .io import CaseFileError, read_json
 from .checks.check import check
 from .checks.report import Report, render_report
-from .plan import Plan, load_plan
+from .plan import Plan, PlanSet, load_plans
 from .plan.model import PlanRequirement
+from .scenarios import load_scenarios, run_scenario
+from .tooling.diff import diff
+from .tooling.lint import LintFinding, lint, loader_findings
+from .tooling.render import markdown, to_html
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ENGINE = 0, 1, 2, 3
 DEFAULT_PLAN = "rules/nyborg"
@@ -55,9 +60,9 @@ def _fail(error: KompetenceplanError, fmt: str) -> NoReturn:
     sys.exit(code)
 
 
-def _load(plan_path: Path, fmt: str) -> Plan:
+def _load(plan_path: Path, fmt: str) -> PlanSet:
     try:
-        return load_plan(plan_path)
+        return load_plans(plan_path)
     except KompetenceplanError as exc:
         if not plan_path.exists() and str(plan_path) == DEFAULT_PLAN:
             exc.problems.append(Problem(str(plan_path), "standardplanen findes kun i projektets rodmappe.", f"Kør fra projektmappen eller angiv --plan / {PLAN_ENV}."))
@@ -110,7 +115,8 @@ def _parse_setting(plan: Plan, setting: str) -> tuple[str, Any]:
 @click.option("-t", "--trin", type=int, help="Trin på indsatstrappen, fx 3.")
 @click.option("-o", "--omraade", help="Område, fx boern eller voksne (udledes ofte af paragraffen).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAVN=VÆRDI", help="Ethvert andet input, fx -s maanedlig_udgift=12000. Kan gentages.")
-def route(case_file: str | None, plan_path: Path, fmt: str, paragraf: str | None, trin: int | None, omraade: str | None, settings: tuple[str, ...]) -> None:
+@click.option("--on", "on", metavar="ÅÅÅÅ-MM-DD", help="Afgørelsesdato: planversionen i kraft denne dag (standard: i dag).")
+def route(case_file: str | None, plan_path: Path, fmt: str, paragraf: str | None, trin: int | None, omraade: str | None, settings: tuple[str, ...], on: str | None) -> None:
     """Hvilket niveau skal træffe afgørelsen, og hvorfor?
 
     CASE_FILE er en JSON-fil med sagens oplysninger (- for standard input). Uden fil gives
@@ -125,8 +131,9 @@ def route(case_file: str | None, plan_path: Path, fmt: str, paragraf: str | None
 
     Exitkoder: 0 afgjort, 2 fejl i sagen, planen eller kaldet, 3 motorfejl (ingen afgørelse).
     """
-    plan = _load(plan_path, fmt)
+    plans = _load(plan_path, fmt)
     try:
+        plan = plans.in_force(_date(on, "--on"))
         case: dict[str, Any] = {}
         if case_file is not None:
             data = read_json(case_file)
@@ -144,16 +151,16 @@ def route(case_file: str | None, plan_path: Path, fmt: str, paragraf: str | None
     click.echo(decision.to_json() if fmt == "json" else explain(decision), nl=fmt == "json")
 
 
-def _meeting_date(value: str | None) -> dt.date:
+def _date(value: str | None, option: str) -> dt.date:
     if value is None:
         return dt.date.today()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise KompetenceplanError("Ugyldig mødedato.", [Problem("--meeting-date", "skal være en dato på formen ÅÅÅÅ-MM-DD.", "Skriv fx --meeting-date 2026-12-01.")]) from None
+        raise KompetenceplanError("Ugyldig dato.", [Problem(option, "skal være en dato på formen ÅÅÅÅ-MM-DD.", f"Skriv fx {option} 2026-12-01.")]) from None
 
 
-def _check_file(plan: Plan, path: str, on: dt.date) -> Report:
+def _check_file(plan: PlanSet, path: str, on: dt.date) -> Report:
     return check(plan, read_json(path), on=on)
 
 
@@ -180,7 +187,7 @@ def validate(submission: str | None, plan_path: Path, fmt: str, meeting_date: st
     """
     plan = _load(plan_path, fmt)
     try:
-        on = _meeting_date(meeting_date)
+        on = _date(meeting_date, "--meeting-date")
         if agenda is not None:
             if submission is not None:
                 raise KompetenceplanError("Ugyldigt kald.", [Problem("validate", "angiv enten en indstilling eller --agenda, ikke begge.", "Fjern den ene.")])
@@ -194,7 +201,7 @@ def validate(submission: str | None, plan_path: Path, fmt: str, meeting_date: st
     sys.exit(EXIT_OK if report.ready else EXIT_FINDINGS)
 
 
-def _agenda(plan: Plan, folder: Path, on: dt.date, fmt: str) -> int:
+def _agenda(plan: PlanSet, folder: Path, on: dt.date, fmt: str) -> int:
     """Check every submission in ``folder``; a bad file is reported and the rest still checked."""
     files = sorted(folder.glob("*.json"))
     if not files:
@@ -244,7 +251,7 @@ def list_checks(plan_path: Path, fmt: str, code: str | None) -> None:
       kompetenceplan checks
       kompetenceplan checks --code DOK-003
     """
-    plan = _load(plan_path, fmt)
+    plan = _load(plan_path, fmt).latest
     reqs = [r for r in plan.requirements if code is None or r.code == code]
     if code is not None and not reqs:
         _fail(KompetenceplanError("Ukendt kode.", [Problem("--code", f"{code} findes ikke i planen.", "Se listen med 'kompetenceplan checks'.")]), fmt)
@@ -279,17 +286,20 @@ def registry_entry(req: PlanRequirement) -> dict[str, Any]:
 @plan_option
 @format_option
 def show_plan(plan_path: Path, fmt: str) -> None:
-    """Vis planens niveauer, indsatstrappe, input og paragrafkoder.
+    """Vis planens niveauer, indsatstrappe, input og paragrafkoder (nyeste version).
 
     \b
     Eksempel:
       kompetenceplan plan --plan rules/nyborg
     """
-    plan = _load(plan_path, fmt)
+    plans = _load(plan_path, fmt)
+    plan = plans.latest
     if fmt == "json":
         click.echo(json.dumps(plan_summary(plan), ensure_ascii=False, indent=2, default=str))
         return
     m = plan.meta
+    if len(plans.versions) > 1:
+        click.echo("Versioner: " + "; ".join(f"{p.meta.version} fra {p.meta.valid_from}" for p in plans.versions))
     lines = [plan.title, f"Gyldig fra {m.valid_from}{' til ' + str(m.valid_to) if m.valid_to else ''}; prisniveau {m.price_year}.", m.note, "", "Niveauer (laveste først):"]
     lines += [f"  {i}. {lv.id}: {lv.name}" for i, lv in enumerate(plan.levels, 1)]
     lines += ["", "Indsatstrappen:"]
@@ -304,6 +314,134 @@ def show_plan(plan_path: Path, fmt: str) -> None:
         for code, value in (spec.values or {}).items():
             lines.append(f"      {code}: {value.label}")
     click.echo("\n".join(lines))
+
+
+plan_argument = click.argument("plan_path", required=False, envvar=PLAN_ENV, default=DEFAULT_PLAN, type=click.Path(path_type=Path))
+
+
+@main.command(name="lint")
+@plan_argument
+@format_option
+def lint_command(plan_path: Path, fmt: str) -> None:
+    """Find fejl i planen, før en sag rutes efter den: huller, modstrid, monotoni, døde rækker.
+
+    Hver fund har en stabil kode (PLAN-nnn), fil, række og et eksempel på en sag.
+
+    \b
+    Eksempler:
+      kompetenceplan lint rules/nyborg
+      kompetenceplan lint rules/aastrup --format json
+
+    Exitkoder: 0 ingen fund, 1 fund, 2 planen kan ikke indlæses.
+    """
+    try:
+        plans = load_plans(plan_path)
+    except PlanError as exc:
+        findings = loader_findings(exc)
+        _print_lint(findings, fmt)
+        sys.exit(EXIT_USAGE)
+    findings = []
+    for version in plans.versions:
+        findings += lint(version, plans.scenario_dir if version is plans.latest else None)
+    _print_lint(findings, fmt)
+    sys.exit(EXIT_FINDINGS if findings else EXIT_OK)
+
+
+def _print_lint(findings: list[LintFinding], fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=2))
+    elif findings:
+        click.echo("\n".join(f.render() for f in findings))
+        counts = ", ".join(f"{code}: {n}" for code, n in sorted(Counter(f.code for f in findings).items()))
+        click.echo(f"\n{len(findings)} fund ({counts}).")
+    else:
+        click.echo("Ingen fund.")
+
+
+@main.command(name="render")
+@plan_argument
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown", show_default=True, help="Dokumentformat.")
+@click.option("--on", "on", metavar="ÅÅÅÅ-MM-DD", help="Versionen i kraft denne dag (standard: nyeste).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Skriv til en fil i stedet for standard output.")
+def render_command(plan_path: Path, fmt: str, on: str | None, output: Path | None) -> None:
+    """Vis kompetenceplanen som dokument: hvem afgør hvad pr. område og trin, med hjemmel.
+
+    \b
+    Eksempler:
+      kompetenceplan render rules/nyborg > kompetenceplan.md
+      kompetenceplan render rules/nyborg --format html -o kompetenceplan.html
+    """
+    try:
+        plans = load_plans(plan_path)
+        plan = plans.in_force(_date(on, "--on")) if on else plans.latest
+    except KompetenceplanError as exc:
+        _fail(exc, "text")
+    text = to_html(plan) if fmt == "html" else markdown(plan)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command(name="diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@format_option
+def diff_command(old: Path, new: Path, fmt: str) -> None:
+    """Hvilke slags sager skifter niveau mellem to versioner af planen? Med eksempler.
+
+    OLD og NEW er planmapper (eller versionsmapper).
+
+    \b
+    Eksempel:
+      kompetenceplan diff rules/aastrup/2025.1 rules/aastrup/2026.1
+
+    Exitkoder: 0 ingen ændringer, 1 ændringer, 2 en plan kan ikke indlæses.
+    """
+    try:
+        old_plan, new_plan = load_plans(old).latest, load_plans(new).latest
+    except KompetenceplanError as exc:
+        _fail(exc, fmt)
+    changes, notes = diff(old_plan, new_plan)
+    if fmt == "json":
+        click.echo(json.dumps({"changes": [c.to_dict() for c in changes], "notes": notes}, ensure_ascii=False, indent=2))
+    else:
+        lines = [f"{old_plan.meta.version} → {new_plan.meta.version}: {len(changes)} slags sager skifter niveau."]
+        for c in changes:
+            lines.append(f"  {c.paragraph}: {c.old_level} ({c.old_row or 'eskaleret'}) → {c.new_level} ({c.new_row or 'eskaleret'}) i {c.count} grænsetilfælde")
+            lines.append(f"      fx {', '.join(f'{k}={v}' for k, v in c.example.items())}")
+        lines += [f"  Note: {n}" for n in notes]
+        click.echo("\n".join(lines))
+    sys.exit(EXIT_FINDINGS if changes or notes else EXIT_OK)
+
+
+@main.command(name="test")
+@plan_argument
+@click.argument("scenario_files", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def test_command(plan_path: Path, scenario_files: tuple[Path, ...]) -> None:
+    """Kør planens scenarier (sag → forventet niveau og række) og vis resultatet pr. scenarie.
+
+    Uden SCENARIO_FILES køres alle filer i planens scenarier/-mappe.
+
+    \b
+    Eksempler:
+      kompetenceplan test rules/nyborg
+      kompetenceplan test rules/nyborg rules/nyborg/scenarier/voksne.toml
+
+    Exitkoder: 0 alle bestået, 1 et scenarie fejlede, 2 planen eller scenarierne kan ikke indlæses.
+    """
+    try:
+        plans = load_plans(plan_path)
+        scenarios = load_scenarios(*(scenario_files or (plans.scenario_dir,)))
+    except KompetenceplanError as exc:
+        _fail(exc, "text")
+    failed = 0
+    for scenario in scenarios:
+        result = run_scenario(plans, scenario)
+        failed += not result.passed
+        click.echo(f"{'OK  ' if result.passed else 'FEJL'} {scenario.name}" + ("" if result.passed else f"\n     {result.detail}"))
+    click.echo(f"\n{len(scenarios) - failed} passed, {failed} failed")
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
 def plan_summary(plan: Plan) -> dict[str, Any]:

@@ -7,12 +7,14 @@ Each scenario has a Danish sentence as its name, a case and what must happen::
     case = { paragraf = "bl-32-1-5", trin = 3, maanedlig_udgift = 12000, ... }
     expect = { level = "raadgiver", row = "B-TRIN-1" }
 
-``expect`` is either a level (with the deciding ``row``, or ``escalated = true``) or an
-``error`` (CaseError or MissingInputError) with the case ``fields`` the error must name.
+``on`` (a date) picks the plan version; ``expect`` is either a level (with the deciding ``row``, or ``escalated = true``) or an
+``error`` (CaseError, MissingInputError, or PlanError when no version is in force) with the
+``fields`` the error must name (words that must appear in where the problems are).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from .api import decide
 from .errors import CaseError, KompetenceplanError, MissingInputError, PlanError, Problem
 from .plan.model import Plan
+from .plan.versions import PlanSet
 
 
 class Expect(BaseModel):
@@ -31,7 +34,7 @@ class Expect(BaseModel):
     level: str | None = None
     row: str | None = None
     escalated: bool = False
-    error: Literal["CaseError", "MissingInputError"] | None = None
+    error: Literal["CaseError", "MissingInputError", "PlanError"] | None = None
     fields: list[str] = []
 
     @model_validator(mode="after")
@@ -49,6 +52,7 @@ class Scenario(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     name: str = Field(min_length=10, max_length=300)
+    on: dt.date | None = Field(default=None, description="the date (plan version) to route on")
     case: dict[str, Any]
     expect: Expect
     file: str = ""
@@ -94,17 +98,20 @@ def load_scenarios(*paths: Path) -> list[Scenario]:
     return out
 
 
-def run_scenario(plan: Plan, scenario: Scenario) -> Result:
-    """Route the scenario's case and compare with what it expects."""
+def run_scenario(plan: Plan | PlanSet, scenario: Scenario) -> Result:
+    """Route the scenario's case (on its date, default the newest version) and compare."""
     expect = scenario.expect
+    on = scenario.on
+    if on is None and isinstance(plan, PlanSet):
+        on = plan.latest.meta.valid_from
     try:
-        decision = decide(plan, scenario.case)
-    except (CaseError, MissingInputError) as exc:
+        decision = decide(plan, scenario.case, on=on)
+    except (CaseError, MissingInputError, PlanError) as exc:
         if expect.error is None:
             return Result(scenario, False, f"forventede {expect.level}, fik fejl: {exc.render()}")
         if type(exc).__name__ != expect.error:
             return Result(scenario, False, f"forventede {expect.error}, fik {type(exc).__name__}: {exc.render()}")
-        named = {p.where.rsplit(".", 1)[-1] for p in exc.problems}
+        named = {p.where.rsplit(".", 1)[-1] for p in exc.problems} | {w for p in exc.problems for w in p.where.split()}
         missing = [f for f in expect.fields if f not in named]
         if missing:
             return Result(scenario, False, f"fejlen nævner ikke {', '.join(missing)}: {exc.render()}")

@@ -8,13 +8,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..api import disagreement, route_validated
+from ..api import disagreement, plan_in_force, route_validated
 from ..case import validate_case
 from ..decision import Decision
 from ..engine import durable_adapter
 from ..errors import CaseError, Problem, validation_message
 from ..plan.compile import ok_key
 from ..plan.model import Plan
+from ..plan.versions import PlanSet
 from .report import Finding, Report, Routing
 from .requirements import applies, status
 from .submission import Submission
@@ -22,12 +23,14 @@ from .submission import Submission
 WHERE = "indstilling"
 
 
-def check(plan: Plan, submission: Any, on: dt.date, today: dt.date | None = None) -> Report:
-    """Check ``submission`` (a JSON-like mapping) for the meeting on ``on``.
+def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | None = None) -> Report:
+    """Check ``submission`` (a JSON-like mapping) for the meeting on ``on``, under the plan
+    version in force that day.
 
     Raises `CaseError` for malformed submissions (including dates after ``today``), the routing
     errors of `decide`, and `EngineError` on an engine fault or disagreement.
     """
+    plan = plan_in_force(plan, on)
     sub = parse_submission(plan, submission, today or dt.date.today())
     validated = validate_case(plan, sub.sag, where=f"{WHERE}.sag")
     decision = route_validated(plan, validated)

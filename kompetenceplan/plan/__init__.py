@@ -2,5 +2,6 @@
 
 from .loader import load_plan
 from .model import Plan, PlanRow, Term
+from .versions import PlanSet, load_plans
 
-__all__ = ["Plan", "PlanRow", "Term", "load_plan"]
+__all__ = ["Plan", "PlanRow", "PlanSet", "Term", "load_plan", "load_plans"]

@@ -103,8 +103,11 @@ def _one_value(plan: Plan, name: str, implied: tuple[Term, ...]) -> Value:
     return values[0]
 
 
-def slices(plan: Plan) -> Iterator[Slice]:
-    """One slice per paragraph code (and area, where the paragraph does not imply one)."""
+def slices(plan: Plan, also: Plan | None = None) -> Iterator[Slice]:
+    """One slice per paragraph code (and area, where the paragraph does not imply one).
+
+    With ``also`` (another version of the plan), the thresholds of both plans are used, so the
+    same cases tell both apart (for `diff`)."""
     meta = plan.meta
     paragraph_spec = plan.inputs[meta.paragraph_input]
     for code in paragraph_spec.values or {}:
@@ -113,6 +116,8 @@ def slices(plan: Plan) -> Iterator[Slice]:
         for area in areas:
             fixed: dict[str, Value] = {meta.paragraph_input: code, meta.area_input: area}
             rows = relevant_rows(plan, fixed)
+            if also is not None:
+                rows += [r for r in relevant_rows(also, fixed) if all(t.input in plan.inputs for t in r.terms)]
             required_by = set(plan.enum_value(meta.paragraph_input, code).requires) | set(plan.enum_value(meta.area_input, area).requires)  # type: ignore[arg-type]
             varied = sorted({t.input for r in rows for t in r.terms} - set(fixed) | {meta.step_input})
             axes = []

@@ -1,0 +1,147 @@
+"""`render`: the kompetenceplan as the document its owners recognise, generated from the same
+rule data the engine runs (Markdown or HTML)."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from ..plan.model import Plan, PlanRow, format_number
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # h1, h2, h3, p, table
+    text: str = ""
+    header: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+
+
+def _conditions(plan: Plan, row: PlanRow, skip: set[str]) -> str:
+    parts = [t.describe(plan.inputs[t.input]) for t in row.terms if t.input not in skip]
+    return " og ".join(parts) or "altid"
+
+
+def _row_line(plan: Plan, row: PlanRow, skip: set[str]) -> tuple[str, ...]:
+    return (row.id, plan.level(row.level).name, _conditions(plan, row, skip), row.reference, row.note)
+
+
+def _applies_to(plan: Plan, row: PlanRow, name: str, value: object) -> bool | None:
+    """True/False if the row has a condition on ``name``; None if it has none."""
+    terms = [t for t in row.terms if t.input == name]
+    if not terms:
+        return None
+    return all(t.holds(value) for t in terms)  # type: ignore[arg-type]
+
+
+def _in_area(plan: Plan, row: PlanRow, area: str) -> bool:
+    """A row belongs to an area if its area condition accepts it, and any paragraph it names
+    can be of that area (a serviceloven paragraph is never a children's case)."""
+    m = plan.meta
+    if _applies_to(plan, row, m.area_input, area) is False:
+        return False
+    for t in row.terms:
+        if t.input != m.paragraph_input:
+            continue
+        codes = t.value if isinstance(t.value, tuple) else (t.value,)
+        areas = set()
+        for code in codes:
+            implied = plan.implications.get((m.paragraph_input, code), ())  # type: ignore[arg-type]
+            areas |= {v for i in implied if i.input == m.area_input and i.op == "in" for v in i.value} or {area}  # type: ignore[union-attr]
+        if area not in areas:
+            return False
+    return True
+
+
+def blocks(plan: Plan) -> list[Block]:
+    """The document as blocks; `markdown` and `html` only format them."""
+    m = plan.meta
+    out = [
+        Block("h1", f"{m.name}"),
+        Block("p", f"{m.kommune}, version {m.version}, gyldig fra {m.valid_from}" + (f" til {m.valid_to}" if m.valid_to else "") + f". Beløb i {m.price_year}-niveau."),
+    ]
+    if m.note:
+        out.append(Block("p", m.note))
+    out.append(Block("p", "Det højeste niveau blandt de rækker, en sag opfylder, træffer afgørelsen. En række kan løfte en sag, aldrig sænke den. "
+                           f"En sag, som ingen række dækker, går til {plan.level(m.escalation_level).name}. Genereret af kompetenceplan render fra planens regeldata."))
+    out.append(Block("h2", "Niveauer"))
+    out.append(Block("table", header=("Niveau", "Navn", "Beskrivelse"), rows=tuple((lv.id, lv.name, lv.description) for lv in plan.levels)))
+    area_spec = plan.inputs[m.area_input]
+    skip_area = {m.area_input}
+    for area, value in (area_spec.values or {}).items():
+        out.append(Block("h2", value.label))
+        area_rows = [r for r in plan.rows if _in_area(plan, r, area)]
+        all_steps = [r for r in area_rows if _applies_to(plan, r, m.step_input, None) is None and not r.law]
+        if all_steps:
+            out.append(Block("h3", "På alle trin"))
+            out.append(Block("table", header=("Række", "Niveau", "Betingelser", "Hjemmel", "Note"), rows=tuple(_row_line(plan, r, skip_area) for r in sorted(all_steps, key=lambda r: (r.rank, r.id)))))
+        for step in plan.steps(area):
+            out.append(Block("h3", f"Trin {step.step}: {step.name}"))
+            if step.examples:
+                out.append(Block("p", "Eksempler: " + "; ".join(step.examples) + "."))
+            step_rows = [r for r in area_rows if _applies_to(plan, r, m.step_input, step.step) is True]
+            if step_rows:
+                out.append(Block("table", header=("Række", "Niveau", "Betingelser", "Hjemmel", "Note"), rows=tuple(_row_line(plan, r, skip_area | {m.step_input}) for r in step_rows)))
+    floors = [r for r in plan.rows if r.law]
+    if floors:
+        out.append(Block("h2", "Lovbestemte gulve"))
+        out.append(Block("p", "Disse afgørelser er forbeholdt et lovbestemt organ; kompetenceplanen kan ikke sende dem lavere."))
+        out.append(Block("table", header=("Række", "Niveau", "Betingelser", "Hjemmel", "Note"), rows=tuple(_row_line(plan, r, set()) for r in floors)))
+    paragraph_spec = plan.inputs[m.paragraph_input]
+    out.append(Block("h2", "Paragraffer"))
+    lines = []
+    for code, value in (paragraph_spec.values or {}).items():
+        implied = plan.implications.get((m.paragraph_input, code), ())
+        steps = next((", ".join(str(v) for v in t.value) for t in implied if t.input == m.step_input and t.op == "in"), "alle")  # type: ignore[union-attr]
+        lines.append((code, value.label, steps))
+    out.append(Block("table", header=("Kode", "Paragraf", "Trin"), rows=tuple(lines)))
+    if plan.requirements:
+        out.append(Block("h2", "Dokumentationsstandard"))
+        out.append(Block("p", "Hvad en indstilling skal indeholde. En fejl holder sagen af dagsordenen; en advarsel gør ikke."))
+        for level in plan.levels:
+            rank = plan.rank(level.id)
+            reqs = [r for r in plan.requirements if (r.min_rank or 0) == rank]
+            if not reqs:
+                continue
+            out.append(Block("h3", f"Fra {level.name}" if rank else "Alle niveauer"))
+            out.append(Block("table", header=("Kode", "Krav", "Alvor", "Gælder når", "Hjemmel"), rows=tuple(
+                (r.code, r.title, r.severity, " og ".join(t.describe(plan.inputs[t.input]) for t in r.terms) or "altid", r.reference) for r in reqs
+            )))
+        if plan.parameters:
+            out.append(Block("p", "Parametre: " + ", ".join(f"{k} = {format_number(v)} dage" for k, v in plan.parameters.items()) + "."))
+    return out
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(plan: Plan) -> str:
+    lines: list[str] = []
+    for b in blocks(plan):
+        if b.kind in ("h1", "h2", "h3"):
+            lines += ["#" * int(b.kind[1]) + " " + b.text, ""]
+        elif b.kind == "p":
+            lines += [b.text, ""]
+        else:
+            lines.append("| " + " | ".join(b.header) + " |")
+            lines.append("|" + "---|" * len(b.header))
+            lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in b.rows]
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def to_html(plan: Plan) -> str:
+    e = html.escape
+    parts = [f'<!DOCTYPE html>\n<html lang="da">\n<head><meta charset="utf-8"><title>{e(plan.meta.name)}</title>',
+             "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}table{border-collapse:collapse;margin:1em 0}"
+             "td,th{border:1px solid #999;padding:.3em .5em;vertical-align:top;text-align:left}</style></head>\n<body>"]
+    for b in blocks(plan):
+        if b.kind in ("h1", "h2", "h3", "p"):
+            parts.append(f"<{b.kind}>{e(b.text)}</{b.kind}>")
+        else:
+            head = "".join(f"<th>{e(h)}</th>" for h in b.header)
+            body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in b.rows)
+            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    parts.append("</body>\n</html>\n")
+    return "\n".join(parts)
