@@ -124,8 +124,9 @@ def _reported(problems: list[Problem], where: str) -> bool:
 def _hint(spec: InputSpec, name: str) -> str:
     if spec.type == "enum":
         codes = list(spec.values or {})
-        shown = ", ".join(codes[:12]) + (", …" if len(codes) > 12 else "")
-        return f"Angiv {name} som en af: {shown}."
+        if len(codes) > 12:
+            return f"Angiv {name} som en af: {', '.join(codes[:12])} … (alle koder: kompetenceplan plan)."
+        return f"Angiv {name} som en af: {', '.join(codes)}."
     if spec.type == "bool":
         return f"Angiv {name} som true eller false."
     kind = "et heltal" if spec.type == "int" else "et tal"

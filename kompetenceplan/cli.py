@@ -444,6 +444,51 @@ def test_command(plan_path: Path, scenario_files: tuple[Path, ...]) -> None:
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
+@main.command(name="schema")
+@click.argument("kind", type=click.Choice(["case", "submission", "decision", "report"]))
+@plan_option
+def schema_command(kind: str, plan_path: Path) -> None:
+    """Vis JSON Schema for en sag, en indstilling, en afgørelse eller en rapport.
+
+    Sagens skema dannes af planens egne input (typer, grænser og koder).
+
+    \b
+    Eksempler:
+      kompetenceplan schema case
+      kompetenceplan schema report > report.schema.json
+    """
+    from .schemas import schema
+
+    plan = _load(plan_path, "json").latest
+    click.echo(json.dumps(schema(kind, plan), ensure_ascii=False, indent=2))
+
+
+@main.command(name="serve")
+@plan_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse. Standard er kun denne maskine; sagsdata forlader den ikke.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--allow-reload", is_flag=True, help="Tillad POST /admin/reload og SIGHUP for at indlæse planen igen.")
+@click.option("--max-body", default=1_000_000, show_default=True, type=int, help="Største forespørgsel i bytes (ellers 413).")
+def serve_command(plan_path: Path, host: str, port: int, allow_reload: bool, max_body: int) -> None:
+    """Start HTTP JSON API'et for sagssystemer (POST /route, /validate, /validate/agenda …).
+
+    Kræver: pip install 'kompetenceplan[serve]'. OpenAPI-beskrivelsen er på /openapi.json.
+
+    \b
+    Eksempel:
+      kompetenceplan serve --plan rules/nyborg --port 8000
+      curl -s -X POST localhost:8000/route --data @examples/cases/kontaktperson-team.json
+    """
+    try:
+        from .service import serve
+    except ImportError:
+        _fail(KompetenceplanError("HTTP-tjenesten er ikke installeret.", [Problem("serve", "fastapi og uvicorn mangler.", "Installér med: pip install 'kompetenceplan[serve]'.")]), "text")
+    try:
+        serve(plan_path, host, port, allow_reload, max_body)
+    except KompetenceplanError as exc:
+        _fail(exc, "text")
+
+
 def plan_summary(plan: Plan) -> dict[str, Any]:
     """Plan metadata, levels, ladder and inputs as JSON-ready data."""
     return {

@@ -1,0 +1,180 @@
+"""The HTTP JSON API, started on a free loopback port: endpoints, errors, concurrency, reload."""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+uvicorn = pytest.importorskip("uvicorn")
+
+from kompetenceplan import Decision, Report, load_plan, validate_case  # noqa: E402
+from kompetenceplan.engine.reference import evaluate  # noqa: E402
+from kompetenceplan.service import create_app  # noqa: E402
+
+from .conftest import EXAMPLES, NYBORG  # noqa: E402
+from .test_threads import _cases  # noqa: E402
+
+CPR = "0101150000"
+
+
+class Server:
+    def __init__(self, plan: Path, **kwargs: Any) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.app = create_app(plan, **kwargs)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "Server":
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    def call(self, method: str, path: str, body: Any = None, raw: bytes | None = None) -> tuple[int, Any]:
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                text = response.read().decode()
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            text, status = exc.read().decode(), exc.code
+        try:
+            return status, json.loads(text)
+        except json.JSONDecodeError:
+            return status, text
+
+
+@pytest.fixture(scope="module")
+def server():
+    with Server(NYBORG, allow_reload=True, max_body=200_000) as s:
+        yield s
+
+
+def _example(kind: str, name: str) -> Any:
+    return json.loads((EXAMPLES / kind / name).read_text(encoding="utf-8"))
+
+
+class TestEndpoints:
+    def test_route(self, server) -> None:
+        status, body = server.call("POST", "/route", _example("cases", "kontaktperson-team.json"))
+        assert status == 200 and Decision.model_validate(body).level.id == "team"
+
+    def test_route_bad_input_is_422_with_the_field(self, server) -> None:
+        status, body = server.call("POST", "/route", {"trin": "3", "paragraf": "bl-46", "cpr": CPR})
+        assert status == 422 and body["error"] == "CaseError"
+        assert {"sagen.trin", "sagen.cpr"} <= {p["where"] for p in body["problems"]}
+        assert CPR not in json.dumps(body)
+
+    @pytest.mark.parametrize("raw", [b"{not json", b"[1,2]", b'{"a": NaN}', b'{"a": 1, "a": 2}', b""])
+    def test_malformed_body_is_422_never_500(self, server, raw: bytes) -> None:
+        status, body = server.call("POST", "/route", raw=raw)
+        assert status == 422, body
+
+    def test_missing_input_is_422(self, server) -> None:
+        case = _example("cases", "familiebehandling-raadgiver.json")
+        del case["sagens_maanedlige_udgift"]
+        status, body = server.call("POST", "/route", case)
+        assert status == 422 and body["error"] == "MissingInputError"
+
+    def test_date_outside_every_version_is_422(self, server) -> None:
+        status, body = server.call("POST", "/route?on=2020-01-01", _example("cases", "kontaktperson-team.json"))
+        assert status == 422 and body["error"] == "PlanError"
+
+    def test_validate(self, server) -> None:
+        status, body = server.call("POST", "/validate?meeting_date=2026-12-01", _example("submissions", "bostoette-85-mangler.json"))
+        report = Report.model_validate(body)
+        assert status == 200 and not report.ready and [f.code for f in report.findings] == ["DOK-022"]
+
+    def test_validate_bad_input(self, server) -> None:
+        sub = _example("submissions", "plejefamilie-46-klar.json")
+        sub["dokumenter"][0]["type"] = "hemmelig"
+        status, body = server.call("POST", "/validate?meeting_date=2026-12-01", sub)
+        assert status == 422 and body["problems"][0]["where"] == "indstilling.dokumenter[0].type"
+        assert CPR not in json.dumps(body)
+
+    def test_agenda_reports_bad_submissions_and_checks_the_rest(self, server) -> None:
+        subs = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (EXAMPLES / "submissions").glob("*.json")}
+        subs["odelagt"] = {"sag": 1}
+        status, body = server.call("POST", "/validate/agenda?meeting_date=2026-12-01", {"submissions": subs})
+        assert status == 200 and body["submissions"]["odelagt"]["status"] == "fejl i input"
+        assert body["submissions"]["plejefamilie-46-klar"]["status"] == "klar" and body["totals"]["DOK-022"] == 1
+        assert server.call("POST", "/validate/agenda", {"submissions": []})[0] == 422
+
+    def test_plan_health_rendered_schema_openapi(self, server) -> None:
+        assert server.call("GET", "/plan")[1]["levels"][0]["id"] == "raadgiver"
+        assert server.call("GET", "/health")[1]["status"] == "ok"
+        status, text = server.call("GET", "/plan/rendered")
+        assert status == 200 and "B-TRIN-1" in text
+        assert server.call("GET", "/plan/rendered?format=html")[1].startswith("<!DOCTYPE html>")
+        assert server.call("GET", "/plan/rendered?format=pdf")[0] == 422
+        assert "paragraf" in server.call("GET", "/schema/case")[1]["properties"]
+        assert server.call("GET", "/schema/nope")[0] == 422
+        spec = server.call("GET", "/openapi.json")[1]
+        assert {"case", "submission", "decision", "report"} <= set(spec["components"]["schemas"])
+        assert {"/route", "/validate", "/validate/agenda", "/plan", "/health"} <= set(spec["paths"])
+
+    def test_body_over_the_limit_is_413(self, server) -> None:
+        status, body = server.call("POST", "/route", raw=b'{"beskrivelse": "' + b"x" * 300_000 + b'"}')
+        assert status == 413 and body["error"] == "BodyTooLarge"
+
+    def test_reload_is_off_by_default(self) -> None:
+        with Server(NYBORG) as s:
+            assert s.call("POST", "/admin/reload")[0] in (404, 405)
+
+
+def test_concurrent_clients_get_the_reference_answer_and_a_reload_loses_nothing(server) -> None:
+    """8 clients x 500 requests, with plan reloads in the middle: every answer equals the
+    reference evaluator's, none is lost or mixed."""
+    plan = load_plan(NYBORG)
+    cases = _cases(plan, 120)
+    expected = [plan.levels[evaluate(plan, validate_case(plan, c)).outcome.rank].id for c, _ in cases]
+    reloads_before = server.call("GET", "/health")[1]["reloads"]
+    stop = threading.Event()
+
+    def reloader() -> int:
+        n = 0
+        while not stop.is_set():
+            assert server.call("POST", "/admin/reload")[0] == 200
+            n += 1
+            time.sleep(0.05)
+        return n
+
+    def client(seed: int) -> list[str]:
+        rng = random.Random(seed)
+        wrong = []
+        for _ in range(500):
+            i = rng.randrange(len(cases))
+            status, body = server.call("POST", "/route", cases[i][0])
+            if status != 200 or body["level"]["id"] != expected[i]:
+                wrong.append(f"{status} {body if status != 200 else body['level']['id']} != {expected[i]}")
+        return wrong
+
+    with ThreadPoolExecutor(max_workers=9) as pool:
+        reload_job = pool.submit(reloader)
+        jobs = [pool.submit(client, seed) for seed in range(8)]
+        wrong = [w for job in jobs for w in job.result()]
+        stop.set()
+        reloads = reload_job.result()
+    assert wrong == []
+    assert reloads >= 1 and server.call("GET", "/health")[1]["reloads"] >= reloads_before + reloads
