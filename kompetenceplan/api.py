@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from .case import ValidatedCase, validate_case
-from .decision import ConditionTrace, Decision, LevelRef, PlanRef, RowTrace
+from .decision import Decision
 from .engine import durable_adapter
 from .engine.reference import MATCH, NO_MATCH, UNKNOWN, Evaluation, RowResult, evaluate
 from .errors import EngineError, MissingInputError, Problem
@@ -57,7 +57,7 @@ def disagreement(what: str) -> EngineError:
 def build_decision(plan: Plan, case: ValidatedCase, evaluation: Evaluation) -> Decision:
     """Turn an evaluation into a `Decision`, or raise `MissingInputError`."""
     outcome = evaluation.outcome
-    matched = evaluation.by_status(MATCH)
+    matched = [evaluation.result(r) for r in evaluation.rows_with(MATCH)]
     if outcome.kind == NEEDS:
         raise _missing_inputs(plan, evaluation)
     if outcome.kind == NOMATCH:
@@ -76,17 +76,24 @@ def build_decision(plan: Plan, case: ValidatedCase, evaluation: Evaluation) -> D
         row = next(r.row for r in matched if r.row.id == deciding)
         reason = f"Regel {row.id} sender sagen til {level.name} ({row.reference})."
     _check_floor(plan, case, rank)
-    return Decision(
-        plan=PlanRef(id=plan.meta.id, kommune=plan.meta.kommune, name=plan.meta.name, version=plan.meta.version, valid_from=plan.meta.valid_from.isoformat()),
-        level=LevelRef(id=level.id, name=level.name, rank=rank),
-        escalated=outcome.kind == NOMATCH,
-        reason=reason,
-        deciding_row=deciding,
-        matched=[_trace(plan, r) for r in matched],
-        higher_not_matched=[_trace(plan, r) for r in evaluation.rows if r.status == NO_MATCH and r.row.rank > rank],
-        inputs=dict(case.values),
-        derived=list(case.derived),
-        scope_inputs=[plan.meta.area_input, plan.meta.paragraph_input],
+    # Why not higher: the rows above the decided level that fail, except those about another
+    # area or paragraph (they are counted, not listed; lint and render show the whole table).
+    not_higher = [r for r in evaluation.rows_with(NO_MATCH) if r.rank > rank]
+    scope = (plan.meta.area_input, plan.meta.paragraph_input)
+    higher = [r for r in not_higher if not any(t.input in scope and not t.holds(case.values[t.input]) for t in r.terms if t.input in case.values)]
+    return Decision.model_validate(
+        {
+            "plan": {"id": plan.meta.id, "kommune": plan.meta.kommune, "name": plan.meta.name, "version": plan.meta.version, "valid_from": plan.meta.valid_from.isoformat()},
+            "level": {"id": level.id, "name": level.name, "rank": rank},
+            "escalated": outcome.kind == NOMATCH,
+            "reason": reason,
+            "deciding_row": deciding,
+            "matched": [_trace(plan, r) for r in matched],
+            "higher_not_matched": [_trace(plan, evaluation.result(r)) for r in higher],
+            "other_rows": len(not_higher) - len(higher),
+            "inputs": dict(case.values),
+            "derived": list(case.derived),
+        }
     )
 
 
@@ -106,8 +113,8 @@ def _check_floor(plan: Plan, case: ValidatedCase, rank: int) -> None:
 
 
 def _missing_inputs(plan: Plan, evaluation: Evaluation) -> MissingInputError:
-    matched_rank = max((r.row.rank for r in evaluation.by_status(MATCH)), default=-1)
-    blocking = [r for r in evaluation.by_status(UNKNOWN) if r.row.rank > matched_rank]
+    matched_rank = max((r.rank for r in evaluation.rows_with(MATCH)), default=-1)
+    blocking = [evaluation.result(r) for r in evaluation.rows_with(UNKNOWN) if r.rank > matched_rank]
     problems: dict[str, Problem] = {}
     for result in blocking:
         for t in result.terms:
@@ -127,20 +134,21 @@ def _conditions_text(plan: Plan, result: RowResult) -> str:
     return " og ".join(t.term.describe(plan.inputs[t.term.input]) for t in result.terms)
 
 
-def _trace(plan: Plan, result: RowResult) -> RowTrace:
+def _trace(plan: Plan, result: RowResult) -> dict[str, Any]:
+    # Plain data, validated into `RowTrace`s in one pass with the whole Decision (pydantic's core
+    # builds nested models far faster than one constructor call per row and condition).
     row = result.row
-    return RowTrace(
-        id=row.id,
-        level=row.level,
-        level_name=plan.level(row.level).name,
-        status=result.status,  # type: ignore[arg-type]
-        reference=row.reference,
-        note=row.note,
-        law=row.law,
-        file=row.file,
-        conditions=[
-            ConditionTrace(input=t.term.input, text=t.term.describe(plan.inputs[t.term.input]), actual=t.actual, met=t.met)
-            for t in result.terms
+    return {
+        "id": row.id,
+        "level": row.level,
+        "level_name": plan.levels[row.rank].name,
+        "status": result.status,
+        "reference": row.reference,
+        "note": row.note,
+        "law": row.law,
+        "file": row.file,
+        "conditions": [
+            {"input": t.term.input, "text": plan.term_text(t.term), "actual": t.actual, "met": t.met} for t in result.terms
         ],
-    )
+    }
 

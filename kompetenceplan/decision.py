@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Union
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 JsonValue = Union[bool, int, float, str, None]
 
@@ -56,9 +56,9 @@ class Decision(_Out):
     deciding_row: str | None
     matched: list[RowTrace]
     higher_not_matched: list[RowTrace]
+    other_rows: int = Field(description="Rows above the level about another area or paragraph (not listed).")
     inputs: dict[str, JsonValue]
     derived: list[str]
-    scope_inputs: list[str]
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)

@@ -54,17 +54,10 @@ def explain(decision: Decision) -> str:
                   "løfter sagen til det højeste opfyldte niveau og sænker den aldrig:"]
         for row in lower:
             lines.append(f"  {row.id} → {row.level_name}")
-    if d.higher_not_matched:
-        near = [r for r in d.higher_not_matched if not _out_of_scope(r, d.scope_inputs)]
-        other = len(d.higher_not_matched) - len(near)
+    if d.higher_not_matched or d.other_rows:
         lines += ["", "Hvorfor ikke et højere niveau — disse regler er ikke opfyldt:"]
-        for row in near:
+        for row in d.higher_not_matched:
             lines += _row(row, only_unmet=True)
-        if other:
-            lines.append(f"  (og {other} regler for andre områder eller paragraffer; se --format json)")
+        if d.other_rows:
+            lines.append(f"  (og {d.other_rows} regler for andre områder eller paragraffer; se kompetenceplan render)")
     return "\n".join(lines) + "\n"
-
-
-def _out_of_scope(row: RowTrace, scope_inputs: list[str]) -> bool:
-    """A row that fails on the area or paragraph is about other cases, not this one."""
-    return any(c.met is False and c.input in scope_inputs for c in row.conditions)

@@ -10,7 +10,7 @@ from kompetenceplan import EngineError, MissingInputError, decide, load_plan
 from kompetenceplan.api import build_decision
 from kompetenceplan.case import validate_case
 from kompetenceplan.engine import durable_adapter
-from kompetenceplan.engine.reference import MATCH, Evaluation, RowResult, evaluate
+from kompetenceplan.engine.reference import MATCH, Evaluation, evaluate
 from kompetenceplan.plan.compile import NEEDS, NOMATCH, ROW, Outcome, rule_specs
 
 from .conftest import SMALL_CASE, SMALL_PLAN, write_plan
@@ -101,7 +101,7 @@ class TestFaults:
         """Even if evaluation were wrong, a § 47 case is never decided below BUU."""
         case = validate_case(small_plan, {**SMALL_CASE, "paragraf": "bl-47"})
         low = next(r for r in small_plan.rows if r.id == "R-1")
-        fake = Evaluation(Outcome(ROW, "R-1", low.rank), (RowResult(low, MATCH, ()),))
+        fake = Evaluation(Outcome(ROW, "R-1", low.rank), {r.id: (MATCH if r is low else "ikke opfyldt") for r in small_plan.rows}, small_plan, case)
         with pytest.raises(EngineError, match="lovbestemt gulv"):
             build_decision(small_plan, case, fake)
 

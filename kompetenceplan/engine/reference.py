@@ -33,11 +33,20 @@ class RowResult:
 
 @dataclass(frozen=True)
 class Evaluation:
-    outcome: Outcome
-    rows: tuple[RowResult, ...]  # in priority order
+    """The outcome, every row's status, and (on demand) each condition's trace."""
 
-    def by_status(self, status: str) -> list[RowResult]:
-        return [r for r in self.rows if r.status == status]
+    outcome: Outcome
+    statuses: dict[str, str]  # row id -> MATCH / NO_MATCH / UNKNOWN
+    plan: Plan
+    case: ValidatedCase
+
+    def rows_with(self, status: str) -> list[PlanRow]:
+        """Rows with ``status``, in priority order (highest level first)."""
+        return [r for r in self.plan.ordered_rows if self.statuses[r.id] == status]
+
+    def result(self, row: PlanRow) -> RowResult:
+        """The row with each of its conditions: the case's value and whether it is met."""
+        return RowResult(row, self.statuses[row.id], trace(row, self.case))
 
 
 @lru_cache(maxsize=64)
@@ -58,7 +67,7 @@ def row_status(row: PlanRow, case: ValidatedCase) -> str:
     return UNKNOWN if unknown else MATCH
 
 
-def _trace(row: PlanRow, case: ValidatedCase) -> tuple[TermResult, ...]:
+def trace(row: PlanRow, case: ValidatedCase) -> tuple[TermResult, ...]:
     results = []
     for term in row.terms:
         actual = case.get(term.input)
@@ -66,11 +75,9 @@ def _trace(row: PlanRow, case: ValidatedCase) -> tuple[TermResult, ...]:
     return tuple(results)
 
 
-def evaluate(plan: Plan, case: ValidatedCase, trace: bool = True) -> Evaluation:
-    """Evaluate every row and find the outcome the engine must agree with.
-
-    ``trace=False`` skips the per-condition trace (bulk use: lint, diff, audits).
-    """
+def evaluate(plan: Plan, case: ValidatedCase) -> Evaluation:
+    """Every row's status, and the outcome the engine must agree with: the first rule in the
+    compiled priority list (`rule_specs`) that the case meets."""
     statuses = {row.id: row_status(row, case) for row in plan.rows}
     outcome: Outcome | None = None
     for spec in _specs(plan):
@@ -83,5 +90,4 @@ def evaluate(plan: Plan, case: ValidatedCase, trace: bool = True) -> Evaluation:
             outcome = Outcome.of(spec)
             break
     assert outcome is not None, "rule_specs always ends with a catch-all"
-    rows = tuple(RowResult(r, statuses[r.id], _trace(r, case) if trace else ()) for r in plan.ordered_rows)
-    return Evaluation(outcome, rows)
+    return Evaluation(outcome, statuses, plan, case)

@@ -147,6 +147,15 @@ class Plan:
         """Highest level first, then file order: the order durable-rules tries them (``pri``)."""
         return tuple(sorted(self.rows, key=lambda r: -r.rank))
 
+    @cached_property
+    def _term_texts(self) -> dict[Term, str]:
+        return {t: t.describe(self.inputs[t.input]) for r in self.rows for t in r.terms}
+
+    def term_text(self, term: Term) -> str:
+        """The Danish text of a row's condition (computed once per plan)."""
+        text = self._term_texts.get(term)
+        return text if text is not None else term.describe(self.inputs[term.input])
+
     def enum_value(self, input_name: str, code: str) -> EnumValue:
         values = self.inputs[input_name].values or {}
         return values[code]

@@ -36,7 +36,7 @@ def _outcome(plan: Plan, case: dict[str, Any]) -> tuple[str, str | None] | None:
     vc = validated(plan, case)
     if vc is None:
         return None
-    out = evaluate(plan, vc, trace=False).outcome
+    out = evaluate(plan, vc).outcome
     rank = out.rank if out.rank is not None else plan.escalation_rank
     return plan.levels[rank].name, out.row_id
 

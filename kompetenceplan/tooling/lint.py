@@ -143,9 +143,9 @@ def _evaluate_slice(plan: Plan, sl: Slice) -> dict[tuple[int, ...], _Point]:
         case = validated(plan, raw)
         if case is None:
             continue
-        ev = evaluate(plan, case, trace=False)
+        ev = evaluate(plan, case)
         rank = ev.outcome.rank if ev.outcome.rank is not None else plan.escalation_rank
-        points[index] = _Point(raw, rank, ev.outcome.row_id, [r.row.id for r in ev.rows if r.status == MATCH])
+        points[index] = _Point(raw, rank, ev.outcome.row_id, [r.id for r in ev.rows_with(MATCH)])
     return points
 
 
