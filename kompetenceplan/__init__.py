@@ -6,35 +6,62 @@
     ...                          "varighed_maaneder": 12, "alder": 13, "sagens_maanedlige_udgift": 80000})
     >>> decision.level.id
     'boerne_og_ungeudvalg'
+
+The names are imported on first use (PEP 562), so the command line starts quickly.
 """
 
-from .api import decide
-from .checks.check import check
-from .checks.report import Finding, Report, render_report
-from .case import ValidatedCase, validate_case
-from .decision import Decision
-from .errors import CaseError, EngineError, KompetenceplanError, MissingInputError, PlanError, Problem
-from .explain import explain
-from .plan import Plan, PlanSet, load_plan, load_plans
+from __future__ import annotations
 
-__all__ = [
-    "CaseError",
-    "Decision",
-    "Finding",
-    "Report",
-    "EngineError",
-    "KompetenceplanError",
-    "MissingInputError",
-    "Plan",
-    "PlanSet",
-    "PlanError",
-    "Problem",
-    "ValidatedCase",
-    "check",
-    "decide",
-    "explain",
-    "load_plan",
-    "load_plans",
-    "render_report",
-    "validate_case",
-]
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "decide": ".api",
+    "check": ".checks.check",
+    "Finding": ".checks.report",
+    "Report": ".checks.report",
+    "render_report": ".checks.report",
+    "ValidatedCase": ".case",
+    "validate_case": ".case",
+    "Decision": ".decision",
+    "CaseError": ".errors",
+    "EngineError": ".errors",
+    "KompetenceplanError": ".errors",
+    "MissingInputError": ".errors",
+    "PlanError": ".errors",
+    "Problem": ".errors",
+    "explain": ".explain",
+    "Plan": ".plan",
+    "PlanSet": ".plan",
+    "load_plan": ".plan",
+    "load_plans": ".plan",
+    "decide_many": ".engine.bulk",
+    "BulkResult": ".engine.bulk",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kompetenceplan' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:
+    from .api import decide
+    from .case import ValidatedCase, validate_case
+    from .checks.check import check
+    from .checks.report import Finding, Report, render_report
+    from .decision import Decision
+    from .engine.bulk import BulkResult, decide_many
+    from .errors import CaseError, EngineError, KompetenceplanError, MissingInputError, PlanError, Problem
+    from .explain import explain
+    from .plan import Plan, PlanSet, load_plan, load_plans

@@ -40,11 +40,28 @@ def decide(plan: Plan | PlanSet, case: Any, on: dt.date | None = None) -> Decisi
 
 def route_validated(plan: Plan, validated: ValidatedCase) -> Decision:
     """`decide` for a case that `validate_case` has already checked."""
+    return build_decision(plan, validated, checked_evaluation(plan, validated))
+
+
+def checked_evaluation(plan: Plan, validated: ValidatedCase) -> Evaluation:
+    """Route by durable-rules and the reference evaluator; they must agree."""
     evaluation = evaluate(plan, validated)
     fired = Outcome.of(durable_adapter.route(plan, validated.values))
     if fired != evaluation.outcome:
         raise disagreement(f"durable-rules gav {fired.kind} {fired.row_id}, referencen {evaluation.outcome.kind} {evaluation.outcome.row_id}.")
-    return build_decision(plan, validated, evaluation)
+    return evaluation
+
+
+def decided_rank(plan: Plan, validated: ValidatedCase, evaluation: Evaluation) -> int:
+    """The level (rank) an agreed evaluation decides, with the same refusals as `decide`
+    (missing input, statutory floor), without building the explanation."""
+    outcome = evaluation.outcome
+    if outcome.kind == NEEDS:
+        raise _missing_inputs(plan, evaluation)
+    rank = plan.escalation_rank if outcome.kind == NOMATCH else outcome.rank
+    assert rank is not None
+    _check_floor(plan, validated, rank)
+    return rank
 
 
 def disagreement(what: str) -> EngineError:
@@ -57,25 +74,19 @@ def disagreement(what: str) -> EngineError:
 def build_decision(plan: Plan, case: ValidatedCase, evaluation: Evaluation) -> Decision:
     """Turn an evaluation into a `Decision`, or raise `MissingInputError`."""
     outcome = evaluation.outcome
+    rank = decided_rank(plan, case, evaluation)
     matched = [evaluation.result(r) for r in evaluation.rows_with(MATCH)]
-    if outcome.kind == NEEDS:
-        raise _missing_inputs(plan, evaluation)
+    level = plan.levels[rank]
     if outcome.kind == NOMATCH:
-        rank = plan.escalation_rank
-        level = plan.levels[rank]
         reason = (
             f"Ingen regel i kompetenceplanen dækker sagen. Den går derfor til {level.name} "
             "(sikker standard: sager uden regel afgøres aldrig lavere). Planens ejer bør tilføje en regel."
         )
         deciding = None
     else:
-        assert outcome.rank is not None
-        rank = outcome.rank
-        level = plan.levels[rank]
         deciding = outcome.row_id
         row = next(r.row for r in matched if r.row.id == deciding)
         reason = f"Regel {row.id} sender sagen til {level.name} ({row.reference})."
-    _check_floor(plan, case, rank)
     # Why not higher: the rows above the decided level that fail, except those about another
     # area or paragraph (they are counted, not listed; lint and render show the whole table).
     not_higher = [r for r in evaluation.rows_with(NO_MATCH) if r.rank > rank]
@@ -110,6 +121,11 @@ def _check_floor(plan: Plan, case: ValidatedCase, rank: int) -> None:
             "Afgørelsen ville ligge under et lovbestemt gulv; der er ikke truffet nogen afgørelse.",
             [Problem("regelmotoren", f"{floor.reference} kræver {plan.levels[required].name}.", "Indberet fejlen; sagen skal forelægges det lovbestemte organ.")],
         )
+
+
+def missing_inputs_for(plan: Plan, case: ValidatedCase) -> MissingInputError:
+    """The error `decide` raises when an input that could lift the level is missing."""
+    return _missing_inputs(plan, evaluate(plan, case))
 
 
 def _missing_inputs(plan: Plan, evaluation: Evaluation) -> MissingInputError:

@@ -11,7 +11,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -19,14 +19,12 @@ from .api import decide
 from .errors import EngineError, KompetenceplanError, PlanError, Problem
 from .explain import explain
 from .io import CaseFileError, read_json
-from .checks.check import check
-from .checks.report import Report, render_report
 from .plan import Plan, PlanSet, load_plans
 from .plan.model import PlanRequirement
-from .scenarios import load_scenarios, run_scenario
-from .tooling.diff import diff
-from .tooling.lint import LintFinding, lint, loader_findings
-from .tooling.render import markdown, to_html
+
+if TYPE_CHECKING:  # imported inside the commands that use them, for a fast `route` start-up
+    from .checks.report import Report
+    from .tooling.lint import LintFinding
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ENGINE = 0, 1, 2, 3
 DEFAULT_PLAN = "rules/nyborg"
@@ -161,6 +159,8 @@ def _date(value: str | None, option: str) -> dt.date:
 
 
 def _check_file(plan: PlanSet, path: str, on: dt.date) -> Report:
+    from .checks.check import check
+
     return check(plan, read_json(path), on=on)
 
 
@@ -197,6 +197,8 @@ def validate(submission: str | None, plan_path: Path, fmt: str, meeting_date: st
         report = _check_file(plan, submission, on)
     except KompetenceplanError as exc:
         _fail(exc, fmt)
+    from .checks.report import render_report
+
     click.echo(report.to_json() if fmt == "json" else render_report(report), nl=fmt == "json")
     sys.exit(EXIT_OK if report.ready else EXIT_FINDINGS)
 
@@ -334,6 +336,8 @@ def lint_command(plan_path: Path, fmt: str) -> None:
 
     Exitkoder: 0 ingen fund, 1 fund, 2 planen kan ikke indlæses.
     """
+    from .tooling.lint import lint, loader_findings
+
     try:
         plans = load_plans(plan_path)
     except PlanError as exc:
@@ -371,6 +375,8 @@ def render_command(plan_path: Path, fmt: str, on: str | None, output: Path | Non
       kompetenceplan render rules/nyborg > kompetenceplan.md
       kompetenceplan render rules/nyborg --format html -o kompetenceplan.html
     """
+    from .tooling.render import markdown, to_html
+
     try:
         plans = load_plans(plan_path)
         plan = plans.in_force(_date(on, "--on")) if on else plans.latest
@@ -398,6 +404,8 @@ def diff_command(old: Path, new: Path, fmt: str) -> None:
 
     Exitkoder: 0 ingen ændringer, 1 ændringer, 2 en plan kan ikke indlæses.
     """
+    from .tooling.diff import diff
+
     try:
         old_plan, new_plan = load_plans(old).latest, load_plans(new).latest
     except KompetenceplanError as exc:
@@ -430,6 +438,8 @@ def test_command(plan_path: Path, scenario_files: tuple[Path, ...]) -> None:
 
     Exitkoder: 0 alle bestået, 1 et scenarie fejlede, 2 planen eller scenarierne kan ikke indlæses.
     """
+    from .scenarios import load_scenarios, run_scenario
+
     try:
         plans = load_plans(plan_path)
         scenarios = load_scenarios(*(scenario_files or (plans.scenario_dir,)))

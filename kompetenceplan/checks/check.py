@@ -8,12 +8,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..api import disagreement, plan_in_force, route_validated
+from ..api import checked_evaluation, decided_rank, disagreement, plan_in_force
 from ..case import validate_case
-from ..decision import Decision
+from ..decision import PlanRef
 from ..engine import durable_adapter
 from ..errors import CaseError, Problem, validation_message
-from ..plan.compile import ok_key
+from ..plan.compile import NOMATCH, ROW, ok_key
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
 from .report import Finding, Report, Routing
@@ -33,8 +33,8 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
     plan = plan_in_force(plan, on)
     sub = parse_submission(plan, submission, today or dt.date.today())
     validated = validate_case(plan, sub.sag, where=f"{WHERE}.sag")
-    decision = route_validated(plan, validated)
-    rank = decision.level.rank
+    evaluation = checked_evaluation(plan, validated)
+    rank = decided_rank(plan, validated, evaluation)
     statuses = {req.code: status(plan, req, sub, validated, on) for req in plan.requirements}
     reference = {req.code for req in plan.requirements if applies(req, validated, rank) and not statuses[req.code].met}
     flags = {ok_key(code): int(st.met) for code, st in statuses.items()}
@@ -51,17 +51,15 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
         if req.code in reference
     ]
     findings.sort(key=lambda f: (f.severity != "fejl", f.code))
+    meta = plan.meta
+    outcome = evaluation.outcome
     return Report(
-        plan=decision.plan,
+        plan=PlanRef(id=meta.id, kommune=meta.kommune, name=meta.name, version=meta.version, valid_from=meta.valid_from.isoformat()),
         meeting_date=on.isoformat(),
         ready=not any(f.severity == "fejl" for f in findings),
-        routing=_routing(decision),
+        routing=Routing(level=plan.levels[rank].id, level_name=plan.levels[rank].name, deciding_row=outcome.row_id if outcome.kind == ROW else None, escalated=outcome.kind == NOMATCH),
         findings=findings,
     )
-
-
-def _routing(decision: Decision) -> Routing:
-    return Routing(level=decision.level.id, level_name=decision.level.name, deciding_row=decision.deciding_row, escalated=decision.escalated)
 
 
 def _loc(loc: tuple[Any, ...]) -> str:

@@ -1,0 +1,230 @@
+"""Speed and memory of kompetenceplan, measured side by side in one run (ratios, not absolutes).
+
+    python benchmarks/run.py            # the full run (a few minutes)
+    python benchmarks/run.py --quick    # a smoke run (seconds; used by the test suite)
+    python benchmarks/run.py --json results.json
+
+Each throughput is the median of several repeats over the same cases on the same plan.
+zen-engine (GoRules) is optional: ``pip install zen-engine``; without it that row is skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from kompetenceplan import check, decide, load_plan, validate_case  # noqa: E402
+from kompetenceplan.engine import durable_adapter  # noqa: E402
+from kompetenceplan.engine.bulk import decide_many  # noqa: E402
+from kompetenceplan.engine.reference import evaluate  # noqa: E402
+from kompetenceplan.plan.compile import event_value  # noqa: E402
+
+PLAN_DIR = ROOT / "rules" / "nyborg"
+MEETING = "2026-12-01"
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def workload(plan: Any, n: int, seed: int = 7) -> list[dict[str, Any]]:
+    """Valid, complete cases over every paragraph, steps and amounts around the thresholds."""
+    rng = random.Random(seed)
+    codes = sorted(plan.inputs["paragraf"].values)
+    out: list[dict[str, Any]] = []
+    while len(out) < n:
+        code = rng.choice(codes)
+        monthly = float(rng.choice([5000, 14999, 15000, 29999.5, 30000, 61000, rng.uniform(0, 120000)]))
+        case = {
+            "paragraf": code,
+            "trin": rng.randint(1, 6),
+            "maanedlig_udgift": round(monthly, 2),
+            "varighed_maaneder": rng.randint(1, 36),
+            "sagens_maanedlige_udgift": round(monthly + rng.choice([0, 20000, 60000]), 2),
+            "timer_pr_uge": float(rng.choice([2, 8, 15, 30])),
+            "alder": 19 if code == "bl-ungestoette" else (rng.randint(0, 17) if code.startswith("bl") else 40),
+        }
+        try:
+            validate_case(plan, case)
+        except Exception:  # noqa: BLE001 - the step does not fit this paragraph; draw again
+            continue
+        out.append(case)
+    return out
+
+
+def per_second(func: Callable[[], int], repeats: int) -> float:
+    """Median throughput (items per second) of ``func``, which returns how many items it did."""
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        n = func()
+        rates.append(n / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def latencies(func: Callable[[Any], Any], items: list[Any]) -> tuple[float, float]:
+    times = []
+    for item in items:
+        start = time.perf_counter_ns()
+        func(item)
+        times.append(time.perf_counter_ns() - start)
+    times.sort()
+    return times[len(times) // 2] / 1e3, times[int(len(times) * 0.99)] / 1e3
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small counts: a smoke run")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    n = 300 if quick else 5000
+    repeats = 1 if quick else 5
+    memory_decisions = 5_000 if quick else 1_000_000
+
+    plan = load_plan(PLAN_DIR)
+    cases = workload(plan, n)
+    validated = [validate_case(plan, c) for c in cases]
+    events = [{k: event_value(v) for k, v in vc.values.items()} for vc in validated]
+    results: dict[str, Any] = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}", "cases": n}
+
+    # 1. decide() vs a raw durable-rules post of the same compiled table vs the reference evaluator.
+    compiled = durable_adapter.compiled_for(plan)
+    host = durable_adapter._get_host()
+
+    def raw_post() -> int:
+        for i, event in enumerate(events):
+            host.post(compiled.name, {**event, "kind": "case", "cid": f"b{i}", "sid": "bench"})
+        durable_adapter._results.clear()
+        return len(events)
+
+    results["raw_post_per_s"] = per_second(raw_post, repeats)
+    results["decide_per_s"] = per_second(lambda: sum(1 for c in cases if decide(plan, c)), repeats)
+    results["reference_per_s"] = per_second(lambda: sum(1 for vc in validated if evaluate(plan, vc)), repeats)
+    results["decide_p50_us"], results["decide_p99_us"] = latencies(lambda c: decide(plan, c), cases)
+
+    # 2. The bulk path (validation + compiled router) vs zen-engine on an equivalent table.
+    results["decide_many_per_s"] = per_second(lambda: len(decide_many(plan, cases)), repeats)
+    try:
+        import zen
+
+        from zen_table import jdm
+
+        content = jdm(plan)
+        engine = zen.ZenEngine({"loader": lambda key: content})
+        plain = [dict(vc.values) for vc in validated]
+        expected = [r.level for r in decide_many(plan, cases)]
+        got = [engine.evaluate("kompetenceplan", v)["result"]["level"] for v in plain]
+        results["zen_agrees"] = got == expected
+        results["zen_per_s"] = per_second(lambda: sum(1 for v in plain if engine.evaluate("kompetenceplan", v)), repeats)
+    except ImportError:
+        results["zen_per_s"] = None
+
+    # 3. check() on the example submissions, and a 1,000-submission agenda through the CLI.
+    import datetime as dt
+
+    subs = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "examples" / "submissions").glob("*.json"))]
+    meeting = dt.date.fromisoformat(MEETING)
+    batch = subs * (max(1, n // len(subs)))
+    results["check_per_s"] = per_second(lambda: sum(1 for s in batch if check(plan, s, on=meeting, today=meeting)), repeats)
+    agenda_size = 60 if quick else 1000
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(agenda_size):
+            (Path(tmp) / f"sag-{i:04d}.json").write_text(json.dumps(subs[i % len(subs)]), encoding="utf-8")
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "kompetenceplan", "validate", "--agenda", tmp, "--plan", str(PLAN_DIR), "--meeting-date", MEETING, "--format", "json"], capture_output=True, check=False, cwd=ROOT)
+        results["agenda_seconds"] = time.perf_counter() - start
+        results["agenda_size"] = agenda_size
+
+    # 4. CLI cold start vs python -c "import click".
+    def cold(cmd: list[str]) -> float:
+        runs = []
+        for _ in range(3 if quick else 7):
+            start = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, check=False, cwd=ROOT)
+            runs.append(time.perf_counter() - start)
+        return statistics.median(runs)
+
+    results["cli_route_s"] = cold([sys.executable, "-m", "kompetenceplan", "route", "examples/cases/kontaktperson-team.json", "--plan", str(PLAN_DIR)])
+    results["import_click_s"] = cold([sys.executable, "-c", "import click"])
+    results["import_pydantic_click_s"] = cold([sys.executable, "-c", "import click, pydantic, durable.engine"])
+
+    # 5. Memory: RSS growth over many decisions through the engine, and per plan reload.
+    before = rss_mib()
+    for i in range(memory_decisions):
+        durable_adapter.route(plan, validated[i % len(validated)].values)
+    results["rss_growth_engine_mib"] = rss_mib() - before
+    results["memory_decisions"] = memory_decisions
+    before = rss_mib()
+    for c in cases[: min(len(cases), 2000)] * (1 if quick else 10):
+        decide(plan, c)
+    results["rss_growth_decide_mib"] = rss_mib() - before
+    results["decide_for_memory"] = min(len(cases), 2000) * (1 if quick else 10)
+    reloads = 3 if quick else 20
+    before = rss_mib()
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(reloads):
+            folder = Path(tmp) / f"v{i}"
+            folder.mkdir()
+            for f in PLAN_DIR.glob("*.toml"):
+                text = f.read_text(encoding="utf-8")
+                if f.name == "plan.toml":
+                    text = text.replace('version = "2026.1"', f'version = "2026.{i + 2}"')
+                (folder / f.name).write_text(text, encoding="utf-8")
+            reloaded = load_plan(folder)
+            decide(reloaded, cases[0])  # registers the new version's rulesets
+    results["rss_per_reload_mib"] = (rss_mib() - before) / reloads
+    results["reloads"] = reloads
+
+    report(results)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return results
+
+
+def report(r: dict[str, Any]) -> None:
+    def ratio(a: float | None, b: float | None) -> str:
+        return f"{a / b:.2f}×" if a and b else "—"
+
+    rows = [
+        ("decide() (validated, durable-rules, checked, explained)", f"{r['decide_per_s']:,.0f}/s", f"{ratio(r['decide_per_s'], r['raw_post_per_s'])} raw post", "≥ 0.6×"),
+        ("raw durable-rules post, same compiled table", f"{r['raw_post_per_s']:,.0f}/s", "1.00×", ""),
+        ("reference evaluator (validated case)", f"{r['reference_per_s']:,.0f}/s", f"{ratio(r['reference_per_s'], r['raw_post_per_s'])} raw post", ""),
+        ("decide() latency p50 / p99", f"{r['decide_p50_us']:.0f} / {r['decide_p99_us']:.0f} µs", "", "p99 < 1 ms"),
+        ("decide_many() bulk (validation + compiled router)", f"{r['decide_many_per_s']:,.0f}/s", f"{ratio(r['decide_many_per_s'], r.get('zen_per_s'))} zen", "≥ 4×"),
+        ("zen-engine ZenEngine.evaluate, static loader", f"{r['zen_per_s']:,.0f}/s" if r.get("zen_per_s") else "not installed", f"agrees: {r.get('zen_agrees')}", ""),
+        ("check() on example submissions", f"{r['check_per_s']:,.0f}/s", "", "≥ 5,000/s"),
+        (f"validate --agenda, {r['agenda_size']} submissions (CLI)", f"{r['agenda_seconds']:.2f} s", "", ""),
+        ("CLI cold start: kompetenceplan route", f"{r['cli_route_s'] * 1000:.0f} ms", f"{ratio(r['cli_route_s'], r['import_click_s'])} import click", "≤ 1.5×"),
+        ("python -c 'import click'", f"{r['import_click_s'] * 1000:.0f} ms", "", ""),
+        ("python -c 'import click, pydantic, durable.engine'", f"{r['import_pydantic_click_s'] * 1000:.0f} ms", f"{ratio(r['import_pydantic_click_s'], r['import_click_s'])} import click", "(the floor)"),
+        (f"RSS growth over {r['memory_decisions']:,} engine decisions", f"{r['rss_growth_engine_mib']:.1f} MiB", "", "a few MiB"),
+        (f"RSS growth over {r['decide_for_memory']:,} decide() calls", f"{r['rss_growth_decide_mib']:.1f} MiB", "", ""),
+        ("RSS per plan reload (new version registered)", f"{r['rss_per_reload_mib']:.2f} MiB", "", ""),
+    ]
+    print(f"Machine: {r['machine']}; {r['cases']} cases per repeat\n")
+    print("| measure | result | ratio | target |\n|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
