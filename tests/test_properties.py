@@ -195,3 +195,55 @@ def test_malformed_input_always_raises_and_never_decides(case: dict[str, Any], d
 def _same(a: Any, b: Any) -> bool:
     """Equality that treats NaN as equal to itself (for the not-mutated check)."""
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+# -- the bulk path (decide_many): compiled router and fast validation ------------------------------
+
+from kompetenceplan.engine.bulk import compiled as _compiled_plan  # noqa: E402
+from kompetenceplan.engine.bulk import decide_many  # noqa: E402
+
+
+@examples(3000)
+@given(cases(PLAN, complete=False))
+def test_compiled_router_agrees_with_the_reference_evaluator(case: dict[str, Any]) -> None:
+    """The bulk path's compiled priority list gives the reference evaluator's outcome."""
+    cp = _compiled_plan(PLAN)
+    validated = validate_case(PLAN, case)
+    assert cp.outcomes[cp.route(validated.values)] == evaluate(PLAN, validated).outcome
+
+
+@examples(1500)
+@given(cases(PLAN, complete=False), st.data())
+def test_fast_validation_accepts_exactly_what_validate_case_accepts(case: dict[str, Any], data) -> None:
+    """Fast validation gives validate_case's values, or hands the case to validate_case."""
+    bad = dict(case)
+    kind = data.draw(st.sampled_from(["none", "wrong", "below_at_least", "other_step"]))
+    if kind == "wrong":
+        name = data.draw(st.sampled_from(sorted(PLAN.inputs)))
+        bad[name] = data.draw(st.sampled_from(_wrong_values(PLAN.inputs[name]) + [None]))
+    elif kind == "below_at_least":
+        for name, spec in PLAN.inputs.items():
+            if spec.at_least and spec.at_least in bad and bad[spec.at_least] >= 1:
+                bad[name] = bad[spec.at_least] - 1
+    elif kind == "other_step":
+        bad[PLAN.meta.step_input] = data.draw(st.integers(1, 6))
+    fast = _compiled_plan(PLAN)._fast(bad)
+    try:
+        strict = dict(validate_case(PLAN, bad).values)
+    except CaseError:
+        assert fast is None
+    else:
+        assert fast is None or fast == strict
+
+
+@examples(300)
+@given(st.lists(cases(PLAN, complete=False), min_size=1, max_size=20))
+def test_decide_many_equals_decide(batch: list[dict[str, Any]]) -> None:
+    """Each bulk result is decide()'s level and row, or the same kind of error."""
+    for result, case in zip(decide_many(PLAN, batch), batch):
+        try:
+            decision = decide(PLAN, case)
+        except CaseError as exc:
+            assert result.error is not None and type(result.error) is type(exc)
+        else:
+            assert (result.level, result.row, result.escalated) == (decision.level.id, decision.deciding_row, decision.escalated)
