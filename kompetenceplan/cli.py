@@ -318,6 +318,43 @@ def show_plan(plan_path: Path, fmt: str) -> None:
     click.echo("\n".join(lines))
 
 
+@main.command(name="audit")
+@click.argument("cases_file", type=click.Path(allow_dash=True, path_type=str))
+@plan_option
+@click.option("--on", "on", metavar="ÅÅÅÅ-MM-DD", help="Planversionen i kraft denne dag (standard: i dag).")
+def audit_command(cases_file: str, plan_path: Path, on: str | None) -> None:
+    """Niveauet for mange sager på én gang (revision): JSON Lines ind, JSON Lines ud.
+
+    Én sag pr. linje ind; ud kommer én linje pr. sag med index, level, row og escalated, eller
+    error for en sag, der ikke kan afgøres. Bruger den hurtige massevej (validering og en
+    kompileret udgave af planen); til en enkelt afgørelse med begrundelse: route.
+
+    \b
+    Eksempel:
+      kompetenceplan audit sager.jsonl > niveauer.jsonl
+
+    Exitkoder: 0 alle afgjort, 1 nogle sager kunne ikke afgøres, 2 filen eller planen er ugyldig.
+    """
+    from .engine.bulk import decide_many
+    from .io import parse_json
+
+    plans = _load(plan_path, "json")
+    try:
+        plan = plans.in_force(_date(on, "--on"))
+        stream = sys.stdin if cases_file == "-" else open(cases_file, encoding="utf-8")  # noqa: SIM115
+        with stream:
+            cases = [parse_json(line, f"{cases_file}, linje {n}") for n, line in enumerate(stream, 1) if line.strip()]
+    except OSError as exc:
+        _fail(KompetenceplanError("Filen kan ikke læses.", [Problem(cases_file, f"kan ikke læses ({exc.strerror}).", "Kontrollér stien.")]), "json")
+    except KompetenceplanError as exc:
+        _fail(exc, "json")
+    failed = 0
+    for result in decide_many(plan, cases):
+        failed += result.error is not None
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
 plan_argument = click.argument("plan_path", required=False, envvar=PLAN_ENV, default=DEFAULT_PLAN, type=click.Path(path_type=Path))
 
 

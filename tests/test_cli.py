@@ -130,3 +130,17 @@ def test_python_dash_m_works() -> None:
     """'python -m kompetenceplan' is the same program."""
     result = subprocess.run([sys.executable, "-m", "kompetenceplan", "route", str(CASES[0]), "--plan", str(NYBORG)], capture_output=True, text=True, cwd=ROOT, check=False)
     assert result.returncode == 0 and result.stdout.startswith("Afgørelsesniveau")
+
+
+def test_audit_reads_json_lines_and_reports_each_case(tmp_path) -> None:
+    """`kompetenceplan audit` decides every line; a bad line gets an error and exit 1."""
+    lines = [p.read_text(encoding="utf-8").replace("\n", " ") for p in CASES] + ['{"trin": "3"}']
+    source = tmp_path / "sager.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["audit", str(source), "--plan", str(NYBORG), "--on", "2026-12-01"])
+    assert result.exit_code == 1
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert len(rows) == len(CASES) + 1
+    for row, path in zip(rows, CASES):
+        assert row["level"] == EXPECTED_LEVEL[path.stem.rsplit("-", 1)[-1]]
+    assert rows[-1]["error"]["error"] == "CaseError"
