@@ -205,40 +205,30 @@ def validate(submission: str | None, plan_path: Path, fmt: str, meeting_date: st
 
 def _agenda(plan: PlanSet, folder: Path, on: dt.date, fmt: str) -> int:
     """Check every submission in ``folder``; a bad file is reported and the rest still checked."""
+    from .checks.agenda import INVALID, check_agenda
+
     files = sorted(folder.glob("*.json"))
     if not files:
         raise KompetenceplanError("Tom dagsorden.", [Problem(str(folder), "mappen indeholder ingen .json-filer.", "Læg indstillingerne i mappen som JSON.")])
-    rows: list[dict[str, Any]] = []
-    totals: dict[str, int] = {}
-    for file in files:
-        try:
-            report = _check_file(plan, str(file), on)
-        except KompetenceplanError as exc:
-            rows.append({"file": file.name, "status": "fejl i input", "error": exc.to_dict()})
-            continue
-        codes = [f.code for f in report.findings]
-        for code in codes:
-            totals[code] = totals.get(code, 0) + 1
-        rows.append({"file": file.name, "status": "klar" if report.ready else "ikke klar", "level": report.routing.level, "codes": codes})
-    bad = sum(r["status"] == "fejl i input" for r in rows)
-    not_ready = sum(r["status"] == "ikke klar" for r in rows)
+    result = check_agenda(plan, ((f.name, lambda f=f: read_json(str(f))) for f in files), on)
+    rows = result["submissions"]
     if fmt == "json":
-        click.echo(json.dumps({"meeting_date": on.isoformat(), "submissions": rows, "totals": dict(sorted(totals.items())), "ready": len(rows) - bad - not_ready, "not_ready": not_ready, "invalid": bad}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
-        width = max(len(r["file"]) for r in rows)
-        lines = [f"Dagsorden {on.isoformat()}: {len(rows)} indstillinger, {len(rows) - bad - not_ready} klar, {not_ready} ikke klar, {bad} med fejl i input."]
+        width = max(len(r["name"]) for r in rows)
+        lines = [f"Dagsorden {on.isoformat()}: {len(rows)} indstillinger, {result['ready']} klar, {result['not_ready']} ikke klar, {result['invalid']} med fejl i input."]
         for r in rows:
-            if r["status"] == "fejl i input":
+            if r["status"] == INVALID:
                 detail = "; ".join(p["where"] + ": " + p["what"] for p in r["error"]["problems"][:3])
-                lines.append(f"  {r['file']:<{width}}  FEJL I INPUT  {detail}")
+                lines.append(f"  {r['name']:<{width}}  FEJL I INPUT  {detail}")
             else:
-                lines.append(f"  {r['file']:<{width}}  {r['status'].upper():<9}  {r['level']:<20}  {' '.join(r['codes'])}")
-        if totals:
-            lines += ["", "Fund pr. kode:"] + [f"  {code}: {n}" for code, n in sorted(totals.items())]
+                lines.append(f"  {r['name']:<{width}}  {r['status'].upper():<9}  {r['level']:<20}  {' '.join(r['codes'])}")
+        if result["totals"]:
+            lines += ["", "Fund pr. kode:"] + [f"  {code}: {n}" for code, n in result["totals"].items()]
         click.echo("\n".join(lines))
-    if bad:
+    if result["invalid"]:
         return EXIT_USAGE
-    return EXIT_FINDINGS if not_ready else EXIT_OK
+    return EXIT_FINDINGS if result["not_ready"] else EXIT_OK
 
 
 @main.command(name="checks")

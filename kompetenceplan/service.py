@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from .api import decide
+from .checks.agenda import check_agenda
 from .checks.check import check
 from .errors import CaseError, EngineError, KompetenceplanError, PlanError, Problem
 from .io import MAX_INPUT_BYTES, parse_json
@@ -149,18 +150,8 @@ def create_app(plan_path: Path, allow_reload: bool = False, max_body: int = MAX_
             raise CaseError("Ugyldig dagsorden.", [Problem("body.submissions", f"skal være et objekt med højst {MAX_AGENDA} navngivne indstillinger.", 'Send {"submissions": {"sag-1": {...}, "sag-2": {...}}}.')])
         on = _date(meeting_date, "meeting_date") or dt.date.today()
         plans = holder.plans
-        results, totals = {}, {}
-        for name, submission in data["submissions"].items():
-            try:
-                report = await _in_thread(check, plans, submission, on)
-            except (CaseError, PlanError) as exc:
-                results[name] = {"status": "fejl i input", "error": exc.to_dict()}
-                continue
-            codes = [f.code for f in report.findings]
-            for code in codes:
-                totals[code] = totals.get(code, 0) + 1
-            results[name] = {"status": "klar" if report.ready else "ikke klar", "level": report.routing.level, "codes": codes}
-        return JSONResponse({"meeting_date": on.isoformat(), "submissions": results, "totals": dict(sorted(totals.items()))})
+        items = [(name, lambda sub=sub: sub) for name, sub in data["submissions"].items()]
+        return JSONResponse(await _in_thread(check_agenda, plans, items, on))
 
     @app.get("/plan", summary="Planens metadata, niveauer, indsatstrappe og input")
     async def plan(on: str | None = None) -> JSONResponse:

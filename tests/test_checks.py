@@ -192,6 +192,7 @@ class TestCli:
         assert "plejefamilie-46-klar.json" in result.output and "DOK-022: 1" in result.output
         data = json.loads(_cli("--agenda", str(tmp_path), "--format", "json").output)
         assert data["invalid"] == 1 and data["ready"] == 3 and data["not_ready"] == 3
+        assert {r["name"] for r in data["submissions"]} >= {"odelagt.json", "plejefamilie-46-klar.json"}
         assert data["totals"]["DOK-002"] == 1
 
 

@@ -117,8 +117,9 @@ class TestEndpoints:
         subs = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (EXAMPLES / "submissions").glob("*.json")}
         subs["odelagt"] = {"sag": 1}
         status, body = server.call("POST", "/validate/agenda?meeting_date=2026-12-01", {"submissions": subs})
-        assert status == 200 and body["submissions"]["odelagt"]["status"] == "fejl i input"
-        assert body["submissions"]["plejefamilie-46-klar"]["status"] == "klar" and body["totals"]["DOK-022"] == 1
+        rows = {r["name"]: r for r in body["submissions"]}
+        assert status == 200 and rows["odelagt"]["status"] == "fejl i input"
+        assert rows["plejefamilie-46-klar"]["status"] == "klar" and body["totals"]["DOK-022"] == 1
         assert server.call("POST", "/validate/agenda", {"submissions": []})[0] == 422
 
     def test_plan_health_rendered_schema_openapi(self, server) -> None:

@@ -1,0 +1,47 @@
+"""A whole meeting: check every submission, report each one and the totals per code.
+
+A submission that cannot be read or checked is reported with its error; the others are still
+checked. Shared by `kompetenceplan validate --agenda` and `POST /validate/agenda`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..errors import EngineError, KompetenceplanError
+from ..plan.model import Plan
+from ..plan.versions import PlanSet
+from .check import check
+
+READY, NOT_READY, INVALID = "klar", "ikke klar", "fejl i input"
+
+
+def check_agenda(plan: Plan | PlanSet, items: Iterable[tuple[str, Callable[[], Any]]], on: dt.date) -> dict[str, Any]:
+    """``items`` are (name, a function returning the submission data). Engine faults are raised:
+    they are not a submission's mistake, and the meeting must not be reported as checked."""
+    rows: list[dict[str, Any]] = []
+    totals: dict[str, int] = {}
+    for name, load in items:
+        try:
+            report = check(plan, load(), on=on)
+        except EngineError:
+            raise
+        except KompetenceplanError as exc:
+            rows.append({"name": name, "status": INVALID, "error": exc.to_dict()})
+            continue
+        codes = [f.code for f in report.findings]
+        for code in codes:
+            totals[code] = totals.get(code, 0) + 1
+        rows.append({"name": name, "status": READY if report.ready else NOT_READY, "level": report.routing.level, "codes": codes})
+    invalid = sum(r["status"] == INVALID for r in rows)
+    not_ready = sum(r["status"] == NOT_READY for r in rows)
+    return {
+        "meeting_date": on.isoformat(),
+        "submissions": rows,
+        "totals": dict(sorted(totals.items())),
+        "ready": len(rows) - invalid - not_ready,
+        "not_ready": not_ready,
+        "invalid": invalid,
+    }
