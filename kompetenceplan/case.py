@@ -18,8 +18,10 @@ from .plan.model import Plan, Value, format_number
 from .plan.schema import InputSpec, RESERVED_INPUT_NAMES
 
 DESCRIPTION_KEY = "beskrivelse"
-#: Decimals kept of a number input (øre for amounts).
+#: Decimals a number input may have (øre for amounts).
 NUMBER_DECIMALS = 2
+#: Differences below this are binary floating-point noise, not a value (0.1 + 0.2).
+FLOAT_NOISE = 1e-6
 MAX_DESCRIPTION = 2000
 
 
@@ -167,9 +169,15 @@ def _typed(spec: InputSpec, raw: Any, where: str, problems: list[Problem]) -> Va
         problems.append(Problem(where, f"ligger uden for det tilladte interval {format_number(spec.min)}–{format_number(spec.max, spec.unit).rstrip('.')}.", f"Angiv {spec.label.lower()} inden for intervallet."))
         return None
     if spec.type == "number":
-        # Amounts are kroner and øre (hours: hundredths). Rounding also keeps every number in
-        # plain decimal form: durable-rules cannot parse exponents (1e-05, 1e+16; error 204).
-        value = round(float(value), NUMBER_DECIMALS) + 0.0
+        # Amounts are kroner and øre (hours: hundredths). More decimals are refused, not rounded:
+        # rounding 30000.004 down to 30000.00 could fail a "> 30000" row and route the case too
+        # low. Only binary floating-point noise (0.1 + 0.2) is rounded away. Two decimals also
+        # keep every number in plain decimal form: durable-rules cannot parse exponents.
+        rounded = round(float(value), NUMBER_DECIMALS) + 0.0
+        if abs(rounded - value) > FLOAT_NOISE:
+            problems.append(Problem(where, f"må højst have {NUMBER_DECIMALS} decimaler (øre).", "Afrund beløbet til hele øre, fx 12000.50."))
+            return None
+        value = rounded
     return value
 
 

@@ -34,7 +34,8 @@ def _numeric(plan: Plan, name: str, spec: InputSpec, lo: float, hi: float) -> st
         options = [st.integers(lo_i, hi_i), st.integers(lo_i, min(hi_i, lo_i + 12))] + ([st.sampled_from(ints)] if ints else [])
         return st.one_of(options)
     options = [
-        st.floats(lo, hi, allow_nan=False, allow_infinity=False),
+        # Amounts have at most 2 decimals (øre); more is refused by validation.
+        st.floats(lo, hi, allow_nan=False, allow_infinity=False).map(lambda x: min(hi, max(lo, round(x, 2)))),
         st.integers(math.ceil(lo), math.floor(min(hi, 10**7))).map(float),
     ] + ([st.sampled_from(near)] if near else [])
     return st.one_of(options)

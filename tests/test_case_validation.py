@@ -43,6 +43,7 @@ def _fields(error: CaseError) -> set[str]:
         ("maanedlig_udgift", -1, "interval"),
         ("maanedlig_udgift", [12000], "liste"),
         ("maanedlig_udgift", {"beloeb": 1}, "objekt"),
+        ("maanedlig_udgift", 30000.004, "decimaler"),
         ("paragraf", "bl-999", "ukendt værdi"),
         ("paragraf", 32, "tekst"),
         ("samtykke", "ja", "true eller false"),
@@ -146,3 +147,11 @@ def test_total_cost_is_derived_when_absent(nyborg) -> None:
 def test_integral_float_is_accepted_for_an_int(nyborg) -> None:
     """3.0 from a case tool's JSON is the integer 3."""
     assert validate_case(nyborg, {**GOOD, "trin": 3.0}).values["trin"] == 3
+
+
+def test_floating_point_noise_is_rounded_but_real_fractions_are_refused(nyborg) -> None:
+    """0.1 + 0.2 style noise is rounded to øre; a third decimal is refused, never rounded down
+    past a threshold (30000.004 rounded to 30000.00 could fail a '> 30000' row)."""
+    assert validate_case(nyborg, {**GOOD, "maanedlig_udgift": 12000.1 + 0.2, "sagens_maanedlige_udgift": 13000}).values["maanedlig_udgift"] == 12000.3
+    with pytest.raises(CaseError, match="decimaler"):
+        validate_case(nyborg, {**GOOD, "maanedlig_udgift": 12000.125})

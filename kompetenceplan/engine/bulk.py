@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..case import NUMBER_DECIMALS, ValidatedCase, validate_case
+from ..case import FLOAT_NOISE, NUMBER_DECIMALS, ValidatedCase, validate_case
 from ..errors import CaseError, EngineError, Problem
 from ..law import STATUTORY_FLOORS
 from ..plan.compile import NEEDS, NOMATCH, ROW, Outcome, RuleSpec, rule_specs
@@ -167,7 +167,10 @@ class _FastValidator:
             else:
                 if (t is not float and t is not int) or not (a <= v <= b) or (t is float and not math.isfinite(v)):
                     return None
-                v = round(float(v), NUMBER_DECIMALS) + 0.0
+                r = round(float(v), NUMBER_DECIMALS) + 0.0
+                if abs(r - v) > FLOAT_NOISE:
+                    return None
+                v = r
             values[name] = v
         # As validate_case: a value that implies another input's only possible value fills it in.
         implied = [t for n in self.enum_inputs if n in values for t in self.implied.get(n, {}).get(values[n], ())]  # type: ignore[call-overload]
