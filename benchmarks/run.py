@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from kompetenceplan import check, decide, load_plan, validate_case  # noqa: E402
 from kompetenceplan.engine import durable_adapter  # noqa: E402
-from kompetenceplan.engine.bulk import decide_many  # noqa: E402
+from kompetenceplan.api import decide_many  # noqa: E402
 from kompetenceplan.engine.reference import evaluate  # noqa: E402
 from kompetenceplan.plan.compile import event_value  # noqa: E402
 

@@ -35,7 +35,7 @@ _EXPORTS = {
     "PlanSet": ".plan",
     "load_plan": ".plan",
     "load_plans": ".plan",
-    "decide_many": ".engine.bulk",
+    "decide_many": ".api",
     "BulkResult": ".engine.bulk",
 }
 
@@ -61,7 +61,8 @@ if TYPE_CHECKING:
     from .checks.check import check
     from .checks.report import Finding, Report, render_report
     from .decision import Decision
-    from .engine.bulk import BulkResult, decide_many
+    from .api import decide_many
+    from .engine.bulk import BulkResult
     from .errors import CaseError, EngineError, KompetenceplanError, MissingInputError, PlanError, Problem
     from .explain import explain
     from .plan import Plan, PlanSet, load_plan, load_plans

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from .case import ValidatedCase, validate_case
 from .decision import Decision
 from .engine import durable_adapter
+from .engine.bulk import BulkResult
+from .engine.bulk import compiled as compiled_plan
 from .engine.reference import MATCH, NO_MATCH, UNKNOWN, Evaluation, RowResult, evaluate
-from .errors import EngineError, MissingInputError, Problem
+from .errors import CaseError, EngineError, MissingInputError, Problem
 from .law import STATUTORY_FLOORS
 from .plan.compile import NEEDS, NOMATCH, Outcome
 from .plan.model import Plan
@@ -123,11 +126,6 @@ def _check_floor(plan: Plan, case: ValidatedCase, rank: int) -> None:
         )
 
 
-def missing_inputs_for(plan: Plan, case: ValidatedCase) -> MissingInputError:
-    """The error `decide` raises when an input that could lift the level is missing."""
-    return _missing_inputs(plan, evaluate(plan, case))
-
-
 def _missing_inputs(plan: Plan, evaluation: Evaluation) -> MissingInputError:
     matched_rank = max((r.rank for r in evaluation.rows_with(MATCH)), default=-1)
     blocking = [evaluation.result(r) for r in evaluation.rows_with(UNKNOWN) if r.rank > matched_rank]
@@ -168,3 +166,29 @@ def _trace(plan: Plan, result: RowResult) -> dict[str, Any]:
         ],
     }
 
+
+def decide_many(plan: Plan, cases: Iterable[Any]) -> list[BulkResult]:
+    """The level for each case (audit use): validated strictly, routed by the compiled plan.
+
+    A bad case gives a result with its `CaseError` (or a `MissingInputError`: an optional input
+    that could lift the level is missing); the others are still decided. For a live decision
+    with its explanation use `decide`.
+    """
+    cp = compiled_plan(plan)
+    levels = plan.levels
+    escalation = levels[plan.escalation_rank].id
+    out = []
+    for i, case in enumerate(cases):
+        try:
+            outcome = cp.outcome(case)
+        except CaseError as exc:
+            out.append(BulkResult(i, None, None, False, exc))
+            continue
+        if outcome.kind == NEEDS:  # the same refusal, with the same message, as decide()
+            out.append(BulkResult(i, None, None, False, _missing_inputs(plan, evaluate(plan, cp.validate(case)))))
+        elif outcome.kind == NOMATCH:
+            out.append(BulkResult(i, escalation, None, True))
+        else:
+            cp.check_floor(case, outcome.rank)  # type: ignore[arg-type]
+            out.append(BulkResult(i, levels[outcome.rank].id, outcome.row_id, False))  # type: ignore[index]
+    return out

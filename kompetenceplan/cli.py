@@ -287,7 +287,7 @@ def show_plan(plan_path: Path, fmt: str) -> None:
     plans = _load(plan_path, fmt)
     plan = plans.latest
     if fmt == "json":
-        click.echo(json.dumps(plan_summary(plan), ensure_ascii=False, indent=2, default=str))
+        click.echo(json.dumps(plan.summary(), ensure_ascii=False, indent=2, default=str))
         return
     m = plan.meta
     if len(plans.versions) > 1:
@@ -325,7 +325,7 @@ def audit_command(cases_file: str, plan_path: Path, on: str | None) -> None:
 
     Exitkoder: 0 alle afgjort, 1 nogle sager kunne ikke afgøres, 2 filen eller planen er ugyldig.
     """
-    from .engine.bulk import decide_many
+    from .api import decide_many
     from .io import parse_json
 
     plans = _load(plan_path, "json")
@@ -524,16 +524,6 @@ def serve_command(plan_path: Path, host: str, port: int, allow_reload: bool, max
         serve(plan_path, host, port, allow_reload, max_body)
     except KompetenceplanError as exc:
         _fail(exc, "text")
-
-
-def plan_summary(plan: Plan) -> dict[str, Any]:
-    """Plan metadata, levels, ladder and inputs as JSON-ready data."""
-    return {
-        "plan": plan.meta.model_dump(mode="json"),
-        "levels": [lv.model_dump(mode="json") for lv in plan.levels],
-        "ladder": [s.model_dump(mode="json") for s in plan.ladder],
-        "inputs": {n: s.model_dump(mode="json", exclude_none=True) for n, s in plan.inputs.items()},
-    }
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -155,11 +155,9 @@ def create_app(plan_path: Path, allow_reload: bool = False, max_body: int = MAX_
 
     @app.get("/plan", summary="Planens metadata, niveauer, indsatstrappe og input")
     async def plan(on: str | None = None) -> JSONResponse:
-        from .cli import plan_summary
-
         plans = holder.plans
         version = plans.in_force(d) if (d := _date(on, "on")) else plans.latest
-        return JSONResponse(plan_summary(version) | {"versions": [p.meta.version for p in plans.versions]})
+        return JSONResponse(version.summary() | {"versions": [p.meta.version for p in plans.versions]})
 
     @app.get("/plan/rendered", summary="Kompetenceplanen som dokument")
     async def rendered(format: str = "markdown") -> Response:

@@ -200,7 +200,7 @@ def _same(a: Any, b: Any) -> bool:
 # -- the bulk path (decide_many): compiled router and fast validation ------------------------------
 
 from kompetenceplan.engine.bulk import compiled as _compiled_plan  # noqa: E402
-from kompetenceplan.engine.bulk import decide_many  # noqa: E402
+from kompetenceplan.api import decide_many  # noqa: E402
 
 
 @examples(3000)

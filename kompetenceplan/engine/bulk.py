@@ -12,14 +12,14 @@ Property tests check both against `validate_case` and the reference evaluator.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..case import FLOAT_NOISE, NUMBER_DECIMALS, ValidatedCase, validate_case
 from ..errors import CaseError, EngineError, Problem
 from ..law import STATUTORY_FLOORS
-from ..plan.compile import NEEDS, NOMATCH, ROW, Outcome, RuleSpec, rule_specs
+from ..plan.compile import NOMATCH, ROW, Outcome, RuleSpec, rule_specs
 from ..plan.model import Plan, Term, Value
 
 _OPS = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<", "eq": "=="}
@@ -212,32 +212,3 @@ def compiled(plan: Plan) -> CompiledPlan:
     if found is None or found.plan is not plan:
         found = _compiled[id(plan)] = CompiledPlan(plan)
     return found
-
-
-def decide_many(plan: Plan, cases: Iterable[Any]) -> list[BulkResult]:
-    """The level for each case (audit use): validated strictly, routed by the compiled plan.
-
-    A bad case gives a result with its `CaseError` (or a `MissingInputError`: an optional input
-    that could lift the level is missing); the others are still decided. For a live decision
-    with its explanation use `decide`.
-    """
-    cp = compiled(plan)
-    levels = plan.levels
-    escalation = levels[plan.escalation_rank].id
-    out = []
-    for i, case in enumerate(cases):
-        try:
-            outcome = cp.outcome(case)
-        except CaseError as exc:
-            out.append(BulkResult(i, None, None, False, exc))
-            continue
-        if outcome.kind == NEEDS:
-            from ..api import missing_inputs_for  # the same message as decide()
-
-            out.append(BulkResult(i, None, None, False, missing_inputs_for(plan, cp.validate(case))))
-        elif outcome.kind == NOMATCH:
-            out.append(BulkResult(i, escalation, None, True))
-        else:
-            cp.check_floor(case, outcome.rank)  # type: ignore[arg-type]
-            out.append(BulkResult(i, levels[outcome.rank].id, outcome.row_id, False))  # type: ignore[index]
-    return out

@@ -163,6 +163,15 @@ class Plan:
     def steps(self, area: str) -> tuple[LadderStep, ...]:
         return tuple(s for s in self.ladder if s.area == area)
 
+    def summary(self) -> dict[str, object]:
+        """Metadata, levels, ladder and inputs as JSON-ready data (CLI `plan`, HTTP `/plan`)."""
+        return {
+            "plan": self.meta.model_dump(mode="json"),
+            "levels": [lv.model_dump(mode="json") for lv in self.levels],
+            "ladder": [s.model_dump(mode="json") for s in self.ladder],
+            "inputs": {n: s.model_dump(mode="json", exclude_none=True) for n, s in self.inputs.items()},
+        }
+
     @property
     def title(self) -> str:
         return f"{self.meta.name} ({self.meta.kommune}), version {self.meta.version}"
