@@ -272,3 +272,13 @@ def test_durable_and_reference_agree_on_random_submissions(sample, days) -> None
     reference = {r.code for r in PLAN.requirements if applies(r, validated, rank) and not statuses[r.code].met}
     fired = durable_adapter.unmet_requirements(PLAN, {**validated.values, "niveau": rank}, {ok_key(c): int(s.met) for c, s in statuses.items()})
     assert {s.code for s in fired} == reference
+
+
+def test_a_plan_without_a_documentation_standard_refuses_to_check() -> None:
+    """Fail-safe: with no requirements every submission would look ready, so check() refuses."""
+    from kompetenceplan import PlanError, load_plans
+
+    from .conftest import ROOT
+
+    with pytest.raises(PlanError, match="ingen dokumentationsstandard"):
+        check(load_plans(ROOT / "rules" / "aastrup"), {"sag": {}}, on=MEETING, today=MEETING)

@@ -107,6 +107,13 @@ def test_scenario_with_unknown_row_is_plan_006(tmp_path: Path) -> None:
     assert "R-FINDES-IKKE" in findings[0]["message"]
 
 
+def test_too_many_simultaneous_rows_is_plan_007(tmp_path: Path) -> None:
+    """A plan where one case meets more rows than durable-rules handles gets PLAN-007."""
+    rows = "".join(f'\n[[rows]]\nid = "M-{i}"\nlevel = "leder"\nwhen = {{ udgift = {{ gte = {100 + i} }} }}\nreference = "m"\n' for i in range(70))
+    exit_code, findings = _codes(_plan(tmp_path, extra_rows=rows))
+    assert exit_code == 1 and "PLAN-007" in [f["code"] for f in findings]
+
+
 LOADER_FIXTURES = {
     "PLAN-010": ('reference = "test"\n', 'reference = "test"\nnote2 = "x"\n'),
     "PLAN-011": ('level = "leder"', 'level = "chef"'),

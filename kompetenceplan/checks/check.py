@@ -12,7 +12,7 @@ from ..api import checked_evaluation, decided_rank, disagreement, plan_in_force
 from ..case import validate_case
 from ..decision import PlanRef
 from ..engine import durable_adapter
-from ..errors import CaseError, Problem, validation_message
+from ..errors import CaseError, PlanError, Problem, validation_message
 from ..plan.compile import NOMATCH, ROW, ok_key
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
@@ -31,6 +31,12 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
     errors of `decide`, and `EngineError` on an engine fault or disagreement.
     """
     plan = plan_in_force(plan, on)
+    if not plan.requirements:
+        # Fail-safe: without a documentation standard every submission would look ready.
+        raise PlanError(
+            "Planen har ingen dokumentationsstandard; indstillinger kan ikke tjekkes.",
+            [Problem(f"{plan.path}", "planen erklærer ingen [[requirements]].", "Tilføj en dokumentation.toml med kravene (se docs/submission-format.md).")],
+        )
     sub = parse_submission(plan, submission, today or dt.date.today())
     validated = validate_case(plan, sub.sag, where=f"{WHERE}.sag")
     evaluation = checked_evaluation(plan, validated)

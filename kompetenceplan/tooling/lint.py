@@ -8,6 +8,8 @@ Codes (stable, never reused):
 - PLAN-004 overskygget række: a row that applies somewhere but never decides.
 - PLAN-005 uopnåelig række: a row no valid case can meet.
 - PLAN-006 scenarie med ukendt henvisning: a scenario names a level or row the plan lacks.
+- PLAN-007 for mange rækker på én gang: a case meets more rows than durable-rules can handle in
+  one event (error 303 above 64); such cases would be refused, never decided.
 - PLAN-010 … PLAN-014: the loader's refusals (format, unknown references, statutory floors,
   tables too large for durable-rules, duplicates); the plan cannot be used until they are fixed.
 """
@@ -23,6 +25,9 @@ from ..errors import PlanError
 from ..plan.model import Plan, PlanRow, Value
 from .grid import Slice, slices, validated
 
+#: durable-rules fails with error 303 when more rules than this match one event (measured: 64).
+MAX_SIMULTANEOUS = 60
+
 TITLES = {
     "PLAN-001": "hul: ingen række dækker",
     "PLAN-002": "modstridende rækker",
@@ -30,6 +35,7 @@ TITLES = {
     "PLAN-004": "overskygget række",
     "PLAN-005": "uopnåelig række",
     "PLAN-006": "scenarie med ukendt henvisning",
+    "PLAN-007": "for mange rækker gælder på én gang",
     "PLAN-010": "formatfejl",
     "PLAN-011": "ukendt henvisning",
     "PLAN-012": "lovbestemt gulv ikke overholdt",
@@ -106,6 +112,9 @@ def lint(plan: Plan, scenario_dir: Path | None = None) -> list[LintFinding]:
             for row_id in point.matched:
                 shadow_example.setdefault(row_id, (point.case, point.deciding))
         findings += _gaps(plan, sl, points)
+        crowded = max(points.values(), key=lambda p: len(p.matched), default=None)
+        if crowded is not None and len(crowded.matched) > MAX_SIMULTANEOUS:
+            findings.append(LintFinding("PLAN-007", f"{plan.path}: paragraf {sl.paragraph}", f"{len(crowded.matched)} rækker gælder samtidig for en sag; durable-rules fejler over {MAX_SIMULTANEOUS}, og sagen kan så ikke afgøres.", "Saml rækker med samme niveau, eller brug færre overlappende beløbsgrænser.", dict(crowded.case)))
         for key, finding in _monotonicity(plan, sl, points):
             if key in monotonicity:
                 monotonicity[key][1].append(sl.paragraph)
