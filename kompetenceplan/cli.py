@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # imported inside the commands that use them, for a fast `rou
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ENGINE = 0, 1, 2, 3
 DEFAULT_PLAN = "rules/nyborg"
+_AMOUNT = re.compile(r"-?\d+([.,]\d{1,2})?")
 PLAN_ENV = "KOMPETENCEPLAN_PLAN"
 
 plan_option = click.option(
@@ -92,9 +94,13 @@ def _parse_setting(plan: Plan, setting: str) -> tuple[str, Any]:
         if spec.type == "int":
             return name, int(text)
         if spec.type == "number":
+            # "12.000" is twelve thousand to a Danish reader but 12 to float(): a thousands
+            # separator is refused, never guessed, so an amount can never be read too low.
+            if not _AMOUNT.fullmatch(text):
+                raise ValueError(text)
             return name, float(text.replace(",", "."))
     except ValueError:
-        kind = "et heltal" if spec.type == "int" else "et tal (fx 12000 eller 12000,50)"
+        kind = "et heltal" if spec.type == "int" else "et tal uden tusindtalsseparator (fx 12000 eller 12000,50)"
         raise KompetenceplanError("Ugyldig --set.", [Problem(f"--set {name}", f"værdien skal være {kind}.", f"Skriv fx --set {name}=3.")]) from None
     if spec.type == "bool":
         if text.lower() in {"ja", "true", "1"}:

@@ -77,6 +77,8 @@ def test_flags_override_the_file() -> None:
         (["-"], '{"paragraf": "bl-32-1-5", "trin": "3"}', "sagen.trin"),
         (["-s", "trin"], None, "NAVN=VÆRDI"),
         (["-s", "trin=tre"], None, "heltal"),
+        (["-s", "maanedlig_udgift=12.000"], None, "tusindtalsseparator"),
+        (["-s", "maanedlig_udgift=12.000,50"], None, "tusindtalsseparator"),
         ([], None, "Ingen sag"),
     ],
 )
@@ -144,3 +146,9 @@ def test_audit_reads_json_lines_and_reports_each_case(tmp_path) -> None:
     for row, path in zip(rows, CASES):
         assert row["level"] == EXPECTED_LEVEL[path.stem.rsplit("-", 1)[-1]]
     assert rows[-1]["error"]["error"] == "CaseError"
+
+
+def test_decimal_comma_is_accepted_in_flags() -> None:
+    """12000,50 is twelve thousand kroner and fifty øre."""
+    result = run("-p", "bl-32-1-5", "-t", "3", "-s", "maanedlig_udgift=12000,50", "-s", "varighed_maaneder=6", "-s", "alder=10", "-s", "sagens_maanedlige_udgift=12000,50", "--format", "json")
+    assert result.exit_code == 0 and json.loads(result.output)["inputs"]["maanedlig_udgift"] == 12000.5
