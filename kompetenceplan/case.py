@@ -97,13 +97,20 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
             other = plan.inputs[spec.at_least]
             problems.append(Problem(f"{where}.{name}", f"er mindre end {other.label} ({spec.at_least}), som den skal omfatte.", f"{spec.label} skal være mindst {other.label}."))
     for name, spec in plan.inputs.items():
-        if name in values or not spec.default_product or not all(f in values for f in spec.default_product):
+        if not spec.default_product or not all(f in values for f in spec.default_product):
             continue
         product = math.prod(values[f] for f in spec.default_product)  # type: ignore[misc]
         if spec.type == "int":
             product = int(product)
         elif isinstance(product, int):
             product = float(product)
+        if name in values:
+            # A total below monthly cost × duration contradicts the case and could route it
+            # below the level its real total requires: refuse, do not guess which is right.
+            if values[name] < product - FLOAT_NOISE:  # type: ignore[operator]
+                factors = " × ".join(plan.inputs[f].label.lower() for f in spec.default_product)
+                problems.append(Problem(f"{where}.{name}", f"er mindre end {factors}.", f"Ret beløbene, eller udelad {name}, så den beregnes."))
+            continue
         if spec.max is not None and product > spec.max:
             problems.append(Problem(f"{where}.{name}", f"den udledte værdi ({' × '.join(spec.default_product)}) overstiger {format_number(spec.max, spec.unit).rstrip('.')}.", "Kontrollér beløb og varighed."))
             continue

@@ -104,6 +104,17 @@ def cases(draw: st.DrawFn, plan: Plan, complete: bool = True) -> dict[str, Any]:
             continue
         if spec.default_product is not None:
             keep = draw(st.booleans())  # absent: derived from its factors
+            if all(f in case for f in spec.default_product):
+                # The product may not exceed the domain, and an explicit value is at least it.
+                first, *rest = spec.default_product
+                others = math.prod(case[f] for f in rest)
+                if others and case[first] * others > spec.max:  # type: ignore[operator]
+                    case[first] = math.floor(spec.max / others * 100) / 100  # type: ignore[operator]
+                product = math.prod(case[f] for f in spec.default_product)
+                if keep:
+                    case[name] = min(float(spec.max), round(product + draw(st.sampled_from([0, 0, 1000.5, 250000])), 2))
+                    if case[name] < product:
+                        keep = False
         else:
             keep = complete or draw(st.booleans())
         if not keep:

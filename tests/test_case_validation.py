@@ -139,9 +139,15 @@ def test_area_is_derived_from_the_paragraph(nyborg) -> None:
 
 
 def test_total_cost_is_derived_when_absent(nyborg) -> None:
-    """samlet_udgift defaults to monthly cost × duration, and an explicit value wins."""
+    """samlet_udgift defaults to monthly cost × duration; an explicit, larger total is kept."""
     assert validate_case(nyborg, GOOD).values["samlet_udgift"] == 72000
-    assert validate_case(nyborg, {**GOOD, "samlet_udgift": 5}).values["samlet_udgift"] == 5
+    assert validate_case(nyborg, {**GOOD, "samlet_udgift": 80000}).values["samlet_udgift"] == 80000
+
+
+def test_total_below_monthly_times_duration_is_refused(nyborg) -> None:
+    """A total smaller than monthly × duration could route the case too low: refused, named."""
+    error = _error(nyborg, {**GOOD, "samlet_udgift": 5})
+    assert "samlet_udgift" in _fields(error) and "mindre end" in error.render()
 
 
 def test_integral_float_is_accepted_for_an_int(nyborg) -> None:

@@ -48,11 +48,14 @@ def test_every_valid_complete_case_gets_exactly_one_level(case: dict[str, Any]) 
 
 
 def _raise(case: dict[str, Any], name: str, new: Any) -> dict[str, Any]:
-    """The case with ``name`` raised to ``new``, keeping inputs that must include it valid."""
+    """The case with ``name`` raised to ``new``, keeping inputs that must include it valid
+    (a case total includes this cost; an explicit total is at least monthly × duration)."""
     raised = {**case, name: new}
     for other, spec in PLAN.inputs.items():
         if spec.at_least == name and other in raised:
             raised[other] = min(float(spec.max), raised[other] + (new - case[name]))  # type: ignore[arg-type]
+        if spec.default_product and name in spec.default_product and other in raised:
+            raised[other] = max(raised[other], math.prod(raised[f] for f in spec.default_product))
     return raised
 
 
@@ -83,7 +86,7 @@ def test_raising_step_or_cost_never_lowers_the_level(case: dict[str, Any], name:
         for other, other_spec in PLAN.inputs.items():
             if other_spec.at_least == name and other in case:
                 room = min(room, float(other_spec.max) - case[other])  # type: ignore[arg-type]
-        product_of = [o for o, s in PLAN.inputs.items() if s.default_product and name in s.default_product and o not in case]
+        product_of = [o for o, s in PLAN.inputs.items() if s.default_product and name in s.default_product]
         for other in product_of:
             factor = math.prod(case[f] for f in PLAN.inputs[other].default_product if f != name)  # type: ignore[union-attr]
             if factor > 0:

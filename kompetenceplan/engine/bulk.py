@@ -191,10 +191,14 @@ class _FastValidator:
             if name in values and other in values and values[name] < values[other]:  # type: ignore[operator]
                 return None
         for name, spec in self.derived:
-            if name in values or not all(f in values for f in spec.default_product):
+            if not all(f in values for f in spec.default_product):
                 continue
             product = math.prod(values[f] for f in spec.default_product)  # type: ignore[misc]
             product = int(product) if spec.type == "int" else float(product)
+            if name in values:
+                if values[name] < product - FLOAT_NOISE:  # type: ignore[operator]
+                    return None
+                continue
             if product > spec.max:  # type: ignore[operator]
                 return None
             values[name] = product
