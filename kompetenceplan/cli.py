@@ -239,7 +239,7 @@ def _agenda(plan: PlanSet, folder: Path, on: dt.date, fmt: str) -> int:
 
 @main.command(name="checks")
 @plan_option
-@format_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True, help="markdown: hele standarden som dokument.")
 @click.option("--code", help="Vis hele dokumentationen for én kode, fx DOK-003.")
 def list_checks(plan_path: Path, fmt: str, code: str | None) -> None:
     """Vis dokumentationsstandardens krav: kode, titel, alvor og hjemmel.
@@ -248,8 +248,14 @@ def list_checks(plan_path: Path, fmt: str, code: str | None) -> None:
     Eksempler:
       kompetenceplan checks
       kompetenceplan checks --code DOK-003
+      kompetenceplan checks --format markdown > dokumentationskrav.md
     """
-    plan = _load(plan_path, fmt).latest
+    plan = _load(plan_path, "json" if fmt == "json" else "text").latest
+    if fmt == "markdown":
+        from .tooling.render import requirements_markdown
+
+        click.echo(requirements_markdown(plan), nl=False)
+        return
     reqs = [r for r in plan.requirements if code is None or r.code == code]
     if code is not None and not reqs:
         _fail(KompetenceplanError("Ukendt kode.", [Problem("--code", f"{code} findes ikke i planen.", "Se listen med 'kompetenceplan checks'.")]), fmt)

@@ -96,6 +96,19 @@ class TestRegistry:
             assert kinds == {"fejler", "bestaar"}, r.code
         assert {f["code"] for f in FIXTURES} <= {r.code for r in PLAN.requirements}
 
+    def test_committed_requirements_document_is_current(self) -> None:
+        """docs/dokumentationskrav-nyborg.md is what `checks --format markdown` gives today, and
+        it shows the whole template for every code."""
+        from kompetenceplan.tooling.render import requirements_markdown
+
+        from .conftest import ROOT
+
+        text = requirements_markdown(PLAN)
+        assert (ROOT / "docs" / "dokumentationskrav-nyborg.md").read_text(encoding="utf-8") == text
+        for r in PLAN.requirements:
+            assert f"## {r.code} {r.title}" in text
+        assert text.count("**Hvad tjekkes:**") == text.count("**Hjemmel:**") == len(PLAN.requirements)
+
     def test_checks_command_lists_every_code(self) -> None:
         """'kompetenceplan checks' shows every code; --code shows the whole template."""
         out = CliRunner().invoke(main, ["checks", "--plan", str(NYBORG)]).output

@@ -149,7 +149,8 @@ class Plan:
 
     @cached_property
     def _term_texts(self) -> dict[Term, str]:
-        return {t: t.describe(self.inputs[t.input]) for r in self.rows for t in r.terms}
+        terms = [t for r in self.rows for t in r.terms] + [t for r in self.requirements for t in r.terms]
+        return {t: t.describe(self.inputs[t.input]) for t in terms}
 
     def term_text(self, term: Term) -> str:
         """The Danish text of a row's condition (computed once per plan)."""

@@ -145,3 +145,36 @@ def to_html(plan: Plan) -> str:
             parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     parts.append("</body>\n</html>\n")
     return "\n".join(parts)
+
+
+def requirements_markdown(plan: Plan) -> str:
+    """The documentation standard, one section per code in the registry template
+    (Hvad tjekkes / Hvorfor / Eksempel på mangel / Sådan gøres det rigtigt / Hjemmel)."""
+    m = plan.meta
+    lines = [f"# Dokumentationsstandard: {m.name}", "", f"{m.kommune}, version {m.version}. Genereret af `kompetenceplan checks --format markdown`.", ""]
+    if plan.parameters:
+        lines += ["Parametre: " + ", ".join(f"`{k}` = {v} dage" for k, v in plan.parameters.items()) + ".", ""]
+    for r in plan.requirements:
+        parts = []
+        for t in r.terms:
+            text = plan.term_text(t)
+            if r.unknown_applies and not plan.inputs[t.input].required:
+                text += " (eller ikke oplyst)"  # fail-safe: an unknown input counts as met
+            parts.append(text)
+        applies = " og ".join(parts) or "altid"
+        if r.min_rank is not None:
+            applies += f", når sagen afgøres af {plan.levels[r.min_rank].name} eller højere"
+        lines += [
+            f"## {r.code} {r.title}",
+            "",
+            f"- **Alvor:** {r.severity}",
+            f"- **Gælder:** {applies}",
+            f"- **Hvad tjekkes:** {r.doc.what}",
+            f"- **Hvorfor:** {r.doc.why}",
+            f"- **Eksempel på mangel:** {r.doc.example}",
+            f"- **Sådan gøres det rigtigt:** {r.doc.fix}",
+            f"- **Hjemmel:** {r.reference}",
+            f"- **Besked:** {r.message}",
+            "",
+        ]
+    return "\n".join(lines).rstrip() + "\n"
