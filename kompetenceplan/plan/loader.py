@@ -244,6 +244,7 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
         document_types=document_types,
         consent_roles=consent_roles,
         requirements=plan_requirements,
+        input_files=input_files,
     )
     _check_floors(plan, problems)
     return None if problems else plan
@@ -490,7 +491,7 @@ def _check_floors(plan: Plan, problems: list[Problem]) -> None:
         floor = STATUTORY_FLOORS.get((value.law or "", value.section or 0))
         if floor is None:
             continue
-        where = f"{plan.path}: inputs.{meta.paragraph_input}.values.{code}"
+        where = f"{plan.input_files.get(meta.paragraph_input, plan.path)}: inputs.{meta.paragraph_input}.values.{code}"
         required = body_level.get(floor.body)
         if required is None:
             problems.append(_floor_problem(where, f"{floor.reference}: planen har intet niveau for {BODIES[floor.body]}.", f'Tilføj et niveau med body = "{floor.body}".'))

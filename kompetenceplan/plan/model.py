@@ -126,6 +126,7 @@ class Plan:
     document_types: dict[str, DocumentType] = field(default_factory=dict)
     consent_roles: dict[str, ConsentRole] = field(default_factory=dict)
     requirements: tuple[PlanRequirement, ...] = ()
+    input_files: dict[str, str] = field(default_factory=dict)  # input name -> the file declaring it
 
     # -- levels ---------------------------------------------------------------------------
     def rank(self, level_id: str) -> int:
