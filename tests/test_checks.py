@@ -287,11 +287,31 @@ def test_durable_and_reference_agree_on_random_submissions(sample, days) -> None
     assert {s.code for s in fired} == reference
 
 
-def test_a_plan_without_a_documentation_standard_refuses_to_check() -> None:
+def test_a_plan_without_a_documentation_standard_refuses_to_check(small_plan) -> None:
     """Fail-safe: with no requirements every submission would look ready, so check() refuses."""
-    from kompetenceplan import PlanError, load_plans
+    from kompetenceplan import PlanError
+
+    with pytest.raises(PlanError, match="ingen dokumentationsstandard"):
+        check(small_plan, {"sag": {}}, on=MEETING, today=MEETING)
+
+
+def test_the_second_plan_checks_submissions_with_its_own_inputs_and_codes() -> None:
+    """Aastrup (other input names, other levels) uses the same requirement kinds: a § 46
+    placement without BFU, child's view or consent is not ready, and the codes are Aastrup's."""
+    from kompetenceplan import load_plans
 
     from .conftest import ROOT
 
-    with pytest.raises(PlanError, match="ingen dokumentationsstandard"):
-        check(load_plans(ROOT / "rules" / "aastrup"), {"sag": {}}, on=MEETING, today=MEETING)
+    plans = load_plans(ROOT / "rules" / "aastrup")
+    case = {"lovgrundlag": "bl-46", "trappetrin": 5, "maanedspris": 35000, "varighed": 12, "sagens_samlede_maanedspris": 35000, "alder": 10}
+    report = check(plans, {"sag": case, "formaal": "Stabil hverdag", "maal": ["Skole"]}, on=MEETING, today=MEETING)
+    assert report.routing.level == "visitationsudvalg" and not report.ready
+    assert [f.code for f in report.findings] == ["DOK-001", "DOK-002", "DOK-005", "DOK-004"]  # fejl first, then the warning
+    complete = {
+        "sag": case, "formaal": "Stabil hverdag", "maal": ["Skole"],
+        "barnets_perspektiv": {"indhentet": True, "dato": "2026-11-01", "metode": "Samtale"},
+        "samtykker": [{"fra": "foraeldremyndighed", "dato": "2026-11-02", "daekker_formaal": True}],
+        "dokumenter": [{"type": "bfu", "dato": "2026-10-01"}],
+        "oekonomi": {"pris_pr_maaned": 35000, "varighed_maaneder": 12, "samlet": 420000, "leverandoer": "Plejefamilie"},
+    }
+    assert check(plans, complete, on=MEETING, today=MEETING).ready
