@@ -129,14 +129,14 @@ def create_app(plan_path: Path, allow_reload: bool = False, max_body: int = MAX_
         log.error("uventet fejl i %s: %s", request.url.path, type(exc).__name__)
         return JSONResponse({"error": "InternalError", "title": "Uventet fejl; der er ikke truffet nogen afgørelse.", "problems": []}, status_code=500)
 
-    @app.post("/route", summary="Hvilket niveau skal træffe afgørelsen?", responses=_docs("case", "decision"))
+    @app.post("/route", summary="Hvilket niveau skal træffe afgørelsen?", responses=_docs("decision"))
     async def route(request: Request, on: str | None = None) -> Response:
         data = await _json(request)
         plans = holder.plans
         decision = await _in_thread(decide, plans, data, _date(on, "on") or dt.date.today())
         return Response(decision.to_json(), media_type="application/json")
 
-    @app.post("/validate", summary="Er indstillingen klar til visitationsudvalget?", responses=_docs("submission", "report"))
+    @app.post("/validate", summary="Er indstillingen klar til visitationsudvalget?", responses=_docs("report"))
     async def validate(request: Request, meeting_date: str | None = None) -> Response:
         data = await _json(request)
         plans = holder.plans
@@ -196,7 +196,7 @@ async def _in_thread(func: Any, *args: Any) -> Any:
     return await run_in_threadpool(func, *args)
 
 
-def _docs(request_kind: str, response_kind: str) -> dict[int | str, dict[str, Any]]:
+def _docs(response_kind: str) -> dict[int | str, dict[str, Any]]:
     return {
         200: {"description": "OK", "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{response_kind}"}}}},
         422: {"description": "Fejl i input: feltets sti og en dansk besked."},
