@@ -86,7 +86,7 @@ class TestEndpoints:
         assert {"sagen.trin", "sagen.cpr"} <= {p["where"] for p in body["problems"]}
         assert CPR not in json.dumps(body)
 
-    @pytest.mark.parametrize("raw", [b"{not json", b"[1,2]", b'{"a": NaN}', b'{"a": 1, "a": 2}', b""])
+    @pytest.mark.parametrize("raw", [b"{not json", b"[1,2]", b'{"a": NaN}', b'{"a": 1, "a": 2}', b"", b'{"a": "\xff\xfe"}', b"[" * 5000 + b"]" * 5000])
     def test_malformed_body_is_422_never_500(self, server, raw: bytes) -> None:
         status, body = server.call("POST", "/route", raw=raw)
         assert status == 422, body
