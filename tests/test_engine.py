@@ -179,3 +179,28 @@ class TestFactFaults:
     def test_check_works_again_afterwards(self, nyborg) -> None:
         """After the faults above, the next check is normal."""
         assert self._check(nyborg).ready
+
+
+class TestSidPool:
+    def test_hash_is_durables_fnv1a(self) -> None:
+        """The adapter's copy of durable's sid hash matches the FNV-1a 32-bit reference values."""
+        assert durable_adapter.fnv1a32("") == 0x811C9DC5
+        assert durable_adapter.fnv1a32("a") == 0xE40C292C
+        assert durable_adapter.fnv1a32("foobar") == 0xBF9CF968
+
+    def test_a_name_whose_hash_is_taken_is_skipped(self, monkeypatch) -> None:
+        """If two candidate names share durable's hash, the pool hands out only the first."""
+        monkeypatch.setattr(durable_adapter, "fnv1a32", lambda name: 7 if name in ("t0", "t1") else len(name) * 1000 + int(name[1:]))
+        pool = durable_adapter._SidPool("t")
+        names = {pool.acquire() for _ in range(durable_adapter.POOL_SIZE)}
+        assert "t0" in names and "t1" not in names
+
+    def test_pool_names_never_share_a_hash(self) -> None:
+        """No two sids in a pool (including replacements for retired ones) share durable's hash."""
+        pool = durable_adapter._SidPool("t")
+        names = [pool.acquire() for _ in range(durable_adapter.POOL_SIZE)]
+        for name in names:
+            pool.release(name, healthy=False)  # retire them all: replacements are new names
+        names += [pool.acquire() for _ in range(durable_adapter.POOL_SIZE)]
+        assert len(set(names)) == len(names)
+        assert len({durable_adapter.fnv1a32(n) for n in names}) == len(names)

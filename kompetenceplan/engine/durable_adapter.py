@@ -4,7 +4,8 @@
 - Rulesets are named by the plan's content fingerprint (a name registers once per host) and
   built from fresh dicts (registering deletes ``run``).
 - Each post uses a sid no other thread is using (a pool) and carries a correlation id; the
-  action records its rule under that id, so a result can never be another call's.
+  action records its rule under that id, so a result can never be another call's. durable
+  compares sids by a 32-bit hash, so the pool never holds two names with the same hash.
 - durable swallows exceptions raised in actions and may return None: a missing result, an
   ``exception`` in the state or any error from the C engine is an `EngineError`, never a level.
 """
@@ -54,17 +55,32 @@ _findings: dict[str, list[str]] = {}
 _cids = itertools.count()
 
 
+def fnv1a32(text: str) -> int:
+    """durable-rules' sid hash (FNV-1a, 32 bit; state.c fnv1Hash32). Two sids with the same hash
+    share one state in durable, so the pool never hands out two such names."""
+    value = 0x811C9DC5
+    for byte in text.encode("ascii"):
+        value = ((value ^ byte) * 16777619) & 0xFFFFFFFF
+    return value
+
+
 class _SidPool:
     def __init__(self, prefix: str) -> None:
         self._prefix = prefix
         self._free: queue.LifoQueue[str] = queue.LifoQueue()
         self._names = itertools.count()
+        self._hashes: set[int] = set()
         self.retired = 0
         for _ in range(POOL_SIZE):
             self._free.put(self._new())
 
     def _new(self) -> str:
-        return f"{self._prefix}{next(self._names)}"
+        while True:
+            name = f"{self._prefix}{next(self._names)}"
+            digest = fnv1a32(name)
+            if digest not in self._hashes:
+                self._hashes.add(digest)
+                return name
 
     def acquire(self) -> str:
         try:
