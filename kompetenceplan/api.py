@@ -13,7 +13,7 @@ from .engine.bulk import BulkResult
 from .engine.bulk import compiled as compiled_plan
 from .engine.reference import MATCH, NO_MATCH, UNKNOWN, Evaluation, RowResult, evaluate
 from .errors import CaseError, EngineError, MissingInputError, Problem
-from .law import STATUTORY_FLOORS
+from .law import enforce_floor
 from .plan.compile import NEEDS, NOMATCH, Outcome
 from .plan.model import Plan
 from .plan.versions import PlanSet
@@ -63,7 +63,7 @@ def decided_rank(plan: Plan, validated: ValidatedCase, evaluation: Evaluation) -
         raise _missing_inputs(plan, evaluation)
     rank = plan.escalation_rank if outcome.kind == NOMATCH else outcome.rank
     assert rank is not None
-    _check_floor(plan, validated, rank)
+    enforce_floor(plan, validated.get(plan.meta.paragraph_input), rank)
     return rank
 
 
@@ -109,21 +109,6 @@ def build_decision(plan: Plan, case: ValidatedCase, evaluation: Evaluation) -> D
             "derived": list(case.derived),
         }
     )
-
-
-def _check_floor(plan: Plan, case: ValidatedCase, rank: int) -> None:
-    """Defence in depth: the loader guarantees statutory floors; re-check every decision."""
-    code = case.get(plan.meta.paragraph_input)
-    value = plan.enum_value(plan.meta.paragraph_input, code)  # type: ignore[arg-type]
-    floor = STATUTORY_FLOORS.get((value.law or "", value.section or 0))
-    if floor is None:
-        return
-    required = next(i for i, lv in enumerate(plan.levels) if lv.body == floor.body)
-    if rank < required:
-        raise EngineError(
-            "Afgørelsen ville ligge under et lovbestemt gulv; der er ikke truffet nogen afgørelse.",
-            [Problem("regelmotoren", f"{floor.reference} kræver {plan.levels[required].name}.", "Indberet fejlen; sagen skal forelægges det lovbestemte organ.")],
-        )
 
 
 def _missing_inputs(plan: Plan, evaluation: Evaluation) -> MissingInputError:
@@ -180,15 +165,16 @@ def decide_many(plan: Plan, cases: Iterable[Any]) -> list[BulkResult]:
     out = []
     for i, case in enumerate(cases):
         try:
-            outcome = cp.outcome(case)
+            validated = cp.validate(case)
         except CaseError as exc:
             out.append(BulkResult(i, None, None, False, exc))
             continue
+        outcome = cp.outcomes[cp.route(validated.values)]
         if outcome.kind == NEEDS:  # the same refusal, with the same message, as decide()
-            out.append(BulkResult(i, None, None, False, _missing_inputs(plan, evaluate(plan, cp.validate(case)))))
+            out.append(BulkResult(i, None, None, False, _missing_inputs(plan, evaluate(plan, validated))))
         elif outcome.kind == NOMATCH:
             out.append(BulkResult(i, escalation, None, True))
         else:
-            cp.check_floor(case, outcome.rank)  # type: ignore[arg-type]
+            enforce_floor(plan, validated.get(plan.meta.paragraph_input), outcome.rank)  # type: ignore[arg-type]
             out.append(BulkResult(i, levels[outcome.rank].id, outcome.row_id, False))  # type: ignore[index]
     return out

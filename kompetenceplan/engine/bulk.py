@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..case import FLOAT_NOISE, NUMBER_DECIMALS, ValidatedCase, validate_case
-from ..errors import CaseError, EngineError, Problem
-from ..law import STATUTORY_FLOORS
-from ..plan.compile import NOMATCH, ROW, Outcome, RuleSpec, rule_specs
+from ..errors import CaseError
+from ..plan.compile import NOMATCH, ROW, Outcome, RuleSpec
 from ..plan.model import Plan, Term, Value
 
 _OPS = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<", "eq": "=="}
@@ -47,16 +46,10 @@ class CompiledPlan:
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
-        self.specs: list[RuleSpec] = rule_specs(plan)
+        self.specs: tuple[RuleSpec, ...] = plan.rule_specs
         self.outcomes = [Outcome.of(s) for s in self.specs]
         self.route: Callable[[Mapping[str, Value]], int] = self._compile()
         self._fast = _FastValidator(plan)
-        bodies = {lv.body: i for i, lv in enumerate(plan.levels) if lv.body}
-        self._floors: dict[str, int] = {}
-        for code, value in (plan.inputs[plan.meta.paragraph_input].values or {}).items():
-            floor = STATUTORY_FLOORS.get((value.law or "", value.section or 0))
-            if floor is not None:
-                self._floors[code] = bodies[floor.body]
 
     def _compile(self) -> Callable[[Mapping[str, Value]], int]:
         names = sorted(self.plan.inputs)
@@ -99,12 +92,6 @@ class CompiledPlan:
         exec("\n".join(lines), namespace)  # noqa: S102 - source built from validated plan data only
         return namespace["route"]  # type: ignore[no-any-return]
 
-    def check_floor(self, case: Mapping[str, Any], rank: int) -> None:
-        """Defence in depth, as in `decide`: never below a statutory floor."""
-        required = self._floors.get(case.get(self.plan.meta.paragraph_input))  # type: ignore[arg-type]
-        if required is not None and rank < required:
-            raise EngineError("Afgørelsen ville ligge under et lovbestemt gulv.", [Problem("regelmotoren", "den kompilerede plan gav et for lavt niveau.", "Indberet fejlen.")])
-
     def validate(self, case: Any) -> ValidatedCase:
         """Like `validate_case` (same values, same errors), faster for the common shape."""
         values = self._fast(case)
@@ -112,8 +99,6 @@ class CompiledPlan:
             return validate_case(self.plan, case)
         return ValidatedCase(values)
 
-    def outcome(self, case: Any) -> Outcome:
-        return self.outcomes[self.route(self.validate(case).values)]
 
 
 class _FastValidator:

@@ -29,7 +29,6 @@ from ..plan.compile import (
     event_value,
     requirement_definition,
     requirement_specs,
-    rule_specs,
     ruleset_definition,
 )
 from ..plan.model import Plan, Value
@@ -161,7 +160,7 @@ def compiled_for(plan: Plan) -> _Compiled:
     """The routing ruleset of a plan (keyed by the plan's content)."""
 
     def build() -> tuple[dict[str, Any], dict[str, Any]]:
-        specs = rule_specs(plan)
+        specs = list(plan.rule_specs)
         return ruleset_definition(specs, _action), {s.name: s for s in specs}
 
     return _register(f"kp_{plan.meta.id}_{plan.fingerprint}", build)

@@ -8,10 +8,9 @@ It walks the same priority list as the compiled ruleset (`plan.compile.rule_spec
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from ..case import ValidatedCase
-from ..plan.compile import NEEDS, NOMATCH, ROW, Outcome, RuleSpec, rule_specs
+from ..plan.compile import NEEDS, NOMATCH, ROW, Outcome
 from ..plan.model import Plan, PlanRow, Term, Value
 
 MATCH, NO_MATCH, UNKNOWN = "opfyldt", "ikke opfyldt", "ukendt"
@@ -49,11 +48,6 @@ class Evaluation:
         return RowResult(row, self.statuses[row.id], trace(row, self.case))
 
 
-@lru_cache(maxsize=64)
-def _specs(plan: Plan) -> tuple[RuleSpec, ...]:
-    return tuple(rule_specs(plan))
-
-
 def row_status(row: PlanRow, case: ValidatedCase) -> str:
     """MATCH, NO_MATCH, or UNKNOWN (no condition fails, but one reads an input the case lacks)."""
     unknown = False
@@ -80,7 +74,7 @@ def evaluate(plan: Plan, case: ValidatedCase) -> Evaluation:
     compiled priority list (`rule_specs`) that the case meets."""
     statuses = {row.id: row_status(row, case) for row in plan.rows}
     outcome: Outcome | None = None
-    for spec in _specs(plan):
+    for spec in plan.rule_specs:
         if spec.kind == NOMATCH:
             outcome = Outcome.of(spec)
             break

@@ -148,8 +148,7 @@ def check_engine_limits(plan: Plan) -> list[Problem]:
                 fix="Saml beslægtede krav (fx flere felter i ét fields-krav).",
             )
         )
-    specs = rule_specs(plan)
-    total = sum(s.alternatives for s in specs)
+    total = sum(s.alternatives for s in plan.rule_specs)
     if total <= MAX_ALTERNATIVES:
         return problems
     return problems + [

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Union
+from typing import Any, Union
 
 from .schema import Check, ConsentRole, DocumentType, EnumValue, InputSpec, LadderStep, Level, PlanMeta, RequirementDoc
 
@@ -165,6 +164,20 @@ class Plan:
     def steps(self, area: str) -> tuple[LadderStep, ...]:
         return tuple(s for s in self.ladder if s.area == area)
 
+    @cached_property
+    def floors(self) -> dict[str, tuple[int, Any]]:
+        """Paragraph code -> (rank of the statutory body that must decide, the floor)."""
+        from ..law import floor_ranks
+
+        return floor_ranks(self)
+
+    @cached_property
+    def rule_specs(self) -> tuple[Any, ...]:
+        """The compiled priority list, computed once (see `plan.compile.rule_specs`)."""
+        from .compile import rule_specs
+
+        return tuple(rule_specs(self))
+
     def summary(self) -> dict[str, object]:
         """Metadata, levels, ladder and inputs as JSON-ready data (CLI `plan`, HTTP `/plan`)."""
         return {
@@ -177,7 +190,3 @@ class Plan:
     @property
     def title(self) -> str:
         return f"{self.meta.name} ({self.meta.kommune}), version {self.meta.version}"
-
-
-def is_finite_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
