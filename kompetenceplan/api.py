@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .case import ValidatedCase, validate_case
-from .decision import Decision
+from .decision import Decision, PlanRef
 from .engine import durable_adapter
 from .engine.bulk import BulkResult
 from .engine.bulk import compiled as compiled_plan
@@ -97,7 +97,7 @@ def build_decision(plan: Plan, case: ValidatedCase, evaluation: Evaluation) -> D
     higher = [r for r in not_higher if not any(t.input in scope and not t.holds(case.values[t.input]) for t in r.terms if t.input in case.values)]
     return Decision.model_validate(
         {
-            "plan": {"id": plan.meta.id, "kommune": plan.meta.kommune, "name": plan.meta.name, "version": plan.meta.version, "valid_from": plan.meta.valid_from.isoformat()},
+            "plan": PlanRef.of(plan),
             "level": {"id": level.id, "name": level.name, "rank": rank},
             "escalated": outcome.kind == NOMATCH,
             "reason": reason,

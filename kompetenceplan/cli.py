@@ -19,7 +19,7 @@ import click
 from .api import decide
 from .errors import EngineError, KompetenceplanError, PlanError, Problem
 from .explain import explain
-from .io import CaseFileError, read_json
+from .io import CaseFileError, parse_date, read_json
 from .plan import Plan, PlanSet, load_plans
 from .plan.model import PlanRequirement
 
@@ -156,12 +156,7 @@ def route(case_file: str | None, plan_path: Path, fmt: str, paragraf: str | None
 
 
 def _date(value: str | None, option: str) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise KompetenceplanError("Ugyldig dato.", [Problem(option, "skal være en dato på formen ÅÅÅÅ-MM-DD.", f"Skriv fx {option} 2026-12-01.")]) from None
+    return parse_date(value, option, f"{option} 2026-12-01") or dt.date.today()
 
 
 def _check_file(plan: PlanSet, path: str, on: dt.date) -> Report:

@@ -6,6 +6,8 @@ from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .plan.model import Plan
+
 JsonValue = Union[bool, int, float, str, None]
 
 
@@ -44,6 +46,11 @@ class PlanRef(_Out):
     name: str
     version: str
     valid_from: str
+
+    @classmethod
+    def of(cls, plan: Plan) -> "PlanRef":
+        m = plan.meta
+        return cls(id=m.id, kommune=m.kommune, name=m.name, version=m.version, valid_from=m.valid_from.isoformat())
 
 
 class Decision(_Out):

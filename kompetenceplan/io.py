@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -61,3 +62,13 @@ def read_json(path: str) -> Any:
         return parse_json(data, path)
     except UnicodeDecodeError:
         raise CaseFileError("Filen kan ikke læses.", [Problem(path, "er ikke UTF-8.", "Gem filen som UTF-8.")]) from None
+
+
+def parse_date(value: str | None, where: str, example: str) -> dt.date | None:
+    """An ÅÅÅÅ-MM-DD date from the command line or a query string (None when not given)."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CaseError("Ugyldig dato.", [Problem(where, "skal være en dato på formen ÅÅÅÅ-MM-DD.", f"Skriv fx {example}.")]) from None

@@ -21,7 +21,7 @@ from .api import decide
 from .checks.agenda import check_agenda
 from .checks.check import check
 from .errors import CaseError, EngineError, KompetenceplanError, PlanError, Problem
-from .io import MAX_INPUT_BYTES, parse_json
+from .io import MAX_INPUT_BYTES, parse_date, parse_json
 from .plan import PlanSet, load_plans
 from .schemas import KINDS, schema
 from .tooling.render import markdown, to_html
@@ -97,12 +97,7 @@ def _error(exc: KompetenceplanError) -> JSONResponse:
 
 
 def _date(value: str | None, name: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CaseError("Ugyldig dato.", [Problem(name, "skal være en dato på formen ÅÅÅÅ-MM-DD.", f"Skriv fx ?{name}=2026-12-01.")]) from None
+    return parse_date(value, name, f"?{name}=2026-12-01")
 
 
 async def _json(request: Request) -> Any:

@@ -57,10 +57,9 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
         if req.code in reference
     ]
     findings.sort(key=lambda f: (f.severity != "fejl", f.code))
-    meta = plan.meta
     outcome = evaluation.outcome
     return Report(
-        plan=PlanRef(id=meta.id, kommune=meta.kommune, name=meta.name, version=meta.version, valid_from=meta.valid_from.isoformat()),
+        plan=PlanRef.of(plan),
         meeting_date=on.isoformat(),
         ready=not any(f.severity == "fejl" for f in findings),
         routing=Routing(level=plan.levels[rank].id, level_name=plan.levels[rank].name, deciding_row=outcome.row_id if outcome.kind == ROW else None, escalated=outcome.kind == NOMATCH),
