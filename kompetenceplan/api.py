@@ -13,20 +13,20 @@ from .engine.bulk import BulkResult
 from .engine.bulk import compiled as compiled_plan
 from .engine.reference import MATCH, NO_MATCH, UNKNOWN, Evaluation, RowResult, evaluate
 from .errors import CaseError, EngineError, MissingInputError, Problem
-from .law import enforce_floor
+from .law import PROVISIONAL_SECTIONS, PROVISIONAL_TEXT, enforce_floor
 from .plan.compile import NEEDS, NOMATCH, Outcome
 from .plan.model import Plan
 from .plan.versions import PlanSet
 
 
 def plan_in_force(plan: Plan | PlanSet, on: dt.date | None) -> Plan:
-    """The version to use: for a `PlanSet` the one in force on ``on`` (default: today); a single
-    `Plan` is checked against ``on`` when a date is given. No version in force is a `PlanError`."""
+    """The version to use: the one in force on ``on`` (default: today). A single `Plan` is
+    checked the same way as the CLI checks it: a plan whose ``valid_to`` has passed (or that is
+    not yet in force) is a `PlanError`, never silently used."""
+    when = on or dt.date.today()
     if isinstance(plan, PlanSet):
-        return plan.in_force(on or dt.date.today())
-    if on is not None:
-        return PlanSet(plan.path, (plan,)).in_force(on)
-    return plan
+        return plan.in_force(when)
+    return PlanSet(plan.path, (plan,)).in_force(when)
 
 
 def decide(plan: Plan | PlanSet, case: Any, on: dt.date | None = None) -> Decision:
@@ -69,8 +69,8 @@ def decided_rank(plan: Plan, validated: ValidatedCase, evaluation: Evaluation) -
 
 def disagreement(what: str) -> EngineError:
     return EngineError(
-        "Regelmotoren og referenceevaluatoren er uenige; der er ikke truffet nogen afgørelse.",
-        [Problem("regelmotoren", what, "Indberet fejlen med planens version; sagen må ikke afgøres på et lavere niveau.")],
+        "Systemet kunne ikke fastslå niveauet sikkert; der er ikke truffet nogen afgørelse.",
+        [Problem("regelmotoren", what, "Kontakt systemansvarlig med planens version; sagen må ikke afgøres på et lavere niveau.")],
     )
 
 
@@ -82,14 +82,15 @@ def build_decision(plan: Plan, case: ValidatedCase, evaluation: Evaluation) -> D
     level = plan.levels[rank]
     if outcome.kind == NOMATCH:
         reason = (
-            f"Ingen regel i kompetenceplanen dækker sagen. Den går derfor til {level.name} "
-            "(sikker standard: sager uden regel afgøres aldrig lavere). Planens ejer bør tilføje en regel."
+            f"Kompetenceplanen har ingen regel for denne sag. Den skal derfor afgøres af {level.name}, så den ikke "
+            "afgøres på et for lavt niveau. Giv besked til den, der vedligeholder kompetenceplanen."
         )
         deciding = None
     else:
         deciding = outcome.row_id
         row = next(r.row for r in matched if r.row.id == deciding)
-        reason = f"Regel {row.id} sender sagen til {level.name} ({row.reference})."
+        basis = "hjemmel" if row.law else "grundlag"
+        reason = f"Sagen afgøres på niveauet {level.name}, jf. regel {row.id} ({basis}: {row.reference})."
     # Why not higher: the rows above the decided level that fail, except those about another
     # area or paragraph (they are counted, not listed; lint and render show the whole table).
     not_higher = [r for r in evaluation.rows_with(NO_MATCH) if r.rank > rank]
@@ -107,8 +108,20 @@ def build_decision(plan: Plan, case: ValidatedCase, evaluation: Evaluation) -> D
             "other_rows": len(not_higher) - len(higher),
             "inputs": dict(case.values),
             "derived": list(case.derived),
+            "provisional": _provisional(plan, case),
         }
     )
+
+
+def _provisional(plan: Plan, case: ValidatedCase) -> str | None:
+    """An acute case under a paragraph where the chair may decide provisionally (barnets lov § 143)."""
+    urgent = plan.meta.urgent_input
+    if urgent is None or case.get(urgent) is not True:
+        return None
+    value = (plan.inputs[plan.meta.paragraph_input].values or {}).get(case.get(plan.meta.paragraph_input))  # type: ignore[arg-type]
+    if value is None or (value.law or "", value.section or 0) not in PROVISIONAL_SECTIONS:
+        return None
+    return PROVISIONAL_TEXT
 
 
 def _missing_inputs(plan: Plan, evaluation: Evaluation) -> MissingInputError:
@@ -147,7 +160,8 @@ def _trace(plan: Plan, result: RowResult) -> dict[str, Any]:
         "law": row.law,
         "file": row.file,
         "conditions": [
-            {"input": t.term.input, "text": plan.term_text(t.term), "actual": t.actual, "met": t.met} for t in result.terms
+            {"input": t.term.input, "text": plan.term_text(t.term), "actual": t.actual, "actual_text": plan.value_text(t.term.input, t.actual), "met": t.met}
+            for t in result.terms
         ],
     }
 

@@ -70,7 +70,7 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
         for term in terms:
             if term.input not in values and data.get(term.input) is None and term.op == "in" and len(term.value) == 1:  # type: ignore[arg-type]
                 values[term.input] = term.value[0]  # type: ignore[index]
-                derived.append(f"{plan.inputs[term.input].label} er udledt af {plan.inputs[name].label} ({code}).")
+                derived.append(f"{plan.inputs[term.input].label} er udledt af {plan.inputs[name].label.lower()}: {plan.value_text(name, code)}.")
 
     for name, spec in plan.inputs.items():
         if spec.required and name not in values and not _reported(problems, f"{where}.{name}"):
@@ -92,6 +92,9 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
                         "Ret oplysningen eller paragraffen.",
                     )
                 )
+    consent = _consent_problem(plan, values, where)
+    if consent is not None and not _reported(problems, consent.where):
+        problems.append(consent)
     for name, spec in plan.inputs.items():
         if spec.at_least and name in values and spec.at_least in values and values[name] < values[spec.at_least]:  # type: ignore[operator]
             other = plan.inputs[spec.at_least]
@@ -124,6 +127,22 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
     if problems:
         raise CaseError("Sagen kan ikke afgøres: oplysningerne passer ikke til kompetenceplanen.", problems)
     return ValidatedCase(MappingProxyType(values), tuple(derived))
+
+
+def _consent_problem(plan: Plan, values: Mapping[str, Value], where: str) -> Problem | None:
+    """Barnets lov §§ 32 and 46 can only be used with consent (law.CONSENT_RULES). Without it the
+    case belongs under another paragraph (§ 47: børne- og ungeudvalget), so it is refused, never
+    routed at the consent paragraph's lower level; unknown consent is asked for, not assumed."""
+    rule = plan.consent_codes.get(values.get(plan.meta.paragraph_input))  # type: ignore[arg-type]
+    name = plan.meta.consent_input
+    if rule is None or name is None or values.get(name) is True:
+        return None
+    spec = plan.inputs[name]
+    if name not in values:
+        return Problem(f"{where}.{name}", f"mangler ({spec.label}): {rule.reference} kræver samtykke.", f"Angiv {name} = true, hvis samtykket foreligger.")
+    codes = [c for law, section in rule.instead if (c := plan.code_for(law, section))]
+    fix = f"Brug paragraf {' eller '.join(codes)}." if codes else "Brug den paragraf, der gælder uden samtykke."
+    return Problem(f"{where}.{name}", rule.without, fix)
 
 
 def _reported(problems: list[Problem], where: str) -> bool:

@@ -25,6 +25,7 @@ class ConditionTrace(_Out):
     input: str
     text: str
     actual: JsonValue
+    actual_text: str = Field(default="", description="The case's value as a caseworker reads it (labels, Danish numbers).")
     met: bool | None
 
 
@@ -66,6 +67,11 @@ class Decision(_Out):
     other_rows: int = Field(description="Rows above the level about another area or paragraph (not listed).")
     inputs: dict[str, JsonValue]
     derived: list[str]
+    provisional: str | None = Field(
+        default=None,
+        description="For an acute case the law lets the chair of børne- og ungeudvalget decide provisionally "
+        "(barnets lov § 143): how, and that the committee must approve it. The level is still the committee's.",
+    )
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)

@@ -18,15 +18,16 @@ def _value(value: object) -> str:
 
 def _condition(c: ConditionTrace) -> str:
     mark = {True: "opfyldt", False: "ikke opfyldt", None: "ikke oplyst"}[c.met]
-    return f"{c.text} — {mark} (sagen: {_value(c.actual)})"
+    return f"{c.text} — {mark} (sagen: {c.actual_text or _value(c.actual)})"
 
 
 def _row(row: RowTrace, only_unmet: bool = False) -> list[str]:
-    lines = [f"  {row.id} → {row.level_name}{'  [lovbestemt]' if row.law else ''}"]
+    lines = [f"  {row.id} → {row.level_name}{'  [fastsat i loven]' if row.law else ''}"]
     for c in row.conditions:
         if not only_unmet or c.met is False:
             lines.append(f"      {_condition(c)}")
-    lines.append(f"      Hjemmel: {row.reference}")
+    # "Hjemmel" is the law's authority; the municipality's own rules are its "grundlag".
+    lines.append(f"      {'Hjemmel' if row.law else 'Grundlag'}: {row.reference}")
     if row.note and not only_unmet:
         lines.append(f"      Note: {row.note}")
     return lines
@@ -41,6 +42,8 @@ def explain(decision: Decision) -> str:
         "",
         d.reason,
     ]
+    if d.provisional:
+        lines += ["", d.provisional]
     if d.derived:
         lines += ["", "Udledte oplysninger:"] + [f"  {text}" for text in d.derived]
     top = [r for r in d.matched if r.level == d.level.id]

@@ -86,10 +86,10 @@ SMALL_PLAN = {
         type = "enum"
         label = "Paragraf"
 
-        [inputs.paragraf.values."bl-32"]
-        label = "§ 32"
+        [inputs.paragraf.values."bl-35"]
+        label = "§ 35"
         law = "barnets_lov"
-        section = 32
+        section = 35
 
         [inputs.paragraf.values."bl-47"]
         label = "§ 47"
@@ -124,7 +124,7 @@ SMALL_PLAN = {
     """,
 }
 
-SMALL_CASE = {"omraade": "boern", "trin": 1, "udgift": 5000.0, "timer": 2.0, "paragraf": "bl-32"}
+SMALL_CASE = {"omraade": "boern", "trin": 1, "udgift": 5000.0, "timer": 2.0, "paragraf": "bl-35"}
 
 
 def write_plan(folder: Path, files: dict[str, str]) -> Path:

@@ -69,6 +69,10 @@ def cases(draw: st.DrawFn, plan: Plan, complete: bool = True) -> dict[str, Any]:
     case[meta.paragraph_input] = code
     implied = plan.implications.get((meta.paragraph_input, code), ())
     required_by = set(plan.enum_value(meta.paragraph_input, code).requires)
+    # A paragraph that needs consent is only valid with consent (barnets lov §§ 32, 46).
+    consent_needed = code in plan.consent_codes and meta.consent_input is not None
+    if consent_needed:
+        required_by.add(meta.consent_input)
 
     for name, spec in plan.inputs.items():
         if name in case:
@@ -86,7 +90,7 @@ def cases(draw: st.DrawFn, plan: Plan, complete: bool = True) -> dict[str, Any]:
             case[name] = draw(st.sampled_from([s for s in steps if allowed is None or s in allowed]))
             continue
         if spec.type == "bool":
-            value = draw(st.booleans())
+            value = True if (consent_needed and name == meta.consent_input) else draw(st.booleans())
         elif allowed is not None:
             value = draw(st.sampled_from(sorted(allowed)))
         else:

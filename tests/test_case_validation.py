@@ -16,6 +16,7 @@ GOOD = {
     "varighed_maaneder": 6,
     "sagens_maanedlige_udgift": 12000,
     "alder": 10,
+    "samtykke": True,
 }
 CPR = "0101011234"
 

@@ -303,7 +303,7 @@ def test_the_second_plan_checks_submissions_with_its_own_inputs_and_codes() -> N
     from .conftest import ROOT
 
     plans = load_plans(ROOT / "rules" / "aastrup")
-    case = {"lovgrundlag": "bl-46", "trappetrin": 5, "maanedspris": 35000, "varighed": 12, "sagens_samlede_maanedspris": 35000, "alder": 10}
+    case = {"lovgrundlag": "bl-46", "trappetrin": 5, "maanedspris": 35000, "varighed": 12, "sagens_samlede_maanedspris": 35000, "alder": 10, "samtykke": True}
     report = check(plans, {"sag": case, "formaal": "Stabil hverdag", "maal": ["Skole"]}, on=MEETING, today=MEETING)
     assert report.routing.level == "visitationsudvalg" and not report.ready
     assert [f.code for f in report.findings] == ["DOK-001", "DOK-002", "DOK-005", "DOK-004"]  # fejl first, then the warning

@@ -21,7 +21,7 @@ class TestOutcomes:
         """A case no row covers goes to the escalation level (visitationsudvalg), never lower."""
         decision = decide(small_plan, {**SMALL_CASE, "trin": 2})
         assert decision.escalated and decision.level.id == "udvalg"
-        assert "Ingen regel" in decision.reason and decision.deciding_row is None
+        assert "ingen regel for denne sag" in decision.reason and decision.deciding_row is None
 
     def test_highest_matching_level_wins(self, small_plan) -> None:
         """With rows at several levels matching, the highest decides; the lower are listed too."""
@@ -52,7 +52,7 @@ class TestFaults:
         """If durable-rules fires another rule than the reference evaluator, nothing is decided."""
         lowest = rule_specs(small_plan)[-2]  # R-1, raadgiver
         monkeypatch.setattr(durable_adapter, "route", lambda plan, values: lowest)
-        with pytest.raises(EngineError, match="uenige"):
+        with pytest.raises(EngineError, match="kunne ikke fastslå niveauet sikkert"):
             decide(small_plan, {**SMALL_CASE, "udgift": 50000.0})
 
     def test_post_without_result_is_an_error(self, small_plan, monkeypatch) -> None:
@@ -70,7 +70,7 @@ class TestFaults:
         monkeypatch.setattr(durable_adapter._get_host(), "post", fail)
         with pytest.raises(EngineError) as info:
             decide(small_plan, SMALL_CASE)
-        assert "error code: 303" in info.value.render() and "bl-32" not in info.value.render()
+        assert "error code: 303" in info.value.render() and "bl-35" not in info.value.render()
 
     def test_exception_inside_an_action_is_an_error(self, small_plan, monkeypatch) -> None:
         """durable swallows exceptions raised in actions; the adapter still refuses to decide."""
@@ -102,7 +102,7 @@ class TestFaults:
         case = validate_case(small_plan, {**SMALL_CASE, "paragraf": "bl-47"})
         low = next(r for r in small_plan.rows if r.id == "R-1")
         fake = Evaluation(Outcome(ROW, "R-1", low.rank), {r.id: (MATCH if r is low else "ikke opfyldt") for r in small_plan.rows}, small_plan, case)
-        with pytest.raises(EngineError, match="lovbestemt gulv"):
+        with pytest.raises(EngineError, match="Efter loven skal denne afgørelse træffes af"):
             build_decision(small_plan, case, fake)
 
 

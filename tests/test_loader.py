@@ -124,7 +124,7 @@ class TestStatutoryFloors:
     def test_floor_without_law_row_is_refused(self, tmp_path: Path) -> None:
         """A plan that declares § 47 but has no law row for it is refused."""
         err = _broken(tmp_path, "regler.toml", "law = true\n", "")
-        assert "lovbestemt gulv" in _text(err) and "input.toml: inputs.paragraf.values.bl-47" in _text(err)
+        assert "skal afgøres af" in _text(err) and "input.toml: inputs.paragraf.values.bl-47" in _text(err)
 
     def test_conditional_law_row_is_refused(self, tmp_path: Path) -> None:
         """A floor applies to every § 47 case, so its row cannot carry more conditions."""

@@ -116,7 +116,7 @@ def _small_cases(draw: st.DrawFn) -> dict[str, Any]:
         "omraade": "boern",
         "trin": draw(st.sampled_from([1, 2])),
         "udgift": draw(st.sampled_from([0.0, 9999.5, 10000.0, 10000.5]) | st.floats(0, 1_000_000).map(lambda x: round(x, 2))),
-        "paragraf": draw(st.sampled_from(["bl-32", "bl-47"])),
+        "paragraf": draw(st.sampled_from(["bl-35", "bl-47"])),
     }
     if draw(st.booleans()):
         case["timer"] = draw(st.sampled_from([19.5, 20.0, 20.5]) | st.floats(0, 100).map(lambda x: round(x, 2)))

@@ -98,7 +98,7 @@ def test_scenario_with_unknown_row_is_plan_006(tmp_path: Path) -> None:
     (folder / "scenarier").mkdir()
     (folder / "scenarier" / "s.toml").write_text(
         '[[scenarios]]\nname = "En sag med lav udgift afgøres af rådgiveren"\n'
-        'case = { omraade = "boern", trin = 1, udgift = 100, timer = 1, paragraf = "bl-32" }\n'
+        'case = { omraade = "boern", trin = 1, udgift = 100, timer = 1, paragraf = "bl-35" }\n'
         'expect = { level = "raadgiver", row = "R-FINDES-IKKE" }\n',
         encoding="utf-8",
     )
@@ -172,7 +172,7 @@ class TestVersions:
     def test_version_in_force_is_used(self) -> None:
         """The same case gets each version's level on dates in its period."""
         plans = load_plans(AASTRUP)
-        case = {"lovgrundlag": "bl-32-1-3", "trappetrin": 2, "maanedspris": 11000, "varighed": 6, "sagens_samlede_maanedspris": 11000, "alder": 12}
+        case = {"lovgrundlag": "bl-32-1-3", "trappetrin": 2, "maanedspris": 11000, "varighed": 6, "sagens_samlede_maanedspris": 11000, "alder": 12, "samtykke": True}
         assert decide(plans, case, on=dt.date(2025, 12, 31)).plan.version == "2025.1"
         assert decide(plans, case, on=dt.date(2026, 1, 1)).plan.version == "2026.1"
 
@@ -196,7 +196,7 @@ class TestVersions:
             load_plans(tmp_path / "v")
 
     def test_route_cli_takes_a_date(self) -> None:
-        args = ["route", "--plan", str(AASTRUP), "-p", "bl-32-1-3", "-t", "2", "-s", "maanedspris=11000", "-s", "varighed=6", "-s", "sagens_samlede_maanedspris=11000", "-s", "alder=12"]
+        args = ["route", "--plan", str(AASTRUP), "-p", "bl-32-1-3", "-t", "2", "-s", "maanedspris=11000", "-s", "varighed=6", "-s", "sagens_samlede_maanedspris=11000", "-s", "alder=12", "-s", "samtykke=ja"]
         assert "Teammøde" in _cli(*args, "--on", "2025-06-01").output
         assert "Egenkompetence" in _cli(*args, "--on", "2026-06-01").output
         assert _cli(*args, "--on", "2024-06-01").exit_code == 2
@@ -231,7 +231,7 @@ class TestScenarioCommand:
     def test_failing_scenario_exits_1_with_its_name(self, tmp_path: Path) -> None:
         bad = tmp_path / "s.toml"
         bad.write_text('[[scenarios]]\nname = "Familiebehandling afgøres af lederen (forkert)"\n'
-                       'case = { paragraf = "bl-32-1-5", trin = 3, maanedlig_udgift = 1000, varighed_maaneder = 1, sagens_maanedlige_udgift = 1000, alder = 5 }\n'
+                       'case = { paragraf = "bl-32-1-5", trin = 3, maanedlig_udgift = 1000, varighed_maaneder = 1, sagens_maanedlige_udgift = 1000, alder = 5, samtykke = true }\n'
                        'expect = { level = "leder", row = "B-UDG-2" }\n', encoding="utf-8")
         result = _cli("test", str(ROOT / "rules" / "nyborg"), str(bad))
         assert result.exit_code == 1 and "FEJL Familiebehandling afgøres af lederen (forkert)" in result.output

@@ -62,7 +62,7 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
         plan=PlanRef.of(plan),
         meeting_date=on.isoformat(),
         ready=not any(f.severity == "fejl" for f in findings),
-        routing=Routing(level=plan.levels[rank].id, level_name=plan.levels[rank].name, deciding_row=outcome.row_id if outcome.kind == ROW else None, escalated=outcome.kind == NOMATCH),
+        routing=Routing(level=plan.levels[rank].id, level_name=plan.levels[rank].name, deciding_row=outcome.row_id if outcome.kind == ROW else None, escalated=outcome.kind == NOMATCH, committee=rank >= plan.escalation_rank),
         findings=findings,
     )
 

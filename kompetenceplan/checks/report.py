@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..decision import PlanRef
 
@@ -29,6 +29,7 @@ class Routing(_Out):
     level_name: str
     deciding_row: str | None
     escalated: bool
+    committee: bool = Field(default=True, description="Decided in a committee (forelægges) rather than by the administration.")
 
 
 class Report(_Out):
@@ -52,12 +53,23 @@ class Report(_Out):
         return self.model_dump_json(indent=2)
 
 
+_LAW_NAMES = ("barnets lov", "serviceloven", "retssikkerhedsloven", "voksenansvarsloven", "forvaltningsloven")
+
+
+def basis_label(reference: str) -> str:
+    """'Hjemmel' when the reference cites a statute, else 'Grundlag' (the municipality's own rule)."""
+    return "Hjemmel" if any(name in reference.lower() for name in _LAW_NAMES) else "Grundlag"
+
+
 def render_report(report: Report) -> str:
     """The report as Danish text."""
     r = report
-    state = "KLAR til forelæggelse" if r.ready else "IKKE KLAR til forelæggelse"
+    # Only a committee case is "forelagt"; a team or leader decision is simply "klar til afgørelse".
+    what = "forelæggelse" if r.routing.committee else "afgørelse"
+    state = f"KLAR til {what}" if r.ready else f"IKKE KLAR til {what}"
+    warnings = len(r.warnings)
     lines = [
-        f"Indstillingen er {state}: {len(r.errors)} fejl, {len(r.warnings)} advarsler.",
+        f"Indstillingen er {state}: {len(r.errors)} fejl, {warnings} {'advarsel' if warnings == 1 else 'advarsler'}.",
         f"Niveau: {r.routing.level_name}" + (f" (regel {r.routing.deciding_row})" if r.routing.deciding_row else " (ingen regel dækker sagen; eskaleret)"),
         f"Mødedato: {r.meeting_date}",
     ]
@@ -66,8 +78,8 @@ def render_report(report: Report) -> str:
             "",
             f"{f.severity.upper()} {f.code} {f.title}",
             f"    {f.message}",
-            f"    Felt: {f.path}" + (f" ({f.detail})" if f.detail else ""),
+            (f"    Mangler: {f.detail} (felt: {f.path})" if f.detail else f"    Felt: {f.path}"),
             f"    Sådan rettes det: {f.hint}",
-            f"    Hjemmel: {f.reference}",
+            f"    {basis_label(f.reference)}: {f.reference}",
         ]
     return "\n".join(lines) + "\n"

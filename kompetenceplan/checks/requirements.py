@@ -39,15 +39,17 @@ def status(plan: Plan, req: PlanRequirement, sub: Submission, case: ValidatedCas
     check = req.check
     kind = check.kind
     if kind == "document":
-        labels = " eller ".join(check.types)
+        path = f"dokumenter[type={' eller '.join(check.types)}]"
+        labels = " eller ".join(_doc_label(plan, t) for t in check.types)
         docs = [d for d in sub.dokumenter if d.type in check.types]
-        path = f"dokumenter[type={labels}]"
+        if not docs and any(not _empty(value_at(sub, p)) for p in check.or_paths):
+            return Status(True, path)
         if not docs:
-            return Status(check.only_if_present, path, f"ingen dokumenter af typen {labels}")
+            return Status(check.only_if_present, path, f"{labels} (ingen er vedlagt)")
         usable = [d for d in docs if (d.underskrevet or not check.signed) and (d.godkendt or not check.approved)]
         if not usable:
             need = " og ".join(w for w, on in (("underskrevet", check.signed), ("godkendt", check.approved)) if on)
-            return Status(False, path, f"intet dokument af typen {labels} er {need}")
+            return Status(False, path, f"{labels}: ingen er {need}")
         if req.max_age_days is not None:
             newest = max(d.dato for d in usable)
             age = (meeting - newest).days
@@ -88,6 +90,15 @@ def status(plan: Plan, req: PlanRequirement, sub: Submission, case: ValidatedCas
             problems.append(f"samlet {format_number(eco.samlet)} ≠ pris × varighed")
         return Status(not problems, "oekonomi", "; ".join(problems))
     raise AssertionError(f"unknown requirement kind {kind}")
+
+
+def _doc_label(plan: Plan, code: str) -> str:
+    """'børnefaglig undersøgelse' for 'bfu': the label without its legal reference, lower case."""
+    found = plan.document_types.get(code)
+    if found is None:
+        return code
+    label = found.label.split(" (")[0]
+    return label[:1].lower() + label[1:]
 
 
 def applies(req: PlanRequirement, case: ValidatedCase, rank: int) -> bool:

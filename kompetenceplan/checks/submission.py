@@ -96,6 +96,7 @@ class Submission(_Model):
     formaal: Text = ""
     maal: Annotated[list[Text], Field(max_length=100)] = []
     akut_begrundelse: Text = ""
+    foraeldreplan_undladt_begrundelse: Text = ""
     barnets_perspektiv: ChildView | None = None
     samtykker: Annotated[list[Consent], Field(max_length=50)] = []
     alternativer: Annotated[list[Alternative], Field(max_length=50)] = []

@@ -190,6 +190,8 @@ class _FastValidator:
         meta = self.plan.meta
         if (values[meta.area_input], values[meta.step_input]) not in self.steps:
             return None
+        if values[meta.paragraph_input] in self.plan.consent_codes and values.get(meta.consent_input or "") is not True:
+            return None  # consent missing or refused: the strict path says why
         return values
 
 

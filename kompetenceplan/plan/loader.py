@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import PlanError, Problem, validation_message
-from ..law import BODIES, LAWS, STATUTORY_FLOORS
+from ..law import BODIES, CANONICAL_CODES, LAWS, STATUTORY_FLOORS, consent_rule, floor_for, label_mismatch, partially_floored
 from ..checks.submission import field_paths
 from .model import Plan, PlanRequirement, PlanRow, Term
 from .schema import (
@@ -246,7 +246,7 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
         requirements=plan_requirements,
         input_files=input_files,
     )
-    _check_floors(plan, problems)
+    _check_floors(plan, levels_file, problems)
     return None if problems else plan
 
 
@@ -283,7 +283,7 @@ def _requirements(
         for role in check.roles:
             if role not in consent_roles:
                 problems.append(_reference_problem(f"{where}.require.roles", f"ukendt samtykkerolle '{role}'.", f"Brug en af: {', '.join(consent_roles)}."))
-        for path in check.paths:
+        for path in [*check.paths, *check.or_paths]:
             if path not in paths:
                 problems.append(Problem(f"{where}.require.paths", f"'{path}' er ikke et felt i en indstilling.", f"Brug et af: {', '.join(sorted(paths))}."))
         if check.kind == "economy":
@@ -380,6 +380,10 @@ def _check_inputs(inputs: dict[str, InputSpec], files: dict[str, str], meta: Pla
             problems.append(
                 Problem(f"{meta_file}: plan.{role}", f"'{name}' skal være et påkrævet input af typen {expected}.", f"Erklær [inputs.{name}] med type = \"{expected}\".")
             )
+    for role in ("consent_input", "urgent_input"):
+        name = getattr(meta, role)
+        if name is not None and (name not in inputs or inputs[name].type != "bool"):
+            problems.append(Problem(f"{meta_file}: plan.{role}", f"'{name}' skal være et input af typen bool.", f"Erklær [inputs.{name}] med type = \"bool\"."))
     paragraph = inputs.get(meta.paragraph_input)
     if paragraph is not None and paragraph.values:
         for code, value in paragraph.values.items():
@@ -480,18 +484,73 @@ def _parse_term(name: str, spec: InputSpec, cond: Any, here: str, problems: list
     return None
 
 
-def _check_floors(plan: Plan, problems: list[Problem]) -> None:
-    """Statutory floors: each paragraph the law reserves for a body is routed to that body by a
-    law row that applies unconditionally. Since the highest matching level wins, no other row
-    can then route it lower."""
+def _check_floors(plan: Plan, levels_file: str, problems: list[Problem]) -> None:
+    """The law's reserved decisions, checked against tables in code (`law`), not the plan's labels.
+
+    - a paragraph code the law table knows (bl-47, …) must be declared with that law and §;
+    - a label must not name another § or another law than the value declares;
+    - a section the law reserves for some stykker only must say which stk.;
+    - a statutory body must rank above every administrative level;
+    - each reserved paragraph is routed to its body by a law row that applies unconditionally;
+      since the highest matching level wins, no other row can then route it lower;
+    - a paragraph that needs consent (§§ 32, 46) is usable only if the plan declares its consent input.
+    """
     meta = plan.meta
     paragraph_spec = plan.inputs[meta.paragraph_input]
     body_level = {lv.body: lv.id for lv in plan.levels if lv.body}
+    values_file = plan.input_files.get(meta.paragraph_input, str(plan.path))
+    top_admin = max((i for i, lv in enumerate(plan.levels) if not lv.body), default=-1)
+    for i, lv in enumerate(plan.levels):
+        if lv.body and i < top_admin:
+            problems.append(
+                _floor_problem(
+                    f"{levels_file}: levels[{i}] (id {lv.id})",
+                    f"{BODIES.get(lv.body, lv.body)} er et lovbestemt organ og skal stå over alle forvaltningens niveauer "
+                    f"(barnets lov § 142), men står under {plan.levels[top_admin].name}.",
+                    "Flyt niveauet op, så det er det højeste i planen; loven kan ikke fraviges i kompetenceplanen.",
+                )
+            )
     for code, value in (paragraph_spec.values or {}).items():
-        floor = STATUTORY_FLOORS.get((value.law or "", value.section or 0))
+        where = f"{values_file}: inputs.{meta.paragraph_input}.values.{code}"
+        canonical = CANONICAL_CODES.get(code)
+        if canonical is not None:
+            floor = STATUTORY_FLOORS[canonical]
+            if (value.law, value.section) != canonical or (floor.stk is not None and value.stk not in floor.stk):
+                stk = f", stk = {min(floor.stk)}" if floor.stk else ""
+                problems.append(
+                    _floor_problem(
+                        where,
+                        f"koden {code} betyder {floor.reference}, men er erklæret som {value.law} § {value.section}"
+                        f"{f', stk. {value.stk}' if value.stk else ''}.",
+                        f'Angiv law = "{canonical[0]}", section = {canonical[1]}{stk}, eller brug en anden kode.',
+                    )
+                )
+        mismatch = label_mismatch(value.label, value.law, value.section)
+        if mismatch:
+            problems.append(_floor_problem(f"{where}.label", f"teksten passer ikke med paragraffen: {mismatch}.", "Ret teksten eller law/section, så de siger det samme."))
+        partial = partially_floored(value.law, value.section)
+        if partial is not None and value.stk is None:
+            problems.append(
+                _floor_problem(
+                    where,
+                    f"{partial.reference} er forbeholdt {BODIES[partial.body]}; angiv, hvilket stk. koden dækker.",
+                    f"Tilføj fx stk = {min(partial.stk or {1})}.",
+                )
+            )
+        rule = consent_rule(value.law, value.section)
+        if rule is not None:
+            consent = plan.inputs.get(meta.consent_input or "")
+            if consent is None or consent.type != "bool":
+                problems.append(
+                    _floor_problem(
+                        where,
+                        f"{rule.reference} kræver samtykke, men planen har intet samtykke-input.",
+                        'Erklær et bool-input (fx [inputs.samtykke]) og angiv consent_input = "samtykke" under [plan].',
+                    )
+                )
+        floor = floor_for(value.law, value.section, value.stk)
         if floor is None:
             continue
-        where = f"{plan.input_files.get(meta.paragraph_input, plan.path)}: inputs.{meta.paragraph_input}.values.{code}"
         required = body_level.get(floor.body)
         if required is None:
             problems.append(_floor_problem(where, f"{floor.reference}: planen har intet niveau for {BODIES[floor.body]}.", f'Tilføj et niveau med body = "{floor.body}".'))
@@ -505,7 +564,7 @@ def _check_floors(plan: Plan, problems: list[Problem]) -> None:
             problems.append(
                 _floor_problem(
                     where,
-                    f"lovbestemt gulv ikke overholdt: {floor.reference} skal afgøres af {required} ({low}).",
+                    f"{floor.reference} skal afgøres af {plan.level(required).name} ({low}).",
                     f'Tilføj [[rows]] id = "…", level = "{required}", law = true, when = {{ {meta.paragraph_input} = "{code}" }}.',
                 )
             )
@@ -520,7 +579,7 @@ def _check_floors(plan: Plan, problems: list[Problem]) -> None:
             continue
         for code in codes[0]:  # type: ignore[union-attr]
             value = paragraph_spec.values[code]  # type: ignore[index]
-            floor = STATUTORY_FLOORS.get((value.law or "", value.section or 0))
+            floor = floor_for(value.law, value.section, value.stk)
             if floor is not None and body_level.get(floor.body) != row.level:
                 problems.append(
                     _floor_problem(f"{row.file}: rows (id {row.id}).level", f"lovrækken sender {code} til {row.level}, men {floor.reference} kræver {body_level.get(floor.body)}.", "Ret niveauet; loven kan ikke fraviges i kompetenceplanen.")

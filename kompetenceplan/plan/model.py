@@ -26,6 +26,11 @@ def format_number(value: float | int, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
+def _or_list(items: list[str]) -> str:
+    """'1, 2 eller 3'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} eller {items[-1]}"
+
+
 @dataclass(frozen=True)
 class Term:
     """One condition of a row: ``input op value``. ``in`` takes a tuple of allowed values."""
@@ -53,14 +58,14 @@ class Term:
         raise ValueError(f"unknown operator {op}")
 
     def describe(self, spec: InputSpec) -> str:
-        """Danish text, e.g. 'månedlig udgift ≥ 30.000 kr./md.'."""
+        """Danish text, e.g. 'Månedlig udgift ≥ 30.000 kr./md.'; enum values by their labels."""
         if self.op == "in":
             values = self.value if isinstance(self.value, tuple) else (self.value,)
             if spec.type == "enum":
-                shown = " eller ".join(str(v) for v in values)
+                shown = _or_list([spec.values[v].label if spec.values and v in spec.values else str(v) for v in values])
             else:
-                shown = " eller ".join(format_number(v) for v in values)  # type: ignore[arg-type]
-            return f"{spec.label} er {shown}"
+                shown = _or_list([format_number(v) for v in values])  # type: ignore[arg-type]
+            return f"{spec.label}: {shown}"
         if spec.type == "bool":
             return f"{spec.label}: {'ja' if self.value else 'nej'}"
         return f"{spec.label} {_OP_SYMBOL[self.op]} {format_number(self.value, spec.unit)}"  # type: ignore[arg-type]
@@ -157,6 +162,19 @@ class Plan:
         text = self._term_texts.get(term)
         return text if text is not None else term.describe(self.inputs[term.input])
 
+    def value_text(self, input_name: str, value: object) -> str:
+        """A case value as a caseworker reads it: an enum's label, a Danish number, ja/nej."""
+        if value is None:
+            return "ikke oplyst"
+        if isinstance(value, bool):
+            return "ja" if value else "nej"
+        spec = self.inputs.get(input_name)
+        if spec is not None and spec.type == "enum" and spec.values and value in spec.values:
+            return spec.values[value].label  # type: ignore[index]
+        if isinstance(value, (int, float)):
+            return format_number(value, spec.unit if spec else "")
+        return str(value)
+
     def enum_value(self, input_name: str, code: str) -> EnumValue:
         values = self.inputs[input_name].values or {}
         return values[code]
@@ -170,6 +188,25 @@ class Plan:
         from ..law import floor_ranks
 
         return floor_ranks(self)
+
+    @cached_property
+    def consent_codes(self) -> dict[str, Any]:
+        """Paragraph code -> the law's consent rule, for paragraphs usable only with consent."""
+        from ..law import consent_rule
+
+        out = {}
+        for code, value in (self.inputs[self.meta.paragraph_input].values or {}).items():
+            rule = consent_rule(value.law, value.section)
+            if rule is not None:
+                out[code] = rule
+        return out
+
+    def code_for(self, law: str, section: int) -> str | None:
+        """The plan's paragraph code for a provision, if it has one."""
+        for code, value in (self.inputs[self.meta.paragraph_input].values or {}).items():
+            if (value.law, value.section) == (law, section):
+                return code
+        return None
 
     @cached_property
     def rule_specs(self) -> tuple[Any, ...]:

@@ -45,6 +45,14 @@ class PlanMeta(Strict):
     area_input: Slug = "omraade"
     step_input: Slug = "trin"
     paragraph_input: Slug = "paragraf"
+    consent_input: Slug | None = Field(
+        default=None,
+        description="A bool input: consent from forældremyndighedsindehaveren (and the young person "
+        "who has turned 15). Required when the plan uses a paragraph that needs consent (law.CONSENT_RULES).",
+    )
+    urgent_input: Slug | None = Field(
+        default=None, description="A bool input: the case is acute (barnets lov § 46, stk. 3; § 143)."
+    )
 
 
 class Level(Strict):
@@ -84,6 +92,7 @@ class EnumValue(Strict):
     label: Text
     law: Slug | None = Field(default=None, description="For paragraph codes: the law, see law.LAWS.")
     section: Annotated[int, Field(ge=1, le=1000)] | None = Field(default=None, description="§ number.")
+    stk: Annotated[int, Field(ge=1, le=50)] | None = Field(default=None, description="stk. (subsection), where the law reserves one stk. only.")
     requires: list[Slug] = Field(default=[], description="Inputs a case must give with this value.")
     implies: Conditions = Field(default={}, description="What the other inputs must be with this value.")
 
@@ -157,6 +166,9 @@ class Check(Strict):
     signed: bool = False
     approved: bool = False
     only_if_present: bool = Field(default=False, description="document: check only documents that are there")
+    or_paths: list[Annotated[str, Field(pattern=r"^[a-z_]+(\.[a-z_]+)*$")]] = Field(
+        default=[], description="document: also met when one of these fields is filled in (a reason the law accepts instead)"
+    )
     paths: list[Annotated[str, Field(pattern=r"^[a-z_]+(\.[a-z_]+)*$")]] = Field(default=[], description="fields")
     roles: list[ValueCode] = Field(default=[], description="consent: who must consent")
     covers_purpose: bool = Field(default=True, description="consent: must cover the formål")

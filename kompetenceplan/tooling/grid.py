@@ -126,6 +126,8 @@ def slices(plan: Plan, also: Plan | None = None) -> Iterator[Slice]:
                 if name == meta.step_input:
                     values = tuple(v for v in values if any(s.area == area and s.step == v for s in plan.ladder))
                 axes.append(Axis(name, values))
+            if code in plan.consent_codes and meta.consent_input and meta.consent_input not in varied:
+                fixed[meta.consent_input] = True  # without consent the case belongs under another paragraph
             for name, spec in plan.inputs.items():
                 if name in fixed or name in varied:
                     continue

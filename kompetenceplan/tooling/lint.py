@@ -10,6 +10,12 @@ Codes (stable, never reused):
 - PLAN-006 scenarie med ukendt henvisning: a scenario names a level or row the plan lacks.
 - PLAN-007 for mange rækker på én gang: a case meets more rows than durable-rules can handle in
   one event (error 303 above 64); such cases would be refused, never decided.
+- PLAN-008 monotoni brudt på tværs af paragraffer: the lowest level a case on a higher step can
+  get is below the lowest level on a lower step of the same area (e.g. § 108 on trin 6 to the
+  advisor while § 107 on trin 5 goes to the committee).
+- PLAN-009 ubrugt input: an input no row, requirement, implication or special role reads.
+- PLAN-015 lovbestemt paragraf uden scenarie: a paragraph the law reserves for a statutory body
+  has no scenario in the plan's scenario files.
 - PLAN-010 … PLAN-014: the loader's refusals (format, unknown references, statutory floors,
   tables too large for durable-rules, duplicates); the plan cannot be used until they are fixed.
 """
@@ -36,6 +42,9 @@ TITLES = {
     "PLAN-005": "uopnåelig række",
     "PLAN-006": "scenarie med ukendt henvisning",
     "PLAN-007": "for mange rækker gælder på én gang",
+    "PLAN-008": "monotoni brudt på tværs af paragraffer",
+    "PLAN-009": "ubrugt input",
+    "PLAN-015": "lovbestemt paragraf uden scenarie",
     "PLAN-010": "formatfejl",
     "PLAN-011": "ukendt henvisning",
     "PLAN-012": "lovbestemt gulv ikke overholdt",
@@ -103,8 +112,13 @@ def lint(plan: Plan, scenario_dir: Path | None = None) -> list[LintFinding]:
     decided_anywhere: set[str] = set()
     shadow_example: dict[str, tuple[dict[str, Value], str | None]] = {}
     monotonicity: dict[tuple[str | None, str], tuple[LintFinding, list[str]]] = {}
+    lowest: dict[tuple[Value, Value], _Point] = {}  # (area, step) -> the lowest-level case there
     for sl in slices(plan):
         points = _evaluate_slice(plan, sl)
+        for point in points.values():
+            key = (point.case.get(plan.meta.area_input) or sl.fixed.get(plan.meta.area_input), point.case.get(plan.meta.step_input))
+            if key not in lowest or point.rank < lowest[key].rank:
+                lowest[key] = point
         for point in points.values():
             matched_anywhere.update(point.matched)
             if point.deciding:
@@ -123,6 +137,8 @@ def lint(plan: Plan, scenario_dir: Path | None = None) -> list[LintFinding]:
     for finding, paragraphs in monotonicity.values():
         also = f" Det samme gælder {len(paragraphs) - 1} andre paragraffer." if len(paragraphs) > 1 else ""
         findings.append(LintFinding(finding.code, finding.where, finding.message + also, finding.hint, finding.example, finding.other))
+    findings += _step_monotonicity(plan, lowest)
+    findings += _unused_inputs(plan)
     for row in plan.rows:
         if row.id not in matched_anywhere:
             findings.append(LintFinding("PLAN-005", _row_where(row), "ingen gyldig sag opfylder rækkens betingelser (fx et trin eller en paragraf, der udelukker hinanden).", "Ret betingelserne eller fjern rækken."))
@@ -131,6 +147,7 @@ def lint(plan: Plan, scenario_dir: Path | None = None) -> list[LintFinding]:
             findings.append(LintFinding("PLAN-004", _row_where(row), f"rækken gælder, men afgør aldrig niveauet: en række på samme eller højere niveau gælder altid også (her {by}).", "Fjern rækken, eller hæv dens niveau, hvis den skal løfte sagen.", dict(example)))
     if scenario_dir is not None and scenario_dir.is_dir():
         findings += _scenario_references(plan, scenario_dir)
+        findings += _statutory_scenarios(plan, scenario_dir)
     return sorted(findings, key=lambda f: (f.code, f.where))
 
 
@@ -219,3 +236,76 @@ def _scenario_references(plan: Plan, folder: Path) -> list[LintFinding]:
         if s.expect.row is not None and s.expect.row not in rows:
             out.append(LintFinding("PLAN-006", f"{s.file}: {s.name}", f"ukendt række '{s.expect.row}'.", "Ret række-id'et; er rækken omdøbt, så ret scenariet."))
     return out
+
+
+def _step_monotonicity(plan: Plan, lowest: dict[tuple[Value, Value], _Point]) -> list[LintFinding]:
+    """PLAN-008: across all paragraphs of an area, the lowest reachable level never falls as the
+    step rises ("egen kompetence indskrænkes jo højere på indsatstrappen")."""
+    out = []
+    areas = sorted({a for a, _ in lowest}, key=str)
+    for area in areas:
+        steps = sorted((s for a, s in lowest if a == area), key=lambda v: (v is None, v))
+        floor: _Point | None = None
+        for step in steps:
+            point = lowest[(area, step)]
+            if floor is not None and point.rank < floor.rank:
+                out.append(
+                    LintFinding(
+                        "PLAN-008",
+                        f"{plan.path}: område {area}, trin {step}",
+                        f"den billigste sag på trin {step} afgøres af {plan.levels[point.rank].name} ({point.deciding or 'ingen regel'}), "
+                        f"men selv den billigste sag på trin {floor.case.get(plan.meta.step_input)} kræver {plan.levels[floor.rank].name} "
+                        f"({floor.deciding or 'ingen regel'}). Egen kompetence skal indskrænkes jo højere på indsatstrappen, også på tværs af paragraffer.",
+                        "Hæv niveauet for paragraffen på det højere trin, eller ret trinnene for paragrafferne.",
+                        dict(point.case),
+                        dict(floor.case),
+                    )
+                )
+            if floor is None or point.rank > floor.rank:
+                floor = point
+    return out
+
+
+def _unused_inputs(plan: Plan) -> list[LintFinding]:
+    """PLAN-009: an input nothing reads is either a mistake or a promise the engine does not keep."""
+    meta = plan.meta
+    read = {meta.area_input, meta.step_input, meta.paragraph_input, meta.consent_input, meta.urgent_input}
+    read |= {t.input for r in plan.rows for t in r.terms}
+    read |= {t.input for r in plan.requirements for t in r.terms}
+    read |= {t.input for terms in plan.implications.values() for t in terms}
+    read |= {c for r in plan.requirements for c in (r.check.monthly_input, r.check.duration_input) if c}
+    for spec in plan.inputs.values():
+        read |= set(spec.default_product or ()) | ({spec.at_least} if spec.at_least else set())
+        for value in (spec.values or {}).values():
+            read |= set(value.requires)
+    return [
+        LintFinding(
+            "PLAN-009",
+            f"{plan.input_files.get(name, plan.path)}: inputs.{name}",
+            f"inputtet '{name}' ({spec.label}) læses af ingen række, intet dokumentationskrav og ingen paragraf; sagens værdi bruges ikke.",
+            "Brug inputtet i en række eller et krav (eller som consent_input/urgent_input), eller fjern det.",
+        )
+        for name, spec in plan.inputs.items()
+        if name not in read
+    ]
+
+
+def _statutory_scenarios(plan: Plan, folder: Path) -> list[LintFinding]:
+    """PLAN-015: each paragraph the law reserves for a statutory body has a scenario of its own."""
+    from ..scenarios import load_scenarios
+
+    try:
+        scenarios = load_scenarios(folder)
+    except PlanError:
+        return []  # reported as PLAN-006
+    covered = {s.case.get(plan.meta.paragraph_input) for s in scenarios}
+    return [
+        LintFinding(
+            "PLAN-015",
+            f"{plan.input_files.get(plan.meta.paragraph_input, plan.path)}: inputs.{plan.meta.paragraph_input}.values.{code}",
+            f"{floor.reference} har intet scenarie i {folder}.",
+            "Tilføj et scenarie med en dansk sætning som navn, der viser, at sagen går til det lovbestemte organ.",
+        )
+        for code, (_, floor) in sorted(plan.floors.items())
+        if code not in covered
+    ]

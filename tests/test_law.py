@@ -1,0 +1,240 @@
+"""The law, right: consent, acute cases, the decisions the law reserves for børne- og ungeudvalget,
+and plans that try to relabel them. Each test here failed before the law review (issue 9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kompetenceplan import CaseError, PlanError, decide, load_plan
+from kompetenceplan.checks.check import check
+from kompetenceplan.law import CANONICAL_CODES, PROVISIONAL_TEXT, STATUTORY_FLOORS
+from kompetenceplan.tooling.lint import lint
+
+from .conftest import EXAMPLES, NYBORG, ROOT, SMALL_PLAN, write_plan
+from .strategies import cases
+
+PLACEMENT = {"paragraf": "bl-46", "trin": 5, "maanedlig_udgift": 38000, "varighed_maaneder": 24, "alder": 11}
+SUPPORT = {"paragraf": "bl-32-1-5", "trin": 3, "maanedlig_udgift": 12000, "varighed_maaneder": 6, "alder": 10}
+
+
+def _copy_nyborg(tmp_path: Path) -> Path:
+    folder = tmp_path / "nyborg"
+    shutil.copytree(NYBORG, folder, ignore=shutil.ignore_patterns("scenarier"))
+    return folder
+
+
+def _edit(folder: Path, file: str, old: str, new: str) -> None:
+    path = folder / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{file} must contain the text the test replaces"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+class TestConsent:
+    def test_placement_without_consent_is_refused_naming_section_47(self, nyborg) -> None:
+        """§ 46 without consent is a § 47 case for børne- og ungeudvalget, never the visitationsudvalg."""
+        with pytest.raises(CaseError) as info:
+            decide(nyborg, {**PLACEMENT, "samtykke": False})
+        text = info.value.render()
+        assert "sagen.samtykke" in text and "§ 47" in text and "bl-47" in text and "børne- og ungeudvalget" in text
+
+    def test_support_without_consent_is_refused_naming_sections_37_to_39(self, nyborg) -> None:
+        """A § 32 indsats without consent is refused (§ 32, stk. 2), not routed to the advisor."""
+        with pytest.raises(CaseError) as info:
+            decide(nyborg, {**SUPPORT, "samtykke": False})
+        assert "§ 32, stk. 2" in info.value.render() and "§§ 37-39" in info.value.render()
+
+    def test_unknown_consent_is_asked_for(self, nyborg) -> None:
+        """Without a consent value the engine cannot know the paragraph applies: it asks."""
+        with pytest.raises(CaseError) as info:
+            decide(nyborg, PLACEMENT)
+        assert [p.where for p in info.value.problems] == ["sagen.samtykke"]
+
+    def test_with_consent_the_placement_is_routed(self, nyborg) -> None:
+        assert decide(nyborg, {**PLACEMENT, "samtykke": True}).level.id == "visitationsudvalg"
+
+    def test_bulk_path_refuses_the_same(self, nyborg) -> None:
+        """decide_many gives the same refusal as decide (the fast validator hands it over)."""
+        from kompetenceplan import decide_many
+
+        [result] = decide_many(nyborg, [{**PLACEMENT, "samtykke": False}])
+        assert result.level is None and result.error is not None and "§ 47" in result.error.render()
+
+    def test_plan_using_section_46_must_declare_a_consent_input(self, tmp_path: Path) -> None:
+        folder = _copy_nyborg(tmp_path)
+        _edit(folder, "plan.toml", 'consent_input = "samtykke"\n', "")
+        with pytest.raises(PlanError, match="samtykke"):
+            load_plan(folder)
+
+
+class TestAcute:
+    def test_acute_placement_without_consent_stays_with_the_committee(self, nyborg) -> None:
+        """akut never lowers the level; it adds the chair's provisional route (§ 143)."""
+        decision = decide(nyborg, {**PLACEMENT, "paragraf": "bl-47", "akut": True})
+        assert decision.level.id == "boerne_og_ungeudvalg" and decision.provisional == PROVISIONAL_TEXT
+        assert "§ 143" in decision.provisional
+
+    def test_no_provisional_route_when_not_acute_or_not_a_placement_without_consent(self, nyborg) -> None:
+        assert decide(nyborg, {**PLACEMENT, "paragraf": "bl-47"}).provisional is None
+        assert decide(nyborg, {**PLACEMENT, "samtykke": True, "akut": True}).provisional is None
+
+    def test_acute_section_47_submission_without_investigation_is_not_ready(self, nyborg) -> None:
+        """Before: 'KLAR, 0 fejl'. An acute § 47 case still needs the investigation (§ 47, stk. 2)."""
+        import json
+
+        data = json.loads((EXAMPLES / "submissions" / "anbringelse-uden-samtykke-47-klar.json").read_text(encoding="utf-8"))
+        data["sag"]["akut"] = True
+        data["dokumenter"] = [d for d in data["dokumenter"] if d["type"] != "bfu"]
+        report = check(nyborg, data, on=dt.date(2026, 12, 1))
+        assert not report.ready and "DOK-023" in {f.code for f in report.errors} and "DOK-025" in {f.code for f in report.errors}
+
+
+class TestExpiredPlan:
+    def test_api_refuses_a_plan_whose_validity_has_passed(self) -> None:
+        """The CLI refused an expired plan; the Python API used it. Now both refuse."""
+        old = load_plan(ROOT / "rules" / "aastrup" / "2025.1")
+        case = {"lovgrundlag": "bl-32-1-3", "trappetrin": 2, "maanedspris": 11000, "varighed": 6, "alder": 12, "samtykke": True, "sagens_samlede_maanedspris": 11000}
+        with pytest.raises(PlanError, match="Ingen version"):
+            decide(old, case)
+        assert decide(old, case, on=dt.date(2025, 6, 1)).level.id
+
+
+class TestRelabelledFloors:
+    """Each edit loaded before and sent a § 47 case to Lederbeslutning."""
+
+    def _demote(self, folder: Path) -> None:
+        _edit(folder, "regler-boern.toml", 'id = "B-47"\nlevel = "boerne_og_ungeudvalg"\nlaw = true', 'id = "B-47"\nlevel = "leder"')
+
+    def test_section_changed_to_74_is_refused(self, tmp_path: Path) -> None:
+        folder = _copy_nyborg(tmp_path)
+        _edit(folder, "input.toml", 'law = "barnets_lov"\nsection = 47', 'law = "barnets_lov"\nsection = 74')
+        self._demote(folder)
+        with pytest.raises(PlanError) as info:
+            load_plan(folder)
+        assert "bl-47" in info.value.render() and "§ 47" in info.value.render()
+
+    def test_law_changed_to_serviceloven_is_refused(self, tmp_path: Path) -> None:
+        folder = _copy_nyborg(tmp_path)
+        _edit(folder, "input.toml", 'law = "barnets_lov"\nsection = 47', 'law = "serviceloven"\nsection = 47')
+        self._demote(folder)
+        with pytest.raises(PlanError, match="§ 47"):
+            load_plan(folder)
+
+    def test_relabelled_code_under_another_name_is_refused_by_its_label(self, tmp_path: Path) -> None:
+        """Renaming the code does not help: the label still says § 47."""
+        folder = _copy_nyborg(tmp_path)
+        for file in ("input.toml", "regler-boern.toml", "dokumentation.toml"):
+            path = folder / file
+            path.write_text(path.read_text(encoding="utf-8").replace('"bl-47"', '"anb-x"'), encoding="utf-8")
+        _edit(folder, "input.toml", 'law = "barnets_lov"\nsection = 47', 'law = "barnets_lov"\nsection = 74')
+        self._demote(folder)
+        with pytest.raises(PlanError, match="teksten nævner § 47"):
+            load_plan(folder)
+
+    def test_body_moved_to_the_lowest_level_is_refused(self, tmp_path: Path) -> None:
+        folder = _copy_nyborg(tmp_path)
+        _edit(folder, "plan.toml", 'body = "boerne_og_ungeudvalg"\n', "")
+        _edit(folder, "plan.toml", 'description = "Rådgiveren træffer afgørelsen alene."', 'description = "Rådgiveren træffer afgørelsen alene."\nbody = "boerne_og_ungeudvalg"')
+        with pytest.raises(PlanError, match="skal stå over alle forvaltningens niveauer"):
+            load_plan(folder)
+
+    def test_partial_floor_without_stk_is_refused(self, tmp_path: Path) -> None:
+        folder = _copy_nyborg(tmp_path)
+        _edit(folder, "input.toml", "section = 98\nstk = 4\n", "section = 98\n")
+        with pytest.raises(PlanError, match="stk"):
+            load_plan(folder)
+
+
+# -- Properties ----------------------------------------------------------------------------------
+
+PLANS = [load_plan(NYBORG)]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_statutory_paragraph_is_never_decided_below_its_body(data) -> None:
+    """For every case the generator can make with a reserved paragraph, the level is the body's."""
+    plan = PLANS[0]
+    case = data.draw(cases(plan).filter(lambda c: c["paragraf"] in plan.floors))
+    decision = decide(plan, case)
+    assert decision.level.rank >= plan.floors[case["paragraf"]][0]
+
+
+def _relabel(draw: st.DrawFn, text: str, code: str) -> str:
+    """One edit of ``code``'s declaration in input.toml: another §, another law, or no stk."""
+    block = re.search(rf'\[inputs\.paragraf\.values\."{re.escape(code)}"\]\n(?:[^\[].*\n)*', text)
+    assert block is not None
+    old = block.group(0)
+    # stk only matters where the law reserves some stykker only (§ 42, stk. 4; § 98, stk. 4; …).
+    partial = STATUTORY_FLOORS[CANONICAL_CODES[code]].stk is not None
+    kind = draw(st.sampled_from(["section", "law", "stk"] if partial else ["section", "law"]))
+    if kind == "section":
+        new = re.sub(r"section = \d+", f"section = {draw(st.integers(1, 300).filter(lambda n: n != CANONICAL_CODES[code][1]))}", old)
+    elif kind == "law":
+        new = old.replace('law = "barnets_lov"', f'law = "{draw(st.sampled_from(["serviceloven", "voksenansvarsloven"]))}"')
+    else:
+        new = re.sub(r"stk = \d+\n", "", old) if "stk = " in old else re.sub(r"(section = \d+\n)", r"\1stk = 9\n", old)
+    return text.replace(old, new)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_randomly_relabelled_copies_are_refused(tmp_path_factory, data) -> None:
+    """Any relabelling of a reserved paragraph (other §, other law, other stk.), even with its law
+    row demoted to the advisor, is refused at load: the law tables are code, not plan data."""
+    folder = tmp_path_factory.mktemp("relabel") / "nyborg"
+    shutil.copytree(NYBORG, folder, ignore=shutil.ignore_patterns("scenarier"))
+    code = data.draw(st.sampled_from(sorted(c for c in CANONICAL_CODES if c.startswith("bl-") and c != "bl-143-4")))
+    inputs = folder / "input.toml"
+    inputs.write_text(_relabel(data.draw, inputs.read_text(encoding="utf-8"), code), encoding="utf-8")
+    if data.draw(st.booleans()):
+        rules = folder / "regler-boern.toml"
+        rules.write_text(re.sub(r'level = "boerne_og_ungeudvalg"\nlaw = true', 'level = "raadgiver"', rules.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(PlanError):
+        load_plan(folder)
+
+
+def test_every_floor_in_the_table_cites_section_142() -> None:
+    """The statute table quotes § 142, stk. 1 item by item; every entry cites it."""
+    assert all("§ 142, stk. 1" in f.reference for f in STATUTORY_FLOORS.values())
+    assert len(STATUTORY_FLOORS) == 15
+
+
+def test_lint_reports_a_step_monotonicity_break_across_paragraphs(tmp_path: Path) -> None:
+    """Adults' trin 6 (§ 108) to the advisor while § 107 on trin 5 goes to the committee: PLAN-008."""
+    folder = _copy_nyborg(tmp_path)
+    rules = (folder / "regler-voksne.toml").read_text(encoding="utf-8")
+    assert 'when = { omraade = "voksne", trin = [5, 6] }' in rules
+    rules = rules.replace('when = { omraade = "voksne", trin = [5, 6] }', 'when = { omraade = "voksne", trin = 5 }')
+    rules += '\n[[rows]]\nid = "V-108"\nlevel = "raadgiver"\nwhen = { paragraf = "sel-108" }\nreference = "test"\n'
+    (folder / "regler-voksne.toml").write_text(rules, encoding="utf-8")
+    findings = lint(load_plan(folder))
+    assert "PLAN-008" in {f.code for f in findings}, [f.render() for f in findings]
+
+
+def test_lint_reports_an_input_nothing_reads(tmp_path: Path) -> None:
+    """An input no row, requirement or role reads (as samtykke was) is PLAN-009."""
+    files = dict(SMALL_PLAN)
+    files["input.toml"] += '\n[inputs.ubrugt]\ntype = "bool"\nlabel = "Ubrugt"\nrequired = false\n'
+    findings = lint(load_plan(write_plan(tmp_path / "p", files)))
+    assert [f.where.rsplit(".", 1)[-1] for f in findings if f.code == "PLAN-009"] == ["ubrugt"]
+
+
+def test_lint_wants_a_scenario_for_every_statutory_paragraph(tmp_path: Path) -> None:
+    folder = write_plan(tmp_path / "p", SMALL_PLAN)
+    (folder / "scenarier").mkdir()
+    (folder / "scenarier" / "s.toml").write_text(
+        '[[scenarios]]\nname = "En billig indsats på trin 1 afgøres af rådgiveren"\n'
+        'case = { omraade = "boern", trin = 1, udgift = 100, timer = 1, paragraf = "bl-35" }\n'
+        'expect = { level = "raadgiver", row = "R-1" }\n',
+        encoding="utf-8",
+    )
+    findings = lint(load_plan(folder), folder / "scenarier")
+    assert [f.code for f in findings if f.code == "PLAN-015"] == ["PLAN-015"]
