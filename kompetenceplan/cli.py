@@ -131,13 +131,15 @@ def route(case_file: str | None, plan_path: Path, fmt: str, paragraf: str | None
       kompetenceplan route examples/cases/familiebehandling-raadgiver.json
       kompetenceplan route examples/cases/anbringelse-uden-samtykke-buu.json --format json
       kompetenceplan route -p bl-32-1-5 -t 3 -s maanedlig_udgift=12000 \\
-          -s varighed_maaneder=6 -s alder=10 -s sagens_maanedlige_udgift=12000
+          -s varighed_maaneder=6 -s alder=10 -s samtykke=ja \\
+          -s sagens_maanedlige_udgift=12000
 
     Exitkoder: 0 afgjort, 2 fejl i sagen, planen eller kaldet, 3 motorfejl (ingen afgørelse).
     """
     plans = _load(plan_path, fmt)
     try:
-        plan = plans.in_force(_date(on, "--on"))
+        when = _date(on, "--on")
+        plan = plans.in_force(when)
         case: dict[str, Any] = {}
         if case_file is not None:
             data = read_json(case_file)
@@ -149,7 +151,7 @@ def route(case_file: str | None, plan_path: Path, fmt: str, paragraf: str | None
         roles = ((plan.meta.paragraph_input, paragraf), (plan.meta.step_input, trin), (plan.meta.area_input, omraade))
         case.update({name: value for name, value in roles if value is not None})
         case.update(_parse_setting(plan, s) for s in settings)
-        decision = decide(plan, case)
+        decision = decide(plan, case, on=when)
     except KompetenceplanError as exc:
         _fail(exc, fmt)
     click.echo(decision.to_json() if fmt == "json" else explain(decision), nl=fmt == "json")
@@ -218,14 +220,26 @@ def _agenda(plan: PlanSet, folder: Path, on: dt.date, fmt: str) -> int:
     else:
         width = max(len(r["name"]) for r in rows)
         lines = [f"Dagsorden {on.isoformat()}: {len(rows)} indstillinger, {result['ready']} klar, {result['not_ready']} ikke klar, {result['invalid']} med fejl i input."]
+        # One group per deciding body, highest first; cases a committee does not decide are listed
+        # apart, so a secretary sees at once what does not belong on the agenda.
+        order = {lv.id: i for i, lv in enumerate(plan.latest.levels)}
+        groups: dict[tuple[int, str], list[dict[str, Any]]] = {}
         for r in rows:
             if r["status"] == INVALID:
-                detail = "; ".join(p["where"] + ": " + p["what"] for p in r["error"]["problems"][:3])
-                lines.append(f"  {r['name']:<{width}}  FEJL I INPUT  {detail}")
+                key = (-1, "Kan ikke læses (fejl i input)")
             else:
-                lines.append(f"  {r['name']:<{width}}  {r['status'].upper():<9}  {r['level']:<20}  {' '.join(r['codes'])}")
+                key = (order.get(r["level"], 0), r["level_name"] if r["committee"] else f"Afgøres ikke i udvalg: {r['level_name']}")
+            groups.setdefault(key, []).append(r)
+        for (_, title), members in sorted(groups.items(), key=lambda kv: -kv[0][0]):
+            lines += ["", f"{title} ({len(members)})"]
+            for r in members:
+                if r["status"] == INVALID:
+                    detail = "; ".join(p["where"] + ": " + p["what"] for p in r["error"]["problems"][:3])
+                    lines.append(f"  {r['name']:<{width}}  {detail}")
+                else:
+                    lines.append(f"  {r['name']:<{width}}  {r['status'].upper():<9}  {' '.join(r['codes'])}")
         if result["totals"]:
-            lines += ["", "Fund pr. kode:"] + [f"  {code}: {n}" for code, n in result["totals"].items()]
+            lines += ["", "Mangler pr. krav:"] + [f"  {code}: {n}" for code, n in result["totals"].items()]
         click.echo("\n".join(lines))
     if result["invalid"]:
         return EXIT_USAGE
@@ -261,10 +275,12 @@ def list_checks(plan_path: Path, fmt: str, code: str | None) -> None:
         for r in reqs:
             click.echo(f"{r.code}  {r.severity:<9}  {r.title}  [{r.reference}]")
         return
+    from .checks.report import basis_label
+
     r = reqs[0]
     click.echo(
         f"{r.code} {r.title} ({r.severity})\n\nHvad tjekkes: {r.doc.what}\nHvorfor: {r.doc.why}\n"
-        f"Eksempel på mangel: {r.doc.example}\nSådan gøres det rigtigt: {r.doc.fix}\nHjemmel: {r.reference}"
+        f"Eksempel på mangel: {r.doc.example}\nSådan gøres det rigtigt: {r.doc.fix}\n{basis_label(r.reference)}: {r.reference}"
     )
 
 

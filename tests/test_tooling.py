@@ -99,7 +99,10 @@ def test_scenario_with_unknown_row_is_plan_006(tmp_path: Path) -> None:
     (folder / "scenarier" / "s.toml").write_text(
         '[[scenarios]]\nname = "En sag med lav udgift afgøres af rådgiveren"\n'
         'case = { omraade = "boern", trin = 1, udgift = 100, timer = 1, paragraf = "bl-35" }\n'
-        'expect = { level = "raadgiver", row = "R-FINDES-IKKE" }\n',
+        'expect = { level = "raadgiver", row = "R-FINDES-IKKE" }\n'
+        '[[scenarios]]\nname = "En anbringelse uden samtykke afgøres af børne- og ungeudvalget"\n'
+        'case = { omraade = "boern", trin = 2, udgift = 100, timer = 1, paragraf = "bl-47" }\n'
+        'expect = { level = "buu", row = "R-47" }\n',
         encoding="utf-8",
     )
     exit_code, findings = _codes(folder)

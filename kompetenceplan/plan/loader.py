@@ -389,7 +389,7 @@ def _check_inputs(inputs: dict[str, InputSpec], files: dict[str, str], meta: Pla
         for code, value in paragraph.values.items():
             where = f"{files[meta.paragraph_input]}: inputs.{meta.paragraph_input}.values.{code}"
             if value.law is None or value.section is None:
-                problems.append(Problem(where, "en paragraf skal angive law og section, så lovbestemte gulve kan håndhæves.", 'Tilføj fx law = "barnets_lov", section = 47.'))
+                problems.append(Problem(where, "en paragraf skal angive law og section, så lovens forbeholdte afgørelser kan håndhæves.", 'Tilføj fx law = "barnets_lov", section = 47.'))
             elif value.law not in LAWS:
                 problems.append(_reference_problem(f"{where}.law", "ukendt lov.", f"Brug et af: {', '.join(LAWS)}."))
     for name, spec in inputs.items():

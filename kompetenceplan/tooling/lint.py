@@ -47,7 +47,7 @@ TITLES = {
     "PLAN-015": "lovbestemt paragraf uden scenarie",
     "PLAN-010": "formatfejl",
     "PLAN-011": "ukendt henvisning",
-    "PLAN-012": "lovbestemt gulv ikke overholdt",
+    "PLAN-012": "lovbestemt afgørelseskompetence ikke overholdt",
     "PLAN-013": "tabellen er for stor til durable-rules",
     "PLAN-014": "dubleret id eller kode",
 }

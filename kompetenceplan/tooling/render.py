@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from ..checks.report import basis_label
 from ..plan.model import Plan, PlanRow, format_number
 
 
@@ -74,19 +75,19 @@ def blocks(plan: Plan) -> list[Block]:
         all_steps = [r for r in area_rows if _applies_to(plan, r, m.step_input, None) is None and not r.law]
         if all_steps:
             out.append(Block("h3", "På alle trin"))
-            out.append(Block("table", header=("Række", "Niveau", "Betingelser", "Hjemmel", "Note"), rows=tuple(_row_line(plan, r, skip_area) for r in sorted(all_steps, key=lambda r: (r.rank, r.id)))))
+            out.append(Block("table", header=("Række", "Niveau", "Betingelser", "Hjemmel/grundlag", "Note"), rows=tuple(_row_line(plan, r, skip_area) for r in sorted(all_steps, key=lambda r: (r.rank, r.id)))))
         for step in plan.steps(area):
             out.append(Block("h3", f"Trin {step.step}: {step.name}"))
             if step.examples:
                 out.append(Block("p", "Eksempler: " + "; ".join(step.examples) + "."))
             step_rows = [r for r in area_rows if _applies_to(plan, r, m.step_input, step.step) is True]
             if step_rows:
-                out.append(Block("table", header=("Række", "Niveau", "Betingelser", "Hjemmel", "Note"), rows=tuple(_row_line(plan, r, skip_area | {m.step_input}) for r in step_rows)))
+                out.append(Block("table", header=("Række", "Niveau", "Betingelser", "Hjemmel/grundlag", "Note"), rows=tuple(_row_line(plan, r, skip_area | {m.step_input}) for r in step_rows)))
     floors = [r for r in plan.rows if r.law]
     if floors:
-        out.append(Block("h2", "Lovbestemte gulve"))
+        out.append(Block("h2", "Afgørelser, som loven forbeholder et bestemt organ"))
         out.append(Block("p", "Disse afgørelser er forbeholdt et lovbestemt organ; kompetenceplanen kan ikke sende dem lavere."))
-        out.append(Block("table", header=("Række", "Niveau", "Betingelser", "Hjemmel", "Note"), rows=tuple(_row_line(plan, r, set()) for r in floors)))
+        out.append(Block("table", header=("Række", "Niveau", "Betingelser", "Hjemmel/grundlag", "Note"), rows=tuple(_row_line(plan, r, set()) for r in floors)))
     paragraph_spec = plan.inputs[m.paragraph_input]
     out.append(Block("h2", "Paragraffer"))
     lines = []
@@ -104,7 +105,7 @@ def blocks(plan: Plan) -> list[Block]:
             if not reqs:
                 continue
             out.append(Block("h3", f"Fra {level.name}" if rank else "Alle niveauer"))
-            out.append(Block("table", header=("Kode", "Krav", "Alvor", "Gælder når", "Hjemmel"), rows=tuple(
+            out.append(Block("table", header=("Kode", "Krav", "Type", "Gælder når", "Hjemmel/grundlag"), rows=tuple(
                 (r.code, r.title, r.severity, " og ".join(t.describe(plan.inputs[t.input]) for t in r.terms) or "altid", r.reference) for r in reqs
             )))
         if plan.parameters:
@@ -167,13 +168,13 @@ def requirements_markdown(plan: Plan) -> str:
         lines += [
             f"## {r.code} {r.title}",
             "",
-            f"- **Alvor:** {r.severity}",
+            f"- **Type:** {r.severity}",
             f"- **Gælder:** {applies}",
             f"- **Hvad tjekkes:** {r.doc.what}",
             f"- **Hvorfor:** {r.doc.why}",
             f"- **Eksempel på mangel:** {r.doc.example}",
             f"- **Sådan gøres det rigtigt:** {r.doc.fix}",
-            f"- **Hjemmel:** {r.reference}",
+            f"- **{basis_label(r.reference)}:** {r.reference}",
             f"- **Besked:** {r.message}",
             "",
         ]
