@@ -1,9 +1,86 @@
-"""Render a `Decision` as Danish text for an advisor. The JSON form is `Decision.to_json`."""
+"""From an agreed routing to what an advisor reads: the `Decision` (data first) and its Danish
+text (rendered second). The JSON form is `Decision.to_json`."""
 
 from __future__ import annotations
 
-from .decision import ConditionTrace, Decision, RowTrace
-from .plan.model import format_number
+from typing import Any
+
+from .decision import ConditionTrace, Decision, PlanRef, RowTrace
+from .engine.reference import MATCH, NO_MATCH, RowResult
+from .law import PROVISIONAL_SECTIONS, PROVISIONAL_TEXT
+from .plan.model import NOMATCH, Plan, format_number
+from .routing import Routed
+
+
+def build_decision(routed: Routed) -> Decision:
+    """The `Decision` for an agreed routing: the level, the rows that set it, why not higher."""
+    plan, case, evaluation, rank = routed.plan, routed.case, routed.evaluation, routed.rank
+    outcome = evaluation.outcome
+    matched = [evaluation.result(r) for r in evaluation.rows_with(MATCH)]
+    level = plan.levels[rank]
+    if outcome.kind == NOMATCH:
+        reason = (
+            f"Kompetenceplanen har ingen regel for denne sag. Den skal derfor afgøres af {level.name}, så den ikke "
+            "afgøres på et for lavt niveau. Giv besked til den, der vedligeholder kompetenceplanen."
+        )
+        deciding = None
+    else:
+        deciding = outcome.row_id
+        row = next(r.row for r in matched if r.row.id == deciding)
+        basis = "hjemmel" if row.law else "grundlag"
+        reason = f"Sagen afgøres på niveauet {level.name}, jf. regel {row.id} ({basis}: {row.reference})."
+    # Why not higher: the rows above the decided level that fail, except those about another
+    # area or paragraph (they are counted, not listed; lint and render show the whole table).
+    not_higher = [r for r in evaluation.rows_with(NO_MATCH) if r.rank > rank]
+    scope = (plan.meta.area_input, plan.meta.paragraph_input)
+    higher = [r for r in not_higher if not any(t.input in scope and not t.holds(case.values[t.input]) for t in r.terms if t.input in case.values)]
+    return Decision.model_validate(
+        {
+            "plan": PlanRef.of(plan),
+            "level": {"id": level.id, "name": level.name, "rank": rank},
+            "escalated": outcome.kind == NOMATCH,
+            "reason": reason,
+            "deciding_row": deciding,
+            "matched": [_trace(plan, r) for r in matched],
+            "higher_not_matched": [_trace(plan, evaluation.result(r)) for r in higher],
+            "other_rows": len(not_higher) - len(higher),
+            "inputs": dict(case.values),
+            "derived": list(case.derived),
+            "provisional": _provisional(routed),
+        }
+    )
+
+
+def _provisional(routed: Routed) -> str | None:
+    """An acute case under a paragraph where the chair may decide provisionally (barnets lov § 143)."""
+    plan, case = routed.plan, routed.case
+    urgent = plan.meta.urgent_input
+    if urgent is None or case.get(urgent) is not True:
+        return None
+    value = (plan.inputs[plan.meta.paragraph_input].values or {}).get(case.get(plan.meta.paragraph_input))  # type: ignore[arg-type]
+    if value is None or (value.law or "", value.section or 0) not in PROVISIONAL_SECTIONS:
+        return None
+    return PROVISIONAL_TEXT
+
+
+def _trace(plan: Plan, result: RowResult) -> dict[str, Any]:
+    # Plain data, validated into `RowTrace`s in one pass with the whole Decision (pydantic's core
+    # builds nested models far faster than one constructor call per row and condition).
+    row = result.row
+    return {
+        "id": row.id,
+        "level": row.level,
+        "level_name": plan.levels[row.rank].name,
+        "status": result.status,
+        "reference": row.reference,
+        "note": row.note,
+        "law": row.law,
+        "file": row.file,
+        "conditions": [
+            {"input": t.term.input, "text": plan.term_text(t.term), "actual": t.actual, "actual_text": plan.value_text(t.term.input, t.actual), "met": t.met}
+            for t in result.terms
+        ],
+    }
 
 
 def _value(value: object) -> str:

@@ -4,7 +4,9 @@ A plan can lift a decision to a higher level, but it can never route lower what 
 for børne- og ungeudvalget (barnets lov § 142, stk. 1). These tables are code, not plan data, so
 that a plan cannot edit them away: the loader checks every plan against them (a paragraph code
 the law knows must carry the law's section, a statutory body must rank above the administration,
-and each reserved paragraph must be routed to the body), and every decision re-checks the floor.
+and each reserved paragraph must be routed to the body), and every decision re-checks the floor
+(`routing.enforce_floor`). This module holds tables and lookups only; it imports nothing else
+from the package.
 
 Sources: barnets lov, LBK nr. 282 af 17/03/2025 (lovguiden.dk, read 2026-11); § 142, stk. 1 is
 quoted item by item below. Items marked [U] in the CHANGELOG were not verified word for word.
@@ -14,12 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from .errors import EngineError, Problem
-
-if TYPE_CHECKING:
-    from .plan.model import Plan
 
 #: Statutory bodies a plan level can represent (``body`` on a level).
 BODIES: dict[str, str] = {
@@ -162,25 +159,3 @@ def label_mismatch(label: str, law: str | None, section: int | None) -> str | No
     if first is not None and section is not None and int(first.group(1)) != section:
         return f"teksten nævner § {first.group(1)}, men section er {section}"
     return None
-
-
-def floor_ranks(plan: Plan) -> dict[str, tuple[int, Floor]]:
-    """Paragraph code -> (the rank of the body that must decide, the floor), for a loaded plan."""
-    bodies = {lv.body: i for i, lv in enumerate(plan.levels) if lv.body}
-    out = {}
-    for code, value in (plan.inputs[plan.meta.paragraph_input].values or {}).items():
-        floor = floor_for(value.law, value.section, value.stk)
-        if floor is not None and floor.body in bodies:
-            out[code] = (bodies[floor.body], floor)
-    return out
-
-
-def enforce_floor(plan: Plan, paragraph: object, rank: int) -> None:
-    """Defence in depth: the loader guarantees the law's reserved levels; every decision re-checks them."""
-    found = plan.floors.get(paragraph)  # type: ignore[call-overload]
-    if found is not None and rank < found[0]:
-        required, floor = found
-        raise EngineError(
-            f"Efter loven skal denne afgørelse træffes af {plan.levels[required].name}; der er ikke truffet nogen afgørelse.",
-            [Problem("kompetenceplanen", f"{floor.reference} kræver {plan.levels[required].name}.", "Giv besked til systemansvarlig; sagen skal forelægges det organ, loven udpeger.")],
-        )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .checks.report import Report
-from .checks.submission import Submission
+from .submission import Submission
 from .decision import Decision
 from .plan.model import Plan
 from .plan.schema import RESERVED_INPUT_NAMES

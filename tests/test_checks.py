@@ -19,7 +19,7 @@ from kompetenceplan import CaseError, load_plan
 from kompetenceplan.checks.check import check
 from kompetenceplan.checks.report import Report
 from kompetenceplan.checks.requirements import applies, status
-from kompetenceplan.checks.submission import Submission
+from kompetenceplan.submission import Submission
 from kompetenceplan.cli import main
 from kompetenceplan.engine import durable_adapter
 from kompetenceplan.plan.compile import ok_key

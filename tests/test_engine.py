@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kompetenceplan import EngineError, MissingInputError, decide, load_plan
-from kompetenceplan.api import build_decision
+from kompetenceplan.routing import decided_rank
 from kompetenceplan.case import validate_case
 from kompetenceplan.engine import durable_adapter
 from kompetenceplan.engine.reference import MATCH, Evaluation, evaluate
@@ -103,7 +103,7 @@ class TestFaults:
         low = next(r for r in small_plan.rows if r.id == "R-1")
         fake = Evaluation(Outcome(ROW, "R-1", low.rank), {r.id: (MATCH if r is low else "ikke opfyldt") for r in small_plan.rows}, small_plan, case)
         with pytest.raises(EngineError, match="Efter loven skal denne afgørelse træffes af"):
-            build_decision(small_plan, case, fake)
+            decided_rank(small_plan, case, fake)
 
 
 class TestRegistration:

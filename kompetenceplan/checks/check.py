@@ -8,17 +8,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..api import checked_evaluation, decided_rank, disagreement, plan_in_force
+from ..api import plan_in_force
 from ..case import validate_case
 from ..decision import PlanRef
 from ..engine import durable_adapter
 from ..errors import CaseError, PlanError, Problem, validation_message
-from ..plan.compile import NOMATCH, ROW, ok_key
+from ..plan.compile import ok_key
+from ..plan.model import ROW
+from ..routing import disagreement, route
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
 from .report import Finding, Report, Routing
 from .requirements import applies, status
-from .submission import Submission
+from ..submission import Submission
 
 WHERE = "indstilling"
 
@@ -39,8 +41,8 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
         )
     sub = parse_submission(plan, submission, today or dt.date.today())
     validated = validate_case(plan, sub.sag, where=f"{WHERE}.sag")
-    evaluation = checked_evaluation(plan, validated)
-    rank = decided_rank(plan, validated, evaluation)
+    routed = route(plan, validated)
+    rank = routed.rank
     statuses = {req.code: status(plan, req, sub, validated, on) for req in plan.requirements}
     reference = {req.code for req in plan.requirements if applies(req, validated, rank) and not statuses[req.code].met}
     flags = {ok_key(code): int(st.met) for code, st in statuses.items()}
@@ -57,12 +59,12 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
         if req.code in reference
     ]
     findings.sort(key=lambda f: (f.severity != "fejl", f.code))
-    outcome = evaluation.outcome
+    outcome = routed.outcome
     return Report(
         plan=PlanRef.of(plan),
         meeting_date=on.isoformat(),
         ready=not any(f.severity == "fejl" for f in findings),
-        routing=Routing(level=plan.levels[rank].id, level_name=plan.levels[rank].name, deciding_row=outcome.row_id if outcome.kind == ROW else None, escalated=outcome.kind == NOMATCH, committee=rank >= plan.escalation_rank),
+        routing=Routing(level=plan.levels[rank].id, level_name=plan.levels[rank].name, deciding_row=outcome.row_id if outcome.kind == ROW else None, escalated=routed.escalated, committee=rank >= plan.escalation_rank),
         findings=findings,
     )
 

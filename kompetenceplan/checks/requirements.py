@@ -14,7 +14,7 @@ from typing import Any
 
 from ..case import ValidatedCase
 from ..plan.model import Plan, PlanRequirement, format_number
-from .submission import Submission, value_at
+from ..submission import Submission, value_at
 
 
 @dataclass(frozen=True)

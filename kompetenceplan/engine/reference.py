@@ -2,7 +2,8 @@
 
 It is the oracle the durable-rules path is tested (and, in `decide`, checked) against, and the
 source of every explanation: for each row, each condition with the case's value, met or not.
-It walks the same priority list as the compiled ruleset (`plan.compile.rule_specs`).
+It walks the same priority list as the compiled ruleset (`Plan.rule_specs`); `routing` runs it
+beside durable-rules.
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..case import ValidatedCase
-from ..plan.compile import NEEDS, NOMATCH, ROW, Outcome
-from ..plan.model import Plan, PlanRow, Term, Value
+from ..plan.model import NEEDS, NOMATCH, ROW, Outcome, Plan, PlanRow, Term, Value
 
 MATCH, NO_MATCH, UNKNOWN = "opfyldt", "ikke opfyldt", "ukendt"
 

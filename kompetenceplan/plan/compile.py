@@ -20,9 +20,10 @@ from math import prod
 from typing import Any, Callable
 
 from ..errors import Problem
-from .model import Plan, PlanRow, Term, Value
+from .model import NEEDS, NOMATCH, ROW, Outcome, Plan, PlanRow, RuleSpec, Term, Value
 
-ROW, NEEDS, NOMATCH = "row", "needs", "nomatch"
+__all__ = ["NEEDS", "NOMATCH", "ROW", "Outcome", "RuleSpec", "rule_specs", "event_value", "ok_key"]
+
 
 #: durable-rules 2.0.28 hangs in post() at >= 512 sibling tests under one node and in ruleset
 #: creation at >= 513 (measured, DESIGN.md). Each compiled alternative adds at most one sibling
@@ -30,32 +31,6 @@ ROW, NEEDS, NOMATCH = "row", "needs", "nomatch"
 MAX_ALTERNATIVES = 480
 #: Lint code for a table too large for durable-rules.
 TOO_LARGE = "PLAN-013"
-
-
-@dataclass(frozen=True)
-class RuleSpec:
-    """One durable-rules rule, in priority order."""
-
-    name: str
-    kind: str
-    row: PlanRow | None
-    condition: dict[str, Any]
-    alternatives: int
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What fired first in priority order: a row, a missing-input guard, or the catch-all."""
-
-    kind: str
-    row_id: str | None
-    rank: int | None
-
-    @classmethod
-    def of(cls, spec: RuleSpec) -> "Outcome":
-        if spec.row is None:
-            return cls(spec.kind, None, None)
-        return cls(spec.kind, spec.row.id, spec.row.rank)
 
 
 def event_value(value: Value) -> Value:

@@ -9,14 +9,27 @@ from __future__ import annotations
 import hashlib
 import math
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from ..errors import PlanError, Problem, validation_message
-from ..law import BODIES, CANONICAL_CODES, LAWS, STATUTORY_FLOORS, consent_rule, floor_for, label_mismatch, partially_floored
-from ..checks.submission import field_paths
+from ..law import (
+    BODIES,
+    CANONICAL_CODES,
+    LAWS,
+    STATUTORY_FLOORS,
+    ConsentRule,
+    Floor,
+    consent_rule,
+    floor_for,
+    label_mismatch,
+    partially_floored,
+)
+from ..submission import field_paths
+from .compile import rule_specs
 from .model import Plan, PlanRequirement, PlanRow, Term
 from .schema import (
     NUMERIC_OPERATORS,
@@ -247,7 +260,27 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
         input_files=input_files,
     )
     _check_floors(plan, levels_file, problems)
-    return None if problems else plan
+    if problems:
+        return None
+    plan = replace(plan, floors=_floor_ranks(plan), consent_codes=_consent_codes(plan))
+    return replace(plan, rule_specs=tuple(rule_specs(plan)))
+
+
+def _floor_ranks(plan: Plan) -> dict[str, tuple[int, Floor]]:
+    """Paragraph code -> (the rank of the body the law reserves it for, the floor)."""
+    bodies = {lv.body: i for i, lv in enumerate(plan.levels) if lv.body}
+    out = {}
+    for code, value in (plan.inputs[plan.meta.paragraph_input].values or {}).items():
+        floor = floor_for(value.law, value.section, value.stk)
+        if floor is not None and floor.body in bodies:
+            out[code] = (bodies[floor.body], floor)
+    return out
+
+
+def _consent_codes(plan: Plan) -> dict[str, ConsentRule]:
+    """Paragraph code -> the law's consent rule, for paragraphs usable only with consent."""
+    values = plan.inputs[plan.meta.paragraph_input].values or {}
+    return {code: rule for code, value in values.items() if (rule := consent_rule(value.law, value.section)) is not None}
 
 
 def _requirements(

@@ -7,6 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Union
 
+from ..law import ConsentRule, Floor
 from .schema import Check, ConsentRole, DocumentType, EnumValue, InputSpec, LadderStep, Level, PlanMeta, RequirementDoc
 
 Value = Union[bool, int, float, str]
@@ -113,6 +114,38 @@ class PlanRequirement:
         return self.severity == "fejl"
 
 
+#: What a compiled rule does when it fires first: decide at its row's level, refuse because an
+#: input that could lift the case is missing, or escalate because no row covers the case.
+ROW, NEEDS, NOMATCH = "row", "needs", "nomatch"
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """One durable-rules rule, in priority order."""
+
+    name: str
+    kind: str
+    row: PlanRow | None
+    condition: dict[str, Any]
+    alternatives: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What fired first in priority order: a row, a missing-input guard, or the catch-all."""
+
+    kind: str
+    row_id: str | None
+    rank: int | None
+
+    @classmethod
+    def of(cls, spec: RuleSpec) -> Outcome:
+        if spec.row is None:
+            return cls(spec.kind, None, None)
+        return cls(spec.kind, spec.row.id, spec.row.rank)
+
+
+
 @dataclass(frozen=True, eq=False)
 class Plan:
     """A validated kompetenceplan. Build it with `load_plan`, never by hand."""
@@ -131,6 +164,12 @@ class Plan:
     consent_roles: dict[str, ConsentRole] = field(default_factory=dict)
     requirements: tuple[PlanRequirement, ...] = ()
     input_files: dict[str, str] = field(default_factory=dict)  # input name -> the file declaring it
+    #: Set by the loader from the statute tables (`law`): paragraph code -> (rank of the body
+    #: the law reserves it for, the floor); paragraph code -> consent rule.
+    floors: dict[str, tuple[int, Floor]] = field(default_factory=dict)
+    consent_codes: dict[str, ConsentRule] = field(default_factory=dict)
+    #: Set by the loader: the compiled priority list (`plan.compile.rule_specs`).
+    rule_specs: tuple[RuleSpec, ...] = ()
 
     # -- levels ---------------------------------------------------------------------------
     def rank(self, level_id: str) -> int:
@@ -182,38 +221,12 @@ class Plan:
     def steps(self, area: str) -> tuple[LadderStep, ...]:
         return tuple(s for s in self.ladder if s.area == area)
 
-    @cached_property
-    def floors(self) -> dict[str, tuple[int, Any]]:
-        """Paragraph code -> (rank of the statutory body that must decide, the floor)."""
-        from ..law import floor_ranks
-
-        return floor_ranks(self)
-
-    @cached_property
-    def consent_codes(self) -> dict[str, Any]:
-        """Paragraph code -> the law's consent rule, for paragraphs usable only with consent."""
-        from ..law import consent_rule
-
-        out = {}
-        for code, value in (self.inputs[self.meta.paragraph_input].values or {}).items():
-            rule = consent_rule(value.law, value.section)
-            if rule is not None:
-                out[code] = rule
-        return out
-
     def code_for(self, law: str, section: int) -> str | None:
         """The plan's paragraph code for a provision, if it has one."""
         for code, value in (self.inputs[self.meta.paragraph_input].values or {}).items():
             if (value.law, value.section) == (law, section):
                 return code
         return None
-
-    @cached_property
-    def rule_specs(self) -> tuple[Any, ...]:
-        """The compiled priority list, computed once (see `plan.compile.rule_specs`)."""
-        from .compile import rule_specs
-
-        return tuple(rule_specs(self))
 
     def summary(self) -> dict[str, object]:
         """Metadata, levels, ladder and inputs as JSON-ready data (CLI `plan`, HTTP `/plan`)."""

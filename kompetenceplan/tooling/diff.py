@@ -11,6 +11,7 @@ from typing import Any
 
 from ..engine.reference import evaluate
 from ..plan.model import Plan
+from ..routing import outcome_rank
 from .grid import slices, validated
 
 
@@ -37,7 +38,7 @@ def _outcome(plan: Plan, case: dict[str, Any]) -> tuple[str, str | None] | None:
     if vc is None:
         return None
     out = evaluate(plan, vc).outcome
-    rank = out.rank if out.rank is not None else plan.escalation_rank
+    rank = outcome_rank(plan, out)
     return plan.levels[rank].name, out.row_id
 
 

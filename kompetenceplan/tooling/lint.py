@@ -29,6 +29,7 @@ from typing import Any
 from ..engine.reference import MATCH, evaluate
 from ..errors import PlanError
 from ..plan.model import Plan, PlanRow, Value
+from ..routing import outcome_rank
 from .grid import Slice, slices, validated
 
 #: durable-rules fails with error 303 when more rules than this match one event (measured: 64).
@@ -170,7 +171,7 @@ def _evaluate_slice(plan: Plan, sl: Slice) -> dict[tuple[int, ...], _Point]:
         if case is None:
             continue
         ev = evaluate(plan, case)
-        rank = ev.outcome.rank if ev.outcome.rank is not None else plan.escalation_rank
+        rank = outcome_rank(plan, ev.outcome)
         points[index] = _Point(raw, rank, ev.outcome.row_id, [r.id for r in ev.rows_with(MATCH)])
     return points
 
