@@ -61,6 +61,8 @@ def workload(plan: Any, n: int, seed: int = 7) -> list[dict[str, Any]]:
             "sagens_maanedlige_udgift": round(monthly + rng.choice([0, 20000, 60000]), 2),
             "timer_pr_uge": float(rng.choice([2, 8, 15, 30])),
             "alder": 19 if code == "bl-ungestoette" else (rng.randint(0, 17) if code.startswith("bl") else 40),
+            "samtykke": True,  # §§ 32 and 46 need consent (barnets lov § 32, stk. 2; § 46)
+            "anbragt_maaneder": 40,  # § 67 needs 3 years of placement
         }
         try:
             validate_case(plan, case)

@@ -6,8 +6,22 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from kompetenceplan import Plan, load_plan
+
+# Hypothesis profiles: a fast default for working, and "ci" (`pytest --hypothesis-profile=ci`,
+# what .ci/run and the README's test command use) with the full example counts, e.g. ≥10,000
+# cases for durable-rules = reference evaluator. Tests scale their counts with `examples(n)`.
+settings.register_profile("dev", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("dev")
+
+
+def examples(n: int) -> settings:
+    """``n`` examples in the ci profile, a tenth (at least 25) in the fast default."""
+    full = settings.default.max_examples >= 1000
+    return settings(max_examples=n if full else max(25, n // 10), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 ROOT = Path(__file__).resolve().parent.parent
 NYBORG = ROOT / "rules" / "nyborg"

@@ -19,12 +19,12 @@ from kompetenceplan import CaseError, load_plan
 from kompetenceplan.checks.check import check
 from kompetenceplan.checks.report import Report
 from kompetenceplan.checks.requirements import applies, status
-from kompetenceplan.submission import Submission
 from kompetenceplan.cli import main
 from kompetenceplan.engine import durable_adapter
 from kompetenceplan.plan.compile import ok_key
+from kompetenceplan.submission import Submission
 
-from .conftest import EXAMPLES, NYBORG
+from .conftest import EXAMPLES, NYBORG, examples
 
 MEETING = dt.date(2026, 12, 1)
 SUBMISSIONS = EXAMPLES / "submissions"
@@ -249,7 +249,7 @@ def _fejl(report: Report) -> set[str]:
     return {f.code for f in report.findings if f.severity == "fejl"}
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(300)
 @given(reduced(), st.data())
 def test_adding_a_missing_item_never_adds_a_fejl(sample, data) -> None:
     """Removing an item never removes a fejl and never makes a submission ready; said the other
@@ -269,7 +269,7 @@ def test_adding_a_missing_item_never_adds_a_fejl(sample, data) -> None:
     assert fuller.ready or not poorer.ready
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(300)
 @given(reduced(), st.integers(-400, 900))
 def test_durable_and_reference_agree_on_random_submissions(sample, days) -> None:
     """The requirement rules durable-rules fires are exactly the reference evaluator's."""

@@ -17,7 +17,7 @@ from kompetenceplan.checks.check import check
 from kompetenceplan.law import CANONICAL_CODES, PROVISIONAL_TEXT, STATUTORY_FLOORS
 from kompetenceplan.tooling.lint import lint
 
-from .conftest import EXAMPLES, NYBORG, ROOT, SMALL_PLAN, write_plan
+from .conftest import EXAMPLES, NYBORG, ROOT, SMALL_PLAN, examples, write_plan
 from .strategies import cases
 
 PLACEMENT = {"paragraf": "bl-46", "trin": 5, "maanedlig_udgift": 38000, "varighed_maaneder": 24, "alder": 11}
@@ -157,7 +157,7 @@ class TestRelabelledFloors:
 PLANS = [load_plan(NYBORG)]
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(400)
 @given(data=st.data())
 def test_a_statutory_paragraph_is_never_decided_below_its_body(data) -> None:
     """For every case the generator can make with a reserved paragraph, the level is the body's."""
@@ -184,7 +184,7 @@ def _relabel(draw: st.DrawFn, text: str, code: str) -> str:
     return text.replace(old, new)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@examples(25)
 @given(data=st.data())
 def test_randomly_relabelled_copies_are_refused(tmp_path_factory, data) -> None:
     """Any relabelling of a reserved paragraph (other §, other law, other stk.), even with its law

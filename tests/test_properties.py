@@ -17,19 +17,22 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from kompetenceplan import CaseError, Decision, MissingInputError, decide, load_plan, validate_case
+from kompetenceplan import (
+    CaseError,
+    Decision,
+    MissingInputError,
+    decide,
+    load_plan,
+    validate_case,
+)
 from kompetenceplan.engine import durable_adapter
 from kompetenceplan.engine.reference import MATCH, evaluate
 from kompetenceplan.plan.compile import Outcome
 
-from .conftest import NYBORG, SMALL_PLAN, write_plan
+from .conftest import NYBORG, SMALL_PLAN, examples, write_plan
 from .strategies import cases, thresholds
 
 PLAN = load_plan(NYBORG)
-
-
-def examples(n: int) -> settings:
-    return settings(max_examples=n, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @examples(400)
@@ -202,8 +205,8 @@ def _same(a: Any, b: Any) -> bool:
 
 # -- the bulk path (decide_many): compiled router and fast validation ------------------------------
 
-from kompetenceplan.engine.bulk import compiled as _compiled_plan  # noqa: E402
 from kompetenceplan.api import decide_many  # noqa: E402
+from kompetenceplan.engine.bulk import compiled as _compiled_plan  # noqa: E402
 
 
 @examples(3000)

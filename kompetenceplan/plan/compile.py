@@ -20,6 +20,7 @@ from math import prod
 from typing import Any, Callable
 
 from ..errors import Problem
+from .codes import TOO_LARGE
 from .model import NEEDS, NOMATCH, ROW, Outcome, Plan, PlanRow, RuleSpec, Term, Value
 
 __all__ = ["NEEDS", "NOMATCH", "ROW", "Outcome", "RuleSpec", "rule_specs", "event_value", "ok_key"]
@@ -30,7 +31,6 @@ __all__ = ["NEEDS", "NOMATCH", "ROW", "Outcome", "RuleSpec", "rule_specs", "even
 #: per node, so keeping the alternatives well below 512 keeps every node below the limit.
 MAX_ALTERNATIVES = 480
 #: Lint code for a table too large for durable-rules.
-TOO_LARGE = "PLAN-013"
 
 
 def event_value(value: Value) -> Value:

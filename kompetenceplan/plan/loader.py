@@ -30,6 +30,8 @@ from ..law import (
 )
 from ..submission import field_paths
 from .compile import rule_specs
+from .codes import DUPLICATE, UNKNOWN_REFERENCE
+from .codes import STATUTORY as STATUTORY_FLOOR
 from .model import Plan, PlanRequirement, PlanRow, Term
 from .schema import (
     NUMERIC_OPERATORS,
@@ -109,7 +111,6 @@ def load_plan(path: str | Path) -> Plan:
 
 # -- problem kinds (the lint codes of `kompetenceplan lint`) ------------------------------------
 
-UNKNOWN_REFERENCE, STATUTORY_FLOOR, DUPLICATE = "PLAN-011", "PLAN-012", "PLAN-014"
 
 
 def _reference_problem(where: str, what: str, fix: str = "") -> Problem:

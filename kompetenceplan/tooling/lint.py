@@ -28,6 +28,7 @@ from typing import Any
 
 from ..engine.reference import MATCH, evaluate
 from ..errors import PlanError
+from ..plan.codes import CODES
 from ..plan.model import Plan, PlanRow, Value
 from ..routing import outcome_rank
 from .grid import Slice, slices, validated
@@ -35,23 +36,7 @@ from .grid import Slice, slices, validated
 #: durable-rules fails with error 303 when more rules than this match one event (measured: 64).
 MAX_SIMULTANEOUS = 60
 
-TITLES = {
-    "PLAN-001": "hul: ingen række dækker",
-    "PLAN-002": "modstridende rækker",
-    "PLAN-003": "monotoni brudt",
-    "PLAN-004": "overskygget række",
-    "PLAN-005": "uopnåelig række",
-    "PLAN-006": "scenarie med ukendt henvisning",
-    "PLAN-007": "for mange rækker gælder på én gang",
-    "PLAN-008": "monotoni brudt på tværs af paragraffer",
-    "PLAN-009": "ubrugt input",
-    "PLAN-015": "lovbestemt paragraf uden scenarie",
-    "PLAN-010": "formatfejl",
-    "PLAN-011": "ukendt henvisning",
-    "PLAN-012": "lovbestemt afgørelseskompetence ikke overholdt",
-    "PLAN-013": "tabellen er for stor til durable-rules",
-    "PLAN-014": "dubleret id eller kode",
-}
+TITLES = {code: c.title for code, c in CODES.items()}
 
 
 @dataclass(frozen=True)
