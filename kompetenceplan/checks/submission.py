@@ -9,9 +9,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic_core import PydanticCustomError
 
-Date = Annotated[dt.date, Field(strict=False)]  # JSON has no date type: "2026-10-01"
+from ..io import ISO_DATE
+
+def _iso_date_text(value: Any) -> Any:
+    # Only "ÅÅÅÅ-MM-DD" (JSON Schema's format: date); pydantic alone also takes numbers
+    # (a timestamp) and date-times, which the published schema does not allow.
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise PydanticCustomError("date_parsing", "a date ÅÅÅÅ-MM-DD")
+    return value
+
+
+Date = Annotated[dt.date, Field(strict=False), BeforeValidator(_iso_date_text)]  # JSON has no date type: "2026-10-01"
 Text = Annotated[StrictStr, Field(max_length=20000)]
 Code = Annotated[StrictStr, Field(max_length=64)]
 Money = Annotated[StrictInt | StrictFloat, Field(ge=0, le=10**12, allow_inf_nan=False)]
