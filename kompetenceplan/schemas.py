@@ -147,6 +147,7 @@ def case_schema(plan: Plan) -> dict[str, Any]:
             "står i semantic_refusals og giver 422: " + " ".join(r["rule"] for r in semantic_refusals(plan, "sagen"))
         ),
         "type": "object",
+        "properties": {par: {"enum": [b["properties"][par]["const"] for b in branches], "title": plan.inputs[par].label}},
         "required": [par],
         "oneOf": branches,
     }
@@ -166,7 +167,8 @@ def semantic_refusals(plan: Plan, where: str) -> list[dict[str, str]]:
     optional = sorted({t.input for r in plan.rows for t in r.terms if not plan.inputs[t.input].required})
     if optional:
         names = "|".join(optional)
-        out.append({"error": "MissingInputError", "where": f"^{prefix}\\.({names})$", "rule": f"{', '.join(optional)} skal oplyses, når en regel på et højere niveau afhænger af den."})
+        # decide() names a missing input as sagen.<input>, also inside a submission
+        out.append({"error": "MissingInputError", "where": f"^sagen\\.({names})$", "rule": f"{', '.join(optional)} skal oplyses, når en regel på et højere niveau afhænger af den."})
     return out
 
 

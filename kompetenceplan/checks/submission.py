@@ -25,7 +25,8 @@ def _iso_date_text(value: Any) -> Any:
 Date = Annotated[dt.date, Field(strict=False), BeforeValidator(_iso_date_text)]  # JSON has no date type: "2026-10-01"
 Text = Annotated[StrictStr, Field(max_length=20000)]
 Code = Annotated[StrictStr, Field(max_length=64)]
-Money = Annotated[StrictInt | StrictFloat, Field(ge=0, le=10**12, allow_inf_nan=False)]
+# Bounds on each member: on the union pydantic's JSON Schema would carry them as unknown keywords.
+Money = Annotated[StrictInt, Field(ge=0, le=10**12)] | Annotated[StrictFloat, Field(ge=0, le=10**12, allow_inf_nan=False)]
 
 
 class _Model(BaseModel):

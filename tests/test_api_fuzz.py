@@ -1,0 +1,109 @@
+"""The published contract holds: schemathesis (a property-based API fuzzer) runs every check against
+a real `kompetenceplan serve` on a free loopback port, with a fixed seed and a bounded budget.
+
+A 422 answer to a schema-valid request passes only when it is one of the refusals the contract
+declares for the operation (`x-semantic-refusals`, checked by tests/schemathesis_hooks.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("schemathesis")
+pytest.importorskip("uvicorn")
+
+from .conftest import NYBORG, ROOT  # noqa: E402
+
+SEED = int(os.environ.get("KOMPETENCEPLAN_FUZZ_SEED", "20261123"))  # another seed: explore, then fix what it finds
+MAX_EXAMPLES = 25  # per operation and phase; the whole run stays well under a minute on CI
+#: positive_data_acceptance's default statuses (schemathesis 4.32), plus 422 where the contract declares refusals.
+POSITIVE = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
+#: negative_data_rejection's default statuses, plus 413: a schema-violating body over the size limit.
+NEGATIVE = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """`kompetenceplan serve` as a subprocess; yields its base URL."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kompetenceplan", "serve", "--plan", str(NYBORG), "--port", str(port)],
+            stdout=sink, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/health", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("kompetenceplan serve did not start: " + log.read_text(errors="replace")[-2000:]) from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _config(spec: dict, path: Path) -> Path:
+    """A schemathesis.toml: 422 is an accepted answer to valid data only where refusals are declared."""
+    lines = [f"seed = {SEED}", "", "[generation]", f"max-examples = {MAX_EXAMPLES}", "",
+             "[checks.negative_data_rejection]", f"expected-statuses = {json.dumps(NEGATIVE)}", ""]
+    for route, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            if operation["responses"].get("422", {}).get("x-semantic-refusals"):
+                lines += [
+                    "[[operations]]",
+                    f'include-path = "{route}"',
+                    f'include-method = "{method.upper()}"',
+                    f"checks.positive_data_acceptance.expected-statuses = {json.dumps(POSITIVE + ['422'])}",
+                    "",
+                ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def _failures(out: str) -> str:
+    """The report without the long generated bodies."""
+    return "\n".join(line[:400] for line in out.splitlines())[-20000:]
+
+
+def test_schemathesis_finds_no_failure_with_every_check(served: str, tmp_path: Path) -> None:
+    """Every generated request (positive and negative, all phases) gets an answer the contract allows."""
+    with urllib.request.urlopen(served + "/openapi.json", timeout=10) as response:
+        spec = json.loads(response.read())
+    config = _config(spec, tmp_path / "schemathesis.toml")
+    cli = shutil.which("schemathesis", path=str(Path(sys.executable).parent)) or "schemathesis"
+    env = os.environ | {"SCHEMATHESIS_HOOKS": "tests.schemathesis_hooks", "PYTHONPATH": str(ROOT)}
+    run = subprocess.run(
+        [cli, "--config-file", str(config), "run", served + "/openapi.json", "--checks", "all", "--workers", "1",
+         "--report", "junit", "--report-dir", str(tmp_path / "report"), "--no-color"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    (tmp_path / "schemathesis.out").write_text(run.stdout + run.stderr, encoding="utf-8")
+    assert run.returncode == 0, _failures(run.stdout) + run.stderr[-3000:]
+    assert "semantic_refusal_is_declared" in run.stdout or "passed" in run.stdout.lower()
