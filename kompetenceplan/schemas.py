@@ -34,7 +34,9 @@ def _prop(spec: InputSpec, nullable: bool) -> dict[str, Any]:
     elif spec.type in ("int", "number"):
         prop["minimum"], prop["maximum"] = spec.min, spec.max
         if spec.type == "number":
-            prop["multipleOf"] = 10**-NUMBER_DECIMALS  # kroner and øre
+            # Kroner and øre. The validator also rounds binary floating-point noise away
+            # (0.1 + 0.2 = 0.30000000000000004): that leniency is documented, not a rule.
+            prop["multipleOf"] = 10**-NUMBER_DECIMALS
     prop["title"] = spec.label
     if spec.description or spec.unit:
         prop["description"] = " ".join(x for x in (spec.description, f"Enhed: {spec.unit}." if spec.unit else "") if x)
@@ -143,7 +145,8 @@ def case_schema(plan: Plan) -> dict[str, Any]:
         "$schema": DIALECT,
         "title": f"Sag ({plan.meta.kommune}, plan {plan.meta.id} {plan.meta.version})",
         "description": (
-            f"En sag. Feltet {par} vælger grenen; null betyder 'ikke oplyst'. Reglerne, skemaet ikke kan udtrykke, "
+            f"En sag. Feltet {par} vælger grenen; null betyder 'ikke oplyst'. Beløb har højst {NUMBER_DECIMALS} decimaler "
+            "(binær afrundingsstøj som 0.30000000000000004 rundes dog til øre). Reglerne, skemaet ikke kan udtrykke, "
             "står i semantic_refusals og giver 422: " + " ".join(r["rule"] for r in semantic_refusals(plan, "sagen"))
         ),
         "type": "object",

@@ -25,6 +25,12 @@ def _iso_date_text(value: Any) -> Any:
 Date = Annotated[dt.date, Field(strict=False), BeforeValidator(_iso_date_text)]  # JSON has no date type: "2026-10-01"
 Text = Annotated[StrictStr, Field(max_length=20000)]
 Code = Annotated[StrictStr, Field(max_length=64)]
+def _integral(value: Any) -> Any:
+    # JSON Schema's integer includes 3.0 (and case inputs accept it); strings and booleans stay refused.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Int = Annotated[StrictInt, BeforeValidator(_integral)]
 # Bounds on each member: on the union pydantic's JSON Schema would carry them as unknown keywords.
 Money = Annotated[StrictInt, Field(ge=0, le=10**12)] | Annotated[StrictFloat, Field(ge=0, le=10**12, allow_inf_nan=False)]
 
@@ -66,7 +72,7 @@ class Alternative(_Model):
     """An intervention lower on the ladder that was considered, and why it is not enough."""
 
     indsats: Text
-    trin: Annotated[StrictInt, Field(ge=1, le=20)]
+    trin: Annotated[Int, Field(ge=1, le=20)]
     begrundelse: Text = ""
 
 
@@ -74,7 +80,7 @@ class Economy(_Model):
     """Økonomi: price per month, duration, total and provider."""
 
     pris_pr_maaned: Money | None = None
-    varighed_maaneder: Annotated[StrictInt, Field(ge=1, le=600)] | None = None
+    varighed_maaneder: Annotated[Int, Field(ge=1, le=600)] | None = None
     samlet: Money | None = None
     leverandoer: Text = ""
 
