@@ -10,10 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -23,6 +21,7 @@ pytest.importorskip("schemathesis")
 pytest.importorskip("uvicorn")
 
 from .conftest import NYBORG, ROOT  # noqa: E402
+from .served import serve  # noqa: E402
 
 SEED = int(os.environ.get("KOMPETENCEPLAN_FUZZ_SEED", "20261123"))  # another seed: explore, then fix what it finds
 MAX_EXAMPLES = 25  # per operation and phase; the whole run stays well under a minute on CI
@@ -32,41 +31,11 @@ POSITIVE = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 NEGATIVE = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """`kompetenceplan serve` as a subprocess; yields its base URL."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "kompetenceplan", "serve", "--plan", str(NYBORG), "--port", str(port)],
-            stdout=sink, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/health", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("kompetenceplan serve did not start: " + log.read_text(errors="replace")[-2000:]) from None
-                time.sleep(0.1)
+    """`kompetenceplan serve` with the bundled plan as a subprocess; yields its base URL."""
+    with serve(NYBORG, tmp_path_factory.mktemp("serve") / "serve.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _config(spec: dict, path: Path) -> Path:

@@ -199,3 +199,16 @@ class TestContract:
         spec = json.loads((ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
         refs = set(re.findall(r'"\$ref": "([^"]+)"', json.dumps(spec)))
         assert refs and all(r.startswith("#/components/schemas/") and r.rsplit("/", 1)[-1] in spec["components"]["schemas"] for r in refs)
+
+    def test_only_json_schema_keywords(self) -> None:
+        """No pydantic-only bound (ge, le, gt, lt) leaks into a schema, where a validator would ignore it."""
+        def keys(node: Any, under_properties: bool = False) -> set[str]:
+            if isinstance(node, dict):
+                own = set() if under_properties else set(node)
+                return own | {k for key, v in node.items() for k in keys(v, key in ("properties", "$defs", "schemas") and not under_properties)}
+            if isinstance(node, list):
+                return {k for v in node for k in keys(v)}
+            return set()
+
+        found = keys(generate(NYBORG)["components"])
+        assert not found & {"ge", "le", "gt", "lt", "allow_inf_nan", "strict"}

@@ -30,7 +30,9 @@ def _integral(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-Int = Annotated[StrictInt, BeforeValidator(_integral)]
+def _int(lo: int, hi: int) -> Any:
+    # Bounds next to the type, not around the validator: else the JSON Schema says "ge", not "minimum".
+    return Annotated[StrictInt, Field(ge=lo, le=hi), BeforeValidator(_integral)]
 # Bounds on each member: on the union pydantic's JSON Schema would carry them as unknown keywords.
 Money = Annotated[StrictInt, Field(ge=0, le=10**12)] | Annotated[StrictFloat, Field(ge=0, le=10**12, allow_inf_nan=False)]
 
@@ -72,7 +74,7 @@ class Alternative(_Model):
     """An intervention lower on the ladder that was considered, and why it is not enough."""
 
     indsats: Text
-    trin: Annotated[Int, Field(ge=1, le=20)]
+    trin: _int(1, 20)  # type: ignore[valid-type]
     begrundelse: Text = ""
 
 
@@ -80,7 +82,7 @@ class Economy(_Model):
     """Økonomi: price per month, duration, total and provider."""
 
     pris_pr_maaned: Money | None = None
-    varighed_maaneder: Annotated[Int, Field(ge=1, le=600)] | None = None
+    varighed_maaneder: _int(1, 600) | None = None  # type: ignore[valid-type]
     samlet: Money | None = None
     leverandoer: Text = ""
 
