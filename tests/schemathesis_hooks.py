@@ -6,6 +6,8 @@ declares for that operation (``x-semantic-refusals`` of its 422 response), never
 
 from __future__ import annotations
 
+import os
+
 import schemathesis
 
 from kompetenceplan.contract import refusal_matches
@@ -23,4 +25,7 @@ def semantic_refusal_is_declared(ctx, response, case) -> bool | None:
         body = None
     if not refusal_matches(declared, body):
         raise AssertionError(f"A schema-valid request was refused for a reason the contract does not declare: {body}")
+    if log := os.environ.get("KOMPETENCEPLAN_FUZZ_LOG"):
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(f"{case.operation.label} {body['error']}\n")
     return None
