@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from .plan.model import Plan
+from .plan.versions import PlanSet
 from .plan.schema import InputSpec, LadderStep, Level, PlanMeta
 from .schemas import KINDS, schema, semantic_refusals, submission_refusals
 
@@ -87,15 +88,16 @@ def _agenda_request(max_agenda: int) -> dict[str, Any]:
     }
 
 
-def _agenda_response(plan: Plan) -> dict[str, Any]:
-    codes = [r.code for r in plan.requirements]
+def _agenda_response(versions: tuple[Plan, ...]) -> dict[str, Any]:
+    codes = list(dict.fromkeys(r.code for p in versions for r in p.requirements))
+    levels = list(dict.fromkeys(lv.id for p in versions for lv in p.levels))
     row = {
         "type": "object",
         "required": ["name", "status"],
         "properties": {
             "name": {"type": "string"},
             "status": {"enum": list(AGENDA_STATUS)},
-            "level": {"enum": [lv.id for lv in plan.levels]},
+            "level": {"enum": levels},
             "codes": {"type": "array", "items": {"enum": codes}},
             "error": {"$ref": COMPONENTS + "Error"},
         },
@@ -183,18 +185,21 @@ def _responses(op: dict[str, Any], plan: Plan) -> dict[str, Any]:
     return out
 
 
-def describe(spec: dict[str, Any], plan: Plan, max_agenda: int) -> dict[str, Any]:
-    """The exact contract: FastAPI's generated ``spec`` rewritten for ``plan`` (not mutated);
-    ``max_agenda`` is the service's limit on submissions per agenda."""
+def describe(spec: dict[str, Any], plans: Plan | PlanSet, max_agenda: int) -> dict[str, Any]:
+    """The exact contract: FastAPI's generated ``spec`` rewritten for ``plans`` (not mutated);
+    requests are described by the latest version, answers by all. ``max_agenda`` is the
+    service's limit on submissions per agenda."""
+    versions = plans.versions if isinstance(plans, PlanSet) else (plans,)
+    plan = versions[-1]
     out = copy.deepcopy(spec)
     out["info"]["version"] = API_VERSION
     out["info"]["x-plan"] = {"id": plan.meta.id, "version": plan.meta.version}
     components: dict[str, Any] = {}
     for kind in KINDS:
-        _add(components, kind, schema(kind, plan))
+        _add(components, kind, schema(kind, plan, versions))
     _add(components, "plan_summary", PlanSummary.model_json_schema(mode="serialization"))
     components["agenda"] = _agenda_request(max_agenda)
-    components["agenda_report"] = _agenda_response(plan)
+    components["agenda_report"] = _agenda_response(versions)
     components["health"] = HEALTH
     components["json_schema"] = {"title": "JSON Schema", "type": "object", "description": "Et JSON Schema (2020-12)."}
     components["Error"] = ERROR

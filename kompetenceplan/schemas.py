@@ -11,6 +11,7 @@ the level) are listed by `semantic_refusals` and documented as 422 answers.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
 
 from .case import MAX_DESCRIPTION, NUMBER_DECIMALS
@@ -181,8 +182,10 @@ def submission_refusals(plan: Plan) -> list[dict[str, str]]:
     return semantic_refusals(plan, "indstilling.sag") + [{"error": "CaseError", "where": dates, "rule": "En dato i indstillingen må ikke ligge efter dags dato."}]
 
 
-def schema(kind: str, plan: Plan) -> dict[str, Any]:
-    """The JSON Schema for ``kind`` (case, submission, decision, report)."""
+def schema(kind: str, plan: Plan, versions: Sequence[Plan] = ()) -> dict[str, Any]:
+    """The JSON Schema for ``kind`` (case, submission, decision, report) under ``plan``. An
+    answer's closed sets (levels, rows, requirement codes) span ``versions`` too: ``?on=`` can
+    pick an older version."""
     if kind == "case":
         return case_schema(plan)
     if kind == "submission":
@@ -194,8 +197,22 @@ def schema(kind: str, plan: Plan) -> dict[str, Any]:
         defs["Document"]["properties"]["type"]["enum"] = list(plan.document_types)
         defs["Consent"]["properties"]["fra"]["enum"] = list(plan.consent_roles)
         return out
+    every = [plan, *versions]
+    levels = list(dict.fromkeys(lv.id for p in every for lv in p.levels))
     if kind == "decision":
-        return {"$schema": DIALECT} | Decision.model_json_schema(mode="serialization")
+        out = {"$schema": DIALECT} | Decision.model_json_schema(mode="serialization")
+        defs = out["$defs"]
+        defs["LevelRef"]["properties"]["id"]["enum"] = levels
+        defs["LevelRef"]["properties"]["rank"] |= {"minimum": 0, "maximum": max(len(p.levels) for p in every) - 1}
+        defs["RowTrace"]["properties"]["id"]["enum"] = list(dict.fromkeys(r.id for p in every for r in p.rows))
+        defs["RowTrace"]["properties"]["level"]["enum"] = levels
+        defs["ConditionTrace"]["properties"]["input"]["enum"] = list(dict.fromkeys(n for p in every for n in p.inputs))
+        out["properties"]["inputs"]["propertyNames"] = {"enum": list(dict.fromkeys(n for p in every for n in p.inputs))}
+        return out
     if kind == "report":
-        return {"$schema": DIALECT} | Report.model_json_schema(mode="serialization")
+        out = {"$schema": DIALECT} | Report.model_json_schema(mode="serialization")
+        out["$defs"]["Routing"]["properties"]["level"]["enum"] = levels
+        out["$defs"]["Finding"]["properties"]["code"]["enum"] = list(dict.fromkeys(r.code for p in every for r in p.requirements))
+        out["properties"]["meeting_date"]["format"] = "date"
+        return out
     raise ValueError(kind)

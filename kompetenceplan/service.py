@@ -209,12 +209,13 @@ def _add_schemas_to_openapi(app: FastAPI, holder: PlanHolder) -> None:
     cache: dict[str, dict[str, Any]] = {}
 
     def openapi() -> dict[str, Any]:
-        plan = holder.plans.latest
-        if plan.fingerprint not in cache:
+        plans = holder.plans
+        key = "|".join(p.fingerprint for p in plans.versions)
+        if key not in cache:
             app.openapi_schema = None
             cache.clear()
-            cache[plan.fingerprint] = describe(original(), plan, MAX_AGENDA)
-        return cache[plan.fingerprint]
+            cache[key] = describe(original(), plans, MAX_AGENDA)
+        return cache[key]
 
     app.openapi = openapi  # type: ignore[method-assign]
 

@@ -33,12 +33,24 @@ ACCEPTED, DECLARED, REFUSED = "accepted", "declared refusal", "refused"
 def _verdict(plan: Any, case: Any) -> str:
     before = copy.deepcopy(case)
     try:
-        decide(plan, case)
+        decision = decide(plan, case)
         verdict = ACCEPTED
+        # The answer meets the published decision schema (levels, rows, inputs as enums).
+        _validator(plan, "decision").validate(json.loads(decision.to_json()))
     except CaseError as exc:
         verdict = DECLARED if refusal_matches(semantic_refusals(plan, "sagen"), exc.to_dict()) else REFUSED
     assert case == before
     return verdict
+
+
+_VALIDATORS: dict[tuple[int, str], Any] = {}
+
+
+def _validator(plan: Any, kind: str) -> Any:
+    key = (id(plan), kind)
+    if key not in _VALIDATORS:
+        _VALIDATORS[key] = jsonschema_rs.validator_for(schema(kind, plan))
+    return _VALIDATORS[key]
 
 
 def _odd_values(plan: Any, name: str) -> list[Any]:
@@ -80,7 +92,7 @@ def near_valid_cases(draw: st.DrawFn, plan: Any) -> dict[str, Any]:
 def test_the_case_schema_accepts_exactly_what_the_engine_accepts(plan_id: str, data: Any) -> None:
     """Schema-valid: decided, or refused by a declared semantic rule. Schema-invalid: never decided."""
     plan = PLANS[plan_id]
-    validator = jsonschema_rs.validator_for(schema("case", plan))
+    validator = _validator(plan, "case")
     case = data.draw(near_valid_cases(plan))
     verdict = _verdict(plan, case)
     if validator.is_valid(case):
