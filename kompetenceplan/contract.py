@@ -210,6 +210,9 @@ def describe(spec: dict[str, Any], plans: Plan | PlanSet, max_agenda: int) -> di
             if op is None:
                 continue  # not described: the contract test names it
             operation["parameters"] = copy.deepcopy(op.get("params", []))
+            for param in operation["parameters"]:
+                if param["schema"].get("format") == "date":
+                    param["schema"]["examples"] = [plan.meta.valid_from.isoformat()]  # a day the latest version is in force
             if not operation["parameters"]:
                 del operation["parameters"]
             if "body" in op:

@@ -70,7 +70,7 @@ def test_schemathesis_finds_no_failure_with_every_check(served: str, tmp_path: P
     declared = tmp_path / "declared-refusals.txt"
     env = os.environ | {"SCHEMATHESIS_HOOKS": "tests.schemathesis_hooks", "PYTHONPATH": str(ROOT), "KOMPETENCEPLAN_FUZZ_LOG": str(declared)}
     run = subprocess.run(
-        [cli, "--config-file", str(config), "run", served + "/openapi.json", "--checks", "all", "--workers", "1", "--no-color"],
+        [cli, "--config-file", str(config), "run", served + "/openapi.json", "--checks", "all", "--workers", "2", "--no-color"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,  # its cache stays out of the tree
     )
     (tmp_path / "schemathesis.out").write_text(run.stdout + run.stderr, encoding="utf-8")

@@ -188,7 +188,7 @@ class TestContract:
         """Dates are format: date; kinds, formats and paragraph codes are enums; answers have their real media types."""
         spec = generate(NYBORG)
         params = {(p, m, q["name"]): q["schema"] for p, ms in spec["paths"].items() for m, o in ms.items() for q in o.get("parameters", [])}
-        assert params[("/route", "post", "on")] == {"type": "string", "format": "date"}
+        assert params[("/route", "post", "on")] == {"type": "string", "format": "date", "examples": [PLANS["nyborg"].meta.valid_from.isoformat()]}
         assert params[("/validate", "post", "meeting_date")]["format"] == "date"
         assert params[("/schema/{kind}", "get", "kind")]["enum"] == ["case", "submission", "decision", "report"]
         assert set(params[("/plan/rendered", "get", "format")]["enum"]) == {"markdown", "html"}
