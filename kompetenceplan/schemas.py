@@ -168,7 +168,8 @@ def semantic_refusals(plan: Plan, where: str) -> list[dict[str, str]]:
         if spec.default_product:
             product = " × ".join(spec.default_product)
             out.append({"error": "CaseError", "where": f"^{prefix}\\.{name}$", "rule": f"{name} skal være mindst {product}; udeladt beregnes den og må ikke overstige {spec.max}."})
-    optional = sorted({t.input for r in plan.rows for t in r.terms if not plan.inputs[t.input].required})
+    # An input with a default (monthly × months) is computed when left out, never asked for.
+    optional = sorted({t.input for r in plan.rows for t in r.terms if not plan.inputs[t.input].required and not plan.inputs[t.input].default_product})
     if optional:
         names = "|".join(optional)
         # decide() names a missing input as sagen.<input>, also inside a submission

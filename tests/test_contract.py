@@ -224,3 +224,20 @@ class TestContract:
 
         found = keys(generate(NYBORG)["components"])
         assert not found & {"ge", "le", "gt", "lt", "allow_inf_nan", "strict"}
+
+    def test_a_reload_publishes_the_new_plans_contract(self, tmp_path) -> None:
+        """/openapi.json follows the plan in use: after a reload it describes the reloaded plan."""
+        import shutil
+
+        from kompetenceplan.service import create_app
+
+        folder = tmp_path / "plan"
+        shutil.copytree(NYBORG, folder)
+        app = create_app(folder, allow_reload=True).app
+        before = app.openapi()
+        inputs = folder / "input.toml"
+        inputs.write_text(inputs.read_text(encoding="utf-8").replace("max = 240", "max = 120", 1), encoding="utf-8")
+        app.state.holder.reload()
+        after = app.openapi()
+        branch = lambda spec: spec["components"]["schemas"]["case"]["oneOf"][0]["properties"]["varighed_maaneder"]  # noqa: E731
+        assert (branch(before)["maximum"], branch(after)["maximum"]) == (240, 120)
