@@ -523,6 +523,33 @@ def schema_command(kind: str, plan_path: Path) -> None:
     click.echo(json.dumps(schema(kind, plan), ensure_ascii=False, indent=2))
 
 
+@main.command(name="openapi")
+@plan_option
+@click.option("--output", "-o", "output", type=click.Path(path_type=Path), default=None, help="Skriv til filen i stedet for standard output.")
+def openapi_command(plan_path: Path, output: Path | None) -> None:
+    """Vis HTTP API'ets kontrakt (OpenAPI 3.1), som tjenesten udgiver på /openapi.json.
+
+    Kontrakten dannes af planen (koder, grænser, krav pr. paragraf). Den tjekkede kopi
+    docs/openapi.json sammenlignes i testene; dan den igen efter en ændring af API'et eller
+    af den medfølgende plan, og skriv ændringen i CHANGELOG.
+
+    \b
+    Eksempel:
+      kompetenceplan openapi --output docs/openapi.json
+    """
+    from .contract import dumps, generate
+
+    _load(plan_path, "text")  # a plan error is reported like every other command's
+    try:
+        text = dumps(generate(plan_path))
+    except ImportError:
+        _fail(KompetenceplanError("HTTP-tjenesten er ikke installeret.", [Problem("openapi", "fastapi mangler.", "Installér med: pip install 'kompetenceplan[serve]'.")]), "text")
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
 @main.command(name="serve")
 @plan_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adresse. Standard er kun denne maskine; sagsdata forlader den ikke.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -64,11 +65,17 @@ def read_json(path: str) -> Any:
         raise CaseFileError("Filen kan ikke læses.", [Problem(path, "er ikke UTF-8.", "Gem filen som UTF-8.")]) from None
 
 
+#: RFC 3339 full-date, as JSON Schema's ``format: date`` (Python's fromisoformat also takes 20261201).
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
 def parse_date(value: str | None, where: str, example: str) -> dt.date | None:
     """An ÅÅÅÅ-MM-DD date from the command line or a query string (None when not given)."""
     if value is None:
         return None
     try:
+        if not ISO_DATE.fullmatch(value):
+            raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
         raise CaseError("Ugyldig dato.", [Problem(where, "skal være en dato på formen ÅÅÅÅ-MM-DD.", f"Skriv fx {example}.")]) from None

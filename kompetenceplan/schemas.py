@@ -1,79 +1,225 @@
-"""JSON Schemas for every input and output. The case schema is generated from the plan's own
-input declarations (types, bounds, codes), so a case tool sees exactly what the plan accepts."""
+"""JSON Schemas (2020-12) for every input and output, generated from the loaded plan.
+
+The case schema says exactly what `validate_case` accepts, as far as JSON Schema can say it:
+types, bounds and codes of the plan's inputs; ``null`` as "not given"; and one ``oneOf`` branch
+per paragraph with what the paragraph implies (the area, the steps of the indsatstrappe, an age
+range) and which inputs it then requires (``alder`` for children). Rules JSON Schema cannot
+state (one amount at least another, a total at least monthly × months, an input that could lift
+the level) are listed by `semantic_refusals` and documented as 422 answers.
+"""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
 from typing import Any
 
+from .case import MAX_DESCRIPTION, NUMBER_DECIMALS
 from .checks.report import Report
 from .submission import Submission
 from .decision import Decision
-from .plan.model import Plan
-from .plan.schema import RESERVED_INPUT_NAMES
+from .plan.model import Plan, Term, Value
+from .plan.schema import InputSpec
 
 KINDS = ("case", "submission", "decision", "report")
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+_JSON_TYPE = {"int": "integer", "number": "number", "bool": "boolean", "enum": "string"}
 
 
-def case_schema(plan: Plan) -> dict[str, Any]:
-    """JSON Schema of a case under ``plan``. Cross-field rules (a paragraph's steps, at_least)
-    are described, not encoded: the engine checks them and names the field."""
-    props: dict[str, Any] = {"beskrivelse": {"type": "string", "maxLength": 2000, "description": "Fritekst; bruges ikke af motoren."}}
+def _prop(spec: InputSpec, nullable: bool) -> dict[str, Any]:
+    """One input's schema; ``nullable``: null means "not given" (the case validator skips it)."""
+    kind = _JSON_TYPE[spec.type]
+    prop: dict[str, Any] = {"type": [kind, "null"] if nullable else kind}
+    if spec.type == "enum":
+        prop["enum"] = list(spec.values or {}) + ([None] if nullable else [])
+    elif spec.type in ("int", "number"):
+        prop["minimum"], prop["maximum"] = spec.min, spec.max
+        if spec.type == "number":
+            # Kroner and øre. The validator also rounds binary floating-point noise away
+            # (0.1 + 0.2 = 0.30000000000000004): that leniency is documented, not a rule.
+            prop["multipleOf"] = 10**-NUMBER_DECIMALS
+    prop["title"] = spec.label
+    if spec.description or spec.unit:
+        prop["description"] = " ".join(x for x in (spec.description, f"Enhed: {spec.unit}." if spec.unit else "") if x)
+    return prop
+
+
+def _narrow(prop: dict[str, Any], term: Term) -> None:
+    """Tighten ``prop`` in place so it allows only values meeting ``term`` (null stays allowed
+    where it was: an implication is checked only for a value that is given)."""
+    nullable = "null" in prop["type"] if isinstance(prop["type"], list) else False
+    if term.op in ("in", "eq"):
+        allowed: list[Value] = list(term.value) if isinstance(term.value, tuple) else [term.value]
+        if "enum" in prop:
+            allowed = [v for v in prop["enum"] if v is not None and v in allowed]
+        elif "minimum" in prop:
+            allowed = [v for v in allowed if prop["minimum"] <= v <= prop["maximum"]]  # type: ignore[operator]
+        prop["enum"] = allowed + ([None] if nullable else [])
+    elif term.op == "gte":
+        prop["minimum"] = max(prop["minimum"], term.value)
+    elif term.op == "lte":
+        prop["maximum"] = min(prop["maximum"], term.value)
+    elif term.op == "gt":
+        prop["exclusiveMinimum"] = max(prop.get("exclusiveMinimum", term.value), term.value)
+    elif term.op == "lt":
+        prop["exclusiveMaximum"] = min(prop.get("exclusiveMaximum", term.value), term.value)
+
+
+def _derived(plan: Plan, name: str, code: str) -> dict[str, Value]:
+    """Inputs a value fills in when they are not given (a Barnets lov paragraph: område børn)."""
+    return {t.input: t.value[0] for t in plan.implications.get((name, code), ()) if t.op == "in" and len(t.value) == 1}  # type: ignore[arg-type,index,misc]
+
+
+def _branch(plan: Plan, code: str) -> dict[str, Any] | None:
+    """The case schema when the paragraph is ``code``; None when no case can have it."""
+    par = plan.meta.paragraph_input
+    derived = _derived(plan, par, code)
+    required = {n for n, s in plan.inputs.items() if s.required and n not in derived}
+    fixed: dict[str, Value] = {par: code, **derived}  # values known in this branch
+    props: dict[str, Any] = {"beskrivelse": {"type": "string", "maxLength": MAX_DESCRIPTION, "description": "Fritekst; bruges ikke af motoren."}}
     for name, spec in plan.inputs.items():
-        if spec.type == "enum":
-            prop: dict[str, Any] = {"type": "string", "enum": list(spec.values or {})}
-        elif spec.type == "bool":
-            prop = {"type": "boolean"}
-        else:
-            prop = {"type": "integer" if spec.type == "int" else "number", "minimum": spec.min, "maximum": spec.max}
-        prop["title"] = spec.label
-        if spec.description or spec.unit:
-            prop["description"] = " ".join(x for x in (spec.description, f"Enhed: {spec.unit}." if spec.unit else "") if x)
-        props[name] = prop
-    required = [n for n, s in plan.inputs.items() if s.required and n not in _inferable(plan)]
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": f"Sag ({plan.meta.kommune}, plan {plan.meta.id} {plan.meta.version})",
+        props[name] = _prop(spec, nullable=name not in required)
+    props[par] = {"const": code, "title": plan.inputs[par].label, "description": plan.enum_value(par, code).label}
+    for name, value in fixed.items():
+        if name != par:
+            props[name]["enum"] = [value, None]  # given it must be this value; left out it is derived
+        if plan.inputs[name].type != "enum":
+            continue
+        for req in plan.enum_value(name, value).requires:
+            required.add(req)
+            _not_null(props[req])
+    for name, value in fixed.items():
+        for term in plan.implications.get((name, value), ()) if plan.inputs[name].type == "enum" else ():
+            _narrow(props[term.input], term)
+    consent = plan.meta.consent_input
+    if consent is not None and code in plan.consent_codes:
+        # Barnets lov § 32, stk. 2 and § 46: usable only with consent; without it another
+        # paragraph applies (the engine refuses), and unknown consent is asked for.
+        required.add(consent)
+        props[consent] = {**{k: v for k, v in props[consent].items() if k in ("title", "description")}, "const": True}
+    conditions: list[dict[str, Any]] = []
+    area, step = plan.meta.area_input, plan.meta.step_input
+    if area in fixed:
+        _narrow(props[step], Term(step, "in", tuple(s.step for s in plan.steps(fixed[area]))))
+    else:
+        for value in plan.inputs[area].values or {}:
+            steps = [s.step for s in plan.steps(value)]
+            conditions.append({"if": _is(area, value), "then": {"properties": {step: {"enum": steps}}}})
+    for name, spec in plan.inputs.items():  # conditions of enum values that are not fixed here
+        if spec.type != "enum" or name in fixed:
+            continue
+        for value, enum_value in (spec.values or {}).items():
+            then: dict[str, Any] = {"properties": {}}
+            if enum_value.requires:
+                then["required"] = list(enum_value.requires)
+                then["properties"] = {r: {"not": {"type": "null"}} for r in enum_value.requires}
+            for term in plan.implications.get((name, value), ()):
+                narrowed = _prop(plan.inputs[term.input], nullable=True)
+                _narrow(narrowed, term)
+                then["properties"][term.input] = {k: v for k, v in narrowed.items() if k not in ("title", "description")}
+            if then["properties"]:
+                conditions.append({"if": _is(name, value), "then": then})
+    if any(name in required and not [v for v in props[name].get("enum", [0]) if v is not None] for name in props):
+        return None  # e.g. the paragraph's steps are not on the area's ladder: refused, never routed
+    out: dict[str, Any] = {
+        "title": plan.enum_value(par, code).label,
         "type": "object",
         "properties": props,
-        "required": required,
+        "required": [n for n in plan.inputs if n in required],
         "additionalProperties": False,
-        "not": {"anyOf": [{"required": [k]} for k in sorted(RESERVED_INPUT_NAMES - {"beskrivelse"})]},
     }
-
-
-def _inferable(plan: Plan) -> set[str]:
-    """Required inputs that every value of another required enum fills in (e.g. the area)."""
-    out = set()
-    for name, spec in plan.inputs.items():
-        if spec.type != "enum" or not spec.required or not spec.values:
-            continue
-        implied_by_all = None
-        for code in spec.values:
-            terms = plan.implications.get((name, code), ())
-            single = {t.input for t in terms if t.op == "in" and len(t.value) == 1}  # type: ignore[arg-type]
-            implied_by_all = single if implied_by_all is None else implied_by_all & single
-        out |= implied_by_all or set()
+    if conditions:
+        out["allOf"] = conditions
     return out
 
 
-def schema(kind: str, plan: Plan) -> dict[str, Any]:
-    """The JSON Schema for ``kind`` (case, submission, decision, report)."""
+def _not_null(prop: dict[str, Any]) -> None:
+    if isinstance(prop.get("type"), list):
+        prop["type"] = [t for t in prop["type"] if t != "null"][0]
+    if "enum" in prop:
+        prop["enum"] = [v for v in prop["enum"] if v is not None]
+
+
+def _is(name: str, value: str) -> dict[str, Any]:
+    return {"properties": {name: {"const": value}}, "required": [name]}
+
+
+def case_schema(plan: Plan) -> dict[str, Any]:
+    """JSON Schema of a case under ``plan``: one branch per paragraph code (see the module doc)."""
+    par = plan.meta.paragraph_input
+    branches = [b for code in plan.inputs[par].values or {} if (b := _branch(plan, code)) is not None]
+    return {
+        "$schema": DIALECT,
+        "title": f"Sag ({plan.meta.kommune}, plan {plan.meta.id} {plan.meta.version})",
+        "description": (
+            f"En sag. Feltet {par} vælger grenen; null betyder 'ikke oplyst'. Beløb har højst {NUMBER_DECIMALS} decimaler "
+            "(binær afrundingsstøj som 0.30000000000000004 rundes dog til øre). Reglerne, skemaet ikke kan udtrykke, "
+            "står i semantic_refusals og giver 422: " + " ".join(r["rule"] for r in semantic_refusals(plan, "sagen"))
+        ),
+        "type": "object",
+        "properties": {par: {"enum": [b["properties"][par]["const"] for b in branches], "title": plan.inputs[par].label}},
+        "required": [par],
+        "oneOf": branches,
+    }
+
+
+def semantic_refusals(plan: Plan, where: str) -> list[dict[str, str]]:
+    """Refusals of a schema-valid case: the rules JSON Schema cannot state. Each names the error,
+    a regular expression for the problem's ``where`` and the rule in Danish."""
+    out = []
+    prefix = where.replace(".", r"\.")
+    for name, spec in plan.inputs.items():
+        if spec.at_least:
+            out.append({"error": "CaseError", "where": f"^{prefix}\\.{name}$", "rule": f"{name} skal være mindst {spec.at_least}."})
+        if spec.default_product:
+            product = " × ".join(spec.default_product)
+            out.append({"error": "CaseError", "where": f"^{prefix}\\.{name}$", "rule": f"{name} skal være mindst {product}; udeladt beregnes den og må ikke overstige {spec.max}."})
+    # An input with a default (monthly × months) is computed when left out, never asked for.
+    optional = sorted({t.input for r in plan.rows for t in r.terms if not plan.inputs[t.input].required and not plan.inputs[t.input].default_product})
+    if optional:
+        names = "|".join(optional)
+        # decide() names a missing input as sagen.<input>, also inside a submission
+        out.append({"error": "MissingInputError", "where": f"^sagen\\.({names})$", "rule": f"{', '.join(optional)} skal oplyses, når en regel på et højere niveau afhænger af den."})
+    return out
+
+
+def submission_refusals(plan: Plan) -> list[dict[str, str]]:
+    """`semantic_refusals` of a submission: its case's, and dates after today (the server's clock)."""
+    dates = r"^indstilling\.(dokumenter\[\d+\]|samtykker\[\d+\]|barnets_perspektiv)\.dato$"
+    return semantic_refusals(plan, "indstilling.sag") + [{"error": "CaseError", "where": dates, "rule": "En dato i indstillingen må ikke ligge efter dags dato."}]
+
+
+def schema(kind: str, plan: Plan, versions: Sequence[Plan] = ()) -> dict[str, Any]:
+    """The JSON Schema for ``kind`` (case, submission, decision, report) under ``plan``. An
+    answer's closed sets (levels, rows, requirement codes) span ``versions`` too: ``?on=`` can
+    pick an older version."""
     if kind == "case":
         return case_schema(plan)
     if kind == "submission":
-        out = Submission.model_json_schema()
-        out["properties"]["sag"] = {k: v for k, v in case_schema(plan).items() if k != "$schema"}
-        out["properties"]["dokumenter"]["items"] = _with_enum(out, "Document", "type", list(plan.document_types))
+        out = copy.deepcopy(Submission.model_json_schema())
+        out["$schema"] = DIALECT
+        defs = out["$defs"]
+        defs["case"] = {k: v for k, v in case_schema(plan).items() if k != "$schema"}
+        out["properties"]["sag"] = {"$ref": "#/$defs/case"}
+        defs["Document"]["properties"]["type"]["enum"] = list(plan.document_types)
+        defs["Consent"]["properties"]["fra"]["enum"] = list(plan.consent_roles)
         return out
+    every = [plan, *versions]
+    levels = list(dict.fromkeys(lv.id for p in every for lv in p.levels))
     if kind == "decision":
-        return Decision.model_json_schema()
+        out = {"$schema": DIALECT} | Decision.model_json_schema(mode="serialization")
+        defs = out["$defs"]
+        defs["LevelRef"]["properties"]["id"]["enum"] = levels
+        defs["LevelRef"]["properties"]["rank"] |= {"minimum": 0, "maximum": max(len(p.levels) for p in every) - 1}
+        defs["RowTrace"]["properties"]["id"]["enum"] = list(dict.fromkeys(r.id for p in every for r in p.rows))
+        defs["RowTrace"]["properties"]["level"]["enum"] = levels
+        defs["ConditionTrace"]["properties"]["input"]["enum"] = list(dict.fromkeys(n for p in every for n in p.inputs))
+        out["properties"]["inputs"]["propertyNames"] = {"enum": list(dict.fromkeys(n for p in every for n in p.inputs))}
+        return out
     if kind == "report":
-        return Report.model_json_schema()
+        out = {"$schema": DIALECT} | Report.model_json_schema(mode="serialization")
+        out["$defs"]["Routing"]["properties"]["level"]["enum"] = levels
+        out["$defs"]["Finding"]["properties"]["code"]["enum"] = list(dict.fromkeys(r.code for p in every for r in p.requirements))
+        out["properties"]["meeting_date"]["format"] = "date"
+        return out
     raise ValueError(kind)
-
-
-def _with_enum(schema_: dict[str, Any], model: str, field: str, values: list[str]) -> dict[str, Any]:
-    defs = schema_.get("$defs", {})
-    if model in defs:
-        defs[model]["properties"][field]["enum"] = values
-    return {"$ref": f"#/$defs/{model}"}

@@ -201,34 +201,23 @@ def _docs(response_kind: str) -> dict[int | str, dict[str, Any]]:
 
 
 def _add_schemas_to_openapi(app: FastAPI, holder: PlanHolder) -> None:
-    """Put the case, submission, decision and report schemas in /openapi.json."""
+    """/openapi.json is the exact contract for the plan in use (`contract.describe`), made
+    again after a reload changes the plan."""
+    from .contract import describe
+
     original = app.openapi
+    cache: dict[str, dict[str, Any]] = {}
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        spec = original()
-        components = spec.setdefault("components", {}).setdefault("schemas", {})
-        for kind in KINDS:
-            body = schema(kind, holder.plans.latest)
-            for name, definition in body.pop("$defs", {}).items():
-                components.setdefault(name, definition)
-            body.pop("$schema", None)
-            components[kind] = _refs_to_components(body)
-        for path, kind in (("/route", "case"), ("/validate", "submission")):
-            spec["paths"][path]["post"]["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{kind}"}}}}
-        app.openapi_schema = spec
-        return spec
+        plans = holder.plans
+        key = "|".join(p.fingerprint for p in plans.versions)
+        if key not in cache:
+            app.openapi_schema = None
+            cache.clear()
+            cache[key] = describe(original(), plans, MAX_AGENDA)
+        return cache[key]
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _refs_to_components(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: (v.replace("#/$defs/", "#/components/schemas/") if k == "$ref" else _refs_to_components(v)) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_refs_to_components(v) for v in node]
-    return node
 
 
 def serve(plan_path: Path, host: str, port: int, allow_reload: bool, max_body: int) -> None:

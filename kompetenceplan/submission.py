@@ -9,12 +9,32 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic_core import PydanticCustomError
 
-Date = Annotated[dt.date, Field(strict=False)]  # JSON has no date type: "2026-10-01"
+from .io import ISO_DATE
+
+def _iso_date_text(value: Any) -> Any:
+    # Only "ÅÅÅÅ-MM-DD" (JSON Schema's format: date); pydantic alone also takes numbers
+    # (a timestamp) and date-times, which the published schema does not allow.
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise PydanticCustomError("date_parsing", "a date ÅÅÅÅ-MM-DD")
+    return value
+
+
+Date = Annotated[dt.date, Field(strict=False), BeforeValidator(_iso_date_text)]  # JSON has no date type: "2026-10-01"
 Text = Annotated[StrictStr, Field(max_length=20000)]
 Code = Annotated[StrictStr, Field(max_length=64)]
-Money = Annotated[StrictInt | StrictFloat, Field(ge=0, le=10**12, allow_inf_nan=False)]
+def _integral(value: Any) -> Any:
+    # JSON Schema's integer includes 3.0 (and case inputs accept it); strings and booleans stay refused.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _int(lo: int, hi: int) -> Any:
+    # Bounds next to the type, not around the validator: else the JSON Schema says "ge", not "minimum".
+    return Annotated[StrictInt, Field(ge=lo, le=hi), BeforeValidator(_integral)]
+# Bounds on each member: on the union pydantic's JSON Schema would carry them as unknown keywords.
+Money = Annotated[StrictInt, Field(ge=0, le=10**12)] | Annotated[StrictFloat, Field(ge=0, le=10**12, allow_inf_nan=False)]
 
 
 class _Model(BaseModel):
@@ -54,7 +74,7 @@ class Alternative(_Model):
     """An intervention lower on the ladder that was considered, and why it is not enough."""
 
     indsats: Text
-    trin: Annotated[StrictInt, Field(ge=1, le=20)]
+    trin: _int(1, 20)  # type: ignore[valid-type]
     begrundelse: Text = ""
 
 
@@ -62,7 +82,7 @@ class Economy(_Model):
     """Økonomi: price per month, duration, total and provider."""
 
     pris_pr_maaned: Money | None = None
-    varighed_maaneder: Annotated[StrictInt, Field(ge=1, le=600)] | None = None
+    varighed_maaneder: _int(1, 600) | None = None  # type: ignore[valid-type]
     samlet: Money | None = None
     leverandoer: Text = ""
 

@@ -1,0 +1,243 @@
+"""The published contract says exactly what the service accepts: the case schema against
+`validate_case`/`decide` (hypothesis), the committed docs/openapi.json against the generated one,
+and the rules for routes, dates and versions."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any
+
+import jsonschema_rs
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kompetenceplan import CaseError, load_plans
+from kompetenceplan.api import decide
+from kompetenceplan.checks.check import parse_submission
+from kompetenceplan.cli import main
+from kompetenceplan.contract import API_VERSION, OPERATIONS, describe, dumps, generate, refusal_matches
+from kompetenceplan.io import parse_date
+from kompetenceplan.schemas import schema, semantic_refusals
+
+from .conftest import EXAMPLES, NYBORG, ROOT
+from .strategies import cases
+
+PLANS = {"nyborg": load_plans(NYBORG).latest, "aastrup": load_plans(ROOT / "rules" / "aastrup").latest}
+ACCEPTED, DECLARED, REFUSED = "accepted", "declared refusal", "refused"
+
+
+def _verdict(plan: Any, case: Any) -> str:
+    before = copy.deepcopy(case)
+    try:
+        decision = decide(plan, case)
+        verdict = ACCEPTED
+        # The answer meets the published decision schema (levels, rows, inputs as enums).
+        _validator(plan, "decision").validate(json.loads(decision.to_json()))
+    except CaseError as exc:
+        verdict = DECLARED if refusal_matches(semantic_refusals(plan, "sagen"), exc.to_dict()) else REFUSED
+    assert case == before
+    return verdict
+
+
+_VALIDATORS: dict[tuple[int, str], Any] = {}
+
+
+def _validator(plan: Any, kind: str) -> Any:
+    key = (id(plan), kind)
+    if key not in _VALIDATORS:
+        _VALIDATORS[key] = jsonschema_rs.validator_for(schema(kind, plan))
+    return _VALIDATORS[key]
+
+
+def _odd_values(plan: Any, name: str) -> list[Any]:
+    spec = plan.inputs[name]
+    out: list[Any] = [None, "3", True, [1], {"v": 1}]
+    if spec.type == "enum":
+        out += list(spec.values or {}) + ["zz-ukendt", ""]
+    elif spec.type in ("int", "number"):
+        out += [spec.min, spec.max, spec.min - 1, spec.max + 1, 0, 1, 2, 3, 4, 5, 6, 7, 17, 18, 22, 23, 3.0, 3.5, 0.001, 12000.5, 0.1 + 0.2]
+    else:
+        out += [False, 1]
+    return out
+
+
+@st.composite
+def near_valid_cases(draw: st.DrawFn, plan: Any) -> dict[str, Any]:
+    """A valid case with up to three changes: a value set to null, left out, swapped for an odd or
+    another paragraph's value, an unknown or reserved key, a description."""
+    case = draw(cases(plan, complete=False))
+    for _ in range(draw(st.integers(0, 3))):
+        kind = draw(st.sampled_from(["null", "drop", "value", "value", "key", "beskrivelse"]))
+        name = draw(st.sampled_from(sorted(plan.inputs)))
+        if kind == "null":
+            case[name] = None
+        elif kind == "drop":
+            case.pop(name, None)
+        elif kind == "value":
+            case[name] = draw(st.sampled_from(_odd_values(plan, name)))
+        elif kind == "key":
+            case[draw(st.sampled_from(["id", "kind", "cpr", "Trin"]))] = 1
+        else:
+            case["beskrivelse"] = draw(st.sampled_from(["kort", "x" * 2001, 5, None]))
+    return case
+
+
+@pytest.mark.parametrize("plan_id", sorted(PLANS))
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_case_schema_accepts_exactly_what_the_engine_accepts(plan_id: str, data: Any) -> None:
+    """Schema-valid: decided, or refused by a declared semantic rule. Schema-invalid: never decided."""
+    plan = PLANS[plan_id]
+    validator = _validator(plan, "case")
+    case = data.draw(near_valid_cases(plan))
+    verdict = _verdict(plan, case)
+    if validator.is_valid(case):
+        assert verdict in (ACCEPTED, DECLARED), f"schema-valid case refused: {case}"
+    elif verdict == ACCEPTED:
+        # The one documented leniency: binary floating-point noise (0.1 + 0.2) is rounded to øre.
+        assert validator.is_valid(_rounded(case)), f"schema-invalid case decided: {case}"
+
+
+def _rounded(case: dict[str, Any]) -> dict[str, Any]:
+    return {k: round(v, 2) if isinstance(v, float) else v for k, v in case.items()}
+
+
+class TestSchemas:
+    @pytest.mark.parametrize("path", sorted((EXAMPLES / "cases").glob("*.json")), ids=lambda p: p.stem)
+    def test_example_cases_are_schema_valid(self, path) -> None:
+        """Every example case in the repository meets the published case schema."""
+        jsonschema_rs.validator_for(schema("case", PLANS["nyborg"])).validate(json.loads(path.read_text(encoding="utf-8")))
+
+    @pytest.mark.parametrize("path", sorted((EXAMPLES / "submissions").glob("*.json")), ids=lambda p: p.stem)
+    def test_example_submissions_are_schema_valid(self, path) -> None:
+        """Every example submission meets the published submission schema."""
+        jsonschema_rs.validator_for(schema("submission", PLANS["nyborg"])).validate(json.loads(path.read_text(encoding="utf-8")))
+
+    def test_conditional_requirements_come_from_the_plan(self) -> None:
+        """A paragraph's branch requires what its implied area requires, and narrows the steps."""
+        plan = PLANS["nyborg"]
+        par, area, step = plan.meta.paragraph_input, plan.meta.area_input, plan.meta.step_input
+        for branch in schema("case", plan)["oneOf"]:
+            code = branch["properties"][par]["const"]
+            implied = {t.input: t for t in plan.implications.get((par, code), ())}
+            requires = set(plan.enum_value(par, code).requires)
+            if area in implied and len(implied[area].value) == 1:
+                requires |= set(plan.enum_value(area, implied[area].value[0]).requires)
+                ladder = {s.step for s in plan.steps(implied[area].value[0])}
+                assert {v for v in branch["properties"][step]["enum"] if v is not None} <= ladder
+            assert requires <= set(branch["required"])
+            if step in implied:
+                assert {v for v in branch["properties"][step]["enum"] if v is not None} <= set(implied[step].value)
+
+    @pytest.mark.parametrize("date", ["2026-12-01T00:00:00", 0, 86400, "20261201", None])
+    def test_submission_dates_are_iso_dates_only(self, date: Any) -> None:
+        """A document date is only ÅÅÅÅ-MM-DD, as the schema's format: date says (no timestamps)."""
+        sub = json.loads((EXAMPLES / "submissions" / "plejefamilie-46-klar.json").read_text(encoding="utf-8"))
+        sub["dokumenter"][0]["dato"] = date
+        with pytest.raises(CaseError) as err:
+            parse_submission(PLANS["nyborg"], sub, today=__import__("datetime").date(2026, 12, 1))
+        assert err.value.problems[0].where == "indstilling.dokumenter[0].dato"
+
+    @pytest.mark.parametrize("text", ["20261201", "2026-W48-1", "2026-12-1", " 2026-12-01", "2026-12-01T00:00", "２０２６-12-01"])
+    def test_query_dates_are_iso_dates_only(self, text: str) -> None:
+        """?on= and --on take exactly the JSON Schema date form."""
+        with pytest.raises(CaseError):
+            parse_date(text, "on", "?on=2026-12-01")
+        assert str(parse_date("2026-12-01", "on", "")) == "2026-12-01"
+
+
+class TestContract:
+    def test_committed_copy_is_the_generated_contract(self) -> None:
+        """docs/openapi.json is what the service publishes for the bundled plan: a contract change is deliberate."""
+        committed = (ROOT / "docs" / "openapi.json").read_text(encoding="utf-8")
+        assert committed == dumps(generate(NYBORG)), "The API contract changed: run `kompetenceplan openapi --output docs/openapi.json` and list the change in CHANGELOG.md."
+
+    def test_the_version_is_declared_and_in_the_changelog(self) -> None:
+        """info.version is API_VERSION, and CHANGELOG.md names that version of the contract."""
+        assert generate(NYBORG)["info"]["version"] == API_VERSION
+        assert re.match(r"^\d+\.\d+\.\d+$", API_VERSION)
+        assert f"API contract {API_VERSION}" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+
+    def test_cli_writes_the_contract(self, tmp_path) -> None:
+        """`kompetenceplan openapi --output` writes the committed form."""
+        out = tmp_path / "openapi.json"
+        result = CliRunner().invoke(main, ["openapi", "--plan", str(NYBORG), "--output", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.read_text(encoding="utf-8") == dumps(generate(NYBORG))
+
+    def test_every_json_route_is_described(self) -> None:
+        """Each route in /openapi.json is in contract.OPERATIONS; HTML pages stay out (include_in_schema=False)."""
+        from kompetenceplan.service import create_app
+
+        app = create_app(NYBORG, allow_reload=True).app
+        spec = app.openapi()
+        listed = {(path, method) for path, methods in spec["paths"].items() for method in methods}
+        assert listed <= set(OPERATIONS), f"not described in contract.OPERATIONS: {sorted(listed - set(OPERATIONS))}"
+        for path, methods in spec["paths"].items():
+            for method, operation in methods.items():
+                for status, response in operation["responses"].items():
+                    assert response.get("content"), f"{method} {path} {status} has no media type"
+                if status_has_body := operation.get("requestBody"):
+                    assert status_has_body["required"] is True
+
+    def test_parameters_and_closed_sets(self) -> None:
+        """Dates are format: date; kinds, formats and paragraph codes are enums; answers have their real media types."""
+        spec = generate(NYBORG)
+        params = {(p, m, q["name"]): q["schema"] for p, ms in spec["paths"].items() for m, o in ms.items() for q in o.get("parameters", [])}
+        assert params[("/route", "post", "on")] == {"type": "string", "format": "date", "examples": [PLANS["nyborg"].meta.valid_from.isoformat()]}
+        assert params[("/validate", "post", "meeting_date")]["format"] == "date"
+        assert params[("/schema/{kind}", "get", "kind")]["enum"] == ["case", "submission", "decision", "report"]
+        assert set(params[("/plan/rendered", "get", "format")]["enum"]) == {"markdown", "html"}
+        assert set(spec["paths"]["/plan/rendered"]["get"]["responses"]["200"]["content"]) == {"text/markdown", "text/html"}
+        codes = spec["components"]["schemas"]["case"]["properties"]["paragraf"]["enum"]
+        assert codes == list(PLANS["nyborg"].inputs["paragraf"].values or {})
+        assert spec["paths"]["/route"]["post"]["responses"]["422"]["x-semantic-refusals"] == semantic_refusals(PLANS["nyborg"], "sagen") + [
+            {"error": "PlanError", "where": ".*", "rule": "Ingen version af planen er i kraft på datoen."}
+        ]
+
+    def test_a_dangling_reference_is_refused(self) -> None:
+        """describe() refuses to publish a $ref that does not resolve (e.g. #/$defs/ConditionTrace)."""
+        spec = generate(NYBORG)
+        spec["paths"]["/extra"] = {"get": {"responses": {"200": {"description": "x", "content": {"application/json": {"schema": {"$ref": "#/$defs/ConditionTrace"}}}}}}}
+        with pytest.raises(ValueError, match="dangling"):
+            describe(spec, PLANS["nyborg"], 200)
+
+    def test_every_reference_resolves(self) -> None:
+        """Each $ref in the committed contract names a component."""
+        spec = json.loads((ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
+        refs = set(re.findall(r'"\$ref": "([^"]+)"', json.dumps(spec)))
+        assert refs and all(r.startswith("#/components/schemas/") and r.rsplit("/", 1)[-1] in spec["components"]["schemas"] for r in refs)
+
+    def test_only_json_schema_keywords(self) -> None:
+        """No pydantic-only bound (ge, le, gt, lt) leaks into a schema, where a validator would ignore it."""
+        def keys(node: Any, under_properties: bool = False) -> set[str]:
+            if isinstance(node, dict):
+                own = set() if under_properties else set(node)
+                return own | {k for key, v in node.items() for k in keys(v, key in ("properties", "$defs", "schemas") and not under_properties)}
+            if isinstance(node, list):
+                return {k for v in node for k in keys(v)}
+            return set()
+
+        found = keys(generate(NYBORG)["components"])
+        assert not found & {"ge", "le", "gt", "lt", "allow_inf_nan", "strict"}
+
+    def test_a_reload_publishes_the_new_plans_contract(self, tmp_path) -> None:
+        """/openapi.json follows the plan in use: after a reload it describes the reloaded plan."""
+        import shutil
+
+        from kompetenceplan.service import create_app
+
+        folder = tmp_path / "plan"
+        shutil.copytree(NYBORG, folder)
+        app = create_app(folder, allow_reload=True).app
+        before = app.openapi()
+        inputs = folder / "input.toml"
+        inputs.write_text(inputs.read_text(encoding="utf-8").replace("max = 240", "max = 120", 1), encoding="utf-8")
+        app.state.holder.reload()
+        after = app.openapi()
+        branch = lambda spec: spec["components"]["schemas"]["case"]["oneOf"][0]["properties"]["varighed_maaneder"]  # noqa: E731
+        assert (branch(before)["maximum"], branch(after)["maximum"]) == (240, 120)
