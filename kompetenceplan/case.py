@@ -140,8 +140,8 @@ def _consent_problem(plan: Plan, values: Mapping[str, Value], where: str) -> Pro
     spec = plan.inputs[name]
     if name not in values:
         return Problem(f"{where}.{name}", f"mangler ({spec.label}): {rule.reference} kræver samtykke.", f"Angiv {name} = true, hvis samtykket foreligger.")
-    codes = [c for law, section in rule.instead if (c := plan.code_for(law, section))]
-    fix = f"Brug paragraf {' eller '.join(codes)}." if codes else "Brug den paragraf, der gælder uden samtykke."
+    codes = [c for c in plan.floors for law, section in rule.instead if plan.code_for(law, section, floored_only=True) == c]
+    fix = rule.fix or (f"Brug paragraf {' eller '.join(codes)}." if codes else "Brug den paragraf, der gælder uden samtykke.")
     return Problem(f"{where}.{name}", rule.without, fix)
 
 

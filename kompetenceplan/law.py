@@ -86,6 +86,7 @@ class ConsentRule:
     reference: str
     without: str
     instead: tuple[tuple[str, int], ...] = ()
+    fix: str = ""
 
 
 #: (law, section) -> consent rule. Barnets lov § 32, stk. 2: "Afgørelse efter stk. 1 træffes med
@@ -98,7 +99,9 @@ CONSENT_RULES: dict[tuple[str, int], ConsentRule] = {
         "En støttende indsats efter barnets lov § 32 kræver samtykke fra forældremyndighedsindehaveren (§ 32, stk. 2). "
         "Uden samtykke kan der kun gives pålæg efter §§ 37-39 eller træffes afgørelse om anbringelse uden samtykke "
         "efter § 47, som træffes af børne- og ungeudvalget (§ 142).",
-        (("barnets_lov", 47),),
+        (),
+        "Indhent samtykket. Uden samtykke hører sagen ikke under § 32: overvej pålæg (§§ 37-39) eller, hvis "
+        "betingelserne i § 47 er opfyldt, en indstilling til børne- og ungeudvalget.",
     ),
     ("barnets_lov", 46): ConsentRule(
         "barnets lov § 46, stk. 1-2",
@@ -106,7 +109,23 @@ CONSENT_RULES: dict[tuple[str, int], ConsentRule] = {
         "anbringelse uden samtykke efter barnets lov § 47. Den træffes af børne- og ungeudvalget (§ 142, stk. 1).",
         (("barnets_lov", 47),),
     ),
+    # § 98, stk. 1: ændring af anbringelsessted med samtykke fra forældremyndighedsindehaveren og
+    # barnet eller den unge, der er fyldt 12 år; "Kan samtykke … ikke opnås", træffer
+    # børne- og ungeudvalget afgørelsen (stk. 4; lovguiden, read by the law probe).
+    ("barnets_lov", 98): ConsentRule(
+        "barnets lov § 98, stk. 1",
+        "En ændring af anbringelsessted uden samtykke fra forældremyndighedsindehaveren og barnet eller den unge, "
+        "der er fyldt 12 år, træffes af børne- og ungeudvalget (§ 98, stk. 4, jf. § 142, stk. 1).",
+        (("barnets_lov", 98),),
+    ),
 }
+
+#: Paragraph codes follow the law: ``bl-<§>…`` is barnets lov, ``sel-<§>…`` serviceloven, so a
+#: plan cannot give a familiar code another meaning (the law probe relabelled ``bl-46`` as § 48).
+CODE_PREFIXES: dict[str, str] = {"bl": "barnets_lov", "sel": "serviceloven", "val": "voksenansvarsloven"}
+
+#: Words in a paragraph label that only a decision the law reserves for a statutory body can carry.
+RESERVED_WORDS: tuple[str, ...] = ("uden samtykke", "tvang")
 
 #: Sections where the chair of børne- og ungeudvalget may take a provisional decision when the
 #: matter cannot wait for a meeting (barnets lov § 143); the committee must approve it
@@ -115,10 +134,11 @@ CONSENT_RULES: dict[tuple[str, int], ConsentRule] = {
 #: placements without consent that an acute case can concern.
 PROVISIONAL_SECTIONS: frozenset[tuple[str, int]] = frozenset({("barnets_lov", 47), ("barnets_lov", 49)})
 PROVISIONAL_TEXT = (
-    "Sagen er akut: formanden for børne- og ungeudvalget kan træffe en foreløbig afgørelse, hvis afgørelsen "
-    "ikke kan afvente udvalgets møde (barnets lov § 143). Den foreløbige afgørelse skal forelægges "
-    "børne- og ungeudvalget til godkendelse (§ 142, stk. 1, jf. § 143, stk. 4). Undersøgelsen efter "
-    "§§ 20 eller 26 skal stadig foreligge til udvalgets behandling (§ 47, stk. 2; § 51)."
+    "Sagen er akut: formanden (eller næstformanden) for børne- og ungeudvalget kan træffe en foreløbig "
+    "afgørelse, hvis afgørelsen ikke kan afvente udvalgets møde (barnets lov § 143). Den foreløbige afgørelse "
+    "skal forelægges børne- og ungeudvalget til godkendelse snarest muligt og inden 7 dage efter iværksættelsen "
+    "(§ 142, stk. 1, jf. § 143, stk. 4); godkendes den ikke, bortfalder den. Undersøgelsen kan være i gang "
+    "(§ 22, stk. 6), men skal gennemføres."
 )
 
 
@@ -143,6 +163,22 @@ def consent_rule(law: str | None, section: int | None) -> ConsentRule | None:
     return CONSENT_RULES.get((law or "", section or 0))
 
 
+_CODE = re.compile(r"^(bl|sel|val)-(\d+)(?:-(\d+))?")
+
+
+def code_mismatch(code: str, law: str | None, section: int | None, stk: int | None) -> str | None:
+    """Why a paragraph code like ``bl-46`` or ``bl-98-4`` contradicts its declared law, § or stk."""
+    match = _CODE.match(code)
+    if match is None:
+        return None
+    want_law, want_section = CODE_PREFIXES[match.group(1)], int(match.group(2))
+    if law != want_law or section != want_section:
+        return f"koden {code} betyder {LAWS[want_law].split(' (')[0].lower()} § {want_section}, men er erklæret som {law} § {section}"
+    if law == "barnets_lov" and want_section != 32 and match.group(3) is not None and stk is not None and int(match.group(3)) != stk:
+        return f"koden {code} betyder stk. {match.group(3)}, men stk er {stk}"
+    return None
+
+
 _SECTION_IN_LABEL = re.compile(r"§§?\s*(\d+)")
 
 
@@ -150,12 +186,17 @@ def label_mismatch(label: str, law: str | None, section: int | None) -> str | No
     """Why a paragraph label contradicts its declared law and section, or None.
 
     The label is what caseworkers read; a label saying "§ 47" on a value declared as § 74 (or
-    naming serviceloven on a barnets lov value) would let a plan relabel a reserved paragraph."""
+    naming serviceloven on a barnets lov value) would let a plan relabel a reserved paragraph.
+    So a label must name its law and its § (the law probe hid a relabel in a label without one)."""
     text = label.lower()
     named = [law_id for law_id, words in _LAW_WORDS.items() if any(w in text for w in words)]
     if named and law not in named:
         return f"teksten nævner {', '.join(LAWS[n].split(' (')[0].lower() for n in named)}, men law er {law}"
+    if law is not None and not named:
+        return f"teksten nævner ikke loven ({LAWS.get(law, law).split(' (')[0]})"
     first = _SECTION_IN_LABEL.search(label)
+    if first is None and section is not None:
+        return f"teksten nævner ikke § {section}"
     if first is not None and section is not None and int(first.group(1)) != section:
         return f"teksten nævner § {first.group(1)}, men section er {section}"
     return None

@@ -101,12 +101,12 @@ SMALL_PLAN = {
         label = "Paragraf"
 
         [inputs.paragraf.values."bl-35"]
-        label = "§ 35"
+        label = "Barnets lov § 35"
         law = "barnets_lov"
         section = 35
 
         [inputs.paragraf.values."bl-47"]
-        label = "§ 47"
+        label = "Barnets lov § 47"
         law = "barnets_lov"
         section = 47
     """,

@@ -238,3 +238,72 @@ def test_lint_wants_a_scenario_for_every_statutory_paragraph(tmp_path: Path) -> 
     )
     findings = lint(load_plan(folder), folder / "scenarier")
     assert [f.code for f in findings if f.code == "PLAN-015"] == ["PLAN-015"]
+
+
+class TestProbeFindings:
+    """Edits an adversarial review made to a copy of the plan that loaded and routed a reserved
+    decision below børne- og ungeudvalget. Each must now be refused at load."""
+
+    def test_renaming_the_committee_level_to_the_advisor_is_refused(self, tmp_path: Path) -> None:
+        folder = _copy_nyborg(tmp_path)
+        _edit(folder, "plan.toml", 'name = "Børne- og ungeudvalget (barnets lov § 142)"', 'name = "Rådgiver (egen kompetence)"')
+        with pytest.raises(PlanError, match="navnet siger det ikke"):
+            load_plan(folder)
+
+    def test_an_administrative_level_cannot_borrow_the_committees_name(self, tmp_path: Path) -> None:
+        folder = _copy_nyborg(tmp_path)
+        _edit(folder, "plan.toml", 'name = "Lederbeslutning"', 'name = "Børne- og ungeudvalget"')
+        with pytest.raises(PlanError, match="må ikke hedde børne- og ungeudvalget"):
+            load_plan(folder)
+
+    @pytest.mark.parametrize(
+        ("old", "new"),
+        [
+            ('label = "Barnets lov § 46: anbringelse med samtykke"\nlaw = "barnets_lov"\nsection = 46', 'label = "Barnets lov: anbringelse uden for hjemmet"\nlaw = "barnets_lov"\nsection = 48'),
+            ('label = "Barnets lov § 32, stk. 1, nr. 5: familiebehandling eller behandling"\nlaw = "barnets_lov"\nsection = 32', 'label = "Familiebehandling eller behandling"\nlaw = "barnets_lov"\nsection = 33'),
+        ],
+        ids=["bl-46-as-48", "bl-32-as-33"],
+    )
+    def test_consent_paragraphs_cannot_be_relabelled(self, tmp_path: Path, old: str, new: str) -> None:
+        folder = _copy_nyborg(tmp_path)
+        _edit(folder, "input.toml", old, new)
+        with pytest.raises(PlanError):
+            load_plan(folder)
+
+    def test_a_placement_without_consent_hidden_in_serviceloven_is_refused(self, tmp_path: Path) -> None:
+        folder = _copy_nyborg(tmp_path)
+        (folder / "input.toml").write_text(
+            (folder / "input.toml").read_text(encoding="utf-8")
+            + '\n[inputs.paragraf.values."tvangsanbringelse"]\nlabel = "Serviceloven § 58: anbringelse uden samtykke"\n'
+            'law = "serviceloven"\nsection = 58\nimplies = { omraade = "boern", trin = [4, 5, 6] }\n',
+            encoding="utf-8",
+        )
+        with pytest.raises(PlanError) as info:
+            load_plan(folder)
+        assert "fyldt 18 år" in info.value.render() and "uden samtykke" in info.value.render()
+
+    def test_law_and_section_outside_the_paragraph_input_are_refused(self, tmp_path: Path) -> None:
+        folder = _copy_nyborg(tmp_path)
+        _edit(folder, "input.toml", '[inputs.omraade.values.voksne]\nlabel = "Voksne (serviceloven)"', '[inputs.omraade.values.voksne]\nlabel = "Voksne (serviceloven)"\nlaw = "barnets_lov"\nsection = 47')
+        with pytest.raises(PlanError, match="kun paragraf-inputtet"):
+            load_plan(folder)
+
+    def test_change_of_placement_without_consent_goes_to_the_committee(self, tmp_path: Path) -> None:
+        """§ 98, stk. 1 needs consent (parents, child from 12); without it stk. 4: the committee."""
+        folder = _copy_nyborg(tmp_path)
+        (folder / "input.toml").write_text(
+            (folder / "input.toml").read_text(encoding="utf-8")
+            + '\n[inputs.paragraf.values."bl-98-1"]\nlabel = "Barnets lov § 98, stk. 1: ændring af anbringelsessted med samtykke"\n'
+            'law = "barnets_lov"\nsection = 98\nstk = 1\nimplies = { omraade = "boern", trin = [4, 5, 6] }\n',
+            encoding="utf-8",
+        )
+        (folder / "regler-boern.toml").write_text(
+            (folder / "regler-boern.toml").read_text(encoding="utf-8") + '\n[[rows]]\nid = "B-98-1"\nlevel = "leder"\nwhen = { paragraf = "bl-98-1" }\nreference = "test"\n',
+            encoding="utf-8",
+        )
+        plan = load_plan(folder)
+        case = {"paragraf": "bl-98-1", "trin": 4, "maanedlig_udgift": 30000, "varighed_maaneder": 12, "alder": 13, "sagens_maanedlige_udgift": 30000}
+        with pytest.raises(CaseError) as info:
+            decide(plan, {**case, "samtykke": False})
+        assert "bl-98-4" in info.value.render() and "§ 98, stk. 4" in info.value.render()
+        assert decide(plan, {**case, "samtykke": True}).level.id == "leder"

@@ -20,9 +20,11 @@ from ..law import (
     BODIES,
     CANONICAL_CODES,
     LAWS,
+    RESERVED_WORDS,
     STATUTORY_FLOORS,
     ConsentRule,
     Floor,
+    code_mismatch,
     consent_rule,
     floor_for,
     label_mismatch,
@@ -263,7 +265,8 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
     _check_floors(plan, levels_file, problems)
     if problems:
         return None
-    plan = replace(plan, floors=_floor_ranks(plan), consent_codes=_consent_codes(plan))
+    plan = replace(plan, floors=_floor_ranks(plan))
+    plan = replace(plan, consent_codes=_consent_codes(plan))
     return replace(plan, rule_specs=tuple(rule_specs(plan)))
 
 
@@ -281,7 +284,11 @@ def _floor_ranks(plan: Plan) -> dict[str, tuple[int, Floor]]:
 def _consent_codes(plan: Plan) -> dict[str, ConsentRule]:
     """Paragraph code -> the law's consent rule, for paragraphs usable only with consent."""
     values = plan.inputs[plan.meta.paragraph_input].values or {}
-    return {code: rule for code, value in values.items() if (rule := consent_rule(value.law, value.section)) is not None}
+    return {
+        code: rule
+        for code, value in values.items()
+        if code not in plan.floors and (rule := consent_rule(value.law, value.section)) is not None
+    }
 
 
 def _requirements(
@@ -544,8 +551,44 @@ def _check_floors(plan: Plan, levels_file: str, problems: list[Problem]) -> None
                     "Flyt niveauet op, så det er det højeste i planen; loven kan ikke fraviges i kompetenceplanen.",
                 )
             )
+    for i, lv in enumerate(plan.levels):
+        # A level's name is what caseworkers read ("Afgørelsesniveau: …"): the statutory body's
+        # level must say it is the body, and no administrative level may borrow its name.
+        says_body = "børne- og ungeudvalg" in lv.name.lower()
+        if lv.body and not says_body:
+            problems.append(_floor_problem(f"{levels_file}: levels[{i}] (id {lv.id}).name", f"niveauet er {BODIES.get(lv.body, lv.body)}, men navnet siger det ikke.", 'Kald niveauet fx "Børne- og ungeudvalget (barnets lov § 142)".'))
+        if not lv.body and says_body:
+            problems.append(_floor_problem(f"{levels_file}: levels[{i}] (id {lv.id}).name", "et niveau i forvaltningen må ikke hedde børne- og ungeudvalget.", 'Giv niveauet sit eget navn, eller angiv body = "boerne_og_ungeudvalg" på det øverste niveau.'))
+    for name, spec in plan.inputs.items():
+        if name == meta.paragraph_input:
+            continue
+        for code, value in (spec.values or {}).items():
+            if value.law is not None or value.section is not None or value.stk is not None:
+                problems.append(
+                    _floor_problem(
+                        f"{plan.input_files.get(name, str(plan.path))}: inputs.{name}.values.{code}",
+                        f"kun paragraf-inputtet ({meta.paragraph_input}) må angive law, section og stk.; ellers kan lovens forbeholdte afgørelser gemmes uden for kontrollen.",
+                        f"Flyt værdien til inputs.{meta.paragraph_input}, eller fjern law/section/stk.",
+                    )
+                )
+    child_areas = {
+        t.value[0]  # type: ignore[index]
+        for c, v in (paragraph_spec.values or {}).items()
+        if v.law == "barnets_lov"
+        for t in plan.implications.get((meta.paragraph_input, c), ())
+        if t.input == meta.area_input and t.op == "in" and len(t.value) == 1  # type: ignore[arg-type]
+    }
     for code, value in (paragraph_spec.values or {}).items():
         where = f"{values_file}: inputs.{meta.paragraph_input}.values.{code}"
+        mismatch = code_mismatch(code, value.law, value.section, value.stk)
+        if mismatch:
+            problems.append(_floor_problem(where, f"{mismatch}.", "Ret law/section/stk, eller brug en kode, der ikke ligner en anden paragraf."))
+        if value.law == "serviceloven":
+            areas = {t.value[0] for t in plan.implications.get((meta.paragraph_input, code), ()) if t.input == meta.area_input and t.op == "in" and len(t.value) == 1}  # type: ignore[arg-type,index]
+            if not areas or areas & child_areas:
+                problems.append(_floor_problem(where, "serviceloven gælder personer, der er fyldt 18 år; en serviceloven-paragraf skal give et voksenområde, ikke børneområdet.", f"Angiv implies = {{ {meta.area_input} = \"…\" }} med voksenområdet, eller brug barnets lov."))
+        if floor_for(value.law, value.section, value.stk) is None and any(w in value.label.lower() for w in RESERVED_WORDS):
+            problems.append(_floor_problem(f"{where}.label", "teksten beskriver en afgørelse uden samtykke eller med tvang, men paragraffen er ikke en, loven forbeholder børne- og ungeudvalget.", "Brug den paragraf, loven giver (fx bl-47), eller ret teksten."))
         canonical = CANONICAL_CODES.get(code)
         if canonical is not None:
             floor = STATUTORY_FLOORS[canonical]
@@ -571,7 +614,7 @@ def _check_floors(plan: Plan, levels_file: str, problems: list[Problem]) -> None
                     f"Tilføj fx stk = {min(partial.stk or {1})}.",
                 )
             )
-        rule = consent_rule(value.law, value.section)
+        rule = consent_rule(value.law, value.section) if floor_for(value.law, value.section, value.stk) is None else None
         if rule is not None:
             consent = plan.inputs.get(meta.consent_input or "")
             if consent is None or consent.type != "bool":
