@@ -88,6 +88,12 @@ def _branch(plan: Plan, code: str) -> dict[str, Any] | None:
         for req in plan.enum_value(name, value).requires:
             required.add(req)
             _not_null(props[req])
+    # A paragraph that needs consent (Barnets lov § 32, stk. 2; § 46; the plan's consent_codes, where
+    # the plan has them) is refused without consent = true: the branch requires it, as true.
+    consent = getattr(plan.meta, "consent_input", None)
+    if consent and code in getattr(plan, "consent_codes", {}):
+        required.add(consent)
+        props[consent] = _prop(plan.inputs[consent], nullable=False) | {"const": True}
     for name, value in fixed.items():
         for term in plan.implications.get((name, value), ()) if plan.inputs[name].type == "enum" else ():
             _narrow(props[term.input], term)

@@ -241,3 +241,14 @@ class TestContract:
         after = app.openapi()
         branch = lambda spec: spec["components"]["schemas"]["case"]["oneOf"][0]["properties"]["varighed_maaneder"]  # noqa: E731
         assert (branch(before)["maximum"], branch(after)["maximum"]) == (240, 120)
+
+    def test_a_paragraph_that_needs_consent_requires_it_as_true(self) -> None:
+        """Where the plan names consent paragraphs (consent_codes), their branch requires consent = true."""
+        import dataclasses
+
+        plan = PLANS["nyborg"]
+        with_consent = dataclasses.replace(plan, meta=plan.meta.model_copy(update={"consent_input": "samtykke"}))
+        object.__setattr__(with_consent, "consent_codes", {"bl-46": "§ 46"})
+        branches = {b["properties"]["paragraf"]["const"]: b for b in schema("case", with_consent)["oneOf"]}
+        assert "samtykke" in branches["bl-46"]["required"] and branches["bl-46"]["properties"]["samtykke"]["const"] is True
+        assert "samtykke" not in branches["bl-47"]["required"]
