@@ -90,19 +90,13 @@ def _branch(plan: Plan, code: str) -> dict[str, Any] | None:
             _not_null(props[req])
     # A paragraph that needs consent (Barnets lov § 32, stk. 2; § 46; the plan's consent_codes, where
     # the plan has them) is refused without consent = true: the branch requires it, as true.
-    consent = getattr(plan.meta, "consent_input", None)
-    if consent and code in getattr(plan, "consent_codes", {}):
+    consent = plan.meta.consent_input
+    if consent and code in plan.consent_codes:
         required.add(consent)
         props[consent] = _prop(plan.inputs[consent], nullable=False) | {"const": True}
     for name, value in fixed.items():
         for term in plan.implications.get((name, value), ()) if plan.inputs[name].type == "enum" else ():
             _narrow(props[term.input], term)
-    consent = plan.meta.consent_input
-    if consent is not None and code in plan.consent_codes:
-        # Barnets lov § 32, stk. 2 and § 46: usable only with consent; without it another
-        # paragraph applies (the engine refuses), and unknown consent is asked for.
-        required.add(consent)
-        props[consent] = {**{k: v for k, v in props[consent].items() if k in ("title", "description")}, "const": True}
     conditions: list[dict[str, Any]] = []
     area, step = plan.meta.area_input, plan.meta.step_input
     if area in fixed:
