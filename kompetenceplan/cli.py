@@ -231,7 +231,7 @@ def _agenda(plan: PlanSet, folder: Path, on: dt.date, fmt: str) -> int:
                 key = (order.get(r["level"], 0), r["level_name"] if r["committee"] else f"Afgøres ikke i udvalg: {r['level_name']}")
             groups.setdefault(key, []).append(r)
         for (_, title), members in sorted(groups.items(), key=lambda kv: -kv[0][0]):
-            lines += ["", f"{title} ({len(members)})"]
+            lines += ["", f"{title}: {len(members)}"]
             for r in members:
                 if r["status"] == INVALID:
                     detail = "; ".join(p["where"] + ": " + p["what"] for p in r["error"]["problems"][:3])
@@ -537,7 +537,8 @@ def openapi_command(plan_path: Path, output: Path | None) -> None:
     Eksempel:
       kompetenceplan openapi --output docs/openapi.json
     """
-    from .contract import dumps, generate
+    from .contract import dumps
+    from .service import generate
 
     _load(plan_path, "text")  # a plan error is reported like every other command's
     try:

@@ -260,13 +260,6 @@ def refusal_matches(refusals: list[dict[str, str]], body: Any) -> bool:
     return all(any(re.search(r["where"], p.get("where", "")) for r in rules) for p in body["problems"])
 
 
-def generate(plan_path: Any) -> dict[str, Any]:
-    """The contract the service publishes for the plan folder ``plan_path`` (needs FastAPI)."""
-    from .service import create_app
-
-    return create_app(plan_path).app.openapi()  # type: ignore[no-any-return]
-
-
 def dumps(spec: dict[str, Any]) -> str:
     """The committed form of the contract (docs/openapi.json): stable, readable, one newline."""
     import json

@@ -28,7 +28,8 @@ def build_decision(routed: Routed) -> Decision:
         deciding = outcome.row_id
         row = next(r.row for r in matched if r.row.id == deciding)
         basis = "hjemmel" if row.law else "grundlag"
-        reason = f"Sagen afgøres på niveauet {level.name}, jf. regel {row.id} ({basis}: {row.reference})."
+        who = level.decided_by or f"på niveauet {level.name}"
+        reason = f"Sagen afgøres {who}, jf. regel {row.id} ({basis}: {row.reference})."
     # Why not higher: the rows above the decided level that fail, except those about another
     # area or paragraph (they are counted, not listed; lint and render show the whole table).
     not_higher = [r for r in evaluation.rows_with(NO_MATCH) if r.rank > rank]
@@ -95,7 +96,10 @@ def _value(value: object) -> str:
 
 def _condition(c: ConditionTrace) -> str:
     mark = {True: "opfyldt", False: "ikke opfyldt", None: "ikke oplyst"}[c.met]
-    return f"{c.text} — {mark} (sagen: {c.actual_text or _value(c.actual)})"
+    shown = c.actual_text or _value(c.actual)
+    if c.met and shown in c.text:
+        return f"{c.text} — {mark}"  # "Område: Børn og unge — opfyldt" says it once
+    return f"{c.text} — {mark} (sagen: {shown})"
 
 
 def _row(row: RowTrace, only_unmet: bool = False) -> list[str]:

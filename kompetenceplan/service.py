@@ -237,3 +237,8 @@ def serve(plan_path: Path, host: str, port: int, allow_reload: bool, max_body: i
 
         signal.signal(signal.SIGHUP, on_hup)
     uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+
+
+def generate(plan_path: Any) -> dict[str, Any]:
+    """The contract the service publishes for the plan folder ``plan_path`` (`contract.describe`)."""
+    return create_app(plan_path).app.openapi()  # type: ignore[no-any-return]

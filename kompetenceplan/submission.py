@@ -117,6 +117,7 @@ class Submission(_Model):
     maal: Annotated[list[Text], Field(max_length=100)] = []
     akut_begrundelse: Text = ""
     foraeldreplan_undladt_begrundelse: Text = ""
+    tre_aar_undtagelse_begrundelse: Text = ""
     barnets_perspektiv: ChildView | None = None
     samtykker: Annotated[list[Consent], Field(max_length=50)] = []
     alternativer: Annotated[list[Alternative], Field(max_length=50)] = []

@@ -19,7 +19,8 @@ from kompetenceplan import CaseError, load_plans
 from kompetenceplan.api import decide
 from kompetenceplan.checks.check import parse_submission
 from kompetenceplan.cli import main
-from kompetenceplan.contract import API_VERSION, OPERATIONS, describe, dumps, generate, refusal_matches
+from kompetenceplan.contract import API_VERSION, OPERATIONS, describe, dumps, refusal_matches
+from kompetenceplan.service import generate
 from kompetenceplan.io import parse_date
 from kompetenceplan.schemas import schema, semantic_refusals
 

@@ -71,14 +71,14 @@ def render_report(report: Report) -> str:
     lines = [
         f"Indstillingen er {state}: {len(r.errors)} fejl, {warnings} {'advarsel' if warnings == 1 else 'advarsler'}.",
         f"Niveau: {r.routing.level_name}" + (f" (regel {r.routing.deciding_row})" if r.routing.deciding_row else " (ingen regel dækker sagen; eskaleret)"),
-        f"Mødedato: {r.meeting_date}",
+        f"{'Mødedato' if r.routing.committee else 'Dato'}: {r.meeting_date}",
     ]
     for f in r.findings:
         lines += [
             "",
             f"{f.severity.upper()} {f.code} {f.title}",
             f"    {f.message}",
-            (f"    Mangler: {f.detail} (felt: {f.path})" if f.detail else f"    Felt: {f.path}"),
+            (f"    {f.detail[:1].upper()}{f.detail[1:]} (felt: {f.path})" if f.detail else f"    Felt: {f.path}"),
             f"    Sådan rettes det: {f.hint}",
             f"    {basis_label(f.reference)}: {f.reference}",
         ]

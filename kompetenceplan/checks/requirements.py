@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..case import ValidatedCase
-from ..plan.model import Plan, PlanRequirement, format_number
+from ..plan.model import Plan, PlanRequirement, format_number, or_list
 from ..submission import Submission, value_at
 
 
@@ -40,7 +40,7 @@ def status(plan: Plan, req: PlanRequirement, sub: Submission, case: ValidatedCas
     kind = check.kind
     if kind == "document":
         path = f"dokumenter[type={' eller '.join(check.types)}]"
-        labels = " eller ".join(_doc_label(plan, t) for t in check.types)
+        labels = or_list([_doc_label(plan, t) for t in check.types])
         docs = [d for d in sub.dokumenter if d.type in check.types]
         if not docs and any(not _empty(value_at(sub, p)) for p in check.or_paths):
             return Status(True, path)
@@ -58,7 +58,7 @@ def status(plan: Plan, req: PlanRequirement, sub: Submission, case: ValidatedCas
         return Status(True, path)
     if kind == "fields":
         missing = [p for p in check.paths if _empty(value_at(sub, p))]
-        return Status(not missing, missing[0] if missing else check.paths[0], f"mangler: {', '.join(missing)}" if missing else "")
+        return Status(not missing, missing[0] if missing else check.paths[0], f"ikke udfyldt: {', '.join(missing)}" if missing else "")
     if kind == "consent":
         missing = [
             role for role in check.roles

@@ -27,7 +27,7 @@ def format_number(value: float | int, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
-def _or_list(items: list[str]) -> str:
+def or_list(items: list[str]) -> str:
     """'1, 2 eller 3'."""
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} eller {items[-1]}"
 
@@ -63,12 +63,14 @@ class Term:
         if self.op == "in":
             values = self.value if isinstance(self.value, tuple) else (self.value,)
             if spec.type == "enum":
-                shown = _or_list([spec.values[v].label if spec.values and v in spec.values else str(v) for v in values])
+                shown = or_list([spec.values[v].label if spec.values and v in spec.values else str(v) for v in values])
             else:
-                shown = _or_list([format_number(v) for v in values])  # type: ignore[arg-type]
+                shown = or_list([format_number(v) for v in values])  # type: ignore[arg-type]
             return f"{spec.label}: {shown}"
         if spec.type == "bool":
             return f"{spec.label}: {'ja' if self.value else 'nej'}"
+        if self.op == "eq":
+            return f"{spec.label}: {format_number(self.value, spec.unit)}"  # type: ignore[arg-type]
         return f"{spec.label} {_OP_SYMBOL[self.op]} {format_number(self.value, spec.unit)}"  # type: ignore[arg-type]
 
 

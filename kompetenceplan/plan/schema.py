@@ -62,6 +62,7 @@ class Level(Strict):
     name: Text
     description: str = ""
     body: Slug | None = Field(default=None, description="A statutory body this level is, see law.BODIES.")
+    decided_by: str = Field(default="", max_length=200, description='How Danish says who decides, after "Sagen afgøres", e.g. "ved lederbeslutning".')
 
 
 class LadderStep(Strict):
