@@ -204,7 +204,7 @@ class TestSidPool:
         pool = durable_adapter._SidPool("t")
         names = [pool.acquire() for _ in range(durable_adapter.POOL_SIZE)]
         for name in names:
-            pool.release(name, healthy=False)  # retire them all: replacements are new names
+            pool.release(name, healthy=False, touched=True)  # retire them all: replacements are new names
         names += [pool.acquire() for _ in range(durable_adapter.POOL_SIZE)]
         assert len(set(names)) == len(names)
         assert len({durable_adapter.fnv1a32(n) for n in names}) == len(names)
