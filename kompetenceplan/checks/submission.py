@@ -9,9 +9,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic_core import PydanticCustomError
 
-Date = Annotated[dt.date, Field(strict=False)]  # JSON has no date type: "2026-10-01"
+
+def _date_text(value: Any) -> Any:
+    """JSON has no date type: a date is text, "2026-10-01". A number is refused, never read as
+    a Unix timestamp ("dato": 0 would be 1970-01-01)."""
+    if isinstance(value, str) or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    raise PydanticCustomError("date_type", "date must be text")
+
+
+Date = Annotated[dt.date, BeforeValidator(_date_text), Field(strict=False)]
 Text = Annotated[StrictStr, Field(max_length=20000)]
 Code = Annotated[StrictStr, Field(max_length=64)]
 Money = Annotated[StrictInt | StrictFloat, Field(ge=0, le=10**12, allow_inf_nan=False)]

@@ -173,7 +173,18 @@ def _schema_problems(file: str, data: dict[str, Any], exc: ValidationError) -> l
         what = validation_message(err)
         fix = f"Eksempel på gyldig form: {example}" if example else ""
         out.append(Problem(where, what, fix))
-    return out
+    return one_per_place(out)
+
+
+def one_per_place(problems: list[Problem]) -> list[Problem]:
+    """One message per mistake: pydantic reports a value that fits no member of a union once per
+    member (a threshold given as text gave 8 messages). Keep the deepest place, the last message."""
+    by_where: dict[str, Problem] = {}
+    for p in problems:
+        by_where.pop(p.where, None)
+        by_where[p.where] = p
+    wheres = list(by_where)
+    return [p for w, p in by_where.items() if not any(o != w and (o.startswith(w + ".") or o.startswith(w + "[")) for o in wheres)]
 
 
 def _key_path(data: Any, loc: tuple[Any, ...]) -> str:
