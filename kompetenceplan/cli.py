@@ -532,7 +532,8 @@ def schema_command(kind: str, plan_path: Path) -> None:
 @click.option("--keep-alive", default=5, show_default=True, type=click.IntRange(1), help="Sekunder en ledig keep-alive-forbindelse holdes åben.")
 @click.option("--max-connections", default=200, show_default=True, type=click.IntRange(1), help="Højst så mange forbindelser på én gang; flere lukkes straks (503 ved travlhed).")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log metode, rute-skabelon, status og korrelations-id (aldrig forespørgselsstrenge eller værdier).")
-def serve_command(plan_path: Path, host: str, port: int, allow_reload: bool, max_body: int, allowed_hosts: tuple[str, ...], header_timeout: float, body_timeout: float, keep_alive: int, max_connections: int, access_log: bool) -> None:
+@click.option("--reload-settle", default=0.5, show_default=True, type=click.FloatRange(0), help="En genindlæsning afvises, hvis en planfil er gemt for under så mange sekunder siden (kan være halvt skrevet).")
+def serve_command(plan_path: Path, host: str, port: int, allow_reload: bool, max_body: int, allowed_hosts: tuple[str, ...], header_timeout: float, body_timeout: float, keep_alive: int, max_connections: int, access_log: bool, reload_settle: float) -> None:
     """Start HTTP JSON API'et for sagssystemer (POST /route, /validate, /validate/agenda …).
 
     Kræver: pip install 'kompetenceplan[serve]'. OpenAPI-beskrivelsen er på /openapi.json.
@@ -554,6 +555,7 @@ def serve_command(plan_path: Path, host: str, port: int, allow_reload: bool, max
         serve(
             plan_path, host, port, allow_reload, max_body, allowed_hosts=allowed_hosts, header_timeout=header_timeout,
             body_timeout=body_timeout, keep_alive=keep_alive, max_connections=max_connections, access_log=access_log,
+            reload_settle=reload_settle,
         )
     except KompetenceplanError as exc:
         _fail(exc, "text")

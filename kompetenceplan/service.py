@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import signal
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,9 @@ class PlanHolder:
     so an in-flight request finishes on the plan it started with. A failed reload (any error,
     always a `PlanError`) keeps the old plan; a replaced plan's rulesets are released."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, settle: float = 0.5) -> None:
         self.path = path
+        self.settle = settle
         self._lock = threading.Lock()
         self.plans: PlanSet = load_plans(path)
         self.reloads = 0
@@ -49,7 +51,12 @@ class PlanHolder:
     def reload(self) -> PlanSet:
         with self._lock:
             try:
+                # A file saved less than `settle` seconds ago may be half written (an editor that
+                # truncates, then writes): refuse it now; the snapshot check in the loader
+                # refuses files that change while they are read.
+                _settled(self.path, self.settle)
                 fresh = load_plans(self.path)  # every failure is a PlanError; the old plan stays
+                _settled(self.path, self.settle)
             except PlanError:
                 self.failed_reloads += 1
                 raise
@@ -60,6 +67,20 @@ class PlanHolder:
                 if plan.fingerprint not in kept:
                     durable_adapter.release(plan)
             return fresh
+
+
+def _settled(folder: Path, settle: float) -> None:
+    if settle <= 0:
+        return
+    try:
+        recent = [p for p in folder.rglob("*.toml") if time.time() - p.stat().st_mtime < settle]
+    except OSError:
+        return  # the loader reports unreadable folders
+    if recent:
+        raise PlanError(
+            "Planen er lige blevet ændret; den gamle plan bruges stadig.",
+            [Problem(str(recent[0]), f"filen blev gemt for under {settle:g} sekunder siden og kan være halvt skrevet.", "Vent et øjeblik, og indlæs planen igen.")],
+        )
 
 
 def fingerprints(plans: PlanSet) -> dict[str, str]:
@@ -87,9 +108,10 @@ def create_app(
     max_body: int = MAX_INPUT_BYTES,
     allowed_hosts: frozenset[str] | None = None,
     body_timeout: float = 30.0,
+    reload_settle: float = 0.5,
 ) -> Any:
     """The ASGI application (FastAPI inside the `http_guard.Guard` middleware)."""
-    holder = PlanHolder(plan_path)
+    holder = PlanHolder(plan_path, reload_settle)
     app = FastAPI(
         title="kompetenceplan",
         version="0.1.0",
@@ -242,12 +264,13 @@ def serve(
     keep_alive: int = 5,
     max_connections: int = 200,
     access_log: bool = True,
+    reload_settle: float = 0.5,
 ) -> None:
     """Run the service with uvicorn until interrupted."""
     import uvicorn
 
     _log_to_stderr(access_log)
-    app = create_app(plan_path, allow_reload=allow_reload, max_body=max_body, allowed_hosts=allowed_host_names(host, allowed_hosts), body_timeout=body_timeout)
+    app = create_app(plan_path, allow_reload=allow_reload, max_body=max_body, allowed_hosts=allowed_host_names(host, allowed_hosts), body_timeout=body_timeout, reload_settle=reload_settle)
     if allow_reload:
         holder: PlanHolder = app.app.state.holder
 

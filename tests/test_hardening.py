@@ -322,19 +322,28 @@ def test_4_a_plan_edited_while_it_is_read_is_refused_and_answers_carry_the_finge
     plan) makes the load fail; every Decision, Report and /health names the content
     fingerprint of the plan files that answered."""
     rules = small_plan_dir / "regler.toml"
+    whole = rules.read_text(encoding="utf-8")
     real_loads = plan_loader.tomllib.loads
     edited = []
 
     def loads_while_an_editor_saves(text: str) -> Any:
         if not edited:
             edited.append(True)
-            rules.write_text(rules.read_text(encoding="utf-8").split("[[rows]]")[0], encoding="utf-8")  # cut at a row
+            rules.write_text("[[rows]]".join(whole.split("[[rows]]")[:-1]), encoding="utf-8")  # cut at a row
         return real_loads(text)
 
     monkeypatch.setattr(plan_loader.tomllib, "loads", loads_while_an_editor_saves)
     with pytest.raises(PlanError, match="ændret"):
         load_plans(small_plan_dir)
     monkeypatch.undo()
+    # A file saved a moment ago may be half written even if it holds still while it is read:
+    # the service's reload waits until the plan's files have settled.
+    from kompetenceplan.service import PlanHolder
+
+    rules.write_text(whole, encoding="utf-8")
+    holder = PlanHolder(small_plan_dir, settle=30)
+    with pytest.raises(PlanError, match="lige blevet ændret"):
+        holder.reload()
 
     expected = _fingerprint(plan_copy)
     status, decision = served.json("POST", "/route", CASE)
@@ -370,7 +379,7 @@ def test_5_a_reload_that_fails_in_any_way_keeps_the_old_plan_serving(tmp_path: P
         load_plans(folder)
     monkeypatch.undo()
 
-    server = Serve(folder, tmp_path / "serve.log", "--allow-reload")
+    server = Serve(folder, tmp_path / "serve.log", "--allow-reload", "--reload-settle", "0")
     try:
         good = server.json("POST", "/route", CASE)[1]["level"]["id"]
         original = broken.read_bytes()
@@ -485,7 +494,7 @@ def test_9_reloading_200_edited_plans_releases_their_rulesets(tmp_path: Path) ->
     far less than the ~2 MB per plan that was never released before."""
     folder = tmp_path / "plan"
     shutil.copytree(NYBORG, folder)
-    server = Serve(folder, tmp_path / "serve.log", "--allow-reload", "--no-access-log")
+    server = Serve(folder, tmp_path / "serve.log", "--allow-reload", "--no-access-log", "--reload-settle", "0")
     rules = folder / "regler-voksne.toml"
     original = rules.read_text(encoding="utf-8")
 
@@ -596,7 +605,7 @@ def test_11_cross_site_posts_foreign_hosts_cdn_docs_and_server_paths_are_refused
     to the plan folder, never the server's path."""
     folder = tmp_path / "hemmelig-sti" / "nyborg"
     shutil.copytree(NYBORG, folder)
-    server = Serve(folder, tmp_path / "serve.log", "--allow-reload")
+    server = Serve(folder, tmp_path / "serve.log", "--allow-reload", "--reload-settle", "0")
     try:
         for path in ("/route", "/validate", "/admin/reload"):
             for kind in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
