@@ -87,7 +87,8 @@ def _parse_setting(plan: Plan, setting: str) -> tuple[str, Any]:
     if not sep or spec is None:
         raise KompetenceplanError(
             "Ugyldig --set.",
-            [Problem(f"--set {name or '?'}", "skal have formen NAVN=VÆRDI med et input fra planen.", f"Brug et af: {', '.join(plan.inputs)}.")],
+            # An unknown name is not echoed: it could be personal data typed in the wrong place.
+            [Problem("--set", "skal have formen NAVN=VÆRDI med et input fra planen.", f"Brug et af: {', '.join(plan.inputs)}.")],
         )
     text = text.strip()
     try:
