@@ -16,6 +16,12 @@ from kompetenceplan.plan.compile import NEEDS, NOMATCH, ROW, Outcome, rule_specs
 from .conftest import SMALL_CASE, SMALL_PLAN, write_plan
 
 
+@pytest.fixture(autouse=True)
+def _own_fault_window(monkeypatch) -> None:
+    """Faults provoked here must not make /health report 'degraded' in later tests."""
+    monkeypatch.setattr(durable_adapter, "_faults", [])
+
+
 class TestOutcomes:
     def test_no_matching_row_escalates_with_a_reason(self, small_plan) -> None:
         """A case no row covers goes to the escalation level (visitationsudvalg), never lower."""
