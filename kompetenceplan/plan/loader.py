@@ -209,6 +209,11 @@ def _key_path(data: Any, loc: tuple[Any, ...]) -> str:
     return "".join(parts) or "(roden)"
 
 
+def _finite(value: int | float) -> bool:
+    """A finite number; an int of any size is (math.isfinite overflows on 309+ digits)."""
+    return isinstance(value, int) or math.isfinite(value)
+
+
 # -- assembling and cross-checking -----------------------------------------------------------
 
 
@@ -535,11 +540,6 @@ def _parse_term(name: str, spec: InputSpec, cond: Any, here: str, problems: list
     example = f"{name} = 3 eller {name} = [3, 4]" if spec.type == "int" else f"{name} = {{ gte = 30000 }}"
     problems.append(Problem(here, f"betingelsen passer ikke til input-typen {spec.type}.", f"Skriv fx {example}."))
     return None
-
-
-def _finite(value: int | float) -> bool:
-    """A finite number; an int of any size is (math.isfinite overflows on 309+ digits)."""
-    return isinstance(value, int) or math.isfinite(value)
 
 
 def _check_floors(plan: Plan, problems: list[Problem]) -> None:
