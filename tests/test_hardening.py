@@ -8,6 +8,7 @@ a free port. docs/security.md lists which test proves which promise.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 import http.client
 import json
@@ -196,6 +197,9 @@ def _plant(data: st.DataObject, doc: Any, pii: str) -> str:
     return json.dumps(doc, ensure_ascii=False)
 
 
+ON = dt.date(2026, 12, 1)
+
+
 def _api(kind: str, text: str) -> str:
     plans = load_plans(NYBORG)
     try:
@@ -203,8 +207,13 @@ def _api(kind: str, text: str) -> str:
         if kind == "case":
             return decide(plans, data).to_json()
         if kind == "submission":
-            return check(plans, data, on=__import__("datetime").date(2026, 12, 1)).to_json()
-        return json.dumps(check_agenda(plans, [(f"nr-{i}", lambda s=s: s) for i, s in enumerate(data["submissions"].values())] if isinstance(data, dict) and isinstance(data.get("submissions"), dict) else [], __import__("datetime").date(2026, 12, 1)), ensure_ascii=False)
+            return check(plans, data, on=ON).to_json()
+        subs = data.get("submissions") if isinstance(data, dict) else None
+        if not isinstance(subs, dict):
+            return ""
+        # The library's agenda takes names from its caller; the submissions are what is tested.
+        items = [(f"nr-{i}", lambda sub=sub: sub) for i, sub in enumerate(subs.values())]
+        return json.dumps(check_agenda(plans, items, ON), ensure_ascii=False)
     except KompetenceplanError as exc:
         return exc.render() + json.dumps(exc.to_dict(), ensure_ascii=False)
 
@@ -474,9 +483,11 @@ def test_8_idle_and_slow_connections_are_closed_and_cannot_crowd_out_requests(tm
         closed = 0
         for s in idle:
             try:
-                closed += s.recv(1024) == b""
-            except (ConnectionResetError, TimeoutError):
-                closed += isinstance(sys.exc_info()[1], ConnectionResetError)
+                closed += s.recv(1024) == b""  # the server closed it
+            except ConnectionResetError:
+                closed += 1
+            except TimeoutError:
+                pass  # still open after 5 s: the finding
         assert closed == len(idle)
         assert server.request("POST", "/route", CASE)[0] == 200
     finally:
@@ -536,7 +547,7 @@ def test_10_bad_input_is_reported_precisely_and_errors_are_logged_without_conten
     dated = copy.deepcopy(SUBMISSION)
     dated["dokumenter"][0]["dato"] = 0
     with pytest.raises(CaseError) as info:
-        check(load_plans(NYBORG), dated, on=__import__("datetime").date(2026, 12, 1))
+        check(load_plans(NYBORG), dated, on=ON)
     assert [p.where for p in info.value.problems] == ["indstilling.dokumenter[0].dato"]
 
     files = dict(SMALL_PLAN)
