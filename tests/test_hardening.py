@@ -468,8 +468,9 @@ def test_7_a_chunked_body_over_max_body_is_413_and_max_body_is_the_only_limit(se
 
 def test_8_idle_and_slow_connections_are_closed_and_cannot_crowd_out_requests(tmp_path: Path) -> None:
     """With --header-timeout 1 and --max-connections 20: 40 idle connections and a slow-header
-    client are closed by the server, and a normal request still gets its answer."""
-    server = Serve(NYBORG, tmp_path / "serve.log", "--header-timeout", "1", "--max-connections", "20")
+    client are closed by the server, and a normal request still gets its answer; a body that
+    does not arrive within --body-timeout is answered 408."""
+    server = Serve(NYBORG, tmp_path / "serve.log", "--header-timeout", "1", "--max-connections", "20", "--body-timeout", "1")
     idle = []
     try:
         for _ in range(40):
@@ -490,6 +491,9 @@ def test_8_idle_and_slow_connections_are_closed_and_cannot_crowd_out_requests(tm
                 pass  # still open after 5 s: the finding
         assert closed == len(idle)
         assert server.request("POST", "/route", CASE)[0] == 200
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as slow_body:
+            slow_body.sendall(b"POST /route HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+            assert slow_body.recv(1024).startswith(b"HTTP/1.1 408")
     finally:
         for s in idle:
             s.close()
