@@ -23,6 +23,8 @@ NUMBER_DECIMALS = 2
 #: Differences below this are binary floating-point noise, not a value (0.1 + 0.2).
 FLOAT_NOISE = 1e-6
 MAX_DESCRIPTION = 2000
+#: Integers this large are refused before any float conversion (which overflows at 10^308).
+MAX_INTEGER = 10**18
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
         )
     values: dict[str, Value] = {}
     derived: list[str] = []
-    for key in data:
+    for position, key in enumerate(data, 1):
         if not isinstance(key, str):
             problems.append(Problem(where, "en nøgle er ikke tekst.", "Brug inputnavnene fra planen."))
         elif key == DESCRIPTION_KEY:
@@ -55,8 +57,8 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
         elif key in RESERVED_INPUT_NAMES:
             problems.append(Problem(f"{where}.{key}", "nøglen er reserveret af regelmotoren og må ikke sendes med.", "Fjern nøglen; brug 'beskrivelse' til fritekst."))
         elif key not in plan.inputs:
-            shown = key if key.isidentifier() and len(key) <= 40 else "(en ukendt nøgle)"
-            problems.append(Problem(f"{where}.{shown}", "ukendt oplysning; planen erklærer den ikke.", f"Brug et af: {', '.join(plan.inputs)}."))
+            # Shown by position, never by name: a key can be personal data (a CPR number, a name).
+            problems.append(Problem(f"{where}.ukendt felt nr. {position}", "ukendt oplysning; planen erklærer den ikke.", f"Brug et af: {', '.join(plan.inputs)}."))
         elif data[key] is not None:
             typed = _typed(plan.inputs[key], data[key], f"{where}.{key}", problems)
             if typed is not None:
@@ -179,6 +181,10 @@ def _typed(spec: InputSpec, raw: Any, where: str, problems: list[Problem]) -> Va
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
         example = "3" if spec.type == "int" else "12000"
         problems.append(Problem(where, f"skal være et tal, men er {got}.", f"Skriv tallet uden anførselstegn, fx {example}."))
+        return None
+    if isinstance(raw, int) and abs(raw) >= MAX_INTEGER:
+        # math.isfinite and float() overflow on 309+ digits; far beyond any bound anyway.
+        problems.append(Problem(where, "tallet er alt for stort.", "Angiv et tal inden for inputtets interval."))
         return None
     if not math.isfinite(raw):
         problems.append(Problem(where, "skal være et endeligt tal.", "Angiv et almindeligt tal."))

@@ -87,7 +87,8 @@ def _parse_setting(plan: Plan, setting: str) -> tuple[str, Any]:
     if not sep or spec is None:
         raise KompetenceplanError(
             "Ugyldig --set.",
-            [Problem(f"--set {name or '?'}", "skal have formen NAVN=VÆRDI med et input fra planen.", f"Brug et af: {', '.join(plan.inputs)}.")],
+            # An unknown name is not echoed: it could be personal data typed in the wrong place.
+            [Problem("--set", "skal have formen NAVN=VÆRDI med et input fra planen.", f"Brug et af: {', '.join(plan.inputs)}.")],
         )
     text = text.strip()
     try:
@@ -354,17 +355,30 @@ def audit_command(cases_file: str, plan_path: Path, on: str | None) -> None:
     plans = _load(plan_path, "json")
     try:
         plan = plans.in_force(_date(on, "--on"))
-        stream = sys.stdin if cases_file == "-" else open(cases_file, encoding="utf-8")  # noqa: SIM115
+        stream = sys.stdin.buffer if cases_file == "-" else open(cases_file, "rb")  # noqa: SIM115
         with stream:
-            cases = [parse_json(line, f"{cases_file}, linje {n}") for n, line in enumerate(stream, 1) if line.strip()]
+            lines = [line for line in stream]
     except OSError as exc:
         _fail(KompetenceplanError("Filen kan ikke læses.", [Problem(cases_file, f"kan ikke læses ({exc.strerror}).", "Kontrollér stien.")]), "json")
     except KompetenceplanError as exc:
         _fail(exc, "json")
+    # A line that is not UTF-8 or not JSON is reported as that case's error; the rest go on.
+    cases: list[Any] = []
+    unreadable: dict[int, KompetenceplanError] = {}
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            cases.append(parse_json(line, f"{cases_file}, linje {n}"))
+        except KompetenceplanError as exc:
+            unreadable[len(cases)] = exc
+            cases.append(None)
     failed = 0
     for result in decide_many(plan, cases):
-        failed += result.error is not None
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        error = unreadable.get(result.index)
+        out = result.to_dict() if error is None else {"index": result.index, "level": None, "row": None, "escalated": False, "error": error.to_dict()}
+        failed += "error" in out
+        click.echo(json.dumps(out, ensure_ascii=False))
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
@@ -556,8 +570,15 @@ def openapi_command(plan_path: Path, output: Path | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adresse. Standard er kun denne maskine; sagsdata forlader den ikke.")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--allow-reload", is_flag=True, help="Tillad POST /admin/reload og SIGHUP for at indlæse planen igen.")
-@click.option("--max-body", default=1_000_000, show_default=True, type=int, help="Største forespørgsel i bytes (ellers 413).")
-def serve_command(plan_path: Path, host: str, port: int, allow_reload: bool, max_body: int) -> None:
+@click.option("--max-body", default=1_000_000, show_default=True, type=click.IntRange(1), help="Største forespørgsel i bytes (ellers 413). Den eneste grænse for en forespørgsels størrelse.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAVN", help="Et værtsnavn mere, som Host-headeren må have (ud over --host). Kan gentages.")
+@click.option("--header-timeout", default=10.0, show_default=True, type=click.FloatRange(0.1), help="Sekunder en forbindelse har til at sende en hel forespørgsels hoved (også mellem forespørgsler).")
+@click.option("--body-timeout", default=30.0, show_default=True, type=click.FloatRange(0.1), help="Sekunder til at sende hele forespørgslens krop (ellers 408).")
+@click.option("--keep-alive", default=5, show_default=True, type=click.IntRange(1), help="Sekunder en ledig keep-alive-forbindelse holdes åben.")
+@click.option("--max-connections", default=200, show_default=True, type=click.IntRange(1), help="Højst så mange forbindelser på én gang; flere lukkes straks (503 ved travlhed).")
+@click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log metode, rute-skabelon, status og korrelations-id (aldrig forespørgselsstrenge eller værdier).")
+@click.option("--reload-settle", default=0.5, show_default=True, type=click.FloatRange(0), help="En genindlæsning afvises, hvis en planfil er gemt for under så mange sekunder siden (kan være halvt skrevet).")
+def serve_command(plan_path: Path, host: str, port: int, allow_reload: bool, max_body: int, allowed_hosts: tuple[str, ...], header_timeout: float, body_timeout: float, keep_alive: int, max_connections: int, access_log: bool, reload_settle: float) -> None:
     """Start HTTP JSON API'et for sagssystemer (POST /route, /validate, /validate/agenda …).
 
     Kræver: pip install 'kompetenceplan[serve]'. OpenAPI-beskrivelsen er på /openapi.json.
@@ -565,14 +586,22 @@ def serve_command(plan_path: Path, host: str, port: int, allow_reload: bool, max
     \b
     Eksempel:
       kompetenceplan serve --plan rules/nyborg --port 8000
-      curl -s -X POST localhost:8000/route --data @examples/cases/kontaktperson-team.json
+      curl -s -X POST localhost:8000/route -H 'Content-Type: application/json' \\
+          --data @examples/cases/kontaktperson-team.json
+
+    Sikkerhed (docs/security.md): kun JSON-forespørgsler (415), Host skal være et af tjenestens
+    navne (400), tidsgrænser og et loft over forbindelser; /docs er slået fra.
     """
     try:
         from .service import serve
     except ImportError:
         _fail(KompetenceplanError("HTTP-tjenesten er ikke installeret.", [Problem("serve", "fastapi og uvicorn mangler.", "Installér med: pip install 'kompetenceplan[serve]'.")]), "text")
     try:
-        serve(plan_path, host, port, allow_reload, max_body)
+        serve(
+            plan_path, host, port, allow_reload, max_body, allowed_hosts=allowed_hosts, header_timeout=header_timeout,
+            body_timeout=body_timeout, keep_alive=keep_alive, max_connections=max_connections, access_log=access_log,
+            reload_settle=reload_settle,
+        )
     except KompetenceplanError as exc:
         _fail(exc, "text")
 

@@ -47,11 +47,12 @@ class PlanRef(_Out):
     name: str
     version: str
     valid_from: str
+    fingerprint: str = Field(description="Hash of the plan files' bytes: which exact plan answered.")
 
     @classmethod
     def of(cls, plan: Plan) -> "PlanRef":
         m = plan.meta
-        return cls(id=m.id, kommune=m.kommune, name=m.name, version=m.version, valid_from=m.valid_from.isoformat())
+        return cls(id=m.id, kommune=m.kommune, name=m.name, version=m.version, valid_from=m.valid_from.isoformat(), fingerprint=plan.fingerprint)
 
 
 class Decision(_Out):

@@ -20,9 +20,10 @@ class CaseFileError(CaseError):
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for key, value in pairs:
+    for position, (key, value) in enumerate(pairs, 1):
         if key in out:
-            raise ValueError(f"nøglen '{key[:40]}' står to gange")
+            # Never the key itself: a key can be personal data (a CPR number as a key).
+            raise ValueError(f"et objekt har den samme nøgle to gange (felt nr. {position})")
         out[key] = value
     return out
 
@@ -31,14 +32,17 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} er ikke gyldig JSON")
 
 
-def parse_json(text: str | bytes, where: str) -> Any:
-    """Parse JSON strictly; raise `CaseFileError` naming ``where`` and the position, never the content."""
-    if len(text) > MAX_INPUT_BYTES:
-        raise CaseFileError("Filen kan ikke læses.", [Problem(where, f"er større end {MAX_INPUT_BYTES} bytes.", "Send én sag ad gangen.")])
+def parse_json(text: str | bytes, where: str, limit: int | None = MAX_INPUT_BYTES) -> Any:
+    """Parse JSON strictly; raise `CaseFileError` naming ``where`` and the position, never the
+    content. ``limit=None``: the caller has already enforced its own size limit (HTTP)."""
+    if limit is not None and len(text) > limit:
+        raise CaseFileError("Filen kan ikke læses.", [Problem(where, f"er større end {limit} bytes.", "Send én sag ad gangen.")])
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
         raise CaseFileError("Filen kan ikke læses.", [Problem(f"{where}, linje {exc.lineno}, kolonne {exc.colno}", f"ugyldig JSON ({exc.msg}).", "Ret syntaksen, fx manglende komma eller anførselstegn.")]) from None
+    except UnicodeDecodeError:
+        raise CaseFileError("Filen kan ikke læses.", [Problem(where, "er ikke UTF-8.", "Gem eller send teksten som UTF-8.")]) from None
     except (ValueError, RecursionError) as exc:
         raise CaseFileError("Filen kan ikke læses.", [Problem(where, f"ugyldig JSON ({exc}).", "Hver nøgle må kun stå én gang; tal skal være endelige.")]) from None
 

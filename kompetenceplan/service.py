@@ -3,6 +3,8 @@
 Optional: ``pip install 'kompetenceplan[serve]'``. Binds 127.0.0.1 by default. Bad input is
 422 with the field path and a Danish message (never 500 for a user mistake); a body over the
 limit is 413; an engine fault is 500 with no decision. Request bodies are never logged.
+What the service promises and how each promise is tested: docs/security.md (the network-facing
+guards live in `http_guard`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import datetime as dt
 import logging
 import signal
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from .api import decide
 from .checks.agenda import check_agenda
 from .checks.check import check
+from .engine import durable_adapter
 from .errors import CaseError, EngineError, KompetenceplanError, PlanError, Problem
+from .http_guard import Guard, allowed_host_names, guarded_protocol, relative_paths
 from .io import MAX_INPUT_BYTES, parse_date, parse_json
 from .plan import PlanSet, load_plans
 from .schemas import KINDS, schema
@@ -32,68 +37,60 @@ MAX_AGENDA = 200
 
 class PlanHolder:
     """The plan in use. A reload swaps the reference atomically; each request reads it once,
-    so an in-flight request finishes on the plan it started with."""
+    so an in-flight request finishes on the plan it started with. A failed reload (any error,
+    always a `PlanError`) keeps the old plan; a replaced plan's rulesets are released."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, settle: float = 0.5) -> None:
         self.path = path
+        self.settle = settle
         self._lock = threading.Lock()
         self.plans: PlanSet = load_plans(path)
         self.reloads = 0
+        self.failed_reloads = 0
 
     def reload(self) -> PlanSet:
         with self._lock:
-            fresh = load_plans(self.path)  # raises PlanError and keeps the old plan on failure
-            self.plans = fresh
+            try:
+                # A file saved less than `settle` seconds ago may be half written (an editor that
+                # truncates, then writes): refuse it now; the snapshot check in the loader
+                # refuses files that change while they are read.
+                _settled(self.path, self.settle)
+                fresh = load_plans(self.path)  # every failure is a PlanError; the old plan stays
+                _settled(self.path, self.settle)
+            except PlanError:
+                self.failed_reloads += 1
+                raise
+            old, self.plans = self.plans, fresh
             self.reloads += 1
+            kept = {p.fingerprint for p in fresh.versions}
+            for plan in old.versions:
+                if plan.fingerprint not in kept:
+                    durable_adapter.release(plan)
             return fresh
 
 
-class BodyLimit:
-    """ASGI middleware: refuse a request body over ``limit`` bytes with 413, without reading it all."""
-
-    def __init__(self, app: Any, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await _too_large(self.limit)(scope, receive, send)
-            return
-        seen = 0
-
-        async def limited() -> dict[str, Any]:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _BodyTooLarge
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except _BodyTooLarge:
-            await _too_large(self.limit)(scope, receive, send)
+def _settled(folder: Path, settle: float) -> None:
+    if settle <= 0:
+        return
+    try:
+        recent = [p for p in folder.rglob("*.toml") if time.time() - p.stat().st_mtime < settle]
+    except OSError:
+        return  # the loader reports unreadable folders
+    if recent:
+        raise PlanError(
+            "Planen er lige blevet ændret; den gamle plan bruges stadig.",
+            [Problem(str(recent[0]), f"filen blev gemt for under {settle:g} sekunder siden og kan være halvt skrevet.", "Vent et øjeblik, og indlæs planen igen.")],
+        )
 
 
-class _BodyTooLarge(Exception):
-    pass
+def fingerprints(plans: PlanSet) -> dict[str, str]:
+    """Each version's content fingerprint, by version label."""
+    return {p.meta.version: p.fingerprint for p in plans.versions}
 
 
-def _too_large(limit: int) -> JSONResponse:
-    return JSONResponse(
-        {"error": "BodyTooLarge", "title": "Forespørgslen er for stor.", "problems": [{"where": "body", "what": f"er større end {limit} bytes.", "fix": "Send én sag eller indstilling ad gangen, eller del dagsordenen op."}]},
-        status_code=413,
-    )
-
-
-def _error(exc: KompetenceplanError) -> JSONResponse:
+def _error(exc: KompetenceplanError, root: Path) -> JSONResponse:
     status = 500 if isinstance(exc, EngineError) else 422
-    return JSONResponse(exc.to_dict(), status_code=status)
+    return JSONResponse(relative_paths(exc, root), status_code=status)
 
 
 def _date(value: str | None, name: str) -> dt.date | None:
@@ -101,28 +98,39 @@ def _date(value: str | None, name: str) -> dt.date | None:
 
 
 async def _json(request: Request) -> Any:
-    return parse_json(await request.body(), "body")
+    # The body limit is enforced once, by the Guard, before this point.
+    return parse_json(await request.body(), "body", limit=None)
 
 
-def create_app(plan_path: Path, allow_reload: bool = False, max_body: int = MAX_INPUT_BYTES) -> Any:
-    """The ASGI application (FastAPI inside the body-limit middleware)."""
-    holder = PlanHolder(plan_path)
+def create_app(
+    plan_path: Path,
+    allow_reload: bool = False,
+    max_body: int = MAX_INPUT_BYTES,
+    allowed_hosts: frozenset[str] | None = None,
+    body_timeout: float = 30.0,
+    reload_settle: float = 0.5,
+) -> Any:
+    """The ASGI application (FastAPI inside the `http_guard.Guard` middleware)."""
+    holder = PlanHolder(plan_path, reload_settle)
     app = FastAPI(
         title="kompetenceplan",
         version="0.1.0",
         description="Hvem må træffe afgørelse om en social indsats, og er indstillingen klar til visitationsudvalget?",
+        # /docs and /redoc load scripts from a public CDN: off. /openapi.json stays.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.holder = holder
 
     @app.exception_handler(KompetenceplanError)
     async def on_domain_error(request: Request, exc: KompetenceplanError) -> JSONResponse:
-        return _error(exc)
+        return _error(exc, holder.path)
 
     @app.exception_handler(Exception)
     async def on_bug(request: Request, exc: Exception) -> JSONResponse:
-        # Log the type only: a traceback's locals could hold a case.
-        log.error("uventet fejl i %s: %s", request.url.path, type(exc).__name__)
-        return JSONResponse({"error": "InternalError", "title": "Uventet fejl; der er ikke truffet nogen afgørelse.", "problems": []}, status_code=500)
+        # Logged by the Guard (type and correlation id only: a traceback's frames hold the case).
+        cid = getattr(request.state, "correlation_id", "")
+        return JSONResponse({"error": "InternalError", "title": "Uventet fejl; der er ikke truffet nogen afgørelse.", "problems": [], "correlation_id": cid}, status_code=500)
 
     @app.post("/route", summary="Hvilket niveau skal træffe afgørelsen?", responses=_docs("decision"))
     async def route(request: Request, on: str | None = None) -> Response:
@@ -145,7 +153,9 @@ def create_app(plan_path: Path, allow_reload: bool = False, max_body: int = MAX_
             raise CaseError("Ugyldig dagsorden.", [Problem("body.submissions", f"skal være et objekt med højst {MAX_AGENDA} navngivne indstillinger.", 'Send {"submissions": {"sag-1": {...}, "sag-2": {...}}}.')])
         on = _date(meeting_date, "meeting_date") or dt.date.today()
         plans = holder.plans
-        items = [(name, lambda sub=sub: sub) for name, sub in data["submissions"].items()]
+        # The client's names are keys and can be personal data: rows are named by position
+        # ("1", "2", … in the order sent), never by the name.
+        items = [(str(i), lambda sub=sub: sub) for i, sub in enumerate(data["submissions"].values(), 1)]
         return JSONResponse(await _in_thread(check_agenda, plans, items, on))
 
     @app.get("/plan", summary="Planens metadata, niveauer, indsatstrappe og input")
@@ -172,16 +182,26 @@ def create_app(plan_path: Path, allow_reload: bool = False, max_body: int = MAX_
     @app.get("/health", summary="Kører tjenesten, og hvilken plan bruger den?")
     async def health() -> JSONResponse:
         plans = holder.plans
-        return JSONResponse({"status": "ok", "plan": plans.latest.meta.id, "versions": [p.meta.version for p in plans.versions], "reloads": holder.reloads})
+        engine = durable_adapter.health()
+        return JSONResponse({
+            "status": engine["status"],
+            "plan": plans.latest.meta.id,
+            "versions": [p.meta.version for p in plans.versions],
+            "fingerprint": plans.latest.fingerprint,
+            "fingerprints": fingerprints(plans),
+            "reloads": holder.reloads,
+            "failed_reloads": holder.failed_reloads,
+            "engine": engine,
+        })
 
     if allow_reload:
         @app.post("/admin/reload", summary="Indlæs planen igen (kun med --allow-reload)")
         async def reload() -> JSONResponse:
             plans = await _in_thread(holder.reload)
-            return JSONResponse({"status": "ok", "versions": [p.meta.version for p in plans.versions], "reloads": holder.reloads})
+            return JSONResponse({"status": "ok", "versions": [p.meta.version for p in plans.versions], "fingerprints": fingerprints(plans), "reloads": holder.reloads})
 
     _add_schemas_to_openapi(app, holder)
-    return BodyLimit(app, max_body)
+    return Guard(app, max_body=max_body, allowed_hosts=allowed_hosts, body_timeout=body_timeout)
 
 
 async def _in_thread(func: Any, *args: Any) -> Any:
@@ -220,23 +240,66 @@ def _add_schemas_to_openapi(app: FastAPI, holder: PlanHolder) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def serve(plan_path: Path, host: str, port: int, allow_reload: bool, max_body: int) -> None:
+def serve(
+    plan_path: Path,
+    host: str,
+    port: int,
+    allow_reload: bool,
+    max_body: int,
+    *,
+    allowed_hosts: tuple[str, ...] = (),
+    header_timeout: float = 10.0,
+    body_timeout: float = 30.0,
+    keep_alive: int = 5,
+    max_connections: int = 200,
+    access_log: bool = True,
+    reload_settle: float = 0.5,
+) -> None:
     """Run the service with uvicorn until interrupted."""
     import uvicorn
 
-    app = create_app(plan_path, allow_reload=allow_reload, max_body=max_body)
+    _log_to_stderr(access_log)
+    app = create_app(plan_path, allow_reload=allow_reload, max_body=max_body, allowed_hosts=allowed_host_names(host, allowed_hosts), body_timeout=body_timeout, reload_settle=reload_settle)
     if allow_reload:
         holder: PlanHolder = app.app.state.holder
 
-        def on_hup(signum: int, frame: Any) -> None:
+        def reload_in_background() -> None:
             try:
                 holder.reload()
                 log.warning("planen er indlæst igen (%d)", holder.reloads)
             except PlanError as exc:
-                log.error("planen kunne ikke indlæses igen; den gamle bruges stadig: %s", exc.title)
+                log.error("planen kunne ikke indlæses igen; den gamle bruges stadig: %s", relative_paths(exc, holder.path)["title"])
+            except Exception as exc:  # noqa: BLE001 - a reload must never take the server down
+                log.error("planen kunne ikke indlæses igen (%s); den gamle bruges stadig", type(exc).__name__)
+
+        def on_hup(signum: int, frame: Any) -> None:
+            # Not in the signal handler itself: it runs inside the event loop, and an error
+            # there would escape into uvicorn.
+            threading.Thread(target=reload_in_background, name="reload", daemon=True).start()
 
         signal.signal(signal.SIGHUP, on_hup)
-    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        server_header=False,
+        access_log=False,  # uvicorn's access log has the query string; the Guard logs instead
+        http=guarded_protocol(header_timeout, max_connections),
+        timeout_keep_alive=keep_alive,
+        limit_concurrency=max_connections,
+    )
+
+
+def _log_to_stderr(access_log: bool) -> None:
+    service = logging.getLogger("kompetenceplan")
+    if not service.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        service.addHandler(handler)
+        service.setLevel(logging.INFO)
+        service.propagate = False
+    logging.getLogger("kompetenceplan.access").disabled = not access_log
 
 
 def generate(plan_path: Any) -> dict[str, Any]:

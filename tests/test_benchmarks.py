@@ -68,3 +68,11 @@ def test_http_load_script_runs() -> None:
     pytest.importorskip("uvicorn")
     result = _load("http_load").main(["--requests", "80", "--clients", "4"])
     assert result["requests"] == 80 and 0 < result["p50_ms"] <= result["p99_ms"]
+
+
+def test_http_load_reload_under_load_runs_and_finds_no_mismatch() -> None:
+    """`http_load.py --reload-under-load` runs, reloads edited plans and finds every answer
+    matching the plan its fingerprint names."""
+    pytest.importorskip("uvicorn")
+    result = _load("http_load").main(["--reload-under-load", "--seconds", "3", "--clients", "2"])
+    assert result["answers"] > 0 and result["edits"] > 0 and result["mismatches"] == 0

@@ -21,6 +21,8 @@ from ..plan.versions import PlanSet
 from .report import Finding, Report, Routing
 from .requirements import applies, status
 from ..submission import Submission
+from ..plan.loader import one_per_place
+from ..safe_paths import model_field_names, safe_loc
 
 WHERE = "indstilling"
 
@@ -69,11 +71,7 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
     )
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
-    out = WHERE
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
+_KNOWN = model_field_names(Submission)
 
 
 def parse_submission(plan: Plan, data: Any, today: dt.date) -> Submission:
@@ -84,10 +82,10 @@ def parse_submission(plan: Plan, data: Any, today: dt.date) -> Submission:
         sub = Submission.model_validate(data)
     except ValidationError as exc:
         problems = [
-            Problem(_loc(tuple(e["loc"])), validation_message(e), "Se formatet i docs/submission-format.md.")
+            Problem(safe_loc(WHERE, data, e["loc"], _KNOWN), validation_message(e), "Se formatet i docs/submission-format.md.")
             for e in exc.errors(include_url=False, include_input=False)
         ]
-        raise CaseError("Indstillingen har fejl i formatet.", problems) from None
+        raise CaseError("Indstillingen har fejl i formatet.", one_per_place(problems)) from None
     problems = []
     for i, doc in enumerate(sub.dokumenter):
         if doc.type not in plan.document_types:

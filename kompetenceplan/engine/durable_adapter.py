@@ -1,8 +1,14 @@
 """The one module that imports durable-rules, and the guards it needs (DESIGN.md).
 
 - One quiet host per process: the stock Host starts timer threads that steal actions.
-- Rulesets are named by the plan's content fingerprint (a name registers once per host) and
-  built from fresh dicts (registering deletes ``run``).
+- Rulesets are named by the plan's content fingerprint plus a generation number (a name
+  registers once per host) and built from fresh dicts (registering deletes ``run``).
+- A ruleset and the states of its sids are freed once its plan is released (`release`) and
+  no call uses it: durable's ``delete_ruleset`` alone keeps every sid's state (~0.6 MB each),
+  so each clean sid's state is deleted first. A sid left dirty by a fault is never deleted
+  (``delete_state`` then segfaults): it is retired and replaced, and after
+  `MAX_SIDS_PER_RULESET` sids the ruleset is replaced by a fresh generation, so faults can
+  never exhaust the engine's capacity.
 - Each post uses a sid no other thread is using (a pool) and carries a correlation id; the
   action records its rule under that id, so a result can never be another call's. durable
   compares sids by a 32-bit hash, so the pool never holds two names with the same hash.
@@ -16,9 +22,11 @@ import itertools
 import queue
 import re
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any, Callable
 
+import durable_rules_engine as _durable_c
 from durable import engine as _durable
 
 from ..errors import EngineError, Problem
@@ -35,9 +43,12 @@ from ..plan.model import Plan, Value
 
 #: Sids in the pool. durable allows 1024 live sids per ruleset; concurrency beyond this waits.
 POOL_SIZE = 128
-#: A sid whose action failed keeps the failure in its state; it is retired, at most this many.
-MAX_RETIRED = 256
+#: Sids one ruleset hands out over its life (durable allows 1024 live sids per ruleset). A sid
+#: left dirty by a fault is retired and replaced; at this count the ruleset is regenerated.
+MAX_SIDS_PER_RULESET = 896
 ACQUIRE_TIMEOUT_S = 30.0
+#: Faults within this many seconds make `health()` report the engine as degraded.
+RECENT_FAULT_S = 300.0
 
 
 class _QuietHost(_durable.Host):
@@ -69,7 +80,9 @@ class _SidPool:
         self._free: queue.LifoQueue[str] = queue.LifoQueue()
         self._names = itertools.count()
         self._hashes: set[int] = set()
+        self.issued = 0
         self.retired = 0
+        self.used: set[str] = set()  # sids posted to and left clean: their states are freed on release
         for _ in range(POOL_SIZE):
             self._free.put(self._new())
 
@@ -79,7 +92,16 @@ class _SidPool:
             digest = fnv1a32(name)
             if digest not in self._hashes:
                 self._hashes.add(digest)
+                self.issued += 1
                 return name
+
+    @property
+    def exhausted(self) -> bool:
+        """No replacement sids are left: the ruleset must be regenerated."""
+        return self.issued >= MAX_SIDS_PER_RULESET
+
+    def free_count(self) -> int:
+        return self._free.qsize()
 
     def acquire(self) -> str:
         try:
@@ -87,21 +109,28 @@ class _SidPool:
         except queue.Empty:
             raise _fault("alle motorens sessioner var optaget for længe.") from None
 
-    def release(self, sid: str, healthy: bool) -> None:
+    def release(self, sid: str, healthy: bool, touched: bool) -> None:
         if healthy:
+            if touched:
+                self.used.add(sid)
             self._free.put(sid)
             return
         with _lock:
             self.retired += 1
-            if self.retired <= MAX_RETIRED:
+            self.used.discard(sid)
+            if not self.exhausted:
                 self._free.put(self._new())
 
 
 class _Compiled:
-    def __init__(self, name: str, specs: dict[str, Any]) -> None:
+    def __init__(self, key: str, name: str, specs: dict[str, Any]) -> None:
+        self.key = key
         self.name = name
         self.specs = specs
         self.sids = _SidPool("w")
+        self.users = 0  # calls in flight (guarded by _lock)
+        self.closing = False  # released or regenerated: freed when no call uses it
+        self.freed = False
 
 
 _compiled: dict[str, _Compiled] = {}
@@ -139,41 +168,125 @@ def _get_host() -> _QuietHost:
     return _host
 
 
-def _register(name: str, build: Callable[[], tuple[dict[str, Any], dict[str, Any]]]) -> _Compiled:
-    """Register a ruleset once per process; ``build`` returns (definition, specs by rule name)."""
-    found = _compiled.get(name)
-    if found is not None:
-        return found
+_generations = itertools.count()
+_faults: list[float] = []  # monotonic times of recent engine faults
+_stats = {"faults": 0, "regenerated": 0, "freed": 0}
+
+
+def _checkout(key: str, build: Callable[[], tuple[dict[str, Any], dict[str, Any]]]) -> _Compiled:
+    """The current ruleset for ``key`` with one more user; registered on first use, and
+    regenerated when faults have used up its sids."""
     with _lock:
-        found = _compiled.get(name)
+        found = _compiled.get(key)
+        if found is not None and found.sids.exhausted:
+            _retire(found)
+            _stats["regenerated"] += 1
+            found = None
         if found is None:
             definition, specs = build()
+            name = f"{key}_g{next(_generations)}"
             try:
                 _get_host().register_rulesets({name: definition})
             except Exception as exc:  # noqa: BLE001 - any failure here means no engine
                 raise _fault(f"planen kunne ikke oversættes til regelmotoren ({type(exc).__name__}).") from None
-            found = _compiled[name] = _Compiled(name, specs)
-    return found
+            found = _compiled[key] = _Compiled(key, name, specs)
+        found.users += 1
+        return found
+
+
+def _checkin(compiled: _Compiled) -> None:
+    with _lock:
+        compiled.users -= 1
+        if compiled.closing and compiled.users == 0:
+            _free(compiled)
+
+
+def _retire(compiled: _Compiled) -> None:
+    """Stop handing out ``compiled``; free it now if no call uses it (caller holds _lock)."""
+    if _compiled.get(compiled.key) is compiled:
+        del _compiled[compiled.key]
+    compiled.closing = True
+    if compiled.users == 0:
+        _free(compiled)
+
+
+def _free(compiled: _Compiled) -> None:
+    """Delete the clean sids' states, then the ruleset (caller holds _lock; no call uses it)."""
+    if compiled.freed:
+        return
+    compiled.freed = True
+    host = _get_host()
+    ruleset = host._ruleset_directory.pop(compiled.name, None)
+    if ruleset is None:
+        return
+    if ruleset in host._ruleset_list:
+        host._ruleset_list.remove(ruleset)
+    for sid in compiled.sids.used:
+        try:
+            ruleset.delete_state(sid)
+        except Exception:  # noqa: BLE001 - a state that cannot be deleted is left (bounded by faults)
+            pass
+    _durable_c.delete_ruleset(ruleset._handle)
+    _stats["freed"] += 1
+
+
+def release(plan: Plan) -> None:
+    """The plan is no longer served: free its rulesets once no call uses them. A later call
+    with the same plan registers them again."""
+    with _lock:
+        for prefix in ("kp", "kpdok"):
+            found = _compiled.get(f"{prefix}_{plan.meta.id}_{plan.fingerprint}")
+            if found is not None:
+                _retire(found)
+
+
+def _record_fault() -> None:
+    now = time.monotonic()
+    with _lock:
+        _stats["faults"] += 1
+        _faults.append(now)
+        while _faults and _faults[0] < now - RECENT_FAULT_S:
+            _faults.pop(0)
+
+
+def health() -> dict[str, Any]:
+    """The engine's state for ``/health``: degraded after recent faults or with no free sid."""
+    now = time.monotonic()
+    with _lock:
+        recent = sum(t >= now - RECENT_FAULT_S for t in _faults)
+        rulesets = len(_compiled)
+        starved = sum(c.sids.free_count() == 0 and c.sids.exhausted for c in _compiled.values())
+        retired = sum(c.sids.retired for c in _compiled.values())
+    return {
+        "status": "degraded" if recent or starved else "ok",
+        "faults_total": _stats["faults"],
+        "faults_recent": recent,
+        "retired_sessions": retired,
+        "rulesets": rulesets,
+        "regenerated": _stats["regenerated"],
+        "freed": _stats["freed"],
+    }
 
 
 def compiled_for(plan: Plan) -> _Compiled:
-    """The routing ruleset of a plan (keyed by the plan's content)."""
+    """The routing ruleset of a plan (keyed by the plan's content), checked out: the caller
+    must `_checkin` it (`_Session` does)."""
 
     def build() -> tuple[dict[str, Any], dict[str, Any]]:
         specs = list(plan.rule_specs)
         return ruleset_definition(specs, _action), {s.name: s for s in specs}
 
-    return _register(f"kp_{plan.meta.id}_{plan.fingerprint}", build)
+    return _checkout(f"kp_{plan.meta.id}_{plan.fingerprint}", build)
 
 
 def compiled_requirements_for(plan: Plan) -> _Compiled:
-    """The documentation-check ruleset of a plan."""
+    """The documentation-check ruleset of a plan, checked out like `compiled_for`."""
 
     def build() -> tuple[dict[str, Any], dict[str, Any]]:
         specs = requirement_specs(plan)
         return requirement_definition(specs, _fact_action), {s.name: s for s in specs}
 
-    return _register(f"kpdok_{plan.meta.id}_{plan.fingerprint}", build)
+    return _checkout(f"kpdok_{plan.meta.id}_{plan.fingerprint}", build)
 
 
 def _event(values: Mapping[str, Value], extra: Mapping[str, Any], kind: str, cid: str, sid: str) -> dict[str, Any]:
@@ -204,13 +317,19 @@ class _Session:
     def __init__(self, compiled: _Compiled) -> None:
         self.compiled = compiled
         self.healthy = False
+        self.touched = False
 
     def __enter__(self) -> "_Session":
-        self.sid = self.compiled.sids.acquire()
+        try:
+            self.sid = self.compiled.sids.acquire()
+        except BaseException:
+            _checkin(self.compiled)
+            raise
         return self
 
     def completed(self, state: Any) -> None:
         """durable swallows exceptions raised in actions into the returned state."""
+        self.touched = True
         self.healthy = not (isinstance(state, dict) and state.get("exception"))
 
     def cleanup(self, undo: Callable[[], Any]) -> None:
@@ -222,7 +341,10 @@ class _Session:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
         if kind is not None and issubclass(kind, EngineError):
             self.healthy = True  # raised before durable was touched
-        self.compiled.sids.release(self.sid, self.healthy)
+        self.compiled.sids.release(self.sid, self.healthy, self.touched)
+        _checkin(self.compiled)
+        if not self.healthy:
+            _record_fault()
         if exc is not None and isinstance(exc, Exception) and not isinstance(exc, EngineError):
             raise _engine_error(exc) from None
         if exc is None and not self.healthy:

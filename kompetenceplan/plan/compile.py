@@ -31,6 +31,9 @@ __all__ = ["NEEDS", "NOMATCH", "ROW", "Outcome", "RuleSpec", "rule_specs", "even
 #: per node, so keeping the alternatives well below 512 keeps every node below the limit.
 MAX_ALTERNATIVES = 480
 #: Lint code for a table too large for durable-rules.
+#: durable-rules fails with error 303 when more than 64 rules match one event (measured: 64
+#: work, 65 fail). The count includes the catch-all and the missing-input guards.
+MAX_MATCHING_RULES = 64
 
 
 def event_value(value: Value) -> Value:
@@ -123,6 +126,17 @@ def check_engine_limits(plan: Plan) -> list[Problem]:
                 fix="Saml beslægtede krav (fx flere felter i ét fields-krav).",
             )
         )
+    bound, paragraph = matching_rules_bound(plan)
+    if bound > MAX_MATCHING_RULES:
+        problems.append(
+            Problem(
+                code=TOO_LARGE,
+                where=str(plan.path),
+                what=f"op til {bound} regler kan gælde samtidig for én sag (paragraf {paragraph}); durable-rules fejler "
+                f"over {MAX_MATCHING_RULES} (fejl 303), og sådanne sager kunne aldrig afgøres.",
+                fix="Saml rækker med samme niveau, eller brug intervaller (gte og lt), så færre rækker overlapper.",
+            )
+        )
     total = sum(s.alternatives for s in plan.rule_specs)
     if total <= MAX_ALTERNATIVES:
         return problems
@@ -136,6 +150,66 @@ def check_engine_limits(plan: Plan) -> list[Problem]:
             "eller del planen pr. område.",
         )
     ]
+
+
+def matching_rules_bound(plan: Plan) -> tuple[int, str]:
+    """An upper bound on how many compiled rules one case can match, and the paragraph where
+    it is largest. Bounded time (no grid): per paragraph, for each required input the rows that
+    can hold together on that input alone are counted exactly (one dimension), and a set of
+    rows that all match must fit on every input at once, so the smallest such count bounds it.
+    A row and its missing-input guard never match together; the catch-all always matches."""
+    paragraph_input = plan.meta.paragraph_input
+    codes = list(plan.inputs[paragraph_input].values or {})
+    worst, where = 0, ""
+    for code in codes:
+        implied = {t.input: t for t in plan.implications.get((paragraph_input, code), ())}
+        rows = [r for r in plan.rows if _may_hold(r, paragraph_input, code, implied)]
+        bound = len(rows)
+        for name, spec in plan.inputs.items():
+            if not spec.required or name == paragraph_input:
+                continue  # a missing optional input lets every guard on it match
+            constraining = [r for r in rows if name in r.inputs]
+            free = len(rows) - len(constraining)
+            if free >= bound:
+                continue
+            bound = min(bound, free + _max_overlap(constraining, name, spec))
+        if bound + 1 > worst:
+            worst, where = bound + 1, code
+    return worst, where
+
+
+def _may_hold(row: PlanRow, paragraph_input: str, code: str, implied: dict[str, Term]) -> bool:
+    for term in row.terms:
+        if term.input == paragraph_input and not term.holds(code):
+            return False
+        fixed = implied.get(term.input)
+        if fixed is not None and fixed.op == "in" and not any(term.holds(v) for v in fixed.value):  # type: ignore[union-attr]
+            return False
+    return True
+
+
+def _max_overlap(rows: list[PlanRow], name: str, spec: Any) -> int:
+    """The most rows whose conditions on input ``name`` one value meets (exact in one dimension:
+    every boundary and a point just beside it is tried)."""
+    if spec.type == "enum":
+        points: list[Value] = list(spec.values or {})
+    elif spec.type == "bool":
+        points = [True, False]
+    else:
+        step = 1 if spec.type == "int" else 0.005
+        points = [spec.min, spec.max]
+        for row in rows:
+            for t in row.terms:
+                if t.input != name:
+                    continue
+                for v in t.value if isinstance(t.value, tuple) else (t.value,):
+                    points += [v, v - step, v + step]  # type: ignore[operator]
+        points = [p for p in points if spec.min <= p <= spec.max]  # type: ignore[operator]
+    best = 0
+    for point in points:
+        n = sum(all(t.holds(point) for t in row.terms if t.input == name) for row in rows)
+        best = max(best, n)
+    return best
 
 
 # -- documentation requirements -----------------------------------------------------------------

@@ -77,29 +77,21 @@ def load_plan(path: str | Path) -> Plan:
         )
     problems: list[Problem] = []
     parsed: list[tuple[str, PlanFile]] = []
-    digest = hashlib.sha256()
-    for file in files:
+    snapshot = read_snapshot(files, problems)
+    for file, raw in snapshot.items():
         name = str(file)
-        raw = file.read_bytes()
-        digest.update(file.name.encode() + b"\0" + raw + b"\0")
-        if len(raw) > MAX_FILE_BYTES:
-            problems.append(Problem(name, f"filen er større end {MAX_FILE_BYTES} bytes.", "Del planen i flere filer."))
-            continue
-        try:
-            data = tomllib.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            problems.append(Problem(name, "filen er ikke UTF-8.", "Gem filen som UTF-8."))
-            continue
-        except tomllib.TOMLDecodeError as exc:
-            problems.append(Problem(name, f"ugyldig TOML ({exc}).", "Ret syntaksen; dublerede nøgler er ikke tilladt."))
+        data = _parse_toml(name, raw, problems)
+        if data is None:
             continue
         try:
             parsed.append((name, PlanFile.model_validate(data)))
         except ValidationError as exc:
             problems.extend(_schema_problems(name, data, exc))
+        except RecursionError:
+            problems.append(Problem(name, "værdierne er indlejret for dybt.", "Skriv betingelser og lister uden dybe indlejringer."))
     if problems:
         raise PlanError(f"Planen i {folder} er ugyldig.", problems)
-    plan = _assemble(folder, parsed, digest.hexdigest()[:16], problems)
+    plan = _assemble(folder, parsed, fingerprint(snapshot), problems)
     if problems or plan is None:
         raise PlanError(f"Planen i {folder} er ugyldig.", problems)
     # Imported here: compile depends on the model built above, and refuses tables durable cannot run.
@@ -108,7 +100,61 @@ def load_plan(path: str | Path) -> Plan:
     limit_problems = check_engine_limits(plan)
     if limit_problems:
         raise PlanError(f"Planen i {folder} kan ikke køres sikkert af regelmotoren.", limit_problems)
+    verify_unchanged(plan)
     return plan
+
+
+# -- reading a consistent snapshot -----------------------------------------------------------
+
+#: A UTF-8 byte order mark, which some Windows editors write; it is skipped, not an error.
+BOM = b"\xef\xbb\xbf"
+
+
+def read_snapshot(files: list[Path], problems: list[Problem]) -> dict[Path, bytes]:
+    """Every file's bytes, read before anything is parsed. Unreadable files are problems."""
+    out: dict[Path, bytes] = {}
+    for file in files:
+        try:
+            if file.stat().st_size > MAX_FILE_BYTES:
+                problems.append(Problem(str(file), f"filen er større end {MAX_FILE_BYTES} bytes.", "Del planen i flere filer."))
+                continue
+            out[file] = file.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(str(file), f"filen kan ikke læses ({exc.strerror or type(exc).__name__}).", "Kontrollér filens rettigheder, og at den ikke er ved at blive skrevet."))
+    return out
+
+
+def fingerprint(snapshot: dict[Path, bytes]) -> str:
+    """The plan's content fingerprint: a hash of its files' names and bytes."""
+    digest = hashlib.sha256()
+    for file, raw in snapshot.items():
+        digest.update(file.name.encode() + b"\0" + raw + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def verify_unchanged(plan: Plan) -> None:
+    """Read the plan's files again: a file written while the plan was read (an editor saving)
+    could leave a half-edited plan that still parses. Refuse it; the caller tries again later."""
+    files = sorted(p for p in plan.path.glob("*.toml") if p.is_file())
+    problems: list[Problem] = []
+    again = read_snapshot(files, problems)
+    if problems or fingerprint(again) != plan.fingerprint:
+        raise PlanError(
+            f"Planen i {plan.path} blev ændret, mens den blev læst.",
+            [Problem(str(plan.path), "filerne ændrede sig under indlæsningen; en halvt gemt plan bruges aldrig.", "Vent til alle filer er gemt, og indlæs planen igen.")],
+        )
+
+
+def _parse_toml(name: str, raw: bytes, problems: list[Problem]) -> dict[str, Any] | None:
+    try:
+        return tomllib.loads(raw.removeprefix(BOM).decode("utf-8"))
+    except UnicodeDecodeError:
+        problems.append(Problem(name, "filen er ikke UTF-8.", "Gem filen som UTF-8."))
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(Problem(name, f"ugyldig TOML ({exc}).", "Ret syntaksen; dublerede nøgler er ikke tilladt."))
+    except RecursionError:
+        problems.append(Problem(name, "værdierne er indlejret for dybt.", "Skriv betingelser og lister uden dybe indlejringer."))
+    return None
 
 
 # -- problem kinds (the lint codes of `kompetenceplan lint`) ------------------------------------
@@ -143,7 +189,18 @@ def _schema_problems(file: str, data: dict[str, Any], exc: ValidationError) -> l
         what = validation_message(err)
         fix = f"Eksempel på gyldig form: {example}" if example else ""
         out.append(Problem(where, what, fix))
-    return out
+    return one_per_place(out)
+
+
+def one_per_place(problems: list[Problem]) -> list[Problem]:
+    """One message per mistake: pydantic reports a value that fits no member of a union once per
+    member (a threshold given as text gave 8 messages). Keep the deepest place, the last message."""
+    by_where: dict[str, Problem] = {}
+    for p in problems:
+        by_where.pop(p.where, None)
+        by_where[p.where] = p
+    wheres = list(by_where)
+    return [p for w, p in by_where.items() if not any(o != w and (o.startswith(w + ".") or o.startswith(w + "[")) for o in wheres)]
 
 
 def _key_path(data: Any, loc: tuple[Any, ...]) -> str:
@@ -166,6 +223,11 @@ def _key_path(data: Any, loc: tuple[Any, ...]) -> str:
             elif not any(c in key for c in "[]") and key not in {"str", "int", "float", "bool"}:
                 parts.append(("." if parts else "") + key)
     return "".join(parts) or "(roden)"
+
+
+def _finite(value: int | float) -> bool:
+    """A finite number; an int of any size is (math.isfinite overflows on 309+ digits)."""
+    return isinstance(value, int) or math.isfinite(value)
 
 
 # -- assembling and cross-checking -----------------------------------------------------------
@@ -396,7 +458,7 @@ def _check_inputs(inputs: dict[str, InputSpec], files: dict[str, str], meta: Pla
             continue
         if spec.min is None or spec.max is None:
             problems.append(Problem(where, "tal-input skal have både min og max.", "Angiv fx min = 0 og max = 10000000."))
-        elif not (math.isfinite(spec.min) and math.isfinite(spec.max)) or spec.min > spec.max:
+        elif not (_finite(spec.min) and _finite(spec.max)) or spec.min > spec.max:
             problems.append(Problem(where, "min skal være et endeligt tal mindre end eller lig max.", "Ret min/max."))
         elif max(abs(spec.min), abs(spec.max)) >= MAX_THRESHOLD:
             problems.append(Problem(where, "min og max skal være under 10^15.", "Vælg en realistisk øvre grænse."))
@@ -512,7 +574,7 @@ def _parse_term(name: str, spec: InputSpec, cond: Any, here: str, problems: list
             if op not in NUMERIC_OPERATORS:
                 problems.append(_reference_problem(f"{here}.{op}", "ukendt operator.", f"Brug {', '.join(NUMERIC_OPERATORS)} (≥, >, ≤, <)."))
                 return None
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
                 problems.append(Problem(f"{here}.{op}", "grænsen skal være et endeligt tal.", f"Skriv fx {name} = {{ {op} = 30000 }}."))
                 return None
             if abs(value) >= MAX_THRESHOLD or round(value, 2) != value:

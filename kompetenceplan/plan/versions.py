@@ -55,8 +55,22 @@ def version_folders(folder: Path) -> list[Path]:
 
 
 def load_plans(path: str | Path) -> PlanSet:
-    """Load a plan folder with one or several versions; check that the periods do not overlap."""
+    """Load a plan folder with one or several versions; check that the periods do not overlap.
+    Every failure is a `PlanError` (a reload must never fail with anything else)."""
     folder = Path(path)
+    try:
+        return _load_plans(folder)
+    except PlanError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - unreadable folders, nesting too deep, bugs: never a crash
+        what = "mappen kan ikke læses" if isinstance(exc, OSError) else "planen kunne ikke læses"
+        raise PlanError(
+            "Planen kunne ikke indlæses.",
+            [Problem(str(folder), f"{what} ({type(exc).__name__}).", "Kontrollér mappen og filernes rettigheder og indhold; den hidtidige plan bruges stadig.")],
+        ) from None
+
+
+def _load_plans(folder: Path) -> PlanSet:
     if folder.is_dir() and not any(folder.glob("*.toml")) and version_folders(folder):
         versions = [load_plan(sub) for sub in version_folders(folder)]
     else:
