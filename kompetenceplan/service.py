@@ -180,6 +180,9 @@ def create_app(plan_path: Path, allow_reload: bool = False, max_body: int = MAX_
             plans = await _in_thread(holder.reload)
             return JSONResponse({"status": "ok", "versions": [p.meta.version for p in plans.versions], "reloads": holder.reloads})
 
+    from . import web  # the HTML pages (kompetenceplan.web), left out of the OpenAPI description
+
+    app.include_router(web.router)
     _add_schemas_to_openapi(app, holder)
     return BodyLimit(app, max_body)
 
