@@ -1,6 +1,8 @@
 """The HTML pages: thin views over the same library calls as the CLI and the JSON API.
 
-Every page reads the plan from the service's `PlanHolder` once per request. Forms POST (no
+Every page reads the plan from the service's `PlanHolder` once per request. A form with
+mistakes is shown again with status 200 (a page, not an API error; the browser console stays
+clean); refusals (CSRF 403, wrong content type 415) keep their status. Forms POST (no
 personal data in URLs), carry a CSRF token (see `csrf`), and are accepted only as
 ``application/x-www-form-urlencoded`` or ``multipart/form-data``.
 """
@@ -46,7 +48,7 @@ HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # "no-referrer" makes Chrome send "Origin: null" with forms
     "X-Frame-Options": "DENY",
 }
 
@@ -247,7 +249,7 @@ async def advisor_post(request: Request) -> HTMLResponse:
         plan, errors, answer = await run_in_threadpool(_advise, plans, values)
     except EngineError as exc:
         return _message_page(request, 500, "Der er ikke truffet nogen afgørelse", exc.title)
-    return _advisor_page(request, plan, values, errors, answer, status=422 if answer is None else 200, posted=True)
+    return _advisor_page(request, plan, values, errors, answer, posted=True)
 
 
 @router.post("/hvem-skal-afgoere/svar")
@@ -355,7 +357,7 @@ async def secretary_post(request: Request) -> HTMLResponse:
     if len(items) > MAX_SUBMISSIONS:
         errors.fields[FILES_FIELD] = f"Højst {MAX_SUBMISSIONS} indstillinger ad gangen."
     if errors.fields:
-        return _secretary_page(request, values, status=422, errors=errors)
+        return _secretary_page(request, values, errors=errors)
     try:
         results = await run_in_threadpool(_check_all, _plans(request), items, on)
     except EngineError as exc:
