@@ -130,6 +130,10 @@ class AdvisorForm:
     area_input: str
     paragraph_input: str
     step_input: str
+    derived_from: dict[str, str] = field(default_factory=dict)  # always-derived input -> its source
+
+    def get(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
 
 
 def _implied_areas(plan: Plan, name: str, code: str) -> list[str]:
@@ -140,11 +144,13 @@ def _implied_areas(plan: Plan, name: str, code: str) -> list[str]:
     return []
 
 
-def _derivations(plan: Plan) -> tuple[dict[str, str], dict[str, str]]:
+def _derivations(plan: Plan) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """Inputs the engine fills in when the case leaves them out, with a Danish note how: those
-    always derived (every value of an enum input implies one value) and those only sometimes."""
+    always derived (every value of an enum input implies one value) and those only sometimes,
+    and for the former the enum input they come from."""
     always: dict[str, str] = {}
     sometimes: dict[str, str] = {}
+    sources: dict[str, str] = {}
     for name, spec in plan.inputs.items():
         codes = list(spec.values or {})
         single: dict[str, int] = {}
@@ -155,13 +161,14 @@ def _derivations(plan: Plan) -> tuple[dict[str, str], dict[str, str]]:
         for target, count in single.items():
             if count == len(codes):
                 always.setdefault(target, f"Udledes af {spec.label.lower()}, når den er valgt.")
+                sources.setdefault(target, name)
             else:
                 sometimes.setdefault(target, f"Udledes af {spec.label.lower()}, når den kun tillader én værdi; ellers skal feltet udfyldes.")
     for name, spec in plan.inputs.items():
         if spec.default_product:
             factors = " × ".join(plan.inputs[f].label.lower() for f in spec.default_product)
             always[name] = f"Udfyldes feltet ikke, beregnes det som {factors}."
-    return always, {k: v for k, v in sometimes.items() if k not in always}
+    return always, {k: v for k, v in sometimes.items() if k not in always}, sources
 
 
 def _conditions(plan: Plan) -> dict[str, list[str]]:
@@ -178,7 +185,7 @@ def _conditions(plan: Plan) -> dict[str, list[str]]:
 def advisor_form(plan: Plan) -> AdvisorForm:
     """The form's fields in the order an advisor thinks: legal basis, area, step, then the rest."""
     m = plan.meta
-    derived, partly = _derivations(plan)
+    derived, partly, sources = _derivations(plan)
     conditions = _conditions(plan)
     first = [n for n in (m.paragraph_input, m.area_input, m.step_input) if n in plan.inputs]
     order = first + [n for n in plan.inputs if n not in first]
@@ -217,7 +224,7 @@ def advisor_form(plan: Plan) -> AdvisorForm:
         else:
             bounds = f"mellem {format_number(spec.min or 0)} og {format_number(spec.max or 0, spec.unit)}".rstrip(".")
             fields.append(Field(kind="number", integer=spec.type == "int", bounds=bounds, **common))
-    return AdvisorForm(tuple(fields), m.area_input, m.paragraph_input, m.step_input)
+    return AdvisorForm(tuple(fields), m.area_input, m.paragraph_input, m.step_input, sources)
 
 
 BOOL_TEXT = {"ja": True, "nej": False}
@@ -240,15 +247,18 @@ def case_from_form(plan: Plan, form: Mapping[str, str]) -> tuple[dict[str, Any],
             case[name] = raw
         elif spec.type == "bool":
             if raw not in BOOL_TEXT:
-                errors[name] = "skal være ja eller nej."
+                errors[name] = "Skal være ja eller nej."
             else:
                 case[name] = BOOL_TEXT[raw]
         else:
             try:
                 case[name] = parse_danish_number(raw, spec.unit)
             except NumberTextError as exc:
-                errors[name] = str(exc)
+                errors[name] = str(exc)[:1].upper() + str(exc)[1:]
     return case, errors
+
+
+_CHOICE_FIX = {"select": "Vælg i listen.", "steps": "Vælg et trin.", "bool": "Vælg ja eller nej."}
 
 
 @dataclass
@@ -258,15 +268,28 @@ class FieldErrors:
     fields: dict[str, str] = field(default_factory=dict)
     general: list[str] = field(default_factory=list)
 
-    def add(self, plan: Plan, error: KompetenceplanError, prefix: str = "sagen") -> None:
+    def add(self, plan: Plan, error: KompetenceplanError, form: AdvisorForm | None = None, prefix: str = "sagen") -> None:
+        """The library's problems, worded for a form: the field's label instead of its input name,
+        and "choose in the list" instead of a list of codes."""
         for p in error.problems:
             head, _, rest = p.where.partition(".")
             name = rest.split(".", 1)[0] if head == prefix else ""
-            text = f"{p.what} {p.fix}".strip()
-            if name in plan.inputs:
-                if name not in self.fields:
-                    self.fields[name] = text
-            else:
-                self.general.append(f"{p.where}: {text}")
+            if name not in plan.inputs:
+                self.general.append(f"{p.where}: {p.what} {p.fix}".strip())
+                continue
+            if name in self.fields:
+                continue
+            spec = plan.inputs[name]
+            what = "mangler." if p.what == f"mangler ({spec.label})." else p.what
+            f = form.get(name) if form else None
+            fix = _CHOICE_FIX.get(f.kind, p.fix) if f else p.fix
+            fix = fix.replace(f"Angiv {name} ", f"Angiv {spec.label.lower()} ").replace(f"Oplys {name} ", f"Oplys {spec.label.lower()} ")
+            text = f"{what} {fix}".strip()
+            self.fields[name] = text[:1].upper() + text[1:]
         if not error.problems:
             self.general.append(error.title)
+        if form:
+            # A derived field is "missing" only because its source is: name the source alone.
+            for target, source in form.derived_from.items():
+                if source in self.fields and self.fields.get(target, "").startswith("Mangler."):
+                    del self.fields[target]

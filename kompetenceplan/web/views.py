@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 
 from ..api import decide, plan_in_force
 from ..case import ValidatedCase, validate_case
@@ -101,8 +101,9 @@ class Refused(Exception):
 EXPIRED = "Formularen kunne ikke godkendes (sikkerhedsnøglen manglede eller var udløbet, fx fordi tjenesten er genstartet). Kontrollér felterne, og send igen."
 
 
-async def _form(request: Request) -> FormData:
-    """The posted form, after the content-type, origin and CSRF checks."""
+async def _form(request: Request) -> tuple[dict[str, str], list[tuple[str, bytes]]]:
+    """The posted form's text fields and uploaded files (name, content), after the content-type,
+    origin and CSRF checks. Uploads are read and closed here; only ``filer`` is read."""
     kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if kind not in FORM_TYPES:
         raise Refused(415, "Siden tager kun imod formularer (application/x-www-form-urlencoded eller multipart/form-data). Brug JSON-API'et til JSON.")
@@ -112,10 +113,18 @@ async def _form(request: Request) -> FormData:
         form = await request.form(max_files=MAX_SUBMISSIONS, max_fields=200)
     except Exception:  # a malformed multipart body; the type only, never the content
         raise Refused(400, "Formularen kunne ikke læses. Genindlæs siden, og send igen.") from None
-    token = form.get(csrf_module.FIELD)
-    if not _csrf(request).accepts(request.cookies.get(csrf_module.COOKIE), token if isinstance(token, str) else None):
-        raise Refused(403, EXPIRED)
-    return form
+    try:
+        token = form.get(csrf_module.FIELD)
+        if not _csrf(request).accepts(request.cookies.get(csrf_module.COOKIE), token if isinstance(token, str) else None):
+            raise Refused(403, EXPIRED)
+        values = {k: v for k, v in form.items() if isinstance(v, str) and k != csrf_module.FIELD}
+        files = []
+        for i, upload in enumerate(form.getlist(FILES_FIELD), 1):
+            if isinstance(upload, UploadFile) and upload.filename:
+                files.append(((upload.filename or f"fil {i}")[:120], await upload.read(MAX_INPUT_BYTES + 1)))
+        return values, files
+    finally:
+        await form.close()
 
 
 def _message_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
@@ -209,12 +218,8 @@ def _advise(plans: PlanSet, values: dict[str, str]) -> tuple[Plan, FieldErrors, 
     except EngineError:
         raise
     except KompetenceplanError as exc:
-        errors.add(plan, exc)
+        errors.add(plan, exc, advisor_form(plan))
     return plan, errors, None
-
-
-def _values(form: FormData) -> dict[str, str]:
-    return {k: v for k, v in form.items() if isinstance(v, str) and k != csrf_module.FIELD}
 
 
 def _advisor_page(request: Request, plan: Plan, values: dict[str, str], errors: FieldErrors, answer: dict[str, Any] | None, status: int = 200, posted: bool = False) -> HTMLResponse:
@@ -239,12 +244,11 @@ async def advisor(request: Request) -> HTMLResponse:
 async def advisor_post(request: Request) -> HTMLResponse:
     plans = _plans(request)
     try:
-        form = await _form(request)
+        values, _ = await _form(request)
     except Refused as exc:
         if exc.status == 403 and exc.message == EXPIRED:
             return _advisor_page(request, _current(plans), {}, FieldErrors(general=[exc.message]), None, status=403)
         return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
-    values = _values(form)
     try:
         plan, errors, answer = await run_in_threadpool(_advise, plans, values)
     except EngineError as exc:
@@ -256,10 +260,9 @@ async def advisor_post(request: Request) -> HTMLResponse:
 async def advisor_live(request: Request) -> JSONResponse:
     """The answer as an HTML fragment plus field errors, for the page's script (no reload)."""
     try:
-        form = await _form(request)
+        values, _ = await _form(request)
     except Refused as exc:
         return JSONResponse({"ok": False, "message": exc.message}, status_code=exc.status, headers={"Cache-Control": "no-store"})
-    values = _values(form)
     plans = _plans(request)
     try:
         plan, errors, answer = await run_in_threadpool(_advise, plans, values)
@@ -302,12 +305,13 @@ def _check_all(plans: PlanSet, items: list[tuple[str, Any]], on: dt.date) -> lis
         except EngineError:
             raise
         except KompetenceplanError as exc:
-            results.append({"name": name, "status": "fejl i input", "error": exc, "case_number": None})
+            results.append({"name": name, "status": "fejl i input", "error": exc, "report": None, "case_number": None})
             continue
         results.append({
             "name": name,
             "status": "klar" if report.ready else "ikke klar",
             "report": report,
+            "error": None,
             "case_number": number if isinstance(number, str) and len(number) <= 40 else None,
         })
     return results
@@ -328,24 +332,20 @@ async def secretary(request: Request) -> HTMLResponse:
 @router.post("/indstilling", response_class=HTMLResponse)
 async def secretary_post(request: Request) -> HTMLResponse:
     try:
-        form = await _form(request)
+        values, files = await _form(request)
     except Refused as exc:
         if exc.status == 403 and exc.message == EXPIRED:
             return _secretary_page(request, {}, status=403, errors=FieldErrors(general=[exc.message]))
         return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
-    values = _values(form)
     errors = FieldErrors()
     on = dt.date.today()
     try:
         on = parse_date(values.get(MEETING_FIELD) or None, MEETING_FIELD, "2026-12-01") or on
     except CaseError:
         errors.fields[MEETING_FIELD] = "skal være en dato på formen ÅÅÅÅ-MM-DD, fx 2026-12-01."
-    items: list[tuple[str, Any]] = []
-    for i, upload in enumerate(form.getlist(FILES_FIELD), 1):
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            continue
-        content = await upload.read(MAX_INPUT_BYTES + 1)
-        items.append(((upload.filename or f"fil {i}")[:120], lambda content=content, i=i: parse_json(content, f"fil nr. {i}")))
+    items: list[tuple[str, Any]] = [
+        (name, lambda content=content, i=i: parse_json(content, f"fil nr. {i}")) for i, (name, content) in enumerate(files, 1)
+    ]
     pasted = values.get(PASTE_FIELD, "").strip()
     if pasted:
         try:
@@ -442,10 +442,13 @@ def _example_text(plan: Plan, case: dict[str, Any]) -> list[tuple[str, str]]:
         spec = plan.inputs.get(name)
         if spec is None:
             continue
+        if name == plan.meta.paragraph_input:
+            continue  # the row's first column
         if spec.type == "bool":
             text = "ja" if value else "nej"
         elif spec.type == "enum":
-            text = str(value)
+            enum = (spec.values or {}).get(str(value))
+            text = enum.label if enum else str(value)
         else:
             text = format_number(value, spec.unit)
         out.append((spec.label, text))
