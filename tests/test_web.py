@@ -4,6 +4,7 @@ the HTTP rules of the form endpoints (CSRF, content type, origin, headers, nothi
 from __future__ import annotations
 
 import datetime as dt
+import html
 import http.cookiejar
 import json
 import re
@@ -307,6 +308,16 @@ class TestFormEndpoints:
         assert f'value="{CPR}"' in page  # the form keeps what was typed
         errors = " ".join(re.findall(r'class="field-error"[^>]*>(.*?)</p>', page, flags=re.S))
         assert "Kan ikke læses som et tal" in errors and CPR not in errors
+
+    def test_the_standard_page_says_when_each_requirement_applies_as_the_checks_document_does(self, server, nyborg) -> None:
+        """The page and `kompetenceplan checks --format markdown` give the same 'Gælder' per code."""
+        from kompetenceplan.tooling.render import requirements_markdown
+
+        document = requirements_markdown(nyborg)
+        expected = dict(re.findall(r"^## (DOK-\d{3}) .*?^- \*\*Gælder:\*\* (.*?)$", document, flags=re.M | re.S))
+        _, _, page = Browserish(server).request("GET", "/kompetenceplan/dokumentation")
+        shown = {code: html.unescape(text) for code, text in re.findall(r'<section class="requirement" id="(DOK-\d{3})".*?<dt>Gælder</dt><dd>(.*?)</dd>', page, flags=re.S)}
+        assert shown == expected and len(shown) == len(nyborg.requirements)
 
     def test_unknown_version_is_a_page_not_a_crash(self, server) -> None:
         status, _, page = Browserish(server).request("GET", "/kompetenceplan?version=1999.9")
