@@ -377,13 +377,13 @@ async def meeting(request: Request) -> HTMLResponse:
 # -- Kompetenceplanen -------------------------------------------------------------------------------
 
 
-def _version(request: Request, plans: PlanSet, wanted: str | None) -> Plan | None:
+def _version(plans: PlanSet, wanted: str | None) -> Plan | None:
     if not wanted:
         return _current(plans)
     return next((p for p in plans.versions if p.meta.version == wanted), None)
 
 
-def _unknown_version(request: Request, active: str) -> HTMLResponse:
+def _unknown_version(request: Request) -> HTMLResponse:
     return _message_page(request, 404, "Ukendt version", "Planen har ingen version med det navn. Vælg en version på siden Kompetenceplanen.")
 
 
@@ -394,18 +394,18 @@ def _plan_context(plans: PlanSet, shown: Plan, tab: str) -> dict[str, Any]:
 @router.get("/kompetenceplan", response_class=HTMLResponse)
 async def plan_page(request: Request, version: str | None = None) -> HTMLResponse:
     plans = _plans(request)
-    shown = _version(request, plans, version)
+    shown = _version(plans, version)
     if shown is None:
-        return _unknown_version(request, "plan")
+        return _unknown_version(request)
     return _render(request, "plan.html", "plan", blocks=blocks(shown), **_plan_context(plans, shown, "plan"))
 
 
 @router.get("/kompetenceplan/dokumentation", response_class=HTMLResponse)
 async def standard_page(request: Request, version: str | None = None) -> HTMLResponse:
     plans = _plans(request)
-    shown = _version(request, plans, version)
+    shown = _version(plans, version)
     if shown is None:
-        return _unknown_version(request, "plan")
+        return _unknown_version(request)
     return _render(request, "standard.html", "plan", **_plan_context(plans, shown, "dokumentation"))
 
 
@@ -413,12 +413,15 @@ _DIFFS: dict[tuple[str, str], tuple[list[Change], list[str]]] = {}
 
 
 def _diff(old: Plan, new: Plan) -> tuple[list[Change], list[str]]:
+    """`tooling.diff` (seconds on a large plan), remembered per pair of plan fingerprints."""
     key = (old.fingerprint, new.fingerprint)
-    if key not in _DIFFS:
+    found = _DIFFS.get(key)
+    if found is None:
+        found = diff(old, new)
         if len(_DIFFS) > 32:
             _DIFFS.clear()
-        _DIFFS[key] = diff(old, new)
-    return _DIFFS[key]
+        _DIFFS[key] = found
+    return found
 
 
 @router.get("/kompetenceplan/aendringer", response_class=HTMLResponse)
@@ -428,10 +431,10 @@ async def diff_page(request: Request, fra: str | None = None, til: str | None = 
     context = _plan_context(plans, _current(plans), "aendringer")
     if len(versions) < 2:
         return _render(request, "diff.html", "plan", old=None, new=None, changes=None, notes=[], **context)
-    old = _version(request, plans, fra) if fra else versions[-2]
-    new = _version(request, plans, til) if til else versions[-1]
+    old = _version(plans, fra) if fra else versions[-2]
+    new = _version(plans, til) if til else versions[-1]
     if old is None or new is None:
-        return _unknown_version(request, "plan")
+        return _unknown_version(request)
     changes, notes = await run_in_threadpool(_diff, old, new)
     return _render(request, "diff.html", "plan", old=old, new=new, changes=changes, notes=notes, example=_example_text, **context)
 
