@@ -219,6 +219,8 @@ def _advise(plans: PlanSet, values: dict[str, str]) -> tuple[Plan, FieldErrors, 
         raise
     except KompetenceplanError as exc:
         errors.add(plan, exc, advisor_form(plan))
+    order = [f.name for f in advisor_form(plan).fields] + [DATE_FIELD]
+    errors.fields = dict(sorted(errors.fields.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
     return plan, errors, None
 
 
