@@ -117,13 +117,15 @@ class Guard:
             access.info("%s %s %s %.1f ms %s", scope["method"], template, status[0] or "-", (time.perf_counter() - started) * 1000, cid)
 
     def _routed(self, scope: dict[str, Any]) -> bool:
-        """Whether a route of the wrapped app takes this method on this path (True if unknown)."""
+        """Whether a JSON route of the wrapped app takes this method on this path (True if
+        unknown). The HTML pages are left out of the API contract (``include_in_schema=False``)
+        and check their own form content types and CSRF tokens (`kompetenceplan.web`)."""
         routes = getattr(self.app, "routes", None)
         if routes is None:
             return True
         from starlette.routing import Match
 
-        return any(route.matches(scope)[0] == Match.FULL for route in routes)
+        return any(route.matches(scope)[0] == Match.FULL and _in_contract(route) for route in routes)
 
     def _refusal(self, scope: dict[str, Any], cid: str) -> tuple[int, bytes] | None:
         headers = dict(scope.get("headers") or [])
@@ -262,3 +264,9 @@ def _warn_once(text: str, every_s: float = 60.0) -> None:
         log.warning(text)
 
 
+def _in_contract(route: Any) -> bool:
+    """Whether a route belongs to the JSON API (an included router carries the flag itself)."""
+    flag = getattr(route, "include_in_schema", None)
+    if flag is None:
+        flag = getattr(getattr(route, "original_router", None), "include_in_schema", True)
+    return bool(flag)

@@ -200,6 +200,9 @@ def create_app(
             plans = await _in_thread(holder.reload)
             return JSONResponse({"status": "ok", "versions": [p.meta.version for p in plans.versions], "fingerprints": fingerprints(plans), "reloads": holder.reloads})
 
+    from . import web  # the HTML pages (kompetenceplan.web), left out of the OpenAPI description
+
+    app.include_router(web.router)
     _add_schemas_to_openapi(app, holder)
     return Guard(app, max_body=max_body, allowed_hosts=allowed_hosts, body_timeout=body_timeout)
 

@@ -1,0 +1,10 @@
+"""Web pages for advisors, visitation secretaries and plan owners, served by the same FastAPI app
+as the JSON API (`kompetenceplan serve`): ``app.include_router(web.router)``.
+
+Jinja2 templates and the vendored CSS/JS live in this package; nothing is fetched from a CDN and
+nothing is built at install. The pages are left out of the OpenAPI description.
+"""
+
+from .views import router
+
+__all__ = ["router"]

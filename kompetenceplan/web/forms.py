@@ -1,0 +1,295 @@
+"""The advisor's form, generated from the plan's declared inputs, and Danish number input.
+
+Nothing here knows a paragraph, an area or an input name: fields, groups, steps, units, what is
+required and what is derived all come from the loaded plan.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ..errors import KompetenceplanError
+from ..plan.model import Plan, format_number
+from ..plan.schema import LadderStep
+
+#: Longest number text accepted (a plan's largest bound has 13 digits; separators and decimals add a few).
+MAX_NUMBER_TEXT = 40
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
+_PLAIN = re.compile(r"[0-9]+")
+_GROUPED_DOT = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+")
+_GROUPED_SPACE = re.compile(r"[0-9]{1,3}(?: [0-9]{3})+")
+_DIGITS = re.compile(r"[0-9]+")
+
+NUMBER_HELP = "Skriv tal som på dansk: 12.000 eller 12000, decimaler med komma: 2,5."
+
+
+class NumberTextError(ValueError):
+    """The text is not a number as Danes write it, or it could be read in two ways."""
+
+
+def parse_danish_number(text: str, unit: str = "") -> int | float:
+    """Read a number as a Dane types it: ``12.000``, ``12 000``, ``12000``, ``12.000,50``, ``2,5``.
+
+    Ambiguous or foreign forms are refused, never guessed: ``12.5`` or ``12.50`` (a dot is a
+    thousands separator here, so read the Danish way they would be 125 or 1.250) and ``12,000``
+    (a comma with three digits after it is a decimal comma in Danish and a thousands separator
+    in English). Nothing is rounded: more decimals than an input allows are left for the case
+    validation to refuse. A trailing unit (``kr.``, the input's unit) or ``,-`` is allowed.
+    """
+    t = text.translate(_SPACES).strip()
+    if not t:
+        raise NumberTextError("er tom.")
+    if len(t) > MAX_NUMBER_TEXT:
+        raise NumberTextError("er for lang til at være et tal.")
+    for suffix in sorted({unit.strip(), "kr.", "kr"} - {""}, key=len, reverse=True):
+        if t.lower().endswith(suffix.lower()):
+            t = t[: -len(suffix)].rstrip()
+            break
+    if t.endswith(",-"):
+        t = t[:-2]
+    negative = t.startswith(("-", "\u2212"))
+    if negative:
+        t = t[1:]
+    whole, comma, frac = t.partition(",")
+    if "," in frac:
+        raise NumberTextError("har mere end ét komma. Brug komma som decimaltegn, fx 2,5.")
+    if comma and not _DIGITS.fullmatch(frac):
+        raise NumberTextError("kan ikke læses som et tal. Skriv fx 12.000 eller 2,5.")
+    if "." in whole and not _GROUPED_DOT.fullmatch(whole):
+        raise NumberTextError(
+            "punktum bruges kun som tusindtalsskilletegn i grupper af tre cifre (fx 12.000). "
+            "Decimaler skrives med komma, fx 12,5."
+        )
+    if " " in whole and not _GROUPED_SPACE.fullmatch(whole):
+        raise NumberTextError("mellemrum bruges kun mellem grupper af tre cifre (fx 12 000).")
+    if not (_PLAIN.fullmatch(whole) or _GROUPED_DOT.fullmatch(whole) or _GROUPED_SPACE.fullmatch(whole)):
+        raise NumberTextError("kan ikke læses som et tal. Skriv kun cifre, fx 12.000 eller 2,5.")
+    if comma and len(frac) == 3 and "." not in whole and " " not in whole:
+        # "12,000": a Danish decimal comma (12) or an English thousands separator (12.000)?
+        # Reading it as 12 could route the case far too low, so ask instead.
+        raise NumberTextError(
+            "er tvetydigt: et komma med tre cifre efter kan være et tusindtalsskilletegn. "
+            "Skriv tusinder med punktum (fx 12.000) og højst to decimaler med komma (fx 12,50)."
+        )
+    digits = whole.replace(".", "").replace(" ", "")
+    try:
+        value = Decimal(f"{'-' if negative else ''}{digits}.{frac or '0'}")
+    except InvalidOperation:  # pragma: no cover - the patterns above admit only digits
+        raise NumberTextError("kan ikke læses som et tal.") from None
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    area: str = ""  # the area this value implies, for the step picker
+
+
+@dataclass(frozen=True)
+class OptionGroup:
+    label: str
+    options: tuple[Option, ...]
+
+
+@dataclass(frozen=True)
+class StepGroup:
+    area: str
+    label: str
+    steps: tuple[LadderStep, ...]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One control of the advisor's form."""
+
+    name: str
+    label: str
+    kind: str  # select, steps, number, bool
+    required: bool
+    description: str = ""
+    unit: str = ""
+    integer: bool = False
+    derived: str = ""  # how the value is derived when left empty
+    conditions: tuple[str, ...] = ()  # when an optional field must be given
+    groups: tuple[OptionGroup, ...] = ()
+    steps: tuple[StepGroup, ...] = ()
+    bounds: str = ""
+
+
+@dataclass(frozen=True)
+class AdvisorForm:
+    fields: tuple[Field, ...]
+    area_input: str
+    paragraph_input: str
+    step_input: str
+    derived_from: dict[str, str] = field(default_factory=dict)  # always-derived input -> its source
+
+    def get(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+def _implied_areas(plan: Plan, name: str, code: str) -> list[str]:
+    area = plan.meta.area_input
+    for term in plan.implications.get((name, code), ()):
+        if term.input == area and term.op == "in":
+            return [str(v) for v in term.value]  # type: ignore[union-attr]
+    return []
+
+
+def _derivations(plan: Plan) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Inputs the engine fills in when the case leaves them out, with a Danish note how: those
+    always derived (every value of an enum input implies one value) and those only sometimes,
+    and for the former the enum input they come from."""
+    always: dict[str, str] = {}
+    sometimes: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    for name, spec in plan.inputs.items():
+        codes = list(spec.values or {})
+        single: dict[str, int] = {}
+        for code in codes:
+            for term in plan.implications.get((name, code), ()):
+                if term.op == "in" and len(term.value) == 1:  # type: ignore[arg-type]
+                    single[term.input] = single.get(term.input, 0) + 1
+        for target, count in single.items():
+            if count == len(codes):
+                always.setdefault(target, f"Udledes af {spec.label.lower()}, når den er valgt.")
+                sources.setdefault(target, name)
+            else:
+                sometimes.setdefault(target, f"Udledes af {spec.label.lower()}, når den kun tillader én værdi; ellers skal feltet udfyldes.")
+    for name, spec in plan.inputs.items():
+        if spec.default_product:
+            factors = " × ".join(plan.inputs[f].label.lower() for f in spec.default_product)
+            always[name] = f"Udfyldes feltet ikke, beregnes det som {factors}."
+    return always, {k: v for k, v in sometimes.items() if k not in always}, sources
+
+
+def _conditions(plan: Plan) -> dict[str, list[str]]:
+    """Optional inputs that an enum value makes necessary (e.g. the child's age for children)."""
+    out: dict[str, list[str]] = {}
+    for name, spec in plan.inputs.items():
+        for code, value in (spec.values or {}).items():
+            for req in value.requires:
+                out.setdefault(req, []).append(f"Skal udfyldes, når {spec.label.lower()} er {value.label}.")
+    return out
+
+
+@lru_cache(maxsize=16)
+def advisor_form(plan: Plan) -> AdvisorForm:
+    """The form's fields in the order an advisor thinks: legal basis, area, step, then the rest."""
+    m = plan.meta
+    derived, partly, sources = _derivations(plan)
+    conditions = _conditions(plan)
+    first = [n for n in (m.paragraph_input, m.area_input, m.step_input) if n in plan.inputs]
+    order = first + [n for n in plan.inputs if n not in first]
+    area_values = plan.inputs[m.area_input].values or {} if m.area_input in plan.inputs else {}
+    fields = []
+    for name in order:
+        spec = plan.inputs[name]
+        note = derived.get(name, "")
+        common = {
+            "name": name,
+            "label": spec.label,
+            "required": spec.required and not note,
+            "description": spec.description,
+            "unit": spec.unit,
+            "derived": note or partly.get(name, ""),
+            "conditions": tuple(conditions.get(name, ())),
+        }
+        if spec.at_least:
+            common["conditions"] += (f"Mindst {plan.inputs[spec.at_least].label.lower()}.",)
+        if name == m.step_input:
+            groups = tuple(StepGroup(area, area_values[area].label if area in area_values else area, plan.steps(area)) for area in dict.fromkeys(s.area for s in plan.ladder))
+            fields.append(Field(kind="steps", integer=True, steps=groups, **common))
+        elif spec.type == "enum":
+            by_area: dict[str, list[Option]] = {}
+            for code, value in (spec.values or {}).items():
+                areas = _implied_areas(plan, name, code) if name != m.area_input else []
+                key = areas[0] if len(areas) == 1 else ""
+                by_area.setdefault(key, []).append(Option(code, value.label, key))
+            groups = tuple(
+                OptionGroup(area_values[k].label if k in area_values else ("Øvrige" if len(by_area) > 1 else ""), tuple(opts))
+                for k, opts in sorted(by_area.items(), key=lambda kv: (kv[0] == "", list(area_values).index(kv[0]) if kv[0] in area_values else 0))
+            )
+            fields.append(Field(kind="select", groups=groups, **common))
+        elif spec.type == "bool":
+            fields.append(Field(kind="bool", **common))
+        else:
+            bounds = f"mellem {format_number(spec.min or 0)} og {format_number(spec.max or 0, spec.unit)}".rstrip(".")
+            fields.append(Field(kind="number", integer=spec.type == "int", bounds=bounds, **common))
+    return AdvisorForm(tuple(fields), m.area_input, m.paragraph_input, m.step_input, sources)
+
+
+BOOL_TEXT = {"ja": True, "nej": False}
+
+
+def case_from_form(plan: Plan, form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The case a filled-in form describes, and the fields whose text could not be read.
+
+    Only the plan's inputs are read; empty fields are left out (the case validation then asks
+    for required ones, and derives what it can). Messages never repeat what was typed.
+    """
+    case: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, spec in plan.inputs.items():
+        raw = form.get(name)
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        raw = raw.strip()
+        if spec.type == "enum":
+            case[name] = raw
+        elif spec.type == "bool":
+            if raw not in BOOL_TEXT:
+                errors[name] = "Skal være ja eller nej."
+            else:
+                case[name] = BOOL_TEXT[raw]
+        else:
+            try:
+                case[name] = parse_danish_number(raw, spec.unit)
+            except NumberTextError as exc:
+                errors[name] = str(exc)[:1].upper() + str(exc)[1:]
+    return case, errors
+
+
+_CHOICE_FIX = {"select": "Vælg i listen.", "steps": "Vælg et trin.", "bool": "Vælg ja eller nej."}
+
+
+@dataclass
+class FieldErrors:
+    """Errors from the case validation, by form field; the rest are shown above the form."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    general: list[str] = field(default_factory=list)
+
+    def add(self, plan: Plan, error: KompetenceplanError, form: AdvisorForm | None = None, prefix: str = "sagen") -> None:
+        """The library's problems, worded for a form: the field's label instead of its input name,
+        and "choose in the list" instead of a list of codes."""
+        for p in error.problems:
+            head, _, rest = p.where.partition(".")
+            name = rest.split(".", 1)[0] if head == prefix else ""
+            if name not in plan.inputs:
+                self.general.append(f"{p.where}: {p.what} {p.fix}".strip())
+                continue
+            if name in self.fields:
+                continue
+            spec = plan.inputs[name]
+            what = "mangler." if p.what == f"mangler ({spec.label})." else p.what
+            f = form.get(name) if form else None
+            fix = _CHOICE_FIX.get(f.kind, p.fix) if f else p.fix
+            fix = fix.replace(f"Angiv {name} ", f"Angiv {spec.label.lower()} ").replace(f"Oplys {name} ", f"Oplys {spec.label.lower()} ")
+            text = f"{what} {fix}".strip()
+            self.fields[name] = text[:1].upper() + text[1:]
+        if not error.problems:
+            self.general.append(error.title)
+        if form:
+            # A derived field is "missing" only because its source is: name the source alone.
+            for target, source in form.derived_from.items():
+                if source in self.fields and self.fields.get(target, "").startswith("Mangler."):
+                    del self.fields[target]

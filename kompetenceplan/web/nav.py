@@ -1,0 +1,22 @@
+"""The main navigation: one entry per user task. Later pages (ledelsestilsyn, økonomisk tilsyn,
+the meeting register) add an entry here and a template that extends ``base.html``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    path: str
+    label: str
+    description: str
+
+
+NAV: list[NavItem] = [
+    NavItem("afgoer", "/hvem-skal-afgoere", "Hvem skal afgøre?", "Find det niveau, der skal træffe afgørelsen om en indsats, og se hvorfor."),
+    NavItem("indstilling", "/indstilling", "Indstilling", "Tjek om indstillinger til visitationsudvalget er klar: hvad mangler, og hvordan det rettes."),
+    NavItem("moede", "/moede", "Møde", "Dagsorden, udfald og referat for et møde i visitationsudvalget."),
+    NavItem("plan", "/kompetenceplan", "Kompetenceplanen", "Planen og dokumentationsstandarden, versionen i kraft og ændringer mellem versioner."),
+]

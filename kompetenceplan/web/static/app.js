@@ -1,0 +1,145 @@
+/* kompetenceplan: small progressive enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+
+  var form = document.querySelector("form[data-live]");
+  if (!form) { return; }
+  var answer = document.getElementById("svar");
+  var status = document.getElementById("svar-status");
+  var summarySlot = document.getElementById("fejlliste-plads");
+  var url = form.getAttribute("data-live");
+  var dirty = new Set();
+  var seq = 0;
+  var timer = null;
+
+  function fieldName(el) {
+    var holder = el.closest("[data-field]");
+    return holder ? holder.getAttribute("data-field") : el.name;
+  }
+
+  function setError(name, message) {
+    var holder = form.querySelector('[data-field="' + name + '"]');
+    var slot = form.querySelector('[data-error-for="' + name + '"]');
+    if (!holder || !slot) { return; }
+    slot.textContent = "";
+    if (message) {
+      var hidden = document.createElement("span");
+      hidden.className = "visually-hidden";
+      hidden.textContent = "Fejl: ";
+      slot.appendChild(hidden);
+      slot.appendChild(document.createTextNode(message));
+    }
+    holder.classList.toggle("has-error", Boolean(message));
+    holder.querySelectorAll("input, select, textarea").forEach(function (control) {
+      if (message) { control.setAttribute("aria-invalid", "true"); } else { control.removeAttribute("aria-invalid"); }
+    });
+  }
+
+  /* The step picker shows the steps of the area the chosen paragraph belongs to. */
+  var areaField = form.querySelector("[data-field] select[name]");
+  function syncSteps() {
+    var selects = form.querySelectorAll("select");
+    var area = "";
+    selects.forEach(function (select) {
+      var option = select.options[select.selectedIndex];
+      if (option && option.getAttribute("data-area")) { area = option.getAttribute("data-area"); }
+    });
+    form.querySelectorAll("[data-derived-for]").forEach(function (span) {
+      var target = form.querySelector('select[name="' + span.getAttribute("data-derived-for") + '"]');
+      if (!target) { return; }
+      var match = area ? target.querySelector('option[value="' + area + '"]') : null;
+      span.textContent = match && !target.value ? "Udledt: " + match.textContent + "." : "";
+    });
+    if (!area) {
+      selects.forEach(function (select) {
+        if (select.value && select.querySelector('option[value="' + select.value + '"]:not([data-area])') &&
+            form.querySelector('.step-group[data-area="' + select.value + '"]')) { area = select.value; }
+      });
+    }
+    var groups = form.querySelectorAll(".step-group[data-area]");
+    var checked = form.querySelector(".step-group input[type=radio]:checked");
+    var value = checked ? checked.value : null;
+    groups.forEach(function (group) {
+      var show = !area || group.getAttribute("data-area") === area || groups.length === 1;
+      group.hidden = !show;
+      group.querySelectorAll("input").forEach(function (input) { input.disabled = !show; });
+    });
+    if (value !== null && checked.disabled) {
+      checked.checked = false;
+      var twin = form.querySelector('.step-group:not([hidden]) input[value="' + value + '"]');
+      if (twin) { twin.checked = true; }
+    }
+  }
+
+  function render(data, showAll) {
+    answer.innerHTML = data.html; /* rendered and escaped by the server's templates */
+    Object.keys(data.fields || {}).forEach(function (name) { if (showAll) { dirty.add(name); } });
+    form.querySelectorAll("[data-field]").forEach(function (holder) {
+      var name = holder.getAttribute("data-field");
+      var message = (data.fields || {})[name] || "";
+      setError(name, dirty.has(name) || showAll ? message : "");
+    });
+    summarySlot.innerHTML = showAll ? data.summary : "";
+    status.textContent = data.announce || "";
+  }
+
+  /* data-live on <html>: "busy" while an answer is on its way (tests and styles can wait for it). */
+  function state(value) { document.documentElement.setAttribute("data-live", value); }
+
+  function update(showAll) {
+    var mine = ++seq;
+    state("busy");
+    var body = new URLSearchParams(new FormData(form));
+    return fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        if (mine !== seq) { return null; }
+        state("idle");
+        if (data.html === undefined) {
+          status.textContent = data.message || "Svaret kunne ikke hentes.";
+          answer.innerHTML = "";
+          var p = document.createElement("p");
+          p.className = "field-error";
+          p.textContent = data.message || "Svaret kunne ikke hentes. Brug knappen Find niveau.";
+          answer.appendChild(p);
+          return null;
+        }
+        render(data, showAll);
+        return data;
+      })
+      .catch(function () {
+        if (mine === seq) { state("idle"); status.textContent = "Svaret kunne ikke hentes. Brug knappen Find niveau."; }
+        return null;
+      });
+  }
+
+  form.addEventListener("input", function (event) {
+    if (event.target.type === "text") {
+      state("busy");
+      clearTimeout(timer);
+      timer = setTimeout(function () { update(false); }, 350);
+    }
+  });
+  form.addEventListener("change", function (event) {
+    dirty.add(fieldName(event.target));
+    if (event.target.tagName === "SELECT") { syncSteps(); }
+    clearTimeout(timer);
+    update(false);
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    clearTimeout(timer);
+    update(true).then(function (data) {
+      if (!data) { return; }
+      var summary = document.getElementById("fejlliste");
+      if (!data.ok && summary) { summary.focus(); } else { answer.focus(); }
+    });
+  });
+  syncSteps();
+  state("idle");
+})();

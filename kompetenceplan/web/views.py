@@ -1,0 +1,460 @@
+"""The HTML pages: thin views over the same library calls as the CLI and the JSON API.
+
+Every page reads the plan from the service's `PlanHolder` once per request. A form with
+mistakes is shown again with status 200 (a page, not an API error; the browser console stays
+clean); refusals (CSRF 403, wrong content type 415) keep their status. Forms POST (no
+personal data in URLs), carry a CSRF token (see `csrf`), and are accepted only as
+``application/x-www-form-urlencoded`` or ``multipart/form-data``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from ..api import decide, plan_in_force
+from ..case import ValidatedCase, validate_case
+from ..checks.check import check
+from ..checks.requirements import applies
+from ..decision import Decision
+from ..errors import CaseError, EngineError, KompetenceplanError, PlanError
+from ..explain import explain
+from ..io import MAX_INPUT_BYTES, parse_date, parse_json
+from ..plan.model import Plan, format_number
+from ..plan.versions import PlanSet
+from ..tooling.diff import Change, diff
+from ..tooling.render import blocks
+from . import csrf as csrf_module
+from .forms import NUMBER_HELP, FieldErrors, advisor_form, case_from_form
+from .nav import NAV
+
+STATIC = Path(__file__).with_name("static")
+STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+MAX_SUBMISSIONS = 200
+DATE_FIELD, MEETING_FIELD, FILES_FIELD, PASTE_FIELD = "dato", "moededato", "filer", "json"
+
+#: Pages can show personal data: never cached, never framed, scripts and styles only from here.
+HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",  # "no-referrer" makes Chrome send "Origin: null" with forms
+    "X-Frame-Options": "DENY",
+}
+
+router = APIRouter(include_in_schema=False)
+templates = Environment(
+    loader=PackageLoader("kompetenceplan.web", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates.filters["tal"] = format_number
+
+
+def _plans(request: Request) -> PlanSet:
+    return request.app.state.holder.plans  # type: ignore[no-any-return]
+
+
+def _csrf(request: Request) -> csrf_module.Csrf:
+    state = request.app.state
+    if not hasattr(state, "web_csrf"):
+        state.web_csrf = csrf_module.Csrf()
+    return state.web_csrf  # type: ignore[no-any-return]
+
+
+def _current(plans: PlanSet) -> Plan:
+    """The version in force today (the latest when none is: a plan not yet in force)."""
+    try:
+        return plans.in_force(dt.date.today())
+    except PlanError:
+        return plans.latest
+
+
+def _render(request: Request, name: str, active: str, status: int = 200, **context: Any) -> HTMLResponse:
+    token, fresh = _csrf(request).token_for(request.cookies.get(csrf_module.COOKIE))
+    plans = _plans(request)
+    context.setdefault("plan", _current(plans))
+    html = templates.get_template(name).render(nav=NAV, active=active, csrf_field=csrf_module.FIELD, csrf_token=token, **context)
+    response = HTMLResponse(html, status_code=status, headers=HEADERS)
+    if fresh:
+        response.set_cookie(csrf_module.COOKIE, token, httponly=True, samesite="strict", path="/")
+    return response
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        self.status, self.message = status, message
+
+
+EXPIRED = "Formularen kunne ikke godkendes (sikkerhedsnøglen manglede eller var udløbet, fx fordi tjenesten er genstartet). Kontrollér felterne, og send igen."
+
+
+async def _form(request: Request) -> tuple[dict[str, str], list[tuple[str, bytes]]]:
+    """The posted form's text fields and uploaded files (name, content), after the content-type,
+    origin and CSRF checks. Uploads are read and closed here; only ``filer`` is read."""
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind not in FORM_TYPES:
+        raise Refused(415, "Siden tager kun imod formularer (application/x-www-form-urlencoded eller multipart/form-data). Brug JSON-API'et til JSON.")
+    if not csrf_module.same_origin(request.headers.get("origin"), request.headers.get("host")):
+        raise Refused(403, "Formularen kom fra en anden side end denne. Åbn siden her, og send igen.")
+    try:
+        form = await request.form(max_files=MAX_SUBMISSIONS, max_fields=200)
+    except Exception:  # a malformed multipart body; the type only, never the content
+        raise Refused(400, "Formularen kunne ikke læses. Genindlæs siden, og send igen.") from None
+    try:
+        token = form.get(csrf_module.FIELD)
+        if not _csrf(request).accepts(request.cookies.get(csrf_module.COOKIE), token if isinstance(token, str) else None):
+            raise Refused(403, EXPIRED)
+        values = {k: v for k, v in form.items() if isinstance(v, str) and k != csrf_module.FIELD}
+        files = []
+        for i, upload in enumerate(form.getlist(FILES_FIELD), 1):
+            if isinstance(upload, UploadFile) and upload.filename:
+                files.append(((upload.filename or f"fil {i}")[:120], await upload.read(MAX_INPUT_BYTES + 1)))
+        return values, files
+    finally:
+        await form.close()
+
+
+def _message_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+    return _render(request, "message.html", "", status=status, title=title, message=message)
+
+
+# -- pages ------------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+async def index(request: Request) -> HTMLResponse:
+    return _render(request, "index.html", "")
+
+
+@router.get("/static/{name}")
+async def static(name: str) -> Response:
+    path = STATIC / name
+    if "/" in name or name.startswith(".") or path.suffix not in STATIC_TYPES or not path.is_file():
+        return Response("Ikke fundet.", status_code=404, media_type="text/plain; charset=utf-8")
+    return Response(path.read_bytes(), media_type=STATIC_TYPES[path.suffix], headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    return RedirectResponse("/static/favicon.svg", status_code=308)
+
+
+# -- Hvem skal afgøre? --------------------------------------------------------------------------
+
+
+def _selected_area(plan: Plan, values: dict[str, str]) -> str:
+    m = plan.meta
+    area = values.get(m.area_input, "")
+    if area:
+        return area
+    for term in plan.implications.get((m.paragraph_input, values.get(m.paragraph_input, "")), ()):
+        if term.input == m.area_input and term.op == "in" and len(term.value) == 1:  # type: ignore[arg-type]
+            return str(term.value[0])  # type: ignore[index]
+    return ""
+
+
+def _answer_context(plan: Plan, decision: Decision) -> dict[str, Any]:
+    case = ValidatedCase(MappingProxyType(dict(decision.inputs)))
+    requirements = [r for r in plan.requirements if applies(r, case, decision.level.rank)]
+    shown = []
+    order = [f.name for f in advisor_form(plan).fields]
+    for name in sorted(decision.inputs, key=lambda n: order.index(n) if n in order else len(order)):
+        value, spec = decision.inputs[name], plan.inputs.get(name)
+        if spec is None:
+            continue
+        if spec.type == "bool":
+            text = "ja" if value else "nej"
+        elif spec.type == "enum":
+            enum = (spec.values or {}).get(str(value))
+            text = enum.label if enum else str(value)
+        else:
+            text = format_number(value, spec.unit)  # type: ignore[arg-type]
+        shown.append((spec.label, text, any(d.startswith(spec.label) for d in decision.derived)))
+    return {
+        "decision": decision,
+        "top": [r for r in decision.matched if r.level == decision.level.id],
+        "lower": [r for r in decision.matched if r.level != decision.level.id],
+        "requirements": requirements,
+        "explanation": explain(decision),
+        "inputs_shown": shown,
+    }
+
+
+def _advise(plans: PlanSet, values: dict[str, str]) -> tuple[Plan, FieldErrors, dict[str, Any] | None]:
+    """Route the form's case; field errors instead of a decision when the input is not usable.
+    Raises `EngineError` (no decision is made; the page says so)."""
+    errors = FieldErrors()
+    on = dt.date.today()
+    if values.get(DATE_FIELD):
+        try:
+            on = parse_date(values[DATE_FIELD], DATE_FIELD, "2026-12-01") or on
+        except CaseError:
+            errors.fields[DATE_FIELD] = "skal være en dato på formen ÅÅÅÅ-MM-DD, fx 2026-12-01."
+    try:
+        plan = plan_in_force(plans, on)
+    except PlanError as exc:
+        errors.fields[DATE_FIELD] = " ".join(f"{p.what} {p.fix}" for p in exc.problems)
+        return _current(plans), errors, None
+    case, syntax = case_from_form(plan, values)
+    errors.fields.update(syntax)
+    try:
+        if errors.fields:
+            validate_case(plan, {k: v for k, v in case.items() if k not in syntax})
+        else:
+            return plan, errors, _answer_context(plan, decide(plan, case, on=on))
+    except EngineError:
+        raise
+    except KompetenceplanError as exc:
+        errors.add(plan, exc, advisor_form(plan))
+    order = [f.name for f in advisor_form(plan).fields] + [DATE_FIELD]
+    errors.fields = dict(sorted(errors.fields.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
+    return plan, errors, None
+
+
+def _advisor_page(request: Request, plan: Plan, values: dict[str, str], errors: FieldErrors, answer: dict[str, Any] | None, status: int = 200, posted: bool = False) -> HTMLResponse:
+    return _render(
+        request, "advisor.html", "afgoer", status=status, plan=plan, form=advisor_form(plan), values=values,
+        errors=errors, answer=answer, posted=posted, number_help=NUMBER_HELP, selected_area=_selected_area(plan, values),
+        date_field=DATE_FIELD, missing_labels=_missing(plan, errors),
+    )
+
+
+def _missing(plan: Plan, errors: FieldErrors) -> list[str]:
+    labels = [plan.inputs[n].label for n in errors.fields if n in plan.inputs]
+    return labels + (["Dato for afgørelsen"] if DATE_FIELD in errors.fields else [])
+
+
+@router.get("/hvem-skal-afgoere", response_class=HTMLResponse)
+async def advisor(request: Request) -> HTMLResponse:
+    return _advisor_page(request, _current(_plans(request)), {}, FieldErrors(), None)
+
+
+@router.post("/hvem-skal-afgoere", response_class=HTMLResponse)
+async def advisor_post(request: Request) -> HTMLResponse:
+    plans = _plans(request)
+    try:
+        values, _ = await _form(request)
+    except Refused as exc:
+        if exc.status == 403 and exc.message == EXPIRED:
+            return _advisor_page(request, _current(plans), {}, FieldErrors(general=[exc.message]), None, status=403)
+        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    try:
+        plan, errors, answer = await run_in_threadpool(_advise, plans, values)
+    except EngineError as exc:
+        return _message_page(request, 500, "Der er ikke truffet nogen afgørelse", exc.title)
+    return _advisor_page(request, plan, values, errors, answer, posted=True)
+
+
+@router.post("/hvem-skal-afgoere/svar")
+async def advisor_live(request: Request) -> JSONResponse:
+    """The answer as an HTML fragment plus field errors, for the page's script (no reload)."""
+    try:
+        values, _ = await _form(request)
+    except Refused as exc:
+        return JSONResponse({"ok": False, "message": exc.message}, status_code=exc.status, headers={"Cache-Control": "no-store"})
+    plans = _plans(request)
+    try:
+        plan, errors, answer = await run_in_threadpool(_advise, plans, values)
+    except EngineError as exc:
+        return JSONResponse({"ok": False, "message": exc.title}, status_code=500, headers={"Cache-Control": "no-store"})
+    context = {"answer": answer, "errors": errors, "posted": True, "missing_labels": _missing(plan, errors), "plan": plan}
+    return JSONResponse(
+        {
+            "ok": answer is not None,
+            "html": templates.get_template("_answer.html").render(**context),
+            "summary": templates.get_template("_summary.html").render(**context),
+            "fields": errors.fields,
+            "announce": f"Svar: {answer['decision'].level.name}" if answer else "Svaret mangler oplysninger.",
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+# -- Indstilling ----------------------------------------------------------------------------------
+
+
+def _items_from_paste(text: str) -> list[tuple[str, Any]]:
+    data = parse_json(text.encode("utf-8"), "indsat tekst")
+    if isinstance(data, list):
+        return [(f"Indsat indstilling nr. {i}", item) for i, item in enumerate(data, 1)]
+    if isinstance(data, dict) and isinstance(data.get("submissions"), dict) and "sag" not in data:
+        return [(f"Indsat: {name}"[:80], item) for name, item in data["submissions"].items()]
+    return [("Indsat indstilling", data)]
+
+
+def _check_all(plans: PlanSet, items: list[tuple[str, Any]], on: dt.date) -> list[dict[str, Any]]:
+    """One result per submission. Engine faults are raised: the meeting must not be reported as
+    checked (as in `checks.agenda`)."""
+    results = []
+    for name, load in items:
+        try:
+            data = load()
+            number = data.get("sagsnummer") if isinstance(data, dict) else None
+            report = check(plans, data, on=on)
+        except EngineError:
+            raise
+        except KompetenceplanError as exc:
+            results.append({"name": name, "status": "fejl i input", "error": exc, "report": None, "case_number": None})
+            continue
+        results.append({
+            "name": name,
+            "status": "klar" if report.ready else "ikke klar",
+            "report": report,
+            "error": None,
+            "case_number": number if isinstance(number, str) and len(number) <= 40 else None,
+        })
+    return results
+
+
+def _secretary_page(request: Request, values: dict[str, str], status: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("results", None)
+    context.setdefault("errors", FieldErrors())
+    values.setdefault(MEETING_FIELD, dt.date.today().isoformat())
+    return _render(request, "secretary.html", "indstilling", status=status, values=values, **context)
+
+
+@router.get("/indstilling", response_class=HTMLResponse)
+async def secretary(request: Request) -> HTMLResponse:
+    return _secretary_page(request, {})
+
+
+@router.post("/indstilling", response_class=HTMLResponse)
+async def secretary_post(request: Request) -> HTMLResponse:
+    try:
+        values, files = await _form(request)
+    except Refused as exc:
+        if exc.status == 403 and exc.message == EXPIRED:
+            return _secretary_page(request, {}, status=403, errors=FieldErrors(general=[exc.message]))
+        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    errors = FieldErrors()
+    on = dt.date.today()
+    try:
+        on = parse_date(values.get(MEETING_FIELD) or None, MEETING_FIELD, "2026-12-01") or on
+    except CaseError:
+        errors.fields[MEETING_FIELD] = "skal være en dato på formen ÅÅÅÅ-MM-DD, fx 2026-12-01."
+    items: list[tuple[str, Any]] = [
+        (name, lambda content=content, i=i: parse_json(content, f"fil nr. {i}")) for i, (name, content) in enumerate(files, 1)
+    ]
+    pasted = values.get(PASTE_FIELD, "").strip()
+    if pasted:
+        try:
+            items += [(name, lambda data=data: data) for name, data in _items_from_paste(pasted)]
+        except KompetenceplanError as exc:
+            errors.fields[PASTE_FIELD] = " ".join(f"{p.where}: {p.what} {p.fix}" for p in exc.problems)
+    if not items and not errors.fields:
+        errors.fields[FILES_FIELD] = "Vælg mindst én indstilling (JSON-fil), eller indsæt en indstilling som JSON."
+    if len(items) > MAX_SUBMISSIONS:
+        errors.fields[FILES_FIELD] = f"Højst {MAX_SUBMISSIONS} indstillinger ad gangen."
+    if errors.fields:
+        return _secretary_page(request, values, errors=errors)
+    try:
+        results = await run_in_threadpool(_check_all, _plans(request), items, on)
+    except EngineError as exc:
+        return _message_page(request, 500, "Indstillingerne er ikke tjekket", exc.title)
+    counts = {s: sum(r["status"] == s for r in results) for s in ("klar", "ikke klar", "fejl i input")}
+    return _secretary_page(request, values, results=results, counts=counts, meeting=on)
+
+
+# -- Møde -----------------------------------------------------------------------------------------
+
+
+@router.get("/moede", response_class=HTMLResponse)
+async def meeting(request: Request) -> HTMLResponse:
+    return _render(request, "meeting.html", "moede")
+
+
+# -- Kompetenceplanen -------------------------------------------------------------------------------
+
+
+def _version(plans: PlanSet, wanted: str | None) -> Plan | None:
+    if not wanted:
+        return _current(plans)
+    return next((p for p in plans.versions if p.meta.version == wanted), None)
+
+
+def _unknown_version(request: Request) -> HTMLResponse:
+    return _message_page(request, 404, "Ukendt version", "Planen har ingen version med det navn. Vælg en version på siden Kompetenceplanen.")
+
+
+def _plan_context(plans: PlanSet, shown: Plan, tab: str) -> dict[str, Any]:
+    return {"plans": plans, "shown": shown, "in_force": _current(plans), "tab": tab, "today": dt.date.today()}
+
+
+@router.get("/kompetenceplan", response_class=HTMLResponse)
+async def plan_page(request: Request, version: str | None = None) -> HTMLResponse:
+    plans = _plans(request)
+    shown = _version(plans, version)
+    if shown is None:
+        return _unknown_version(request)
+    return _render(request, "plan.html", "plan", blocks=blocks(shown), **_plan_context(plans, shown, "plan"))
+
+
+@router.get("/kompetenceplan/dokumentation", response_class=HTMLResponse)
+async def standard_page(request: Request, version: str | None = None) -> HTMLResponse:
+    plans = _plans(request)
+    shown = _version(plans, version)
+    if shown is None:
+        return _unknown_version(request)
+    return _render(request, "standard.html", "plan", **_plan_context(plans, shown, "dokumentation"))
+
+
+_DIFFS: dict[tuple[str, str], tuple[list[Change], list[str]]] = {}
+
+
+def _diff(old: Plan, new: Plan) -> tuple[list[Change], list[str]]:
+    """`tooling.diff` (seconds on a large plan), remembered per pair of plan fingerprints."""
+    key = (old.fingerprint, new.fingerprint)
+    found = _DIFFS.get(key)
+    if found is None:
+        found = diff(old, new)
+        if len(_DIFFS) > 32:
+            _DIFFS.clear()
+        _DIFFS[key] = found
+    return found
+
+
+@router.get("/kompetenceplan/aendringer", response_class=HTMLResponse)
+async def diff_page(request: Request, fra: str | None = None, til: str | None = None) -> HTMLResponse:
+    plans = _plans(request)
+    versions = plans.versions
+    context = _plan_context(plans, _current(plans), "aendringer")
+    if len(versions) < 2:
+        return _render(request, "diff.html", "plan", old=None, new=None, changes=None, notes=[], **context)
+    old = _version(plans, fra) if fra else versions[-2]
+    new = _version(plans, til) if til else versions[-1]
+    if old is None or new is None:
+        return _unknown_version(request)
+    changes, notes = await run_in_threadpool(_diff, old, new)
+    return _render(request, "diff.html", "plan", old=old, new=new, changes=changes, notes=notes, example=_example_text, **context)
+
+
+def _example_text(plan: Plan, case: dict[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    for name, value in case.items():
+        spec = plan.inputs.get(name)
+        if spec is None:
+            continue
+        if name == plan.meta.paragraph_input:
+            continue  # the row's first column
+        if spec.type == "bool":
+            text = "ja" if value else "nej"
+        elif spec.type == "enum":
+            enum = (spec.values or {}).get(str(value))
+            text = enum.label if enum else str(value)
+        else:
+            text = format_number(value, spec.unit)
+        out.append((spec.label, text))
+    return out

@@ -1,0 +1,573 @@
+"""The web pages in a real browser: Debian's Chromium driven by Selenium through chromedriver,
+against a `kompetenceplan serve` subprocess on a free loopback port.
+
+Every answer shown is compared with the library (`decide`, `check`), never with a constant.
+Screenshots of each page go to ``test-artifacts/`` (gitignored). A missing browser skips these
+tests locally and FAILS them when ``CI=true`` (``.ci/run`` installs chromium and chromium-driver).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kompetenceplan import check, decide, load_plans
+from kompetenceplan.plan.model import Plan, format_number
+from kompetenceplan.scenarios import load_scenarios
+from kompetenceplan.web.forms import advisor_form
+from kompetenceplan.web.nav import NAV
+
+from .conftest import EXAMPLES, NYBORG, ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+ARTIFACTS = ROOT / "test-artifacts"
+AASTRUP = ROOT / "rules" / "aastrup"
+MEETING = "2026-12-01"
+CASES = sorted((EXAMPLES / "cases").glob("*.json"))
+SUBMISSIONS = sorted((EXAMPLES / "submissions").glob("*.json"))
+
+
+def _browser_or_skip() -> None:
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        missing.append("selenium (pip install -e '.[dev]')")
+    if missing:
+        message = f"browsertestene kræver {', '.join(missing)}; bash .ci/run installerer dem"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message, allow_module_level=True)
+
+
+_browser_or_skip()
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+
+# -- the server and the browsers --------------------------------------------------------------
+
+
+class ServeProcess:
+    """``python -m kompetenceplan serve`` on a free port; its log is kept for the checks."""
+
+    def __init__(self, plan: Path, log: Path) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        env = {k: v for k, v in os.environ.items() if k != "KOMPETENCEPLAN_WEB_SECRET"}
+        self._log_file = log.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "kompetenceplan", "serve", "--plan", str(plan), "--port", str(self.port)],
+            cwd=ROOT, stdout=self._log_file, stderr=subprocess.STDOUT, env=env,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"kompetenceplan serve startede ikke:\n{log.read_text(errors='replace')}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log_file.close()
+
+
+def _chrome(js: bool) -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    profile = tempfile.mkdtemp(prefix="kp-chromium-")
+    for arg in (
+        "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+        "--window-size=1366,900", "--lang=da-DK", f"--user-data-dir={profile}",
+    ):
+        options.add_argument(arg)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "da-DK,da", **({} if js else {"profile.managed_default_content_settings.javascript": 2})})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.implicitly_wait(0)
+    driver._kp_profile = profile  # type: ignore[attr-defined]
+    return driver
+
+
+def _quit(driver: webdriver.Chrome) -> None:
+    driver.quit()
+    shutil.rmtree(driver._kp_profile, ignore_errors=True)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def server(artifacts: Path):
+    s = ServeProcess(NYBORG, artifacts / "serve-nyborg.log")
+    yield s
+    s.stop()
+    log = s.log.read_text(errors="replace")
+    assert "Traceback" not in log and "uventet fejl" not in log, "tjenesten loggede en fejl under browsertestene"
+
+
+@pytest.fixture(scope="module")
+def aastrup_server(artifacts: Path):
+    s = ServeProcess(AASTRUP, artifacts / "serve-aastrup.log")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = _chrome(js=True)
+    yield driver
+    _quit(driver)
+
+
+@pytest.fixture(scope="module")
+def browser_nojs():
+    driver = _chrome(js=False)
+    yield driver
+    _quit(driver)
+
+
+@pytest.fixture(scope="module")
+def plans():
+    return load_plans(NYBORG)
+
+
+@pytest.fixture(autouse=True)
+def no_console_errors(request):
+    """Every browser test ends with an empty error console (JS errors, failed requests, CSP)."""
+    drivers = [request.getfixturevalue(n) for n in ("browser", "browser_nojs") if n in request.fixturenames]
+    for d in drivers:
+        d.get_log("browser")  # drain what earlier tests left
+    yield
+    for d in drivers:
+        errors = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+        assert errors == [], f"konsolfejl: {errors}"
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def screenshot(driver: webdriver.Chrome, name: str) -> Path:
+    """A full-page PNG in test-artifacts/."""
+    data = driver.execute_cdp_cmd("Page.captureScreenshot", {"captureBeyondViewport": True, "format": "png"})
+    path = ARTIFACTS / f"{name}.png"
+    path.write_bytes(base64.b64decode(data["data"]))
+    return path
+
+
+def wait(driver: webdriver.Chrome, condition: Any, timeout: float = 15) -> Any:
+    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(condition)
+
+
+def wait_live_idle(driver: webdriver.Chrome) -> None:
+    time.sleep(0.05)
+    wait(driver, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("data-live") == "idle")
+
+
+def case_of(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def typed(value: Any) -> str:
+    """A number as a Dane writes it (12.000; 2,5)."""
+    return format_number(value)
+
+
+def fill_case(driver: webdriver.Chrome, plan: Plan, case: dict[str, Any], area: str) -> None:
+    """Fill the advisor form like a person: in the form's order, numbers in Danish format."""
+    for f in advisor_form(plan).fields:
+        if f.name not in case:
+            continue
+        value = case[f.name]
+        if f.kind == "steps":
+            driver.find_element(By.ID, f"{f.name}-{area}-{value}").click()
+        elif f.kind == "select":
+            Select(driver.find_element(By.ID, f.name)).select_by_value(value)
+        elif f.kind == "bool":
+            driver.find_element(By.ID, f"{f.name}-{'ja' if value else 'nej'}").click()
+        else:
+            element = driver.find_element(By.ID, f.name)
+            element.clear()
+            element.send_keys(typed(value))
+
+
+def shown_level(driver: webdriver.Chrome) -> tuple[str, str]:
+    answer = driver.find_element(By.CSS_SELECTOR, "#svar .answer")
+    return answer.get_attribute("data-level"), driver.find_element(By.ID, "niveau").text
+
+
+def set_date(driver: webdriver.Chrome, element_id: str, value: str) -> None:
+    """Date inputs are typed in the browser's locale; set the ISO value as a picker would."""
+    driver.execute_script(
+        "const e = document.getElementById(arguments[0]); e.value = arguments[1];"
+        "e.dispatchEvent(new Event('change', {bubbles: true}));",
+        element_id, value,
+    )
+
+
+# -- Hvem skal afgøre? ----------------------------------------------------------------------------
+
+
+class TestAdvisor:
+    @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+    def test_example_case_shows_the_level_decide_gives_as_the_advisor_types(self, server, browser, plans, path: Path) -> None:
+        """With JavaScript the answer appears without a page load and names decide()'s level."""
+        case = case_of(path)
+        expected = decide(plans, case)
+        browser.get(f"{server.url}/hvem-skal-afgoere")
+        browser.execute_script("window.__sameDocument = true;")
+        fill_case(browser, plans.latest, case, expected.inputs[plans.latest.meta.area_input])
+        wait_live_idle(browser)
+        wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#svar .answer"))
+        assert shown_level(browser) == (expected.level.id, expected.level.name)
+        assert browser.execute_script("return window.__sameDocument === true"), "siden blev genindlæst"
+        answer = browser.find_element(By.ID, "svar").text
+        for row in expected.matched:
+            if row.level == expected.level.id:
+                assert row.id in answer and row.reference in answer
+        if path.name == "familiebehandling-raadgiver.json":
+            screenshot(browser, "hvem-skal-afgoere-svar")
+        if path.name.startswith("plejefamilie"):
+            screenshot(browser, "hvem-skal-afgoere-udvalg")
+
+    @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+    def test_without_javascript_the_posted_form_gives_the_same_answer(self, server, browser_nojs, plans, path: Path) -> None:
+        """JavaScript off: the form POSTs and the server renders decide()'s level."""
+        case = case_of(path)
+        expected = decide(plans, case)
+        d = browser_nojs
+        d.get(f"{server.url}/hvem-skal-afgoere")
+        assert d.find_element(By.TAG_NAME, "html").get_attribute("data-live") is None  # the script did not run
+        fill_case(d, plans.latest, case, expected.inputs[plans.latest.meta.area_input])
+        old = d.find_element(By.TAG_NAME, "html")
+        d.find_element(By.CSS_SELECTOR, "#afgoer-form button[type=submit]").click()
+        wait(d, lambda drv: old.id != drv.find_element(By.TAG_NAME, "html").id)
+        assert shown_level(d) == (expected.level.id, expected.level.name)
+        if path.name == "kontaktperson-team.json":
+            screenshot(d, "hvem-skal-afgoere-uden-js")
+
+    @pytest.mark.parametrize("js", [True, False], ids=["js", "uden-js"])
+    @pytest.mark.parametrize("amount", ["12,000", "12.5", "12.000.0", "tolv tusind"])
+    def test_a_bad_amount_marks_the_field_and_keeps_what_was_typed(self, server, browser, browser_nojs, plans, js: bool, amount: str) -> None:
+        """An amount that cannot be read safely is refused on its field, in Danish; nothing typed is lost."""
+        d = browser if js else browser_nojs
+        plan = plans.latest
+        monthly = next(f for f in advisor_form(plan).fields if f.kind == "number" and f.required and not f.integer)
+        other = next(f for f in advisor_form(plan).fields if f.kind == "number" and f.required and f.integer)
+        d.get(f"{server.url}/hvem-skal-afgoere")
+        d.find_element(By.ID, monthly.name).send_keys(amount)
+        d.find_element(By.ID, other.name).send_keys("6")
+        old = d.find_element(By.TAG_NAME, "html")
+        d.find_element(By.CSS_SELECTOR, "#afgoer-form button[type=submit]").click()
+        if js:
+            wait_live_idle(d)
+            wait(d, lambda drv: drv.find_elements(By.CSS_SELECTOR, "#fejlliste"))
+            assert d.switch_to.active_element.get_attribute("id") == "fejlliste"  # focus moves to the errors
+        else:
+            wait(d, lambda drv: old.id != drv.find_element(By.TAG_NAME, "html").id)
+        field = d.find_element(By.ID, monthly.name)
+        error = d.find_element(By.ID, f"{monthly.name}-error")
+        assert field.get_attribute("value") == amount
+        assert d.find_element(By.ID, other.name).get_attribute("value") == "6"
+        assert field.get_attribute("aria-invalid") == "true"
+        assert error.is_displayed() and error.text.startswith("Fejl:")
+        assert f"{monthly.name}-error" in field.get_attribute("aria-describedby").split()
+        assert d.find_element(By.ID, "fejlliste").get_attribute("role") == "alert"
+        assert not d.find_elements(By.CSS_SELECTOR, "#svar .answer"), "ingen afgørelse ved ugyldigt input"
+        if amount == "12,000":
+            screenshot(d, f"hvem-skal-afgoere-fejl-{'js' if js else 'uden-js'}")
+
+    def test_the_form_is_generated_from_the_plan(self, server, browser, plans) -> None:
+        """Every declared input has a labelled control; paragraphs are grouped by area; steps show names and examples."""
+        plan = plans.latest
+        m = plan.meta
+        browser.get(f"{server.url}/hvem-skal-afgoere")
+        for name in plan.inputs:
+            assert browser.find_elements(By.CSS_SELECTOR, f'[name="{name}"]'), name
+        groups = {g.get_attribute("label") for g in browser.find_elements(By.CSS_SELECTOR, f"#{m.paragraph_input} optgroup")}
+        assert groups == {v.label for v in (plan.inputs[m.area_input].values or {}).values()}
+        codes = [o.get_attribute("value") for o in browser.find_elements(By.CSS_SELECTOR, f"#{m.paragraph_input} option") if o.get_attribute("value")]
+        assert sorted(codes) == sorted(plan.inputs[m.paragraph_input].values or {})
+        text = browser.find_element(By.ID, f"felt-{m.step_input}").text
+        for step in plan.ladder:
+            assert step.name in text and all(e in text for e in step.examples)
+        screenshot(browser, "hvem-skal-afgoere")
+
+    def test_keyboard_only(self, server, browser, plans) -> None:
+        """Without a mouse: skip link, every control reachable by Tab with a visible focus, the
+        form filled and sent from the keyboard, and the answer is decide()'s."""
+        plan = plans.latest
+        d = browser
+        d.get(f"{server.url}/hvem-skal-afgoere")
+        keys = ActionChains(d)
+        keys.send_keys(Keys.TAB).perform()
+        assert d.switch_to.active_element.get_attribute("class") == "skip-link"
+        keys.send_keys(Keys.ENTER).perform()
+        assert d.switch_to.active_element.get_attribute("id") == "indhold"
+        reached: list[str] = []
+        for _ in range(80):
+            ActionChains(d).send_keys(Keys.TAB).perform()
+            el = d.switch_to.active_element
+            style = d.execute_script("const s = getComputedStyle(arguments[0]); return [s.outlineStyle, s.outlineWidth, s.boxShadow];", el)
+            assert style[0] != "none" and style[1] != "0px", f"ingen synlig fokus på {el.tag_name} {el.get_attribute('name')} {style} {reached}"
+            reached.append(el.get_attribute("name") or el.get_attribute("id") or el.text)
+            if el.get_attribute("type") == "submit":
+                break
+        names = {f.name for f in advisor_form(plan).fields}
+        assert names - {plan.meta.step_input} <= set(reached), f"ikke nået med Tab: {names - set(reached)}"
+        # Fill from the keyboard: the paragraph by arrow key, a step by space, numbers by typing.
+        d.get(f"{server.url}/hvem-skal-afgoere")
+        fields = advisor_form(plan).fields
+        numbers = {
+            f.name: format_number(min(plan.inputs[f.name].max, 6 if f.integer else 12000))  # type: ignore[type-var]
+            for f in fields if f.kind == "number" and not f.derived
+        }
+        chosen_step = False
+        for _ in range(120):
+            ActionChains(d).send_keys(Keys.TAB).perform()
+            el = d.switch_to.active_element
+            name = el.get_attribute("name")
+            if name == plan.meta.paragraph_input:
+                ActionChains(d).send_keys(Keys.ARROW_DOWN).perform()
+            elif name == plan.meta.step_input and not chosen_step:
+                ActionChains(d).send_keys(Keys.SPACE).perform()
+                chosen_step = True
+            elif name in numbers:
+                ActionChains(d).send_keys(numbers.pop(name)).perform()
+            if not numbers and chosen_step:
+                ActionChains(d).send_keys(Keys.ENTER).perform()
+                break
+        assert not numbers and chosen_step, f"ikke nået med tastaturet: {sorted(numbers)}"
+        if plan.meta.consent_input is not None:
+            # Consent (barnets lov § 32, stk. 2; § 46) is asked for: "Ja" by the space bar, then
+            # the form is sent again with Enter.
+            consent = d.find_element(By.ID, f"{plan.meta.consent_input}-ja")
+            consent.send_keys(Keys.SPACE)
+            consent.send_keys(Keys.ENTER)
+        wait_live_idle(d)
+        wait(d, lambda drv: drv.find_elements(By.CSS_SELECTOR, "#svar .answer"))
+        assert d.switch_to.active_element.get_attribute("id") == "svar"  # the answer gets the focus
+        values = d.execute_script("return Object.fromEntries(new FormData(document.getElementById('afgoer-form')))")
+        from kompetenceplan.web.forms import case_from_form
+
+        case, errors = case_from_form(plan, values)
+        assert errors == {}
+        expected = decide(plan, case)
+        assert shown_level(d) == (expected.level.id, expected.level.name)
+        screenshot(d, "hvem-skal-afgoere-tastatur")
+
+
+# -- Indstilling ----------------------------------------------------------------------------------
+
+
+def _reports(driver: webdriver.Chrome) -> dict[str, dict[str, Any]]:
+    out = {}
+    for article in driver.find_elements(By.CSS_SELECTOR, "article.report"):
+        title = article.find_element(By.CSS_SELECTOR, "h3").text
+        level = article.find_elements(By.CSS_SELECTOR, "[data-level]")
+        out[title] = {
+            "status": article.get_attribute("data-status"),
+            "codes": [f.get_attribute("data-code") for f in article.find_elements(By.CSS_SELECTOR, "[data-code]")],
+            "level": level[0].get_attribute("data-level") if level else None,
+            "text": article.text,
+        }
+    return out
+
+
+class TestSecretary:
+    def test_uploaded_example_submissions_give_the_findings_check_gives(self, server, browser, plans) -> None:
+        """Several files in one upload; each report lists check()'s codes, level and readiness,
+        and each finding says what is missing, how to fix it and the legal basis."""
+        d = browser
+        d.get(f"{server.url}/indstilling")
+        screenshot(d, "indstilling")
+        d.find_element(By.ID, "filer").send_keys("\n".join(str(p) for p in SUBMISSIONS))
+        set_date(d, "moededato", MEETING)
+        d.find_element(By.CSS_SELECTOR, "form.upload-form button[type=submit]").click()
+        wait(d, lambda drv: drv.find_elements(By.CSS_SELECTOR, "article.report"))
+        reports = _reports(d)
+        assert len(reports) == len(SUBMISSIONS)
+        on = dt.date.fromisoformat(MEETING)
+        for path in SUBMISSIONS:
+            expected = check(plans, case_of(path), on=on)
+            shown = next(r for title, r in reports.items() if path.name in title)
+            assert shown["status"] == ("klar" if expected.ready else "ikke klar"), path.name
+            assert shown["codes"] == [f.code for f in expected.findings], path.name
+            assert shown["level"] == expected.routing.level
+            for f in expected.findings:
+                assert f.hint in shown["text"] and f.reference in shown["text"] and f.path in shown["text"]
+        assert d.find_element(By.CSS_SELECTOR, ".results [data-print]").is_displayed()
+        screenshot(d, "indstilling-rapport")
+        d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+        try:
+            assert not d.find_element(By.CSS_SELECTOR, ".site-header").is_displayed()
+            assert not d.find_element(By.CSS_SELECTOR, "form.upload-form").is_displayed()
+            assert d.find_element(By.CSS_SELECTOR, "table.agenda").is_displayed()
+            screenshot(d, "indstilling-udskrift")
+        finally:
+            d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+    def test_pasted_json_without_javascript(self, server, browser_nojs, plans) -> None:
+        """A pasted submission is checked like a file; bad JSON keeps the text and names the problem."""
+        d = browser_nojs
+        path = next(p for p in SUBMISSIONS if "mangler" in p.name)
+        d.get(f"{server.url}/indstilling")
+        box = d.find_element(By.ID, "json")
+        box.send_keys(path.read_text(encoding="utf-8"))
+        d.find_element(By.CSS_SELECTOR, "form.upload-form button[type=submit]").click()
+        wait(d, lambda drv: drv.find_elements(By.CSS_SELECTOR, "article.report"))
+        expected = check(plans, case_of(path), on=dt.date.today())
+        (shown,) = _reports(d).values()
+        assert shown["codes"] == [f.code for f in expected.findings]
+        d.get(f"{server.url}/indstilling")
+        d.find_element(By.ID, "json").send_keys('{"sag": {')
+        d.find_element(By.CSS_SELECTOR, "form.upload-form button[type=submit]").click()
+        wait(d, lambda drv: drv.find_elements(By.ID, "fejlliste"))
+        assert d.find_element(By.ID, "json").get_attribute("value") == '{"sag": {'
+        assert "ugyldig JSON" in d.find_element(By.ID, "json-error").text
+
+
+# -- the other pages ----------------------------------------------------------------------------
+
+
+def _accessibility_problems(driver: webdriver.Chrome) -> list[str]:
+    """Labels on every control, lang="da", one h1, and text contrast of at least 4.5:1 (3:1 for large text)."""
+    return driver.execute_script(
+        """
+        const problems = [];
+        if (document.documentElement.lang !== 'da') problems.push('lang');
+        if (document.querySelectorAll('h1').length !== 1) problems.push('h1');
+        for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+          if (!el.labels || el.labels.length === 0) problems.push('label mangler: ' + (el.name || el.id));
+        }
+        function rgb(text) { const m = text.match(/[\\d.]+/g); return m ? m.map(Number) : [0, 0, 0, 0]; }
+        function lum(c) { const a = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+          return 0.2126 * a[0] + 0.7152 * a[1] + 0.0722 * a[2]; }
+        function background(el) {
+          for (let e = el; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c.length < 4 || c[3] > 0.5) return c; }
+          return [255, 255, 255];
+        }
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        const seen = new Set();
+        while (walker.nextNode()) {
+          const node = walker.currentNode; const el = node.parentElement;
+          if (!node.textContent.trim() || seen.has(el)) continue;
+          seen.add(el);
+          const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+          if (r.width === 0 || r.height === 0 || s.visibility === 'hidden' || el.closest('.visually-hidden, option')) continue;
+          const fg = lum(rgb(s.color)), bg = lum(background(el));
+          const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+          const large = parseFloat(s.fontSize) >= 24 || (parseFloat(s.fontSize) >= 18.66 && parseInt(s.fontWeight) >= 700);
+          if (ratio < (large ? 3 : 4.5)) problems.push('kontrast ' + ratio.toFixed(2) + ': ' + node.textContent.trim().slice(0, 40));
+        }
+        return problems;
+        """
+    )
+
+
+class TestPages:
+    @pytest.mark.parametrize(
+        "path,name",
+        [("/", "forside"), ("/hvem-skal-afgoere", None), ("/indstilling", None), ("/moede", "moede"),
+         ("/kompetenceplan", "kompetenceplanen"), ("/kompetenceplan/dokumentation", "dokumentationsstandard"),
+         ("/kompetenceplan/aendringer", "aendringer-en-version")],
+    )
+    def test_page_is_danish_navigable_and_accessible(self, server, browser, plans, path: str, name: str | None) -> None:
+        """Each page: the whole navigation, labels, contrast, no console errors; a screenshot."""
+        browser.get(f"{server.url}{path}")
+        nav = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav.main-nav a")]
+        assert nav == [item.label for item in NAV]
+        assert _accessibility_problems(browser) == []
+        if name:
+            screenshot(browser, name)
+
+    def test_meeting_page_says_the_register_is_not_configured(self, server, browser) -> None:
+        browser.get(f"{server.url}/moede")
+        assert "ikke sat op" in browser.find_element(By.TAG_NAME, "main").text
+
+    def test_plan_page_shows_the_version_in_force_and_the_documentation_standard(self, server, browser, plans) -> None:
+        plan = plans.in_force(dt.date.today())
+        browser.get(f"{server.url}/kompetenceplan")
+        text = browser.find_element(By.TAG_NAME, "main").text
+        assert plan.meta.version in text and "i kraft i dag" in text
+        assert all(row.id in text for row in plan.rows)
+        browser.get(f"{server.url}/kompetenceplan/dokumentation")
+        codes = [s.get_attribute("id") for s in browser.find_elements(By.CSS_SELECTOR, "section.requirement")]
+        assert codes == [r.code for r in plan.requirements]
+
+
+class TestAnotherPlan:
+    """Aastrup has other input names, levels and two dated versions: nothing is Nyborg-specific."""
+
+    def test_scenarios_routed_from_the_form_on_their_date(self, aastrup_server, browser) -> None:
+        plans = load_plans(AASTRUP)
+        scenarios = [s for s in load_scenarios(AASTRUP / "scenarier") if s.expect.level]
+        assert scenarios
+        for sc in scenarios:
+            expected = decide(plans, dict(sc.case), on=sc.on)
+            plan = plans.in_force(sc.on)  # type: ignore[arg-type]
+            browser.get(f"{aastrup_server.url}/hvem-skal-afgoere")
+            fill_case(browser, plan, dict(sc.case), expected.inputs[plan.meta.area_input])
+            if sc.on:
+                set_date(browser, "dato", sc.on.isoformat())
+            wait_live_idle(browser)
+            wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#svar .answer"))
+            assert shown_level(browser) == (expected.level.id, expected.level.name), sc.name
+            assert expected.plan.version in browser.find_element(By.ID, "svar").text
+        screenshot(browser, "aastrup-hvem-skal-afgoere")
+
+    def test_diff_page_lists_the_changes_between_versions(self, aastrup_server, browser) -> None:
+        from kompetenceplan.tooling.diff import diff
+
+        plans = load_plans(AASTRUP)
+        changes, _ = diff(plans.versions[0], plans.versions[1])
+        browser.get(f"{aastrup_server.url}/kompetenceplan/aendringer")
+        rows = browser.find_elements(By.CSS_SELECTOR, "table.diff tbody tr")
+        assert len(rows) == len(changes) > 0
+        for row, change in zip(rows, changes):
+            cells = row.find_elements(By.TAG_NAME, "td")
+            assert change.paragraph in cells[0].text and change.old_level in cells[1].text and change.new_level in cells[2].text
+            assert cells[3].text == str(change.count)
+        assert _accessibility_problems(browser) == []
+        screenshot(browser, "aendringer")
+        browser.get(f"{aastrup_server.url}/kompetenceplan?version={plans.versions[0].meta.version}")
+        assert "ikke er den version, der er i kraft" in browser.find_element(By.TAG_NAME, "main").text
+        screenshot(browser, "kompetenceplanen-tidligere-version")
