@@ -59,10 +59,12 @@ def _package_imports(path: Path) -> set[str]:
                 module = node.module or ""
             if module.split(".")[0] != "kompetenceplan":
                 continue
-            out.add(module)
-            if node.module is None or node.level:
-                # `from . import x` / `from .plan import loader`: x may be a module itself.
-                out |= {f"{module}.{a.name}" for a in node.names if (PACKAGE.parent / f"{module}.{a.name}".replace(".", "/")).with_suffix(".py").exists()}
+            # `from . import x` / `from .plan import loader`: x may be a module itself; then the
+            # import is of that module, not of the package's __init__.
+            submodules = {f"{module}.{a.name}" for a in node.names if (PACKAGE.parent / f"{module}.{a.name}".replace(".", "/")).with_suffix(".py").exists()}
+            out |= submodules
+            if len(submodules) < len(node.names):
+                out.add(module)
     return out
 
 
