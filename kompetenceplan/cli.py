@@ -549,5 +549,9 @@ def serve_command(plan_path: Path, host: str, port: int, allow_reload: bool, max
         _fail(exc, "text")
 
 
+from .cli_register import register_commands  # noqa: E402  (db, register, decision, meeting)
+
+register_commands(main)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
