@@ -66,7 +66,14 @@ def _echo_json(data: Any) -> None:
 # -- db ---------------------------------------------------------------------------------------
 @click.group(name="db")
 def db_group() -> None:
-    """Registerets database: opret/migrér, eksportér, slet gamle data."""
+    """Registerets database: opret/migrér, eksportér, slet gamle data.
+
+    \b
+    Eksempler:
+      kompetenceplan db upgrade
+      kompetenceplan db export -o register.jsonl
+      kompetenceplan db purge --before 2021-01-01
+    """
 
 
 @db_group.command(name="upgrade")

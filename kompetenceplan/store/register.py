@@ -161,16 +161,23 @@ class Register:
         corrects: int | None = None,
         note: str = "",
         source: str = "manuel",
+        connection: Connection | None = None,
     ) -> DecisionRecord:
         """Store a decision taken. Below the required level it is stored with
-        ``kompetenceoverskridelse=True`` (reported, never silently accepted or refused)."""
-        with self.engine.begin() as conn:
+        ``kompetenceoverskridelse=True`` (reported, never silently accepted or refused).
+        With ``connection`` it joins that transaction (a committee outcome and its decision)."""
+        with self._transaction(connection) as conn:
             values = self._decision_values(
                 conn, plans, case_ref=case_ref, team=team, level=level, decided_by=decided_by, decided_on=decided_on, outcome=outcome,
                 paragraph=paragraph, step=step, monthly_cost=monthly_cost, start=start, expected_end=expected_end,
                 required_level=required_level, routing_id=routing_id, corrects=corrects, note=note, source=source,
             )
             return decision_repo.insert(conn, values)
+
+    def _transaction(self, connection: Connection | None) -> Any:
+        from contextlib import nullcontext
+
+        return nullcontext(connection) if connection is not None else self.engine.begin()
 
     def _decision_values(self, conn: Connection, plans: Plans, **kw: Any) -> dict[str, Any]:
         plan = plan_in_force(plans, kw["decided_on"])
