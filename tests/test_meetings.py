@@ -168,3 +168,55 @@ def test_two_processes_of_eight_threads_lose_and_duplicate_nothing(open_register
     assert sorted(i.case_ref for i in agenda.items) == sorted(f"P{tag}-T{t}-M{i}" for tag in "AB" for t in range(8) for i in range(ITEMS))
     assert [i.number for i in agenda.items] == list(range(1, 2 * 8 * ITEMS + 1))
     assert all(d.kompetenceoverskridelse is False for d in reg.decisions())
+
+
+# -- the command line -----------------------------------------------------------------------------
+def _cli(*args: str):
+    from click.testing import CliRunner
+
+    from kompetenceplan.cli import main
+
+    no_plan = args[0] == "db" or args[:2] == ("decision", "list")
+    return CliRunner().invoke(main, list(args) if no_plan else [*args, "--plan", str(NYBORG)])
+
+
+def test_the_cli_runs_a_meeting_and_records_decisions(migrated_url: str, tmp_path) -> None:
+    db = ("--db", migrated_url)
+    assert _cli("meeting", "new", "--date", "2026-12-01", "--body", "visitationsudvalg", *db).exit_code == 0
+    assert _cli("meeting", "new", "--date", "2026-12-01", "--body", "team", *db).exit_code == 2
+    ready = _cli("meeting", "add", "1", str(EXAMPLES / "submissions" / f"{READY}.json"), *db)
+    flagged = _cli("meeting", "add", "1", str(EXAMPLES / "submissions" / f"{LOWER}.json"), *db)
+    assert (ready.exit_code, flagged.exit_code) == (0, 1) and "ANDET NIVEAU" in flagged.output
+    html = tmp_path / "dagsorden.html"
+    assert _cli("meeting", "agenda", "1", "--format", "html", "--send", "-o", str(html), *db).exit_code == 0
+    assert html.read_text(encoding="utf-8").count("<section>") == 2
+    assert _cli("meeting", "outcome", "1", "1", "bevilget", *db).exit_code == 0
+    assert _cli("meeting", "outcome", "1", "2", "udsat", *db).exit_code == 2  # reason required
+    minutes = _cli("meeting", "minutes", "1", *db)
+    assert minutes.exit_code == 0 and "**bevilget**" in minutes.output
+    routed = _cli("register", "route", str(EXAMPLES / "cases" / "flere-indsatser-loefter-til-leder.json"), "--case-ref", "S-1", "--team", "Syd", "--advisor", "ABC", "--on", "2026-12-01", "--format", "json", *db)
+    assert routed.exit_code == 0 and json.loads(routed.output)["record"]["required_level"] == "leder"
+    common = ("--case-ref", "S-1", "--team", "Syd", "--by", "DEF", "--date", "2026-12-02", "--outcome", "bevilget", "--paragraf", "bl-32-1-2", "--trin", "3", "--udgift", "8000", "--start", "2026-12-05", *db)
+    assert _cli("decision", "record", "--level", "leder", *common).exit_code == 0
+    low = _cli("decision", "record", "--level", "team", *common)
+    assert low.exit_code == 1 and "KOMPETENCEOVERSKRIDELSE" in low.output
+    listed = _cli("decision", "list", "--overskridelser", "--format", "json", *db)
+    assert [d["level"] for d in json.loads(listed.output)] == ["team"]
+    cpr = _cli("decision", "record", "--level", "leder", *common, "--note", "cpr 0101150000")
+    assert cpr.exit_code == 2 and "0101150000" not in cpr.output
+    history = tmp_path / "historik.jsonl"
+    good = {"sagsreference": "H-1", "team": "Syd", "niveau": "leder", "truffet_af": "ABC", "dato": "2026-03-01", "udfald": "afslået", "paragraf": "bl-32-1-2", "trin": 3, "maanedlig_udgift": 100, "kraevet_niveau": "leder"}
+    history.write_text(json.dumps(good) + "\nikke json\n", encoding="utf-8")
+    imported = _cli("decision", "import", str(history), *db)
+    assert imported.exit_code == 1 and "1 afgørelser importeret, 1 linjer sprunget over" in imported.output
+    export = _cli("db", "export", *db)
+    assert export.exit_code == 0 and {json.loads(line)["tabel"] for line in export.output.splitlines()} >= {"decisions", "meetings", "meeting_items", "routings"}
+    purge = _cli("db", "purge", "--before", "2026-06-01", "--format", "json", *db)
+    assert purge.exit_code == 0 and json.loads(purge.output)["deleted"]["decisions"] == 1
+
+
+def test_the_cli_refuses_an_unmigrated_database_and_db_upgrade_fixes_it(db_url: str) -> None:
+    refused = _cli("meeting", "new", "--date", "2026-12-01", "--body", "visitationsudvalg", "--db", db_url)
+    assert refused.exit_code == 2 and "db upgrade" in refused.output and "Traceback" not in refused.output
+    assert _cli("db", "upgrade", "--db", db_url).exit_code == 0
+    assert _cli("meeting", "new", "--date", "2026-12-01", "--body", "visitationsudvalg", "--db", db_url).exit_code == 0
