@@ -529,7 +529,8 @@ def schema_command(kind: str, plan_path: Path) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--allow-reload", is_flag=True, help="Tillad POST /admin/reload og SIGHUP for at indlæse planen igen.")
 @click.option("--max-body", default=1_000_000, show_default=True, type=int, help="Største forespørgsel i bytes (ellers 413).")
-def serve_command(plan_path: Path, host: str, port: int, allow_reload: bool, max_body: int) -> None:
+@click.option("--db", "db_url", default=None, metavar="URL", help="Slå registeret og udvalgsmøderne til på denne database (fx sqlite:///kompetenceplan.db eller postgresql+psycopg://…).")
+def serve_command(plan_path: Path, host: str, port: int, allow_reload: bool, max_body: int, db_url: str | None) -> None:
     """Start HTTP JSON API'et for sagssystemer (POST /route, /validate, /validate/agenda …).
 
     Kræver: pip install 'kompetenceplan[serve]'. OpenAPI-beskrivelsen er på /openapi.json.
@@ -544,7 +545,7 @@ def serve_command(plan_path: Path, host: str, port: int, allow_reload: bool, max
     except ImportError:
         _fail(KompetenceplanError("HTTP-tjenesten er ikke installeret.", [Problem("serve", "fastapi og uvicorn mangler.", "Installér med: pip install 'kompetenceplan[serve]'.")]), "text")
     try:
-        serve(plan_path, host, port, allow_reload, max_body)
+        serve(plan_path, host, port, allow_reload, max_body, db_url)
     except KompetenceplanError as exc:
         _fail(exc, "text")
 

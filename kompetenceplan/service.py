@@ -104,8 +104,9 @@ async def _json(request: Request) -> Any:
     return parse_json(await request.body(), "body")
 
 
-def create_app(plan_path: Path, allow_reload: bool = False, max_body: int = MAX_INPUT_BYTES) -> Any:
-    """The ASGI application (FastAPI inside the body-limit middleware)."""
+def create_app(plan_path: Path, allow_reload: bool = False, max_body: int = MAX_INPUT_BYTES, db_url: str | None = None) -> Any:
+    """The ASGI application (FastAPI inside the body-limit middleware). With ``db_url`` the
+    register and meeting endpoints are included (`meetings.http`)."""
     holder = PlanHolder(plan_path)
     app = FastAPI(
         title="kompetenceplan",
@@ -180,6 +181,12 @@ def create_app(plan_path: Path, allow_reload: bool = False, max_body: int = MAX_
             plans = await _in_thread(holder.reload)
             return JSONResponse({"status": "ok", "versions": [p.meta.version for p in plans.versions], "reloads": holder.reloads})
 
+    if db_url is not None:  # the register and committee meetings (issue 13)
+        from .meetings.http import create_router
+        from .store.register import Register
+
+        app.state.register = Register(db_url)
+        app.include_router(create_router(lambda: holder.plans, app.state.register))
     _add_schemas_to_openapi(app, holder)
     return BodyLimit(app, max_body)
 
@@ -231,11 +238,11 @@ def _refs_to_components(node: Any) -> Any:
     return node
 
 
-def serve(plan_path: Path, host: str, port: int, allow_reload: bool, max_body: int) -> None:
+def serve(plan_path: Path, host: str, port: int, allow_reload: bool, max_body: int, db_url: str | None = None) -> None:
     """Run the service with uvicorn until interrupted."""
     import uvicorn
 
-    app = create_app(plan_path, allow_reload=allow_reload, max_body=max_body)
+    app = create_app(plan_path, allow_reload=allow_reload, max_body=max_body, db_url=db_url)
     if allow_reload:
         holder: PlanHolder = app.app.state.holder
 

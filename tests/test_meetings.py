@@ -220,3 +220,42 @@ def test_the_cli_refuses_an_unmigrated_database_and_db_upgrade_fixes_it(db_url: 
     assert refused.exit_code == 2 and "db upgrade" in refused.output and "Traceback" not in refused.output
     assert _cli("db", "upgrade", "--db", db_url).exit_code == 0
     assert _cli("meeting", "new", "--date", "2026-12-01", "--body", "visitationsudvalg", "--db", db_url).exit_code == 0
+
+
+# -- HTTP -----------------------------------------------------------------------------------------
+def test_the_service_serves_the_register_and_meetings_with_db(migrated_url: str) -> None:
+    pytest.importorskip("uvicorn")
+    from .test_service import Server
+
+    with Server(NYBORG, db_url=migrated_url) as server:
+        try:
+            status, meeting = server.call("POST", "/meetings", {"meeting_date": "2026-12-01", "body": "visitationsudvalg"})
+            assert status == 200 and meeting["body"] == "visitationsudvalg"
+            status, added = server.call("POST", f"/meetings/{meeting['id']}/items", submission(READY))
+            assert status == 200 and added["number"] == 1 and added["item"]["ready"] is True
+            status, bad = server.call("POST", f"/meetings/{meeting['id']}/items", submission(READY) | {"formaal": "cpr 0101150000"})
+            assert status == 422 and "0101150000" not in json.dumps(bad)
+            status, agenda = server.call("GET", f"/meetings/{meeting['id']}/agenda?format=markdown")
+            assert status == 200 and "Punkt 1" in agenda
+            status, out = server.call("POST", f"/meetings/{meeting['id']}/items/1/outcome", {"outcome": "bevilget"})
+            assert status == 200 and out["decision_id"]
+            status, minutes = server.call("GET", f"/meetings/{meeting['id']}/minutes?format=html")
+            assert status == 200 and "bevilget" in minutes
+            status, routed = server.call("POST", "/register/route?case_ref=S-1&team=Syd&advisor=ABC&on=2026-12-01", {k: v for k, v in json.loads((EXAMPLES / "cases" / "flere-indsatser-loefter-til-leder.json").read_text(encoding="utf-8")).items() if k != "beskrivelse"})
+            assert status == 200 and routed["record"]["required_level"] == "leder"
+            decision = {"case_ref": "S-1", "team": "Syd", "level": "team", "decided_by": "DEF", "decided_on": "2026-12-02", "outcome": "bevilget", "paragraph": "bl-32-1-2", "step": 3, "monthly_cost": 8000, "start": "2026-12-02"}
+            status, rec = server.call("POST", "/register/decisions", decision)
+            assert status == 200 and rec["kompetenceoverskridelse"] is True and rec["routing_id"] == routed["record"]["id"]
+            status, over = server.call("GET", "/register/decisions?overskridelser=true")
+            assert status == 200 and [d["id"] for d in over] == [rec["id"]]
+        finally:
+            server.app.app.state.register.close()
+
+
+def test_the_service_without_db_has_no_register_endpoints() -> None:
+    pytest.importorskip("uvicorn")
+    from .test_service import Server
+
+    with Server(NYBORG) as server:
+        status, _ = server.call("GET", "/meetings")
+        assert status == 404
