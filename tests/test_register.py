@@ -214,3 +214,32 @@ def test_purge_deletes_old_records_keeps_referenced_ones_and_reports_counts(open
     assert len(reg.decisions(include_corrected=True)) == 2
     exported = list(reg.export())
     assert {r["tabel"] for r in exported} == {"decisions"} and len(exported) == 2
+
+
+def test_kill_9_mid_import_leaves_all_or_nothing(open_register, migrated_url: str, tmp_path) -> None:
+    """The import is one transaction: a process killed while importing stores nothing, and a
+    rerun stores every line exactly once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    n = 4000
+    history = tmp_path / "historik.jsonl"
+    history.write_text("".join(_line(sagsreference=f"K-{i}", sag=example_case(), kraevet_niveau=None) + "\n" for i in range(n)), encoding="utf-8")
+    cmd = [sys.executable, "-m", "kompetenceplan", "decision", "import", str(history), "--plan", str(NYBORG), "--db", migrated_url]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(2.5)
+    killed = proc.poll() is None
+    if killed:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=60)
+    reg = open_register(migrated_url)
+    stored = len(reg.decisions(include_corrected=True))
+    assert stored in (0, n)
+    if killed:
+        assert stored == 0
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(reg.decisions(include_corrected=True)) == (n if stored == 0 else 2 * n)
