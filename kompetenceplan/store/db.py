@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
-from sqlalchemy.pool import NullPool
 
 from ..errors import KompetenceplanError, Problem
 
@@ -51,7 +50,8 @@ def make_engine(url: str | None = None) -> Engine:
     sqlite = parsed.get_backend_name() == "sqlite"
     if sqlite:
         kwargs["connect_args"] = {"timeout": 60, "check_same_thread": False}
-        kwargs["poolclass"] = NullPool
+        if parsed.database not in (None, "", ":memory:"):
+            kwargs["pool_size"], kwargs["max_overflow"] = 8, 16
     else:
         kwargs["pool_pre_ping"] = True
     try:
