@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from ..store.records import UtcDatetime
+
 #: What the committee can do with an item (the first three are decisions and are registered).
 OUTCOMES = ("bevilget", "afslået", "bevilget med ændringer", "udsat", "sendt tilbage til rådgiver")
 Outcome = Literal["bevilget", "afslået", "bevilget med ændringer", "udsat", "sendt tilbage til rådgiver"]
@@ -53,7 +55,7 @@ class AgendaItem(_Model):
 
 class Agenda(_Model):
     meeting: Meeting
-    sent_at: dt.datetime | None
+    sent_at: UtcDatetime | None
     items: list[AgendaItem]
 
     def to_json(self) -> str:
@@ -69,7 +71,7 @@ class OutcomeRecord(_Model):
     reason: str
     decision_id: int | None
     kompetenceoverskridelse: bool | None
-    recorded_at: dt.datetime
+    recorded_at: UtcDatetime
 
 
 class AddedItem(_Model):

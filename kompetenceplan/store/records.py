@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # Stored in UTC; SQLite hands it back without a zone, PostgreSQL with one: the same out.
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+UtcDatetime = Annotated[dt.datetime, AfterValidator(_utc)]
 
 #: What a decision can say (the committee may also postpone or send back; see `meetings`).
 DECISION_OUTCOMES = ("bevilget", "afslået", "bevilget med ændringer")
@@ -33,7 +41,7 @@ class RoutingRecord(_Record):
     plan_id: str
     plan_version: str
     plan_fingerprint: str
-    recorded_at: dt.datetime
+    recorded_at: UtcDatetime
 
 
 class DecisionRecord(_Record):
@@ -62,7 +70,7 @@ class DecisionRecord(_Record):
     plan_fingerprint: str
     source: str
     note: str
-    recorded_at: dt.datetime
+    recorded_at: UtcDatetime
 
 
 class ActiveIntervention(_Record):
