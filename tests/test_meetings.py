@@ -259,3 +259,20 @@ def test_the_service_without_db_has_no_register_endpoints() -> None:
     with Server(NYBORG) as server:
         status, _ = server.call("GET", "/meetings")
         assert status == 404
+
+
+def test_an_item_checked_with_another_plan_is_checked_again_and_flagged(open_register, migrated_url: str, tmp_path) -> None:
+    import shutil
+
+    reg = open_register(migrated_url)
+    meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg")
+    c.add_submission(reg, PLANS, meeting.id, submission(READY))
+    assert c.build_agenda(reg, PLANS, meeting.id).items[0].flags == []
+    changed = tmp_path / "nyborg"
+    shutil.copytree(NYBORG, changed)
+    # Any edit changes the content fingerprint: the item was checked with another plan.
+    plan_toml = changed / "plan.toml"
+    plan_toml.write_text(plan_toml.read_text(encoding="utf-8") + "\n# ændret efter indstillingen blev tilføjet\n", encoding="utf-8")
+    agenda = c.build_agenda(reg, load_plans(changed), meeting.id)
+    assert any(f.startswith("PLANEN ER ÆNDRET") for f in agenda.items[0].flags)
+    assert agenda.items[0].ready is True  # the same rules, checked again, still ready

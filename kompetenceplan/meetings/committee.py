@@ -16,7 +16,7 @@ from typing import Any
 
 from ..api import plan_in_force
 from ..checks.check import check
-from ..errors import CaseError, Problem
+from ..errors import CaseError, KompetenceplanError, Problem
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
 from ..store import meetings as repo
@@ -130,6 +130,8 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
     items = []
     for n, r in enumerate(rows, 1):
         flags = []
+        if r["plan_fingerprint"] != plan.fingerprint:
+            r = _recheck(plan, row["meeting_date"], r, flags)
         if not r["ready"]:
             flags.append("IKKE KLAR: dokumentationen har fejl (se fund).")
         if r["required_level"] != row["body"]:
@@ -154,6 +156,20 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
             )
         )
     return Agenda(meeting=meeting, sent_at=sent["sent_at"] if sent else None, items=items)
+
+
+def _recheck(plan: Plan, on: dt.date, row: dict[str, Any], flags: list[str]) -> dict[str, Any]:
+    """The item checked again: the plan in force on the meeting date is not the one it was checked with."""
+    try:
+        report = check(plan, row["submission"], on=on)
+    except KompetenceplanError as exc:
+        flags.append(f"PLANEN ER ÆNDRET: indstillingen kan ikke tjekkes med planversion {plan.meta.version} ({exc.title})")
+        return row | {"ready": False, "report": {"findings": []}}
+    flags.append(f"PLANEN ER ÆNDRET: tjekket igen med planversion {plan.meta.version}.")
+    return row | {
+        "ready": report.ready, "report": report.model_dump(mode="json"), "required_level": report.routing.level,
+        "required_rank": plan.rank(report.routing.level), "plan_version": plan.meta.version,
+    }
 
 
 def _decision(conn: Any, decision_id: int) -> dict[str, Any]:
