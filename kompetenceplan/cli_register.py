@@ -23,6 +23,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ENGINE = 0, 1, 2, 3
 DB_ENV = "KOMPETENCEPLAN_DB"
 PLAN_ENV = "KOMPETENCEPLAN_PLAN"
 DEFAULT_PLAN = "rules/nyborg"
+RETENTION_ENV = "KOMPETENCEPLAN_RETENTION_YEARS"
 
 db_option = click.option("--db", "db_url", envvar=DB_ENV, default=None, metavar="URL", help=f"SQLAlchemy-URL (eller {DB_ENV}); standard sqlite:///kompetenceplan.db.")
 plan_option = click.option("--plan", "plan_path", envvar=PLAN_ENV, default=DEFAULT_PLAN, show_default=True, type=click.Path(path_type=Path), help=f"Planmappe (eller {PLAN_ENV}).")
@@ -43,6 +44,13 @@ def _date(value: str | None, option: str) -> dt.date | None:
 
 def _required_date(value: str | None, option: str) -> dt.date:
     return _date(value, option) or dt.date.today()
+
+
+def _years_ago(today: dt.date, years: int) -> dt.date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
 
 
 def _register(db_url: str | None) -> Any:
@@ -122,20 +130,24 @@ def db_export(db_url: str | None, output: Path | None) -> None:
 
 @db_group.command(name="purge")
 @db_option
-@click.option("--before", required=True, metavar="ÅÅÅÅ-MM-DD", help="Slet registreringer fra før denne dato (opbevaringsfrist).")
+@click.option("--before", metavar="ÅÅÅÅ-MM-DD", help="Slet registreringer fra før denne dato.")
+@click.option("--keep-years", type=click.IntRange(1, 100), envvar=RETENTION_ENV, help=f"Opbevaringsfrist i år (eller {RETENTION_ENV}): slet det, der er ældre.")
 @format_option
-def db_purge(db_url: str | None, before: str, fmt: str) -> None:
-    """Slet registreringer ældre end en dato og vis antallet pr. tabel.
+def db_purge(db_url: str | None, before: str | None, keep_years: int | None, fmt: str) -> None:
+    """Slet registreringer ældre end en dato (eller opbevaringsfristen) og vis antallet pr. tabel.
 
     En registrering, som en nyere stadig peger på (en rettelse, en afgørelses routing), beholdes
     og tælles som 'beholdt'.
 
     \b
-    Eksempel:
+    Eksempler:
       kompetenceplan db purge --before 2021-01-01
+      KOMPETENCEPLAN_RETENTION_YEARS=5 kompetenceplan db purge
     """
     try:
-        when = _required_date(before, "--before")
+        if (before is None) == (keep_years is None):
+            raise KompetenceplanError("Ugyldigt kald.", [Problem("db purge", "angiv enten --before DATO eller --keep-years N (eller KOMPETENCEPLAN_RETENTION_YEARS).", "Fx --before 2021-01-01.")])
+        when = _required_date(before, "--before") if before else _years_ago(dt.date.today(), keep_years)  # type: ignore[arg-type]
         report = _register(db_url).purge(when)
     except KompetenceplanError as exc:
         _fail(exc, fmt)

@@ -276,3 +276,13 @@ def test_an_item_checked_with_another_plan_is_checked_again_and_flagged(open_reg
     agenda = c.build_agenda(reg, load_plans(changed), meeting.id)
     assert any(f.startswith("PLANEN ER ÆNDRET") for f in agenda.items[0].flags)
     assert agenda.items[0].ready is True  # the same rules, checked again, still ready
+
+
+def test_purge_takes_a_date_or_the_retention_setting(migrated_url: str, monkeypatch) -> None:
+    assert _cli("db", "purge", "--db", migrated_url).exit_code == 2
+    assert _cli("db", "purge", "--db", migrated_url, "--before", "2026-01-01", "--keep-years", "5").exit_code == 2
+    monkeypatch.setenv("KOMPETENCEPLAN_RETENTION_YEARS", "5")
+    done = _cli("db", "purge", "--db", migrated_url, "--format", "json")
+    assert done.exit_code == 0, done.output
+    before = dt.date.fromisoformat(json.loads(done.output)["before"])
+    assert before.year == dt.date.today().year - 5

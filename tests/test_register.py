@@ -243,3 +243,44 @@ def test_kill_9_mid_import_leaves_all_or_nothing(open_register, migrated_url: st
     rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
     assert len(reg.decisions(include_corrected=True)) == (n if stored == 0 else 2 * n)
+
+
+# -- properties ----------------------------------------------------------------------------------
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from .conftest import examples  # noqa: E402
+
+_filler = st.text(alphabet=st.characters(blacklist_categories=("Nd", "Cs")), max_size=12)
+
+
+@examples(2000)
+@given(before=_filler, birth=st.from_regex(r"\d{6}", fullmatch=True), dash=st.sampled_from(["", "-"]), serial=st.from_regex(r"\d{4}", fullmatch=True), after=_filler, nested=st.booleans())
+def test_any_cpr_shaped_text_is_refused_and_never_echoed(before: str, birth: str, dash: str, serial: str, after: str, nested: bool) -> None:
+    from kompetenceplan.store.privacy import refuse_cpr
+
+    text_value = f"{before}{birth}{dash}{serial}{after}"
+    value = {"liste": [text_value]} if nested else text_value
+    with pytest.raises(PersonalDataError) as err:
+        refuse_cpr({"felt": value})
+    shown = json.dumps(err.value.to_dict(), ensure_ascii=False) + err.value.render()
+    assert f"{birth}{dash}{serial}" not in shown and birth not in shown
+
+
+@examples(1000)
+@given(digits=st.from_regex(r"\d{1,5}|\d{7,9}|\d{11,14}", fullmatch=True), text=_filler)
+def test_digit_runs_of_other_lengths_pass(digits: str, text: str) -> None:
+    from kompetenceplan.store.privacy import refuse_cpr
+
+    refuse_cpr({"felt": f"{text}{digits}{text}"})
+
+
+def test_kompetenceoverskridelse_exactly_when_the_deciding_level_ranks_below_the_required(open_register, migrated_url: str) -> None:
+    """Every pair of levels: the flag is set exactly when rank(level) < rank(required)."""
+    reg = open_register(migrated_url)
+    levels = [lv.id for lv in PLANS.in_force(ON).levels]
+    for i, level in enumerate(levels):
+        for j, required in enumerate(levels):
+            rec = reg.record_decision(PLANS, **decision_kwargs(case_ref=f"P-{i}-{j}", level=level, required_level=required))
+            assert rec.kompetenceoverskridelse is (i < j), (level, required)
+    assert len(reg.overskridelser()) == len(levels) * (len(levels) - 1) // 2
