@@ -21,9 +21,9 @@ _counter = itertools.count()
 
 def _pg_bin() -> Path | None:
     found = shutil.which("pg_ctl")
-    if found:
+    if found and (Path(found).parent / "initdb").exists():
         return Path(found).parent
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)
     return Path(candidates[-1]).parent if candidates else None
 
 
@@ -70,15 +70,20 @@ class PostgresServer:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
+def require_pg_bin() -> Path:
+    """The PostgreSQL binaries' folder; without them: skip locally, fail in CI (CI=true)."""
     bindir = _pg_bin()
     if bindir is None:
         message = "PostgreSQL-binærerne (initdb/pg_ctl) mangler; installér pakken postgresql."
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    server = PostgresServer(bindir)
+    return bindir
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = PostgresServer(require_pg_bin())
     yield server
     server.stop()
 

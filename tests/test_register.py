@@ -284,3 +284,14 @@ def test_kompetenceoverskridelse_exactly_when_the_deciding_level_ranks_below_the
             rec = reg.record_decision(PLANS, **decision_kwargs(case_ref=f"P-{i}-{j}", level=level, required_level=required))
             assert rec.kompetenceoverskridelse is (i < j), (level, required)
     assert len(reg.overskridelser()) == len(levels) * (len(levels) - 1) // 2
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("true", "Failed"), ("", "Skipped")])
+def test_missing_postgresql_fails_in_ci_and_skips_locally(monkeypatch, ci: str, outcome: str) -> None:
+    from . import register_fixtures
+
+    monkeypatch.setattr(register_fixtures, "_pg_bin", lambda: None)
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(BaseException) as raised:
+        register_fixtures.require_pg_bin()
+    assert type(raised.value).__name__ == outcome
