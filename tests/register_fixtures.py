@@ -21,8 +21,8 @@ _counter = itertools.count()
 
 def _pg_bin() -> Path | None:
     found = shutil.which("pg_ctl")
-    if found and (Path(found).parent / "initdb").exists():
-        return Path(found).parent
+    if found and (Path(found).resolve().parent / "initdb").exists():
+        return Path(found).resolve().parent
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)
     return Path(candidates[-1]).parent if candidates else None
 
