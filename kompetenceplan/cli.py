@@ -578,7 +578,8 @@ def openapi_command(plan_path: Path, output: Path | None) -> None:
 @click.option("--max-connections", default=200, show_default=True, type=click.IntRange(1), help="Højst så mange forbindelser på én gang; flere lukkes straks (503 ved travlhed).")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log metode, rute-skabelon, status og korrelations-id (aldrig forespørgselsstrenge eller værdier).")
 @click.option("--reload-settle", default=0.5, show_default=True, type=click.FloatRange(0), help="En genindlæsning afvises, hvis en planfil er gemt for under så mange sekunder siden (kan være halvt skrevet).")
-def serve_command(plan_path: Path, host: str, port: int, allow_reload: bool, max_body: int, allowed_hosts: tuple[str, ...], header_timeout: float, body_timeout: float, keep_alive: int, max_connections: int, access_log: bool, reload_settle: float) -> None:
+@click.option("--db", "db_url", default=None, metavar="URL", help="Slå registeret og udvalgsmøderne til på denne database (fx sqlite:///kompetenceplan.db eller postgresql+psycopg://…).")
+def serve_command(plan_path: Path, host: str, port: int, allow_reload: bool, max_body: int, allowed_hosts: tuple[str, ...], header_timeout: float, body_timeout: float, keep_alive: int, max_connections: int, access_log: bool, reload_settle: float, db_url: str | None) -> None:
     """Start HTTP JSON API'et for sagssystemer (POST /route, /validate, /validate/agenda …).
 
     Kræver: pip install 'kompetenceplan[serve]'. OpenAPI-beskrivelsen er på /openapi.json.
@@ -600,11 +601,15 @@ def serve_command(plan_path: Path, host: str, port: int, allow_reload: bool, max
         serve(
             plan_path, host, port, allow_reload, max_body, allowed_hosts=allowed_hosts, header_timeout=header_timeout,
             body_timeout=body_timeout, keep_alive=keep_alive, max_connections=max_connections, access_log=access_log,
-            reload_settle=reload_settle,
+            reload_settle=reload_settle, db_url=db_url,
         )
     except KompetenceplanError as exc:
         _fail(exc, "text")
 
+
+from .cli_register import register_commands  # noqa: E402  (db, register, decision, meeting)
+
+register_commands(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -109,8 +109,10 @@ def create_app(
     allowed_hosts: frozenset[str] | None = None,
     body_timeout: float = 30.0,
     reload_settle: float = 0.5,
+    db_url: str | None = None,
 ) -> Any:
-    """The ASGI application (FastAPI inside the `http_guard.Guard` middleware)."""
+    """The ASGI application (FastAPI inside the `http_guard.Guard` middleware). With ``db_url`` the
+    register and meeting endpoints are included (`meetings.http`)."""
     holder = PlanHolder(plan_path, reload_settle)
     app = FastAPI(
         title="kompetenceplan",
@@ -203,6 +205,13 @@ def create_app(
     from . import web  # the HTML pages (kompetenceplan.web), left out of the OpenAPI description
 
     app.include_router(web.router)
+
+    if db_url is not None:  # the register and committee meetings (issue 13)
+        from .meetings.http import create_router
+        from .store.register import Register
+
+        app.state.register = Register(db_url)
+        app.include_router(create_router(lambda: holder.plans, app.state.register))
     _add_schemas_to_openapi(app, holder)
     return Guard(app, max_body=max_body, allowed_hosts=allowed_hosts, body_timeout=body_timeout)
 
@@ -257,12 +266,13 @@ def serve(
     max_connections: int = 200,
     access_log: bool = True,
     reload_settle: float = 0.5,
+    db_url: str | None = None,
 ) -> None:
     """Run the service with uvicorn until interrupted."""
     import uvicorn
 
     _log_to_stderr(access_log)
-    app = create_app(plan_path, allow_reload=allow_reload, max_body=max_body, allowed_hosts=allowed_host_names(host, allowed_hosts), body_timeout=body_timeout, reload_settle=reload_settle)
+    app = create_app(plan_path, allow_reload=allow_reload, max_body=max_body, allowed_hosts=allowed_host_names(host, allowed_hosts), body_timeout=body_timeout, reload_settle=reload_settle, db_url=db_url)
     if allow_reload:
         holder: PlanHolder = app.app.state.holder
 

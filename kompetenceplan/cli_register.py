@@ -1,0 +1,540 @@
+"""Command line for the register and committee meetings: `db`, `register`, `decision`, `meeting`.
+
+Attached to the main group by `cli.py` (`register_commands(main)`). SQLAlchemy is imported only
+inside the commands, so `kompetenceplan route` starts as fast as before.
+Exit codes as the rest of the CLI: 0 ok, 1 findings (stored but flagged, or lines skipped),
+2 bad input, plan, database or usage, 3 engine fault.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from .errors import EngineError, KompetenceplanError, Problem
+from .io import parse_date
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ENGINE = 0, 1, 2, 3
+DB_ENV = "KOMPETENCEPLAN_DB"
+PLAN_ENV = "KOMPETENCEPLAN_PLAN"
+DEFAULT_PLAN = "rules/nyborg"
+RETENTION_ENV = "KOMPETENCEPLAN_RETENTION_YEARS"
+
+db_option = click.option("--db", "db_url", envvar=DB_ENV, default=None, metavar="URL", help=f"SQLAlchemy-URL (eller {DB_ENV}); standard sqlite:///kompetenceplan.db.")
+plan_option = click.option("--plan", "plan_path", envvar=PLAN_ENV, default=DEFAULT_PLAN, show_default=True, type=click.Path(path_type=Path), help=f"Planmappe (eller {PLAN_ENV}).")
+format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="text til mennesker, json til sagssystemer.")
+
+
+def _fail(error: KompetenceplanError, fmt: str = "text") -> NoReturn:
+    if fmt == "json":
+        click.echo(json.dumps(error.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(error.render(), err=True)
+    sys.exit(EXIT_ENGINE if isinstance(error, EngineError) else EXIT_USAGE)
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    return parse_date(value, option, f"{option} 2026-12-01")
+
+
+def _required_date(value: str | None, option: str) -> dt.date:
+    return _date(value, option) or dt.date.today()
+
+
+def _years_ago(today: dt.date, years: int) -> dt.date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def _register(db_url: str | None) -> Any:
+    try:
+        from .store.register import Register
+    except ImportError:
+        raise KompetenceplanError("Registeret er ikke installeret.", [Problem("--db", "SQLAlchemy, Alembic eller psycopg mangler.", "Installér med: pip install 'kompetenceplan[register]'.")]) from None
+    reg = Register(db_url)
+    click.get_current_context().call_on_close(reg.close)
+    return reg
+
+
+def _plans(plan_path: Path) -> Any:
+    from .plan import load_plans
+
+    return load_plans(plan_path)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+# -- db ---------------------------------------------------------------------------------------
+@click.group(name="db")
+def db_group() -> None:
+    """Registerets database: opret/migrér, eksportér, slet gamle data.
+
+    \b
+    Eksempler:
+      kompetenceplan db upgrade
+      kompetenceplan db export -o register.jsonl
+      kompetenceplan db purge --before 2021-01-01
+    """
+
+
+@db_group.command(name="upgrade")
+@db_option
+def db_upgrade(db_url: str | None) -> None:
+    """Opret databasen eller migrér den til nyeste skemaversion.
+
+    \b
+    Eksempler:
+      kompetenceplan db upgrade
+      kompetenceplan db upgrade --db postgresql+psycopg://kp@db.kommune.local/kompetenceplan
+    """
+    try:
+        from .store.db import make_engine, upgrade
+
+        engine = make_engine(db_url)
+        before, after = upgrade(engine)
+        engine.dispose()
+    except ImportError:
+        _fail(KompetenceplanError("Registeret er ikke installeret.", [Problem("db", "SQLAlchemy eller Alembic mangler.", "Installér med: pip install 'kompetenceplan[register]'.")]))
+    except KompetenceplanError as exc:
+        _fail(exc)
+    click.echo(f"Databasen er på skemaversion {after}" + (" (uændret)." if before == after else f" (før: {before or 'tom'})."))
+
+
+@db_group.command(name="export")
+@db_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Skriv til en fil i stedet for standard output.")
+def db_export(db_url: str | None, output: Path | None) -> None:
+    """Alle registreringer som JSON Lines (én post pr. linje; 'tabel' angiver tabellen)."""
+    try:
+        reg = _register(db_url)
+        lines = (json.dumps(rec, ensure_ascii=False, default=str) for rec in reg.export())
+        if output is not None:
+            with output.open("w", encoding="utf-8") as fh:
+                for line in lines:
+                    fh.write(line + "\n")
+        else:
+            for line in lines:
+                click.echo(line)
+    except KompetenceplanError as exc:
+        _fail(exc)
+
+
+@db_group.command(name="purge")
+@db_option
+@click.option("--before", metavar="ÅÅÅÅ-MM-DD", help="Slet registreringer fra før denne dato.")
+@click.option("--keep-years", type=click.IntRange(1, 100), envvar=RETENTION_ENV, help=f"Opbevaringsfrist i år (eller {RETENTION_ENV}): slet det, der er ældre.")
+@format_option
+def db_purge(db_url: str | None, before: str | None, keep_years: int | None, fmt: str) -> None:
+    """Slet registreringer ældre end en dato (eller opbevaringsfristen) og vis antallet pr. tabel.
+
+    En registrering, som en nyere stadig peger på (en rettelse, en afgørelses routing), beholdes
+    og tælles som 'beholdt'.
+
+    \b
+    Eksempler:
+      kompetenceplan db purge --before 2021-01-01
+      KOMPETENCEPLAN_RETENTION_YEARS=5 kompetenceplan db purge
+    """
+    try:
+        if (before is None) == (keep_years is None):
+            raise KompetenceplanError("Ugyldigt kald.", [Problem("db purge", "angiv enten --before DATO eller --keep-years N (eller KOMPETENCEPLAN_RETENTION_YEARS).", "Fx --before 2021-01-01.")])
+        when = _required_date(before, "--before") if before else _years_ago(dt.date.today(), keep_years)  # type: ignore[arg-type]
+        report = _register(db_url).purge(when)
+    except KompetenceplanError as exc:
+        _fail(exc, fmt)
+    if fmt == "json":
+        _echo_json(report.model_dump(mode="json"))
+        return
+    click.echo(f"Slettet fra før {when.isoformat()}: " + ", ".join(f"{t}: {n}" for t, n in report.deleted.items()) + ".")
+    if any(report.kept_referenced.values()):
+        click.echo("Beholdt (en nyere registrering peger på dem): " + ", ".join(f"{t}: {n}" for t, n in report.kept_referenced.items()) + ".")
+
+
+def _read_object(path: str, what: str) -> dict[str, Any]:
+    from .io import CaseFileError, read_json
+
+    data = read_json(path)
+    if not isinstance(data, dict):
+        raise CaseFileError(f"{what} kan ikke læses.", [Problem(path, "skal indeholde ét JSON-objekt.", "Se eksemplerne i examples/.")])
+    return data
+
+
+# -- register route -----------------------------------------------------------------------------
+@click.group(name="register")
+def register_group() -> None:
+    """Route en sag og gem routingen i registeret (sagsreference, team, rådgiver, plan).
+
+    \b
+    Eksempel:
+      kompetenceplan register route examples/cases/kontaktperson-team.json \\
+          --case-ref S-2026-0042 --team "Team Syd" --advisor ABC
+    """
+
+
+@register_group.command(name="route")
+@click.argument("case_file", type=click.Path(allow_dash=True, path_type=str))
+@click.option("--case-ref", required=True, help="Sagssystemets eget sagsnummer (pseudonymt; aldrig CPR-nummer).")
+@click.option("--team", required=True, help="Teamets navn.")
+@click.option("--advisor", required=True, help="Rådgiverens initialer.")
+@click.option("--corrects", type=int, help="Id på den routing, denne retter.")
+@click.option("--on", "on", metavar="ÅÅÅÅ-MM-DD", help="Afgørelsesdato (standard: i dag).")
+@plan_option
+@db_option
+@format_option
+def register_route(case_file: str, case_ref: str, team: str, advisor: str, corrects: int | None, on: str | None, plan_path: Path, db_url: str | None, fmt: str) -> None:
+    """Route sagen som 'kompetenceplan route' og gem resultatet i registeret.
+
+    Kender registeret sagen, beregnes sagens samlede månedlige udgift af dens aktive indsatser
+    plus den nye; en lavere indtastet sum afvises.
+
+    \b
+    Eksempel:
+      kompetenceplan register route sag.json --case-ref S-2026-0042 --team "Team Syd" --advisor ABC
+
+    Exitkoder: 0 gemt, 2 fejl i sagen, planen, databasen eller kaldet, 3 motorfejl.
+    """
+    from .explain import explain
+
+    try:
+        case = _read_object(case_file, "Sagen")
+        case.pop("beskrivelse", None)
+        routed = _register(db_url).record_routing(_plans(plan_path), case, case_ref=case_ref, team=team, advisor=advisor, on=_date(on, "--on"), corrects=corrects)
+    except KompetenceplanError as exc:
+        _fail(exc, fmt)
+    if fmt == "json":
+        _echo_json(routed.model_dump(mode="json"))
+        return
+    from .decision import Decision
+
+    click.echo(explain(Decision.model_validate(routed.decision)), nl=False)
+    if routed.case_total is not None:
+        click.echo("\n" + routed.case_total.explain())
+    click.echo(f"\nGemt i registeret som routing {routed.record.id} (plan {routed.record.plan_id} {routed.record.plan_version}, fingeraftryk {routed.record.plan_fingerprint}).")
+
+
+# -- decision -----------------------------------------------------------------------------------
+@click.group(name="decision")
+def decision_group() -> None:
+    """Afgørelser, der er truffet: registrér, vis, importér.
+
+    \b
+    Eksempler:
+      kompetenceplan decision record --case-ref S-2026-0042 --team "Team Syd" --level leder \\
+          --by DEF --date 2026-12-02 --outcome bevilget --paragraf bl-32-1-2 --trin 3 \\
+          --udgift 8000 --start 2026-12-05
+      kompetenceplan decision list --from 2026-10-01 --to 2026-12-31 --overskridelser
+      kompetenceplan decision import historik.jsonl
+    """
+
+
+@decision_group.command(name="record")
+@click.option("--case-ref", required=True, help="Sagssystemets sagsnummer.")
+@click.option("--team", required=True)
+@click.option("--level", required=True, help="Niveauet, der traf afgørelsen (plan-id, fx leder).")
+@click.option("--by", "decided_by", required=True, help="Initialer på den, der traf afgørelsen.")
+@click.option("--date", "decided_on", required=True, metavar="ÅÅÅÅ-MM-DD", help="Afgørelsesdato.")
+@click.option("--outcome", required=True, type=click.Choice(["bevilget", "afslået", "bevilget med ændringer"]))
+@click.option("--paragraf", required=True, help="Paragrafkode, fx bl-32-1-2.")
+@click.option("--trin", required=True, type=int)
+@click.option("--udgift", "monthly_cost", required=True, type=float, help="Månedlig udgift i kr. (uden tusindtalsseparator).")
+@click.option("--start", required=True, metavar="ÅÅÅÅ-MM-DD")
+@click.option("--slut", "expected_end", metavar="ÅÅÅÅ-MM-DD", help="Forventet slutdato.")
+@click.option("--required-level", help="Krævet niveau (standard: fra sagens seneste routing i registeret).")
+@click.option("--routing", "routing_id", type=int, help="Id på routingen (fra 'register route').")
+@click.option("--corrects", type=int, help="Id på den afgørelse, denne retter.")
+@click.option("--note", default="", help="Bemærkning (intet CPR-nummer).")
+@plan_option
+@db_option
+@format_option
+def decision_record(case_ref: str, team: str, level: str, decided_by: str, decided_on: str, outcome: str, paragraf: str, trin: int, monthly_cost: float, start: str, expected_end: str | None, required_level: str | None, routing_id: int | None, corrects: int | None, note: str, plan_path: Path, db_url: str | None, fmt: str) -> None:
+    """Registrér en truffet afgørelse. Under det krævede niveau gemmes den og markeres som
+    kompetenceoverskridelse (exitkode 1).
+
+    \b
+    Eksempel:
+      kompetenceplan decision record --case-ref S-2026-0042 --team "Team Syd" --level leder \\
+          --by DEF --date 2026-12-02 --outcome bevilget --paragraf bl-32-1-2 --trin 3 \\
+          --udgift 8000 --start 2026-12-05
+
+    Exitkoder: 0 gemt, 1 gemt med kompetenceoverskridelse, 2 fejl i input eller database.
+    """
+    try:
+        rec = _register(db_url).record_decision(
+            _plans(plan_path), case_ref=case_ref, team=team, level=level, decided_by=decided_by, decided_on=_required_date(decided_on, "--date"),
+            outcome=outcome, paragraph=paragraf, step=trin, monthly_cost=monthly_cost, start=_required_date(start, "--start"),
+            expected_end=_date(expected_end, "--slut"), required_level=required_level, routing_id=routing_id, corrects=corrects, note=note,
+        )
+    except KompetenceplanError as exc:
+        _fail(exc, fmt)
+    if fmt == "json":
+        _echo_json(rec.model_dump(mode="json"))
+    else:
+        click.echo(f"Afgørelse {rec.id} gemt: {rec.outcome} af {rec.level} ({rec.decided_by}) {rec.decided_on.isoformat()}; krævet niveau {rec.required_level}.")
+        if rec.kompetenceoverskridelse:
+            click.echo(f"KOMPETENCEOVERSKRIDELSE: {rec.level} ligger under det krævede niveau {rec.required_level}. Afgørelsen er gemt og markeret.", err=True)
+    sys.exit(EXIT_FINDINGS if rec.kompetenceoverskridelse else EXIT_OK)
+
+
+@decision_group.command(name="list")
+@click.option("--from", "start", metavar="ÅÅÅÅ-MM-DD", help="Fra og med denne afgørelsesdato.")
+@click.option("--to", "end", metavar="ÅÅÅÅ-MM-DD", help="Til og med denne afgørelsesdato.")
+@click.option("--team")
+@click.option("--overskridelser", is_flag=True, help="Kun afgørelser truffet under det krævede niveau.")
+@db_option
+@format_option
+def decision_list(start: str | None, end: str | None, team: str | None, overskridelser: bool, db_url: str | None, fmt: str) -> None:
+    """Vis afgørelser i en periode (ledelsestilsyn), evt. kun kompetenceoverskridelser.
+
+    \b
+    Eksempel:
+      kompetenceplan decision list --from 2026-10-01 --to 2026-12-31 --overskridelser
+    """
+    try:
+        reg = _register(db_url)
+        period = (_date(start, "--from"), _date(end, "--to"))
+        recs = reg.overskridelser(period, team) if overskridelser else reg.decisions(period, team)
+    except KompetenceplanError as exc:
+        _fail(exc, fmt)
+    if fmt == "json":
+        _echo_json([r.model_dump(mode="json") for r in recs])
+        return
+    for r in recs:
+        mark = "  KOMPETENCEOVERSKRIDELSE" if r.kompetenceoverskridelse else ""
+        click.echo(f"{r.id:>6}  {r.decided_on.isoformat()}  {r.case_ref:<16} {r.team:<14} {r.level:<20} krævet {r.required_level:<20} {r.outcome}{mark}")
+    click.echo(f"{len(recs)} afgørelser, {sum(r.kompetenceoverskridelse for r in recs)} kompetenceoverskridelser.")
+
+
+@decision_group.command(name="import")
+@click.argument("jsonl_file", type=click.Path(allow_dash=True, path_type=str))
+@plan_option
+@db_option
+@format_option
+def decision_import(jsonl_file: str, plan_path: Path, db_url: str | None, fmt: str) -> None:
+    """Importér historiske afgørelser fra JSON Lines (kolonner: docs/register.md).
+
+    Dårlige linjer vises og springes over; de gode gemmes i én transaktion (alt eller intet).
+
+    \b
+    Eksempel:
+      kompetenceplan decision import historik.jsonl
+
+    Exitkoder: 0 alt importeret, 1 linjer sprunget over, 2 filen eller databasen kan ikke bruges.
+    """
+    try:
+        reg = _register(db_url)
+        plans = _plans(plan_path)
+        try:
+            stream = sys.stdin if jsonl_file == "-" else open(jsonl_file, encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
+            raise KompetenceplanError("Filen kan ikke læses.", [Problem(jsonl_file, f"kan ikke læses ({exc.strerror}).", "Kontrollér stien.")]) from None
+        with stream:
+            report = reg.import_decisions(plans, stream, where=jsonl_file)
+    except KompetenceplanError as exc:
+        _fail(exc, fmt)
+    if fmt == "json":
+        _echo_json(report.model_dump(mode="json"))
+    else:
+        click.echo(f"{report.imported} afgørelser importeret, {len(report.skipped)} linjer sprunget over.")
+        for s in report.skipped:
+            for p in s["problems"]:
+                click.echo(f"  linje {s['line']}: {p['where']}: {p['what']} {p['fix']}".rstrip(), err=True)
+    sys.exit(EXIT_FINDINGS if report.skipped else EXIT_OK)
+
+
+# -- meeting ------------------------------------------------------------------------------------
+@click.group(name="meeting")
+def meeting_group() -> None:
+    """Udvalgsmøder: opret, tilføj indstillinger, dagsorden, udfald og referat.
+
+    \b
+    Eksempler:
+      kompetenceplan meeting new --date 2026-12-01 --body visitationsudvalg
+      kompetenceplan meeting add 1 examples/submissions/plejefamilie-46-klar.json
+      kompetenceplan meeting agenda 1 --format html --send -o dagsorden.html
+      kompetenceplan meeting outcome 1 1 bevilget
+      kompetenceplan meeting minutes 1 -o referat.md
+    """
+
+
+@meeting_group.command(name="new")
+@click.option("--date", "meeting_date", required=True, metavar="ÅÅÅÅ-MM-DD", help="Mødedato.")
+@click.option("--body", required=True, help="Udvalget (et niveau fra planen), fx visitationsudvalg eller boerne_og_ungeudvalg.")
+@click.option("--title", default="", help="Mødets titel (standard: udvalg og dato).")
+@plan_option
+@db_option
+@format_option
+def meeting_new(meeting_date: str, body: str, title: str, plan_path: Path, db_url: str | None, fmt: str) -> None:
+    """Opret et møde i et udvalg.
+
+    \b
+    Eksempel:
+      kompetenceplan meeting new --date 2026-12-01 --body visitationsudvalg
+    """
+    from .meetings.committee import new_meeting
+
+    try:
+        meeting = new_meeting(_register(db_url), _plans(plan_path), _required_date(meeting_date, "--date"), body, title)
+    except KompetenceplanError as exc:
+        _fail(exc, fmt)
+    if fmt == "json":
+        _echo_json(meeting.model_dump(mode="json"))
+    else:
+        click.echo(f"Møde {meeting.id} oprettet: {meeting.title} ({meeting.body_name}).")
+
+
+@meeting_group.command(name="list")
+@plan_option
+@db_option
+def meeting_list(plan_path: Path, db_url: str | None) -> None:
+    """Vis alle møder.
+
+    \b
+    Eksempel:
+      kompetenceplan meeting list
+    """
+    from .meetings.committee import list_meetings
+
+    try:
+        for m in list_meetings(_register(db_url), _plans(plan_path)):
+            click.echo(f"{m.id:>4}  {m.meeting_date.isoformat()}  {m.body_name}  {m.title}")
+    except KompetenceplanError as exc:
+        _fail(exc)
+
+
+@meeting_group.command(name="add")
+@click.argument("meeting_id", type=int)
+@click.argument("submission", type=click.Path(allow_dash=True, path_type=str))
+@click.option("--case-ref", help="Sagsnummer (standard: indstillingens 'sagsnummer').")
+@click.option("--replaces", type=int, help="Punktnummer, som denne indstilling er en ny version af.")
+@plan_option
+@db_option
+@format_option
+def meeting_add(meeting_id: int, submission: str, case_ref: str | None, replaces: int | None, plan_path: Path, db_url: str | None, fmt: str) -> None:
+    """Tilføj en indstilling; den tjekkes for mødedatoen med planversionen i kraft den dag.
+
+    En indstilling, der ikke er klar eller hører til et andet niveau, tilføjes og markeres.
+
+    \b
+    Eksempel:
+      kompetenceplan meeting add 1 examples/submissions/plejefamilie-46-klar.json
+
+    Exitkoder: 0 tilføjet og klar, 1 tilføjet med markeringer, 2 fejl i indstillingen eller kaldet.
+    """
+    from .meetings.committee import add_submission
+
+    try:
+        added = add_submission(_register(db_url), _plans(plan_path), meeting_id, _read_object(submission, "Indstillingen"), case_ref, replaces)
+    except KompetenceplanError as exc:
+        _fail(exc, fmt)
+    if fmt == "json":
+        _echo_json(added.model_dump(mode="json"))
+    else:
+        item = added.item
+        click.echo(f"Punkt {added.number} (sag {item.case_ref}): {'klar' if item.ready else 'IKKE KLAR'}, krævet niveau {item.required_level_name}.")
+        for flag in item.flags:
+            click.echo(f"  {flag}")
+    sys.exit(EXIT_FINDINGS if added.item.flags else EXIT_OK)
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@meeting_group.command(name="agenda")
+@click.argument("meeting_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json"]), default="markdown", show_default=True)
+@click.option("--send", is_flag=True, help="Markér dagsordenen som udsendt (senere ændringer markeres).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Skriv til en fil.")
+@plan_option
+@db_option
+def meeting_agenda(meeting_id: int, fmt: str, send: bool, output: Path | None, plan_path: Path, db_url: str | None) -> None:
+    """Dagsordenen: hvert punkts krævede niveau, parathed, fund og markeringer.
+
+    \b
+    Eksempel:
+      kompetenceplan meeting agenda 1 --format html --send -o dagsorden.html
+    """
+    from .meetings.committee import build_agenda, send_agenda
+    from .meetings.documents import agenda_html, agenda_markdown
+
+    try:
+        reg, plans = _register(db_url), _plans(plan_path)
+        agenda = send_agenda(reg, plans, meeting_id) if send else build_agenda(reg, plans, meeting_id)
+    except KompetenceplanError as exc:
+        _fail(exc, "json" if fmt == "json" else "text")
+    _write(agenda.to_json() + "\n" if fmt == "json" else agenda_html(agenda) if fmt == "html" else agenda_markdown(agenda), output)
+
+
+@meeting_group.command(name="outcome")
+@click.argument("meeting_id", type=int)
+@click.argument("item", type=int)
+@click.argument("outcome", type=click.Choice(["bevilget", "afslået", "bevilget med ændringer", "udsat", "sendt tilbage til rådgiver"]))
+@click.option("--reason", default="", help="Udvalgets begrundelse (kræves for alt andet end bevilget).")
+@click.option("--start", metavar="ÅÅÅÅ-MM-DD", help="Indsatsens start (standard: mødedatoen).")
+@click.option("--slut", "expected_end", metavar="ÅÅÅÅ-MM-DD", help="Forventet slut (standard: start + sagens varighed).")
+@plan_option
+@db_option
+@format_option
+def meeting_outcome(meeting_id: int, item: int, outcome: str, reason: str, start: str | None, expected_end: str | None, plan_path: Path, db_url: str | None, fmt: str) -> None:
+    """Registrér udvalgets udfald for et punkt; en bevilling eller et afslag gemmes også som afgørelse.
+
+    \b
+    Eksempel:
+      kompetenceplan meeting outcome 1 2 "sendt tilbage til rådgiver" --reason "Mangler undersøgelse"
+
+    Exitkoder: 0 gemt, 1 gemt med kompetenceoverskridelse, 2 fejl i input.
+    """
+    from .meetings.committee import record_outcome
+
+    try:
+        rec = record_outcome(_register(db_url), _plans(plan_path), meeting_id, item, outcome, reason, start=_date(start, "--start"), expected_end=_date(expected_end, "--slut"))
+    except KompetenceplanError as exc:
+        _fail(exc, fmt)
+    if fmt == "json":
+        _echo_json(rec.model_dump(mode="json"))
+    else:
+        click.echo(f"Punkt {rec.item_number}: {rec.outcome}" + (f" (afgørelse {rec.decision_id})" if rec.decision_id else "") + ".")
+        if rec.kompetenceoverskridelse:
+            click.echo("KOMPETENCEOVERSKRIDELSE: udvalget ligger under sagens krævede niveau. Afgørelsen er gemt og markeret.", err=True)
+    sys.exit(EXIT_FINDINGS if rec.kompetenceoverskridelse else EXIT_OK)
+
+
+@meeting_group.command(name="minutes")
+@click.argument("meeting_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json"]), default="markdown", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Skriv til en fil.")
+@plan_option
+@db_option
+def meeting_minutes(meeting_id: int, fmt: str, output: Path | None, plan_path: Path, db_url: str | None) -> None:
+    """Referatet: hvert punkts udfald og begrundelse, med markeringer.
+
+    \b
+    Eksempel:
+      kompetenceplan meeting minutes 1 --format html -o referat.html
+    """
+    from .meetings.committee import build_agenda
+    from .meetings.documents import minutes_html, minutes_markdown
+
+    try:
+        agenda = build_agenda(_register(db_url), _plans(plan_path), meeting_id)
+    except KompetenceplanError as exc:
+        _fail(exc, "json" if fmt == "json" else "text")
+    _write(agenda.to_json() + "\n" if fmt == "json" else minutes_html(agenda) if fmt == "html" else minutes_markdown(agenda), output)
+
+
+def register_commands(main: click.Group) -> None:
+    """Attach the register's commands to the main CLI group."""
+    for group in (db_group, register_group, decision_group, meeting_group):
+        main.add_command(group)

@@ -1,0 +1,243 @@
+"""The committee's work on the register: create a meeting, add submissions (checked for the
+meeting date with the plan version in force that day), send the agenda, record outcomes.
+
+A submission is stored without the person's identity (``borger``); anything else shaped like a
+CPR number is refused. A changed submission is a new version of the same item; if the agenda was
+already sent, the item is flagged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from ..api import plan_in_force
+from ..checks.check import check
+from ..errors import CaseError, KompetenceplanError, Problem
+from ..plan.model import Plan
+from ..plan.versions import PlanSet
+from ..store import meetings as repo
+from ..store.privacy import minimise, refuse_cpr
+from ..store.register import Register, now
+from ..store.tables import agendas, meeting_items, meetings, outcomes
+from .model import OUTCOMES, AddedItem, Agenda, AgendaItem, ItemFinding, Meeting, OutcomeRecord
+
+Plans = Plan | PlanSet
+DECIDING = ("bevilget", "afslået", "bevilget med ændringer")
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus ``months`` calendar months (the last day of a shorter month)."""
+    import calendar
+
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def content_hash(submission: dict[str, Any]) -> str:
+    """SHA-256 of the stored submission in canonical JSON (sorted keys)."""
+    return hashlib.sha256(json.dumps(submission, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+
+
+def _meeting_or_fail(conn: Any, meeting_id: int) -> dict[str, Any]:
+    row = repo.meeting(conn, meeting_id)
+    if row is None:
+        raise CaseError("Ukendt møde.", [Problem("møde", f"møde {meeting_id} findes ikke.", "Se møderne med 'kompetenceplan meeting list'.")])
+    return row
+
+
+def _meeting(row: dict[str, Any], plan: Plan) -> Meeting:
+    names = {lv.id: lv.name for lv in plan.levels}
+    return Meeting(id=row["id"], meeting_date=row["meeting_date"], body=row["body"], body_name=names.get(row["body"], row["body"]), title=row["title"])
+
+
+def new_meeting(reg: Register, plans: Plans, meeting_date: dt.date, body: str, title: str = "") -> Meeting:
+    """A meeting of ``body`` (a plan level at or above the escalation level) on ``meeting_date``."""
+    plan = plan_in_force(plans, meeting_date)
+    committees = [lv.id for lv in plan.levels[plan.escalation_rank:]]
+    if body not in committees:
+        raise CaseError("Ukendt udvalg.", [Problem("udvalg", "er ikke et udvalgsniveau i planen.", f"Brug et af: {', '.join(committees)}.")])
+    title = title.strip() or f"{plan.level(body).name} {meeting_date.isoformat()}"
+    refuse_cpr({"titel": title})
+    with reg.engine.begin() as conn:
+        new_id = repo.insert(conn, meetings, {"meeting_date": meeting_date, "body": body, "body_rank": plan.rank(body), "title": title[:200], "created_at": now()})
+        return _meeting(repo.meeting(conn, new_id), plan)  # type: ignore[arg-type]
+
+
+def list_meetings(reg: Register, plans: Plans) -> list[Meeting]:
+    with reg.engine.connect() as conn:
+        rows = repo.all_meetings(conn)
+    return [_meeting(r, plans.latest if isinstance(plans, PlanSet) else plans) for r in rows]
+
+
+def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any, case_ref: str | None = None, replaces: int | None = None) -> AddedItem:
+    """Check ``submission`` for the meeting's date and add it to the agenda (``replaces``: the
+    number of the item this is a new version of). A submission that is not ready, or belongs to
+    another level, is added and flagged; a malformed one is refused (`CaseError`)."""
+    if not isinstance(submission, dict):
+        raise CaseError("Indstillingen kan ikke læses.", [Problem("indstilling", "skal være et JSON-objekt.", 'Skriv fx {"sag": {...}, "dokumenter": [...]}.')])
+    stored = minimise(submission)
+    ref = case_ref or stored.get("sagsnummer")
+    if not isinstance(ref, str) or not ref.strip():
+        raise CaseError("Sagsreference mangler.", [Problem("sagsnummer", "indstillingen har intet sagsnummer.", "Angiv sagssystemets sagsnummer i 'sagsnummer' eller med --case-ref.")])
+    refuse_cpr({"sagsreference": ref, "indstilling": stored})
+    with reg.engine.connect() as conn:
+        row = _meeting_or_fail(conn, meeting_id)
+    on = row["meeting_date"]
+    plan = plan_in_force(plans, on)
+    report = check(plan, stored, on=on)
+    with reg.engine.begin() as conn:
+        current = repo.items(conn, meeting_id)
+        key, corrects = uuid.uuid4().hex, None
+        if replaces is not None:
+            if not 1 <= replaces <= len(current):
+                raise CaseError("Ukendt punkt.", [Problem("erstatter", f"mødet har ikke et punkt {replaces}.", f"Angiv et punktnummer fra 1 til {len(current)}.")])
+            key, corrects = current[replaces - 1]["item_key"], current[replaces - 1]["id"]
+        repo.insert(
+            conn, meeting_items,
+            {
+                "meeting_id": meeting_id, "item_key": key, "corrects_id": corrects, "case_ref": ref.strip()[:64], "submission": stored,
+                "content_hash": content_hash(stored), "report": report.model_dump(mode="json"), "ready": report.ready,
+                "required_level": report.routing.level, "required_rank": plan.rank(report.routing.level), "plan_version": plan.meta.version,
+                "plan_fingerprint": plan.fingerprint, "added_at": now(),
+            },
+        )
+    agenda = build_agenda(reg, plans, meeting_id)
+    item = next(i for i in agenda.items if i.item_key == key)
+    return AddedItem(number=item.number, item=item, report=report.model_dump(mode="json"))
+
+
+def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
+    """Every current item with its required level, readiness, findings, flags and any outcome."""
+    with reg.engine.connect() as conn:
+        row = _meeting_or_fail(conn, meeting_id)
+        rows = repo.items(conn, meeting_id)
+        sent = repo.latest_agenda(conn, meeting_id)
+        decided = repo.current_outcomes(conn, meeting_id)
+        decision_flags = {}
+        for o in decided.values():
+            if o["decision_id"] is not None:
+                rec = _decision(conn, o["decision_id"])
+                decision_flags[o["decision_id"]] = rec
+    plan = plan_in_force(plans, row["meeting_date"])
+    meeting = _meeting(row, plan)
+    names = {lv.id: lv.name for lv in plan.levels}
+    sent_items: dict[str, str] = (sent or {}).get("items") or {}
+    items = []
+    for n, r in enumerate(rows, 1):
+        flags = []
+        if r["plan_fingerprint"] != plan.fingerprint:
+            r = _recheck(plan, row["meeting_date"], r, flags)
+        if not r["ready"]:
+            flags.append("IKKE KLAR: dokumentationen har fejl (se fund).")
+        if r["required_level"] != row["body"]:
+            where = "lavere" if r["required_rank"] < row["body_rank"] else "højere"
+            flags.append(f"ANDET NIVEAU: sagen hører til {names.get(r['required_level'], r['required_level'])} ({where} end {meeting.body_name}).")
+        if sent is not None:
+            if r["item_key"] not in sent_items:
+                flags.append("TILFØJET EFTER UDSENDELSE af dagsordenen.")
+            elif sent_items[r["item_key"]] != r["content_hash"]:
+                flags.append("ÆNDRET EFTER UDSENDELSE: indstillingen er ikke den, medlemmerne fik.")
+        o = decided.get(r["item_key"])
+        rec = decision_flags.get(o["decision_id"]) if o and o["decision_id"] is not None else None
+        report = r["report"]
+        items.append(
+            AgendaItem(
+                number=n, item_key=r["item_key"], item_id=r["id"], case_ref=r["case_ref"], required_level=r["required_level"],
+                required_level_name=names.get(r["required_level"], r["required_level"]), ready=r["ready"],
+                findings=[ItemFinding(code=f["code"], severity=f["severity"], title=f["title"]) for f in report.get("findings", [])],
+                flags=flags, content_hash=r["content_hash"], versions=r["versions"], plan_version=r["plan_version"],
+                outcome=o["outcome"] if o else None, reason=o["reason"] if o else None, decision_id=o["decision_id"] if o else None,
+                kompetenceoverskridelse=rec["kompetenceoverskridelse"] if rec else None,
+            )
+        )
+    return Agenda(meeting=meeting, sent_at=sent["sent_at"] if sent else None, items=items)
+
+
+def _recheck(plan: Plan, on: dt.date, row: dict[str, Any], flags: list[str]) -> dict[str, Any]:
+    """The item checked again: the plan in force on the meeting date is not the one it was checked with."""
+    try:
+        report = check(plan, row["submission"], on=on)
+    except KompetenceplanError as exc:
+        flags.append(f"PLANEN ER ÆNDRET: indstillingen kan ikke tjekkes med planversion {plan.meta.version} ({exc.title})")
+        return row | {"ready": False, "report": {"findings": []}}
+    flags.append(f"PLANEN ER ÆNDRET: tjekket igen med planversion {plan.meta.version}.")
+    return row | {
+        "ready": report.ready, "report": report.model_dump(mode="json"), "required_level": report.routing.level,
+        "required_rank": plan.rank(report.routing.level), "plan_version": plan.meta.version,
+    }
+
+
+def _decision(conn: Any, decision_id: int) -> dict[str, Any]:
+    from ..store import decisions as decision_repo
+
+    rec = decision_repo.get(conn, decision_id)
+    return rec.model_dump() if rec else {"kompetenceoverskridelse": None}
+
+
+def send_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
+    """Record that the agenda was sent: each item's content hash as the members received it."""
+    agenda = build_agenda(reg, plans, meeting_id)
+    with reg.engine.begin() as conn:
+        repo.insert(conn, agendas, {"meeting_id": meeting_id, "items": {i.item_key: i.content_hash for i in agenda.items}, "sent_at": now()})
+    return build_agenda(reg, plans, meeting_id)
+
+
+def record_outcome(
+    reg: Register,
+    plans: Plans,
+    meeting_id: int,
+    item_number: int,
+    outcome: str,
+    reason: str = "",
+    *,
+    team: str = "udvalg",
+    start: dt.date | None = None,
+    expected_end: dt.date | None = None,
+) -> OutcomeRecord:
+    """The committee's outcome for an item. bevilget / afslået / bevilget med ændringer are also
+    registered as decisions taken by the committee (with kompetenceoverskridelse if the case
+    belongs to a higher level); udsat and sendt tilbage til rådgiver are outcomes only."""
+    problems = []
+    if outcome not in OUTCOMES:
+        problems.append(Problem("udfald", "ukendt udfald.", f"Brug et af: {', '.join(OUTCOMES)}."))
+    reason = (reason or "").strip()
+    if outcome != "bevilget" and not reason:
+        problems.append(Problem("begrundelse", "mangler.", "Skriv udvalgets begrundelse (kræves for alt andet end bevilget)."))
+    if problems:
+        raise CaseError("Udfaldet kan ikke registreres.", problems)
+    refuse_cpr({"begrundelse": reason})
+    agenda = build_agenda(reg, plans, meeting_id)
+    if not 1 <= item_number <= len(agenda.items):
+        raise CaseError("Ukendt punkt.", [Problem("punkt", f"mødet har ikke et punkt {item_number}.", f"Angiv et punktnummer fra 1 til {len(agenda.items)}.")])
+    item = agenda.items[item_number - 1]
+    meeting = agenda.meeting
+    with reg.engine.begin() as conn:
+        previous = repo.current_outcomes(conn, meeting_id).get(item.item_key)
+        decision = None
+        if outcome in DECIDING:
+            sub = conn.execute(meeting_items.select().where(meeting_items.c.id == item.item_id)).mappings().one()["submission"]
+            sag = sub.get("sag") or {}
+            plan = plan_in_force(plans, meeting.meeting_date)
+            begin = start or meeting.meeting_date
+            months = sag.get("varighed_maaneder")
+            end = expected_end or (add_months(begin, months) if isinstance(months, int) and not isinstance(months, bool) else None)
+            decision = reg.record_decision(
+                plans, case_ref=item.case_ref, team=team, level=meeting.body, decided_by=meeting.body, decided_on=meeting.meeting_date,
+                outcome=outcome, paragraph=sag.get(plan.meta.paragraph_input), step=sag.get(plan.meta.step_input), monthly_cost=sag.get("maanedlig_udgift"),
+                start=begin, expected_end=end, required_level=item.required_level, note=reason, source="udvalg",
+                corrects=previous["decision_id"] if previous else None, connection=conn,
+            )
+        new_id = repo.insert(
+            conn, outcomes,
+            {"meeting_id": meeting_id, "item_key": item.item_key, "corrects_id": previous["id"] if previous else None, "outcome": outcome, "reason": reason, "decision_id": decision.id if decision else None, "recorded_at": now()},
+        )
+        row = conn.execute(outcomes.select().where(outcomes.c.id == new_id)).mappings().one()
+    return OutcomeRecord(
+        id=row["id"], meeting_id=meeting_id, item_number=item_number, item_key=item.item_key, outcome=row["outcome"], reason=row["reason"],
+        decision_id=row["decision_id"], kompetenceoverskridelse=decision.kompetenceoverskridelse if decision else None, recorded_at=row["recorded_at"],
+    )

@@ -1,0 +1,98 @@
+"""The agenda (dagsorden) and the minutes (referat) as Markdown and printable HTML."""
+
+from __future__ import annotations
+
+from html import escape
+
+from .model import Agenda, AgendaItem
+
+_CSS = """
+body { font-family: Georgia, serif; max-width: 48rem; margin: 2rem auto; line-height: 1.4; color: #111; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 1.6rem; border-bottom: 1px solid #999; }
+.flag { font-weight: bold; color: #8a1c00; } .meta { color: #444; }
+ul { padding-left: 1.2rem; }
+@media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } section { break-inside: avoid; } }
+"""
+
+
+def _state(item: AgendaItem) -> str:
+    return "klar" if item.ready else "IKKE KLAR"
+
+
+def _findings(item: AgendaItem) -> list[str]:
+    return [f"{f.severity.upper()} {f.code}: {f.title}" for f in item.findings]
+
+
+def agenda_markdown(agenda: Agenda) -> str:
+    m = agenda.meeting
+    lines = [f"# Dagsorden: {m.title}", "", f"Udvalg: {m.body_name}  ", f"Mødedato: {m.meeting_date.isoformat()}  "]
+    lines.append(f"Udsendt: {agenda.sent_at:%Y-%m-%d %H:%M}" if agenda.sent_at else "Udkast (ikke udsendt)")
+    flagged = sum(1 for i in agenda.items if i.flags)
+    lines += ["", f"{len(agenda.items)} punkter, {flagged} markeret."]
+    for item in agenda.items:
+        lines += ["", f"## Punkt {item.number}: sag {item.case_ref}", "", f"- Krævet niveau: {item.required_level_name}", f"- Dokumentation: {_state(item)} (planversion {item.plan_version})"]
+        lines += [f"- **{flag}**" for flag in item.flags]
+        if item.findings:
+            lines.append("- Fund:")
+            lines += [f"  - {text}" for text in _findings(item)]
+        if item.versions > 1:
+            lines.append(f"- Indstillingen er ændret {item.versions - 1} gang(e).")
+    return "\n".join(lines) + "\n"
+
+
+def minutes_markdown(agenda: Agenda) -> str:
+    m = agenda.meeting
+    lines = [f"# Referat: {m.title}", "", f"Udvalg: {m.body_name}  ", f"Mødedato: {m.meeting_date.isoformat()}", ""]
+    decided = sum(1 for i in agenda.items if i.outcome)
+    lines.append(f"{len(agenda.items)} punkter, {decided} med beslutning.")
+    for item in agenda.items:
+        lines += ["", f"## Punkt {item.number}: sag {item.case_ref}", "", f"- Krævet niveau: {item.required_level_name}"]
+        if item.outcome:
+            lines.append(f"- Beslutning: **{item.outcome}**" + (f" (afgørelse {item.decision_id} i registeret)" if item.decision_id else ""))
+            if item.reason:
+                lines.append(f"- Begrundelse: {item.reason}")
+            if item.kompetenceoverskridelse:
+                lines.append("- **KOMPETENCEOVERSKRIDELSE: udvalget ligger under det krævede niveau.**")
+        else:
+            lines.append("- Beslutning: ingen registreret")
+        lines += [f"- **{flag}**" for flag in item.flags]
+    return "\n".join(lines) + "\n"
+
+
+def _html(title: str, body: list[str]) -> str:
+    return (
+        f'<!doctype html>\n<html lang="da"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+        f"<style>{_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
+    )
+
+
+def agenda_html(agenda: Agenda) -> str:
+    m = agenda.meeting
+    sent = f"Udsendt {agenda.sent_at:%Y-%m-%d %H:%M}" if agenda.sent_at else "Udkast (ikke udsendt)"
+    body = [f"<h1>Dagsorden: {escape(m.title)}</h1>", f'<p class="meta">Udvalg: {escape(m.body_name)}<br>Mødedato: {m.meeting_date.isoformat()}<br>{sent}</p>']
+    for item in agenda.items:
+        body.append(f"<section><h2>Punkt {item.number}: sag {escape(item.case_ref)}</h2><ul>")
+        body.append(f"<li>Krævet niveau: {escape(item.required_level_name)}</li><li>Dokumentation: {_state(item)} (planversion {escape(item.plan_version)})</li>")
+        body += [f'<li class="flag">{escape(flag)}</li>' for flag in item.flags]
+        if item.findings:
+            body.append("<li>Fund:<ul>" + "".join(f"<li>{escape(t)}</li>" for t in _findings(item)) + "</ul></li>")
+        body.append("</ul></section>")
+    return _html(f"Dagsorden {m.title}", body)
+
+
+def minutes_html(agenda: Agenda) -> str:
+    m = agenda.meeting
+    body = [f"<h1>Referat: {escape(m.title)}</h1>", f'<p class="meta">Udvalg: {escape(m.body_name)}<br>Mødedato: {m.meeting_date.isoformat()}</p>']
+    for item in agenda.items:
+        body.append(f"<section><h2>Punkt {item.number}: sag {escape(item.case_ref)}</h2><ul><li>Krævet niveau: {escape(item.required_level_name)}</li>")
+        if item.outcome:
+            body.append(f"<li>Beslutning: <strong>{escape(item.outcome)}</strong>" + (f" (afgørelse {item.decision_id} i registeret)" if item.decision_id else "") + "</li>")
+            if item.reason:
+                body.append(f"<li>Begrundelse: {escape(item.reason)}</li>")
+            if item.kompetenceoverskridelse:
+                body.append('<li class="flag">KOMPETENCEOVERSKRIDELSE: udvalget ligger under det krævede niveau.</li>')
+        else:
+            body.append("<li>Beslutning: ingen registreret</li>")
+        body += [f'<li class="flag">{escape(flag)}</li>' for flag in item.flags]
+        body.append("</ul></section>")
+    return _html(f"Referat {m.title}", body)

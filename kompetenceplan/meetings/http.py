@@ -1,0 +1,117 @@
+"""HTTP endpoints for the register and committee meetings (a FastAPI router the service
+includes when started with ``serve --db URL``). The same JSON models as the Python API and CLI.
+Stored values are never logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, Literal
+
+from fastapi import APIRouter, Body
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from pydantic import BaseModel, ConfigDict
+
+from ..errors import CaseError, Problem
+from ..plan.versions import PlanSet
+from ..store.records import DecisionRecord, RoutedCase
+from ..store.register import Register
+from . import committee
+from .documents import agenda_html, agenda_markdown, minutes_html, minutes_markdown
+from .model import AddedItem, Agenda, Meeting, Outcome, OutcomeRecord
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    case_ref: str
+    team: str
+    level: str
+    decided_by: str
+    decided_on: dt.date
+    outcome: Literal["bevilget", "afslået", "bevilget med ændringer"]
+    paragraph: str
+    step: int
+    monthly_cost: float
+    start: dt.date
+    expected_end: dt.date | None = None
+    required_level: str | None = None
+    routing_id: int | None = None
+    corrects: int | None = None
+    note: str = ""
+
+
+class MeetingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    meeting_date: dt.date
+    body: str
+    title: str = ""
+
+
+class OutcomeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Outcome
+    reason: str = ""
+    start: dt.date | None = None
+    expected_end: dt.date | None = None
+
+
+def _document(agenda: Agenda, fmt: str, markdown: Callable[[Agenda], str], html: Callable[[Agenda], str]) -> Response:
+    if fmt == "html":
+        return HTMLResponse(html(agenda))
+    if fmt == "markdown":
+        return PlainTextResponse(markdown(agenda), media_type="text/markdown; charset=utf-8")
+    if fmt == "json":
+        return Response(agenda.to_json(), media_type="application/json")
+    raise CaseError("Ukendt format.", [Problem("format", "skal være json, markdown eller html.", "Brug fx ?format=html.")])
+
+
+def create_router(plans: Callable[[], PlanSet], register: Register) -> APIRouter:
+    """The endpoints; ``plans()`` gives the plan in use (the service's reloadable holder)."""
+    router = APIRouter(tags=["register"])
+
+    @router.post("/register/route", response_model=RoutedCase, summary="Route en sag og gem routingen")
+    def route(case_ref: str, team: str, advisor: str, on: dt.date | None = None, corrects: int | None = None, case: dict[str, Any] = Body(...)) -> RoutedCase:
+        return register.record_routing(plans(), case, case_ref=case_ref, team=team, advisor=advisor, on=on, corrects=corrects)
+
+    @router.post("/register/decisions", response_model=DecisionRecord, summary="Registrér en truffet afgørelse")
+    def record_decision(decision: DecisionIn) -> DecisionRecord:
+        return register.record_decision(plans(), **decision.model_dump())
+
+    @router.get("/register/decisions", response_model=list[DecisionRecord], summary="Afgørelser i en periode")
+    def list_decisions(start: dt.date | None = None, end: dt.date | None = None, team: str | None = None, overskridelser: bool = False) -> list[DecisionRecord]:
+        if overskridelser:
+            return register.overskridelser((start, end), team)
+        return register.decisions((start, end), team)
+
+    @router.post("/meetings", response_model=Meeting, summary="Opret et udvalgsmøde")
+    def new_meeting(meeting: MeetingIn) -> Meeting:
+        return committee.new_meeting(register, plans(), meeting.meeting_date, meeting.body, meeting.title)
+
+    @router.get("/meetings", response_model=list[Meeting], summary="Alle møder")
+    def meetings() -> list[Meeting]:
+        return committee.list_meetings(register, plans())
+
+    @router.post("/meetings/{meeting_id}/items", response_model=AddedItem, summary="Tilføj en indstilling til mødet")
+    def add_item(meeting_id: int, case_ref: str | None = None, replaces: int | None = None, submission: dict[str, Any] = Body(...)) -> AddedItem:
+        return committee.add_submission(register, plans(), meeting_id, submission, case_ref, replaces)
+
+    @router.get("/meetings/{meeting_id}/agenda", summary="Dagsordenen (json, markdown eller html)")
+    def agenda(meeting_id: int, format: str = "json") -> Response:
+        return _document(committee.build_agenda(register, plans(), meeting_id), format, agenda_markdown, agenda_html)
+
+    @router.post("/meetings/{meeting_id}/agenda/send", response_model=Agenda, summary="Markér dagsordenen som udsendt")
+    def send(meeting_id: int) -> Agenda:
+        return committee.send_agenda(register, plans(), meeting_id)
+
+    @router.post("/meetings/{meeting_id}/items/{number}/outcome", response_model=OutcomeRecord, summary="Udvalgets udfald for et punkt")
+    def outcome(meeting_id: int, number: int, body: OutcomeIn) -> OutcomeRecord:
+        return committee.record_outcome(register, plans(), meeting_id, number, body.outcome, body.reason, start=body.start, expected_end=body.expected_end)
+
+    @router.get("/meetings/{meeting_id}/minutes", summary="Referatet (json, markdown eller html)")
+    def minutes(meeting_id: int, format: str = "markdown") -> Response:
+        return _document(committee.build_agenda(register, plans(), meeting_id), format, minutes_markdown, minutes_html)
+
+    return router

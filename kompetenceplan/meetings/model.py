@@ -1,0 +1,80 @@
+"""Meetings, agenda items, outcomes and minutes as JSON models (Python API, CLI and HTTP)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from ..store.records import UtcDatetime
+
+#: What the committee can do with an item (the first three are decisions and are registered).
+OUTCOMES = ("bevilget", "afslået", "bevilget med ændringer", "udsat", "sendt tilbage til rådgiver")
+Outcome = Literal["bevilget", "afslået", "bevilget med ændringer", "udsat", "sendt tilbage til rådgiver"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Meeting(_Model):
+    id: int
+    meeting_date: dt.date
+    body: str
+    body_name: str
+    title: str
+
+
+class ItemFinding(_Model):
+    code: str
+    severity: str
+    title: str
+
+
+class AgendaItem(_Model):
+    """An item as the committee sees it. ``flags`` say why it needs attention (never dropped)."""
+
+    number: int
+    item_key: str
+    item_id: int
+    case_ref: str
+    required_level: str
+    required_level_name: str
+    ready: bool
+    findings: list[ItemFinding]
+    flags: list[str]
+    content_hash: str
+    versions: int
+    plan_version: str
+    outcome: Outcome | None = None
+    reason: str | None = None
+    decision_id: int | None = None
+    kompetenceoverskridelse: bool | None = None
+
+
+class Agenda(_Model):
+    meeting: Meeting
+    sent_at: UtcDatetime | None
+    items: list[AgendaItem]
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2)
+
+
+class OutcomeRecord(_Model):
+    id: int
+    meeting_id: int
+    item_number: int
+    item_key: str
+    outcome: Outcome
+    reason: str
+    decision_id: int | None
+    kompetenceoverskridelse: bool | None
+    recorded_at: UtcDatetime
+
+
+class AddedItem(_Model):
+    number: int
+    item: AgendaItem
+    report: dict[str, Any]

@@ -1,0 +1,77 @@
+"""Decisions actually taken (append-only; a correction points to the record it corrects)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.engine import Connection
+
+from .records import GRANTED, ActiveIntervention, DecisionRecord
+from .tables import decisions
+
+
+def insert(conn: Connection, values: dict[str, Any]) -> DecisionRecord:
+    new_id = conn.execute(decisions.insert().values(**values)).inserted_primary_key[0]
+    return get(conn, new_id)  # type: ignore[return-value]
+
+
+def get(conn: Connection, decision_id: int) -> DecisionRecord | None:
+    row = conn.execute(select(decisions).where(decisions.c.id == decision_id)).mappings().first()
+    return DecisionRecord.model_validate(dict(row)) if row else None
+
+
+def _current():
+    corrected = select(decisions.c.corrects_id).where(decisions.c.corrects_id.is_not(None))
+    return decisions.c.id.not_in(corrected)
+
+
+def query(
+    conn: Connection,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    team: str | None = None,
+    case_ref: str | None = None,
+    only_overskridelser: bool = False,
+    include_corrected: bool = False,
+) -> list[DecisionRecord]:
+    """Decisions taken from ``start`` to ``end`` (both included), oldest first."""
+    where = []
+    if not include_corrected:
+        where.append(_current())
+    if start is not None:
+        where.append(decisions.c.decided_on >= start)
+    if end is not None:
+        where.append(decisions.c.decided_on <= end)
+    if team is not None:
+        where.append(decisions.c.team == team)
+    if case_ref is not None:
+        where.append(decisions.c.case_ref == case_ref)
+    if only_overskridelser:
+        where.append(decisions.c.kompetenceoverskridelse.is_(True))
+    rows = conn.execute(select(decisions).where(*where).order_by(decisions.c.decided_on, decisions.c.id)).mappings()
+    return [DecisionRecord.model_validate(dict(r)) for r in rows]
+
+
+def active(conn: Connection, case_ref: str, on: dt.date) -> list[ActiveIntervention]:
+    """The case's granted interventions running on ``on`` (current records only)."""
+    rows = conn.execute(
+        select(decisions)
+        .where(
+            _current(),
+            decisions.c.case_ref == case_ref,
+            decisions.c.outcome.in_(GRANTED),
+            decisions.c.start <= on,
+            or_(decisions.c.expected_end.is_(None), and_(decisions.c.expected_end >= on)),
+        )
+        .order_by(decisions.c.id)
+    ).mappings()
+    return [
+        ActiveIntervention(decision_id=r["id"], paragraph=r["paragraph"], step=r["step"], monthly_cost=r["monthly_cost"], start=r["start"], expected_end=r["expected_end"])
+        for r in rows
+    ]
+
+
+def known_case(conn: Connection, case_ref: str) -> bool:
+    return conn.execute(select(decisions.c.id).where(decisions.c.case_ref == case_ref).limit(1)).first() is not None

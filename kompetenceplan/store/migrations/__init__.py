@@ -1,0 +1,1 @@
+"""Alembic migrations for the register (run by `store.db.upgrade`, never by hand)."""

@@ -1,0 +1,125 @@
+"""The register's records as JSON models (the same models for the Python API, CLI and HTTP)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # Stored in UTC; SQLite hands it back without a zone, PostgreSQL with one: the same out.
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+UtcDatetime = Annotated[dt.datetime, AfterValidator(_utc)]
+
+#: What a decision can say (the committee may also postpone or send back; see `meetings`).
+DECISION_OUTCOMES = ("bevilget", "afslået", "bevilget med ændringer")
+DecisionOutcome = Literal["bevilget", "afslået", "bevilget med ændringer"]
+#: Outcomes that grant an intervention (counted in the case's total while active).
+GRANTED = ("bevilget", "bevilget med ændringer")
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RoutingRecord(_Record):
+    id: int
+    corrects_id: int | None
+    case_ref: str
+    team: str
+    advisor: str
+    inputs: dict[str, Any]
+    required_level: str
+    required_rank: int
+    deciding_row: str | None
+    escalated: bool
+    routed_on: dt.date
+    plan_id: str
+    plan_version: str
+    plan_fingerprint: str
+    recorded_at: UtcDatetime
+
+
+class DecisionRecord(_Record):
+    """A decision actually taken. ``kompetenceoverskridelse``: taken below the required level."""
+
+    id: int
+    corrects_id: int | None
+    routing_id: int | None
+    case_ref: str
+    team: str
+    level: str
+    level_rank: int
+    decided_by: str
+    decided_on: dt.date
+    outcome: DecisionOutcome
+    paragraph: str
+    step: int
+    monthly_cost: float
+    start: dt.date
+    expected_end: dt.date | None
+    required_level: str
+    required_rank: int
+    kompetenceoverskridelse: bool
+    plan_id: str
+    plan_version: str
+    plan_fingerprint: str
+    source: str
+    note: str
+    recorded_at: UtcDatetime
+
+
+class ActiveIntervention(_Record):
+    decision_id: int
+    paragraph: str
+    step: int
+    monthly_cost: float
+    start: dt.date
+    expected_end: dt.date | None
+
+
+class CaseTotal(_Record):
+    """The case's monthly total computed by the register: its active interventions plus the new one."""
+
+    case_ref: str
+    on: dt.date
+    interventions: list[ActiveIntervention]
+    new_cost: float
+    total: float
+    typed: float | None
+
+    def explain(self) -> str:
+        lines = [f"Sagens samlede månedlige udgift ({self.case_ref}) beregnet af registeret pr. {self.on.isoformat()}:"]
+        lines += [f"  afgørelse {i.decision_id}: {i.paragraph} trin {i.step}, {_kr(i.monthly_cost)} fra {i.start.isoformat()}" + (f" til {i.expected_end.isoformat()}" if i.expected_end else "") for i in self.interventions]
+        lines.append(f"  den nye indsats: {_kr(self.new_cost)}")
+        lines.append(f"  i alt: {_kr(self.total)}" + (f" (indtastet: {_kr(self.typed)})" if self.typed is not None else ""))
+        return "\n".join(lines)
+
+
+def _kr(amount: float) -> str:
+    whole = f"{round(amount):,}".replace(",", ".")
+    return f"{whole} kr./md."
+
+
+class RoutedCase(_Record):
+    """What `Register.record_routing` returns: the stored record, the decision and the case total."""
+
+    record: RoutingRecord
+    decision: dict[str, Any]
+    case_total: CaseTotal | None
+
+
+class PurgeReport(_Record):
+    before: dt.date
+    deleted: dict[str, int]
+    kept_referenced: dict[str, int]
+
+
+class ImportReport(_Record):
+    imported: int
+    skipped: list[dict[str, Any]]
+    decision_ids: list[int]

@@ -1,0 +1,348 @@
+"""`Register`: the Python API of the decision register (routings and decisions).
+
+    reg = Register("sqlite:///kompetenceplan.db")       # or postgresql+psycopg://…
+    routed = reg.record_routing(plans, case, case_ref="S-1", team="Team Syd", advisor="ABC")
+    reg.record_decision(plans, case_ref="S-1", team="Team Syd", level="leder", decided_by="DEF", …)
+    reg.overskridelser((dt.date(2026, 1, 1), dt.date(2026, 3, 31)))
+
+Records are append-only; a correction is a new record with ``corrects`` set. Nothing shaped like
+a CPR number is stored (every text field is checked; errors never repeat the value).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Connection, Engine
+
+from ..api import decide, plan_in_force
+from ..errors import CaseError, KompetenceplanError, Problem, validation_message
+from ..plan.model import Plan
+from ..plan.versions import PlanSet
+from . import decisions as decision_repo
+from . import routings as routing_repo
+from .db import check_schema, make_engine, resolve_url
+from .privacy import refuse_cpr
+from .records import DECISION_OUTCOMES, CaseTotal, DecisionRecord, ImportReport, PurgeReport, RoutedCase, RoutingRecord
+from .tables import agendas, decisions, meeting_items, meetings, metadata, outcomes, routings
+
+Plans = Plan | PlanSet
+Period = tuple[dt.date | None, dt.date | None]
+
+#: The plan inputs the register computes the case total from (Nyborg's and Aastrup's names).
+NEW_COST_INPUT = "maanedlig_udgift"
+CASE_TOTAL_INPUT = "sagens_maanedlige_udgift"
+_REF = re.compile(r"[\w.:/-]{1,64}")
+_INITIALS = re.compile(r"[\w.-]{1,64}")
+MAX_COST = 10**9
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _text(value: Any, field: str, pattern: re.Pattern[str], example: str) -> str:
+    if not isinstance(value, str) or not pattern.fullmatch(value.strip()):
+        raise CaseError("Ugyldig registrering.", [Problem(field, "mangler eller har ugyldige tegn (bogstaver, cifre, . : / - og _; højst 64 tegn).", f"Skriv fx {example}.")])
+    return value.strip()
+
+
+class Register:
+    """The decision register on one database (SQLite file or PostgreSQL)."""
+
+    def __init__(self, url: str | None = None, *, check: bool = True, engine: Engine | None = None) -> None:
+        self.url = resolve_url(url)
+        self.engine = engine or make_engine(self.url)
+        if check:
+            try:
+                check_schema(self.engine)
+            except Exception:
+                self.engine.dispose()
+                raise
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Register:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- routings ---------------------------------------------------------------------------
+    def record_routing(
+        self,
+        plans: Plans,
+        case: dict[str, Any],
+        *,
+        case_ref: str,
+        team: str,
+        advisor: str,
+        on: dt.date | None = None,
+        corrects: int | None = None,
+    ) -> RoutedCase:
+        """Route ``case`` (with the case total checked against the register) and store the routing."""
+        if not isinstance(case, dict):
+            raise CaseError("Sagen kan ikke læses.", [Problem("sag", "skal være ét JSON-objekt.", 'Skriv fx {"paragraf": "bl-32-1-5", "trin": 3}.')])
+        when = on or dt.date.today()
+        plan = plan_in_force(plans, when)
+        case_ref = _text(case_ref, "sagsreference", _REF, "S-2026-0042")
+        team = _text(team, "team", re.compile(r".{1,64}"), "Team Syd")
+        advisor = _text(advisor, "rådgiver", _INITIALS, "ABC")
+        refuse_cpr({"sagsreference": case_ref, "team": team, "rådgiver": advisor, "sag": case})
+        with self.engine.begin() as conn:
+            if corrects is not None and routing_repo.get(conn, corrects) is None:
+                raise CaseError("Ukendt registrering.", [Problem("retter", f"routing {corrects} findes ikke.", "Angiv id'et på den routing, der rettes.")])
+            total = self._case_total(conn, plan, case_ref, case, when)
+            routed_case = dict(case)
+            if total is not None and total.typed is None:
+                routed_case[CASE_TOTAL_INPUT] = total.total
+            decision = decide(plan, routed_case, on=when)
+            record = routing_repo.insert(
+                conn,
+                {
+                    "corrects_id": corrects, "case_ref": case_ref, "team": team, "advisor": advisor, "inputs": decision.inputs,
+                    "required_level": decision.level.id, "required_rank": decision.level.rank, "deciding_row": decision.deciding_row,
+                    "escalated": decision.escalated, "routed_on": when, "plan_id": plan.meta.id, "plan_version": plan.meta.version,
+                    "plan_fingerprint": plan.fingerprint, "recorded_at": now(),
+                },
+            )
+        return RoutedCase(record=record, decision=decision.model_dump(mode="json"), case_total=total)
+
+    def case_total(self, plans: Plans, case_ref: str, case: dict[str, Any], on: dt.date) -> CaseTotal | None:
+        """The case's total monthly cost from the register (None when the register does not know the case)."""
+        with self.engine.connect() as conn:
+            return self._case_total(conn, plan_in_force(plans, on), case_ref, case, on)
+
+    def _case_total(self, conn: Connection, plan: Plan, case_ref: str, case: dict[str, Any], on: dt.date) -> CaseTotal | None:
+        if NEW_COST_INPUT not in plan.inputs or CASE_TOTAL_INPUT not in plan.inputs:
+            return None
+        if not decision_repo.known_case(conn, case_ref):
+            return None
+        new_cost, typed = case.get(NEW_COST_INPUT), case.get(CASE_TOTAL_INPUT)
+        if not _number(new_cost):
+            return None  # validate_case reports the missing/bad amount with its own message
+        active = decision_repo.active(conn, case_ref, on)
+        total = round(sum(i.monthly_cost for i in active) + float(new_cost), 2)
+        result = CaseTotal(case_ref=case_ref, on=on, interventions=active, new_cost=float(new_cost), total=total, typed=float(typed) if _number(typed) else None)
+        if result.typed is not None and result.typed < total:
+            listed = "; ".join(f"afgørelse {i.decision_id} ({i.paragraph}, trin {i.step}): {i.monthly_cost:.2f}" for i in active)
+            raise CaseError(
+                "Sagens samlede udgift er for lav.",
+                [Problem(f"sag.{CASE_TOTAL_INPUT}", f"er lavere end registerets sum af sagens aktive indsatser plus den nye ({total:.2f} kr./md.: {listed}; ny indsats {float(new_cost):.2f}). En for lav sum kan give et for lavt niveau.", f"Angiv mindst {total:.2f}, eller udelad feltet, så registerets sum bruges.")],
+            )
+        return result
+
+    # -- decisions --------------------------------------------------------------------------
+    def record_decision(
+        self,
+        plans: Plans,
+        *,
+        case_ref: str,
+        team: str,
+        level: str,
+        decided_by: str,
+        decided_on: dt.date,
+        outcome: str,
+        paragraph: str,
+        step: int,
+        monthly_cost: float,
+        start: dt.date,
+        expected_end: dt.date | None = None,
+        required_level: str | None = None,
+        routing_id: int | None = None,
+        corrects: int | None = None,
+        note: str = "",
+        source: str = "manuel",
+        connection: Connection | None = None,
+    ) -> DecisionRecord:
+        """Store a decision taken. Below the required level it is stored with
+        ``kompetenceoverskridelse=True`` (reported, never silently accepted or refused).
+        With ``connection`` it joins that transaction (a committee outcome and its decision)."""
+        with self._transaction(connection) as conn:
+            values = self._decision_values(
+                conn, plans, case_ref=case_ref, team=team, level=level, decided_by=decided_by, decided_on=decided_on, outcome=outcome,
+                paragraph=paragraph, step=step, monthly_cost=monthly_cost, start=start, expected_end=expected_end,
+                required_level=required_level, routing_id=routing_id, corrects=corrects, note=note, source=source,
+            )
+            return decision_repo.insert(conn, values)
+
+    def _transaction(self, connection: Connection | None) -> Any:
+        from contextlib import nullcontext
+
+        return nullcontext(connection) if connection is not None else self.engine.begin()
+
+    def _decision_values(self, conn: Connection, plans: Plans, **kw: Any) -> dict[str, Any]:
+        plan = plan_in_force(plans, kw["decided_on"])
+        case_ref = _text(kw["case_ref"], "sagsreference", _REF, "S-2026-0042")
+        team = _text(kw["team"], "team", re.compile(r".{1,64}"), "Team Syd")
+        decided_by = _text(kw["decided_by"], "truffet_af", _INITIALS, "DEF")
+        note = kw["note"] or ""
+        refuse_cpr({"sagsreference": case_ref, "team": team, "truffet_af": decided_by, "paragraf": kw["paragraph"], "note": note, "niveau": kw["level"], "kraevet_niveau": kw["required_level"] or ""})
+        problems = []
+        levels = [lv.id for lv in plan.levels]
+        if kw["level"] not in levels:
+            problems.append(Problem("niveau", "er ikke et niveau i planen.", f"Brug et af: {', '.join(levels)}."))
+        if kw["outcome"] not in DECISION_OUTCOMES:
+            problems.append(Problem("udfald", "ukendt udfald.", f"Brug et af: {', '.join(DECISION_OUTCOMES)}."))
+        codes = plan.inputs[plan.meta.paragraph_input].values or {}
+        if kw["paragraph"] not in codes:
+            problems.append(Problem("paragraf", "er ikke en paragrafkode i planen.", "Se koderne med 'kompetenceplan plan'."))
+        step = kw["step"]
+        if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= 20:
+            problems.append(Problem("trin", "skal være et heltal fra 1 til 20.", "Skriv fx 3."))
+        cost = kw["monthly_cost"]
+        if not _number(cost) or not 0 <= float(cost) < MAX_COST or round(float(cost), 2) != float(cost):
+            problems.append(Problem("maanedlig_udgift", "skal være et beløb ≥ 0 med højst 2 decimaler.", "Skriv fx 12000 eller 12000.50."))
+        if kw["expected_end"] is not None and kw["expected_end"] < kw["start"]:
+            problems.append(Problem("forventet_slut", "ligger før start.", "Angiv en slutdato efter startdatoen."))
+        if kw["corrects"] is not None and decision_repo.get(conn, kw["corrects"]) is None:
+            problems.append(Problem("retter", f"afgørelse {kw['corrects']} findes ikke.", "Angiv id'et på den afgørelse, der rettes."))
+        required = kw["required_level"]
+        routing = routing_repo.get(conn, kw["routing_id"]) if kw["routing_id"] is not None else None
+        if kw["routing_id"] is not None and (routing is None or routing.case_ref != case_ref):
+            problems.append(Problem("routing", f"routing {kw['routing_id']} findes ikke for denne sag.", "Angiv id'et fra 'kompetenceplan register route'."))
+        if required is None and routing is not None:
+            required = routing.required_level
+        if required is None and not problems:
+            latest = routing_repo.current_for_case(conn, case_ref, plan.meta.paragraph_input, kw["paragraph"])
+            if latest is not None:
+                required, routing = latest.required_level, latest
+        if required is None:
+            problems.append(Problem("kraevet_niveau", "det krævede niveau er ukendt (ingen routing af sagen i registeret).", "Route sagen med 'kompetenceplan register route' først, eller angiv det krævede niveau."))
+        elif required not in levels:
+            problems.append(Problem("kraevet_niveau", "er ikke et niveau i planen.", f"Brug et af: {', '.join(levels)}."))
+        if problems:
+            raise CaseError("Afgørelsen kan ikke registreres.", problems)
+        level_rank, required_rank = plan.rank(kw["level"]), plan.rank(required)  # type: ignore[arg-type]
+        return {
+            "corrects_id": kw["corrects"], "routing_id": routing.id if routing is not None else None, "case_ref": case_ref, "team": team,
+            "level": kw["level"], "level_rank": level_rank, "decided_by": decided_by, "decided_on": kw["decided_on"], "outcome": kw["outcome"],
+            "paragraph": kw["paragraph"], "step": step, "monthly_cost": float(cost), "start": kw["start"], "expected_end": kw["expected_end"],
+            "required_level": required, "required_rank": required_rank,
+            # Kompetenceoverskridelse: the decision was taken by a level ranking below the one the plan requires.
+            "kompetenceoverskridelse": level_rank < required_rank,
+            "plan_id": plan.meta.id, "plan_version": plan.meta.version, "plan_fingerprint": plan.fingerprint,
+            "source": kw["source"], "note": note, "recorded_at": now(),
+        }
+
+    def decisions(self, period: Period | None = None, team: str | None = None, case_ref: str | None = None, include_corrected: bool = False) -> list[DecisionRecord]:
+        """Current decisions taken in ``period`` (from, to; both included), oldest first."""
+        start, end = period or (None, None)
+        with self.engine.connect() as conn:
+            return decision_repo.query(conn, start, end, team, case_ref, include_corrected=include_corrected)
+
+    def overskridelser(self, period: Period | None = None, team: str | None = None) -> list[DecisionRecord]:
+        """Current decisions taken below the required level (kompetenceoverskridelser)."""
+        start, end = period or (None, None)
+        with self.engine.connect() as conn:
+            return decision_repo.query(conn, start, end, team, only_overskridelser=True)
+
+    def routing(self, routing_id: int) -> RoutingRecord | None:
+        with self.engine.connect() as conn:
+            return routing_repo.get(conn, routing_id)
+
+    # -- import, export, purge ----------------------------------------------------------------
+    def import_decisions(self, plans: Plans, lines: Iterable[str], where: str = "fil") -> ImportReport:
+        """Historical decisions, one JSON object per line (docs/register.md). Bad lines are
+        reported and skipped; the good ones are stored in one transaction (all or none)."""
+        skipped: list[dict[str, Any]] = []
+        ids: list[int] = []
+        with self.engine.begin() as conn:
+            for n, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
+                try:
+                    values = self._import_line(conn, plans, line, f"{where}, linje {n}")
+                except KompetenceplanError as exc:
+                    skipped.append({"line": n, **exc.to_dict()})
+                    continue
+                ids.append(decision_repo.insert(conn, values).id)
+        return ImportReport(imported=len(ids), skipped=skipped, decision_ids=ids)
+
+    def _import_line(self, conn: Connection, plans: Plans, line: str, where: str) -> dict[str, Any]:
+        try:
+            data = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise CaseError("Linjen kan ikke læses.", [Problem(where, "er ikke gyldig JSON.", "Én afgørelse som JSON-objekt pr. linje.")]) from None
+        refuse_cpr({where: data})
+        try:
+            row = ImportLine.model_validate(data)
+        except ValidationError as exc:
+            raise CaseError("Linjen har fejl.", [Problem(f"{where}: " + ".".join(str(p) for p in e["loc"]), validation_message(e), "Se kolonnerne i docs/register.md.") for e in exc.errors(include_url=False, include_input=False)]) from None
+        required = row.kraevet_niveau
+        if required is None and row.sag is not None:
+            required = decide(plans, row.sag, on=row.dato).level.id
+        return self._decision_values(
+            conn, plans, case_ref=row.sagsreference, team=row.team, level=row.niveau, decided_by=row.truffet_af, decided_on=row.dato,
+            outcome=row.udfald, paragraph=row.paragraf, step=row.trin, monthly_cost=row.maanedlig_udgift, start=row.start or row.dato,
+            expected_end=row.forventet_slut, required_level=required, routing_id=None, corrects=None, note=row.note, source="import",
+        )
+
+    def export(self) -> Iterator[dict[str, Any]]:
+        """Every record of every table as JSON-ready dicts (``tabel`` names the table)."""
+        with self.engine.connect() as conn:
+            for table in metadata.sorted_tables:
+                for row in conn.execute(select(table).order_by(table.c.id)).mappings():
+                    yield {"tabel": table.name, **{k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v) for k, v in row.items()}}
+
+    def purge(self, before: dt.date) -> PurgeReport:
+        """Delete records older than ``before`` (retention). A record a newer one still points to
+        (a correction, a decision's routing) is kept and counted under ``kept_referenced``."""
+        deleted: dict[str, int] = {}
+        kept: dict[str, int] = {}
+        with self.engine.begin() as conn:
+            old_meetings = select(meetings.c.id).where(meetings.c.meeting_date < before)
+            for table in (outcomes, agendas):
+                deleted[table.name] = conn.execute(delete(table).where(table.c.meeting_id.in_(old_meetings))).rowcount
+            deleted[meeting_items.name] = _purge_chain(conn, meeting_items, meeting_items.c.meeting_id.in_(old_meetings))
+            deleted[meetings.name] = conn.execute(delete(meetings).where(meetings.c.id.in_(old_meetings), meetings.c.id.not_in(select(meeting_items.c.meeting_id)))).rowcount
+            deleted[decisions.name] = _purge_chain(conn, decisions, decisions.c.decided_on < before, extra_refs=[select(outcomes.c.decision_id).where(outcomes.c.decision_id.is_not(None))])
+            deleted[routings.name] = _purge_chain(conn, routings, routings.c.routed_on < before, extra_refs=[select(decisions.c.routing_id).where(decisions.c.routing_id.is_not(None))])
+            for table, cond in ((decisions, decisions.c.decided_on < before), (routings, routings.c.routed_on < before), (meetings, meetings.c.meeting_date < before)):
+                kept[table.name] = conn.execute(select(func.count()).select_from(table).where(cond)).scalar_one()
+        return PurgeReport(before=before, deleted=deleted, kept_referenced=kept)
+
+
+def _purge_chain(conn: Connection, table: Any, old: Any, extra_refs: list[Any] | None = None) -> int:
+    """Delete old rows that no remaining row references, until none is left to delete."""
+    total = 0
+    while True:
+        refs = [select(table.c.corrects_id).where(table.c.corrects_id.is_not(None)), *(extra_refs or [])]
+        cond = [old] + [table.c.id.not_in(r) for r in refs]
+        n = conn.execute(delete(table).where(*cond)).rowcount
+        total += n
+        if n == 0:
+            return total
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class ImportLine(BaseModel):
+    """One historical decision in an import file (column mapping in docs/register.md)."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+    sagsreference: str
+    team: str
+    niveau: str
+    truffet_af: str
+    dato: dt.date
+    udfald: str
+    paragraf: str
+    trin: int
+    maanedlig_udgift: float
+    start: dt.date | None = None
+    forventet_slut: dt.date | None = None
+    kraevet_niveau: str | None = None
+    sag: dict[str, Any] | None = None
+    note: str = ""

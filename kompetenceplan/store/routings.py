@@ -1,0 +1,38 @@
+"""Routings: what the engine said for a case (append-only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from .records import RoutingRecord
+from .tables import routings
+
+
+def insert(conn: Connection, values: dict[str, Any]) -> RoutingRecord:
+    new_id = conn.execute(routings.insert().values(**values)).inserted_primary_key[0]
+    return get(conn, new_id)  # type: ignore[return-value]
+
+
+def get(conn: Connection, routing_id: int) -> RoutingRecord | None:
+    row = conn.execute(select(routings).where(routings.c.id == routing_id)).mappings().first()
+    return RoutingRecord.model_validate(dict(row)) if row else None
+
+
+def current_for_case(conn: Connection, case_ref: str, paragraph_input: str, paragraph: str | None = None) -> RoutingRecord | None:
+    """The newest routing of a case that no later record corrects (optionally for one paragraph)."""
+    corrected = select(routings.c.corrects_id).where(routings.c.corrects_id.is_not(None))
+    rows = conn.execute(
+        select(routings).where(routings.c.case_ref == case_ref, routings.c.id.not_in(corrected)).order_by(routings.c.id.desc())
+    ).mappings()
+    for row in rows:
+        if paragraph is None or (row["inputs"] or {}).get(paragraph_input) == paragraph:
+            return RoutingRecord.model_validate(dict(row))
+    return None
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)

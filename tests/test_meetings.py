@@ -1,0 +1,288 @@
+"""Committee meetings on real databases (SQLite and PostgreSQL): agenda, flags, outcomes,
+minutes, and many writers at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from sqlalchemy import func, select
+
+from kompetenceplan.errors import CaseError, PlanError
+from kompetenceplan.meetings import committee as c
+from kompetenceplan.meetings.documents import agenda_html, agenda_markdown, minutes_html, minutes_markdown
+from kompetenceplan.plan import load_plans
+from kompetenceplan.store.privacy import PersonalDataError
+from kompetenceplan.store.tables import decisions, meeting_items
+
+from .conftest import EXAMPLES, NYBORG, ROOT
+from .register_fixtures import db_url, migrated_url, open_register, postgres_server  # noqa: F401  (fixtures)
+
+ON = dt.date(2026, 12, 1)
+PLANS = load_plans(NYBORG)
+
+
+def submission(name: str) -> dict:
+    return json.loads((EXAMPLES / "submissions" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+READY = "plejefamilie-46-klar"          # visitationsudvalg, ready
+NOT_READY = "familiebehandling-hoej-udgift-mangler"  # visitationsudvalg, not ready
+HIGHER = "anbringelse-uden-samtykke-47-klar"   # børne- og ungeudvalget
+LOWER = "bostoette-85-mangler"          # leder
+
+
+def test_a_meeting_from_start_to_minutes(open_register, migrated_url: str) -> None:
+    reg = open_register(migrated_url)
+    meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg")
+    added = [c.add_submission(reg, PLANS, meeting.id, submission(n)) for n in (READY, NOT_READY, HIGHER, LOWER)]
+    assert [a.number for a in added] == [1, 2, 3, 4]
+    agenda = c.build_agenda(reg, PLANS, meeting.id)
+    flags = {i.number: " ".join(i.flags) for i in agenda.items}
+    assert flags[1] == ""
+    assert "IKKE KLAR" in flags[2] and "ANDET NIVEAU" not in flags[2]
+    assert "ANDET NIVEAU" in flags[3] and "højere" in flags[3]
+    assert "ANDET NIVEAU" in flags[4] and "lavere" in flags[4] and "IKKE KLAR" in flags[4]
+    assert agenda.items[1].findings and all(f.code.startswith("DOK-") for f in agenda.items[1].findings)
+    md, html = agenda_markdown(agenda), agenda_html(agenda)
+    assert "Udkast" in md and md.count("## Punkt") == 4 and "DOK-" in md
+    assert html.startswith("<!doctype html>") and "@media print" in html and html.count("<section>") == 4
+
+    sent = c.send_agenda(reg, PLANS, meeting.id)
+    assert sent.sent_at is not None and all("UDSENDELSE" not in f for i in sent.items for f in i.flags)
+    changed = submission(READY) | {"formaal": "Et nyt formål efter udsendelsen."}
+    c.add_submission(reg, PLANS, meeting.id, changed, replaces=1)
+    c.add_submission(reg, PLANS, meeting.id, submission("botilbud-108-klar"))
+    agenda = c.build_agenda(reg, PLANS, meeting.id)
+    assert len(agenda.items) == 5 and agenda.items[0].versions == 2
+    assert any("ÆNDRET EFTER UDSENDELSE" in f for f in agenda.items[0].flags)
+    assert any("TILFØJET EFTER UDSENDELSE" in f for f in agenda.items[4].flags)
+
+    granted = c.record_outcome(reg, PLANS, meeting.id, 1, "bevilget")
+    over = c.record_outcome(reg, PLANS, meeting.id, 3, "bevilget med ændringer", "Kortere varighed")
+    later = c.record_outcome(reg, PLANS, meeting.id, 2, "sendt tilbage til rådgiver", "Mangler undersøgelse")
+    assert granted.decision_id and granted.kompetenceoverskridelse is False
+    assert over.kompetenceoverskridelse is True  # the case belongs to børne- og ungeudvalget
+    assert later.decision_id is None
+    stored = reg.decisions(case_ref="EKS-2026-0046")
+    assert [(d.level, d.outcome, d.expected_end) for d in stored] == [("visitationsudvalg", "bevilget", dt.date(2028, 12, 1))]
+    assert [d.id for d in reg.overskridelser()] == [over.decision_id]
+    with pytest.raises(CaseError, match="begrundelse"):
+        c.record_outcome(reg, PLANS, meeting.id, 4, "afslået")
+    with pytest.raises(CaseError, match="Ukendt punkt"):
+        c.record_outcome(reg, PLANS, meeting.id, 9, "bevilget")
+    # A changed outcome corrects the decision it registered.
+    redo = c.record_outcome(reg, PLANS, meeting.id, 1, "afslået", "Rettet efter mødet")
+    assert [d.outcome for d in reg.decisions(case_ref="EKS-2026-0046")] == ["afslået"]
+    assert reg.decisions(case_ref="EKS-2026-0046")[0].corrects_id == granted.decision_id and redo.decision_id
+
+    final = c.build_agenda(reg, PLANS, meeting.id)
+    minutes = minutes_markdown(final)
+    assert "Referat" in minutes and "**afslået**" in minutes and "Rettet efter mødet" in minutes
+    assert "KOMPETENCEOVERSKRIDELSE" in minutes and "sendt tilbage til rådgiver" in minutes and "ingen registreret" in minutes
+    assert "KOMPETENCEOVERSKRIDELSE" in minutes_html(final)
+
+
+def test_only_committee_levels_hold_meetings(open_register, migrated_url: str) -> None:
+    reg = open_register(migrated_url)
+    with pytest.raises(CaseError, match="udvalg"):
+        c.new_meeting(reg, PLANS, ON, "leder")
+    assert c.new_meeting(reg, PLANS, ON, "boerne_og_ungeudvalg").body_name.startswith("Børne- og ungeudvalget")
+    with pytest.raises(PlanError):
+        c.new_meeting(reg, PLANS, dt.date(2020, 1, 1), "visitationsudvalg")  # no plan in force
+
+
+def test_the_identity_is_not_stored_and_cpr_elsewhere_is_refused(open_register, migrated_url: str) -> None:
+    reg = open_register(migrated_url)
+    meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg")
+    sub = submission(READY)
+    assert sub["borger"]["cpr"]
+    before = json.dumps(sub, sort_keys=True)
+    item = c.add_submission(reg, PLANS, meeting.id, sub).item
+    assert json.dumps(sub, sort_keys=True) == before  # not mutated
+    with reg.engine.connect() as conn:
+        stored = conn.execute(select(meeting_items.c.submission, meeting_items.c.content_hash)).one()
+    assert "borger" not in stored.submission and stored.content_hash == item.content_hash == c.content_hash(stored.submission)
+    bad = submission(READY) | {"formaal": "Barnet (010115-0000) skal anbringes."}
+    with pytest.raises(PersonalDataError) as err:
+        c.add_submission(reg, PLANS, meeting.id, bad)
+    assert "indstilling.formaal" in err.value.render() and "010115" not in err.value.render()
+    with pytest.raises(CaseError):
+        c.add_submission(reg, PLANS, meeting.id, {"sag": {}, "sagsnummer": "X-1", "ukendt": 1})
+    assert len(c.build_agenda(reg, PLANS, meeting.id).items) == 1
+
+
+WORKER = textwrap.dedent(
+    """
+    import datetime as dt, json, sys, threading
+    from kompetenceplan.plan import load_plans
+    from kompetenceplan.store.register import Register
+    from kompetenceplan.meetings import committee as c
+
+    url, meeting_id, tag, root = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    plans = load_plans(root + "/rules/nyborg")
+    sub = json.load(open(root + "/examples/submissions/plejefamilie-46-klar.json"))
+    reg = Register(url)
+    errors = []
+
+    def work(t):
+        try:
+            for i in range(DECISIONS):
+                reg.record_decision(plans, case_ref=f"P{tag}-T{t}-{i}", team="Team", level="leder", decided_by="ABC",
+                    decided_on=dt.date(2026, 12, 1), outcome="bevilget", paragraph="bl-32-1-2", step=3, monthly_cost=100,
+                    start=dt.date(2026, 12, 1), required_level="team")
+            for i in range(ITEMS):
+                c.add_submission(reg, plans, meeting_id, sub, case_ref=f"P{tag}-T{t}-M{i}")
+        except Exception as exc:
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for th in threads: th.start()
+    for th in threads: th.join()
+    reg.close()
+    print(json.dumps(errors))
+    sys.exit(1 if errors else 0)
+    """
+)
+DECISIONS, ITEMS = 6, 2
+
+
+def test_two_processes_of_eight_threads_lose_and_duplicate_nothing(open_register, migrated_url: str, tmp_path) -> None:
+    reg = open_register(migrated_url)
+    meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg")
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER.replace("DECISIONS", str(DECISIONS)).replace("ITEMS", str(ITEMS)), encoding="utf-8")
+    procs = [subprocess.Popen([sys.executable, str(script), migrated_url, str(meeting.id), tag, str(ROOT)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for tag in ("A", "B")]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    with reg.engine.connect() as conn:
+        n_decisions = conn.execute(select(func.count()).select_from(decisions)).scalar_one()
+        refs = conn.execute(select(func.count(func.distinct(decisions.c.case_ref)))).scalar_one()
+    assert n_decisions == refs == 2 * 8 * DECISIONS
+    agenda = c.build_agenda(reg, PLANS, meeting.id)
+    assert len(agenda.items) == 2 * 8 * ITEMS
+    assert sorted(i.case_ref for i in agenda.items) == sorted(f"P{tag}-T{t}-M{i}" for tag in "AB" for t in range(8) for i in range(ITEMS))
+    assert [i.number for i in agenda.items] == list(range(1, 2 * 8 * ITEMS + 1))
+    assert all(d.kompetenceoverskridelse is False for d in reg.decisions())
+
+
+# -- the command line -----------------------------------------------------------------------------
+def _cli(*args: str):
+    from click.testing import CliRunner
+
+    from kompetenceplan.cli import main
+
+    no_plan = args[0] == "db" or args[:2] == ("decision", "list")
+    return CliRunner().invoke(main, list(args) if no_plan else [*args, "--plan", str(NYBORG)])
+
+
+def test_the_cli_runs_a_meeting_and_records_decisions(migrated_url: str, tmp_path) -> None:
+    db = ("--db", migrated_url)
+    assert _cli("meeting", "new", "--date", "2026-12-01", "--body", "visitationsudvalg", *db).exit_code == 0
+    assert _cli("meeting", "new", "--date", "2026-12-01", "--body", "team", *db).exit_code == 2
+    ready = _cli("meeting", "add", "1", str(EXAMPLES / "submissions" / f"{READY}.json"), *db)
+    flagged = _cli("meeting", "add", "1", str(EXAMPLES / "submissions" / f"{LOWER}.json"), *db)
+    assert (ready.exit_code, flagged.exit_code) == (0, 1) and "ANDET NIVEAU" in flagged.output
+    html = tmp_path / "dagsorden.html"
+    assert _cli("meeting", "agenda", "1", "--format", "html", "--send", "-o", str(html), *db).exit_code == 0
+    assert html.read_text(encoding="utf-8").count("<section>") == 2
+    assert _cli("meeting", "outcome", "1", "1", "bevilget", *db).exit_code == 0
+    assert _cli("meeting", "outcome", "1", "2", "udsat", *db).exit_code == 2  # reason required
+    minutes = _cli("meeting", "minutes", "1", *db)
+    assert minutes.exit_code == 0 and "**bevilget**" in minutes.output
+    routed = _cli("register", "route", str(EXAMPLES / "cases" / "flere-indsatser-loefter-til-leder.json"), "--case-ref", "S-1", "--team", "Syd", "--advisor", "ABC", "--on", "2026-12-01", "--format", "json", *db)
+    assert routed.exit_code == 0 and json.loads(routed.output)["record"]["required_level"] == "leder"
+    common = ("--case-ref", "S-1", "--team", "Syd", "--by", "DEF", "--date", "2026-12-02", "--outcome", "bevilget", "--paragraf", "bl-32-1-2", "--trin", "3", "--udgift", "8000", "--start", "2026-12-05", *db)
+    assert _cli("decision", "record", "--level", "leder", *common).exit_code == 0
+    low = _cli("decision", "record", "--level", "team", *common)
+    assert low.exit_code == 1 and "KOMPETENCEOVERSKRIDELSE" in low.output
+    listed = _cli("decision", "list", "--overskridelser", "--format", "json", *db)
+    assert [d["level"] for d in json.loads(listed.output)] == ["team"]
+    cpr = _cli("decision", "record", "--level", "leder", *common, "--note", "cpr 0101150000")
+    assert cpr.exit_code == 2 and "0101150000" not in cpr.output
+    history = tmp_path / "historik.jsonl"
+    good = {"sagsreference": "H-1", "team": "Syd", "niveau": "leder", "truffet_af": "ABC", "dato": "2026-03-01", "udfald": "afslået", "paragraf": "bl-32-1-2", "trin": 3, "maanedlig_udgift": 100, "kraevet_niveau": "leder"}
+    history.write_text(json.dumps(good) + "\nikke json\n", encoding="utf-8")
+    imported = _cli("decision", "import", str(history), *db)
+    assert imported.exit_code == 1 and "1 afgørelser importeret, 1 linjer sprunget over" in imported.output
+    export = _cli("db", "export", *db)
+    assert export.exit_code == 0 and {json.loads(line)["tabel"] for line in export.output.splitlines()} >= {"decisions", "meetings", "meeting_items", "routings"}
+    purge = _cli("db", "purge", "--before", "2026-06-01", "--format", "json", *db)
+    assert purge.exit_code == 0 and json.loads(purge.output)["deleted"]["decisions"] == 1
+
+
+def test_the_cli_refuses_an_unmigrated_database_and_db_upgrade_fixes_it(db_url: str) -> None:
+    refused = _cli("meeting", "new", "--date", "2026-12-01", "--body", "visitationsudvalg", "--db", db_url)
+    assert refused.exit_code == 2 and "db upgrade" in refused.output and "Traceback" not in refused.output
+    assert _cli("db", "upgrade", "--db", db_url).exit_code == 0
+    assert _cli("meeting", "new", "--date", "2026-12-01", "--body", "visitationsudvalg", "--db", db_url).exit_code == 0
+
+
+# -- HTTP -----------------------------------------------------------------------------------------
+def test_the_service_serves_the_register_and_meetings_with_db(migrated_url: str) -> None:
+    pytest.importorskip("uvicorn")
+    from .test_service import Server
+
+    with Server(NYBORG, db_url=migrated_url) as server:
+        try:
+            status, meeting = server.call("POST", "/meetings", {"meeting_date": "2026-12-01", "body": "visitationsudvalg"})
+            assert status == 200 and meeting["body"] == "visitationsudvalg"
+            status, added = server.call("POST", f"/meetings/{meeting['id']}/items", submission(READY))
+            assert status == 200 and added["number"] == 1 and added["item"]["ready"] is True
+            status, bad = server.call("POST", f"/meetings/{meeting['id']}/items", submission(READY) | {"formaal": "cpr 0101150000"})
+            assert status == 422 and "0101150000" not in json.dumps(bad)
+            status, agenda = server.call("GET", f"/meetings/{meeting['id']}/agenda?format=markdown")
+            assert status == 200 and "Punkt 1" in agenda
+            status, out = server.call("POST", f"/meetings/{meeting['id']}/items/1/outcome", {"outcome": "bevilget"})
+            assert status == 200 and out["decision_id"]
+            status, minutes = server.call("GET", f"/meetings/{meeting['id']}/minutes?format=html")
+            assert status == 200 and "bevilget" in minutes
+            status, routed = server.call("POST", "/register/route?case_ref=S-1&team=Syd&advisor=ABC&on=2026-12-01", {k: v for k, v in json.loads((EXAMPLES / "cases" / "flere-indsatser-loefter-til-leder.json").read_text(encoding="utf-8")).items() if k != "beskrivelse"})
+            assert status == 200 and routed["record"]["required_level"] == "leder"
+            decision = {"case_ref": "S-1", "team": "Syd", "level": "team", "decided_by": "DEF", "decided_on": "2026-12-02", "outcome": "bevilget", "paragraph": "bl-32-1-2", "step": 3, "monthly_cost": 8000, "start": "2026-12-02"}
+            status, rec = server.call("POST", "/register/decisions", decision)
+            assert status == 200 and rec["kompetenceoverskridelse"] is True and rec["routing_id"] == routed["record"]["id"]
+            status, over = server.call("GET", "/register/decisions?overskridelser=true")
+            assert status == 200 and [d["id"] for d in over] == [rec["id"]]
+        finally:
+            server.app.app.state.register.close()
+
+
+def test_the_service_without_db_has_no_register_endpoints() -> None:
+    pytest.importorskip("uvicorn")
+    from .test_service import Server
+
+    with Server(NYBORG) as server:
+        status, _ = server.call("GET", "/meetings")
+        assert status == 404
+
+
+def test_an_item_checked_with_another_plan_is_checked_again_and_flagged(open_register, migrated_url: str, tmp_path) -> None:
+    import shutil
+
+    reg = open_register(migrated_url)
+    meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg")
+    c.add_submission(reg, PLANS, meeting.id, submission(READY))
+    assert c.build_agenda(reg, PLANS, meeting.id).items[0].flags == []
+    changed = tmp_path / "nyborg"
+    shutil.copytree(NYBORG, changed)
+    # Any edit changes the content fingerprint: the item was checked with another plan.
+    plan_toml = changed / "plan.toml"
+    plan_toml.write_text(plan_toml.read_text(encoding="utf-8") + "\n# ændret efter indstillingen blev tilføjet\n", encoding="utf-8")
+    agenda = c.build_agenda(reg, load_plans(changed), meeting.id)
+    assert any(f.startswith("PLANEN ER ÆNDRET") for f in agenda.items[0].flags)
+    assert agenda.items[0].ready is True  # the same rules, checked again, still ready
+
+
+def test_purge_takes_a_date_or_the_retention_setting(migrated_url: str, monkeypatch) -> None:
+    assert _cli("db", "purge", "--db", migrated_url).exit_code == 2
+    assert _cli("db", "purge", "--db", migrated_url, "--before", "2026-01-01", "--keep-years", "5").exit_code == 2
+    monkeypatch.setenv("KOMPETENCEPLAN_RETENTION_YEARS", "5")
+    done = _cli("db", "purge", "--db", migrated_url, "--format", "json")
+    assert done.exit_code == 0, done.output
+    before = dt.date.fromisoformat(json.loads(done.output)["before"])
+    assert before.year == dt.date.today().year - 5

@@ -1,0 +1,297 @@
+"""The decision register on real databases: SQLite and a PostgreSQL server the tests start."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import inspect, text
+
+from kompetenceplan.errors import CaseError
+from kompetenceplan.plan import load_plans
+from kompetenceplan.store.db import StoreError, check_schema, head_revision, make_engine, upgrade
+from kompetenceplan.store.privacy import PersonalDataError
+from kompetenceplan.store.register import Register
+from kompetenceplan.store.tables import metadata
+
+from .conftest import EXAMPLES, NYBORG
+from .register_fixtures import db_url, migrated_url, open_register, postgres_server  # noqa: F401  (fixtures)
+
+ON = dt.date(2026, 12, 1)
+PLANS = load_plans(NYBORG)
+
+
+def example_case(name: str = "flere-indsatser-loefter-til-leder") -> dict:
+    case = json.loads((EXAMPLES / "cases" / f"{name}.json").read_text(encoding="utf-8"))
+    case.pop("beskrivelse", None)
+    return case
+
+
+def decision_kwargs(**over):
+    kw = dict(case_ref="S-1", team="Team Syd", level="leder", decided_by="DEF", decided_on=ON, outcome="bevilget", paragraph="bl-32-1-2", step=3, monthly_cost=8000, start=ON)
+    kw.update(over)
+    return kw
+
+
+# -- schema and migrations ----------------------------------------------------------------------
+def test_upgrade_from_empty_creates_exactly_the_declared_tables(db_url: str) -> None:
+    engine = make_engine(db_url)
+    before, after = upgrade(engine)
+    assert (before, after) == (None, head_revision())
+    with engine.connect() as conn:
+        insp = inspect(conn)
+        for table in metadata.sorted_tables:
+            assert {c["name"] for c in insp.get_columns(table.name)} == set(table.c.keys()), table.name
+    assert upgrade(engine) == (head_revision(), head_revision())  # idempotent
+    engine.dispose()
+
+
+def test_upgrade_from_the_previous_version_keeps_the_data(open_register, db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine, "0001")
+    with pytest.raises(StoreError, match="migreres"):
+        check_schema(engine)
+    reg = open_register(db_url, check=False, engine=engine)
+    kept = reg.record_decision(PLANS, **decision_kwargs(required_level="leder"))
+    upgrade(engine)
+    check_schema(engine)
+    assert open_register(db_url).decisions() == [kept]
+    engine.dispose()
+
+
+def test_unmigrated_and_newer_databases_are_refused_with_a_danish_message(open_register, db_url: str) -> None:
+    with pytest.raises(StoreError) as unmigrated:
+        Register(db_url)
+    assert "kompetenceplan db upgrade" in unmigrated.value.render()
+    engine = make_engine(db_url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StoreError, match="nyere end programmet"):
+        Register(db_url)
+    with pytest.raises(StoreError, match="nyere end programmet"):
+        upgrade(engine)
+    engine.dispose()
+
+
+def test_a_bad_url_is_a_clear_error() -> None:
+    with pytest.raises(StoreError, match="Ugyldig database-adresse"):
+        make_engine("ikke en url")
+
+
+# -- records ------------------------------------------------------------------------------------
+def test_routing_records_plan_identity_and_inputs(open_register, migrated_url: str) -> None:
+    reg = open_register(migrated_url)
+    routed = reg.record_routing(PLANS, example_case(), case_ref="S-1", team="Team Syd", advisor="ABC", on=ON)
+    plan = PLANS.in_force(ON)
+    rec = routed.record
+    assert (rec.plan_id, rec.plan_version, rec.plan_fingerprint) == (plan.meta.id, plan.meta.version, plan.fingerprint)
+    assert rec.required_level == routed.decision["level"]["id"] == "leder"
+    assert rec.deciding_row == routed.decision["deciding_row"]
+    assert rec.inputs["sagens_maanedlige_udgift"] == 45000
+    assert reg.routing(rec.id) == rec
+    assert routed.case_total is None  # the register does not know the case yet
+
+
+def test_a_decision_below_the_required_level_is_stored_and_flagged(open_register, migrated_url: str) -> None:
+    reg = open_register(migrated_url)
+    reg.record_routing(PLANS, example_case(), case_ref="S-1", team="Team Syd", advisor="ABC", on=ON)
+    low = reg.record_decision(PLANS, **decision_kwargs(level="team"))
+    ok = reg.record_decision(PLANS, **decision_kwargs(case_ref="S-2", level="visitationsudvalg", required_level="leder"))
+    assert low.kompetenceoverskridelse and low.required_level == "leder" and low.routing_id is not None
+    assert not ok.kompetenceoverskridelse
+    assert reg.overskridelser() == [low]
+    assert reg.overskridelser((ON, ON), team="Team Nord") == []
+    assert [d.id for d in reg.decisions((ON, ON))] == [low.id, ok.id]
+    assert reg.decisions((ON + dt.timedelta(days=1), None)) == []
+
+
+def test_without_a_known_required_level_a_decision_is_refused(open_register, migrated_url: str) -> None:
+    with pytest.raises(CaseError, match="kan ikke registreres") as err:
+        open_register(migrated_url).record_decision(PLANS, **decision_kwargs(case_ref="S-UKENDT"))
+    assert "kraevet_niveau" in err.value.render()
+
+
+def test_a_correction_is_a_new_record_and_replaces_the_old_in_queries(open_register, migrated_url: str) -> None:
+    reg = open_register(migrated_url)
+    first = reg.record_decision(PLANS, **decision_kwargs(level="team", required_level="leder"))
+    fixed = reg.record_decision(PLANS, **decision_kwargs(level="leder", required_level="leder", corrects=first.id, note="niveau rettet"))
+    assert fixed.corrects_id == first.id
+    assert reg.decisions() == [fixed]
+    assert reg.overskridelser() == []
+    assert reg.decisions(include_corrected=True) == [first, fixed]
+    with pytest.raises(CaseError, match="retter"):
+        reg.record_decision(PLANS, **decision_kwargs(required_level="leder", corrects=999))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("case_ref", "010115-0000"), ("team", "Team 0101150000"), ("decided_by", "0101150000"), ("note", "borger 010115-0000 ringede")],
+)
+def test_cpr_shaped_text_is_refused_in_every_field_without_echoing_it(open_register, migrated_url: str, field: str, value: str) -> None:
+    reg = open_register(migrated_url)
+    with pytest.raises(CaseError) as err:
+        reg.record_decision(PLANS, **decision_kwargs(required_level="leder", **{field: value}))
+    digits = "".join(ch for ch in value if ch.isdigit())
+    assert digits not in err.value.render().replace("-", "") and value not in json.dumps(err.value.to_dict())
+    assert reg.decisions(include_corrected=True) == []
+
+
+def test_cpr_in_the_case_inputs_or_references_of_a_routing_is_refused(open_register, migrated_url: str) -> None:
+    reg = open_register(migrated_url)
+    with pytest.raises(PersonalDataError) as err:
+        reg.record_routing(PLANS, example_case() | {"note": "cpr 0101150000"}, case_ref="S-1", team="T", advisor="ABC", on=ON)
+    assert "sag.note" in err.value.render() and "0101150000" not in err.value.render()
+    with pytest.raises(PersonalDataError):
+        reg.record_routing(PLANS, example_case(), case_ref="0101150000", team="T", advisor="ABC", on=ON)
+    assert reg.export is not None and [r for r in reg.export() if r["tabel"] == "routings"] == []
+
+
+def test_ten_digit_case_numbers_that_are_not_cpr_shaped_pass() -> None:
+    from kompetenceplan.store.privacy import CPR_SHAPED
+
+    assert CPR_SHAPED.search("S-2026-0042") is None
+    assert CPR_SHAPED.search("12345678901") is None  # 11 digits: not a CPR number
+    assert CPR_SHAPED.search("sag 311299-1234") is not None
+
+
+# -- the case's total ----------------------------------------------------------------------------
+def test_the_case_total_comes_from_the_register_and_a_lower_typed_total_is_refused(open_register, migrated_url: str) -> None:
+    reg = open_register(migrated_url)
+    running = reg.record_decision(PLANS, **decision_kwargs(case_ref="S-9", monthly_cost=30000, required_level="leder", start=ON - dt.timedelta(days=60)))
+    reg.record_decision(PLANS, **decision_kwargs(case_ref="S-9", monthly_cost=5000, required_level="leder", start=ON - dt.timedelta(days=90), expected_end=ON - dt.timedelta(days=1)))
+    reg.record_decision(PLANS, **decision_kwargs(case_ref="S-9", outcome="afslået", monthly_cost=7000, required_level="leder"))
+    case = example_case() | {"sagens_maanedlige_udgift": 8000}
+    with pytest.raises(CaseError, match="for lav") as err:
+        reg.record_routing(PLANS, case, case_ref="S-9", team="T", advisor="ABC", on=ON)
+    assert f"afgørelse {running.id}" in err.value.render() and "38000.00" in err.value.render()
+    untyped = {k: v for k, v in case.items() if k != "sagens_maanedlige_udgift"}
+    routed = reg.record_routing(PLANS, untyped, case_ref="S-9", team="T", advisor="ABC", on=ON)
+    assert routed.case_total is not None and routed.case_total.total == 38000
+    assert [i.decision_id for i in routed.case_total.interventions] == [running.id]
+    assert routed.record.inputs["sagens_maanedlige_udgift"] == 38000
+    assert "afgørelse" in routed.case_total.explain()
+    higher = reg.record_routing(PLANS, case | {"sagens_maanedlige_udgift": 90000}, case_ref="S-9", team="T", advisor="ABC", on=ON)
+    assert higher.record.inputs["sagens_maanedlige_udgift"] == 90000
+
+
+def test_the_case_is_not_mutated(open_register, migrated_url: str) -> None:
+    case = example_case()
+    del case["sagens_maanedlige_udgift"]
+    snapshot = json.dumps(case, sort_keys=True)
+    reg = open_register(migrated_url)
+    reg.record_decision(PLANS, **decision_kwargs(case_ref="S-3", required_level="leder"))
+    reg.record_routing(PLANS, case, case_ref="S-3", team="T", advisor="ABC", on=ON)
+    assert json.dumps(case, sort_keys=True) == snapshot
+
+
+# -- import, export, purge -----------------------------------------------------------------------
+def _line(**over) -> str:
+    row = {"sagsreference": "H-1", "team": "Team Syd", "niveau": "leder", "truffet_af": "ABC", "dato": "2026-03-01", "udfald": "bevilget", "paragraf": "bl-32-1-2", "trin": 3, "maanedlig_udgift": 8000, "kraevet_niveau": "leder"}
+    row.update(over)
+    return json.dumps(row)
+
+
+def test_import_skips_bad_lines_and_stores_the_good_ones(open_register, migrated_url: str) -> None:
+    reg = open_register(migrated_url)
+    lines = [_line(), "{ikke json", _line(niveau="kommunalbestyrelse"), _line(sagsreference="H-2", truffet_af="0101150000"), "", _line(sagsreference="H-3", niveau="team", kraevet_niveau=None, sag=example_case())]
+    report = reg.import_decisions(PLANS, lines)
+    assert report.imported == 2 and [s["line"] for s in report.skipped] == [2, 3, 4]
+    assert "0101150000" not in json.dumps(report.model_dump(mode="json"))
+    stored = reg.decisions()
+    assert [d.case_ref for d in stored] == ["H-1", "H-3"] and all(d.source == "import" for d in stored)
+    assert stored[1].required_level == "leder" and stored[1].kompetenceoverskridelse
+
+
+def test_purge_deletes_old_records_keeps_referenced_ones_and_reports_counts(open_register, migrated_url: str) -> None:
+    reg = open_register(migrated_url)
+    old = reg.record_decision(PLANS, **decision_kwargs(decided_on=dt.date(2026, 1, 5), start=dt.date(2026, 1, 5), required_level="leder"))
+    reg.record_decision(PLANS, **decision_kwargs(case_ref="S-OLD2", decided_on=dt.date(2026, 2, 1), start=dt.date(2026, 2, 1), required_level="leder"))
+    reg.record_decision(PLANS, **decision_kwargs(decided_on=dt.date(2026, 9, 2), required_level="leder", corrects=old.id))
+    report = reg.purge(dt.date(2026, 6, 1))
+    assert report.deleted["decisions"] == 1 and report.kept_referenced["decisions"] == 1
+    assert len(reg.decisions(include_corrected=True)) == 2
+    exported = list(reg.export())
+    assert {r["tabel"] for r in exported} == {"decisions"} and len(exported) == 2
+
+
+def test_kill_9_mid_import_leaves_all_or_nothing(open_register, migrated_url: str, tmp_path) -> None:
+    """The import is one transaction: a process killed while importing stores nothing, and a
+    rerun stores every line exactly once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    n = 4000
+    history = tmp_path / "historik.jsonl"
+    history.write_text("".join(_line(sagsreference=f"K-{i}", sag=example_case(), kraevet_niveau=None) + "\n" for i in range(n)), encoding="utf-8")
+    cmd = [sys.executable, "-m", "kompetenceplan", "decision", "import", str(history), "--plan", str(NYBORG), "--db", migrated_url]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(2.5)
+    killed = proc.poll() is None
+    if killed:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=60)
+    reg = open_register(migrated_url)
+    stored = len(reg.decisions(include_corrected=True))
+    assert stored in (0, n)
+    if killed:
+        assert stored == 0
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(reg.decisions(include_corrected=True)) == (n if stored == 0 else 2 * n)
+
+
+# -- properties ----------------------------------------------------------------------------------
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from .conftest import examples  # noqa: E402
+
+_filler = st.text(alphabet=st.characters(blacklist_categories=("Nd", "Cs")), max_size=12)
+
+
+@examples(2000)
+@given(before=_filler, birth=st.from_regex(r"\d{6}", fullmatch=True), dash=st.sampled_from(["", "-"]), serial=st.from_regex(r"\d{4}", fullmatch=True), after=_filler, nested=st.booleans())
+def test_any_cpr_shaped_text_is_refused_and_never_echoed(before: str, birth: str, dash: str, serial: str, after: str, nested: bool) -> None:
+    from kompetenceplan.store.privacy import refuse_cpr
+
+    text_value = f"{before}{birth}{dash}{serial}{after}"
+    value = {"liste": [text_value]} if nested else text_value
+    with pytest.raises(PersonalDataError) as err:
+        refuse_cpr({"felt": value})
+    shown = json.dumps(err.value.to_dict(), ensure_ascii=False) + err.value.render()
+    assert f"{birth}{dash}{serial}" not in shown and birth not in shown
+
+
+@examples(1000)
+@given(digits=st.from_regex(r"\d{1,5}|\d{7,9}|\d{11,14}", fullmatch=True), text=_filler)
+def test_digit_runs_of_other_lengths_pass(digits: str, text: str) -> None:
+    from kompetenceplan.store.privacy import refuse_cpr
+
+    refuse_cpr({"felt": f"{text}{digits}{text}"})
+
+
+def test_kompetenceoverskridelse_exactly_when_the_deciding_level_ranks_below_the_required(open_register, migrated_url: str) -> None:
+    """Every pair of levels: the flag is set exactly when rank(level) < rank(required)."""
+    reg = open_register(migrated_url)
+    levels = [lv.id for lv in PLANS.in_force(ON).levels]
+    for i, level in enumerate(levels):
+        for j, required in enumerate(levels):
+            rec = reg.record_decision(PLANS, **decision_kwargs(case_ref=f"P-{i}-{j}", level=level, required_level=required))
+            assert rec.kompetenceoverskridelse is (i < j), (level, required)
+    assert len(reg.overskridelser()) == len(levels) * (len(levels) - 1) // 2
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("true", "Failed"), ("", "Skipped")])
+def test_missing_postgresql_fails_in_ci_and_skips_locally(monkeypatch, ci: str, outcome: str) -> None:
+    from . import register_fixtures
+
+    monkeypatch.setattr(register_fixtures, "_pg_bin", lambda: None)
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(BaseException) as raised:
+        register_fixtures.require_pg_bin()
+    assert type(raised.value).__name__ == outcome
