@@ -52,13 +52,15 @@ def route_validated(plan: Plan, validated: ValidatedCase) -> Decision:
     return build_decision(route(plan, validated))
 
 
-def decide_many(plan: Plan, cases: Iterable[Any]) -> list[BulkResult]:
-    """The level for each case (audit use): validated strictly, routed by the compiled plan.
+def decide_many(plan: Plan | PlanSet, cases: Iterable[Any], on: dt.date | None = None) -> list[BulkResult]:
+    """The level for each case (audit use): validated strictly, routed by the compiled plan of
+    the version in force on ``on`` (default: today; an expired plan is refused as by `decide`).
 
     A bad case gives a result with its `CaseError` (or a `MissingInputError`: an optional input
     that could lift the level is missing); the others are still decided. For a live decision
     with its explanation use `decide`.
     """
+    plan = plan_in_force(plan, on)
     cp = compiled_plan(plan)
     levels = plan.levels
     out = []

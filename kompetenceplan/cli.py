@@ -150,8 +150,18 @@ def route(case_file: str | None, plan_path: Path, fmt: str, paragraf: str | None
         elif not (paragraf or trin is not None or omraade or settings):
             raise KompetenceplanError("Ingen sag.", [Problem("route", "angiv en sagsfil eller oplysningerne som flag.", "Se eksemplerne i 'kompetenceplan route --help'.")])
         roles = ((plan.meta.paragraph_input, paragraf), (plan.meta.step_input, trin), (plan.meta.area_input, omraade))
-        case.update({name: value for name, value in roles if value is not None})
-        case.update(_parse_setting(plan, s) for s in settings)
+        given = [(name, value) for name, value in roles if value is not None] + [_parse_setting(plan, s) for s in settings]
+        # The same input twice among the flags (two -s, or -p and -s paragraf=…) is refused, never
+        # "the last one wins": a silently dropped -s samtykke=nej could route low. (Flags on top
+        # of a case file are the documented "what if" and do override the file.)
+        names = [name for name, _ in given]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise KompetenceplanError(
+                "Sagen kan ikke afgøres: en oplysning er angivet flere gange.",
+                [Problem(f"sagen.{n}" if n in plan.inputs else "route", "er angivet mere end én gang som flag.", "Angiv hver oplysning én gang.") for n in twice],
+            )
+        case.update(given)
         decision = decide(plan, case, on=when)
     except KompetenceplanError as exc:
         _fail(exc, fmt)
@@ -374,7 +384,7 @@ def audit_command(cases_file: str, plan_path: Path, on: str | None) -> None:
             unreadable[len(cases)] = exc
             cases.append(None)
     failed = 0
-    for result in decide_many(plan, cases):
+    for result in decide_many(plan, cases, on=_date(on, "--on")):
         error = unreadable.get(result.index)
         out = result.to_dict() if error is None else {"index": result.index, "level": None, "row": None, "escalated": False, "error": error.to_dict()}
         failed += "error" in out

@@ -307,3 +307,34 @@ class TestProbeFindings:
             decide(plan, {**case, "samtykke": False})
         assert "bl-98-4" in info.value.render() and "§ 98, stk. 4" in info.value.render()
         assert decide(plan, {**case, "samtykke": True}).level.id == "leder"
+
+
+def test_decide_many_applies_the_date_rule_too() -> None:
+    """The bulk path refuses an expired version like decide (the probe got a lower level from it)."""
+    from kompetenceplan import decide_many, load_plans
+
+    plans = load_plans(ROOT / "rules" / "aastrup")
+    case = {"lovgrundlag": "bl-32-1-3", "trappetrin": 2, "maanedspris": 11000, "varighed": 6, "alder": 12, "samtykke": True, "sagens_samlede_maanedspris": 11000}
+    with pytest.raises(PlanError, match="Ingen version"):
+        decide_many(plans.versions[0], [case])
+    [result] = decide_many(plans, [case])
+    assert result.level == decide(plans, case).level.id
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["-p", "bl-47", "-s", "paragraf=bl-46"],
+        ["-p", "bl-46", "-s", "samtykke=nej", "-s", "samtykke=ja"],
+    ],
+    ids=["paragraph-twice", "consent-twice"],
+)
+def test_the_cli_refuses_an_input_given_twice(flags: list[str]) -> None:
+    """'The last one wins' could drop a samtykke=nej or a § 47 silently: refused, exit 2."""
+    from click.testing import CliRunner
+
+    from kompetenceplan.cli import main
+
+    base = ["route", "--plan", str(NYBORG), "-t", "5", "-s", "maanedlig_udgift=30000", "-s", "varighed_maaneder=12", "-s", "alder=10"]
+    result = CliRunner().invoke(main, base + flags)
+    assert result.exit_code == 2 and "mere end én gang" in result.output
