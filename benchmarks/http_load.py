@@ -123,7 +123,9 @@ def reload_under_load(seconds: float, clients: int) -> dict[str, float]:
         port = s.getsockname()[1]
     proc = subprocess.Popen(
         [sys.executable, "-m", "kompetenceplan", "serve", "--plan", str(folder), "--port", str(port), "--allow-reload", "--no-access-log"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
     )
     try:
         deadline = time.monotonic() + 60

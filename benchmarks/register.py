@@ -40,8 +40,20 @@ def measure(url: str, total: int, writers: int) -> float:
 
     def work(w: int) -> None:
         for i in range(per):
-            reg.record_decision(plans, case_ref=f"B-{w}-{i}", team="Bench", level="leder", decided_by="ABC", decided_on=ON, outcome="bevilget",
-                                paragraph="bl-32-1-2", step=3, monthly_cost=1000, start=ON, required_level="team")
+            reg.record_decision(
+                plans,
+                case_ref=f"B-{w}-{i}",
+                team="Bench",
+                level="leder",
+                decided_by="ABC",
+                decided_on=ON,
+                outcome="bevilget",
+                paragraph="bl-32-1-2",
+                step=3,
+                monthly_cost=1000,
+                start=ON,
+                required_level="team",
+            )
 
     threads = [threading.Thread(target=work, args=(w,)) for w in range(writers)]
     start = time.perf_counter()
@@ -79,7 +91,7 @@ def main() -> None:
             server = PostgresServer(bindir)
             pg_urls = [server.new_database(), server.new_database()]
     try:
-        for writers, url in zip((1, 8), pg_urls):
+        for writers, url in zip((1, 8), pg_urls, strict=False):
             rows.append(("PostgreSQL (psycopg 3, local)", writers, measure(url, total, writers)))
     finally:
         if server is not None:

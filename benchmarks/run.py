@@ -20,16 +20,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from kompetenceplan import check, decide, load_plan, validate_case  # noqa: E402
-from kompetenceplan.engine import durable_adapter  # noqa: E402
 from kompetenceplan.api import decide_many  # noqa: E402
+from kompetenceplan.engine import durable_adapter  # noqa: E402
 from kompetenceplan.engine.reference import evaluate  # noqa: E402
 from kompetenceplan.plan.compile import event_value  # noqa: E402
 
@@ -127,7 +128,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     results["decide_many_per_s"] = per_second(lambda: len(decide_many(plan, cases)), repeats)
     try:
         import zen
-
         from zen_table import jdm
 
         content = jdm(plan)
@@ -152,7 +152,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for i in range(agenda_size):
             (Path(tmp) / f"sag-{i:04d}.json").write_text(json.dumps(subs[i % len(subs)]), encoding="utf-8")
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "kompetenceplan", "validate", "--agenda", tmp, "--plan", str(PLAN_DIR), "--meeting-date", MEETING, "--format", "json"], capture_output=True, check=False, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-m", "kompetenceplan", "validate", "--agenda", tmp, "--plan", str(PLAN_DIR), "--meeting-date", MEETING, "--format", "json"], capture_output=True, check=False, cwd=ROOT
+        )
         results["agenda_seconds"] = time.perf_counter() - start
         results["agenda_size"] = agenda_size
 
@@ -217,7 +219,12 @@ def report(r: dict[str, Any]) -> None:
         (f"validate --agenda, {r['agenda_size']} submissions (CLI)", f"{r['agenda_seconds']:.2f} s", "", ""),
         ("CLI cold start: kompetenceplan route", f"{r['cli_route_s'] * 1000:.0f} ms", f"{ratio(r['cli_route_s'], r['import_click_s'])} import click", "≤ 1.5×"),
         ("python -c 'import click'", f"{r['import_click_s'] * 1000:.0f} ms", "", ""),
-        ("python -c 'import click, pydantic, durable.engine'", f"{r['import_pydantic_click_s'] * 1000:.0f} ms", f"{ratio(r['import_pydantic_click_s'], r['import_click_s'])} import click", "(the floor)"),
+        (
+            "python -c 'import click, pydantic, durable.engine'",
+            f"{r['import_pydantic_click_s'] * 1000:.0f} ms",
+            f"{ratio(r['import_pydantic_click_s'], r['import_click_s'])} import click",
+            "(the floor)",
+        ),
         (f"RSS growth over {r['memory_decisions']:,} engine decisions", f"{r['rss_growth_engine_mib']:.1f} MiB", "", "a few MiB"),
         (f"RSS growth over {r['decide_for_memory']:,} decide() calls", f"{r['rss_growth_decide_mib']:.1f} MiB", "", ""),
         ("RSS per plan reload (new version registered)", f"{r['rss_per_reload_mib']:.2f} MiB", "", ""),

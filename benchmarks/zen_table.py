@@ -52,8 +52,13 @@ def jdm(plan: Plan) -> str:
         "contentType": "application/vnd.gorules.decision",
         "nodes": [
             {"id": "in", "type": "inputNode", "name": "Request", "position": {"x": 0, "y": 0}},
-            {"id": "table", "type": "decisionTableNode", "name": "Kompetenceplan", "position": {"x": 200, "y": 0},
-             "content": {"hitPolicy": "first", "inputs": inputs, "outputs": outputs, "rules": rules}},
+            {
+                "id": "table",
+                "type": "decisionTableNode",
+                "name": "Kompetenceplan",
+                "position": {"x": 200, "y": 0},
+                "content": {"hitPolicy": "first", "inputs": inputs, "outputs": outputs, "rules": rules},
+            },
             {"id": "out", "type": "outputNode", "name": "Response", "position": {"x": 400, "y": 0}},
         ],
         "edges": [

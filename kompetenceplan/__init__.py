@@ -56,12 +56,11 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .api import decide
+    from .api import decide, decide_many
     from .case import ValidatedCase, validate_case
     from .checks.check import check
     from .checks.report import Finding, Report, render_report
     from .decision import Decision
-    from .api import decide_many
     from .engine.bulk import BulkResult
     from .errors import CaseError, EngineError, KompetenceplanError, MissingInputError, PlanError, Problem
     from .explain import explain

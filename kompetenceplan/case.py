@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import CaseError, Problem
 from .plan.model import Plan, Value, format_number
-from .plan.schema import InputSpec, RESERVED_INPUT_NAMES
+from .plan.schema import RESERVED_INPUT_NAMES, InputSpec
 
 DESCRIPTION_KEY = "beskrivelse"
 #: Decimals a number input may have (øre for amounts).
@@ -117,7 +117,9 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
                 problems.append(Problem(f"{where}.{name}", f"er mindre end {factors}.", f"Ret beløbene, eller udelad {name}, så den beregnes."))
             continue
         if spec.max is not None and product > spec.max:
-            problems.append(Problem(f"{where}.{name}", f"den udledte værdi ({' × '.join(spec.default_product)}) overstiger {format_number(spec.max, spec.unit).rstrip('.')}.", "Kontrollér beløb og varighed."))
+            problems.append(
+                Problem(f"{where}.{name}", f"den udledte værdi ({' × '.join(spec.default_product)}) overstiger {format_number(spec.max, spec.unit).rstrip('.')}.", "Kontrollér beløb og varighed.")
+            )
             continue
         values[name] = product
         derived.append(f"{spec.label} er beregnet som {' × '.join(plan.inputs[f].label for f in spec.default_product)}.")
@@ -198,7 +200,9 @@ def _typed(spec: InputSpec, raw: Any, where: str, problems: list[Problem]) -> Va
             value = int(raw)
     assert spec.min is not None and spec.max is not None  # the loader requires bounds
     if not spec.min <= value <= spec.max:
-        problems.append(Problem(where, f"ligger uden for det tilladte interval {format_number(spec.min)}–{format_number(spec.max, spec.unit).rstrip('.')}.", f"Angiv {spec.label.lower()} inden for intervallet."))
+        problems.append(
+            Problem(where, f"ligger uden for det tilladte interval {format_number(spec.min)}–{format_number(spec.max, spec.unit).rstrip('.')}.", f"Angiv {spec.label.lower()} inden for intervallet.")
+        )
         return None
     if spec.type == "number":
         # Amounts are kroner and øre (hours: hundredths). More decimals are refused, not rounded:

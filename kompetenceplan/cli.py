@@ -587,9 +587,25 @@ def openapi_command(plan_path: Path, output: Path | None) -> None:
 @click.option("--keep-alive", default=5, show_default=True, type=click.IntRange(1), help="Sekunder en ledig keep-alive-forbindelse holdes åben.")
 @click.option("--max-connections", default=200, show_default=True, type=click.IntRange(1), help="Højst så mange forbindelser på én gang; flere lukkes straks (503 ved travlhed).")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log metode, rute-skabelon, status og korrelations-id (aldrig forespørgselsstrenge eller værdier).")
-@click.option("--reload-settle", default=0.5, show_default=True, type=click.FloatRange(0), help="En genindlæsning afvises, hvis en planfil er gemt for under så mange sekunder siden (kan være halvt skrevet).")
+@click.option(
+    "--reload-settle", default=0.5, show_default=True, type=click.FloatRange(0), help="En genindlæsning afvises, hvis en planfil er gemt for under så mange sekunder siden (kan være halvt skrevet)."
+)
 @click.option("--db", "db_url", default=None, metavar="URL", help="Slå registeret og udvalgsmøderne til på denne database (fx sqlite:///kompetenceplan.db eller postgresql+psycopg://…).")
-def serve_command(plan_path: Path, host: str, port: int, allow_reload: bool, max_body: int, allowed_hosts: tuple[str, ...], header_timeout: float, body_timeout: float, keep_alive: int, max_connections: int, access_log: bool, reload_settle: float, db_url: str | None) -> None:
+def serve_command(
+    plan_path: Path,
+    host: str,
+    port: int,
+    allow_reload: bool,
+    max_body: int,
+    allowed_hosts: tuple[str, ...],
+    header_timeout: float,
+    body_timeout: float,
+    keep_alive: int,
+    max_connections: int,
+    access_log: bool,
+    reload_settle: float,
+    db_url: str | None,
+) -> None:
     """Start HTTP JSON API'et for sagssystemer (POST /route, /validate, /validate/agenda …).
 
     Kræver: pip install 'kompetenceplan[serve]'. OpenAPI-beskrivelsen er på /openapi.json.
@@ -609,9 +625,19 @@ def serve_command(plan_path: Path, host: str, port: int, allow_reload: bool, max
         _fail(KompetenceplanError("HTTP-tjenesten er ikke installeret.", [Problem("serve", "fastapi og uvicorn mangler.", "Installér med: pip install 'kompetenceplan[serve]'.")]), "text")
     try:
         serve(
-            plan_path, host, port, allow_reload, max_body, allowed_hosts=allowed_hosts, header_timeout=header_timeout,
-            body_timeout=body_timeout, keep_alive=keep_alive, max_connections=max_connections, access_log=access_log,
-            reload_settle=reload_settle, db_url=db_url,
+            plan_path,
+            host,
+            port,
+            allow_reload,
+            max_body,
+            allowed_hosts=allowed_hosts,
+            header_timeout=header_timeout,
+            body_timeout=body_timeout,
+            keep_alive=keep_alive,
+            max_connections=max_connections,
+            access_log=access_log,
+            reload_settle=reload_settle,
+            db_url=db_url,
         )
     except KompetenceplanError as exc:
         _fail(exc, "text")

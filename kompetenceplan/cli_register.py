@@ -57,7 +57,9 @@ def _register(db_url: str | None) -> Any:
     try:
         from .store.register import Register
     except ImportError:
-        raise KompetenceplanError("Registeret er ikke installeret.", [Problem("--db", "SQLAlchemy, Alembic eller psycopg mangler.", "Installér med: pip install 'kompetenceplan[register]'.")]) from None
+        raise KompetenceplanError(
+            "Registeret er ikke installeret.", [Problem("--db", "SQLAlchemy, Alembic eller psycopg mangler.", "Installér med: pip install 'kompetenceplan[register]'.")]
+        ) from None
     reg = Register(db_url)
     click.get_current_context().call_on_close(reg.close)
     return reg
@@ -255,7 +257,26 @@ def decision_group() -> None:
 @plan_option
 @db_option
 @format_option
-def decision_record(case_ref: str, team: str, level: str, decided_by: str, decided_on: str, outcome: str, paragraf: str, trin: int, monthly_cost: float, start: str, expected_end: str | None, required_level: str | None, routing_id: int | None, corrects: int | None, note: str, plan_path: Path, db_url: str | None, fmt: str) -> None:
+def decision_record(
+    case_ref: str,
+    team: str,
+    level: str,
+    decided_by: str,
+    decided_on: str,
+    outcome: str,
+    paragraf: str,
+    trin: int,
+    monthly_cost: float,
+    start: str,
+    expected_end: str | None,
+    required_level: str | None,
+    routing_id: int | None,
+    corrects: int | None,
+    note: str,
+    plan_path: Path,
+    db_url: str | None,
+    fmt: str,
+) -> None:
     """Registrér en truffet afgørelse. Under det krævede niveau gemmes den og markeres som
     kompetenceoverskridelse (exitkode 1).
 
@@ -269,9 +290,22 @@ def decision_record(case_ref: str, team: str, level: str, decided_by: str, decid
     """
     try:
         rec = _register(db_url).record_decision(
-            _plans(plan_path), case_ref=case_ref, team=team, level=level, decided_by=decided_by, decided_on=_required_date(decided_on, "--date"),
-            outcome=outcome, paragraph=paragraf, step=trin, monthly_cost=monthly_cost, start=_required_date(start, "--start"),
-            expected_end=_date(expected_end, "--slut"), required_level=required_level, routing_id=routing_id, corrects=corrects, note=note,
+            _plans(plan_path),
+            case_ref=case_ref,
+            team=team,
+            level=level,
+            decided_by=decided_by,
+            decided_on=_required_date(decided_on, "--date"),
+            outcome=outcome,
+            paragraph=paragraf,
+            step=trin,
+            monthly_cost=monthly_cost,
+            start=_required_date(start, "--start"),
+            expected_end=_date(expected_end, "--slut"),
+            required_level=required_level,
+            routing_id=routing_id,
+            corrects=corrects,
+            note=note,
         )
     except KompetenceplanError as exc:
         _fail(exc, fmt)

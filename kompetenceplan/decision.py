@@ -50,7 +50,7 @@ class PlanRef(_Out):
     fingerprint: str = Field(description="Hash of the plan files' bytes: which exact plan answered.")
 
     @classmethod
-    def of(cls, plan: Plan) -> "PlanRef":
+    def of(cls, plan: Plan) -> PlanRef:
         m = plan.meta
         return cls(id=m.id, kommune=m.kommune, name=m.name, version=m.version, valid_from=m.valid_from.isoformat(), fingerprint=plan.fingerprint)
 

@@ -77,10 +77,7 @@ def _trace(plan: Plan, result: RowResult) -> dict[str, Any]:
         "note": row.note,
         "law": row.law,
         "file": row.file,
-        "conditions": [
-            {"input": t.term.input, "text": plan.term_text(t.term), "actual": t.actual, "actual_text": plan.value_text(t.term.input, t.actual), "met": t.met}
-            for t in result.terms
-        ],
+        "conditions": [{"input": t.term.input, "text": plan.term_text(t.term), "actual": t.actual, "actual_text": plan.value_text(t.term.input, t.actual), "met": t.met} for t in result.terms],
     }
 
 
@@ -134,8 +131,7 @@ def explain(decision: Decision) -> str:
         for row in top:
             lines += _row(row)
     if lower:
-        lines += ["", "Hvorfor ikke et lavere niveau — disse regler er også opfyldt, men kompetenceplanen",
-                  "løfter sagen til det højeste opfyldte niveau og sænker den aldrig:"]
+        lines += ["", "Hvorfor ikke et lavere niveau — disse regler er også opfyldt, men kompetenceplanen", "løfter sagen til det højeste opfyldte niveau og sænker den aldrig:"]
         for row in lower:
             lines.append(f"  {row.id} → {row.level_name}")
     if d.higher_not_matched or d.other_rows:

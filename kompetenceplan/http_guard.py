@@ -110,7 +110,10 @@ class Guard:
             except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into a 500
                 log.error("uventet fejl %s (korrelations-id %s)", type(exc).__name__, cid)
                 if status[0] == 0:
-                    await _respond(send_with_id, *_body(500, "InternalError", "Uventet fejl; der er ikke truffet nogen afgørelse.", "tjenesten", "en uventet fejl.", f"Oplys korrelations-id {cid} til systemets ejer.", cid))
+                    await _respond(
+                        send_with_id,
+                        *_body(500, "InternalError", "Uventet fejl; der er ikke truffet nogen afgørelse.", "tjenesten", "en uventet fejl.", f"Oplys korrelations-id {cid} til systemets ejer.", cid),
+                    )
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "-"
@@ -131,7 +134,15 @@ class Guard:
         headers = dict(scope.get("headers") or [])
         host = headers.get(b"host", b"").decode("latin-1")
         if host_name(host) not in self.allowed_hosts:
-            return _body(400, "BadHost", "Ukendt værtsnavn.", "Host", "forespørgslen er ikke sendt til et navn, tjenesten lytter på.", "Brug tjenestens adresse, fx 127.0.0.1, eller start den med --allowed-host NAVN.", cid)
+            return _body(
+                400,
+                "BadHost",
+                "Ukendt værtsnavn.",
+                "Host",
+                "forespørgslen er ikke sendt til et navn, tjenesten lytter på.",
+                "Brug tjenestens adresse, fx 127.0.0.1, eller start den med --allowed-host NAVN.",
+                cid,
+            )
         form = bool(self.form_prefixes) and scope["path"].startswith(self.form_prefixes)
         # Only a request a JSON route will take must be JSON; any other method or path reaches the
         # router and gets 405/404 (what an API client expects), still under the body limit.
@@ -153,8 +164,19 @@ class Guard:
             remaining = deadline - asyncio.get_running_loop().time()
             try:
                 message = await asyncio.wait_for(receive(), timeout=max(remaining, 0.001))
-            except asyncio.TimeoutError:
-                await _respond(send, *_body(408, "RequestTimeout", "Forespørgslen kom ikke frem i tide.", "body", f"blev ikke modtaget inden for {self.body_timeout:g} sekunder.", "Send hele forespørgslen på én gang.", cid))
+            except TimeoutError:
+                await _respond(
+                    send,
+                    *_body(
+                        408,
+                        "RequestTimeout",
+                        "Forespørgslen kom ikke frem i tide.",
+                        "body",
+                        f"blev ikke modtaget inden for {self.body_timeout:g} sekunder.",
+                        "Send hele forespørgslen på én gang.",
+                        cid,
+                    ),
+                )
                 return None
             if message["type"] == "http.disconnect":
                 return None

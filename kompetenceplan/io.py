@@ -40,7 +40,9 @@ def parse_json(text: str | bytes, where: str, limit: int | None = MAX_INPUT_BYTE
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
-        raise CaseFileError("Filen kan ikke læses.", [Problem(f"{where}, linje {exc.lineno}, kolonne {exc.colno}", f"ugyldig JSON ({exc.msg}).", "Ret syntaksen, fx manglende komma eller anførselstegn.")]) from None
+        raise CaseFileError(
+            "Filen kan ikke læses.", [Problem(f"{where}, linje {exc.lineno}, kolonne {exc.colno}", f"ugyldig JSON ({exc.msg}).", "Ret syntaksen, fx manglende komma eller anførselstegn.")]
+        ) from None
     except UnicodeDecodeError:
         raise CaseFileError("Filen kan ikke læses.", [Problem(where, "er ikke UTF-8.", "Gem eller send teksten som UTF-8.")]) from None
     except (ValueError, RecursionError) as exc:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-
 #: Statutory bodies a plan level can represent (``body`` on a level).
 BODIES: dict[str, str] = {
     "boerne_og_ungeudvalg": "Børne- og ungeudvalget (barnets lov § 142)",
@@ -74,9 +73,7 @@ STATUTORY_FLOORS: dict[tuple[str, int], Floor] = {
 
 #: Paragraph code -> the (law, section) it must mean wherever a plan uses it (and, for a section
 #: floored for some stykker only, one of those stykker).
-CANONICAL_CODES: dict[str, tuple[str, int]] = {
-    code: key for key, floor in STATUTORY_FLOORS.items() for code in floor.codes
-}
+CANONICAL_CODES: dict[str, tuple[str, int]] = {code: key for key, floor in STATUTORY_FLOORS.items() for code in floor.codes}
 
 
 @dataclass(frozen=True)
@@ -100,8 +97,7 @@ CONSENT_RULES: dict[tuple[str, int], ConsentRule] = {
         "Uden samtykke kan der kun gives pålæg efter §§ 37-39 eller træffes afgørelse om anbringelse uden samtykke "
         "efter § 47, som træffes af børne- og ungeudvalget (§ 142).",
         (),
-        "Indhent samtykket. Uden samtykke hører sagen ikke under § 32: overvej pålæg (§§ 37-39) eller, hvis "
-        "betingelserne i § 47 er opfyldt, en indstilling til børne- og ungeudvalget.",
+        "Indhent samtykket. Uden samtykke hører sagen ikke under § 32: overvej pålæg (§§ 37-39) eller, hvis betingelserne i § 47 er opfyldt, en indstilling til børne- og ungeudvalget.",
     ),
     ("barnets_lov", 46): ConsentRule(
         "barnets lov § 46, stk. 1-2",

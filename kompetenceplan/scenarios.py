@@ -38,7 +38,7 @@ class Expect(BaseModel):
     fields: list[str] = []
 
     @model_validator(mode="after")
-    def _one_kind(self) -> "Expect":
+    def _one_kind(self) -> Expect:
         if (self.level is None) == (self.error is None):
             raise ValueError("angiv enten level eller error")
         if self.level is not None and (self.row is None) != self.escalated:

@@ -16,10 +16,10 @@ from typing import Any
 
 from .case import MAX_DESCRIPTION, NUMBER_DECIMALS
 from .checks.report import Report
-from .submission import Submission
 from .decision import Decision
 from .plan.model import Plan, Term, Value
 from .plan.schema import InputSpec
+from .submission import Submission
 
 KINDS = ("case", "submission", "decision", "report")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

@@ -152,7 +152,9 @@ def create_app(
     async def agenda(request: Request, meeting_date: str | None = None) -> JSONResponse:
         data = await _json(request)
         if not isinstance(data, dict) or not isinstance(data.get("submissions"), dict) or len(data["submissions"]) > MAX_AGENDA:
-            raise CaseError("Ugyldig dagsorden.", [Problem("body.submissions", f"skal være et objekt med højst {MAX_AGENDA} navngivne indstillinger.", 'Send {"submissions": {"sag-1": {...}, "sag-2": {...}}}.')])
+            raise CaseError(
+                "Ugyldig dagsorden.", [Problem("body.submissions", f"skal være et objekt med højst {MAX_AGENDA} navngivne indstillinger.", 'Send {"submissions": {"sag-1": {...}, "sag-2": {...}}}.')]
+            )
         on = _date(meeting_date, "meeting_date") or dt.date.today()
         plans = holder.plans
         # The client's names are keys and can be personal data: rows are named by position
@@ -185,18 +187,21 @@ def create_app(
     async def health() -> JSONResponse:
         plans = holder.plans
         engine = durable_adapter.health()
-        return JSONResponse({
-            "status": engine["status"],
-            "plan": plans.latest.meta.id,
-            "versions": [p.meta.version for p in plans.versions],
-            "fingerprint": plans.latest.fingerprint,
-            "fingerprints": fingerprints(plans),
-            "reloads": holder.reloads,
-            "failed_reloads": holder.failed_reloads,
-            "engine": engine,
-        })
+        return JSONResponse(
+            {
+                "status": engine["status"],
+                "plan": plans.latest.meta.id,
+                "versions": [p.meta.version for p in plans.versions],
+                "fingerprint": plans.latest.fingerprint,
+                "fingerprints": fingerprints(plans),
+                "reloads": holder.reloads,
+                "failed_reloads": holder.failed_reloads,
+                "engine": engine,
+            }
+        )
 
     if allow_reload:
+
         @app.post("/admin/reload", summary="Indlæs planen igen (kun med --allow-reload)")
         async def reload() -> JSONResponse:
             plans = await _in_thread(holder.reload)
@@ -272,7 +277,9 @@ def serve(
     import uvicorn
 
     _log_to_stderr(access_log)
-    app = create_app(plan_path, allow_reload=allow_reload, max_body=max_body, allowed_hosts=allowed_host_names(host, allowed_hosts), body_timeout=body_timeout, reload_settle=reload_settle, db_url=db_url)
+    app = create_app(
+        plan_path, allow_reload=allow_reload, max_body=max_body, allowed_hosts=allowed_host_names(host, allowed_hosts), body_timeout=body_timeout, reload_settle=reload_settle, db_url=db_url
+    )
     if allow_reload:
         holder: PlanHolder = app.app.state.holder
 

@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 
 from .io import ISO_DATE
 
+
 def _iso_date_text(value: Any) -> Any:
     # Only "ÅÅÅÅ-MM-DD" (JSON Schema's format: date); pydantic alone also takes numbers
     # (a timestamp) and date-times, which the published schema does not allow.
@@ -25,6 +26,8 @@ def _iso_date_text(value: Any) -> Any:
 Date = Annotated[dt.date, Field(strict=False), BeforeValidator(_iso_date_text)]  # JSON has no date type: "2026-10-01"
 Text = Annotated[StrictStr, Field(max_length=20000)]
 Code = Annotated[StrictStr, Field(max_length=64)]
+
+
 def _integral(value: Any) -> Any:
     # JSON Schema's integer includes 3.0 (and case inputs accept it); strings and booleans stay refused.
     return int(value) if isinstance(value, float) and value.is_integer() else value
@@ -33,6 +36,8 @@ def _integral(value: Any) -> Any:
 def _int(lo: int, hi: int) -> Any:
     # Bounds next to the type, not around the validator: else the JSON Schema says "ge", not "minimum".
     return Annotated[StrictInt, Field(ge=lo, le=hi), BeforeValidator(_integral)]
+
+
 # Bounds on each member: on the union pydantic's JSON Schema would carry them as unknown keywords.
 Money = Annotated[StrictInt, Field(ge=0, le=10**12)] | Annotated[StrictFloat, Field(ge=0, le=10**12, allow_inf_nan=False)]
 

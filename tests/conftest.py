@@ -23,6 +23,7 @@ def examples(n: int) -> settings:
     full = settings.default.max_examples >= 1000
     return settings(max_examples=n if full else max(25, n // 10), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
+
 ROOT = Path(__file__).resolve().parent.parent
 NYBORG = ROOT / "rules" / "nyborg"
 EXAMPLES = ROOT / "examples"
@@ -161,3 +162,7 @@ def small_plan_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def small_plan(small_plan_dir: Path) -> Plan:
     return load_plan(small_plan_dir)
+
+
+# The register's fixtures (SQLite and a real PostgreSQL per test) for test_register and test_meetings.
+from .register_fixtures import db_url, migrated_url, open_register, postgres_server  # noqa: E402, F401

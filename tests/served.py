@@ -25,7 +25,8 @@ def serve(plan: Path, log: Path, *args: str) -> Iterator[str]:
     with log.open("wb") as sink:
         proc = subprocess.Popen(
             [sys.executable, "-m", "kompetenceplan", "serve", "--plan", str(plan), "--port", str(port), *args],
-            stdout=sink, stderr=subprocess.STDOUT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -77,7 +77,7 @@ def cases(draw: st.DrawFn, plan: Plan, complete: bool = True) -> dict[str, Any]:
     for name, spec in plan.inputs.items():
         if name in case:
             continue
-        lo, hi, allowed = (_bounds_from(implied, name, spec) if spec.type in ("int", "number") else (0, 0, None))
+        lo, hi, allowed = _bounds_from(implied, name, spec) if spec.type in ("int", "number") else (0, 0, None)
         if spec.type == "enum":
             allowed = next((t.value for t in implied if t.input == name and t.op == "in"), None)
             value = draw(st.sampled_from(sorted(allowed or spec.values or {})))

@@ -37,8 +37,7 @@ def served(tmp_path_factory):
 
 def _config(spec: dict, path: Path) -> Path:
     """A schemathesis.toml: 422 is an accepted answer to valid data only where refusals are declared."""
-    lines = [f"seed = {SEED}", "", "[generation]", f"max-examples = {MAX_EXAMPLES}", "",
-             "[checks.negative_data_rejection]", f"expected-statuses = {json.dumps(NEGATIVE)}", ""]
+    lines = [f"seed = {SEED}", "", "[generation]", f"max-examples = {MAX_EXAMPLES}", "", "[checks.negative_data_rejection]", f"expected-statuses = {json.dumps(NEGATIVE)}", ""]
     for route, methods in spec["paths"].items():
         for method, operation in methods.items():
             if operation["responses"].get("422", {}).get("x-semantic-refusals"):
@@ -69,7 +68,11 @@ def test_schemathesis_finds_no_failure_with_every_check(served: str, tmp_path: P
     env = os.environ | {"SCHEMATHESIS_HOOKS": "tests.schemathesis_hooks", "PYTHONPATH": str(ROOT), "KOMPETENCEPLAN_FUZZ_LOG": str(declared)}
     run = subprocess.run(
         [cli, "--config-file", str(config), "run", served + "/openapi.json", "--checks", "all", "--workers", "2", "--no-color"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,  # its cache stays out of the tree
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,  # its cache stays out of the tree
     )
     (tmp_path / "schemathesis.out").write_text(run.stdout + run.stderr, encoding="utf-8")
     assert run.returncode == 0, _failures(run.stdout) + run.stderr[-3000:]

@@ -115,7 +115,7 @@ def test_no_import_circles() -> None:
             if nxt not in known:
                 continue
             if state.get(nxt) == 1:
-                cycle.extend(stack[stack.index(nxt):] + [nxt] if nxt in stack else [node, nxt])
+                cycle.extend(stack[stack.index(nxt) :] + [nxt] if nxt in stack else [node, nxt])
                 return True
             if state.get(nxt) is None and visit(nxt, stack + [nxt]):
                 return True

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from kompetenceplan import CaseError, load_plan
@@ -308,7 +308,9 @@ def test_the_second_plan_checks_submissions_with_its_own_inputs_and_codes() -> N
     assert report.routing.level == "visitationsudvalg" and not report.ready
     assert [f.code for f in report.findings] == ["DOK-001", "DOK-002", "DOK-005", "DOK-004"]  # fejl first, then the warning
     complete = {
-        "sag": case, "formaal": "Stabil hverdag", "maal": ["Skole"],
+        "sag": case,
+        "formaal": "Stabil hverdag",
+        "maal": ["Skole"],
         "barnets_perspektiv": {"indhentet": True, "dato": "2026-11-01", "metode": "Samtale"},
         "samtykker": [{"fra": "foraeldremyndighed", "dato": "2026-11-02", "daekker_formaal": True}],
         "dokumenter": [{"type": "bfu", "dato": "2026-10-01"}],

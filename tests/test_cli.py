@@ -143,12 +143,29 @@ def test_audit_reads_json_lines_and_reports_each_case(tmp_path) -> None:
     assert result.exit_code == 1
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert len(rows) == len(CASES) + 1
-    for row, path in zip(rows, CASES):
+    for row, path in zip(rows, CASES, strict=False):
         assert row["level"] == EXPECTED_LEVEL[path.stem.rsplit("-", 1)[-1]]
     assert rows[-1]["error"]["error"] == "CaseError"
 
 
 def test_decimal_comma_is_accepted_in_flags() -> None:
     """12000,50 is twelve thousand kroner and fifty øre."""
-    result = run("-p", "bl-32-1-5", "-t", "3", "-s", "maanedlig_udgift=12000,50", "-s", "varighed_maaneder=6", "-s", "alder=10", "-s", "samtykke=ja", "-s", "sagens_maanedlige_udgift=12000,50", "--format", "json")
+    result = run(
+        "-p",
+        "bl-32-1-5",
+        "-t",
+        "3",
+        "-s",
+        "maanedlig_udgift=12000,50",
+        "-s",
+        "varighed_maaneder=6",
+        "-s",
+        "alder=10",
+        "-s",
+        "samtykke=ja",
+        "-s",
+        "sagens_maanedlige_udgift=12000,50",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0 and json.loads(result.output)["inputs"]["maanedlig_udgift"] == 12000.5

@@ -20,9 +20,9 @@ from kompetenceplan.api import decide
 from kompetenceplan.checks.check import parse_submission
 from kompetenceplan.cli import main
 from kompetenceplan.contract import API_VERSION, OPERATIONS, describe, dumps, refusal_matches
-from kompetenceplan.service import generate
 from kompetenceplan.io import parse_date
 from kompetenceplan.schemas import schema, semantic_refusals
+from kompetenceplan.service import generate
 
 from .conftest import EXAMPLES, NYBORG, ROOT
 from .strategies import cases
@@ -215,6 +215,7 @@ class TestContract:
 
     def test_only_json_schema_keywords(self) -> None:
         """No pydantic-only bound (ge, le, gt, lt) leaks into a schema, where a validator would ignore it."""
+
         def keys(node: Any, under_properties: bool = False) -> set[str]:
             if isinstance(node, dict):
                 own = set() if under_properties else set(node)

@@ -70,6 +70,7 @@ class TestFaults:
 
     def test_c_engine_error_is_an_error_and_hides_the_event(self, small_plan, monkeypatch) -> None:
         """An exception from durable's C code is an EngineError that keeps only the error code."""
+
         def fail(name, event):
             raise RuntimeError(f"Could not assert event, error code: 303 {event}")
 
@@ -80,6 +81,7 @@ class TestFaults:
 
     def test_exception_inside_an_action_is_an_error(self, small_plan, monkeypatch) -> None:
         """durable swallows exceptions raised in actions; the adapter still refuses to decide."""
+
         class Exploding(dict):
             def __setitem__(self, key, value):
                 raise KeyError("boom")
@@ -99,10 +101,7 @@ class TestFaults:
 
         monkeypatch.setattr(plan_compile, "MAX_MATCHING_RULES", 10_000)
         files = dict(SMALL_PLAN)
-        files["mange.toml"] = "\n".join(
-            f'[[rows]]\nid = "M-{i}"\nlevel = "leder"\nwhen = {{ udgift = {{ gte = {100 + i} }} }}\nreference = "m"\n'
-            for i in range(70)
-        )
+        files["mange.toml"] = "\n".join(f'[[rows]]\nid = "M-{i}"\nlevel = "leder"\nwhen = {{ udgift = {{ gte = {100 + i} }} }}\nreference = "m"\n' for i in range(70))
         plan = load_plan(write_plan(tmp_path / "mange", files))
         with pytest.raises(EngineError, match="303"):
             decide(plan, {**SMALL_CASE, "udgift": 5000.0})
@@ -173,6 +172,7 @@ class TestFactFaults:
 
     def test_retract_failure_is_an_engine_error(self, nyborg, monkeypatch) -> None:
         """A fact that cannot be retracted means no report."""
+
         def fail(name, fact):
             raise RuntimeError("boom")
 

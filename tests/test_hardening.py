@@ -69,7 +69,9 @@ class Serve:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kompetenceplan", "serve", "--plan", str(plan), "--port", str(self.port), *options],
-            stdout=self._log_file, stderr=subprocess.STDOUT, env=env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
         deadline = time.monotonic() + 60
         while True:
@@ -152,7 +154,11 @@ def _fingerprint(folder: Path) -> str:
 _word = st.text(alphabet=string.ascii_lowercase, min_size=4, max_size=9).map(str.capitalize)
 _cpr = st.builds(
     lambda d, m, y, n, dash: f"{d:02d}{m:02d}{y:02d}{'-' if dash else ''}{n:04d}",
-    st.integers(1, 28), st.integers(1, 12), st.integers(0, 99), st.integers(0, 9999), st.booleans(),
+    st.integers(1, 28),
+    st.integers(1, 12),
+    st.integers(0, 99),
+    st.integers(0, 9999),
+    st.booleans(),
 )
 _personal = st.one_of(_cpr, st.builds(lambda a, b: f"{a} {b}", _word, _word))
 
@@ -297,10 +303,7 @@ def test_3_engine_faults_never_exhaust_capacity_and_plans_that_fault_are_refused
     the loader, without enumerating cases. (b) 1,000 engine faults later (more than the 384 that
     used to empty the sid pool), decisions are normal again and health reports the faults."""
     files = dict(SMALL_PLAN)
-    files["mange.toml"] = "\n".join(
-        f'[[rows]]\nid = "M-{i}"\nlevel = "leder"\nwhen = {{ udgift = {{ gte = {100 + i}, lt = {200000 - i} }} }}\nreference = "m"\n'
-        for i in range(70)
-    )
+    files["mange.toml"] = "\n".join(f'[[rows]]\nid = "M-{i}"\nlevel = "leder"\nwhen = {{ udgift = {{ gte = {100 + i}, lt = {200000 - i} }} }}\nreference = "m"\n' for i in range(70))
     with pytest.raises(PlanError) as info:
         load_plan(write_plan(tmp_path / "mange", files))
     assert [p.code for p in info.value.problems] == ["PLAN-013"] and "303" in info.value.render()
@@ -445,7 +448,7 @@ def _chunked(port: int, path: str, total: int, chunk: int = 65536) -> tuple[int,
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     body = b'{"beskrivelse": "' + b"x" * total + b'"}'
     try:
-        conn.request("POST", path, body=iter(body[i:i + chunk] for i in range(0, len(body), chunk)), headers={"Content-Type": "application/json"}, encode_chunked=True)
+        conn.request("POST", path, body=iter(body[i : i + chunk] for i in range(0, len(body), chunk)), headers={"Content-Type": "application/json"}, encode_chunked=True)
         response = conn.getresponse()
         return response.status, response.read().decode()
     finally:
@@ -580,10 +583,10 @@ def test_10_bad_input_is_reported_precisely_and_errors_are_logged_without_conten
 
     before = served.log_text()
     with socket.create_connection(("127.0.0.1", served.port)) as s:
-        s.sendall(b"POST /route HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"paragraf\"")
+        s.sendall(b'POST /route HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"paragraf"')
     time.sleep(0.5)
     assert served.request("GET", "/health")[0] == 200
-    new = served.log_text()[len(before):]
+    new = served.log_text()[len(before) :]
     assert "ERROR" not in new and "Traceback" not in new and "Exception" not in new
 
 
@@ -591,9 +594,20 @@ def _asgi(app: Any, method: str, path: str, body: bytes) -> tuple[int, dict[byte
     """One request straight into an ASGI app (no network)."""
     import asyncio
 
-    scope = {"type": "http", "method": method, "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "scheme": "http",
-             "http_version": "1.1", "server": ("testserver", 80), "client": ("127.0.0.1", 1), "asgi": {"version": "3.0"},
-             "headers": [(b"host", b"testserver"), (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]}
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "scheme": "http",
+        "http_version": "1.1",
+        "server": ("testserver", 80),
+        "client": ("127.0.0.1", 1),
+        "asgi": {"version": "3.0"},
+        "headers": [(b"host", b"testserver"), (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+    }
     messages: list[dict[str, Any]] = [{"type": "http.request", "body": body, "more_body": False}]
     sent: list[dict[str, Any]] = []
 

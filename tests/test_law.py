@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from kompetenceplan import CaseError, PlanError, decide, load_plan
@@ -260,7 +260,10 @@ class TestProbeFindings:
         ("old", "new"),
         [
             ('label = "Barnets lov § 46: anbringelse med samtykke"\nlaw = "barnets_lov"\nsection = 46', 'label = "Barnets lov: anbringelse uden for hjemmet"\nlaw = "barnets_lov"\nsection = 48'),
-            ('label = "Barnets lov § 32, stk. 1, nr. 5: familiebehandling eller behandling"\nlaw = "barnets_lov"\nsection = 32', 'label = "Familiebehandling eller behandling"\nlaw = "barnets_lov"\nsection = 33'),
+            (
+                'label = "Barnets lov § 32, stk. 1, nr. 5: familiebehandling eller behandling"\nlaw = "barnets_lov"\nsection = 32',
+                'label = "Familiebehandling eller behandling"\nlaw = "barnets_lov"\nsection = 33',
+            ),
         ],
         ids=["bl-46-as-48", "bl-32-as-33"],
     )
@@ -273,8 +276,7 @@ class TestProbeFindings:
     def test_a_placement_without_consent_hidden_in_serviceloven_is_refused(self, tmp_path: Path) -> None:
         folder = _copy_nyborg(tmp_path)
         (folder / "input.toml").write_text(
-            (folder / "input.toml").read_text(encoding="utf-8")
-            + '\n[inputs.paragraf.values."tvangsanbringelse"]\nlabel = "Serviceloven § 58: anbringelse uden samtykke"\n'
+            (folder / "input.toml").read_text(encoding="utf-8") + '\n[inputs.paragraf.values."tvangsanbringelse"]\nlabel = "Serviceloven § 58: anbringelse uden samtykke"\n'
             'law = "serviceloven"\nsection = 58\nimplies = { omraade = "boern", trin = [4, 5, 6] }\n',
             encoding="utf-8",
         )
@@ -284,7 +286,12 @@ class TestProbeFindings:
 
     def test_law_and_section_outside_the_paragraph_input_are_refused(self, tmp_path: Path) -> None:
         folder = _copy_nyborg(tmp_path)
-        _edit(folder, "input.toml", '[inputs.omraade.values.voksne]\nlabel = "Voksne (serviceloven)"', '[inputs.omraade.values.voksne]\nlabel = "Voksne (serviceloven)"\nlaw = "barnets_lov"\nsection = 47')
+        _edit(
+            folder,
+            "input.toml",
+            '[inputs.omraade.values.voksne]\nlabel = "Voksne (serviceloven)"',
+            '[inputs.omraade.values.voksne]\nlabel = "Voksne (serviceloven)"\nlaw = "barnets_lov"\nsection = 47',
+        )
         with pytest.raises(PlanError, match="kun paragraf-inputtet"):
             load_plan(folder)
 
@@ -292,8 +299,7 @@ class TestProbeFindings:
         """§ 98, stk. 1 needs consent (parents, child from 12); without it stk. 4: the committee."""
         folder = _copy_nyborg(tmp_path)
         (folder / "input.toml").write_text(
-            (folder / "input.toml").read_text(encoding="utf-8")
-            + '\n[inputs.paragraf.values."bl-98-1"]\nlabel = "Barnets lov § 98, stk. 1: ændring af anbringelsessted med samtykke"\n'
+            (folder / "input.toml").read_text(encoding="utf-8") + '\n[inputs.paragraf.values."bl-98-1"]\nlabel = "Barnets lov § 98, stk. 1: ændring af anbringelsessted med samtykke"\n'
             'law = "barnets_lov"\nsection = 98\nstk = 1\nimplies = { omraade = "boern", trin = [4, 5, 6] }\n',
             encoding="utf-8",
         )

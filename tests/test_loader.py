@@ -145,10 +145,7 @@ class TestEngineLimits:
         a regression into a failure instead of a hung CI run (speed is measured in benchmarks/).
         """
         files = dict(SMALL_PLAN)
-        rows = "\n".join(
-            f'[[rows]]\nid = "G-{i}"\nlevel = "leder"\nwhen = {{ udgift = {{ gte = {1000 + i} }} }}\nreference = "generated"\n'
-            for i in range(600)
-        )
+        rows = "\n".join(f'[[rows]]\nid = "G-{i}"\nlevel = "leder"\nwhen = {{ udgift = {{ gte = {1000 + i} }} }}\nreference = "generated"\n' for i in range(600))
         files["generert.toml"] = rows
         folder = write_plan(tmp_path / "stor", files)
         signal.signal(signal.SIGALRM, lambda *_: pytest.fail("loading hung"))

@@ -20,7 +20,6 @@ from kompetenceplan.store.privacy import PersonalDataError
 from kompetenceplan.store.tables import decisions, meeting_items
 
 from .conftest import EXAMPLES, NYBORG, ROOT
-from .register_fixtures import db_url, migrated_url, open_register, postgres_server  # noqa: F401  (fixtures)
 
 ON = dt.date(2026, 12, 1)
 PLANS = load_plans(NYBORG)
@@ -30,10 +29,10 @@ def submission(name: str) -> dict:
     return json.loads((EXAMPLES / "submissions" / f"{name}.json").read_text(encoding="utf-8"))
 
 
-READY = "plejefamilie-46-klar"          # visitationsudvalg, ready
+READY = "plejefamilie-46-klar"  # visitationsudvalg, ready
 NOT_READY = "familiebehandling-hoej-udgift-mangler"  # visitationsudvalg, not ready
-HIGHER = "anbringelse-uden-samtykke-47-klar"   # børne- og ungeudvalget
-LOWER = "bostoette-85-mangler"          # leder
+HIGHER = "anbringelse-uden-samtykke-47-klar"  # børne- og ungeudvalget
+LOWER = "bostoette-85-mangler"  # leder
 
 
 def test_a_meeting_from_start_to_minutes(open_register, migrated_url: str) -> None:
@@ -194,9 +193,31 @@ def test_the_cli_runs_a_meeting_and_records_decisions(migrated_url: str, tmp_pat
     assert _cli("meeting", "outcome", "1", "2", "udsat", *db).exit_code == 2  # reason required
     minutes = _cli("meeting", "minutes", "1", *db)
     assert minutes.exit_code == 0 and "**bevilget**" in minutes.output
-    routed = _cli("register", "route", str(EXAMPLES / "cases" / "flere-indsatser-loefter-til-leder.json"), "--case-ref", "S-1", "--team", "Syd", "--advisor", "ABC", "--on", "2026-12-01", "--format", "json", *db)
+    routed = _cli(
+        "register", "route", str(EXAMPLES / "cases" / "flere-indsatser-loefter-til-leder.json"), "--case-ref", "S-1", "--team", "Syd", "--advisor", "ABC", "--on", "2026-12-01", "--format", "json", *db
+    )
     assert routed.exit_code == 0 and json.loads(routed.output)["record"]["required_level"] == "leder"
-    common = ("--case-ref", "S-1", "--team", "Syd", "--by", "DEF", "--date", "2026-12-02", "--outcome", "bevilget", "--paragraf", "bl-32-1-2", "--trin", "3", "--udgift", "8000", "--start", "2026-12-05", *db)
+    common = (
+        "--case-ref",
+        "S-1",
+        "--team",
+        "Syd",
+        "--by",
+        "DEF",
+        "--date",
+        "2026-12-02",
+        "--outcome",
+        "bevilget",
+        "--paragraf",
+        "bl-32-1-2",
+        "--trin",
+        "3",
+        "--udgift",
+        "8000",
+        "--start",
+        "2026-12-05",
+        *db,
+    )
     assert _cli("decision", "record", "--level", "leder", *common).exit_code == 0
     low = _cli("decision", "record", "--level", "team", *common)
     assert low.exit_code == 1 and "KOMPETENCEOVERSKRIDELSE" in low.output
@@ -205,7 +226,18 @@ def test_the_cli_runs_a_meeting_and_records_decisions(migrated_url: str, tmp_pat
     cpr = _cli("decision", "record", "--level", "leder", *common, "--note", "cpr 0101150000")
     assert cpr.exit_code == 2 and "0101150000" not in cpr.output
     history = tmp_path / "historik.jsonl"
-    good = {"sagsreference": "H-1", "team": "Syd", "niveau": "leder", "truffet_af": "ABC", "dato": "2026-03-01", "udfald": "afslået", "paragraf": "bl-32-1-2", "trin": 3, "maanedlig_udgift": 100, "kraevet_niveau": "leder"}
+    good = {
+        "sagsreference": "H-1",
+        "team": "Syd",
+        "niveau": "leder",
+        "truffet_af": "ABC",
+        "dato": "2026-03-01",
+        "udfald": "afslået",
+        "paragraf": "bl-32-1-2",
+        "trin": 3,
+        "maanedlig_udgift": 100,
+        "kraevet_niveau": "leder",
+    }
     history.write_text(json.dumps(good) + "\nikke json\n", encoding="utf-8")
     imported = _cli("decision", "import", str(history), *db)
     assert imported.exit_code == 1 and "1 afgørelser importeret, 1 linjer sprunget over" in imported.output
@@ -241,9 +273,24 @@ def test_the_service_serves_the_register_and_meetings_with_db(migrated_url: str)
             assert status == 200 and out["decision_id"]
             status, minutes = server.call("GET", f"/meetings/{meeting['id']}/minutes?format=html")
             assert status == 200 and "bevilget" in minutes
-            status, routed = server.call("POST", "/register/route?case_ref=S-1&team=Syd&advisor=ABC&on=2026-12-01", {k: v for k, v in json.loads((EXAMPLES / "cases" / "flere-indsatser-loefter-til-leder.json").read_text(encoding="utf-8")).items() if k != "beskrivelse"})
+            status, routed = server.call(
+                "POST",
+                "/register/route?case_ref=S-1&team=Syd&advisor=ABC&on=2026-12-01",
+                {k: v for k, v in json.loads((EXAMPLES / "cases" / "flere-indsatser-loefter-til-leder.json").read_text(encoding="utf-8")).items() if k != "beskrivelse"},
+            )
             assert status == 200 and routed["record"]["required_level"] == "leder"
-            decision = {"case_ref": "S-1", "team": "Syd", "level": "team", "decided_by": "DEF", "decided_on": "2026-12-02", "outcome": "bevilget", "paragraph": "bl-32-1-2", "step": 3, "monthly_cost": 8000, "start": "2026-12-02"}
+            decision = {
+                "case_ref": "S-1",
+                "team": "Syd",
+                "level": "team",
+                "decided_by": "DEF",
+                "decided_on": "2026-12-02",
+                "outcome": "bevilget",
+                "paragraph": "bl-32-1-2",
+                "step": 3,
+                "monthly_cost": 8000,
+                "start": "2026-12-02",
+            }
             status, rec = server.call("POST", "/register/decisions", decision)
             assert status == 200 and rec["kompetenceoverskridelse"] is True and rec["routing_id"] == routed["record"]["id"]
             status, over = server.call("GET", "/register/decisions?overskridelser=true")

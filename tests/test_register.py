@@ -16,7 +16,6 @@ from kompetenceplan.store.register import Register
 from kompetenceplan.store.tables import metadata
 
 from .conftest import EXAMPLES, NYBORG
-from .register_fixtures import db_url, migrated_url, open_register, postgres_server  # noqa: F401  (fixtures)
 
 ON = dt.date(2026, 12, 1)
 PLANS = load_plans(NYBORG)
@@ -188,14 +187,32 @@ def test_the_case_is_not_mutated(open_register, migrated_url: str) -> None:
 
 # -- import, export, purge -----------------------------------------------------------------------
 def _line(**over) -> str:
-    row = {"sagsreference": "H-1", "team": "Team Syd", "niveau": "leder", "truffet_af": "ABC", "dato": "2026-03-01", "udfald": "bevilget", "paragraf": "bl-32-1-2", "trin": 3, "maanedlig_udgift": 8000, "kraevet_niveau": "leder"}
+    row = {
+        "sagsreference": "H-1",
+        "team": "Team Syd",
+        "niveau": "leder",
+        "truffet_af": "ABC",
+        "dato": "2026-03-01",
+        "udfald": "bevilget",
+        "paragraf": "bl-32-1-2",
+        "trin": 3,
+        "maanedlig_udgift": 8000,
+        "kraevet_niveau": "leder",
+    }
     row.update(over)
     return json.dumps(row)
 
 
 def test_import_skips_bad_lines_and_stores_the_good_ones(open_register, migrated_url: str) -> None:
     reg = open_register(migrated_url)
-    lines = [_line(), "{ikke json", _line(niveau="kommunalbestyrelse"), _line(sagsreference="H-2", truffet_af="0101150000"), "", _line(sagsreference="H-3", niveau="team", kraevet_niveau=None, sag=example_case())]
+    lines = [
+        _line(),
+        "{ikke json",
+        _line(niveau="kommunalbestyrelse"),
+        _line(sagsreference="H-2", truffet_af="0101150000"),
+        "",
+        _line(sagsreference="H-3", niveau="team", kraevet_niveau=None, sag=example_case()),
+    ]
     report = reg.import_decisions(PLANS, lines)
     assert report.imported == 2 and [s["line"] for s in report.skipped] == [2, 3, 4]
     assert "0101150000" not in json.dumps(report.model_dump(mode="json"))

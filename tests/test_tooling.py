@@ -200,7 +200,25 @@ class TestVersions:
             load_plans(tmp_path / "v")
 
     def test_route_cli_takes_a_date(self) -> None:
-        args = ["route", "--plan", str(AASTRUP), "-p", "bl-32-1-3", "-t", "2", "-s", "maanedspris=11000", "-s", "varighed=6", "-s", "sagens_samlede_maanedspris=11000", "-s", "alder=12", "-s", "samtykke=ja"]
+        args = [
+            "route",
+            "--plan",
+            str(AASTRUP),
+            "-p",
+            "bl-32-1-3",
+            "-t",
+            "2",
+            "-s",
+            "maanedspris=11000",
+            "-s",
+            "varighed=6",
+            "-s",
+            "sagens_samlede_maanedspris=11000",
+            "-s",
+            "alder=12",
+            "-s",
+            "samtykke=ja",
+        ]
         assert "Teammøde" in _cli(*args, "--on", "2025-06-01").output
         assert "Egenkompetence" in _cli(*args, "--on", "2026-06-01").output
         assert _cli(*args, "--on", "2024-06-01").exit_code == 2
@@ -234,9 +252,12 @@ class TestScenarioCommand:
 
     def test_failing_scenario_exits_1_with_its_name(self, tmp_path: Path) -> None:
         bad = tmp_path / "s.toml"
-        bad.write_text('[[scenarios]]\nname = "Familiebehandling afgøres af lederen (forkert)"\n'
-                       'case = { paragraf = "bl-32-1-5", trin = 3, maanedlig_udgift = 1000, varighed_maaneder = 1, sagens_maanedlige_udgift = 1000, alder = 5, samtykke = true }\n'
-                       'expect = { level = "leder", row = "B-UDG-2" }\n', encoding="utf-8")
+        bad.write_text(
+            '[[scenarios]]\nname = "Familiebehandling afgøres af lederen (forkert)"\n'
+            'case = { paragraf = "bl-32-1-5", trin = 3, maanedlig_udgift = 1000, varighed_maaneder = 1, sagens_maanedlige_udgift = 1000, alder = 5, samtykke = true }\n'
+            'expect = { level = "leder", row = "B-UDG-2" }\n',
+            encoding="utf-8",
+        )
         result = _cli("test", str(ROOT / "rules" / "nyborg"), str(bad))
         assert result.exit_code == 1 and "FEJL Familiebehandling afgøres af lederen (forkert)" in result.output
 

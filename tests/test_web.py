@@ -39,9 +39,22 @@ class TestDanishNumbers:
     @pytest.mark.parametrize(
         "text,value",
         [
-            ("12000", 12000), ("12.000", 12000), ("1.234.567", 1234567), ("12 000", 12000), ("12\u00a0000", 12000),
-            ("2,5", 2.5), ("12.000,50", 12000.5), ("12.000,-", 12000), ("12.000 kr.", 12000), ("12.000 kr", 12000),
-            (" 7 ", 7), ("0", 0), ("-5", -5), ("0,1", 0.1), ("12,0", 12), ("12.000,505", 12000.505),
+            ("12000", 12000),
+            ("12.000", 12000),
+            ("1.234.567", 1234567),
+            ("12 000", 12000),
+            ("12\u00a0000", 12000),
+            ("2,5", 2.5),
+            ("12.000,50", 12000.5),
+            ("12.000,-", 12000),
+            ("12.000 kr.", 12000),
+            ("12.000 kr", 12000),
+            (" 7 ", 7),
+            ("0", 0),
+            ("-5", -5),
+            ("0,1", 0.1),
+            ("12,0", 12),
+            ("12.000,505", 12000.505),
         ],
     )
     def test_accepted(self, text: str, value: float) -> None:
@@ -151,7 +164,19 @@ class TestCaseFromForm:
     def test_errors_land_on_their_fields_in_form_words(self, nyborg) -> None:
         form = advisor_form(nyborg)
         errors = FieldErrors()
-        errors.add(nyborg, CaseError("x", [Problem("sagen.paragraf", "mangler (Paragraf).", "Angiv paragraf som en af: …"), Problem("sagen.omraade", "mangler (Område).", "…"), Problem("sagen.varighed_maaneder", "mangler (Forventet varighed).", "Angiv varighed_maaneder som et heltal."), Problem("sagen", "noget andet.", "")]), form)
+        errors.add(
+            nyborg,
+            CaseError(
+                "x",
+                [
+                    Problem("sagen.paragraf", "mangler (Paragraf).", "Angiv paragraf som en af: …"),
+                    Problem("sagen.omraade", "mangler (Område).", "…"),
+                    Problem("sagen.varighed_maaneder", "mangler (Forventet varighed).", "Angiv varighed_maaneder som et heltal."),
+                    Problem("sagen", "noget andet.", ""),
+                ],
+            ),
+            form,
+        )
         assert errors.fields["paragraf"] == "Mangler. Vælg i listen."
         assert "omraade" not in errors.fields  # derived from the paragraph: only the paragraph is named
         assert errors.fields["varighed_maaneder"] == "Mangler. Angiv forventet varighed som et heltal."
@@ -334,4 +359,3 @@ def test_csrf_tokens_are_signed() -> None:
     assert not c.valid(f"{nonce}.{sig[:-1]}0" if sig[-1] != "0" else f"{nonce}.{sig[:-1]}1")
     assert csrf.same_origin(None, "127.0.0.1:8000") and csrf.same_origin("http://127.0.0.1:8000", "127.0.0.1:8000")
     assert not csrf.same_origin("null", "127.0.0.1:8000") and not csrf.same_origin("http://evil", "127.0.0.1:8000")
-

@@ -58,11 +58,10 @@ _browser_or_skip()
 
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
-
 
 # -- the server and the browsers --------------------------------------------------------------
 
@@ -80,7 +79,10 @@ class ServeProcess:
         self._log_file = log.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kompetenceplan", "serve", "--plan", str(plan), "--port", str(self.port)],
-            cwd=ROOT, stdout=self._log_file, stderr=subprocess.STDOUT, env=env,
+            cwd=ROOT,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
         deadline = time.monotonic() + 60
         while True:
@@ -111,9 +113,17 @@ def _chrome(js: bool) -> webdriver.Chrome:
     options.binary_location = str(CHROMIUM)
     profile = tempfile.mkdtemp(prefix="kp-chromium-")
     for arg in (
-        "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-        "--window-size=1366,900", "--lang=da-DK", f"--user-data-dir={profile}",
+        "--no-sandbox",
+        "--headless",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        "--window-size=1366,900",
+        "--lang=da-DK",
+        f"--user-data-dir={profile}",
     ):
         options.add_argument(arg)
     options.add_experimental_option("prefs", {"intl.accept_languages": "da-DK,da", **({} if js else {"profile.managed_default_content_settings.javascript": 2})})
@@ -237,9 +247,9 @@ def shown_level(driver: webdriver.Chrome) -> tuple[str, str]:
 def set_date(driver: webdriver.Chrome, element_id: str, value: str) -> None:
     """Date inputs are typed in the browser's locale; set the ISO value as a picker would."""
     driver.execute_script(
-        "const e = document.getElementById(arguments[0]); e.value = arguments[1];"
-        "e.dispatchEvent(new Event('change', {bubbles: true}));",
-        element_id, value,
+        "const e = document.getElementById(arguments[0]); e.value = arguments[1];e.dispatchEvent(new Event('change', {bubbles: true}));",
+        element_id,
+        value,
     )
 
 
@@ -358,7 +368,8 @@ class TestAdvisor:
         fields = advisor_form(plan).fields
         numbers = {
             f.name: format_number(min(plan.inputs[f.name].max, 6 if f.integer else 12000))  # type: ignore[type-var]
-            for f in fields if f.kind == "number" and not f.derived
+            for f in fields
+            if f.kind == "number" and not f.derived
         }
         chosen_step = False
         for _ in range(120):
@@ -506,9 +517,15 @@ def _accessibility_problems(driver: webdriver.Chrome) -> list[str]:
 class TestPages:
     @pytest.mark.parametrize(
         "path,name",
-        [("/", "forside"), ("/hvem-skal-afgoere", None), ("/indstilling", None), ("/moede", "moede"),
-         ("/kompetenceplan", "kompetenceplanen"), ("/kompetenceplan/dokumentation", "dokumentationsstandard"),
-         ("/kompetenceplan/aendringer", "aendringer-en-version")],
+        [
+            ("/", "forside"),
+            ("/hvem-skal-afgoere", None),
+            ("/indstilling", None),
+            ("/moede", "moede"),
+            ("/kompetenceplan", "kompetenceplanen"),
+            ("/kompetenceplan/dokumentation", "dokumentationsstandard"),
+            ("/kompetenceplan/aendringer", "aendringer-en-version"),
+        ],
     )
     def test_page_is_danish_navigable_and_accessible(self, server, browser, plans, path: str, name: str | None) -> None:
         """Each page: the whole navigation, labels, contrast, no console errors; a screenshot."""
@@ -562,7 +579,7 @@ class TestAnotherPlan:
         browser.get(f"{aastrup_server.url}/kompetenceplan/aendringer")
         rows = browser.find_elements(By.CSS_SELECTOR, "table.diff tbody tr")
         assert len(rows) == len(changes) > 0
-        for row, change in zip(rows, changes):
+        for row, change in zip(rows, changes, strict=False):
             cells = row.find_elements(By.TAG_NAME, "td")
             assert change.paragraph in cells[0].text and change.old_level in cells[1].text and change.new_level in cells[2].text
             assert cells[3].text == str(change.count)

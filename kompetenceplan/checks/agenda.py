@@ -34,14 +34,16 @@ def check_agenda(plan: Plan | PlanSet, items: Iterable[tuple[str, Callable[[], A
         codes = [f.code for f in report.findings]
         for code in codes:
             totals[code] = totals.get(code, 0) + 1
-        rows.append({
-            "name": name,
-            "status": READY if report.ready else NOT_READY,
-            "level": report.routing.level,
-            "level_name": report.routing.level_name,
-            "committee": report.routing.committee,
-            "codes": codes,
-        })
+        rows.append(
+            {
+                "name": name,
+                "status": READY if report.ready else NOT_READY,
+                "level": report.routing.level,
+                "level_name": report.routing.level_name,
+                "committee": report.routing.committee,
+                "codes": codes,
+            }
+        )
     invalid = sum(r["status"] == INVALID for r in rows)
     not_ready = sum(r["status"] == NOT_READY for r in rows)
     return {

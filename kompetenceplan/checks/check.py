@@ -14,15 +14,14 @@ from ..decision import PlanRef
 from ..engine import durable_adapter
 from ..errors import CaseError, PlanError, Problem, validation_message
 from ..plan.compile import ok_key
-from ..plan.model import ROW
-from ..routing import disagreement, route
-from ..plan.model import Plan
+from ..plan.loader import one_per_place
+from ..plan.model import ROW, Plan
 from ..plan.versions import PlanSet
+from ..routing import disagreement, route
+from ..safe_paths import model_field_names, safe_loc
+from ..submission import Submission
 from .report import Finding, Report, Routing
 from .requirements import applies, status
-from ..submission import Submission
-from ..plan.loader import one_per_place
-from ..safe_paths import model_field_names, safe_loc
 
 WHERE = "indstilling"
 
@@ -54,8 +53,14 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
         raise disagreement(f"durable-rules fandt {sorted(engine)}, referencen {sorted(reference)}.")
     findings = [
         Finding(
-            code=req.code, severity=req.severity, title=req.title, message=req.message, hint=req.hint,  # type: ignore[arg-type]
-            path=statuses[req.code].path, detail=statuses[req.code].detail, reference=req.reference,
+            code=req.code,
+            severity=req.severity,
+            title=req.title,
+            message=req.message,
+            hint=req.hint,  # type: ignore[arg-type]
+            path=statuses[req.code].path,
+            detail=statuses[req.code].detail,
+            reference=req.reference,
         )
         for req in plan.requirements
         if req.code in reference
@@ -66,7 +71,13 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
         plan=PlanRef.of(plan),
         meeting_date=on.isoformat(),
         ready=not any(f.severity == "fejl" for f in findings),
-        routing=Routing(level=plan.levels[rank].id, level_name=plan.levels[rank].name, deciding_row=outcome.row_id if outcome.kind == ROW else None, escalated=routed.escalated, committee=rank >= plan.escalation_rank),
+        routing=Routing(
+            level=plan.levels[rank].id,
+            level_name=plan.levels[rank].name,
+            deciding_row=outcome.row_id if outcome.kind == ROW else None,
+            escalated=routed.escalated,
+            committee=rank >= plan.escalation_rank,
+        ),
         findings=findings,
     )
 
@@ -81,10 +92,7 @@ def parse_submission(plan: Plan, data: Any, today: dt.date) -> Submission:
     try:
         sub = Submission.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            Problem(safe_loc(WHERE, data, e["loc"], _KNOWN), validation_message(e), "Se formatet i docs/submission-format.md.")
-            for e in exc.errors(include_url=False, include_input=False)
-        ]
+        problems = [Problem(safe_loc(WHERE, data, e["loc"], _KNOWN), validation_message(e), "Se formatet i docs/submission-format.md.") for e in exc.errors(include_url=False, include_input=False)]
         raise CaseError("Indstillingen har fejl i formatet.", one_per_place(problems)) from None
     problems = []
     for i, doc in enumerate(sub.dokumenter):

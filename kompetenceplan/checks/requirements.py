@@ -60,10 +60,7 @@ def status(plan: Plan, req: PlanRequirement, sub: Submission, case: ValidatedCas
         missing = [p for p in check.paths if _empty(value_at(sub, p))]
         return Status(not missing, missing[0] if missing else check.paths[0], f"ikke udfyldt: {', '.join(missing)}" if missing else "")
     if kind == "consent":
-        missing = [
-            role for role in check.roles
-            if not any(c.fra == role and (c.daekker_formaal or not check.covers_purpose) for c in sub.samtykker)
-        ]
+        missing = [role for role in check.roles if not any(c.fra == role and (c.daekker_formaal or not check.covers_purpose) for c in sub.samtykker)]
         labels = ", ".join(plan.consent_roles[r].label for r in missing)
         return Status(not missing, "samtykker", f"mangler samtykke fra: {labels}" if missing else "")
     if kind == "child_view":

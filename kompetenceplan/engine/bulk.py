@@ -12,9 +12,9 @@ Property tests check both against `validate_case` and the reference evaluator.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ..case import FLOAT_NOISE, NUMBER_DECIMALS, ValidatedCase, validate_case
 from ..errors import CaseError
@@ -80,10 +80,7 @@ class CompiledPlan:
                 cond = " and ".join(term_code(t, not self.plan.inputs[t.input].required) for t in terms)
             else:  # NEEDS: every condition met or its input missing, and some optional input missing
                 missing = sorted({t.input for t in terms if not self.plan.inputs[t.input].required})
-                parts = [
-                    f"({local[t.input]} is None or {term_code(t, False)})" if t.input in missing else term_code(t, False)
-                    for t in terms
-                ]
+                parts = [f"({local[t.input]} is None or {term_code(t, False)})" if t.input in missing else term_code(t, False) for t in terms]
                 parts.append("(" + " or ".join(f"{local[m]} is None" for m in missing) + ")")
                 cond = " and ".join(parts)
             lines.append(f"    if {cond}:")
@@ -98,7 +95,6 @@ class CompiledPlan:
         if values is None:
             return validate_case(self.plan, case)
         return ValidatedCase(values)
-
 
 
 class _FastValidator:

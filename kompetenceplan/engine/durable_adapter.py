@@ -23,8 +23,8 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Mapping
-from typing import Any, Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import durable_rules_engine as _durable_c
 from durable import engine as _durable
@@ -319,7 +319,7 @@ class _Session:
         self.healthy = False
         self.touched = False
 
-    def __enter__(self) -> "_Session":
+    def __enter__(self) -> _Session:
         try:
             self.sid = self.compiled.sids.acquire()
         except BaseException:

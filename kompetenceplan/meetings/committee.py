@@ -58,7 +58,7 @@ def _meeting(row: dict[str, Any], plan: Plan) -> Meeting:
 def new_meeting(reg: Register, plans: Plans, meeting_date: dt.date, body: str, title: str = "") -> Meeting:
     """A meeting of ``body`` (a plan level at or above the escalation level) on ``meeting_date``."""
     plan = plan_in_force(plans, meeting_date)
-    committees = [lv.id for lv in plan.levels[plan.escalation_rank:]]
+    committees = [lv.id for lv in plan.levels[plan.escalation_rank :]]
     if body not in committees:
         raise CaseError("Ukendt udvalg.", [Problem("udvalg", "er ikke et udvalgsniveau i planen.", f"Brug et af: {', '.join(committees)}.")])
     title = title.strip() or f"{plan.level(body).name} {meeting_date.isoformat()}"
@@ -98,12 +98,22 @@ def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any
                 raise CaseError("Ukendt punkt.", [Problem("erstatter", f"mødet har ikke et punkt {replaces}.", f"Angiv et punktnummer fra 1 til {len(current)}.")])
             key, corrects = current[replaces - 1]["item_key"], current[replaces - 1]["id"]
         repo.insert(
-            conn, meeting_items,
+            conn,
+            meeting_items,
             {
-                "meeting_id": meeting_id, "item_key": key, "corrects_id": corrects, "case_ref": ref.strip()[:64], "submission": stored,
-                "content_hash": content_hash(stored), "report": report.model_dump(mode="json"), "ready": report.ready,
-                "required_level": report.routing.level, "required_rank": plan.rank(report.routing.level), "plan_version": plan.meta.version,
-                "plan_fingerprint": plan.fingerprint, "added_at": now(),
+                "meeting_id": meeting_id,
+                "item_key": key,
+                "corrects_id": corrects,
+                "case_ref": ref.strip()[:64],
+                "submission": stored,
+                "content_hash": content_hash(stored),
+                "report": report.model_dump(mode="json"),
+                "ready": report.ready,
+                "required_level": report.routing.level,
+                "required_rank": plan.rank(report.routing.level),
+                "plan_version": plan.meta.version,
+                "plan_fingerprint": plan.fingerprint,
+                "added_at": now(),
             },
         )
     agenda = build_agenda(reg, plans, meeting_id)
@@ -147,11 +157,21 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
         report = r["report"]
         items.append(
             AgendaItem(
-                number=n, item_key=r["item_key"], item_id=r["id"], case_ref=r["case_ref"], required_level=r["required_level"],
-                required_level_name=names.get(r["required_level"], r["required_level"]), ready=r["ready"],
+                number=n,
+                item_key=r["item_key"],
+                item_id=r["id"],
+                case_ref=r["case_ref"],
+                required_level=r["required_level"],
+                required_level_name=names.get(r["required_level"], r["required_level"]),
+                ready=r["ready"],
                 findings=[ItemFinding(code=f["code"], severity=f["severity"], title=f["title"]) for f in report.get("findings", [])],
-                flags=flags, content_hash=r["content_hash"], versions=r["versions"], plan_version=r["plan_version"],
-                outcome=o["outcome"] if o else None, reason=o["reason"] if o else None, decision_id=o["decision_id"] if o else None,
+                flags=flags,
+                content_hash=r["content_hash"],
+                versions=r["versions"],
+                plan_version=r["plan_version"],
+                outcome=o["outcome"] if o else None,
+                reason=o["reason"] if o else None,
+                decision_id=o["decision_id"] if o else None,
                 kompetenceoverskridelse=rec["kompetenceoverskridelse"] if rec else None,
             )
         )
@@ -167,8 +187,11 @@ def _recheck(plan: Plan, on: dt.date, row: dict[str, Any], flags: list[str]) -> 
         return row | {"ready": False, "report": {"findings": []}}
     flags.append(f"PLANEN ER ÆNDRET: tjekket igen med planversion {plan.meta.version}.")
     return row | {
-        "ready": report.ready, "report": report.model_dump(mode="json"), "required_level": report.routing.level,
-        "required_rank": plan.rank(report.routing.level), "plan_version": plan.meta.version,
+        "ready": report.ready,
+        "report": report.model_dump(mode="json"),
+        "required_level": report.routing.level,
+        "required_rank": plan.rank(report.routing.level),
+        "plan_version": plan.meta.version,
     }
 
 
@@ -227,17 +250,46 @@ def record_outcome(
             months = sag.get("varighed_maaneder")
             end = expected_end or (add_months(begin, months) if isinstance(months, int) and not isinstance(months, bool) else None)
             decision = reg.record_decision(
-                plans, case_ref=item.case_ref, team=team, level=meeting.body, decided_by=meeting.body, decided_on=meeting.meeting_date,
-                outcome=outcome, paragraph=sag.get(plan.meta.paragraph_input), step=sag.get(plan.meta.step_input), monthly_cost=sag.get("maanedlig_udgift"),
-                start=begin, expected_end=end, required_level=item.required_level, note=reason, source="udvalg",
-                corrects=previous["decision_id"] if previous else None, connection=conn,
+                plans,
+                case_ref=item.case_ref,
+                team=team,
+                level=meeting.body,
+                decided_by=meeting.body,
+                decided_on=meeting.meeting_date,
+                outcome=outcome,
+                paragraph=sag.get(plan.meta.paragraph_input),
+                step=sag.get(plan.meta.step_input),
+                monthly_cost=sag.get("maanedlig_udgift"),
+                start=begin,
+                expected_end=end,
+                required_level=item.required_level,
+                note=reason,
+                source="udvalg",
+                corrects=previous["decision_id"] if previous else None,
+                connection=conn,
             )
         new_id = repo.insert(
-            conn, outcomes,
-            {"meeting_id": meeting_id, "item_key": item.item_key, "corrects_id": previous["id"] if previous else None, "outcome": outcome, "reason": reason, "decision_id": decision.id if decision else None, "recorded_at": now()},
+            conn,
+            outcomes,
+            {
+                "meeting_id": meeting_id,
+                "item_key": item.item_key,
+                "corrects_id": previous["id"] if previous else None,
+                "outcome": outcome,
+                "reason": reason,
+                "decision_id": decision.id if decision else None,
+                "recorded_at": now(),
+            },
         )
         row = conn.execute(outcomes.select().where(outcomes.c.id == new_id)).mappings().one()
     return OutcomeRecord(
-        id=row["id"], meeting_id=meeting_id, item_number=item_number, item_key=item.item_key, outcome=row["outcome"], reason=row["reason"],
-        decision_id=row["decision_id"], kompetenceoverskridelse=decision.kompetenceoverskridelse if decision else None, recorded_at=row["recorded_at"],
+        id=row["id"],
+        meeting_id=meeting_id,
+        item_number=item_number,
+        item_key=item.item_key,
+        outcome=row["outcome"],
+        reason=row["reason"],
+        decision_id=row["decision_id"],
+        kompetenceoverskridelse=decision.kompetenceoverskridelse if decision else None,
+        recorded_at=row["recorded_at"],
     )

@@ -60,10 +60,7 @@ def minutes_markdown(agenda: Agenda) -> str:
 
 
 def _html(title: str, body: list[str]) -> str:
-    return (
-        f'<!doctype html>\n<html lang="da"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-        f"<style>{_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
-    )
+    return f'<!doctype html>\n<html lang="da"><head><meta charset="utf-8"><title>{escape(title)}</title><style>{_CSS}</style></head><body>\n' + "\n".join(body) + "\n</body></html>\n"
 
 
 def agenda_html(agenda: Agenda) -> str:

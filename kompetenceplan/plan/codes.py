@@ -31,7 +31,12 @@ CODES: dict[str, PlanCode] = {
         PlanCode("PLAN-009", "ubrugt input", "an input no row, requirement, implication or special role reads", "lint"),
         PlanCode("PLAN-010", "formatfejl", "format error (the loader refuses the plan)", "loader"),
         PlanCode("PLAN-011", "ukendt henvisning", "unknown reference: level, input, value, step, document type, role, parameter", "loader"),
-        PlanCode("PLAN-012", "lovbestemt afgørelseskompetence ikke overholdt", "a decision the law reserves (barnets lov § 142) is not routed to its body, or its code, label, stk. or body rank contradicts the statute table", "loader"),
+        PlanCode(
+            "PLAN-012",
+            "lovbestemt afgørelseskompetence ikke overholdt",
+            "a decision the law reserves (barnets lov § 142) is not routed to its body, or its code, label, stk. or body rank contradicts the statute table",
+            "loader",
+        ),
         PlanCode("PLAN-013", "tabellen er for stor til durable-rules", "table too large for durable-rules", "loader"),
         PlanCode("PLAN-014", "dubleret id eller kode", "duplicate id, code or section", "loader"),
         PlanCode("PLAN-015", "lovbestemt paragraf uden scenarie", "a paragraph the law reserves for a statutory body has no scenario", "lint"),

@@ -15,9 +15,10 @@ and a missing input can never let a lower row win. The reference evaluator walks
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import prod
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import Problem
 from .codes import TOO_LARGE
@@ -99,10 +100,7 @@ def rule_specs(plan: Plan) -> list[RuleSpec]:
 
 def ruleset_definition(specs: list[RuleSpec], action: Callable[[str], Callable[[Any], None]]) -> dict[str, Any]:
     """A fresh durable-rules definition dict (durable deletes ``run`` from what it is given)."""
-    return {
-        spec.name: {"all": [{"m": _copy(spec.condition)}], "pri": pri, "run": action(spec.name)}
-        for pri, spec in enumerate(specs)
-    }
+    return {spec.name: {"all": [{"m": _copy(spec.condition)}], "pri": pri, "run": action(spec.name)} for pri, spec in enumerate(specs)}
 
 
 def _copy(node: Any) -> Any:
@@ -121,8 +119,7 @@ def check_engine_limits(plan: Plan) -> list[Problem]:
             Problem(
                 code=TOO_LARGE,
                 where=str(plan.path),
-                what=f"planen har {len(plan.requirements)} dokumentationskrav; grænsen er {MAX_REQUIREMENTS}, "
-                "fordi durable-rules fejler, når mere end 64 regler rammer samme indstilling.",
+                what=f"planen har {len(plan.requirements)} dokumentationskrav; grænsen er {MAX_REQUIREMENTS}, fordi durable-rules fejler, når mere end 64 regler rammer samme indstilling.",
                 fix="Saml beslægtede krav (fx flere felter i ét fields-krav).",
             )
         )
@@ -132,8 +129,7 @@ def check_engine_limits(plan: Plan) -> list[Problem]:
             Problem(
                 code=TOO_LARGE,
                 where=str(plan.path),
-                what=f"op til {bound} regler kan gælde samtidig for én sag (paragraf {paragraph}); durable-rules fejler "
-                f"over {MAX_MATCHING_RULES} (fejl 303), og sådanne sager kunne aldrig afgøres.",
+                what=f"op til {bound} regler kan gælde samtidig for én sag (paragraf {paragraph}); durable-rules fejler over {MAX_MATCHING_RULES} (fejl 303), og sådanne sager kunne aldrig afgøres.",
                 fix="Saml rækker med samme niveau, eller brug intervaller (gte og lt), så færre rækker overlapper.",
             )
         )
@@ -144,10 +140,8 @@ def check_engine_limits(plan: Plan) -> list[Problem]:
         Problem(
             code=TOO_LARGE,
             where=str(plan.path),
-            what=f"planen giver {total} regelalternativer i motoren ({len(plan.rows)} rækker); grænsen er "
-            f"{MAX_ALTERNATIVES}, fordi durable-rules hænger ved 512 søskende-tests.",
-            fix="Saml rækker med beløbsgrænser i intervaller (gte/lt) i stedet for én række pr. værdi, "
-            "eller del planen pr. område.",
+            what=f"planen giver {total} regelalternativer i motoren ({len(plan.rows)} rækker); grænsen er {MAX_ALTERNATIVES}, fordi durable-rules hænger ved 512 søskende-tests.",
+            fix="Saml rækker med beløbsgrænser i intervaller (gte/lt) i stedet for én række pr. værdi, eller del planen pr. område.",
         )
     ]
 

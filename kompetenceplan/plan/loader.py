@@ -31,9 +31,9 @@ from ..law import (
     partially_floored,
 )
 from ..submission import field_paths
-from .compile import rule_specs
 from .codes import DUPLICATE, UNKNOWN_REFERENCE
 from .codes import STATUTORY as STATUTORY_FLOOR
+from .compile import rule_specs
 from .model import Plan, PlanRequirement, PlanRow, Term
 from .schema import (
     NUMERIC_OPERATORS,
@@ -158,7 +158,6 @@ def _parse_toml(name: str, raw: bytes, problems: list[Problem]) -> dict[str, Any
 
 
 # -- problem kinds (the lint codes of `kompetenceplan lint`) ------------------------------------
-
 
 
 def _reference_problem(where: str, what: str, fix: str = "") -> Problem:
@@ -300,9 +299,7 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
         terms = parse_conditions(row.when, inputs, f"{where}.when", problems)
         if terms is None:
             continue
-        plan_rows.append(
-            PlanRow(row.id, row.level, rank[row.level], terms, row.reference, row.note, row.law, file)
-        )
+        plan_rows.append(PlanRow(row.id, row.level, rank[row.level], terms, row.reference, row.note, row.law, file))
     if problems:
         return None
     plan_requirements = _requirements(requirements, inputs, rank, parameters, document_types, consent_roles, problems)
@@ -346,11 +343,7 @@ def _floor_ranks(plan: Plan) -> dict[str, tuple[int, Floor]]:
 def _consent_codes(plan: Plan) -> dict[str, ConsentRule]:
     """Paragraph code -> the law's consent rule, for paragraphs usable only with consent."""
     values = plan.inputs[plan.meta.paragraph_input].values or {}
-    return {
-        code: rule
-        for code, value in values.items()
-        if code not in plan.floors and (rule := consent_rule(value.law, value.section)) is not None
-    }
+    return {code: rule for code, value in values.items() if code not in plan.floors and (rule := consent_rule(value.law, value.section)) is not None}
 
 
 def _requirements(
@@ -406,11 +399,19 @@ def _requirements(
             continue
         out.append(
             PlanRequirement(
-                code=req.code, title=req.title, severity=req.severity, terms=terms,
+                code=req.code,
+                title=req.title,
+                severity=req.severity,
+                terms=terms,
                 min_rank=rank.get(req.min_level) if req.min_level else None,
-                unknown_applies=req.unknown_applies, check=check,
-                max_age_days=max_age, message=req.message, hint=req.hint, reference=req.reference,
-                doc=req.doc, file=file,
+                unknown_applies=req.unknown_applies,
+                check=check,
+                max_age_days=max_age,
+                message=req.message,
+                hint=req.hint,
+                reference=req.reference,
+                doc=req.doc,
+                file=file,
             )
         )
     return tuple(out)
@@ -480,13 +481,11 @@ def _check_inputs(inputs: dict[str, InputSpec], files: dict[str, str], meta: Pla
         name = getattr(meta, role)
         spec = inputs.get(name)
         if spec is None or spec.type != expected or not spec.required:
-            problems.append(
-                Problem(f"{meta_file}: plan.{role}", f"'{name}' skal være et påkrævet input af typen {expected}.", f"Erklær [inputs.{name}] med type = \"{expected}\".")
-            )
+            problems.append(Problem(f"{meta_file}: plan.{role}", f"'{name}' skal være et påkrævet input af typen {expected}.", f'Erklær [inputs.{name}] med type = "{expected}".'))
     for role in ("consent_input", "urgent_input"):
         name = getattr(meta, role)
         if name is not None and (name not in inputs or inputs[name].type != "bool"):
-            problems.append(Problem(f"{meta_file}: plan.{role}", f"'{name}' skal være et input af typen bool.", f"Erklær [inputs.{name}] med type = \"bool\"."))
+            problems.append(Problem(f"{meta_file}: plan.{role}", f"'{name}' skal være et input af typen bool.", f'Erklær [inputs.{name}] med type = "bool".'))
     paragraph = inputs.get(meta.paragraph_input)
     if paragraph is not None and paragraph.values:
         for code, value in paragraph.values.items():
@@ -608,8 +607,7 @@ def _check_floors(plan: Plan, levels_file: str, problems: list[Problem]) -> None
             problems.append(
                 _floor_problem(
                     f"{levels_file}: levels[{i}] (id {lv.id})",
-                    f"{BODIES.get(lv.body, lv.body)} er et lovbestemt organ og skal stå over alle forvaltningens niveauer "
-                    f"(barnets lov § 142), men står under {plan.levels[top_admin].name}.",
+                    f"{BODIES.get(lv.body, lv.body)} er et lovbestemt organ og skal stå over alle forvaltningens niveauer (barnets lov § 142), men står under {plan.levels[top_admin].name}.",
                     "Flyt niveauet op, så det er det højeste i planen; loven kan ikke fraviges i kompetenceplanen.",
                 )
             )
@@ -618,9 +616,21 @@ def _check_floors(plan: Plan, levels_file: str, problems: list[Problem]) -> None
         # level must say it is the body, and no administrative level may borrow its name.
         says_body = "børne- og ungeudvalg" in lv.name.lower()
         if lv.body and not says_body:
-            problems.append(_floor_problem(f"{levels_file}: levels[{i}] (id {lv.id}).name", f"niveauet er {BODIES.get(lv.body, lv.body)}, men navnet siger det ikke.", 'Kald niveauet fx "Børne- og ungeudvalget (barnets lov § 142)".'))
+            problems.append(
+                _floor_problem(
+                    f"{levels_file}: levels[{i}] (id {lv.id}).name",
+                    f"niveauet er {BODIES.get(lv.body, lv.body)}, men navnet siger det ikke.",
+                    'Kald niveauet fx "Børne- og ungeudvalget (barnets lov § 142)".',
+                )
+            )
         if not lv.body and says_body:
-            problems.append(_floor_problem(f"{levels_file}: levels[{i}] (id {lv.id}).name", "et niveau i forvaltningen må ikke hedde børne- og ungeudvalget.", 'Giv niveauet sit eget navn, eller angiv body = "boerne_og_ungeudvalg" på det øverste niveau.'))
+            problems.append(
+                _floor_problem(
+                    f"{levels_file}: levels[{i}] (id {lv.id}).name",
+                    "et niveau i forvaltningen må ikke hedde børne- og ungeudvalget.",
+                    'Giv niveauet sit eget navn, eller angiv body = "boerne_og_ungeudvalg" på det øverste niveau.',
+                )
+            )
     for name, spec in plan.inputs.items():
         if name == meta.paragraph_input:
             continue
@@ -648,9 +658,21 @@ def _check_floors(plan: Plan, levels_file: str, problems: list[Problem]) -> None
         if value.law == "serviceloven":
             areas = {t.value[0] for t in plan.implications.get((meta.paragraph_input, code), ()) if t.input == meta.area_input and t.op == "in" and len(t.value) == 1}  # type: ignore[arg-type,index]
             if not areas or areas & child_areas:
-                problems.append(_floor_problem(where, "serviceloven gælder personer, der er fyldt 18 år; en serviceloven-paragraf skal give et voksenområde, ikke børneområdet.", f"Angiv implies = {{ {meta.area_input} = \"…\" }} med voksenområdet, eller brug barnets lov."))
+                problems.append(
+                    _floor_problem(
+                        where,
+                        "serviceloven gælder personer, der er fyldt 18 år; en serviceloven-paragraf skal give et voksenområde, ikke børneområdet.",
+                        f'Angiv implies = {{ {meta.area_input} = "…" }} med voksenområdet, eller brug barnets lov.',
+                    )
+                )
         if floor_for(value.law, value.section, value.stk) is None and any(w in value.label.lower() for w in RESERVED_WORDS):
-            problems.append(_floor_problem(f"{where}.label", "teksten beskriver en afgørelse uden samtykke eller med tvang, men paragraffen er ikke en, loven forbeholder børne- og ungeudvalget.", "Brug den paragraf, loven giver (fx bl-47), eller ret teksten."))
+            problems.append(
+                _floor_problem(
+                    f"{where}.label",
+                    "teksten beskriver en afgørelse uden samtykke eller med tvang, men paragraffen er ikke en, loven forbeholder børne- og ungeudvalget.",
+                    "Brug den paragraf, loven giver (fx bl-47), eller ret teksten.",
+                )
+            )
         canonical = CANONICAL_CODES.get(code)
         if canonical is not None:
             floor = STATUTORY_FLOORS[canonical]
@@ -659,8 +681,7 @@ def _check_floors(plan: Plan, levels_file: str, problems: list[Problem]) -> None
                 problems.append(
                     _floor_problem(
                         where,
-                        f"koden {code} betyder {floor.reference}, men er erklæret som {value.law} § {value.section}"
-                        f"{f', stk. {value.stk}' if value.stk else ''}.",
+                        f"koden {code} betyder {floor.reference}, men er erklæret som {value.law} § {value.section}{f', stk. {value.stk}' if value.stk else ''}.",
                         f'Angiv law = "{canonical[0]}", section = {canonical[1]}{stk}, eller brug en anden kode.',
                     )
                 )
@@ -695,7 +716,8 @@ def _check_floors(plan: Plan, levels_file: str, problems: list[Problem]) -> None
             problems.append(_floor_problem(where, f"{floor.reference}: planen har intet niveau for {BODIES[floor.body]}.", f'Tilføj et niveau med body = "{floor.body}".'))
             continue
         covering = [
-            r for r in plan.rows
+            r
+            for r in plan.rows
             if r.law and len(r.terms) == 1 and r.terms[0].input == meta.paragraph_input and code in r.terms[0].value  # type: ignore[operator]
         ]
         if not any(r.level == required for r in covering):
@@ -721,5 +743,9 @@ def _check_floors(plan: Plan, levels_file: str, problems: list[Problem]) -> None
             floor = floor_for(value.law, value.section, value.stk)
             if floor is not None and body_level.get(floor.body) != row.level:
                 problems.append(
-                    _floor_problem(f"{row.file}: rows (id {row.id}).level", f"lovrækken sender {code} til {row.level}, men {floor.reference} kræver {body_level.get(floor.body)}.", "Ret niveauet; loven kan ikke fraviges i kompetenceplanen.")
+                    _floor_problem(
+                        f"{row.file}: rows (id {row.id}).level",
+                        f"lovrækken sender {code} til {row.level}, men {floor.reference} kræver {body_level.get(floor.body)}.",
+                        "Ret niveauet; loven kan ikke fraviges i kompetenceplanen.",
+                    )
                 )

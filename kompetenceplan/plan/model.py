@@ -147,7 +147,6 @@ class Outcome:
         return cls(spec.kind, spec.row.id, spec.row.rank)
 
 
-
 @dataclass(frozen=True, eq=False)
 class Plan:
     """A validated kompetenceplan. Build it with `load_plan`, never by hand."""

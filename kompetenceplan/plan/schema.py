@@ -50,9 +50,7 @@ class PlanMeta(Strict):
         description="A bool input: consent from forældremyndighedsindehaveren (and the young person "
         "who has turned 15). Required when the plan uses a paragraph that needs consent (law.CONSENT_RULES).",
     )
-    urgent_input: Slug | None = Field(
-        default=None, description="A bool input: the case is acute (barnets lov § 46, stk. 3; § 143)."
-    )
+    urgent_input: Slug | None = Field(default=None, description="A bool input: the case is acute (barnets lov § 46, stk. 3; § 143).")
 
 
 class Level(Strict):
@@ -110,13 +108,10 @@ class InputSpec(Strict):
     max: Number | None = None
     values: dict[ValueCode, EnumValue] | None = None
     at_least: Slug | None = Field(default=None, description="Must be at least this other input.")
-    default_product: list[Slug] | None = Field(
-        default=None, description="When absent: the product of these inputs (e.g. monthly × months)."
-    )
+    default_product: list[Slug] | None = Field(default=None, description="When absent: the product of these inputs (e.g. monthly × months).")
     monotone: bool = Field(
         default=False,
-        description="A higher value never lowers the level (steps and costs: 'egen kompetence "
-        "indskrænkes jo højere på indsatstrappen').",
+        description="A higher value never lowers the level (steps and costs: 'egen kompetence indskrænkes jo højere på indsatstrappen').",
     )
 
 
@@ -161,9 +156,7 @@ class Check(Strict):
 
     kind: RequirementKind
     types: list[ValueCode] = Field(default=[], description="document: accepted document types")
-    max_age_days: Slug | Annotated[int, Field(ge=1, le=10000)] | None = Field(
-        default=None, description="document: newest accepted age on the meeting date (days or a parameter name)"
-    )
+    max_age_days: Slug | Annotated[int, Field(ge=1, le=10000)] | None = Field(default=None, description="document: newest accepted age on the meeting date (days or a parameter name)")
     signed: bool = False
     approved: bool = False
     only_if_present: bool = Field(default=False, description="document: check only documents that are there")
@@ -187,8 +180,7 @@ class Requirement(Strict):
     min_level: Slug | None = Field(default=None, description="applies when the decided level is this or higher")
     unknown_applies: bool = Field(
         default=True,
-        description="a when-condition on an input the case leaves out counts as met (fail-safe); "
-        "false for requirements about a fact that must be stated, e.g. akut = true",
+        description="a when-condition on an input the case leaves out counts as met (fail-safe); false for requirements about a fact that must be stated, e.g. akut = true",
     )
     require: Check
     message: Text

@@ -80,11 +80,17 @@ def _load_plans(folder: Path) -> PlanSet:
     for plan in versions:
         if plan.meta.valid_to is not None and plan.meta.valid_to < plan.meta.valid_from:
             problems.append(Problem(f"{plan.path}: plan.valid_to", "slutter før den begynder.", "Ret valid_to eller valid_from."))
-    for old, new in zip(versions, versions[1:]):
+    for old, new in zip(versions, versions[1:], strict=False):
         if old.meta.id != new.meta.id:
             problems.append(Problem(f"{new.path}: plan.id", f"versionerne har forskellige id'er ({old.meta.id}, {new.meta.id}).", "Giv alle versioner samme plan-id."))
         if old.meta.valid_to is None or old.meta.valid_to >= new.meta.valid_from:
-            problems.append(Problem(f"{old.path}: plan.valid_to", f"version {old.meta.version} overlapper {new.meta.version}, der gælder fra {new.meta.valid_from}.", f"Sæt valid_to = {new.meta.valid_from - dt.timedelta(days=1)} i version {old.meta.version}."))
+            problems.append(
+                Problem(
+                    f"{old.path}: plan.valid_to",
+                    f"version {old.meta.version} overlapper {new.meta.version}, der gælder fra {new.meta.valid_from}.",
+                    f"Sæt valid_to = {new.meta.valid_from - dt.timedelta(days=1)} i version {old.meta.version}.",
+                )
+            )
     if problems:
         raise PlanError(f"Versionerne i {folder} passer ikke sammen.", problems)
     return PlanSet(folder, tuple(versions))

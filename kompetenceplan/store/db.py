@@ -45,7 +45,10 @@ def make_engine(url: str | None = None) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise StoreError("Ugyldig database-adresse.", [Problem("--db", "kan ikke læses som en SQLAlchemy-URL.", f"Skriv fx sqlite:///kompetenceplan.db eller postgresql+psycopg://bruger@vært/database (eller sæt {DB_ENV}).")]) from None
+        raise StoreError(
+            "Ugyldig database-adresse.",
+            [Problem("--db", "kan ikke læses som en SQLAlchemy-URL.", f"Skriv fx sqlite:///kompetenceplan.db eller postgresql+psycopg://bruger@vært/database (eller sæt {DB_ENV}).")],
+        ) from None
     kwargs: dict[str, Any] = {}
     sqlite = parsed.get_backend_name() == "sqlite"
     if sqlite:
@@ -57,7 +60,10 @@ def make_engine(url: str | None = None) -> Engine:
     try:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ImportError):
-        raise StoreError("Databasedriveren mangler.", [Problem("--db", f"driveren til {parsed.drivername} er ikke installeret.", "Installér med: pip install 'kompetenceplan[register]' (SQLite og PostgreSQL via psycopg).")]) from None
+        raise StoreError(
+            "Databasedriveren mangler.",
+            [Problem("--db", f"driveren til {parsed.drivername} er ikke installeret.", "Installér med: pip install 'kompetenceplan[register]' (SQLite og PostgreSQL via psycopg).")],
+        ) from None
     if sqlite:
         _sqlite_pragmas(engine)
     return engine
@@ -121,7 +127,10 @@ def current_revision(engine: Engine) -> str | None:
 
 def _unreachable(engine: Engine, exc: Exception) -> StoreError:
     # The driver's message can contain the URL; only its class is shown.
-    return StoreError("Databasen kan ikke åbnes.", [Problem(_where(str(engine.url)), f"forbindelsen fejlede ({type(exc).__name__}).", "Kontrollér adressen (--db eller KOMPETENCEPLAN_DB), at serveren kører, og at mappen findes.")])
+    return StoreError(
+        "Databasen kan ikke åbnes.",
+        [Problem(_where(str(engine.url)), f"forbindelsen fejlede ({type(exc).__name__}).", "Kontrollér adressen (--db eller KOMPETENCEPLAN_DB), at serveren kører, og at mappen findes.")],
+    )
 
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
@@ -142,7 +151,13 @@ def _refuse_newer(engine: Engine, revision: str | None) -> None:
     if revision is not None and revision not in known_revisions():
         raise StoreError(
             "Databasen er nyere end programmet.",
-            [Problem(_where(str(engine.url)), f"databasens skemaversion {revision} er ukendt for denne version af kompetenceplan (nyeste kendte: {head_revision()}).", "Opdatér kompetenceplan til den version, der migrerede databasen.")],
+            [
+                Problem(
+                    _where(str(engine.url)),
+                    f"databasens skemaversion {revision} er ukendt for denne version af kompetenceplan (nyeste kendte: {head_revision()}).",
+                    "Opdatér kompetenceplan til den version, der migrerede databasen.",
+                )
+            ],
         )
 
 

@@ -67,10 +67,7 @@ def active(conn: Connection, case_ref: str, on: dt.date) -> list[ActiveIntervent
         )
         .order_by(decisions.c.id)
     ).mappings()
-    return [
-        ActiveIntervention(decision_id=r["id"], paragraph=r["paragraph"], step=r["step"], monthly_cost=r["monthly_cost"], start=r["start"], expected_end=r["expected_end"])
-        for r in rows
-    ]
+    return [ActiveIntervention(decision_id=r["id"], paragraph=r["paragraph"], step=r["step"], monthly_cost=r["monthly_cost"], start=r["start"], expected_end=r["expected_end"]) for r in rows]
 
 
 def known_case(conn: Connection, case_ref: str) -> bool:

@@ -37,7 +37,9 @@ def _texts(value: Any, where: str) -> Iterator[tuple[str, str]]:
 def refuse_cpr(fields: dict[str, Any]) -> None:
     """Raise `PersonalDataError` naming every field whose text looks like a CPR number."""
     problems = [
-        Problem(where, "ligner et CPR-nummer (6 cifre, evt. bindestreg, 4 cifre); registeret gemmer ingen CPR-numre.", "Brug sagssystemets eget sagsnummer/pseudonym og fjern CPR-nummeret fra teksten.")
+        Problem(
+            where, "ligner et CPR-nummer (6 cifre, evt. bindestreg, 4 cifre); registeret gemmer ingen CPR-numre.", "Brug sagssystemets eget sagsnummer/pseudonym og fjern CPR-nummeret fra teksten."
+        )
         for name, value in fields.items()
         for where, text in _texts(value, name)
         if CPR_SHAPED.search(text)

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 
 def _utc(value: dt.datetime) -> dt.datetime:
     # Stored in UTC; SQLite hands it back without a zone, PostgreSQL with one: the same out.
-    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 UtcDatetime = Annotated[dt.datetime, AfterValidator(_utc)]
@@ -94,7 +94,10 @@ class CaseTotal(_Record):
 
     def explain(self) -> str:
         lines = [f"Sagens samlede månedlige udgift ({self.case_ref}) beregnet af registeret pr. {self.on.isoformat()}:"]
-        lines += [f"  afgørelse {i.decision_id}: {i.paragraph} trin {i.step}, {_kr(i.monthly_cost)} fra {i.start.isoformat()}" + (f" til {i.expected_end.isoformat()}" if i.expected_end else "") for i in self.interventions]
+        lines += [
+            f"  afgørelse {i.decision_id}: {i.paragraph} trin {i.step}, {_kr(i.monthly_cost)} fra {i.start.isoformat()}" + (f" til {i.expected_end.isoformat()}" if i.expected_end else "")
+            for i in self.interventions
+        ]
         lines.append(f"  den nye indsats: {_kr(self.new_cost)}")
         lines.append(f"  i alt: {_kr(self.total)}" + (f" (indtastet: {_kr(self.typed)})" if self.typed is not None else ""))
         return "\n".join(lines)

@@ -45,7 +45,7 @@ MAX_COST = 10**9
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _text(value: Any, field: str, pattern: re.Pattern[str], example: str) -> str:
@@ -108,10 +108,20 @@ class Register:
             record = routing_repo.insert(
                 conn,
                 {
-                    "corrects_id": corrects, "case_ref": case_ref, "team": team, "advisor": advisor, "inputs": decision.inputs,
-                    "required_level": decision.level.id, "required_rank": decision.level.rank, "deciding_row": decision.deciding_row,
-                    "escalated": decision.escalated, "routed_on": when, "plan_id": plan.meta.id, "plan_version": plan.meta.version,
-                    "plan_fingerprint": plan.fingerprint, "recorded_at": now(),
+                    "corrects_id": corrects,
+                    "case_ref": case_ref,
+                    "team": team,
+                    "advisor": advisor,
+                    "inputs": decision.inputs,
+                    "required_level": decision.level.id,
+                    "required_rank": decision.level.rank,
+                    "deciding_row": decision.deciding_row,
+                    "escalated": decision.escalated,
+                    "routed_on": when,
+                    "plan_id": plan.meta.id,
+                    "plan_version": plan.meta.version,
+                    "plan_fingerprint": plan.fingerprint,
+                    "recorded_at": now(),
                 },
             )
         return RoutedCase(record=record, decision=decision.model_dump(mode="json"), case_total=total)
@@ -136,7 +146,13 @@ class Register:
             listed = "; ".join(f"afgørelse {i.decision_id} ({i.paragraph}, trin {i.step}): {i.monthly_cost:.2f}" for i in active)
             raise CaseError(
                 "Sagens samlede udgift er for lav.",
-                [Problem(f"sag.{CASE_TOTAL_INPUT}", f"er lavere end registerets sum af sagens aktive indsatser plus den nye ({total:.2f} kr./md.: {listed}; ny indsats {float(new_cost):.2f}). En for lav sum kan give et for lavt niveau.", f"Angiv mindst {total:.2f}, eller udelad feltet, så registerets sum bruges.")],
+                [
+                    Problem(
+                        f"sag.{CASE_TOTAL_INPUT}",
+                        f"er lavere end registerets sum af sagens aktive indsatser plus den nye ({total:.2f} kr./md.: {listed}; ny indsats {float(new_cost):.2f}). En for lav sum kan give et for lavt niveau.",
+                        f"Angiv mindst {total:.2f}, eller udelad feltet, så registerets sum bruges.",
+                    )
+                ],
             )
         return result
 
@@ -168,9 +184,24 @@ class Register:
         With ``connection`` it joins that transaction (a committee outcome and its decision)."""
         with self._transaction(connection) as conn:
             values = self._decision_values(
-                conn, plans, case_ref=case_ref, team=team, level=level, decided_by=decided_by, decided_on=decided_on, outcome=outcome,
-                paragraph=paragraph, step=step, monthly_cost=monthly_cost, start=start, expected_end=expected_end,
-                required_level=required_level, routing_id=routing_id, corrects=corrects, note=note, source=source,
+                conn,
+                plans,
+                case_ref=case_ref,
+                team=team,
+                level=level,
+                decided_by=decided_by,
+                decided_on=decided_on,
+                outcome=outcome,
+                paragraph=paragraph,
+                step=step,
+                monthly_cost=monthly_cost,
+                start=start,
+                expected_end=expected_end,
+                required_level=required_level,
+                routing_id=routing_id,
+                corrects=corrects,
+                note=note,
+                source=source,
             )
             return decision_repo.insert(conn, values)
 
@@ -216,21 +247,41 @@ class Register:
             if latest is not None:
                 required, routing = latest.required_level, latest
         if required is None:
-            problems.append(Problem("kraevet_niveau", "det krævede niveau er ukendt (ingen routing af sagen i registeret).", "Route sagen med 'kompetenceplan register route' først, eller angiv det krævede niveau."))
+            problems.append(
+                Problem(
+                    "kraevet_niveau", "det krævede niveau er ukendt (ingen routing af sagen i registeret).", "Route sagen med 'kompetenceplan register route' først, eller angiv det krævede niveau."
+                )
+            )
         elif required not in levels:
             problems.append(Problem("kraevet_niveau", "er ikke et niveau i planen.", f"Brug et af: {', '.join(levels)}."))
         if problems:
             raise CaseError("Afgørelsen kan ikke registreres.", problems)
         level_rank, required_rank = plan.rank(kw["level"]), plan.rank(required)  # type: ignore[arg-type]
         return {
-            "corrects_id": kw["corrects"], "routing_id": routing.id if routing is not None else None, "case_ref": case_ref, "team": team,
-            "level": kw["level"], "level_rank": level_rank, "decided_by": decided_by, "decided_on": kw["decided_on"], "outcome": kw["outcome"],
-            "paragraph": kw["paragraph"], "step": step, "monthly_cost": float(cost), "start": kw["start"], "expected_end": kw["expected_end"],
-            "required_level": required, "required_rank": required_rank,
+            "corrects_id": kw["corrects"],
+            "routing_id": routing.id if routing is not None else None,
+            "case_ref": case_ref,
+            "team": team,
+            "level": kw["level"],
+            "level_rank": level_rank,
+            "decided_by": decided_by,
+            "decided_on": kw["decided_on"],
+            "outcome": kw["outcome"],
+            "paragraph": kw["paragraph"],
+            "step": step,
+            "monthly_cost": float(cost),
+            "start": kw["start"],
+            "expected_end": kw["expected_end"],
+            "required_level": required,
+            "required_rank": required_rank,
             # Kompetenceoverskridelse: the decision was taken by a level ranking below the one the plan requires.
             "kompetenceoverskridelse": level_rank < required_rank,
-            "plan_id": plan.meta.id, "plan_version": plan.meta.version, "plan_fingerprint": plan.fingerprint,
-            "source": kw["source"], "note": note, "recorded_at": now(),
+            "plan_id": plan.meta.id,
+            "plan_version": plan.meta.version,
+            "plan_fingerprint": plan.fingerprint,
+            "source": kw["source"],
+            "note": note,
+            "recorded_at": now(),
         }
 
     def decisions(self, period: Period | None = None, team: str | None = None, case_ref: str | None = None, include_corrected: bool = False) -> list[DecisionRecord]:
@@ -276,14 +327,32 @@ class Register:
         try:
             row = ImportLine.model_validate(data)
         except ValidationError as exc:
-            raise CaseError("Linjen har fejl.", [Problem(f"{where}: " + ".".join(str(p) for p in e["loc"]), validation_message(e), "Se kolonnerne i docs/register.md.") for e in exc.errors(include_url=False, include_input=False)]) from None
+            raise CaseError(
+                "Linjen har fejl.",
+                [Problem(f"{where}: " + ".".join(str(p) for p in e["loc"]), validation_message(e), "Se kolonnerne i docs/register.md.") for e in exc.errors(include_url=False, include_input=False)],
+            ) from None
         required = row.kraevet_niveau
         if required is None and row.sag is not None:
             required = decide(plans, row.sag, on=row.dato).level.id
         return self._decision_values(
-            conn, plans, case_ref=row.sagsreference, team=row.team, level=row.niveau, decided_by=row.truffet_af, decided_on=row.dato,
-            outcome=row.udfald, paragraph=row.paragraf, step=row.trin, monthly_cost=row.maanedlig_udgift, start=row.start or row.dato,
-            expected_end=row.forventet_slut, required_level=required, routing_id=None, corrects=None, note=row.note, source="import",
+            conn,
+            plans,
+            case_ref=row.sagsreference,
+            team=row.team,
+            level=row.niveau,
+            decided_by=row.truffet_af,
+            decided_on=row.dato,
+            outcome=row.udfald,
+            paragraph=row.paragraf,
+            step=row.trin,
+            monthly_cost=row.maanedlig_udgift,
+            start=row.start or row.dato,
+            expected_end=row.forventet_slut,
+            required_level=required,
+            routing_id=None,
+            corrects=None,
+            note=row.note,
+            source="import",
         )
 
     def export(self) -> Iterator[dict[str, Any]]:

@@ -27,8 +27,13 @@ class Change:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "paragraph": self.paragraph, "old_level": self.old_level, "new_level": self.new_level,
-            "count": self.count, "example": self.example, "old_row": self.old_row, "new_row": self.new_row,
+            "paragraph": self.paragraph,
+            "old_level": self.old_level,
+            "new_level": self.new_level,
+            "count": self.count,
+            "example": self.example,
+            "old_row": self.old_row,
+            "new_row": self.new_row,
         }
 
 

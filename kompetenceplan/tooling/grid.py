@@ -41,7 +41,7 @@ class Slice:
         ranges = [range(len(a.values)) for a in self.axes]
         for index in itertools.product(*ranges):
             case = dict(self.fixed)
-            case.update({a.name: a.values[i] for a, i in zip(self.axes, index)})
+            case.update({a.name: a.values[i] for a, i in zip(self.axes, index, strict=False)})
             yield index, case
 
 

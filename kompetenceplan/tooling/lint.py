@@ -114,7 +114,15 @@ def lint(plan: Plan, scenario_dir: Path | None = None) -> list[LintFinding]:
         findings += _gaps(plan, sl, points)
         crowded = max(points.values(), key=lambda p: len(p.matched), default=None)
         if crowded is not None and len(crowded.matched) > MAX_SIMULTANEOUS:
-            findings.append(LintFinding("PLAN-007", f"{plan.path}: paragraf {sl.paragraph}", f"{len(crowded.matched)} rækker gælder samtidig for en sag; durable-rules fejler over {MAX_SIMULTANEOUS}, og sagen kan så ikke afgøres.", "Saml rækker med samme niveau, eller brug færre overlappende beløbsgrænser.", dict(crowded.case)))
+            findings.append(
+                LintFinding(
+                    "PLAN-007",
+                    f"{plan.path}: paragraf {sl.paragraph}",
+                    f"{len(crowded.matched)} rækker gælder samtidig for en sag; durable-rules fejler over {MAX_SIMULTANEOUS}, og sagen kan så ikke afgøres.",
+                    "Saml rækker med samme niveau, eller brug færre overlappende beløbsgrænser.",
+                    dict(crowded.case),
+                )
+            )
         for key, finding in _monotonicity(plan, sl, points):
             if key in monotonicity:
                 monotonicity[key][1].append(sl.paragraph)
@@ -127,10 +135,22 @@ def lint(plan: Plan, scenario_dir: Path | None = None) -> list[LintFinding]:
     findings += _unused_inputs(plan)
     for row in plan.rows:
         if row.id not in matched_anywhere:
-            findings.append(LintFinding("PLAN-005", _row_where(row), "ingen gyldig sag opfylder rækkens betingelser (fx et trin eller en paragraf, der udelukker hinanden).", "Ret betingelserne eller fjern rækken."))
+            findings.append(
+                LintFinding(
+                    "PLAN-005", _row_where(row), "ingen gyldig sag opfylder rækkens betingelser (fx et trin eller en paragraf, der udelukker hinanden).", "Ret betingelserne eller fjern rækken."
+                )
+            )
         elif row.id not in decided_anywhere:
             example, by = shadow_example[row.id]
-            findings.append(LintFinding("PLAN-004", _row_where(row), f"rækken gælder, men afgør aldrig niveauet: en række på samme eller højere niveau gælder altid også (her {by}).", "Fjern rækken, eller hæv dens niveau, hvis den skal løfte sagen.", dict(example)))
+            findings.append(
+                LintFinding(
+                    "PLAN-004",
+                    _row_where(row),
+                    f"rækken gælder, men afgør aldrig niveauet: en række på samme eller højere niveau gælder altid også (her {by}).",
+                    "Fjern rækken, eller hæv dens niveau, hvis den skal løfte sagen.",
+                    dict(example),
+                )
+            )
     if scenario_dir is not None and scenario_dir.is_dir():
         findings += _scenario_references(plan, scenario_dir)
         findings += _statutory_scenarios(plan, scenario_dir)
@@ -145,7 +165,14 @@ def _conflicts(plan: Plan) -> list[LintFinding]:
         first = seen.setdefault(key, row)
         if first is not row and first.level != row.level:
             low, high = sorted((first, row), key=lambda r: r.rank)
-            out.append(LintFinding("PLAN-002", _row_where(low), f"samme betingelser som {high.id}, men niveauet {low.level} i stedet for {high.level}; {low.id} kan aldrig afgøre.", f"Beslut hvilket niveau der gælder, og slet den anden række ({low.id} eller {high.id})."))
+            out.append(
+                LintFinding(
+                    "PLAN-002",
+                    _row_where(low),
+                    f"samme betingelser som {high.id}, men niveauet {low.level} i stedet for {high.level}; {low.id} kan aldrig afgøre.",
+                    f"Beslut hvilket niveau der gælder, og slet den anden række ({low.id} eller {high.id}).",
+                )
+            )
     return out
 
 
@@ -186,22 +213,24 @@ def _monotonicity(plan: Plan, sl: Slice, points: dict[tuple[int, ...], _Point]) 
         for index, point in points.items():
             if index[axis_no] + 1 >= len(axis.values):
                 continue
-            higher = points.get(index[:axis_no] + (index[axis_no] + 1,) + index[axis_no + 1:])
+            higher = points.get(index[:axis_no] + (index[axis_no] + 1,) + index[axis_no + 1 :])
             if higher is None or higher.rank >= point.rank:
                 continue
             low_level, high_level = plan.levels[higher.rank].name, plan.levels[point.rank].name
             row = next((r for r in plan.rows if r.id == point.deciding), None)
-            out.append((
-                (point.deciding, axis.name),
-                LintFinding(
-                    "PLAN-003",
-                    _row_where(row) + f", {axis.name}" if row else f"{plan.path}: {axis.name}",
-                    f"når {axis.name} hæves fra {point.case[axis.name]} til {higher.case[axis.name]}, falder niveauet fra {high_level} ({point.deciding}) til {low_level} ({higher.deciding}). Egen kompetence skal indskrænkes jo højere på trappen og beløbet, aldrig udvides.",
-                    f"Ret rækken {point.deciding}, så den også gælder for højere værdier (brug gte frem for et lukket interval).",
-                    dict(point.case),
-                    dict(higher.case),
-                ),
-            ))
+            out.append(
+                (
+                    (point.deciding, axis.name),
+                    LintFinding(
+                        "PLAN-003",
+                        _row_where(row) + f", {axis.name}" if row else f"{plan.path}: {axis.name}",
+                        f"når {axis.name} hæves fra {point.case[axis.name]} til {higher.case[axis.name]}, falder niveauet fra {high_level} ({point.deciding}) til {low_level} ({higher.deciding}). Egen kompetence skal indskrænkes jo højere på trappen og beløbet, aldrig udvides.",
+                        f"Ret rækken {point.deciding}, så den også gælder for højere værdier (brug gte frem for et lukket interval).",
+                        dict(point.case),
+                        dict(higher.case),
+                    ),
+                )
+            )
             break  # one example per paragraph and input is enough to act on
     return out
 

@@ -63,8 +63,13 @@ def blocks(plan: Plan) -> list[Block]:
     ]
     if m.note:
         out.append(Block("p", m.note))
-    out.append(Block("p", "Det højeste niveau blandt de rækker, en sag opfylder, træffer afgørelsen. En række kan løfte en sag, aldrig sænke den. "
-                           f"En sag, som ingen række dækker, går til {plan.level(m.escalation_level).name}. Genereret af kompetenceplan render fra planens regeldata."))
+    out.append(
+        Block(
+            "p",
+            "Det højeste niveau blandt de rækker, en sag opfylder, træffer afgørelsen. En række kan løfte en sag, aldrig sænke den. "
+            f"En sag, som ingen række dækker, går til {plan.level(m.escalation_level).name}. Genereret af kompetenceplan render fra planens regeldata.",
+        )
+    )
     out.append(Block("h2", "Niveauer"))
     out.append(Block("table", header=("Niveau", "Navn", "Beskrivelse"), rows=tuple((lv.id, lv.name, lv.description) for lv in plan.levels)))
     area_spec = plan.inputs[m.area_input]
@@ -75,7 +80,11 @@ def blocks(plan: Plan) -> list[Block]:
         all_steps = [r for r in area_rows if _applies_to(plan, r, m.step_input, None) is None and not r.law]
         if all_steps:
             out.append(Block("h3", "På alle trin"))
-            out.append(Block("table", header=("Række", "Niveau", "Betingelser", "Hjemmel/grundlag", "Note"), rows=tuple(_row_line(plan, r, skip_area) for r in sorted(all_steps, key=lambda r: (r.rank, r.id)))))
+            out.append(
+                Block(
+                    "table", header=("Række", "Niveau", "Betingelser", "Hjemmel/grundlag", "Note"), rows=tuple(_row_line(plan, r, skip_area) for r in sorted(all_steps, key=lambda r: (r.rank, r.id)))
+                )
+            )
         for step in plan.steps(area):
             out.append(Block("h3", f"Trin {step.step}: {step.name}"))
             if step.examples:
@@ -105,9 +114,13 @@ def blocks(plan: Plan) -> list[Block]:
             if not reqs:
                 continue
             out.append(Block("h3", f"Fra {level.name}" if rank else "Alle niveauer"))
-            out.append(Block("table", header=("Kode", "Krav", "Type", "Gælder når", "Hjemmel/grundlag"), rows=tuple(
-                (r.code, r.title, r.severity, " og ".join(t.describe(plan.inputs[t.input]) for t in r.terms) or "altid", r.reference) for r in reqs
-            )))
+            out.append(
+                Block(
+                    "table",
+                    header=("Kode", "Krav", "Type", "Gælder når", "Hjemmel/grundlag"),
+                    rows=tuple((r.code, r.title, r.severity, " og ".join(t.describe(plan.inputs[t.input]) for t in r.terms) or "altid", r.reference) for r in reqs),
+                )
+            )
         if plan.parameters:
             out.append(Block("p", "Parametre: " + ", ".join(f"{k} = {format_number(v)} dage" for k, v in plan.parameters.items()) + "."))
     return out
@@ -134,9 +147,11 @@ def markdown(plan: Plan) -> str:
 
 def to_html(plan: Plan) -> str:
     e = html.escape
-    parts = [f'<!DOCTYPE html>\n<html lang="da">\n<head><meta charset="utf-8"><title>{e(plan.meta.name)}</title>',
-             "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}table{border-collapse:collapse;margin:1em 0}"
-             "td,th{border:1px solid #999;padding:.3em .5em;vertical-align:top;text-align:left}</style></head>\n<body>"]
+    parts = [
+        f'<!DOCTYPE html>\n<html lang="da">\n<head><meta charset="utf-8"><title>{e(plan.meta.name)}</title>',
+        "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}table{border-collapse:collapse;margin:1em 0}"
+        "td,th{border:1px solid #999;padding:.3em .5em;vertical-align:top;text-align:left}</style></head>\n<body>",
+    ]
     for b in blocks(plan):
         if b.kind in ("h1", "h2", "h3", "p"):
             parts.append(f"<{b.kind}>{e(b.text)}</{b.kind}>")

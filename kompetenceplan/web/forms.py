@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import lru_cache
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from ..errors import KompetenceplanError
@@ -61,10 +61,7 @@ def parse_danish_number(text: str, unit: str = "") -> int | float:
     if comma and not _DIGITS.fullmatch(frac):
         raise NumberTextError("kan ikke læses som et tal. Skriv fx 12.000 eller 2,5.")
     if "." in whole and not _GROUPED_DOT.fullmatch(whole):
-        raise NumberTextError(
-            "punktum bruges kun som tusindtalsskilletegn i grupper af tre cifre (fx 12.000). "
-            "Decimaler skrives med komma, fx 12,5."
-        )
+        raise NumberTextError("punktum bruges kun som tusindtalsskilletegn i grupper af tre cifre (fx 12.000). Decimaler skrives med komma, fx 12,5.")
     if " " in whole and not _GROUPED_SPACE.fullmatch(whole):
         raise NumberTextError("mellemrum bruges kun mellem grupper af tre cifre (fx 12 000).")
     if not (_PLAIN.fullmatch(whole) or _GROUPED_DOT.fullmatch(whole) or _GROUPED_SPACE.fullmatch(whole)):
@@ -72,10 +69,7 @@ def parse_danish_number(text: str, unit: str = "") -> int | float:
     if comma and len(frac) == 3 and "." not in whole and " " not in whole:
         # "12,000": a Danish decimal comma (12) or an English thousands separator (12.000)?
         # Reading it as 12 could route the case far too low, so ask instead.
-        raise NumberTextError(
-            "er tvetydigt: et komma med tre cifre efter kan være et tusindtalsskilletegn. "
-            "Skriv tusinder med punktum (fx 12.000) og højst to decimaler med komma (fx 12,50)."
-        )
+        raise NumberTextError("er tvetydigt: et komma med tre cifre efter kan være et tusindtalsskilletegn. Skriv tusinder med punktum (fx 12.000) og højst to decimaler med komma (fx 12,50).")
     digits = whole.replace(".", "").replace(" ", "")
     try:
         value = Decimal(f"{'-' if negative else ''}{digits}.{frac or '0'}")
@@ -174,8 +168,8 @@ def _derivations(plan: Plan) -> tuple[dict[str, str], dict[str, str], dict[str, 
 def _conditions(plan: Plan) -> dict[str, list[str]]:
     """Optional inputs that an enum value makes necessary (e.g. the child's age for children)."""
     out: dict[str, list[str]] = {}
-    for name, spec in plan.inputs.items():
-        for code, value in (spec.values or {}).items():
+    for _name, spec in plan.inputs.items():
+        for _code, value in (spec.values or {}).items():
             for req in value.requires:
                 out.setdefault(req, []).append(f"Skal udfyldes, når {spec.label.lower()} er {value.label}.")
     return out

@@ -45,8 +45,7 @@ DATE_FIELD, MEETING_FIELD, FILES_FIELD, PASTE_FIELD = "dato", "moededato", "file
 #: Pages can show personal data: never cached, never framed, scripts and styles only from here.
 HEADERS = {
     "Cache-Control": "no-store",
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",  # "no-referrer" makes Chrome send "Origin: null" with forms
     "X-Frame-Options": "DENY",
@@ -226,9 +225,20 @@ def _advise(plans: PlanSet, values: dict[str, str]) -> tuple[Plan, FieldErrors, 
 
 def _advisor_page(request: Request, plan: Plan, values: dict[str, str], errors: FieldErrors, answer: dict[str, Any] | None, status: int = 200, posted: bool = False) -> HTMLResponse:
     return _render(
-        request, "advisor.html", "afgoer", status=status, plan=plan, form=advisor_form(plan), values=values,
-        errors=errors, answer=answer, posted=posted, number_help=NUMBER_HELP, selected_area=_selected_area(plan, values),
-        date_field=DATE_FIELD, missing_labels=_missing(plan, errors),
+        request,
+        "advisor.html",
+        "afgoer",
+        status=status,
+        plan=plan,
+        form=advisor_form(plan),
+        values=values,
+        errors=errors,
+        answer=answer,
+        posted=posted,
+        number_help=NUMBER_HELP,
+        selected_area=_selected_area(plan, values),
+        date_field=DATE_FIELD,
+        missing_labels=_missing(plan, errors),
     )
 
 
@@ -309,13 +319,15 @@ def _check_all(plans: PlanSet, items: list[tuple[str, Any]], on: dt.date) -> lis
         except KompetenceplanError as exc:
             results.append({"name": name, "status": "fejl i input", "error": exc, "report": None, "case_number": None})
             continue
-        results.append({
-            "name": name,
-            "status": "klar" if report.ready else "ikke klar",
-            "report": report,
-            "error": None,
-            "case_number": number if isinstance(number, str) and len(number) <= 40 else None,
-        })
+        results.append(
+            {
+                "name": name,
+                "status": "klar" if report.ready else "ikke klar",
+                "report": report,
+                "error": None,
+                "case_number": number if isinstance(number, str) and len(number) <= 40 else None,
+            }
+        )
     return results
 
 
@@ -345,9 +357,7 @@ async def secretary_post(request: Request) -> HTMLResponse:
         on = parse_date(values.get(MEETING_FIELD) or None, MEETING_FIELD, "2026-12-01") or on
     except CaseError:
         errors.fields[MEETING_FIELD] = "skal være en dato på formen ÅÅÅÅ-MM-DD, fx 2026-12-01."
-    items: list[tuple[str, Any]] = [
-        (name, lambda content=content, i=i: parse_json(content, f"fil nr. {i}")) for i, (name, content) in enumerate(files, 1)
-    ]
+    items: list[tuple[str, Any]] = [(name, lambda content=content, i=i: parse_json(content, f"fil nr. {i}")) for i, (name, content) in enumerate(files, 1)]
     pasted = values.get(PASTE_FIELD, "").strip()
     if pasted:
         try:
