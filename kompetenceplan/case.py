@@ -104,11 +104,10 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
     for name, spec in plan.inputs.items():
         if not spec.default_product or not all(f in values for f in spec.default_product):
             continue
-        product = math.prod(values[f] for f in spec.default_product)  # type: ignore[misc]
-        if spec.type == "int":
-            product = int(product)
-        elif isinstance(product, int):
-            product = float(product)
+        operands = [values[f] for f in spec.default_product]
+        # default_product names numeric inputs only (checked at load), so these are numbers.
+        product: float | int = math.prod(float(x) for x in operands)
+        product = int(product) if spec.type == "int" else float(product)
         if name in values:
             # A total below monthly cost × duration contradicts the case and could route it
             # below the level its real total requires: refuse, do not guess which is right.

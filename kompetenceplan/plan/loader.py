@@ -479,8 +479,8 @@ def _check_inputs(inputs: dict[str, InputSpec], files: dict[str, str], meta: Pla
     roles = (("area_input", "enum"), ("step_input", "int"), ("paragraph_input", "enum"))
     for role, expected in roles:
         name = getattr(meta, role)
-        spec = inputs.get(name)
-        if spec is None or spec.type != expected or not spec.required:
+        role_spec = inputs.get(name)
+        if role_spec is None or role_spec.type != expected or not role_spec.required:
             problems.append(Problem(f"{meta_file}: plan.{role}", f"'{name}' skal være et påkrævet input af typen {expected}.", f'Erklær [inputs.{name}] med type = "{expected}".'))
     for role in ("consent_input", "urgent_input"):
         name = getattr(meta, role)
@@ -550,7 +550,7 @@ def _parse_term(name: str, spec: InputSpec, cond: Any, here: str, problems: list
     if spec.type == "enum":
         values = [cond] if isinstance(cond, str) else cond
         if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
-            problems.append(Problem(here, "en enum-betingelse skal være en værdi eller en liste af værdier.", f'Skriv fx {name} = ["{next(iter(spec.values or {"x": 0}))}"].'))
+            problems.append(Problem(here, "en enum-betingelse skal være en værdi eller en liste af værdier.", f'Skriv fx {name} = ["{next(iter(spec.values or {}), "x")}"].'))
             return None
         unknown = [v for v in values if v not in (spec.values or {})]
         if unknown:
@@ -708,12 +708,12 @@ def _check_floors(plan: Plan, levels_file: str, problems: list[Problem]) -> None
                         'Erklær et bool-input (fx [inputs.samtykke]) og angiv consent_input = "samtykke" under [plan].',
                     )
                 )
-        floor = floor_for(value.law, value.section, value.stk)
-        if floor is None:
+        reserved = floor_for(value.law, value.section, value.stk)
+        if reserved is None:
             continue
-        required = body_level.get(floor.body)
+        required = body_level.get(reserved.body)
         if required is None:
-            problems.append(_floor_problem(where, f"{floor.reference}: planen har intet niveau for {BODIES[floor.body]}.", f'Tilføj et niveau med body = "{floor.body}".'))
+            problems.append(_floor_problem(where, f"{reserved.reference}: planen har intet niveau for {BODIES[reserved.body]}.", f'Tilføj et niveau med body = "{reserved.body}".'))
             continue
         covering = [
             r
@@ -725,7 +725,7 @@ def _check_floors(plan: Plan, levels_file: str, problems: list[Problem]) -> None
             problems.append(
                 _floor_problem(
                     where,
-                    f"{floor.reference} skal afgøres af {plan.level(required).name} ({low}).",
+                    f"{reserved.reference} skal afgøres af {plan.level(required).name} ({low}).",
                     f'Tilføj [[rows]] id = "…", level = "{required}", law = true, when = {{ {meta.paragraph_input} = "{code}" }}.',
                 )
             )
@@ -738,14 +738,14 @@ def _check_floors(plan: Plan, levels_file: str, problems: list[Problem]) -> None
                 _floor_problem(f"{row.file}: rows (id {row.id})", "en lovrække (law = true) skal gælde ubetinget for sine paragraffer.", f"Brug kun betingelsen {meta.paragraph_input} = [...].")
             )
             continue
-        for code in codes[0]:  # type: ignore[union-attr]
-            value = paragraph_spec.values[code]  # type: ignore[index]
-            floor = floor_for(value.law, value.section, value.stk)
-            if floor is not None and body_level.get(floor.body) != row.level:
+        for code in codes[0]:  # type: ignore[union-attr]  # a paragraph condition is a tuple of codes
+            declared = (paragraph_spec.values or {})[str(code)]
+            law_floor = floor_for(declared.law, declared.section, declared.stk)
+            if law_floor is not None and body_level.get(law_floor.body) != row.level:
                 problems.append(
                     _floor_problem(
                         f"{row.file}: rows (id {row.id}).level",
-                        f"lovrækken sender {code} til {row.level}, men {floor.reference} kræver {body_level.get(floor.body)}.",
+                        f"lovrækken sender {code} til {row.level}, men {law_floor.reference} kræver {body_level.get(law_floor.body)}.",
                         "Ret niveauet; loven kan ikke fraviges i kompetenceplanen.",
                     )
                 )
