@@ -7,6 +7,7 @@ Exit codes: 0 decided / ready, 1 findings (not ready), 2 bad input, bad plan or 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import sys
@@ -224,7 +225,7 @@ def _agenda(plan: PlanSet, folder: Path, on: dt.date, fmt: str) -> int:
     files = sorted(folder.glob("*.json"))
     if not files:
         raise KompetenceplanError("Tom dagsorden.", [Problem(str(folder), "mappen indeholder ingen .json-filer.", "Læg indstillingerne i mappen som JSON.")])
-    result = check_agenda(plan, ((f.name, lambda f=f: read_json(str(f))) for f in files), on)
+    result = check_agenda(plan, ((f.name, functools.partial(read_json, str(f))) for f in files), on)
     rows = result["submissions"]
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))

@@ -223,7 +223,9 @@ def relative_paths(error: KompetenceplanError, root: Path) -> dict[str, Any]:
 
     out = error.to_dict()
     out["title"] = cut(str(out["title"]))
-    out["problems"] = [{k: cut(v) for k, v in p.items()} for p in out["problems"]]  # type: ignore[union-attr]
+    problems = out["problems"]
+    assert isinstance(problems, list)  # KompetenceplanError.to_dict gives a list of dicts
+    out["problems"] = [{k: cut(v) for k, v in p.items()} for p in problems]
     return out
 
 
@@ -231,8 +233,8 @@ def guarded_protocol(header_timeout: float, max_connections: int) -> type:
     """uvicorn's h11 protocol with a request-head timeout and a connection cap."""
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    class GuardedH11Protocol(H11Protocol):  # type: ignore[misc]
-        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+    class GuardedH11Protocol(H11Protocol):
+        def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             self._head_timer: asyncio.TimerHandle | None = None
             if len(self.connections) > max_connections:

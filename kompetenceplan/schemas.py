@@ -53,7 +53,7 @@ def _narrow(prop: dict[str, Any], term: Term) -> None:
         if "enum" in prop:
             allowed = [v for v in prop["enum"] if v is not None and v in allowed]
         elif "minimum" in prop:
-            allowed = [v for v in allowed if prop["minimum"] <= v <= prop["maximum"]]  # type: ignore[operator]
+            allowed = [v for v in allowed if prop["minimum"] <= v <= prop["maximum"]]
         prop["enum"] = allowed + ([None] if nullable else [])
     elif term.op == "gte":
         prop["minimum"] = max(prop["minimum"], term.value)
@@ -67,7 +67,7 @@ def _narrow(prop: dict[str, Any], term: Term) -> None:
 
 def _derived(plan: Plan, name: str, code: str) -> dict[str, Value]:
     """Inputs a value fills in when they are not given (a Barnets lov paragraph: område børn)."""
-    return {t.input: t.value[0] for t in plan.implications.get((name, code), ()) if t.op == "in" and len(t.value) == 1}  # type: ignore[arg-type,index,misc]
+    return {t.input: t.value[0] for t in plan.implications.get((name, code), ()) if t.op == "in" and len(t.value) == 1}  # type: ignore[arg-type, index]
 
 
 def _branch(plan: Plan, code: str) -> dict[str, Any] | None:
@@ -85,7 +85,7 @@ def _branch(plan: Plan, code: str) -> dict[str, Any] | None:
             props[name]["enum"] = [value, None]  # given it must be this value; left out it is derived
         if plan.inputs[name].type != "enum":
             continue
-        for req in plan.enum_value(name, value).requires:
+        for req in plan.enum_value(name, str(value)).requires:
             required.add(req)
             _not_null(props[req])
     # A paragraph that needs consent (Barnets lov § 32, stk. 2; § 46; the plan's consent_codes, where
@@ -95,12 +95,12 @@ def _branch(plan: Plan, code: str) -> dict[str, Any] | None:
         required.add(consent)
         props[consent] = _prop(plan.inputs[consent], nullable=False) | {"const": True}
     for name, value in fixed.items():
-        for term in plan.implications.get((name, value), ()) if plan.inputs[name].type == "enum" else ():
+        for term in plan.implications.get((name, str(value)), ()) if plan.inputs[name].type == "enum" else ():
             _narrow(props[term.input], term)
     conditions: list[dict[str, Any]] = []
     area, step = plan.meta.area_input, plan.meta.step_input
     if area in fixed:
-        _narrow(props[step], Term(step, "in", tuple(s.step for s in plan.steps(fixed[area]))))
+        _narrow(props[step], Term(step, "in", tuple(s.step for s in plan.steps(str(fixed[area])))))
     else:
         for value in plan.inputs[area].values or {}:
             steps = [s.step for s in plan.steps(value)]

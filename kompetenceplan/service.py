@@ -324,4 +324,4 @@ def _log_to_stderr(access_log: bool) -> None:
 
 def generate(plan_path: Any) -> dict[str, Any]:
     """The contract the service publishes for the plan folder ``plan_path`` (`contract.describe`)."""
-    return create_app(plan_path).app.openapi()  # type: ignore[no-any-return]
+    return create_app(plan_path).app.openapi()

@@ -50,14 +50,14 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
     fired = durable_adapter.unmet_requirements(plan, {**validated.values, "niveau": rank}, flags)
     engine = {spec.code for spec in fired}
     if engine != reference:
-        raise disagreement(f"durable-rules fandt {sorted(engine)}, referencen {sorted(reference)}.")
+        raise disagreement(f"durable-rules fandt {sorted(str(c) for c in engine)}, referencen {sorted(reference)}.")
     findings = [
         Finding(
             code=req.code,
             severity=req.severity,
             title=req.title,
             message=req.message,
-            hint=req.hint,  # type: ignore[arg-type]
+            hint=req.hint,
             path=statuses[req.code].path,
             detail=statuses[req.code].detail,
             reference=req.reference,

@@ -71,7 +71,7 @@ def status(plan: Plan, req: PlanRequirement, sub: Submission, case: ValidatedCas
         return Status(obtained or exempt, "barnets_perspektiv", detail)
     if kind == "alternatives":
         step = case.get(plan.meta.step_input)
-        ok = any(a.trin < step and not _empty(a.begrundelse) for a in sub.alternativer)  # type: ignore[operator]
+        ok = any(a.trin < step and not _empty(a.begrundelse) for a in sub.alternativer)
         return Status(ok, "alternativer", "" if ok else f"ingen begrundet indsats på et lavere trin end {step}")
     if kind == "economy":
         eco = sub.oekonomi

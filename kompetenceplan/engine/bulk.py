@@ -87,7 +87,7 @@ class CompiledPlan:
             lines.append(f"        return {i}")
         namespace: dict[str, Any] = dict(constants)
         exec("\n".join(lines), namespace)  # noqa: S102 - source built from validated plan data only
-        return namespace["route"]  # type: ignore[no-any-return]
+        return namespace["route"]
 
     def validate(self, case: Any) -> ValidatedCase:
         """Like `validate_case` (same values, same errors), faster for the common shape."""
@@ -104,7 +104,7 @@ class _FastValidator:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.allowed = set(plan.inputs) | {"beskrivelse"}
-        self.checks = []
+        self.checks: list[tuple[str, str, Any, Any, bool]] = []  # (name, kind, allowed or min, max, required)
         for name, spec in plan.inputs.items():
             if spec.type == "enum":
                 self.checks.append((name, "enum", frozenset(spec.values or {}), None, spec.required))
@@ -154,7 +154,7 @@ class _FastValidator:
                 v = r
             values[name] = v
         # As validate_case: a value that implies another input's only possible value fills it in.
-        implied = [t for n in self.enum_inputs if n in values for t in self.implied.get(n, {}).get(values[n], ())]  # type: ignore[call-overload]
+        implied = [t for n in self.enum_inputs if n in values for t in self.implied.get(n, {}).get(str(values[n]), ())]
         for term in implied:
             if term.input not in values and term.op == "in" and len(term.value) == 1:  # type: ignore[arg-type]
                 values[term.input] = term.value[0]  # type: ignore[index]
@@ -172,9 +172,11 @@ class _FastValidator:
             if name in values and other in values and values[name] < values[other]:  # type: ignore[operator]
                 return None
         for name, spec in self.derived:
-            if not all(f in values for f in spec.default_product):
+            factors = spec.default_product or []
+            if not all(f in values for f in factors):
                 continue
-            product = math.prod(values[f] for f in spec.default_product)  # type: ignore[misc]
+            # As validate_case: default_product names numeric inputs only (checked at load).
+            product: int | float = math.prod(float(values[f]) for f in factors)
             product = int(product) if spec.type == "int" else float(product)
             if name in values:
                 if values[name] < product - FLOAT_NOISE:  # type: ignore[operator]

@@ -24,7 +24,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import durable_rules_engine as _durable_c
 from durable import engine as _durable
@@ -338,7 +338,7 @@ class _Session:
         except Exception:  # noqa: BLE001 - a sid that cannot be cleaned is retired
             self.healthy = False
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> Literal[False]:
         if kind is not None and issubclass(kind, EngineError):
             self.healthy = True  # raised before durable was touched
         self.compiled.sids.release(self.sid, self.healthy, self.touched)

@@ -198,7 +198,7 @@ def _max_overlap(rows: list[PlanRow], name: str, spec: Any) -> int:
                     continue
                 for v in t.value if isinstance(t.value, tuple) else (t.value,):
                     points += [v, v - step, v + step]  # type: ignore[operator]
-        points = [p for p in points if spec.min <= p <= spec.max]  # type: ignore[operator]
+        points = [p for p in points if spec.min <= p <= spec.max]
     best = 0
     for point in points:
         n = sum(all(t.holds(point) for t in row.terms if t.input == name) for row in rows)

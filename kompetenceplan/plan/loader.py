@@ -738,14 +738,14 @@ def _check_floors(plan: Plan, levels_file: str, problems: list[Problem]) -> None
                 _floor_problem(f"{row.file}: rows (id {row.id})", "en lovrække (law = true) skal gælde ubetinget for sine paragraffer.", f"Brug kun betingelsen {meta.paragraph_input} = [...].")
             )
             continue
-        for code in codes[0]:  # type: ignore[union-attr]  # a paragraph condition is a tuple of codes
-            declared = (paragraph_spec.values or {})[str(code)]
+        for reserved_code in codes[0]:  # type: ignore[union-attr]  # a paragraph condition is a tuple of codes
+            declared = (paragraph_spec.values or {})[str(reserved_code)]
             law_floor = floor_for(declared.law, declared.section, declared.stk)
             if law_floor is not None and body_level.get(law_floor.body) != row.level:
                 problems.append(
                     _floor_problem(
                         f"{row.file}: rows (id {row.id}).level",
-                        f"lovrækken sender {code} til {row.level}, men {law_floor.reference} kræver {body_level.get(law_floor.body)}.",
+                        f"lovrækken sender {reserved_code} til {row.level}, men {law_floor.reference} kræver {body_level.get(law_floor.body)}.",
                         "Ret niveauet; loven kan ikke fraviges i kompetenceplanen.",
                     )
                 )

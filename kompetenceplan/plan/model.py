@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 from ..law import ConsentRule, Floor
 from .schema import Check, ConsentRole, DocumentType, EnumValue, InputSpec, LadderStep, Level, PlanMeta, RequirementDoc
@@ -98,7 +98,7 @@ class PlanRequirement:
 
     code: str
     title: str
-    severity: str
+    severity: Literal["fejl", "advarsel"]
     terms: tuple[Term, ...]
     min_rank: int | None
     unknown_applies: bool
@@ -210,7 +210,7 @@ class Plan:
             return "ja" if value else "nej"
         spec = self.inputs.get(input_name)
         if spec is not None and spec.type == "enum" and spec.values and value in spec.values:
-            return spec.values[value].label  # type: ignore[index]
+            return spec.values[value].label
         if isinstance(value, (int, float)):
             return format_number(value, spec.unit if spec else "")
         return str(value)

@@ -78,9 +78,9 @@ def candidates(plan: Plan, name: str, rows: list[PlanRow], implied: tuple[Term, 
         return (False, True)
     lo, hi, allowed = _bounds(plan, name, implied)
     if spec.type == "enum":
-        return tuple(sorted(allowed or spec.values or {}))  # type: ignore[arg-type]
+        return tuple(sorted(allowed or spec.values or {}))
     if allowed is not None:
-        return tuple(sorted(allowed))  # type: ignore[arg-type]
+        return tuple(sorted(allowed))
     delta = 1 if spec.type == "int" else STEP
     points = {lo, hi}
     for row in rows:
@@ -91,7 +91,7 @@ def candidates(plan: Plan, name: str, rows: list[PlanRow], implied: tuple[Term, 
             # gte/lt change truth between v - delta and v; gt/lte between v and v + delta.
             offsets = {"gte": (-delta, 0), "lt": (-delta, 0), "gt": (0, delta), "lte": (0, delta)}.get(t.op, (-delta, 0, delta))
             for v in values:
-                points |= {float(v) + d for d in offsets}  # type: ignore[arg-type]
+                points |= {float(v) + d for d in offsets}
     kept = sorted(round(p, 2) for p in points if lo <= p <= hi)
     if spec.type == "int":
         return tuple(sorted({int(p) for p in kept}))

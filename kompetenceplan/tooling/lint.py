@@ -102,9 +102,12 @@ def lint(plan: Plan, scenario_dir: Path | None = None) -> list[LintFinding]:
     for sl in slices(plan):
         points = _evaluate_slice(plan, sl)
         for point in points.values():
-            key = (point.case.get(plan.meta.area_input) or sl.fixed.get(plan.meta.area_input), point.case.get(plan.meta.step_input))
-            if key not in lowest or point.rank < lowest[key].rank:
-                lowest[key] = point
+            area = point.case.get(plan.meta.area_input) or sl.fixed.get(plan.meta.area_input)
+            step = point.case.get(plan.meta.step_input)
+            if area is None or step is None:
+                continue  # the grid always gives both; a case without them has no place on a ladder
+            if (area, step) not in lowest or point.rank < lowest[(area, step)].rank:
+                lowest[(area, step)] = point
         for point in points.values():
             matched_anywhere.update(point.matched)
             if point.deciding:
@@ -123,11 +126,11 @@ def lint(plan: Plan, scenario_dir: Path | None = None) -> list[LintFinding]:
                     dict(crowded.case),
                 )
             )
-        for key, finding in _monotonicity(plan, sl, points):
-            if key in monotonicity:
-                monotonicity[key][1].append(sl.paragraph)
+        for mono_key, finding in _monotonicity(plan, sl, points):
+            if mono_key in monotonicity:
+                monotonicity[mono_key][1].append(sl.paragraph)
             else:
-                monotonicity[key] = (finding, [sl.paragraph])
+                monotonicity[mono_key] = (finding, [sl.paragraph])
     for finding, paragraphs in monotonicity.values():
         also = f" Det samme gælder {len(paragraphs) - 1} andre paragraffer." if len(paragraphs) > 1 else ""
         findings.append(LintFinding(finding.code, finding.where, finding.message + also, finding.hint, finding.example, finding.other))
