@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import re
 import sys
 from collections import Counter
@@ -393,7 +394,19 @@ def audit_command(cases_file: str, plan_path: Path, on: str | None) -> None:
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
-plan_argument = click.argument("plan_path", required=False, envvar=PLAN_ENV, default=DEFAULT_PLAN, type=click.Path(path_type=Path))
+def plan_argument(func: Any) -> Any:
+    """The plan folder as ``--plan`` (as on every other command) or, as before, a positional
+    argument (kept so existing scripts work). Given both and different: a usage error."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, plan_path: Path | None = None, plan_flag: Path | None = None, **kwargs: Any) -> Any:
+        if plan_path is not None and plan_flag is not None and plan_path != plan_flag:
+            raise click.UsageError("Angiv planen én gang: enten --plan eller som argument.")
+        chosen = plan_flag or plan_path or Path(os.environ.get(PLAN_ENV) or DEFAULT_PLAN)
+        return func(*args, plan_path=chosen, **kwargs)
+
+    wrapper = click.option("--plan", "plan_flag", default=None, type=click.Path(path_type=Path), help=f"Planmappe med TOML-filer (eller miljøvariablen {PLAN_ENV}).")(wrapper)
+    return click.argument("plan_path", required=False, type=click.Path(path_type=Path))(wrapper)
 
 
 @main.command(name="lint")

@@ -169,3 +169,14 @@ def test_decimal_comma_is_accepted_in_flags() -> None:
         "json",
     )
     assert result.exit_code == 0 and json.loads(result.output)["inputs"]["maanedlig_udgift"] == 12000.5
+
+
+@pytest.mark.parametrize("command", ["lint", "render", "test"])
+def test_every_command_takes_the_plan_as_plan_option_and_the_old_argument_still_works(command: str) -> None:
+    """One way to name the plan on every command (--plan); the positional form is kept."""
+    aastrup = str(ROOT / "rules" / "aastrup")
+    by_option = CliRunner().invoke(main, [command, "--plan", aastrup])
+    by_argument = CliRunner().invoke(main, [command, aastrup])
+    assert by_option.exit_code == by_argument.exit_code == 0 and by_option.output == by_argument.output
+    both = CliRunner().invoke(main, [command, aastrup, "--plan", str(NYBORG)])
+    assert both.exit_code == 2 and "én gang" in both.output
