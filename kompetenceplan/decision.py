@@ -1,10 +1,17 @@
-"""The decision an advisor gets: the level, the rows that set it, and a trace of every condition."""
+"""The decision an advisor gets: the level, the rows that set it, and a trace of every condition.
+
+The level and its reason are built at once; the row traces (why this level, why not higher) are
+built from the same evaluation the first time they are read or serialised, so a caller that only
+needs the level never pays for the explanation. A decision read back from JSON carries its
+traces as given.
+"""
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from collections.abc import Callable
+from typing import Any, Literal, NamedTuple, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, computed_field, model_validator
 
 from .plan.model import Plan
 
@@ -55,6 +62,18 @@ class PlanRef(_Out):
         return cls(id=m.id, kommune=m.kommune, name=m.name, version=m.version, valid_from=m.valid_from.isoformat(), fingerprint=plan.fingerprint)
 
 
+class Traces(NamedTuple):
+    """The explanation's rows: those that set the level, those above it that fail, the rest counted."""
+
+    matched: list[RowTrace]
+    higher_not_matched: list[RowTrace]
+    other_rows: int
+
+
+_TRACE_KEYS = ("matched", "higher_not_matched", "other_rows")
+_ROWS = TypeAdapter(list[RowTrace])
+
+
 class Decision(_Out):
     """Who must decide, and why. ``escalated`` means no row covered the case."""
 
@@ -63,9 +82,6 @@ class Decision(_Out):
     escalated: bool
     reason: str
     deciding_row: str | None
-    matched: list[RowTrace]
-    higher_not_matched: list[RowTrace]
-    other_rows: int = Field(description="Rows above the level about another area or paragraph (not listed).")
     inputs: dict[str, JsonValue]
     derived: list[str]
     provisional: str | None = Field(
@@ -73,6 +89,64 @@ class Decision(_Out):
         description="For an acute case the law lets the chair of børne- og ungeudvalget decide provisionally "
         "(barnets lov § 143): how, and that the committee must approve it. The level is still the committee's.",
     )
+    _explain: Callable[[], Traces] | None = PrivateAttr(default=None)
+    _traces: Traces | None = PrivateAttr(default=None)
+
+    @classmethod
+    def explained_by(cls, explain: Callable[[], Traces], **fields: Any) -> Decision:
+        """A decision whose traces ``explain`` builds on first use (`explain.build_decision`).
+        The fields are the engine's own, already validated data: they are not validated again."""
+        decision = cls.model_construct(**fields)
+        decision._explain = explain
+        return decision
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _read_traces(cls, data: Any, handler: Any) -> Any:
+        # Reading JSON: the traces are data, validated like the rest (extra keys still refused).
+        if not isinstance(data, dict) or not any(k in data for k in _TRACE_KEYS):
+            return handler(data)
+        missing = [k for k in _TRACE_KEYS if k not in data]
+        if missing:
+            raise ValueError(f"mangler {', '.join(missing)}")
+        other = data["other_rows"]
+        if not isinstance(other, int) or isinstance(other, bool):
+            raise ValueError("other_rows skal være et heltal")
+        decision = handler({k: v for k, v in data.items() if k not in _TRACE_KEYS})
+        decision._traces = Traces(_ROWS.validate_python(data["matched"]), _ROWS.validate_python(data["higher_not_matched"]), other)
+        return decision
+
+    def _trace(self) -> Traces:
+        if self._traces is None:
+            if self._explain is None:
+                raise ValueError("Afgørelsen mangler sin forklaring (matched, higher_not_matched, other_rows).")
+            self._traces = self._explain()
+            self._explain = None
+        return self._traces
+
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented pattern
+    @property
+    def matched(self) -> list[RowTrace]:
+        """The rows the case meets: the deciding level's first, then lower ones (never lowering it)."""
+        return self._trace().matched
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def higher_not_matched(self) -> list[RowTrace]:
+        """Rows above the decided level, about the case's own area and paragraph, that fail."""
+        return self._trace().higher_not_matched
+
+    @computed_field(description="Rows above the level about another area or paragraph (not listed).")  # type: ignore[prop-decorator]
+    @property
+    def other_rows(self) -> int:
+        return self._trace().other_rows
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Decision):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()
+
+    __hash__ = None  # type: ignore[assignment]  # equal by content, and mutable traces
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)

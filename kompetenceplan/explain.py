@@ -3,9 +3,12 @@ text (rendered second). The JSON form is `Decision.to_json`."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from .decision import ConditionTrace, Decision, PlanRef, RowTrace
+from pydantic import TypeAdapter
+
+from .decision import ConditionTrace, Decision, LevelRef, PlanRef, RowTrace, Traces
 from .engine.reference import MATCH, NO_MATCH, RowResult
 from .law import PROVISIONAL_SECTIONS, PROVISIONAL_TEXT
 from .plan.model import NOMATCH, Plan, format_number
@@ -13,43 +16,54 @@ from .routing import Routed
 
 
 def build_decision(routed: Routed) -> Decision:
-    """The `Decision` for an agreed routing: the level, the rows that set it, why not higher."""
-    plan, case, evaluation, rank = routed.plan, routed.case, routed.evaluation, routed.rank
-    outcome = evaluation.outcome
-    matched = [evaluation.result(r) for r in evaluation.rows_with(MATCH)]
+    """The `Decision` for an agreed routing: the level and its reason now; the rows that set it
+    and why not higher when first read (`_traces`, from the same evaluation)."""
+    plan, case, rank = routed.plan, routed.case, routed.rank
+    outcome = routed.evaluation.outcome
     level = plan.levels[rank]
     if outcome.kind == NOMATCH:
         reason = (
             f"Kompetenceplanen har ingen regel for denne sag. Den skal derfor afgøres af {level.name}, så den ikke "
             "afgøres på et for lavt niveau. Giv besked til den, der vedligeholder kompetenceplanen."
         )
-        deciding = None
     else:
-        deciding = outcome.row_id
-        row = next(r.row for r in matched if r.row.id == deciding)
+        row = plan.row(outcome.row_id)  # type: ignore[arg-type]  # a row outcome names its row
         basis = "hjemmel" if row.law else "grundlag"
         who = level.decided_by or f"på niveauet {level.name}"
         reason = f"Sagen afgøres {who}, jf. regel {row.id} ({basis}: {row.reference})."
+    refs = _refs(plan)
+    return Decision.explained_by(
+        partial(_traces, routed),
+        plan=refs[0],
+        level=refs[1][rank],
+        escalated=outcome.kind == NOMATCH,
+        reason=reason,
+        deciding_row=None if outcome.kind == NOMATCH else outcome.row_id,
+        inputs=dict(case.values),
+        derived=list(case.derived),
+        provisional=_provisional(routed),
+    )
+
+
+def _refs(plan: Plan) -> tuple[PlanRef, tuple[LevelRef, ...]]:
+    """The plan's reference and its levels, built once per loaded plan (they are immutable)."""
+    found = plan.memo.get("refs")
+    if found is None:
+        found = plan.memo["refs"] = (PlanRef.of(plan), tuple(LevelRef(id=lv.id, name=lv.name, rank=i) for i, lv in enumerate(plan.levels)))
+    return found
+
+
+def _traces(routed: Routed) -> Traces:
+    """Why this level and why not higher, from the agreed evaluation (every row's status)."""
+    plan, case, evaluation, rank = routed.plan, routed.case, routed.evaluation, routed.rank
+    matched = [evaluation.result(r) for r in evaluation.rows_with(MATCH)]
     # Why not higher: the rows above the decided level that fail, except those about another
     # area or paragraph (they are counted, not listed; lint and render show the whole table).
     not_higher = [r for r in evaluation.rows_with(NO_MATCH) if r.rank > rank]
     scope = (plan.meta.area_input, plan.meta.paragraph_input)
     higher = [r for r in not_higher if not any(t.input in scope and not t.holds(case.values[t.input]) for t in r.terms if t.input in case.values)]
-    return Decision.model_validate(
-        {
-            "plan": PlanRef.of(plan),
-            "level": {"id": level.id, "name": level.name, "rank": rank},
-            "escalated": outcome.kind == NOMATCH,
-            "reason": reason,
-            "deciding_row": deciding,
-            "matched": [_trace(plan, r) for r in matched],
-            "higher_not_matched": [_trace(plan, evaluation.result(r)) for r in higher],
-            "other_rows": len(not_higher) - len(higher),
-            "inputs": dict(case.values),
-            "derived": list(case.derived),
-            "provisional": _provisional(routed),
-        }
-    )
+    rows = _ROWS.validate_python([_trace(plan, r) for r in matched] + [_trace(plan, evaluation.result(r)) for r in higher])
+    return Traces(rows[: len(matched)], rows[len(matched) :], len(not_higher) - len(higher))
 
 
 def _provisional(routed: Routed) -> str | None:
@@ -64,9 +78,12 @@ def _provisional(routed: Routed) -> str | None:
     return PROVISIONAL_TEXT
 
 
+_ROWS = TypeAdapter(list[RowTrace])
+
+
 def _trace(plan: Plan, result: RowResult) -> dict[str, Any]:
-    # Plain data, validated into `RowTrace`s in one pass with the whole Decision (pydantic's core
-    # builds nested models far faster than one constructor call per row and condition).
+    # Plain data, validated into `RowTrace`s in one pass (pydantic's core builds nested models far
+    # faster than one constructor call per row and condition).
     row = result.row
     return {
         "id": row.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -61,38 +62,60 @@ class TestFaults:
         with pytest.raises(EngineError, match="kunne ikke fastslå niveauet sikkert"):
             decide(small_plan, {**SMALL_CASE, "udgift": 50000.0})
 
-    def test_post_without_result_is_an_error(self, small_plan, monkeypatch) -> None:
-        """durable returning without running an action (stolen by a timer thread) is an error."""
-        host = durable_adapter._get_host()
-        monkeypatch.setattr(host, "post", lambda name, event: None)
+    @staticmethod
+    def _retired(plan) -> int:
+        compiled = durable_adapter.compiled_for(plan)
+        durable_adapter._checkin(compiled)
+        return compiled.sids.retired
+
+    def _then_normal(self, plan, retired_before: int, monkeypatch) -> None:
+        """After the fault the sid it touched is retired, and the next decision is normal."""
+        monkeypatch.undo()
+        assert self._retired(plan) == retired_before + 1
+        assert decide(plan, SMALL_CASE).level.id == "raadgiver"
+
+    def test_no_action_started_is_an_error(self, small_plan, monkeypatch) -> None:
+        """durable returning without starting an action (e.g. stolen by a timer thread) is an error."""
+        before = self._retired(small_plan)
+        monkeypatch.setattr(durable_adapter._durable_c, "start_action_for_state", lambda handle, state: None)
         with pytest.raises(EngineError, match="uden resultat"):
             decide(small_plan, SMALL_CASE)
+        self._then_normal(small_plan, before, monkeypatch)
+
+    def test_event_not_handled_is_an_error(self, small_plan, monkeypatch) -> None:
+        """An event durable says it did not handle (a result code other than 0) is an error."""
+        before = self._retired(small_plan)
+        monkeypatch.setattr(durable_adapter._durable_c, "assert_event", lambda handle, event: (1, 0))
+        with pytest.raises(EngineError, match="afviste sagen"):
+            decide(small_plan, SMALL_CASE)
+        self._then_normal(small_plan, before, monkeypatch)
+
+    def test_a_second_action_is_an_error(self, small_plan, monkeypatch) -> None:
+        """An event is consumed by one rule; if durable starts another action, nothing is decided."""
+        before = self._retired(small_plan)
+        real = durable_adapter._durable_c.complete_and_start_action
+
+        def more(handle, state):
+            real(handle, state)
+            return '{"r0": {}}'
+
+        monkeypatch.setattr(durable_adapter._durable_c, "complete_and_start_action", more)
+        with pytest.raises(EngineError, match="mere end én regel"):
+            decide(small_plan, SMALL_CASE)
+        self._then_normal(small_plan, before, monkeypatch)
 
     def test_c_engine_error_is_an_error_and_hides_the_event(self, small_plan, monkeypatch) -> None:
         """An exception from durable's C code is an EngineError that keeps only the error code."""
 
-        def fail(name, event):
+        def fail(handle, event):
             raise RuntimeError(f"Could not assert event, error code: 303 {event}")
 
-        monkeypatch.setattr(durable_adapter._get_host(), "post", fail)
+        before = self._retired(small_plan)
+        monkeypatch.setattr(durable_adapter._durable_c, "assert_event", fail)
         with pytest.raises(EngineError) as info:
             decide(small_plan, SMALL_CASE)
         assert "error code: 303" in info.value.render() and "bl-35" not in info.value.render()
-
-    def test_exception_inside_an_action_is_an_error(self, small_plan, monkeypatch) -> None:
-        """durable swallows exceptions raised in actions; the adapter still refuses to decide."""
-
-        class Exploding(dict):
-            def __setitem__(self, key, value):
-                raise KeyError("boom")
-
-        monkeypatch.setattr(durable_adapter, "_results", Exploding())
-        with pytest.raises(EngineError, match="handling fejlede"):
-            decide(small_plan, SMALL_CASE)
-
-    def test_engine_works_again_after_a_failed_action(self, small_plan) -> None:
-        """The failed sid was retired; the next decision is normal."""
-        assert decide(small_plan, SMALL_CASE).level.id == "raadgiver"
+        self._then_normal(small_plan, before, monkeypatch)
 
     def test_more_than_64_simultaneous_matches_is_an_error_not_a_level(self, tmp_path: Path, monkeypatch) -> None:
         """durable-rules fails with error 303 when >64 rows match at once: refuse, do not decide.
@@ -113,6 +136,49 @@ class TestFaults:
         fake = Evaluation(Outcome(ROW, "R-1", low.rank), {r.id: (MATCH if r is low else "ikke opfyldt") for r in small_plan.rows}, small_plan, case)
         with pytest.raises(EngineError, match="Efter loven skal denne afgørelse træffes af"):
             decided_rank(small_plan, case, fake)
+
+
+class TestLazyExplanation:
+    def test_each_row_is_evaluated_once_and_the_traces_only_when_read(self, nyborg, monkeypatch) -> None:
+        """Routing walks the priority list to the first hit; reading the traces evaluates the
+        remaining rows once — no row is evaluated twice for one decision."""
+        from kompetenceplan.engine import reference
+
+        calls: list[str] = []
+        real = reference.row_status
+        monkeypatch.setattr(reference, "row_status", lambda row, case: calls.append(row.id) or real(row, case))
+        for path in sorted((Path(__file__).parent.parent / "examples" / "cases").glob("*.json")):
+            calls.clear()
+            try:
+                decision = decide(nyborg, json.loads(path.read_text(encoding="utf-8")))
+            except MissingInputError:
+                continue
+            routed = len(calls)
+            assert decision._traces is None and routed <= len(nyborg.rows)
+            decision.to_json()
+            assert decision._traces is not None
+            assert sorted(calls) == sorted(r.id for r in nyborg.rows), path.name
+
+    def test_traces_read_back_from_json_equal_the_lazy_ones(self, nyborg) -> None:
+        from kompetenceplan import Decision
+
+        case = {"paragraf": "bl-32-1-3", "trin": 3, "maanedlig_udgift": 12000.0, "varighed_maaneder": 6, "sagens_maanedlige_udgift": 12000.0, "alder": 10, "samtykke": True}
+        decision = decide(nyborg, case)
+        again = Decision.model_validate_json(decision.to_json())
+        assert again == decision and again.matched == decision.matched and again.to_json() == decision.to_json()
+
+    def test_a_decision_without_traces_refuses_to_pretend(self, nyborg) -> None:
+        """A Decision built by hand without its rows cannot be serialised as if it had none."""
+        from kompetenceplan import Decision
+
+        data = json.loads(decide(nyborg, {"paragraf": "bl-32-1-3", "trin": 3, "maanedlig_udgift": 1000.0, "varighed_maaneder": 6, "sagens_maanedlige_udgift": 12000.0, "alder": 10, "samtykke": True}).to_json())
+        for key in ("matched", "higher_not_matched", "other_rows"):
+            partial = {k: v for k, v in data.items() if k != key}
+            with pytest.raises(ValueError, match=key):
+                Decision.model_validate(partial)
+        bare = {k: v for k, v in data.items() if k not in ("matched", "higher_not_matched", "other_rows")}
+        with pytest.raises(ValueError, match="forklaring"):
+            Decision.model_validate(bare).to_json()
 
 
 class TestRegistration:

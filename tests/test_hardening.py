@@ -311,18 +311,17 @@ def test_3_engine_faults_never_exhaust_capacity_and_plans_that_fault_are_refused
     monkeypatch.setattr(durable_adapter, "ACQUIRE_TIMEOUT_S", 0.2)
     if hasattr(durable_adapter, "_faults"):
         monkeypatch.setattr(durable_adapter, "_faults", [])
-    host = durable_adapter._get_host()
-    real_post = host.post
+    real_assert = durable_adapter._durable_c.assert_event
 
-    def broken(name: str, event: dict[str, Any]) -> Any:
+    def broken(handle: Any, event: str) -> Any:
         raise RuntimeError("Could not assert event, error code: 303")
 
-    monkeypatch.setattr(host, "post", broken)
+    monkeypatch.setattr(durable_adapter._durable_c, "assert_event", broken)
     for _ in range(1000):
         with pytest.raises(EngineError):
             decide(small_plan, SMALL_CASE)
     assert durable_adapter.health()["status"] == "degraded"
-    monkeypatch.setattr(host, "post", real_post)
+    monkeypatch.setattr(durable_adapter._durable_c, "assert_event", real_assert)
     assert decide(small_plan, SMALL_CASE).level.id == "raadgiver"
 
 

@@ -193,11 +193,9 @@ class _FastValidator:
         return values
 
 
-_compiled: dict[int, CompiledPlan] = {}
-
-
 def compiled(plan: Plan) -> CompiledPlan:
-    found = _compiled.get(id(plan))
-    if found is None or found.plan is not plan:
-        found = _compiled[id(plan)] = CompiledPlan(plan)
+    """The plan's compiled router and validator, built once per loaded plan (kept on the plan)."""
+    found = plan.memo.get("bulk")
+    if found is None:
+        found = plan.memo["bulk"] = CompiledPlan(plan)
     return found

@@ -9,6 +9,7 @@ beside durable-rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..case import ValidatedCase
 from ..plan.model import NEEDS, NOMATCH, ROW, Outcome, Plan, PlanRow, Term, Value
@@ -32,12 +33,21 @@ class RowResult:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """The outcome, every row's status, and (on demand) each condition's trace."""
+    """The outcome, and on demand every row's status and each condition's trace.
+
+    ``known`` holds the statuses the walk to the outcome computed; the rest of the table (for
+    the explanation) is evaluated the first time `statuses` is read."""
 
     outcome: Outcome
-    statuses: dict[str, str]  # row id -> MATCH / NO_MATCH / UNKNOWN
+    known: dict[str, str]  # row id -> MATCH / NO_MATCH / UNKNOWN
     plan: Plan
     case: ValidatedCase
+
+    @cached_property
+    def statuses(self) -> dict[str, str]:
+        """Every row's status (row id -> MATCH / NO_MATCH / UNKNOWN)."""
+        known = self.known
+        return {row.id: known[row.id] if row.id in known else row_status(row, self.case) for row in self.plan.rows}
 
     def rows_with(self, status: str) -> list[PlanRow]:
         """Rows with ``status``, in priority order (highest level first)."""
@@ -70,18 +80,21 @@ def trace(row: PlanRow, case: ValidatedCase) -> tuple[TermResult, ...]:
 
 
 def evaluate(plan: Plan, case: ValidatedCase) -> Evaluation:
-    """Every row's status, and the outcome the engine must agree with: the first rule in the
-    compiled priority list (`rule_specs`) that the case meets."""
-    statuses = {row.id: row_status(row, case) for row in plan.rows}
+    """The outcome the engine must agree with: the first rule in the compiled priority list
+    (`rule_specs`) that the case meets. Each row is evaluated once, as the walk reaches it."""
+    known: dict[str, str] = {}
     outcome: Outcome | None = None
     for spec in plan.rule_specs:
         if spec.kind == NOMATCH:
             outcome = Outcome.of(spec)
             break
-        assert spec.row is not None
-        status = statuses[spec.row.id]
+        row = spec.row
+        assert row is not None
+        status = known.get(row.id)
+        if status is None:
+            status = known[row.id] = row_status(row, case)
         if (spec.kind == ROW and status == MATCH) or (spec.kind == NEEDS and status == UNKNOWN):
             outcome = Outcome.of(spec)
             break
     assert outcome is not None, "rule_specs always ends with a catch-all"
-    return Evaluation(outcome, statuses, plan, case)
+    return Evaluation(outcome, known, plan, case)

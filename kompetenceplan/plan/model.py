@@ -171,6 +171,9 @@ class Plan:
     consent_codes: dict[str, ConsentRule] = field(default_factory=dict)
     #: Set by the loader: the compiled priority list (`plan.compile.rule_specs`).
     rule_specs: tuple[RuleSpec, ...] = ()
+    #: What higher layers build once from this plan (the bulk router, the explanation's level
+    #: references): it lives and dies with the plan, so a reloaded plan frees it.
+    memo: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     # -- levels ---------------------------------------------------------------------------
     def rank(self, level_id: str) -> int:
@@ -187,6 +190,14 @@ class Plan:
         return self.rank(self.meta.escalation_level)
 
     # -- rows in engine order ---------------------------------------------------------------
+    @cached_property
+    def _rows_by_id(self) -> dict[str, PlanRow]:
+        return {r.id: r for r in self.rows}
+
+    def row(self, row_id: str) -> PlanRow:
+        """The row with this id (ids are unique: the loader checks)."""
+        return self._rows_by_id[row_id]
+
     @cached_property
     def ordered_rows(self) -> tuple[PlanRow, ...]:
         """Highest level first, then file order: the order durable-rules tries them (``pri``)."""
