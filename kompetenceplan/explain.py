@@ -45,6 +45,11 @@ def build_decision(routed: Routed) -> Decision:
     )
 
 
+def plan_ref(plan: Plan) -> PlanRef:
+    """Which plan answered (id, version, fingerprint), built once per loaded plan."""
+    return _refs(plan)[0]
+
+
 def _refs(plan: Plan) -> tuple[PlanRef, tuple[LevelRef, ...]]:
     """The plan's reference and its levels, built once per loaded plan (they are immutable)."""
     found = plan.memo.get("refs")

@@ -317,3 +317,19 @@ def test_the_second_plan_checks_submissions_with_its_own_inputs_and_codes() -> N
         "oekonomi": {"pris_pr_maaned": 35000, "varighed_maaneder": 12, "samlet": 420000, "leverandoer": "Plejefamilie"},
     }
     assert check(plans, complete, on=MEETING, today=MEETING).ready
+
+
+def test_the_engines_view_of_which_requirements_apply_is_checked(monkeypatch) -> None:
+    """check() gives the engine "not met" for every requirement the reference says does not
+    apply: if the two disagree on whether one applies, the engine fires it and nothing is
+    reported (here the reference is made to think a missing document's requirement does not apply)."""
+    from kompetenceplan import EngineError
+    from kompetenceplan.checks import check as check_module
+
+    sub = base("familiebehandling-hoej-udgift-mangler.json")
+    report = check(PLAN, sub, on=MEETING, today=MEETING)
+    victim = report.findings[0].code
+    real = check_module.applies
+    monkeypatch.setattr(check_module, "applies", lambda req, case, rank: req.code != victim and real(req, case, rank))
+    with pytest.raises(EngineError, match=victim):
+        check(PLAN, sub, on=MEETING, today=MEETING)

@@ -171,7 +171,9 @@ class TestLazyExplanation:
         """A Decision built by hand without its rows cannot be serialised as if it had none."""
         from kompetenceplan import Decision
 
-        data = json.loads(decide(nyborg, {"paragraf": "bl-32-1-3", "trin": 3, "maanedlig_udgift": 1000.0, "varighed_maaneder": 6, "sagens_maanedlige_udgift": 12000.0, "alder": 10, "samtykke": True}).to_json())
+        data = json.loads(
+            decide(nyborg, {"paragraf": "bl-32-1-3", "trin": 3, "maanedlig_udgift": 1000.0, "varighed_maaneder": 6, "sagens_maanedlige_udgift": 12000.0, "alder": 10, "samtykke": True}).to_json()
+        )
         for key in ("matched", "higher_not_matched", "other_rows"):
             partial = {k: v for k, v in data.items() if k != key}
             with pytest.raises(ValueError, match=key):
@@ -217,44 +219,69 @@ class TestFactFaults:
         data = json.loads((EXAMPLES / "submissions" / self.SUB).read_text(encoding="utf-8"))
         return check(nyborg, data, on=dt.date(2026, 12, 1), today=dt.date(2026, 12, 1))
 
-    def test_assert_error_is_an_engine_error_and_the_fact_is_retracted(self, nyborg, monkeypatch) -> None:
-        """An exception while asserting is an EngineError, and retract_fact is still called."""
-        host = durable_adapter._get_host()
-        retracted = []
-        real_retract = host.retract_fact
+    @staticmethod
+    def _retired(plan) -> int:
+        compiled = durable_adapter.compiled_requirements_for(plan)
+        durable_adapter._checkin(compiled)
+        return compiled.sids.retired
 
-        def fail(name, fact):
+    def _then_normal(self, nyborg, retired_before: int, monkeypatch) -> None:
+        """After the fault its sid is retired, and the next check is normal."""
+        monkeypatch.undo()
+        assert self._retired(nyborg) == retired_before + 1
+        assert self._check(nyborg).ready
+
+    def test_assert_error_is_an_engine_error_and_the_fact_is_retracted(self, nyborg, monkeypatch) -> None:
+        """An exception while asserting is an EngineError, and the fact is still retracted."""
+        retracted = []
+        real_retract = durable_adapter._durable_c.retract_fact
+
+        def fail(handle, fact):
             raise RuntimeError("Could not assert fact, error code: 303")
 
-        def spy(name, fact):
-            retracted.append(fact["cid"])
-            return real_retract(name, fact)
+        def spy(handle, fact):
+            retracted.append(json.loads(fact)["cid"])
+            return real_retract(handle, fact)
 
-        monkeypatch.setattr(host, "assert_fact", fail)
-        monkeypatch.setattr(host, "retract_fact", spy)
+        before = self._retired(nyborg)
+        monkeypatch.setattr(durable_adapter._durable_c, "assert_fact", fail)
+        monkeypatch.setattr(durable_adapter._durable_c, "retract_fact", spy)
         with pytest.raises(EngineError, match="303"):
             self._check(nyborg)
         assert len(retracted) == 1
+        self._then_normal(nyborg, before, monkeypatch)
 
     def test_retract_failure_is_an_engine_error(self, nyborg, monkeypatch) -> None:
         """A fact that cannot be retracted means no report."""
 
-        def fail(name, fact):
+        def fail(handle, fact):
             raise RuntimeError("boom")
 
-        monkeypatch.setattr(durable_adapter._get_host(), "retract_fact", fail)
+        before = self._retired(nyborg)
+        monkeypatch.setattr(durable_adapter._durable_c, "retract_fact", fail)
         with pytest.raises(EngineError):
             self._check(nyborg)
+        self._then_normal(nyborg, before, monkeypatch)
 
     def test_assert_without_actions_is_an_engine_error(self, nyborg, monkeypatch) -> None:
         """If no rule ran (not even the catch-all), the check refuses instead of reporting 'ready'."""
-        monkeypatch.setattr(durable_adapter._get_host(), "assert_fact", lambda name, fact: {"sid": "x"})
+        before = self._retired(nyborg)
+        real = durable_adapter._durable_c.start_action_for_state
+        compiled = durable_adapter.compiled_requirements_for(nyborg)
+        durable_adapter._checkin(compiled)
+        calls = []
+
+        def none_first(handle, state):
+            if handle == compiled.handle:  # the fact, not the routing event
+                calls.append(state)
+                if len(calls) == 1:
+                    return None
+            return real(handle, state)
+
+        monkeypatch.setattr(durable_adapter._durable_c, "start_action_for_state", none_first)
         with pytest.raises(EngineError, match="uden resultat"):
             self._check(nyborg)
-
-    def test_check_works_again_afterwards(self, nyborg) -> None:
-        """After the faults above, the next check is normal."""
-        assert self._check(nyborg).ready
+        self._then_normal(nyborg, before, monkeypatch)
 
 
 class TestSidPool:

@@ -9,10 +9,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..api import plan_in_force
-from ..case import validate_case
-from ..decision import PlanRef
 from ..engine import durable_adapter
+from ..engine.bulk import compiled
 from ..errors import CaseError, PlanError, Problem, validation_message
+from ..explain import plan_ref
 from ..plan.compile import ok_key
 from ..plan.loader import one_per_place
 from ..plan.model import ROW, Plan
@@ -21,7 +21,7 @@ from ..routing import disagreement, route
 from ..safe_paths import model_field_names, safe_loc
 from ..submission import Submission
 from .report import Finding, Report, Routing
-from .requirements import applies, status
+from .requirements import Prepared, applies, checkers
 
 WHERE = "indstilling"
 
@@ -41,12 +41,19 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
             [Problem(f"{plan.path}", "planen erklærer ingen [[requirements]].", "Tilføj en dokumentation.toml med kravene (se docs/submission-format.md).")],
         )
     sub = parse_submission(plan, submission, today or dt.date.today())
-    validated = validate_case(plan, sub.sag, where=f"{WHERE}.sag")
+    validated = compiled(plan).validate(sub.sag, where=f"{WHERE}.sag")
     routed = route(plan, validated)
     rank = routed.rank
-    statuses = {req.code: status(plan, req, sub, validated, on) for req in plan.requirements}
-    reference = {req.code for req in plan.requirements if applies(req, validated, rank) and not statuses[req.code].met}
-    flags = {ok_key(code): int(st.met) for code, st in statuses.items()}
+    # Only the requirements that apply are checked against the submission. The engine gets
+    # their real flags and "not met" for every other requirement: it must then fire exactly the
+    # applying, unmet ones, so its own view of which requirements apply is checked every time
+    # (a requirement it wrongly thought applied would fire and be caught as a disagreement).
+    prepared = Prepared(sub)
+    run = checkers(plan)
+    statuses = {req.code: run[req.code](prepared, validated, on) for req in plan.requirements if applies(req, validated, rank)}
+    reference = {code for code, st in statuses.items() if not st.met}
+    keys = _ok_keys(plan)
+    flags = {keys[req.code]: int(req.code in statuses and statuses[req.code].met) for req in plan.requirements}
     fired = durable_adapter.unmet_requirements(plan, {**validated.values, "niveau": rank}, flags)
     engine = {spec.code for spec in fired}
     if engine != reference:
@@ -68,7 +75,7 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
     findings.sort(key=lambda f: (f.severity != "fejl", f.code))
     outcome = routed.outcome
     return Report(
-        plan=PlanRef.of(plan),
+        plan=plan_ref(plan),
         meeting_date=on.isoformat(),
         ready=not any(f.severity == "fejl" for f in findings),
         routing=Routing(
@@ -83,6 +90,13 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
 
 
 _KNOWN = model_field_names(Submission)
+
+
+def _ok_keys(plan: Plan) -> dict[str, str]:
+    found = plan.memo.get("ok_keys")
+    if found is None:
+        found = plan.memo["ok_keys"] = {req.code: ok_key(req.code) for req in plan.requirements}
+    return found
 
 
 def parse_submission(plan: Plan, data: Any, today: dt.date) -> Submission:

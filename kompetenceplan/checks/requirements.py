@@ -9,6 +9,7 @@ documents, fields and consents a municipality demands is plan data.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,50 +35,113 @@ def _empty(value: Any) -> bool:
     return False
 
 
-def status(plan: Plan, req: PlanRequirement, sub: Submission, case: ValidatedCase, meeting: dt.date) -> Status:
+#: A requirement compiled for one plan: the submission (with its documents by type), the
+#: validated case and the meeting date -> met or not, where and why.
+Checker = Callable[["Prepared", ValidatedCase, dt.date], Status]
+
+
+class Prepared:
+    """A parsed submission with what every requirement looks up, computed once per check."""
+
+    __slots__ = ("sub", "docs")
+
+    def __init__(self, sub: Submission) -> None:
+        self.sub = sub
+        self.docs: dict[str, list[Any]] = {}
+        for doc in sub.dokumenter:
+            self.docs.setdefault(doc.type, []).append(doc)
+
+
+def status(plan: Plan, req: PlanRequirement, sub: Submission | Prepared, case: ValidatedCase, meeting: dt.date) -> Status:
     """Whether the submission meets ``req``'s ``require`` (regardless of whether it applies)."""
+    prepared = sub if isinstance(sub, Prepared) else Prepared(sub)
+    return checkers(plan)[req.code](prepared, case, meeting)
+
+
+def checkers(plan: Plan) -> dict[str, Checker]:
+    """Every requirement of the plan compiled to a function, once per loaded plan."""
+    found = plan.memo.get("checkers")
+    if found is None:
+        found = plan.memo["checkers"] = {req.code: _COMPILERS[req.check.kind](plan, req) for req in plan.requirements}
+    return found
+
+
+def _document(plan: Plan, req: PlanRequirement) -> Checker:
     check = req.check
-    kind = check.kind
-    if kind == "document":
-        path = f"dokumenter[type={' eller '.join(check.types)}]"
-        labels = or_list([_doc_label(plan, t) for t in check.types])
-        docs = [d for d in sub.dokumenter if d.type in check.types]
-        if not docs and any(not _empty(value_at(sub, p)) for p in check.or_paths):
-            return Status(True, path)
+    path, labels = _doc_texts(plan, req)
+    types, or_paths, max_age = tuple(check.types), tuple(check.or_paths), req.max_age_days
+    need = " og ".join(w for w, on in (("underskrevet", check.signed), ("godkendt", check.approved)) if on)
+
+    def run(p: Prepared, case: ValidatedCase, meeting: dt.date) -> Status:
+        docs = [d for t in types for d in p.docs.get(t, ())]
         if not docs:
+            # Another place in the submission may carry the same information (``or_paths``).
+            if any(not _empty(value_at(p.sub, q)) for q in or_paths):
+                return Status(True, path)
             return Status(check.only_if_present, path, f"{labels} (ingen er vedlagt)")
         usable = [d for d in docs if (d.underskrevet or not check.signed) and (d.godkendt or not check.approved)]
         if not usable:
-            need = " og ".join(w for w, on in (("underskrevet", check.signed), ("godkendt", check.approved)) if on)
             return Status(False, path, f"{labels}: ingen er {need}")
-        if req.max_age_days is not None:
-            newest = max(d.dato for d in usable)
-            age = (meeting - newest).days
-            if age > req.max_age_days:
-                return Status(False, path, f"det nyeste er {age} dage gammelt på mødedatoen; grænsen er {req.max_age_days} dage")
+        if max_age is not None:
+            age = (meeting - max(d.dato for d in usable)).days
+            if age > max_age:
+                return Status(False, path, f"det nyeste er {age} dage gammelt på mødedatoen; grænsen er {max_age} dage")
         return Status(True, path)
-    if kind == "fields":
-        missing = [p for p in check.paths if _empty(value_at(sub, p))]
-        return Status(not missing, missing[0] if missing else check.paths[0], f"ikke udfyldt: {', '.join(missing)}" if missing else "")
-    if kind == "consent":
-        missing = [role for role in check.roles if not any(c.fra == role and (c.daekker_formaal or not check.covers_purpose) for c in sub.samtykker)]
+
+    return run
+
+
+def _fields(plan: Plan, req: PlanRequirement) -> Checker:
+    paths = tuple(req.check.paths)
+
+    def run(p: Prepared, case: ValidatedCase, meeting: dt.date) -> Status:
+        missing = [q for q in paths if _empty(value_at(p.sub, q))]
+        return Status(not missing, missing[0] if missing else paths[0], f"ikke udfyldt: {', '.join(missing)}" if missing else "")
+
+    return run
+
+
+def _consent(plan: Plan, req: PlanRequirement) -> Checker:
+    roles, covers = tuple(req.check.roles), req.check.covers_purpose
+
+    def run(p: Prepared, case: ValidatedCase, meeting: dt.date) -> Status:
+        missing = [role for role in roles if not any(c.fra == role and (c.daekker_formaal or not covers) for c in p.sub.samtykker)]
         labels = ", ".join(plan.consent_roles[r].label for r in missing)
         return Status(not missing, "samtykker", f"mangler samtykke fra: {labels}" if missing else "")
-    if kind == "child_view":
-        view = sub.barnets_perspektiv
+
+    return run
+
+
+def _child_view(plan: Plan, req: PlanRequirement) -> Checker:
+    def run(p: Prepared, case: ValidatedCase, meeting: dt.date) -> Status:
+        view = p.sub.barnets_perspektiv
         obtained = view is not None and view.indhentet and view.dato is not None and not _empty(view.metode)
         exempt = view is not None and not _empty(view.undtagelse_begrundelse)
         detail = "" if obtained or exempt else "hverken indhentet (med dato og metode) eller begrundet undtagelse"
         return Status(obtained or exempt, "barnets_perspektiv", detail)
-    if kind == "alternatives":
-        step = case.get(plan.meta.step_input)
-        ok = any(a.trin < step and not _empty(a.begrundelse) for a in sub.alternativer)
+
+    return run
+
+
+def _alternatives(plan: Plan, req: PlanRequirement) -> Checker:
+    step_input = plan.meta.step_input
+
+    def run(p: Prepared, case: ValidatedCase, meeting: dt.date) -> Status:
+        step = case.get(step_input)
+        ok = any(a.trin < step and not _empty(a.begrundelse) for a in p.sub.alternativer)
         return Status(ok, "alternativer", "" if ok else f"ingen begrundet indsats på et lavere trin end {step}")
-    if kind == "economy":
-        eco = sub.oekonomi
+
+    return run
+
+
+def _economy(plan: Plan, req: PlanRequirement) -> Checker:
+    monthly_input, duration_input = req.check.monthly_input or "", req.check.duration_input or ""
+
+    def run(p: Prepared, case: ValidatedCase, meeting: dt.date) -> Status:
+        eco = p.sub.oekonomi
         if eco is None or eco.pris_pr_maaned is None or eco.varighed_maaneder is None or eco.samlet is None:
             return Status(True, "oekonomi")  # incomplete economy is a 'fields' requirement's finding
-        monthly, months = case.get(check.monthly_input or ""), case.get(check.duration_input or "")
+        monthly, months = case.get(monthly_input), case.get(duration_input)
         problems = []
         if monthly is not None and abs(eco.pris_pr_maaned - monthly) > 0.005:  # type: ignore[operator]
             problems.append(f"pris pr. måned {format_number(eco.pris_pr_maaned)} ≠ sagens {format_number(monthly)}")  # type: ignore[arg-type]
@@ -86,7 +150,28 @@ def status(plan: Plan, req: PlanRequirement, sub: Submission, case: ValidatedCas
         if abs(eco.samlet - eco.pris_pr_maaned * eco.varighed_maaneder) > 1:
             problems.append(f"samlet {format_number(eco.samlet)} ≠ pris × varighed")
         return Status(not problems, "oekonomi", "; ".join(problems))
-    raise AssertionError(f"unknown requirement kind {kind}")
+
+    return run
+
+
+_COMPILERS: dict[str, Callable[[Plan, PlanRequirement], Checker]] = {
+    "document": _document,
+    "fields": _fields,
+    "consent": _consent,
+    "child_view": _child_view,
+    "alternatives": _alternatives,
+    "economy": _economy,
+}
+
+
+def _doc_texts(plan: Plan, req: PlanRequirement) -> tuple[str, str]:
+    """Where a document requirement points and the documents' names, once per plan."""
+    texts: dict[str, tuple[str, str]] = plan.memo.setdefault("doc_texts", {})
+    found = texts.get(req.code)
+    if found is None:
+        types = req.check.types
+        found = texts[req.code] = (f"dokumenter[type={' eller '.join(types)}]", or_list([_doc_label(plan, t) for t in types]))
+    return found
 
 
 def _doc_label(plan: Plan, code: str) -> str:

@@ -414,18 +414,48 @@ def _fire_first(handle: Any, event: str) -> str:
 def unmet_requirements(plan: Plan, values: Mapping[str, Value], flags: Mapping[str, int]) -> list[RequirementSpec]:
     """Assert one submission fact, collect every requirement rule that fires, always retract."""
     compiled = compiled_requirements_for(plan)
-    cid = f"f{next(_cids)}"
-    _findings[cid] = []
-    host = _get_host()
+    handle = compiled.handle
+    with _Session(compiled) as session:
+        fact = json.dumps(_event(values, flags, "sub", f"f{next(_cids)}", session.sid), ensure_ascii=False)
+        session.touched = True
+        try:
+            fired = _fire_all(handle, fact)
+            if SEEN not in fired:  # not even the rule every fact meets: the sid is not trusted
+                raise _fault("durable-rules returnerede uden resultat.")
+            session.healthy = True
+        finally:
+            session.cleanup(lambda: _retract(handle, fact))
+    specs = compiled.specs
+    unknown = [name for name in fired if name not in specs]
+    if unknown:
+        raise _fault("durable-rules returnerede en ukendt regel.")
+    return [specs[name] for name in fired if name != SEEN]
+
+
+def _fire_all(handle: Any, fact: str) -> list[str]:
+    """Assert a fact through durable's C engine and complete every action it starts, in order
+    (what ``Host.assert_fact`` does, without its Python closures); the rules that fired."""
+    code, state = _durable_c.assert_fact(handle, fact)
+    if code != 0:
+        raise _fault(f"durable-rules afviste indstillingen (kode {code}).")
+    fired: list[str] = []
+    action = _durable_c.start_action_for_state(handle, state)
+    if not action:
+        return fired
+    state_json, message = action
     try:
-        with _Session(compiled) as session:
-            fact = _event(values, flags, "sub", cid, session.sid)
-            try:
-                session.completed(host.assert_fact(compiled.name, fact))
-            finally:
-                session.cleanup(lambda: host.retract_fact(compiled.name, fact))
-    finally:
-        fired = _findings.pop(cid, [])
-    if SEEN not in fired:
-        raise _fault("durable-rules returnerede uden resultat.")
-    return [compiled.specs[name] for name in fired if name != SEEN]
+        while message:
+            fired.append(str(next(iter(json.loads(message)))))
+            _durable_c.update_state(handle, state_json)
+            message = _durable_c.complete_and_start_action(handle, state)
+    except BaseException:
+        _durable_c.abandon_action(handle, state)
+        raise
+    return fired
+
+
+def _retract(handle: Any, fact: str) -> None:
+    """Retract the fact; no rule may start on its retraction (the sid is then not clean)."""
+    code, state = _durable_c.retract_fact(handle, fact)
+    if code != 0 or _durable_c.start_action_for_state(handle, state):
+        raise _fault("indstillingen kunne ikke trækkes tilbage fra regelmotoren.")
