@@ -100,6 +100,7 @@ def test_missing_input_exits_2_and_json_errors_are_json() -> None:
 
 def test_engine_fault_exits_3(monkeypatch) -> None:
     """An engine fault is not the user's mistake: exit 3, and no level is printed."""
+    monkeypatch.setattr(durable_adapter, "_faults", [])  # this fault must not make /health 'degraded' later
     monkeypatch.setattr(durable_adapter._durable_c, "start_action_for_state", lambda handle, state: None)
     result = run(str(CASES[0]))
     assert result.exit_code == 3 and "Afgørelsesniveau" not in result.output

@@ -235,11 +235,29 @@ def test_fast_validation_accepts_exactly_what_validate_case_accepts(case: dict[s
         bad[PLAN.meta.step_input] = data.draw(st.integers(1, 6))
     fast = _compiled_plan(PLAN)._fast(bad)
     try:
-        strict = dict(validate_case(PLAN, bad).values)
+        strict = validate_case(PLAN, bad)
     except CaseError:
         assert fast is None
     else:
-        assert fast is None or fast == strict
+        # The same values, and the same words for what was derived (the explanation shows them).
+        assert fast is None or (dict(fast.values), fast.derived) == (dict(strict.values), strict.derived)
+
+
+def test_the_fast_path_takes_every_example_case_with_its_derived_values() -> None:
+    """The compiled validator is the live path (decide, check): on the example cases it must
+    accept, not hand over, and give validate_case's values and derived texts."""
+    from .conftest import EXAMPLES
+
+    for path in sorted((EXAMPLES / "cases").glob("*.json")):
+        case = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            strict = validate_case(PLAN, case)
+        except CaseError:
+            continue
+        fast = _compiled_plan(PLAN)._fast(case)
+        assert fast is not None, path.name
+        assert (dict(fast.values), fast.derived) == (dict(strict.values), strict.derived), path.name
+        assert decide(PLAN, case).derived == list(strict.derived), path.name
 
 
 @examples(300)

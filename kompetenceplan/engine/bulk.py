@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from ..case import FLOAT_NOISE, NUMBER_DECIMALS, ValidatedCase, validate_case
@@ -91,10 +92,10 @@ class CompiledPlan:
 
     def validate(self, case: Any, where: str = "sagen") -> ValidatedCase:
         """Like `validate_case` (same values, same errors), faster for the common shape."""
-        values = self._fast(case)
-        if values is None:
+        found = self._fast(case)
+        if found is None:
             return validate_case(self.plan, case, where=where)
-        return ValidatedCase(values)
+        return found
 
 
 class _FastValidator:
@@ -112,17 +113,20 @@ class _FastValidator:
                 self.checks.append((name, "bool", None, None, spec.required))
             else:
                 self.checks.append((name, spec.type, spec.min, spec.max, spec.required))
-        # Implications and requirements indexed by (input, value), so a case only looks up its own.
+        # Implications and requirements indexed by (input, value), so a case only looks up its own;
+        # each with its place in the plan's order and the text validate_case gives a filled value.
         self.enum_inputs = [n for n, spec in plan.inputs.items() if spec.type == "enum"]
-        self.implied: dict[str, dict[str, tuple[Term, ...]]] = {}
-        for (name, code), terms in plan.implications.items():
-            self.implied.setdefault(name, {})[code] = tuple(terms)
+        self.implied: dict[str, dict[str, tuple[int, tuple[Term, ...], tuple[str, ...]]]] = {}
+        for order, ((name, code), terms) in enumerate(plan.implications.items()):
+            texts = tuple(f"{plan.inputs[t.input].label} er udledt af {plan.inputs[name].label.lower()}: {plan.value_text(name, code)}." for t in terms)
+            self.implied.setdefault(name, {})[code] = (order, tuple(terms), texts)
+        self.product_texts = {n: f"{s.label} er beregnet som {' × '.join(plan.inputs[f].label for f in s.default_product or [])}." for n, s in plan.inputs.items() if s.default_product}
         self.steps = {(s.area, s.step) for s in plan.ladder}
         self.derived = [(n, s) for n, s in plan.inputs.items() if s.default_product]
         self.at_least = [(n, s.at_least) for n, s in plan.inputs.items() if s.at_least]
         self.requires = {n: {code: tuple(v.requires) for code, v in (s.values or {}).items() if v.requires} for n, s in plan.inputs.items() if s.type == "enum"}
 
-    def __call__(self, case: Any) -> dict[str, Value] | None:
+    def __call__(self, case: Any) -> ValidatedCase | None:
         if type(case) is not dict or not self.allowed.issuperset(case):
             return None
         if "beskrivelse" in case and (type(case["beskrivelse"]) is not str or len(case["beskrivelse"]) > 2000):
@@ -153,11 +157,16 @@ class _FastValidator:
                     return None
                 v = r
             values[name] = v
-        # As validate_case: a value that implies another input's only possible value fills it in.
-        implied = [t for n in self.enum_inputs if n in values for t in self.implied.get(n, {}).get(str(values[n]), ())]
-        for term in implied:
-            if term.input not in values and term.op == "in" and len(term.value) == 1:  # type: ignore[arg-type]
-                values[term.input] = term.value[0]  # type: ignore[index]
+        # As validate_case: a value that implies another input's only possible value fills it in
+        # (in the plan's order of implications, with the same words).
+        found = sorted(hit for n in self.enum_inputs if n in values for hit in (self.implied.get(n, {}).get(str(values[n])),) if hit is not None)
+        implied = [t for _, terms, _ in found for t in terms]
+        derived: list[str] = []
+        for _, terms, texts in found:
+            for term, text in zip(terms, texts, strict=True):
+                if term.input not in values and term.op == "in" and len(term.value) == 1:  # type: ignore[arg-type]
+                    values[term.input] = term.value[0]  # type: ignore[index]
+                    derived.append(text)
         if missing and any(name not in values for name in missing):
             return None
         for term in implied:
@@ -185,12 +194,13 @@ class _FastValidator:
             if product > spec.max:  # type: ignore[operator]
                 return None
             values[name] = product
+            derived.append(self.product_texts[name])
         meta = self.plan.meta
         if (values[meta.area_input], values[meta.step_input]) not in self.steps:
             return None
         if values[meta.paragraph_input] in self.plan.consent_codes and values.get(meta.consent_input or "") is not True:
             return None  # consent missing or refused: the strict path says why
-        return values
+        return ValidatedCase(MappingProxyType(values), tuple(derived))
 
 
 def compiled(plan: Plan) -> CompiledPlan:
