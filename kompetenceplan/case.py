@@ -70,8 +70,8 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
         if values.get(name) != code:
             continue
         for term in terms:
-            if term.input not in values and data.get(term.input) is None and term.op == "in" and len(term.value) == 1:  # type: ignore[arg-type]
-                values[term.input] = term.value[0]  # type: ignore[index]
+            if term.input not in values and data.get(term.input) is None and term.single is not None:
+                values[term.input] = term.single
                 derived.append(f"{plan.inputs[term.input].label} er udledt af {plan.inputs[name].label.lower()}: {plan.value_text(name, code)}.")
 
     for name, spec in plan.inputs.items():

@@ -17,7 +17,7 @@ from typing import Any
 from .case import MAX_DESCRIPTION, NUMBER_DECIMALS
 from .checks.report import Report
 from .decision import Decision
-from .plan.model import Plan, Term, Value
+from .plan.model import OneOf, Plan, Term, Value, make_term
 from .plan.schema import InputSpec
 from .submission import Submission
 
@@ -48,26 +48,22 @@ def _narrow(prop: dict[str, Any], term: Term) -> None:
     """Tighten ``prop`` in place so it allows only values meeting ``term`` (null stays allowed
     where it was: an implication is checked only for a value that is given)."""
     nullable = "null" in prop["type"] if isinstance(prop["type"], list) else False
-    if term.op in ("in", "eq"):
-        allowed: list[Value] = list(term.value) if isinstance(term.value, tuple) else [term.value]
+    op = term.operator
+    if op.bound is None:  # in / eq: the allowed values
+        allowed: list[Value] = list(term.values) if isinstance(term, OneOf) else [term.value]
         if "enum" in prop:
             allowed = [v for v in prop["enum"] if v is not None and v in allowed]
         elif "minimum" in prop:
             allowed = [v for v in allowed if prop["minimum"] <= v <= prop["maximum"]]
         prop["enum"] = allowed + ([None] if nullable else [])
-    elif term.op == "gte":
-        prop["minimum"] = max(prop["minimum"], term.value)
-    elif term.op == "lte":
-        prop["maximum"] = min(prop["maximum"], term.value)
-    elif term.op == "gt":
-        prop["exclusiveMinimum"] = max(prop.get("exclusiveMinimum", term.value), term.value)
-    elif term.op == "lt":
-        prop["exclusiveMaximum"] = min(prop.get("exclusiveMaximum", term.value), term.value)
+        return
+    tighter = max if op.bound == "lower" else min
+    prop[op.schema] = tighter(prop.get(op.schema, term.value), term.value)
 
 
 def _derived(plan: Plan, name: str, code: str) -> dict[str, Value]:
     """Inputs a value fills in when they are not given (a Barnets lov paragraph: område børn)."""
-    return {t.input: t.value[0] for t in plan.implications.get((name, code), ()) if t.op == "in" and len(t.value) == 1}  # type: ignore[arg-type, index]
+    return {t.input: t.single for t in plan.implications.get((name, code), ()) if t.single is not None}
 
 
 def _branch(plan: Plan, code: str) -> dict[str, Any] | None:
@@ -100,7 +96,7 @@ def _branch(plan: Plan, code: str) -> dict[str, Any] | None:
     conditions: list[dict[str, Any]] = []
     area, step = plan.meta.area_input, plan.meta.step_input
     if area in fixed:
-        _narrow(props[step], Term(step, "in", tuple(s.step for s in plan.steps(str(fixed[area])))))
+        _narrow(props[step], make_term(step, "in", tuple(s.step for s in plan.steps(str(fixed[area])))))
     else:
         for value in plan.inputs[area].values or {}:
             steps = [s.step for s in plan.steps(value)]

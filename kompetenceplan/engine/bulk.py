@@ -20,9 +20,7 @@ from typing import Any
 from ..case import FLOAT_NOISE, NUMBER_DECIMALS, ValidatedCase, validate_case
 from ..errors import CaseError
 from ..plan.compile import NOMATCH, ROW, Outcome, RuleSpec
-from ..plan.model import Plan, Term, Value
-
-_OPS = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<", "eq": "=="}
+from ..plan.model import OneOf, Plan, Term, Value
 
 
 @dataclass(frozen=True)
@@ -61,14 +59,9 @@ class CompiledPlan:
 
         def term_code(term: Term, optional: bool) -> str:
             var = local[term.input]
-            if term.op == "in":
-                const = f"C{len(constants)}"
-                constants[const] = frozenset(term.value)  # type: ignore[arg-type]
-                code = f"{var} in {const}"
-            else:
-                const = f"C{len(constants)}"
-                constants[const] = term.value
-                code = f"{var} {_OPS[term.op]} {const}"
+            const = f"C{len(constants)}"
+            constants[const] = frozenset(term.values) if isinstance(term, OneOf) else term.value
+            code = f"{var} {term.operator.python} {const}"
             return f"({var} is not None and {code})" if optional else f"({code})"
 
         for i, spec in enumerate(self.specs):
@@ -164,8 +157,8 @@ class _FastValidator:
         derived: list[str] = []
         for _, terms, texts in found:
             for term, text in zip(terms, texts, strict=True):
-                if term.input not in values and term.op == "in" and len(term.value) == 1:  # type: ignore[arg-type]
-                    values[term.input] = term.value[0]  # type: ignore[index]
+                if term.input not in values and term.single is not None:
+                    values[term.input] = term.single
                     derived.append(text)
         if missing and any(name not in values for name in missing):
             return None

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import Problem
 from .codes import TOO_LARGE
-from .model import NEEDS, NOMATCH, ROW, Outcome, Plan, PlanRow, RuleSpec, Term, Value
+from .model import NEEDS, NOMATCH, ROW, Compare, OneOf, Outcome, Plan, PlanRow, RuleSpec, Term, Value
 
 __all__ = ["NEEDS", "NOMATCH", "ROW", "Outcome", "RuleSpec", "rule_specs", "event_value", "ok_key"]
 
@@ -45,13 +45,14 @@ def event_value(value: Value) -> Value:
 
 
 def _term_expr(term: Term) -> tuple[dict[str, Any], int]:
-    if term.op == "in":
-        values = term.value if isinstance(term.value, tuple) else (term.value,)
-        alts = [{term.input: event_value(v)} for v in values]
+    """The durable-rules test for a condition, and how many alternatives it adds."""
+    if isinstance(term, OneOf):
+        alts = [{term.input: event_value(v)} for v in term.values]
         return (alts[0], 1) if len(alts) == 1 else ({"$or": alts}, len(alts))
-    if term.op == "eq":
-        return {term.input: event_value(term.value)}, 1  # type: ignore[arg-type]
-    return {f"${term.op}": {term.input: term.value}}, 1
+    assert isinstance(term, Compare)
+    if term.operator.durable is None:  # equality
+        return {term.input: event_value(term.value)}, 1
+    return {term.operator.durable: {term.input: term.value}}, 1
 
 
 def optional_inputs(plan: Plan, row: PlanRow) -> tuple[str, ...]:
@@ -177,7 +178,7 @@ def _may_hold(row: PlanRow, paragraph_input: str, code: str, implied: dict[str, 
         if term.input == paragraph_input and not term.holds(code):
             return False
         fixed = implied.get(term.input)
-        if fixed is not None and fixed.op == "in" and not any(term.holds(v) for v in fixed.value):  # type: ignore[union-attr]
+        if isinstance(fixed, OneOf) and not any(term.holds(v) for v in fixed.values):
             return False
     return True
 

@@ -34,9 +34,9 @@ from ..submission import field_paths
 from .codes import DUPLICATE, UNKNOWN_REFERENCE
 from .codes import STATUTORY as STATUTORY_FLOOR
 from .compile import rule_specs
-from .model import Plan, PlanRequirement, PlanRow, Term
+from .model import Plan, PlanRequirement, PlanRow, Term, make_term
+from .operators import NUMERIC_OPERATORS, OPERATORS
 from .schema import (
-    NUMERIC_OPERATORS,
     RESERVED_INPUT_NAMES,
     InputSpec,
     LadderStep,
@@ -556,22 +556,22 @@ def _parse_term(name: str, spec: InputSpec, cond: Any, here: str, problems: list
         if unknown:
             problems.append(_reference_problem(here, f"ukendt værdi {', '.join(unknown)}.", f"Brug værdier fra inputs.{name}.values."))
             return None
-        return [Term(name, "in", tuple(dict.fromkeys(values)))]
+        return [make_term(name, "in", tuple(dict.fromkeys(values)))]
     if spec.type == "bool":
         if not isinstance(cond, bool):
             problems.append(Problem(here, "en ja/nej-betingelse skal være true eller false.", f"Skriv fx {name} = true."))
             return None
-        return [Term(name, "eq", cond)]
+        return [make_term(name, "eq", cond)]
     # int / number
     if spec.type == "int" and isinstance(cond, int) and not isinstance(cond, bool):
-        return [Term(name, "eq", cond)]
+        return [make_term(name, "eq", cond)]
     if spec.type == "int" and isinstance(cond, list) and cond and all(isinstance(v, int) and not isinstance(v, bool) for v in cond):
-        return [Term(name, "in", tuple(dict.fromkeys(cond)))]
+        return [make_term(name, "in", tuple(dict.fromkeys(cond)))]
     if isinstance(cond, dict) and cond:
         terms = []
         for op, value in cond.items():
             if op not in NUMERIC_OPERATORS:
-                problems.append(_reference_problem(f"{here}.{op}", "ukendt operator.", f"Brug {', '.join(NUMERIC_OPERATORS)} (≥, >, ≤, <)."))
+                problems.append(_reference_problem(f"{here}.{op}", "ukendt operator.", f"Brug {', '.join(NUMERIC_OPERATORS)} ({', '.join(OPERATORS[o].symbol for o in NUMERIC_OPERATORS)})."))
                 return None
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
                 problems.append(Problem(f"{here}.{op}", "grænsen skal være et endeligt tal.", f"Skriv fx {name} = {{ {op} = 30000 }}."))
@@ -579,7 +579,7 @@ def _parse_term(name: str, spec: InputSpec, cond: Any, here: str, problems: list
             if abs(value) >= MAX_THRESHOLD or round(value, 2) != value:
                 problems.append(Problem(f"{here}.{op}", "grænsen skal være under 10^15 og have højst 2 decimaler.", f"Skriv fx {name} = {{ {op} = 30000.50 }}."))
                 return None
-            terms.append(Term(name, op, value))
+            terms.append(make_term(name, op, value))
         return terms
     example = f"{name} = 3 eller {name} = [3, 4]" if spec.type == "int" else f"{name} = {{ gte = 30000 }}"
     problems.append(Problem(here, f"betingelsen passer ikke til input-typen {spec.type}.", f"Skriv fx {example}."))
@@ -644,11 +644,11 @@ def _check_floors(plan: Plan, levels_file: str, problems: list[Problem]) -> None
                     )
                 )
     child_areas = {
-        t.value[0]  # type: ignore[index]
+        t.single
         for c, v in (paragraph_spec.values or {}).items()
         if v.law == "barnets_lov"
         for t in plan.implications.get((meta.paragraph_input, c), ())
-        if t.input == meta.area_input and t.op == "in" and len(t.value) == 1  # type: ignore[arg-type]
+        if t.input == meta.area_input and t.single is not None
     }
     for code, value in (paragraph_spec.values or {}).items():
         where = f"{values_file}: inputs.{meta.paragraph_input}.values.{code}"
@@ -656,7 +656,7 @@ def _check_floors(plan: Plan, levels_file: str, problems: list[Problem]) -> None
         if mismatch:
             problems.append(_floor_problem(where, f"{mismatch}.", "Ret law/section/stk, eller brug en kode, der ikke ligner en anden paragraf."))
         if value.law == "serviceloven":
-            areas = {t.value[0] for t in plan.implications.get((meta.paragraph_input, code), ()) if t.input == meta.area_input and t.op == "in" and len(t.value) == 1}  # type: ignore[arg-type,index]
+            areas = {t.single for t in plan.implications.get((meta.paragraph_input, code), ()) if t.input == meta.area_input and t.single is not None}
             if not areas or areas & child_areas:
                 problems.append(
                     _floor_problem(

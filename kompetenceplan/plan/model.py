@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, ClassVar, Literal, Union
 
 from ..law import ConsentRule, Floor
+from .operators import OPERATORS, Operator
 from .schema import Check, ConsentRole, DocumentType, EnumValue, InputSpec, LadderStep, Level, PlanMeta, RequirementDoc
 
 Value = Union[bool, int, float, str]
-
-_OP_SYMBOL = {"in": "er", "eq": "=", "gte": "≥", "gt": ">", "lte": "≤", "lt": "<"}
 
 
 def format_number(value: float | int, unit: str = "") -> str:
@@ -33,45 +32,79 @@ def or_list(items: list[str]) -> str:
 
 
 @dataclass(frozen=True)
-class Term:
-    """One condition of a row: ``input op value``. ``in`` takes a tuple of allowed values."""
+class OneOf:
+    """A row's condition: the input is one of ``values`` (an enum's codes, or whole numbers)."""
 
     input: str
-    op: str
-    value: Value | tuple[Value, ...]
+    values: tuple[Value, ...]
+    operator: ClassVar[Operator] = OPERATORS["in"]
+
+    @property
+    def op(self) -> str:
+        return "in"
+
+    @property
+    def value(self) -> tuple[Value, ...]:
+        return self.values
+
+    @property
+    def single(self) -> Value | None:
+        """The one value this condition allows, if it allows exactly one."""
+        return self.values[0] if len(self.values) == 1 else None
 
     def holds(self, actual: Value) -> bool:
-        """Whether a present, validated value meets this term."""
-        op, expected = self.op, self.value
-        if op == "in":
-            return actual in expected  # type: ignore[operator]
-        if op == "eq":
-            # Values are validated against the input's type first, so bool never meets int here.
-            return actual == expected
-        if op == "gte":
-            return actual >= expected  # type: ignore[operator]
-        if op == "gt":
-            return actual > expected  # type: ignore[operator]
-        if op == "lte":
-            return actual <= expected  # type: ignore[operator]
-        if op == "lt":
-            return actual < expected  # type: ignore[operator]
-        raise ValueError(f"unknown operator {op}")
+        """Whether a present, validated value meets this condition."""
+        return actual in self.values
 
     def describe(self, spec: InputSpec) -> str:
-        """Danish text, e.g. 'Månedlig udgift ≥ 30.000 kr./md.'; enum values by their labels."""
-        if self.op == "in":
-            values = self.value if isinstance(self.value, tuple) else (self.value,)
-            if spec.type == "enum":
-                shown = or_list([spec.values[v].label if spec.values and v in spec.values else str(v) for v in values])
-            else:
-                shown = or_list([format_number(v) for v in values])  # type: ignore[arg-type]
-            return f"{spec.label}: {shown}"
+        """Danish text, e.g. 'Område: Børn og unge'; enum values by their labels."""
+        if spec.type == "enum":
+            shown = or_list([spec.values[v].label if spec.values and v in spec.values else str(v) for v in self.values])
+        else:
+            shown = or_list([format_number(v) for v in self.values])  # type: ignore[arg-type]
+        return f"{spec.label}: {shown}"
+
+
+@dataclass(frozen=True)
+class Compare:
+    """A row's condition: the input compared with one value, equal (``eq``) or a bound (``gte`` …)."""
+
+    input: str
+    operator: Operator
+    value: Value
+
+    @property
+    def op(self) -> str:
+        return self.operator.name
+
+    @property
+    def single(self) -> Value | None:
+        return self.value if self.operator.name == "eq" else None
+
+    def holds(self, actual: Value) -> bool:
+        """Whether a present, validated value meets this condition (validated first, so a bool
+        never meets an int here)."""
+        return self.operator.test(actual, self.value)
+
+    def describe(self, spec: InputSpec) -> str:
+        """Danish text, e.g. 'Månedlig udgift ≥ 30.000 kr./md.'."""
         if spec.type == "bool":
             return f"{spec.label}: {'ja' if self.value else 'nej'}"
-        if self.op == "eq":
+        if self.operator.name == "eq":
             return f"{spec.label}: {format_number(self.value, spec.unit)}"  # type: ignore[arg-type]
-        return f"{spec.label} {_OP_SYMBOL[self.op]} {format_number(self.value, spec.unit)}"  # type: ignore[arg-type]
+        return f"{spec.label} {self.operator.symbol} {format_number(self.value, spec.unit)}"  # type: ignore[arg-type]
+
+
+#: One condition of a row on one input; the operator's behaviour is in `plan.operators`.
+Term = Union[OneOf, Compare]
+
+
+def make_term(input: str, op: str, value: Value | tuple[Value, ...]) -> Term:
+    """The typed condition for ``input op value`` from rule data (``in`` takes a tuple)."""
+    if op == "in":
+        return OneOf(input, value if isinstance(value, tuple) else (value,))
+    assert not isinstance(value, tuple), f"{op} compares with one value"
+    return Compare(input, OPERATORS[op], value)
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,6 @@ Number = Union[StrictInt, StrictFloat]
 #: ``kind`` and ``cid`` to every event; ``beskrivelse`` is the free-text field of a case.
 RESERVED_INPUT_NAMES = frozenset({"id", "sid", "kind", "cid", "beskrivelse"})
 
-#: Comparison operators a numeric condition may use.
-NUMERIC_OPERATORS = ("gte", "gt", "lte", "lt")
-
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)

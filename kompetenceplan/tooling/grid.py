@@ -15,7 +15,7 @@ from typing import Any
 
 from ..case import ValidatedCase, validate_case
 from ..errors import CaseError
-from ..plan.model import Plan, PlanRow, Term, Value
+from ..plan.model import Compare, OneOf, Plan, PlanRow, Term, Value
 
 STEP = 0.01  # numbers are rounded to 2 decimals before routing
 
@@ -62,12 +62,16 @@ def _bounds(plan: Plan, name: str, implied: tuple[Term, ...]) -> tuple[float, fl
     for t in implied:
         if t.input != name:
             continue
-        if t.op == "in":
-            allowed = t.value  # type: ignore[assignment]
-        elif t.op in ("gte", "gt"):
-            lo = max(lo, float(t.value) + (0 if t.op == "gte" else 1 if spec.type == "int" else STEP))  # type: ignore[arg-type]
-        elif t.op in ("lte", "lt"):
-            hi = min(hi, float(t.value) - (0 if t.op == "lte" else 1 if spec.type == "int" else STEP))  # type: ignore[arg-type]
+        if isinstance(t, OneOf):
+            allowed = t.values
+            continue
+        assert isinstance(t, Compare)
+        # A strict bound excludes its own value: the nearest allowed one is a step beside it.
+        nudge = (1 if spec.type == "int" else STEP) if t.operator.strict else 0
+        if t.operator.bound == "lower":
+            lo = max(lo, float(t.value) + nudge)
+        elif t.operator.bound == "upper":
+            hi = min(hi, float(t.value) - nudge)
     return lo, hi, allowed
 
 
@@ -87,9 +91,10 @@ def candidates(plan: Plan, name: str, rows: list[PlanRow], implied: tuple[Term, 
         for t in row.terms:
             if t.input != name:
                 continue
-            values = t.value if isinstance(t.value, tuple) else (t.value,)
+            values = t.values if isinstance(t, OneOf) else (t.value,)
             # gte/lt change truth between v - delta and v; gt/lte between v and v + delta.
-            offsets = {"gte": (-delta, 0), "lt": (-delta, 0), "gt": (0, delta), "lte": (0, delta)}.get(t.op, (-delta, 0, delta))
+            op = t.operator
+            offsets: tuple[float, ...] = (-delta, 0, delta) if op.bound is None else ((-delta, 0) if (op.bound == "lower") != op.strict else (0, delta))
             for v in values:
                 points |= {float(v) + d for d in offsets}
     kept = sorted(round(p, 2) for p in points if lo <= p <= hi)

@@ -7,7 +7,7 @@ import html
 from dataclasses import dataclass
 
 from ..checks.report import basis_label
-from ..plan.model import Plan, PlanRow, format_number
+from ..plan.model import OneOf, Plan, PlanRow, format_number
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def _in_area(plan: Plan, row: PlanRow, area: str) -> bool:
         areas = set()
         for code in codes:
             implied = plan.implications.get((m.paragraph_input, code), ())  # type: ignore[arg-type]
-            areas |= {v for i in implied if i.input == m.area_input and i.op == "in" for v in i.value} or {area}  # type: ignore[union-attr]
+            areas |= {v for i in implied if i.input == m.area_input and isinstance(i, OneOf) for v in i.values} or {area}
         if area not in areas:
             return False
     return True
@@ -102,7 +102,7 @@ def blocks(plan: Plan) -> list[Block]:
     lines = []
     for code, value in (paragraph_spec.values or {}).items():
         implied = plan.implications.get((m.paragraph_input, code), ())
-        steps = next((", ".join(str(v) for v in t.value) for t in implied if t.input == m.step_input and t.op == "in"), "alle")  # type: ignore[union-attr]
+        steps = next((", ".join(str(v) for v in t.values) for t in implied if t.input == m.step_input and isinstance(t, OneOf)), "alle")
         lines.append((code, value.label, steps))
     out.append(Block("table", header=("Kode", "Paragraf", "Trin"), rows=tuple(lines)))
     if plan.requirements:
