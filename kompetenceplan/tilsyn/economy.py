@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import html as html_lib
 import re
 from collections import Counter, defaultdict
@@ -84,6 +85,11 @@ class Period:
         return month(before.year, before.month)
 
 
+@functools.lru_cache(maxsize=256)
+def _months(period: Period) -> tuple[Period, ...]:
+    return tuple(period.months())
+
+
 def month(year: int, number: int) -> Period:
     return Period(dt.date(year, number, 1), dt.date(year, number, calendar.monthrange(year, number)[1]), "måned")
 
@@ -129,7 +135,7 @@ class Intervention:
     def cost_oere(self, period: Period) -> int:
         """The cost in ``period`` in øre: per month, prorated by days, rounded half up."""
         total = 0
-        for m in period.months():
+        for m in _months(period):
             first = max(self.start, m.first)
             last = m.last if self.expected_end is None else min(self.expected_end, m.last)
             if last < first:
@@ -280,6 +286,7 @@ class Catalogue:
     paragraphs: dict[str, ParagraphInfo]
     steps: dict[tuple[str, int], str]
     areas: dict[str, str]
+    _placements: dict[tuple[str, int], PlacementType] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, plans: PlanSet, on: dt.date) -> Catalogue:
@@ -309,11 +316,12 @@ class Catalogue:
         return self.paragraphs.get(code) or ParagraphInfo(code, f"{code} (ukendt i planen)", None, None, None, None)
 
     def placement(self, code: str, step: int) -> PlacementType:
-        info = self.paragraph(code)
-        for kind in PLACEMENT_TYPES:
-            if kind.covers(info, step):
-                return kind
-        return OTHER_TYPE
+        found = self._placements.get((code, step))
+        if found is None:
+            info = self.paragraph(code)
+            found = next((kind for kind in PLACEMENT_TYPES if kind.covers(info, step)), OTHER_TYPE)
+            self._placements[(code, step)] = found
+        return found
 
     def step_key(self, code: str, step: int) -> tuple[str, int]:
         return (self.paragraph(code).area or "", step)
