@@ -594,3 +594,21 @@ def test_active_includes_both_boundary_days() -> None:
     assert (f.active, f.cost_oere) == (2, 2 * 100_000)  # one day each of 31000 kr. in a 31-day month
     assert eco.highest_steps([ends_first_day, starts_last_day, ended_before], dt.date(2026, 10, 1)) == {"S-1": 5}
     assert eco.highest_steps([ends_first_day, starts_last_day], dt.date(2026, 12, 31)) == {"S-2": 6}
+
+
+def test_the_benchmark_data_is_valid_for_the_plan(tmp_path) -> None:
+    """The benchmark measures realistic rows: paragraphs and steps the plan allows."""
+    import importlib.util
+
+    from .conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("economy_bench", ROOT / "benchmarks" / "economy.py")
+    bench = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(bench)  # type: ignore[union-attr]
+    values = PLAN.inputs["paragraf"].values or {}
+    for row in bench.rows(500):
+        steps = values[row["paragraph"]].implies["trin"]
+        assert row["step"] in steps, row["paragraph"]
+        assert row["expected_end"] is None or row["expected_end"] >= row["start"]
+    result = bench.measure(f"sqlite:///{tmp_path / 'b.db'}", 600)
+    assert result["active"] > 0 and result["bytes"] > 0

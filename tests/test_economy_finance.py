@@ -200,3 +200,19 @@ def test_cli_import_ok_and_refused(tmp_path: Any) -> None:
     assert result.exit_code == 2 and "kan ikke læses" in result.output
     assert count(engine) == 2
     engine.dispose()
+
+
+def test_cli_import_from_standard_input_and_the_json_report(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    insert_rows(url, make_rows(seed=2, cases=20))
+    runner = CliRunner()
+    line = '{"sagsreference": "UKENDT-1", "betalt_dato": "2026-11-02", "beloeb": 99.5, "paragraf": "bl-46"}\n'
+    result = runner.invoke(main, ["oekonomi", "import", "-", "--format", "jsonl", "--db", url, "--plan", str(NYBORG)], input=line)
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["oekonomi", "report", "--quarter", "2026Q4", "--format", "json", "--db", url, "--plan", str(NYBORG)])
+    paid = json.loads(result.output)["perioder"][0]["betalinger"]
+    assert (paid["udbetalt"], paid["antal"], paid["uden_afgoerelse"], paid["uden_afgoerelse_beloeb"]) == (99.5, 1, 1, 99.5)
+    assert {"noegle": "bl-46", "udbetalt": 99.5} == {k: v for k, v in next(r for r in paid["paragraf"] if r["noegle"] == "bl-46").items() if k != "bevilget"}
+    engine.dispose()

@@ -37,7 +37,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Engine
 
-from ..errors import CaseError, Problem
+from ..errors import CaseError, PlanError, Problem
 from ..plan.versions import PlanSet
 from ..store.records import GRANTED
 from ..store.tables import decisions
@@ -292,7 +292,7 @@ class Catalogue:
     def of(cls, plans: PlanSet, on: dt.date) -> Catalogue:
         try:
             first = plans.in_force(on)
-        except Exception:
+        except PlanError:
             first = plans.latest
         ordered = [first, *reversed([p for p in plans.versions if p is not first])]
         paragraphs: dict[str, ParagraphInfo] = {}
@@ -572,7 +572,14 @@ class EconomyReport:
                     ],
                     "betalinger": None
                     if pr.paid is None
-                    else {"bevilget": _kr(pr.paid.granted_oere), "udbetalt": _kr(pr.paid.paid_oere), "antal": pr.paid.count, "uden_afgoerelse": pr.paid.unmatched_count},
+                    else {
+                        "bevilget": _kr(pr.paid.granted_oere),
+                        "udbetalt": _kr(pr.paid.paid_oere),
+                        "antal": pr.paid.count,
+                        "uden_afgoerelse": pr.paid.unmatched_count,
+                        "uden_afgoerelse_beloeb": _kr(pr.paid.unmatched_oere),
+                        "paragraf": [{"noegle": r.key, "bevilget": _kr(r.granted_oere), "udbetalt": _kr(r.paid_oere)} for r in pr.paid.by_paragraph],
+                    },
                 }
             )
         out["over_taerskel"] = [
@@ -622,7 +629,7 @@ def build_report(
 def cat_plan_title(plans: PlanSet, on: dt.date) -> str:
     try:
         plan = plans.in_force(on)
-    except Exception:
+    except PlanError:
         plan = plans.latest
     return plan.title
 
