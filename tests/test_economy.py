@@ -513,6 +513,7 @@ def test_an_empty_register_says_data_is_missing_not_zero(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert "ingen bevilgede indsatser, der er aktive i perioden" in result.output
     assert "manglende data" in result.output
+    assert "Ingen aktive indsatser i registeret i perioden: manglende data, ikke nul udgift." in result.output
     assert "Ingen sager har en aktiv indsats" in result.output
 
 

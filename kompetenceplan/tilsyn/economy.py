@@ -738,7 +738,8 @@ def _sections(report: EconomyReport) -> list[tuple[str, str, list[str], list[lis
         name = f.period.label
         out.append(("h2", f"{name[0].upper()}{name[1:]} ({_date(f.period.first)} – {_date(f.period.last)})", [], [], ""))
         total = ["I alt", str(f.active), kr(f.cost_oere)]
-        out.append(("h3", f"{name}: efter trin", ["Trin", "Aktive indsatser", "Udgift (kr.)"], [[r.label, str(r.count), kr(r.cost_oere)] for r in f.by_step] + [total], ""))
+        missing = "Ingen aktive indsatser i registeret i perioden: manglende data, ikke nul udgift." if f.active == 0 else ""
+        out.append(("h3", f"{name}: efter trin", ["Trin", "Aktive indsatser", "Udgift (kr.)"], [[r.label, str(r.count), kr(r.cost_oere)] for r in f.by_step] + [total], missing))
         out.append(
             (
                 "h3",
@@ -853,7 +854,7 @@ _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #111; }
 h1 { font-size: 1.6em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #999; } h3 { font-size: 1.05em; }
 table { border-collapse: collapse; margin: .5em 0 1em; } th, td { border: 1px solid #bbb; padding: .25em .5em; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; } tr.total td { font-weight: bold; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; } td.k { white-space: nowrap; } tr.total td { font-weight: bold; }
 p.note { color: #333; font-style: italic; }
 @media print { body { margin: 0; font-size: 10pt; } h2 { break-before: auto; } table, figure { break-inside: avoid; } a { color: inherit; } }
 """
@@ -895,12 +896,18 @@ def _numeric(cell: str) -> bool:
     return bool(re.fullmatch(r"[+-]?[\d.]+(,\d+)?( %)?|–", cell))
 
 
+def _cell_class(i: int, cell: str) -> str:
+    if i and _numeric(cell):
+        return ' class="n"'
+    return ' class="k"' if re.fullmatch(r"[a-z]+(-\w+)+", cell) else ""
+
+
 def _html_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     e = html_lib.escape
     out = ["<table><thead><tr>" + "".join(f'<th scope="col"{" class=n" if i else ""}>{e(h)}</th>' for i, h in enumerate(head)) + "</tr></thead><tbody>"]
     for row in rows:
         cls = ' class="total"' if row and row[0] == "I alt" else ""
-        out.append(f"<tr{cls}>" + "".join(f"<td{' class=n' if i and _numeric(c) else ''}>{e(c)}</td>" for i, c in enumerate(row)) + "</tr>")
+        out.append(f"<tr{cls}>" + "".join(f"<td{_cell_class(i, c)}>{e(c)}</td>" for i, c in enumerate(row)) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
 
