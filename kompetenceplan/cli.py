@@ -660,6 +660,9 @@ def serve_command(
 from .cli_register import register_commands  # noqa: E402  (db, register, decision, meeting)
 
 register_commands(main)
+from .cli_economy import register_economy  # noqa: E402  (oekonomi: økonomisk tilsyn)
+
+register_economy(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

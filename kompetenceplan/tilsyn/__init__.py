@@ -1,0 +1,1 @@
+"""Tilsyn: the management and economic supervision reports built from the decision register."""

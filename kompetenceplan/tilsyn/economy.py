@@ -1,0 +1,968 @@
+"""Økonomisk tilsyn: active interventions, cost, movements on the ladder and price development per
+quarter and month, computed from the decision register (docs/oekonomisk-tilsyn.md).
+
+    report = build_report(engine, plans, parse_quarter("2026Q4"), monthly=True, threshold=50000)
+    markdown(report) ; html(report) ; report.to_json()
+
+Definitions (the documentation states them for the committee, `DEFINITIONS`):
+
+- **Active in a period** [first, last]: a current decision (no later record corrects it) with
+  outcome *bevilget* or *bevilget med ændringer*, ``start <= last`` and ``expected_end`` empty or
+  ``>= first``. ``expected_end`` is the last day the intervention runs (inclusive).
+- **Cost in a period**: for each calendar month of the period, ``monthly_cost`` × the days the
+  intervention runs in that month / the days of the month, rounded half up to whole øre; the
+  period's cost is the sum of its months. A whole month costs exactly ``monthly_cost``.
+- **A case's step at a date**: the highest step among the case's interventions active on that
+  date (start <= date <= expected_end or open). Movements compare it at the ends of two
+  consecutive periods.
+- **Placement type** (anbringelsestype): from the paragraph's law and § (read from the plan) and
+  the ladder step, by `PLACEMENT_TYPES` (barnets lov § 43, stk. 1 and 3).
+
+All money is computed in whole øre (integers), so every total is exact and the sums by step, by
+paragraph and by placement type agree to the øre.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import functools
+import html as html_lib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.engine import Engine
+
+from ..errors import CaseError, PlanError, Problem
+from ..plan.versions import PlanSet
+from ..store.records import GRANTED
+from ..store.tables import decisions
+
+MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december")
+_QUARTER = re.compile(r"(\d{4})[Qq]([1-4])")
+#: Default threshold (kr. per month) for "afgørelser over tærsklen". Illustrative: no Nyborg
+#: amount is published (DOMAIN.md); the committee chooses its own (--threshold).
+DEFAULT_THRESHOLD = 50_000
+
+
+# -- periods ------------------------------------------------------------------------------------
+@dataclass(frozen=True, order=True)
+class Period:
+    """A quarter or a calendar month (first and last day included)."""
+
+    first: dt.date
+    last: dt.date
+    kind: str  # "kvartal" | "måned"
+
+    @property
+    def label(self) -> str:
+        if self.kind == "kvartal":
+            return f"{(self.first.month - 1) // 3 + 1}. kvartal {self.first.year}"
+        return f"{MONTHS[self.first.month - 1]} {self.first.year}"
+
+    @property
+    def code(self) -> str:
+        if self.kind == "kvartal":
+            return f"{self.first.year}Q{(self.first.month - 1) // 3 + 1}"
+        return f"{self.first.year}-{self.first.month:02d}"
+
+    def months(self) -> list[Period]:
+        out = []
+        day = self.first
+        while day <= self.last:
+            out.append(month(day.year, day.month))
+            day = out[-1].last + dt.timedelta(days=1)
+        return out
+
+    def previous(self) -> Period:
+        before = self.first - dt.timedelta(days=1)
+        if self.kind == "kvartal":
+            return quarter(before.year, (before.month - 1) // 3 + 1)
+        return month(before.year, before.month)
+
+
+@functools.lru_cache(maxsize=256)
+def _months(period: Period) -> tuple[Period, ...]:
+    return tuple(period.months())
+
+
+def month(year: int, number: int) -> Period:
+    return Period(dt.date(year, number, 1), dt.date(year, number, calendar.monthrange(year, number)[1]), "måned")
+
+
+def quarter(year: int, number: int) -> Period:
+    last_month = number * 3
+    return Period(dt.date(year, last_month - 2, 1), dt.date(year, last_month, calendar.monthrange(year, last_month)[1]), "kvartal")
+
+
+def parse_quarter(text: str) -> Period:
+    """``2026Q4`` → the fourth quarter of 2026; a Danish error otherwise."""
+    found = _QUARTER.fullmatch((text or "").strip())
+    if not found or not 1900 <= int(found.group(1)) <= 2999:
+        raise CaseError("Ugyldigt kvartal.", [Problem("--quarter", "skal have formen ÅÅÅÅQn med n fra 1 til 4.", "Skriv fx --quarter 2026Q4.")])
+    return quarter(int(found.group(1)), int(found.group(2)))
+
+
+# -- the register's rows --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Intervention:
+    """One current granted decision as the economy reads it (no personal data)."""
+
+    id: int
+    case_ref: str
+    paragraph: str
+    step: int
+    monthly_cost: float
+    start: dt.date
+    expected_end: dt.date | None
+    decided_on: dt.date
+    level: str
+
+    @property
+    def monthly_oere(self) -> int:
+        return int(round(self.monthly_cost * 100))
+
+    def active_in(self, period: Period) -> bool:
+        return self.start <= period.last and (self.expected_end is None or self.expected_end >= period.first)
+
+    def active_on(self, day: dt.date) -> bool:
+        return self.start <= day and (self.expected_end is None or self.expected_end >= day)
+
+    def cost_oere(self, period: Period) -> int:
+        """The cost in ``period`` in øre: per month, prorated by days, rounded half up."""
+        total = 0
+        for m in _months(period):
+            first = max(self.start, m.first)
+            last = m.last if self.expected_end is None else min(self.expected_end, m.last)
+            if last < first:
+                continue
+            days, in_month = (last - first).days + 1, (m.last - m.first).days + 1
+            total += self.monthly_oere if days == in_month else (2 * self.monthly_oere * days + in_month) // (2 * in_month)
+        return total
+
+
+def load_interventions(engine: Engine, first: dt.date, last: dt.date) -> list[Intervention]:
+    """Current granted decisions that run at some time in [first, last]."""
+    corrected = select(decisions.c.corrects_id).where(decisions.c.corrects_id.is_not(None))
+    query = select(
+        decisions.c.id,
+        decisions.c.case_ref,
+        decisions.c.paragraph,
+        decisions.c.step,
+        decisions.c.monthly_cost,
+        decisions.c.start,
+        decisions.c.expected_end,
+        decisions.c.decided_on,
+        decisions.c.level,
+    ).where(
+        decisions.c.id.not_in(corrected),
+        decisions.c.outcome.in_(GRANTED),
+        decisions.c.start <= last,
+        or_(decisions.c.expected_end.is_(None), and_(decisions.c.expected_end >= first)),
+    )
+    with engine.connect() as conn:
+        return [Intervention(*row) for row in conn.execute(query.order_by(decisions.c.id))]
+
+
+def load_decided(engine: Engine, period: Period, threshold: float) -> list[Intervention]:
+    """Current granted decisions taken in ``period`` with a monthly cost at or above ``threshold``."""
+    corrected = select(decisions.c.corrects_id).where(decisions.c.corrects_id.is_not(None))
+    query = select(
+        decisions.c.id,
+        decisions.c.case_ref,
+        decisions.c.paragraph,
+        decisions.c.step,
+        decisions.c.monthly_cost,
+        decisions.c.start,
+        decisions.c.expected_end,
+        decisions.c.decided_on,
+        decisions.c.level,
+    ).where(
+        decisions.c.id.not_in(corrected),
+        decisions.c.outcome.in_(GRANTED),
+        decisions.c.decided_on >= period.first,
+        decisions.c.decided_on <= period.last,
+        decisions.c.monthly_cost >= threshold,
+    )
+    with engine.connect() as conn:
+        rows = [Intervention(*row) for row in conn.execute(query)]
+    return sorted(rows, key=lambda r: (-r.monthly_oere, r.decided_on, r.case_ref, r.id))
+
+
+# -- the plan's words and the placement types ---------------------------------------------------
+@dataclass(frozen=True)
+class ParagraphInfo:
+    code: str
+    label: str
+    law: str | None
+    section: int | None
+    stk: int | None
+    area: str | None
+
+
+@dataclass(frozen=True)
+class PlacementType:
+    """One anbringelsestype: which paragraphs (law, §, optional stk.) and ladder steps it covers."""
+
+    id: str
+    label: str
+    law: str
+    sections: tuple[int, ...]
+    steps: tuple[int, ...] | None  # None: every step
+    source: str
+    stk: int | None = None
+    unverified: str = ""
+
+    def covers(self, info: ParagraphInfo, step: int) -> bool:
+        if info.law != self.law or info.section not in self.sections:
+            return False
+        if self.stk is not None and info.stk != self.stk:
+            return False
+        return self.steps is None or step in self.steps
+
+
+_SOURCE_43 = "Barnets lov, LBK nr. 282 af 17/03/2025, § 43"
+#: The placement paragraphs: anbringelse med/uden samtykke (§§ 46, 47), ufødt barn (§ 49),
+#: opretholdelse (§ 50), videreførelse (§ 67), ændring af anbringelsessted (§ 98, stk. 4).
+_PLACEMENT_SECTIONS = (46, 47, 49, 50, 67)
+#: First match wins. The register holds a paragraph and a ladder step, not the anbringelsessted
+#: itself, so step 6 cannot tell a døgninstitution from an opholdssted or an eget værelse.
+PLACEMENT_TYPES: tuple[PlacementType, ...] = (
+    PlacementType(
+        "sikret",
+        "Sikret eller delvis lukket døgninstitution",
+        "barnets_lov",
+        (61, 62, 63),
+        None,
+        f"{_SOURCE_43}, stk. 3 (børne- og ungehjem som døgninstitutioner), og §§ 61-63 (delvis lukket, sikret, særligt sikret)",
+    ),
+    PlacementType(
+        "netvaerksplejefamilie",
+        "Netværksplejefamilie",
+        "barnets_lov",
+        _PLACEMENT_SECTIONS,
+        (4,),
+        f"{_SOURCE_43}, stk. 1, nr. 4; indsatstrappens trin 4 (anbringelse i slægt eller netværk)",
+        unverified="[U] at trin 4 i kommunens trappe altid er en netværksplejefamilie",
+    ),
+    PlacementType(
+        "plejefamilie",
+        "Plejefamilie (almen, forstærket eller specialiseret)",
+        "barnets_lov",
+        _PLACEMENT_SECTIONS,
+        (5,),
+        f"{_SOURCE_43}, stk. 1, nr. 1-3; indsatstrappens trin 5 (anbringelse i plejefamilie)",
+    ),
+    PlacementType(
+        "boerne_og_ungehjem",
+        "Døgninstitution, opholdssted eller eget værelse",
+        "barnets_lov",
+        _PLACEMENT_SECTIONS,
+        (6,),
+        f"{_SOURCE_43}, stk. 1, nr. 5-6, og stk. 3 (døgninstitutioner og opholdssteder); indsatstrappens trin 6 (anbringelse på institution)",
+        unverified="[U] registeret skelner ikke mellem døgninstitution, opholdssted og eget værelse",
+    ),
+    PlacementType(
+        "aendret_anbringelsessted",
+        "Ændring af anbringelsessted (§ 98, stk. 4)",
+        "barnets_lov",
+        (98,),
+        None,
+        "Barnets lov, LBK nr. 282 af 17/03/2025, § 98, stk. 4",
+        stk=4,
+    ),
+)
+OTHER_TYPE = PlacementType("ikke_anbringelse", "Øvrige indsatser (ikke anbringelse)", "", (), None, "Alt, der ikke er en anbringelse efter tabellen")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Labels from the plan: paragraphs (law, §, stk., area) and the ladder's step names."""
+
+    paragraphs: dict[str, ParagraphInfo]
+    steps: dict[tuple[str, int], str]
+    areas: dict[str, str]
+    _placements: dict[tuple[str, int], PlacementType] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, plans: PlanSet, on: dt.date) -> Catalogue:
+        try:
+            first = plans.in_force(on)
+        except PlanError:
+            first = plans.latest
+        ordered = [first, *reversed([p for p in plans.versions if p is not first])]
+        paragraphs: dict[str, ParagraphInfo] = {}
+        steps: dict[tuple[str, int], str] = {}
+        areas: dict[str, str] = {}
+        for plan in ordered:
+            spec = plan.inputs.get("paragraf")
+            for code, value in ((spec.values or {}) if spec else {}).items():
+                if code in paragraphs:
+                    continue
+                area = value.implies.get("omraade") if isinstance(value.implies, dict) else None
+                paragraphs[code] = ParagraphInfo(code, value.label, value.law, value.section, value.stk, area if isinstance(area, str) else None)
+            for s in plan.ladder:
+                steps.setdefault((s.area, s.step), s.name)
+            area_spec = plan.inputs.get("omraade")
+            for code, value in ((area_spec.values or {}) if area_spec else {}).items():
+                areas.setdefault(code, value.label)
+        return cls(paragraphs, steps, areas)
+
+    def paragraph(self, code: str) -> ParagraphInfo:
+        return self.paragraphs.get(code) or ParagraphInfo(code, f"{code} (ukendt i planen)", None, None, None, None)
+
+    def placement(self, code: str, step: int) -> PlacementType:
+        found = self._placements.get((code, step))
+        if found is None:
+            info = self.paragraph(code)
+            found = next((kind for kind in PLACEMENT_TYPES if kind.covers(info, step)), OTHER_TYPE)
+            self._placements[(code, step)] = found
+        return found
+
+    def step_key(self, code: str, step: int) -> tuple[str, int]:
+        return (self.paragraph(code).area or "", step)
+
+    def step_label(self, key: tuple[str, int]) -> str:
+        area, step = key
+        area_label = self.areas.get(area, area or "ukendt område")
+        name = self.steps.get(key)
+        return f"{area_label}, trin {step}" + (f": {name}" if name else "")
+
+
+# -- figures ------------------------------------------------------------------------------------
+@dataclass
+class Cell:
+    count: int = 0
+    cost_oere: int = 0
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    count: int
+    cost_oere: int
+
+
+@dataclass
+class PeriodFigures:
+    period: Period
+    active: int
+    cost_oere: int
+    by_step: list[Row]
+    by_paragraph: list[Row]
+    by_placement: list[Row]
+
+
+def _rows(cells: dict[Any, Cell], label: Any, order: Any) -> list[Row]:
+    return [Row(str(k), label(k), c.count, c.cost_oere) for k, c in sorted(cells.items(), key=lambda kv: order(kv[0]))]
+
+
+def period_figures(rows: Iterable[Intervention], period: Period, cat: Catalogue) -> PeriodFigures:
+    by_step: dict[tuple[str, int], Cell] = defaultdict(Cell)
+    by_paragraph: dict[str, Cell] = defaultdict(Cell)
+    by_placement: dict[str, Cell] = defaultdict(Cell)
+    active = cost = 0
+    for iv in rows:
+        if not iv.active_in(period):
+            continue
+        c = iv.cost_oere(period)
+        active += 1
+        cost += c
+        for cell in (by_step[cat.step_key(iv.paragraph, iv.step)], by_paragraph[iv.paragraph], by_placement[cat.placement(iv.paragraph, iv.step).id]):
+            cell.count += 1
+            cell.cost_oere += c
+    order_types = {t.id: i for i, t in enumerate((*PLACEMENT_TYPES, OTHER_TYPE))}
+    labels_types = {t.id: t.label for t in (*PLACEMENT_TYPES, OTHER_TYPE)}
+    return PeriodFigures(
+        period,
+        active,
+        cost,
+        [Row(f"{a}:{s}", cat.step_label((a, s)), c.count, c.cost_oere) for (a, s), c in sorted(by_step.items())],
+        _rows(by_paragraph, lambda k: cat.paragraph(k).label, lambda k: k),
+        _rows(by_placement, lambda k: labels_types[k], lambda k: order_types[k]),
+    )
+
+
+# -- movements ----------------------------------------------------------------------------------
+NONE_STATE = "ingen"
+
+
+@dataclass
+class Flow:
+    """Cases' highest active step at the end of ``before`` and at the end of ``after``."""
+
+    before: Period
+    after: Period
+    matrix: dict[tuple[int | None, int | None], int]
+
+    def _count(self, test: Any) -> int:
+        return sum(n for (a, b), n in self.matrix.items() if test(a, b))
+
+    @property
+    def up(self) -> int:
+        return self._count(lambda a, b: a is not None and b is not None and b > a)
+
+    @property
+    def down(self) -> int:
+        return self._count(lambda a, b: a is not None and b is not None and b < a)
+
+    @property
+    def same(self) -> int:
+        return self._count(lambda a, b: a is not None and a == b)
+
+    @property
+    def new(self) -> int:
+        return self._count(lambda a, b: a is None and b is not None)
+
+    @property
+    def ended(self) -> int:
+        return self._count(lambda a, b: a is not None and b is None)
+
+    def states(self) -> list[int]:
+        return sorted({s for pair in self.matrix for s in pair if s is not None})
+
+
+def highest_steps(rows: Iterable[Intervention], day: dt.date) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for iv in rows:
+        if iv.active_on(day) and iv.step > out.get(iv.case_ref, 0):
+            out[iv.case_ref] = iv.step
+    return out
+
+
+def flow(rows: Sequence[Intervention], before: Period, after: Period) -> Flow:
+    a, b = highest_steps(rows, before.last), highest_steps(rows, after.last)
+    matrix: Counter[tuple[int | None, int | None]] = Counter()
+    for case in a.keys() | b.keys():
+        matrix[(a.get(case), b.get(case))] += 1
+    return Flow(before, after, dict(matrix))
+
+
+# -- prices -------------------------------------------------------------------------------------
+@dataclass
+class Price:
+    type_id: str
+    label: str
+    count: int
+    average_oere: int | None  # None: no active intervention of this type
+    previous_count: int
+    previous_average_oere: int | None
+
+    @property
+    def change_oere(self) -> int | None:
+        if self.average_oere is None or self.previous_average_oere is None:
+            return None
+        return self.average_oere - self.previous_average_oere
+
+    @property
+    def change_permille(self) -> int | None:
+        """Change in tenths of a percent, rounded half away from zero (None without a base)."""
+        change = self.change_oere
+        if change is None or not self.previous_average_oere:
+            return None
+        sign = -1 if change < 0 else 1
+        return sign * ((2 * 1000 * abs(change) + self.previous_average_oere) // (2 * self.previous_average_oere))
+
+
+def _average(total: int, count: int) -> int | None:
+    return None if count == 0 else (2 * total + count) // (2 * count)
+
+
+def prices(rows: Sequence[Intervention], period: Period, previous: Period, cat: Catalogue) -> list[Price]:
+    def sums(p: Period) -> dict[str, Cell]:
+        cells: dict[str, Cell] = defaultdict(Cell)
+        for iv in rows:
+            if iv.active_in(p):
+                kind = cat.placement(iv.paragraph, iv.step)
+                if kind is not OTHER_TYPE:
+                    for key in (kind.id, "alle"):
+                        cells[key].count += 1
+                        cells[key].cost_oere += iv.monthly_oere
+        return cells
+
+    now, before = sums(period), sums(previous)
+    out = []
+    for kind_id, label in [*((t.id, t.label) for t in PLACEMENT_TYPES), ("alle", "Alle anbringelser")]:
+        n, p = now.get(kind_id, Cell()), before.get(kind_id, Cell())
+        out.append(Price(kind_id, label, n.count, _average(n.cost_oere, n.count), p.count, _average(p.cost_oere, p.count)))
+    return out
+
+
+# -- the report ---------------------------------------------------------------------------------
+@dataclass
+class PaidRow:
+    key: str
+    label: str
+    granted_oere: int
+    paid_oere: int
+
+
+@dataclass
+class Paid:
+    """Payments (from the finance system) against the granted cost in one period."""
+
+    period: Period
+    granted_oere: int
+    paid_oere: int
+    count: int
+    by_paragraph: list[PaidRow]
+    unmatched_count: int  # payments whose case reference has no decision in the register
+    unmatched_oere: int
+
+
+@dataclass
+class PeriodReport:
+    figures: PeriodFigures
+    flow: Flow
+    prices: list[Price]
+    paid: Paid | None
+
+
+@dataclass
+class EconomyReport:
+    quarter: Period
+    periods: list[PeriodReport]
+    threshold_oere: int
+    above_threshold: list[Intervention]
+    catalogue: Catalogue
+    plan_title: str
+    payments_imported: int
+    generated: dt.date = field(default_factory=dt.date.today)
+
+    def to_json(self) -> dict[str, Any]:
+        def row(r: Row) -> dict[str, Any]:
+            return {"noegle": r.key, "tekst": r.label, "antal": r.count, "udgift": _kr(r.cost_oere)}
+
+        out: dict[str, Any] = {"kvartal": self.quarter.code, "plan": self.plan_title, "taerskel": _kr(self.threshold_oere), "perioder": []}
+        for pr in self.periods:
+            f = pr.figures
+            out["perioder"].append(
+                {
+                    "periode": f.period.code,
+                    "fra": f.period.first.isoformat(),
+                    "til": f.period.last.isoformat(),
+                    "aktive": f.active,
+                    "udgift": _kr(f.cost_oere),
+                    "trin": [row(r) for r in f.by_step],
+                    "paragraf": [row(r) for r in f.by_paragraph],
+                    "anbringelsestype": [row(r) for r in f.by_placement],
+                    "bevaegelser": {
+                        "fra_periode": pr.flow.before.code,
+                        "matrix": [{"fra": a, "til": b, "antal": n} for (a, b), n in sorted(pr.flow.matrix.items(), key=lambda kv: (_state_order(kv[0][0]), _state_order(kv[0][1])))],
+                        "op": pr.flow.up,
+                        "ned": pr.flow.down,
+                        "uaendret": pr.flow.same,
+                        "nye": pr.flow.new,
+                        "afsluttede": pr.flow.ended,
+                    },
+                    "priser": [
+                        {
+                            "anbringelsestype": p.type_id,
+                            "antal": p.count,
+                            "gennemsnit": _kr(p.average_oere),
+                            "forrige_antal": p.previous_count,
+                            "forrige_gennemsnit": _kr(p.previous_average_oere),
+                        }
+                        for p in pr.prices
+                    ],
+                    "betalinger": None
+                    if pr.paid is None
+                    else {
+                        "bevilget": _kr(pr.paid.granted_oere),
+                        "udbetalt": _kr(pr.paid.paid_oere),
+                        "antal": pr.paid.count,
+                        "uden_afgoerelse": pr.paid.unmatched_count,
+                        "uden_afgoerelse_beloeb": _kr(pr.paid.unmatched_oere),
+                        "paragraf": [{"noegle": r.key, "bevilget": _kr(r.granted_oere), "udbetalt": _kr(r.paid_oere)} for r in pr.paid.by_paragraph],
+                    },
+                }
+            )
+        out["over_taerskel"] = [
+            {"sagsreference": i.case_ref, "afgjort": i.decided_on.isoformat(), "paragraf": i.paragraph, "trin": i.step, "maanedlig_udgift": i.monthly_cost} for i in self.above_threshold
+        ]
+        return out
+
+
+def _kr(oere: int | None) -> float | None:
+    return None if oere is None else oere / 100
+
+
+def _state_order(state: int | None) -> int:
+    return 10**6 if state is None else state
+
+
+def build_report(
+    engine: Engine,
+    plans: PlanSet,
+    q: Period,
+    *,
+    monthly: bool = False,
+    threshold: float = DEFAULT_THRESHOLD,
+    today: dt.date | None = None,
+) -> EconomyReport:
+    """The economic supervision of quarter ``q`` (and its months with ``monthly``)."""
+    from .finance import load_payments, payment_count
+
+    periods = [q, *(q.months() if monthly else [])]
+    earliest = min(p.previous().first for p in periods)
+    rows = load_interventions(engine, earliest, q.last)
+    cat = Catalogue.of(plans, q.last)
+    payments_imported = payment_count(engine)
+    payments = load_payments(engine, earliest, q.last) if payments_imported else []
+    known_cases = _known_cases(engine, {p.case_ref for p in payments}) if payments else set()
+    reports = []
+    for period in periods:
+        previous = period.previous()
+        figures = period_figures(rows, period, cat)
+        paid = _paid(figures, rows, payments, known_cases, period, cat) if payments_imported else None
+        reports.append(PeriodReport(figures, flow(rows, previous, period), prices(rows, period, previous, cat), paid))
+    threshold_oere = int(round(threshold * 100))
+    plan = cat_plan_title(plans, q.last)
+    return EconomyReport(q, reports, threshold_oere, load_decided(engine, q, threshold_oere / 100), cat, plan, payments_imported, generated=today or dt.date.today())
+
+
+def cat_plan_title(plans: PlanSet, on: dt.date) -> str:
+    try:
+        plan = plans.in_force(on)
+    except PlanError:
+        plan = plans.latest
+    return plan.title
+
+
+def _known_cases(engine: Engine, refs: set[str]) -> set[str]:
+    known: set[str] = set()
+    ordered = sorted(refs)
+    with engine.connect() as conn:
+        for i in range(0, len(ordered), 500):
+            chunk = ordered[i : i + 500]
+            known |= {r[0] for r in conn.execute(select(decisions.c.case_ref).where(decisions.c.case_ref.in_(chunk)).distinct())}
+    return known
+
+
+def _paid(figures: PeriodFigures, rows: Sequence[Intervention], payments: Sequence[Any], known: set[str], period: Period, cat: Catalogue) -> Paid:
+    paid_by: dict[str, int] = defaultdict(int)
+    count = unmatched = unmatched_oere = 0
+    for p in payments:
+        if period.first <= p.paid_on <= period.last:
+            count += 1
+            paid_by[p.paragraph] += p.amount_oere
+            if p.case_ref not in known:
+                unmatched += 1
+                unmatched_oere += p.amount_oere
+    granted_by = {r.key: r.cost_oere for r in figures.by_paragraph}
+    keys = sorted(granted_by.keys() | paid_by.keys())
+    by_paragraph = [PaidRow(k, cat.paragraph(k).label, granted_by.get(k, 0), paid_by.get(k, 0)) for k in keys]
+    return Paid(period, figures.cost_oere, sum(paid_by.values()), count, by_paragraph, unmatched, unmatched_oere)
+
+
+# -- rendering ----------------------------------------------------------------------------------
+def kr(oere: int | None) -> str:
+    """Danish kroner with øre: 1.234.567,89 (negative with a minus sign; '–' when missing)."""
+    if oere is None:
+        return "–"
+    sign = "-" if oere < 0 else ""
+    whole, rest = divmod(abs(oere), 100)
+    return f"{sign}{whole:,}".replace(",", ".") + f",{rest:02d}"
+
+
+def percent(permille: int | None) -> str:
+    if permille is None:
+        return "–"
+    sign = "-" if permille < 0 else ("+" if permille > 0 else "")
+    whole, rest = divmod(abs(permille), 10)
+    return f"{sign}{whole},{rest} %"
+
+
+def signed_kr(oere: int | None) -> str:
+    if oere is None:
+        return "–"
+    return ("+" if oere > 0 else "") + kr(oere)
+
+
+def state_label(state: int | None) -> str:
+    return "Ingen indsats" if state is None else f"Trin {state}"
+
+
+def _date(day: dt.date) -> str:
+    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+
+
+DEFINITIONS = (
+    "**Aktiv indsats i en periode**: en gældende afgørelse (ikke rettet af en senere registrering) med udfaldet bevilget "
+    "eller bevilget med ændringer, som er startet senest periodens sidste dag og har en forventet slutdato, der er tom "
+    "eller tidligst periodens første dag. Slutdatoen regnes med.",
+    "**Udgift i perioden**: for hver kalendermåned i perioden den månedlige udgift × de dage, indsatsen løber i måneden "
+    "/ månedens dage, afrundet til hele øre; en hel måned koster præcis den månedlige udgift. Udgiften er den bevilgede, "
+    "ikke den udbetalte.",
+    "**Trin ved periodens slutning**: det højeste trin blandt sagens aktive indsatser på periodens sidste dag. "
+    "Bevægelser sammenligner to på hinanden følgende perioder (kvartal mod forrige kvartal, måned mod forrige måned). "
+    "Sager uden aktiv indsats på begge datoer tælles ikke.",
+    "**Anbringelsestype**: udledt af paragraffens lov og § (fra planen) og trinnet efter tabellen i "
+    "docs/oekonomisk-tilsyn.md (barnets lov § 43, stk. 1 og 3). Registeret kender ikke selve anbringelsesstedet; trin 6 "
+    "dækker derfor døgninstitution, opholdssted og eget værelse under ét.",
+    "**Gennemsnitlig månedlig udgift**: gennemsnittet af den månedlige udgift for de aktive anbringelser af typen i perioden.",
+    "Sager vises kun med sagsreference; rapporten indeholder ingen personoplysninger.",
+)
+
+
+def _md_table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|"]
+    out += ["| " + " | ".join(c.replace("|", "/") for c in row) + " |" for row in rows]
+    return out + [""]
+
+
+def _sections(report: EconomyReport) -> list[tuple[str, str, list[str], list[list[str]], str]]:
+    """(level, title, head, rows, note) for every table, in order: Markdown and HTML share them."""
+    out: list[tuple[str, str, list[str], list[list[str]], str]] = []
+    overview_head = ["Periode", "Aktive indsatser", "Udgift (kr.)"]
+    with_paid = any(pr.paid is not None for pr in report.periods)
+    if with_paid:
+        overview_head += ["Udbetalt (kr.)", "Forskel udbetalt − bevilget (kr.)"]
+    overview = []
+    for pr in report.periods:
+        f = pr.figures
+        line = [f.period.label, str(f.active), kr(f.cost_oere)]
+        if pr.paid is not None:
+            line += [kr(pr.paid.paid_oere), signed_kr(pr.paid.paid_oere - pr.paid.granted_oere)]
+        overview.append(line)
+    empty = all(pr.figures.active == 0 for pr in report.periods)
+    note = "Registeret har ingen bevilgede indsatser, der er aktive i perioden. Tallene er ikke en opgørelse af nul udgift, men af manglende data." if empty else ""
+    out.append(("h2", "Overblik", overview_head, overview, note))
+    for pr in report.periods:
+        f = pr.figures
+        name = f.period.label
+        out.append(("h2", f"{name[0].upper()}{name[1:]} ({_date(f.period.first)} – {_date(f.period.last)})", [], [], ""))
+        total = ["I alt", str(f.active), kr(f.cost_oere)]
+        missing = "Ingen aktive indsatser i registeret i perioden: manglende data, ikke nul udgift." if f.active == 0 else ""
+        out.append(("h3", f"{name}: efter trin", ["Trin", "Aktive indsatser", "Udgift (kr.)"], [[r.label, str(r.count), kr(r.cost_oere)] for r in f.by_step] + [total], missing))
+        out.append(
+            (
+                "h3",
+                f"{name}: efter paragraf",
+                ["Paragraf", "Kode", "Aktive indsatser", "Udgift (kr.)"],
+                [[r.label, r.key, str(r.count), kr(r.cost_oere)] for r in f.by_paragraph] + [["I alt", "", *total[1:]]],
+                "",
+            )
+        )
+        out.append(
+            ("h3", f"{name}: efter anbringelsestype", ["Anbringelsestype", "Aktive indsatser", "Udgift (kr.)"], [[r.label, str(r.count), kr(r.cost_oere)] for r in f.by_placement] + [total], "")
+        )
+        fl = pr.flow
+        states: list[int | None] = [*fl.states(), None]
+        matrix_rows = []
+        for a in states:
+            cells = [str(fl.matrix.get((a, b), 0)) for b in states]
+            matrix_rows.append([state_label(a), *cells, str(sum(fl.matrix.get((a, b), 0) for b in states))])
+        matrix_rows.append(["I alt", *(str(sum(fl.matrix.get((a, b), 0) for a in states)) for b in states), str(sum(fl.matrix.values()))])
+        flow_note = "Ingen sager har en aktiv indsats ved udgangen af de to perioder." if not fl.matrix else ""
+        out.append(("h3", f"{name}: bevægelser på indsatstrappen fra {fl.before.label}", ["Fra \\ til", *(state_label(s) for s in states), "I alt"], matrix_rows if fl.matrix else [], flow_note))
+        out.append(
+            (
+                "h3",
+                f"{name}: bevægelser i alt",
+                ["Bevægelse", "Sager"],
+                [
+                    ["Op ad trappen", str(fl.up)],
+                    ["Ned ad trappen", str(fl.down)],
+                    ["Uændret trin", str(fl.same)],
+                    ["Nye (ingen indsats før)", str(fl.new)],
+                    ["Afsluttede (ingen indsats nu)", str(fl.ended)],
+                ],
+                "",
+            )
+        )
+        out.append(
+            (
+                "h3",
+                f"{name}: prisudvikling efter anbringelsestype",
+                ["Anbringelsestype", "Antal", "Gns. månedlig udgift (kr.)", f"Antal {fl.before.label}", f"Gns. {fl.before.label} (kr.)", "Ændring (kr.)", "Ændring (%)"],
+                [[p.label, str(p.count), kr(p.average_oere), str(p.previous_count), kr(p.previous_average_oere), signed_kr(p.change_oere), percent(p.change_permille)] for p in pr.prices],
+                "– betyder, at der ingen aktive anbringelser af typen er at beregne et gennemsnit af.",
+            )
+        )
+        if pr.paid is not None:
+            paid = pr.paid
+            paid_rows = [[r.label, r.key, kr(r.granted_oere), kr(r.paid_oere), signed_kr(r.paid_oere - r.granted_oere)] for r in paid.by_paragraph]
+            paid_rows.append(["I alt", "", kr(paid.granted_oere), kr(paid.paid_oere), signed_kr(paid.paid_oere - paid.granted_oere)])
+            unmatched = (
+                f"{paid.unmatched_count} betalinger ({kr(paid.unmatched_oere)} kr.) har en sagsreference, som registeret ikke kender."
+                if paid.unmatched_count
+                else "Alle betalinger i perioden har en sagsreference, som registeret kender."
+            )
+            out.append(
+                ("h3", f"{name}: udbetalt mod bevilget", ["Paragraf", "Kode", "Bevilget (kr.)", "Udbetalt (kr.)", "Forskel (kr.)"], paid_rows, f"{paid.count} betalinger i perioden. {unmatched}")
+            )
+    above = [[i.case_ref, i.decided_on.isoformat(), i.paragraph, str(i.step), kr(i.monthly_oere)] for i in report.above_threshold]
+    out.append(
+        (
+            "h2",
+            f"Afgørelser på eller over {kr(report.threshold_oere)} kr. om måneden ({report.quarter.label})",
+            ["Sagsreference", "Afgjort", "Paragraf", "Trin", "Månedlig udgift (kr.)"],
+            above,
+            "" if above else "Ingen bevilgede afgørelser i kvartalet har en månedlig udgift på eller over tærsklen.",
+        )
+    )
+    return out
+
+
+def _payments_line(report: EconomyReport) -> str:
+    if report.payments_imported:
+        return f"Betalinger fra økonomisystemet: {report.payments_imported} importeret i alt."
+    return "Betalinger fra økonomisystemet: ingen importeret; udbetalt kan ikke sammenlignes med bevilget (kompetenceplan oekonomi import)."
+
+
+def markdown(report: EconomyReport) -> str:
+    lines = [
+        f"# Økonomisk tilsyn – {report.quarter.label}",
+        "",
+        f"Plan: {report.plan_title}. Dannet {_date(report.generated)} fra afgørelsesregisteret.",
+        "",
+        _payments_line(report),
+        "",
+    ]
+    for level, title, head, rows, note in _sections(report):
+        lines += [("## " if level == "h2" else "### ") + title, ""]
+        if head and rows:
+            lines += _md_table(head, rows)
+        if note:
+            lines += [note, ""]
+        if "bevægelser i alt" in title:
+            lines += ["Diagrammet over bevægelserne findes i HTML-udgaven (--format html).", ""]
+    lines += ["## Definitioner", ""] + [f"- {d}" for d in DEFINITIONS] + ["", "## Anbringelsestyper", ""]
+    lines += _md_table(["Anbringelsestype", "Paragraffer (§)", "Trin", "Kilde"], _placement_rows())
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _placement_rows() -> list[list[str]]:
+    return [
+        [
+            t.label,
+            ", ".join(str(s) for s in t.sections) + (f", stk. {t.stk}" if t.stk else ""),
+            "alle" if t.steps is None else ", ".join(map(str, t.steps)),
+            t.source + (f" {t.unverified}" if t.unverified else ""),
+        ]
+        for t in PLACEMENT_TYPES
+    ]
+
+
+_CSS = """
+body { font-family: system-ui, sans-serif; margin: 2em; color: #111; }
+h1 { font-size: 1.6em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #999; } h3 { font-size: 1.05em; }
+table { border-collapse: collapse; margin: .5em 0 1em; } th, td { border: 1px solid #bbb; padding: .25em .5em; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; } td.k { white-space: nowrap; } tr.total td { font-weight: bold; }
+p.note { color: #333; font-style: italic; }
+@media print { body { margin: 0; font-size: 10pt; } h2 { break-before: auto; } table, figure { break-inside: avoid; } a { color: inherit; } }
+"""
+
+
+def html(report: EconomyReport) -> str:
+    e = html_lib.escape
+    parts = [
+        "<!doctype html>",
+        '<html lang="da"><head><meta charset="utf-8">',
+        f"<title>Økonomisk tilsyn – {e(report.quarter.label)}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>Økonomisk tilsyn – {e(report.quarter.label)}</h1>",
+        f"<p>Plan: {e(report.plan_title)}. Dannet {e(_date(report.generated))} fra afgørelsesregisteret.</p>",
+        f"<p>{e(_payments_line(report))}</p>",
+    ]
+    flows = iter(report.periods)
+    for level, title, head, rows, note in _sections(report):
+        parts.append(f"<{level}>{e(title)}</{level}>")
+        if head and rows:
+            parts.append(_html_table(head, rows))
+        if note:
+            parts.append(f'<p class="note">{e(note)}</p>')
+        if "bevægelser i alt" in title:
+            parts.append(flow_svg(next(flows).flow))
+    parts.append("<h2>Definitioner</h2><ul>")
+    parts += [f"<li>{_strong(e(d))}</li>" for d in DEFINITIONS]
+    parts.append("</ul><h2>Anbringelsestyper</h2>")
+    parts.append(_html_table(["Anbringelsestype", "Paragraffer (§)", "Trin", "Kilde"], _placement_rows()))
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _strong(text: str) -> str:
+    return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
+
+
+def _numeric(cell: str) -> bool:
+    return bool(re.fullmatch(r"[+-]?[\d.]+(,\d+)?( %)?|–", cell))
+
+
+def _cell_class(i: int, cell: str) -> str:
+    if i and _numeric(cell):
+        return ' class="n"'
+    return ' class="k"' if re.fullmatch(r"[a-z]+(-\w+)+", cell) else ""
+
+
+def _html_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    e = html_lib.escape
+    out = ["<table><thead><tr>" + "".join(f'<th scope="col"{" class=n" if i else ""}>{e(h)}</th>' for i, h in enumerate(head)) + "</tr></thead><tbody>"]
+    for row in rows:
+        cls = ' class="total"' if row and row[0] == "I alt" else ""
+        out.append(f"<tr{cls}>" + "".join(f"<td{_cell_class(i, c)}>{e(c)}</td>" for i, c in enumerate(row)) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def flow_svg(fl: Flow, width: int = 560) -> str:
+    """A two-column flow chart: states at the end of the previous period (left) to the states at
+    the end of this one (right); each band's width is proportional to its number of cases."""
+    e = html_lib.escape
+    states: list[int | None] = [*fl.states(), None]
+    total = sum(fl.matrix.values())
+    title = f"Bevægelser på indsatstrappen fra {fl.before.label} til {fl.after.label}"
+    if not total:
+        return f'<figure><svg role="img" width="{width}" height="40" viewBox="0 0 {width} 40" xmlns="http://www.w3.org/2000/svg"><title>{e(title)}</title><text x="8" y="24" font-size="13">Ingen sager at vise.</text></svg></figure>'
+    unit = 300 / total  # px per case over the whole height
+    gap, top, box = 8, 30, 18
+    left_x, right_x = 120, width - 120
+
+    def stack(counts: dict[int | None, int]) -> dict[int | None, float]:
+        y, pos = float(top), {}
+        for s in states:
+            pos[s] = y
+            y += counts.get(s, 0) * unit + gap
+        return pos
+
+    out_counts = {s: sum(n for (a, _), n in fl.matrix.items() if a == s) for s in states}
+    in_counts = {s: sum(n for (_, b), n in fl.matrix.items() if b == s) for s in states}
+    left, right = stack(out_counts), stack(in_counts)
+    height = int(max(max(left.values()), max(right.values())) + 30)
+    parts = [
+        f'<figure><svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="12">',
+        f"<title>{e(title)}</title>",
+        f'<text x="{left_x}" y="16" text-anchor="end">{e(fl.before.label)}</text><text x="{right_x}" y="16">{e(fl.after.label)}</text>',
+    ]
+    l_off = dict.fromkeys(states, 0.0)
+    r_off = dict.fromkeys(states, 0.0)
+    for a in states:
+        for b in states:
+            n = fl.matrix.get((a, b), 0)
+            if not n:
+                continue
+            h = n * unit
+            y1, y2 = left[a] + l_off[a], right[b] + r_off[b]
+            l_off[a] += h
+            r_off[b] += h
+            colour = "#c0392b" if (a is not None and b is not None and b > a) else "#2471a3" if (a is not None and b is not None and b < a) else "#999999"
+            mid = (left_x + right_x) / 2
+            path = f"M{left_x},{y1:.1f} C{mid},{y1:.1f} {mid},{y2:.1f} {right_x},{y2:.1f} L{right_x},{y2 + h:.1f} C{mid},{y2 + h:.1f} {mid},{y1 + h:.1f} {left_x},{y1 + h:.1f} Z"
+            parts.append(f'<path d="{path}" fill="{colour}" fill-opacity="0.45"><title>{e(state_label(a))} → {e(state_label(b))}: {n}</title></path>')
+    for s in states:
+        if out_counts[s]:
+            parts.append(f'<rect x="{left_x - box}" y="{left[s]:.1f}" width="{box}" height="{out_counts[s] * unit:.1f}" fill="#333"/>')
+            parts.append(f'<text x="{left_x - box - 4}" y="{left[s] + out_counts[s] * unit / 2 + 4:.1f}" text-anchor="end">{e(state_label(s))} ({out_counts[s]})</text>')
+        if in_counts[s]:
+            parts.append(f'<rect x="{right_x}" y="{right[s]:.1f}" width="{box}" height="{in_counts[s] * unit:.1f}" fill="#333"/>')
+            parts.append(f'<text x="{right_x + box + 4}" y="{right[s] + in_counts[s] * unit / 2 + 4:.1f}">{e(state_label(s))} ({in_counts[s]})</text>')
+    parts.append("</svg>")
+    parts.append(f"<figcaption>{e(title)}. Rød: op ad trappen; blå: ned; grå: uændret, ny eller afsluttet.</figcaption></figure>")
+    return "".join(parts)

@@ -1,0 +1,297 @@
+"""Payments from the finance system: the import format (CSV or JSON Lines), all-or-nothing import
+and the ``payments`` table (docs/oekonomisk-tilsyn.md, "Betalinger fra økonomisystemet").
+
+    report = import_payments(engine, plans, data, name="betalinger.csv")   # FinanceImportError: nothing stored
+
+Every bad row is reported (line, field, what is wrong, how to fix it, in Danish) and then
+**nothing** is imported; a good file is stored in one transaction. A file whose content (SHA-256)
+was imported before is refused, so a rerun never counts a payment twice. The free text and the
+account are checked for CPR-shaped text like every register field and never shown in reports.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Column, Date, DateTime, Index, Integer, MetaData, Numeric, String, Table, func, select
+from sqlalchemy.engine import Engine
+
+from ..errors import CaseError, Problem
+from ..plan.versions import PlanSet
+from ..store.privacy import CPR_SHAPED
+
+#: The payments table (created by migration 0004). Kept on its own MetaData while the register's
+#: tables module is shared; the migration test in tests/test_economy_finance.py compares the two.
+finance_metadata = MetaData()
+payments = Table(
+    "payments",
+    finance_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("batch_sha256", String(64), nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("case_ref", String(64), nullable=False),
+    Column("paid_on", Date, nullable=False),
+    Column("amount", Numeric(14, 2, asdecimal=False), nullable=False),
+    Column("paragraph", String(64), nullable=False),
+    Column("account", String(64), nullable=True),
+    Column("text", String(200), nullable=True),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_payments_paid_on", payments.c.paid_on)
+Index("ix_payments_case_ref", payments.c.case_ref)
+Index("ix_payments_batch", payments.c.batch_sha256)
+
+COLUMNS = ("sagsreference", "betalt_dato", "beloeb", "paragraf", "konto", "tekst")
+REQUIRED = ("sagsreference", "betalt_dato", "beloeb", "paragraf")
+MAX_AMOUNT = 10**9
+_REF = re.compile(r"[\w.:/-]{1,64}")
+_AMOUNT = re.compile(r"-?\d{1,10}([.,]\d{1,2})?")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_FIX = "Se formatet i docs/oekonomisk-tilsyn.md."
+
+
+class FinanceImportError(CaseError):
+    """The file has bad rows (or was imported before): nothing was imported."""
+
+
+@dataclass(frozen=True)
+class Payment:
+    case_ref: str
+    paid_on: dt.date
+    amount_oere: int
+    paragraph: str
+
+
+@dataclass(frozen=True)
+class FinanceImportReport:
+    imported: int
+    batch_sha256: str
+    first: dt.date | None
+    last: dt.date | None
+    total_oere: int
+
+
+# -- parsing ------------------------------------------------------------------------------------
+def _records(data: bytes, name: str, fmt: str) -> Iterator[tuple[int, dict[str, Any] | None, list[Problem]]]:
+    """(line number, the row's fields or None, problems reading it) per data row."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        yield 0, None, [Problem(name, "er ikke UTF-8-kodet tekst.", "Gem filen som UTF-8 (CSV UTF-8 i regneark).")]
+        return
+    if fmt == "jsonl":
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError:
+                yield n, None, [Problem(f"{name}, linje {n}", "er ikke gyldig JSON.", "Skriv én betaling som JSON-objekt pr. linje, fx " + _EXAMPLE_JSON)]
+                continue
+            if not isinstance(value, dict):
+                yield n, None, [Problem(f"{name}, linje {n}", "er ikke et JSON-objekt.", "Skriv én betaling som JSON-objekt pr. linje, fx " + _EXAMPLE_JSON)]
+                continue
+            yield n, value, []
+        return
+    lines = text.splitlines(keepends=True)
+    if not lines or not lines[0].strip():
+        yield 1, None, [Problem(f"{name}, linje 1", "mangler overskriftslinjen.", f"Første linje skal være kolonnenavnene, fx {';'.join(COLUMNS)}.")]
+        return
+    delimiter = ";" if ";" in lines[0] else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = [h.strip() for h in next(reader)]
+    problems = []
+    for i, column in enumerate(header, 1):
+        if column not in COLUMNS:
+            problems.append(Problem(f"{name}, linje 1, kolonne {i}", "er ikke en kendt kolonne.", f"Brug kun {', '.join(COLUMNS)} (stavet præcis sådan)."))
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        problems.append(Problem(f"{name}, linje 1", f"mangler kolonnen {', '.join(missing)}.", f"Tilføj kolonnen; de krævede er {', '.join(REQUIRED)}."))
+    if len(set(header)) != len(header):
+        problems.append(Problem(f"{name}, linje 1", "har en kolonne to gange.", "Skriv hver kolonne én gang."))
+    if problems:
+        yield 1, None, problems
+        return
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield (
+                reader.line_num,
+                None,
+                [Problem(f"{name}, linje {reader.line_num}", "kan ikke læses som CSV (fx et citationstegn, der ikke lukkes).", "Sæt tekst med skilletegn i dobbelte citationstegn.")],
+            )
+            return
+        n = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            yield (
+                n,
+                None,
+                [
+                    Problem(
+                        f"{name}, linje {n}",
+                        f"har {len(row)} felter, men overskriften har {len(header)}.",
+                        f"Adskil felterne med '{delimiter}' og sæt tekst med '{delimiter}' i dobbelte citationstegn.",
+                    )
+                ],
+            )
+            continue
+        yield n, {k: (v if v.strip() else None) for k, v in zip(header, row, strict=True)}, []
+
+
+_EXAMPLE_JSON = '{"sagsreference": "S-2026-0042", "betalt_dato": "2026-10-31", "beloeb": 12500.00, "paragraf": "bl-46"}.'
+
+
+def _amount(value: Any) -> tuple[int | None, str]:
+    """(øre, '') or (None, what is wrong)."""
+    if isinstance(value, bool) or value is None:
+        return None, "mangler eller er ikke et beløb."
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            return None, "er ikke et endeligt tal."
+        oere = round(value * 100)
+        if abs(value * 100 - oere) > 1e-6:
+            return None, "har mere end 2 decimaler."
+    elif isinstance(value, str):
+        text = value.strip()
+        if not _AMOUNT.fullmatch(text):
+            return None, "er ikke et beløb i kr. med højst 2 decimaler og uden tusindtalsseparator."
+        whole, _, dec = text.replace(",", ".").partition(".")
+        sign = -1 if whole.startswith("-") else 1
+        oere = sign * (abs(int(whole)) * 100 + int((dec + "00")[:2]))
+    else:
+        return None, "er ikke et beløb."
+    if abs(oere) >= MAX_AMOUNT * 100:
+        return None, f"er urealistisk stort (højst {MAX_AMOUNT:,} kr.).".replace(",", ".")
+    return int(oere), ""
+
+
+def _validate(n: int, row: dict[str, Any], name: str, codes: set[str]) -> tuple[dict[str, Any] | None, list[Problem]]:
+    where = f"{name}, linje {n}"
+    problems: list[Problem] = []
+    for key in row:
+        if key not in COLUMNS:
+            problems.append(Problem(f"{where}, ukendt felt", "er ikke en del af formatet.", f"Brug kun {', '.join(COLUMNS)}."))
+    for key in COLUMNS:
+        value = row.get(key)
+        if isinstance(value, str) and CPR_SHAPED.search(value):
+            problems.append(Problem(f"{where}, felt {key}", "indeholder noget, der ligner et CPR-nummer (vises ikke).", "Fjern CPR-nummeret; brug kun sagsreferencen."))
+    if problems:
+        return None, problems
+    ref = row.get("sagsreference")
+    if not isinstance(ref, str) or not _REF.fullmatch(ref.strip()):
+        problems.append(Problem(f"{where}, felt sagsreference", "mangler eller har ugyldige tegn (bogstaver, cifre, . : / - og _; højst 64 tegn).", "Skriv sagssystemets reference, fx S-2026-0042."))
+    raw_date = row.get("betalt_dato")
+    paid_on = None
+    if isinstance(raw_date, str) and _DATE.fullmatch(raw_date.strip()):
+        try:
+            paid_on = dt.date.fromisoformat(raw_date.strip())
+        except ValueError:
+            pass
+    if paid_on is None:
+        problems.append(Problem(f"{where}, felt betalt_dato", "mangler eller er ikke en gyldig dato på formen ÅÅÅÅ-MM-DD.", "Skriv fx 2026-10-31."))
+    oere, what = _amount(row.get("beloeb"))
+    if oere is None:
+        problems.append(Problem(f"{where}, felt beloeb", what, "Skriv kroner med punktum eller komma før højst 2 decimaler, fx 12500,00 eller -350.50 (en tilbagebetaling)."))
+    paragraph = row.get("paragraf")
+    if not isinstance(paragraph, str) or paragraph.strip() not in codes:
+        problems.append(Problem(f"{where}, felt paragraf", "mangler eller er ikke en paragrafkode i planen.", "Brug planens kode, fx bl-46 (se 'kompetenceplan plan')."))
+    for key, limit in (("konto", 64), ("tekst", 200)):
+        value = row.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > limit):
+            problems.append(Problem(f"{where}, felt {key}", f"skal være tekst på højst {limit} tegn.", "Forkort feltet eller udelad det."))
+    if problems:
+        return None, problems
+    assert paid_on is not None and isinstance(ref, str) and isinstance(paragraph, str)
+    return {
+        "line": n,
+        "case_ref": ref.strip(),
+        "paid_on": paid_on,
+        "amount": oere / 100 if oere is not None else 0,
+        "paragraph": paragraph.strip(),
+        "account": (row.get("konto") or "").strip() or None,
+        "text": (row.get("tekst") or "").strip() or None,
+    }, []
+
+
+def paragraph_codes(plans: PlanSet) -> set[str]:
+    codes: set[str] = set()
+    for plan in plans.versions:
+        spec = plan.inputs.get("paragraf")
+        codes |= set((spec.values or {}) if spec else {})
+    return codes
+
+
+def detect_format(name: str, fmt: str | None) -> str:
+    if fmt:
+        return fmt
+    lower = name.lower()
+    if lower.endswith((".jsonl", ".ndjson", ".json")):
+        return "jsonl"
+    return "csv"
+
+
+def parse_payments(data: bytes, plans: PlanSet, name: str = "fil", fmt: str | None = None) -> list[dict[str, Any]]:
+    """Every row checked; `FinanceImportError` listing every problem when any row is bad."""
+    fmt = detect_format(name, fmt)
+    codes = paragraph_codes(plans)
+    good: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    bad_rows = 0
+    for n, row, read_problems in _records(data, name, fmt):
+        if read_problems:
+            problems += read_problems
+            bad_rows += 1
+            continue
+        assert row is not None
+        values, row_problems = _validate(n, row, name, codes)
+        if row_problems:
+            problems += row_problems
+            bad_rows += 1
+        elif values is not None:
+            good.append(values)
+    if problems:
+        raise FinanceImportError(f"Intet er importeret: {bad_rows} linjer har fejl. Ret dem og importér hele filen igen.", problems)
+    if not good:
+        raise FinanceImportError("Intet er importeret.", [Problem(name, "indeholder ingen betalinger.", "Tjek, at det er den rigtige fil.")])
+    return good
+
+
+def import_payments(engine: Engine, plans: PlanSet, data: bytes, name: str = "fil", fmt: str | None = None) -> FinanceImportReport:
+    """Check every row, then store all in one transaction, or nothing (`FinanceImportError`)."""
+    digest = hashlib.sha256(data).hexdigest()
+    rows = parse_payments(data, plans, name, fmt)
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
+        if conn.execute(select(payments.c.id).where(payments.c.batch_sha256 == digest).limit(1)).first() is not None:
+            raise FinanceImportError(
+                "Intet er importeret.", [Problem(name, "er allerede importeret (samme indhold).", "Importér kun nye betalinger; en fil med rettelser skal indeholde de nye linjer.")]
+            )
+        conn.execute(payments.insert(), [{**r, "batch_sha256": digest, "imported_at": now} for r in rows])
+    total = sum(int(round(r["amount"] * 100)) for r in rows)
+    return FinanceImportReport(len(rows), digest, min(r["paid_on"] for r in rows), max(r["paid_on"] for r in rows), total)
+
+
+# -- reading ------------------------------------------------------------------------------------
+def payment_count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(payments)).scalar_one())
+
+
+def load_payments(engine: Engine, first: dt.date, last: dt.date) -> list[Payment]:
+    query = select(payments.c.case_ref, payments.c.paid_on, payments.c.amount, payments.c.paragraph).where(payments.c.paid_on >= first, payments.c.paid_on <= last)
+    with engine.connect() as conn:
+        return [Payment(ref, day, int(round(float(amount) * 100)), paragraph) for ref, day, amount, paragraph in conn.execute(query)]
