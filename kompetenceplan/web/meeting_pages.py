@@ -260,6 +260,8 @@ async def record_outcome(request: Request, meeting_id: int, number: int) -> Resp
     except KompetenceplanError as exc:
         if any(p.where == "møde" for p in exc.problems):
             return _unknown_meeting(request)
+        if any(p.where == "punkt" for p in exc.problems):  # no such item (e.g. an old page): say so above the agenda
+            return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", None, None, [f"Udfaldet er ikke registreret: {_problems_text(exc)}"])
         errors = _field_errors(exc, {"udfald": OUTCOME, "begrundelse": REASON}, general_field=OUTCOME)
         return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", {number: errors}, {number: kept})
     return RedirectResponse(f"/moede/{meeting_id}?gemt={number}#punkt-{number}", status_code=303)
