@@ -68,7 +68,7 @@ def _field_errors(exc: KompetenceplanError, fields: dict[str, str], general_fiel
 def _overview(reg: Any, plans: Any) -> list[dict[str, Any]]:
     from ..meetings import committee
 
-    out = []
+    out: list[dict[str, Any]] = []
     for m in committee.list_meetings(reg, plans):
         try:
             agenda = committee.build_agenda(reg, plans, m.id)
@@ -120,7 +120,7 @@ async def meetings_post(request: Request) -> Response:
         errors.fields[BODY] = "Mangler. Vælg udvalget i listen."
     if len(values.get(TITLE, "")) > 200:
         errors.fields[TITLE] = "Er for lang. Højst 200 tegn."
-    if errors.fields:
+    if errors.fields or on is None:
         return await run_in_threadpool(_meetings_page, request, values, errors)
     from ..meetings import committee
 

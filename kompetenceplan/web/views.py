@@ -65,14 +65,16 @@ templates.filters["tal"] = format_number
 
 
 def _plans(request: Request) -> PlanSet:
-    return request.app.state.holder.plans  # type: ignore[no-any-return]
+    plans: PlanSet = request.app.state.holder.plans
+    return plans
 
 
 def _csrf(request: Request) -> csrf_module.Csrf:
     state = request.app.state
     if not hasattr(state, "web_csrf"):
         state.web_csrf = csrf_module.Csrf()
-    return state.web_csrf  # type: ignore[no-any-return]
+    csrf: csrf_module.Csrf = state.web_csrf
+    return csrf
 
 
 def _current(plans: PlanSet) -> Plan:
@@ -168,7 +170,8 @@ def _selected_area(plan: Plan, values: dict[str, str]) -> str:
 
 
 def _answer_context(plan: Plan, decision: Decision) -> dict[str, Any]:
-    case = ValidatedCase(MappingProxyType(dict(decision.inputs)))
+    # the decision's inputs are the validated case's values (never None; `explain` copies them)
+    case = ValidatedCase(MappingProxyType({k: v for k, v in decision.inputs.items() if v is not None}))
     requirements = [r for r in plan.requirements if applies(r, case, decision.level.rank)]
     shown = []
     order = [f.name for f in advisor_form(plan).fields]
