@@ -57,6 +57,7 @@ def _browser_or_skip() -> None:
 _browser_or_skip()
 
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -219,7 +220,8 @@ def screenshot(driver: webdriver.Chrome, name: str) -> Path:
 
 
 def wait(driver: webdriver.Chrome, condition: Any, timeout: float = 15) -> Any:
-    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(condition)
+    # a page that is being replaced (a form posted) leaves stale elements: look again
+    return WebDriverWait(driver, timeout, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 def wait_live_idle(driver: webdriver.Chrome) -> None:
@@ -600,6 +602,7 @@ class TestMeeting:
         assert d.find_element(By.ID, "begrundelse-1-error").get_attribute("role") == "alert"
         assert Select(d.find_element(By.ID, "udfald-1")).first_selected_option.get_attribute("value") == "afslået"
         assert d.find_element(By.ID, "begrundelse-1").get_attribute("aria-invalid") == "true"
+        assert _accessibility_problems(d) == []
         screenshot(d, "moede-udfald-fejl")
         d.find_element(By.ID, "begrundelse-1").send_keys("Ikke tilstrækkeligt belyst.")
         d.find_element(By.CSS_SELECTOR, "#punkt-1 form button[type=submit]").click()

@@ -394,3 +394,22 @@ class TestAddFromSecretary:
         r = client.post("/moede/tilfoej", fields)
         assert r.status_code == 200 and 'role="alert"' in r.text and words in html.unescape(r.text)
         assert committee.build_agenda(reg, PLANS, meeting_id).items == []
+
+
+def test_a_meeting_on_each_backend(migrated_url: str) -> None:
+    """The whole path on SQLite and on a real PostgreSQL server: add, send, an outcome, minutes."""
+    application = create_app(NYBORG, db_url=migrated_url)
+    try:
+        client, reg = Client(application), application.app.state.register
+        meeting_id = new_meeting(client)
+        for path in SUBMISSIONS:
+            assert add(client, meeting_id, load(path)).json()["ok"]
+        assert client.post(f"/moede/{meeting_id}/send", {}).status_code == 303
+        assert client.post(f"/moede/{meeting_id}/punkt/2", {"udfald": "udsat", "begrundelse": "Afventer udredning."}).status_code == 303
+        shown = items_shown(client.get(f"/moede/{meeting_id}").text)
+        expected = [check(PLANS, load(p), on=SOON) for p in SUBMISSIONS]
+        assert [(i["ready"], i["codes"]) for i in shown] == [(e.ready, [f.code for f in e.findings]) for e in expected]
+        assert [i["outcome"] for i in shown] == [None, "udsat"] + [None] * (len(SUBMISSIONS) - 2)
+        assert committee.build_agenda(reg, PLANS, meeting_id).items[1].reason == "Afventer udredning."
+    finally:
+        application.app.state.register.close()
