@@ -573,6 +573,8 @@ class TestMeeting:
             form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
             wait(d, lambda drv, f=form: f.find_elements(By.CSS_SELECTOR, "[data-result] a"))
         assert "indstilling" in d.current_url  # added in the background; the reports stay
+        assert _accessibility_problems(d) == []
+        assert len(set(d.execute_script("return [...document.querySelectorAll('[id]')].map(e => e.id)"))) == len(d.find_elements(By.CSS_SELECTOR, "[id]"))
         screenshot(d, "indstilling-tilfoejet-til-moede")
         link = forms[-1].find_element(By.CSS_SELECTOR, "[data-result] a")
         assert link.get_attribute("href") == meeting_url
