@@ -57,6 +57,7 @@ def _browser_or_skip() -> None:
 _browser_or_skip()
 
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -69,7 +70,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 class ServeProcess:
     """``python -m kompetenceplan serve`` on a free port; its log is kept for the checks."""
 
-    def __init__(self, plan: Path, log: Path) -> None:
+    def __init__(self, plan: Path, log: Path, extra: tuple[str, ...] = ()) -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -78,7 +79,7 @@ class ServeProcess:
         env = {k: v for k, v in os.environ.items() if k != "KOMPETENCEPLAN_WEB_SECRET"}
         self._log_file = log.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kompetenceplan", "serve", "--plan", str(plan), "--port", str(self.port)],
+            [sys.executable, "-m", "kompetenceplan", "serve", "--plan", str(plan), "--port", str(self.port), *extra],
             cwd=ROOT,
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
@@ -155,6 +156,21 @@ def server(artifacts: Path):
 
 
 @pytest.fixture(scope="module")
+def register_server(artifacts: Path):
+    """The service on a new SQLite register, made with ``kompetenceplan db upgrade`` as a user would."""
+    folder = Path(tempfile.mkdtemp(prefix="kp-register-"))
+    url = f"sqlite:///{folder / 'register.db'}"
+    subprocess.run([sys.executable, "-m", "kompetenceplan", "db", "upgrade", "--db", url], cwd=ROOT, check=True, capture_output=True)
+    s = ServeProcess(NYBORG, artifacts / "serve-register.log", ("--db", url))
+    s.db_url = url  # type: ignore[attr-defined]
+    yield s
+    s.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+    log = s.log.read_text(errors="replace")
+    assert "Traceback" not in log and "uventet fejl" not in log, "tjenesten loggede en fejl under mødetestene"
+
+
+@pytest.fixture(scope="module")
 def aastrup_server(artifacts: Path):
     s = ServeProcess(AASTRUP, artifacts / "serve-aastrup.log")
     yield s
@@ -204,7 +220,8 @@ def screenshot(driver: webdriver.Chrome, name: str) -> Path:
 
 
 def wait(driver: webdriver.Chrome, condition: Any, timeout: float = 15) -> Any:
-    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(condition)
+    # a page that is being replaced (a form posted) leaves stale elements: look again
+    return WebDriverWait(driver, timeout, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 def wait_live_idle(driver: webdriver.Chrome) -> None:
@@ -476,6 +493,182 @@ class TestSecretary:
         assert "ugyldig JSON" in d.find_element(By.ID, "json-error").text
 
 
+# -- Møde -----------------------------------------------------------------------------------------
+
+MEETING_DAY = dt.date.today() + dt.timedelta(days=14)  # an upcoming meeting: offered on the Indstilling page
+
+
+def _agenda_items(driver: webdriver.Chrome) -> list[dict[str, Any]]:
+    return [
+        {
+            "case": a.get_attribute("data-case"),
+            "ready": a.get_attribute("data-ready") == "ja",
+            "level": a.get_attribute("data-level"),
+            "codes": [li.get_attribute("data-code") for li in a.find_elements(By.CSS_SELECTOR, "li[data-code]")],
+            "text": a.text,
+        }
+        for a in driver.find_elements(By.CSS_SELECTOR, "article.agenda-item")
+    ]
+
+
+def _printed(driver: webdriver.Chrome, name: str) -> list[str]:
+    """In print media: no navigation, every item after the first starts a new page; a screenshot."""
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert not driver.find_element(By.CSS_SELECTOR, ".site-header").is_displayed()
+        assert not driver.find_element(By.CSS_SELECTOR, ".main-nav").is_displayed()
+        breaks = driver.execute_script("return [...document.querySelectorAll('.doc-item')].map(e => getComputedStyle(e).breakBefore)")
+        screenshot(driver, name)
+        return breaks  # type: ignore[no-any-return]
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+
+def _focus_visible(driver: webdriver.Chrome) -> bool:
+    style = driver.execute_script("const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth];")
+    return style[0] != "none" and style[1] != "0px"
+
+
+def _tab_to(driver: webdriver.Chrome, element_id: str, limit: int = 150) -> list[str]:
+    """Tab (only the keyboard) until the element has the focus; every stop has a visible focus."""
+    reached: list[str] = []
+    for _ in range(limit):
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        el = driver.switch_to.active_element
+        assert _focus_visible(driver), f"ingen synlig fokus på {el.tag_name} {el.get_attribute('id')} efter {reached}"
+        reached.append(el.get_attribute("id") or el.get_attribute("name") or el.text)
+        if el.get_attribute("id") == element_id:
+            return reached
+    raise AssertionError(f"{element_id} blev ikke nået med Tab: {reached}")
+
+
+class TestMeeting:
+    def test_a_secretary_runs_a_meeting_from_agenda_to_minutes(self, register_server, browser, plans) -> None:
+        """Create a meeting, upload the example submissions, add each to the meeting, send the
+        agenda, record an outcome (a refused one first), open the minutes; every readiness shown
+        is check()'s on the meeting date."""
+        d, url, day = browser, register_server.url, MEETING_DAY.isoformat()
+        plan = plans.in_force(MEETING_DAY)
+        d.get(f"{url}/moede")
+        assert _accessibility_problems(d) == []
+        screenshot(d, "moede-ingen-moeder")
+        set_date(d, "moededato", day)
+        Select(d.find_element(By.ID, "udvalg")).select_by_visible_text(plan.level("visitationsudvalg").name)
+        d.find_element(By.ID, "titel").send_keys("Visitationsudvalget (browsertest)")
+        d.find_element(By.CSS_SELECTOR, "form.meeting-form button[type=submit]").click()
+        wait(d, lambda drv: drv.find_elements(By.ID, "besked"))
+        meeting_url = d.current_url.split("?")[0]
+        meeting_id = meeting_url.rsplit("/", 1)[1]
+        assert "Mødet er oprettet" in d.find_element(By.ID, "besked").text
+
+        d.get(f"{url}/indstilling")
+        d.find_element(By.ID, "filer").send_keys("\n".join(str(p) for p in SUBMISSIONS))
+        set_date(d, "moededato", day)
+        d.find_element(By.CSS_SELECTOR, "form.upload-form button[type=submit]").click()
+        wait(d, lambda drv: drv.find_elements(By.CSS_SELECTOR, "article.report"))
+        forms = d.find_elements(By.CSS_SELECTOR, "form.add-form")
+        assert len(forms) == len(SUBMISSIONS)
+        for form in forms:
+            assert Select(form.find_element(By.TAG_NAME, "select")).first_selected_option.get_attribute("value") == meeting_id
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            wait(d, lambda drv, f=form: f.find_elements(By.CSS_SELECTOR, "[data-result] a"))
+        assert "indstilling" in d.current_url  # added in the background; the reports stay
+        assert _accessibility_problems(d) == []
+        assert len(set(d.execute_script("return [...document.querySelectorAll('[id]')].map(e => e.id)"))) == len(d.find_elements(By.CSS_SELECTOR, "[id]"))
+        screenshot(d, "indstilling-tilfoejet-til-moede")
+        link = forms[-1].find_element(By.CSS_SELECTOR, "[data-result] a")
+        assert link.get_attribute("href") == meeting_url
+        link.click()
+        wait(d, lambda drv: drv.find_elements(By.CSS_SELECTOR, "article.agenda-item"))
+
+        items = _agenda_items(d)
+        assert [i["case"] for i in items] == [case_of(p)["sagsnummer"] for p in SUBMISSIONS]
+        for item, path in zip(items, SUBMISSIONS, strict=True):
+            expected = check(plans, case_of(path), on=MEETING_DAY)
+            assert (item["ready"], item["codes"], item["level"]) == (expected.ready, [f.code for f in expected.findings], expected.routing.level), path.name
+            if not expected.ready:
+                assert f"{len(expected.errors)} fejl, {len(expected.findings)} fund i alt" in item["text"] and "IKKE KLAR" in item["text"]
+            if expected.routing.level != "visitationsudvalg":
+                assert "ANDET NIVEAU" in item["text"]
+        ready = sum(check(plans, case_of(p), on=MEETING_DAY).ready for p in SUBMISSIONS)
+        assert d.find_element(By.ID, "optaelling").text.split() == [str(ready), "klar", str(len(SUBMISSIONS) - ready), "ikke", "klar", "af", str(len(SUBMISSIONS)), "punkter"]
+        assert _accessibility_problems(d) == []
+        screenshot(d, "moede-dagsorden")
+
+        d.find_element(By.ID, "send-dagsorden").click()
+        wait(d, lambda drv: drv.find_element(By.ID, "udsendt").get_attribute("data-sent") == "ja")
+        Select(d.find_element(By.ID, "udfald-1")).select_by_value("afslået")
+        d.find_element(By.CSS_SELECTOR, "#punkt-1 form button[type=submit]").click()
+        wait(d, lambda drv: drv.find_element(By.ID, "begrundelse-1-error").text)
+        assert "begrundelse" in d.find_element(By.ID, "begrundelse-1-error").text
+        assert d.find_element(By.ID, "begrundelse-1-error").get_attribute("role") == "alert"
+        assert Select(d.find_element(By.ID, "udfald-1")).first_selected_option.get_attribute("value") == "afslået"
+        assert d.find_element(By.ID, "begrundelse-1").get_attribute("aria-invalid") == "true"
+        assert _accessibility_problems(d) == []
+        screenshot(d, "moede-udfald-fejl")
+        d.find_element(By.ID, "begrundelse-1").send_keys("Ikke tilstrækkeligt belyst.")
+        d.find_element(By.CSS_SELECTOR, "#punkt-1 form button[type=submit]").click()
+        wait(d, lambda drv: drv.find_elements(By.CSS_SELECTOR, "#punkt-1 .outcome"))
+        assert d.find_element(By.CSS_SELECTOR, "#punkt-1 .outcome").get_attribute("data-outcome") == "afslået"
+        assert "Udfaldet for punkt 1 er registreret" in d.find_element(By.ID, "besked").text
+
+        d.find_element(By.LINK_TEXT, "Referat til udskrift").click()
+        wait(d, lambda drv: drv.find_elements(By.CSS_SELECTOR, ".meeting-document"))
+        decisions = [li.get_attribute("data-outcome") for li in d.find_elements(By.CSS_SELECTOR, "li.decision")]
+        assert decisions == ["afslået"] + [""] * (len(SUBMISSIONS) - 1)
+        assert "Ikke tilstrækkeligt belyst." in d.find_element(By.TAG_NAME, "main").text
+        assert _accessibility_problems(d) == []
+        screenshot(d, "moede-referat")
+        assert _printed(d, "moede-referat-udskrift") == ["auto"] + ["page"] * (len(SUBMISSIONS) - 1)
+
+        d.get(f"{meeting_url}/dagsorden")
+        shown = [s.get_attribute("data-ready") == "ja" for s in d.find_elements(By.CSS_SELECTOR, "section.doc-item")]
+        assert shown == [check(plans, case_of(p), on=MEETING_DAY).ready for p in SUBMISSIONS]
+        assert "Udsendt" in d.find_element(By.CSS_SELECTOR, ".doc-meta").text
+        screenshot(d, "moede-dagsorden-dokument")
+        _printed(d, "moede-dagsorden-udskrift")
+
+        d.get(f"{url}/moede")
+        row = d.find_element(By.CSS_SELECTOR, f'tr[data-meeting="{meeting_id}"]')
+        assert row.find_element(By.CSS_SELECTOR, "[data-items]").get_attribute("data-items") == str(len(SUBMISSIONS))
+        assert row.find_element(By.CSS_SELECTOR, "[data-ready]").get_attribute("data-ready") == str(ready)
+        screenshot(d, "moede-liste")
+
+    def test_keyboard_only_on_the_meeting_page(self, register_server, browser, plans) -> None:
+        """Without a mouse: send the agenda and record an outcome; every stop has a visible focus;
+        the register has what was typed."""
+        from kompetenceplan.meetings import committee
+        from kompetenceplan.store.register import Register
+
+        reg = Register(register_server.db_url)
+        try:
+            meeting = committee.new_meeting(reg, plans, MEETING_DAY, "visitationsudvalg", "Tastaturmødet")
+            for path in SUBMISSIONS[:2]:
+                committee.add_submission(reg, plans, meeting.id, case_of(path))
+            d = browser
+            d.get(f"{register_server.url}/moede/{meeting.id}")
+            ActionChains(d).send_keys(Keys.TAB).perform()
+            assert d.switch_to.active_element.get_attribute("class") == "skip-link"
+            ActionChains(d).send_keys(Keys.ENTER).perform()
+            _tab_to(d, "send-dagsorden")
+            ActionChains(d).send_keys(Keys.ENTER).perform()
+            wait(d, lambda drv: drv.find_element(By.ID, "udsendt").get_attribute("data-sent") == "ja")
+            assert committee.build_agenda(reg, plans, meeting.id).sent_at is not None
+            _tab_to(d, "udfald-2")
+            ActionChains(d).send_keys(Keys.ARROW_DOWN).perform()  # the first outcome: bevilget
+            assert Select(d.find_element(By.ID, "udfald-2")).first_selected_option.get_attribute("value") == "bevilget"
+            ActionChains(d).send_keys(Keys.TAB).perform()
+            assert d.switch_to.active_element.get_attribute("id") == "begrundelse-2"
+            ActionChains(d).send_keys("Bevilget som indstillet.").perform()
+            ActionChains(d).send_keys(Keys.ENTER).perform()
+            wait(d, lambda drv: drv.find_elements(By.CSS_SELECTOR, "#punkt-2 .outcome"))
+            item = committee.build_agenda(reg, plans, meeting.id).items[1]
+            assert (item.outcome, item.reason) == ("bevilget", "Bevilget som indstillet.")
+            screenshot(d, "moede-tastatur")
+        finally:
+            reg.close()
+
+
 # -- the other pages ----------------------------------------------------------------------------
 
 
@@ -538,7 +731,8 @@ class TestPages:
 
     def test_meeting_page_says_the_register_is_not_configured(self, server, browser) -> None:
         browser.get(f"{server.url}/moede")
-        assert "ikke sat op" in browser.find_element(By.TAG_NAME, "main").text
+        text = browser.find_element(By.TAG_NAME, "main").text
+        assert "ikke sat op" in text and "kompetenceplan serve --db" in text and "kompetenceplan db upgrade" in text
 
     def test_plan_page_shows_the_version_in_force_and_the_documentation_standard(self, server, browser, plans) -> None:
         plan = plans.in_force(dt.date.today())

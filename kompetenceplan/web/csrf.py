@@ -41,12 +41,12 @@ class Csrf:
     def token_for(self, cookie: str | None) -> tuple[str, bool]:
         """The token to put in a form: the browser's own when valid, else a new one (and True:
         set the cookie)."""
-        if self.valid(cookie):
-            return cookie, False  # type: ignore[return-value]
+        if cookie is not None and self.valid(cookie):
+            return cookie, False
         return self.new_token(), True
 
     def accepts(self, cookie: str | None, submitted: str | None) -> bool:
-        return self.valid(cookie) and submitted is not None and hmac.compare_digest(cookie, submitted)  # type: ignore[arg-type]
+        return cookie is not None and submitted is not None and self.valid(cookie) and hmac.compare_digest(cookie, submitted)
 
 
 def same_origin(origin: str | None, host: str | None) -> bool:

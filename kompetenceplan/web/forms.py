@@ -188,7 +188,7 @@ def advisor_form(plan: Plan) -> AdvisorForm:
     for name in order:
         spec = plan.inputs[name]
         note = derived.get(name, "")
-        common = {
+        common: dict[str, Any] = {
             "name": name,
             "label": spec.label,
             "required": spec.required and not note,
@@ -200,8 +200,8 @@ def advisor_form(plan: Plan) -> AdvisorForm:
         if spec.at_least:
             common["conditions"] += (f"Mindst {plan.inputs[spec.at_least].label.lower()}.",)
         if name == m.step_input:
-            groups = tuple(StepGroup(area, area_values[area].label if area in area_values else area, plan.steps(area)) for area in dict.fromkeys(s.area for s in plan.ladder))
-            fields.append(Field(kind="steps", integer=True, steps=groups, **common))
+            steps = tuple(StepGroup(area, area_values[area].label if area in area_values else area, plan.steps(area)) for area in dict.fromkeys(s.area for s in plan.ladder))
+            fields.append(Field(kind="steps", integer=True, steps=steps, **common))
         elif spec.type == "enum":
             by_area: dict[str, list[Option]] = {}
             for code, value in (spec.values or {}).items():

@@ -10,6 +10,7 @@ personal data in URLs), carry a CSRF token (see `csrf`), and are accepted only a
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -30,6 +31,7 @@ from ..explain import explain
 from ..io import MAX_INPUT_BYTES, parse_date, parse_json
 from ..plan.model import Plan, format_number
 from ..plan.versions import PlanSet
+from ..store.privacy import minimise
 from ..tooling.diff import Change, diff
 from ..tooling.render import blocks
 from . import csrf as csrf_module
@@ -63,14 +65,16 @@ templates.filters["tal"] = format_number
 
 
 def _plans(request: Request) -> PlanSet:
-    return request.app.state.holder.plans  # type: ignore[no-any-return]
+    plans: PlanSet = request.app.state.holder.plans
+    return plans
 
 
 def _csrf(request: Request) -> csrf_module.Csrf:
     state = request.app.state
     if not hasattr(state, "web_csrf"):
         state.web_csrf = csrf_module.Csrf()
-    return state.web_csrf  # type: ignore[no-any-return]
+    csrf: csrf_module.Csrf = state.web_csrf
+    return csrf
 
 
 def _current(plans: PlanSet) -> Plan:
@@ -166,7 +170,8 @@ def _selected_area(plan: Plan, values: dict[str, str]) -> str:
 
 
 def _answer_context(plan: Plan, decision: Decision) -> dict[str, Any]:
-    case = ValidatedCase(MappingProxyType(dict(decision.inputs)))
+    # the decision's inputs are the validated case's values (never None; `explain` copies them)
+    case = ValidatedCase(MappingProxyType({k: v for k, v in decision.inputs.items() if v is not None}))
     requirements = [r for r in plan.requirements if applies(r, case, decision.level.rank)]
     shown = []
     order = [f.name for f in advisor_form(plan).fields]
@@ -317,7 +322,7 @@ def _check_all(plans: PlanSet, items: list[tuple[str, Any]], on: dt.date) -> lis
         except EngineError:
             raise
         except KompetenceplanError as exc:
-            results.append({"name": name, "status": "fejl i input", "error": exc, "report": None, "case_number": None})
+            results.append({"name": name, "status": "fejl i input", "error": exc, "report": None, "case_number": None, "submission": None})
             continue
         results.append(
             {
@@ -326,6 +331,8 @@ def _check_all(plans: PlanSet, items: list[tuple[str, Any]], on: dt.date) -> lis
                 "report": report,
                 "error": None,
                 "case_number": number if isinstance(number, str) and len(number) <= 40 else None,
+                # for "Tilføj til møde": without the person's identity (the register stores none)
+                "submission": json.dumps(minimise(data), ensure_ascii=False) if isinstance(data, dict) else None,
             }
         )
     return results
@@ -334,6 +341,7 @@ def _check_all(plans: PlanSet, items: list[tuple[str, Any]], on: dt.date) -> lis
 def _secretary_page(request: Request, values: dict[str, str], status: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("results", None)
     context.setdefault("errors", FieldErrors())
+    context.setdefault("meetings", None)
     values.setdefault(MEETING_FIELD, dt.date.today().isoformat())
     return _render(request, "secretary.html", "indstilling", status=status, values=values, **context)
 
@@ -375,15 +383,30 @@ async def secretary_post(request: Request) -> HTMLResponse:
     except EngineError as exc:
         return _message_page(request, 500, "Indstillingerne er ikke tjekket", exc.title)
     counts = {s: sum(r["status"] == s for r in results) for s in ("klar", "ikke klar", "fejl i input")}
-    return _secretary_page(request, values, results=results, counts=counts, meeting=on)
+    meetings = await run_in_threadpool(upcoming, request)
+    return _secretary_page(request, values, results=results, counts=counts, meeting=on, meetings=meetings)
 
 
 # -- Møde -----------------------------------------------------------------------------------------
 
 
-@router.get("/moede", response_class=HTMLResponse)
-async def meeting(request: Request) -> HTMLResponse:
-    return _render(request, "meeting.html", "moede")
+# The pages themselves are in `meeting_pages`; the Indstilling page offers the upcoming meetings.
+
+
+def register_of(request: Request) -> Any:
+    """The service's `Register`, or None when it was started without ``--db``."""
+    return getattr(request.app.state, "register", None)
+
+
+def upcoming(request: Request) -> list[Any] | None:
+    """Meetings on or after today, soonest first (None without a register)."""
+    reg = register_of(request)
+    if reg is None:
+        return None
+    from ..meetings import committee
+
+    today = dt.date.today()
+    return sorted((m for m in committee.list_meetings(reg, _plans(request)) if m.meeting_date >= today), key=lambda m: (m.meeting_date, m.id))
 
 
 # -- Kompetenceplanen -------------------------------------------------------------------------------

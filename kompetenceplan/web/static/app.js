@@ -7,6 +7,53 @@
     button.addEventListener("click", function () { window.print(); });
   });
 
+  /* "Tilføj til møde" on the Indstilling page: sent in the background, the answer shown by the
+     form (without JavaScript the form posts and the answer is a page of its own). */
+  document.querySelectorAll("form[data-inline]").forEach(function (inline) {
+    var result = inline.querySelector("[data-result]");
+    var slot = inline.querySelector("[data-error-for]");
+    var select = inline.querySelector("select");
+    var button = inline.querySelector("button[type=submit]");
+    function show(ok, message, href) {
+      result.textContent = "";
+      slot.textContent = "";
+      slot.removeAttribute("role");
+      if (ok) {
+        select.removeAttribute("aria-invalid");
+        inline.classList.remove("has-error");
+        var p = document.createElement("p");
+        p.className = "added";
+        p.textContent = message + " ";
+        if (href) {
+          var link = document.createElement("a");
+          link.href = href;
+          link.textContent = "Gå til mødet";
+          p.appendChild(link);
+        }
+        result.appendChild(p);
+      } else {
+        select.setAttribute("aria-invalid", "true");
+        inline.classList.add("has-error");
+        slot.setAttribute("role", "alert");
+        var hidden = document.createElement("span");
+        hidden.className = "visually-hidden";
+        hidden.textContent = "Fejl: ";
+        slot.appendChild(hidden);
+        slot.appendChild(document.createTextNode(message));
+      }
+    }
+    inline.addEventListener("submit", function (event) {
+      event.preventDefault();
+      button.disabled = true;
+      inline.setAttribute("data-state", "busy");
+      fetch(inline.getAttribute("action"), { method: "POST", body: new URLSearchParams(new FormData(inline)), credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (data) { show(Boolean(data.ok), data.message || "Svaret kunne ikke læses.", data.href); })
+        .catch(function () { show(false, "Indstillingen kunne ikke sendes. Prøv igen."); })
+        .then(function () { button.disabled = false; inline.setAttribute("data-state", "idle"); });
+    });
+  });
+
   var form = document.querySelector("form[data-live]");
   if (!form) { return; }
   var answer = document.getElementById("svar");

@@ -1,0 +1,339 @@
+"""The Møde pages: the committee's meetings on the register (`meetings.committee`).
+
+``/moede`` lists the meetings and creates one; ``/moede/{id}`` is the agenda with each item's
+readiness, the "send dagsorden" button and an outcome form per item; ``/moede/{id}/dagsorden``
+and ``/moede/{id}/referat`` are printable. ``/moede/tilfoej`` adds a checked submission from the
+Indstilling page (the submission travels in the POST body). Only meeting ids and item numbers
+appear in URLs; the pages show case references, never the person (the register stores no
+``borger``).
+
+Without a register (``kompetenceplan serve`` without ``--db``) every page says how to start one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from ..errors import CaseError, EngineError, KompetenceplanError, PlanError
+from ..io import parse_date
+from .forms import FieldErrors
+from .views import EXPIRED, Refused, _current, _form, _message_page, _plans, _render, register_of, router
+
+DATE, BODY, TITLE, OUTCOME, REASON = "moededato", "udvalg", "titel", "udfald", "begrundelse"
+MEETING, SUBMISSION, NAME = "moede", "indstilling", "navn"
+NO_REGISTER = "no-register"
+FIELD_LABELS = {DATE: "Mødedato", BODY: "Udvalg", TITLE: "Titel", OUTCOME: "Udfald", REASON: "Begrundelse", MEETING: "Møde"}
+
+
+def _no_register(request: Request, status: int = 200) -> HTMLResponse:
+    return _render(request, "meeting.html", "moede", status=status, register=False, meetings=[], values={}, errors=FieldErrors(), bodies=[])
+
+
+def _bodies(request: Request) -> list[tuple[str, str]]:
+    """The plan levels a meeting can be held by: the escalation level and above (id, Danish name)."""
+    plan = _current(_plans(request))
+    return [(lv.id, lv.name) for lv in plan.levels[plan.escalation_rank :]]
+
+
+def _problems_text(exc: KompetenceplanError) -> str:
+    return " ".join(f"{p.what} {p.fix}".strip() for p in exc.problems) or exc.title
+
+
+def _field_errors(exc: KompetenceplanError, fields: dict[str, str], general_field: str | None = None) -> FieldErrors:
+    """The library's problems on the form's fields (``fields`` maps a problem's ``where`` to a field)."""
+    errors = FieldErrors()
+    for p in exc.problems:
+        name = fields.get(p.where.split(".", 1)[0].split("[", 1)[0])
+        text = f"{p.what} {p.fix}".strip()
+        text = text[:1].upper() + text[1:]
+        if name:
+            errors.fields[name] = f"{errors.fields[name]} {text}" if name in errors.fields else text
+        elif general_field:
+            errors.fields[general_field] = f"{errors.fields[general_field]} {text}" if general_field in errors.fields else text
+        else:
+            errors.general.append(f"{p.where}: {text}")
+    if not exc.problems:
+        errors.general.append(exc.title)
+    return errors
+
+
+# -- the list and a new meeting ---------------------------------------------------------------------
+
+
+def _overview(reg: Any, plans: Any) -> list[dict[str, Any]]:
+    from ..meetings import committee
+
+    out: list[dict[str, Any]] = []
+    for m in committee.list_meetings(reg, plans):
+        try:
+            agenda = committee.build_agenda(reg, plans, m.id)
+        except PlanError:  # no plan version in force on the meeting date: say so, never count
+            out.append({"meeting": m, "items": None, "ready": None, "sent": None})
+            continue
+        out.append({"meeting": m, "items": len(agenda.items), "ready": sum(1 for i in agenda.items if i.ready), "sent": agenda.sent_at})
+    return out
+
+
+def _meetings_page(request: Request, values: dict[str, str], errors: FieldErrors, status: int = 200) -> HTMLResponse:
+    reg = register_of(request)
+    overview = []
+    try:
+        overview = _overview(reg, _plans(request))
+    except EngineError as exc:
+        errors.general.append(exc.title)
+    values.setdefault(DATE, "")
+    return _render(request, "meeting.html", "moede", status=status, register=True, meetings=overview, values=values, errors=errors, bodies=_bodies(request), labels=FIELD_LABELS)
+
+
+@router.get("/moede", response_class=HTMLResponse)
+async def meetings_page(request: Request) -> HTMLResponse:
+    if register_of(request) is None:
+        return _no_register(request)
+    return await run_in_threadpool(_meetings_page, request, {}, FieldErrors())
+
+
+@router.post("/moede", response_class=HTMLResponse)
+async def meetings_post(request: Request) -> Response:
+    reg = register_of(request)
+    if reg is None:
+        return _no_register(request, status=404)
+    try:
+        values, _ = await _form(request)
+    except Refused as exc:
+        if exc.status == 403 and exc.message == EXPIRED:
+            return await run_in_threadpool(_meetings_page, request, {}, FieldErrors(general=[exc.message]), 403)
+        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    errors = FieldErrors()
+    on = None
+    try:
+        on = parse_date(values.get(DATE) or None, DATE, "2026-12-01")
+    except CaseError:
+        errors.fields[DATE] = "Skal være en dato på formen ÅÅÅÅ-MM-DD, fx 2026-12-01."
+    if on is None and DATE not in errors.fields:
+        errors.fields[DATE] = "Mangler. Skriv mødets dato, fx 2026-12-01."
+    if not values.get(BODY):
+        errors.fields[BODY] = "Mangler. Vælg udvalget i listen."
+    if len(values.get(TITLE, "")) > 200:
+        errors.fields[TITLE] = "Er for lang. Højst 200 tegn."
+    if errors.fields or on is None:
+        return await run_in_threadpool(_meetings_page, request, values, errors)
+    from ..meetings import committee
+
+    try:
+        meeting = await run_in_threadpool(committee.new_meeting, reg, _plans(request), on, values[BODY], values.get(TITLE, ""))
+    except EngineError:
+        raise
+    except PlanError as exc:
+        return await run_in_threadpool(_meetings_page, request, values, FieldErrors(fields={DATE: _problems_text(exc)}))
+    except KompetenceplanError as exc:
+        return await run_in_threadpool(_meetings_page, request, values, _field_errors(exc, {"udvalg": BODY, "titel": TITLE}))
+    return RedirectResponse(f"/moede/{meeting.id}?oprettet=1", status_code=303)
+
+
+# -- one meeting ---------------------------------------------------------------------------------------
+
+
+def _agenda(request: Request, meeting_id: int) -> Any:
+    """The agenda, or None when the meeting does not exist."""
+    from ..meetings import committee
+
+    try:
+        return committee.build_agenda(register_of(request), _plans(request), meeting_id)
+    except PlanError:
+        raise
+    except CaseError:
+        return None
+
+
+def _id(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 12
+
+
+def _unknown_meeting(request: Request) -> HTMLResponse:
+    return _message_page(request, 404, "Ukendt møde", "Mødet findes ikke i registret. Vælg et møde på siden Møde.")
+
+
+def _meeting_page(
+    request: Request,
+    meeting_id: int,
+    status: int = 200,
+    notice: str = "",
+    item_errors: dict[int, FieldErrors] | None = None,
+    item_values: dict[int, dict[str, str]] | None = None,
+    general: list[str] | None = None,
+) -> HTMLResponse:
+    from ..meetings.model import OUTCOMES
+
+    try:
+        agenda = _agenda(request, meeting_id)
+    except PlanError as exc:
+        return _message_page(request, 409, "Mødet kan ikke vises", f"Ingen version af planen gælder på mødedatoen. {_problems_text(exc)}")
+    if agenda is None:
+        return _unknown_meeting(request)
+    return _render(
+        request,
+        "meeting_detail.html",
+        "moede",
+        status=status,
+        agenda=agenda,
+        outcomes=OUTCOMES,
+        notice=notice,
+        item_errors=item_errors or {},
+        item_values=item_values or {},
+        general=general or [],
+        labels=FIELD_LABELS,
+    )
+
+
+NOTICES = {"oprettet": "Mødet er oprettet. Tilføj indstillinger fra siden Indstilling.", "udsendt": "Dagsordenen er markeret som udsendt."}
+
+
+@router.get("/moede/{meeting_id}", response_class=HTMLResponse)
+async def meeting_page(request: Request, meeting_id: str) -> HTMLResponse:
+    if register_of(request) is None:
+        return _no_register(request, status=404)
+    if not _id(meeting_id):
+        return _unknown_meeting(request)
+    notice = next((text for key, text in NOTICES.items() if key in request.query_params), "")
+    saved = request.query_params.get("gemt", "")
+    if saved.isdigit() and len(saved) < 6:
+        notice = f"Udfaldet for punkt {int(saved)} er registreret."
+    return await run_in_threadpool(_meeting_page, request, int(meeting_id), 200, notice)
+
+
+@router.post("/moede/{meeting_id}/send", response_class=HTMLResponse)
+async def send_agenda(request: Request, meeting_id: int) -> Response:
+    reg = register_of(request)
+    if reg is None:
+        return _no_register(request, status=404)
+    try:
+        await _form(request)
+    except Refused as exc:
+        if exc.status == 403 and exc.message == EXPIRED:
+            return await run_in_threadpool(_meeting_page, request, meeting_id, 403, "", None, None, [exc.message])
+        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    from ..meetings import committee
+
+    try:
+        await run_in_threadpool(committee.send_agenda, reg, _plans(request), meeting_id)
+    except EngineError:
+        raise
+    except PlanError as exc:
+        return _message_page(request, 409, "Dagsordenen er ikke udsendt", _problems_text(exc))
+    except CaseError:
+        return _unknown_meeting(request)
+    return RedirectResponse(f"/moede/{meeting_id}?udsendt=1", status_code=303)
+
+
+@router.post("/moede/{meeting_id}/punkt/{number}", response_class=HTMLResponse)
+async def record_outcome(request: Request, meeting_id: int, number: int) -> Response:
+    reg = register_of(request)
+    if reg is None:
+        return _no_register(request, status=404)
+    try:
+        values, _ = await _form(request)
+    except Refused as exc:
+        if exc.status == 403 and exc.message == EXPIRED:
+            return await run_in_threadpool(_meeting_page, request, meeting_id, 403, "", {number: FieldErrors(general=[exc.message])})
+        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    from ..meetings import committee
+
+    outcome, reason = values.get(OUTCOME, ""), values.get(REASON, "")
+    kept = {OUTCOME: outcome, REASON: reason}
+    if not outcome:
+        errors = FieldErrors(fields={OUTCOME: "Mangler. Vælg udvalgets udfald i listen."})
+        return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", {number: errors}, {number: kept})
+    if len(reason) > 2000:
+        errors = FieldErrors(fields={REASON: "Er for lang. Højst 2000 tegn."})
+        return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", {number: errors}, {number: kept})
+    try:
+        await run_in_threadpool(committee.record_outcome, reg, _plans(request), meeting_id, number, outcome, reason)
+    except EngineError:
+        raise
+    except PlanError as exc:
+        return _message_page(request, 409, "Udfaldet er ikke registreret", _problems_text(exc))
+    except KompetenceplanError as exc:
+        if any(p.where == "møde" for p in exc.problems):
+            return _unknown_meeting(request)
+        if any(p.where == "punkt" for p in exc.problems):  # no such item (e.g. an old page): say so above the agenda
+            return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", None, None, [f"Udfaldet er ikke registreret: {_problems_text(exc)}"])
+        errors = _field_errors(exc, {"udfald": OUTCOME, "begrundelse": REASON}, general_field=OUTCOME)
+        return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", {number: errors}, {number: kept})
+    return RedirectResponse(f"/moede/{meeting_id}?gemt={number}#punkt-{number}", status_code=303)
+
+
+async def _document(request: Request, meeting_id: str, kind: str) -> HTMLResponse:
+    if register_of(request) is None:
+        return _no_register(request, status=404)
+    if not _id(meeting_id):
+        return _unknown_meeting(request)
+    try:
+        agenda = await run_in_threadpool(_agenda, request, int(meeting_id))
+    except PlanError as exc:
+        return _message_page(request, 409, "Mødet kan ikke vises", _problems_text(exc))
+    if agenda is None:
+        return _unknown_meeting(request)
+    return _render(request, "meeting_document.html", "moede", agenda=agenda, kind=kind)
+
+
+@router.get("/moede/{meeting_id}/dagsorden", response_class=HTMLResponse)
+async def agenda_document(request: Request, meeting_id: str) -> HTMLResponse:
+    return await _document(request, meeting_id, "dagsorden")
+
+
+@router.get("/moede/{meeting_id}/referat", response_class=HTMLResponse)
+async def minutes_document(request: Request, meeting_id: str) -> HTMLResponse:
+    return await _document(request, meeting_id, "referat")
+
+
+# -- from the Indstilling page ------------------------------------------------------------------------
+
+
+def _added(request: Request, wants_json: bool, ok: bool, message: str, meeting_id: int | None = None, field: str | None = None, status: int = 200) -> Response:
+    href = f"/moede/{meeting_id}" if ok and meeting_id is not None else None
+    if wants_json:
+        return JSONResponse({"ok": ok, "message": message, "href": href, "field": field}, status_code=status, headers={"Cache-Control": "no-store"})
+    return _render(request, "meeting_added.html", "indstilling", status=status, ok=ok, message=message, href=href)
+
+
+@router.post("/moede/tilfoej")
+async def add_submission(request: Request) -> Response:
+    """Add one checked submission (JSON in the form field ``indstilling``) to a meeting.
+
+    Answers a page, or JSON for the Indstilling page's script (``Accept: application/json``;
+    mistakes are status 200 with ``ok: false`` so the console stays clean)."""
+    wants_json = "application/json" in request.headers.get("accept", "")
+    reg = register_of(request)
+    if reg is None:
+        if wants_json:
+            return _added(request, True, False, "Møderegistret er ikke sat op. Start tjenesten med --db.", status=404)
+        return _no_register(request, status=404)
+    try:
+        values, _ = await _form(request)
+    except Refused as exc:
+        return _added(request, wants_json, False, exc.message, status=exc.status)
+    name = values.get(NAME, "")[:120] or "Indstillingen"
+    raw = values.get(MEETING, "")
+    if not raw.isdigit() or len(raw) > 12:
+        return _added(request, wants_json, False, "Vælg et møde i listen.", field=MEETING)
+    try:
+        submission = json.loads(values.get(SUBMISSION, ""))
+    except ValueError:
+        return _added(request, wants_json, False, "Indstillingen kom ikke med formularen. Tjek indstillingerne igen på siden Indstilling, og tilføj derefter.", field=MEETING)
+    from ..meetings import committee
+
+    try:
+        added = await run_in_threadpool(committee.add_submission, reg, _plans(request), int(raw), submission)
+    except EngineError:
+        raise
+    except KompetenceplanError as exc:
+        if any(p.where == "møde" for p in exc.problems):
+            return _added(request, wants_json, False, "Mødet findes ikke i registret. Vælg et andet møde.", field=MEETING)
+        return _added(request, wants_json, False, f"{name} er ikke tilføjet: {_problems_text(exc)}", field=MEETING)
+    state = "klar" if added.item.ready else "ikke klar"
+    return _added(request, wants_json, True, f"{name} er tilføjet som punkt {added.number} (sag {added.item.case_ref}, {state}).", meeting_id=int(raw))
