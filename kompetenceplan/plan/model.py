@@ -49,7 +49,8 @@ class OneOf:
 
     @property
     def single(self) -> Value | None:
-        """The one value this condition allows, if it allows exactly one."""
+        """The one value this condition allows, if it lists exactly one (an implication then
+        fills the input in when a case leaves it out)."""
         return self.values[0] if len(self.values) == 1 else None
 
     def holds(self, actual: Value) -> bool:
@@ -79,7 +80,8 @@ class Compare:
 
     @property
     def single(self) -> Value | None:
-        return self.value if self.operator.name == "eq" else None
+        """None: only a one-value `OneOf` fills in an implied input (as the rule format says)."""
+        return None
 
     def holds(self, actual: Value) -> bool:
         """Whether a present, validated value meets this condition (validated first, so a bool

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..errors import KompetenceplanError
-from ..plan.model import Plan, format_number
+from ..plan.model import OneOf, Plan, format_number
 from ..plan.schema import LadderStep
 
 #: Longest number text accepted (a plan's largest bound has 13 digits; separators and decimals add a few).
@@ -133,8 +133,8 @@ class AdvisorForm:
 def _implied_areas(plan: Plan, name: str, code: str) -> list[str]:
     area = plan.meta.area_input
     for term in plan.implications.get((name, code), ()):
-        if term.input == area and term.op == "in":
-            return [str(v) for v in term.value]  # type: ignore[union-attr]
+        if term.input == area and isinstance(term, OneOf):
+            return [str(v) for v in term.values]
     return []
 
 
@@ -150,7 +150,7 @@ def _derivations(plan: Plan) -> tuple[dict[str, str], dict[str, str], dict[str, 
         single: dict[str, int] = {}
         for code in codes:
             for term in plan.implications.get((name, code), ()):
-                if term.op == "in" and len(term.value) == 1:  # type: ignore[arg-type]
+                if term.single is not None:
                     single[term.input] = single.get(term.input, 0) + 1
         for target, count in single.items():
             if count == len(codes):

@@ -164,8 +164,8 @@ def _selected_area(plan: Plan, values: dict[str, str]) -> str:
     if area:
         return area
     for term in plan.implications.get((m.paragraph_input, values.get(m.paragraph_input, "")), ()):
-        if term.input == m.area_input and term.op == "in" and len(term.value) == 1:  # type: ignore[arg-type]
-            return str(term.value[0])  # type: ignore[index]
+        if term.input == m.area_input and term.single is not None:
+            return str(term.single)
     return ""
 
 
