@@ -661,5 +661,9 @@ from .cli_register import register_commands  # noqa: E402  (db, register, decisi
 
 register_commands(main)
 
+from .cli_tilsyn import tilsyn_group  # noqa: E402  (tilsyn)
+
+main.add_command(tilsyn_group)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

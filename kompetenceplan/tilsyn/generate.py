@@ -313,6 +313,7 @@ class _Generator:
 
     def _case(self, team: str, case_ref: str, on: dt.date, placement: bool) -> dict[str, Any]:
         rng = self.rng
+        steps: tuple[int, ...]
         if placement:
             consent = rng.random() < 0.85
             paragraph, steps, (lo, hi) = ("bl-46" if consent else "bl-47"), (5, 6), (25000, 90000)
