@@ -49,7 +49,7 @@ def tilsyn_group() -> None:
 @plan_option
 @click.option("--years", type=click.IntRange(1, 20), default=1, show_default=True, help="Antal år historik.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Frø: samme frø giver samme register.")
-@click.option("--size", type=click.Choice(["medium", "large"]), default="medium", show_default=True, help="medium ≈ 50 nye indsatser og 3 anbringelser om måneden; large 25 gange så mange.")
+@click.option("--size", type=click.Choice(["medium", "large"]), default="medium", show_default=True, help="medium ≈ 50 nye indsatser og 3 anbringelser om måneden; large 30 gange så mange.")
 @click.option("--until", metavar="ÅÅÅÅ-MM-DD", help="Sidste dag i historikken (standard: i dag).")
 @click.option("--bulk/--api", default=True, show_default=True, help="Indsæt mange rækker ad gangen (samme rækker som registrets API).")
 def generate_cmd(db_url: str | None, plan_path: Path, years: int, seed: int, size: str, until: str | None, bulk: bool) -> None:

@@ -435,3 +435,38 @@ def test_the_whole_tilsyn_on_each_backend(migrated_url: str) -> None:
         with reg.engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(tilsyn_results)).scalar_one() == 4 * conn.execute(select(func.count()).select_from(tilsyn_items)).scalar_one()
         _check_report(reg, "2026Q4")
+
+
+# -- plan versions and the benchmark --------------------------------------------------------------
+def _benchmark():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("tilsyn_benchmark", ROOT / "benchmarks" / "tilsyn.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_til001_uses_the_version_by_fingerprint_and_its_period(tmp_path: Path) -> None:
+    bench = _benchmark()
+    plans = load_plans(bench.history_plans(tmp_path / "plan"))
+    old, new = plans.versions
+    assert (old.meta.version, new.meta.version) == ("2021.1", "2026.1") and old.fingerprint != new.fingerprint
+    with Register(_new_db(f"sqlite:///{tmp_path / 'h.db'}")) as reg:
+        generate(reg, plans, start=dt.date(2025, 11, 1), months=3, seed=6, bulk=True)
+        with reg.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(select(decisions).where(decisions.c.routing_id.is_not(None), decisions.c.kompetenceoverskridelse.is_(False))).mappings()]
+            before = next(r for r in rows if r["decided_on"].year == 2025)
+            after = next(r for r in rows if r["decided_on"].year == 2026)
+            assert before["plan_fingerprint"] == old.fingerprint and after["plan_fingerprint"] == new.fingerprint
+            assert til.run_checks(conn, plans, before)[0].status == til.OK
+            # The 2026 version's fingerprint on a 2025 decision: a version not in force that day.
+            wrong = til.run_checks(conn, plans, {**before, "plan_fingerprint": new.fingerprint})[0]
+            assert wrong.status == til.FEJL and "ikke var i kraft" in wrong.message
+
+
+def test_the_benchmark_runs_on_a_small_register(tmp_path: Path) -> None:
+    bench = _benchmark()
+    figures = bench.run(f"sqlite:///{tmp_path / 'b.db'}", 2, "medium", bench.history_plans(tmp_path / "plan"))
+    assert figures["decisions"] > 0 and figures["sample"] > 0 and figures["population"] >= figures["sample"]

@@ -7,7 +7,7 @@ Everything is fiction: case references, initials, amounts. The volume of ``mediu
 interventions and 3 placements a month) is of the order of a Danish municipality of Nyborg's size
 (about 32,000 inhabitants) in Danmarks Statistik's tables on children and young people with
 preventive measures and placements (statistikbanken.dk, BU-tabellerne) — approximate, not computed
-from one table ([U]). ``large`` is 25 times that (a municipality of about 300,000 inhabitants).
+from one table ([U]). ``large`` is 30 times that (of the order of the largest Danish municipalities outside Copenhagen).
 
 Rows are written through the register's public API (`Register.record_routing`,
 `Register.record_decision`, `meetings.committee`), or with ``bulk=True`` routings and decisions
@@ -42,7 +42,7 @@ from ..store.records import GRANTED
 from ..store.register import Register, now
 from ..store.tables import decisions, routings
 
-SIZES = {"medium": 1, "large": 25}
+SIZES = {"medium": 1, "large": 30}
 #: New interventions and placements a month for ``medium`` (see the module docstring: approximate).
 NEW_PER_MONTH = 50
 PLACEMENTS_PER_MONTH = 3
