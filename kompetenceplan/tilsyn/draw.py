@@ -186,9 +186,9 @@ def show(reg: Register, quarter: str, *, missing_ok: bool = False) -> Draw | Non
         for i in items:
             i["results"], i["answers"] = [], {}
         if items:
-            for r in conn.execute(select(tilsyn_results).where(tilsyn_results.c.item_id.in_(by_id)).order_by(tilsyn_results.c.id)).mappings():
+            for r in conn.execute(select(tilsyn_results).where(tilsyn_results.c.item_id.in_(list(by_id))).order_by(tilsyn_results.c.id)).mappings():
                 by_id[r["item_id"]]["results"].append({"code": r["code"], "status": r["status"], "message": r["message"]})
-            for a in conn.execute(select(tilsyn_answers).where(tilsyn_answers.c.item_id.in_(by_id)).order_by(tilsyn_answers.c.id)).mappings():
+            for a in conn.execute(select(tilsyn_answers).where(tilsyn_answers.c.item_id.in_(list(by_id))).order_by(tilsyn_answers.c.id)).mappings():
                 by_id[a["item_id"]]["answers"][a["question"]] = dict(a)  # the newest answer wins
     return Draw(
         id=row["id"],
