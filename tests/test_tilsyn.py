@@ -379,12 +379,13 @@ def _check_report(reg: Register, quarter: str) -> None:
         assert row[:5] == [str(counts["ja"]), str(counts["nej"]), str(counts["delvist"]), str(counts["ikke_relevant"]), str(raw["items"] - answered)]
     with reg.engine.connect() as conn:
         draw_row = conn.execute(select(tilsyn_draws).where(tilsyn_draws.c.quarter == quarter)).mappings().one()
-        population = conn.execute(
-            select(func.count()).select_from(decisions).where(decisions.c.decided_on.between(draw_row["period_start"], draw_row["period_end"]))
-        ).scalar_one() - conn.execute(
-            text("SELECT count(*) FROM decisions d WHERE d.decided_on BETWEEN :a AND :b AND d.id IN (SELECT corrects_id FROM decisions WHERE corrects_id IS NOT NULL)"),
-            {"a": draw_row["period_start"], "b": draw_row["period_end"]},
-        ).scalar_one()
+        population = (
+            conn.execute(select(func.count()).select_from(decisions).where(decisions.c.decided_on.between(draw_row["period_start"], draw_row["period_end"]))).scalar_one()
+            - conn.execute(
+                text("SELECT count(*) FROM decisions d WHERE d.decided_on BETWEEN :a AND :b AND d.id IN (SELECT corrects_id FROM decisions WHERE corrects_id IS NOT NULL)"),
+                {"a": draw_row["period_start"], "b": draw_row["period_end"]},
+            ).scalar_one()
+        )
         tracks = dict(conn.execute(text("SELECT track, count(*) FROM tilsyn_items WHERE draw_id = :d GROUP BY track"), {"d": draw_row["id"]}).all())
     assert f"({population} afgørelser, fingeraftryk {draw_row['population_fingerprint'][:16]}" in md
     assert f"Stikprøve: {raw['items']} sager, højst {draw_row['per_stratum']} pr. team og spor, frø {draw_row['seed']}." in md
