@@ -486,3 +486,27 @@ def test_the_benchmark_runs_on_a_small_register(tmp_path: Path) -> None:
     bench = _benchmark()
     figures = bench.run(f"sqlite:///{tmp_path / 'b.db'}", 2, "medium", bench.history_plans(tmp_path / "plan"))
     assert figures["decisions"] > 0 and figures["sample"] > 0 and figures["population"] >= figures["sample"]
+
+
+def test_cli_generate_draw_per_team_and_checks(tmp_path: Path) -> None:
+    url = _new_db(f"sqlite:///{tmp_path / 'cli.db'}")
+    runner = CliRunner()
+    made = runner.invoke(main, ["tilsyn", "generate", "--db", url, "--years", "1", "--seed", "3", "--until", "2026-03-31"])
+    assert made.exit_code == 0, made.output
+    assert "perioden begynder 2026-01-01" in made.output and "2026-01-01 – 2026-03-31" in made.output
+    again = runner.invoke(main, ["tilsyn", "generate", "--db", url, "--until", "2026-03-31"])
+    assert again.exit_code == 2 and "ikke tomt" in again.output and "Traceback" not in again.output
+    # 2026Q2 is drawn on 1 June; the history ends 31 March, so March is the population's only month.
+    drawn = runner.invoke(main, ["tilsyn", "draw", "--db", url, "--config", str(CONFIG_PATH), "--quarter", "2026Q2", "--per-team", "2", "--format", "json"])
+    assert drawn.exit_code in (0, 1), drawn.output
+    data = json.loads(drawn.output)
+    assert data["per_stratum"] == 2 and data["period_start"] == "2026-03-01"
+    per_stratum: dict[tuple[str, str], int] = defaultdict(int)
+    for item in data["items"]:
+        per_stratum[(item["team"], item["track"])] += 1
+        assert per_stratum[(item["team"], item["track"])] <= 2
+    assert all(n == min(2, i["stratum_size"]) for i in data["items"] for key, n in per_stratum.items() if key == (i["team"], i["track"]))
+    with Register(url) as reg, reg.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(tilsyn_items)).scalar_one() == len(data["items"])
+    listed = runner.invoke(main, ["tilsyn", "checks"])
+    assert all(c.code in listed.output for c in til.CHECKS)
