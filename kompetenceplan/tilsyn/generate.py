@@ -10,9 +10,10 @@ preventive measures and placements (statistikbanken.dk, BU-tabellerne) — appro
 from one table ([U]). ``large`` is 30 times that (of the order of the largest Danish municipalities outside Copenhagen).
 
 Rows are written through the register's public API (`Register.record_routing`,
-`Register.record_decision`, `meetings.committee`), or with ``bulk=True`` routings and decisions
-are computed here exactly as the register computes them and inserted many at a time (committee
-meetings always go through `meetings.committee`). A test checks that both give the same rows.
+`Register.record_decision`, `meetings.committee`), or with ``bulk=True`` routings, decisions,
+meetings, agenda items (checked with `checks.check` for the meeting date) and outcomes are
+computed here exactly as the register and `meetings.committee` compute them and inserted many at
+a time. A test checks that both give the same rows.
 The same seed and period give the same rows (apart from the wall-clock columns ``recorded_at``,
 ``created_at``, ``added_at`` and the random ``item_key`` of agenda items).
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,13 +36,15 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..api import decide_many, plan_in_force
+from ..checks.check import check
 from ..errors import CaseError, Problem
 from ..meetings import committee
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
+from ..store.privacy import minimise
 from ..store.records import GRANTED
 from ..store.register import Register, now
-from ..store.tables import decisions, routings
+from ..store.tables import decisions, meeting_items, meetings, outcomes, routings
 
 SIZES = {"medium": 1, "large": 30}
 #: New interventions and placements a month for ``medium`` (see the module docstring: approximate).
@@ -135,6 +139,15 @@ class _ApiSink:
     def decision_id(self, handle: int) -> int:
         return handle
 
+    def meeting(self, day: dt.date, body: str) -> int:
+        return committee.new_meeting(self.reg, self.plans, day, body).id
+
+    def item(self, meeting: int, submission: dict[str, Any], case_ref: str, day: dt.date) -> None:
+        committee.add_submission(self.reg, self.plans, meeting, submission, case_ref=case_ref)
+
+    def outcome(self, meeting: int, number: int, outcome: str, reason: str, team: str) -> bool:
+        return committee.record_outcome(self.reg, self.plans, meeting, number, outcome, reason, team=team).decision_id is not None
+
     def flush(self) -> None:
         pass
 
@@ -150,6 +163,72 @@ class _BulkSink:
         self.decision_rows: list[tuple[dict[str, Any], int | None, int | None]] = []
         self.routing_ids: list[int] = []
         self.decision_ids: list[int] = []
+        self.meeting_rows: list[dict[str, Any]] = []
+        self.meeting_ids: list[int] = []
+        self.item_rows: list[tuple[int, dict[str, Any]]] = []
+        self.items_of: dict[int, list[dict[str, Any]]] = {}  # meeting handle -> its item rows
+        self.meeting_info: dict[int, tuple[dt.date, str]] = {}
+        self.outcome_rows: list[tuple[int, dict[str, Any], int | None]] = []
+
+    def meeting(self, day: dt.date, body: str) -> int:
+        """As `committee.new_meeting` (default title)."""
+        plan = plan_in_force(self.plans, day)
+        title = f"{plan.level(body).name} {day.isoformat()}"
+        self.meeting_rows.append({"meeting_date": day, "body": body, "body_rank": plan.rank(body), "title": title[:200]})
+        handle = len(self.meeting_ids) + len(self.meeting_rows) - 1
+        self.meeting_info[handle] = (day, body)
+        self.items_of[handle] = []
+        return handle
+
+    def item(self, meeting: int, submission: dict[str, Any], case_ref: str, day: dt.date) -> None:
+        """As `committee.add_submission`: checked for the meeting date, stored without `borger`."""
+        plan = plan_in_force(self.plans, day)
+        stored = minimise(submission)
+        report = check(plan, stored, on=day)
+        row = {
+            "item_key": uuid.uuid4().hex,
+            "corrects_id": None,
+            "case_ref": case_ref.strip()[:64],
+            "submission": stored,
+            "content_hash": committee.content_hash(stored),
+            "report": report.model_dump(mode="json"),
+            "ready": report.ready,
+            "required_level": report.routing.level,
+            "required_rank": plan.rank(report.routing.level),
+            "plan_version": plan.meta.version,
+            "plan_fingerprint": plan.fingerprint,
+        }
+        self.item_rows.append((meeting, row))
+        self.items_of[meeting].append(row)
+
+    def outcome(self, meeting: int, number: int, outcome: str, reason: str, team: str) -> bool:
+        """As `committee.record_outcome` for an item's first outcome: bevilget, afslået and
+        bevilget med ændringer are registered as the committee's decisions."""
+        day, body = self.meeting_info[meeting]
+        item = self.items_of[meeting][number - 1]
+        decision = None
+        if outcome in committee.DECIDING:
+            sag = item["submission"].get("sag") or {}
+            months = sag.get("varighed_maaneder")
+            values = {
+                "case_ref": item["case_ref"],
+                "team": team,
+                "level": body,
+                "decided_by": body,
+                "decided_on": day,
+                "outcome": outcome,
+                "paragraph": sag.get("paragraf"),
+                "step": sag.get("trin"),
+                "monthly_cost": sag.get("maanedlig_udgift"),
+                "start": day,
+                "expected_end": _add_months(day, months) if isinstance(months, int) and not isinstance(months, bool) else None,
+                "required_level": item["required_level"],
+                "note": reason,
+                "source": "udvalg",
+            }
+            decision = self.decision(values, None, None, plan_in_force(self.plans, day))
+        self.outcome_rows.append((meeting, {"item_key": item["item_key"], "corrects_id": None, "outcome": outcome, "reason": reason}, decision))
+        return decision is not None
 
     def routing(self, case: dict[str, Any], *, case_ref: str, team: str, advisor: str, on: dt.date, plan: Plan) -> int:
         from ..engine.bulk import compiled
@@ -190,10 +269,17 @@ class _BulkSink:
         return self.decision_ids[handle]
 
     def flush(self) -> None:
-        if not self.routing_rows and not self.decision_rows:
+        if not (self.routing_rows or self.decision_rows or self.meeting_rows or self.item_rows or self.outcome_rows):
             return
         stamp = now()
         with self.reg.engine.begin() as conn:
+            # Each table's rows in the order the public API would have written them.
+            if self.meeting_rows:
+                rows = [{**r, "created_at": stamp} for r in self.meeting_rows]
+                self.meeting_ids.extend(conn.execute(meetings.insert().returning(meetings.c.id, sort_by_parameter_order=True), rows).scalars().all())
+            if self.item_rows:
+                rows = [{**r, "meeting_id": self.meeting_ids[m], "added_at": stamp} for m, r in self.item_rows]
+                conn.execute(meeting_items.insert(), rows)
             if self.routing_rows:
                 rows = [{**r, "recorded_at": stamp} for r in self.routing_rows]
                 ids = conn.execute(routings.insert().returning(routings.c.id, sort_by_parameter_order=True), rows).scalars().all()
@@ -221,7 +307,10 @@ class _BulkSink:
                     )
                 ids = conn.execute(decisions.insert().returning(decisions.c.id, sort_by_parameter_order=True), rows).scalars().all()
                 self.decision_ids.extend(ids)
-        self.routing_rows, self.decision_rows = [], []
+            if self.outcome_rows:
+                rows = [{**r, "meeting_id": self.meeting_ids[m], "decision_id": self.decision_ids[d] if d is not None else None, "recorded_at": stamp} for m, r, d in self.outcome_rows]
+                conn.execute(outcomes.insert(), rows)
+        self.routing_rows, self.decision_rows, self.meeting_rows, self.item_rows, self.outcome_rows = [], [], [], [], []
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -425,21 +514,18 @@ class _Generator:
             self._schedule(day, lambda: self._hold(self.meetings[key]))
         meeting = self.meetings[key]
         complete = self.rng.random() >= P_MISSING_DOCUMENTS
-        self.sink.flush()
         if meeting.id is None:
-            meeting.id = committee.new_meeting(self.reg, self.plans, day, body).id
-        committee.add_submission(self.reg, self.plans, meeting.id, _submission(case_ref, case, on, complete), case_ref=case_ref)
+            meeting.id = self.sink.meeting(day, body)
+        self.sink.item(meeting.id, _submission(case_ref, case, on, complete), case_ref, day)
         self.n_items += 1
         meeting.items.append((team, case, {"case_ref": case_ref}))
 
     def _hold(self, meeting: _Meeting) -> None:
-        self.sink.flush()
         assert meeting.id is not None
         for number, (team, case, info) in enumerate(meeting.items, 1):
             outcome = self.rng.choices(("bevilget", "bevilget med ændringer", "afslået"), (0.85, 0.1, 0.05))[0]
             reason = "" if outcome == "bevilget" else "Udvalgets begrundelse (fiktiv)."
-            rec = committee.record_outcome(self.reg, self.plans, meeting.id, number, outcome, reason, team=team)
-            if rec.decision_id is not None:
+            if self.sink.outcome(meeting.id, number, outcome, reason, team):
                 self.n_decisions += 1
                 end = _add_months(meeting.day, case["varighed_maaneder"])
                 values = {"outcome": outcome, "start": meeting.day, "expected_end": end, "monthly_cost": case["maanedlig_udgift"]}
