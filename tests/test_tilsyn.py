@@ -510,3 +510,35 @@ def test_cli_generate_draw_per_team_and_checks(tmp_path: Path) -> None:
         assert conn.execute(select(func.count()).select_from(tilsyn_items)).scalar_one() == len(data["items"])
     listed = runner.invoke(main, ["tilsyn", "checks"])
     assert all(c.code in listed.output for c in til.CHECKS)
+
+
+_teams = st.sampled_from(["Team Nord", "Team Syd", "Team Handicap", "Team Voksne", "Team Ukendt"])
+_paragraphs = st.sampled_from(["bl-32-1-5", "bl-86", "sel-85", "bl-46"])
+
+
+@given(
+    st.lists(st.tuples(_teams, _paragraphs), max_size=60),
+    st.integers(1, 6),
+    st.integers(0, 2**31 - 1),
+    st.randoms(use_true_random=False),
+)
+@examples(150)
+def test_the_sample_takes_min_k_n_from_every_stratum_whatever_the_order(rows: list[tuple[str, str]], k: int, seed: int, shuffler: random.Random) -> None:
+    from kompetenceplan.tilsyn.draw import sample
+
+    population = [{"id": i + 1, "team": team, "paragraph": paragraph} for i, (team, paragraph) in enumerate(rows)]
+    drawn = sample(population, CONFIG, "2026Q4", seed, k)
+    shuffled = list(population)
+    shuffler.shuffle(shuffled)
+    assert [(r["id"], t, n) for r, t, n in sample(shuffled, CONFIG, "2026Q4", seed, k)] == [(r["id"], t, n) for r, t, n in drawn]
+    ids = [r["id"] for r, _, _ in drawn]
+    assert len(ids) == len(set(ids))
+    sizes: dict[tuple[str, str], int] = defaultdict(int)
+    for r in population:
+        sizes[(r["team"], CONFIG.track(r["team"], r["paragraph"]))] += 1
+    got: dict[tuple[str, str], int] = defaultdict(int)
+    for r, track, n in drawn:
+        got[(r["team"], track)] += 1
+        assert n == sizes[(r["team"], track)]
+    assert dict(got) == {key: min(k, n) for key, n in sizes.items()}
+    assert all(track == "ukendt" for r, track, _ in drawn if r["team"] == "Team Ukendt" and r["paragraph"] not in ("bl-86", "sel-85"))
