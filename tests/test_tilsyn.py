@@ -542,3 +542,13 @@ def test_the_sample_takes_min_k_n_from_every_stratum_whatever_the_order(rows: li
         assert n == sizes[(r["team"], track)]
     assert dict(got) == {key: min(k, n) for key, n in sizes.items()}
     assert all(track == "ukendt" for r, track, _ in drawn if r["team"] == "Team Ukendt" and r["paragraph"] not in ("bl-86", "sel-85"))
+
+
+def test_an_empty_quarter_reports_missing_data_never_zero_errors(tmp_path: Path) -> None:
+    with Register(_new_db(f"sqlite:///{tmp_path / 'e.db'}")) as reg:
+        generate(reg, PLANS, start=dt.date(2026, 9, 1), months=2, seed=2, bulk=True)
+        found = draw(reg, PLANS, CONFIG, "2026Q3", seed=1, today=TODAY)  # population June – August: empty
+        assert found.population_size == 0 and found.items == []
+        md = render_markdown(build_report(reg, CONFIG, "2026Q3"), CONFIG)
+    assert "Ingen afgørelser i perioden" in md
+    assert "0,0 %" not in md and "ingen efterprøvede sager" in md and "ingen data" in md
