@@ -9,6 +9,7 @@ import hashlib
 import json
 import random
 import re
+import threading
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -442,9 +443,25 @@ def test_the_whole_tilsyn_on_each_backend(migrated_url: str) -> None:
     engine.dispose()
     with Register(migrated_url) as reg:
         generate(reg, PLANS, start=dt.date(2026, 6, 1), months=6, seed=4, bulk=True)
-        for q in ("2026Q3", "2026Q4"):
-            found = draw(reg, PLANS, CONFIG, q, seed=8, today=TODAY)
-            assert found.items
+        # Two leaders draw the same quarter at the same moment: one draw is stored, the other refused.
+        outcomes_: list[object] = []
+
+        def attempt(seed: int) -> None:
+            try:
+                outcomes_.append(draw(reg, PLANS, CONFIG, "2026Q3", seed=seed, today=TODAY))
+            except TilsynError as exc:
+                outcomes_.append(exc)
+
+        threads = [threading.Thread(target=attempt, args=(s,)) for s in (1, 2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        refused = [o for o in outcomes_ if isinstance(o, TilsynError)]
+        assert len(outcomes_) == 2 and len(refused) == 1 and "allerede trukket" in refused[0].render()
+        with reg.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(tilsyn_draws)).scalar_one() == 1
+        assert draw(reg, PLANS, CONFIG, "2026Q4", seed=8, today=TODAY).items
         with pytest.raises(TilsynError, match="allerede trukket"):
             draw(reg, PLANS, CONFIG, "2026Q4", seed=8, today=TODAY)
         record_answer(reg, CONFIG, "2026Q4", 1, "L-04", "nej", answered_by="ABC", comment="Varighed mangler")

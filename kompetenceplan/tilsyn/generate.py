@@ -136,9 +136,6 @@ class _ApiSink:
     def decision(self, values: dict[str, Any], routing: int | None, corrects: int | None, plan: Plan) -> int:
         return self.reg.record_decision(self.plans, routing_id=routing, corrects=corrects, **values).id
 
-    def decision_id(self, handle: int) -> int:
-        return handle
-
     def meeting(self, day: dt.date, body: str) -> int:
         return committee.new_meeting(self.reg, self.plans, day, body).id
 
@@ -262,11 +259,6 @@ class _BulkSink:
             self.flush()
         self.decision_rows.append((values, routing, corrects))
         return len(self.decision_ids) + len(self.decision_rows) - 1
-
-    def decision_id(self, handle: int) -> int:
-        if handle >= len(self.decision_ids):
-            self.flush()
-        return self.decision_ids[handle]
 
     def flush(self) -> None:
         if not (self.routing_rows or self.decision_rows or self.meeting_rows or self.item_rows or self.outcome_rows):
