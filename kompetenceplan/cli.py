@@ -664,5 +664,9 @@ from .cli_economy import register_economy  # noqa: E402  (oekonomi: økonomisk t
 
 register_economy(main)
 
+from .cli_tilsyn import tilsyn_group  # noqa: E402  (tilsyn)
+
+main.add_command(tilsyn_group)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,1 +1,3 @@
-"""Tilsyn: the management and economic supervision reports built from the decision register."""
+"""Tilsyn, built from the decision register: the ledelsestilsyn (quarterly draws, automatic
+checks TIL-nnn, the leaders' checklist, the report; docs/tilsyn.md; `generate` builds a
+fictional municipality) and the økonomisk tilsyn (`economy`, `finance`; docs/oekonomisk-tilsyn.md)."""

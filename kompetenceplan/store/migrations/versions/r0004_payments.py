@@ -4,8 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-# The integrator re-chains this after 0003 (the ledelsestilsyn's tables) when both land.
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,163 @@
+"""The automatic checks on a drawn decision (TIL-nnn), computed from the register's rows.
+
+Each result is one of ``ok``, ``fejl``, ``ikke_relevant`` (the check does not apply) or
+``ikke_efterproevet`` (the register lacks what the check needs: never counted as a pass).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from ..api import decide_many
+from ..errors import KompetenceplanError
+from ..plan.model import Plan
+from ..plan.versions import PlanSet
+from ..store.records import GRANTED
+from ..store.tables import decisions, meeting_items, outcomes, routings
+
+OK, FEJL, IKKE_RELEVANT, IKKE_EFTERPROEVET = "ok", "fejl", "ikke_relevant", "ikke_efterproevet"
+STATUSES = (OK, FEJL, IKKE_RELEVANT, IKKE_EFTERPROEVET)
+
+
+@dataclass(frozen=True)
+class TilCheck:
+    code: str
+    title: str
+    basis: str
+
+
+#: The registry (like the DOK codes of the documentation standard). [U]: not verified.
+CHECKS: tuple[TilCheck, ...] = (
+    TilCheck(
+        "TIL-001",
+        "Afgørelsen er truffet på mindst det niveau, kompetenceplanen krævede på afgørelsesdatoen",
+        "Kommunens kompetenceplan (delegation fra kommunalbestyrelsen, jf. lov om kommunernes styrelse [U]); barnets lov § 142, stk. 1 for afgørelser forbeholdt børne- og ungeudvalget",
+    ),
+    TilCheck(
+        "TIL-002",
+        "Indstillingen til udvalget opfyldte dokumentationsstandarden",
+        "Kommunens dokumentationsstandard (rules/nyborg/dokumentation.toml, DOK-koderne med deres lovgrundlag)",
+    ),
+    TilCheck(
+        "TIL-003",
+        "En sag, der skulle forelægges et udvalg, har en indstilling i registret",
+        "Kommunens kompetenceplan (forelæggelse for visitationsudvalget eller børne- og ungeudvalget) [U]",
+    ),
+    TilCheck(
+        "TIL-004",
+        "En bevilling med en visiteret varighed har en forventet slutdato",
+        "Barnets lov § 32, stk. 3 (afgørelsen angiver forventet varighed) [U]; for øvrige paragraffer sagens registrerede varighed",
+    ),
+)
+CHECK_BY_CODE = {c.code: c for c in CHECKS}
+
+
+@dataclass(frozen=True)
+class Result:
+    code: str
+    status: str
+    message: str
+
+
+def _chain(conn: Connection, decision_id: int) -> list[int]:
+    """The decision and every earlier version it corrects (oldest last)."""
+    ids = [decision_id]
+    while True:
+        prev = conn.execute(select(decisions.c.corrects_id).where(decisions.c.id == ids[-1])).scalar()
+        if prev is None or prev in ids:
+            return ids
+        ids.append(prev)
+
+
+def _submission(conn: Connection, chain: list[int]) -> dict[str, Any] | None:
+    """The meeting item (newest version) whose committee outcome registered this decision."""
+    row = conn.execute(select(outcomes.c.meeting_id, outcomes.c.item_key).where(outcomes.c.decision_id.in_(chain)).order_by(outcomes.c.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    item = (
+        conn.execute(select(meeting_items).where(meeting_items.c.meeting_id == row.meeting_id, meeting_items.c.item_key == row.item_key).order_by(meeting_items.c.id.desc()).limit(1))
+        .mappings()
+        .first()
+    )
+    return dict(item) if item is not None else None
+
+
+def run_checks(conn: Connection, plans: Plan | PlanSet, decision: dict[str, Any]) -> list[Result]:
+    """Every TIL check on one decision row (a mapping of the ``decisions`` table)."""
+    versions = plans.versions if isinstance(plans, PlanSet) else (plans,)
+    chain = _chain(conn, decision["id"])
+    item = _submission(conn, chain)
+    inputs: dict[str, Any] | None = None
+    source = ""
+    if decision["routing_id"] is not None:
+        inputs = conn.execute(select(routings.c.inputs).where(routings.c.id == decision["routing_id"])).scalar()
+        source = f"routing {decision['routing_id']}"
+    elif item is not None and isinstance(item["submission"].get("sag"), dict):
+        inputs, source = item["submission"]["sag"], "indstillingen"
+    return [_til001(versions, decision, inputs, source), *_committee(versions, decision, item), _til004(decision, inputs)]
+
+
+def _til001(versions: tuple[Plan, ...], d: dict[str, Any], inputs: dict[str, Any] | None, source: str) -> Result:
+    code = "TIL-001"
+    plan = next((p for p in versions if p.fingerprint == d["plan_fingerprint"]), None)
+    if plan is None:
+        return Result(
+            code,
+            FEJL,
+            f"Afgørelsen er registreret med planversion {d['plan_version']} (fingeraftryk {d['plan_fingerprint'][:12]}…), som ikke findes blandt planens kendte versioner; niveauet kan ikke genberegnes.",
+        )
+    day = d["decided_on"]
+    if not (plan.meta.valid_from <= day and (plan.meta.valid_to is None or day <= plan.meta.valid_to)):
+        return Result(code, FEJL, f"Afgørelsen er registreret med planversion {plan.meta.version}, som ikke var i kraft på afgørelsesdatoen {day.isoformat()}.")
+    if inputs is None:
+        return Result(code, IKKE_EFTERPROEVET, "Sagens oplysninger findes ikke i registret (ingen routing eller indstilling); det krævede niveau kan ikke genberegnes.")
+    try:
+        result = decide_many(plan, [inputs], on=day)[0]
+    except KompetenceplanError as exc:
+        return Result(code, IKKE_EFTERPROEVET, f"Niveauet kan ikke genberegnes: {exc.title}")
+    if result.error is not None or result.level is None:
+        return Result(code, IKKE_EFTERPROEVET, f"Niveauet kan ikke genberegnes ud fra {source}: {result.error.title if result.error else 'ukendt fejl'}")
+    required, level = plan.level(result.level), plan.level(d["level"]) if d["level"] in {lv.id for lv in plan.levels} else None
+    if level is None:
+        return Result(code, FEJL, f"Niveauet '{d['level']}' findes ikke i planversion {plan.meta.version}.")
+    also = "" if result.level == d["required_level"] else f" (registret angiver {d['required_level']}; genberegnet ud fra {source} med version {plan.meta.version})"
+    if plan.rank(level.id) < plan.rank(required.id):
+        return Result(code, FEJL, f"Truffet {level.decided_by}; planen krævede {required.name}{also}. Kompetenceoverskridelse.")
+    return Result(code, OK, f"Truffet {level.decided_by}; planen krævede {required.name}{also}.")
+
+
+def _committee(versions: tuple[Plan, ...], d: dict[str, Any], item: dict[str, Any] | None) -> list[Result]:
+    plan = next((p for p in versions if p.fingerprint == d["plan_fingerprint"]), versions[-1])
+    escalation = plan.rank(plan.meta.escalation_level)
+    if max(d["required_rank"], d["level_rank"]) < escalation:
+        why = "Afgørelsen skulle ikke forelægges et udvalg."
+        return [Result("TIL-002", IKKE_RELEVANT, why), Result("TIL-003", IKKE_RELEVANT, why)]
+    if item is None:
+        return [
+            Result("TIL-002", IKKE_EFTERPROEVET, "Ingen indstilling at efterprøve (se TIL-003)."),
+            Result("TIL-003", FEJL, "Ingen indstilling i registret: afgørelsen er ikke knyttet til et udvalgsmøde."),
+        ]
+    errors = [f for f in (item["report"] or {}).get("findings", []) if f.get("severity") == "fejl"]
+    found = Result("TIL-003", OK, f"Indstilling på møde {item['meeting_id']}.")
+    if errors:
+        codes = ", ".join(sorted({f["code"] for f in errors}))
+        return [Result("TIL-002", FEJL, f"Indstillingen havde {len(errors)} fejl efter dokumentationsstandarden ({codes})."), found]
+    return [Result("TIL-002", OK, "Indstillingen opfyldte dokumentationsstandarden (ingen fejl)."), found]
+
+
+def _til004(d: dict[str, Any], inputs: dict[str, Any] | None) -> Result:
+    code = "TIL-004"
+    if d["outcome"] not in GRANTED:
+        return Result(code, IKKE_RELEVANT, "Afslag: ingen varighed.")
+    if d["expected_end"] is not None:
+        return Result(code, OK, f"Forventet slut {d['expected_end'].isoformat()}.")
+    if inputs is None:
+        return Result(code, IKKE_EFTERPROEVET, "Forventet slutdato mangler, og sagens visiterede varighed findes ikke i registret.")
+    months = inputs.get("varighed_maaneder")
+    if months is None:
+        return Result(code, IKKE_EFTERPROEVET, "Forventet slutdato mangler; sagen har ingen registreret varighed.")
+    return Result(code, FEJL, f"Forventet slutdato mangler, selv om sagen blev visiteret med en varighed på {months} måneder.")

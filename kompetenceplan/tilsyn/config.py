@@ -1,0 +1,110 @@
+"""The tilsyn's plan-side data (`rules/nyborg-tilsyn.toml`): draw dates, tracks, the team and
+paragraph → track mapping, the sample size and the leaders' checklist."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ..errors import KompetenceplanError, Problem, validation_message
+
+DEFAULT_CONFIG = Path("rules/nyborg-tilsyn.toml")
+_QUARTER = re.compile(r"(\d{4})Q([1-4])")
+UNKNOWN_TRACK = "ukendt"
+
+
+class TilsynError(KompetenceplanError):
+    """A tilsyn command cannot be done (bad configuration, quarter, or a draw that exists)."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Track(_Strict):
+    label: str
+
+
+class Question(_Strict):
+    id: str = Field(pattern=r"^L-\d{2}$")
+    question: str
+    basis: str
+
+
+class Settings(_Strict):
+    kommune: str
+    source: str
+    draw_dates: list[str] = Field(min_length=4, max_length=4)
+    per_stratum: int = Field(ge=1, le=1000)
+
+    @field_validator("draw_dates")
+    @classmethod
+    def _dates(cls, value: list[str]) -> list[str]:
+        for d in value:
+            if not re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])", d):
+                raise ValueError(f"'{d}' er ikke en dato på formen MM-DD (dag 1-28)")
+        if value != sorted(value):
+            raise ValueError("datoerne skal stå i kalenderorden")
+        return value
+
+
+class TilsynConfig(_Strict):
+    tilsyn: Settings
+    tracks: dict[str, Track]
+    teams: dict[str, str]
+    paragraph_tracks: dict[str, str] = {}
+    checklist: list[Question] = Field(min_length=1)
+    fingerprint: str = ""
+
+    @model_validator(mode="after")
+    def _known_tracks(self) -> TilsynConfig:
+        for where, track in [*(("teams." + k, v) for k, v in self.teams.items()), *(("paragraph_tracks." + k, v) for k, v in self.paragraph_tracks.items())]:
+            if track not in self.tracks:
+                raise ValueError(f"{where}: sporet '{track}' er ikke defineret under [tracks]")
+        ids = [q.id for q in self.checklist]
+        if len(ids) != len(set(ids)):
+            raise ValueError("checklist: to spørgsmål har samme id")
+        return self
+
+    def track(self, team: str, paragraph: str) -> str:
+        """The decision's track: the paragraph's (exact code, then prefix*) before the team's."""
+        if paragraph in self.paragraph_tracks:
+            return self.paragraph_tracks[paragraph]
+        for pattern, track in self.paragraph_tracks.items():
+            if pattern.endswith("*") and paragraph.startswith(pattern[:-1]):
+                return track
+        return self.teams.get(team, UNKNOWN_TRACK)
+
+    def question(self, qid: str) -> Question | None:
+        return next((q for q in self.checklist if q.id == qid), None)
+
+
+def load_config(path: str | Path = DEFAULT_CONFIG) -> TilsynConfig:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
+    except OSError:
+        raise TilsynError(
+            "Tilsynets konfiguration kan ikke læses.", [Problem(str(path), "filen findes ikke eller kan ikke læses.", "Angiv filen med --config (fx rules/nyborg-tilsyn.toml).")]
+        ) from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise TilsynError("Tilsynets konfiguration er ikke gyldig TOML.", [Problem(str(path), str(exc), "Ret TOML-syntaksen.")]) from None
+    try:
+        return TilsynConfig.model_validate({**data, "fingerprint": hashlib.sha256(raw).hexdigest()})
+    except ValidationError as exc:
+        raise TilsynError(
+            "Tilsynets konfiguration har fejl.",
+            [Problem(f"{path}: " + ".".join(str(p) for p in e["loc"]), validation_message(e), "Se docs/tilsyn.md.") for e in exc.errors(include_url=False, include_input=False)],
+        ) from None
+
+
+def parse_quarter(value: str) -> tuple[int, int]:
+    match = _QUARTER.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise TilsynError("Ugyldigt kvartal.", [Problem("--quarter", f"'{value}' er ikke et kvartal.", "Skriv fx 2026Q4 (år, Q og kvartalets nummer 1-4).")])
+    return int(match.group(1)), int(match.group(2))

@@ -1,0 +1,243 @@
+"""The quarterly draw: which decisions the leaders read, drawn reproducibly and stored.
+
+Quarter ``YYYYQn`` is drawn on the n-th draw date of year YYYY (Nyborg: 1 March, 1 June,
+1 September, 1 December). Its **population** is every current decision (not corrected by a
+later record at the moment of the draw) whose ``decided_on`` lies in the three calendar months
+before the draw date: for 2026Q4 (drawn 1 December 2026) 1 September – 30 November 2026, both
+included. Every outcome counts (bevilget, bevilget med ændringer, afslået).
+
+The population is split into strata (team, track); from each stratum ``per_stratum`` decisions
+are drawn without replacement (all of them if the stratum is smaller) with
+``random.Random(f"{seed}:{quarter}:{team}:{track}")`` over the ids in ascending order. The seed,
+the population's ids and their SHA-256 fingerprint are stored, so anyone can redraw the sample.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import Problem
+from ..plan.model import Plan
+from ..plan.versions import PlanSet
+from ..store.privacy import refuse_cpr
+from ..store.register import Register, now
+from ..store.tables import decisions
+from .checks import STATUSES, run_checks
+from .config import TilsynConfig, TilsynError, parse_quarter
+from .tables import tilsyn_answers, tilsyn_draws, tilsyn_items, tilsyn_results
+
+ANSWERS = ("ja", "nej", "delvist", "ikke_relevant")
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    y, m = divmod(day.month - 1 + months, 12)
+    return day.replace(year=day.year + y, month=m + 1)
+
+
+def quarter_dates(config: TilsynConfig, quarter: str) -> tuple[dt.date, dt.date, dt.date]:
+    """(draw date, first day, last day) of the quarter's population."""
+    year, n = parse_quarter(quarter)
+    month, day = (int(x) for x in config.tilsyn.draw_dates[n - 1].split("-"))
+    draw_date = dt.date(year, month, day)
+    return draw_date, _add_months(draw_date, -3), draw_date - dt.timedelta(days=1)
+
+
+def population_fingerprint(ids: list[int]) -> str:
+    return hashlib.sha256("".join(f"{i}\n" for i in sorted(ids)).encode()).hexdigest()
+
+
+def sample(population: list[dict[str, Any]], config: TilsynConfig, quarter: str, seed: int, per_stratum: int) -> list[tuple[dict[str, Any], str, int]]:
+    """The drawn decisions as (row, track, stratum size), strata in name order, ids ascending."""
+    strata: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in population:
+        strata[(row["team"], config.track(row["team"], row["paragraph"]))].append(row)
+    out = []
+    for (team, track), rows in sorted(strata.items()):
+        rows = sorted(rows, key=lambda r: r["id"])
+        rng = random.Random(f"{seed}:{quarter}:{team}:{track}")
+        chosen = sorted(rng.sample(range(len(rows)), min(per_stratum, len(rows))))
+        out += [(rows[i], track, len(rows)) for i in chosen]
+    return out
+
+
+@dataclass(frozen=True)
+class Draw:
+    id: int
+    quarter: str
+    draw_date: dt.date
+    period_start: dt.date
+    period_end: dt.date
+    seed: int
+    per_stratum: int
+    population_size: int
+    population_fingerprint: str
+    created_at: dt.datetime
+    items: list[dict[str, Any]]
+
+
+def _population(conn: Connection, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    corrected = select(decisions.c.corrects_id).where(decisions.c.corrects_id.is_not(None))
+    rows = conn.execute(select(decisions).where(decisions.c.decided_on >= start, decisions.c.decided_on <= end, decisions.c.id.not_in(corrected)).order_by(decisions.c.id)).mappings()
+    return [dict(r) for r in rows]
+
+
+def draw(
+    reg: Register,
+    plans: Plan | PlanSet,
+    config: TilsynConfig,
+    quarter: str,
+    *,
+    seed: int | None = None,
+    per_stratum: int | None = None,
+    today: dt.date | None = None,
+) -> Draw:
+    """Draw the quarter's sample, run the TIL checks on it and store everything. A quarter is
+    drawn once: a second draw is refused (`TilsynError`), also when two run at the same time."""
+    draw_date, start, end = quarter_dates(config, quarter)
+    today = today or dt.date.today()
+    if today < draw_date:
+        raise TilsynError(
+            "Kvartalet kan ikke trækkes endnu.",
+            [
+                Problem(
+                    "--quarter",
+                    f"trækningsdatoen for {quarter} er {draw_date.isoformat()}; populationen ({start.isoformat()} – {end.isoformat()}) er ikke komplet.",
+                    "Træk på eller efter trækningsdatoen.",
+                )
+            ],
+        )
+    k = per_stratum if per_stratum is not None else config.tilsyn.per_stratum
+    if k < 1:
+        raise TilsynError("Ugyldig stikprøvestørrelse.", [Problem("--per-team", "skal være mindst 1.", "Skriv fx --per-team 5.")])
+    seed = seed if seed is not None else secrets.randbits(31)
+    existing = show(reg, quarter, missing_ok=True)
+    if existing is not None:
+        raise _already(existing)
+    try:
+        with reg.engine.begin() as conn:
+            population = _population(conn, start, end)
+            ids = [r["id"] for r in population]
+            draw_id = conn.execute(
+                tilsyn_draws.insert().values(
+                    quarter=quarter,
+                    draw_date=draw_date,
+                    period_start=start,
+                    period_end=end,
+                    seed=seed,
+                    per_stratum=k,
+                    population_size=len(ids),
+                    population_fingerprint=population_fingerprint(ids),
+                    population=ids,
+                    config_fingerprint=config.fingerprint,
+                    created_at=now(),
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+            for position, (row, track, size) in enumerate(sample(population, config, quarter, seed, k), 1):
+                item_id = conn.execute(
+                    tilsyn_items.insert().values(draw_id=draw_id, position=position, decision_id=row["id"], case_ref=row["case_ref"], team=row["team"], track=track, stratum_size=size)
+                ).inserted_primary_key[0]  # type: ignore[index]
+                results = run_checks(conn, plans, row)
+                assert all(r.status in STATUSES for r in results)
+                conn.execute(tilsyn_results.insert(), [{"item_id": item_id, "code": r.code, "status": r.status, "message": r.message} for r in results])
+    except IntegrityError:
+        existing = show(reg, quarter, missing_ok=True)
+        if existing is None:
+            raise
+        raise _already(existing) from None
+    found = show(reg, quarter)
+    assert found is not None
+    return found
+
+
+def _already(existing: Draw) -> TilsynError:
+    return TilsynError(
+        "Kvartalet er allerede trukket.",
+        [
+            Problem(
+                "--quarter",
+                f"{existing.quarter} blev trukket {existing.created_at:%Y-%m-%d %H:%M} UTC (frø {existing.seed}, {len(existing.items)} sager); en ny trækning ville kunne vælge andre sager.",
+                f"Se den gemte trækning med: kompetenceplan tilsyn draw --quarter {existing.quarter} --show.",
+            )
+        ],
+    )
+
+
+def show(reg: Register, quarter: str, *, missing_ok: bool = False) -> Draw | None:
+    """The stored draw for ``quarter`` with its items, their check results and current answers."""
+    parse_quarter(quarter)
+    with reg.engine.connect() as conn:
+        row = conn.execute(select(tilsyn_draws).where(tilsyn_draws.c.quarter == quarter)).mappings().first()
+        if row is None:
+            if missing_ok:
+                return None
+            raise TilsynError("Kvartalet er ikke trukket.", [Problem("--quarter", f"der er ingen trækning for {quarter}.", f"Træk først: kompetenceplan tilsyn draw --quarter {quarter}.")])
+        items = [dict(r) for r in conn.execute(select(tilsyn_items).where(tilsyn_items.c.draw_id == row["id"]).order_by(tilsyn_items.c.position)).mappings()]
+        by_id = {i["id"]: i for i in items}
+        for i in items:
+            i["results"], i["answers"] = [], {}
+        if items:
+            for r in conn.execute(select(tilsyn_results).where(tilsyn_results.c.item_id.in_(list(by_id))).order_by(tilsyn_results.c.id)).mappings():
+                by_id[r["item_id"]]["results"].append({"code": r["code"], "status": r["status"], "message": r["message"]})
+            for a in conn.execute(select(tilsyn_answers).where(tilsyn_answers.c.item_id.in_(list(by_id))).order_by(tilsyn_answers.c.id)).mappings():
+                by_id[a["item_id"]]["answers"][a["question"]] = dict(a)  # the newest answer wins
+    return Draw(
+        id=row["id"],
+        quarter=row["quarter"],
+        draw_date=row["draw_date"],
+        period_start=row["period_start"],
+        period_end=row["period_end"],
+        seed=row["seed"],
+        per_stratum=row["per_stratum"],
+        population_size=row["population_size"],
+        population_fingerprint=row["population_fingerprint"],
+        created_at=row["created_at"],
+        items=items,
+    )
+
+
+def draws(reg: Register) -> list[str]:
+    """Every drawn quarter, oldest first."""
+    with reg.engine.connect() as conn:
+        return sorted(conn.execute(select(tilsyn_draws.c.quarter)).scalars())
+
+
+def record_answer(reg: Register, config: TilsynConfig, quarter: str, position: int, question: str, answer: str, *, answered_by: str, comment: str = "") -> dict[str, Any]:
+    """A leader's answer to one checklist question for one drawn case (append-only: a new answer
+    to the same question corrects the previous one)."""
+    found = show(reg, quarter)
+    assert found is not None
+    problems = []
+    item = next((i for i in found.items if i["position"] == position), None)
+    if item is None:
+        problems.append(Problem("--item", f"trækningen for {quarter} har ikke en sag nr. {position}.", f"Brug et nummer fra 1 til {len(found.items)} (se tilsyn draw --quarter {quarter} --show)."))
+    if config.question(question) is None:
+        problems.append(Problem("--question", f"'{question}' er ikke et spørgsmål i tjeklisten.", f"Brug et af: {', '.join(q.id for q in config.checklist)}."))
+    if answer not in ANSWERS:
+        problems.append(Problem("--answer", f"'{answer}' er ikke et svar.", f"Brug et af: {', '.join(ANSWERS)}."))
+    by = (answered_by or "").strip()
+    if not by or len(by) > 64:
+        problems.append(Problem("--by", "mangler (lederens initialer, højst 64 tegn).", "Skriv fx --by ABC."))
+    if answer == "nej" and not (comment or "").strip():
+        problems.append(Problem("--comment", "mangler: et nej skal begrundes.", "Skriv hvad der mangler i sagen, uden personoplysninger."))
+    if problems:
+        raise TilsynError("Svaret kan ikke gemmes.", problems)
+    refuse_cpr({"kommentar": comment, "besvaret_af": by})
+    assert item is not None
+    previous = item["answers"].get(question)
+    with reg.engine.begin() as conn:
+        new_id = conn.execute(
+            tilsyn_answers.insert().values(
+                item_id=item["id"], question=question, answer=answer, comment=comment.strip(), answered_by=by, answered_at=now(), corrects_id=previous["id"] if previous else None
+            )
+        ).inserted_primary_key[0]  # type: ignore[index]
+        return dict(conn.execute(select(tilsyn_answers).where(tilsyn_answers.c.id == new_id)).mappings().one())

@@ -1,0 +1,571 @@
+"""Ledelsestilsyn (issue 15): the fictional municipality, the quarterly draw, the TIL checks,
+the checklist answers and the report. Every figure of a report is compared with a count made
+here from the raw rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import random
+import re
+import threading
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import func, inspect, select, text
+
+from kompetenceplan.cli import main
+from kompetenceplan.plan import load_plans
+from kompetenceplan.store.db import make_engine, upgrade
+from kompetenceplan.store.privacy import PersonalDataError
+from kompetenceplan.store.register import Register
+from kompetenceplan.store.tables import decisions, meeting_items, outcomes, routings
+from kompetenceplan.tilsyn import checks as til
+from kompetenceplan.tilsyn.config import TilsynError, load_config, parse_quarter
+from kompetenceplan.tilsyn.draw import draw, quarter_dates, record_answer, show
+from kompetenceplan.tilsyn.generate import generate
+from kompetenceplan.tilsyn.report import build_report, render_html, render_markdown, wilson
+from kompetenceplan.tilsyn.tables import metadata as tilsyn_metadata
+from kompetenceplan.tilsyn.tables import tilsyn_answers, tilsyn_draws, tilsyn_items, tilsyn_results
+
+from .conftest import NYBORG, ROOT, examples
+
+PLANS = load_plans(NYBORG)
+CONFIG_PATH = ROOT / "rules" / "nyborg-tilsyn.toml"
+CONFIG = load_config(CONFIG_PATH)
+START = dt.date(2026, 1, 1)
+TODAY = dt.date(2026, 12, 4)
+QUARTERS = ("2026Q2", "2026Q3", "2026Q4")
+WALL_CLOCK = {"recorded_at", "created_at", "added_at", "sent_at"}
+
+
+def _new_db(url: str) -> str:
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+def _export(reg: Register) -> list[dict[str, Any]]:
+    """The register's export without the wall-clock columns; agenda item keys (random uuids)
+    replaced by their order of appearance."""
+    keys: dict[str, int] = {}
+    out = []
+    for row in reg.export():
+        r = {k: v for k, v in row.items() if k not in WALL_CLOCK}
+        if "item_key" in r:
+            r["item_key"] = keys.setdefault(r["item_key"], len(keys))
+        out.append(r)
+    return out
+
+
+@pytest.fixture(scope="module")
+def town(tmp_path_factory: pytest.TempPathFactory) -> Register:
+    """Eleven months of a medium municipality with three drawn quarters (SQLite)."""
+    url = _new_db(f"sqlite:///{tmp_path_factory.mktemp('tilsyn') / 'town.db'}")
+    reg = Register(url)
+    generate(reg, PLANS, start=START, months=11, seed=11, bulk=True)
+    for q in QUARTERS:
+        draw(reg, PLANS, CONFIG, q, seed=20260 + int(q[-1]), today=TODAY)
+    yield reg
+    reg.close()
+
+
+# -- the generator -------------------------------------------------------------------------------
+def test_bulk_path_gives_exactly_the_rows_of_the_public_api(tmp_path: Path) -> None:
+    exports = []
+    for bulk in (False, True):
+        with Register(_new_db(f"sqlite:///{tmp_path / f'b{bulk}.db'}")) as reg:
+            generate(reg, PLANS, start=START, months=4, seed=5, bulk=bulk)
+            exports.append(_export(reg))
+    api, bulk_rows = exports
+    assert api == bulk_rows
+    tables = {r["tabel"] for r in api}
+    assert {"routings", "decisions", "meetings", "meeting_items", "outcomes"} <= tables
+
+
+def test_same_seed_same_register_other_seed_other_register(tmp_path: Path) -> None:
+    def run(name: str, seed: int) -> list[dict[str, Any]]:
+        with Register(_new_db(f"sqlite:///{tmp_path / name}")) as reg:
+            generate(reg, PLANS, start=START, months=3, seed=seed, bulk=True)
+            return _export(reg)
+
+    first = run("a.db", 9)
+    assert run("b.db", 9) == first
+    assert run("c.db", 10) != first
+
+
+def test_the_history_has_the_volumes_and_irregularities_it_promises(town: Register) -> None:
+    with town.engine.connect() as conn:
+        per_month = conn.execute(select(routings.c.routed_on)).scalars().all()
+        months: dict[tuple[int, int], int] = defaultdict(int)
+        for day in per_month:
+            months[(day.year, day.month)] += 1
+        assert set(months.values()) == {53}  # 50 new interventions + 3 placements a month
+        rows = [dict(r) for r in conn.execute(select(decisions)).mappings()]
+        items = conn.execute(select(meeting_items.c.ready)).scalars().all()
+    assert any(r["kompetenceoverskridelse"] for r in rows)
+    assert any(r["corrects_id"] is not None and "Ophørt" in r["note"] for r in rows)
+    assert any(r["corrects_id"] is not None and "Rettelse" in r["note"] for r in rows)
+    assert any(r["expected_end"] is None and r["outcome"] != "afslået" for r in rows)
+    assert any(r["source"] == "udvalg" for r in rows)
+    assert False in items and True in items
+    codes = PLANS.latest.inputs[PLANS.latest.meta.paragraph_input].values or {}
+    assert all(r["paragraph"] in codes for r in rows)
+
+
+def test_the_generator_refuses_a_register_with_decisions(town: Register) -> None:
+    with pytest.raises(Exception, match="ikke tomt"):
+        generate(town, PLANS, start=START, months=1, seed=1)
+
+
+# -- the draw ------------------------------------------------------------------------------------
+def test_quarter_dates_are_the_plan_dates_and_the_three_months_before() -> None:
+    assert quarter_dates(CONFIG, "2026Q4") == (dt.date(2026, 12, 1), dt.date(2026, 9, 1), dt.date(2026, 11, 30))
+    assert quarter_dates(CONFIG, "2027Q1") == (dt.date(2027, 3, 1), dt.date(2026, 12, 1), dt.date(2027, 2, 28))
+    for bad in ("2026Q5", "2026-Q4", "Q4", ""):
+        with pytest.raises(TilsynError, match="kvartal"):
+            parse_quarter(bad)
+
+
+def test_the_population_and_the_sample_can_be_recomputed_from_what_is_stored(town: Register) -> None:
+    for q in QUARTERS:
+        found = show(town, q)
+        assert found is not None
+        with town.engine.connect() as conn:
+            corrected = set(conn.execute(select(decisions.c.corrects_id).where(decisions.c.corrects_id.is_not(None))).scalars())
+            rows = [
+                dict(r) for r in conn.execute(select(decisions).where(decisions.c.decided_on >= found.period_start, decisions.c.decided_on <= found.period_end)).mappings() if r["id"] not in corrected
+            ]
+            stored = conn.execute(select(tilsyn_draws.c.population).where(tilsyn_draws.c.quarter == q)).scalar_one()
+        ids = sorted(r["id"] for r in rows)
+        assert stored == ids and found.population_size == len(ids)
+        assert found.population_fingerprint == hashlib.sha256("".join(f"{i}\n" for i in ids).encode()).hexdigest()
+        strata: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for r in rows:
+            track = "voksne" if r["paragraph"].startswith("sel-") else ("boern_handicap" if r["paragraph"] in ("bl-86", "bl-87") or r["team"] == "Team Handicap" else "boern_social")
+            strata[(r["team"], track)].append(r["id"])
+        expected = []
+        for (team, track), members in sorted(strata.items()):
+            members.sort()
+            rng = random.Random(f"{found.seed}:{q}:{team}:{track}")
+            expected += [(members[i], track) for i in sorted(rng.sample(range(len(members)), min(found.per_stratum, len(members))))]
+        assert [(i["decision_id"], i["track"]) for i in found.items] == expected
+        assert len(found.items) >= 4 * min(CONFIG.tilsyn.per_stratum, 1)
+
+
+def test_a_quarter_is_drawn_once_and_shown_afterwards(town: Register, tmp_path: Path) -> None:
+    with pytest.raises(TilsynError, match="allerede trukket") as err:
+        draw(town, PLANS, CONFIG, "2026Q4", seed=1, today=TODAY)
+    assert "--show" in err.value.render()
+    runner = CliRunner()
+    args = ["--db", town.url, "--config", str(CONFIG_PATH)]
+    again = runner.invoke(main, ["tilsyn", "draw", "--quarter", "2026Q4", *args])
+    assert again.exit_code == 2 and "Kvartalet er allerede trukket" in again.output and "Traceback" not in again.output
+    shown = runner.invoke(main, ["tilsyn", "draw", "--quarter", "2026Q4", "--show", "--format", "json", *args])
+    data = json.loads(shown.output)
+    assert data["seed"] == show(town, "2026Q4").seed  # type: ignore[union-attr]
+    assert shown.exit_code == (1 if any(r["status"] == "fejl" for i in data["items"] for r in i["results"]) else 0)
+    missing = runner.invoke(main, ["tilsyn", "draw", "--quarter", "2025Q1", "--show", *args])
+    assert missing.exit_code == 2 and "ikke trukket" in missing.output
+
+
+def test_a_quarter_cannot_be_drawn_before_its_draw_date(town: Register) -> None:
+    with pytest.raises(TilsynError, match="endnu"):
+        draw(town, PLANS, CONFIG, "2027Q1", today=TODAY)
+
+
+# -- the checks ----------------------------------------------------------------------------------
+def _escalation_rank() -> int:
+    plan = PLANS.latest
+    return plan.rank(plan.meta.escalation_level)
+
+
+def test_each_check_agrees_with_an_independent_reading_of_the_register(town: Register) -> None:
+    with town.engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(select(decisions).order_by(decisions.c.id)).mappings()]
+        by_id = {r["id"]: r for r in rows}
+        outcome_of = {o.decision_id: o for o in conn.execute(select(outcomes)).all() if o.decision_id is not None}
+        items = {(i.meeting_id, i.item_key): i for i in conn.execute(select(meeting_items).order_by(meeting_items.c.id)).all()}
+        seen = defaultdict(int)
+        for d in rows:
+            results = {r.code: r for r in til.run_checks(conn, PLANS, d)}
+            assert set(results) == {c.code for c in til.CHECKS}
+            # TIL-001: the plan has one version, unchanged: the register's own flag is the answer.
+            assert results["TIL-001"].status == (til.FEJL if d["kompetenceoverskridelse"] else til.OK), d
+            committee = max(d["required_rank"], d["level_rank"]) >= _escalation_rank()
+            chain, cur = [d["id"]], d
+            while cur["corrects_id"] is not None:
+                cur = by_id[cur["corrects_id"]]
+                chain.append(cur["id"])
+            outcome = next((outcome_of[i] for i in chain if i in outcome_of), None)
+            if not committee:
+                assert results["TIL-002"].status == results["TIL-003"].status == til.IKKE_RELEVANT
+            elif outcome is None:
+                assert (results["TIL-002"].status, results["TIL-003"].status) == (til.IKKE_EFTERPROEVET, til.FEJL)
+            else:
+                item = items[(outcome.meeting_id, outcome.item_key)]
+                has_errors = any(f["severity"] == "fejl" for f in item.report["findings"])
+                assert results["TIL-002"].status == (til.FEJL if has_errors else til.OK)
+                assert results["TIL-003"].status == til.OK
+            if d["outcome"] == "afslået":
+                assert results["TIL-004"].status == til.IKKE_RELEVANT
+            else:
+                assert results["TIL-004"].status == (til.FEJL if d["expected_end"] is None else til.OK)
+            for code, r in results.items():
+                seen[(code, r.status)] += 1
+    for code in ("TIL-001", "TIL-002", "TIL-003", "TIL-004"):  # the data exercise both outcomes
+        assert seen[(code, til.FEJL)] > 0 and seen[(code, til.OK)] > 0, code
+
+
+def test_an_unknown_plan_fingerprint_is_a_finding_never_a_pass(town: Register) -> None:
+    with town.engine.connect() as conn:
+        d = dict(conn.execute(select(decisions).where(decisions.c.kompetenceoverskridelse.is_(False)).limit(1)).mappings().one())
+        results = {r.code: r for r in til.run_checks(conn, PLANS, {**d, "plan_fingerprint": "0" * 64})}
+    assert results["TIL-001"].status == til.FEJL
+    assert "ikke findes blandt planens kendte versioner" in results["TIL-001"].message
+
+
+def test_a_decision_without_routing_or_submission_is_not_verified(tmp_path: Path) -> None:
+    with Register(_new_db(f"sqlite:///{tmp_path / 'r.db'}")) as reg:
+        rec = reg.record_decision(
+            PLANS,
+            case_ref="X-1",
+            team="Team Nord",
+            level="leder",
+            decided_by="ABC",
+            decided_on=dt.date(2026, 3, 2),
+            outcome="bevilget",
+            paragraph="bl-32-1-5",
+            step=3,
+            monthly_cost=9000,
+            start=dt.date(2026, 3, 2),
+            required_level="leder",
+        )
+        with reg.engine.connect() as conn:
+            d = dict(conn.execute(select(decisions).where(decisions.c.id == rec.id)).mappings().one())
+            results = {r.code: r for r in til.run_checks(conn, PLANS, d)}
+    assert results["TIL-001"].status == til.IKKE_EFTERPROEVET
+    assert results["TIL-004"].status == til.IKKE_EFTERPROEVET
+
+
+# -- the checklist -------------------------------------------------------------------------------
+def test_answers_are_append_only_and_validated(tmp_path: Path) -> None:
+    with Register(_new_db(f"sqlite:///{tmp_path / 'a.db'}")) as reg:
+        generate(reg, PLANS, start=dt.date(2026, 9, 1), months=3, seed=2, bulk=True)
+        draw(reg, PLANS, CONFIG, "2026Q4", seed=3, today=TODAY)
+        first = record_answer(reg, CONFIG, "2026Q4", 1, "L-01", "nej", answered_by="ABC", comment="Sagen er ikke oplyst")
+        second = record_answer(reg, CONFIG, "2026Q4", 1, "L-01", "ja", answered_by="ABC")
+        assert second["corrects_id"] == first["id"]
+        assert show(reg, "2026Q4").items[0]["answers"]["L-01"]["answer"] == "ja"  # type: ignore[union-attr]
+        with reg.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(tilsyn_answers)).scalar_one() == 2
+        with pytest.raises(TilsynError) as err:
+            record_answer(reg, CONFIG, "2026Q4", 999, "L-99", "måske", answered_by="", comment="")
+        fields = {p.where for p in err.value.problems}
+        assert fields == {"--item", "--question", "--answer", "--by"}
+        with pytest.raises(TilsynError, match="kan ikke gemmes"):
+            record_answer(reg, CONFIG, "2026Q4", 1, "L-02", "nej", answered_by="ABC")
+        with pytest.raises(PersonalDataError):
+            record_answer(reg, CONFIG, "2026Q4", 1, "L-02", "nej", answered_by="ABC", comment="se 010203-1234")
+        result = CliRunner().invoke(
+            main, ["tilsyn", "answer", "--db", reg.url, "--config", str(CONFIG_PATH), "--quarter", "2026Q4", "--item", "2", "--question", "L-03", "--answer", "delvist", "--by", "DEF"]
+        )
+        assert result.exit_code == 0 and "Svar gemt" in result.output
+
+
+# -- the report ----------------------------------------------------------------------------------
+@given(st.integers(1, 500).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+@examples(200)
+def test_wilson_interval_contains_the_rate_and_is_symmetric(kn: tuple[int, int]) -> None:
+    k, n = kn
+    lo, hi = wilson(k, n)
+    assert 0 <= lo <= k / n <= hi <= 1
+    lo2, hi2 = wilson(n - k, n)
+    assert lo == pytest.approx(1 - hi2) and hi == pytest.approx(1 - lo2)
+
+
+def test_wilson_matches_published_values() -> None:
+    # 0 of 20: the upper 95 % Wilson bound is 16.1 %; 5 of 10: 23.7 % – 76.3 % (Newcombe 1998, table I style values).
+    assert wilson(0, 20)[1] == pytest.approx(0.1611, abs=5e-4)
+    assert wilson(5, 10) == pytest.approx((0.2366, 0.7634), abs=5e-4)
+
+
+def _raw_counts(reg: Register, quarter: str) -> dict[str, Any]:
+    """Counts made directly from the tilsyn tables with SQL, not with the report's code."""
+    with reg.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT i.position, i.case_ref, i.team, r.code, r.status FROM tilsyn_results r JOIN tilsyn_items i ON i.id = r.item_id JOIN tilsyn_draws d ON d.id = i.draw_id WHERE d.quarter = :q"),
+            {"q": quarter},
+        ).all()
+        answers = conn.execute(
+            text(
+                "SELECT a.item_id, a.question, a.answer FROM tilsyn_answers a JOIN tilsyn_items i ON i.id = a.item_id "
+                "JOIN tilsyn_draws d ON d.id = i.draw_id WHERE d.quarter = :q AND a.id NOT IN (SELECT corrects_id FROM tilsyn_answers WHERE corrects_id IS NOT NULL)"
+            ),
+            {"q": quarter},
+        ).all()
+        n_items = conn.execute(text("SELECT count(*) FROM tilsyn_items i JOIN tilsyn_draws d ON d.id = i.draw_id WHERE d.quarter = :q"), {"q": quarter}).scalar_one()
+    per_check: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    case_status: dict[tuple[int, str, str], set[str]] = defaultdict(set)
+    for position, ref, team, code, status in rows:
+        if status == "fejl":
+            per_check[code][0] += 1
+        if status in ("fejl", "ok"):
+            per_check[code][1] += 1
+        if status == "ikke_efterproevet":
+            per_check[code][2] += 1
+        case_status[(position, ref, team)].add(status)
+    per_team: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for (_, _, team), statuses in case_status.items():
+        for key in (team, "I alt"):
+            if "fejl" in statuses:
+                per_team[key][0] += 1
+                per_team[key][1] += 1
+            elif "ikke_efterproevet" in statuses:
+                per_team[key][2] += 1
+            else:
+                per_team[key][1] += 1
+    per_question: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for _, question, answer in answers:
+        per_question[question][answer] += 1
+    return {"per_check": per_check, "per_team": per_team, "per_question": per_question, "items": n_items}
+
+
+def _table(markdown: str, title: str) -> dict[str, list[str]]:
+    section = markdown.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip("|").split(" | ") for line in section.splitlines() if line.startswith("| ") and not line.startswith("|  |")]
+    return {cells[0].strip(): [c.strip() for c in cells[1:]] for cells in rows}
+
+
+def _pct(k: int, n: int) -> str:
+    return f"{100 * k / n:.1f} %".replace(".", ",")
+
+
+def _check_report(reg: Register, quarter: str) -> None:
+    raw = _raw_counts(reg, quarter)
+    report = build_report(reg, CONFIG, quarter)
+    md = render_markdown(report, CONFIG)
+    checks_table = _table(md, "Kontroller (TIL)")
+    for check in til.CHECKS:
+        k, n, unverified = raw["per_check"][check.code]
+        row = next(v for label, v in checks_table.items() if label.startswith(check.code))
+        assert row[:2] == [str(k), str(n)] and row[4] == str(unverified), check.code
+        if n:
+            lo, hi = wilson(k, n)
+            assert row[2] == _pct(k, n) and row[3] == f"{_pct(round(lo * 1000), 1000)} – {_pct(round(hi * 1000), 1000)}"
+        else:
+            assert row[2] == "–" and row[3] == "ingen efterprøvede sager"
+        assert len([c for c in row[5].split(", ") if c != "–"]) == k
+    teams_table = _table(md, "Sager med fejl pr. team")
+    assert set(teams_table) == set(raw["per_team"]) or (not raw["items"] and set(teams_table) == {"I alt"})
+    for team, (k, n, unverified) in raw["per_team"].items():
+        assert teams_table[team][:2] == [str(k), str(n)] and teams_table[team][4] == str(unverified), team
+    trend = _table(md, "Udvikling pr. kvartal (sager med fejl)")
+    for q, row in trend.items():
+        other = _raw_counts(reg, q)["per_team"]["I alt"]
+        assert row[:2] == [str(other[0]), str(other[1])], q
+    assert quarter in trend
+    checklist = _table(md, "Tjekliste (lederens gennemlæsning)")
+    for question in CONFIG.checklist:
+        row = next(v for label, v in checklist.items() if label.startswith(question.id))
+        counts = raw["per_question"][question.id]
+        answered = sum(counts.values())
+        assert row[:5] == [str(counts["ja"]), str(counts["nej"]), str(counts["delvist"]), str(counts["ikke_relevant"]), str(raw["items"] - answered)]
+    with reg.engine.connect() as conn:
+        draw_row = conn.execute(select(tilsyn_draws).where(tilsyn_draws.c.quarter == quarter)).mappings().one()
+        population = (
+            conn.execute(select(func.count()).select_from(decisions).where(decisions.c.decided_on.between(draw_row["period_start"], draw_row["period_end"]))).scalar_one()
+            - conn.execute(
+                text("SELECT count(*) FROM decisions d WHERE d.decided_on BETWEEN :a AND :b AND d.id IN (SELECT corrects_id FROM decisions WHERE corrects_id IS NOT NULL)"),
+                {"a": draw_row["period_start"], "b": draw_row["period_end"]},
+            ).scalar_one()
+        )
+        tracks = dict(conn.execute(text("SELECT track, count(*) FROM tilsyn_items WHERE draw_id = :d GROUP BY track"), {"d": draw_row["id"]}).all())
+    assert f"({population} afgørelser, fingeraftryk {draw_row['population_fingerprint'][:16]}" in md
+    assert f"Stikprøve: {raw['items']} sager, højst {draw_row['per_stratum']} pr. team og spor, frø {draw_row['seed']}." in md
+    for track, n in tracks.items():
+        assert f"{CONFIG.tracks[track].label}: {n}" in md
+    titles = re.findall(r"<title>(\d{4}Q\d): (\d+) af (\d+)</title>", md)
+    assert titles == [(q, str(row[0]), str(row[1])) for q, row in trend.items() if row[1] != "0"]
+    page = render_html(report, CONFIG)
+    assert page.count("<svg") == 1 and "@media print" in page
+    assert not re.search(r"(src|href)=", page)  # nothing loaded from elsewhere
+    for check in til.CHECKS:
+        k, n, _ = raw["per_check"][check.code]
+        assert f"<td>{k}</td><td>{n}</td>" in page
+
+
+def test_every_figure_of_the_report_matches_the_raw_rows(town: Register) -> None:
+    record_answer(town, CONFIG, "2026Q4", 1, "L-01", "ja", answered_by="ABC")
+    record_answer(town, CONFIG, "2026Q4", 2, "L-01", "nej", answered_by="ABC", comment="Mangler oplysninger")
+    record_answer(town, CONFIG, "2026Q4", 2, "L-01", "delvist", answered_by="ABC", comment="Delvist oplyst")
+    record_answer(town, CONFIG, "2026Q4", 3, "L-05", "ikke_relevant", answered_by="ABC")
+    for q in QUARTERS:
+        _check_report(town, q)
+
+
+def test_report_cli_writes_markdown_and_html(town: Register, tmp_path: Path) -> None:
+    runner = CliRunner()
+    base = ["tilsyn", "report", "--db", town.url, "--config", str(CONFIG_PATH), "--quarter", "2026Q4"]
+    md = runner.invoke(main, base)
+    assert md.exit_code == 0 and md.output.startswith("# Ledelsestilsyn 2026Q4")
+    out = tmp_path / "r.html"
+    page = runner.invoke(main, [*base, "--format", "html", "--output", str(out)])
+    assert page.exit_code == 0 and out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    missing = runner.invoke(main, ["tilsyn", "report", "--db", town.url, "--config", str(CONFIG_PATH), "--quarter", "2025Q1"])
+    assert missing.exit_code == 2 and "ikke trukket" in missing.output and "Traceback" not in missing.output
+
+
+def test_a_bad_configuration_is_refused_naming_the_field(tmp_path: Path) -> None:
+    bad = tmp_path / "t.toml"
+    bad.write_text(CONFIG_PATH.read_text(encoding="utf-8").replace('"Team Voksne" = "voksne"', '"Team Voksne" = "voksen"'), encoding="utf-8")
+    with pytest.raises(TilsynError, match="konfiguration har fejl") as err:
+        load_config(bad)
+    assert "voksen" in err.value.render()
+    with pytest.raises(TilsynError, match="kan ikke læses"):
+        load_config(tmp_path / "findes-ikke.toml")
+
+
+# -- both backends -------------------------------------------------------------------------------
+def test_the_whole_tilsyn_on_each_backend(migrated_url: str) -> None:
+    engine = make_engine(migrated_url)
+    with engine.connect() as conn:
+        insp = inspect(conn)
+        for table in tilsyn_metadata.sorted_tables:
+            assert {c["name"] for c in insp.get_columns(table.name)} == set(table.c.keys()), table.name
+    engine.dispose()
+    with Register(migrated_url) as reg:
+        generate(reg, PLANS, start=dt.date(2026, 6, 1), months=6, seed=4, bulk=True)
+        # Two leaders draw the same quarter at the same moment: one draw is stored, the other refused.
+        outcomes_: list[object] = []
+
+        def attempt(seed: int) -> None:
+            try:
+                outcomes_.append(draw(reg, PLANS, CONFIG, "2026Q3", seed=seed, today=TODAY))
+            except TilsynError as exc:
+                outcomes_.append(exc)
+
+        threads = [threading.Thread(target=attempt, args=(s,)) for s in (1, 2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        refused = [o for o in outcomes_ if isinstance(o, TilsynError)]
+        assert len(outcomes_) == 2 and len(refused) == 1 and "allerede trukket" in refused[0].render()
+        with reg.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(tilsyn_draws)).scalar_one() == 1
+        assert draw(reg, PLANS, CONFIG, "2026Q4", seed=8, today=TODAY).items
+        with pytest.raises(TilsynError, match="allerede trukket"):
+            draw(reg, PLANS, CONFIG, "2026Q4", seed=8, today=TODAY)
+        record_answer(reg, CONFIG, "2026Q4", 1, "L-04", "nej", answered_by="ABC", comment="Varighed mangler")
+        with reg.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(tilsyn_results)).scalar_one() == 4 * conn.execute(select(func.count()).select_from(tilsyn_items)).scalar_one()
+        _check_report(reg, "2026Q4")
+
+
+# -- plan versions and the benchmark --------------------------------------------------------------
+def _benchmark():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("tilsyn_benchmark", ROOT / "benchmarks" / "tilsyn.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_til001_uses_the_version_by_fingerprint_and_its_period(tmp_path: Path) -> None:
+    bench = _benchmark()
+    plans = load_plans(bench.history_plans(tmp_path / "plan"))
+    old, new = plans.versions
+    assert (old.meta.version, new.meta.version) == ("2021.1", "2026.1") and old.fingerprint != new.fingerprint
+    with Register(_new_db(f"sqlite:///{tmp_path / 'h.db'}")) as reg:
+        generate(reg, plans, start=dt.date(2025, 11, 1), months=3, seed=6, bulk=True)
+        with reg.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(select(decisions).where(decisions.c.routing_id.is_not(None), decisions.c.kompetenceoverskridelse.is_(False))).mappings()]
+            before = next(r for r in rows if r["decided_on"].year == 2025)
+            after = next(r for r in rows if r["decided_on"].year == 2026)
+            assert before["plan_fingerprint"] == old.fingerprint and after["plan_fingerprint"] == new.fingerprint
+            assert til.run_checks(conn, plans, before)[0].status == til.OK
+            # The 2026 version's fingerprint on a 2025 decision: a version not in force that day.
+            wrong = til.run_checks(conn, plans, {**before, "plan_fingerprint": new.fingerprint})[0]
+            assert wrong.status == til.FEJL and "ikke var i kraft" in wrong.message
+
+
+def test_the_benchmark_runs_on_a_small_register(tmp_path: Path) -> None:
+    bench = _benchmark()
+    figures = bench.run(f"sqlite:///{tmp_path / 'b.db'}", 2, "medium", bench.history_plans(tmp_path / "plan"))
+    assert figures["decisions"] > 0 and figures["sample"] > 0 and figures["population"] >= figures["sample"]
+
+
+def test_cli_generate_draw_per_team_and_checks(tmp_path: Path) -> None:
+    url = _new_db(f"sqlite:///{tmp_path / 'cli.db'}")
+    runner = CliRunner()
+    made = runner.invoke(main, ["tilsyn", "generate", "--db", url, "--years", "1", "--seed", "3", "--until", "2026-03-31"])
+    assert made.exit_code == 0, made.output
+    assert "perioden begynder 2026-01-01" in made.output and "2026-01-01 – 2026-03-31" in made.output
+    again = runner.invoke(main, ["tilsyn", "generate", "--db", url, "--until", "2026-03-31"])
+    assert again.exit_code == 2 and "ikke tomt" in again.output and "Traceback" not in again.output
+    # 2026Q2 is drawn on 1 June; the history ends 31 March, so March is the population's only month.
+    drawn = runner.invoke(main, ["tilsyn", "draw", "--db", url, "--config", str(CONFIG_PATH), "--quarter", "2026Q2", "--per-team", "2", "--format", "json"])
+    assert drawn.exit_code in (0, 1), drawn.output
+    data = json.loads(drawn.output)
+    assert data["per_stratum"] == 2 and data["period_start"] == "2026-03-01"
+    per_stratum: dict[tuple[str, str], int] = defaultdict(int)
+    for item in data["items"]:
+        per_stratum[(item["team"], item["track"])] += 1
+        assert per_stratum[(item["team"], item["track"])] <= 2
+    assert all(n == min(2, i["stratum_size"]) for i in data["items"] for key, n in per_stratum.items() if key == (i["team"], i["track"]))
+    with Register(url) as reg, reg.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(tilsyn_items)).scalar_one() == len(data["items"])
+    listed = runner.invoke(main, ["tilsyn", "checks"])
+    assert all(c.code in listed.output for c in til.CHECKS)
+
+
+_teams = st.sampled_from(["Team Nord", "Team Syd", "Team Handicap", "Team Voksne", "Team Ukendt"])
+_paragraphs = st.sampled_from(["bl-32-1-5", "bl-86", "sel-85", "bl-46"])
+
+
+@given(
+    st.lists(st.tuples(_teams, _paragraphs), max_size=60),
+    st.integers(1, 6),
+    st.integers(0, 2**31 - 1),
+    st.randoms(use_true_random=False),
+)
+@examples(150)
+def test_the_sample_takes_min_k_n_from_every_stratum_whatever_the_order(rows: list[tuple[str, str]], k: int, seed: int, shuffler: random.Random) -> None:
+    from kompetenceplan.tilsyn.draw import sample
+
+    population = [{"id": i + 1, "team": team, "paragraph": paragraph} for i, (team, paragraph) in enumerate(rows)]
+    drawn = sample(population, CONFIG, "2026Q4", seed, k)
+    shuffled = list(population)
+    shuffler.shuffle(shuffled)
+    assert [(r["id"], t, n) for r, t, n in sample(shuffled, CONFIG, "2026Q4", seed, k)] == [(r["id"], t, n) for r, t, n in drawn]
+    ids = [r["id"] for r, _, _ in drawn]
+    assert len(ids) == len(set(ids))
+    sizes: dict[tuple[str, str], int] = defaultdict(int)
+    for r in population:
+        sizes[(r["team"], CONFIG.track(r["team"], r["paragraph"]))] += 1
+    got: dict[tuple[str, str], int] = defaultdict(int)
+    for r, track, n in drawn:
+        got[(r["team"], track)] += 1
+        assert n == sizes[(r["team"], track)]
+    assert dict(got) == {key: min(k, n) for key, n in sizes.items()}
+    assert all(track == "ukendt" for r, track, _ in drawn if r["team"] == "Team Ukendt" and r["paragraph"] not in ("bl-86", "sel-85"))
+
+
+def test_an_empty_quarter_reports_missing_data_never_zero_errors(tmp_path: Path) -> None:
+    with Register(_new_db(f"sqlite:///{tmp_path / 'e.db'}")) as reg:
+        generate(reg, PLANS, start=dt.date(2026, 9, 1), months=2, seed=2, bulk=True)
+        found = draw(reg, PLANS, CONFIG, "2026Q3", seed=1, today=TODAY)  # population June – August: empty
+        assert found.population_size == 0 and found.items == []
+        md = render_markdown(build_report(reg, CONFIG, "2026Q3"), CONFIG)
+    assert "Ingen afgørelser i perioden" in md
+    assert "0,0 %" not in md and "ingen efterprøvede sager" in md and "ingen data" in md
