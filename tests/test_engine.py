@@ -307,3 +307,11 @@ class TestSidPool:
         names += [pool.acquire() for _ in range(durable_adapter.POOL_SIZE)]
         assert len(set(names)) == len(names)
         assert len({durable_adapter.fnv1a32(n) for n in names}) == len(names)
+
+
+def test_action_names_are_read_as_durable_writes_them() -> None:
+    """The fired rule's name is read from the action message without parsing the event; an
+    unusual message is parsed in full (and an unknown name is refused by the caller)."""
+    assert durable_adapter._action_name('{"r48":{"m":{"paragraf": "bl-32-1-5"}}}') == "r48"
+    assert durable_adapter._action_name('{"seen":{"m":{}}}') == "seen"
+    assert durable_adapter._action_name('{ "q\\u0031" : {"m": {}}}') == "q1"
