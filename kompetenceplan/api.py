@@ -64,19 +64,24 @@ def decide_many(plan: Plan | PlanSet, cases: Iterable[Any], on: dt.date | None =
     """
     plan = plan_in_force(plan, on)
     cp = compiled_plan(plan)
-    levels = plan.levels
+    fast, validate, route_values = cp._fast, cp.validate, cp.route
+    # Per rule of the priority list: refuse (a missing input), or the level's rank and result.
+    answers = [None if o.kind == NEEDS else (outcome_rank(plan, o), plan.levels[outcome_rank(plan, o)].id, o.row_id, o.kind == NOMATCH) for o in cp.outcomes]
+    paragraph, floors = plan.meta.paragraph_input, plan.floors
     out = []
     for i, case in enumerate(cases):
         try:
-            validated = cp.validate(case)
+            validated = fast(case) or validate(case)
         except CaseError as exc:
             out.append(BulkResult(i, None, None, False, exc))
             continue
-        outcome = cp.outcomes[cp.route(validated.values)]
-        if outcome.kind == NEEDS:  # the same refusal, with the same message, as decide()
+        values = validated.values
+        answer = answers[route_values(values)]
+        if answer is None:  # the same refusal, with the same message, as decide()
             out.append(BulkResult(i, None, None, False, missing_inputs(plan, evaluate(plan, validated))))
             continue
-        rank = outcome_rank(plan, outcome)
-        enforce_floor(plan, validated.get(plan.meta.paragraph_input), rank)
-        out.append(BulkResult(i, levels[rank].id, outcome.row_id, outcome.kind == NOMATCH))
+        rank, level, row, escalated = answer
+        if values.get(paragraph) in floors:
+            enforce_floor(plan, values[paragraph], rank)
+        out.append(BulkResult(i, level, row, escalated))
     return out

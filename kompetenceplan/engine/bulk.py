@@ -11,11 +11,9 @@ Property tests check both against `validate_case` and the reference evaluator.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..case import FLOAT_NOISE, NUMBER_DECIMALS, ValidatedCase, validate_case
 from ..errors import CaseError
@@ -23,8 +21,7 @@ from ..plan.compile import NOMATCH, ROW, Outcome, RuleSpec
 from ..plan.model import OneOf, Plan, Term, Value
 
 
-@dataclass(frozen=True)
-class BulkResult:
+class BulkResult(NamedTuple):
     """One case's outcome: the level, the deciding row, or the error that stopped it."""
 
     index: int
@@ -92,108 +89,136 @@ class CompiledPlan:
 
 
 class _FastValidator:
-    """Plain type and range checks for a case that gives every input it needs in plain form.
-    Returns None whenever the strict path is needed (so it never accepts what it should not)."""
+    """Plain type and range checks for a case that gives every input it needs in plain form,
+    compiled per plan into one generated function (like the router) from the plan's input
+    declarations. Returns validate_case's `ValidatedCase` (values and derived texts), or None
+    whenever the strict path is needed (so it never accepts what it should not, and only
+    validate_case writes error messages)."""
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
-        self.allowed = set(plan.inputs) | {"beskrivelse"}
-        self.checks: list[tuple[str, str, Any, Any, bool]] = []  # (name, kind, allowed or min, max, required)
-        for name, spec in plan.inputs.items():
-            if spec.type == "enum":
-                self.checks.append((name, "enum", frozenset(spec.values or {}), None, spec.required))
-            elif spec.type == "bool":
-                self.checks.append((name, "bool", None, None, spec.required))
-            else:
-                self.checks.append((name, spec.type, spec.min, spec.max, spec.required))
-        # Implications and requirements indexed by (input, value), so a case only looks up its own;
-        # each with its place in the plan's order and the text validate_case gives a filled value.
-        self.enum_inputs = [n for n, spec in plan.inputs.items() if spec.type == "enum"]
-        self.implied: dict[str, dict[str, tuple[int, tuple[Term, ...], tuple[str, ...]]]] = {}
-        for order, ((name, code), terms) in enumerate(plan.implications.items()):
-            texts = tuple(f"{plan.inputs[t.input].label} er udledt af {plan.inputs[name].label.lower()}: {plan.value_text(name, code)}." for t in terms)
-            self.implied.setdefault(name, {})[code] = (order, tuple(terms), texts)
-        self.product_texts = {n: f"{s.label} er beregnet som {' × '.join(plan.inputs[f].label for f in s.default_product or [])}." for n, s in plan.inputs.items() if s.default_product}
-        self.steps = {(s.area, s.step) for s in plan.ladder}
-        self.derived = [(n, s) for n, s in plan.inputs.items() if s.default_product]
-        self.at_least = [(n, s.at_least) for n, s in plan.inputs.items() if s.at_least]
-        self.requires = {n: {code: tuple(v.requires) for code, v in (s.values or {}).items() if v.requires} for n, s in plan.inputs.items() if s.type == "enum"}
+        self._run = self._compile()
 
     def __call__(self, case: Any) -> ValidatedCase | None:
-        if type(case) is not dict or not self.allowed.issuperset(case):
-            return None
-        if "beskrivelse" in case and (type(case["beskrivelse"]) is not str or len(case["beskrivelse"]) > 2000):
-            return None
-        values: dict[str, Value] = {}
-        missing = []
-        for name, kind, a, b, required in self.checks:
-            v = case.get(name)
-            if v is None:
-                if required:
-                    missing.append(name)
-                continue
-            t = type(v)
-            if kind == "enum":
-                if t is not str or v not in a:
-                    return None
-            elif kind == "bool":
-                if t is not bool:
-                    return None
-            elif kind == "int":
-                if t is not int or not a <= v <= b:
-                    return None
+        return self._run(case)
+
+    def _compile(self) -> Callable[[Any], ValidatedCase | None]:
+        plan, meta = self.plan, self.plan.meta
+        env: dict[str, Any] = {"ValidatedCase": ValidatedCase, "MappingProxyType": MappingProxyType, "NOISE": FLOAT_NOISE}
+
+        def const(value: Any) -> str:
+            name = f"K{len(env)}"
+            env[name] = value
+            return name
+
+        out = ["def fast(case):"]
+        add = out.append
+        add(f"    if case.__class__ is not dict or not {const(frozenset(plan.inputs) | {'beskrivelse'})}.issuperset(case):")
+        add("        return None")
+        add('    if "beskrivelse" in case:')
+        add('        d = case["beskrivelse"]')
+        add("        if d.__class__ is not str or len(d) > 2000:")
+        add("            return None")
+        add("    values = {}")
+        add("    missing = False")
+        required_missing: list[str] = []
+        for name, spec in plan.inputs.items():
+            add(f"    v = case.get({name!r})")
+            add("    if v is None:")
+            if spec.required:
+                required_missing.append(name)
+                add("        missing = True")
             else:
-                if (t is not float and t is not int) or not (a <= v <= b) or (t is float and not math.isfinite(v)):
-                    return None
-                r = round(float(v), NUMBER_DECIMALS) + 0.0
-                if abs(r - v) > FLOAT_NOISE:
-                    return None
-                v = r
-            values[name] = v
-        # As validate_case: a value that implies another input's only possible value fills it in
-        # (in the plan's order of implications, with the same words).
-        found = sorted(hit for n in self.enum_inputs if n in values for hit in (self.implied.get(n, {}).get(str(values[n])),) if hit is not None)
-        implied = [t for _, terms, _ in found for t in terms]
-        derived: list[str] = []
-        for _, terms, texts in found:
-            for term, text in zip(terms, texts, strict=True):
-                if term.input not in values and term.single is not None:
-                    values[term.input] = term.single
-                    derived.append(text)
-        if missing and any(name not in values for name in missing):
-            return None
-        for term in implied:
-            x = values.get(term.input)
-            if x is not None and not term.holds(x):
-                return None
-        for n in self.enum_inputs:
-            needed = self.requires[n].get(values.get(n))  # type: ignore[arg-type]
-            if needed and any(r not in values for r in needed):
-                return None
-        for name, other in self.at_least:
-            if name in values and other in values and values[name] < values[other]:  # type: ignore[operator]
-                return None
-        for name, spec in self.derived:
-            factors = spec.default_product or []
-            if not all(f in values for f in factors):
+                add("        pass")
+            if spec.type == "enum":
+                add(f"    elif v.__class__ is str and v in {const(frozenset(spec.values or {}))}:")
+                add(f"        values[{name!r}] = v")
+            elif spec.type == "bool":
+                add("    elif v.__class__ is bool:")
+                add(f"        values[{name!r}] = v")
+            elif spec.type == "int":
+                add(f"    elif v.__class__ is int and {spec.min!r} <= v <= {spec.max!r}:")
+                add(f"        values[{name!r}] = v")
+            else:
+                # Bounds are finite (the loader requires them), so NaN and inf fail them. Amounts
+                # keep at most two decimals: only floating-point noise is rounded away.
+                add(f"    elif v.__class__ is float and {spec.min!r} <= v <= {spec.max!r}:")
+                add(f"        r = round(v, {NUMBER_DECIMALS}) + 0.0")
+                add("        if abs(r - v) > NOISE:")
+                add("            return None")
+                add(f"        values[{name!r}] = r")
+                add(f"    elif v.__class__ is int and {spec.min!r} <= v <= {spec.max!r}:")
+                add(f"        values[{name!r}] = float(v)")
+            add("    else:")
+            add("        return None")
+        add("    derived = []")
+        # A value that implies another input's only possible value fills it in, in the plan's
+        # order of implications and with validate_case's words; every implied condition must hold.
+        implied: dict[str, dict[str, tuple[int, tuple[tuple[str, Any, str], ...], tuple[Term, ...]]]] = {}
+        for order, ((name, code), terms) in enumerate(plan.implications.items()):
+            fills = tuple(
+                (t.input, t.single, f"{plan.inputs[t.input].label} er udledt af {plan.inputs[name].label.lower()}: {plan.value_text(name, code)}.") for t in terms if t.single is not None
+            )
+            implied.setdefault(name, {})[code] = (order, fills, tuple(terms))
+        sources = [n for n in plan.inputs if n in implied]
+        if sources:
+            add("    hits = []")
+            for name in sources:
+                add(f"    h = {const(implied[name])}.get(values.get({name!r}))")
+                add("    if h is not None:")
+                add("        hits.append(h)")
+            if len(sources) > 1:
+                add("    hits.sort(key=lambda h: h[0])")
+            add("    for _, fills, _ in hits:")
+            add("        for target, value, text in fills:")
+            add("            if target not in values:")
+            add("                values[target] = value")
+            add("                derived.append(text)")
+        if required_missing:
+            add(f"    if missing and not all(n in values for n in {tuple(required_missing)!r}):")
+            add("        return None")
+        if sources:
+            add("    for _, _, terms in hits:")
+            add("        for t in terms:")
+            add("            x = values.get(t.input)")
+            add("            if x is not None and not t.holds(x):")
+            add("                return None")
+        for name, spec in plan.inputs.items():
+            needs = {code: tuple(v.requires) for code, v in (spec.values or {}).items() if v.requires} if spec.type == "enum" else {}
+            if needs:
+                add(f"    need = {const(needs)}.get(values.get({name!r}))")
+                add("    if need and not all(r in values for r in need):")
+                add("        return None")
+        for name, spec in plan.inputs.items():
+            if spec.at_least:
+                add(f"    if {name!r} in values and {spec.at_least!r} in values and values[{name!r}] < values[{spec.at_least!r}]:")
+                add("        return None")
+        for name, spec in plan.inputs.items():
+            factors = tuple(spec.default_product or ())
+            if not factors:
                 continue
-            # As validate_case: default_product names numeric inputs only (checked at load).
-            product: int | float = math.prod(float(values[f]) for f in factors)
-            product = int(product) if spec.type == "int" else float(product)
-            if name in values:
-                if values[name] < product - FLOAT_NOISE:  # type: ignore[operator]
-                    return None
-                continue
-            if product > spec.max:  # type: ignore[operator]
-                return None
-            values[name] = product
-            derived.append(self.product_texts[name])
-        meta = self.plan.meta
-        if (values[meta.area_input], values[meta.step_input]) not in self.steps:
-            return None
-        if values[meta.paragraph_input] in self.plan.consent_codes and values.get(meta.consent_input or "") is not True:
-            return None  # consent missing or refused: the strict path says why
-        return ValidatedCase(MappingProxyType(values), tuple(derived))
+            text = f"{spec.label} er beregnet som {' × '.join(plan.inputs[f].label for f in factors)}."
+            add(f"    if {' and '.join(f'{f!r} in values' for f in factors)}:")
+            add(f"        p = {' * '.join(f'float(values[{f!r}])' for f in factors)}")
+            add(f"        p = {'int(p)' if spec.type == 'int' else 'float(p)'}")
+            add(f"        if {name!r} in values:")
+            add(f"            if values[{name!r}] < p - NOISE:")
+            add("                return None")
+            add(f"        elif p > {spec.max!r}:")
+            add("            return None")
+            add("        else:")
+            add(f"            values[{name!r}] = p")
+            add(f"            derived.append({text!r})")
+        add(f"    if (values.get({meta.area_input!r}), values.get({meta.step_input!r})) not in {const(frozenset((st.area, st.step) for st in plan.ladder))}:")
+        add("        return None")
+        if meta.consent_input:
+            # Consent missing or refused: the strict path says why.
+            add(f"    if values.get({meta.paragraph_input!r}) in {const(frozenset(plan.consent_codes))} and values.get({meta.consent_input!r}) is not True:")
+            add("        return None")
+        add("    return ValidatedCase(MappingProxyType(values), tuple(derived))")
+        self.source = "\n".join(out)
+        exec(self.source, env)  # noqa: S102 - source built from validated plan data only
+        return env["fast"]  # type: ignore[no-any-return]
 
 
 def compiled(plan: Plan) -> CompiledPlan:
