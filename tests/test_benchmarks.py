@@ -76,3 +76,13 @@ def test_http_load_reload_under_load_runs_and_finds_no_mismatch() -> None:
     pytest.importorskip("uvicorn")
     result = _load("http_load").main(["--reload-under-load", "--seconds", "3", "--clients", "2"])
     assert result["answers"] > 0 and result["edits"] > 0 and result["mismatches"] == 0
+
+
+def test_route_imports_nothing_it_does_not_need() -> None:
+    """`kompetenceplan route` (run in a fresh interpreter) loads none of the register, meetings,
+    service, web, submission check, tooling or schema modules, nor SQLAlchemy, FastAPI or Jinja2:
+    the cold-start figure in docs/performance.md is the cost of routing, not of the whole package."""
+    cold = _load("cold_start")
+    modules = cold.loaded_modules()
+    assert "kompetenceplan.cli" in modules and "kompetenceplan.api" in modules  # the probe really routed
+    assert cold.unneeded(modules) == []
