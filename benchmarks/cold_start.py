@@ -27,6 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CASE = "examples/cases/familiebehandling-raadgiver.json"
 PLAN = "rules/nyborg"
 FLOOR = "import click, pydantic, durable.engine"
+# `import pydantic` is a lazy shim (pydantic.main is not loaded); the first BaseModel subclass
+# costs the import of pydantic.main and a schema build. This row shows what any pydantic model on
+# the start-up path costs, apart from kompetenceplan's own models.
+PYDANTIC_MODEL = "import click, durable.engine\nfrom pydantic import BaseModel\nclass A(BaseModel):\n    x: int"
 
 # Modules (prefixes) the route command has no use for: the register, meetings, the HTTP service
 # and web pages, the submission check, plan tooling, schema generation, and their libraries.
@@ -68,6 +72,19 @@ print("\\n".join(sorted(sys.modules)), file=sys.stderr)
 
 def route_command() -> list[str]:
     return [sys.executable, "-m", "kompetenceplan", "route", CASE, "--plan", PLAN]
+
+
+def route_command_from(source: Path) -> list[str]:
+    """`route` run from another checkout of the package (``--compare``: before/after in one run).
+    The editable install's finder is dropped so that ``source`` is the package imported."""
+    script = (
+        "import sys\n"
+        "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in type(f).__module__ and 'editable' not in getattr(f, '__name__', '')]\n"
+        f"sys.path.insert(0, {str(source)!r})\n"
+        "from kompetenceplan.cli import main\n"
+        f"main(['route', {CASE!r}, '--plan', {PLAN!r}], prog_name='kompetenceplan')\n"
+    )
+    return [sys.executable, "-c", script]
 
 
 def floor_command() -> list[str]:
@@ -123,9 +140,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--runs", type=int, default=15, help="runs of each command (≥ 10 for a figure)")
     parser.add_argument("--imports", action="store_true", help="also print the slowest imports of route")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
+    parser.add_argument("--compare", type=Path, metavar="DIR", help="also time route from another checkout (e.g. `git worktree add /tmp/before main`)")
     args = parser.parse_args(argv)
 
-    times = time_runs({"route": route_command(), "floor": floor_command(), "click": [sys.executable, "-c", "import click"]}, args.runs)
+    commands = {
+        "route": route_command(),
+        "floor": floor_command(),
+        "model": [sys.executable, "-c", PYDANTIC_MODEL],
+        "click": [sys.executable, "-c", "import click"],
+    }
+    if args.compare:
+        commands["compare"] = route_command_from(args.compare.resolve())
+    times = time_runs(commands, args.runs)
     stats = {name: {"min_ms": min(t) * 1000, "median_ms": statistics.median(t) * 1000} for name, t in times.items()}
     modules = loaded_modules()
     result: dict[str, Any] = {
@@ -139,7 +165,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     }
     print(f"CLI cold start, {args.runs} runs each (alternating), {os.cpu_count()} cores, Python {sys.version.split()[0]}\n")
     print("| command | min | median | × floor (median) |\n|---|---|---|---|")
-    labels = {"route": f"kompetenceplan route {CASE}", "floor": f'python -c "{FLOOR}"', "click": 'python -c "import click"'}
+    labels = {
+        "route": f"kompetenceplan route {CASE}",
+        "floor": f'python -c "{FLOOR}"',
+        "model": "the floor + one pydantic BaseModel subclass",
+        "click": 'python -c "import click"',
+        "compare": f"route from {args.compare}",
+    }
     for name, s in stats.items():
         print(f"| `{labels[name]}` | {s['min_ms']:.0f} ms | {s['median_ms']:.0f} ms | {s['median_ms'] / stats['floor']['median_ms']:.2f} × |")
     print(f"\nroute / floor: {result['ratio_median']:.2f} × (median), {result['ratio_min']:.2f} × (min); goal ≤ 1.25 ×")
