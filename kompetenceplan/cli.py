@@ -1,7 +1,12 @@
 """Command line: a thin layer that parses, calls one library function, renders and exits.
 
 Exit codes: 0 decided / ready, 1 findings (not ready), 2 bad input, bad plan or usage,
-3 engine fault (no decision was made).
+3 engine fault (no decision was made). A command raises the library's errors; one handler
+(``cli_base.Command.invoke``) turns them into the message and the exit code, for every command.
+
+Start-up: `route` imports only what routing needs; the register, meeting, service, tooling and
+schema commands import their modules inside the command, and the register's command groups
+(`cli_register.py`) are loaded only when one of them is named or the command list is shown.
 """
 
 from __future__ import annotations
@@ -14,25 +19,32 @@ import re
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .api import decide
-from .errors import EngineError, KompetenceplanError, PlanError, Problem
-from .explain import explain
+from .cli_base import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Group
+from .errors import KompetenceplanError, PlanError, Problem
 from .io import CaseFileError, parse_date, read_json
 from .plan import Plan, PlanSet, load_plans
-from .plan.model import PlanRequirement
 
 if TYPE_CHECKING:  # imported inside the commands that use them, for a fast `route` start-up
     from .checks.report import Report
+    from .plan.model import PlanRequirement
     from .tooling.lint import LintFinding
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ENGINE = 0, 1, 2, 3
 DEFAULT_PLAN = "rules/nyborg"
 _AMOUNT = re.compile(r"-?\d+([.,]\d{1,2})?")
 PLAN_ENV = "KOMPETENCEPLAN_PLAN"
+# Command groups loaded on first use (named or listed): group name -> the module defining it.
+LAZY_GROUPS = {
+    "db": "cli_register",
+    "decision": "cli_register",
+    "meeting": "cli_register",
+    "register": "cli_register",
+    "oekonomi": "cli_economy",
+    "tilsyn": "cli_tilsyn",
+}
 
 plan_option = click.option(
     "--plan",
@@ -53,25 +65,46 @@ format_option = click.option(
 )
 
 
-def _fail(error: KompetenceplanError, fmt: str) -> NoReturn:
-    code = EXIT_ENGINE if isinstance(error, EngineError) else EXIT_USAGE
-    if fmt == "json":
-        click.echo(json.dumps(error.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        click.echo(error.render(), err=True)
-    sys.exit(code)
+class MainGroup(Group):
+    """The top group: the register's and the tilsyn's groups are imported only when named (or listed)."""
+
+    def _attach(self, module: str) -> None:
+        if all(name in self.commands for name, where in LAZY_GROUPS.items() if where == module):
+            return
+        if module == "cli_register":
+            from .cli_register import register_commands
+
+            register_commands(self)
+        elif module == "cli_economy":
+            from .cli_economy import register_economy
+
+            register_economy(self)
+        else:
+            from .cli_tilsyn import tilsyn_group
+
+            self.add_command(tilsyn_group)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        for module in dict.fromkeys(LAZY_GROUPS.values()):
+            self._attach(module)
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_GROUPS:
+            self._attach(LAZY_GROUPS[cmd_name])
+        return super().get_command(ctx, cmd_name)
 
 
-def _load(plan_path: Path, fmt: str) -> PlanSet:
+def _load(plan_path: Path) -> PlanSet:
     try:
         return load_plans(plan_path)
     except KompetenceplanError as exc:
         if not plan_path.exists() and str(plan_path) == DEFAULT_PLAN:
             exc.problems.append(Problem(str(plan_path), "standardplanen findes kun i projektets rodmappe.", f"Kør fra projektmappen eller angiv --plan / {PLAN_ENV}."))
-        _fail(exc, fmt)
+        raise
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=MainGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="kompetenceplan")
 def main() -> None:
     """Kompetenceplan: hvem må træffe afgørelse om en social indsats?
@@ -139,34 +172,34 @@ def route(case_file: str | None, plan_path: Path, fmt: str, paragraf: str | None
 
     Exitkoder: 0 afgjort, 2 fejl i sagen, planen eller kaldet, 3 motorfejl (ingen afgørelse).
     """
-    plans = _load(plan_path, fmt)
-    try:
-        when = _date(on, "--on")
-        plan = plans.in_force(when)
-        case: dict[str, Any] = {}
-        if case_file is not None:
-            data = read_json(case_file)
-            if not isinstance(data, dict):
-                raise CaseFileError("Sagen kan ikke læses.", [Problem(case_file, "skal indeholde ét JSON-objekt.", 'Skriv fx {"paragraf": "bl-32-1-5", "trin": 3}.')])
-            case.update(data)
-        elif not (paragraf or trin is not None or omraade or settings):
-            raise KompetenceplanError("Ingen sag.", [Problem("route", "angiv en sagsfil eller oplysningerne som flag.", "Se eksemplerne i 'kompetenceplan route --help'.")])
-        roles = ((plan.meta.paragraph_input, paragraf), (plan.meta.step_input, trin), (plan.meta.area_input, omraade))
-        given = [(name, value) for name, value in roles if value is not None] + [_parse_setting(plan, s) for s in settings]
-        # The same input twice among the flags (two -s, or -p and -s paragraf=…) is refused, never
-        # "the last one wins": a silently dropped -s samtykke=nej could route low. (Flags on top
-        # of a case file are the documented "what if" and do override the file.)
-        names = [name for name, _ in given]
-        twice = sorted({n for n in names if names.count(n) > 1})
-        if twice:
-            raise KompetenceplanError(
-                "Sagen kan ikke afgøres: en oplysning er angivet flere gange.",
-                [Problem(f"sagen.{n}" if n in plan.inputs else "route", "er angivet mere end én gang som flag.", "Angiv hver oplysning én gang.") for n in twice],
-            )
-        case.update(given)
-        decision = decide(plan, case, on=when)
-    except KompetenceplanError as exc:
-        _fail(exc, fmt)
+    from .api import decide
+    from .explain import explain
+
+    plans = _load(plan_path)
+    when = _date(on, "--on")
+    plan = plans.in_force(when)
+    case: dict[str, Any] = {}
+    if case_file is not None:
+        data = read_json(case_file)
+        if not isinstance(data, dict):
+            raise CaseFileError("Sagen kan ikke læses.", [Problem(case_file, "skal indeholde ét JSON-objekt.", 'Skriv fx {"paragraf": "bl-32-1-5", "trin": 3}.')])
+        case.update(data)
+    elif not (paragraf or trin is not None or omraade or settings):
+        raise KompetenceplanError("Ingen sag.", [Problem("route", "angiv en sagsfil eller oplysningerne som flag.", "Se eksemplerne i 'kompetenceplan route --help'.")])
+    roles = ((plan.meta.paragraph_input, paragraf), (plan.meta.step_input, trin), (plan.meta.area_input, omraade))
+    given = [(name, value) for name, value in roles if value is not None] + [_parse_setting(plan, s) for s in settings]
+    # The same input twice among the flags (two -s, or -p and -s paragraf=…) is refused, never
+    # "the last one wins": a silently dropped -s samtykke=nej could route low. (Flags on top
+    # of a case file are the documented "what if" and do override the file.)
+    names = [name for name, _ in given]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise KompetenceplanError(
+            "Sagen kan ikke afgøres: en oplysning er angivet flere gange.",
+            [Problem(f"sagen.{n}" if n in plan.inputs else "route", "er angivet mere end én gang som flag.", "Angiv hver oplysning én gang.") for n in twice],
+        )
+    case.update(given)
+    decision = decide(plan, case, on=when)
     click.echo(decision.to_json() if fmt == "json" else explain(decision), nl=fmt == "json")
 
 
@@ -201,18 +234,15 @@ def validate(submission: str | None, plan_path: Path, fmt: str, meeting_date: st
     Exitkoder: 0 klar (evt. med advarsler), 1 ikke klar (fejl fundet), 2 fejl i input, plan eller
     kald, 3 motorfejl.
     """
-    plan = _load(plan_path, fmt)
-    try:
-        on = _date(meeting_date, "--meeting-date")
-        if agenda is not None:
-            if submission is not None:
-                raise KompetenceplanError("Ugyldigt kald.", [Problem("validate", "angiv enten en indstilling eller --agenda, ikke begge.", "Fjern den ene.")])
-            sys.exit(_agenda(plan, agenda, on, fmt))
-        if submission is None:
-            raise KompetenceplanError("Ingen indstilling.", [Problem("validate", "angiv en JSON-fil, - for standard input, eller --agenda MAPPE.", "Se 'kompetenceplan validate --help'.")])
-        report = _check_file(plan, submission, on)
-    except KompetenceplanError as exc:
-        _fail(exc, fmt)
+    plan = _load(plan_path)
+    on = _date(meeting_date, "--meeting-date")
+    if agenda is not None:
+        if submission is not None:
+            raise KompetenceplanError("Ugyldigt kald.", [Problem("validate", "angiv enten en indstilling eller --agenda, ikke begge.", "Fjern den ene.")])
+        sys.exit(_agenda(plan, agenda, on, fmt))
+    if submission is None:
+        raise KompetenceplanError("Ingen indstilling.", [Problem("validate", "angiv en JSON-fil, - for standard input, eller --agenda MAPPE.", "Se 'kompetenceplan validate --help'.")])
+    report = _check_file(plan, submission, on)
     from .checks.report import render_report
 
     click.echo(report.to_json() if fmt == "json" else render_report(report), nl=fmt == "json")
@@ -272,7 +302,7 @@ def list_checks(plan_path: Path, fmt: str, code: str | None) -> None:
       kompetenceplan checks --code DOK-003
       kompetenceplan checks --format markdown > dokumentationskrav.md
     """
-    plan = _load(plan_path, "json" if fmt == "json" else "text").latest
+    plan = _load(plan_path).latest
     if fmt == "markdown":
         from .tooling.render import requirements_markdown
 
@@ -280,7 +310,7 @@ def list_checks(plan_path: Path, fmt: str, code: str | None) -> None:
         return
     reqs = [r for r in plan.requirements if code is None or r.code == code]
     if code is not None and not reqs:
-        _fail(KompetenceplanError("Ukendt kode.", [Problem("--code", f"{code} findes ikke i planen.", "Se listen med 'kompetenceplan checks'.")]), fmt)
+        raise KompetenceplanError("Ukendt kode.", [Problem("--code", f"{code} findes ikke i planen.", "Se listen med 'kompetenceplan checks'.")])
     if fmt == "json":
         click.echo(json.dumps([registry_entry(r) for r in reqs], ensure_ascii=False, indent=2))
         return
@@ -320,7 +350,7 @@ def show_plan(plan_path: Path, fmt: str) -> None:
     Eksempel:
       kompetenceplan plan --plan rules/nyborg
     """
-    plans = _load(plan_path, fmt)
+    plans = _load(plan_path)
     plan = plans.latest
     if fmt == "json":
         click.echo(json.dumps(plan.summary(), ensure_ascii=False, indent=2, default=str))
@@ -344,7 +374,7 @@ def show_plan(plan_path: Path, fmt: str) -> None:
     click.echo("\n".join(lines))
 
 
-@main.command(name="audit")
+@main.command(name="audit", error_format="json")
 @click.argument("cases_file", type=click.Path(allow_dash=True, path_type=str))
 @plan_option
 @click.option("--on", "on", metavar="ÅÅÅÅ-MM-DD", help="Planversionen i kraft denne dag (standard: i dag).")
@@ -364,16 +394,14 @@ def audit_command(cases_file: str, plan_path: Path, on: str | None) -> None:
     from .api import decide_many
     from .io import parse_json
 
-    plans = _load(plan_path, "json")
+    plans = _load(plan_path)
     try:
         plan = plans.in_force(_date(on, "--on"))
         stream = sys.stdin.buffer if cases_file == "-" else open(cases_file, "rb")  # noqa: SIM115
         with stream:
             lines = [line for line in stream]
     except OSError as exc:
-        _fail(KompetenceplanError("Filen kan ikke læses.", [Problem(cases_file, f"kan ikke læses ({exc.strerror}).", "Kontrollér stien.")]), "json")
-    except KompetenceplanError as exc:
-        _fail(exc, "json")
+        raise KompetenceplanError("Filen kan ikke læses.", [Problem(cases_file, f"kan ikke læses ({exc.strerror}).", "Kontrollér stien.")]) from None
     # A line that is not UTF-8 or not JSON is reported as that case's error; the rest go on.
     cases: list[Any] = []
     unreadable: dict[int, KompetenceplanError] = {}
@@ -465,11 +493,8 @@ def render_command(plan_path: Path, fmt: str, on: str | None, output: Path | Non
     """
     from .tooling.render import markdown, to_html
 
-    try:
-        plans = load_plans(plan_path)
-        plan = plans.in_force(_date(on, "--on")) if on else plans.latest
-    except KompetenceplanError as exc:
-        _fail(exc, "text")
+    plans = load_plans(plan_path)
+    plan = plans.in_force(_date(on, "--on")) if on else plans.latest
     text = to_html(plan) if fmt == "html" else markdown(plan)
     if output is not None:
         output.write_text(text, encoding="utf-8")
@@ -494,10 +519,7 @@ def diff_command(old: Path, new: Path, fmt: str) -> None:
     """
     from .tooling.diff import diff
 
-    try:
-        old_plan, new_plan = load_plans(old).latest, load_plans(new).latest
-    except KompetenceplanError as exc:
-        _fail(exc, fmt)
+    old_plan, new_plan = load_plans(old).latest, load_plans(new).latest
     changes, notes = diff(old_plan, new_plan)
     if fmt == "json":
         click.echo(json.dumps({"changes": [c.to_dict() for c in changes], "notes": notes}, ensure_ascii=False, indent=2))
@@ -528,11 +550,8 @@ def test_command(plan_path: Path, scenario_files: tuple[Path, ...]) -> None:
     """
     from .scenarios import load_scenarios, run_scenario
 
-    try:
-        plans = load_plans(plan_path)
-        scenarios = load_scenarios(*(scenario_files or (plans.scenario_dir,)))
-    except KompetenceplanError as exc:
-        _fail(exc, "text")
+    plans = load_plans(plan_path)
+    scenarios = load_scenarios(*(scenario_files or (plans.scenario_dir,)))
     failed = 0
     for scenario in scenarios:
         result = run_scenario(plans, scenario)
@@ -542,7 +561,7 @@ def test_command(plan_path: Path, scenario_files: tuple[Path, ...]) -> None:
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
-@main.command(name="schema")
+@main.command(name="schema", error_format="json")
 @click.argument("kind", type=click.Choice(["case", "submission", "decision", "report"]))
 @plan_option
 def schema_command(kind: str, plan_path: Path) -> None:
@@ -557,7 +576,7 @@ def schema_command(kind: str, plan_path: Path) -> None:
     """
     from .schemas import schema
 
-    plan = _load(plan_path, "json").latest
+    plan = _load(plan_path).latest
     click.echo(json.dumps(schema(kind, plan), ensure_ascii=False, indent=2))
 
 
@@ -575,14 +594,14 @@ def openapi_command(plan_path: Path, output: Path | None) -> None:
     Eksempel:
       kompetenceplan openapi --output docs/openapi.json
     """
-    from .contract import dumps
-    from .service import generate
-
-    _load(plan_path, "text")  # a plan error is reported like every other command's
+    _load(plan_path)  # a plan error is reported like every other command's
     try:
+        from .contract import dumps
+        from .service import generate
+
         text = dumps(generate(plan_path))
     except ImportError:
-        _fail(KompetenceplanError("HTTP-tjenesten er ikke installeret.", [Problem("openapi", "fastapi mangler.", "Installér med: pip install 'kompetenceplan[serve]'.")]), "text")
+        raise KompetenceplanError("HTTP-tjenesten er ikke installeret.", [Problem("openapi", "fastapi mangler.", "Installér med: pip install 'kompetenceplan[serve]'.")]) from None
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -636,37 +655,23 @@ def serve_command(
     try:
         from .service import serve
     except ImportError:
-        _fail(KompetenceplanError("HTTP-tjenesten er ikke installeret.", [Problem("serve", "fastapi og uvicorn mangler.", "Installér med: pip install 'kompetenceplan[serve]'.")]), "text")
-    try:
-        serve(
-            plan_path,
-            host,
-            port,
-            allow_reload,
-            max_body,
-            allowed_hosts=allowed_hosts,
-            header_timeout=header_timeout,
-            body_timeout=body_timeout,
-            keep_alive=keep_alive,
-            max_connections=max_connections,
-            access_log=access_log,
-            reload_settle=reload_settle,
-            db_url=db_url,
-        )
-    except KompetenceplanError as exc:
-        _fail(exc, "text")
+        raise KompetenceplanError("HTTP-tjenesten er ikke installeret.", [Problem("serve", "fastapi og uvicorn mangler.", "Installér med: pip install 'kompetenceplan[serve]'.")]) from None
+    serve(
+        plan_path,
+        host,
+        port,
+        allow_reload,
+        max_body,
+        allowed_hosts=allowed_hosts,
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+        keep_alive=keep_alive,
+        max_connections=max_connections,
+        access_log=access_log,
+        reload_settle=reload_settle,
+        db_url=db_url,
+    )
 
-
-from .cli_register import register_commands  # noqa: E402  (db, register, decision, meeting)
-
-register_commands(main)
-from .cli_economy import register_economy  # noqa: E402  (oekonomi: økonomisk tilsyn)
-
-register_economy(main)
-
-from .cli_tilsyn import tilsyn_group  # noqa: E402  (tilsyn)
-
-main.add_command(tilsyn_group)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

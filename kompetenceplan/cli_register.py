@@ -1,9 +1,10 @@
 """Command line for the register and committee meetings: `db`, `register`, `decision`, `meeting`.
 
-Attached to the main group by `cli.py` (`register_commands(main)`). SQLAlchemy is imported only
-inside the commands, so `kompetenceplan route` starts as fast as before.
-Exit codes as the rest of the CLI: 0 ok, 1 findings (stored but flagged, or lines skipped),
-2 bad input, plan, database or usage, 3 engine fault.
+Attached to the main group by `cli.py` when one of these groups is named (or the command list
+is shown), so `kompetenceplan route` never imports this module; SQLAlchemy is imported only inside
+the commands. Exit codes as the rest of the CLI: 0 ok, 1 findings (stored but flagged, or lines
+skipped), 2 bad input, plan, database or usage, 3 engine fault — the library's errors are mapped
+by the one handler in `cli_base.Command`, so a command here just raises them.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
-from .errors import EngineError, KompetenceplanError, Problem
+from .cli_base import EXIT_FINDINGS, EXIT_OK, Group
+from .errors import KompetenceplanError, Problem
 from .io import parse_date
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ENGINE = 0, 1, 2, 3
 DB_ENV = "KOMPETENCEPLAN_DB"
 PLAN_ENV = "KOMPETENCEPLAN_PLAN"
 DEFAULT_PLAN = "rules/nyborg"
@@ -28,14 +29,6 @@ RETENTION_ENV = "KOMPETENCEPLAN_RETENTION_YEARS"
 db_option = click.option("--db", "db_url", envvar=DB_ENV, default=None, metavar="URL", help=f"SQLAlchemy-URL (eller {DB_ENV}); standard sqlite:///kompetenceplan.db.")
 plan_option = click.option("--plan", "plan_path", envvar=PLAN_ENV, default=DEFAULT_PLAN, show_default=True, type=click.Path(path_type=Path), help=f"Planmappe (eller {PLAN_ENV}).")
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="text til mennesker, json til sagssystemer.")
-
-
-def _fail(error: KompetenceplanError, fmt: str = "text") -> NoReturn:
-    if fmt == "json":
-        click.echo(json.dumps(error.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        click.echo(error.render(), err=True)
-    sys.exit(EXIT_ENGINE if isinstance(error, EngineError) else EXIT_USAGE)
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -76,7 +69,7 @@ def _echo_json(data: Any) -> None:
 
 
 # -- db ---------------------------------------------------------------------------------------
-@click.group(name="db")
+@click.group(name="db", cls=Group)
 def db_group() -> None:
     """Registerets database: opret/migrér, eksportér, slet gamle data.
 
@@ -100,14 +93,11 @@ def db_upgrade(db_url: str | None) -> None:
     """
     try:
         from .store.db import make_engine, upgrade
-
-        engine = make_engine(db_url)
-        before, after = upgrade(engine)
-        engine.dispose()
     except ImportError:
-        _fail(KompetenceplanError("Registeret er ikke installeret.", [Problem("db", "SQLAlchemy eller Alembic mangler.", "Installér med: pip install 'kompetenceplan[register]'.")]))
-    except KompetenceplanError as exc:
-        _fail(exc)
+        raise KompetenceplanError("Registeret er ikke installeret.", [Problem("db", "SQLAlchemy eller Alembic mangler.", "Installér med: pip install 'kompetenceplan[register]'.")]) from None
+    engine = make_engine(db_url)
+    before, after = upgrade(engine)
+    engine.dispose()
     click.echo(f"Databasen er på skemaversion {after}" + (" (uændret)." if before == after else f" (før: {before or 'tom'})."))
 
 
@@ -116,18 +106,15 @@ def db_upgrade(db_url: str | None) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Skriv til en fil i stedet for standard output.")
 def db_export(db_url: str | None, output: Path | None) -> None:
     """Alle registreringer som JSON Lines (én post pr. linje; 'tabel' angiver tabellen)."""
-    try:
-        reg = _register(db_url)
-        lines = (json.dumps(rec, ensure_ascii=False, default=str) for rec in reg.export())
-        if output is not None:
-            with output.open("w", encoding="utf-8") as fh:
-                for line in lines:
-                    fh.write(line + "\n")
-        else:
+    reg = _register(db_url)
+    lines = (json.dumps(rec, ensure_ascii=False, default=str) for rec in reg.export())
+    if output is not None:
+        with output.open("w", encoding="utf-8") as fh:
             for line in lines:
-                click.echo(line)
-    except KompetenceplanError as exc:
-        _fail(exc)
+                fh.write(line + "\n")
+    else:
+        for line in lines:
+            click.echo(line)
 
 
 @db_group.command(name="purge")
@@ -146,13 +133,10 @@ def db_purge(db_url: str | None, before: str | None, keep_years: int | None, fmt
       kompetenceplan db purge --before 2021-01-01
       KOMPETENCEPLAN_RETENTION_YEARS=5 kompetenceplan db purge
     """
-    try:
-        if (before is None) == (keep_years is None):
-            raise KompetenceplanError("Ugyldigt kald.", [Problem("db purge", "angiv enten --before DATO eller --keep-years N (eller KOMPETENCEPLAN_RETENTION_YEARS).", "Fx --before 2021-01-01.")])
-        when = _required_date(before, "--before") if before else _years_ago(dt.date.today(), keep_years)  # type: ignore[arg-type]
-        report = _register(db_url).purge(when)
-    except KompetenceplanError as exc:
-        _fail(exc, fmt)
+    if (before is None) == (keep_years is None):
+        raise KompetenceplanError("Ugyldigt kald.", [Problem("db purge", "angiv enten --before DATO eller --keep-years N (eller KOMPETENCEPLAN_RETENTION_YEARS).", "Fx --before 2021-01-01.")])
+    when = _required_date(before, "--before") if before else _years_ago(dt.date.today(), keep_years)  # type: ignore[arg-type]
+    report = _register(db_url).purge(when)
     if fmt == "json":
         _echo_json(report.model_dump(mode="json"))
         return
@@ -171,7 +155,7 @@ def _read_object(path: str, what: str) -> dict[str, Any]:
 
 
 # -- register route -----------------------------------------------------------------------------
-@click.group(name="register")
+@click.group(name="register", cls=Group)
 def register_group() -> None:
     """Route en sag og gem routingen i registeret (sagsreference, team, rådgiver, plan).
 
@@ -206,12 +190,9 @@ def register_route(case_file: str, case_ref: str, team: str, advisor: str, corre
     """
     from .explain import explain
 
-    try:
-        case = _read_object(case_file, "Sagen")
-        case.pop("beskrivelse", None)
-        routed = _register(db_url).record_routing(_plans(plan_path), case, case_ref=case_ref, team=team, advisor=advisor, on=_date(on, "--on"), corrects=corrects)
-    except KompetenceplanError as exc:
-        _fail(exc, fmt)
+    case = _read_object(case_file, "Sagen")
+    case.pop("beskrivelse", None)
+    routed = _register(db_url).record_routing(_plans(plan_path), case, case_ref=case_ref, team=team, advisor=advisor, on=_date(on, "--on"), corrects=corrects)
     if fmt == "json":
         _echo_json(routed.model_dump(mode="json"))
         return
@@ -224,7 +205,7 @@ def register_route(case_file: str, case_ref: str, team: str, advisor: str, corre
 
 
 # -- decision -----------------------------------------------------------------------------------
-@click.group(name="decision")
+@click.group(name="decision", cls=Group)
 def decision_group() -> None:
     """Afgørelser, der er truffet: registrér, vis, importér.
 
@@ -288,27 +269,24 @@ def decision_record(
 
     Exitkoder: 0 gemt, 1 gemt med kompetenceoverskridelse, 2 fejl i input eller database.
     """
-    try:
-        rec = _register(db_url).record_decision(
-            _plans(plan_path),
-            case_ref=case_ref,
-            team=team,
-            level=level,
-            decided_by=decided_by,
-            decided_on=_required_date(decided_on, "--date"),
-            outcome=outcome,
-            paragraph=paragraf,
-            step=trin,
-            monthly_cost=monthly_cost,
-            start=_required_date(start, "--start"),
-            expected_end=_date(expected_end, "--slut"),
-            required_level=required_level,
-            routing_id=routing_id,
-            corrects=corrects,
-            note=note,
-        )
-    except KompetenceplanError as exc:
-        _fail(exc, fmt)
+    rec = _register(db_url).record_decision(
+        _plans(plan_path),
+        case_ref=case_ref,
+        team=team,
+        level=level,
+        decided_by=decided_by,
+        decided_on=_required_date(decided_on, "--date"),
+        outcome=outcome,
+        paragraph=paragraf,
+        step=trin,
+        monthly_cost=monthly_cost,
+        start=_required_date(start, "--start"),
+        expected_end=_date(expected_end, "--slut"),
+        required_level=required_level,
+        routing_id=routing_id,
+        corrects=corrects,
+        note=note,
+    )
     if fmt == "json":
         _echo_json(rec.model_dump(mode="json"))
     else:
@@ -332,12 +310,9 @@ def decision_list(start: str | None, end: str | None, team: str | None, overskri
     Eksempel:
       kompetenceplan decision list --from 2026-10-01 --to 2026-12-31 --overskridelser
     """
-    try:
-        reg = _register(db_url)
-        period = (_date(start, "--from"), _date(end, "--to"))
-        recs = reg.overskridelser(period, team) if overskridelser else reg.decisions(period, team)
-    except KompetenceplanError as exc:
-        _fail(exc, fmt)
+    reg = _register(db_url)
+    period = (_date(start, "--from"), _date(end, "--to"))
+    recs = reg.overskridelser(period, team) if overskridelser else reg.decisions(period, team)
     if fmt == "json":
         _echo_json([r.model_dump(mode="json") for r in recs])
         return
@@ -363,17 +338,14 @@ def decision_import(jsonl_file: str, plan_path: Path, db_url: str | None, fmt: s
 
     Exitkoder: 0 alt importeret, 1 linjer sprunget over, 2 filen eller databasen kan ikke bruges.
     """
+    reg = _register(db_url)
+    plans = _plans(plan_path)
     try:
-        reg = _register(db_url)
-        plans = _plans(plan_path)
-        try:
-            stream = sys.stdin if jsonl_file == "-" else open(jsonl_file, encoding="utf-8")  # noqa: SIM115
-        except OSError as exc:
-            raise KompetenceplanError("Filen kan ikke læses.", [Problem(jsonl_file, f"kan ikke læses ({exc.strerror}).", "Kontrollér stien.")]) from None
-        with stream:
-            report = reg.import_decisions(plans, stream, where=jsonl_file)
-    except KompetenceplanError as exc:
-        _fail(exc, fmt)
+        stream = sys.stdin if jsonl_file == "-" else open(jsonl_file, encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise KompetenceplanError("Filen kan ikke læses.", [Problem(jsonl_file, f"kan ikke læses ({exc.strerror}).", "Kontrollér stien.")]) from None
+    with stream:
+        report = reg.import_decisions(plans, stream, where=jsonl_file)
     if fmt == "json":
         _echo_json(report.model_dump(mode="json"))
     else:
@@ -385,7 +357,7 @@ def decision_import(jsonl_file: str, plan_path: Path, db_url: str | None, fmt: s
 
 
 # -- meeting ------------------------------------------------------------------------------------
-@click.group(name="meeting")
+@click.group(name="meeting", cls=Group)
 def meeting_group() -> None:
     """Udvalgsmøder: opret, tilføj indstillinger, dagsorden, udfald og referat.
 
@@ -415,10 +387,7 @@ def meeting_new(meeting_date: str, body: str, title: str, plan_path: Path, db_ur
     """
     from .meetings.committee import new_meeting
 
-    try:
-        meeting = new_meeting(_register(db_url), _plans(plan_path), _required_date(meeting_date, "--date"), body, title)
-    except KompetenceplanError as exc:
-        _fail(exc, fmt)
+    meeting = new_meeting(_register(db_url), _plans(plan_path), _required_date(meeting_date, "--date"), body, title)
     if fmt == "json":
         _echo_json(meeting.model_dump(mode="json"))
     else:
@@ -437,11 +406,8 @@ def meeting_list(plan_path: Path, db_url: str | None) -> None:
     """
     from .meetings.committee import list_meetings
 
-    try:
-        for m in list_meetings(_register(db_url), _plans(plan_path)):
-            click.echo(f"{m.id:>4}  {m.meeting_date.isoformat()}  {m.body_name}  {m.title}")
-    except KompetenceplanError as exc:
-        _fail(exc)
+    for m in list_meetings(_register(db_url), _plans(plan_path)):
+        click.echo(f"{m.id:>4}  {m.meeting_date.isoformat()}  {m.body_name}  {m.title}")
 
 
 @meeting_group.command(name="add")
@@ -465,10 +431,7 @@ def meeting_add(meeting_id: int, submission: str, case_ref: str | None, replaces
     """
     from .meetings.committee import add_submission
 
-    try:
-        added = add_submission(_register(db_url), _plans(plan_path), meeting_id, _read_object(submission, "Indstillingen"), case_ref, replaces)
-    except KompetenceplanError as exc:
-        _fail(exc, fmt)
+    added = add_submission(_register(db_url), _plans(plan_path), meeting_id, _read_object(submission, "Indstillingen"), case_ref, replaces)
     if fmt == "json":
         _echo_json(added.model_dump(mode="json"))
     else:
@@ -503,11 +466,8 @@ def meeting_agenda(meeting_id: int, fmt: str, send: bool, output: Path | None, p
     from .meetings.committee import build_agenda, send_agenda
     from .meetings.documents import agenda_html, agenda_markdown
 
-    try:
-        reg, plans = _register(db_url), _plans(plan_path)
-        agenda = send_agenda(reg, plans, meeting_id) if send else build_agenda(reg, plans, meeting_id)
-    except KompetenceplanError as exc:
-        _fail(exc, "json" if fmt == "json" else "text")
+    reg, plans = _register(db_url), _plans(plan_path)
+    agenda = send_agenda(reg, plans, meeting_id) if send else build_agenda(reg, plans, meeting_id)
     _write(agenda.to_json() + "\n" if fmt == "json" else agenda_html(agenda) if fmt == "html" else agenda_markdown(agenda), output)
 
 
@@ -532,10 +492,7 @@ def meeting_outcome(meeting_id: int, item: int, outcome: str, reason: str, start
     """
     from .meetings.committee import record_outcome
 
-    try:
-        rec = record_outcome(_register(db_url), _plans(plan_path), meeting_id, item, outcome, reason, start=_date(start, "--start"), expected_end=_date(expected_end, "--slut"))
-    except KompetenceplanError as exc:
-        _fail(exc, fmt)
+    rec = record_outcome(_register(db_url), _plans(plan_path), meeting_id, item, outcome, reason, start=_date(start, "--start"), expected_end=_date(expected_end, "--slut"))
     if fmt == "json":
         _echo_json(rec.model_dump(mode="json"))
     else:
@@ -561,10 +518,7 @@ def meeting_minutes(meeting_id: int, fmt: str, output: Path | None, plan_path: P
     from .meetings.committee import build_agenda
     from .meetings.documents import minutes_html, minutes_markdown
 
-    try:
-        agenda = build_agenda(_register(db_url), _plans(plan_path), meeting_id)
-    except KompetenceplanError as exc:
-        _fail(exc, "json" if fmt == "json" else "text")
+    agenda = build_agenda(_register(db_url), _plans(plan_path), meeting_id)
     _write(agenda.to_json() + "\n" if fmt == "json" else minutes_html(agenda) if fmt == "html" else minutes_markdown(agenda), output)
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 import click
 
-from .cli_register import EXIT_FINDINGS, _date, _fail, _plans, _register, db_option, plan_option
+from .cli_base import fail as _fail
+from .cli_register import EXIT_FINDINGS, _date, _plans, _register, db_option, plan_option
 from .errors import KompetenceplanError, Problem
 
 CONFIG_ENV = "KOMPETENCEPLAN_TILSYN"

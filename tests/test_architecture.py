@@ -23,7 +23,7 @@ LAYERS: list[set[str]] = [
     {"explain", "api", "scenarios"},
     {"checks", "tooling", "schemas", "contract"},
     {"store", "meetings", "tilsyn"},
-    {"service", "http_guard", "web", "cli", "cli_register", "cli_economy", "cli_tilsyn", "__main__", "__init__"},
+    {"service", "http_guard", "web", "cli", "cli_base", "cli_register", "cli_economy", "cli_tilsyn", "__main__", "__init__"},
 ]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
 

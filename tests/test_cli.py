@@ -7,12 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from kompetenceplan import Decision
-from kompetenceplan.cli import main
+from kompetenceplan.cli import LAZY_GROUPS, main
+from kompetenceplan.cli_base import Command
 from kompetenceplan.engine import durable_adapter
+from kompetenceplan.errors import EngineError, KompetenceplanError, Problem
 
 from .conftest import EXAMPLES, NYBORG, ROOT
 
@@ -120,7 +123,81 @@ def test_plan_command_lists_paragraph_codes() -> None:
     assert [lv["id"] for lv in data["levels"]][0] == "raadgiver"
 
 
-@pytest.mark.parametrize("command", sorted(main.commands))
+def _top_commands() -> list[str]:
+    return main.list_commands(click.Context(main))
+
+
+def _leaf_commands() -> list[tuple[list[str], click.Command]]:
+    """Every command a user can run, with its path of names (``["db", "upgrade"]``)."""
+    ctx = click.Context(main)
+    leaves: list[tuple[list[str], click.Command]] = []
+
+    def walk(group: click.Group, path: list[str]) -> None:
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None, name
+            if isinstance(command, click.Group):
+                walk(command, [*path, name])
+            else:
+                leaves.append(([*path, name], command))
+
+    walk(main, [])
+    return leaves
+
+
+LEAVES = _leaf_commands()
+
+
+def test_the_register_groups_are_listed_and_reachable() -> None:
+    """The lazily attached register groups are in the command list and in --help, like any other."""
+    assert set(LAZY_GROUPS) <= set(_top_commands())
+    help_text = CliRunner().invoke(main, ["--help"]).output
+    assert all(f"  {name} " in help_text for name in LAZY_GROUPS), help_text
+    assert {path[0] for path, _ in LEAVES} >= {"route", "validate", *LAZY_GROUPS}
+
+
+def _required_arguments(command: click.Command) -> list[str]:
+    """A placeholder value for each required parameter, so the command body is reached."""
+    args: list[str] = []
+    for param in command.params:
+        if not param.required:
+            continue
+        kind = param.type
+        value = kind.choices[0] if isinstance(kind, click.Choice) else "1" if isinstance(kind, (click.types.IntParamType, click.types.FloatParamType)) else "x.json"
+        args += [value] if isinstance(param, click.Argument) else [param.opts[0], str(value)]
+    return args
+
+
+def _json_format(command: click.Command) -> bool:
+    return any(p.name == "fmt" and isinstance(p.type, click.Choice) and "json" in p.type.choices for p in command.params)
+
+
+@pytest.mark.parametrize(("error", "code"), [(KompetenceplanError, 2), (EngineError, 3)], ids=["data-error", "engine-fault"])
+@pytest.mark.parametrize(("path", "command"), LEAVES, ids=[" ".join(p) for p, _ in LEAVES])
+def test_every_command_maps_library_errors_to_the_exit_code_without_traceback(monkeypatch, path, command, error, code) -> None:
+    """The one handler (cli_base.Command): whatever command raises a KompetenceplanError, the user
+    gets the Danish message naming the field and exit 2 (3 for an engine fault), never a
+    traceback; with --format json the error is JSON on standard output."""
+    assert isinstance(command, Command), f"{path} is not a cli_base.Command"
+
+    def raising(**kwargs):
+        raise error("Testfejl.", [Problem("testfelt", "er forkert.", "Ret testfeltet.")])
+
+    monkeypatch.setattr(command, "callback", raising)
+    runs = [([], command.error_format or "text")] + ([(["--format", "json"], "json")] if _json_format(command) else [])
+    for extra, shown_as in runs:
+        result = CliRunner().invoke(main, [*path, *_required_arguments(command), *extra])
+        assert result.exit_code == code, result.output
+        assert isinstance(result.exception, SystemExit), result.exception
+        assert "Traceback" not in result.output
+        if shown_as == "json":  # the error as JSON on standard output, for a case system
+            body = json.loads(result.stdout)
+            assert body["error"] == error.__name__ and body["problems"][0]["where"] == "testfelt"
+        else:  # the Danish message on standard error, naming the field and the fix
+            assert "testfelt" in result.stderr and "Ret testfeltet." in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize("command", _top_commands())
 def test_every_command_has_help_with_an_example(command: str) -> None:
     """Each command's help text shows at least one example invocation."""
     result = CliRunner().invoke(main, [command, "--help"])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..case import FLOAT_NOISE, NUMBER_DECIMALS, ValidatedCase, validate_case
 from ..errors import CaseError
@@ -21,7 +21,8 @@ from ..plan.compile import NOMATCH, ROW, Outcome, RuleSpec
 from ..plan.model import OneOf, Plan, Term, Value
 
 
-class BulkResult(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class BulkResult:
     """One case's outcome: the level, the deciding row, or the error that stopped it."""
 
     index: int
@@ -156,9 +157,7 @@ class _FastValidator:
         # order of implications and with validate_case's words; every implied condition must hold.
         implied: dict[str, dict[str, tuple[int, tuple[tuple[str, Any, str], ...], tuple[Term, ...]]]] = {}
         for order, ((name, code), terms) in enumerate(plan.implications.items()):
-            fills = tuple(
-                (t.input, t.single, f"{plan.inputs[t.input].label} er udledt af {plan.inputs[name].label.lower()}: {plan.value_text(name, code)}.") for t in terms if t.single is not None
-            )
+            fills = tuple((t.input, t.single, f"{plan.inputs[t.input].label} er udledt af {plan.inputs[name].label.lower()}: {plan.value_text(name, code)}.") for t in terms if t.single is not None)
             implied.setdefault(name, {})[code] = (order, fills, tuple(terms))
         sources = [n for n in plan.inputs if n in implied]
         if sources:
@@ -218,7 +217,7 @@ class _FastValidator:
         add("    return ValidatedCase(MappingProxyType(values), tuple(derived))")
         self.source = "\n".join(out)
         exec(self.source, env)  # noqa: S102 - source built from validated plan data only
-        return env["fast"]  # type: ignore[no-any-return]
+        return env["fast"]
 
 
 def compiled(plan: Plan) -> CompiledPlan:
