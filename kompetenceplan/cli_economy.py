@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from .cli_base import Group
 from .cli_register import DB_ENV, DEFAULT_PLAN, PLAN_ENV
 from .errors import KompetenceplanError, Problem
 
@@ -40,7 +41,7 @@ def _engine(db_url: str | None) -> Engine:
     return engine
 
 
-@click.group(name="oekonomi")
+@click.group(name="oekonomi", cls=Group)
 def economy_group() -> None:
     """Økonomisk tilsyn: udgift, bevægelser og priser fra afgørelsesregisteret.
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from .cli_base import Group
 from .cli_base import fail as _fail
 from .cli_register import EXIT_FINDINGS, _date, _plans, _register, db_option, plan_option
 from .errors import KompetenceplanError, Problem
@@ -31,7 +32,7 @@ def _config(path: Path) -> Any:
     return load_config(path)
 
 
-@click.group(name="tilsyn")
+@click.group(name="tilsyn", cls=Group)
 def tilsyn_group() -> None:
     """Ledelsestilsyn: kvartalsvis stikprøve, automatiske kontroller (TIL), tjekliste og rapport.
 

@@ -12,6 +12,7 @@ Property tests check both against `validate_case` and the reference evaluator.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
