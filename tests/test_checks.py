@@ -333,3 +333,12 @@ def test_the_engines_view_of_which_requirements_apply_is_checked(monkeypatch) ->
     monkeypatch.setattr(check_module, "applies", lambda req, case, rank: req.code != victim and real(req, case, rank))
     with pytest.raises(EngineError, match=victim):
         check(PLAN, sub, on=MEETING, today=MEETING)
+
+
+def test_the_written_out_field_paths_are_the_submission_models_paths() -> None:
+    """The loader checks `fields` requirements against a written-out list (no pydantic models at
+    start-up); it must be exactly what the submission models allow."""
+    from kompetenceplan.submission import field_paths
+    from kompetenceplan.submission_paths import FIELD_PATHS
+
+    assert set(FIELD_PATHS) == field_paths()

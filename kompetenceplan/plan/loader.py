@@ -30,7 +30,7 @@ from ..law import (
     label_mismatch,
     partially_floored,
 )
-from ..submission import field_paths
+from ..submission_paths import FIELD_PATHS
 from .codes import DUPLICATE, UNKNOWN_REFERENCE
 from .codes import STATUTORY as STATUTORY_FLOOR
 from .compile import rule_specs
@@ -358,7 +358,7 @@ def _requirements(
     """Cross-check the documentation standard against the plan's vocabularies."""
     out = []
     seen: dict[str, str] = {}
-    paths = field_paths()
+    paths = FIELD_PATHS
     for file, req in requirements:
         where = f"{file}: requirements (code {req.code})"
         if req.code in seen:
