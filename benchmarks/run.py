@@ -126,6 +126,26 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     # 2. The bulk path (validation + compiled router) vs zen-engine on an equivalent table.
     results["decide_many_per_s"] = per_second(lambda: len(decide_many(plan, cases)), repeats)
+    results["engine_call_per_s"] = per_second(lambda: sum(1 for vc in validated if durable_adapter.route(plan, vc.values)), repeats)
+
+    # The plain Python table loop over the same cases: rows in priority order, first row whose
+    # conditions all hold — no validation, no missing-input guard, no floors (a lower bound).
+    rows = plan.ordered_rows
+
+    def plain_loop() -> int:
+        found = 0
+        for case in cases:
+            for row in rows:
+                for term in row.terms:
+                    value = case.get(term.input)
+                    if value is None or not term.holds(value):
+                        break
+                else:
+                    found += 1
+                    break
+        return len(cases)
+
+    results["plain_loop_per_s"] = per_second(plain_loop, repeats)
     try:
         import zen  # noqa: F401
         from zen_table import jdm, runner
@@ -210,14 +230,16 @@ def report(r: dict[str, Any]) -> None:
 
     rows = [
         ("decide() (validated, durable-rules, checked, explained)", f"{r['decide_per_s']:,.0f}/s", f"{ratio(r['decide_per_s'], r['raw_post_per_s'])} raw post", "≥ 0.6×"),
-        ("raw durable-rules post, same compiled table", f"{r['raw_post_per_s']:,.0f}/s", "1.00×", ""),
+        ("raw durable-rules post (Host.post), same compiled table", f"{r['raw_post_per_s']:,.0f}/s", "1.00×", ""),
+        ("engine call as decide() makes it (C engine, sid pool, fault checks)", f"{r['engine_call_per_s']:,.0f}/s", f"{ratio(r['engine_call_per_s'], r['raw_post_per_s'])} raw post", ""),
         ("reference evaluator (validated case)", f"{r['reference_per_s']:,.0f}/s", f"{ratio(r['reference_per_s'], r['raw_post_per_s'])} raw post", ""),
-        ("decide() latency p50 / p99", f"{r['decide_p50_us']:.0f} / {r['decide_p99_us']:.0f} µs", "", "p99 < 1 ms"),
+        ("decide() latency p50 / p99", f"{r['decide_p50_us']:.0f} / {r['decide_p99_us']:.0f} µs", "", "p99 < 500 µs"),
         ("decide_many() bulk (validation + compiled router)", f"{r['decide_many_per_s']:,.0f}/s", f"{ratio(r['decide_many_per_s'], r.get('zen_per_s'))} zen", "≥ 4×"),
+        ("plain Python table loop, same cases (no validation)", f"{r['plain_loop_per_s']:,.0f}/s", f"decide_many {ratio(r['decide_many_per_s'], r['plain_loop_per_s'])}", "decide_many ≥ 0.5×"),
         ("zen-engine ZenEngine.evaluate, pre-compiled, validated values", f"{r['zen_per_s']:,.0f}/s" if r.get("zen_per_s") else "not installed", f"agrees: {r.get('zen_agrees')}", ""),
-        ("check() on example submissions", f"{r['check_per_s']:,.0f}/s", "", "≥ 5,000/s"),
+        ("check() on example submissions", f"{r['check_per_s']:,.0f}/s", "", "≥ 10,000/s (floor 5,000)"),
         (f"validate --agenda, {r['agenda_size']} submissions (CLI)", f"{r['agenda_seconds']:.2f} s", "", ""),
-        ("CLI cold start: kompetenceplan route", f"{r['cli_route_s'] * 1000:.0f} ms", f"{ratio(r['cli_route_s'], r['import_click_s'])} import click", "≤ 1.5×"),
+        ("CLI cold start: kompetenceplan route", f"{r['cli_route_s'] * 1000:.0f} ms", f"{ratio(r['cli_route_s'], r['import_pydantic_click_s'])} the floor", "≤ 1.25× the floor"),
         ("python -c 'import click'", f"{r['import_click_s'] * 1000:.0f} ms", "", ""),
         (
             "python -c 'import click, pydantic, durable.engine'",

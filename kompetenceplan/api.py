@@ -31,7 +31,10 @@ def plan_in_force(plan: Plan | PlanSet, on: dt.date | None) -> Plan:
     when = on or dt.date.today()
     if isinstance(plan, PlanSet):
         return plan.in_force(when)
-    return PlanSet(plan.path, (plan,)).in_force(when)
+    alone = plan.memo.get("planset")
+    if alone is None:
+        alone = plan.memo["planset"] = PlanSet(plan.path, (plan,))
+    return alone.in_force(when)
 
 
 def decide(plan: Plan | PlanSet, case: Any, on: dt.date | None = None) -> Decision:

@@ -95,9 +95,18 @@ class Decision(_Out):
     @classmethod
     def explained_by(cls, explain: Callable[[], Traces], **fields: Any) -> Decision:
         """A decision whose traces ``explain`` builds on first use (`explain.build_decision`).
-        The fields are the engine's own, already validated data: they are not validated again."""
-        decision = cls.model_construct(**fields)
-        decision._explain = explain
+
+        The fields are the engine's own, already validated data: they are not validated again.
+        This is what ``model_construct`` does for a model whose every field is given, without its
+        generic handling of aliases and defaults (a test holds the two equal)."""
+        if fields.keys() != _FIELD_NAMES:
+            raise TypeError(f"Decision.explained_by needs exactly the fields {sorted(_FIELD_NAMES)}")
+        decision = cls.__new__(cls)
+        _set = object.__setattr__
+        _set(decision, "__dict__", fields)
+        _set(decision, "__pydantic_fields_set__", set(_FIELD_NAMES))
+        _set(decision, "__pydantic_extra__", None)
+        _set(decision, "__pydantic_private__", {"_explain": explain, "_traces": None})
         return decision
 
     @model_validator(mode="wrap")
@@ -150,3 +159,6 @@ class Decision(_Out):
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)
+
+
+_FIELD_NAMES = frozenset(Decision.model_fields)

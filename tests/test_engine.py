@@ -315,3 +315,22 @@ def test_action_names_are_read_as_durable_writes_them() -> None:
     assert durable_adapter._action_name('{"r48":{"m":{"paragraf": "bl-32-1-5"}}}') == "r48"
     assert durable_adapter._action_name('{"seen":{"m":{}}}') == "seen"
     assert durable_adapter._action_name('{ "q\\u0031" : {"m": {}}}') == "q1"
+
+
+def test_explained_by_builds_what_model_construct_builds(nyborg) -> None:
+    """Decision.explained_by skips pydantic's generic model_construct; it must give the same
+    object state (fields, fields set, no extra, the private attributes), so serialising,
+    comparing and copying behave as for any pydantic model."""
+    from kompetenceplan import Decision
+
+    decision = decide(nyborg, {"paragraf": "bl-32-1-3", "trin": 3, "maanedlig_udgift": 1000.0, "varighed_maaneder": 6, "sagens_maanedlige_udgift": 1000.0, "alder": 10, "samtykke": True})
+    fields = {name: getattr(decision, name) for name in Decision.model_fields}
+    ours = Decision.explained_by(lambda: decision._trace(), **fields)
+    theirs = Decision.model_construct(**fields)
+    theirs._explain = ours._explain
+    assert ours.__dict__ == theirs.__dict__
+    assert ours.model_fields_set == theirs.model_fields_set and ours.__pydantic_extra__ == theirs.__pydantic_extra__
+    assert ours.__pydantic_private__ == theirs.__pydantic_private__
+    assert ours.to_json() == decision.to_json() and ours.model_copy().to_json() == decision.to_json()
+    with pytest.raises(TypeError):
+        Decision.explained_by(lambda: decision._trace(), **{k: v for k, v in fields.items() if k != "reason"})

@@ -188,8 +188,9 @@ def applies(req: PlanRequirement, case: ValidatedCase, rank: int) -> bool:
     unless ``unknown_applies`` is false) and the decided level is at least ``min_level``."""
     if req.min_rank is not None and rank < req.min_rank:
         return False
+    values = case.values
     for term in req.terms:
-        value = case.get(term.input)
+        value = values.get(term.input)
         if value is None:
             if not req.unknown_applies:
                 return False

@@ -86,7 +86,7 @@ def evaluate(plan: Plan, case: ValidatedCase) -> Evaluation:
     outcome: Outcome | None = None
     for spec in plan.rule_specs:
         if spec.kind == NOMATCH:
-            outcome = Outcome.of(spec)
+            outcome = spec.outcome
             break
         row = spec.row
         assert row is not None
@@ -94,7 +94,7 @@ def evaluate(plan: Plan, case: ValidatedCase) -> Evaluation:
         if status is None:
             status = known[row.id] = row_status(row, case)
         if (spec.kind == ROW and status == MATCH) or (spec.kind == NEEDS and status == UNKNOWN):
-            outcome = Outcome.of(spec)
+            outcome = spec.outcome
             break
     assert outcome is not None, "rule_specs always ends with a catch-all"
     return Evaluation(outcome, known, plan, case)

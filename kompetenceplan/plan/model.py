@@ -166,6 +166,11 @@ class RuleSpec:
     condition: dict[str, Any]
     alternatives: int
 
+    @cached_property
+    def outcome(self) -> Outcome:
+        """What this rule decides when it fires first (one object per rule)."""
+        return Outcome.of(self)
+
 
 @dataclass(frozen=True)
 class Outcome:
