@@ -27,6 +27,7 @@ from .cli_base import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Group
 from .errors import KompetenceplanError, PlanError, Problem
 from .io import CaseFileError, parse_date, read_json
 from .plan import Plan, PlanSet, load_plans
+from .plan.model import format_number
 
 if TYPE_CHECKING:  # imported inside the commands that use them, for a fast `route` start-up
     from .checks.report import Report
@@ -414,12 +415,52 @@ def audit_command(cases_file: str, plan_path: Path, on: str | None) -> None:
             unreadable[len(cases)] = exc
             cases.append(None)
     failed = 0
-    for result in decide_many(plan, cases, on=_date(on, "--on")):
-        error = unreadable.get(result.index)
-        out = result.to_dict() if error is None else {"index": result.index, "level": None, "row": None, "escalated": False, "error": error.to_dict()}
-        failed += "error" in out
-        click.echo(json.dumps(out, ensure_ascii=False))
+    progress = Progress.on(sys.stderr, len(cases))
+    day = _date(on, "--on")
+    for start in range(0, len(cases), AUDIT_CHUNK):
+        for result in decide_many(plan, cases[start : start + AUDIT_CHUNK], on=day):
+            index = start + result.index
+            error = unreadable.get(index)
+            out = {**result.to_dict(), "index": index} if error is None else {"index": index, "level": None, "row": None, "escalated": False, "error": error.to_dict()}
+            failed += "error" in out
+            click.echo(json.dumps(out, ensure_ascii=False))
+        if progress is not None:
+            progress.update(min(start + AUDIT_CHUNK, len(cases)))
+    if progress is not None:
+        progress.close()
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+#: audit decides this many cases between two updates of its progress bar.
+AUDIT_CHUNK = 2000
+
+
+class Progress:
+    """A one-line progress bar on a terminal (``audit`` of a large file); nothing otherwise, so
+    a log or a pipe never gets control characters."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: Any, total: int) -> None:
+        self.stream, self.total = stream, total
+
+    @classmethod
+    def on(cls, stream: Any, total: int) -> Progress | None:
+        """A bar on ``stream`` if it is a terminal and there is enough work to show."""
+        isatty = getattr(stream, "isatty", None)
+        return cls(stream, total) if total > AUDIT_CHUNK and isatty is not None and isatty() else None
+
+    def line(self, done: int) -> str:
+        filled = self.WIDTH * done // max(self.total, 1)
+        return f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {format_number(done)}/{format_number(self.total)} sager"
+
+    def update(self, done: int) -> None:
+        self.stream.write("\r" + self.line(done))
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()
 
 
 def plan_argument(func: Any) -> Any:

@@ -258,3 +258,34 @@ def test_every_command_takes_the_plan_as_plan_option_and_the_old_argument_still_
     assert by_option.exit_code == by_argument.exit_code == 0 and by_option.output == by_argument.output
     both = CliRunner().invoke(main, [command, aastrup, "--plan", str(NYBORG)])
     assert both.exit_code == 2 and "én gang" in both.output
+
+
+def test_audit_of_a_large_file_numbers_cases_across_chunks_and_shows_progress_only_on_a_terminal(tmp_path, monkeypatch) -> None:
+    """audit decides a large file in chunks: every case keeps its own index (a bad line in a later
+    chunk is reported at its place), and the progress bar goes to stderr only when it is a terminal."""
+    import io
+
+    from kompetenceplan import cli
+
+    monkeypatch.setattr(cli, "AUDIT_CHUNK", 3)
+    good = [p.read_text(encoding="utf-8").replace("\n", " ") for p in CASES]
+    lines = (good * 3)[:8] + ['{"trin": "3"}'] + good[:2]
+    source = tmp_path / "sager.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["audit", str(source), "--plan", str(NYBORG), "--on", "2026-12-01"])
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["index"] for r in rows] == list(range(len(lines)))
+    assert [i for i, r in enumerate(rows) if "error" in r] == [8]
+    assert result.stderr == ""  # not a terminal: no bar
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    bar = cli.Progress.on(screen, 12_345)
+    assert cli.Progress.on(io.StringIO(), 12_345) is None and cli.Progress.on(screen, 2) is None
+    assert bar is not None
+    bar.update(6_000)
+    bar.close()
+    assert screen.getvalue() == "\r[##############................] 6.000/12.345 sager\n"
