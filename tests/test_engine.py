@@ -17,6 +17,19 @@ from kompetenceplan.routing import decided_rank
 from .conftest import SMALL_CASE, SMALL_PLAN, write_plan
 
 
+def _retired_sids(ruleset_for, plan) -> int:
+    """How many sids the plan's ruleset (routing or documentation check) has retired so far."""
+    compiled = ruleset_for(plan)
+    durable_adapter._checkin(compiled)
+    return compiled.sids.retired
+
+
+def _undo_and_expect_one_retired(retired, plan, before: int, monkeypatch) -> None:
+    """Put the engine back and require that the faulted call retired exactly its one sid."""
+    monkeypatch.undo()
+    assert retired(plan) == before + 1
+
+
 @pytest.fixture(autouse=True)
 def _own_fault_window(monkeypatch) -> None:
     """Faults provoked here must not make /health report 'degraded' in later tests."""
@@ -64,14 +77,11 @@ class TestFaults:
 
     @staticmethod
     def _retired(plan) -> int:
-        compiled = durable_adapter.compiled_for(plan)
-        durable_adapter._checkin(compiled)
-        return compiled.sids.retired
+        return _retired_sids(durable_adapter.compiled_for, plan)
 
     def _then_normal(self, plan, retired_before: int, monkeypatch) -> None:
         """After the fault the sid it touched is retired, and the next decision is normal."""
-        monkeypatch.undo()
-        assert self._retired(plan) == retired_before + 1
+        _undo_and_expect_one_retired(self._retired, plan, retired_before, monkeypatch)
         assert decide(plan, SMALL_CASE).level.id == "raadgiver"
 
     def test_no_action_started_is_an_error(self, small_plan, monkeypatch) -> None:
@@ -221,14 +231,11 @@ class TestFactFaults:
 
     @staticmethod
     def _retired(plan) -> int:
-        compiled = durable_adapter.compiled_requirements_for(plan)
-        durable_adapter._checkin(compiled)
-        return compiled.sids.retired
+        return _retired_sids(durable_adapter.compiled_requirements_for, plan)
 
     def _then_normal(self, nyborg, retired_before: int, monkeypatch) -> None:
         """After the fault its sid is retired, and the next check is normal."""
-        monkeypatch.undo()
-        assert self._retired(nyborg) == retired_before + 1
+        _undo_and_expect_one_retired(self._retired, nyborg, retired_before, monkeypatch)
         assert self._check(nyborg).ready
 
     def test_assert_error_is_an_engine_error_and_the_fact_is_retracted(self, nyborg, monkeypatch) -> None:
