@@ -252,39 +252,16 @@ def validate(submission: str | None, plan_path: Path, fmt: str, meeting_date: st
 
 def _agenda(plan: PlanSet, folder: Path, on: dt.date, fmt: str) -> int:
     """Check every submission in ``folder``; a bad file is reported and the rest still checked."""
-    from .checks.agenda import INVALID, check_agenda
+    from .checks.agenda import check_agenda, render_agenda
 
     files = sorted(folder.glob("*.json"))
     if not files:
         raise KompetenceplanError("Tom dagsorden.", [Problem(str(folder), "mappen indeholder ingen .json-filer.", "Læg indstillingerne i mappen som JSON.")])
     result = check_agenda(plan, ((f.name, functools.partial(read_json, str(f))) for f in files), on)
-    rows = result["submissions"]
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
-        width = max(len(r["name"]) for r in rows)
-        lines = [f"Dagsorden {on.isoformat()}: {len(rows)} indstillinger, {result['ready']} klar, {result['not_ready']} ikke klar, {result['invalid']} med fejl i input."]
-        # One group per deciding body, highest first; cases a committee does not decide are listed
-        # apart, so a secretary sees at once what does not belong on the agenda.
-        order = {lv.id: i for i, lv in enumerate(plan.latest.levels)}
-        groups: dict[tuple[int, str], list[dict[str, Any]]] = {}
-        for r in rows:
-            if r["status"] == INVALID:
-                key = (-1, "Kan ikke læses (fejl i input)")
-            else:
-                key = (order.get(r["level"], 0), r["level_name"] if r["committee"] else f"Afgøres ikke i udvalg: {r['level_name']}")
-            groups.setdefault(key, []).append(r)
-        for (_, title), members in sorted(groups.items(), key=lambda kv: -kv[0][0]):
-            lines += ["", f"{title}: {len(members)}"]
-            for r in members:
-                if r["status"] == INVALID:
-                    detail = "; ".join(p["where"] + ": " + p["what"] for p in r["error"]["problems"][:3])
-                    lines.append(f"  {r['name']:<{width}}  {detail}")
-                else:
-                    lines.append(f"  {r['name']:<{width}}  {r['status'].upper():<9}  {' '.join(r['codes'])}")
-        if result["totals"]:
-            lines += ["", "Mangler pr. krav:"] + [f"  {code}: {n}" for code, n in result["totals"].items()]
-        click.echo("\n".join(lines))
+        click.echo(render_agenda(result, plan.latest, on))
     if result["invalid"]:
         return EXIT_USAGE
     return EXIT_FINDINGS if result["not_ready"] else EXIT_OK
@@ -356,23 +333,9 @@ def show_plan(plan_path: Path, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(plan.summary(), ensure_ascii=False, indent=2, default=str))
         return
-    m = plan.meta
-    if len(plans.versions) > 1:
-        click.echo("Versioner: " + "; ".join(f"{p.meta.version} fra {p.meta.valid_from}" for p in plans.versions))
-    lines = [plan.title, f"Gyldig fra {m.valid_from}{' til ' + str(m.valid_to) if m.valid_to else ''}; prisniveau {m.price_year}.", m.note, "", "Niveauer (laveste først):"]
-    lines += [f"  {i}. {lv.id}: {lv.name}" for i, lv in enumerate(plan.levels, 1)]
-    lines += ["", "Indsatstrappen:"]
-    for area in dict.fromkeys(s.area for s in plan.ladder):
-        lines.append(f"  {area}:")
-        lines += [f"    {s.step}. {s.name}" for s in plan.steps(area)]
-    lines += ["", "Input:"]
-    for name, spec in plan.inputs.items():
-        need = "påkrævet" if spec.required else "valgfri"
-        bounds = f" {spec.min}–{spec.max}" if spec.min is not None else ""
-        lines.append(f"  {name} ({spec.type}{bounds}{' ' + spec.unit if spec.unit else ''}, {need}): {spec.label}")
-        for code, value in (spec.values or {}).items():
-            lines.append(f"      {code}: {value.label}")
-    click.echo("\n".join(lines))
+    from .tooling.render import plan_overview
+
+    click.echo(plan_overview(plans))
 
 
 @main.command(name="audit", error_format="json")

@@ -54,3 +54,30 @@ def check_agenda(plan: Plan | PlanSet, items: Iterable[tuple[str, Callable[[], A
         "not_ready": not_ready,
         "invalid": invalid,
     }
+
+
+def render_agenda(result: dict[str, Any], plan: Plan, on: dt.date) -> str:
+    """The checked agenda as text: one group per deciding body, highest first; cases a committee
+    does not decide are listed apart, so a secretary sees at once what does not belong on it."""
+    rows = result["submissions"]
+    width = max((len(r["name"]) for r in rows), default=0)
+    lines = [f"Dagsorden {on.isoformat()}: {len(rows)} indstillinger, {result['ready']} klar, {result['not_ready']} ikke klar, {result['invalid']} med fejl i input."]
+    order = {lv.id: i for i, lv in enumerate(plan.levels)}
+    groups: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        if r["status"] == INVALID:
+            key = (-1, "Kan ikke læses (fejl i input)")
+        else:
+            key = (order.get(r["level"], 0), r["level_name"] if r["committee"] else f"Afgøres ikke i udvalg: {r['level_name']}")
+        groups.setdefault(key, []).append(r)
+    for (_, title), members in sorted(groups.items(), key=lambda kv: -kv[0][0]):
+        lines += ["", f"{title}: {len(members)}"]
+        for r in members:
+            if r["status"] == INVALID:
+                detail = "; ".join(p["where"] + ": " + p["what"] for p in r["error"]["problems"][:3])
+                lines.append(f"  {r['name']:<{width}}  {detail}")
+            else:
+                lines.append(f"  {r['name']:<{width}}  {r['status'].upper():<9}  {' '.join(r['codes'])}")
+    if result["totals"]:
+        lines += ["", "Mangler pr. krav:"] + [f"  {code}: {n}" for code, n in result["totals"].items()]
+    return "\n".join(lines)

@@ -175,7 +175,7 @@ class _FastValidator:
             add("                values[target] = value")
             add("                derived.append(text)")
         if required_missing:
-            add(f"    if missing and not all(n in values for n in {tuple(required_missing)!r}):")
+            add(f"    if missing and not ({' and '.join(f'{n!r} in values' for n in required_missing)}):")
             add("        return None")
         if sources:
             add("    for _, _, terms in hits:")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ..checks.report import basis_label
 from ..plan.model import OneOf, Plan, PlanRow, format_number
+from ..plan.versions import PlanSet
 
 
 @dataclass(frozen=True)
@@ -194,3 +195,26 @@ def requirements_markdown(plan: Plan) -> str:
             "",
         ]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def plan_overview(plans: PlanSet) -> str:
+    """The newest version's levels, ladder, inputs and codes as text (CLI ``plan``)."""
+    plan = plans.latest
+    m = plan.meta
+    lines: list[str] = []
+    if len(plans.versions) > 1:
+        lines.append("Versioner: " + "; ".join(f"{p.meta.version} fra {p.meta.valid_from}" for p in plans.versions))
+    lines += [plan.title, f"Gyldig fra {m.valid_from}{' til ' + str(m.valid_to) if m.valid_to else ''}; prisniveau {m.price_year}.", m.note, "", "Niveauer (laveste først):"]
+    lines += [f"  {i}. {lv.id}: {lv.name}" for i, lv in enumerate(plan.levels, 1)]
+    lines += ["", "Indsatstrappen:"]
+    for area in dict.fromkeys(s.area for s in plan.ladder):
+        lines.append(f"  {area}:")
+        lines += [f"    {s.step}. {s.name}" for s in plan.steps(area)]
+    lines += ["", "Input:"]
+    for name, spec in plan.inputs.items():
+        need = "påkrævet" if spec.required else "valgfri"
+        bounds = f" {spec.min}–{spec.max}" if spec.min is not None else ""
+        lines.append(f"  {name} ({spec.type}{bounds}{' ' + spec.unit if spec.unit else ''}, {need}): {spec.label}")
+        for code, value in (spec.values or {}).items():
+            lines.append(f"      {code}: {value.label}")
+    return "\n".join(lines)
