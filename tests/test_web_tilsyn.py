@@ -207,6 +207,7 @@ class TestDraw:
         assert re.search(r'id="kvartal"[^>]*value="([^"]*)"', page).group(1) == QUARTER  # type: ignore[union-attr]
         assert re.search(r'id="pr_team"[^>]*value="([^"]*)"', page).group(1) == str(CONFIG.tilsyn.per_stratum)  # type: ignore[union-attr]
         assert f'<option value="{NEXT}">' in page and "Der er ingen trækninger" in page
+        assert "trækningsdatoerne er 1. marts, 1. juni, 1. september og 1. december" in text_of(page)  # rules/nyborg-tilsyn.toml
         assert draws(reg) == []
 
     def test_a_draw_is_stored_and_listed(self, client: Client, reg: Register) -> None:

@@ -127,6 +127,14 @@ def _choices(config: Any, drawn: set[str], today: dt.date) -> tuple[list[str], s
     return upcoming + passed[:8], default
 
 
+def _draw_dates_text(config: Any) -> str:
+    """The configured draw dates as Danes write them: "1. marts, 1. juni, 1. september og 1. december"."""
+    from ..tilsyn.economy import MONTHS
+
+    days = [f"{int(d[3:])}. {MONTHS[int(d[:2]) - 1]}" for d in config.tilsyn.draw_dates]
+    return f"{', '.join(days[:-1])} og {days[-1]}"
+
+
 def _fully_answered(config: Any, item: dict[str, Any]) -> bool:
     return all(q.id in item["answers"] for q in config.checklist)
 
@@ -160,6 +168,7 @@ def _overview(request: Request, values: dict[str, str], errors: FieldErrors, sta
         config=config,
         labels=FIELD_LABELS,
         drawn={r["draw"].quarter for r in rows},
+        draw_dates=_draw_dates_text(config),
     )
 
 
