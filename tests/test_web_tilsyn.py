@@ -333,6 +333,8 @@ class TestQuarter:
         form = re.search(rf'<form class="answer-form"[^>]*id="{fid}".*?</form>', r.text, flags=re.S).group(0)  # type: ignore[union-attr]
         assert f'id="{fid}-nej" name="svar" value="nej" checked' in form and f'id="{fid}-besvaret_af" name="besvaret_af" maxlength="64" autocomplete="off" value="XYZ"' in form
         assert 'role="alert"' in form and f'id="tjekliste-{p}" open' in r.text
+        summary = re.search(r'<div class="error-summary" role="alert" tabindex="-1" id="fejlliste">.*?</div>', r.text, flags=re.S).group(0)  # type: ignore[union-attr]
+        assert f'href="#{fid}-kommentar"' in summary and "et nej skal begrundes" in summary
 
     @pytest.mark.parametrize("fields,field", [({"kommentar": f"Se {CPR}"}, "kommentar"), ({"besvaret_af": CPR}, "besvaret_af")])
     def test_cpr_shaped_text_is_refused_and_never_echoed(self, client: Client, reg: Register, drawn: Any, fields: dict[str, str], field: str) -> None:
