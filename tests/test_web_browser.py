@@ -874,7 +874,8 @@ class TestTilsyn:
                     _tab_to(d, f"{fid}-kommentar")
                     ActionChains(d).send_keys("Udredningen mangler i sagen.").perform()
                     ActionChains(d).send_keys(Keys.ENTER).perform()
-                wait(d, lambda drv, q=q: f"Svaret på {q.id} for sag nr. {p} er gemt." in (drv.find_elements(By.ID, "besked") or [None])[0].text)
+                saved = f"Svaret på {q.id} for sag nr. {p} er gemt."
+                wait(d, lambda drv, saved=saved: any(saved in e.text for e in drv.find_elements(By.ID, "besked")))
             answers = show(reg, quarter).items[0]["answers"]  # type: ignore[union-attr]
             assert {q: (a["answer"], a["answered_by"]) for q, a in answers.items()} == {q.id: ("nej" if n == 0 else "ja", "ABC") for n, q in enumerate(config.checklist)}
             assert answers["L-01"]["comment"] == "Udredningen mangler i sagen."
@@ -925,3 +926,14 @@ class TestTilsyn:
         assert d.find_element(By.ID, "maaneder").is_selected()
         assert _accessibility_problems(d) == []
         screenshot(d, "oekonomisk-tilsyn")
+
+    @pytest.mark.parametrize("path,name", [("/tilsyn", "tilsyn-uden-register"), ("/oekonomi", "oekonomisk-tilsyn-uden-register")])
+    def test_without_a_register_the_pages_say_how_to_start(self, server, browser, path: str, name: str) -> None:
+        browser.get(f"{server.url}{path}")
+        assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav.main-nav a")] == [item.label for item in NAV]
+        current = browser.find_element(By.CSS_SELECTOR, 'nav.main-nav a[aria-current="page"]')
+        assert current.get_attribute("href").endswith(path)
+        text = browser.find_element(By.TAG_NAME, "main").text
+        assert "ikke sat op" in text and "kompetenceplan serve --db" in text
+        assert _accessibility_problems(browser) == []
+        screenshot(browser, name)
