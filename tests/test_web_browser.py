@@ -782,3 +782,158 @@ class TestAnotherPlan:
         browser.get(f"{aastrup_server.url}/kompetenceplan?version={plans.versions[0].meta.version}")
         assert "ikke er den version, der er i kraft" in browser.find_element(By.TAG_NAME, "main").text
         screenshot(browser, "kompetenceplanen-tidligere-version")
+
+
+# -- Ledelsestilsyn and økonomisk tilsyn ---------------------------------------------------------------
+
+
+class TestTilsyn:
+    """A leader on a generated municipality: draws the newest quarter, answers one case's
+    checklist with the keyboard only (a "nej" without comment first), opens the report and the
+    økonomisk tilsyn. What the pages show is compared with `tilsyn.draw.show` and the reports'
+    builders."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def tilsyn_server(cls, artifacts: Path):
+        from kompetenceplan.tilsyn.config import load_config
+        from kompetenceplan.tilsyn.draw import quarter_dates
+
+        config = load_config(ROOT / "rules" / "nyborg-tilsyn.toml")
+        today = dt.date.today()
+        quarters = [f"{y}Q{n}" for y in (today.year - 1, today.year) for n in (1, 2, 3, 4)]
+        quarter = max((quarter_dates(config, q)[0], q) for q in quarters if quarter_dates(config, q)[0] <= today)[1]
+        last = quarter_dates(config, quarter)[2]
+        folder = Path(tempfile.mkdtemp(prefix="kp-tilsyn-"))
+        url = f"sqlite:///{folder / 'register.db'}"
+        for args in (["db", "upgrade", "--db", url], ["tilsyn", "generate", "--db", url, "--until", last.isoformat(), "--seed", "8"]):
+            subprocess.run([sys.executable, "-m", "kompetenceplan", *args], cwd=ROOT, check=True, capture_output=True)
+        s = ServeProcess(NYBORG, artifacts / "serve-tilsyn.log", ("--db", url))
+        s.db_url, s.quarter, s.config = url, quarter, config  # type: ignore[attr-defined]
+        yield s
+        s.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+        log = s.log.read_text(errors="replace")
+        assert "Traceback" not in log and "uventet fejl" not in log, "tjenesten loggede en fejl under tilsynstestene"
+
+    def test_a_leader_draws_answers_a_checklist_by_keyboard_and_prints_the_report(self, tilsyn_server, browser) -> None:
+        from kompetenceplan.store.register import Register
+        from kompetenceplan.tilsyn.draw import show
+        from kompetenceplan.tilsyn.report import build_report
+
+        d, url, quarter, config = browser, tilsyn_server.url, tilsyn_server.quarter, tilsyn_server.config
+        d.get(f"{url}/tilsyn")
+        assert d.find_element(By.ID, "kvartal").get_attribute("value") == quarter
+        assert d.find_element(By.ID, "pr_team").get_attribute("value") == str(config.tilsyn.per_stratum)
+        assert _accessibility_problems(d) == []
+        screenshot(d, "tilsyn-ingen-traekninger")
+        size = d.find_element(By.ID, "pr_team")
+        size.clear()
+        size.send_keys("1")
+        d.find_element(By.ID, "traek").click()
+        wait(d, lambda drv: drv.find_elements(By.ID, "besked"))
+        reg = Register(tilsyn_server.db_url)
+        try:
+            stored = show(reg, quarter)
+            assert stored is not None and stored.per_stratum == 1 and stored.items
+            cases = d.find_elements(By.CSS_SELECTOR, "article.tilsyn-case")
+            assert [c.get_attribute("data-case") for c in cases] == [i["case_ref"] for i in stored.items]
+            for case, item in zip(cases, stored.items, strict=True):
+                shown = [(r.get_attribute("data-code"), r.get_attribute("data-status")) for r in case.find_elements(By.CSS_SELECTOR, "table.checks tbody tr")]
+                assert shown == [(r["code"], r["status"]) for r in item["results"]]
+            assert _accessibility_problems(d) == []
+            screenshot(d, "tilsyn-kvartal")
+
+            # the keyboard only: open the first case's checklist and answer every question
+            p = stored.items[0]["position"]
+            ActionChains(d).send_keys(Keys.TAB).perform()
+            assert d.switch_to.active_element.get_attribute("class") == "skip-link"
+            ActionChains(d).send_keys(Keys.ENTER).perform()
+            _tab_to(d, f"tjekliste-{p}-vis")
+            ActionChains(d).send_keys(Keys.ENTER).perform()
+            assert d.find_element(By.ID, f"tjekliste-{p}").get_attribute("open") is not None
+            for n, q in enumerate(config.checklist):
+                fid = f"s{p}-{q.id}"
+                _tab_to(d, f"{fid}-ja")
+                ActionChains(d).send_keys(Keys.SPACE if n else Keys.ARROW_RIGHT).perform()  # L-01: nej (the next radio)
+                ActionChains(d).send_keys(Keys.TAB).perform()
+                assert d.switch_to.active_element.get_attribute("id") == f"{fid}-kommentar"
+                ActionChains(d).send_keys(Keys.TAB).perform()
+                assert d.switch_to.active_element.get_attribute("id") == f"{fid}-besvaret_af"
+                if not d.switch_to.active_element.get_attribute("value"):
+                    ActionChains(d).send_keys("ABC").perform()
+                ActionChains(d).send_keys(Keys.ENTER).perform()
+                if n == 0:  # a "nej" without a comment: refused, announced, kept
+                    wait(d, lambda drv, f=fid: drv.find_element(By.ID, f"{f}-kommentar-error").text)
+                    error = d.find_element(By.ID, f"{fid}-kommentar-error")
+                    assert error.get_attribute("role") == "alert" and "et nej skal begrundes" in error.text
+                    assert d.find_element(By.ID, f"{fid}-nej").is_selected()
+                    assert d.find_element(By.ID, f"{fid}-kommentar").get_attribute("aria-invalid") == "true"
+                    assert _accessibility_problems(d) == []
+                    screenshot(d, "tilsyn-nej-uden-kommentar")
+                    _tab_to(d, f"{fid}-kommentar")
+                    ActionChains(d).send_keys("Udredningen mangler i sagen.").perform()
+                    ActionChains(d).send_keys(Keys.ENTER).perform()
+                saved = f"Svaret på {q.id} for sag nr. {p} er gemt."
+                wait(d, lambda drv, saved=saved: any(saved in e.text for e in drv.find_elements(By.ID, "besked")))
+            answers = show(reg, quarter).items[0]["answers"]  # type: ignore[union-attr]
+            assert {q: (a["answer"], a["answered_by"]) for q, a in answers.items()} == {q.id: ("nej" if n == 0 else "ja", "ABC") for n, q in enumerate(config.checklist)}
+            assert answers["L-01"]["comment"] == "Udredningen mangler i sagen."
+            progress = d.find_element(By.ID, "fremdrift")
+            assert progress.get_attribute("data-answered") == "1" and progress.text.startswith(f"1 af {len(stored.items)}")
+            screenshot(d, "tilsyn-tjekliste-besvaret")
+
+            d.find_element(By.ID, "til-rapport").click()
+            wait(d, lambda drv: drv.find_elements(By.CSS_SELECTOR, ".tilsyn-report"))
+            report = build_report(reg, config, quarter)
+            main = d.find_element(By.TAG_NAME, "main").text
+            assert f"Ledelsestilsyn {quarter}" in d.find_element(By.TAG_NAME, "h1").text
+            for rate in report.per_check:
+                assert rate.label in main
+            l01 = next(c for c in report.checklist if c["id"] == "L-01")
+            assert l01["nej"] == 1 and f"{stored.items[0]['case_ref']} (nr. {p})" in main
+            assert _accessibility_problems(d) == []
+            screenshot(d, "tilsyn-rapport")
+            d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+            try:
+                assert d.execute_script("return getComputedStyle(document.querySelector('.site-header')).display") == "none"
+                screenshot(d, "tilsyn-rapport-udskrift")
+            finally:
+                d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+        finally:
+            reg.close()
+
+    def test_the_economy_report_for_a_quarter(self, tilsyn_server, browser) -> None:
+        from kompetenceplan.store.db import make_engine
+        from kompetenceplan.tilsyn import economy
+
+        d = browser
+        d.get(f"{tilsyn_server.url}/oekonomi")
+        field = d.find_element(By.ID, "kvartal")
+        field.clear()
+        field.send_keys(tilsyn_server.quarter)
+        d.find_element(By.ID, "maaneder").click()
+        d.find_element(By.ID, "vis-rapport").click()
+        wait(d, lambda drv: drv.find_elements(By.CSS_SELECTOR, ".economy-report"))
+        engine = make_engine(tilsyn_server.db_url)
+        try:
+            report = economy.build_report(engine, load_plans(NYBORG), economy.parse_quarter(tilsyn_server.quarter), monthly=True)
+        finally:
+            engine.dispose()
+        text = d.find_element(By.CSS_SELECTOR, ".economy-report").text
+        for period in report.periods:
+            assert period.figures.period.label in text and economy.kr(period.figures.cost_oere) in text
+        assert d.find_element(By.ID, "maaneder").is_selected()
+        assert _accessibility_problems(d) == []
+        screenshot(d, "oekonomisk-tilsyn")
+
+    @pytest.mark.parametrize("path,name", [("/tilsyn", "tilsyn-uden-register"), ("/oekonomi", "oekonomisk-tilsyn-uden-register")])
+    def test_without_a_register_the_pages_say_how_to_start(self, server, browser, path: str, name: str) -> None:
+        browser.get(f"{server.url}{path}")
+        assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav.main-nav a")] == [item.label for item in NAV]
+        current = browser.find_element(By.CSS_SELECTOR, 'nav.main-nav a[aria-current="page"]')
+        assert current.get_attribute("href").endswith(path)
+        text = browser.find_element(By.TAG_NAME, "main").text
+        assert "ikke sat op" in text and "kompetenceplan serve --db" in text
+        assert _accessibility_problems(browser) == []
+        screenshot(browser, name)

@@ -1,5 +1,5 @@
-"""The main navigation: one entry per user task. Later pages (ledelsestilsyn, økonomisk tilsyn,
-the meeting register) add an entry here and a template that extends ``base.html``."""
+"""The main navigation: one entry per user task. A new page adds an entry here and a template
+that extends ``base.html``. Ledelsestilsyn and økonomisk tilsyn are `tilsyn_pages`."""
 
 from __future__ import annotations
 
@@ -18,5 +18,7 @@ NAV: list[NavItem] = [
     NavItem("afgoer", "/hvem-skal-afgoere", "Hvem skal afgøre?", "Find det niveau, der skal træffe afgørelsen om en indsats, og se hvorfor."),
     NavItem("indstilling", "/indstilling", "Indstilling", "Tjek om indstillinger til visitationsudvalget er klar: hvad mangler, og hvordan det rettes."),
     NavItem("moede", "/moede", "Møde", "Dagsorden, udfald og referat for et møde i visitationsudvalget."),
+    NavItem("tilsyn", "/tilsyn", "Ledelsestilsyn", "Træk kvartalets stikprøve, se de automatiske kontroller, besvar tjeklisten pr. sag, og udskriv rapporten."),
+    NavItem("oekonomi", "/oekonomi", "Økonomisk tilsyn", "Aktive indsatser, udgift, bevægelser på indsatstrappen og prisudvikling for et kvartal."),
     NavItem("plan", "/kompetenceplan", "Kompetenceplanen", "Planen og dokumentationsstandarden, versionen i kraft og ændringer mellem versioner."),
 ]

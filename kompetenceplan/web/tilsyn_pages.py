@@ -1,0 +1,411 @@
+"""The Ledelsestilsyn and Økonomisk tilsyn pages: thin views over `tilsyn.draw`, `tilsyn.report`
+and `tilsyn.economy` (the same calls as ``kompetenceplan tilsyn`` and ``kompetenceplan oekonomi``).
+
+``/tilsyn`` lists the stored draws and draws a quarter (POST + CSRF); ``/tilsyn/{kvartal}`` is the
+sample per team and track with each case's automatic checks (TIL) and the leaders' checklist, an
+answer form per question (POST + CSRF, append-only: a new answer corrects the previous one);
+``/tilsyn/{kvartal}/rapport`` is the library's report, printable. ``/oekonomi`` is the økonomisk
+tilsyn for a quarter (GET: a quarter, a threshold and "monthly" are not personal data).
+
+Only quarters, sample numbers and question ids appear in URLs; the pages show case references,
+never the person. Without a register every page says how to start one. The tilsyn configuration
+is ``app.state.tilsyn_config_path`` when set, else ``$KOMPETENCEPLAN_TILSYN``, else
+``<plan folder>-tilsyn.toml`` next to the plan folder (``rules/nyborg`` → ``rules/nyborg-tilsyn.toml``),
+else ``rules/nyborg-tilsyn.toml`` as the CLI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from ..errors import CaseError, EngineError, KompetenceplanError
+from .forms import FieldErrors
+from .views import EXPIRED, Refused, _form, _message_page, _plans, _render, register_of, router
+
+QUARTER, PER_TEAM = "kvartal", "pr_team"
+ANSWER, COMMENT, BY = "svar", "kommentar", "besvaret_af"
+MONTHLY, THRESHOLD = "maaneder", "taerskel"
+FIELD_LABELS = {QUARTER: "Kvartal", PER_TEAM: "Sager pr. team og spor", ANSWER: "Svar", COMMENT: "Kommentar", BY: "Besvaret af", THRESHOLD: "Tærskel"}
+CONFIG_ENV = "KOMPETENCEPLAN_TILSYN"
+INITIALS_COOKIE = "kp_initialer"
+ANSWER_LABELS = {"ja": "ja", "nej": "nej", "delvist": "delvist", "ikke_relevant": "ikke relevant"}
+STATUS_LABELS = {"ok": "ok", "fejl": "fejl", "ikke_relevant": "ikke relevant", "ikke_efterproevet": "ikke efterprøvet"}
+_QUARTER_URL = re.compile(r"\d{4}Q[1-4]")
+_SAVED = re.compile(r"(\d{1,5})-(L-\d{2})")
+
+
+# -- shared ------------------------------------------------------------------------------------------
+
+
+def _no_register(request: Request, active: str, status: int = 200) -> HTMLResponse:
+    template = "tilsyn.html" if active == "tilsyn" else "oekonomi.html"
+    return _render(request, template, active, status=status, register=False)
+
+
+def _config_path(request: Request) -> Path:
+    configured = getattr(request.app.state, "tilsyn_config_path", None) or os.environ.get(CONFIG_ENV)
+    if configured:
+        return Path(configured)
+    plan_dir = Path(request.app.state.holder.path)
+    sibling = plan_dir.parent / f"{plan_dir.name}-tilsyn.toml"
+    if sibling.is_file():
+        return sibling
+    from ..tilsyn.config import DEFAULT_CONFIG
+
+    return DEFAULT_CONFIG
+
+
+def _config(request: Request) -> Any:
+    """The tilsyn configuration (read again when the file changes); `TilsynError` when it cannot be read."""
+    from ..tilsyn.config import load_config
+
+    path = _config_path(request)
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    cached = getattr(request.app.state, "tilsyn_config", None)
+    if cached is not None and cached[0] == (path, stamp):
+        return cached[1]
+    config = load_config(path)
+    request.app.state.tilsyn_config = ((path, stamp), config)
+    return config
+
+
+def _problems(exc: KompetenceplanError, fields: dict[str, str], general_field: str | None = None) -> FieldErrors:
+    """The library's problems on the form's fields (``fields`` maps a problem's ``where`` to a field);
+    the message starts with the library's title (fx "Kvartalet er allerede trukket.")."""
+    errors = FieldErrors()
+    for p in exc.problems:
+        name = fields.get(p.where) or general_field
+        what = p.what[:1].upper() + p.what[1:]
+        text = f"{what} {p.fix}".strip()
+        if name:
+            errors.fields[name] = f"{errors.fields[name]} {text}" if name in errors.fields else f"{exc.title} {text}"
+        else:
+            errors.general.append(f"{exc.title} {text}")
+    if not exc.problems:
+        errors.general.append(exc.title)
+    return errors
+
+
+def _report_body(document: str, shift: int = 0) -> str:
+    """The body of a report the library rendered as a whole HTML document (its own ``<style>`` is
+    left out: the pages' CSP allows only the vendored CSS); headings moved ``shift`` levels down."""
+    found = re.search(r"<body>(.*)</body>", document, flags=re.S)
+    body = found.group(1) if found else ""
+    if shift:
+        body = re.sub(r"<(/?)h([1-5])\b", lambda m: f"<{m.group(1)}h{int(m.group(2)) + shift}", body)
+    return body
+
+
+def _quarter_code(year: int, n: int) -> str:
+    return f"{year}Q{n}"
+
+
+# -- Ledelsestilsyn: the draws ---------------------------------------------------------------------------
+
+
+def _choices(config: Any, drawn: set[str], today: dt.date) -> tuple[list[str], str]:
+    """Quarters to offer (the last eight whose draw date has passed, and the next one), newest
+    first, and the default: the newest whose draw date has passed, unless it is drawn."""
+    from ..tilsyn.draw import quarter_dates
+
+    quarters = sorted(((quarter_dates(config, q)[0], q) for year in range(today.year - 2, today.year + 2) for q in (_quarter_code(year, n) for n in (1, 2, 3, 4))), reverse=True)
+    passed = [q for day, q in quarters if day <= today]
+    upcoming = [q for day, q in quarters if day > today][-1:]
+    default = passed[0] if passed and passed[0] not in drawn else ""
+    return upcoming + passed[:8], default
+
+
+def _draw_dates_text(config: Any) -> str:
+    """The configured draw dates as Danes write them: "1. marts, 1. juni, 1. september og 1. december"."""
+    from ..tilsyn.economy import MONTHS
+
+    days = [f"{int(d[3:])}. {MONTHS[int(d[:2]) - 1]}" for d in config.tilsyn.draw_dates]
+    return f"{', '.join(days[:-1])} og {days[-1]}"
+
+
+def _fully_answered(config: Any, item: dict[str, Any]) -> bool:
+    return all(q.id in item["answers"] for q in config.checklist)
+
+
+def _overview(request: Request, values: dict[str, str], errors: FieldErrors, status: int = 200) -> HTMLResponse:
+    from ..tilsyn.draw import draws, show
+
+    reg = register_of(request)
+    try:
+        config = _config(request)
+    except KompetenceplanError as exc:
+        return _message_page(request, 500, "Tilsynets konfiguration kan ikke læses", f"{exc.title} {' '.join(f'{p.where}: {p.what} {p.fix}' for p in exc.problems)}")
+    rows: list[dict[str, Any]] = []
+    for q in reversed(draws(reg)):
+        d = show(reg, q)
+        assert d is not None
+        rows.append({"draw": d, "answered": sum(_fully_answered(config, i) for i in d.items), "faulty": sum(any(r["status"] == "fejl" for r in i["results"]) for i in d.items)})
+    choices, default = _choices(config, {r["draw"].quarter for r in rows}, dt.date.today())
+    values.setdefault(QUARTER, default)
+    values.setdefault(PER_TEAM, str(config.tilsyn.per_stratum))
+    return _render(
+        request,
+        "tilsyn.html",
+        "tilsyn",
+        status=status,
+        register=True,
+        rows=rows,
+        values=values,
+        errors=errors,
+        choices=choices,
+        config=config,
+        labels=FIELD_LABELS,
+        drawn={r["draw"].quarter for r in rows},
+        draw_dates=_draw_dates_text(config),
+    )
+
+
+@router.get("/tilsyn", response_class=HTMLResponse)
+async def tilsyn_page(request: Request) -> HTMLResponse:
+    if register_of(request) is None:
+        return _no_register(request, "tilsyn")
+    return await run_in_threadpool(_overview, request, {}, FieldErrors())
+
+
+def _draw(request: Request, quarter: str, per_team: int) -> Any:
+    from ..tilsyn.draw import draw
+
+    return draw(register_of(request), _plans(request), _config(request), quarter, per_stratum=per_team)
+
+
+@router.post("/tilsyn", response_class=HTMLResponse)
+async def tilsyn_draw(request: Request) -> Response:
+    if register_of(request) is None:
+        return _no_register(request, "tilsyn", status=404)
+    try:
+        values, _ = await _form(request)
+    except Refused as exc:
+        if exc.status == 403 and exc.message == EXPIRED:
+            return await run_in_threadpool(_overview, request, {}, FieldErrors(general=[exc.message]), 403)
+        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    kept = {QUARTER: values.get(QUARTER, "")[:20], PER_TEAM: values.get(PER_TEAM, "")[:20]}
+    errors = FieldErrors()
+    quarter = kept[QUARTER].strip().upper()
+    if not quarter:
+        errors.fields[QUARTER] = "Mangler. Skriv kvartalet, fx 2026Q4."
+    raw = kept[PER_TEAM].strip()
+    per_team = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else None
+    if per_team is None or not 1 <= per_team <= 1000:
+        errors.fields[PER_TEAM] = "Skal være et helt tal fra 1 til 1000, fx 5."
+    if errors.fields or per_team is None:
+        return await run_in_threadpool(_overview, request, kept, errors)
+    try:
+        found = await run_in_threadpool(_draw, request, quarter, per_team)
+    except EngineError:
+        raise
+    except KompetenceplanError as exc:
+        return await run_in_threadpool(_overview, request, kept, _problems(exc, {"--quarter": QUARTER, "--per-team": PER_TEAM}, QUARTER))
+    return RedirectResponse(f"/tilsyn/{found.quarter}?trukket=1", status_code=303)
+
+
+# -- Ledelsestilsyn: one quarter -----------------------------------------------------------------------
+
+
+def _unknown_quarter(request: Request, quarter: str = "") -> HTMLResponse:
+    what = f"Kvartalet {quarter} er ikke trukket." if quarter else "Adressen angiver ikke et kvartal (fx 2026Q4)."
+    return _message_page(request, 404, "Ukendt trækning", f"{what} Træk kvartalet, eller vælg en trækning, på siden Ledelsestilsyn.")
+
+
+def _quarter_page(
+    request: Request,
+    quarter: str,
+    status: int = 200,
+    notice: str = "",
+    form_errors: dict[tuple[int, str], FieldErrors] | None = None,
+    form_values: dict[tuple[int, str], dict[str, str]] | None = None,
+    general: list[str] | None = None,
+    opened: int | None = None,
+) -> HTMLResponse:
+    from ..tilsyn.checks import CHECK_BY_CODE
+    from ..tilsyn.draw import ANSWERS, show
+
+    d = show(register_of(request), quarter, missing_ok=True)
+    if d is None:
+        return _unknown_quarter(request, quarter)
+    config = _config(request)
+    groups: OrderedDict[tuple[str, str], list[dict[str, Any]]] = OrderedDict()
+    for item in d.items:
+        groups.setdefault((item["team"], item["track"]), []).append(item)
+    tracks = {key: t.label for key, t in config.tracks.items()}
+    answered = sum(_fully_answered(config, i) for i in d.items)
+    return _render(
+        request,
+        "tilsyn_quarter.html",
+        "tilsyn",
+        status=status,
+        d=d,
+        groups=groups,
+        tracks=tracks,
+        config=config,
+        checks=CHECK_BY_CODE,
+        answers=ANSWERS,
+        answer_labels=ANSWER_LABELS,
+        status_labels=STATUS_LABELS,
+        answered=answered,
+        notice=notice,
+        form_errors=form_errors or {},
+        form_values=form_values or {},
+        general=general or [],
+        opened=opened,
+        initials=request.cookies.get(INITIALS_COOKIE, "")[:64],
+        labels=FIELD_LABELS,
+    )
+
+
+@router.get("/tilsyn/{quarter}", response_class=HTMLResponse)
+async def quarter_page(request: Request, quarter: str) -> HTMLResponse:
+    if register_of(request) is None:
+        return _no_register(request, "tilsyn", status=404)
+    if not _QUARTER_URL.fullmatch(quarter):
+        return _unknown_quarter(request)
+    notice = "Kvartalet er trukket, og de automatiske kontroller er kørt. Besvar tjeklisten for hver sag." if "trukket" in request.query_params else ""
+    saved = _SAVED.fullmatch(request.query_params.get("gemt", ""))
+    opened = None
+    if saved:
+        opened = int(saved.group(1))
+        notice = f"Svaret på {saved.group(2)} for sag nr. {opened} er gemt."
+    try:
+        return await run_in_threadpool(_quarter_page, request, quarter, 200, notice, None, None, None, opened)
+    except KompetenceplanError as exc:
+        return _message_page(request, 500, "Tilsynets konfiguration kan ikke læses", exc.title)
+
+
+@router.post("/tilsyn/{quarter}/sag/{position}/{question}", response_class=HTMLResponse)
+async def answer_question(request: Request, quarter: str, position: int, question: str) -> Response:
+    reg = register_of(request)
+    if reg is None:
+        return _no_register(request, "tilsyn", status=404)
+    if not _QUARTER_URL.fullmatch(quarter):
+        return _unknown_quarter(request)
+    key = (position, question)
+    try:
+        values, _ = await _form(request)
+    except Refused as exc:
+        if exc.status == 403 and exc.message == EXPIRED:
+            return await run_in_threadpool(_quarter_page, request, quarter, 403, "", {key: FieldErrors(general=[exc.message])})
+        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    from ..store.privacy import PersonalDataError
+    from ..tilsyn.draw import record_answer, show
+
+    if await run_in_threadpool(show, reg, quarter, missing_ok=True) is None:
+        return _unknown_quarter(request, quarter)
+    kept = {ANSWER: values.get(ANSWER, "")[:20], COMMENT: values.get(COMMENT, "")[:2000], BY: values.get(BY, "")[:64]}
+    if not kept[ANSWER]:
+        errors = FieldErrors(fields={ANSWER: "Mangler. Vælg ja, nej, delvist eller ikke relevant."})
+        return await run_in_threadpool(_quarter_page, request, quarter, 200, "", {key: errors}, {key: kept})
+    try:
+        config = await run_in_threadpool(_config, request)
+        await run_in_threadpool(lambda: record_answer(reg, config, quarter, position, question, kept[ANSWER], answered_by=kept[BY], comment=kept[COMMENT]))
+    except PersonalDataError as exc:
+        # name the field, never echo the value: the offending text is not sent back
+        errors = FieldErrors()
+        for p in exc.problems:
+            name = COMMENT if p.where.startswith("kommentar") else BY
+            kept[name] = ""
+            errors.fields[name] = f"{exc.title} Feltet {p.what} {p.fix}"
+        return await run_in_threadpool(_quarter_page, request, quarter, 200, "", {key: errors}, {key: kept})
+    except KompetenceplanError as exc:
+        if any(p.where in ("--item", "--question") for p in exc.problems):  # an old page or a forged address
+            general = [f"Svaret er ikke gemt: {exc.title} {' '.join(f'{p.what} {p.fix}' for p in exc.problems)}"]
+            return await run_in_threadpool(_quarter_page, request, quarter, 200, "", None, None, general)
+        errors = _problems(exc, {"--answer": ANSWER, "--by": BY, "--comment": COMMENT}, ANSWER)
+        return await run_in_threadpool(_quarter_page, request, quarter, 200, "", {key: errors}, {key: kept})
+    response = RedirectResponse(f"/tilsyn/{quarter}?gemt={position}-{question}#sag-{position}", status_code=303)
+    response.set_cookie(INITIALS_COOKIE, kept[BY].strip(), httponly=True, samesite="strict", path="/tilsyn")
+    return response
+
+
+# -- Ledelsestilsyn: the report ------------------------------------------------------------------------
+
+
+def _tilsyn_report(request: Request, quarter: str) -> str | None:
+    from ..tilsyn.draw import show
+    from ..tilsyn.report import build_report, render_html
+
+    reg = register_of(request)
+    if show(reg, quarter, missing_ok=True) is None:
+        return None
+    config = _config(request)
+    return _report_body(render_html(build_report(reg, config, quarter), config))
+
+
+@router.get("/tilsyn/{quarter}/rapport", response_class=HTMLResponse)
+async def tilsyn_report(request: Request, quarter: str) -> HTMLResponse:
+    if register_of(request) is None:
+        return _no_register(request, "tilsyn", status=404)
+    if not _QUARTER_URL.fullmatch(quarter):
+        return _unknown_quarter(request)
+    try:
+        body = await run_in_threadpool(_tilsyn_report, request, quarter)
+    except KompetenceplanError as exc:
+        return _message_page(request, 500, "Rapporten kan ikke dannes", exc.title)
+    if body is None:
+        return _unknown_quarter(request, quarter)
+    return _render(request, "tilsyn_report.html", "tilsyn", quarter=quarter, body=body)
+
+
+# -- Økonomisk tilsyn -----------------------------------------------------------------------------------
+
+
+def _threshold(text: str) -> float | None:
+    """Kroner as Danes write them (50.000 or 50000 or 1.250,50); None when it is not a number ≥ 0."""
+    text = text.strip().replace(" ", "")
+    if not re.fullmatch(r"\d{1,3}(\.\d{3})*(,\d{1,2})?|\d{1,12}(,\d{1,2})?", text):
+        return None
+    return float(text.replace(".", "").replace(",", "."))
+
+
+def _economy(request: Request, quarter: str, monthly: bool, threshold: float) -> str:
+    from ..tilsyn.economy import build_report, html, parse_quarter
+
+    report = build_report(register_of(request).engine, _plans(request), parse_quarter(quarter), monthly=monthly, threshold=threshold)
+    return _report_body(html(report), shift=1)
+
+
+@router.get("/oekonomi", response_class=HTMLResponse)
+async def economy_page(request: Request) -> HTMLResponse:
+    if register_of(request) is None:
+        return _no_register(request, "oekonomi")
+    from ..tilsyn.economy import DEFAULT_THRESHOLD, parse_quarter
+
+    today = dt.date.today()
+    params = request.query_params
+    asked = QUARTER in params
+    values = {
+        QUARTER: params.get(QUARTER, _quarter_code(today.year, (today.month - 1) // 3 + 1))[:20],
+        THRESHOLD: params.get(THRESHOLD, f"{DEFAULT_THRESHOLD:,}".replace(",", "."))[:30],
+        MONTHLY: "1" if params.get(MONTHLY) else "",
+    }
+    errors = FieldErrors()
+    quarter = values[QUARTER].strip().upper()
+    try:
+        parse_quarter(quarter)
+    except CaseError:
+        errors.fields[QUARTER] = "Ugyldigt kvartal. Skriv fx 2026Q4 (år, Q og kvartalets nummer 1-4)."
+    threshold = _threshold(values[THRESHOLD])
+    if threshold is None:
+        errors.fields[THRESHOLD] = "Skal være et beløb i kroner om måneden, 0 eller mere, fx 50.000."
+    body = ""
+    if asked and not errors.fields and threshold is not None:
+        try:
+            body = await run_in_threadpool(_economy, request, quarter, bool(values[MONTHLY]), threshold)
+        except KompetenceplanError as exc:
+            errors.general.append(f"{exc.title} {' '.join(f'{p.what} {p.fix}' for p in exc.problems)}")
+    return _render(request, "oekonomi.html", "oekonomi", register=True, values=values, errors=errors, body=body, asked=asked, labels=FIELD_LABELS)

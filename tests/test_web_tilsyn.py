@@ -1,0 +1,503 @@
+"""The Ledelsestilsyn and Økonomisk tilsyn pages without a browser (FastAPI's TestClient, in
+process) on a register filled by the fictional-municipality generator: the draw, the sample and
+its TIL checks compared with `tilsyn.draw.show`, the checklist answers, the report compared with
+`tilsyn.report.build_report` and an independent count of the raw check results, the økonomisk
+tilsyn compared with `tilsyn.economy.build_report`; CSRF, bad input kept, no personal data, and
+the pages without a register. One end-to-end test runs on SQLite and on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import shutil
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("jinja2")
+pytest.importorskip("multipart")
+pytest.importorskip("sqlalchemy")
+
+with warnings.catch_warnings():  # starlette's TestClient warns about its httpx dependency on import
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from sqlalchemy import func, select  # noqa: E402
+
+from kompetenceplan import load_plans  # noqa: E402
+from kompetenceplan.service import create_app  # noqa: E402
+from kompetenceplan.store.db import make_engine, upgrade  # noqa: E402
+from kompetenceplan.store.privacy import CPR_SHAPED  # noqa: E402
+from kompetenceplan.store.register import Register  # noqa: E402
+from kompetenceplan.store.tables import decisions  # noqa: E402
+from kompetenceplan.tilsyn import economy  # noqa: E402
+from kompetenceplan.tilsyn.checks import CHECK_BY_CODE, CHECKS  # noqa: E402
+from kompetenceplan.tilsyn.config import load_config  # noqa: E402
+from kompetenceplan.tilsyn.draw import ANSWERS, draws, quarter_dates, show  # noqa: E402
+from kompetenceplan.tilsyn.generate import generate  # noqa: E402
+from kompetenceplan.tilsyn.report import build_report  # noqa: E402
+from kompetenceplan.tilsyn.tables import tilsyn_answers  # noqa: E402
+from kompetenceplan.web.nav import NAV  # noqa: E402
+
+from .conftest import NYBORG, ROOT  # noqa: E402
+
+PLANS = load_plans(NYBORG)
+CONFIG = load_config(ROOT / "rules" / "nyborg-tilsyn.toml")
+CPR = "010115-0000"
+TODAY = dt.date.today()
+
+
+def _code(year: int, n: int) -> str:
+    return f"{year}Q{n}"
+
+
+#: The newest quarter whose draw date has passed (the page draws with today's date), and the next.
+QUARTER = max((quarter_dates(CONFIG, _code(y, n))[0], _code(y, n)) for y in (TODAY.year - 1, TODAY.year) for n in (1, 2, 3, 4) if quarter_dates(CONFIG, _code(y, n))[0] <= TODAY)[1]
+NEXT = min((quarter_dates(CONFIG, _code(y, n))[0], _code(y, n)) for y in (TODAY.year, TODAY.year + 1) for n in (1, 2, 3, 4) if quarter_dates(CONFIG, _code(y, n))[0] > TODAY)[1]
+_, FIRST, LAST = quarter_dates(CONFIG, QUARTER)
+START = (FIRST - dt.timedelta(days=80)).replace(day=1)  # some history before the period
+
+
+class Client:
+    """A TestClient on the loopback name the guard accepts, with the page's CSRF token."""
+
+    def __init__(self, app: Any) -> None:
+        self.http = TestClient(app, base_url="http://127.0.0.1")
+
+    def get(self, path: str) -> Any:
+        return self.http.get(path)
+
+    def token(self) -> str:
+        return re.search(r'name="csrf" value="([^"]+)"', self.get("/indstilling").text).group(1)  # type: ignore[union-attr]
+
+    def post(self, path: str, fields: dict[str, str], token: bool = True) -> Any:
+        data = ({"csrf": self.token()} if token else {}) | fields
+        return self.http.post(path, data=data, follow_redirects=False)
+
+
+def _months(start: dt.date, last: dt.date) -> int:
+    return (last.year - start.year) * 12 + last.month - start.month + 1
+
+
+@pytest.fixture(scope="module")
+def town(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated municipality (SQLite) up to the end of QUARTER's population; copied per test."""
+    path = tmp_path_factory.mktemp("town") / "town.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    with Register(f"sqlite:///{path}") as reg:
+        generate(reg, PLANS, start=START, months=_months(START, LAST), seed=15, bulk=True)
+    return path
+
+
+@pytest.fixture
+def app(town: Path, tmp_path: Path) -> Iterator[Any]:
+    db = tmp_path / "register.db"
+    shutil.copy(town, db)
+    application = create_app(NYBORG, db_url=f"sqlite:///{db}")
+    yield application
+    application.app.state.register.close()
+
+
+@pytest.fixture
+def client(app: Any) -> Client:
+    return Client(app)
+
+
+@pytest.fixture
+def reg(app: Any) -> Register:
+    register: Register = app.app.state.register
+    return register
+
+
+@pytest.fixture(scope="module")
+def bare() -> Client:
+    return Client(create_app(NYBORG))
+
+
+def text_of(page: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def no_cpr(page: str, seeds: tuple[int, ...] = ()) -> bool:
+    """No CPR-shaped text on the page. A draw's seed (up to 10 digits) is shown as "frø N" and
+    is left out here: it is a number the library chose, not a person's."""
+    text = text_of(page)
+    for seed in seeds:
+        text = text.replace(f"frø {seed}", "frø")
+    return CPR_SHAPED.search(text) is None
+
+
+def draw_page(client: Client, quarter: str = QUARTER, per_team: str = "2") -> Any:
+    return client.post("/tilsyn", {"kvartal": quarter, "pr_team": per_team})
+
+
+def field_error(page: str, field: str) -> str:
+    found = re.search(rf'<p class="field-error" id="{re.escape(field)}-error"[^>]*>(.*?)</p>', page, flags=re.S)
+    assert found is not None, field
+    return text_of(found.group(1)).replace("Fejl: ", "").strip()
+
+
+def cases_shown(page: str) -> list[dict[str, Any]]:
+    """Each drawn case on the quarter page: number, case reference, TIL codes and statuses."""
+    out = []
+    for block in re.findall(r'<article class="report agenda-item tilsyn-case".*?</article>', page, flags=re.S):
+        out.append(
+            {
+                "position": int(re.search(r'data-position="(\d+)"', block).group(1)),  # type: ignore[union-attr]
+                "case": re.search(r'data-case="([^"]+)"', block).group(1),  # type: ignore[union-attr]
+                "results": re.findall(r'<tr data-code="([^"]+)" data-status="([^"]+)"', block),
+                "done": re.search(r'data-done="(ja|nej)"', block).group(1) == "ja",  # type: ignore[union-attr]
+                "text": text_of(block),
+            }
+        )
+    return out
+
+
+def answer(client: Client, position: int, question: str, value: str, comment: str = "", by: str = "ABC", quarter: str = QUARTER) -> Any:
+    return client.post(f"/tilsyn/{quarter}/sag/{position}/{question}", {"svar": value, "kommentar": comment, "besvaret_af": by})
+
+
+def answer_rows(reg: Register) -> int:
+    with reg.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(tilsyn_answers)).scalar_one())
+
+
+# -- navigation and without a register ----------------------------------------------------------------
+
+
+class TestWithoutRegister:
+    def test_both_pages_are_in_the_navigation(self, bare: Client) -> None:
+        labels = [item.label for item in NAV]
+        assert "Ledelsestilsyn" in labels and "Økonomisk tilsyn" in labels
+        page = bare.get("/").text
+        nav = re.search(r'<nav class="main-nav".*?</nav>', page, flags=re.S).group(0)  # type: ignore[union-attr]
+        assert 'href="/tilsyn"' in nav and 'href="/oekonomi"' in nav
+
+    @pytest.mark.parametrize("path,active", [("/tilsyn", "/tilsyn"), ("/oekonomi", "/oekonomi")])
+    def test_the_pages_say_how_to_start_with_a_register(self, bare: Client, path: str, active: str) -> None:
+        r = bare.get(path)
+        assert r.status_code == 200
+        text = text_of(r.text)
+        assert "ikke sat op" in text and "kompetenceplan serve --db" in text and "kompetenceplan db upgrade" in text
+        assert f'<a href="{active}" aria-current="page">' in r.text
+        assert "<form" not in r.text.split('id="indhold"', 1)[1]  # no form without a register
+
+    @pytest.mark.parametrize(
+        "method,path",
+        [("GET", f"/tilsyn/{QUARTER}"), ("GET", f"/tilsyn/{QUARTER}/rapport"), ("POST", "/tilsyn"), ("POST", f"/tilsyn/{QUARTER}/sag/1/L-01"), ("GET", "/oekonomi?kvartal=2026Q4")],
+    )
+    def test_every_route_answers_the_notice_never_a_500(self, bare: Client, method: str, path: str) -> None:
+        r = bare.get(path) if method == "GET" else bare.post(path, {"kvartal": QUARTER, "pr_team": "2", "svar": "ja", "besvaret_af": "ABC"})
+        assert r.status_code in (200, 404)
+        assert "kompetenceplan serve --db" in text_of(r.text)
+
+
+# -- the draw ---------------------------------------------------------------------------------------------
+
+
+class TestDraw:
+    def test_the_form_offers_the_newest_quarter_and_the_configured_size(self, client: Client, reg: Register) -> None:
+        page = client.get("/tilsyn").text
+        assert re.search(r'id="kvartal"[^>]*value="([^"]*)"', page).group(1) == QUARTER  # type: ignore[union-attr]
+        assert re.search(r'id="pr_team"[^>]*value="([^"]*)"', page).group(1) == str(CONFIG.tilsyn.per_stratum)  # type: ignore[union-attr]
+        assert f'<option value="{NEXT}">' in page and "Der er ingen trækninger" in page
+        assert "trækningsdatoerne er 1. marts, 1. juni, 1. september og 1. december" in text_of(page)  # rules/nyborg-tilsyn.toml
+        assert draws(reg) == []
+
+    def test_a_draw_is_stored_and_listed(self, client: Client, reg: Register) -> None:
+        r = draw_page(client, QUARTER, "2")
+        assert r.status_code == 303 and r.headers["location"] == f"/tilsyn/{QUARTER}?trukket=1"
+        stored = show(reg, QUARTER)
+        assert stored is not None and stored.per_stratum == 2 and stored.period_start == FIRST and stored.period_end == LAST
+        # independent: at most 2 per (team, track), and the stratum sizes add up to the population
+        strata: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for item in stored.items:
+            strata.setdefault((item["team"], item["track"]), []).append(item)
+        assert all(len(items) == min(2, items[0]["stratum_size"]) for items in strata.values())
+        assert sum(items[0]["stratum_size"] for items in strata.values()) == stored.population_size > 0
+        page = client.get("/tilsyn").text
+        row = re.search(rf'<tr data-quarter="{QUARTER}">.*?</tr>', page, flags=re.S).group(0)  # type: ignore[union-attr]
+        assert f'data-population="{stored.population_size}"' in row and f'data-sample="{len(stored.items)}"' in row
+        assert stored.draw_date.isoformat() in row and f'href="/tilsyn/{QUARTER}/rapport"' in row
+        faulty = sum(1 for i in stored.items if any(r["status"] == "fejl" for r in i["results"]))
+        assert f'data-faulty="{faulty}"' in row and 'data-answered="0"' in row
+
+    def test_a_second_draw_is_refused_with_the_library_message_and_the_input_kept(self, client: Client, reg: Register) -> None:
+        assert draw_page(client, QUARTER, "2").status_code == 303
+        first = show(reg, QUARTER)
+        r = draw_page(client, QUARTER, "3")
+        assert r.status_code == 200 and 'role="alert"' in r.text
+        message = field_error(r.text, "kvartal")
+        assert message.startswith("Kvartalet er allerede trukket.") and f"{QUARTER} blev trukket" in message
+        assert re.search(r'id="kvartal"[^>]*value="([^"]*)"', r.text).group(1) == QUARTER  # type: ignore[union-attr]
+        assert re.search(r'id="pr_team"[^>]*value="([^"]*)"', r.text).group(1) == "3"  # type: ignore[union-attr]
+        assert 'aria-describedby="kvartal-hint kvartal-error" aria-invalid="true"' in r.text
+        assert f'href="/tilsyn/{QUARTER}">Se den gemte trækning' in r.text
+        again = show(reg, QUARTER)
+        assert again is not None and first is not None and (again.seed, [i["decision_id"] for i in again.items]) == (first.seed, [i["decision_id"] for i in first.items])
+
+    def test_a_quarter_before_its_draw_date_is_refused(self, client: Client, reg: Register) -> None:
+        r = draw_page(client, NEXT, "2")
+        assert r.status_code == 200
+        message = field_error(r.text, "kvartal")
+        assert message.startswith("Kvartalet kan ikke trækkes endnu.") and quarter_dates(CONFIG, NEXT)[0].isoformat() in message
+        assert re.search(r'id="kvartal"[^>]*value="([^"]*)"', r.text).group(1) == NEXT  # type: ignore[union-attr]
+        assert draws(reg) == []
+
+    @pytest.mark.parametrize(
+        "quarter,per_team,field,words",
+        [("2026Q5", "2", "kvartal", "er ikke et kvartal"), ("", "2", "kvartal", "Mangler"), (QUARTER, "fem", "pr_team", "helt tal"), (QUARTER, "0", "pr_team", "fra 1 til 1000")],
+    )
+    def test_bad_input_is_named_on_its_field_and_kept(self, client: Client, reg: Register, quarter: str, per_team: str, field: str, words: str) -> None:
+        r = draw_page(client, quarter, per_team)
+        assert r.status_code == 200 and words in field_error(r.text, field)
+        assert re.search(rf'id="{field}"[^>]*value="([^"]*)"', r.text).group(1) == (quarter if field == "kvartal" else per_team)  # type: ignore[union-attr]
+        assert draws(reg) == []
+
+    def test_a_post_without_the_signed_token_draws_nothing(self, client: Client, reg: Register) -> None:
+        r = client.post("/tilsyn", {"kvartal": QUARTER, "pr_team": "2"}, token=False)
+        assert r.status_code == 403 and 'role="alert"' in r.text
+        forged = client.post("/tilsyn", {"kvartal": QUARTER, "pr_team": "2", "csrf": "1.2"}, token=False)
+        assert forged.status_code == 403
+        assert draws(reg) == []
+
+
+# -- one quarter: the sample, the checks and the checklist -----------------------------------------------
+
+
+class TestQuarter:
+    @pytest.fixture
+    def drawn(self, client: Client, reg: Register) -> Any:
+        assert draw_page(client, QUARTER, "2").status_code == 303
+        return show(reg, QUARTER)
+
+    def test_the_sample_and_its_checks_are_the_library_s(self, client: Client, drawn: Any) -> None:
+        page = client.get(f"/tilsyn/{QUARTER}").text
+        shown = cases_shown(page)
+        assert [(c["position"], c["case"]) for c in shown] == [(i["position"], i["case_ref"]) for i in drawn.items]
+        for case, item in zip(shown, drawn.items, strict=True):
+            assert case["results"] == [(r["code"], r["status"]) for r in item["results"]]
+            assert sorted(r["code"] for r in item["results"]) == [c.code for c in CHECKS]
+            for r in item["results"]:
+                assert r["message"] in case["text"] and CHECK_BY_CODE[r["code"]].basis in case["text"]
+            assert all(f"{q.id} {q.question}" in case["text"] for q in CONFIG.checklist)
+            assert case["text"].count("Grundlag:") == len(CONFIG.checklist)
+        # grouped by team and track, in the draw's order
+        groups = re.findall(r'<section class="stratum"[^>]*data-team="([^"]+)" data-track="([^"]+)"', page)
+        assert groups == list(dict.fromkeys((i["team"], i["track"]) for i in drawn.items))
+        assert f'data-population="{drawn.population_size}"' in page and f'href="/tilsyn/{QUARTER}/rapport"' in page
+
+    def test_answers_are_stored_and_counted(self, client: Client, reg: Register, drawn: Any) -> None:
+        first = drawn.items[0]["position"]
+        for q in CONFIG.checklist:
+            r = answer(client, first, q.id, "ja", by="ABC")
+            assert r.status_code == 303 and r.headers["location"] == f"/tilsyn/{QUARTER}?gemt={first}-{q.id}#sag-{first}"
+        assert answer(client, drawn.items[1]["position"], "L-01", "ikke_relevant").status_code == 303
+        stored = show(reg, QUARTER)
+        assert stored is not None
+        done = sum(1 for i in stored.items if all(q.id in i["answers"] for q in CONFIG.checklist))
+        assert done == 1 and {a["answered_by"] for a in stored.items[0]["answers"].values()} == {"ABC"}
+        page = client.get(f"/tilsyn/{QUARTER}?gemt={first}-L-08").text
+        assert f'id="fremdrift" data-answered="{done}" data-total="{len(stored.items)}"' in page
+        assert f"Svaret på L-08 for sag nr. {first} er gemt." in text_of(page)
+        assert [c["done"] for c in cases_shown(page)] == [i is stored.items[0] for i in stored.items]
+        assert f'id="tjekliste-{first}" open' in page  # the case just answered stays open
+        assert 'value="ABC"' in page  # the initials are offered again (cookie, not the URL)
+        overview = client.get("/tilsyn").text
+        assert f'data-answered="{done}"' in overview
+
+    def test_a_new_answer_corrects_the_old_one_append_only(self, client: Client, reg: Register, drawn: Any) -> None:
+        p = drawn.items[0]["position"]
+        assert answer(client, p, "L-02", "ja").status_code == 303
+        assert answer(client, p, "L-02", "nej", comment="Barnets perspektiv er ikke beskrevet.").status_code == 303
+        stored = show(reg, QUARTER)
+        assert stored is not None
+        now = stored.items[0]["answers"]["L-02"]
+        assert now["answer"] == "nej" and now["corrects_id"] is not None and answer_rows(reg) == 2
+        page = client.get(f"/tilsyn/{QUARTER}").text
+        assert 'data-answer="nej"' in page and "Barnets perspektiv er ikke beskrevet." in text_of(page)
+
+    def test_a_no_without_comment_is_refused_with_the_library_message(self, client: Client, reg: Register, drawn: Any) -> None:
+        p = drawn.items[0]["position"]
+        r = answer(client, p, "L-03", "nej", comment="  ", by="XYZ")
+        assert r.status_code == 200 and answer_rows(reg) == 0
+        fid = f"s{p}-L-03"
+        message = field_error(r.text, f"{fid}-kommentar")
+        assert message.startswith("Svaret kan ikke gemmes.") and "et nej skal begrundes" in message
+        form = re.search(rf'<form class="answer-form"[^>]*id="{fid}".*?</form>', r.text, flags=re.S).group(0)  # type: ignore[union-attr]
+        assert f'id="{fid}-nej" name="svar" value="nej" checked' in form and f'id="{fid}-besvaret_af" name="besvaret_af" maxlength="64" autocomplete="off" value="XYZ"' in form
+        assert 'role="alert"' in form and f'id="tjekliste-{p}" open' in r.text
+        summary = re.search(r'<div class="error-summary" role="alert" tabindex="-1" id="fejlliste">.*?</div>', r.text, flags=re.S).group(0)  # type: ignore[union-attr]
+        assert f'href="#{fid}-kommentar"' in summary and "et nej skal begrundes" in summary
+
+    @pytest.mark.parametrize("fields,field", [({"kommentar": f"Se {CPR}"}, "kommentar"), ({"besvaret_af": CPR}, "besvaret_af")])
+    def test_cpr_shaped_text_is_refused_and_never_echoed(self, client: Client, reg: Register, drawn: Any, fields: dict[str, str], field: str) -> None:
+        p = drawn.items[0]["position"]
+        data = {"svar": "nej", "kommentar": "Mangler.", "besvaret_af": "ABC"} | fields
+        r = client.post(f"/tilsyn/{QUARTER}/sag/{p}/L-04", data)
+        assert r.status_code == 200 and answer_rows(reg) == 0
+        assert CPR not in r.text and "010115" not in r.text
+        assert "CPR-nummer" in field_error(r.text, f"s{p}-L-04-{field}")
+
+    def test_missing_answer_and_unknown_case_or_question(self, client: Client, reg: Register, drawn: Any) -> None:
+        p = drawn.items[0]["position"]
+        r = answer(client, p, "L-01", "")
+        assert r.status_code == 200 and "Mangler" in field_error(r.text, f"s{p}-L-01-svar")
+        r = answer(client, len(drawn.items) + 1, "L-01", "ja")
+        assert r.status_code == 200 and "har ikke en sag nr." in text_of(r.text) and 'id="fejlliste"' in r.text
+        r = answer(client, p, "L-99", "ja")
+        assert r.status_code == 200 and "er ikke et spørgsmål i tjeklisten" in text_of(r.text)
+        r = answer(client, p, "L-01", "måske")
+        assert r.status_code == 200 and "er ikke et svar" in field_error(r.text, f"s{p}-L-01-svar")
+        assert answer_rows(reg) == 0
+
+    def test_a_post_without_the_signed_token_stores_nothing(self, client: Client, reg: Register, drawn: Any) -> None:
+        r = client.post(f"/tilsyn/{QUARTER}/sag/1/L-01", {"svar": "ja", "besvaret_af": "ABC"}, token=False)
+        assert r.status_code == 403 and answer_rows(reg) == 0
+
+    def test_an_undrawn_or_malformed_quarter_is_a_404_page(self, client: Client, drawn: Any) -> None:
+        for path in (f"/tilsyn/{NEXT}", f"/tilsyn/{NEXT}/rapport", "/tilsyn/2026Q9", "/tilsyn/x/rapport"):
+            r = client.get(path)
+            assert r.status_code == 404 and "Ukendt trækning" in r.text and '<html lang="da">' in r.text
+        assert answer(client, 1, "L-01", "ja", quarter=NEXT).status_code == 404
+
+    def test_every_field_has_a_label_and_ids_are_unique(self, client: Client, drawn: Any) -> None:
+        page = client.get(f"/tilsyn/{QUARTER}").text
+        ids = re.findall(r'\sid="([^"]+)"', page)
+        assert len(ids) == len(set(ids))
+        for control in re.findall(r'id="([^"]+)" name="(?:svar|kommentar|besvaret_af)"', page):
+            assert f'for="{control}"' in page
+        assert page.count("<fieldset") == len(drawn.items) * len(CONFIG.checklist) == page.count("<legend>")
+
+
+# -- the report ----------------------------------------------------------------------------------------
+
+
+def _table(page: str, title: str) -> list[list[str]]:
+    block = re.search(rf"<h2>{re.escape(html.escape(title))}</h2><table>(.*?)</table>", page, flags=re.S)
+    assert block is not None, title
+    return [[html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", row)] for row in re.findall(r"<tr>(.*?)</tr>", block.group(1)) if "<td>" in row]
+
+
+class TestReport:
+    def test_the_report_page_shows_the_library_s_figures(self, client: Client, reg: Register) -> None:
+        assert draw_page(client, QUARTER, "3").status_code == 303
+        stored = show(reg, QUARTER)
+        assert stored is not None
+        p = stored.items[0]["position"]
+        assert answer(client, p, "L-05", "nej", comment="Ingen henvisning til retsreglerne.").status_code == 303
+        page = client.get(f"/tilsyn/{QUARTER}/rapport").text
+        assert 'class="print-document"' in page and "<style" not in page and page.count("<h1") == 1
+        assert 'href="/tilsyn/' + QUARTER + '"' in page
+        report = build_report(reg, CONFIG, QUARTER)
+        rows = _table(page, "Kontroller (TIL)")
+        assert [(r[0], int(r[1]), int(r[2]), int(r[5])) for r in rows] == [(r.label, r.k, r.n, r.unverified) for r in report.per_check]
+        for check, row in zip(CHECKS, rows, strict=True):  # independent count from the stored results
+            statuses = [r["status"] for i in stored.items for r in i["results"] if r["code"] == check.code]
+            assert (int(row[1]), int(row[2]), int(row[5])) == (statuses.count("fejl"), statuses.count("fejl") + statuses.count("ok"), statuses.count("ikke_efterproevet"))
+        teams = _table(page, "Sager med fejl pr. team")
+        assert teams[-1][0] == "I alt" and int(teams[-1][1]) == sum(1 for i in stored.items if any(r["status"] == "fejl" for r in i["results"]))
+        checklist = {r[0].split(" ", 1)[0]: r for r in _table(page, "Tjekliste (lederens gennemlæsning)")}
+        assert checklist["L-05"][2] == "1" and checklist["L-05"][5] == str(len(stored.items) - 1)
+        assert f"{stored.items[0]['case_ref']} (nr. {p})" in checklist["L-05"][6]
+        assert '<svg xmlns="http://www.w3.org/2000/svg"' in page and no_cpr(page, (stored.seed,))
+
+
+# -- økonomisk tilsyn ---------------------------------------------------------------------------------
+
+
+def _cells(page: str, heading: str) -> list[list[str]]:
+    """The rows of the first table after ``heading`` (the library's HTML, headings one level down)."""
+    start = page.index(heading)
+    table = page[page.index("<table>", start) : page.index("</table>", start)]
+    return [[html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)] for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table) if "<td" in row]
+
+
+class TestEconomy:
+    def test_the_quarter_s_report_is_the_library_s(self, client: Client, reg: Register) -> None:
+        quarter = f"{FIRST.year}Q{(LAST.month - 1) // 3 + 1}"
+        r = client.get(f"/oekonomi?kvartal={quarter}&taerskel=40.000&maaneder=1")
+        assert r.status_code == 200 and "<style" not in r.text and r.text.count("<h1") == 1
+        report = economy.build_report(reg.engine, PLANS, economy.parse_quarter(quarter), monthly=True, threshold=40000)
+        assert len(report.periods) == 4  # the quarter and its three months
+        overview = _cells(r.text, "<h3>Overblik</h3>")
+        assert overview == [[p.figures.period.label, str(p.figures.active), economy.kr(p.figures.cost_oere)] for p in report.periods]
+        # independent: the current granted decisions of the quarter at or above 40.000 kr. a month
+        with reg.engine.connect() as conn:
+            rows = list(conn.execute(select(decisions.c.id, decisions.c.corrects_id, decisions.c.case_ref, decisions.c.monthly_cost, decisions.c.decided_on, decisions.c.outcome)))
+        corrected = {row.corrects_id for row in rows if row.corrects_id is not None}
+        above = sorted(
+            row.case_ref
+            for row in rows
+            if row.id not in corrected
+            and row.outcome in ("bevilget", "bevilget med ændringer")
+            and row.monthly_cost is not None
+            and float(row.monthly_cost) >= 40000
+            and report.quarter.first <= row.decided_on <= report.quarter.last
+        )
+        shown = _cells(r.text, "<h3>Afgørelser på eller over 40.000,00 kr. om måneden")
+        assert sorted(c[0] for c in shown) == above and len(above) == len(report.above_threshold)
+        assert re.search(r'id="taerskel"[^>]*value="40.000"', r.text) and 'id="maaneder" name="maaneder" value="1" checked' in r.text
+        assert no_cpr(r.text)
+
+    def test_without_a_quarter_only_the_form(self, client: Client) -> None:
+        page = client.get("/oekonomi").text
+        assert "Vælg kvartalet" in page and "library-report" not in page and 'method="get" action="/oekonomi"' in page
+
+    @pytest.mark.parametrize(
+        "query,field,kept", [("kvartal=2026Q5", "kvartal", "2026Q5"), (f"kvartal={QUARTER}&taerskel=mange", "taerskel", "mange"), (f"kvartal={QUARTER}&taerskel=-5", "taerskel", "-5")]
+    )
+    def test_bad_input_is_named_and_kept(self, client: Client, query: str, field: str, kept: str) -> None:
+        r = client.get(f"/oekonomi?{query}")
+        assert r.status_code == 200 and field_error(r.text, field) and 'role="alert"' in r.text
+        assert re.search(rf'id="{field}"[^>]*value="([^"]*)"', r.text).group(1) == kept  # type: ignore[union-attr]
+        assert "library-report" not in r.text
+
+
+# -- no personal data ----------------------------------------------------------------------------------
+
+
+def test_no_personal_data_on_the_pages_or_in_urls(client: Client, reg: Register) -> None:
+    assert draw_page(client, QUARTER, "2").status_code == 303
+    stored = show(reg, QUARTER)
+    assert stored is not None
+    for path in ("/tilsyn", f"/tilsyn/{QUARTER}", f"/tilsyn/{QUARTER}/rapport", f"/oekonomi?kvartal={QUARTER}"):
+        page = client.get(path).text
+        assert no_cpr(page, (stored.seed,)), path
+        assert "&#34;borger&#34;" not in page and '"borger"' not in page, path  # no submission's identity block
+        for action in re.findall(r'<form[^>]*action="([^"]+)"', page):  # only quarters, numbers and question ids
+            assert re.fullmatch(r"/tilsyn(/\d{4}Q[1-4]/sag/\d+/L-\d{2})?|/oekonomi", action), action
+        for form in re.findall(r"<form[^>]*>", page):
+            assert 'method="post"' in form or 'action="/oekonomi"' in form
+
+
+# -- end to end on each backend -------------------------------------------------------------------------
+
+
+def test_draw_answer_and_report_on_each_backend(migrated_url: str) -> None:
+    with Register(migrated_url) as filled:
+        generate(filled, PLANS, start=FIRST, months=_months(FIRST, LAST), seed=4, bulk=True)
+    application = create_app(NYBORG, db_url=migrated_url)
+    try:
+        client, reg = Client(application), application.app.state.register
+        assert draw_page(client, QUARTER, "1").status_code == 303
+        stored = show(reg, QUARTER)
+        assert stored is not None and stored.items
+        assert [c["case"] for c in cases_shown(client.get(f"/tilsyn/{QUARTER}").text)] == [i["case_ref"] for i in stored.items]
+        p = stored.items[-1]["position"]
+        for q, value in zip(CONFIG.checklist, ANSWERS * 2, strict=False):
+            assert answer(client, p, q.id, value, comment="Begrundet i sagen.").status_code == 303
+        report = build_report(reg, CONFIG, QUARTER)
+        counts = {a: sum(c[a] for c in report.checklist) for a in ANSWERS}
+        assert counts == {a: sum(1 for q, v in zip(CONFIG.checklist, ANSWERS * 2, strict=False) if v == a) for a in ANSWERS}
+        page = client.get(f"/tilsyn/{QUARTER}/rapport").text
+        assert [int(r[1]) for r in _table(page, "Kontroller (TIL)")] == [r.k for r in report.per_check]
+        assert client.get(f"/oekonomi?kvartal={QUARTER}").status_code == 200
+    finally:
+        application.app.state.register.close()
