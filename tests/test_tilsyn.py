@@ -101,6 +101,22 @@ def test_same_seed_same_register_other_seed_other_register(tmp_path: Path) -> No
     assert run("c.db", 10) != first
 
 
+def test_the_bulk_generator_is_deterministic_including_item_keys(tmp_path: Path) -> None:
+    """Same seed: the whole export is identical apart from the wall-clock columns, agenda item
+    keys included (derived from the seed on the bulk path)."""
+
+    def run(name: str, seed: int) -> list[dict[str, Any]]:
+        with Register(_new_db(f"sqlite:///{tmp_path / name}")) as reg:
+            generate(reg, PLANS, start=START, months=3, seed=seed, bulk=True)
+            return [{k: v for k, v in row.items() if k not in WALL_CLOCK} for row in reg.export()]
+
+    first = run("a.db", 9)
+    keys = [r["item_key"] for r in first if r["tabel"] == "meeting_items"]
+    assert keys and all(re.fullmatch(r"[0-9a-f]{32}", k) for k in keys) and len(set(keys)) == len(keys)
+    assert run("b.db", 9) == first
+    assert {r["item_key"] for r in run("c.db", 10) if r["tabel"] == "meeting_items"}.isdisjoint(keys)
+
+
 def test_the_history_has_the_volumes_and_irregularities_it_promises(town: Register) -> None:
     with town.engine.connect() as conn:
         per_month = conn.execute(select(routings.c.routed_on)).scalars().all()
