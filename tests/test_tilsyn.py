@@ -585,3 +585,46 @@ def test_an_empty_quarter_reports_missing_data_never_zero_errors(tmp_path: Path)
         md = render_markdown(build_report(reg, CONFIG, "2026Q3"), CONFIG)
     assert "Ingen afgørelser i perioden" in md
     assert "0,0 %" not in md and "ingen efterprøvede sager" in md and "ingen data" in md
+
+
+# -- one way to name a quarter ----------------------------------------------------------------------
+@given(st.integers(1900, 2999), st.integers(1, 4), st.sampled_from("Qq"))
+def test_one_quarter_parser_for_both_tilsyn(year: int, n: int, q: str) -> None:
+    from kompetenceplan.tilsyn import economy as eco
+    from kompetenceplan.tilsyn.config import quarter_code
+
+    text = f"{year}{q}{n}"
+    assert parse_quarter(text) == (year, n) and quarter_code(f" {text} ") == f"{year}Q{n}"
+    period = eco.parse_quarter(text)
+    assert period.code == f"{year}Q{n}" and (period.first.year, (period.first.month - 1) // 3 + 1) == (year, n)
+    assert period.last.month == 3 * n and (period.last + dt.timedelta(days=1)).day == 1
+    # the draw's population ends the day before the draw date, which lies in or after the quarter's start year
+    draw_date, first, last = quarter_dates(CONFIG, text)
+    assert first < last < draw_date and draw_date.year == year
+
+
+@given(st.text(max_size=12))
+def test_a_bad_quarter_is_one_danish_error_in_both(text: str) -> None:
+    from kompetenceplan.errors import CaseError
+    from kompetenceplan.tilsyn import economy as eco
+
+    match = re.fullmatch(r"(\d{4})[Qq]([1-4])", text.strip())
+    if match and 1900 <= int(match.group(1)) <= 2999:
+        assert eco.parse_quarter(text).code == f"{match.group(1)}Q{match.group(2)}"
+        return
+    with pytest.raises(TilsynError) as ledelse:
+        parse_quarter(text)
+    with pytest.raises(CaseError) as economy:
+        eco.parse_quarter(text)
+    assert ledelse.value.render() == economy.value.render() and "Skriv fx --quarter 2026Q4" in ledelse.value.render()
+
+
+def test_both_clis_refuse_a_bad_quarter_with_the_same_message_and_exit_2(tmp_path: Path) -> None:
+    url = _new_db(f"sqlite:///{tmp_path / 'q.db'}")
+    runner = CliRunner()
+    outputs = []
+    for args in (["tilsyn", "draw", "--config", str(CONFIG_PATH)], ["tilsyn", "report", "--config", str(CONFIG_PATH)], ["oekonomi", "report", "--plan", str(NYBORG)]):
+        result = runner.invoke(main, [*args, "--db", url, "--quarter", "2026Q5"])
+        assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+        outputs.append(result.output.strip())
+    assert len(set(outputs)) == 1 and "Ugyldigt kvartal" in outputs[0]
