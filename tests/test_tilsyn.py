@@ -628,3 +628,26 @@ def test_both_clis_refuse_a_bad_quarter_with_the_same_message_and_exit_2(tmp_pat
         assert result.exit_code == 2 and "Traceback" not in result.output, result.output
         outputs.append(result.output.strip())
     assert len(set(outputs)) == 1 and "Ugyldigt kvartal" in outputs[0]
+
+
+# -- the generator feeds the økonomisk tilsyn too -----------------------------------------------------
+def test_the_economic_report_of_the_generated_town_matches_the_naive_count(town: Register) -> None:
+    """The same generated municipality as the ledelsestilsyn tests (the module's `town`): every
+    figure of the økonomisk report for 2026Q3 (with its months) against tests/test_economy.py's
+    naive day-by-day count from the raw decision rows."""
+    from kompetenceplan.tilsyn import economy as eco
+
+    from .test_economy import check_report, naive_tables, periods_of
+
+    with town.engine.connect() as conn:
+        raw = [dict(r) for r in conn.execute(select(decisions).order_by(decisions.c.id)).mappings()]
+    index = {r["id"]: i for i, r in enumerate(raw)}
+    rows = [
+        {k: r[k] for k in ("case_ref", "paragraph", "step", "outcome", "monthly_cost", "decided_on", "start", "expected_end")} | {"corrects": index.get(r["corrects_id"]) if r["corrects_id"] else None}
+        for r in raw
+    ]
+    assert any(r["corrects"] is not None for r in rows)
+    report = eco.build_report(town.engine, PLANS, eco.parse_quarter("2026Q3"), monthly=True, threshold=40_000)
+    expected = naive_tables(rows, periods_of("2026Q3", True), 40_000, None)
+    assert expected["Overblik"][0][1] != "0", "the generated town must exercise the report"
+    check_report(eco.markdown(report), expected, "3. kvartal 2026", "40.000,00")
