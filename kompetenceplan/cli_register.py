@@ -125,8 +125,9 @@ def db_export(db_url: str | None, output: Path | None) -> None:
 def db_purge(db_url: str | None, before: str | None, keep_years: int | None, fmt: str) -> None:
     """Slet registreringer ældre end en dato (eller opbevaringsfristen) og vis antallet pr. tabel.
 
-    En registrering, som en nyere stadig peger på (en rettelse, en afgørelses routing), beholdes
-    og tælles som 'beholdt'.
+    En registrering, som en nyere stadig peger på (en rettelse, en afgørelses routing, en sag i en
+    gemt tilsynstrækning), beholdes og tælles som 'beholdt'. En tilsynstrækning slettes helt (sager,
+    kontroller, svar), når trækningsdatoen ligger før datoen; betalinger slettes efter betalingsdato.
 
     \b
     Eksempler:
@@ -142,7 +143,7 @@ def db_purge(db_url: str | None, before: str | None, keep_years: int | None, fmt
         return
     click.echo(f"Slettet fra før {when.isoformat()}: " + ", ".join(f"{t}: {n}" for t, n in report.deleted.items()) + ".")
     if any(report.kept_referenced.values()):
-        click.echo("Beholdt (en nyere registrering peger på dem): " + ", ".join(f"{t}: {n}" for t, n in report.kept_referenced.items()) + ".")
+        click.echo("Beholdt (en nyere registrering eller en gemt tilsynstrækning peger på dem): " + ", ".join(f"{t}: {n}" for t, n in report.kept_referenced.items()) + ".")
 
 
 def _read_object(path: str, what: str) -> dict[str, Any]:

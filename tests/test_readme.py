@@ -27,3 +27,30 @@ def test_ci_runs_the_readme_commands() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     for command in _readme_commands():
         assert command in ci
+
+
+def test_the_tilsyn_example_runs_as_written(tmp_path, monkeypatch) -> None:
+    """The README's tilsyn block, command by command (database and output in a temporary folder)."""
+    import shlex
+
+    from click.testing import CliRunner
+
+    from kompetenceplan.cli import main
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### Ledelsestilsyn and økonomisk tilsyn") :]
+    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert block
+    commands = [line.split("   #")[0].strip() for line in block.group(1).splitlines() if line.strip()]
+    assert [c.split()[1:3] for c in commands] == [["db", "upgrade"], ["tilsyn", "generate"], ["tilsyn", "draw"], ["tilsyn", "report"], ["oekonomi", "report"]]
+    monkeypatch.chdir(ROOT)  # the default plan and tilsyn configuration are relative paths
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    runner = CliRunner()
+    for command in commands:
+        args = [url if a == "sqlite:///demo.db" else str(tmp_path / a) if a == "tilsyn.html" else a for a in shlex.split(command)[1:]]
+        result = runner.invoke(main, args)
+        allowed = (0, 1) if args[:2] == ["tilsyn", "draw"] else (0,)
+        assert result.exit_code in allowed and "Traceback" not in result.output, (command, result.output)
+    assert (tmp_path / "tilsyn.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert "Økonomisk tilsyn – 3. kvartal 2026" in result.output
+    assert not (ROOT / "demo.db").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 
 import pytest
 from sqlalchemy import inspect, text
@@ -231,6 +232,55 @@ def test_purge_deletes_old_records_keeps_referenced_ones_and_reports_counts(open
     assert len(reg.decisions(include_corrected=True)) == 2
     exported = list(reg.export())
     assert {r["tabel"] for r in exported} == {"decisions"} and len(exported) == 2
+
+
+def test_export_and_purge_cover_the_tilsyn_and_the_payments(open_register, migrated_url: str) -> None:
+    """One register: draws, items, results, answers and payments are exported; a draw is purged
+    as a whole once its draw date is before the purge date, and until then it keeps the decisions
+    its items point to (counted as beholdt); payments are purged by payment date."""
+    from kompetenceplan.tilsyn.config import load_config
+    from kompetenceplan.tilsyn.draw import draw, record_answer, show
+    from kompetenceplan.tilsyn.finance import import_payments
+
+    from .conftest import ROOT
+
+    config = load_config(ROOT / "rules" / "nyborg-tilsyn.toml")
+    reg = open_register(migrated_url)
+    january = reg.record_decision(PLANS, **decision_kwargs(case_ref="S-JAN", decided_on=dt.date(2026, 1, 5), start=dt.date(2026, 1, 5), required_level="leder"))
+    april = reg.record_decision(PLANS, **decision_kwargs(case_ref="S-APR", decided_on=dt.date(2026, 4, 10), start=dt.date(2026, 4, 10), required_level="leder"))
+    q1 = draw(reg, PLANS, config, "2026Q1", seed=1, per_stratum=50, today=ON)  # drawn 1 March 2026
+    q2 = draw(reg, PLANS, config, "2026Q2", seed=2, per_stratum=50, today=ON)  # drawn 1 June 2026
+    assert [i["decision_id"] for i in q1.items] == [january.id] and [i["decision_id"] for i in q2.items] == [april.id]
+    record_answer(reg, config, "2026Q1", 1, "L-01", "delvist", answered_by="ABC")
+    record_answer(reg, config, "2026Q1", 1, "L-01", "ja", answered_by="ABC")  # corrects the first
+    record_answer(reg, config, "2026Q2", 1, "L-01", "ja", answered_by="ABC")
+    csv_text = "sagsreference;betalt_dato;beloeb;paragraf\nS-JAN;2026-01-31;100,00;bl-32-1-2\nS-APR;2026-07-31;200,00;bl-32-1-2\n"
+    import_payments(reg.engine, PLANS, csv_text.encode(), "b.csv")
+
+    def counted() -> dict[str, int]:
+        return dict(Counter(r["tabel"] for r in reg.export()))
+
+    results_per_item = len(q1.items[0]["results"])
+    assert counted() == {"decisions": 2, "tilsyn_draws": 2, "tilsyn_items": 2, "tilsyn_results": 2 * results_per_item, "tilsyn_answers": 3, "payments": 2}
+    exported = list(reg.export())
+    json.dumps(exported)  # JSON-ready as `db export` writes it
+    assert next(r for r in exported if r["tabel"] == "tilsyn_draws")["population"] == [january.id]
+
+    report = reg.purge(dt.date(2026, 5, 1))
+    assert report.deleted["tilsyn_draws"] == 1 and report.deleted["tilsyn_items"] == 1 and report.deleted["tilsyn_answers"] == 2
+    assert report.deleted["tilsyn_results"] == results_per_item and report.deleted["payments"] == 1
+    # January's draw is gone, so its decision went; April's decision (before the date) is kept for the 2026Q2 draw.
+    assert report.deleted["decisions"] == 1 and report.kept_referenced["decisions"] == 1
+    assert [d.id for d in reg.decisions(include_corrected=True)] == [april.id]
+    assert show(reg, "2026Q1", missing_ok=True) is None
+    kept = show(reg, "2026Q2")
+    assert kept is not None and kept.items[0]["answers"]["L-01"]["answer"] == "ja"
+    assert counted() == {"decisions": 1, "tilsyn_draws": 1, "tilsyn_items": 1, "tilsyn_results": results_per_item, "tilsyn_answers": 1, "payments": 1}
+
+    report = reg.purge(dt.date(2026, 6, 2))
+    assert report.deleted["tilsyn_draws"] == 1 and report.deleted["decisions"] == 1 and report.kept_referenced["decisions"] == 0
+    assert report.deleted["payments"] == 0
+    assert counted() == {"payments": 1}
 
 
 def test_kill_9_mid_import_leaves_all_or_nothing(open_register, migrated_url: str, tmp_path) -> None:

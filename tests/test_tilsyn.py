@@ -101,6 +101,22 @@ def test_same_seed_same_register_other_seed_other_register(tmp_path: Path) -> No
     assert run("c.db", 10) != first
 
 
+def test_the_bulk_generator_is_deterministic_including_item_keys(tmp_path: Path) -> None:
+    """Same seed: the whole export is identical apart from the wall-clock columns, agenda item
+    keys included (derived from the seed on the bulk path)."""
+
+    def run(name: str, seed: int) -> list[dict[str, Any]]:
+        with Register(_new_db(f"sqlite:///{tmp_path / name}")) as reg:
+            generate(reg, PLANS, start=START, months=3, seed=seed, bulk=True)
+            return [{k: v for k, v in row.items() if k not in WALL_CLOCK} for row in reg.export()]
+
+    first = run("a.db", 9)
+    keys = [r["item_key"] for r in first if r["tabel"] == "meeting_items"]
+    assert keys and all(re.fullmatch(r"[0-9a-f]{32}", k) for k in keys) and len(set(keys)) == len(keys)
+    assert run("b.db", 9) == first
+    assert {r["item_key"] for r in run("c.db", 10) if r["tabel"] == "meeting_items"}.isdisjoint(keys)
+
+
 def test_the_history_has_the_volumes_and_irregularities_it_promises(town: Register) -> None:
     with town.engine.connect() as conn:
         per_month = conn.execute(select(routings.c.routed_on)).scalars().all()
@@ -569,3 +585,69 @@ def test_an_empty_quarter_reports_missing_data_never_zero_errors(tmp_path: Path)
         md = render_markdown(build_report(reg, CONFIG, "2026Q3"), CONFIG)
     assert "Ingen afgørelser i perioden" in md
     assert "0,0 %" not in md and "ingen efterprøvede sager" in md and "ingen data" in md
+
+
+# -- one way to name a quarter ----------------------------------------------------------------------
+@given(st.integers(1900, 2999), st.integers(1, 4), st.sampled_from("Qq"))
+def test_one_quarter_parser_for_both_tilsyn(year: int, n: int, q: str) -> None:
+    from kompetenceplan.tilsyn import economy as eco
+    from kompetenceplan.tilsyn.config import quarter_code
+
+    text = f"{year}{q}{n}"
+    assert parse_quarter(text) == (year, n) and quarter_code(f" {text} ") == f"{year}Q{n}"
+    period = eco.parse_quarter(text)
+    assert period.code == f"{year}Q{n}" and (period.first.year, (period.first.month - 1) // 3 + 1) == (year, n)
+    assert period.last.month == 3 * n and (period.last + dt.timedelta(days=1)).day == 1
+    # the draw's population ends the day before the draw date, which lies in or after the quarter's start year
+    draw_date, first, last = quarter_dates(CONFIG, text)
+    assert first < last < draw_date and draw_date.year == year
+
+
+@given(st.text(max_size=12))
+def test_a_bad_quarter_is_one_danish_error_in_both(text: str) -> None:
+    from kompetenceplan.errors import CaseError
+    from kompetenceplan.tilsyn import economy as eco
+
+    match = re.fullmatch(r"(\d{4})[Qq]([1-4])", text.strip())
+    if match and 1900 <= int(match.group(1)) <= 2999:
+        assert eco.parse_quarter(text).code == f"{match.group(1)}Q{match.group(2)}"
+        return
+    with pytest.raises(TilsynError) as ledelse:
+        parse_quarter(text)
+    with pytest.raises(CaseError) as economy:
+        eco.parse_quarter(text)
+    assert ledelse.value.render() == economy.value.render() and "Skriv fx --quarter 2026Q4" in ledelse.value.render()
+
+
+def test_both_clis_refuse_a_bad_quarter_with_the_same_message_and_exit_2(tmp_path: Path) -> None:
+    url = _new_db(f"sqlite:///{tmp_path / 'q.db'}")
+    runner = CliRunner()
+    outputs = []
+    for args in (["tilsyn", "draw", "--config", str(CONFIG_PATH)], ["tilsyn", "report", "--config", str(CONFIG_PATH)], ["oekonomi", "report", "--plan", str(NYBORG)]):
+        result = runner.invoke(main, [*args, "--db", url, "--quarter", "2026Q5"])
+        assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+        outputs.append(result.output.strip())
+    assert len(set(outputs)) == 1 and "Ugyldigt kvartal" in outputs[0]
+
+
+# -- the generator feeds the økonomisk tilsyn too -----------------------------------------------------
+def test_the_economic_report_of_the_generated_town_matches_the_naive_count(town: Register) -> None:
+    """The same generated municipality as the ledelsestilsyn tests (the module's `town`): every
+    figure of the økonomisk report for 2026Q3 (with its months) against tests/test_economy.py's
+    naive day-by-day count from the raw decision rows."""
+    from kompetenceplan.tilsyn import economy as eco
+
+    from .test_economy import check_report, naive_tables, periods_of
+
+    with town.engine.connect() as conn:
+        raw = [dict(r) for r in conn.execute(select(decisions).order_by(decisions.c.id)).mappings()]
+    index = {r["id"]: i for i, r in enumerate(raw)}
+    rows = [
+        {k: r[k] for k in ("case_ref", "paragraph", "step", "outcome", "monthly_cost", "decided_on", "start", "expected_end")} | {"corrects": index.get(r["corrects_id"]) if r["corrects_id"] else None}
+        for r in raw
+    ]
+    assert any(r["corrects"] is not None for r in rows)
+    report = eco.build_report(town.engine, PLANS, eco.parse_quarter("2026Q3"), monthly=True, threshold=40_000)
+    expected = naive_tables(rows, periods_of("2026Q3", True), 40_000, None)
+    assert expected["Overblik"][0][1] != "0", "the generated town must exercise the report"
+    check_report(eco.markdown(report), expected, "3. kvartal 2026", "40.000,00")

@@ -31,7 +31,7 @@ from . import routings as routing_repo
 from .db import check_schema, make_engine, resolve_url
 from .privacy import refuse_cpr
 from .records import DECISION_OUTCOMES, CaseTotal, DecisionRecord, ImportReport, PurgeReport, RoutedCase, RoutingRecord
-from .tables import agendas, decisions, meeting_items, meetings, metadata, outcomes, routings
+from .tables import agendas, decisions, meeting_items, meetings, metadata, outcomes, payments, routings, tilsyn_answers, tilsyn_draws, tilsyn_items, tilsyn_results
 
 Plans = Plan | PlanSet
 Period = tuple[dt.date | None, dt.date | None]
@@ -364,16 +364,28 @@ class Register:
 
     def purge(self, before: dt.date) -> PurgeReport:
         """Delete records older than ``before`` (retention). A record a newer one still points to
-        (a correction, a decision's routing) is kept and counted under ``kept_referenced``."""
+        (a correction, a decision's routing, a committee outcome, an item of a kept tilsyn draw) is
+        kept and counted under ``kept_referenced``. A tilsyn draw whose draw date is before
+        ``before`` is deleted as a whole (its items, check results and answers with every
+        correction); payments are deleted by ``paid_on`` (nothing points to them)."""
         deleted: dict[str, int] = {}
         kept: dict[str, int] = {}
         with self.engine.begin() as conn:
+            old_draws = select(tilsyn_draws.c.id).where(tilsyn_draws.c.draw_date < before)
+            old_items = select(tilsyn_items.c.id).where(tilsyn_items.c.draw_id.in_(old_draws))
+            for table in (tilsyn_answers, tilsyn_results):
+                deleted[table.name] = conn.execute(delete(table).where(table.c.item_id.in_(old_items))).rowcount
+            deleted[tilsyn_items.name] = conn.execute(delete(tilsyn_items).where(tilsyn_items.c.draw_id.in_(old_draws))).rowcount
+            deleted[tilsyn_draws.name] = conn.execute(delete(tilsyn_draws).where(tilsyn_draws.c.draw_date < before)).rowcount
+            deleted[payments.name] = conn.execute(delete(payments).where(payments.c.paid_on < before)).rowcount
             old_meetings = select(meetings.c.id).where(meetings.c.meeting_date < before)
             for table in (outcomes, agendas):
                 deleted[table.name] = conn.execute(delete(table).where(table.c.meeting_id.in_(old_meetings))).rowcount
             deleted[meeting_items.name] = _purge_chain(conn, meeting_items, meeting_items.c.meeting_id.in_(old_meetings))
             deleted[meetings.name] = conn.execute(delete(meetings).where(meetings.c.id.in_(old_meetings), meetings.c.id.not_in(select(meeting_items.c.meeting_id)))).rowcount
-            deleted[decisions.name] = _purge_chain(conn, decisions, decisions.c.decided_on < before, extra_refs=[select(outcomes.c.decision_id).where(outcomes.c.decision_id.is_not(None))])
+            deleted[decisions.name] = _purge_chain(
+                conn, decisions, decisions.c.decided_on < before, extra_refs=[select(outcomes.c.decision_id).where(outcomes.c.decision_id.is_not(None)), select(tilsyn_items.c.decision_id)]
+            )
             deleted[routings.name] = _purge_chain(conn, routings, routings.c.routed_on < before, extra_refs=[select(decisions.c.routing_id).where(decisions.c.routing_id.is_not(None))])
             for table, cond in ((decisions, decisions.c.decided_on < before), (routings, routings.c.routed_on < before), (meetings, meetings.c.meeting_date < before)):
                 kept[table.name] = conn.execute(select(func.count()).select_from(table).where(cond)).scalar_one()

@@ -1,10 +1,12 @@
-"""The register's tables (SQLAlchemy Core). Records are append-only: a correction is a new row
-whose ``corrects_id`` points to the row it corrects. The migrations in ``migrations/`` create
-exactly these tables; a test compares the two."""
+"""The register's tables (SQLAlchemy Core), all on one ``metadata``: decisions and routings,
+committee meetings, the ledelsestilsyn (draws, items, check results, answers) and the payments of
+the økonomisk tilsyn. Records are append-only: a correction is a new row whose ``corrects_id``
+points to the row it corrects. The migrations in ``migrations/`` create exactly these tables; a
+test compares the two. Retention (`Register.purge`) is described in docs/register.md."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, String, Table, Text, UniqueConstraint
 
 metadata = MetaData()
 
@@ -115,3 +117,88 @@ outcomes = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_outcomes_meeting", outcomes.c.meeting_id)
+
+# -- ledelsestilsyn (migration 0003) ------------------------------------------------------------
+# The items point to decisions by id without a foreign key and keep the case reference and team
+# as they were at the draw. A decision a stored draw item points to is kept by `Register.purge`
+# while the draw is kept; a draw is purged as a whole (items, results, answers) when its draw date
+# is before the purge date.
+tilsyn_draws = Table(
+    "tilsyn_draws",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("quarter", String(8), nullable=False),
+    Column("draw_date", Date, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("per_stratum", Integer, nullable=False),
+    Column("population_size", Integer, nullable=False),
+    # SHA-256 of the sorted population ids, one per line: the population can be proved later.
+    Column("population_fingerprint", String(64), nullable=False),
+    Column("population", JSON, nullable=False),
+    Column("config_fingerprint", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("quarter", name="uq_tilsyn_draws_quarter"),
+)
+
+tilsyn_items = Table(
+    "tilsyn_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("draw_id", Integer, ForeignKey("tilsyn_draws.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("decision_id", Integer, nullable=False),
+    Column("case_ref", String(64), nullable=False),
+    Column("team", String(64), nullable=False),
+    Column("track", String(32), nullable=False),
+    Column("stratum_size", Integer, nullable=False),
+)
+Index("ix_tilsyn_items_draw", tilsyn_items.c.draw_id)
+
+tilsyn_results = Table(
+    "tilsyn_results",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, ForeignKey("tilsyn_items.id"), nullable=False),
+    Column("code", String(16), nullable=False),
+    # ok, fejl, ikke_relevant, ikke_efterproevet
+    Column("status", String(24), nullable=False),
+    Column("message", Text, nullable=False),
+)
+Index("ix_tilsyn_results_item", tilsyn_results.c.item_id)
+
+tilsyn_answers = Table(
+    "tilsyn_answers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, ForeignKey("tilsyn_items.id"), nullable=False),
+    Column("question", String(16), nullable=False),
+    # ja, nej, delvist, ikke_relevant
+    Column("answer", String(16), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("answered_by", String(64), nullable=False),
+    Column("answered_at", DateTime(timezone=True), nullable=False),
+    Column("corrects_id", Integer, ForeignKey("tilsyn_answers.id"), nullable=True),
+)
+Index("ix_tilsyn_answers_item", tilsyn_answers.c.item_id)
+
+# -- økonomisk tilsyn (migration 0004) -----------------------------------------------------------
+# Payments from the finance system; nothing points to them. Purged by ``paid_on``.
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("batch_sha256", String(64), nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("case_ref", String(64), nullable=False),
+    Column("paid_on", Date, nullable=False),
+    Column("amount", Numeric(14, 2, asdecimal=False), nullable=False),
+    Column("paragraph", String(64), nullable=False),
+    Column("account", String(64), nullable=True),
+    Column("text", String(200), nullable=True),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_payments_paid_on", payments.c.paid_on)
+Index("ix_payments_case_ref", payments.c.case_ref)
+Index("ix_payments_batch", payments.c.batch_sha256)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..errors import KompetenceplanError, Problem, validation_message
+from ..errors import CaseError, KompetenceplanError, Problem, validation_message
 
 DEFAULT_CONFIG = Path("rules/nyborg-tilsyn.toml")
-_QUARTER = re.compile(r"(\d{4})Q([1-4])")
+_QUARTER = re.compile(r"(\d{4})[Qq]([1-4])")
 UNKNOWN_TRACK = "ukendt"
 
 
@@ -103,8 +103,21 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> TilsynConfig:
         ) from None
 
 
+class QuarterError(TilsynError, CaseError):
+    """A quarter that is not ``ÅÅÅÅQn``: one Danish message for the ledelsestilsyn and the
+    økonomisk tilsyn (exit code 2 in both CLIs)."""
+
+
 def parse_quarter(value: str) -> tuple[int, int]:
+    """The one quarter parser: ``2026Q4`` (or ``2026q4``) → (2026, 4); years 1900–2999.
+    `tilsyn.draw`, `tilsyn.report` and `tilsyn.economy` (and so both CLIs) use it."""
     match = _QUARTER.fullmatch(value.strip()) if isinstance(value, str) else None
-    if match is None:
-        raise TilsynError("Ugyldigt kvartal.", [Problem("--quarter", f"'{value}' er ikke et kvartal.", "Skriv fx 2026Q4 (år, Q og kvartalets nummer 1-4).")])
+    if match is None or not 1900 <= int(match.group(1)) <= 2999:
+        raise QuarterError("Ugyldigt kvartal.", [Problem("--quarter", "skal have formen ÅÅÅÅQn med n fra 1 til 4 (år 1900-2999).", "Skriv fx --quarter 2026Q4.")])
     return int(match.group(1)), int(match.group(2))
+
+
+def quarter_code(value: str) -> str:
+    """The canonical spelling of a quarter (``2026q4`` → ``2026Q4``), as stored with a draw."""
+    year, n = parse_quarter(value)
+    return f"{year}Q{n}"

@@ -33,7 +33,7 @@ from ..store.privacy import refuse_cpr
 from ..store.register import Register, now
 from ..store.tables import decisions
 from .checks import STATUSES, run_checks
-from .config import TilsynConfig, TilsynError, parse_quarter
+from .config import TilsynConfig, TilsynError, parse_quarter, quarter_code
 from .tables import tilsyn_answers, tilsyn_draws, tilsyn_items, tilsyn_results
 
 ANSWERS = ("ja", "nej", "delvist", "ikke_relevant")
@@ -103,6 +103,7 @@ def draw(
 ) -> Draw:
     """Draw the quarter's sample, run the TIL checks on it and store everything. A quarter is
     drawn once: a second draw is refused (`TilsynError`), also when two run at the same time."""
+    quarter = quarter_code(quarter)
     draw_date, start, end = quarter_dates(config, quarter)
     today = today or dt.date.today()
     if today < draw_date:
@@ -174,7 +175,7 @@ def _already(existing: Draw) -> TilsynError:
 
 def show(reg: Register, quarter: str, *, missing_ok: bool = False) -> Draw | None:
     """The stored draw for ``quarter`` with its items, their check results and current answers."""
-    parse_quarter(quarter)
+    quarter = quarter_code(quarter)
     with reg.engine.connect() as conn:
         row = conn.execute(select(tilsyn_draws).where(tilsyn_draws.c.quarter == quarter)).mappings().first()
         if row is None:

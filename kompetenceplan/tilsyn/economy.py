@@ -37,13 +37,12 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Engine
 
-from ..errors import CaseError, PlanError, Problem
+from ..errors import PlanError
 from ..plan.versions import PlanSet
 from ..store.records import GRANTED
 from ..store.tables import decisions
 
 MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december")
-_QUARTER = re.compile(r"(\d{4})[Qq]([1-4])")
 #: Default threshold (kr. per month) for "afgørelser over tærsklen". Illustrative: no Nyborg
 #: amount is published (DOMAIN.md); the committee chooses its own (--threshold).
 DEFAULT_THRESHOLD = 50_000
@@ -100,11 +99,11 @@ def quarter(year: int, number: int) -> Period:
 
 
 def parse_quarter(text: str) -> Period:
-    """``2026Q4`` → the fourth quarter of 2026; a Danish error otherwise."""
-    found = _QUARTER.fullmatch((text or "").strip())
-    if not found or not 1900 <= int(found.group(1)) <= 2999:
-        raise CaseError("Ugyldigt kvartal.", [Problem("--quarter", "skal have formen ÅÅÅÅQn med n fra 1 til 4.", "Skriv fx --quarter 2026Q4.")])
-    return quarter(int(found.group(1)), int(found.group(2)))
+    """``2026Q4`` → the fourth quarter of 2026; the one parser of `tilsyn.config` (its Danish
+    error, `QuarterError`, is a `CaseError`)."""
+    from .config import parse_quarter as parts
+
+    return quarter(*parts(text))
 
 
 # -- the register's rows --------------------------------------------------------------------------

@@ -22,33 +22,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Date, DateTime, Index, Integer, MetaData, Numeric, String, Table, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from ..errors import CaseError, Problem
 from ..plan.versions import PlanSet
 from ..store.privacy import CPR_SHAPED
+from ..store.tables import metadata, payments
 
-#: The payments table (created by migration 0004). Kept on its own MetaData while the register's
-#: tables module is shared; the migration test in tests/test_economy_finance.py compares the two.
-finance_metadata = MetaData()
-payments = Table(
-    "payments",
-    finance_metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("batch_sha256", String(64), nullable=False),
-    Column("line", Integer, nullable=False),
-    Column("case_ref", String(64), nullable=False),
-    Column("paid_on", Date, nullable=False),
-    Column("amount", Numeric(14, 2, asdecimal=False), nullable=False),
-    Column("paragraph", String(64), nullable=False),
-    Column("account", String(64), nullable=True),
-    Column("text", String(200), nullable=True),
-    Column("imported_at", DateTime(timezone=True), nullable=False),
-)
-Index("ix_payments_paid_on", payments.c.paid_on)
-Index("ix_payments_case_ref", payments.c.case_ref)
-Index("ix_payments_batch", payments.c.batch_sha256)
+#: The payments table (created by migration 0004), declared on the register's one MetaData.
+finance_metadata = metadata
+
 
 COLUMNS = ("sagsreference", "betalt_dato", "beloeb", "paragraf", "konto", "tekst")
 REQUIRED = ("sagsreference", "betalt_dato", "beloeb", "paragraf")

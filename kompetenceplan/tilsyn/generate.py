@@ -14,8 +14,10 @@ Rows are written through the register's public API (`Register.record_routing`,
 meetings, agenda items (checked with `checks.check` for the meeting date) and outcomes are
 computed here exactly as the register and `meetings.committee` compute them and inserted many at
 a time. A test checks that both give the same rows.
-The same seed and period give the same rows (apart from the wall-clock columns ``recorded_at``,
-``created_at``, ``added_at`` and the random ``item_key`` of agenda items).
+The same seed and period give the same rows apart from the wall-clock columns ``recorded_at``,
+``created_at``, ``added_at`` (and ``sent_at``, ``answered_at`` of later use). With ``bulk=True`` the
+agenda ``item_key`` is derived from the seed too; through the public API (``bulk=False``) it is
+`meetings.committee`'s random uuid4, the one column that then differs between runs.
 
 What the history contains, on purpose: decisions at the required level and some below it
 (kompetenceoverskridelse), committee cases with and without complete documents, committee cases
@@ -28,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import random
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,8 +155,11 @@ class _BulkSink:
     many at a time (one transaction per flush). Handles are positions; ids come back from the
     database in insertion order."""
 
-    def __init__(self, reg: Register, plans: Plan | PlanSet) -> None:
+    def __init__(self, reg: Register, plans: Plan | PlanSet, seed: int = 0) -> None:
         self.reg, self.plans = reg, plans
+        # Agenda item keys from the seed (the API path uses committee's uuid4), so the same seed
+        # gives the same keys; 32 hex digits like uuid4().hex.
+        self.key_rng = random.Random(f"kompetenceplan-item-keys-{seed}")
         self.routing_rows: list[dict[str, Any]] = []
         self.decision_rows: list[tuple[dict[str, Any], int | None, int | None]] = []
         self.routing_ids: list[int] = []
@@ -183,7 +187,7 @@ class _BulkSink:
         stored = minimise(submission)
         report = check(plan, stored, on=day)
         row = {
-            "item_key": uuid.uuid4().hex,
+            "item_key": f"{self.key_rng.getrandbits(128):032x}",
             "corrects_id": None,
             "case_ref": case_ref.strip()[:64],
             "submission": stored,
@@ -369,7 +373,7 @@ class _Generator:
         plan_in_force(plans, start)  # refuse a period without a plan at once
         plan_in_force(plans, self.end)
         self.rng = random.Random(f"kompetenceplan-tilsyn-{seed}")
-        self.sink: _ApiSink | _BulkSink = _BulkSink(reg, plans) if bulk else _ApiSink(reg, plans)
+        self.sink: _ApiSink | _BulkSink = _BulkSink(reg, plans, seed) if bulk else _ApiSink(reg, plans)
         self.scale = SIZES[size]
         self.counters: dict[str, int] = {}
         self.cases: dict[str, list[_Granted]] = {}  # case_ref -> current decisions (generator's view)

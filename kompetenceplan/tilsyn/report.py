@@ -12,7 +12,7 @@ from typing import Any
 
 from ..store.register import Register
 from .checks import CHECKS, FEJL, IKKE_EFTERPROEVET, OK
-from .config import TilsynConfig, parse_quarter
+from .config import TilsynConfig, parse_quarter, quarter_code
 from .draw import Draw, draws, show
 
 Z95 = 1.959963984540054
@@ -106,6 +106,7 @@ class TilsynReport:
 
 
 def build_report(reg: Register, config: TilsynConfig, quarter: str) -> TilsynReport:
+    quarter = quarter_code(quarter)
     found = show(reg, quarter)
     assert found is not None
     items = found.items
