@@ -77,7 +77,7 @@ def test_unmigrated_and_newer_databases_are_refused_with_a_danish_message(open_r
 
 def test_a_bad_url_is_a_clear_error() -> None:
     with pytest.raises(StoreError, match="Ugyldig database-adresse"):
-        make_engine("ikke en url")
+        make_engine("://ingen-skema")
 
 
 # -- records ------------------------------------------------------------------------------------
@@ -362,3 +362,16 @@ def test_missing_postgresql_fails_in_ci_and_skips_locally(monkeypatch, ci: str, 
     with pytest.raises(BaseException) as raised:
         register_fixtures.require_pg_bin()
     assert type(raised.value).__name__ == outcome
+
+
+def test_a_plain_path_means_an_sqlite_file_and_a_missing_file_is_not_created(tmp_path, monkeypatch) -> None:
+    """`--db register.db` is an SQLite file (as a newcomer writes it); a command that only reads
+    the register refuses a missing file without leaving an empty one behind."""
+    from kompetenceplan.store.db import StoreError, resolve_url
+
+    monkeypatch.chdir(tmp_path)
+    assert resolve_url("register.db") == f"sqlite:///{tmp_path / 'register.db'}"
+    assert resolve_url("sqlite:///x.db") == "sqlite:///x.db"
+    with pytest.raises(StoreError, match="ikke oprettet"):
+        Register("mangler.db")
+    assert not (tmp_path / "mangler.db").exists()

@@ -580,11 +580,12 @@ def test_the_sample_takes_min_k_n_from_every_stratum_whatever_the_order(rows: li
 def test_an_empty_quarter_reports_missing_data_never_zero_errors(tmp_path: Path) -> None:
     with Register(_new_db(f"sqlite:///{tmp_path / 'e.db'}")) as reg:
         generate(reg, PLANS, start=dt.date(2026, 9, 1), months=2, seed=2, bulk=True)
-        found = draw(reg, PLANS, CONFIG, "2026Q3", seed=1, today=TODAY)  # population June – August: empty
-        assert found.population_size == 0 and found.items == []
-        md = render_markdown(build_report(reg, CONFIG, "2026Q3"), CONFIG)
-    assert "Ingen afgørelser i perioden" in md
-    assert "0,0 %" not in md and "ingen efterprøvede sager" in md and "ingen data" in md
+        # Population June – August: empty. Nothing is stored, so the quarter is not locked.
+        with pytest.raises(TilsynError, match="ingen afgørelser at trække"):
+            draw(reg, PLANS, CONFIG, "2026Q3", seed=1, today=TODAY)
+        assert show(reg, "2026Q3", missing_ok=True) is None
+        with pytest.raises(TilsynError, match="ikke trukket"):  # no report claims 0 % errors
+            build_report(reg, CONFIG, "2026Q3")
 
 
 # -- one way to name a quarter ----------------------------------------------------------------------

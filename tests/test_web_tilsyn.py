@@ -252,7 +252,7 @@ class TestDraw:
 
     @pytest.mark.parametrize(
         "quarter,per_team,field,words",
-        [("2026Q5", "2", "kvartal", "er ikke et kvartal"), ("", "2", "kvartal", "Mangler"), (QUARTER, "fem", "pr_team", "helt tal"), (QUARTER, "0", "pr_team", "fra 1 til 1000")],
+        [("2026Q5", "2", "kvartal", "Ugyldigt kvartal"), ("", "2", "kvartal", "Mangler"), (QUARTER, "fem", "pr_team", "helt tal"), (QUARTER, "0", "pr_team", "fra 1 til 1000")],
     )
     def test_bad_input_is_named_on_its_field_and_kept(self, client: Client, reg: Register, quarter: str, per_team: str, field: str, words: str) -> None:
         r = draw_page(client, quarter, per_team)

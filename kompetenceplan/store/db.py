@@ -26,8 +26,12 @@ class StoreError(KompetenceplanError):
 
 
 def resolve_url(url: str | None) -> str:
-    """``url``, else ``$KOMPETENCEPLAN_DB``, else the SQLite file in the current folder."""
-    return url or os.environ.get(DB_ENV) or DEFAULT_URL
+    """``url``, else ``$KOMPETENCEPLAN_DB``, else the SQLite file in the current folder. A plain
+    file path (no ``scheme://``) means an SQLite file, as a newcomer would write it."""
+    found = url or os.environ.get(DB_ENV) or DEFAULT_URL
+    if "://" not in found and found.strip():
+        return f"sqlite:///{os.path.abspath(found)}"
+    return found
 
 
 def _where(url: str) -> str:
@@ -162,9 +166,13 @@ def _refuse_newer(engine: Engine, revision: str | None) -> None:
 
 
 def check_schema(engine: Engine) -> None:
-    """Refuse a database that is unmigrated, older or newer than this program."""
-    revision = current_revision(engine)
+    """Refuse a database that is unmigrated, older or newer than this program. A missing SQLite
+    file is refused without connecting (connecting would leave an empty file behind)."""
     where = _where(str(engine.url))
+    database = engine.url.database
+    if engine.url.get_backend_name() == "sqlite" and database not in (None, "", ":memory:") and not os.path.exists(database):
+        raise StoreError("Databasen er ikke oprettet.", [Problem(where, "filen findes ikke.", "Kør: kompetenceplan db upgrade --db ADRESSE.")])
+    revision = current_revision(engine)
     if revision is None:
         raise StoreError("Databasen er ikke oprettet.", [Problem(where, "registerets tabeller findes ikke (ingen skemaversion).", "Kør: kompetenceplan db upgrade --db ADRESSE.")])
     _refuse_newer(engine, revision)

@@ -120,13 +120,26 @@ def draw(
     k = per_stratum if per_stratum is not None else config.tilsyn.per_stratum
     if k < 1:
         raise TilsynError("Ugyldig stikprøvestørrelse.", [Problem("--per-team", "skal være mindst 1.", "Skriv fx --per-team 5.")])
-    seed = seed if seed is not None else secrets.randbits(31)
+    # At most 9 digits: a stored or printed seed must never look like a CPR number (10 digits).
+    seed = seed if seed is not None else secrets.randbelow(10**9)
     existing = show(reg, quarter, missing_ok=True)
     if existing is not None:
         raise _already(existing)
     try:
         with reg.engine.begin() as conn:
             population = _population(conn, start, end)
+            if not population:
+                # An empty draw would be stored and lock the quarter with nothing to supervise.
+                raise TilsynError(
+                    f"Der er ingen afgørelser at trække for {quarter}.",
+                    [
+                        Problem(
+                            "--quarter",
+                            f"registret har ingen gældende afgørelser truffet {start.isoformat()}–{end.isoformat()}.",
+                            "Registrér eller importér kvartalets afgørelser først; intet er gemt.",
+                        )
+                    ],
+                )
             ids = [r["id"] for r in population]
             draw_id = conn.execute(
                 tilsyn_draws.insert().values(
