@@ -67,14 +67,17 @@ def decide_many(plan: Plan | PlanSet, cases: Iterable[Any], on: dt.date | None =
     """
     plan = plan_in_force(plan, on)
     cp = compiled_plan(plan)
-    fast, validate, route_values = cp._fast, cp.validate, cp.route
-    # Per rule of the priority list: refuse (a missing input), or the level's rank and result.
-    answers = [None if o.kind == NEEDS else (outcome_rank(plan, o), plan.levels[outcome_rank(plan, o)].id, o.row_id, o.kind == NOMATCH) for o in cp.outcomes]
+    validate, route_values = cp.validate, cp.route
+    # Per rule of the priority list: refuse (a missing input), or the rank and result it gives.
+    answers: list[tuple[int, str, str | None, bool] | None] = []
+    for o in cp.outcomes:
+        rank = outcome_rank(plan, o)
+        answers.append(None if o.kind == NEEDS else (rank, plan.levels[rank].id, o.row_id, o.kind == NOMATCH))
     paragraph, floors = plan.meta.paragraph_input, plan.floors
     out = []
     for i, case in enumerate(cases):
         try:
-            validated = fast(case) or validate(case)
+            validated = validate(case)
         except CaseError as exc:
             out.append(BulkResult(i, None, None, False, exc))
             continue

@@ -14,8 +14,8 @@
   same hash. Routing posts through durable's C engine (`_fire_first`: assert the event, take
   the one action it starts, complete it) rather than the Host's Python closures: the same
   engine and rules at about half the cost; anything but exactly one started action is a fault.
-- durable swallows exceptions raised in actions and may return None: a missing result, an
-  ``exception`` in the state or any error from the C engine is an `EngineError`, never a level.
+- A missing or unknown result, more actions than expected, an unclean retraction or any error
+  from the C engine is an `EngineError`, never a level.
 """
 
 from __future__ import annotations
@@ -61,8 +61,6 @@ class _QuietHost(_durable.Host):
 
 _lock = threading.Lock()
 _host: _QuietHost | None = None
-_results: dict[str, str] = {}
-_findings: dict[str, list[str]] = {}
 _cids = itertools.count()
 
 
@@ -162,21 +160,11 @@ def _fault(what: str) -> EngineError:
 
 
 def _action(rule_name: str) -> Callable[[Any], None]:
-    """Routing rules need an action to register; `route` posts through the C engine and reads
-    the fired rule from the action it starts, so this only runs if an event goes through
-    durable's Host (it then records the rule under the event's correlation id)."""
+    """durable registers a rule only with an action. Ours never run: routing and the
+    documentation check drive the C engine and read each fired rule from the action message."""
 
     def run(c: Any) -> None:
-        _results[c.m["cid"]] = rule_name
-
-    return run
-
-
-def _fact_action(rule_name: str) -> Callable[[Any], None]:
-    """Documentation check: every rule that fires adds itself to the fact's list."""
-
-    def run(c: Any) -> None:
-        _findings[c.m["cid"]].append(rule_name)
+        return None
 
     return run
 
@@ -304,7 +292,7 @@ def compiled_requirements_for(plan: Plan) -> _Compiled:
 
     def build() -> tuple[dict[str, Any], dict[str, Any]]:
         specs = requirement_specs(plan)
-        return requirement_definition(specs, _fact_action), {s.name: s for s in specs}
+        return requirement_definition(specs, _action), {s.name: s for s in specs}
 
     return _checkout(f"kpdok_{plan.meta.id}_{plan.fingerprint}", build)
 
@@ -348,11 +336,6 @@ class _Session:
             _checkin(self.compiled)
             raise
         return self
-
-    def completed(self, state: Any) -> None:
-        """durable swallows exceptions raised in actions into the returned state."""
-        self.touched = True
-        self.healthy = not (isinstance(state, dict) and state.get("exception"))
 
     def cleanup(self, undo: Callable[[], Any]) -> None:
         try:
@@ -408,7 +391,7 @@ def _fire_first(handle: Any, event: str) -> str:
         raise
     if more:
         raise _fault("mere end én regel startede for samme sag.")
-    return str(fired)
+    return fired
 
 
 def unmet_requirements(plan: Plan, values: Mapping[str, Value], flags: Mapping[str, int]) -> list[RequirementSpec]:
