@@ -72,7 +72,7 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
         for term in terms:
             if term.input not in values and data.get(term.input) is None and term.single is not None:
                 values[term.input] = term.single
-                derived.append(f"{plan.inputs[term.input].label} er udledt af {plan.inputs[name].label.lower()}: {plan.value_text(name, code)}.")
+                derived.append(implied_text(plan, term.input, name, code))
 
     for name, spec in plan.inputs.items():
         if spec.required and name not in values and not _reported(problems, f"{where}.{name}"):
@@ -121,7 +121,7 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
             )
             continue
         values[name] = product
-        derived.append(f"{spec.label} er beregnet som {' × '.join(plan.inputs[f].label for f in spec.default_product)}.")
+        derived.append(product_text(plan, name))
 
     area, step = values.get(plan.meta.area_input), values.get(plan.meta.step_input)
     if area is not None and step is not None and not any(s.area == area and s.step == step for s in plan.ladder):
@@ -130,6 +130,17 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
     if problems:
         raise CaseError("Sagen kan ikke afgøres: oplysningerne passer ikke til kompetenceplanen.", problems)
     return ValidatedCase(MappingProxyType(values), tuple(derived))
+
+
+def implied_text(plan: Plan, target: str, name: str, code: str) -> str:
+    """What the decision says when ``name = code`` filled in ``target`` (shared with the compiled validator)."""
+    return f"{plan.inputs[target].label} er udledt af {plan.inputs[name].label.lower()}: {plan.value_text(name, code)}."
+
+
+def product_text(plan: Plan, name: str) -> str:
+    """What the decision says when ``name`` was computed from its ``default_product``."""
+    spec = plan.inputs[name]
+    return f"{spec.label} er beregnet som {' × '.join(plan.inputs[f].label for f in spec.default_product or [])}."
 
 
 def _consent_problem(plan: Plan, values: Mapping[str, Value], where: str) -> Problem | None:

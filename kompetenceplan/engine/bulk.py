@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from ..case import FLOAT_NOISE, NUMBER_DECIMALS, ValidatedCase, validate_case
+from ..case import DESCRIPTION_KEY, FLOAT_NOISE, MAX_DESCRIPTION, NUMBER_DECIMALS, ValidatedCase, implied_text, product_text, validate_case
 from ..errors import CaseError
 from ..plan.compile import NOMATCH, ROW, Outcome, RuleSpec
 from ..plan.model import OneOf, Plan, Term, Value
@@ -115,11 +115,11 @@ class _FastValidator:
 
         out = ["def fast(case):"]
         add = out.append
-        add(f"    if case.__class__ is not dict or not {const(frozenset(plan.inputs) | {'beskrivelse'})}.issuperset(case):")
+        add(f"    if case.__class__ is not dict or not {const(frozenset(plan.inputs) | {DESCRIPTION_KEY})}.issuperset(case):")
         add("        return None")
-        add('    if "beskrivelse" in case:')
-        add('        d = case["beskrivelse"]')
-        add("        if d.__class__ is not str or len(d) > 2000:")
+        add(f"    if {DESCRIPTION_KEY!r} in case:")
+        add(f"        d = case[{DESCRIPTION_KEY!r}]")
+        add(f"        if d.__class__ is not str or len(d) > {MAX_DESCRIPTION}:")
         add("            return None")
         add("    values = {}")
         add("    missing = False")
@@ -158,7 +158,7 @@ class _FastValidator:
         # order of implications and with validate_case's words; every implied condition must hold.
         implied: dict[str, dict[str, tuple[int, tuple[tuple[str, Any, str], ...], tuple[Term, ...]]]] = {}
         for order, ((name, code), terms) in enumerate(plan.implications.items()):
-            fills = tuple((t.input, t.single, f"{plan.inputs[t.input].label} er udledt af {plan.inputs[name].label.lower()}: {plan.value_text(name, code)}.") for t in terms if t.single is not None)
+            fills = tuple((t.input, t.single, implied_text(plan, t.input, name, code)) for t in terms if t.single is not None)
             implied.setdefault(name, {})[code] = (order, fills, tuple(terms))
         sources = [n for n in plan.inputs if n in implied]
         if sources:
@@ -197,7 +197,7 @@ class _FastValidator:
             factors = tuple(spec.default_product or ())
             if not factors:
                 continue
-            text = f"{spec.label} er beregnet som {' × '.join(plan.inputs[f].label for f in factors)}."
+            text = product_text(plan, name)
             add(f"    if {' and '.join(f'{f!r} in values' for f in factors)}:")
             add(f"        p = {' * '.join(f'float(values[{f!r}])' for f in factors)}")
             add(f"        p = {'int(p)' if spec.type == 'int' else 'float(p)'}")
