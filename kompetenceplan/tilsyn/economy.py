@@ -144,10 +144,10 @@ class Intervention:
         return total
 
 
-def load_interventions(engine: Engine, first: dt.date, last: dt.date) -> list[Intervention]:
-    """Current granted decisions that run at some time in [first, last]."""
+def _current_granted(*conditions: Any) -> Any:
+    """Current (not corrected) granted decisions meeting ``conditions``, as `Intervention` columns."""
     corrected = select(decisions.c.corrects_id).where(decisions.c.corrects_id.is_not(None))
-    query = select(
+    return select(
         decisions.c.id,
         decisions.c.case_ref,
         decisions.c.paragraph,
@@ -157,36 +157,19 @@ def load_interventions(engine: Engine, first: dt.date, last: dt.date) -> list[In
         decisions.c.expected_end,
         decisions.c.decided_on,
         decisions.c.level,
-    ).where(
-        decisions.c.id.not_in(corrected),
-        decisions.c.outcome.in_(GRANTED),
-        decisions.c.start <= last,
-        or_(decisions.c.expected_end.is_(None), and_(decisions.c.expected_end >= first)),
-    )
+    ).where(decisions.c.id.not_in(corrected), decisions.c.outcome.in_(GRANTED), *conditions)
+
+
+def load_interventions(engine: Engine, first: dt.date, last: dt.date) -> list[Intervention]:
+    """Current granted decisions that run at some time in [first, last]."""
+    query = _current_granted(decisions.c.start <= last, or_(decisions.c.expected_end.is_(None), and_(decisions.c.expected_end >= first)))
     with engine.connect() as conn:
         return [Intervention(*row) for row in conn.execute(query.order_by(decisions.c.id))]
 
 
 def load_decided(engine: Engine, period: Period, threshold: float) -> list[Intervention]:
     """Current granted decisions taken in ``period`` with a monthly cost at or above ``threshold``."""
-    corrected = select(decisions.c.corrects_id).where(decisions.c.corrects_id.is_not(None))
-    query = select(
-        decisions.c.id,
-        decisions.c.case_ref,
-        decisions.c.paragraph,
-        decisions.c.step,
-        decisions.c.monthly_cost,
-        decisions.c.start,
-        decisions.c.expected_end,
-        decisions.c.decided_on,
-        decisions.c.level,
-    ).where(
-        decisions.c.id.not_in(corrected),
-        decisions.c.outcome.in_(GRANTED),
-        decisions.c.decided_on >= period.first,
-        decisions.c.decided_on <= period.last,
-        decisions.c.monthly_cost >= threshold,
-    )
+    query = _current_granted(decisions.c.decided_on >= period.first, decisions.c.decided_on <= period.last, decisions.c.monthly_cost >= threshold)
     with engine.connect() as conn:
         rows = [Intervention(*row) for row in conn.execute(query)]
     return sorted(rows, key=lambda r: (-r.monthly_oere, r.decided_on, r.case_ref, r.id))
