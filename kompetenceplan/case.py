@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import CaseError, Problem
 from .plan.model import Plan, Value, format_number
-from .plan.schema import RESERVED_INPUT_NAMES, InputSpec
+from .plan.parts import RESERVED_INPUT_NAMES, InputSpec
 
 DESCRIPTION_KEY = "beskrivelse"
 #: Decimals a number input may have (øre for amounts).

@@ -18,7 +18,7 @@ from .case import MAX_DESCRIPTION, NUMBER_DECIMALS
 from .checks.report import Report
 from .decision import Decision
 from .plan.model import OneOf, Plan, Term, Value, make_term
-from .plan.schema import InputSpec
+from .plan.parts import InputSpec
 from .submission import Submission
 
 KINDS = ("case", "submission", "decision", "report")

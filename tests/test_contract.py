@@ -253,7 +253,7 @@ class TestContract:
         import dataclasses
 
         plan = PLANS["nyborg"]
-        with_consent = dataclasses.replace(plan, meta=plan.meta.model_copy(update={"consent_input": "samtykke"}))
+        with_consent = dataclasses.replace(plan, meta=dataclasses.replace(plan.meta, consent_input="samtykke"))
         object.__setattr__(with_consent, "consent_codes", {"bl-46": "§ 46"})
         branches = {b["properties"]["paragraf"]["const"]: b for b in schema("case", with_consent)["oneOf"]}
         assert "samtykke" in branches["bl-46"]["required"] and branches["bl-46"]["properties"]["samtykke"]["const"] is True

@@ -36,16 +36,8 @@ from .codes import STATUTORY as STATUTORY_FLOOR
 from .compile import rule_specs
 from .model import Plan, PlanRequirement, PlanRow, Term, make_term
 from .operators import NUMERIC_OPERATORS, OPERATORS
-from .schema import (
-    RESERVED_INPUT_NAMES,
-    InputSpec,
-    LadderStep,
-    Level,
-    PlanFile,
-    PlanMeta,
-    Requirement,
-    Row,
-)
+from .parts import RESERVED_INPUT_NAMES, InputSpec, LadderStep, Level, PlanMeta, of
+from .schema import PlanFile, Requirement, Row
 
 MAX_FILE_BYTES = 2_000_000
 #: Thresholds and bounds stay below this and at 2 decimals, so they are written without an
@@ -250,21 +242,21 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
             for key, value in (getattr(pf, section) or {}).items():
                 if key in target:
                     problems.append(_duplicate_problem(f"{file}: {section}.{key}", "er angivet mere end én gang.", "Angiv hver nøgle én gang."))
-                target[key] = value
+                target[key] = of(value) if section != "parameters" else value
         requirements.extend((file, r) for r in pf.requirements or [])
         if pf.plan is not None:
             if meta is not None:
                 problems.append(_duplicate_problem(f"{file}: plan", f"[plan] står også i {meta_file}.", "Behold én [plan]-sektion."))
-            meta, meta_file = pf.plan, file
+            meta, meta_file = of(pf.plan), file
         if pf.levels is not None:
             if levels is not None:
                 problems.append(_duplicate_problem(f"{file}: levels", f"levels står også i {levels_file}.", "Saml niveauerne ét sted."))
-            levels, levels_file = list(pf.levels), file
-        ladder.extend((file, s) for s in pf.ladder or [])
+            levels, levels_file = [of(lv) for lv in pf.levels], file
+        ladder.extend((file, of(s)) for s in pf.ladder or [])
         for name, spec in (pf.inputs or {}).items():
             if name in inputs:
                 problems.append(_duplicate_problem(f"{file}: inputs.{name}", f"input er også erklæret i {input_files[name]}.", "Erklær hvert input én gang."))
-            inputs[name], input_files[name] = spec, file
+            inputs[name], input_files[name] = of(spec), file
         rows.extend((file, r) for r in pf.rows or [])
     anywhere = str(folder)
     for section, present in (("plan", meta), ("levels", levels), ("inputs", inputs), ("rows", rows), ("ladder", ladder)):
@@ -368,7 +360,7 @@ def _requirements(
         terms = parse_conditions(req.when, inputs, f"{where}.when", problems) if req.when else ()
         if req.min_level is not None and req.min_level not in rank:
             problems.append(_reference_problem(f"{where}.min_level", "ukendt niveau.", f"Brug et af: {', '.join(rank)}."))
-        check = req.require
+        check = of(req.require)
         needs = {"document": check.types, "fields": check.paths, "consent": check.roles}
         if check.kind in needs and not needs[check.kind]:
             key = {"document": "types", "fields": "paths", "consent": "roles"}[check.kind]
@@ -410,7 +402,7 @@ def _requirements(
                 message=req.message,
                 hint=req.hint,
                 reference=req.reference,
-                doc=req.doc,
+                doc=of(req.doc),
                 file=file,
             )
         )

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Literal, Union
 
 from ..law import ConsentRule, Floor
 from .operators import OPERATORS, Operator
-from .schema import Check, ConsentRole, DocumentType, EnumValue, InputSpec, LadderStep, Level, PlanMeta, RequirementDoc
+from .parts import Check, ConsentRole, DocumentType, EnumValue, InputSpec, LadderStep, Level, PlanMeta, RequirementDoc, as_json
 
 Value = Union[bool, int, float, str]
 
@@ -284,10 +284,10 @@ class Plan:
     def summary(self) -> dict[str, object]:
         """Metadata, levels, ladder and inputs as JSON-ready data (CLI `plan`, HTTP `/plan`)."""
         return {
-            "plan": self.meta.model_dump(mode="json"),
-            "levels": [lv.model_dump(mode="json") for lv in self.levels],
-            "ladder": [s.model_dump(mode="json") for s in self.ladder],
-            "inputs": {n: s.model_dump(mode="json", exclude_none=True) for n, s in self.inputs.items()},
+            "plan": as_json(self.meta),
+            "levels": [as_json(lv) for lv in self.levels],
+            "ladder": [as_json(s) for s in self.ladder],
+            "inputs": {n: as_json(s, exclude_none=True) for n, s in self.inputs.items()},
         }
 
     @property

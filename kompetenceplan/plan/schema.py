@@ -1,7 +1,8 @@
 """The rule-data format: what a plan folder's TOML files may contain.
 
 These models check one file's shape (unknown keys are rejected). Cross references between files
-(a row naming a level, a condition naming an input) are checked in `loader`.
+(a row naming a level, a condition naming an input) are checked in `loader`, which copies each
+validated section into the plain classes of `parts` of the same name.
 """
 
 from __future__ import annotations
@@ -16,10 +17,6 @@ ValueCode = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=6
 RowId = Annotated[str, Field(pattern=r"^[A-ZÆØÅ][A-ZÆØÅ0-9]*(-[A-ZÆØÅ0-9]+)*$", max_length=40)]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Number = Union[StrictInt, StrictFloat]
-
-#: Names a plan may not give an input: durable-rules reserves ``id`` and ``sid``; the engine adds
-#: ``kind`` and ``cid`` to every event; ``beskrivelse`` is the free-text field of a case.
-RESERVED_INPUT_NAMES = frozenset({"id", "sid", "kind", "cid", "beskrivelse"})
 
 
 class Strict(BaseModel):

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import KompetenceplanError
 from ..plan.model import OneOf, Plan, format_number
-from ..plan.schema import LadderStep
+from ..plan.parts import LadderStep
 
 #: Longest number text accepted (a plan's largest bound has 13 digits; separators and decimals add a few).
 MAX_NUMBER_TEXT = 40
