@@ -8,8 +8,8 @@ Keeping pydantic out of a loaded plan lets the CLI start without it and a plan b
 
 from __future__ import annotations
 
-import datetime as dt
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
