@@ -30,7 +30,7 @@ from .schemas import KINDS, schema, semantic_refusals, submission_refusals
 
 #: The contract's version (semantic versioning): major for a change that can break a client,
 #: minor for an addition, patch for wording. Listed in CHANGELOG with every change.
-API_VERSION = "1.0.0"
+API_VERSION = "1.0.1"
 RENDER_FORMATS = ("markdown", "html")
 COMPONENTS = "#/components/schemas/"
 

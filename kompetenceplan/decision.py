@@ -4,39 +4,60 @@ The level and its reason are built at once; the row traces (why this level, why 
 built from the same evaluation the first time they are read or serialised, so a caller that only
 needs the level never pays for the explanation. A decision read back from JSON carries its
 traces as given.
+
+The classes are plain frozen dataclasses: building a decision never imports pydantic (the CLI
+starts without it). pydantic serves the JSON edge only — `to_json`, `model_dump`,
+`model_validate`, `model_json_schema` — through one `TypeAdapter` built on first use; the
+attribute docstrings are the fields' descriptions in the JSON Schema.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, NamedTuple, Union
-
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, computed_field, model_validator
+from dataclasses import dataclass, fields
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Union
 
 from .plan.model import Plan
 
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
 JsonValue = Union[bool, int, float, str, None]
 
+#: How pydantic reads these classes at the JSON edge: unknown keys refused, attribute docstrings
+#: as descriptions.
+_JSON_CONFIG = {"extra": "forbid", "use_attribute_docstrings": True}
 
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
+@dataclass(frozen=True, kw_only=True)
+class LevelRef:
+    """The level that decides: its id, name and rank (0 = lowest)."""
 
-class LevelRef(_Out):
+    __pydantic_config__ = _JSON_CONFIG
     id: str
     name: str
     rank: int
 
 
-class ConditionTrace(_Out):
+@dataclass(frozen=True, kw_only=True)
+class ConditionTrace:
+    """One condition of a row, the case's value and whether it holds (None: not given)."""
+
+    __pydantic_config__ = _JSON_CONFIG
     input: str
     text: str
     actual: JsonValue
-    actual_text: str = Field(default="", description="The case's value as a caseworker reads it (labels, Danish numbers).")
+    actual_text: str = ""
+    """The case's value as a caseworker reads it (labels, Danish numbers)."""
     met: bool | None
 
 
-class RowTrace(_Out):
+@dataclass(frozen=True, kw_only=True)
+class RowTrace:
+    """One row of the plan and how the case fared against it."""
+
+    __pydantic_config__ = _JSON_CONFIG
     id: str
     level: str
     level_name: str
@@ -48,13 +69,18 @@ class RowTrace(_Out):
     conditions: list[ConditionTrace]
 
 
-class PlanRef(_Out):
+@dataclass(frozen=True, kw_only=True)
+class PlanRef:
+    """Which plan answered."""
+
+    __pydantic_config__ = _JSON_CONFIG
     id: str
     kommune: str
     name: str
     version: str
     valid_from: str
-    fingerprint: str = Field(description="Hash of the plan files' bytes: which exact plan answered.")
+    fingerprint: str
+    """Hash of the plan files' bytes: which exact plan answered."""
 
     @classmethod
     def of(cls, plan: Plan) -> PlanRef:
@@ -70,12 +96,15 @@ class Traces(NamedTuple):
     other_rows: int
 
 
-_TRACE_KEYS = ("matched", "higher_not_matched", "other_rows")
-_ROWS = TypeAdapter(list[RowTrace])
+_TRACE_KEYS = Traces._fields
 
 
-class Decision(_Out):
+@dataclass(frozen=True, kw_only=True)
+class Decision:
     """Who must decide, and why. ``escalated`` means no row covered the case."""
+
+    __pydantic_config__ = _JSON_CONFIG
+    __hash__ = None  # type: ignore[assignment]  # equal by content; the traces are lists
 
     plan: PlanRef
     level: LevelRef
@@ -84,81 +113,79 @@ class Decision(_Out):
     deciding_row: str | None
     inputs: dict[str, JsonValue]
     derived: list[str]
-    provisional: str | None = Field(
-        default=None,
-        description="For an acute case the law lets the chair of børne- og ungeudvalget decide provisionally "
-        "(barnets lov § 143): how, and that the committee must approve it. The level is still the committee's.",
-    )
-    _explain: Callable[[], Traces] | None = PrivateAttr(default=None)
-    _traces: Traces | None = PrivateAttr(default=None)
+    provisional: str | None = None
+    """For an acute case the law lets the chair of børne- og ungeudvalget decide provisionally (barnets lov § 143): how, and that the committee must approve it. The level is still the committee's."""
+    matched: list[RowTrace]
+    """The rows the case meets: the deciding level's first, then lower ones (never lowering it)."""
+    higher_not_matched: list[RowTrace]
+    """Rows above the decided level, about the case's own area and paragraph, that fail."""
+    other_rows: int
+    """Rows above the level about another area or paragraph (not listed)."""
 
     @classmethod
-    def explained_by(cls, explain: Callable[[], Traces], **fields: Any) -> Decision:
+    def explained_by(cls, explain: Callable[[], Traces], **values: Any) -> Decision:
         """A decision whose traces ``explain`` builds on first use (`explain.build_decision`).
 
-        The fields are the engine's own, already validated data: they are not validated again.
-        This is what ``model_construct`` does for a model whose every field is given, without its
-        generic handling of aliases and defaults (a test holds the two equal)."""
-        if fields.keys() != _FIELD_NAMES:
-            raise TypeError(f"Decision.explained_by needs exactly the fields {sorted(_FIELD_NAMES)}")
-        decision = cls.__new__(cls)
-        _set = object.__setattr__
-        _set(decision, "__dict__", fields)
-        _set(decision, "__pydantic_fields_set__", set(_FIELD_NAMES))
-        _set(decision, "__pydantic_extra__", None)
-        _set(decision, "__pydantic_private__", {"_explain": explain, "_traces": None})
+        The values are the engine's own, already checked data: they are not validated again.
+        The traces (`matched`, `higher_not_matched`, `other_rows`) are not in the instance until
+        first read; `__getattr__` builds them then."""
+        if values.keys() != _OWN_FIELDS:
+            raise TypeError(f"Decision.explained_by needs exactly the fields {sorted(_OWN_FIELDS)}")
+        decision = object.__new__(cls)
+        object.__setattr__(decision, "__dict__", {**values, "_explain": explain})
         return decision
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _read_traces(cls, data: Any, handler: Any) -> Any:
-        # Reading JSON: the traces are data, validated like the rest (extra keys still refused).
-        if not isinstance(data, dict) or not any(k in data for k in _TRACE_KEYS):
-            return handler(data)
-        missing = [k for k in _TRACE_KEYS if k not in data]
-        if missing:
-            raise ValueError(f"mangler {', '.join(missing)}")
-        other = data["other_rows"]
-        if not isinstance(other, int) or isinstance(other, bool):
-            raise ValueError("other_rows skal være et heltal")
-        decision = handler({k: v for k, v in data.items() if k not in _TRACE_KEYS})
-        decision._traces = Traces(_ROWS.validate_python(data["matched"]), _ROWS.validate_python(data["higher_not_matched"]), other)
-        return decision
+    def __getattr__(self, name: str) -> Any:
+        # Called only for what the instance does not hold yet: the lazy traces.
+        if name not in _TRACE_KEYS:
+            raise AttributeError(name)
+        own = self.__dict__
+        explain = own.get("_explain")
+        if explain is None:
+            if name in own:  # built meanwhile by another thread
+                return own[name]
+            raise ValueError("Afgørelsen mangler sin forklaring (matched, higher_not_matched, other_rows).")
+        own.update(explain()._asdict())
+        own.pop("_explain", None)
+        return own[name]
 
-    def _trace(self) -> Traces:
-        if self._traces is None:
-            if self._explain is None:
-                raise ValueError("Afgørelsen mangler sin forklaring (matched, higher_not_matched, other_rows).")
-            self._traces = self._explain()
-            self._explain = None
-        return self._traces
-
-    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented pattern
     @property
-    def matched(self) -> list[RowTrace]:
-        """The rows the case meets: the deciding level's first, then lower ones (never lowering it)."""
-        return self._trace().matched
+    def explained(self) -> bool:
+        """Whether the traces have been built (or were read from JSON)."""
+        return "matched" in self.__dict__
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def higher_not_matched(self) -> list[RowTrace]:
-        """Rows above the decided level, about the case's own area and paragraph, that fail."""
-        return self._trace().higher_not_matched
+    def traces(self) -> Traces:
+        return Traces(self.matched, self.higher_not_matched, self.other_rows)
 
-    @computed_field(description="Rows above the level about another area or paragraph (not listed).")  # type: ignore[prop-decorator]
-    @property
-    def other_rows(self) -> int:
-        return self._trace().other_rows
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Decision):
-            return NotImplemented
-        return self.model_dump() == other.model_dump()
-
-    __hash__ = None  # type: ignore[assignment]  # equal by content, and mutable traces
+    # -- the JSON edge (pydantic, imported on first use) ------------------------------------
+    def model_dump(self, mode: Literal["python", "json"] = "python") -> dict[str, Any]:
+        """The decision as plain data (``mode="json"``: JSON types), traces included."""
+        self.traces()
+        return _adapter().dump_python(self, mode=mode)
 
     def to_json(self) -> str:
-        return self.model_dump_json(indent=2)
+        self.traces()
+        return _adapter().dump_json(self, indent=2).decode()
+
+    @classmethod
+    def model_validate(cls, data: Any) -> Decision:
+        """Read a decision from JSON-like data (all fields, traces included; unknown keys refused)."""
+        return _adapter().validate_python(data)
+
+    @classmethod
+    def model_validate_json(cls, text: str | bytes) -> Decision:
+        return _adapter().validate_json(text)
+
+    @classmethod
+    def model_json_schema(cls, mode: Literal["validation", "serialization"] = "validation") -> dict[str, Any]:
+        return _adapter().json_schema(mode=mode)
 
 
-_FIELD_NAMES = frozenset(Decision.model_fields)
+_OWN_FIELDS = frozenset(f.name for f in fields(Decision)) - set(_TRACE_KEYS)
+
+
+@cache
+def _adapter() -> TypeAdapter[Decision]:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Decision)

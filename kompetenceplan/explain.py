@@ -4,9 +4,6 @@ text (rendered second). The JSON form is `Decision.to_json`."""
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
-
-from pydantic import TypeAdapter
 
 from .decision import ConditionTrace, Decision, LevelRef, PlanRef, RowTrace, Traces
 from .engine.reference import MATCH, NO_MATCH, RowResult
@@ -67,8 +64,7 @@ def _traces(routed: Routed) -> Traces:
     not_higher = [r for r in evaluation.rows_with(NO_MATCH) if r.rank > rank]
     scope = (plan.meta.area_input, plan.meta.paragraph_input)
     higher = [r for r in not_higher if not any(t.input in scope and not t.holds(case.values[t.input]) for t in r.terms if t.input in case.values)]
-    rows = _ROWS.validate_python([_trace(plan, r) for r in matched] + [_trace(plan, evaluation.result(r)) for r in higher])
-    return Traces(rows[: len(matched)], rows[len(matched) :], len(not_higher) - len(higher))
+    return Traces([_trace(plan, r) for r in matched], [_trace(plan, evaluation.result(r)) for r in higher], len(not_higher) - len(higher))
 
 
 def _provisional(routed: Routed) -> str | None:
@@ -83,24 +79,19 @@ def _provisional(routed: Routed) -> str | None:
     return PROVISIONAL_TEXT
 
 
-_ROWS = TypeAdapter(list[RowTrace])
-
-
-def _trace(plan: Plan, result: RowResult) -> dict[str, Any]:
-    # Plain data, validated into `RowTrace`s in one pass (pydantic's core builds nested models far
-    # faster than one constructor call per row and condition).
+def _trace(plan: Plan, result: RowResult) -> RowTrace:
     row = result.row
-    return {
-        "id": row.id,
-        "level": row.level,
-        "level_name": plan.levels[row.rank].name,
-        "status": result.status,
-        "reference": row.reference,
-        "note": row.note,
-        "law": row.law,
-        "file": row.file,
-        "conditions": [{"input": t.term.input, "text": plan.term_text(t.term), "actual": t.actual, "actual_text": plan.value_text(t.term.input, t.actual), "met": t.met} for t in result.terms],
-    }
+    return RowTrace(
+        id=row.id,
+        level=row.level,
+        level_name=plan.levels[row.rank].name,
+        status=result.status,  # type: ignore[arg-type]  # a row's status is one of the three
+        reference=row.reference,
+        note=row.note,
+        law=row.law,
+        file=row.file,
+        conditions=[ConditionTrace(input=t.term.input, text=plan.term_text(t.term), actual=t.actual, actual_text=plan.value_text(t.term.input, t.actual), met=t.met) for t in result.terms],
+    )
 
 
 def _value(value: object) -> str:

@@ -164,9 +164,9 @@ class TestLazyExplanation:
             except MissingInputError:
                 continue
             routed = len(calls)
-            assert decision._traces is None and routed <= len(nyborg.rows)
+            assert not decision.explained and routed <= len(nyborg.rows)
             decision.to_json()
-            assert decision._traces is not None
+            assert decision.explained
             assert sorted(calls) == sorted(r.id for r in nyborg.rows), path.name
 
     def test_traces_read_back_from_json_equal_the_lazy_ones(self, nyborg) -> None:
@@ -178,19 +178,23 @@ class TestLazyExplanation:
         assert again == decision and again.matched == decision.matched and again.to_json() == decision.to_json()
 
     def test_a_decision_without_traces_refuses_to_pretend(self, nyborg) -> None:
-        """A Decision built by hand without its rows cannot be serialised as if it had none."""
+        """A decision read back without its rows is refused; one built by hand without a way to
+        explain itself cannot be serialised as if it had none."""
+        from pydantic import ValidationError
+
         from kompetenceplan import Decision
 
-        data = json.loads(
-            decide(nyborg, {"paragraf": "bl-32-1-3", "trin": 3, "maanedlig_udgift": 1000.0, "varighed_maaneder": 6, "sagens_maanedlige_udgift": 12000.0, "alder": 10, "samtykke": True}).to_json()
-        )
+        decision = decide(nyborg, {"paragraf": "bl-32-1-3", "trin": 3, "maanedlig_udgift": 1000.0, "varighed_maaneder": 6, "sagens_maanedlige_udgift": 12000.0, "alder": 10, "samtykke": True})
+        data = json.loads(decision.to_json())
         for key in ("matched", "higher_not_matched", "other_rows"):
             partial = {k: v for k, v in data.items() if k != key}
-            with pytest.raises(ValueError, match=key):
+            with pytest.raises(ValidationError, match=key):
                 Decision.model_validate(partial)
-        bare = {k: v for k, v in data.items() if k not in ("matched", "higher_not_matched", "other_rows")}
+        own = {k: v for k, v in vars(decision).items() if k not in ("matched", "higher_not_matched", "other_rows")}
+        bare = Decision.explained_by(lambda: decision.traces(), **own)
+        del vars(bare)["_explain"]
         with pytest.raises(ValueError, match="forklaring"):
-            Decision.model_validate(bare).to_json()
+            bare.to_json()
 
 
 class TestRegistration:
@@ -324,20 +328,23 @@ def test_action_names_are_read_as_durable_writes_them() -> None:
     assert durable_adapter._action_name('{ "q\\u0031" : {"m": {}}}') == "q1"
 
 
-def test_explained_by_builds_what_model_construct_builds(nyborg) -> None:
-    """Decision.explained_by skips pydantic's generic model_construct; it must give the same
-    object state (fields, fields set, no extra, the private attributes), so serialising,
-    comparing and copying behave as for any pydantic model."""
+def test_explained_by_builds_the_decision_decide_builds(nyborg) -> None:
+    """Decision.explained_by takes exactly the decision's own fields (not validated again) and
+    the traces lazily: the result equals the decision, serialises and copies the same, and a
+    missing or unknown field is refused."""
+    import copy
+    from dataclasses import fields as dataclass_fields
+
     from kompetenceplan import Decision
 
     decision = decide(nyborg, {"paragraf": "bl-32-1-3", "trin": 3, "maanedlig_udgift": 1000.0, "varighed_maaneder": 6, "sagens_maanedlige_udgift": 1000.0, "alder": 10, "samtykke": True})
-    fields = {name: getattr(decision, name) for name in Decision.model_fields}
-    ours = Decision.explained_by(lambda: decision._trace(), **fields)
-    theirs = Decision.model_construct(**fields)
-    theirs._explain = ours._explain
-    assert ours.__dict__ == theirs.__dict__
-    assert ours.model_fields_set == theirs.model_fields_set and ours.__pydantic_extra__ == theirs.__pydantic_extra__
-    assert ours.__pydantic_private__ == theirs.__pydantic_private__
-    assert ours.to_json() == decision.to_json() and ours.model_copy().to_json() == decision.to_json()
+    traces = ("matched", "higher_not_matched", "other_rows")
+    own = {f.name: getattr(decision, f.name) for f in dataclass_fields(Decision) if f.name not in traces}
+    ours = Decision.explained_by(decision.traces, **own)
+    assert not ours.explained
+    assert ours == decision and ours.explained
+    assert ours.to_json() == decision.to_json() and copy.copy(ours).to_json() == decision.to_json()
     with pytest.raises(TypeError):
-        Decision.explained_by(lambda: decision._trace(), **{k: v for k, v in fields.items() if k != "reason"})
+        Decision.explained_by(decision.traces, **{k: v for k, v in own.items() if k != "reason"})
+    with pytest.raises(TypeError):
+        Decision.explained_by(decision.traces, **own, matched=[])
