@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,23 @@ def examples(n: int) -> settings:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def plan_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The plan cache of this test session (CLI subprocesses inherit it): tests never read or
+    write the user's own cache, and they run with the cache on, as users do."""
+    folder = tmp_path_factory.mktemp("plan-cache")
+    folder.chmod(0o700)
+    before = os.environ.get("KOMPETENCEPLAN_CACHE_DIR")
+    os.environ["KOMPETENCEPLAN_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("KOMPETENCEPLAN_CACHE_DIR", None)
+    else:
+        os.environ["KOMPETENCEPLAN_CACHE_DIR"] = before
+
+
 NYBORG = ROOT / "rules" / "nyborg"
 EXAMPLES = ROOT / "examples"
 

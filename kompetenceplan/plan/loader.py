@@ -6,7 +6,6 @@ All problems found are reported together, so a plan owner can fix them in one pa
 
 from __future__ import annotations
 
-import hashlib
 import math
 import tomllib
 from dataclasses import replace
@@ -34,12 +33,12 @@ from ..submission_paths import FIELD_PATHS
 from .codes import DUPLICATE, UNKNOWN_REFERENCE
 from .codes import STATUTORY as STATUTORY_FLOOR
 from .compile import rule_specs
+from .files import BOM, fingerprint, plan_files, read_snapshot, verify_unchanged
 from .model import Plan, PlanRequirement, PlanRow, Term, make_term
 from .operators import NUMERIC_OPERATORS, OPERATORS
 from .parts import RESERVED_INPUT_NAMES, InputSpec, LadderStep, Level, PlanMeta, of
 from .schema import PlanFile, Requirement, Row
 
-MAX_FILE_BYTES = 2_000_000
 #: Thresholds and bounds stay below this and at 2 decimals, so they are written without an
 #: exponent (durable-rules cannot read 1e+16 or 1e-05).
 MAX_THRESHOLD = 10**15
@@ -61,7 +60,7 @@ def load_plan(path: str | Path) -> Plan:
             "Planen kunne ikke indlæses.",
             [Problem(str(folder), "mappen findes ikke.", "Angiv en planmappe, fx --plan rules/nyborg.")],
         )
-    files = sorted(p for p in folder.glob("*.toml") if p.is_file())
+    files = plan_files(folder)
     if not files:
         raise PlanError(
             "Planen kunne ikke indlæses.",
@@ -94,47 +93,6 @@ def load_plan(path: str | Path) -> Plan:
         raise PlanError(f"Planen i {folder} kan ikke køres sikkert af regelmotoren.", limit_problems)
     verify_unchanged(plan)
     return plan
-
-
-# -- reading a consistent snapshot -----------------------------------------------------------
-
-#: A UTF-8 byte order mark, which some Windows editors write; it is skipped, not an error.
-BOM = b"\xef\xbb\xbf"
-
-
-def read_snapshot(files: list[Path], problems: list[Problem]) -> dict[Path, bytes]:
-    """Every file's bytes, read before anything is parsed. Unreadable files are problems."""
-    out: dict[Path, bytes] = {}
-    for file in files:
-        try:
-            if file.stat().st_size > MAX_FILE_BYTES:
-                problems.append(Problem(str(file), f"filen er større end {MAX_FILE_BYTES} bytes.", "Del planen i flere filer."))
-                continue
-            out[file] = file.read_bytes()
-        except OSError as exc:
-            problems.append(Problem(str(file), f"filen kan ikke læses ({exc.strerror or type(exc).__name__}).", "Kontrollér filens rettigheder, og at den ikke er ved at blive skrevet."))
-    return out
-
-
-def fingerprint(snapshot: dict[Path, bytes]) -> str:
-    """The plan's content fingerprint: a hash of its files' names and bytes."""
-    digest = hashlib.sha256()
-    for file, raw in snapshot.items():
-        digest.update(file.name.encode() + b"\0" + raw + b"\0")
-    return digest.hexdigest()[:16]
-
-
-def verify_unchanged(plan: Plan) -> None:
-    """Read the plan's files again: a file written while the plan was read (an editor saving)
-    could leave a half-edited plan that still parses. Refuse it; the caller tries again later."""
-    files = sorted(p for p in plan.path.glob("*.toml") if p.is_file())
-    problems: list[Problem] = []
-    again = read_snapshot(files, problems)
-    if problems or fingerprint(again) != plan.fingerprint:
-        raise PlanError(
-            f"Planen i {plan.path} blev ændret, mens den blev læst.",
-            [Problem(str(plan.path), "filerne ændrede sig under indlæsningen; en halvt gemt plan bruges aldrig.", "Vent til alle filer er gemt, og indlæs planen igen.")],
-        )
 
 
 def _parse_toml(name: str, raw: bytes, problems: list[Problem]) -> dict[str, Any] | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Union
@@ -214,6 +214,13 @@ class Plan:
     #: What higher layers build once from this plan (the bulk router, the explanation's level
     #: references): it lives and dies with the plan, so a reloaded plan frees it.
     memo: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    # -- the plan cache pickles the loaded data only, never what was built from it -------------
+    def __getstate__(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "memo"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, memo={})
 
     # -- levels ---------------------------------------------------------------------------
     def rank(self, level_id: str) -> int:

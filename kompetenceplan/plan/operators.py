@@ -31,6 +31,15 @@ class Operator:
     def __repr__(self) -> str:
         return f"Operator({self.name})"
 
+    def __reduce__(self) -> tuple[Callable[[str], Operator], tuple[str]]:
+        # Pickled by name (the plan cache): one object per operator, and no function in the pickle.
+        return operator_named, (self.name,)
+
+
+def operator_named(name: str) -> Operator:
+    """The operator called ``name`` in rule data."""
+    return OPERATORS[name]
+
 
 def _member(actual: Any, expected: Any) -> bool:
     return actual in expected

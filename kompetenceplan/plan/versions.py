@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import PlanError, Problem
-from .loader import load_plan
+from .cache import load_plan
 from .model import Plan
 
 SCENARIO_FOLDER = "scenarier"
