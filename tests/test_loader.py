@@ -6,11 +6,15 @@ import signal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kompetenceplan import PlanError, load_plan
 from kompetenceplan.plan.compile import MAX_ALTERNATIVES
+from kompetenceplan.plan.model import Term, make_term
+from kompetenceplan.plan.parts import InputSpec
 
-from .conftest import SMALL_PLAN, write_plan
+from .conftest import SMALL_PLAN, examples, write_plan
 
 
 def _broken(tmp_path: Path, file: str, old: str, new: str) -> PlanError:
@@ -160,3 +164,34 @@ class TestEngineLimits:
     def test_the_limit_is_below_what_hangs_durable(self) -> None:
         """DESIGN.md measured: 512 siblings hang post(), 513 hang ruleset creation."""
         assert MAX_ALTERNATIVES < 512
+
+
+# -- the engine-limit check counts overlapping rows in bounded time -----------------------------
+
+_BOUNDS = st.sampled_from(["gte", "gt", "lte", "lt", "eq"])
+
+
+@st.composite
+def _row_conditions(draw: st.DrawFn, kind: str) -> tuple[Term, ...]:
+    """One row's conditions on one numeric input: a few bounds, or now and then a list of values."""
+    value = st.integers(-3, 12) if kind == "int" else st.integers(-300, 1200).map(lambda c: c / 100)
+    if kind == "int" and draw(st.integers(0, 5)) == 0:
+        return (make_term("x", "in", tuple(draw(st.lists(st.integers(-3, 12), min_size=1, max_size=3)))),)
+    return tuple(make_term("x", draw(_BOUNDS), draw(value)) for _ in range(draw(st.integers(0, 3))))
+
+
+@examples(2000)
+@given(data=st.data(), kind=st.sampled_from(["int", "number"]))
+def test_the_overlap_count_equals_trying_every_row_at_every_boundary(data: st.DataObject, kind: str) -> None:
+    """The binary-search count of rows one value meets (PLAN-013's bound) equals the plain count:
+    every row's conditions tried at every boundary and beside it."""
+    from kompetenceplan.plan.compile import _max_overlap
+    from kompetenceplan.plan.model import PlanRow
+
+    spec = InputSpec(type=kind, label="x", description="", unit="", required=True, min=-3, max=12, values=None, at_least=None, default_product=None, monotone=True)
+    conditions = data.draw(st.lists(_row_conditions(kind), min_size=1, max_size=12))
+    rows = [PlanRow(id=f"R{i}", level="a", rank=0, terms=terms, reference="", note="", law=False, file="") for i, terms in enumerate(conditions)]
+    step = 1 if kind == "int" else 0.005
+    points = [-3, 12] + [p for terms in conditions for t in terms for v in (t.value if isinstance(t.value, tuple) else (t.value,)) for p in (v, v - step, v + step)]
+    plain = max(sum(all(t.holds(p) for t in terms) for terms in conditions) for p in points if -3 <= p <= 12)
+    assert _max_overlap(rows, "x", spec) == plain
