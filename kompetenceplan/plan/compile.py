@@ -213,7 +213,10 @@ class _Ranges:
 
     def __init__(self, conditions: list[tuple[Term, ...]]) -> None:
         # Each row's tightest bound on each side, kept apart by whether the bound itself fails.
-        low_closed, low_open, high_closed, high_open = [], [], [], []
+        low_closed: list[float] = []
+        low_open: list[float] = []
+        high_closed: list[float] = []
+        high_open: list[float] = []
         self.total = 0
         for terms in conditions:
             low: tuple[float, bool] = (-math.inf, False)
@@ -233,7 +236,7 @@ class _Ranges:
         self.high_closed, self.high_open = sorted(high_closed), sorted(high_open)
 
     def count(self, point: Value) -> int:
-        p = float(point)  # type: ignore[arg-type]
+        p = float(point)
         below = len(self.low_closed) - bisect_right(self.low_closed, p) + len(self.low_open) - bisect_left(self.low_open, p)
         above = bisect_left(self.high_closed, p) + bisect_right(self.high_open, p)
         return self.total - below - above
