@@ -7,10 +7,11 @@ The routing itself lives in `routing`, the explanation in `explain`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from .case import ValidatedCase
+from .case import ValidatedCase, validate_case
 from .decision import Decision
 from .engine.bulk import BulkResult
 from .engine.bulk import compiled as compiled_plan
@@ -47,9 +48,24 @@ def decide(plan: Plan | PlanSet, case: Any, on: dt.date | None = None) -> Decisi
     than the plan and the law require.
     """
     version = plan_in_force(plan, on)
-    # The compiled validator gives `validate_case`'s result for the common shape and hands
-    # everything else to it (the two are held equal by a property test).
-    return route_validated(version, compiled_plan(version).validate(case))
+    return route_validated(version, _validator(version)(case))
+
+
+#: How many cases a plan validates with `validate_case` before `decide` builds its compiled
+#: validator: building it (≈ 2 ms) would be most of a one-case command's work.
+COMPILE_AFTER = 8
+
+
+def _validator(plan: Plan) -> Callable[[Any], ValidatedCase]:
+    """The compiled validator gives `validate_case`'s result for the common shape and hands
+    everything else to it (the two are held equal by a property test); a plan that has decided
+    only a few cases uses `validate_case` itself. The count is a hint, not a guarantee:
+    threads may race on it, and both paths give the same result."""
+    seen = plan.memo.get("validated", 0)
+    if seen < COMPILE_AFTER:
+        plan.memo["validated"] = seen + 1
+        return functools.partial(validate_case, plan)
+    return compiled_plan(plan).validate
 
 
 def route_validated(plan: Plan, validated: ValidatedCase) -> Decision:

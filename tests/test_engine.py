@@ -348,3 +348,17 @@ def test_explained_by_builds_the_decision_decide_builds(nyborg) -> None:
         Decision.explained_by(decision.traces, **{k: v for k, v in own.items() if k != "reason"})
     with pytest.raises(TypeError):
         Decision.explained_by(decision.traces, **own, matched=[])
+
+
+def test_a_plan_compiles_its_validator_only_once_it_has_decided_a_few_cases(small_plan_dir) -> None:
+    """A one-case command never pays for compiling the validator; later cases use it, and the
+    decisions are the same either way."""
+    from kompetenceplan import api
+
+    from .conftest import SMALL_CASE as case
+
+    plan = load_plan(small_plan_dir)
+    first = [decide(plan, case).to_json() for _ in range(api.COMPILE_AFTER)]
+    assert "bulk" not in plan.memo
+    later = decide(plan, case).to_json()
+    assert "bulk" in plan.memo and set(first) == {later}
