@@ -67,6 +67,8 @@ def test_a_meeting_from_start_to_minutes(open_register, migrated_url: str) -> No
     assert granted.decision_id and granted.kompetenceoverskridelse is False
     assert over.kompetenceoverskridelse is True  # the case belongs to børne- og ungeudvalget
     assert later.decision_id is None
+    on_agenda = c.build_agenda(reg, PLANS, meeting.id).items
+    assert [i.kompetenceoverskridelse for i in on_agenda[:4]] == [False, None, True, None]
     stored = reg.decisions(case_ref="EKS-2026-0046")
     assert [(d.level, d.outcome, d.expected_end) for d in stored] == [("visitationsudvalg", "bevilget", dt.date(2028, 12, 1))]
     assert [d.id for d in reg.overskridelser()] == [over.decision_id]

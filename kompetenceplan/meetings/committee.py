@@ -14,6 +14,8 @@ import json
 import uuid
 from typing import Any
 
+from sqlalchemy import select
+
 from ..api import plan_in_force
 from ..checks.check import check
 from ..errors import CaseError, KompetenceplanError, Problem
@@ -22,7 +24,7 @@ from ..plan.versions import PlanSet
 from ..store import meetings as repo
 from ..store.privacy import minimise, refuse_cpr
 from ..store.register import Register, now
-from ..store.tables import agendas, meeting_items, meetings, outcomes
+from ..store.tables import agendas, decisions, meeting_items, meetings, outcomes
 from .model import OUTCOMES, AddedItem, Agenda, AgendaItem, ItemFinding, Meeting, OutcomeRecord
 
 Plans = Plan | PlanSet
@@ -128,11 +130,7 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
         rows = repo.items(conn, meeting_id)
         sent = repo.latest_agenda(conn, meeting_id)
         decided = repo.current_outcomes(conn, meeting_id)
-        decision_flags = {}
-        for o in decided.values():
-            if o["decision_id"] is not None:
-                rec = _decision(conn, o["decision_id"])
-                decision_flags[o["decision_id"]] = rec
+        overskridelser = _overskridelser(conn, [o["decision_id"] for o in decided.values() if o["decision_id"] is not None])
     plan = plan_in_force(plans, row["meeting_date"])
     meeting = _meeting(row, plan)
     names = {lv.id: lv.name for lv in plan.levels}
@@ -153,7 +151,6 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
             elif sent_items[r["item_key"]] != r["content_hash"]:
                 flags.append("ÆNDRET EFTER UDSENDELSE: indstillingen er ikke den, medlemmerne fik.")
         o = decided.get(r["item_key"])
-        rec = decision_flags.get(o["decision_id"]) if o and o["decision_id"] is not None else None
         report = r["report"]
         items.append(
             AgendaItem(
@@ -172,7 +169,7 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
                 outcome=o["outcome"] if o else None,
                 reason=o["reason"] if o else None,
                 decision_id=o["decision_id"] if o else None,
-                kompetenceoverskridelse=rec["kompetenceoverskridelse"] if rec else None,
+                kompetenceoverskridelse=overskridelser.get(o["decision_id"]) if o else None,
             )
         )
     return Agenda(meeting=meeting, sent_at=sent["sent_at"] if sent else None, items=items)
@@ -195,11 +192,13 @@ def _recheck(plan: Plan, on: dt.date, row: dict[str, Any], flags: list[str]) -> 
     }
 
 
-def _decision(conn: Any, decision_id: int) -> dict[str, Any]:
-    from ..store import decisions as decision_repo
-
-    rec = decision_repo.get(conn, decision_id)
-    return rec.model_dump() if rec else {"kompetenceoverskridelse": None}
+def _overskridelser(conn: Any, decision_ids: list[int]) -> dict[int, bool]:
+    """Whether each decision was taken below the level the case required, in one query (the
+    agenda is built again for every outcome recorded)."""
+    if not decision_ids:
+        return {}
+    found = conn.execute(select(decisions.c.id, decisions.c.kompetenceoverskridelse).where(decisions.c.id.in_(decision_ids)))
+    return {row.id: row.kompetenceoverskridelse for row in found}
 
 
 def send_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
