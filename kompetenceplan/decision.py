@@ -5,14 +5,16 @@ built from the same evaluation the first time they are read or serialised, so a 
 needs the level never pays for the explanation. A decision read back from JSON carries its
 traces as given.
 
-The classes are plain frozen dataclasses: building a decision never imports pydantic (the CLI
-starts without it). pydantic serves the JSON edge only — `to_json`, `model_dump`,
-`model_validate`, `model_json_schema` — through one `TypeAdapter` built on first use; the
-attribute docstrings are the fields' descriptions in the JSON Schema.
+The classes are plain frozen dataclasses: building and writing a decision (`to_json`,
+`model_dump`) never imports pydantic, so the CLI starts without it. pydantic reads decisions
+(`model_validate`, `model_validate_json`) and describes them (`model_json_schema`) through one
+`TypeAdapter` built on first use; the attribute docstrings are the fields' descriptions in the
+JSON Schema, and a property test holds `to_json` byte-equal to pydantic's own serialiser.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import cache
@@ -157,15 +159,18 @@ class Decision:
     def traces(self) -> Traces:
         return Traces(self.matched, self.higher_not_matched, self.other_rows)
 
-    # -- the JSON edge (pydantic, imported on first use) ------------------------------------
+    # -- the JSON edge ----------------------------------------------------------------------
     def model_dump(self, mode: Literal["python", "json"] = "python") -> dict[str, Any]:
-        """The decision as plain data (``mode="json"``: JSON types), traces included."""
-        self.traces()
-        return _adapter().dump_python(self, mode=mode)
+        """The decision as plain data, traces included (every value is already a JSON type,
+        so ``mode`` changes nothing; it is kept for callers written against pydantic)."""
+        return _plain(self)
 
     def to_json(self) -> str:
-        self.traces()
-        return _adapter().dump_json(self, indent=2).decode()
+        """The decision as JSON (indented by 2), without importing pydantic: a one-case CLI run
+        stays fast. A property test holds it byte-equal to pydantic's `TypeAdapter.dump_json`."""
+        return json.dumps(_plain(self), ensure_ascii=False, indent=2, allow_nan=False)
+
+    # -- reading and describing JSON (pydantic, imported on first use) ---------------------
 
     @classmethod
     def model_validate(cls, data: Any) -> Decision:
@@ -182,6 +187,19 @@ class Decision:
 
 
 _OWN_FIELDS = frozenset(f.name for f in fields(Decision)) - set(_TRACE_KEYS)
+_FIELDS = {cls: tuple(f.name for f in fields(cls)) for cls in (LevelRef, ConditionTrace, RowTrace, PlanRef, Decision)}
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses as dicts in field order (the traces built if they were not), recursively."""
+    names = _FIELDS.get(type(value))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 @cache

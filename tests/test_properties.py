@@ -153,6 +153,18 @@ def test_decision_json_round_trips(case: dict[str, Any]) -> None:
     assert json.loads(decision.to_json())["level"]["id"] == decision.level.id
 
 
+@examples(2000)
+@given(cases(PLAN))
+def test_decision_json_is_what_pydantic_writes(case: dict[str, Any]) -> None:
+    """`to_json` and `model_dump` (plain json, no pydantic on the CLI's path) are byte-equal to
+    pydantic's serialiser of the same schema, which reads them back (`model_validate_json`)."""
+    from kompetenceplan.decision import _adapter
+
+    decision = decide(PLAN, case)
+    assert decision.to_json() == _adapter().dump_json(decision, indent=2).decode()
+    assert decision.model_dump() == _adapter().dump_python(decision, mode="json")
+
+
 def _inferable(case: dict[str, Any]) -> set[str]:
     out = set()
     for (name, code), terms in PLAN.implications.items():
