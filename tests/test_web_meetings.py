@@ -25,8 +25,8 @@ with warnings.catch_warnings():  # starlette's TestClient warns about its httpx 
     from fastapi.testclient import TestClient
 
 from kompetenceplan import check, load_plans  # noqa: E402
-from kompetenceplan.meetings import committee  # noqa: E402
 from kompetenceplan.errors import CaseError  # noqa: E402
+from kompetenceplan.meetings import committee  # noqa: E402
 from kompetenceplan.meetings.model import OUTCOMES  # noqa: E402
 from kompetenceplan.service import create_app  # noqa: E402
 from kompetenceplan.store.db import make_engine, upgrade  # noqa: E402
