@@ -235,7 +235,6 @@ def _meeting_page(
         status=status,
         agenda=agenda,
         dates=_granted_dates(request, agenda),
-        grants=GRANTS,
         outcomes=OUTCOMES,
         notice=notice,
         item_errors=item_errors or {},
