@@ -270,6 +270,26 @@ def set_date(driver: webdriver.Chrome, element_id: str, value: str) -> None:
     )
 
 
+def _date_segments(driver: webdriver.Chrome) -> list[str]:
+    """The order of a date input's segments. Chromium lays them out in the process's locale, not
+    the page's language, so it is found by typing 11, 12, 2000 into a scratch input."""
+    driver.execute_script("const e = document.createElement('input'); e.type = 'date'; e.id = 'kp-probe'; document.body.append(e); e.focus();")
+    try:
+        for digits in ("11", "12", "2000"):
+            ActionChains(driver).send_keys(digits).perform()
+        value = driver.execute_script("return document.getElementById('kp-probe').value;")
+    finally:
+        driver.execute_script("document.getElementById('kp-probe').remove();")
+    return {"2000-11-12": ["month", "day", "year"], "2000-12-11": ["day", "month", "year"]}.get(value, ["year", "month", "day"])
+
+
+def type_date(driver: webdriver.Chrome, day: dt.date, segments: list[str]) -> None:
+    """Type a date into the focused date input with the keys a person uses: digits, segment by segment."""
+    parts = {"day": f"{day.day:02d}", "month": f"{day.month:02d}", "year": f"{day.year:04d}"}
+    for part in segments:
+        ActionChains(driver).send_keys(parts[part]).perform()
+
+
 # -- Hvem skal afgøre? ----------------------------------------------------------------------------
 
 
@@ -665,6 +685,101 @@ class TestMeeting:
             item = committee.build_agenda(reg, plans, meeting.id).items[1]
             assert (item.outcome, item.reason) == ("bevilget", "Bevilget som indstillet.")
             screenshot(d, "moede-tastatur")
+        finally:
+            reg.close()
+
+    def test_keyboard_only_a_grant_with_its_dates(self, register_server, browser, plans) -> None:
+        """Without a mouse: record a grant with a start and an expected end typed into the date
+        fields; the page then shows the dates the register stored, and a bad end is named on its field."""
+        from kompetenceplan.meetings import committee
+        from kompetenceplan.store.register import Register
+
+        granted = next(p for p in SUBMISSIONS if p.name.startswith("plejefamilie"))
+        start, end = MEETING_DAY + dt.timedelta(days=5), MEETING_DAY + dt.timedelta(days=370)
+        reg = Register(register_server.db_url)
+        try:
+            meeting = committee.new_meeting(reg, plans, MEETING_DAY, "visitationsudvalg", "Bevillingsmødet")
+            committee.add_submission(reg, plans, meeting.id, case_of(granted))
+            d = browser
+            d.get(f"{register_server.url}/moede/{meeting.id}")
+            segments = _date_segments(d)
+            _tab_to(d, "udfald-1")
+            ActionChains(d).send_keys(Keys.ARROW_DOWN).perform()  # the first outcome: bevilget
+            assert Select(d.find_element(By.ID, "udfald-1")).first_selected_option.get_attribute("value") == "bevilget"
+            _tab_to(d, "startdato-1", limit=3)
+            type_date(d, start, segments)
+            _tab_to(d, "slutdato-1", limit=5)
+            type_date(d, start - dt.timedelta(days=1), segments)  # before the start: refused on its field
+            assert (d.find_element(By.ID, "startdato-1").get_attribute("value"), d.find_element(By.ID, "slutdato-1").get_attribute("value")) == (
+                start.isoformat(),
+                (start - dt.timedelta(days=1)).isoformat(),
+            )
+            ActionChains(d).send_keys(Keys.ENTER).perform()
+            wait(d, lambda drv: drv.find_element(By.ID, "slutdato-1-error").text)
+            error = d.find_element(By.ID, "slutdato-1-error")
+            assert "før start" in error.text and error.get_attribute("role") == "alert"
+            assert d.find_element(By.ID, "slutdato-1").get_attribute("aria-invalid") == "true"
+            assert d.find_element(By.ID, "startdato-1").get_attribute("value") == start.isoformat()  # kept
+            assert committee.build_agenda(reg, plans, meeting.id).items[0].outcome is None
+            assert _accessibility_problems(d) == []
+            screenshot(d, "moede-bevilling-datofejl")
+
+            _tab_to(d, "slutdato-1")
+            type_date(d, end, segments)
+            ActionChains(d).send_keys(Keys.ENTER).perform()
+            wait(d, lambda drv: drv.find_elements(By.ID, "punkt-1-datoer"))
+            (decision,) = reg.decisions(case_ref=case_of(granted)["sagsnummer"])
+            assert (decision.outcome, decision.start, decision.expected_end) == ("bevilget", start, end)
+            shown = d.find_element(By.ID, "punkt-1-datoer")
+            assert shown.find_element(By.CSS_SELECTOR, "[data-start]").get_attribute("data-start") == start.isoformat()
+            assert shown.find_element(By.CSS_SELECTOR, "[data-end]").get_attribute("data-end") == end.isoformat()
+            assert start.isoformat() in shown.text and end.isoformat() in shown.text
+            assert _accessibility_problems(d) == []
+            screenshot(d, "moede-bevilling-datoer")
+        finally:
+            reg.close()
+
+    def test_a_new_version_of_an_item_from_the_indstilling_page(self, register_server, browser, plans) -> None:
+        """The "Erstatter punkt" field: an unknown item is named on that field (the library's words), a known
+        one makes the submission the item's next version."""
+        from kompetenceplan.errors import CaseError
+        from kompetenceplan.meetings import committee
+        from kompetenceplan.store.register import Register
+
+        path = SUBMISSIONS[0]
+        reg = Register(register_server.db_url)
+        try:
+            meeting = committee.new_meeting(reg, plans, MEETING_DAY + dt.timedelta(days=1), "visitationsudvalg", "Versionsmødet")
+            committee.add_submission(reg, plans, meeting.id, case_of(path))
+            with pytest.raises(CaseError) as refused:
+                committee.add_submission(reg, plans, meeting.id, case_of(path), replaces=4)
+            (problem,) = refused.value.problems
+            d = browser
+            d.get(f"{register_server.url}/indstilling")
+            d.find_element(By.ID, "filer").send_keys(str(path))
+            set_date(d, "moededato", (MEETING_DAY + dt.timedelta(days=1)).isoformat())
+            d.find_element(By.CSS_SELECTOR, "form.upload-form button[type=submit]").click()
+            wait(d, lambda drv: drv.find_elements(By.CSS_SELECTOR, "form.add-form"))
+            form = d.find_element(By.CSS_SELECTOR, "form.add-form")
+            assert Select(form.find_element(By.ID, "moede-1")).first_selected_option.get_attribute("value") == str(meeting.id)
+            form.find_element(By.ID, "erstatter-1").send_keys("4")
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            wait(d, lambda drv: drv.find_element(By.ID, "erstatter-1-error").text)
+            error = d.find_element(By.ID, "erstatter-1-error")
+            assert f"{problem.what} {problem.fix}" in error.text and error.get_attribute("role") == "alert"
+            assert d.find_element(By.ID, "erstatter-1").get_attribute("aria-invalid") == "true"
+            assert d.find_element(By.ID, "moede-1").get_attribute("aria-invalid") is None
+            assert d.find_element(By.ID, "moede-1-error").text == ""
+            assert _accessibility_problems(d) == []
+            screenshot(d, "indstilling-erstatter-fejl")
+            field = d.find_element(By.ID, "erstatter-1")
+            field.clear()
+            field.send_keys("1")
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            wait(d, lambda drv: drv.find_elements(By.CSS_SELECTOR, "#moede-1-resultat a"))
+            assert "ny version af punkt 1" in d.find_element(By.ID, "moede-1-resultat").text
+            assert d.find_element(By.ID, "erstatter-1-error").text == "" and d.find_element(By.ID, "erstatter-1").get_attribute("aria-invalid") is None
+            assert [i.versions for i in committee.build_agenda(reg, plans, meeting.id).items] == [2]
         finally:
             reg.close()
 

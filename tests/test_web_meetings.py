@@ -25,11 +25,13 @@ with warnings.catch_warnings():  # starlette's TestClient warns about its httpx 
     from fastapi.testclient import TestClient
 
 from kompetenceplan import check, load_plans  # noqa: E402
+from kompetenceplan.errors import CaseError  # noqa: E402
 from kompetenceplan.meetings import committee  # noqa: E402
 from kompetenceplan.meetings.model import OUTCOMES  # noqa: E402
 from kompetenceplan.service import create_app  # noqa: E402
 from kompetenceplan.store.db import make_engine, upgrade  # noqa: E402
 from kompetenceplan.store.tables import meeting_items  # noqa: E402
+from kompetenceplan.web.meeting_pages import GRANTS  # noqa: E402
 
 from .conftest import EXAMPLES, NYBORG  # noqa: E402
 
@@ -349,6 +351,126 @@ class TestAgenda:
         assert ".site-header" in css[css.index("@media print") :]
 
 
+# -- the dates of a grant ---------------------------------------------------------------------------
+
+GRANTED = EXAMPLES / "submissions" / "plejefamilie-46-klar.json"
+
+
+def field_error(page: str, field_id: str) -> str:
+    """The text of a field's error slot; the slot must be announced (role=alert)."""
+    found = re.search(rf'<p class="field-error" id="{field_id}-error" role="alert">(.*?)</p>', page, flags=re.S)
+    assert found, f"{field_id}: ingen meddelt fejl"
+    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1)))
+
+
+def date_input(page: str, field_id: str) -> str:
+    tag = re.search(rf'<input type="date" id="{field_id}"[^>]*>', page)
+    assert tag, field_id
+    return re.search(r'value="([^"]*)"', tag.group(0)).group(1)  # type: ignore[union-attr]
+
+
+class TestGrantDates:
+    def test_the_grants_are_the_deciding_outcomes_but_afslag(self) -> None:
+        assert set(GRANTS) == set(committee.DECIDING) - {"afslået"} and set(GRANTS) <= set(OUTCOMES)
+
+    def test_every_outcome_form_has_labelled_optional_date_fields(self, client: Client) -> None:
+        meeting_id = new_meeting(client)
+        for path in SUBMISSIONS[:2]:
+            add(client, meeting_id, load(path))
+        page = client.get(f"/moede/{meeting_id}").text
+        for n in (1, 2):
+            for name, label in (("startdato", "Startdato"), ("slutdato", "Forventet slutdato")):
+                assert re.search(rf'<label for="{name}-{n}">{label} <span class="opt">', page), (name, n)
+                tag = re.search(rf'<input type="date" id="{name}-{n}" name="{name}"[^>]*>', page).group(0)  # type: ignore[union-attr]
+                assert f'aria-describedby="{name}-{n}-hint {name}-{n}-error"' in tag and "aria-invalid" not in tag
+                assert date_input(page, f"{name}-{n}") == ""
+        assert f"mødedatoen ({SOON.isoformat()})" in page
+
+    def test_a_grant_stores_the_dates_typed_and_shows_them_on_the_page_and_in_the_minutes(self, client: Client, reg: Any) -> None:
+        meeting_id = new_meeting(client)
+        add(client, meeting_id, load(SUBMISSIONS[0]))
+        add(client, meeting_id, load(GRANTED))
+        start, end = SOON + dt.timedelta(days=10), SOON + dt.timedelta(days=400)
+        r = client.post(f"/moede/{meeting_id}/punkt/2", {"udfald": "bevilget med ændringer", "begrundelse": "Kortere forløb.", "startdato": start.isoformat(), "slutdato": end.isoformat()})
+        assert r.status_code == 303 and r.headers["location"] == f"/moede/{meeting_id}?gemt=2#punkt-2"
+        (decision,) = reg.decisions(case_ref=load(GRANTED)["sagsnummer"])
+        assert (decision.outcome, decision.start, decision.expected_end) == ("bevilget med ændringer", start, end)
+        assert committee.build_agenda(reg, PLANS, meeting_id).items[1].decision_id == decision.id
+
+        page = client.get(f"/moede/{meeting_id}?gemt=2").text
+        shown = re.search(r'<p class="outcome-dates" id="punkt-2-datoer">.*?</p>', page, flags=re.S).group(0)  # type: ignore[union-attr]
+        assert f'data-start="{start.isoformat()}"' in shown and f'data-end="{end.isoformat()}"' in shown
+        assert "punkt-1-datoer" not in page  # no outcome, no dates
+        # a correction starts from what is stored
+        assert (date_input(page, "startdato-2"), date_input(page, "slutdato-2")) == (start.isoformat(), end.isoformat())
+        assert (date_input(page, "startdato-1"), date_input(page, "slutdato-1")) == ("", "")
+
+        minutes = client.get(f"/moede/{meeting_id}/referat").text
+        assert re.findall(r'<li class="dates" data-start="([^"]*)" data-end="([^"]*)">', minutes) == [(start.isoformat(), end.isoformat())]
+        assert 'class="dates"' not in client.get(f"/moede/{meeting_id}/dagsorden").text
+
+    def test_empty_dates_are_the_library_defaults(self, client: Client, reg: Any) -> None:
+        """Start: the meeting date; expected end: start plus the submission's varighed_maaneder."""
+        meeting_id = new_meeting(client)
+        add(client, meeting_id, load(GRANTED))
+        start = SOON + dt.timedelta(days=3)
+        assert client.post(f"/moede/{meeting_id}/punkt/1", {"udfald": "bevilget", "startdato": start.isoformat(), "slutdato": ""}).status_code == 303
+        (decision,) = reg.decisions(case_ref=load(GRANTED)["sagsnummer"])
+        assert (decision.start, decision.expected_end) == (start, committee.add_months(start, load(GRANTED)["sag"]["varighed_maaneder"]))
+
+        assert client.post(f"/moede/{meeting_id}/punkt/1", {"udfald": "bevilget", "startdato": "", "slutdato": ""}).status_code == 303
+        (decision,) = reg.decisions(case_ref=load(GRANTED)["sagsnummer"])  # the correction replaces the first
+        assert (decision.start, decision.expected_end) == (SOON, committee.add_months(SOON, load(GRANTED)["sag"]["varighed_maaneder"]))
+        page = client.get(f"/moede/{meeting_id}").text
+        assert f'data-start="{SOON.isoformat()}"' in page and f'data-end="{decision.expected_end.isoformat()}"' in page  # type: ignore[union-attr]
+
+    @pytest.mark.parametrize(
+        "dates,field,words",
+        [
+            ({"startdato": "1. januar 2027"}, "startdato", "ÅÅÅÅ-MM-DD"),
+            ({"startdato": "2027-02-30"}, "startdato", "ÅÅÅÅ-MM-DD"),
+            ({"slutdato": "2027-13-01"}, "slutdato", "ÅÅÅÅ-MM-DD"),
+            ({"startdato": "9999-12-31"}, "startdato", "Årstallet"),
+            ({"slutdato": "0001-01-01"}, "slutdato", "Årstallet"),
+            ({"startdato": (SOON + dt.timedelta(days=30)).isoformat(), "slutdato": (SOON + dt.timedelta(days=29)).isoformat()}, "slutdato", "før start"),
+            ({"slutdato": (SOON - dt.timedelta(days=1)).isoformat()}, "slutdato", "før start"),  # before the default start
+        ],
+    )
+    @pytest.mark.parametrize("outcome", GRANTS)
+    def test_a_bad_date_is_an_error_on_its_field_and_the_input_is_kept(self, client: Client, reg: Any, dates: dict[str, str], field: str, words: str, outcome: str) -> None:
+        meeting_id = new_meeting(client)
+        add(client, meeting_id, load(SUBMISSIONS[0]))
+        add(client, meeting_id, load(GRANTED))
+        fields = {"udfald": outcome, "begrundelse": "Som indstillet.", "startdato": "", "slutdato": ""} | dates
+        r = client.post(f"/moede/{meeting_id}/punkt/2", fields)
+        assert r.status_code == 200
+        assert words in field_error(r.text, f"{field}-2")
+        assert re.search(rf'<input type="date" id="{field}-2"[^>]*aria-invalid="true"', r.text)
+        other = "slutdato" if field == "startdato" else "startdato"
+        assert 'role="alert"' not in re.search(rf'id="{other}-2-error"[^>]*>', r.text).group(0)  # type: ignore[union-attr]
+        for name in ("startdato", "slutdato"):
+            assert date_input(r.text, f"{name}-2") == html.escape(fields[name]), name
+        assert f'value="{outcome}" selected' in r.text and 'value="Som indstillet."' in r.text
+        assert committee.build_agenda(reg, PLANS, meeting_id).items[1].outcome is None
+        assert reg.decisions() == []
+
+    @pytest.mark.parametrize("outcome", [o for o in OUTCOMES if o not in GRANTS])
+    def test_the_dates_are_not_used_unless_the_committee_grants(self, client: Client, reg: Any, outcome: str) -> None:
+        """The fields say "kun ved bevilling": an afslag keeps the library's default dates, udsat and
+        sendt tilbage register no decision; what was typed there is never an error."""
+        meeting_id = new_meeting(client)
+        add(client, meeting_id, load(GRANTED))
+        r = client.post(f"/moede/{meeting_id}/punkt/1", {"udfald": outcome, "begrundelse": "Grund.", "startdato": "2030-01-01", "slutdato": "ikke en dato"})
+        assert r.status_code == 303
+        assert committee.build_agenda(reg, PLANS, meeting_id).items[0].outcome == outcome
+        stored = reg.decisions()
+        if outcome in committee.DECIDING:
+            assert [(d.outcome, d.start) for d in stored] == [(outcome, SOON)]
+        else:
+            assert stored == []
+        assert "outcome-dates" not in client.get(f"/moede/{meeting_id}").text
+
+
 # -- from the Indstilling page ------------------------------------------------------------------------
 
 
@@ -394,6 +516,72 @@ class TestAddFromSecretary:
         r = client.post("/moede/tilfoej", fields)
         assert r.status_code == 200 and 'role="alert"' in r.text and words in html.unescape(r.text)
         assert committee.build_agenda(reg, PLANS, meeting_id).items == []
+
+    def test_each_add_form_has_a_labelled_erstatter_field(self, client: Client) -> None:
+        new_meeting(client)
+        files = [("filer", (p.name, p.read_bytes(), "application/json")) for p in SUBMISSIONS[:2]]
+        page = client.http.post("/indstilling", data={"csrf": client.token("/indstilling"), "moededato": SOON.isoformat()}, files=files).text
+        forms = re.findall(r'<form class="add-form[^"]*" method="post" action="/moede/tilfoej".*?</form>', page, flags=re.S)
+        assert len(forms) == 2
+        for i, form in enumerate(forms, 1):
+            assert f'<label for="erstatter-{i}">Erstatter punkt <span class="opt">(valgfri)</span></label>' in form
+            tag = re.search(rf'<input type="text" id="erstatter-{i}" name="erstatter"[^>]*>', form).group(0)  # type: ignore[union-attr]
+            assert f'aria-describedby="erstatter-{i}-hint erstatter-{i}-error"' in tag and 'inputmode="numeric"' in tag
+            assert f'id="erstatter-{i}-error" data-error-for="erstatter"' in form
+
+    @pytest.mark.parametrize("as_json", [True, False])
+    def test_a_new_version_of_an_item(self, client: Client, reg: Any, as_json: bool) -> None:
+        meeting_id = new_meeting(client)
+        for path in SUBMISSIONS[:2]:
+            add(client, meeting_id, load(path))
+        client.post(f"/moede/{meeting_id}/send", {})
+        before = committee.build_agenda(reg, PLANS, meeting_id).items
+        changed = load(SUBMISSIONS[0]) | {"formaal": "Rettet formål efter udsendelse."}
+        fields = {"moede": str(meeting_id), "indstilling": json.dumps(changed, ensure_ascii=False), "navn": "rettet.json", "erstatter": "1"}
+        r = client.post("/moede/tilfoej", fields, headers={"Accept": "application/json"} if as_json else {})
+        assert r.status_code == 200
+        message = r.json()["message"] if as_json else html.unescape(r.text)
+        assert "rettet.json er tilføjet som ny version af punkt 1 (sag" in message
+        items = committee.build_agenda(reg, PLANS, meeting_id).items
+        assert len(items) == 2 and items[1] == before[1]
+        assert (items[0].item_key, items[0].versions) == (before[0].item_key, 2) and items[0].content_hash != before[0].content_hash
+        assert any("ÆNDRET EFTER UDSENDELSE" in f for f in items[0].flags)
+
+    @pytest.mark.parametrize("number", ["3", "0", "999999999999"])
+    def test_an_unknown_item_is_the_librarys_message_on_the_erstatter_field(self, client: Client, reg: Any, number: str) -> None:
+        meeting_id = new_meeting(client)
+        for path in SUBMISSIONS[:2]:
+            add(client, meeting_id, load(path))
+        before = committee.build_agenda(reg, PLANS, meeting_id)
+        with pytest.raises(CaseError) as refused:
+            committee.add_submission(reg, PLANS, meeting_id, load(SUBMISSIONS[2]), replaces=int(number))
+        (problem,) = refused.value.problems
+        assert problem.where == "erstatter"
+        fields = {"moede": str(meeting_id), "indstilling": json.dumps(load(SUBMISSIONS[2])), "navn": "ny.json", "erstatter": number}
+        answer = client.post("/moede/tilfoej", fields, headers={"Accept": "application/json"}).json()
+        assert (answer["ok"], answer["field"], answer["href"]) == (False, "erstatter", None)
+        assert answer["message"] == f"ny.json er ikke tilføjet: {problem.what} {problem.fix}"
+        page = client.post("/moede/tilfoej", fields)
+        assert page.status_code == 200 and 'role="alert"' in page.text and f"{problem.what} {problem.fix}" in html.unescape(page.text)
+        assert committee.build_agenda(reg, PLANS, meeting_id) == before
+
+    @pytest.mark.parametrize("number", ["1a", "-1", "1,0", " 2 x", "²", "1" * 13])
+    def test_an_erstatter_that_is_not_a_number_is_refused_on_its_field(self, client: Client, reg: Any, number: str) -> None:
+        meeting_id = new_meeting(client)
+        add(client, meeting_id, load(SUBMISSIONS[0]))
+        before = committee.build_agenda(reg, PLANS, meeting_id)
+        fields = {"moede": str(meeting_id), "indstilling": json.dumps(load(SUBMISSIONS[0])), "navn": "x", "erstatter": number}
+        answer = client.post("/moede/tilfoej", fields, headers={"Accept": "application/json"}).json()
+        assert (answer["ok"], answer["field"]) == (False, "erstatter") and "punktnummer" in answer["message"]
+        assert committee.build_agenda(reg, PLANS, meeting_id) == before
+
+    def test_an_empty_erstatter_adds_a_new_item(self, client: Client, reg: Any) -> None:
+        meeting_id = new_meeting(client)
+        add(client, meeting_id, load(SUBMISSIONS[0]))
+        fields = {"moede": str(meeting_id), "indstilling": json.dumps(load(SUBMISSIONS[0])), "navn": "x", "erstatter": " "}
+        answer = client.post("/moede/tilfoej", fields, headers={"Accept": "application/json"}).json()
+        assert answer["ok"] and "som punkt 2 (" in answer["message"]
+        assert [i.versions for i in committee.build_agenda(reg, PLANS, meeting_id).items] == [1, 1]
 
 
 def test_a_meeting_on_each_backend(migrated_url: str) -> None:

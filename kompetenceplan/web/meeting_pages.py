@@ -7,11 +7,17 @@ Indstilling page (the submission travels in the POST body). Only meeting ids and
 appear in URLs; the pages show case references, never the person (the register stores no
 ``borger``).
 
+When the committee grants, the outcome form takes the intervention's start and expected end
+(``record_outcome(start=, expected_end=)``; empty: the library's defaults), and the agenda and
+minutes show the dates the register stored. "Tilføj til møde" can add a submission as a new
+version of an item (``add_submission(replaces=)``).
+
 Without a register (``kompetenceplan serve`` without ``--db``) every page says how to start one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -25,9 +31,27 @@ from .forms import FieldErrors
 from .views import EXPIRED, Refused, _current, _form, _message_page, _plans, _render, register_of, router
 
 DATE, BODY, TITLE, OUTCOME, REASON = "moededato", "udvalg", "titel", "udfald", "begrundelse"
-MEETING, SUBMISSION, NAME = "moede", "indstilling", "navn"
+START, END = "startdato", "slutdato"
+MEETING, SUBMISSION, NAME, REPLACES = "moede", "indstilling", "navn", "erstatter"
 NO_REGISTER = "no-register"
-FIELD_LABELS = {DATE: "Mødedato", BODY: "Udvalg", TITLE: "Titel", OUTCOME: "Udfald", REASON: "Begrundelse", MEETING: "Møde"}
+FIELD_LABELS = {
+    DATE: "Mødedato",
+    BODY: "Udvalg",
+    TITLE: "Titel",
+    OUTCOME: "Udfald",
+    REASON: "Begrundelse",
+    START: "Startdato",
+    END: "Forventet slutdato",
+    MEETING: "Møde",
+    REPLACES: "Erstatter punkt",
+}
+#: The outcomes that grant an intervention: only these take a start and an expected end from the
+#: form (an afslag is registered as a decision too, with the library's default dates).
+GRANTS = ("bevilget", "bevilget med ændringer")
+#: Dates outside these years are typing mistakes (and a start near year 9999 plus the case's
+#: duration would not be a date at all).
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+DATE_FORMAT = "Skal være en dato på formen ÅÅÅÅ-MM-DD, fx 2026-12-01."
 
 
 def _no_register(request: Request, status: int = 200) -> HTMLResponse:
@@ -60,6 +84,20 @@ def _field_errors(exc: KompetenceplanError, fields: dict[str, str], general_fiel
     if not exc.problems:
         errors.general.append(exc.title)
     return errors
+
+
+def _form_date(text: str) -> tuple[dt.date | None, str]:
+    """An optional ISO date from a form field, and the field's error ('' when none)."""
+    text = text.strip()
+    if not text:
+        return None, ""
+    try:
+        day = parse_date(text, "dato", "2026-12-01")
+    except CaseError:
+        return None, DATE_FORMAT
+    if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
+        return None, f"Årstallet skal være mellem {FIRST_YEAR} og {LAST_YEAR}."
+    return day, ""
 
 
 # -- the list and a new meeting ---------------------------------------------------------------------
@@ -150,6 +188,21 @@ def _agenda(request: Request, meeting_id: int) -> Any:
         return None
 
 
+def _granted_dates(request: Request, agenda: Any) -> dict[int, dict[str, dt.date | None]]:
+    """The start and expected end the register stored for each granted item (by item number),
+    read from the decision records in one query."""
+    from sqlalchemy import select
+
+    from ..store.tables import decisions
+
+    granted = {i.decision_id: i.number for i in agenda.items if i.outcome in GRANTS and i.decision_id is not None}
+    if not granted:
+        return {}
+    with register_of(request).engine.connect() as conn:
+        rows = conn.execute(select(decisions.c.id, decisions.c.start, decisions.c.expected_end).where(decisions.c.id.in_(list(granted))))
+        return {granted[row.id]: {START: row.start, END: row.expected_end} for row in rows}
+
+
 def _id(text: str) -> bool:
     return text.isascii() and text.isdigit() and len(text) <= 12
 
@@ -181,6 +234,7 @@ def _meeting_page(
         "moede",
         status=status,
         agenda=agenda,
+        dates=_granted_dates(request, agenda),
         outcomes=OUTCOMES,
         notice=notice,
         item_errors=item_errors or {},
@@ -244,15 +298,24 @@ async def record_outcome(request: Request, meeting_id: int, number: int) -> Resp
     from ..meetings import committee
 
     outcome, reason = values.get(OUTCOME, ""), values.get(REASON, "")
-    kept = {OUTCOME: outcome, REASON: reason}
+    kept = {OUTCOME: outcome, REASON: reason, START: values.get(START, ""), END: values.get(END, "")}
+    errors = FieldErrors()
     if not outcome:
-        errors = FieldErrors(fields={OUTCOME: "Mangler. Vælg udvalgets udfald i listen."})
-        return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", {number: errors}, {number: kept})
+        errors.fields[OUTCOME] = "Mangler. Vælg udvalgets udfald i listen."
     if len(reason) > 2000:
-        errors = FieldErrors(fields={REASON: "Er for lang. Højst 2000 tegn."})
+        errors.fields[REASON] = "Er for lang. Højst 2000 tegn."
+    # The dates belong to a grant; with any other outcome they are not used (the form says so).
+    # An end before the start is the library's to refuse (it knows the default start).
+    dates: dict[str, dt.date | None] = {START: None, END: None}
+    if outcome in GRANTS:
+        for name in dates:
+            dates[name], problem = _form_date(kept[name])
+            if problem:
+                errors.fields[name] = problem
+    if errors.fields:
         return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", {number: errors}, {number: kept})
     try:
-        await run_in_threadpool(committee.record_outcome, reg, _plans(request), meeting_id, number, outcome, reason)
+        await run_in_threadpool(committee.record_outcome, reg, _plans(request), meeting_id, number, outcome, reason, start=dates[START], expected_end=dates[END])
     except EngineError:
         raise
     except PlanError as exc:
@@ -262,7 +325,7 @@ async def record_outcome(request: Request, meeting_id: int, number: int) -> Resp
             return _unknown_meeting(request)
         if any(p.where == "punkt" for p in exc.problems):  # no such item (e.g. an old page): say so above the agenda
             return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", None, None, [f"Udfaldet er ikke registreret: {_problems_text(exc)}"])
-        errors = _field_errors(exc, {"udfald": OUTCOME, "begrundelse": REASON}, general_field=OUTCOME)
+        errors = _field_errors(exc, {"udfald": OUTCOME, "begrundelse": REASON, "forventet_slut": END}, general_field=OUTCOME)
         return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", {number: errors}, {number: kept})
     return RedirectResponse(f"/moede/{meeting_id}?gemt={number}#punkt-{number}", status_code=303)
 
@@ -278,7 +341,8 @@ async def _document(request: Request, meeting_id: str, kind: str) -> HTMLRespons
         return _message_page(request, 409, "Mødet kan ikke vises", _problems_text(exc))
     if agenda is None:
         return _unknown_meeting(request)
-    return _render(request, "meeting_document.html", "moede", agenda=agenda, kind=kind)
+    dates = await run_in_threadpool(_granted_dates, request, agenda) if kind == "referat" else {}
+    return _render(request, "meeting_document.html", "moede", agenda=agenda, kind=kind, dates=dates)
 
 
 @router.get("/moede/{meeting_id}/dagsorden", response_class=HTMLResponse)
@@ -321,6 +385,10 @@ async def add_submission(request: Request) -> Response:
     raw = values.get(MEETING, "")
     if not raw.isdigit() or len(raw) > 12:
         return _added(request, wants_json, False, "Vælg et møde i listen.", field=MEETING)
+    replaces_text = values.get(REPLACES, "").strip()
+    if replaces_text and not (replaces_text.isascii() and replaces_text.isdigit() and len(replaces_text) <= 12):
+        return _added(request, wants_json, False, f"{name} er ikke tilføjet: Erstatter punkt skal være et punktnummer på mødet, fx 2, eller tomt for et nyt punkt.", field=REPLACES)
+    replaces = int(replaces_text) if replaces_text else None
     try:
         submission = json.loads(values.get(SUBMISSION, ""))
     except ValueError:
@@ -328,12 +396,14 @@ async def add_submission(request: Request) -> Response:
     from ..meetings import committee
 
     try:
-        added = await run_in_threadpool(committee.add_submission, reg, _plans(request), int(raw), submission)
+        added = await run_in_threadpool(committee.add_submission, reg, _plans(request), int(raw), submission, None, replaces)
     except EngineError:
         raise
     except KompetenceplanError as exc:
         if any(p.where == "møde" for p in exc.problems):
             return _added(request, wants_json, False, "Mødet findes ikke i registret. Vælg et andet møde.", field=MEETING)
-        return _added(request, wants_json, False, f"{name} er ikke tilføjet: {_problems_text(exc)}", field=MEETING)
+        field = REPLACES if any(p.where == "erstatter" for p in exc.problems) else MEETING
+        return _added(request, wants_json, False, f"{name} er ikke tilføjet: {_problems_text(exc)}", field=field)
     state = "klar" if added.item.ready else "ikke klar"
-    return _added(request, wants_json, True, f"{name} er tilføjet som punkt {added.number} (sag {added.item.case_ref}, {state}).", meeting_id=int(raw))
+    what = f"som ny version af punkt {added.number}" if replaces is not None else f"som punkt {added.number}"
+    return _added(request, wants_json, True, f"{name} er tilføjet {what} (sag {added.item.case_ref}, {state}).", meeting_id=int(raw))

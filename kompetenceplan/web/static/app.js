@@ -11,16 +11,19 @@
      form (without JavaScript the form posts and the answer is a page of its own). */
   document.querySelectorAll("form[data-inline]").forEach(function (inline) {
     var result = inline.querySelector("[data-result]");
-    var slot = inline.querySelector("[data-error-for]");
-    var select = inline.querySelector("select");
     var button = inline.querySelector("button[type=submit]");
-    function show(ok, message, href) {
+    /* The answer names the field it is about (the meeting, or "Erstatter punkt"). */
+    function show(ok, message, href, field) {
       result.textContent = "";
-      slot.textContent = "";
-      slot.removeAttribute("role");
+      inline.querySelectorAll("[data-error-for]").forEach(function (other) {
+        other.textContent = "";
+        other.removeAttribute("role");
+      });
+      inline.querySelectorAll("select, input[type=text]").forEach(function (control) { control.removeAttribute("aria-invalid"); });
+      inline.querySelectorAll(".has-error").forEach(function (holder) { holder.classList.remove("has-error"); });
+      var slot = inline.querySelector('[data-error-for="' + field + '"]') || inline.querySelector("[data-error-for]");
+      var control = inline.querySelector('[name="' + slot.getAttribute("data-error-for") + '"]');
       if (ok) {
-        select.removeAttribute("aria-invalid");
-        inline.classList.remove("has-error");
         var p = document.createElement("p");
         p.className = "added";
         p.textContent = message + " ";
@@ -32,8 +35,8 @@
         }
         result.appendChild(p);
       } else {
-        select.setAttribute("aria-invalid", "true");
-        inline.classList.add("has-error");
+        control.setAttribute("aria-invalid", "true");
+        slot.closest(".field").classList.add("has-error");
         slot.setAttribute("role", "alert");
         var hidden = document.createElement("span");
         hidden.className = "visually-hidden";
@@ -48,7 +51,7 @@
       inline.setAttribute("data-state", "busy");
       fetch(inline.getAttribute("action"), { method: "POST", body: new URLSearchParams(new FormData(inline)), credentials: "same-origin", headers: { "Accept": "application/json" } })
         .then(function (response) { return response.json(); })
-        .then(function (data) { show(Boolean(data.ok), data.message || "Svaret kunne ikke læses.", data.href); })
+        .then(function (data) { show(Boolean(data.ok), data.message || "Svaret kunne ikke læses.", data.href, data.field); })
         .catch(function () { show(false, "Indstillingen kunne ikke sendes. Prøv igen."); })
         .then(function () { button.disabled = false; inline.setAttribute("data-state", "idle"); });
     });
