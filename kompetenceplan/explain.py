@@ -3,12 +3,13 @@ text (rendered second). The JSON form is `Decision.to_json`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 
 from .decision import ConditionTrace, Decision, LevelRef, PlanRef, RowTrace, Traces
 from .engine.reference import MATCH, NO_MATCH, RowResult
 from .law import PROVISIONAL_SECTIONS, PROVISIONAL_TEXT
-from .plan.model import NOMATCH, Plan, format_number
+from .plan.model import NOMATCH, Plan, Value, format_number
 from .routing import Routed
 
 
@@ -36,10 +37,19 @@ def build_decision(routed: Routed) -> Decision:
         escalated=outcome.kind == NOMATCH,
         reason=reason,
         deciding_row=None if outcome.kind == NOMATCH else outcome.row_id,
-        inputs=dict(case.values),
+        inputs=_in_plan_order(plan, case.values),
         derived=list(case.derived),
         provisional=_provisional(routed),
     )
+
+
+def _in_plan_order(plan: Plan, values: Mapping[str, Value]) -> dict[str, Value]:
+    """The case's values in the order the plan declares its inputs: the same decision gives the
+    same bytes whatever order the case listed them in and whichever validator read it."""
+    ordered = {name: values[name] for name in plan.inputs if name in values}
+    if len(ordered) < len(values):
+        ordered.update(values)
+    return ordered
 
 
 def plan_ref(plan: Plan) -> PlanRef:

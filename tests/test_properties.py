@@ -153,6 +153,21 @@ def test_decision_json_round_trips(case: dict[str, Any]) -> None:
     assert json.loads(decision.to_json())["level"]["id"] == decision.level.id
 
 
+@examples(500)
+@given(cases(PLAN), st.randoms(use_true_random=False))
+def test_the_same_case_gives_the_same_bytes_whatever_its_key_order_and_validator(case: dict[str, Any], rnd: Any) -> None:
+    """Decision JSON lists the inputs in the plan's order: a case with its keys shuffled, read by
+    `validate_case` or by the compiled validator, gives byte-identical JSON."""
+    from kompetenceplan.api import route_validated
+    from kompetenceplan.engine.bulk import compiled
+
+    keys = list(case)
+    rnd.shuffle(keys)
+    shuffled = {k: case[k] for k in keys}
+    answers = {route_validated(PLAN, validate(PLAN, c)).to_json() for c in (case, shuffled) for validate in (validate_case, lambda p, c: compiled(p).validate(c))}
+    assert len(answers) == 1
+
+
 @examples(2000)
 @given(cases(PLAN))
 def test_decision_json_is_what_pydantic_writes(case: dict[str, Any]) -> None:
