@@ -29,7 +29,9 @@ JsonValue = Union[bool, int, float, str, None]
 
 #: How pydantic reads these classes at the JSON edge: unknown keys refused, attribute docstrings
 #: as descriptions.
-_JSON_CONFIG = {"extra": "forbid", "use_attribute_docstrings": True}
+_JSON_CONFIG = {"extra": "forbid", "use_attribute_docstrings": True, "allow_inf_nan": False}
+#: Bounds of the whole numbers a decision read back may carry (no plan comes near them).
+MAX_RANK, MAX_ROWS = 1_000, 1_000_000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,6 +42,10 @@ class LevelRef:
     id: str
     name: str
     rank: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.rank <= MAX_RANK:
+            raise ValueError(f"rank skal være mellem 0 og {MAX_RANK}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,9 +153,19 @@ class Decision:
             if name in own:  # built meanwhile by another thread
                 return own[name]
             raise ValueError("Afgørelsen mangler sin forklaring (matched, higher_not_matched, other_rows).")
-        own.update(explain()._asdict())
+        for key, value in explain()._asdict().items():
+            own.setdefault(key, value)  # threads that built it at once all see the first one
         own.pop("_explain", None)
         return own[name]
+
+    def __post_init__(self) -> None:  # a decision read back from JSON (built here, never)
+        if not 0 <= self.other_rows <= MAX_ROWS:
+            raise ValueError(f"other_rows skal være mellem 0 og {MAX_ROWS}")
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Copied or pickled with its traces built (the way to build them is not data)."""
+        self.traces()
+        return {k: v for k, v in self.__dict__.items() if k != "_explain"}
 
     @property
     def explained(self) -> bool:

@@ -362,3 +362,39 @@ def test_a_plan_compiles_its_validator_only_once_it_has_decided_a_few_cases(smal
     assert "bulk" not in plan.memo
     later = decide(plan, case).to_json()
     assert "bulk" in plan.memo and set(first) == {later}
+
+
+def test_a_decision_copies_and_pickles_before_and_after_its_traces_are_built(nyborg) -> None:
+    import copy
+    import pickle
+
+    case = {"paragraf": "bl-32-1-3", "trin": 3, "maanedlig_udgift": 1000.0, "varighed_maaneder": 6, "sagens_maanedlige_udgift": 1000.0, "alder": 10, "samtykke": True}
+    expected = decide(nyborg, case).to_json()
+    for clone in (copy.deepcopy, copy.copy, lambda d: pickle.loads(pickle.dumps(d))):
+        assert clone(decide(nyborg, case)).to_json() == expected
+
+
+def test_a_decision_read_back_refuses_what_no_plan_can_give(nyborg) -> None:
+    """Not-a-number, infinities and absurd counts or ranks are refused when a decision is read."""
+    from pydantic import ValidationError
+
+    from kompetenceplan import Decision
+
+    text = decide(nyborg, {"paragraf": "bl-32-1-3", "trin": 3, "maanedlig_udgift": 1000.0, "varighed_maaneder": 6, "sagens_maanedlige_udgift": 1000.0, "alder": 10, "samtykke": True}).to_json()
+    data = json.loads(text)
+    for bad in ({"other_rows": 10**50}, {"other_rows": -1}, {"level": {**data["level"], "rank": 10**9}}):
+        with pytest.raises(ValidationError):
+            Decision.model_validate({**data, **bad})
+    for spoilt in ('"maanedlig_udgift": NaN', '"maanedlig_udgift": Infinity'):
+        with pytest.raises(ValidationError):
+            Decision.model_validate_json(text.replace('"maanedlig_udgift": 1000.0', spoilt))
+
+
+def test_threads_reading_the_traces_at_once_all_see_the_same_ones(nyborg) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    for _ in range(20):
+        decision = decide(nyborg, {"paragraf": "bl-32-1-3", "trin": 3, "maanedlig_udgift": 1000.0, "varighed_maaneder": 6, "sagens_maanedlige_udgift": 1000.0, "alder": 10, "samtykke": True})
+        with ThreadPoolExecutor(8) as pool:
+            seen = list(pool.map(lambda d: d.matched, [decision] * 8))
+        assert all(s is decision.matched for s in seen)

@@ -88,18 +88,44 @@ def test_a_changed_byte_is_a_new_plan(cache_dir: Path, tmp_path: Path) -> None:
     assert len(entries(cache_dir)) == 2
 
 
-def test_another_program_never_reads_an_entry(cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An edited module of the package (its size or time) or another Python changes the key."""
-    package = tmp_path / "package"
-    (package / "plan").mkdir(parents=True)
-    module = package / "plan" / "loader.py"
-    module.write_text("x = 1\n", encoding="utf-8")
-    monkeypatch.setattr(cache, "_PACKAGE", package)
-    first = cache.entry_key(NYBORG)
-    module.write_text("x = 22\n", encoding="utf-8")
-    assert cache.entry_key(NYBORG) != first
+def test_another_program_never_reads_an_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit to a module that makes a plan — even one that keeps the file's size and time, as
+    a restore or an rsync does — another Python or another program changes the key; a module
+    that cannot be found means no cache at all."""
+    import shutil
+
+    package = tmp_path / "kompetenceplan"
+    shutil.copytree(Path(cache.__file__).parent.parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    first = cache.program_digest(package)
+    law = package / "law.py"
+    info = law.stat()
+    text = law.read_text(encoding="utf-8")
+    law.write_text(text.replace("§ 47", "§ 74", 1), encoding="utf-8")
+    os.utime(law, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert law.stat().st_size == info.st_size and cache.program_digest(package) != first
+    law.unlink()
+    assert cache.program_digest(package) is None
+    key = cache.entry_key(NYBORG)
+    monkeypatch.setattr(cache, "PROGRAM", "en anden version")
+    other = cache.entry_key(NYBORG)
     monkeypatch.setattr(cache.sys, "version", "3.99.0")
-    assert len({first, cache.entry_key(NYBORG)}) == 2
+    assert len({key, other, cache.entry_key(NYBORG)}) == 3
+    monkeypatch.setattr(cache, "PROGRAM", None)
+    assert cache.entry_key(NYBORG) is None
+
+
+def test_the_modules_that_make_a_plan_are_all_in_the_key() -> None:
+    """Every module of the package the loader runs (in a fresh interpreter) is hashed into the key."""
+    import subprocess
+    import sys
+
+    probe = "import sys, kompetenceplan.plan.loader, kompetenceplan.plan.cache\nprint('\\n'.join(m.__file__ for n, m in sys.modules.items() if n.startswith('kompetenceplan')))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    package = Path(cache.__file__).resolve().parent.parent
+    covered = {package / e for e in cache.PLAN_MODULES}
+    for name in done.stdout.split():
+        path = Path(name).resolve()
+        assert path == package / "__init__.py" or path in covered or path.parent in covered, path
 
 
 @pytest.mark.parametrize(
@@ -138,6 +164,42 @@ def test_an_entry_naming_anything_but_a_plan_is_never_run(cache_dir: Path, monke
         assert cache._read(entry) is None
         assert load_plans(NYBORG).latest.fingerprint == fresh.fingerprint
     assert ran == []
+
+
+def _store(entry: Path, plan: Any) -> None:
+    payload = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
+    entry.write_bytes(cache._MAGIC + hashlib.sha256(payload).digest() + payload)
+
+
+def test_an_entry_that_changes_what_the_program_decides_is_not_used(cache_dir: Path) -> None:
+    """A well-formed entry with a valid checksum is still refused when it carries its own
+    operator (the bulk router would compile its text), drops or lowers a body the law reserves,
+    or drops a consent rule: those come from the program, never from the entry."""
+    fresh = load_plans(NYBORG).latest
+    [entry] = entries(cache_dir)
+    code = next(iter(fresh.floors))
+    buu = next(i for i, lv in enumerate(fresh.levels) if lv.body)
+    forged = [
+        dataclasses.replace(fresh, floors={}),
+        dataclasses.replace(fresh, floors={**fresh.floors, code: (0, fresh.floors[code][1])}),
+        dataclasses.replace(fresh, consent_codes={}),
+        dataclasses.replace(fresh, floors={}, levels=tuple(dataclasses.replace(lv, body=None) if i == buu else lv for i, lv in enumerate(fresh.levels))),
+    ]
+    for plan in forged:
+        _store(entry, plan)
+        assert cache._read(entry) is None
+    # An operator can only come back by its name: the class itself is refused under any module
+    # that merely imports it, and a plan holding an operator of its own is not vouched for.
+    for module in ("kompetenceplan.plan.model", "kompetenceplan.plan.operators"):
+        with pytest.raises(pickle.UnpicklingError):
+            cache._PlanUnpickler(io.BytesIO(b"")).find_class(module, "Operator")
+    own = dataclasses.replace(OPERATORS["gte"], python="__import__('os').system('true') or")
+    rows = tuple(dataclasses.replace(r, terms=tuple(dataclasses.replace(t, operator=own) if getattr(t, "op", "") == "gte" else t for t in r.terms)) for r in fresh.rows)
+    assert cache._vouch(fresh) and not cache._vouch(dataclasses.replace(fresh, rows=rows))
+    assert (
+        decide(load_plans(NYBORG).latest, {"paragraf": "bl-47", "trin": 6, "maanedlig_udgift": 80000.0, "varighed_maaneder": 12, "alder": 13, "sagens_maanedlige_udgift": 80000.0}).level.id
+        == "boerne_og_ungeudvalg"
+    )
 
 
 def test_a_folder_others_may_write_to_is_not_used(cache_dir: Path) -> None:
@@ -208,3 +270,25 @@ def test_routing_a_cached_plan_needs_neither_the_loader_nor_pydantic(cache_dir: 
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env={**os.environ, cache.ENV_DIR: str(cache_dir)})
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_a_relative_cache_folder_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the XDG specification says: a relative path would put the cache wherever one stands."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv(cache.ENV_DIR, "cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", "xdg")
+    assert cache.cache_dir() == tmp_path / "home" / ".cache" / "kompetenceplan"
+    assert not (tmp_path / "cache").exists() and not (tmp_path / "xdg").exists()
+
+
+def test_pruning_never_touches_a_write_in_progress(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process's half-written file is not an entry; one left by a crash goes after an hour."""
+    load_plans(NYBORG)
+    fresh_temp, old_temp = cache_dir / ".tmp-a.tmp", cache_dir / ".tmp-b.tmp"
+    fresh_temp.write_bytes(b"half")
+    old_temp.write_bytes(b"left")
+    os.utime(old_temp, (0, 0))
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 1)
+    cache._prune(cache_dir)
+    assert fresh_temp.exists() and not old_temp.exists() and len(entries(cache_dir)) == 1

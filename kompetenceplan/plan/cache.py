@@ -26,12 +26,15 @@ import os
 import pickle
 import stat
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from ..errors import PlanError
+from ..law import floor_for
 from .files import fingerprint, plan_files, read_snapshot
-from .model import Plan
+from .model import Plan, consent_rules, statutory_floors
+from .operators import OPERATORS
 
 ENV_DIR = "KOMPETENCEPLAN_CACHE_DIR"
 ENV_OFF = "KOMPETENCEPLAN_NO_CACHE"
@@ -75,11 +78,11 @@ def cache_dir() -> Path | None:
     if os.environ.get(ENV_OFF, "").strip() not in ("", "0"):
         return None
     configured = os.environ.get(ENV_DIR, "").strip()
-    if configured:
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    if configured and Path(configured).is_absolute():
         where = Path(configured)
-    else:
-        base = os.environ.get("XDG_CACHE_HOME", "").strip()
-        where = (Path(base) if base else Path.home() / ".cache") / "kompetenceplan"
+    else:  # a relative path is ignored, as the XDG specification says (it would follow the cwd)
+        where = (Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache") / "kompetenceplan"
     try:
         where.mkdir(mode=0o700, parents=True, exist_ok=True)
         return where if _private(where.lstat(), directory=True) else None
@@ -90,30 +93,56 @@ def cache_dir() -> Path | None:
 def entry_key(folder: Path) -> str | None:
     """The cache key of the plan in ``folder`` as it is now, or None when the loader must
     speak (no files, an unreadable or oversized file). It ends with the plan's fingerprint."""
+    if PROGRAM is None:
+        return None
     problems: list[Any] = []
     files = plan_files(folder)
     snapshot = read_snapshot(files, problems) if files else {}
     if not snapshot or problems:
         return None
     digest = hashlib.sha256()
-    for part in (str(folder), sys.version, _program_stamp()):
+    for part in (str(folder), sys.version, PROGRAM):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     for file, raw in snapshot.items():
         digest.update(file.name.encode("utf-8", "surrogatepass") + b"\0" + raw + b"\0")
     return f"{digest.hexdigest()[:40]}-{fingerprint(snapshot)}"
 
 
-def _program_stamp() -> str:
-    """Every module of the package by path, size and modification time: an edited, upgraded or
-    reinstalled program never reads an entry an older one wrote."""
-    parts = []
-    for root, dirs, names in os.walk(_PACKAGE):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(names):
-            if name.endswith(".py"):
-                info = os.stat(os.path.join(root, name))
-                parts.append(f"{os.path.relpath(os.path.join(root, name), _PACKAGE)}:{info.st_size}:{info.st_mtime_ns}")
-    return "\n".join(parts)
+#: The modules whose code makes a loaded plan (the plan package and what it imports from the
+#: package; `tests/test_plan_cache.py` checks the list against what the loader imports).
+PLAN_MODULES = ("errors.py", "law.py", "submission_paths.py", "plan")
+#: Libraries whose behaviour the loader depends on (pydantic validates the rule format).
+LIBRARIES = ("pydantic", "pydantic_core")
+
+
+def program_digest(package: Path) -> str | None:
+    """A hash of the bytes of every module that makes a loaded plan, and of the installed
+    libraries' versions (by their files' size and time). None — no cache — if one is missing."""
+    from importlib.util import find_spec
+
+    digest = hashlib.sha256()
+    try:
+        for entry in PLAN_MODULES:
+            path = package / entry
+            files = sorted(path.glob("*.py")) if path.is_dir() else [path]
+            if not files:
+                return None
+            for file in files:
+                digest.update(str(file.relative_to(package)).encode() + b"\0" + file.read_bytes() + b"\0")
+        for library in LIBRARIES:
+            spec = find_spec(library)
+            if spec is None or spec.origin is None:
+                return None
+            info = os.stat(spec.origin)
+            digest.update(f"{library}:{spec.origin}:{info.st_size}:{info.st_mtime_ns}\0".encode())
+    except (OSError, ValueError, ImportError):
+        return None
+    return digest.hexdigest()
+
+
+#: Taken once, when the program starts: an entry is keyed by the code that is running, so a
+#: process that outlives an upgrade never stores an old program's plan under the new one's key.
+PROGRAM = program_digest(_PACKAGE)
 
 
 def _private(info: os.stat_result, directory: bool) -> bool:
@@ -140,16 +169,30 @@ def _read(file: Path) -> Plan | None:
         plan = _PlanUnpickler(io.BytesIO(payload)).load()
     except Exception:  # noqa: BLE001 - a cache entry that cannot be read is a miss, never a failure
         return None
-    if not isinstance(plan, Plan) or not file.name.removesuffix(".plan").endswith(plan.fingerprint):
+    if not isinstance(plan, Plan) or not file.name.removesuffix(".plan").endswith(plan.fingerprint) or not _vouch(plan):
         return None
     return plan
+
+
+def _vouch(plan: Plan) -> bool:
+    """What the program itself, not the rule data, decides about a plan is taken from the
+    program again, never from the entry: every operator is the program's own (the bulk router
+    compiles their Python text), and the law's reserved bodies and consent rules are recomputed
+    from the statute tables (`law`). An entry that disagrees is not used."""
+    terms = [t for r in plan.rows for t in r.terms] + [t for r in plan.requirements for t in r.terms]
+    terms += [t for implied in plan.implications.values() for t in implied]
+    if any(t.operator is not OPERATORS.get(t.operator.name) for t in terms):
+        return False
+    paragraphs = plan.inputs[plan.meta.paragraph_input].values or {}
+    every_floor_kept = all(code in plan.floors for code, v in paragraphs.items() if floor_for(v.law, v.section, v.stk) is not None)
+    return every_floor_kept and plan.floors == statutory_floors(plan) and plan.consent_codes == consent_rules(plan)
 
 
 def _write(where: Path, name: str, plan: Plan) -> None:
     import tempfile  # only on a miss: it is slow to import
 
     payload = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
-    fd, temporary = tempfile.mkstemp(dir=where, prefix=".tmp-", suffix=".plan")  # mode 0600
+    fd, temporary = tempfile.mkstemp(dir=where, prefix=".tmp-", suffix=".tmp")  # mode 0600
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
@@ -161,9 +204,13 @@ def _write(where: Path, name: str, plan: Plan) -> None:
 
 
 def _prune(where: Path) -> None:
+    """Keep the newest entries; remove what an interrupted write left over an hour ago."""
     entries = sorted(where.glob("*.plan"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for old in entries[MAX_ENTRIES:]:
         old.unlink(missing_ok=True)
+    for left in where.glob(".tmp-*.tmp"):
+        if time.time() - left.stat().st_mtime > 3600:
+            left.unlink(missing_ok=True)
 
 
 #: Where the classes of a plan live; `operator_named` restores an operator by its name.
@@ -179,6 +226,6 @@ class _PlanUnpickler(pickle.Unpickler):
             return super().find_class(module, name)
         if module in _CLASS_MODULES and not name.startswith("_"):
             found = super().find_class(module, name)
-            if isinstance(found, type):
+            if isinstance(found, type) and found.__module__ == module:  # defined there, not imported (Operator)
                 return found
         raise pickle.UnpicklingError(f"{module}.{name} hører ikke til en plan")

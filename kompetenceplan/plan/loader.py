@@ -21,8 +21,6 @@ from ..law import (
     LAWS,
     RESERVED_WORDS,
     STATUTORY_FLOORS,
-    ConsentRule,
-    Floor,
     code_mismatch,
     consent_rule,
     floor_for,
@@ -34,7 +32,7 @@ from .codes import DUPLICATE, UNKNOWN_REFERENCE
 from .codes import STATUTORY as STATUTORY_FLOOR
 from .compile import rule_specs
 from .files import BOM, fingerprint, plan_files, read_snapshot, verify_unchanged
-from .model import Plan, PlanRequirement, PlanRow, Term, make_term
+from .model import Plan, PlanRequirement, PlanRow, Term, consent_rules, make_term, statutory_floors
 from .operators import NUMERIC_OPERATORS, OPERATORS
 from .parts import RESERVED_INPUT_NAMES, InputSpec, LadderStep, Level, PlanMeta, of
 from .schema import PlanFile, Requirement, Row
@@ -274,26 +272,9 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
     _check_floors(plan, levels_file, problems)
     if problems:
         return None
-    plan = replace(plan, floors=_floor_ranks(plan))
-    plan = replace(plan, consent_codes=_consent_codes(plan))
+    plan = replace(plan, floors=statutory_floors(plan))
+    plan = replace(plan, consent_codes=consent_rules(plan))
     return replace(plan, rule_specs=tuple(rule_specs(plan)))
-
-
-def _floor_ranks(plan: Plan) -> dict[str, tuple[int, Floor]]:
-    """Paragraph code -> (the rank of the body the law reserves it for, the floor)."""
-    bodies = {lv.body: i for i, lv in enumerate(plan.levels) if lv.body}
-    out = {}
-    for code, value in (plan.inputs[plan.meta.paragraph_input].values or {}).items():
-        floor = floor_for(value.law, value.section, value.stk)
-        if floor is not None and floor.body in bodies:
-            out[code] = (bodies[floor.body], floor)
-    return out
-
-
-def _consent_codes(plan: Plan) -> dict[str, ConsentRule]:
-    """Paragraph code -> the law's consent rule, for paragraphs usable only with consent."""
-    values = plan.inputs[plan.meta.paragraph_input].values or {}
-    return {code: rule for code, value in values.items() if code not in plan.floors and (rule := consent_rule(value.law, value.section)) is not None}
 
 
 def _requirements(

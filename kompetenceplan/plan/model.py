@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Union
 
-from ..law import ConsentRule, Floor
+from ..law import ConsentRule, Floor, consent_rule, floor_for
 from .operators import OPERATORS, Operator
 from .parts import Check, ConsentRole, DocumentType, EnumValue, InputSpec, LadderStep, Level, PlanMeta, RequirementDoc, as_json
 
@@ -300,3 +300,23 @@ class Plan:
     @property
     def title(self) -> str:
         return f"{self.meta.name} ({self.meta.kommune}), version {self.meta.version}"
+
+
+# -- what the statute tables say about a plan (`law`), set by the loader and checked by the cache --
+
+
+def statutory_floors(plan: Plan) -> dict[str, tuple[int, Floor]]:
+    """Paragraph code -> (the rank of the body the law reserves it for, the floor)."""
+    bodies = {lv.body: i for i, lv in enumerate(plan.levels) if lv.body}
+    out = {}
+    for code, value in (plan.inputs[plan.meta.paragraph_input].values or {}).items():
+        floor = floor_for(value.law, value.section, value.stk)
+        if floor is not None and floor.body in bodies:
+            out[code] = (bodies[floor.body], floor)
+    return out
+
+
+def consent_rules(plan: Plan) -> dict[str, ConsentRule]:
+    """Paragraph code -> the law's consent rule, for paragraphs usable only with consent."""
+    values = plan.inputs[plan.meta.paragraph_input].values or {}
+    return {code: rule for code, value in values.items() if code not in plan.floors and (rule := consent_rule(value.law, value.section)) is not None}
