@@ -21,7 +21,7 @@ from ..routing import disagreement, route
 from ..safe_paths import model_field_names, safe_loc
 from ..submission import Submission
 from .report import Finding, Report, Routing
-from .requirements import Prepared, applies, checkers
+from .requirements import Prepared, applying_for
 
 WHERE = "indstilling"
 
@@ -49,11 +49,13 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
     # applying, unmet ones, so its own view of which requirements apply is checked every time
     # (a requirement it wrongly thought applied would fire and be caught as a disagreement).
     prepared = Prepared(sub)
-    run = checkers(plan)
-    statuses = {req.code: run[req.code](prepared, validated, on) for req in plan.requirements if applies(req, validated, rank)}
-    reference = {code for code, st in statuses.items() if not st.met}
+    statuses = {req.code: (req, run(prepared, validated, on)) for req, run in applying_for(plan)(validated.values, rank)}
+    reference = {code for code, (_, st) in statuses.items() if not st.met}
+    flags = dict(_unmet_flags(plan))
     keys = _ok_keys(plan)
-    flags = {keys[req.code]: int(req.code in statuses and statuses[req.code].met) for req in plan.requirements}
+    for code, (_, st) in statuses.items():
+        if st.met:
+            flags[keys[code]] = 1
     fired = durable_adapter.unmet_requirements(plan, {**validated.values, "niveau": rank}, flags)
     engine = {spec.code for spec in fired}
     if engine != reference:
@@ -65,12 +67,12 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
             title=req.title,
             message=req.message,
             hint=req.hint,
-            path=statuses[req.code].path,
-            detail=statuses[req.code].detail,
+            path=st.path,
+            detail=st.detail,
             reference=req.reference,
         )
-        for req in plan.requirements
-        if req.code in reference
+        for req, st in statuses.values()
+        if not st.met
     ]
     findings.sort(key=lambda f: (f.severity != "fejl", f.code))
     outcome = routed.outcome
@@ -90,6 +92,14 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
 
 
 _KNOWN = model_field_names(Submission)
+
+
+def _unmet_flags(plan: Plan) -> dict[str, int]:
+    """Every requirement's durable flag at "not met" (0), once per plan."""
+    found = plan.memo.get("unmet_flags")
+    if found is None:
+        found = plan.memo["unmet_flags"] = dict.fromkeys(_ok_keys(plan).values(), 0)
+    return found
 
 
 def _ok_keys(plan: Plan) -> dict[str, str]:
