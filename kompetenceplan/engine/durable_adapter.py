@@ -143,6 +143,8 @@ class _Compiled:
         self.name = name
         self.specs = specs
         self.handle = handle  # the C engine's ruleset handle (routing posts to it directly)
+        #: Every field a rule's condition reads: what a fact must carry (the rest is left out).
+        self.reads = frozenset(name for spec in specs.values() for name in _fields_read(spec.condition))
         self.sids = _SidPool("w")
         self.users = 0  # calls in flight (guarded by _lock)
         self.closing = False  # released or regenerated: freed when no call uses it
@@ -150,6 +152,22 @@ class _Compiled:
 
 
 _compiled: dict[str, _Compiled] = {}
+
+
+def _fields_read(condition: Any) -> set[str]:
+    """The event or fact fields a durable condition tests: ``{"f": v}``, ``{"$gte": {"f": v}}``,
+    ``{"$nex": {"f": 1}}``, nested in ``$and``/``$or`` lists."""
+    if isinstance(condition, list):
+        return {name for part in condition for name in _fields_read(part)}
+    found: set[str] = set()
+    for key, value in condition.items():
+        if key in ("$and", "$or"):
+            found |= _fields_read(value)
+        elif key.startswith("$"):
+            found |= set(value)
+        else:
+            found.add(key)
+    return found
 
 
 def _fault(what: str) -> EngineError:
@@ -358,10 +376,12 @@ class _Session:
 
 
 def route(plan: Plan, values: Mapping[str, Value]) -> RuleSpec:
-    """Post a validated case to durable-rules as an event; return the rule that fired first."""
+    """Post a validated case to durable-rules as an event; return the rule that fired first.
+    The event carries the values some rule reads (the rest cannot change which rule fires)."""
     compiled = compiled_for(plan)
+    reads = compiled.reads
     with _Session(compiled) as session:
-        event = _event(values, {}, "case", f"c{next(_cids)}", session.sid)
+        event = _event({name: value for name, value in values.items() if name in reads}, {}, "case", f"c{next(_cids)}", session.sid)
         session.touched = True
         fired = _fire_first(compiled.handle, json.dumps(event, ensure_ascii=False))
         session.healthy = True
@@ -395,11 +415,17 @@ def _fire_first(handle: Any, event: str) -> str:
 
 
 def unmet_requirements(plan: Plan, values: Mapping[str, Value], flags: Mapping[str, int]) -> list[RequirementSpec]:
-    """Assert one submission fact, collect every requirement rule that fires, always retract."""
+    """Assert one submission fact, collect every requirement rule that fires, always retract.
+
+    The fact carries only the values some requirement rule reads (their conditions name them;
+    the rest cannot change which rules fire): each fired action hands the whole fact back, so
+    a smaller fact is a cheaper cycle."""
     compiled = compiled_requirements_for(plan)
     handle = compiled.handle
+    reads = compiled.reads
     with _Session(compiled) as session:
-        fact = json.dumps(_event(values, flags, "sub", f"f{next(_cids)}", session.sid), ensure_ascii=False)
+        read = {name: value for name, value in values.items() if name in reads}
+        fact = json.dumps(_event(read, flags, "sub", f"f{next(_cids)}", session.sid), ensure_ascii=False)
         session.touched = True
         try:
             fired = _fire_all(handle, fact)
