@@ -317,13 +317,19 @@ def compiled_requirements_for(plan: Plan) -> _Compiled:
 
 def _event(values: Mapping[str, Value], extra: Mapping[str, Any], kind: str, cid: str, sid: str) -> dict[str, Any]:
     # Bools are posted as 1/0 (`event_value`); a float must print without an exponent.
-    event: dict[str, Any] = {name: (1 if v else 0) if v.__class__ is bool else v for name, v in values.items()}
-    event.update(extra)
-    for v in event.values():
-        if v.__class__ is float and _PLAIN_NUMBER.fullmatch(repr(v)) is None:
+    event: dict[str, Any] = {}
+    for name, v in itertools.chain(values.items(), extra.items()):
+        if v.__class__ is bool:
+            v = 1 if v else 0
+        elif v.__class__ is float and _PLAIN_NUMBER.fullmatch(repr(v)) is None:
             raise _fault("et tal kan ikke skrives uden eksponent, og durable-rules kan kun læse almindelige decimaltal.")
+        event[name] = v
     event.update(kind=kind, cid=cid, sid=sid)
     return event
+
+
+#: One encoder for every event and fact (``json.dumps`` with options builds one per call).
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _engine_error(exc: Exception) -> EngineError:
@@ -383,7 +389,7 @@ def route(plan: Plan, values: Mapping[str, Value]) -> RuleSpec:
     with _Session(compiled) as session:
         event = _event({name: value for name, value in values.items() if name in reads}, {}, "case", f"c{next(_cids)}", session.sid)
         session.touched = True
-        fired = _fire_first(compiled.handle, json.dumps(event, ensure_ascii=False))
+        fired = _fire_first(compiled.handle, _to_json(event))
         session.healthy = True
     spec = compiled.specs.get(fired)
     if spec is None:
@@ -425,7 +431,7 @@ def unmet_requirements(plan: Plan, values: Mapping[str, Value], flags: Mapping[s
     reads = compiled.reads
     with _Session(compiled) as session:
         read = {name: value for name, value in values.items() if name in reads}
-        fact = json.dumps(_event(read, flags, "sub", f"f{next(_cids)}", session.sid), ensure_ascii=False)
+        fact = _to_json(_event(read, flags, "sub", f"f{next(_cids)}", session.sid))
         session.touched = True
         try:
             fired = _fire_all(handle, fact)
