@@ -2,6 +2,8 @@
 
 - the requirements' applicability compiled per plan (`applying_for`) is `applies`;
 - the durable fact and event carry only the values a rule reads, and fire what the whole case fires;
+- durable's answer to which requirements apply (one fact, every flag "not met") is `applies`,
+  and remembering it per distinct fact changes no answer;
 - the whole `check()` gives, byte for byte, the report (or the error) of the slow path: the strict
   `validate_case`, every requirement's `status` and `applies`, durable given the whole case, and
   the report as the pydantic models it used to be.
@@ -21,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kompetenceplan import KompetenceplanError, Plan, load_plan, load_plans
 from kompetenceplan.case import validate_case
+from kompetenceplan.checks import check as check_module
 from kompetenceplan.checks.check import check, parse_submission
 from kompetenceplan.checks.report import Report
 from kompetenceplan.checks.requirements import applies, applying_for, checkers, status
@@ -151,8 +154,27 @@ def test_check_is_the_slow_path_byte_for_byte(name: str, data: st.DataObject) ->
     """Generated submissions: the same report JSON (or the same error) as the slow path."""
     plan = PLANS[name]
     submission = data.draw(submissions(plan, MEETING))
-    fast = _outcome(lambda: check(plan, submission, on=MEETING, today=MEETING).to_json())
+    remember = data.draw(st.booleans())  # durable's answers remembered per fact, or asked every time
+    saved = check_module.MEMO_SIZE
+    check_module.MEMO_SIZE = saved if remember else 0
+    try:
+        fast = _outcome(lambda: check(plan, submission, on=MEETING, today=MEETING).to_json())
+    finally:
+        check_module.MEMO_SIZE = saved
     assert fast == _outcome(lambda: slow_check(plan, submission, MEETING))
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+@examples(5000)
+@given(data=st.data())
+def test_durable_says_which_requirements_apply_as_applies_does(name: str, data: st.DataObject) -> None:
+    """One fact with every requirement "not met": durable fires exactly the requirements
+    `applies` accepts for the case at the level (met or not, so every one is checked)."""
+    plan = PLANS[name]
+    validated = validate_case(plan, data.draw(cases(plan, complete=False)))
+    rank = data.draw(st.integers(0, len(plan.levels) - 1))
+    expected = {r.code for r in plan.requirements if applies(r, validated, rank)}
+    assert durable_adapter.applicable_requirements(plan, {**validated.values, "niveau": rank}) == expected
 
 
 @pytest.mark.parametrize("name", sorted(PLANS))
@@ -203,6 +225,77 @@ def test_the_example_submissions_are_the_slow_path() -> None:
         data = json.loads(path.read_text(encoding="utf-8"))
         on = MEETING + dt.timedelta(days=days)
         assert _outcome(lambda: check(plan, data, on=on, today=on).to_json()) == _outcome(lambda: slow_check(plan, data, on)), path.name  # noqa: B023
+
+
+def _example(name: str) -> dict[str, Any]:
+    return json.loads((ROOT / "examples" / "submissions" / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def fresh_memory(monkeypatch) -> Plan:
+    """A plan whose memory of durable's answers is empty, with the calls to durable counted."""
+    plan = load_plan(NYBORG)
+    real = durable_adapter.applicable_requirements
+    calls: list[int] = []
+
+    def counted(plan: Plan, fact: dict[str, Any]) -> frozenset[str]:
+        calls.append(1)
+        return real(plan, fact)
+
+    monkeypatch.setattr(durable_adapter, "applicable_requirements", counted)
+    plan.memo["calls"] = calls
+    return plan
+
+
+def test_a_fact_seen_before_gets_durables_remembered_answer(fresh_memory, monkeypatch) -> None:
+    """The same fact twice: durable is asked once (and on every check with the memory off)."""
+    plan, calls = fresh_memory, fresh_memory.memo["calls"]
+    sub = _example("bostoette-85-mangler.json")
+    first = check(plan, sub, on=MEETING, today=MEETING)
+    assert check(plan, sub, on=MEETING, today=MEETING) == first and len(calls) == 1
+    monkeypatch.setattr(check_module, "MEMO_SIZE", 0)
+    check(plan, sub, on=MEETING, today=MEETING)
+    assert len(calls) == 2
+
+
+def test_a_remembered_answer_is_still_checked_against_the_reference(fresh_memory, monkeypatch) -> None:
+    """On a remembered fact the reference must still agree: a reference that drops a requirement
+    is an engine fault, as on a fresh one."""
+    from kompetenceplan import EngineError
+
+    plan = fresh_memory
+    sub = _example("familiebehandling-hoej-udgift-mangler.json")
+    victim = check(plan, sub, on=MEETING, today=MEETING).findings[0].code
+    real = applying_for(plan)
+    monkeypatch.setattr(check_module, "applying_for", lambda plan: lambda values, rank: [(r, run) for r, run in real(values, rank) if r.code != victim])
+    with pytest.raises(EngineError, match=victim):
+        check(plan, sub, on=MEETING, today=MEETING)
+    assert len(plan.memo["calls"]) == 1  # the remembered answer, not a new cycle
+
+
+def test_a_disagreement_is_never_remembered(fresh_memory, monkeypatch) -> None:
+    """A wrong answer from durable is a fault and is not remembered: the next check asks again."""
+    from kompetenceplan import EngineError
+
+    plan, calls = fresh_memory, fresh_memory.memo["calls"]
+    sub = _example("bostoette-85-mangler.json")
+    counted = durable_adapter.applicable_requirements
+    monkeypatch.setattr(durable_adapter, "applicable_requirements", lambda plan, fact: counted(plan, fact) | {"DOK-001"})
+    with pytest.raises(EngineError, match="DOK-001"):
+        check(plan, sub, on=MEETING, today=MEETING)
+    monkeypatch.setattr(durable_adapter, "applicable_requirements", counted)
+    assert not check(plan, sub, on=MEETING, today=MEETING).ready
+    assert len(calls) == 2
+
+
+def test_the_memory_is_bounded(fresh_memory, monkeypatch) -> None:
+    """At its size the memory starts afresh."""
+    plan = fresh_memory
+    monkeypatch.setattr(check_module, "MEMO_SIZE", 2)
+    for path in sorted((ROOT / "examples" / "submissions").glob("*.json")):
+        check(plan, json.loads(path.read_text(encoding="utf-8")), on=MEETING, today=MEETING)
+        assert len(plan.memo["applicable"][1]) <= 2
+    assert len(plan.memo["calls"]) == 6
 
 
 def test_report_reads_back_from_its_json() -> None:

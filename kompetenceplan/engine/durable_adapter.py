@@ -36,6 +36,7 @@ from ..plan.compile import (
     SEEN,
     RequirementSpec,
     RuleSpec,
+    ok_key,
     requirement_definition,
     requirement_specs,
     ruleset_definition,
@@ -48,6 +49,7 @@ POOL_SIZE = 128
 #: left dirty by a fault is retired and replaced; at this count the ruleset is regenerated.
 MAX_SIDS_PER_RULESET = 896
 ACQUIRE_TIMEOUT_S = 30.0
+
 #: Faults within this many seconds make `health()` report the engine as degraded.
 RECENT_FAULT_S = 300.0
 
@@ -445,6 +447,27 @@ def unmet_requirements(plan: Plan, values: Mapping[str, Value], flags: Mapping[s
     if unknown:
         raise _fault("durable-rules returnerede en ukendt regel.")
     return [specs[name] for name in fired if name != SEEN]
+
+
+def applicable_requirements(plan: Plan, values: Mapping[str, Value]) -> frozenset[str]:
+    """The codes of the requirements durable-rules says apply to a case at a level (``values``
+    holds the case's inputs and ``niveau``): one fact with every requirement "not met", so each
+    applying requirement's rule fires (`unmet_requirements`). Which rules fire depends on the
+    fact's values in `requirement_inputs` alone."""
+    zero = plan.memo.get("unmet_flags")
+    if zero is None:
+        zero = plan.memo["unmet_flags"] = {ok_key(req.code): 0 for req in plan.requirements}
+    return frozenset(str(spec.code) for spec in unmet_requirements(plan, values, zero))
+
+
+def requirement_inputs(plan: Plan) -> tuple[str, ...]:
+    """The values the requirement rules read, the flags aside: the case inputs their conditions
+    name and ``niveau``, sorted; once per loaded plan."""
+    found = plan.memo.get("requirement_inputs")
+    if found is None:
+        read = {name for spec in requirement_specs(plan) for name in _fields_read(spec.condition)}
+        found = plan.memo["requirement_inputs"] = tuple(sorted(read - {ok_key(req.code) for req in plan.requirements} - {"kind"}))
+    return found
 
 
 def _fire_all(handle: Any, fact: str) -> list[str]:
