@@ -100,9 +100,10 @@ def _durable_applicable(plan: Plan, fact: dict[str, Any], reference: frozenset[s
     and given again without a new cycle. A disagreement or a fault is never remembered."""
     found = plan.memo.get("applicable")
     if found is None:
-        found = plan.memo["applicable"] = (durable_adapter.requirement_inputs(plan), {})
+        found = plan.memo["applicable"] = (durable_adapter.requirement_inputs(plan), {}, {})
     names: tuple[str, ...] = found[0]
     memo: dict[tuple[Any, ...], frozenset[str]] = found[1]
+    answers: dict[frozenset[str], frozenset[str]] = found[2]
     key = tuple([(v.__class__, v) for v in map(fact.get, names, _ABSENT)])
     engine = memo.get(key) if MEMO_SIZE else None
     if engine is None:
@@ -110,7 +111,9 @@ def _durable_applicable(plan: Plan, fact: dict[str, Any], reference: frozenset[s
         if engine == reference and MEMO_SIZE:
             if len(memo) >= MEMO_SIZE:
                 memo.clear()
-            memo[key] = engine
+                answers.clear()
+            # Many facts share one answer: one copy of each (a full memory then holds about 2 MB).
+            memo[key] = answers.setdefault(engine, engine)
     return engine
 
 
