@@ -193,8 +193,8 @@ def _doc_label(plan: Plan, code: str) -> str:
     return label[:1].lower() + label[1:]
 
 
-#: The requirements that apply to a case at a level, each with its compiled check and its
-#: durable fact key: ``(values, rank) -> [(requirement, checker), ...]`` in plan order.
+#: The requirements that apply to a case at a level, each with its compiled check:
+#: ``(values, rank) -> [(requirement, checker), ...]`` in plan order.
 Applying = Callable[[Mapping[str, Value], int], list[tuple[PlanRequirement, Checker]]]
 
 

@@ -49,7 +49,6 @@ POOL_SIZE = 128
 #: left dirty by a fault is retired and replaced; at this count the ruleset is regenerated.
 MAX_SIDS_PER_RULESET = 896
 ACQUIRE_TIMEOUT_S = 30.0
-
 #: Faults within this many seconds make `health()` report the engine as degraded.
 RECENT_FAULT_S = 300.0
 
