@@ -127,3 +127,63 @@ def cases(draw: st.DrawFn, plan: Plan, complete: bool = True) -> dict[str, Any]:
     if draw(st.booleans()) and any(t.input == meta.area_input for t in implied):
         case.pop(meta.area_input, None)
     return case
+
+
+_TEXTS = ["", "  ", "Beskrevet i sagen"]
+
+
+@st.composite
+def submissions(draw: st.DrawFn, plan: Plan, meeting: Any) -> dict[str, Any]:
+    """A submission (indstilling) around a case from `cases`: documents of the plan's types, dated
+    around each requirement's age limit, signed or not; consents from the plan's roles; the child's
+    view, alternatives, economy (agreeing with the case or not) and texts present, blank or left
+    out. Dates are on or before ``meeting`` except now and then (the future-date error)."""
+    import datetime as dt
+
+    case = draw(cases(plan, complete=draw(st.booleans())))
+    limits = sorted({r.max_age_days for r in plan.requirements if r.max_age_days is not None})
+    day_offsets = st.one_of(st.integers(0, 1200), st.sampled_from([d + k for d in limits for k in (-1, 0, 1)] or [0]))
+
+    def date() -> str:
+        days = -draw(st.integers(1, 30)) if draw(st.integers(0, 40)) == 0 else draw(day_offsets)
+        return (meeting - dt.timedelta(days=days)).isoformat()
+
+    def text() -> str:
+        return draw(st.sampled_from(_TEXTS))
+
+    out: dict[str, Any] = {"sag": case}
+    for name in ("sagsnummer", "formaal", "akut_begrundelse", "foraeldreplan_undladt_begrundelse", "tre_aar_undtagelse_begrundelse"):
+        if draw(st.booleans()):
+            out[name] = text()
+    if draw(st.booleans()):
+        out["maal"] = [text() for _ in range(draw(st.integers(0, 2)))]
+    if draw(st.booleans()):
+        view: dict[str, Any] = {"indhentet": draw(st.booleans())}
+        if draw(st.booleans()):
+            view["dato"] = date()
+        for name in ("metode", "undtagelse_begrundelse"):
+            if draw(st.booleans()):
+                view[name] = text()
+        out["barnets_perspektiv"] = view
+    roles = sorted(plan.consent_roles)
+    out["samtykker"] = [{"fra": draw(st.sampled_from(roles)), "dato": date(), "daekker_formaal": draw(st.booleans())} for _ in range(draw(st.integers(0, 3)))]
+    out["alternativer"] = [{"indsats": "Tidligere indsats", "trin": draw(st.integers(1, 7)), "begrundelse": text()} for _ in range(draw(st.integers(0, 2)))]
+    if draw(st.booleans()):
+        # Often the case's own price and duration (as an economy requirement compares them).
+        econ = next((r.check for r in plan.requirements if r.check.kind == "economy"), None)
+        given = [case.get(econ.monthly_input or ""), case.get(econ.duration_input or "")] if econ else [None, None]
+        price = given[0] if given[0] is not None and draw(st.integers(0, 3)) else draw(st.integers(0, 90000))
+        months = given[1] if given[1] is not None and draw(st.integers(0, 3)) else draw(st.integers(1, 36))
+        economy: dict[str, Any] = {}
+        for name, value in (("pris_pr_maaned", price), ("varighed_maaneder", months), ("samlet", round(price * months, 2) + draw(st.sampled_from([0, 0, 0.5, 2, 1000])))):
+            if draw(st.integers(0, 4)):
+                economy[name] = value
+        if draw(st.booleans()):
+            economy["leverandoer"] = text()
+        out["oekonomi"] = economy
+    if draw(st.booleans()):
+        vum_fields = ["baggrundsoplysninger", "centrale_oplysninger", "indsatsformaal_og_maal", "specificering_af_indsatser", "alternative_indsatser", "handleplan", "stoettebehov", "maalgruppe"]
+        out["vum"] = {name: text() for name in vum_fields if draw(st.integers(0, 3))}
+    types = sorted(plan.document_types)
+    out["dokumenter"] = [{"type": draw(st.sampled_from(types)), "dato": date(), "underskrevet": draw(st.booleans()), "godkendt": draw(st.booleans())} for _ in range(draw(st.integers(0, 6)))]
+    return out

@@ -4,6 +4,7 @@ case decide which requirements apply; durable-rules and the reference evaluator 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 from pydantic import ValidationError
@@ -13,7 +14,6 @@ from ..engine import durable_adapter
 from ..engine.bulk import compiled
 from ..errors import CaseError, PlanError, Problem, validation_message
 from ..explain import plan_ref
-from ..plan.compile import ok_key
 from ..plan.loader import one_per_place
 from ..plan.model import ROW, Plan
 from ..plan.versions import PlanSet
@@ -21,7 +21,7 @@ from ..routing import disagreement, route
 from ..safe_paths import model_field_names, safe_loc
 from ..submission import Submission
 from .report import Finding, Report, Routing
-from .requirements import Prepared, applies, checkers
+from .requirements import Prepared, applying_for
 
 WHERE = "indstilling"
 
@@ -44,20 +44,16 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
     validated = compiled(plan).validate(sub.sag, where=f"{WHERE}.sag")
     routed = route(plan, validated)
     rank = routed.rank
-    # Only the requirements that apply are checked against the submission. The engine gets
-    # their real flags and "not met" for every other requirement: it must then fire exactly the
-    # applying, unmet ones, so its own view of which requirements apply is checked every time
-    # (a requirement it wrongly thought applied would fire and be caught as a disagreement).
-    prepared = Prepared(sub)
-    run = checkers(plan)
-    statuses = {req.code: run[req.code](prepared, validated, on) for req in plan.requirements if applies(req, validated, rank)}
-    reference = {code for code, st in statuses.items() if not st.met}
-    keys = _ok_keys(plan)
-    flags = {keys[req.code]: int(req.code in statuses and statuses[req.code].met) for req in plan.requirements}
-    fired = durable_adapter.unmet_requirements(plan, {**validated.values, "niveau": rank}, flags)
-    engine = {spec.code for spec in fired}
+    # durable-rules decides which requirements apply to the case at its level; the reference
+    # (the plan's compiled applicability, held equal to `applies` by a property test) must agree
+    # on every one. Only those are then checked against the submission.
+    applying = applying_for(plan)(validated.values, rank)
+    reference = frozenset(req.code for req, _ in applying)
+    engine = _durable_applicable(plan, {**validated.values, "niveau": rank}, reference)
     if engine != reference:
-        raise disagreement(f"durable-rules fandt {sorted(str(c) for c in engine)}, referencen {sorted(reference)}.")
+        raise disagreement(f"durable-rules fandt, at {sorted(engine)} gælder, referencen {sorted(reference)}.")
+    prepared = Prepared(sub)
+    statuses = [(req, run(prepared, validated, on)) for req, run in applying]
     findings = [
         Finding(
             code=req.code,
@@ -65,12 +61,12 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
             title=req.title,
             message=req.message,
             hint=req.hint,
-            path=statuses[req.code].path,
-            detail=statuses[req.code].detail,
+            path=st.path,
+            detail=st.detail,
             reference=req.reference,
         )
-        for req in plan.requirements
-        if req.code in reference
+        for req, st in statuses
+        if not st.met
     ]
     findings.sort(key=lambda f: (f.severity != "fejl", f.code))
     outcome = routed.outcome
@@ -91,12 +87,34 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
 
 _KNOWN = model_field_names(Submission)
 
+#: Distinct facts whose applicable requirements durable-rules gave, and the reference agreed
+#: with, remembered per plan; 0 asks durable-rules on every check. When full, it starts afresh.
+MEMO_SIZE = 4096
+_ABSENT = itertools.repeat(object())  # an input the case leaves out, in a memo key
 
-def _ok_keys(plan: Plan) -> dict[str, str]:
-    found = plan.memo.get("ok_keys")
+
+def _durable_applicable(plan: Plan, fact: dict[str, Any], reference: frozenset[str]) -> frozenset[str]:
+    """durable-rules' answer to which requirements apply to ``fact`` (the case's inputs and its
+    level). Which rules fire depends on nothing but the values they read, so an answer the
+    reference agreed with is remembered for that fact — the same values, each of the same type —
+    and given again without a new cycle. A disagreement or a fault is never remembered."""
+    found = plan.memo.get("applicable")
     if found is None:
-        found = plan.memo["ok_keys"] = {req.code: ok_key(req.code) for req in plan.requirements}
-    return found
+        found = plan.memo["applicable"] = (durable_adapter.requirement_inputs(plan), {}, {})
+    names: tuple[str, ...] = found[0]
+    memo: dict[tuple[Any, ...], frozenset[str]] = found[1]
+    answers: dict[frozenset[str], frozenset[str]] = found[2]
+    key = tuple([(v.__class__, v) for v in map(fact.get, names, _ABSENT)])
+    engine = memo.get(key) if MEMO_SIZE else None
+    if engine is None:
+        engine = durable_adapter.applicable_requirements(plan, fact)
+        if engine == reference and MEMO_SIZE:
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+                answers.clear()
+            # Many facts share one answer: one copy of each (a full memory then holds about 2 MB).
+            memo[key] = answers.setdefault(engine, engine)
+    return engine
 
 
 def parse_submission(plan: Plan, data: Any, today: dt.date) -> Submission:

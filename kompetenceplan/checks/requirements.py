@@ -9,17 +9,15 @@ documents, fields and consents a municipality demands is plan data.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 from ..case import ValidatedCase
-from ..plan.model import Plan, PlanRequirement, format_number, or_list
-from ..submission import Submission, value_at
+from ..plan.model import OneOf, Plan, PlanRequirement, Value, format_number, or_list
+from ..submission import Submission
 
 
-@dataclass(frozen=True)
-class Status:
+class Status(NamedTuple):
     met: bool
     path: str
     detail: str = ""
@@ -69,14 +67,15 @@ def checkers(plan: Plan) -> dict[str, Checker]:
 def _document(plan: Plan, req: PlanRequirement) -> Checker:
     check = req.check
     path, labels = _doc_texts(plan, req)
-    types, or_paths, max_age = tuple(check.types), tuple(check.or_paths), req.max_age_days
+    types, max_age = tuple(check.types), req.max_age_days
+    or_paths = tuple(tuple(q.split(".")) for q in check.or_paths)
     need = " og ".join(w for w, on in (("underskrevet", check.signed), ("godkendt", check.approved)) if on)
 
     def run(p: Prepared, case: ValidatedCase, meeting: dt.date) -> Status:
         docs = [d for t in types for d in p.docs.get(t, ())]
         if not docs:
             # Another place in the submission may carry the same information (``or_paths``).
-            if any(not _empty(value_at(p.sub, q)) for q in or_paths):
+            if any(not _empty(_value_at(p.sub, q)) for q in or_paths):
                 return Status(True, path)
             return Status(check.only_if_present, path, f"{labels} (ingen er vedlagt)")
         usable = [d for d in docs if (d.underskrevet or not check.signed) and (d.godkendt or not check.approved)]
@@ -91,11 +90,22 @@ def _document(plan: Plan, req: PlanRequirement) -> Checker:
     return run
 
 
+def _value_at(node: Any, parts: tuple[str, ...]) -> Any:
+    """`submission.value_at` with the path split once per plan."""
+    for part in parts:
+        if node is None:
+            return None
+        node = getattr(node, part)
+    return node
+
+
 def _fields(plan: Plan, req: PlanRequirement) -> Checker:
     paths = tuple(req.check.paths)
+    split = tuple((q, tuple(q.split("."))) for q in paths)
 
     def run(p: Prepared, case: ValidatedCase, meeting: dt.date) -> Status:
-        missing = [q for q in paths if _empty(value_at(p.sub, q))]
+        sub = p.sub
+        missing = [q for q, parts in split if _empty(_value_at(sub, parts))]
         return Status(not missing, missing[0] if missing else paths[0], f"ikke udfyldt: {', '.join(missing)}" if missing else "")
 
     return run
@@ -181,6 +191,56 @@ def _doc_label(plan: Plan, code: str) -> str:
         return code
     label = found.label.split(" (")[0]
     return label[:1].lower() + label[1:]
+
+
+#: The requirements that apply to a case at a level, each with its compiled check:
+#: ``(values, rank) -> [(requirement, checker), ...]`` in plan order.
+Applying = Callable[[Mapping[str, Value], int], list[tuple[PlanRequirement, Checker]]]
+
+
+def applying_for(plan: Plan) -> Applying:
+    """`applies` for every requirement of the plan, compiled once per loaded plan into one
+    generated function (like the bulk router): the same conditions, the same rule for an input
+    the case leaves out, the same level bound. A property test holds it equal to `applies`."""
+    found = plan.memo.get("applying")
+    if found is None:
+        found = plan.memo["applying"] = _compile_applying(plan)
+    return found
+
+
+def _compile_applying(plan: Plan) -> Applying:
+    run = checkers(plan)
+    env: dict[str, Any] = {}
+
+    def const(value: Any) -> str:
+        name = f"K{len(env)}"
+        env[name] = value
+        return name
+
+    names = sorted({t.input for req in plan.requirements for t in req.terms})
+    local = {name: f"v{i}" for i, name in enumerate(names)}
+    lines = ["def applying(values, rank):"]
+    lines += [f"    {local[n]} = values.get({n!r})" for n in names]
+    lines.append("    out = []")
+    for req in plan.requirements:
+        parts = [] if req.min_rank is None else [f"rank >= {int(req.min_rank)}"]
+        for term in req.terms:
+            var = local[term.input]
+            if isinstance(term, OneOf):
+                test = f"{var} in {const(term.values)}"
+            else:
+                test = f"{var} {term.operator.python} {const(term.value)}"
+            # A missing input counts as met unless the requirement says otherwise (`applies`).
+            parts.append(f"({var} is None or {test})" if req.unknown_applies else f"({var} is not None and {test})")
+        item = const((req, run[req.code]))
+        if parts:
+            lines.append(f"    if {' and '.join(parts)}:")
+            lines.append(f"        out.append({item})")
+        else:
+            lines.append(f"    out.append({item})")
+    lines.append("    return out")
+    exec("\n".join(lines), env)  # noqa: S102 - source built from validated plan data only
+    return env["applying"]
 
 
 def applies(req: PlanRequirement, case: ValidatedCase, rank: int) -> bool:

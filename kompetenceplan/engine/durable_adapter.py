@@ -36,6 +36,7 @@ from ..plan.compile import (
     SEEN,
     RequirementSpec,
     RuleSpec,
+    ok_key,
     requirement_definition,
     requirement_specs,
     ruleset_definition,
@@ -143,6 +144,8 @@ class _Compiled:
         self.name = name
         self.specs = specs
         self.handle = handle  # the C engine's ruleset handle (routing posts to it directly)
+        #: Every field a rule's condition reads: what a fact must carry (the rest is left out).
+        self.reads = frozenset(name for spec in specs.values() for name in _fields_read(spec.condition))
         self.sids = _SidPool("w")
         self.users = 0  # calls in flight (guarded by _lock)
         self.closing = False  # released or regenerated: freed when no call uses it
@@ -150,6 +153,22 @@ class _Compiled:
 
 
 _compiled: dict[str, _Compiled] = {}
+
+
+def _fields_read(condition: Any) -> set[str]:
+    """The event or fact fields a durable condition tests: ``{"f": v}``, ``{"$gte": {"f": v}}``,
+    ``{"$nex": {"f": 1}}``, nested in ``$and``/``$or`` lists."""
+    if isinstance(condition, list):
+        return {name for part in condition for name in _fields_read(part)}
+    found: set[str] = set()
+    for key, value in condition.items():
+        if key in ("$and", "$or"):
+            found |= _fields_read(value)
+        elif key.startswith("$"):
+            found |= set(value)
+        else:
+            found.add(key)
+    return found
 
 
 def _fault(what: str) -> EngineError:
@@ -299,13 +318,19 @@ def compiled_requirements_for(plan: Plan) -> _Compiled:
 
 def _event(values: Mapping[str, Value], extra: Mapping[str, Any], kind: str, cid: str, sid: str) -> dict[str, Any]:
     # Bools are posted as 1/0 (`event_value`); a float must print without an exponent.
-    event: dict[str, Any] = {name: (1 if v else 0) if v.__class__ is bool else v for name, v in values.items()}
-    event.update(extra)
-    for v in event.values():
-        if v.__class__ is float and _PLAIN_NUMBER.fullmatch(repr(v)) is None:
+    event: dict[str, Any] = {}
+    for name, v in itertools.chain(values.items(), extra.items()):
+        if v.__class__ is bool:
+            v = 1 if v else 0
+        elif v.__class__ is float and _PLAIN_NUMBER.fullmatch(repr(v)) is None:
             raise _fault("et tal kan ikke skrives uden eksponent, og durable-rules kan kun læse almindelige decimaltal.")
+        event[name] = v
     event.update(kind=kind, cid=cid, sid=sid)
     return event
+
+
+#: One encoder for every event and fact (``json.dumps`` with options builds one per call).
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _engine_error(exc: Exception) -> EngineError:
@@ -358,12 +383,14 @@ class _Session:
 
 
 def route(plan: Plan, values: Mapping[str, Value]) -> RuleSpec:
-    """Post a validated case to durable-rules as an event; return the rule that fired first."""
+    """Post a validated case to durable-rules as an event; return the rule that fired first.
+    The event carries the values some rule reads (the rest cannot change which rule fires)."""
     compiled = compiled_for(plan)
+    reads = compiled.reads
     with _Session(compiled) as session:
-        event = _event(values, {}, "case", f"c{next(_cids)}", session.sid)
+        event = _event({name: value for name, value in values.items() if name in reads}, {}, "case", f"c{next(_cids)}", session.sid)
         session.touched = True
-        fired = _fire_first(compiled.handle, json.dumps(event, ensure_ascii=False))
+        fired = _fire_first(compiled.handle, _to_json(event))
         session.healthy = True
     spec = compiled.specs.get(fired)
     if spec is None:
@@ -395,11 +422,17 @@ def _fire_first(handle: Any, event: str) -> str:
 
 
 def unmet_requirements(plan: Plan, values: Mapping[str, Value], flags: Mapping[str, int]) -> list[RequirementSpec]:
-    """Assert one submission fact, collect every requirement rule that fires, always retract."""
+    """Assert one submission fact, collect every requirement rule that fires, always retract.
+
+    The fact carries only the values some requirement rule reads (their conditions name them;
+    the rest cannot change which rules fire): each fired action hands the whole fact back, so
+    a smaller fact is a cheaper cycle."""
     compiled = compiled_requirements_for(plan)
     handle = compiled.handle
+    reads = compiled.reads
     with _Session(compiled) as session:
-        fact = json.dumps(_event(values, flags, "sub", f"f{next(_cids)}", session.sid), ensure_ascii=False)
+        read = {name: value for name, value in values.items() if name in reads}
+        fact = _to_json(_event(read, flags, "sub", f"f{next(_cids)}", session.sid))
         session.touched = True
         try:
             fired = _fire_all(handle, fact)
@@ -413,6 +446,27 @@ def unmet_requirements(plan: Plan, values: Mapping[str, Value], flags: Mapping[s
     if unknown:
         raise _fault("durable-rules returnerede en ukendt regel.")
     return [specs[name] for name in fired if name != SEEN]
+
+
+def applicable_requirements(plan: Plan, values: Mapping[str, Value]) -> frozenset[str]:
+    """The codes of the requirements durable-rules says apply to a case at a level (``values``
+    holds the case's inputs and ``niveau``): one fact with every requirement "not met", so each
+    applying requirement's rule fires (`unmet_requirements`). Which rules fire depends on the
+    fact's values in `requirement_inputs` alone."""
+    zero = plan.memo.get("unmet_flags")
+    if zero is None:
+        zero = plan.memo["unmet_flags"] = {ok_key(req.code): 0 for req in plan.requirements}
+    return frozenset(str(spec.code) for spec in unmet_requirements(plan, values, zero))
+
+
+def requirement_inputs(plan: Plan) -> tuple[str, ...]:
+    """The values the requirement rules read, the flags aside: the case inputs their conditions
+    name and ``niveau``, sorted; once per loaded plan."""
+    found = plan.memo.get("requirement_inputs")
+    if found is None:
+        read = {name for spec in requirement_specs(plan) for name in _fields_read(spec.condition)}
+        found = plan.memo["requirement_inputs"] = tuple(sorted(read - {ok_key(req.code) for req in plan.requirements} - {"kind"}))
+    return found
 
 
 def _fire_all(handle: Any, fact: str) -> list[str]:
