@@ -57,6 +57,9 @@ class CompiledPlan:
         namespace: dict[str, Any] = {}
 
         def const(value: Any) -> str:
+            found = _literal(value)
+            if found is not None:
+                return found
             name = f"C{len(namespace)}"
             namespace[name] = value
             return name
@@ -272,6 +275,9 @@ class Decider:
         env: dict[str, Any] = {"PLAN": plan, "FLOOR": floor}
 
         def const(value: Any) -> str:
+            found = _literal(value)
+            if found is not None:
+                return found
             name = f"K{len(env)}"
             env[name] = value
             return name
@@ -282,7 +288,8 @@ class Decider:
         targets = {t for by_target in shape.values() for t in by_target}
         out = ["def one(case):"]
         add = out.append
-        add(f"    if case.__class__ is not dict or not {const(frozenset(plan.inputs) | {DESCRIPTION_KEY})}.issuperset(case):")
+        env["KEYS"] = frozenset(plan.inputs) | {DESCRIPTION_KEY}
+        add("    if case.__class__ is not dict or not KEYS.issuperset(case):")
         add("        return None")
         add(f"    if {DESCRIPTION_KEY!r} in case:")
         add(f"        d = case[{DESCRIPTION_KEY!r}]")
@@ -381,27 +388,98 @@ class Decider:
         paragraph = var(meta.paragraph_input)
         floors = const(frozenset(plan.floors))
 
-        def decided(index: int) -> None:
+        def decided(index: int, pad: str) -> None:
             found = self.answers[index]
             if found is None:  # a missing input could lift the level: the strict path refuses
-                add("        return None")
+                add(f"{pad}    return None")
                 return
             rank, answer = found
             if paragraph != "None":
-                add(f"        if {paragraph} in {floors}:")
-                add(f"            FLOOR(PLAN, {paragraph}, {rank})")
-            add(f"        return {const(answer)}")
+                add(f"{pad}    if {paragraph} in {floors}:")
+                add(f"{pad}        FLOOR(PLAN, {paragraph}, {rank})")
+            add(f"{pad}    return {const(answer)}")
 
-        for index, rule in enumerate(specs):
-            if rule.kind == NOMATCH:
-                add("    if True:")
-                decided(index)
-                break
-            add(f"    if {_condition(plan, rule, local, const)}:")
-            decided(index)
+        rules = [r for r in specs if r.kind != NOMATCH]
+        start = 0
+        while start < len(rules):
+            # A run of rules that each need one of a few values of the same input (the paragraph,
+            # the area) is skipped with one membership test when the case has none of them:
+            # none of those rules can match, so the first hit is the same.
+            run, guard = _run(plan, rules, start)
+            pad = "    "
+            if guard is not None:
+                add(f"    if {local[guard[0]]} in {const(guard[1])}:")
+                pad = "        "
+            for index in range(start, start + run):
+                add(f"{pad}if {_condition(plan, rules[index], local, const)}:")
+                decided(index, pad)
+            start += run
+        decided(len(rules), "")
         self.source = "\n".join(out)
         exec(compile(self.source, f"<kompetenceplan bulk: {meta.id} {meta.version}>", "exec"), env)  # noqa: S102 - source built from validated plan data only
         return env["one"]
+
+
+def _literal(value: Any, inner: bool = False) -> str | None:
+    """``value`` as Python source, when it has an exact literal (a constant in the compiled code,
+    cheaper to load than a global): a text, an int, a finite float, a bool, None, a tuple of them,
+    or a non-empty frozenset of them (written as a set display, which Python compiles to a
+    frozenset constant where it is only tested for membership — the only place one is passed)."""
+    if value is None or value.__class__ in (str, int, bool):
+        return repr(value)
+    if value.__class__ is float:
+        return repr(value) if math.isfinite(value) else None
+    if value.__class__ not in (tuple, frozenset) or not value or (inner and value.__class__ is frozenset):
+        return None  # a set display inside a tuple would be a new mutable set, not a constant
+    parts = [_literal(v, inner=True) for v in value]
+    shown = [p for p in parts if p is not None]
+    if len(shown) < len(parts):
+        return None
+    if value.__class__ is tuple:
+        return "(" + "".join(f"{p}, " for p in shown) + ")"
+    return "{" + ", ".join(sorted(shown)) + "}"
+
+
+#: The fewest consecutive rules worth a guard of their own.
+MIN_GUARDED_RUN = 3
+
+
+def _needed_values(plan: Plan, rule: RuleSpec) -> dict[str, frozenset[Any]]:
+    """Input -> the values one of which the rule needs (its ``in``/``eq`` conditions on an input
+    that must be present for it to fire)."""
+    assert rule.row is not None
+    out: dict[str, frozenset[Any]] = {}
+    for term in rule.row.terms:
+        if rule.kind == NEEDS and not plan.inputs[term.input].required:
+            continue  # a missing-input guard also fires when this input is absent
+        if isinstance(term, OneOf):
+            values = frozenset(term.values)
+        elif term.operator.name == "eq":
+            values = frozenset((term.value,))
+        else:
+            continue
+        out[term.input] = out[term.input] & values if term.input in out else values
+    return out
+
+
+def _run(plan: Plan, rules: list[RuleSpec], start: int) -> tuple[int, tuple[str, frozenset[Any]] | None]:
+    """The longest run of rules from ``start`` that all need some values of one input (and not
+    every value it can have), with that input and the union of those values; or a run of one
+    rule and no guard."""
+    best: tuple[int, tuple[str, frozenset[Any]] | None] = (1, None)
+    for name, values in _needed_values(plan, rules[start]).items():
+        domain = _domain(plan.inputs[name])
+        union, end = set(values), start + 1
+        while end < len(rules):
+            needed = _needed_values(plan, rules[end]).get(name)
+            # A guard every valid value passes skips nothing: end the run before that.
+            if needed is None or (domain is not None and set(domain) <= union | needed):
+                break
+            union |= needed
+            end += 1
+        if end - start >= MIN_GUARDED_RUN and end - start > best[0]:
+            best = (end - start, (name, frozenset(union)))
+    return best
 
 
 def _condition(plan: Plan, spec: RuleSpec, local: Mapping[str, str], const: Callable[[Any], str]) -> str:
