@@ -400,12 +400,13 @@ class Decider:
             add(f"{pad}    return {const(answer)}")
 
         rules = [r for r in specs if r.kind != NOMATCH]
+        needs_of = [_needed_values(plan, r) for r in rules]
         start = 0
         while start < len(rules):
             # A run of rules that each need one of a few values of the same input (the paragraph,
             # the area) is skipped with one membership test when the case has none of them:
             # none of those rules can match, so the first hit is the same.
-            run, guard = _run(plan, rules, start)
+            run, guard = _run(plan, needs_of, start)
             pad = "    "
             if guard is not None:
                 add(f"    if {local[guard[0]]} in {const(guard[1])}:")
@@ -462,20 +463,20 @@ def _needed_values(plan: Plan, rule: RuleSpec) -> dict[str, frozenset[Any]]:
     return out
 
 
-def _run(plan: Plan, rules: list[RuleSpec], start: int) -> tuple[int, tuple[str, frozenset[Any]] | None]:
+def _run(plan: Plan, needed: list[dict[str, frozenset[Any]]], start: int) -> tuple[int, tuple[str, frozenset[Any]] | None]:
     """The longest run of rules from ``start`` that all need some values of one input (and not
     every value it can have), with that input and the union of those values; or a run of one
-    rule and no guard."""
+    rule and no guard. ``needed``: `_needed_values` of each rule in order."""
     best: tuple[int, tuple[str, frozenset[Any]] | None] = (1, None)
-    for name, values in _needed_values(plan, rules[start]).items():
+    for name, values in needed[start].items():
         domain = _domain(plan.inputs[name])
         union, end = set(values), start + 1
-        while end < len(rules):
-            needed = _needed_values(plan, rules[end]).get(name)
+        while end < len(needed):
+            more = needed[end].get(name)
             # A guard every valid value passes skips nothing: end the run before that.
-            if needed is None or (domain is not None and set(domain) <= union | needed):
+            if more is None or (domain is not None and set(domain) <= union | more):
                 break
-            union |= needed
+            union |= more
             end += 1
         if end - start >= MIN_GUARDED_RUN and end - start > best[0]:
             best = (end - start, (name, frozenset(union)))
