@@ -1,12 +1,19 @@
-"""The bulk path for audits of many cases: fast validation and a compiled router.
+"""The bulk path for audits of many cases: fast validation and compiled routing.
 
 `decide` answers one case for one advisor: durable-rules, checked against the reference
 evaluator, with a full explanation. An audit ("which level should each of last year's 40,000
-decisions have had?") needs the level alone, many times. This module compiles the plan's priority
-list (`rule_specs`, the same one durable-rules runs) into one Python function, and validates the
-common shape of a case with plain type checks. Anything unusual (a missing field, a wrong type,
-a value to derive or infer) takes the strict path, `validate_case`, so errors are the same.
-Property tests check both against `validate_case` and the reference evaluator.
+decisions have had?") needs the level alone, many times. This module generates Python per plan
+from its declarations and its priority list (`rule_specs`, the same one durable-rules runs):
+
+- `Decider.one` (``decide_many``): validates a case as strictly as `validate_case`, fills in the
+  implied and derived values and walks the priority list, all in local variables of one
+  function; a case it cannot vouch for (anything unusual, and every error) goes to the strict
+  path below, so errors are the same;
+- ``CompiledPlan.validate`` (the live path of `decide` and `check`) and ``CompiledPlan.route``:
+  the common shape of a case checked with plain type checks (else `validate_case`), and the
+  priority list over validated values.
+
+Property tests hold each of them equal to `validate_case` and the reference evaluator.
 """
 
 from __future__ import annotations
