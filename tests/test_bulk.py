@@ -279,7 +279,7 @@ def test_decide_many_keeps_order_and_index_over_a_batch(batch: list[dict[str, An
     assert [_bulk(PLAN, c) for c in mixed] == [_strict(PLAN, c) for c in mixed]
 
 
-def test_a_floor_violation_in_the_generated_code_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_floor_violation_in_the_generated_code_is_refused() -> None:
     """Defence in depth: the decider calls the floor check for a reserved paragraph, and its
     refusal stops the bulk call as in decide_many's strict path."""
     calls: list[tuple[object, int]] = []
