@@ -18,7 +18,7 @@ from .engine.bulk import compiled as compiled_plan
 from .engine.reference import evaluate
 from .errors import CaseError
 from .explain import build_decision
-from .plan.model import NEEDS, NOMATCH, Plan
+from .plan.model import Plan
 from .plan.versions import PlanSet
 from .routing import enforce_floor, missing_inputs, outcome_rank, route
 
@@ -83,27 +83,33 @@ def decide_many(plan: Plan | PlanSet, cases: Iterable[Any], on: dt.date | None =
     """
     plan = plan_in_force(plan, on)
     cp = compiled_plan(plan)
-    validate, route_values = cp.validate, cp.route
-    # Per rule of the priority list: refuse (a missing input), or the rank and result it gives.
-    answers: list[tuple[int, str, str | None, bool] | None] = []
-    for o in cp.outcomes:
-        rank = outcome_rank(plan, o)
-        answers.append(None if o.kind == NEEDS else (rank, plan.levels[rank].id, o.row_id, o.kind == NOMATCH))
+    decider = cp.decider(outcome_rank, enforce_floor)
+    one, answers, validate, route_values = decider.one, decider.answers, cp.validate, cp.route
     paragraph, floors = plan.meta.paragraph_input, plan.floors
-    out = []
-    for i, case in enumerate(cases):
+
+    def strict(i: int, case: Any) -> BulkResult:
+        """A case the generated decider does not vouch for: validate_case's values or error."""
         try:
             validated = validate(case)
         except CaseError as exc:
-            out.append(BulkResult(i, None, None, False, exc))
-            continue
+            return BulkResult(i, None, None, False, exc)
         values = validated.values
-        answer = answers[route_values(values)]
-        if answer is None:  # the same refusal, with the same message, as decide()
-            out.append(BulkResult(i, None, None, False, missing_inputs(plan, evaluate(plan, validated))))
-            continue
-        rank, level, row, escalated = answer
+        found = answers[route_values(values)]
+        if found is None:  # the same refusal, with the same message, as decide()
+            return BulkResult(i, None, None, False, missing_inputs(plan, evaluate(plan, validated)))
+        rank, answer = found
         if values.get(paragraph) in floors:
             enforce_floor(plan, values[paragraph], rank)
-        out.append(BulkResult(i, level, row, escalated))
+        return BulkResult(i, *answer)
+
+    out: list[BulkResult] = []
+    append = out.append
+    if one is None:
+        for i, case in enumerate(cases):
+            append(strict(i, case))
+        return out
+    new = tuple.__new__
+    for i, case in enumerate(cases):
+        answer = one(case)
+        append(strict(i, case) if answer is None else new(BulkResult, (i, *answer)))
     return out
