@@ -17,19 +17,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from functools import cache
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Union
+from typing import Any, Literal, NamedTuple, Union
 
+from .json_edge import JSON_CONFIG, JsonEdge
 from .plan.model import Plan
-
-if TYPE_CHECKING:
-    from pydantic import TypeAdapter
 
 JsonValue = Union[bool, int, float, str, None]
 
-#: How pydantic reads these classes at the JSON edge: unknown keys refused, attribute docstrings
-#: as descriptions.
-_JSON_CONFIG = {"extra": "forbid", "use_attribute_docstrings": True, "allow_inf_nan": False}
+_JSON_CONFIG = JSON_CONFIG
 #: Bounds of the whole numbers a decision read back may carry (no plan comes near them).
 MAX_RANK, MAX_ROWS = 1_000, 1_000_000
 
@@ -108,7 +103,7 @@ _TRACE_KEYS = Traces._fields
 
 
 @dataclass(frozen=True, kw_only=True)
-class Decision:
+class Decision(JsonEdge):
     """Who must decide, and why. ``escalated`` means no row covered the case."""
 
     __pydantic_config__ = _JSON_CONFIG
@@ -186,21 +181,6 @@ class Decision:
         stays fast. A property test holds it byte-equal to pydantic's `TypeAdapter.dump_json`."""
         return json.dumps(_plain(self), ensure_ascii=False, indent=2, allow_nan=False)
 
-    # -- reading and describing JSON (pydantic, imported on first use) ---------------------
-
-    @classmethod
-    def model_validate(cls, data: Any) -> Decision:
-        """Read a decision from JSON-like data (all fields, traces included; unknown keys refused)."""
-        return _adapter().validate_python(data)
-
-    @classmethod
-    def model_validate_json(cls, text: str | bytes) -> Decision:
-        return _adapter().validate_json(text)
-
-    @classmethod
-    def model_json_schema(cls, mode: Literal["validation", "serialization"] = "validation") -> dict[str, Any]:
-        return _adapter().json_schema(mode=mode)
-
 
 _OWN_FIELDS = frozenset(f.name for f in fields(Decision)) - set(_TRACE_KEYS)
 _FIELDS = {cls: tuple(f.name for f in fields(cls)) for cls in (LevelRef, ConditionTrace, RowTrace, PlanRef, Decision)}
@@ -216,10 +196,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value
-
-
-@cache
-def _adapter() -> TypeAdapter[Decision]:
-    from pydantic import TypeAdapter
-
-    return TypeAdapter(Decision)

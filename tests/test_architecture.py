@@ -16,7 +16,7 @@ ADAPTER = PACKAGE / "engine" / "durable_adapter.py"
 #: ``plan/loader.py``). Interfaces and the users' day (register, meetings, web, tilsyn) sit on top.
 LAYERS: list[set[str]] = [
     {"errors"},
-    {"io", "law", "submission", "submission_paths", "safe_paths"},
+    {"io", "json_edge", "law", "submission", "submission_paths", "safe_paths"},
     {"plan"},
     {"case", "decision"},
     {"engine", "routing"},

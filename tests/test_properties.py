@@ -173,11 +173,9 @@ def test_the_same_case_gives_the_same_bytes_whatever_its_key_order_and_validator
 def test_decision_json_is_what_pydantic_writes(case: dict[str, Any]) -> None:
     """`to_json` and `model_dump` (plain json, no pydantic on the CLI's path) are byte-equal to
     pydantic's serialiser of the same schema, which reads them back (`model_validate_json`)."""
-    from kompetenceplan.decision import _adapter
-
     decision = decide(PLAN, case)
-    assert decision.to_json() == _adapter().dump_json(decision, indent=2).decode()
-    assert decision.model_dump() == _adapter().dump_python(decision, mode="json")
+    assert decision.to_json() == Decision.adapter().dump_json(decision, indent=2).decode()
+    assert decision.model_dump() == Decision.adapter().dump_python(decision, mode="json")
 
 
 def _inferable(case: dict[str, Any]) -> set[str]:

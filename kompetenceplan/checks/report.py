@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..decision import PlanRef
+from ..json_edge import JSON_CONFIG, JsonEdge
 
 if TYPE_CHECKING:
-    from pydantic import TypeAdapter
+    pass
 
-#: How pydantic reads these classes at the JSON edge (as it read the models they replace):
-#: unknown keys refused, attribute docstrings as descriptions.
-_JSON_CONFIG = {"extra": "forbid", "use_attribute_docstrings": True}
+_JSON_CONFIG = JSON_CONFIG
 
 
 # Plain frozen dataclasses: `check` builds them from data the engine has already checked, so
@@ -44,7 +42,7 @@ class Routing:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Report:
+class Report(JsonEdge):
     """``ready`` is true when no finding is a 'fejl' (warnings do not keep a case off the agenda)."""
 
     __pydantic_config__ = _JSON_CONFIG
@@ -66,33 +64,13 @@ class Report:
 
     # -- the JSON edge (pydantic, imported on first use) ------------------------------------
     def to_json(self) -> str:
-        return _adapter().dump_json(self, indent=2).decode()
+        return self.adapter().dump_json(self, indent=2).decode()
 
     def model_dump(self, mode: Literal["python", "json"] = "python") -> dict[str, Any]:
-        return _adapter().dump_python(self, mode=mode)
+        return self.adapter().dump_python(self, mode=mode)
 
     def model_dump_json(self, indent: int | None = None) -> str:
-        return _adapter().dump_json(self, indent=indent).decode()
-
-    @classmethod
-    def model_validate(cls, data: Any) -> Report:
-        """Read a report from JSON-like data (unknown keys refused)."""
-        return _adapter().validate_python(data)
-
-    @classmethod
-    def model_validate_json(cls, text: str | bytes) -> Report:
-        return _adapter().validate_json(text)
-
-    @classmethod
-    def model_json_schema(cls, mode: Literal["validation", "serialization"] = "validation") -> dict[str, Any]:
-        return _adapter().json_schema(mode=mode)
-
-
-@cache
-def _adapter() -> TypeAdapter[Report]:
-    from pydantic import TypeAdapter
-
-    return TypeAdapter(Report)
+        return self.adapter().dump_json(self, indent=indent).decode()
 
 
 _LAW_NAMES = ("barnets lov", "serviceloven", "retssikkerhedsloven", "voksenansvarsloven", "forvaltningsloven")
