@@ -79,13 +79,13 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
             problems.append(Problem(f"{where}.{name}", f"mangler ({spec.label}).", _hint(spec, name)))
     for name, value in list(values.items()):
         spec = plan.inputs[name]
-        if spec.type != "enum":
+        if spec.type != "enum" or not isinstance(value, str):
             continue
-        enum_value = (spec.values or {})[value]  # type: ignore[index]
+        enum_value = (spec.values or {})[value]
         for req in enum_value.requires:
             if req not in values and not _reported(problems, f"{where}.{req}"):
                 problems.append(Problem(f"{where}.{req}", f"skal oplyses, når {spec.label} er {value}.", _hint(plan.inputs[req], req)))
-        for term in plan.implications.get((name, value), ()):  # type: ignore[arg-type]
+        for term in plan.implications.get((name, value), ()):
             if term.input in values and not term.holds(values[term.input]):
                 problems.append(
                     Problem(
@@ -98,7 +98,7 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
     if consent is not None and not _reported(problems, consent.where):
         problems.append(consent)
     for name, spec in plan.inputs.items():
-        if spec.at_least and name in values and spec.at_least in values and values[name] < values[spec.at_least]:  # type: ignore[operator]
+        if spec.at_least and _number(values.get(name)) < _number(values.get(spec.at_least), float("-inf")):
             other = plan.inputs[spec.at_least]
             problems.append(Problem(f"{where}.{name}", f"er mindre end {other.label} ({spec.at_least}), som den skal omfatte.", f"{spec.label} skal være mindst {other.label}."))
     for name, spec in plan.inputs.items():
@@ -111,7 +111,7 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
         if name in values:
             # A total below monthly cost × duration contradicts the case and could route it
             # below the level its real total requires: refuse, do not guess which is right.
-            if values[name] < product - FLOAT_NOISE:  # type: ignore[operator]
+            if _number(values[name]) < product - FLOAT_NOISE:
                 factors = " × ".join(plan.inputs[f].label.lower() for f in spec.default_product)
                 problems.append(Problem(f"{where}.{name}", f"er mindre end {factors}.", f"Ret beløbene, eller udelad {name}, så den beregnes."))
             continue
@@ -125,7 +125,7 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
 
     area, step = values.get(plan.meta.area_input), values.get(plan.meta.step_input)
     if area is not None and step is not None and not any(s.area == area and s.step == step for s in plan.ladder):
-        steps = ", ".join(str(s.step) for s in plan.steps(area))  # type: ignore[arg-type]
+        steps = ", ".join(str(s.step) for s in plan.steps(str(area)))
         problems.append(Problem(f"{where}.{plan.meta.step_input}", f"trinnet findes ikke på indsatstrappen for {area}.", f"Brug et af trinnene: {steps}."))
     if problems:
         raise CaseError("Sagen kan ikke afgøres: oplysningerne passer ikke til kompetenceplanen.", problems)
@@ -143,11 +143,18 @@ def product_text(plan: Plan, name: str) -> str:
     return f"{spec.label} er beregnet som {' × '.join(plan.inputs[f].label for f in spec.default_product or [])}."
 
 
+def _number(value: Value | None, missing: float = float("inf")) -> float:
+    """A numeric input's value (the loader declares which inputs are numbers); ``missing`` for
+    one not given, so a comparison with it never holds."""
+    return missing if value is None or isinstance(value, str) else float(value)
+
+
 def _consent_problem(plan: Plan, values: Mapping[str, Value], where: str) -> Problem | None:
     """Barnets lov §§ 32 and 46 can only be used with consent (law.CONSENT_RULES). Without it the
     case belongs under another paragraph (§ 47: børne- og ungeudvalget), so it is refused, never
     routed at the consent paragraph's lower level; unknown consent is asked for, not assumed."""
-    rule = plan.consent_codes.get(values.get(plan.meta.paragraph_input))  # type: ignore[arg-type]
+    code = values.get(plan.meta.paragraph_input)
+    rule = plan.consent_codes.get(code) if isinstance(code, str) else None
     name = plan.meta.consent_input
     if rule is None or name is None or values.get(name) is True:
         return None

@@ -83,7 +83,8 @@ def _provisional(routed: Routed) -> str | None:
     urgent = plan.meta.urgent_input
     if urgent is None or case.get(urgent) is not True:
         return None
-    value = (plan.inputs[plan.meta.paragraph_input].values or {}).get(case.get(plan.meta.paragraph_input))  # type: ignore[arg-type]
+    code = case.get(plan.meta.paragraph_input)
+    value = (plan.inputs[plan.meta.paragraph_input].values or {}).get(code) if isinstance(code, str) else None
     if value is None or (value.law or "", value.section or 0) not in PROVISIONAL_SECTIONS:
         return None
     return PROVISIONAL_TEXT

@@ -248,8 +248,9 @@ def guarded_protocol(header_timeout: float, max_connections: int) -> type:
             self._head_timer = self.loop.call_later(header_timeout, self._head_timeout)
 
         def _disarm(self) -> None:
-            if getattr(self, "_head_timer", None) is not None:
-                self._head_timer.cancel()  # type: ignore[union-attr]
+            timer = getattr(self, "_head_timer", None)
+            if timer is not None:
+                timer.cancel()
                 self._head_timer = None
 
         def _in_request(self) -> bool:

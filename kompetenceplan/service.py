@@ -256,7 +256,7 @@ def _add_schemas_to_openapi(app: FastAPI, holder: PlanHolder) -> None:
             cache[key] = describe(original(), plans, MAX_AGENDA)
         return cache[key]
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to replace the schema
 
 
 def serve(

@@ -79,7 +79,7 @@ class Alternative(_Model):
     """An intervention lower on the ladder that was considered, and why it is not enough."""
 
     indsats: Text
-    trin: _int(1, 20)  # type: ignore[valid-type]
+    trin: _int(1, 20)  # type: ignore[valid-type]  # an Annotated type built by _int: pydantic reads it, mypy cannot
     begrundelse: Text = ""
 
 
@@ -87,7 +87,7 @@ class Economy(_Model):
     """Økonomi: price per month, duration, total and provider."""
 
     pris_pr_maaned: Money | None = None
-    varighed_maaneder: _int(1, 600) | None = None  # type: ignore[valid-type]
+    varighed_maaneder: _int(1, 600) | None = None  # type: ignore[valid-type]  # as trin
     samlet: Money | None = None
     leverandoer: Text = ""
 

@@ -153,8 +153,8 @@ def _economy(plan: Plan, req: PlanRequirement) -> Checker:
             return Status(True, "oekonomi")  # incomplete economy is a 'fields' requirement's finding
         monthly, months = case.get(monthly_input), case.get(duration_input)
         problems = []
-        if monthly is not None and abs(eco.pris_pr_maaned - monthly) > 0.005:  # type: ignore[operator]
-            problems.append(f"pris pr. måned {format_number(eco.pris_pr_maaned)} ≠ sagens {format_number(monthly)}")  # type: ignore[arg-type]
+        if isinstance(monthly, (int, float)) and abs(eco.pris_pr_maaned - monthly) > 0.005:
+            problems.append(f"pris pr. måned {format_number(eco.pris_pr_maaned)} ≠ sagens {format_number(monthly)}")
         if months is not None and eco.varighed_maaneder != months:
             problems.append(f"varighed {eco.varighed_maaneder} ≠ sagens {months} md.")
         if abs(eco.samlet - eco.pris_pr_maaned * eco.varighed_maaneder) > 1:

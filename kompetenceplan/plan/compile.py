@@ -199,7 +199,8 @@ def _max_overlap(rows: list[PlanRow], name: str, spec: Any) -> int:
         for terms in conditions:
             for t in terms:
                 for v in t.value if isinstance(t.value, tuple) else (t.value,):
-                    points += [v, v - step, v + step]  # type: ignore[operator]
+                    if isinstance(v, (int, float)):  # a numeric input's conditions are numbers
+                        points += [v, v - step, v + step]
         points = [p for p in points if spec.min <= p <= spec.max]
         ranges = _Ranges([terms for terms in conditions if all(isinstance(t, Compare) for t in terms)])
         conditions = [terms for terms in conditions if not all(isinstance(t, Compare) for t in terms)]
@@ -222,7 +223,8 @@ class _Ranges:
             low: tuple[float, bool] = (-math.inf, False)
             high: tuple[float, bool] = (math.inf, False)
             for t in terms:
-                op, v = t.operator, float(t.value)  # type: ignore[arg-type]
+                # Only bounds reach here (lists were set apart), and their values are numbers.
+                op, v = t.operator, float(t.value) if isinstance(t.value, (int, float)) else math.nan
                 if op.bound != "upper" and (v, op.strict) > low:  # a lower bound, or eq
                     low = (v, op.strict)
                 if op.bound != "lower" and (v, not op.strict) < (high[0], not high[1]):  # an upper bound, or eq

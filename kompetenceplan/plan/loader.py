@@ -32,7 +32,7 @@ from .codes import DUPLICATE, UNKNOWN_REFERENCE
 from .codes import STATUTORY as STATUTORY_FLOOR
 from .compile import rule_specs
 from .files import BOM, fingerprint, plan_files, read_snapshot, verify_unchanged
-from .model import Plan, PlanRequirement, PlanRow, Term, consent_rules, make_term, statutory_floors
+from .model import OneOf, Plan, PlanRequirement, PlanRow, Term, consent_rules, make_term, statutory_floors
 from .operators import NUMERIC_OPERATORS, OPERATORS
 from .parts import RESERVED_INPUT_NAMES, InputSpec, LadderStep, Level, PlanMeta, of
 from .schema import PlanFile, Requirement, Row
@@ -646,11 +646,7 @@ def _check_floors(plan: Plan, levels_file: str, problems: list[Problem]) -> None
         if required is None:
             problems.append(_floor_problem(where, f"{reserved.reference}: planen har intet niveau for {BODIES[reserved.body]}.", f'Tilføj et niveau med body = "{reserved.body}".'))
             continue
-        covering = [
-            r
-            for r in plan.rows
-            if r.law and len(r.terms) == 1 and r.terms[0].input == meta.paragraph_input and code in r.terms[0].value  # type: ignore[operator]
-        ]
+        covering = [r for r in plan.rows if r.law and len(r.terms) == 1 and r.terms[0].input == meta.paragraph_input and isinstance(r.terms[0], OneOf) and code in r.terms[0].values]
         if not any(r.level == required for r in covering):
             low = ", ".join(f"{r.id} → {r.level}" for r in covering) or "ingen lovrække"
             problems.append(

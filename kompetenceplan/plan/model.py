@@ -14,8 +14,10 @@ from .parts import Check, ConsentRole, DocumentType, EnumValue, InputSpec, Ladde
 Value = Union[bool, int, float, str]
 
 
-def format_number(value: float | int, unit: str = "") -> str:
-    """Danish number format: 12.000 and 2,5 (thousands '.', decimals ',')."""
+def format_number(value: Value, unit: str = "") -> str:
+    """Danish number format: 12.000 and 2,5 (thousands '.', decimals ','); text as written."""
+    if isinstance(value, str):
+        return f"{value} {unit}".strip()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, int):
@@ -62,7 +64,7 @@ class OneOf:
         if spec.type == "enum":
             shown = or_list([spec.values[v].label if spec.values and v in spec.values else str(v) for v in self.values])
         else:
-            shown = or_list([format_number(v) for v in self.values])  # type: ignore[arg-type]
+            shown = or_list([format_number(v) for v in self.values])
         return f"{spec.label}: {shown}"
 
 
@@ -93,8 +95,8 @@ class Compare:
         if spec.type == "bool":
             return f"{spec.label}: {'ja' if self.value else 'nej'}"
         if self.operator.name == "eq":
-            return f"{spec.label}: {format_number(self.value, spec.unit)}"  # type: ignore[arg-type]
-        return f"{spec.label} {self.operator.symbol} {format_number(self.value, spec.unit)}"  # type: ignore[arg-type]
+            return f"{spec.label}: {format_number(self.value, spec.unit)}"
+        return f"{spec.label} {self.operator.symbol} {format_number(self.value, spec.unit)}"
 
 
 #: One condition of a row on one input; the operator's behaviour is in `plan.operators`.

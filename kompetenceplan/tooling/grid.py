@@ -123,7 +123,7 @@ def slices(plan: Plan, also: Plan | None = None) -> Iterator[Slice]:
             rows = relevant_rows(plan, fixed)
             if also is not None:
                 rows += [r for r in relevant_rows(also, fixed) if all(t.input in plan.inputs for t in r.terms)]
-            required_by = set(plan.enum_value(meta.paragraph_input, code).requires) | set(plan.enum_value(meta.area_input, area).requires)  # type: ignore[arg-type]
+            required_by = set(plan.enum_value(meta.paragraph_input, code).requires) | set(plan.enum_value(meta.area_input, str(area)).requires)
             varied = sorted({t.input for r in rows for t in r.terms} - set(fixed) | {meta.step_input})
             axes = []
             for name in varied:

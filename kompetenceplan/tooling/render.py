@@ -7,7 +7,7 @@ import html
 from dataclasses import dataclass
 
 from ..checks.report import basis_label
-from ..plan.model import OneOf, Plan, PlanRow, format_number
+from ..plan.model import OneOf, Plan, PlanRow, Value, format_number
 from ..plan.versions import PlanSet
 
 
@@ -28,12 +28,12 @@ def _row_line(plan: Plan, row: PlanRow, skip: set[str]) -> tuple[str, ...]:
     return (row.id, plan.level(row.level).name, _conditions(plan, row, skip), row.reference, row.note)
 
 
-def _applies_to(plan: Plan, row: PlanRow, name: str, value: object) -> bool | None:
+def _applies_to(plan: Plan, row: PlanRow, name: str, value: Value | None) -> bool | None:
     """True/False if the row has a condition on ``name``; None if it has none."""
     terms = [t for t in row.terms if t.input == name]
     if not terms:
         return None
-    return all(t.holds(value) for t in terms)  # type: ignore[arg-type]
+    return value is not None and all(t.holds(value) for t in terms)
 
 
 def _in_area(plan: Plan, row: PlanRow, area: str) -> bool:
@@ -48,7 +48,7 @@ def _in_area(plan: Plan, row: PlanRow, area: str) -> bool:
         codes = t.value if isinstance(t.value, tuple) else (t.value,)
         areas = set()
         for code in codes:
-            implied = plan.implications.get((m.paragraph_input, code), ())  # type: ignore[arg-type]
+            implied = plan.implications.get((m.paragraph_input, str(code)), ())
             areas |= {v for i in implied if i.input == m.area_input and isinstance(i, OneOf) for v in i.values} or {area}
         if area not in areas:
             return False

@@ -185,7 +185,7 @@ def _answer_context(plan: Plan, decision: Decision) -> dict[str, Any]:
             enum = (spec.values or {}).get(str(value))
             text = enum.label if enum else str(value)
         else:
-            text = format_number(value, spec.unit)  # type: ignore[arg-type]
+            text = format_number(value, spec.unit) if isinstance(value, (int, float, str)) else str(value)
         shown.append((spec.label, text, any(d.startswith(spec.label) for d in decision.derived)))
     return {
         "decision": decision,
