@@ -65,7 +65,7 @@ def new_meeting(reg: Register, plans: Plans, meeting_date: dt.date, body: str, t
     refuse_cpr({"titel": title})
     with reg.engine.begin() as conn:
         new_id = repo.insert(conn, meetings, {"meeting_date": meeting_date, "body": body, "body_rank": plan.rank(body), "title": title[:200], "created_at": now()})
-        return _meeting(repo.meeting(conn, new_id), plan)  # type: ignore[arg-type]
+        return _meeting(_meeting_or_fail(conn, new_id), plan)
 
 
 def list_meetings(reg: Register, plans: Plans) -> list[Meeting]:
@@ -139,7 +139,7 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
     sent_items: dict[str, str] = (sent or {}).get("items") or {}
     items = []
     for n, r in enumerate(rows, 1):
-        flags = []
+        flags: list[str] = []
         if r["plan_fingerprint"] != plan.fingerprint:
             r = _recheck(plan, row["meeting_date"], r, flags)
         if not r["ready"]:
@@ -152,8 +152,8 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
                 flags.append("TILFØJET EFTER UDSENDELSE af dagsordenen.")
             elif sent_items[r["item_key"]] != r["content_hash"]:
                 flags.append("ÆNDRET EFTER UDSENDELSE: indstillingen er ikke den, medlemmerne fik.")
-        o = decided.get(r["item_key"])
-        rec = decision_flags.get(o["decision_id"]) if o and o["decision_id"] is not None else None
+        outcome = decided.get(r["item_key"])
+        decision = decision_flags.get(outcome["decision_id"]) if outcome and outcome["decision_id"] is not None else None
         report = r["report"]
         items.append(
             AgendaItem(
@@ -169,10 +169,10 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
                 content_hash=r["content_hash"],
                 versions=r["versions"],
                 plan_version=r["plan_version"],
-                outcome=o["outcome"] if o else None,
-                reason=o["reason"] if o else None,
-                decision_id=o["decision_id"] if o else None,
-                kompetenceoverskridelse=rec["kompetenceoverskridelse"] if rec else None,
+                outcome=outcome["outcome"] if outcome else None,
+                reason=outcome["reason"] if outcome else None,
+                decision_id=outcome["decision_id"] if outcome else None,
+                kompetenceoverskridelse=decision["kompetenceoverskridelse"] if decision else None,
             )
         )
     return Agenda(meeting=meeting, sent_at=sent["sent_at"] if sent else None, items=items)
