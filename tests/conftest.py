@@ -165,4 +165,4 @@ def small_plan(small_plan_dir: Path) -> Plan:
 
 
 # The register's fixtures (SQLite and a real PostgreSQL per test) for test_register and test_meetings.
-from .register_fixtures import db_url, migrated_url, open_register, postgres_server  # noqa: E402, F401
+from .register_fixtures import _migrated_postgres, _migrated_sqlite, backend, db_url, migrated_url, open_register, postgres_server  # noqa: E402, F401
