@@ -11,7 +11,6 @@ twice the time).
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
@@ -20,10 +19,15 @@ from hypothesis import strategies as st
 from kompetenceplan import Plan
 from kompetenceplan.plan.schema import InputSpec
 
+_SAMPLED: dict[tuple[tuple[type, Any], ...], st.SearchStrategy[Any]] = {}
 
-@functools.cache
-def _sampled(values: tuple[Any, ...]) -> st.SearchStrategy[Any]:
-    return st.sampled_from(values)
+
+def sampled(values: tuple[Any, ...]) -> st.SearchStrategy[Any]:
+    """``st.sampled_from(values)``, built once per values (keyed with their types: 1 == 1.0 == True)."""
+    key = tuple((type(v), v) for v in values)
+    if key not in _SAMPLED:
+        _SAMPLED[key] = st.sampled_from(values)
+    return _SAMPLED[key]
 
 
 _TOTAL_FACTOR = st.sampled_from([0, 0, 1])
@@ -90,7 +94,7 @@ def cases(draw: st.DrawFn, plan: Plan, complete: bool = True) -> dict[str, Any]:
     meta = plan.meta
     case: dict[str, Any] = {}
     paragraph_spec = plan.inputs[meta.paragraph_input]
-    code = draw(_sampled(tuple(sorted(paragraph_spec.values or {}))))
+    code = draw(sampled(tuple(sorted(paragraph_spec.values or {}))))
     case[meta.paragraph_input] = code
     implied = plan.implications.get((meta.paragraph_input, code), ())
     required_by = set(plan.enum_value(meta.paragraph_input, code).requires)
@@ -105,19 +109,19 @@ def cases(draw: st.DrawFn, plan: Plan, complete: bool = True) -> dict[str, Any]:
         lo, hi, allowed = _bounds_from(implied, name, spec) if spec.type in ("int", "number") else (0, 0, None)
         if spec.type == "enum":
             allowed = next((t.value for t in implied if t.input == name and t.op == "in"), None)
-            value = draw(_sampled(tuple(sorted(allowed or spec.values or {}))))
+            value = draw(sampled(tuple(sorted(allowed or spec.values or {}))))
             case[name] = value
             required_by |= set(plan.enum_value(name, value).requires)
             continue
         if name == meta.step_input:
             area = case.get(meta.area_input)
             steps = [s.step for s in plan.steps(area)] if area else list(range(int(lo), int(hi) + 1))
-            case[name] = draw(_sampled(tuple(s for s in steps if allowed is None or s in allowed)))
+            case[name] = draw(sampled(tuple(s for s in steps if allowed is None or s in allowed)))
             continue
         if spec.type == "bool":
             value = True if (consent_needed and name == meta.consent_input) else draw(st.booleans())
         elif allowed is not None:
-            value = draw(_sampled(tuple(sorted(allowed))))
+            value = draw(sampled(tuple(sorted(allowed))))
         else:
             value = draw(_numeric(plan, name, spec, lo, hi))
         case[name] = value
