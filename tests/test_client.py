@@ -17,9 +17,6 @@ from .served import serve
 
 ON = dt.date(2026, 12, 1)
 
-# One xdist worker runs the module: its service subprocess starts once, not once per worker.
-pytestmark = pytest.mark.xdist_group("client")
-
 
 def _client_module():
     spec = importlib.util.spec_from_file_location("example_client", EXAMPLES / "client.py")

@@ -47,9 +47,6 @@ CASE = json.loads((EXAMPLES / "cases" / "kontaktperson-team.json").read_text(enc
 SUBMISSION = json.loads((EXAMPLES / "submissions" / "plejefamilie-46-klar.json").read_text(encoding="utf-8"))
 HUGE = 10**400
 
-# One xdist worker runs the module: its service subprocess starts once, not once per worker.
-pytestmark = pytest.mark.xdist_group("hardening")
-
 
 @pytest.fixture(scope="module")
 def plan_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -42,9 +42,6 @@ CONFIG = load_config(CONFIG_PATH)
 START = dt.date(2026, 1, 1)
 TODAY = dt.date(2026, 12, 4)
 QUARTERS = ("2026Q2", "2026Q3", "2026Q4")
-
-# One xdist worker runs the module: the generated town is built once, not once per worker.
-pytestmark = pytest.mark.xdist_group("tilsyn")
 WALL_CLOCK = {"recorded_at", "created_at", "added_at", "sent_at"}
 
 

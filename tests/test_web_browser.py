@@ -55,8 +55,6 @@ def _browser_or_skip() -> None:
 
 _browser_or_skip()
 
-# One worker runs the whole module: its servers and browsers start once, not once per xdist worker.
-pytestmark = pytest.mark.xdist_group("browser")
 
 from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402

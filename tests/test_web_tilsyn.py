@@ -48,9 +48,6 @@ from .conftest import NYBORG, ROOT  # noqa: E402
 PLANS = load_plans(NYBORG)
 CONFIG = load_config(ROOT / "rules" / "nyborg-tilsyn.toml")
 CPR = "010115-0000"
-
-# One xdist worker runs the module: the generated town is built once, not once per worker.
-pytestmark = pytest.mark.xdist_group("web_tilsyn")
 TODAY = dt.date.today()
 
 
