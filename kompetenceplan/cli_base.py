@@ -1,21 +1,75 @@
 """The command line's one error handler: the library's errors become the documented message and
 exit code (0 ok, 1 findings, 2 bad input, plan or usage, 3 engine fault: no decision was made).
 
-Every command of `cli.py` and `cli_register.py` is a :class:`Command`; a command raises
-:class:`~kompetenceplan.errors.KompetenceplanError` and never prints or exits for it itself.
+Every command of `cli.py`, `cli_register.py`, `cli_tilsyn.py` and `cli_economy.py` is a
+:class:`Command`; a command raises :class:`~kompetenceplan.errors.KompetenceplanError` and never
+prints or exits for it itself. Also here: the options and helpers the register-backed groups
+(db, register, decision, meeting, tilsyn, oekonomi) share. Nothing here imports SQLAlchemy.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
-from typing import Any, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from .errors import EngineError, KompetenceplanError
+from .errors import EngineError, KompetenceplanError, Problem
+from .io import parse_date
+
+if TYPE_CHECKING:
+    from .plan import PlanSet
+    from .store.register import Register
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ENGINE = 0, 1, 2, 3
+
+DB_ENV = "KOMPETENCEPLAN_DB"
+PLAN_ENV = "KOMPETENCEPLAN_PLAN"
+DEFAULT_PLAN = "rules/nyborg"
+
+db_option = click.option("--db", "db_url", envvar=DB_ENV, default=None, metavar="URL", help=f"SQLAlchemy-URL (eller {DB_ENV}); standard sqlite:///kompetenceplan.db.")
+plan_option = click.option("--plan", "plan_path", envvar=PLAN_ENV, default=DEFAULT_PLAN, show_default=True, type=click.Path(path_type=Path), help=f"Planmappe (eller {PLAN_ENV}).")
+quarter_option = click.option("--quarter", required=True, metavar="ÅÅÅÅQn", help="Kvartalet, fx 2026Q4.")
+
+
+def option_date(value: str | None, option: str) -> dt.date | None:
+    """The ÅÅÅÅ-MM-DD date given to ``option`` (None when not given)."""
+    return parse_date(value, option, f"{option} 2026-12-01")
+
+
+def open_register(db_url: str | None) -> Register:
+    """The register at ``db_url`` (its schema checked), closed when the command ends."""
+    try:
+        from .store.register import Register
+    except ImportError:
+        raise KompetenceplanError(
+            "Registeret er ikke installeret.", [Problem("--db", "SQLAlchemy, Alembic eller psycopg mangler.", "Installér med: pip install 'kompetenceplan[register]'.")]
+        ) from None
+    reg = Register(db_url)
+    click.get_current_context().call_on_close(reg.close)
+    return reg
+
+
+def read_plans(plan_path: Path) -> PlanSet:
+    """Every version of the plan in ``plan_path``."""
+    from .plan import load_plans
+
+    return load_plans(plan_path)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def write_or_echo(text: str, output: Path | None) -> None:
+    """``text`` as it is into the file ``output``, or on standard output."""
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
 
 
 def fail(error: KompetenceplanError, fmt: str = "text") -> NoReturn:

@@ -17,26 +17,16 @@ from typing import Any
 
 import click
 
-from .cli_base import EXIT_FINDINGS, EXIT_OK, Group
+from .cli_base import EXIT_FINDINGS, EXIT_OK, Group, db_option, echo_json, open_register, option_date, plan_option, read_plans, write_or_echo
 from .errors import KompetenceplanError, Problem
-from .io import parse_date
 
-DB_ENV = "KOMPETENCEPLAN_DB"
-PLAN_ENV = "KOMPETENCEPLAN_PLAN"
-DEFAULT_PLAN = "rules/nyborg"
 RETENTION_ENV = "KOMPETENCEPLAN_RETENTION_YEARS"
 
-db_option = click.option("--db", "db_url", envvar=DB_ENV, default=None, metavar="URL", help=f"SQLAlchemy-URL (eller {DB_ENV}); standard sqlite:///kompetenceplan.db.")
-plan_option = click.option("--plan", "plan_path", envvar=PLAN_ENV, default=DEFAULT_PLAN, show_default=True, type=click.Path(path_type=Path), help=f"Planmappe (eller {PLAN_ENV}).")
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="text til mennesker, json til sagssystemer.")
 
 
-def _date(value: str | None, option: str) -> dt.date | None:
-    return parse_date(value, option, f"{option} 2026-12-01")
-
-
 def _required_date(value: str | None, option: str) -> dt.date:
-    return _date(value, option) or dt.date.today()
+    return option_date(value, option) or dt.date.today()
 
 
 def _years_ago(today: dt.date, years: int) -> dt.date:
@@ -44,28 +34,6 @@ def _years_ago(today: dt.date, years: int) -> dt.date:
         return today.replace(year=today.year - years)
     except ValueError:  # 29 February
         return today.replace(year=today.year - years, day=28)
-
-
-def _register(db_url: str | None) -> Any:
-    try:
-        from .store.register import Register
-    except ImportError:
-        raise KompetenceplanError(
-            "Registeret er ikke installeret.", [Problem("--db", "SQLAlchemy, Alembic eller psycopg mangler.", "Installér med: pip install 'kompetenceplan[register]'.")]
-        ) from None
-    reg = Register(db_url)
-    click.get_current_context().call_on_close(reg.close)
-    return reg
-
-
-def _plans(plan_path: Path) -> Any:
-    from .plan import load_plans
-
-    return load_plans(plan_path)
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 # -- db ---------------------------------------------------------------------------------------
@@ -106,7 +74,7 @@ def db_upgrade(db_url: str | None) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Skriv til en fil i stedet for standard output.")
 def db_export(db_url: str | None, output: Path | None) -> None:
     """Alle registreringer som JSON Lines (én post pr. linje; 'tabel' angiver tabellen)."""
-    reg = _register(db_url)
+    reg = open_register(db_url)
     lines = (json.dumps(rec, ensure_ascii=False, default=str) for rec in reg.export())
     if output is not None:
         with output.open("w", encoding="utf-8") as fh:
@@ -137,9 +105,9 @@ def db_purge(db_url: str | None, before: str | None, keep_years: int | None, fmt
     if (before is None) == (keep_years is None):
         raise KompetenceplanError("Ugyldigt kald.", [Problem("db purge", "angiv enten --before DATO eller --keep-years N (eller KOMPETENCEPLAN_RETENTION_YEARS).", "Fx --before 2021-01-01.")])
     when = _required_date(before, "--before") if before else _years_ago(dt.date.today(), keep_years)  # type: ignore[arg-type]
-    report = _register(db_url).purge(when)
+    report = open_register(db_url).purge(when)
     if fmt == "json":
-        _echo_json(report.model_dump(mode="json"))
+        echo_json(report.model_dump(mode="json"))
         return
     click.echo(f"Slettet fra før {when.isoformat()}: " + ", ".join(f"{t}: {n}" for t, n in report.deleted.items()) + ".")
     if any(report.kept_referenced.values()):
@@ -193,9 +161,9 @@ def register_route(case_file: str, case_ref: str, team: str, advisor: str, corre
 
     case = _read_object(case_file, "Sagen")
     case.pop("beskrivelse", None)
-    routed = _register(db_url).record_routing(_plans(plan_path), case, case_ref=case_ref, team=team, advisor=advisor, on=_date(on, "--on"), corrects=corrects)
+    routed = open_register(db_url).record_routing(read_plans(plan_path), case, case_ref=case_ref, team=team, advisor=advisor, on=option_date(on, "--on"), corrects=corrects)
     if fmt == "json":
-        _echo_json(routed.model_dump(mode="json"))
+        echo_json(routed.model_dump(mode="json"))
         return
     from .decision import Decision
 
@@ -270,8 +238,8 @@ def decision_record(
 
     Exitkoder: 0 gemt, 1 gemt med kompetenceoverskridelse, 2 fejl i input eller database.
     """
-    rec = _register(db_url).record_decision(
-        _plans(plan_path),
+    rec = open_register(db_url).record_decision(
+        read_plans(plan_path),
         case_ref=case_ref,
         team=team,
         level=level,
@@ -282,14 +250,14 @@ def decision_record(
         step=trin,
         monthly_cost=monthly_cost,
         start=_required_date(start, "--start"),
-        expected_end=_date(expected_end, "--slut"),
+        expected_end=option_date(expected_end, "--slut"),
         required_level=required_level,
         routing_id=routing_id,
         corrects=corrects,
         note=note,
     )
     if fmt == "json":
-        _echo_json(rec.model_dump(mode="json"))
+        echo_json(rec.model_dump(mode="json"))
     else:
         click.echo(f"Afgørelse {rec.id} gemt: {rec.outcome} af {rec.level} ({rec.decided_by}) {rec.decided_on.isoformat()}; krævet niveau {rec.required_level}.")
         if rec.kompetenceoverskridelse:
@@ -311,11 +279,11 @@ def decision_list(start: str | None, end: str | None, team: str | None, overskri
     Eksempel:
       kompetenceplan decision list --from 2026-10-01 --to 2026-12-31 --overskridelser
     """
-    reg = _register(db_url)
-    period = (_date(start, "--from"), _date(end, "--to"))
+    reg = open_register(db_url)
+    period = (option_date(start, "--from"), option_date(end, "--to"))
     recs = reg.overskridelser(period, team) if overskridelser else reg.decisions(period, team)
     if fmt == "json":
-        _echo_json([r.model_dump(mode="json") for r in recs])
+        echo_json([r.model_dump(mode="json") for r in recs])
         return
     for r in recs:
         mark = "  KOMPETENCEOVERSKRIDELSE" if r.kompetenceoverskridelse else ""
@@ -339,8 +307,8 @@ def decision_import(jsonl_file: str, plan_path: Path, db_url: str | None, fmt: s
 
     Exitkoder: 0 alt importeret, 1 linjer sprunget over, 2 filen eller databasen kan ikke bruges.
     """
-    reg = _register(db_url)
-    plans = _plans(plan_path)
+    reg = open_register(db_url)
+    plans = read_plans(plan_path)
     try:
         stream = sys.stdin if jsonl_file == "-" else open(jsonl_file, encoding="utf-8")  # noqa: SIM115
     except OSError as exc:
@@ -348,7 +316,7 @@ def decision_import(jsonl_file: str, plan_path: Path, db_url: str | None, fmt: s
     with stream:
         report = reg.import_decisions(plans, stream, where=jsonl_file)
     if fmt == "json":
-        _echo_json(report.model_dump(mode="json"))
+        echo_json(report.model_dump(mode="json"))
     else:
         click.echo(f"{report.imported} afgørelser importeret, {len(report.skipped)} linjer sprunget over.")
         for s in report.skipped:
@@ -388,9 +356,9 @@ def meeting_new(meeting_date: str, body: str, title: str, plan_path: Path, db_ur
     """
     from .meetings.committee import new_meeting
 
-    meeting = new_meeting(_register(db_url), _plans(plan_path), _required_date(meeting_date, "--date"), body, title)
+    meeting = new_meeting(open_register(db_url), read_plans(plan_path), _required_date(meeting_date, "--date"), body, title)
     if fmt == "json":
-        _echo_json(meeting.model_dump(mode="json"))
+        echo_json(meeting.model_dump(mode="json"))
     else:
         click.echo(f"Møde {meeting.id} oprettet: {meeting.title} ({meeting.body_name}).")
 
@@ -407,7 +375,7 @@ def meeting_list(plan_path: Path, db_url: str | None) -> None:
     """
     from .meetings.committee import list_meetings
 
-    for m in list_meetings(_register(db_url), _plans(plan_path)):
+    for m in list_meetings(open_register(db_url), read_plans(plan_path)):
         click.echo(f"{m.id:>4}  {m.meeting_date.isoformat()}  {m.body_name}  {m.title}")
 
 
@@ -432,22 +400,15 @@ def meeting_add(meeting_id: int, submission: str, case_ref: str | None, replaces
     """
     from .meetings.committee import add_submission
 
-    added = add_submission(_register(db_url), _plans(plan_path), meeting_id, _read_object(submission, "Indstillingen"), case_ref, replaces)
+    added = add_submission(open_register(db_url), read_plans(plan_path), meeting_id, _read_object(submission, "Indstillingen"), case_ref, replaces)
     if fmt == "json":
-        _echo_json(added.model_dump(mode="json"))
+        echo_json(added.model_dump(mode="json"))
     else:
         item = added.item
         click.echo(f"Punkt {added.number} (sag {item.case_ref}): {'klar' if item.ready else 'IKKE KLAR'}, krævet niveau {item.required_level_name}.")
         for flag in item.flags:
             click.echo(f"  {flag}")
     sys.exit(EXIT_FINDINGS if added.item.flags else EXIT_OK)
-
-
-def _write(text: str, output: Path | None) -> None:
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
 
 
 @meeting_group.command(name="agenda")
@@ -467,9 +428,9 @@ def meeting_agenda(meeting_id: int, fmt: str, send: bool, output: Path | None, p
     from .meetings.committee import build_agenda, send_agenda
     from .meetings.documents import agenda_html, agenda_markdown
 
-    reg, plans = _register(db_url), _plans(plan_path)
+    reg, plans = open_register(db_url), read_plans(plan_path)
     agenda = send_agenda(reg, plans, meeting_id) if send else build_agenda(reg, plans, meeting_id)
-    _write(agenda.to_json() + "\n" if fmt == "json" else agenda_html(agenda) if fmt == "html" else agenda_markdown(agenda), output)
+    write_or_echo(agenda.to_json() + "\n" if fmt == "json" else agenda_html(agenda) if fmt == "html" else agenda_markdown(agenda), output)
 
 
 @meeting_group.command(name="outcome")
@@ -493,9 +454,9 @@ def meeting_outcome(meeting_id: int, item: int, outcome: str, reason: str, start
     """
     from .meetings.committee import record_outcome
 
-    rec = record_outcome(_register(db_url), _plans(plan_path), meeting_id, item, outcome, reason, start=_date(start, "--start"), expected_end=_date(expected_end, "--slut"))
+    rec = record_outcome(open_register(db_url), read_plans(plan_path), meeting_id, item, outcome, reason, start=option_date(start, "--start"), expected_end=option_date(expected_end, "--slut"))
     if fmt == "json":
-        _echo_json(rec.model_dump(mode="json"))
+        echo_json(rec.model_dump(mode="json"))
     else:
         click.echo(f"Punkt {rec.item_number}: {rec.outcome}" + (f" (afgørelse {rec.decision_id})" if rec.decision_id else "") + ".")
         if rec.kompetenceoverskridelse:
@@ -519,8 +480,8 @@ def meeting_minutes(meeting_id: int, fmt: str, output: Path | None, plan_path: P
     from .meetings.committee import build_agenda
     from .meetings.documents import minutes_html, minutes_markdown
 
-    agenda = build_agenda(_register(db_url), _plans(plan_path), meeting_id)
-    _write(agenda.to_json() + "\n" if fmt == "json" else minutes_html(agenda) if fmt == "html" else minutes_markdown(agenda), output)
+    agenda = build_agenda(open_register(db_url), read_plans(plan_path), meeting_id)
+    write_or_echo(agenda.to_json() + "\n" if fmt == "json" else minutes_html(agenda) if fmt == "html" else minutes_markdown(agenda), output)
 
 
 def register_commands(main: click.Group) -> None:

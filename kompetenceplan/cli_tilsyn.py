@@ -1,7 +1,8 @@
 """Command line for the ledelsestilsyn: `kompetenceplan tilsyn generate|draw|answer|report|checks`.
 
 Exit codes as the rest of the CLI: 0 ok, 1 findings (a draw with faulty cases), 2 bad input,
-configuration, database or usage, 3 engine fault.
+configuration, database or usage, 3 engine fault — mapped by the one handler in
+`cli_base.Command`, so a command here just raises the library's errors.
 """
 
 from __future__ import annotations
@@ -14,16 +15,13 @@ from typing import Any
 
 import click
 
-from .cli_base import Group
-from .cli_base import fail as _fail
-from .cli_register import EXIT_FINDINGS, _date, _plans, _register, db_option, plan_option
+from .cli_base import EXIT_FINDINGS, Group, db_option, echo_json, open_register, option_date, plan_option, quarter_option, read_plans, write_or_echo
 from .errors import KompetenceplanError, Problem
 
 CONFIG_ENV = "KOMPETENCEPLAN_TILSYN"
 config_option = click.option(
     "--config", "config_path", envvar=CONFIG_ENV, default="rules/nyborg-tilsyn.toml", show_default=True, type=click.Path(path_type=Path), help=f"Tilsynets konfiguration (eller {CONFIG_ENV})."
 )
-quarter_option = click.option("--quarter", required=True, metavar="ÅÅÅÅQn", help="Kvartalet, fx 2026Q4.")
 
 
 def _config(path: Path) -> Any:
@@ -56,25 +54,21 @@ def tilsyn_group() -> None:
 @click.option("--bulk/--api", default=True, show_default=True, help="Indsæt mange rækker ad gangen (samme rækker som registrets API).")
 def generate_cmd(db_url: str | None, plan_path: Path, years: int, seed: int, size: str, until: str | None, bulk: bool) -> None:
     """Fyld en tom database med en fiktiv kommunes afgørelser og udvalgsmøder (til demo og test)."""
-    try:
-        from .tilsyn.generate import generate
+    from .tilsyn.generate import generate
 
-        plans = _plans(plan_path)
-        end = _date(until, "--until") or dt.date.today()
-        start = end.replace(day=1)
-        for _ in range(12 * years - 1):
-            start = (start - dt.timedelta(days=1)).replace(day=1)
-        first = min(p.meta.valid_from for p in plans.versions)
-        if start < first:
-            click.echo(f"Bemærk: perioden begynder {first.isoformat()}, hvor planens første version træder i kraft (ingen plan før).", err=True)
-            start = first
-        months = (end.year - start.year) * 12 + end.month - start.month + (1 if (end + dt.timedelta(days=1)).day == 1 else 0)
-        if months < 1:
-            raise KompetenceplanError("Perioden er for kort.", [Problem("--until", "der er mindre end én hel måned med en plan i kraft.", "Vælg en senere --until.")])
-        reg = _register(db_url)
-        report = generate(reg, plans, start=start, months=months, seed=seed, size=size, bulk=bulk)
-    except KompetenceplanError as exc:
-        _fail(exc)
+    plans = read_plans(plan_path)
+    end = option_date(until, "--until") or dt.date.today()
+    start = end.replace(day=1)
+    for _ in range(12 * years - 1):
+        start = (start - dt.timedelta(days=1)).replace(day=1)
+    first = min(p.meta.valid_from for p in plans.versions)
+    if start < first:
+        click.echo(f"Bemærk: perioden begynder {first.isoformat()}, hvor planens første version træder i kraft (ingen plan før).", err=True)
+        start = first
+    months = (end.year - start.year) * 12 + end.month - start.month + (1 if (end + dt.timedelta(days=1)).day == 1 else 0)
+    if months < 1:
+        raise KompetenceplanError("Perioden er for kort.", [Problem("--until", "der er mindre end én hel måned med en plan i kraft.", "Vælg en senere --until.")])
+    report = generate(open_register(db_url), plans, start=start, months=months, seed=seed, size=size, bulk=bulk)
     click.echo(
         f"Fiktiv kommune genereret {report.start.isoformat()} – {report.end.isoformat()} (frø {seed}, {size}): "
         f"{report.routings} routinger, {report.decisions} afgørelser, {report.meetings} møder, {report.items} indstillinger."
@@ -111,20 +105,14 @@ def _draw_json(found: Any) -> dict[str, Any]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def draw_cmd(db_url: str | None, plan_path: Path, config_path: Path, quarter: str, per_team: int | None, seed: int | None, show: bool, fmt: str) -> None:
     """Træk kvartalets stikprøve (én gang pr. kvartal) og kør de automatiske kontroller."""
-    try:
-        from .tilsyn import draw as draw_mod
+    from .tilsyn import draw as draw_mod
 
-        config = _config(config_path)
-        reg = _register(db_url)
-        if show:
-            found = draw_mod.show(reg, quarter)
-        else:
-            found = draw_mod.draw(reg, _plans(plan_path), config, quarter, seed=seed, per_stratum=per_team)
-    except KompetenceplanError as exc:
-        _fail(exc, fmt)
-    assert found is not None
+    config = _config(config_path)
+    reg = open_register(db_url)
+    found = draw_mod.show(reg, quarter) if show else draw_mod.draw(reg, read_plans(plan_path), config, quarter, seed=seed, per_stratum=per_team)
+    assert found is not None  # show() refuses a quarter not drawn
     if fmt == "json":
-        click.echo(json.dumps(_draw_json(found), ensure_ascii=False, indent=2, default=str))
+        echo_json(_draw_json(found))
     else:
         _print_draw(found)
     if any(r["status"] == "fejl" for i in found.items for r in i["results"]):
@@ -142,16 +130,13 @@ def draw_cmd(db_url: str | None, plan_path: Path, config_path: Path, quarter: st
 @click.option("--comment", default="", help="Begrundelse (kræves ved nej); ingen personoplysninger.")
 def answer_cmd(db_url: str | None, config_path: Path, quarter: str, position: int, question: str, answer: str, answered_by: str, comment: str) -> None:
     """Gem lederens svar på et spørgsmål i tjeklisten for en trukket sag (et nyt svar retter det gamle)."""
-    try:
-        from .tilsyn.draw import record_answer
+    from .tilsyn.draw import record_answer
 
-        row = record_answer(_register(db_url), _config(config_path), quarter, position, question, answer, answered_by=answered_by, comment=comment)
-    except KompetenceplanError as exc:
-        _fail(exc)
+    row = record_answer(open_register(db_url), _config(config_path), quarter, position, question, answer, answered_by=answered_by, comment=comment)
     click.echo(f"Svar gemt: {quarter} sag nr. {position}, {question} = {row['answer']}" + (" (retter tidligere svar)." if row["corrects_id"] else "."))
 
 
-@tilsyn_group.command(name="report")
+@tilsyn_group.command(name="report", error_format="text")
 @db_option
 @config_option
 @quarter_option
@@ -159,22 +144,17 @@ def answer_cmd(db_url: str | None, config_path: Path, quarter: str, position: in
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Skriv til en fil.")
 def report_cmd(db_url: str | None, config_path: Path, quarter: str, fmt: str, output: Path | None) -> None:
     """Kvartalets rapport: fejlandele med 95 %-intervaller pr. kontrol, team og kvartal, tjekliste."""
-    try:
-        from .tilsyn.report import build_report, render_html, render_markdown
+    from .tilsyn.report import build_report, render_html, render_markdown
 
-        config = _config(config_path)
-        report = build_report(_register(db_url), config, quarter)
-    except KompetenceplanError as exc:
-        _fail(exc)
+    config = _config(config_path)
+    report = build_report(open_register(db_url), config, quarter)
     if fmt == "json":
         text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
     else:
         text = render_html(report, config) if fmt == "html" else render_markdown(report, config)
+    write_or_echo(text + "\n", output)
     if output is not None:
-        output.write_text(text + "\n", encoding="utf-8")
         click.echo(f"Rapporten er skrevet til {os.fspath(output)}.")
-    else:
-        click.echo(text)
 
 
 @tilsyn_group.command(name="checks")

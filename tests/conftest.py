@@ -6,6 +6,7 @@ import os
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -183,5 +184,26 @@ def small_plan(small_plan_dir: Path) -> Plan:
     return load_plan(small_plan_dir)
 
 
+# -n auto: modules whose module fixtures are costly (a `kompetenceplan serve` subprocess, the
+# browsers, a generated register) run whole on one xdist worker, so those start once; every other
+# test is handed out on its own, as with the default `--dist load`. (pytest-xdist's own
+# `--dist loadgroup` renames item._nodeid, which pytest 9 no longer reads: it does not group.)
+WHOLE_MODULES = {f"tests/{name}.py" for name in ("test_web_browser", "test_hardening", "test_client", "test_tilsyn", "test_web_tilsyn")}
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: absent without it
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "load":
+        return None  # another --dist was asked for: xdist's own
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WholeModules(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return path if path in WHOLE_MODULES else nodeid
+
+    return WholeModules(config, log)
+
+
 # The register's fixtures (SQLite and a real PostgreSQL per test) for test_register and test_meetings.
-from .register_fixtures import db_url, migrated_url, open_register, postgres_server  # noqa: E402, F401
+from .register_fixtures import _migrated_postgres, _migrated_sqlite, backend, db_url, migrated_url, open_register, postgres_server  # noqa: E402, F401

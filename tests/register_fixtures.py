@@ -1,6 +1,10 @@
 """Real databases for the register tests: a SQLite file, and a PostgreSQL server started from the
 installed binaries (initdb + pg_ctl in a temporary folder on a free port). Without the binaries
-the PostgreSQL tests skip locally and FAIL in CI (env CI=true)."""
+the PostgreSQL tests skip locally and FAIL in CI (env CI=true).
+
+A migrated database is migrated once per backend and session (`db upgrade`, as a user would) and
+then copied for each test (the SQLite file; PostgreSQL's ``CREATE DATABASE … TEMPLATE``): every
+test still gets a database of its own, without running the migrations again."""
 
 from __future__ import annotations
 
@@ -55,12 +59,13 @@ class PostgresServer:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
-    def new_database(self) -> str:
+    def new_database(self, template: str | None = None) -> str:
+        """An empty database, or a copy of the database ``template`` (which nobody may be connected to)."""
         import psycopg
 
         name = f"t_{os.getpid()}_{next(_counter)}"
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {name}")
+            conn.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
         return self.url(name)
 
     def stop(self) -> None:
@@ -89,21 +94,51 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str:
     """An empty database (no schema yet) on each backend."""
-    if request.param == "sqlite":
+    if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'register.db'}"
     return request.getfixturevalue("postgres_server").new_database()
 
 
-@pytest.fixture
-def migrated_url(db_url: str) -> str:
+def _migrate(url: str) -> None:
     from kompetenceplan.store.db import make_engine, upgrade
 
-    engine = make_engine(db_url)
+    engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    return db_url
+
+
+@pytest.fixture(scope="session")
+def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file to copy (closed, so its write-ahead log is folded in)."""
+    path = tmp_path_factory.mktemp("migrated") / "register.db"
+    _migrate(f"sqlite:///{path}")
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _migrated_postgres(postgres_server: PostgresServer) -> str:
+    """The name of a migrated PostgreSQL database to copy (no connection is left open to it)."""
+    url = postgres_server.new_database()
+    _migrate(url)
+    return url.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def migrated_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str:
+    """A database of the test's own on each backend, at the newest schema version."""
+    if backend == "sqlite":
+        path = tmp_path / "register.db"
+        shutil.copy(request.getfixturevalue("_migrated_sqlite"), path)
+        return f"sqlite:///{path}"
+    return request.getfixturevalue("postgres_server").new_database(template=request.getfixturevalue("_migrated_postgres"))
 
 
 @pytest.fixture

@@ -3,6 +3,10 @@
 Values cluster around the plan's thresholds (the boundaries where levels change) and spread over
 the declared domain; the paragraph's implications (area, steps, ages) are respected, so every
 generated case is valid unless a test corrupts it on purpose.
+
+Every strategy is built once and kept (`_sampled`, `_numeric`): building and validating
+hypothesis strategies inside each draw cost more than the engines under test (the same draws,
+twice the time).
 """
 
 from __future__ import annotations
@@ -15,6 +19,20 @@ from hypothesis import strategies as st
 from kompetenceplan import Plan
 from kompetenceplan.plan.schema import InputSpec
 
+_SAMPLED: dict[tuple[tuple[type, Any], ...], st.SearchStrategy[Any]] = {}
+
+
+def sampled(values: tuple[Any, ...]) -> st.SearchStrategy[Any]:
+    """``st.sampled_from(values)``, built once per values (keyed with their types: 1 == 1.0 == True)."""
+    key = tuple((type(v), v) for v in values)
+    if key not in _SAMPLED:
+        _SAMPLED[key] = st.sampled_from(values)
+    return _SAMPLED[key]
+
+
+_TOTAL_FACTOR = st.sampled_from([0, 0, 1])
+_PRODUCT_EXTRA = st.sampled_from([0, 0, 1000.5, 250000])
+
 
 def thresholds(plan: Plan, name: str) -> list[float]:
     out = set()
@@ -25,7 +43,18 @@ def thresholds(plan: Plan, name: str) -> list[float]:
     return sorted(out)
 
 
+_NUMERIC: dict[tuple[str, str, float, float], st.SearchStrategy[Any]] = {}
+
+
 def _numeric(plan: Plan, name: str, spec: InputSpec, lo: float, hi: float) -> st.SearchStrategy[Any]:
+    """The values of ``name`` in [lo, hi], built once per plan (by fingerprint) and bounds."""
+    key = (plan.fingerprint, name, lo, hi)
+    if key not in _NUMERIC:
+        _NUMERIC[key] = _build_numeric(plan, name, spec, lo, hi)
+    return _NUMERIC[key]
+
+
+def _build_numeric(plan: Plan, name: str, spec: InputSpec, lo: float, hi: float) -> st.SearchStrategy[Any]:
     near = sorted({t + d for t in thresholds(plan, name) for d in (-1, -0.5, 0, 0.5, 1) if lo <= t + d <= hi})
     if spec.type == "int":
         lo_i, hi_i = math.ceil(lo), math.floor(hi)
@@ -65,7 +94,7 @@ def cases(draw: st.DrawFn, plan: Plan, complete: bool = True) -> dict[str, Any]:
     meta = plan.meta
     case: dict[str, Any] = {}
     paragraph_spec = plan.inputs[meta.paragraph_input]
-    code = draw(st.sampled_from(sorted(paragraph_spec.values or {})))
+    code = draw(sampled(tuple(sorted(paragraph_spec.values or {}))))
     case[meta.paragraph_input] = code
     implied = plan.implications.get((meta.paragraph_input, code), ())
     required_by = set(plan.enum_value(meta.paragraph_input, code).requires)
@@ -80,19 +109,19 @@ def cases(draw: st.DrawFn, plan: Plan, complete: bool = True) -> dict[str, Any]:
         lo, hi, allowed = _bounds_from(implied, name, spec) if spec.type in ("int", "number") else (0, 0, None)
         if spec.type == "enum":
             allowed = next((t.value for t in implied if t.input == name and t.op == "in"), None)
-            value = draw(st.sampled_from(sorted(allowed or spec.values or {})))
+            value = draw(sampled(tuple(sorted(allowed or spec.values or {}))))
             case[name] = value
             required_by |= set(plan.enum_value(name, value).requires)
             continue
         if name == meta.step_input:
             area = case.get(meta.area_input)
             steps = [s.step for s in plan.steps(area)] if area else list(range(int(lo), int(hi) + 1))
-            case[name] = draw(st.sampled_from([s for s in steps if allowed is None or s in allowed]))
+            case[name] = draw(sampled(tuple(s for s in steps if allowed is None or s in allowed)))
             continue
         if spec.type == "bool":
             value = True if (consent_needed and name == meta.consent_input) else draw(st.booleans())
         elif allowed is not None:
-            value = draw(st.sampled_from(sorted(allowed)))
+            value = draw(sampled(tuple(sorted(allowed))))
         else:
             value = draw(_numeric(plan, name, spec, lo, hi))
         case[name] = value
@@ -101,7 +130,7 @@ def cases(draw: st.DrawFn, plan: Plan, complete: bool = True) -> dict[str, Any]:
     for name, spec in plan.inputs.items():
         if spec.at_least and name in case:
             base = case[spec.at_least]
-            case[name] = min(float(spec.max), base + abs(case[name] - base) * draw(st.sampled_from([0, 0, 1])))  # type: ignore[arg-type]
+            case[name] = min(float(spec.max), base + abs(case[name] - base) * draw(_TOTAL_FACTOR))  # type: ignore[arg-type]
 
     for name, spec in plan.inputs.items():
         if spec.required or name in required_by or name == meta.step_input:
@@ -116,7 +145,7 @@ def cases(draw: st.DrawFn, plan: Plan, complete: bool = True) -> dict[str, Any]:
                     case[first] = math.floor(spec.max / others * 100) / 100  # type: ignore[operator]
                 product = math.prod(case[f] for f in spec.default_product)
                 if keep:
-                    case[name] = min(float(spec.max), round(product + draw(st.sampled_from([0, 0, 1000.5, 250000])), 2))
+                    case[name] = min(float(spec.max), round(product + draw(_PRODUCT_EXTRA), 2))
                     if case[name] < product:
                         keep = False
         else:

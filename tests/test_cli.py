@@ -177,14 +177,15 @@ def _json_format(command: click.Command) -> bool:
 def test_every_command_maps_library_errors_to_the_exit_code_without_traceback(monkeypatch, path, command, error, code) -> None:
     """The one handler (cli_base.Command): whatever command raises a KompetenceplanError, the user
     gets the Danish message naming the field and exit 2 (3 for an engine fault), never a
-    traceback; with --format json the error is JSON on standard output."""
+    traceback; with --format json the error is JSON on standard output (text on standard error
+    where the command declares ``error_format="text"``: the tilsyn and økonomi reports)."""
     assert isinstance(command, Command), f"{path} is not a cli_base.Command"
 
     def raising(**kwargs):
         raise error("Testfejl.", [Problem("testfelt", "er forkert.", "Ret testfeltet.")])
 
     monkeypatch.setattr(command, "callback", raising)
-    runs = [([], command.error_format or "text")] + ([(["--format", "json"], "json")] if _json_format(command) else [])
+    runs = [([], command.error_format or "text")] + ([(["--format", "json"], command.error_format or "json")] if _json_format(command) else [])
     for extra, shown_as in runs:
         result = CliRunner().invoke(main, [*path, *_required_arguments(command), *extra])
         assert result.exit_code == code, result.output
@@ -195,6 +196,15 @@ def test_every_command_maps_library_errors_to_the_exit_code_without_traceback(mo
             assert body["error"] == error.__name__ and body["problems"][0]["where"] == "testfelt"
         else:  # the Danish message on standard error, naming the field and the fix
             assert "testfelt" in result.stderr and "Ret testfeltet." in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize("path", [["tilsyn", "report"], ["oekonomi", "report"]], ids=" ".join)
+def test_the_reports_print_their_errors_as_text_also_with_format_json(tmp_path: Path, path: list[str]) -> None:
+    """The reports' --format json is a report format, not a case system's protocol: an error (here:
+    no database) stays Danish text on standard error, exit 2 — as before the handlers were shared."""
+    result = CliRunner().invoke(main, [*path, "--quarter", "2026Q4", "--format", "json", "--db", f"sqlite:///{tmp_path / 'ingen.db'}"])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == "" and "Databasen er ikke oprettet." in result.stderr
 
 
 @pytest.mark.parametrize("command", _top_commands())

@@ -13,13 +13,10 @@ import hashlib
 import http.client
 import json
 import logging
-import os
 import shutil
 import signal
 import socket
 import string
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -43,88 +40,12 @@ from kompetenceplan.plan import load_plans  # noqa: E402
 from kompetenceplan.plan import loader as plan_loader  # noqa: E402
 
 from .conftest import EXAMPLES, NYBORG, SMALL_CASE, SMALL_PLAN, write_plan  # noqa: E402
+from .served import Server  # noqa: E402
 
 MEETING = "2026-12-01"
 CASE = json.loads((EXAMPLES / "cases" / "kontaktperson-team.json").read_text(encoding="utf-8"))
 SUBMISSION = json.loads((EXAMPLES / "submissions" / "plejefamilie-46-klar.json").read_text(encoding="utf-8"))
 HUGE = 10**400
-
-
-# -- a real `kompetenceplan serve` in a subprocess ------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Serve:
-    """``kompetenceplan serve`` on 127.0.0.1 and a free port; its log goes to a file."""
-
-    def __init__(self, plan: Path, log: Path, *options: str) -> None:
-        self.port = _free_port()
-        self.log = log
-        self._log_file = log.open("wb")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kompetenceplan", "serve", "--plan", str(plan), "--port", str(self.port), *options],
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if self.request("GET", "/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("serve did not start:\n" + self.log_text())
-            time.sleep(0.1)
-
-    def request(self, method: str, path: str, body: Any = None, raw: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, str]:
-        data = raw if raw is not None else (json.dumps(body, ensure_ascii=False).encode() if body is not None else None)
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        try:
-            conn.request(method, path, body=data, headers={"Content-Type": "application/json", **(headers or {})})
-            response = conn.getresponse()
-            return response.status, response.read().decode("utf-8", "replace")
-        finally:
-            conn.close()
-
-    def json(self, method: str, path: str, body: Any = None, **kwargs: Any) -> tuple[int, Any]:
-        status, text = self.request(method, path, body, **kwargs)
-        return status, json.loads(text)
-
-    def log_text(self) -> str:
-        if not self._log_file.closed:
-            self._log_file.flush()
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def log_after(self, text: str, timeout: float = 10.0) -> str:
-        """The log once ``text`` is in it (a line is written just after its response)."""
-        deadline = time.monotonic() + timeout
-        while text not in (log := self.log_text()) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return log
-
-    def rss_kb(self) -> int:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        raise RuntimeError("no VmRSS")
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=15)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-            self._log_file.close()
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +57,7 @@ def plan_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def served(plan_copy: Path, tmp_path_factory: pytest.TempPathFactory):
-    server = Serve(plan_copy, tmp_path_factory.mktemp("log") / "serve.log", "--allow-reload", "--max-body", "2000000")
+    server = Server(plan_copy, tmp_path_factory.mktemp("log") / "serve.log", "--allow-reload", "--max-body", "2000000")
     yield server
     server.stop()
 
@@ -258,7 +179,7 @@ _SEEN: list[str] = []
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data(), pii=_personal, kind=st.sampled_from(["case", "submission", "agenda"]))
-def test_1_personal_data_in_any_key_or_value_never_appears_in_any_output(served: Serve, tmp_path: Path, data: st.DataObject, pii: str, kind: str) -> None:
+def test_1_personal_data_in_any_key_or_value_never_appears_in_any_output(served: Server, tmp_path: Path, data: st.DataObject, pii: str, kind: str) -> None:
     """A CPR number or a name placed as a key (new or duplicated) or a value anywhere in a case,
     a submission or an agenda appears in no output: not the Python API's, the CLI's (text and
     JSON) or the HTTP service's, and (checked below) not in the service's log."""
@@ -273,7 +194,7 @@ def test_1_personal_data_in_any_key_or_value_never_appears_in_any_output(served:
         assert pii not in output, f"{interface}: {output[:2000]}"
 
 
-def test_1b_the_service_log_holds_none_of_the_personal_data_sent(served: Serve) -> None:
+def test_1b_the_service_log_holds_none_of_the_personal_data_sent(served: Server) -> None:
     """After the property test above, the service's log contains none of the values it was sent."""
     served.request("POST", "/route", raw=b'{"paragraf": "bl-46", "010203-1234": "Jens Hansen", "010203-1234": 2}')
     log = served.log_after("POST /route 422")
@@ -285,7 +206,7 @@ def test_1b_the_service_log_holds_none_of_the_personal_data_sent(served: Serve) 
 # -- 2. query strings in the access log ----------------------------------------------------------
 
 
-def test_2_access_log_names_the_route_never_the_query_string(served: Serve) -> None:
+def test_2_access_log_names_the_route_never_the_query_string(served: Server) -> None:
     """A request value in the query string is never written to the log; the route template is."""
     status, _ = served.request("POST", "/route?on=0102031234&navn=Jens%20Hansen", CASE)
     assert status == 422
@@ -328,7 +249,7 @@ def test_3_engine_faults_never_exhaust_capacity_and_plans_that_fault_are_refused
 # -- 4. reloads read a consistent snapshot; every answer carries the fingerprint -----------------
 
 
-def test_4_a_plan_edited_while_it_is_read_is_refused_and_answers_carry_the_fingerprint(served: Serve, plan_copy: Path, small_plan_dir: Path, monkeypatch) -> None:
+def test_4_a_plan_edited_while_it_is_read_is_refused_and_answers_carry_the_fingerprint(served: Server, plan_copy: Path, small_plan_dir: Path, monkeypatch) -> None:
     """A file that changes between reading and confirming (an editor saving a half-written
     plan) makes the load fail; every Decision, Report and /health names the content
     fingerprint of the plan files that answered."""
@@ -390,7 +311,7 @@ def test_5_a_reload_that_fails_in_any_way_keeps_the_old_plan_serving(tmp_path: P
         load_plans(folder)
     monkeypatch.undo()
 
-    server = Serve(folder, tmp_path / "serve.log", "--allow-reload", "--reload-settle", "0")
+    server = Server(folder, tmp_path / "serve.log", "--allow-reload", "--reload-settle", "0")
     try:
         good = server.json("POST", "/route", CASE)[1]["level"]["id"]
         original = broken.read_bytes()
@@ -398,13 +319,16 @@ def test_5_a_reload_that_fails_in_any_way_keeps_the_old_plan_serving(tmp_path: P
             broken.write_bytes(bad)
             status, body = server.json("POST", "/admin/reload")
             assert status == 422 and body["error"] == "PlanError", body
+            failed = server.json("GET", "/health")[1]["failed_reloads"]
             server.proc.send_signal(signal.SIGHUP)
-            time.sleep(0.5)
+            deadline = time.monotonic() + 10  # the SIGHUP reload has run (and failed) before the old plan is asked
+            while server.json("GET", "/health")[1]["failed_reloads"] == failed and time.monotonic() < deadline:
+                time.sleep(0.02)
             status, decision = server.json("POST", "/route", CASE)
             assert status == 200 and decision["level"]["id"] == good
         broken.write_bytes(original)
         assert server.json("POST", "/admin/reload")[0] == 200
-        assert server.json("GET", "/health")[1]["failed_reloads"] >= 3
+        assert server.json("GET", "/health")[1]["failed_reloads"] == 6  # each bad file: over HTTP and by SIGHUP
     finally:
         code = server.stop()
     # uvicorn shuts down gracefully, then re-raises the captured SIGTERM (exit -15).
@@ -415,7 +339,7 @@ def test_5_a_reload_that_fails_in_any_way_keeps_the_old_plan_serving(tmp_path: P
 # -- 6. huge integers ----------------------------------------------------------------------------
 
 
-def test_6_integers_with_309_digits_are_a_clear_error_everywhere(served: Serve, nyborg, tmp_path: Path) -> None:
+def test_6_integers_with_309_digits_are_a_clear_error_everywhere(served: Server, nyborg, tmp_path: Path) -> None:
     """10^400 in a case or a submission is a CaseError (CLI exit 2, HTTP 422); it never loses
     the rest of an agenda or an audit batch."""
     huge_case = {**CASE, "maanedlig_udgift": HUGE}
@@ -454,7 +378,7 @@ def _chunked(port: int, path: str, total: int, chunk: int = 65536) -> tuple[int,
         conn.close()
 
 
-def test_7_a_chunked_body_over_max_body_is_413_and_max_body_is_the_only_limit(served: Serve) -> None:
+def test_7_a_chunked_body_over_max_body_is_413_and_max_body_is_the_only_limit(served: Server) -> None:
     """--max-body 2,000,000: a chunked 2.5 MB body is 413 (no traceback in the log); a 1.5 MB
     body is read (the JSON reader has no second, smaller cap)."""
     status, text = _chunked(served.port, "/route", 2_500_000)
@@ -472,7 +396,7 @@ def test_8_idle_and_slow_connections_are_closed_and_cannot_crowd_out_requests(tm
     """With --header-timeout 1 and --max-connections 20: 40 idle connections and a slow-header
     client are closed by the server, and a normal request still gets its answer; a body that
     does not arrive within --body-timeout is answered 408."""
-    server = Serve(NYBORG, tmp_path / "serve.log", "--header-timeout", "1", "--max-connections", "20", "--body-timeout", "1")
+    server = Server(NYBORG, tmp_path / "serve.log", "--header-timeout", "1", "--max-connections", "20", "--body-timeout", "1")
     idle = []
     try:
         for _ in range(40):
@@ -511,7 +435,7 @@ def test_9_reloading_200_edited_plans_releases_their_rulesets(tmp_path: Path) ->
     far less than the ~2 MB per plan that was never released before."""
     folder = tmp_path / "plan"
     shutil.copytree(NYBORG, folder)
-    server = Serve(folder, tmp_path / "serve.log", "--allow-reload", "--no-access-log", "--reload-settle", "0")
+    server = Server(folder, tmp_path / "serve.log", "--allow-reload", "--no-access-log", "--reload-settle", "0")
     rules = folder / "regler-voksne.toml"
     original = rules.read_text(encoding="utf-8")
 
@@ -538,7 +462,7 @@ def test_9_reloading_200_edited_plans_releases_their_rulesets(tmp_path: Path) ->
 # -- 10. audit lines, dates, BOM, thresholds, unexpected errors and disconnects -----------------
 
 
-def test_10_bad_input_is_reported_precisely_and_errors_are_logged_without_content(tmp_path: Path, caplog, served: Serve) -> None:
+def test_10_bad_input_is_reported_precisely_and_errors_are_logged_without_content(tmp_path: Path, caplog, served: Server) -> None:
     """audit reports a non-UTF-8 or malformed line as that line's error and decides the rest
     (exit 1); a date given as a number is refused; a threshold given as text is one message;
     an unexpected error is logged by type and correlation id only; a client that disconnects
@@ -633,7 +557,7 @@ def test_11_cross_site_posts_foreign_hosts_cdn_docs_and_server_paths_are_refused
     to the plan folder, never the server's path."""
     folder = tmp_path / "hemmelig-sti" / "nyborg"
     shutil.copytree(NYBORG, folder)
-    server = Serve(folder, tmp_path / "serve.log", "--allow-reload", "--reload-settle", "0")
+    server = Server(folder, tmp_path / "serve.log", "--allow-reload", "--reload-settle", "0")
     try:
         for path in ("/route", "/validate", "/admin/reload"):
             for kind in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):

@@ -283,6 +283,27 @@ def test_export_and_purge_cover_the_tilsyn_and_the_payments(open_register, migra
     assert counted() == {"payments": 1}
 
 
+def _writing(url: str) -> bool:
+    """Another connection holds a write transaction on the database (the import has begun)."""
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        probe = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError:  # database is locked: a writer is in its transaction
+            return True
+        finally:
+            probe.close()
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
+        return conn.execute(query).fetchone()[0] > 0  # type: ignore[index]
+
+
 def test_kill_9_mid_import_leaves_all_or_nothing(open_register, migrated_url: str, tmp_path) -> None:
     """The import is one transaction: a process killed while importing stores nothing, and a
     rerun stores every line exactly once."""
@@ -297,7 +318,10 @@ def test_kill_9_mid_import_leaves_all_or_nothing(open_register, migrated_url: st
     history.write_text("".join(_line(sagsreference=f"K-{i}", sag=example_case(), kraevet_niveau=None) + "\n" for i in range(n)), encoding="utf-8")
     cmd = [sys.executable, "-m", "kompetenceplan", "decision", "import", str(history), "--plan", str(NYBORG), "--db", migrated_url]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(2.5)
+    deadline = time.monotonic() + 60
+    while not _writing(migrated_url) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # the import's transaction is open: let it store some lines, then kill it
     killed = proc.poll() is None
     if killed:
         os.kill(proc.pid, signal.SIGKILL)

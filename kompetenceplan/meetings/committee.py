@@ -67,7 +67,7 @@ def new_meeting(reg: Register, plans: Plans, meeting_date: dt.date, body: str, t
     refuse_cpr({"titel": title})
     with reg.engine.begin() as conn:
         new_id = repo.insert(conn, meetings, {"meeting_date": meeting_date, "body": body, "body_rank": plan.rank(body), "title": title[:200], "created_at": now()})
-        return _meeting(repo.meeting(conn, new_id), plan)  # type: ignore[arg-type]
+        return _meeting(_meeting_or_fail(conn, new_id), plan)
 
 
 def list_meetings(reg: Register, plans: Plans) -> list[Meeting]:
@@ -137,7 +137,7 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
     sent_items: dict[str, str] = (sent or {}).get("items") or {}
     items = []
     for n, r in enumerate(rows, 1):
-        flags = []
+        flags: list[str] = []
         if r["plan_fingerprint"] != plan.fingerprint:
             r = _recheck(plan, row["meeting_date"], r, flags)
         if not r["ready"]:

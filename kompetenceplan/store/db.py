@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, inspect
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, CursorResult, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from ..errors import KompetenceplanError, Problem
@@ -90,7 +90,14 @@ def _sqlite_pragmas(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _alembic_config(connection: Connection) -> Any:
+def inserted_id(result: CursorResult[Any]) -> Any:
+    """The primary key of the one row an ``INSERT … VALUES`` added."""
+    key = result.inserted_primary_key
+    assert key is not None  # SQLAlchemy gives one for every single-row insert
+    return key[0]
+
+
+def _alembic_config(connection: Connection | None) -> Any:
     from alembic.config import Config
 
     config = Config()
@@ -103,7 +110,7 @@ def head_revision() -> str:
     """The newest schema version this program knows."""
     from alembic.script import ScriptDirectory
 
-    config = _alembic_config(None)  # type: ignore[arg-type]
+    config = _alembic_config(None)
     head = ScriptDirectory.from_config(config).get_current_head()
     assert head is not None
     return head
@@ -112,7 +119,7 @@ def head_revision() -> str:
 def known_revisions() -> list[str]:
     from alembic.script import ScriptDirectory
 
-    script = ScriptDirectory.from_config(_alembic_config(None))  # type: ignore[arg-type]
+    script = ScriptDirectory.from_config(_alembic_config(None))
     return [s.revision for s in script.walk_revisions()]
 
 

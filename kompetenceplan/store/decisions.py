@@ -8,13 +8,15 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection
 
+from .db import inserted_id
 from .records import GRANTED, ActiveIntervention, DecisionRecord
 from .tables import decisions
 
 
 def insert(conn: Connection, values: dict[str, Any]) -> DecisionRecord:
-    new_id = conn.execute(decisions.insert().values(**values)).inserted_primary_key[0]
-    return get(conn, new_id)  # type: ignore[return-value]
+    record = get(conn, inserted_id(conn.execute(decisions.insert().values(**values))))
+    assert record is not None  # inserted just now, in this transaction
+    return record
 
 
 def get(conn: Connection, decision_id: int) -> DecisionRecord | None:

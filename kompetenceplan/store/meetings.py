@@ -7,11 +7,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from .db import inserted_id
 from .tables import agendas, meeting_items, meetings, outcomes
 
 
 def insert(conn: Connection, table: Any, values: dict[str, Any]) -> int:
-    return conn.execute(table.insert().values(**values)).inserted_primary_key[0]
+    return inserted_id(conn.execute(table.insert().values(**values)))
 
 
 def meeting(conn: Connection, meeting_id: int) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import delete, func, select
@@ -167,9 +167,9 @@ class Register:
         decided_by: str,
         decided_on: dt.date,
         outcome: str,
-        paragraph: str,
-        step: int,
-        monthly_cost: float,
+        paragraph: str | None,
+        step: int | None,
+        monthly_cost: float | None,
         start: dt.date,
         expected_end: dt.date | None = None,
         required_level: str | None = None,
@@ -181,7 +181,9 @@ class Register:
     ) -> DecisionRecord:
         """Store a decision taken. Below the required level it is stored with
         ``kompetenceoverskridelse=True`` (reported, never silently accepted or refused).
-        With ``connection`` it joins that transaction (a committee outcome and its decision)."""
+        With ``connection`` it joins that transaction (a committee outcome and its decision).
+        ``paragraph``, ``step`` and ``monthly_cost`` are checked here: a committee passes them as the
+        submission holds them, and a missing one is a problem in the :class:`CaseError`."""
         with self._transaction(connection) as conn:
             values = self._decision_values(
                 conn,
@@ -256,7 +258,7 @@ class Register:
             problems.append(Problem("kraevet_niveau", "er ikke et niveau i planen.", f"Brug et af: {', '.join(levels)}."))
         if problems:
             raise CaseError("Afgørelsen kan ikke registreres.", problems)
-        level_rank, required_rank = plan.rank(kw["level"]), plan.rank(required)  # type: ignore[arg-type]
+        level_rank, required_rank = plan.rank(kw["level"]), plan.rank(required)
         return {
             "corrects_id": kw["corrects"],
             "routing_id": routing.id if routing is not None else None,
@@ -404,7 +406,7 @@ def _purge_chain(conn: Connection, table: Any, old: Any, extra_refs: list[Any] |
             return total
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 

@@ -8,13 +8,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from .db import inserted_id
 from .records import RoutingRecord
 from .tables import routings
 
 
 def insert(conn: Connection, values: dict[str, Any]) -> RoutingRecord:
-    new_id = conn.execute(routings.insert().values(**values)).inserted_primary_key[0]
-    return get(conn, new_id)  # type: ignore[return-value]
+    record = get(conn, inserted_id(conn.execute(routings.insert().values(**values))))
+    assert record is not None  # inserted just now, in this transaction
+    return record
 
 
 def get(conn: Connection, routing_id: int) -> RoutingRecord | None:
