@@ -180,7 +180,7 @@ def _row_conditions(draw: st.DrawFn, kind: str) -> tuple[Term, ...]:
     return tuple(make_term("x", draw(_BOUNDS), draw(value)) for _ in range(draw(st.integers(0, 3))))
 
 
-@examples(2000)
+@examples(1000)
 @given(data=st.data(), kind=st.sampled_from(["int", "number"]))
 def test_the_overlap_count_equals_trying_every_row_at_every_boundary(data: st.DataObject, kind: str) -> None:
     """The binary-search count of rows one value meets (PLAN-013's bound) equals the plain count:

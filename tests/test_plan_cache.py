@@ -62,7 +62,7 @@ def _cached_nyborg() -> Any:
     return _CACHED["plan"]
 
 
-@examples(10_000)
+@examples(1000)
 @given(case=cases(_NYBORG))
 def test_a_cached_plan_decides_every_case_as_the_loaded_plan(case: dict[str, Any]) -> None:
     """Through pickling and back (what the cache stores), every case gets the same decision,

@@ -175,7 +175,7 @@ def test_the_same_case_gives_the_same_bytes_whatever_its_key_order_and_validator
     assert len(answers) == 1
 
 
-@examples(2000)
+@examples(500)
 @given(cases(PLAN))
 def test_decision_json_is_what_pydantic_writes(case: dict[str, Any]) -> None:
     """`to_json` and `model_dump` (plain json, no pydantic on the CLI's path) are byte-equal to
