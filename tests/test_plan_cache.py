@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from kompetenceplan import PlanError, decide, load_plan, load_plans
 from kompetenceplan.errors import KompetenceplanError
@@ -292,3 +293,10 @@ def test_pruning_never_touches_a_write_in_progress(cache_dir: Path, monkeypatch:
     monkeypatch.setattr(cache, "MAX_ENTRIES", 1)
     cache._prune(cache_dir)
     assert fresh_temp.exists() and not old_temp.exists() and len(entries(cache_dir)) == 1
+
+
+@given(st.binary(max_size=5000))
+def test_the_fingerprints_sha256_is_hashlibs(data: bytes) -> None:
+    from kompetenceplan.plan.files import sha256
+
+    assert sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()

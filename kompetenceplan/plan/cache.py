@@ -20,7 +20,6 @@ with the classes a plan is made of.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import pickle
@@ -32,7 +31,7 @@ from typing import Any
 
 from ..errors import PlanError
 from ..law import floor_for
-from .files import fingerprint, plan_files, read_snapshot
+from .files import fingerprint, plan_files, read_snapshot, sha256
 from .model import Plan, consent_rules, statutory_floors
 from .operators import OPERATORS
 
@@ -100,7 +99,7 @@ def entry_key(folder: Path) -> str | None:
     snapshot = read_snapshot(files, problems) if files else {}
     if not snapshot or problems:
         return None
-    digest = hashlib.sha256()
+    digest = sha256()
     for part in (str(folder), sys.version, PROGRAM):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     for file, raw in snapshot.items():
@@ -120,7 +119,7 @@ def program_digest(package: Path) -> str | None:
     libraries' versions (by their files' size and time). None — no cache — if one is missing."""
     from importlib.util import find_spec
 
-    digest = hashlib.sha256()
+    digest = sha256()
     try:
         for entry in PLAN_MODULES:
             path = package / entry
@@ -164,7 +163,7 @@ def _read(file: Path) -> Plan | None:
         if not data.startswith(_MAGIC):
             return None
         checksum, payload = data[len(_MAGIC) : len(_MAGIC) + 32], data[len(_MAGIC) + 32 :]
-        if hashlib.sha256(payload).digest() != checksum:
+        if sha256(payload).digest() != checksum:
             return None
         plan = _PlanUnpickler(io.BytesIO(payload)).load()
     except Exception:  # noqa: BLE001 - a cache entry that cannot be read is a miss, never a failure
@@ -195,7 +194,7 @@ def _write(where: Path, name: str, plan: Plan) -> None:
     fd, temporary = tempfile.mkstemp(dir=where, prefix=".tmp-", suffix=".tmp")  # mode 0600
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
+            handle.write(_MAGIC + sha256(payload).digest() + payload)
         os.replace(temporary, where / name)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -23,7 +23,6 @@ from math import prod
 from typing import Any
 
 from ..errors import Problem
-from .codes import TOO_LARGE
 from .model import NEEDS, NOMATCH, ROW, Compare, OneOf, Outcome, Plan, PlanRow, RuleSpec, Term, Value
 
 __all__ = ["NEEDS", "NOMATCH", "ROW", "Outcome", "RuleSpec", "rule_specs", "event_value", "ok_key"]
@@ -116,6 +115,8 @@ def _copy(node: Any) -> Any:
 
 def check_engine_limits(plan: Plan) -> list[Problem]:
     """Refuse, at load time and without touching durable, a table durable-rules would hang on."""
+    from .codes import TOO_LARGE  # only when a plan is loaded, not on every start-up
+
     problems = []
     if len(plan.requirements) > MAX_REQUIREMENTS:
         problems.append(
