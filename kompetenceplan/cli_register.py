@@ -104,7 +104,7 @@ def db_purge(db_url: str | None, before: str | None, keep_years: int | None, fmt
     """
     if (before is None) == (keep_years is None):
         raise KompetenceplanError("Ugyldigt kald.", [Problem("db purge", "angiv enten --before DATO eller --keep-years N (eller KOMPETENCEPLAN_RETENTION_YEARS).", "Fx --before 2021-01-01.")])
-    when = _required_date(before, "--before") if before else _years_ago(dt.date.today(), keep_years)  # type: ignore[arg-type]
+    when = _required_date(before, "--before") if before else _years_ago(dt.date.today(), keep_years or 0)
     report = open_register(db_url).purge(when)
     if fmt == "json":
         echo_json(report.model_dump(mode="json"))

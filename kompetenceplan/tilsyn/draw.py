@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import Problem
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
+from ..store.db import inserted_id
 from ..store.privacy import refuse_cpr
 from ..store.register import Register, now
 from ..store.tables import decisions
@@ -141,25 +142,27 @@ def draw(
                     ],
                 )
             ids = [r["id"] for r in population]
-            draw_id = conn.execute(
-                tilsyn_draws.insert().values(
-                    quarter=quarter,
-                    draw_date=draw_date,
-                    period_start=start,
-                    period_end=end,
-                    seed=seed,
-                    per_stratum=k,
-                    population_size=len(ids),
-                    population_fingerprint=population_fingerprint(ids),
-                    population=ids,
-                    config_fingerprint=config.fingerprint,
-                    created_at=now(),
+            draw_id = inserted_id(
+                conn.execute(
+                    tilsyn_draws.insert().values(
+                        quarter=quarter,
+                        draw_date=draw_date,
+                        period_start=start,
+                        period_end=end,
+                        seed=seed,
+                        per_stratum=k,
+                        population_size=len(ids),
+                        population_fingerprint=population_fingerprint(ids),
+                        population=ids,
+                        config_fingerprint=config.fingerprint,
+                        created_at=now(),
+                    )
                 )
-            ).inserted_primary_key[0]  # type: ignore[index]
+            )
             for position, (row, track, size) in enumerate(sample(population, config, quarter, seed, k), 1):
-                item_id = conn.execute(
-                    tilsyn_items.insert().values(draw_id=draw_id, position=position, decision_id=row["id"], case_ref=row["case_ref"], team=row["team"], track=track, stratum_size=size)
-                ).inserted_primary_key[0]  # type: ignore[index]
+                item_id = inserted_id(
+                    conn.execute(tilsyn_items.insert().values(draw_id=draw_id, position=position, decision_id=row["id"], case_ref=row["case_ref"], team=row["team"], track=track, stratum_size=size))
+                )
                 results = run_checks(conn, plans, row)
                 assert all(r.status in STATUSES for r in results)
                 conn.execute(tilsyn_results.insert(), [{"item_id": item_id, "code": r.code, "status": r.status, "message": r.message} for r in results])
@@ -249,9 +252,11 @@ def record_answer(reg: Register, config: TilsynConfig, quarter: str, position: i
     assert item is not None
     previous = item["answers"].get(question)
     with reg.engine.begin() as conn:
-        new_id = conn.execute(
-            tilsyn_answers.insert().values(
-                item_id=item["id"], question=question, answer=answer, comment=comment.strip(), answered_by=by, answered_at=now(), corrects_id=previous["id"] if previous else None
+        new_id = inserted_id(
+            conn.execute(
+                tilsyn_answers.insert().values(
+                    item_id=item["id"], question=question, answer=answer, comment=comment.strip(), answered_by=by, answered_at=now(), corrects_id=previous["id"] if previous else None
+                )
             )
-        ).inserted_primary_key[0]  # type: ignore[index]
+        )
         return dict(conn.execute(select(tilsyn_answers).where(tilsyn_answers.c.id == new_id)).mappings().one())
