@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli_base import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Group
+from .cli_base import DEFAULT_PLAN, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PLAN_ENV, Group, plan_option
 from .errors import KompetenceplanError, PlanError, Problem
 from .io import CaseFileError, parse_date, read_json
 from .plan import Plan, PlanSet, load_plans
@@ -34,9 +34,7 @@ if TYPE_CHECKING:  # imported inside the commands that use them, for a fast `rou
     from .plan.model import PlanRequirement
     from .tooling.lint import LintFinding
 
-DEFAULT_PLAN = "rules/nyborg"
 _AMOUNT = re.compile(r"-?\d+([.,]\d{1,2})?")
-PLAN_ENV = "KOMPETENCEPLAN_PLAN"
 # Command groups loaded on first use (named or listed): group name -> the module defining it.
 LAZY_GROUPS = {
     "db": "cli_register",
@@ -47,15 +45,6 @@ LAZY_GROUPS = {
     "tilsyn": "cli_tilsyn",
 }
 
-plan_option = click.option(
-    "--plan",
-    "plan_path",
-    envvar=PLAN_ENV,
-    default=DEFAULT_PLAN,
-    show_default=True,
-    type=click.Path(path_type=Path),
-    help=f"Planmappe med TOML-filer (eller miljøvariablen {PLAN_ENV}).",
-)
 format_option = click.option(
     "--format",
     "fmt",

@@ -31,7 +31,9 @@ PLAN_ENV = "KOMPETENCEPLAN_PLAN"
 DEFAULT_PLAN = "rules/nyborg"
 
 db_option = click.option("--db", "db_url", envvar=DB_ENV, default=None, metavar="URL", help=f"SQLAlchemy-URL (eller {DB_ENV}); standard sqlite:///kompetenceplan.db.")
-plan_option = click.option("--plan", "plan_path", envvar=PLAN_ENV, default=DEFAULT_PLAN, show_default=True, type=click.Path(path_type=Path), help=f"Planmappe (eller {PLAN_ENV}).")
+plan_option = click.option(
+    "--plan", "plan_path", envvar=PLAN_ENV, default=DEFAULT_PLAN, show_default=True, type=click.Path(path_type=Path), help=f"Planmappe med TOML-filer (eller miljøvariablen {PLAN_ENV})."
+)
 quarter_option = click.option("--quarter", required=True, metavar="ÅÅÅÅQn", help="Kvartalet, fx 2026Q4.")
 
 
