@@ -69,6 +69,10 @@ def test_a_meeting_from_start_to_minutes(open_register, migrated_url: str) -> No
     assert later.decision_id is None
     on_agenda = c.build_agenda(reg, PLANS, meeting.id).items
     assert [i.kompetenceoverskridelse for i in on_agenda[:4]] == [False, None, True, None]
+    # A grant's period as the register stored it; an item sent back has none.
+    assert (on_agenda[0].start, on_agenda[0].expected_end) == (meeting.meeting_date, dt.date(2028, 12, 1))
+    assert on_agenda[2].start == meeting.meeting_date and on_agenda[1].start is None and on_agenda[1].expected_end is None
+    assert "Startdato: " + meeting.meeting_date.isoformat() + "; forventet slutdato: 2028-12-01" in minutes_markdown(c.build_agenda(reg, PLANS, meeting.id))
     stored = reg.decisions(case_ref="EKS-2026-0046")
     assert [(d.level, d.outcome, d.expected_end) for d in stored] == [("visitationsudvalg", "bevilget", dt.date(2028, 12, 1))]
     assert [d.id for d in reg.overskridelser()] == [over.decision_id]
@@ -86,6 +90,7 @@ def test_a_meeting_from_start_to_minutes(open_register, migrated_url: str) -> No
     assert "Referat" in minutes and "**afslået**" in minutes and "Rettet efter mødet" in minutes
     assert "KOMPETENCEOVERSKRIDELSE" in minutes and "sendt tilbage til rådgiver" in minutes and "ingen registreret" in minutes
     assert "KOMPETENCEOVERSKRIDELSE" in minutes_html(final)
+    assert final.items[0].start is None and "Startdato" in minutes_html(final)  # an afslag has no period; item 3's grant has
 
 
 def test_only_committee_levels_hold_meetings(open_register, migrated_url: str) -> None:

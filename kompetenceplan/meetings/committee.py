@@ -29,6 +29,8 @@ from .model import OUTCOMES, AddedItem, Agenda, AgendaItem, ItemFinding, Meeting
 
 Plans = Plan | PlanSet
 DECIDING = ("bevilget", "afslået", "bevilget med ændringer")
+#: The outcomes that grant an intervention: they have a start and an expected end.
+GRANTED = ("bevilget", "bevilget med ændringer")
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -130,7 +132,7 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
         rows = repo.items(conn, meeting_id)
         sent = repo.latest_agenda(conn, meeting_id)
         decided = repo.current_outcomes(conn, meeting_id)
-        overskridelser = _overskridelser(conn, [o["decision_id"] for o in decided.values() if o["decision_id"] is not None])
+        registered = _registered(conn, [o["decision_id"] for o in decided.values() if o["decision_id"] is not None])
     plan = plan_in_force(plans, row["meeting_date"])
     meeting = _meeting(row, plan)
     names = {lv.id: lv.name for lv in plan.levels}
@@ -151,6 +153,7 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
             elif sent_items[r["item_key"]] != r["content_hash"]:
                 flags.append("ÆNDRET EFTER UDSENDELSE: indstillingen er ikke den, medlemmerne fik.")
         o = decided.get(r["item_key"])
+        rec = registered.get(o["decision_id"]) if o and o["decision_id"] is not None else None
         report = r["report"]
         items.append(
             AgendaItem(
@@ -169,7 +172,9 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
                 outcome=o["outcome"] if o else None,
                 reason=o["reason"] if o else None,
                 decision_id=o["decision_id"] if o else None,
-                kompetenceoverskridelse=overskridelser.get(o["decision_id"]) if o else None,
+                kompetenceoverskridelse=rec.kompetenceoverskridelse if rec else None,
+                start=rec.start if rec and o and o["outcome"] in GRANTED else None,
+                expected_end=rec.expected_end if rec and o and o["outcome"] in GRANTED else None,
             )
         )
     return Agenda(meeting=meeting, sent_at=sent["sent_at"] if sent else None, items=items)
@@ -192,13 +197,13 @@ def _recheck(plan: Plan, on: dt.date, row: dict[str, Any], flags: list[str]) -> 
     }
 
 
-def _overskridelser(conn: Any, decision_ids: list[int]) -> dict[int, bool]:
-    """Whether each decision was taken below the level the case required, in one query (the
-    agenda is built again for every outcome recorded)."""
+def _registered(conn: Any, decision_ids: list[int]) -> dict[int, Any]:
+    """What the register holds of each decided item's decision (below the required level?
+    from when to when?), in one query: the agenda is built again for every outcome recorded."""
     if not decision_ids:
         return {}
-    found = conn.execute(select(decisions.c.id, decisions.c.kompetenceoverskridelse).where(decisions.c.id.in_(decision_ids)))
-    return {row.id: row.kompetenceoverskridelse for row in found}
+    columns = (decisions.c.id, decisions.c.kompetenceoverskridelse, decisions.c.start, decisions.c.expected_end)
+    return {row.id: row for row in conn.execute(select(*columns).where(decisions.c.id.in_(decision_ids)))}
 
 
 def send_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:

@@ -19,6 +19,12 @@ def _state(item: AgendaItem) -> str:
     return "klar" if item.ready else "IKKE KLAR"
 
 
+def _period(item: AgendaItem) -> str:
+    """A grant's period as the web minutes write it."""
+    end = item.expected_end.isoformat() if item.expected_end else "ikke oplyst"
+    return f"Startdato: {item.start.isoformat() if item.start else ''}; forventet slutdato: {end}"
+
+
 def _findings(item: AgendaItem) -> list[str]:
     return [f"{f.severity.upper()} {f.code}: {f.title}" for f in item.findings]
 
@@ -51,6 +57,8 @@ def minutes_markdown(agenda: Agenda) -> str:
             lines.append(f"- Beslutning: **{item.outcome}**" + (f" (afgørelse {item.decision_id} i registeret)" if item.decision_id else ""))
             if item.reason:
                 lines.append(f"- Begrundelse: {item.reason}")
+            if item.start:
+                lines.append(f"- {_period(item)}")
             if item.kompetenceoverskridelse:
                 lines.append("- **KOMPETENCEOVERSKRIDELSE: udvalget ligger under det krævede niveau.**")
         else:
@@ -86,6 +94,8 @@ def minutes_html(agenda: Agenda) -> str:
             body.append(f"<li>Beslutning: <strong>{escape(item.outcome)}</strong>" + (f" (afgørelse {item.decision_id} i registeret)" if item.decision_id else "") + "</li>")
             if item.reason:
                 body.append(f"<li>Begrundelse: {escape(item.reason)}</li>")
+            if item.start:
+                body.append(f"<li>{escape(_period(item))}</li>")
             if item.kompetenceoverskridelse:
                 body.append('<li class="flag">KOMPETENCEOVERSKRIDELSE: udvalget ligger under det krævede niveau.</li>')
         else:

@@ -51,6 +51,9 @@ class AgendaItem(_Model):
     reason: str | None = None
     decision_id: int | None = None
     kompetenceoverskridelse: bool | None = None
+    #: A granted intervention's start and expected end, as the register stored them.
+    start: dt.date | None = None
+    expected_end: dt.date | None = None
 
 
 class Agenda(_Model):

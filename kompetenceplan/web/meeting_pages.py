@@ -47,7 +47,7 @@ FIELD_LABELS = {
 }
 #: The outcomes that grant an intervention: only these take a start and an expected end from the
 #: form (an afslag is registered as a decision too, with the library's default dates).
-GRANTS = ("bevilget", "bevilget med ændringer")
+GRANTS = ("bevilget", "bevilget med ændringer")  # meetings.committee.GRANTED (not imported: no register, no SQLAlchemy)
 #: Dates outside these years are typing mistakes (and a start near year 9999 plus the case's
 #: duration would not be a date at all).
 FIRST_YEAR, LAST_YEAR = 1900, 2199
@@ -188,19 +188,9 @@ def _agenda(request: Request, meeting_id: int) -> Any:
         return None
 
 
-def _granted_dates(request: Request, agenda: Any) -> dict[int, dict[str, dt.date | None]]:
-    """The start and expected end the register stored for each granted item (by item number),
-    read from the decision records in one query."""
-    from sqlalchemy import select
-
-    from ..store.tables import decisions
-
-    granted = {i.decision_id: i.number for i in agenda.items if i.outcome in GRANTS and i.decision_id is not None}
-    if not granted:
-        return {}
-    with register_of(request).engine.connect() as conn:
-        rows = conn.execute(select(decisions.c.id, decisions.c.start, decisions.c.expected_end).where(decisions.c.id.in_(list(granted))))
-        return {granted[row.id]: {START: row.start, END: row.expected_end} for row in rows}
+def _granted_dates(agenda: Any) -> dict[int, dict[str, dt.date | None]]:
+    """The start and expected end the register stored for each granted item (by item number)."""
+    return {i.number: {START: i.start, END: i.expected_end} for i in agenda.items if i.start is not None}
 
 
 def _id(text: str) -> bool:
@@ -234,7 +224,7 @@ def _meeting_page(
         "moede",
         status=status,
         agenda=agenda,
-        dates=_granted_dates(request, agenda),
+        dates=_granted_dates(agenda),
         outcomes=OUTCOMES,
         notice=notice,
         item_errors=item_errors or {},
@@ -341,7 +331,7 @@ async def _document(request: Request, meeting_id: str, kind: str) -> HTMLRespons
         return _message_page(request, 409, "Mødet kan ikke vises", _problems_text(exc))
     if agenda is None:
         return _unknown_meeting(request)
-    dates = await run_in_threadpool(_granted_dates, request, agenda) if kind == "referat" else {}
+    dates = _granted_dates(agenda) if kind == "referat" else {}
     return _render(request, "meeting_document.html", "moede", agenda=agenda, kind=kind, dates=dates)
 
 
