@@ -55,6 +55,9 @@ def test_a_meeting_from_start_to_minutes(open_register, migrated_url: str) -> No
     assert sent.sent_at is not None and all("UDSENDELSE" not in f for i in sent.items for f in i.flags)
     changed = submission(READY) | {"formaal": "Et nyt formål efter udsendelsen."}
     c.add_submission(reg, PLANS, meeting.id, changed, replaces=1)
+    with pytest.raises(CaseError, match="anden sag") as other:  # never another case's place
+        c.add_submission(reg, PLANS, meeting.id, submission("botilbud-108-klar"), replaces=1)
+    assert other.value.problems[0].where == "erstatter"
     c.add_submission(reg, PLANS, meeting.id, submission("botilbud-108-klar"))
     agenda = c.build_agenda(reg, PLANS, meeting.id)
     assert len(agenda.items) == 5 and agenda.items[0].versions == 2
@@ -78,6 +81,9 @@ def test_a_meeting_from_start_to_minutes(open_register, migrated_url: str) -> No
     assert [d.id for d in reg.overskridelser()] == [over.decision_id]
     with pytest.raises(CaseError, match="begrundelse"):
         c.record_outcome(reg, PLANS, meeting.id, 4, "afslået")
+    for dates in ({"start": dt.date(2026, 12, 1)}, {"expected_end": dt.date(2027, 12, 1)}):
+        with pytest.raises(CaseError, match="kun en bevilling"):  # a refusal has no period
+            c.record_outcome(reg, PLANS, meeting.id, 4, "afslået", "Ikke nødvendig", **dates)
     with pytest.raises(CaseError, match="Ukendt punkt"):
         c.record_outcome(reg, PLANS, meeting.id, 9, "bevilget")
     # A changed outcome corrects the decision it registered.

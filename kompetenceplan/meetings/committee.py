@@ -100,7 +100,13 @@ def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any
         if replaces is not None:
             if not 1 <= replaces <= len(current):
                 raise CaseError("Ukendt punkt.", [Problem("erstatter", f"mødet har ikke et punkt {replaces}.", f"Angiv et punktnummer fra 1 til {len(current)}.")])
-            key, corrects = current[replaces - 1]["item_key"], current[replaces - 1]["id"]
+            replaced = current[replaces - 1]
+            if replaced["case_ref"] != ref:  # a new version of one case never takes another case's place
+                raise CaseError(
+                    "Punktet er en anden sag.",
+                    [Problem("erstatter", f"punkt {replaces} er sag {replaced['case_ref']}, men indstillingen er sag {ref}.", "Angiv punktet for samme sag, eller tilføj indstillingen som et nyt punkt.")],
+                )
+            key, corrects = replaced["item_key"], replaced["id"]
         repo.insert(
             conn,
             meeting_items,
@@ -235,6 +241,9 @@ def record_outcome(
     reason = (reason or "").strip()
     if outcome != "bevilget" and not reason:
         problems.append(Problem("begrundelse", "mangler.", "Skriv udvalgets begrundelse (kræves for alt andet end bevilget)."))
+    if outcome in OUTCOMES and outcome not in GRANTED and (start is not None or expected_end is not None):
+        where = "startdato" if start is not None else "slutdato"
+        problems.append(Problem(where, f"gælder kun en bevilling, ikke udfaldet {outcome}.", "Udelad datoerne, eller registrér udfaldet som bevilget eller bevilget med ændringer."))
     if problems:
         raise CaseError("Udfaldet kan ikke registreres.", problems)
     refuse_cpr({"begrundelse": reason})
