@@ -601,3 +601,12 @@ def test_a_meeting_on_each_backend(migrated_url: str) -> None:
         assert committee.build_agenda(reg, PLANS, meeting_id).items[1].reason == "Afventer udredning."
     finally:
         application.app.state.register.close()
+
+
+def test_the_footer_says_what_is_stored(client: Client, bare: Client) -> None:
+    """With a register the pages do store meetings, submissions and outcomes: the footer must not
+    promise otherwise; without one, nothing of the case is stored."""
+    with_register = client.http.get("/moede").text
+    assert "gemmes i kommunens register" in with_register and "sagens oplysninger gemmes ikke" not in with_register
+    without = bare.http.get("/").text
+    assert "sagens oplysninger gemmes ikke" in without and "register" not in without.split("<footer")[-1]

@@ -104,7 +104,11 @@ def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any
             if replaced["case_ref"] != ref:  # a new version of one case never takes another case's place
                 raise CaseError(
                     "Punktet er en anden sag.",
-                    [Problem("erstatter", f"punkt {replaces} er sag {replaced['case_ref']}, men indstillingen er sag {ref}.", "Angiv punktet for samme sag, eller tilføj indstillingen som et nyt punkt.")],
+                    [
+                        Problem(
+                            "erstatter", f"punkt {replaces} er sag {replaced['case_ref']}, men indstillingen er sag {ref}.", "Angiv punktet for samme sag, eller tilføj indstillingen som et nyt punkt."
+                        )
+                    ],
                 )
             key, corrects = replaced["item_key"], replaced["id"]
         repo.insert(

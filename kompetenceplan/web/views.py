@@ -89,6 +89,7 @@ def _render(request: Request, name: str, active: str, status: int = 200, **conte
     token, fresh = _csrf(request).token_for(request.cookies.get(csrf_module.COOKIE))
     plans = _plans(request)
     context.setdefault("plan", _current(plans))
+    context.setdefault("stores", register_of(request) is not None)
     html = templates.get_template(name).render(nav=NAV, active=active, csrf_field=csrf_module.FIELD, csrf_token=token, **context)
     response = HTMLResponse(html, status_code=status, headers=HEADERS)
     if fresh:
