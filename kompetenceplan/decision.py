@@ -24,7 +24,6 @@ from .plan.model import Plan
 
 JsonValue = Union[bool, int, float, str, None]
 
-_JSON_CONFIG = JSON_CONFIG
 #: Bounds of the whole numbers a decision read back may carry (no plan comes near them).
 MAX_RANK, MAX_ROWS = 1_000, 1_000_000
 
@@ -33,7 +32,7 @@ MAX_RANK, MAX_ROWS = 1_000, 1_000_000
 class LevelRef:
     """The level that decides: its id, name and rank (0 = lowest)."""
 
-    __pydantic_config__ = _JSON_CONFIG
+    __pydantic_config__ = JSON_CONFIG
     id: str
     name: str
     rank: int
@@ -47,7 +46,7 @@ class LevelRef:
 class ConditionTrace:
     """One condition of a row, the case's value and whether it holds (None: not given)."""
 
-    __pydantic_config__ = _JSON_CONFIG
+    __pydantic_config__ = JSON_CONFIG
     input: str
     text: str
     actual: JsonValue
@@ -60,7 +59,7 @@ class ConditionTrace:
 class RowTrace:
     """One row of the plan and how the case fared against it."""
 
-    __pydantic_config__ = _JSON_CONFIG
+    __pydantic_config__ = JSON_CONFIG
     id: str
     level: str
     level_name: str
@@ -76,7 +75,7 @@ class RowTrace:
 class PlanRef:
     """Which plan answered."""
 
-    __pydantic_config__ = _JSON_CONFIG
+    __pydantic_config__ = JSON_CONFIG
     id: str
     kommune: str
     name: str
@@ -106,7 +105,7 @@ _TRACE_KEYS = Traces._fields
 class Decision(JsonEdge):
     """Who must decide, and why. ``escalated`` means no row covered the case."""
 
-    __pydantic_config__ = _JSON_CONFIG
+    __pydantic_config__ = JSON_CONFIG
     __hash__ = None  # type: ignore[assignment]  # equal by content; the traces are lists
 
     plan: PlanRef

@@ -300,3 +300,22 @@ def test_the_fingerprints_sha256_is_hashlibs(data: bytes) -> None:
     from kompetenceplan.plan.files import sha256
 
     assert sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()
+
+
+def test_a_plan_edited_after_its_key_was_taken_is_not_stored_under_that_key(cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loader reads the files after the key is taken: if they changed in between, the plan
+    it returns is not the key's, so nothing is stored, and the next load reads the new files."""
+    folder = write_plan(tmp_path / "lille", SMALL_PLAN)
+    rules = folder / "regler.toml"
+    real = loader.load_plan
+
+    def edited_first(path: Any) -> Any:
+        rules.write_text(rules.read_text(encoding="utf-8").replace("lt = 10000", "lt = 9000"), encoding="utf-8")
+        return real(path)
+
+    monkeypatch.setattr(loader, "load_plan", edited_first)
+    first = load_plans(folder).latest
+    assert entries(cache_dir) == []
+    monkeypatch.setattr(loader, "load_plan", real)
+    again = load_plans(folder).latest
+    assert again.fingerprint == first.fingerprint and len(entries(cache_dir)) == 1

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ..decision import PlanRef
 from ..json_edge import JSON_CONFIG, JsonEdge
-
-if TYPE_CHECKING:
-    pass
-
-_JSON_CONFIG = JSON_CONFIG
 
 
 # Plain frozen dataclasses: `check` builds them from data the engine has already checked, so
@@ -19,7 +14,7 @@ _JSON_CONFIG = JSON_CONFIG
 # through one TypeAdapter built on first use, with the same JSON and schema as before.
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Finding:
-    __pydantic_config__ = _JSON_CONFIG
+    __pydantic_config__ = JSON_CONFIG
     code: str
     severity: Literal["fejl", "advarsel"]
     title: str
@@ -32,7 +27,7 @@ class Finding:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Routing:
-    __pydantic_config__ = _JSON_CONFIG
+    __pydantic_config__ = JSON_CONFIG
     level: str
     level_name: str
     deciding_row: str | None
@@ -45,7 +40,7 @@ class Routing:
 class Report(JsonEdge):
     """``ready`` is true when no finding is a 'fejl' (warnings do not keep a case off the agenda)."""
 
-    __pydantic_config__ = _JSON_CONFIG
+    __pydantic_config__ = JSON_CONFIG
     __hash__ = None  # type: ignore[assignment]  # equal by content; the findings are a list
 
     plan: PlanRef

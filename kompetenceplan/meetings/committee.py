@@ -246,7 +246,7 @@ def record_outcome(
     if outcome != "bevilget" and not reason:
         problems.append(Problem("begrundelse", "mangler.", "Skriv udvalgets begrundelse (kræves for alt andet end bevilget)."))
     if outcome in OUTCOMES and outcome not in GRANTED and (start is not None or expected_end is not None):
-        where = "startdato" if start is not None else "slutdato"
+        where = "start" if start is not None else "forventet_slut"  # as the register names them
         problems.append(Problem(where, f"gælder kun en bevilling, ikke udfaldet {outcome}.", "Udelad datoerne, eller registrér udfaldet som bevilget eller bevilget med ændringer."))
     if problems:
         raise CaseError("Udfaldet kan ikke registreres.", problems)

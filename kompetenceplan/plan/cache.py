@@ -2,8 +2,8 @@
 
 A plan is cached after a full, successful `loader.load_plan` and found again only by a key of
 everything the loaded plan is made of: the folder as named, every file's name and bytes, the
-Python version and the program itself (size and modification time of every module of the
-package). A changed byte, a renamed file, another Python or another version of the package is a
+Python version and the program itself (the bytes of the modules that make a plan and the
+installed pydantic, taken once per process: `PROGRAM`). A changed byte, a renamed file, another Python or another version of the package is a
 miss, and the plan is loaded and checked from scratch. Nothing is ever stored for a plan that
 failed to load, so every error still comes from the loader.
 
@@ -29,7 +29,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..errors import PlanError
 from ..law import floor_for
 from .files import fingerprint, plan_files, read_snapshot, sha256
 from .model import Plan, consent_rules, statutory_floors
@@ -61,12 +60,12 @@ def load_plan(path: str | Path) -> Plan:
     from .loader import load_plan as load_fresh
 
     plan = load_fresh(folder)
-    if where is not None and key is not None:
+    # Stored only under the key of the bytes the loader used (it read them, checked them and
+    # confirmed them unchanged): a file that changed after the key was taken is not stored.
+    if where is not None and key is not None and key.endswith(plan.fingerprint):
         try:
-            # Store it under the key of the bytes the loader used (a file may have changed since).
-            if entry_key(folder) == key and key.endswith(plan.fingerprint):
-                _write(where, f"{key}.plan", plan)
-        except (OSError, PlanError):
+            _write(where, f"{key}.plan", plan)
+        except OSError:
             pass
     return plan
 
