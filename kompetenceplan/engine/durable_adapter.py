@@ -464,7 +464,9 @@ def requirement_inputs(plan: Plan) -> tuple[str, ...]:
     name and ``niveau``, sorted; once per loaded plan."""
     found = plan.memo.get("requirement_inputs")
     if found is None:
-        read = compiled_requirements_for(plan).reads
+        # From the specs, not `compiled_requirements_for(plan).reads`: that checks the ruleset
+        # out, and one never checked in is never freed on a reload.
+        read = {name for spec in requirement_specs(plan) for name in _fields_read(spec.condition)}
         found = plan.memo["requirement_inputs"] = tuple(sorted(read - {ok_key(req.code) for req in plan.requirements} - {"kind"}))
     return found
 
