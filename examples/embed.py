@@ -11,7 +11,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from kompetenceplan import CaseError, EngineError, MissingInputError, check, decide, explain, load_plans
+from kompetenceplan import CaseError, EngineError, MissingInputError, check, decide, load_plans
+from kompetenceplan.engine import explain
 
 ROOT = Path(__file__).resolve().parent.parent
 

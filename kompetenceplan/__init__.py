@@ -21,16 +21,16 @@ _EXPORTS = {
     "Finding": ".checks.report",
     "Report": ".checks.report",
     "render_report": ".checks.report",
-    "ValidatedCase": ".case",
-    "validate_case": ".case",
-    "Decision": ".decision",
+    "ValidatedCase": ".model.case",
+    "validate_case": ".model.case",
+    "Decision": ".model.decision",
     "CaseError": ".errors",
     "EngineError": ".errors",
     "KompetenceplanError": ".errors",
     "MissingInputError": ".errors",
     "PlanError": ".errors",
     "Problem": ".errors",
-    "explain": ".explain",
+    "explain": ".engine.explain",
     "Plan": ".plan",
     "PlanSet": ".plan",
     "load_plan": ".plan",
@@ -57,11 +57,11 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .api import decide, decide_many
-    from .case import ValidatedCase, validate_case
     from .checks.check import check
     from .checks.report import Finding, Report, render_report
-    from .decision import Decision
     from .engine.bulk import BulkResult
+    from .engine.explain import explain
     from .errors import CaseError, EngineError, KompetenceplanError, MissingInputError, PlanError, Problem
-    from .explain import explain
+    from .model.case import ValidatedCase, validate_case
+    from .model.decision import Decision
     from .plan import Plan, PlanSet, load_plan, load_plans

@@ -11,16 +11,16 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .case import ValidatedCase, validate_case
-from .decision import Decision
 from .engine.bulk import BulkResult
 from .engine.bulk import compiled as compiled_plan
+from .engine.explain import build_decision
 from .engine.reference import evaluate
+from .engine.routing import enforce_floor, missing_inputs, outcome_rank, route
 from .errors import CaseError
-from .explain import build_decision
+from .model.case import ValidatedCase, validate_case
+from .model.decision import Decision
 from .plan.model import Plan
 from .plan.versions import PlanSet
-from .routing import enforce_floor, missing_inputs, outcome_rank, route
 
 __all__ = ["decide", "decide_many", "plan_in_force", "route_validated"]
 

@@ -10,7 +10,7 @@ import os
 
 import schemathesis
 
-from kompetenceplan.contract import refusal_matches
+from kompetenceplan.service.contract import refusal_matches
 
 
 @schemathesis.check

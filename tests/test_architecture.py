@@ -5,33 +5,40 @@ stays behind one adapter module. The table is the one in docs/architecture.md.""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "kompetenceplan"
 ADAPTER = PACKAGE / "engine" / "durable_adapter.py"
+ARCHITECTURE = PACKAGE.parent / "docs" / "architecture.md"
 
-#: Lowest first. A module is named by its first component below the package (``plan`` covers
-#: ``plan/loader.py``). Interfaces and the users' day (register, meetings, web, tilsyn) sit on top.
-LAYERS: list[set[str]] = [
-    {"errors"},
-    {"io", "json_edge", "law", "submission", "submission_paths", "safe_paths"},
-    {"plan"},
-    {"case", "decision"},
-    {"engine", "routing"},
-    {"explain", "api", "scenarios"},
-    {"checks", "tooling", "schemas", "contract"},
-    {"store", "meetings", "tilsyn"},
-    {"service", "http_guard", "web", "cli", "cli_base", "cli_register", "cli_economy", "cli_tilsyn", "__main__", "__init__"},
-]
-LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
+
+def read_layers(text: str) -> list[list[str]]:
+    """The floors of the map in docs/architecture.md, lowest first: each a list of rooms
+    (``api``, ``plan/``, ``engine/routing``), as the table under "## Layers" writes them."""
+    section = text.split("## Layers", 1)[1].split("\n## ", 1)[0]
+    floors: list[list[str]] = []
+    for number, rooms in re.findall(r"^\| (\d+) \| ([^|]+) \|", section, re.M):
+        assert int(number) == len(floors), f"floor {number} out of order in docs/architecture.md"
+        floors.append(re.findall(r"`([\w/]+)`", rooms))
+    return floors
+
+
+LAYERS = read_layers(ARCHITECTURE.read_text(encoding="utf-8"))
+LAYER_OF = {room.rstrip("/"): i for i, rooms in enumerate(LAYERS) for room in rooms}
 
 
 def _unit(module: str) -> str:
-    """'kompetenceplan.plan.loader' -> 'plan'."""
-    parts = module.split(".")
-    return parts[1] if len(parts) > 1 else "__init__"
+    """The most specific room of the map that holds ``module``: 'kompetenceplan.engine.routing'
+    -> 'engine/routing' when that module is a room of its own, else 'engine'."""
+    parts = module.split(".")[1:] or ["__init__"]
+    for n in range(len(parts), 0, -1):
+        room = "/".join(parts[:n])
+        if room in LAYER_OF:
+            return room
+    return "/".join(parts)
 
 
 def _module_name(path: Path) -> str:
@@ -42,10 +49,15 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-def _package_imports(path: Path) -> set[str]:
+def _is_module(name: str) -> bool:
+    path = PACKAGE.parent / name.replace(".", "/")
+    return path.with_suffix(".py").exists() or (path / "__init__.py").exists()
+
+
+def _package_imports(path: Path, source: str | None = None, module: str | None = None) -> set[str]:
     """Every module of the package that ``path`` imports, anywhere in the file (lazy ones too)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    here = _module_name(path).split(".")
+    tree = ast.parse(source if source is not None else path.read_text(encoding="utf-8"))
+    here = (module or _module_name(path)).split(".")
     package = here if path.name == "__init__.py" else here[:-1]
     out: set[str] = set()
     for node in ast.walk(tree):
@@ -54,17 +66,17 @@ def _package_imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package[: len(package) - node.level + 1]
-                module = ".".join(base + ([node.module] if node.module else []))
+                target = ".".join(base + ([node.module] if node.module else []))
             else:
-                module = node.module or ""
-            if module.split(".")[0] != "kompetenceplan":
+                target = node.module or ""
+            if target.split(".")[0] != "kompetenceplan":
                 continue
-            # `from . import x` / `from .plan import loader`: x may be a module itself; then the
-            # import is of that module, not of the package's __init__.
-            submodules = {f"{module}.{a.name}" for a in node.names if (PACKAGE.parent / f"{module}.{a.name}".replace(".", "/")).with_suffix(".py").exists()}
+            # `from . import x` / `from .. import web`: x may be a module or a package itself;
+            # then the import is of that, not of the package's __init__.
+            submodules = {f"{target}.{a.name}" for a in node.names if _is_module(f"{target}.{a.name}")}
             out |= submodules
             if len(submodules) < len(node.names):
-                out.add(module)
+                out.add(target)
     return out
 
 
@@ -85,9 +97,35 @@ def _plain_imports(path: Path) -> set[str]:
 
 
 def test_every_module_has_a_layer() -> None:
-    """A new module must be placed in the layer table (and in docs/architecture.md)."""
+    """A new module or folder must be placed on the map in docs/architecture.md."""
     missing = sorted({_unit(_module_name(p)) for p in _modules()} - set(LAYER_OF))
-    assert missing == [], f"add these to LAYERS: {missing}"
+    assert missing == [], f"add these to the table in docs/architecture.md: {missing}"
+
+
+def test_every_room_of_the_map_exists() -> None:
+    """The map names no folder or module that is not in the package (it cannot drift)."""
+    rooms = {room.rstrip("/") for rooms in LAYERS for room in rooms} - {"__init__"}
+    gone = sorted(r for r in rooms if not (PACKAGE / f"{r}.py").exists() and not (PACKAGE / r / "__init__.py").exists())
+    assert gone == []
+
+
+def test_the_map_is_read_from_the_docs() -> None:
+    """The table is parsed from docs/architecture.md, with its finer order: the store below the
+    meetings below the tilsyn, the CLI base below the command groups, the pages below the service."""
+    order = LAYER_OF
+    assert order["errors"] == 0
+    assert order["store"] < order["meetings"] < order["tilsyn"]
+    assert order["cli/base"] < order["cli"]
+    assert order["web"] < order["service"]
+    assert order["engine"] < order["engine/routing"] < order["engine/explain"] < order["api"]
+
+
+def test_a_room_is_the_most_specific_entry() -> None:
+    """A module that is a room of its own is placed there; the rest of its folder with the folder."""
+    assert _unit("kompetenceplan.engine.routing") == "engine/routing"
+    assert _unit("kompetenceplan.engine.bulk") == "engine"
+    assert _unit("kompetenceplan.cli.register") == "cli"
+    assert _unit("kompetenceplan") == "__init__"
 
 
 def test_no_upward_imports() -> None:
@@ -144,18 +182,15 @@ def test_nobody_imports_durable_lang() -> None:
     ("source", "expected"),
     [
         ("from ..cli import main\n", "kompetenceplan.cli"),
-        ("def f():\n    from ..service import app\n", "kompetenceplan.service"),
+        ("def f():\n    from ..service import app\n", "kompetenceplan.service.app"),
+        ("from .. import web\n", "kompetenceplan.web"),
         ("import kompetenceplan.api\n", "kompetenceplan.api"),
     ],
 )
-def test_the_scanner_sees_relative_lazy_and_absolute_imports(tmp_path: Path, source: str, expected: str, monkeypatch) -> None:
-    """The layer check can fail: an upward import written any of these ways is seen."""
-    probe = PACKAGE / "plan" / "_probe_for_test.py"
-    probe.write_text(source, encoding="utf-8")
-    try:
-        assert expected in _package_imports(probe)
-    finally:
-        probe.unlink()
+def test_the_scanner_sees_relative_lazy_and_absolute_imports(source: str, expected: str) -> None:
+    """The layer check can fail: an upward import written any of these ways is seen (the probe
+    is read as if it were plan/_probe.py; nothing is written into the package)."""
+    assert expected in _package_imports(PACKAGE / "plan" / "_probe.py", source, "kompetenceplan.plan._probe")
 
 
 def test_every_plan_code_in_the_source_is_registered_and_documented() -> None:

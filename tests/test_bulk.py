@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from kompetenceplan import CaseError, decide, decide_many, load_plan, validate_case
 from kompetenceplan.engine.bulk import BulkResult, _implication_shape, compiled
 from kompetenceplan.engine.reference import evaluate
+from kompetenceplan.engine.routing import enforce_floor, outcome_rank
 from kompetenceplan.plan.model import NEEDS, NOMATCH, Plan
-from kompetenceplan.routing import enforce_floor, outcome_rank
 
 from .conftest import EXAMPLES, NYBORG, SMALL_CASE, SMALL_PLAN, examples, write_plan
 from .strategies import cases

@@ -22,16 +22,16 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field
 
 from kompetenceplan import KompetenceplanError, Plan, load_plan, load_plans
-from kompetenceplan.case import validate_case
 from kompetenceplan.checks import check as check_module
 from kompetenceplan.checks.check import check, parse_submission
 from kompetenceplan.checks.report import Report
 from kompetenceplan.checks.requirements import applies, applying_for, checkers, status
 from kompetenceplan.engine import durable_adapter
-from kompetenceplan.explain import plan_ref
+from kompetenceplan.engine.explain import plan_ref
+from kompetenceplan.engine.routing import disagreement, route
+from kompetenceplan.model.case import validate_case
 from kompetenceplan.plan.compile import ok_key
 from kompetenceplan.plan.model import ROW
-from kompetenceplan.routing import disagreement, route
 
 from .conftest import NYBORG, ROOT, examples
 from .strategies import cases, submissions

@@ -21,8 +21,8 @@ from kompetenceplan.checks.report import Report
 from kompetenceplan.checks.requirements import applies, status
 from kompetenceplan.cli import main
 from kompetenceplan.engine import durable_adapter
+from kompetenceplan.model.submission import Submission
 from kompetenceplan.plan.compile import ok_key
-from kompetenceplan.submission import Submission
 
 from .conftest import EXAMPLES, NYBORG, examples
 
@@ -277,7 +277,7 @@ def test_durable_and_reference_agree_on_random_submissions(sample, days) -> None
     on = MEETING + dt.timedelta(days=days)
     parsed = Submission.model_validate(without(sub, gone))
     from kompetenceplan.api import route_validated
-    from kompetenceplan.case import validate_case
+    from kompetenceplan.model.case import validate_case
 
     validated = validate_case(PLAN, parsed.sag)
     rank = route_validated(PLAN, validated).level.rank
@@ -338,7 +338,7 @@ def test_the_engines_view_of_which_requirements_apply_is_checked(monkeypatch) ->
 def test_the_written_out_field_paths_are_the_submission_models_paths() -> None:
     """The loader checks `fields` requirements against a written-out list (no pydantic models at
     start-up); it must be exactly what the submission models allow."""
-    from kompetenceplan.submission import field_paths
-    from kompetenceplan.submission_paths import FIELD_PATHS
+    from kompetenceplan.model.submission import field_paths
+    from kompetenceplan.plan.submission_paths import FIELD_PATHS
 
     assert set(FIELD_PATHS) == field_paths()

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from kompetenceplan import Decision
-from kompetenceplan.cli import LAZY_GROUPS, main
-from kompetenceplan.cli_base import Command
+from kompetenceplan.cli.base import Command
+from kompetenceplan.cli.commands import LAZY_GROUPS, main
 from kompetenceplan.engine import durable_adapter
 from kompetenceplan.errors import EngineError, KompetenceplanError, Problem
 
@@ -275,7 +275,7 @@ def test_audit_of_a_large_file_numbers_cases_across_chunks_and_shows_progress_on
     chunk is reported at its place), and the progress bar goes to stderr only when it is a terminal."""
     import io
 
-    from kompetenceplan import cli
+    from kompetenceplan.cli import commands as cli
 
     monkeypatch.setattr(cli, "AUDIT_CHUNK", 3)
     good = [p.read_text(encoding="utf-8").replace("\n", " ") for p in CASES]

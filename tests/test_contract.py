@@ -19,10 +19,10 @@ from kompetenceplan import CaseError, load_plans
 from kompetenceplan.api import decide
 from kompetenceplan.checks.check import parse_submission
 from kompetenceplan.cli import main
-from kompetenceplan.contract import API_VERSION, OPERATIONS, describe, dumps, refusal_matches
 from kompetenceplan.io import parse_date
-from kompetenceplan.schemas import schema, semantic_refusals
-from kompetenceplan.service import generate
+from kompetenceplan.service.app import generate
+from kompetenceplan.service.contract import API_VERSION, OPERATIONS, describe, dumps, refusal_matches
+from kompetenceplan.service.schemas import schema, semantic_refusals
 
 from .conftest import EXAMPLES, NYBORG, ROOT
 from .strategies import cases, sampled
@@ -172,7 +172,7 @@ class TestContract:
 
     def test_every_json_route_is_described(self) -> None:
         """Each route in /openapi.json is in contract.OPERATIONS; HTML pages stay out (include_in_schema=False)."""
-        from kompetenceplan.service import create_app
+        from kompetenceplan.service.app import create_app
 
         app = create_app(NYBORG, allow_reload=True).app
         spec = app.openapi()
@@ -231,7 +231,7 @@ class TestContract:
         """/openapi.json follows the plan in use: after a reload it describes the reloaded plan."""
         import shutil
 
-        from kompetenceplan.service import create_app
+        from kompetenceplan.service.app import create_app
 
         folder = tmp_path / "plan"
         shutil.copytree(NYBORG, folder)

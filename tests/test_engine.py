@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from kompetenceplan import EngineError, MissingInputError, decide, load_plan
-from kompetenceplan.case import validate_case
 from kompetenceplan.engine import durable_adapter
 from kompetenceplan.engine.reference import MATCH, Evaluation, evaluate
+from kompetenceplan.engine.routing import decided_rank
+from kompetenceplan.model.case import validate_case
 from kompetenceplan.plan.compile import NEEDS, NOMATCH, ROW, Outcome, rule_specs
-from kompetenceplan.routing import decided_rank
 
 from .conftest import SMALL_CASE, SMALL_PLAN, write_plan
 

@@ -270,7 +270,7 @@ def test_4_a_plan_edited_while_it_is_read_is_refused_and_answers_carry_the_finge
     monkeypatch.undo()
     # A file saved a moment ago may be half written even if it holds still while it is read:
     # the service's reload waits until the plan's files have settled.
-    from kompetenceplan.service import PlanHolder
+    from kompetenceplan.service.app import PlanHolder
 
     rules.write_text(whole, encoding="utf-8")
     holder = PlanHolder(small_plan_dir, settle=30)
@@ -489,7 +489,7 @@ def test_10_bad_input_is_reported_precisely_and_errors_are_logged_without_conten
     from starlette.applications import Starlette
     from starlette.routing import Route
 
-    from kompetenceplan.http_guard import Guard
+    from kompetenceplan.service.guard import Guard
 
     async def bug(request: Any) -> Any:
         secret = {"cpr": "0102031234"}  # noqa: F841 - a local a traceback would show

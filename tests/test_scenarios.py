@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kompetenceplan import Plan, load_plans
-from kompetenceplan.scenarios import load_scenarios, run_scenario
+from kompetenceplan.tooling.scenarios import load_scenarios, run_scenario
 
 from .conftest import NYBORG, ROOT
 

@@ -19,7 +19,7 @@ uvicorn = pytest.importorskip("uvicorn")
 
 from kompetenceplan import Decision, Report, load_plan, validate_case  # noqa: E402
 from kompetenceplan.engine.reference import evaluate  # noqa: E402
-from kompetenceplan.service import create_app  # noqa: E402
+from kompetenceplan.service.app import create_app  # noqa: E402
 
 from .conftest import EXAMPLES, NYBORG  # noqa: E402
 from .test_threads import _cases  # noqa: E402

@@ -24,7 +24,7 @@ import pytest
 
 from kompetenceplan import check, decide, load_plans
 from kompetenceplan.plan.model import Plan, format_number
-from kompetenceplan.scenarios import load_scenarios
+from kompetenceplan.tooling.scenarios import load_scenarios
 from kompetenceplan.web.forms import advisor_form
 from kompetenceplan.web.nav import NAV
 

@@ -28,7 +28,7 @@ from kompetenceplan import check, load_plans  # noqa: E402
 from kompetenceplan.errors import CaseError  # noqa: E402
 from kompetenceplan.meetings import committee  # noqa: E402
 from kompetenceplan.meetings.model import OUTCOMES  # noqa: E402
-from kompetenceplan.service import create_app  # noqa: E402
+from kompetenceplan.service.app import create_app  # noqa: E402
 from kompetenceplan.store.db import make_engine, upgrade  # noqa: E402
 from kompetenceplan.store.tables import meeting_items  # noqa: E402
 from kompetenceplan.web.meeting_pages import GRANTS  # noqa: E402

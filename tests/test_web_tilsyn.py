@@ -29,7 +29,7 @@ with warnings.catch_warnings():  # starlette's TestClient warns about its httpx 
 from sqlalchemy import func, select  # noqa: E402
 
 from kompetenceplan import load_plans  # noqa: E402
-from kompetenceplan.service import create_app  # noqa: E402
+from kompetenceplan.service.app import create_app  # noqa: E402
 from kompetenceplan.store.db import make_engine, upgrade  # noqa: E402
 from kompetenceplan.store.privacy import CPR_SHAPED  # noqa: E402
 from kompetenceplan.store.register import Register  # noqa: E402

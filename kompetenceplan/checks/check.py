@@ -12,14 +12,14 @@ from pydantic import ValidationError
 from ..api import plan_in_force
 from ..engine import durable_adapter
 from ..engine.bulk import compiled
+from ..engine.explain import plan_ref
+from ..engine.routing import disagreement, route
 from ..errors import CaseError, PlanError, Problem, validation_message
-from ..explain import plan_ref
+from ..model.submission import Submission
 from ..plan.loader import one_per_place
 from ..plan.model import ROW, Plan
 from ..plan.versions import PlanSet
-from ..routing import disagreement, route
 from ..safe_paths import model_field_names, safe_loc
-from ..submission import Submission
 from .report import Finding, Report, Routing
 from .requirements import Prepared, applying_for
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..decision import PlanRef
 from ..json_edge import JSON_CONFIG, JsonEdge
+from ..model.decision import PlanRef
 
 
 # Plain frozen dataclasses: `check` builds them from data the engine has already checked, so

@@ -12,9 +12,9 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from ..case import ValidatedCase
+from ..model.case import ValidatedCase
+from ..model.submission import Submission
 from ..plan.model import OneOf, Plan, PlanRequirement, Value, format_number, or_list
-from ..submission import Submission
 
 
 class Status(NamedTuple):

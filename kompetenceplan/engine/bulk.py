@@ -23,8 +23,8 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from ..case import DESCRIPTION_KEY, FLOAT_NOISE, MAX_DESCRIPTION, NUMBER_DECIMALS, ValidatedCase, implied_text, product_text, validate_case
 from ..errors import CaseError
+from ..model.case import DESCRIPTION_KEY, FLOAT_NOISE, MAX_DESCRIPTION, NUMBER_DECIMALS, ValidatedCase, implied_text, product_text, validate_case
 from ..plan.compile import NEEDS, NOMATCH, ROW, Outcome, RuleSpec
 from ..plan.model import OneOf, Plan, Term, Value
 from ..plan.parts import InputSpec

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..case import ValidatedCase
+from ..model.case import ValidatedCase
 from ..plan.model import NEEDS, NOMATCH, ROW, Outcome, Plan, PlanRow, Term, Value
 
 MATCH, NO_MATCH, UNKNOWN = "opfyldt", "ikke opfyldt", "ukendt"

@@ -27,7 +27,6 @@ from ..law import (
     label_mismatch,
     partially_floored,
 )
-from ..submission_paths import FIELD_PATHS
 from .codes import DUPLICATE, UNKNOWN_REFERENCE
 from .codes import STATUTORY as STATUTORY_FLOOR
 from .compile import rule_specs
@@ -36,6 +35,7 @@ from .model import OneOf, Plan, PlanRequirement, PlanRow, Term, consent_rules, m
 from .operators import NUMERIC_OPERATORS, OPERATORS
 from .parts import RESERVED_INPUT_NAMES, InputSpec, LadderStep, Level, PlanMeta, of
 from .schema import PlanFile, Requirement, Row
+from .submission_paths import FIELD_PATHS
 
 #: Thresholds and bounds stay below this and at 2 decimals, so they are written without an
 #: exponent (durable-rules cannot read 1e+16 or 1e-05).

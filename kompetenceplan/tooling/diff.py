@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine.reference import evaluate
+from ..engine.routing import outcome_rank
 from ..plan.model import Plan
-from ..routing import outcome_rank
 from .grid import slices, validated
 
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..case import ValidatedCase, validate_case
 from ..errors import CaseError
+from ..model.case import ValidatedCase, validate_case
 from ..plan.model import Compare, OneOf, Plan, PlanRow, Term, Value
 
 STEP = 0.01  # numbers are rounded to 2 decimals before routing

@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.reference import MATCH, evaluate
+from ..engine.routing import outcome_rank
 from ..errors import PlanError
 from ..plan.codes import CODES
 from ..plan.model import Plan, PlanRow, Value
-from ..routing import outcome_rank
 from .grid import Slice, slices, validated
 
 #: durable-rules fails with error 303 when more rules than this match one event (measured: 64).
@@ -239,7 +239,7 @@ def _monotonicity(plan: Plan, sl: Slice, points: dict[tuple[int, ...], _Point]) 
 
 
 def _scenario_references(plan: Plan, folder: Path) -> list[LintFinding]:
-    from ..scenarios import load_scenarios
+    from .scenarios import load_scenarios
 
     try:
         scenarios = load_scenarios(folder)
@@ -310,7 +310,7 @@ def _unused_inputs(plan: Plan) -> list[LintFinding]:
 
 def _statutory_scenarios(plan: Plan, folder: Path) -> list[LintFinding]:
     """PLAN-015: each paragraph the law reserves for a statutory body has a scenario of its own."""
-    from ..scenarios import load_scenarios
+    from .scenarios import load_scenarios
 
     try:
         scenarios = load_scenarios(folder)

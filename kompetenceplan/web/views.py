@@ -22,13 +22,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from ..api import decide, plan_in_force
-from ..case import ValidatedCase, validate_case
 from ..checks.check import check
 from ..checks.requirements import applies
-from ..decision import Decision
+from ..engine.explain import explain
 from ..errors import CaseError, EngineError, KompetenceplanError, PlanError
-from ..explain import explain
 from ..io import MAX_INPUT_BYTES, parse_date, parse_json
+from ..model.case import ValidatedCase, validate_case
+from ..model.decision import Decision
 from ..plan.model import Plan, format_number
 from ..plan.versions import PlanSet
 from ..store.privacy import minimise

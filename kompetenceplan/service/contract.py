@@ -23,9 +23,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .plan.model import Plan
-from .plan.schema import InputSpec, LadderStep, Level, PlanMeta
-from .plan.versions import PlanSet
+from ..plan.model import Plan
+from ..plan.schema import InputSpec, LadderStep, Level, PlanMeta
+from ..plan.versions import PlanSet
 from .schemas import KINDS, schema, semantic_refusals, submission_refusals
 
 #: The contract's version (semantic versioning): major for a change that can break a client,

@@ -20,18 +20,18 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
-from .api import decide
-from .checks.agenda import check_agenda
-from .checks.check import check
-from .engine import durable_adapter
-from .errors import CaseError, EngineError, KompetenceplanError, PlanError, Problem
-from .http_guard import Guard, allowed_host_names, guarded_protocol, relative_paths
-from .io import MAX_INPUT_BYTES, parse_date, parse_json
-from .plan import PlanSet, load_plans
+from ..api import decide
+from ..checks.agenda import check_agenda
+from ..checks.check import check
+from ..engine import durable_adapter
+from ..errors import CaseError, EngineError, KompetenceplanError, PlanError, Problem
+from ..io import MAX_INPUT_BYTES, parse_date, parse_json
+from ..plan import PlanSet, load_plans
+from ..tooling.render import markdown, to_html
+from .guard import Guard, allowed_host_names, guarded_protocol, relative_paths
 from .schemas import KINDS, schema
-from .tooling.render import markdown, to_html
 
-log = logging.getLogger("kompetenceplan.service")
+log = logging.getLogger("kompetenceplan.service.app")
 MAX_AGENDA = 200
 
 
@@ -111,8 +111,8 @@ def create_app(
     reload_settle: float = 0.5,
     db_url: str | None = None,
 ) -> Any:
-    """The ASGI application (FastAPI inside the `http_guard.Guard` middleware). With ``db_url`` the
-    register and meeting endpoints are included (`meetings.http`)."""
+    """The ASGI application (FastAPI inside the `service.guard.Guard` middleware). With ``db_url`` the
+    register and meeting endpoints are included (`service.register_api`)."""
     holder = PlanHolder(plan_path, reload_settle)
     app = FastAPI(
         title="kompetenceplan",
@@ -209,13 +209,13 @@ def create_app(
             plans = await _in_thread(holder.reload)
             return JSONResponse({"status": "ok", "versions": [p.meta.version for p in plans.versions], "fingerprints": fingerprints(plans), "reloads": holder.reloads})
 
-    from . import web  # the HTML pages (kompetenceplan.web), left out of the OpenAPI description
+    from .. import web  # the HTML pages (kompetenceplan.web), left out of the OpenAPI description
 
     app.include_router(web.router)
 
     if db_url is not None:  # the register and committee meetings (issue 13)
-        from .meetings.http import create_router
-        from .store.register import Register
+        from ..store.register import Register
+        from .register_api import create_router
 
         app.state.register = Register(db_url)
         app.include_router(create_router(lambda: holder.plans, app.state.register))

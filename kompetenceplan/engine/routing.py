@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .case import ValidatedCase
-from .engine import durable_adapter
-from .engine.reference import MATCH, UNKNOWN, Evaluation, RowResult, evaluate
-from .errors import EngineError, MissingInputError, Problem
-from .plan.model import NEEDS, NOMATCH, Outcome, Plan
+from ..errors import EngineError, MissingInputError, Problem
+from ..model.case import ValidatedCase
+from ..plan.model import NEEDS, NOMATCH, Outcome, Plan
+from . import durable_adapter
+from .reference import MATCH, UNKNOWN, Evaluation, RowResult, evaluate
 
 
 @dataclass(frozen=True)

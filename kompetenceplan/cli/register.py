@@ -1,10 +1,10 @@
 """Command line for the register and committee meetings: `db`, `register`, `decision`, `meeting`.
 
-Attached to the main group by `cli.py` when one of these groups is named (or the command list
+Attached to the main group by `cli/commands.py` when one of these groups is named (or the command list
 is shown), so `kompetenceplan route` never imports this module; SQLAlchemy is imported only inside
 the commands. Exit codes as the rest of the CLI: 0 ok, 1 findings (stored but flagged, or lines
 skipped), 2 bad input, plan, database or usage, 3 engine fault — the library's errors are mapped
-by the one handler in `cli_base.Command`, so a command here just raises them.
+by the one handler in `cli.base.Command`, so a command here just raises them.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 
 import click
 
-from .cli_base import EXIT_FINDINGS, EXIT_OK, Group, db_option, echo_json, open_register, option_date, plan_option, read_plans, write_or_echo
-from .errors import KompetenceplanError, Problem
+from ..errors import KompetenceplanError, Problem
+from .base import EXIT_FINDINGS, EXIT_OK, Group, db_option, echo_json, open_register, option_date, plan_option, read_plans, write_or_echo
 
 RETENTION_ENV = "KOMPETENCEPLAN_RETENTION_YEARS"
 
@@ -60,7 +60,7 @@ def db_upgrade(db_url: str | None) -> None:
       kompetenceplan db upgrade --db postgresql+psycopg://kp@db.kommune.local/kompetenceplan
     """
     try:
-        from .store.db import make_engine, upgrade
+        from ..store.db import make_engine, upgrade
     except ImportError:
         raise KompetenceplanError("Registeret er ikke installeret.", [Problem("db", "SQLAlchemy eller Alembic mangler.", "Installér med: pip install 'kompetenceplan[register]'.")]) from None
     engine = make_engine(db_url)
@@ -115,7 +115,7 @@ def db_purge(db_url: str | None, before: str | None, keep_years: int | None, fmt
 
 
 def _read_object(path: str, what: str) -> dict[str, Any]:
-    from .io import CaseFileError, read_json
+    from ..io import CaseFileError, read_json
 
     data = read_json(path)
     if not isinstance(data, dict):
@@ -157,7 +157,7 @@ def register_route(case_file: str, case_ref: str, team: str, advisor: str, corre
 
     Exitkoder: 0 gemt, 2 fejl i sagen, planen, databasen eller kaldet, 3 motorfejl.
     """
-    from .explain import explain
+    from ..engine.explain import explain
 
     case = _read_object(case_file, "Sagen")
     case.pop("beskrivelse", None)
@@ -165,7 +165,7 @@ def register_route(case_file: str, case_ref: str, team: str, advisor: str, corre
     if fmt == "json":
         echo_json(routed.model_dump(mode="json"))
         return
-    from .decision import Decision
+    from ..model.decision import Decision
 
     click.echo(explain(Decision.model_validate(routed.decision)), nl=False)
     if routed.case_total is not None:
@@ -354,7 +354,7 @@ def meeting_new(meeting_date: str, body: str, title: str, plan_path: Path, db_ur
     Eksempel:
       kompetenceplan meeting new --date 2026-12-01 --body visitationsudvalg
     """
-    from .meetings.committee import new_meeting
+    from ..meetings.committee import new_meeting
 
     meeting = new_meeting(open_register(db_url), read_plans(plan_path), _required_date(meeting_date, "--date"), body, title)
     if fmt == "json":
@@ -373,7 +373,7 @@ def meeting_list(plan_path: Path, db_url: str | None) -> None:
     Eksempel:
       kompetenceplan meeting list
     """
-    from .meetings.committee import list_meetings
+    from ..meetings.committee import list_meetings
 
     for m in list_meetings(open_register(db_url), read_plans(plan_path)):
         click.echo(f"{m.id:>4}  {m.meeting_date.isoformat()}  {m.body_name}  {m.title}")
@@ -398,7 +398,7 @@ def meeting_add(meeting_id: int, submission: str, case_ref: str | None, replaces
 
     Exitkoder: 0 tilføjet og klar, 1 tilføjet med markeringer, 2 fejl i indstillingen eller kaldet.
     """
-    from .meetings.committee import add_submission
+    from ..meetings.committee import add_submission
 
     added = add_submission(open_register(db_url), read_plans(plan_path), meeting_id, _read_object(submission, "Indstillingen"), case_ref, replaces)
     if fmt == "json":
@@ -425,8 +425,8 @@ def meeting_agenda(meeting_id: int, fmt: str, send: bool, output: Path | None, p
     Eksempel:
       kompetenceplan meeting agenda 1 --format html --send -o dagsorden.html
     """
-    from .meetings.committee import build_agenda, send_agenda
-    from .meetings.documents import agenda_html, agenda_markdown
+    from ..meetings.committee import build_agenda, send_agenda
+    from ..meetings.documents import agenda_html, agenda_markdown
 
     reg, plans = open_register(db_url), read_plans(plan_path)
     agenda = send_agenda(reg, plans, meeting_id) if send else build_agenda(reg, plans, meeting_id)
@@ -452,7 +452,7 @@ def meeting_outcome(meeting_id: int, item: int, outcome: str, reason: str, start
 
     Exitkoder: 0 gemt, 1 gemt med kompetenceoverskridelse, 2 fejl i input.
     """
-    from .meetings.committee import record_outcome
+    from ..meetings.committee import record_outcome
 
     rec = record_outcome(open_register(db_url), read_plans(plan_path), meeting_id, item, outcome, reason, start=option_date(start, "--start"), expected_end=option_date(expected_end, "--slut"))
     if fmt == "json":
@@ -477,8 +477,8 @@ def meeting_minutes(meeting_id: int, fmt: str, output: Path | None, plan_path: P
     Eksempel:
       kompetenceplan meeting minutes 1 --format html -o referat.html
     """
-    from .meetings.committee import build_agenda
-    from .meetings.documents import minutes_html, minutes_markdown
+    from ..meetings.committee import build_agenda
+    from ..meetings.documents import minutes_html, minutes_markdown
 
     agenda = build_agenda(open_register(db_url), read_plans(plan_path), meeting_id)
     write_or_echo(agenda.to_json() + "\n" if fmt == "json" else minutes_html(agenda) if fmt == "html" else minutes_markdown(agenda), output)

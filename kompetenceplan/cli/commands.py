@@ -2,11 +2,11 @@
 
 Exit codes: 0 decided / ready, 1 findings (not ready), 2 bad input, bad plan or usage,
 3 engine fault (no decision was made). A command raises the library's errors; one handler
-(``cli_base.Command.invoke``) turns them into the message and the exit code, for every command.
+(``cli.base.Command.invoke``) turns them into the message and the exit code, for every command.
 
 Start-up: `route` imports only what routing needs; the register, meeting, service, tooling and
 schema commands import their modules inside the command, and the register's command groups
-(`cli_register.py`) are loaded only when one of them is named or the command list is shown.
+(`cli/register.py`) are loaded only when one of them is named or the command list is shown.
 """
 
 from __future__ import annotations
@@ -23,16 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli_base import DEFAULT_PLAN, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PLAN_ENV, Group, plan_option
-from .errors import KompetenceplanError, PlanError, Problem
-from .io import CaseFileError, parse_date, read_json
-from .plan import Plan, PlanSet, load_plans
-from .plan.model import format_number
+from ..errors import KompetenceplanError, PlanError, Problem
+from ..io import CaseFileError, parse_date, read_json
+from ..plan import Plan, PlanSet, load_plans
+from ..plan.model import format_number
+from .base import DEFAULT_PLAN, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PLAN_ENV, Group, plan_option
 
 if TYPE_CHECKING:  # imported inside the commands that use them, for a fast `route` start-up
-    from .checks.report import Report
-    from .plan.model import PlanRequirement
-    from .tooling.lint import LintFinding
+    from ..checks.report import Report
+    from ..plan.model import PlanRequirement
+    from ..tooling.lint import LintFinding
 
 _AMOUNT = re.compile(r"-?\d+([.,]\d{1,2})?")
 # Command groups loaded on first use (named or listed): group name -> the module defining it.
@@ -62,15 +62,15 @@ class MainGroup(Group):
         if all(name in self.commands for name, where in LAZY_GROUPS.items() if where == module):
             return
         if module == "cli_register":
-            from .cli_register import register_commands
+            from .register import register_commands
 
             register_commands(self)
         elif module == "cli_economy":
-            from .cli_economy import register_economy
+            from .oekonomi import register_economy
 
             register_economy(self)
         else:
-            from .cli_tilsyn import tilsyn_group
+            from .tilsyn import tilsyn_group
 
             self.add_command(tilsyn_group)
 
@@ -162,8 +162,8 @@ def route(case_file: str | None, plan_path: Path, fmt: str, paragraf: str | None
 
     Exitkoder: 0 afgjort, 2 fejl i sagen, planen eller kaldet, 3 motorfejl (ingen afgørelse).
     """
-    from .api import decide
-    from .explain import explain
+    from ..api import decide
+    from ..engine.explain import explain
 
     plans = _load(plan_path)
     when = _date(on, "--on")
@@ -198,7 +198,7 @@ def _date(value: str | None, option: str) -> dt.date:
 
 
 def _check_file(plan: PlanSet, path: str, on: dt.date) -> Report:
-    from .checks.check import check
+    from ..checks.check import check
 
     return check(plan, read_json(path), on=on)
 
@@ -233,7 +233,7 @@ def validate(submission: str | None, plan_path: Path, fmt: str, meeting_date: st
     if submission is None:
         raise KompetenceplanError("Ingen indstilling.", [Problem("validate", "angiv en JSON-fil, - for standard input, eller --agenda MAPPE.", "Se 'kompetenceplan validate --help'.")])
     report = _check_file(plan, submission, on)
-    from .checks.report import render_report
+    from ..checks.report import render_report
 
     click.echo(report.to_json() if fmt == "json" else render_report(report), nl=fmt == "json")
     sys.exit(EXIT_OK if report.ready else EXIT_FINDINGS)
@@ -241,7 +241,7 @@ def validate(submission: str | None, plan_path: Path, fmt: str, meeting_date: st
 
 def _agenda(plan: PlanSet, folder: Path, on: dt.date, fmt: str) -> int:
     """Check every submission in ``folder``; a bad file is reported and the rest still checked."""
-    from .checks.agenda import check_agenda, render_agenda
+    from ..checks.agenda import check_agenda, render_agenda
 
     files = sorted(folder.glob("*.json"))
     if not files:
@@ -271,7 +271,7 @@ def list_checks(plan_path: Path, fmt: str, code: str | None) -> None:
     """
     plan = _load(plan_path).latest
     if fmt == "markdown":
-        from .tooling.render import requirements_markdown
+        from ..tooling.render import requirements_markdown
 
         click.echo(requirements_markdown(plan), nl=False)
         return
@@ -285,7 +285,7 @@ def list_checks(plan_path: Path, fmt: str, code: str | None) -> None:
         for r in reqs:
             click.echo(f"{r.code}  {r.severity:<9}  {r.title}  [{r.reference}]")
         return
-    from .checks.report import basis_label
+    from ..checks.report import basis_label
 
     r = reqs[0]
     click.echo(
@@ -322,7 +322,7 @@ def show_plan(plan_path: Path, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(plan.summary(), ensure_ascii=False, indent=2, default=str))
         return
-    from .tooling.render import plan_overview
+    from ..tooling.render import plan_overview
 
     click.echo(plan_overview(plans))
 
@@ -344,8 +344,8 @@ def audit_command(cases_file: str, plan_path: Path, on: str | None) -> None:
 
     Exitkoder: 0 alle afgjort, 1 nogle sager kunne ikke afgøres, 2 filen eller planen er ugyldig.
     """
-    from .api import decide_many
-    from .io import parse_json
+    from ..api import decide_many
+    from ..io import parse_json
 
     plans = _load(plan_path)
     try:
@@ -445,7 +445,7 @@ def lint_command(plan_path: Path, fmt: str) -> None:
 
     Exitkoder: 0 ingen fund, 1 fund, 2 planen kan ikke indlæses.
     """
-    from .tooling.lint import lint, loader_findings
+    from ..tooling.lint import lint, loader_findings
 
     try:
         plans = load_plans(plan_path)
@@ -484,7 +484,7 @@ def render_command(plan_path: Path, fmt: str, on: str | None, output: Path | Non
       kompetenceplan render rules/nyborg > kompetenceplan.md
       kompetenceplan render rules/nyborg --format html -o kompetenceplan.html
     """
-    from .tooling.render import markdown, to_html
+    from ..tooling.render import markdown, to_html
 
     plans = load_plans(plan_path)
     plan = plans.in_force(_date(on, "--on")) if on else plans.latest
@@ -510,7 +510,7 @@ def diff_command(old: Path, new: Path, fmt: str) -> None:
 
     Exitkoder: 0 ingen ændringer, 1 ændringer, 2 en plan kan ikke indlæses.
     """
-    from .tooling.diff import diff
+    from ..tooling.diff import diff
 
     old_plan, new_plan = load_plans(old).latest, load_plans(new).latest
     changes, notes = diff(old_plan, new_plan)
@@ -541,7 +541,7 @@ def test_command(plan_path: Path, scenario_files: tuple[Path, ...]) -> None:
 
     Exitkoder: 0 alle bestået, 1 et scenarie fejlede, 2 planen eller scenarierne kan ikke indlæses.
     """
-    from .scenarios import load_scenarios, run_scenario
+    from ..tooling.scenarios import load_scenarios, run_scenario
 
     plans = load_plans(plan_path)
     scenarios = load_scenarios(*(scenario_files or (plans.scenario_dir,)))
@@ -567,7 +567,7 @@ def schema_command(kind: str, plan_path: Path) -> None:
       kompetenceplan schema case
       kompetenceplan schema report > report.schema.json
     """
-    from .schemas import schema
+    from ..service.schemas import schema
 
     plan = _load(plan_path).latest
     click.echo(json.dumps(schema(kind, plan), ensure_ascii=False, indent=2))
@@ -589,8 +589,8 @@ def openapi_command(plan_path: Path, output: Path | None) -> None:
     """
     _load(plan_path)  # a plan error is reported like every other command's
     try:
-        from .contract import dumps
-        from .service import generate
+        from ..service.app import generate
+        from ..service.contract import dumps
 
         text = dumps(generate(plan_path))
     except ImportError:
@@ -646,7 +646,7 @@ def serve_command(
     navne (400), tidsgrænser og et loft over forbindelser; /docs er slået fra.
     """
     try:
-        from .service import serve
+        from ..service.app import serve
     except ImportError:
         raise KompetenceplanError("HTTP-tjenesten er ikke installeret.", [Problem("serve", "fastapi og uvicorn mangler.", "Installér med: pip install 'kompetenceplan[serve]'.")]) from None
     serve(

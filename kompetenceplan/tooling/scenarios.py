@@ -22,10 +22,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .api import decide
-from .errors import CaseError, KompetenceplanError, MissingInputError, PlanError, Problem
-from .plan.model import Plan
-from .plan.versions import PlanSet
+from ..api import decide
+from ..errors import CaseError, KompetenceplanError, MissingInputError, PlanError, Problem
+from ..plan.model import Plan
+from ..plan.versions import PlanSet
 
 
 class Expect(BaseModel):
@@ -88,7 +88,7 @@ def load_scenarios(*paths: Path) -> list[Scenario]:
         except ValidationError as exc:
             for err in exc.errors(include_url=False, include_input=False):
                 loc = ".".join(str(x) for x in err["loc"])
-                problems.append(Problem(f"{file}: {loc}", err["msg"], "Se formatet i kompetenceplan/scenarios.py."))
+                problems.append(Problem(f"{file}: {loc}", err["msg"], "Se formatet i docs/rule-format.md, afsnittet "Scenario files"."))
             continue
         out.extend(s.model_copy(update={"file": str(file)}) for s in parsed.scenarios)
     names = [s.name for s in out]

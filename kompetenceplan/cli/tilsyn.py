@@ -15,8 +15,8 @@ from typing import Any
 
 import click
 
-from .cli_base import EXIT_FINDINGS, Group, db_option, echo_json, open_register, option_date, plan_option, quarter_option, read_plans, write_or_echo
-from .errors import KompetenceplanError, Problem
+from ..errors import KompetenceplanError, Problem
+from .base import EXIT_FINDINGS, Group, db_option, echo_json, open_register, option_date, plan_option, quarter_option, read_plans, write_or_echo
 
 CONFIG_ENV = "KOMPETENCEPLAN_TILSYN"
 config_option = click.option(
@@ -25,7 +25,7 @@ config_option = click.option(
 
 
 def _config(path: Path) -> Any:
-    from .tilsyn.config import load_config
+    from ..tilsyn.config import load_config
 
     return load_config(path)
 
@@ -54,7 +54,7 @@ def tilsyn_group() -> None:
 @click.option("--bulk/--api", default=True, show_default=True, help="Indsæt mange rækker ad gangen (samme rækker som registrets API).")
 def generate_cmd(db_url: str | None, plan_path: Path, years: int, seed: int, size: str, until: str | None, bulk: bool) -> None:
     """Fyld en tom database med en fiktiv kommunes afgørelser og udvalgsmøder (til demo og test)."""
-    from .tilsyn.generate import generate
+    from ..tilsyn.generate import generate
 
     plans = read_plans(plan_path)
     end = option_date(until, "--until") or dt.date.today()
@@ -105,7 +105,7 @@ def _draw_json(found: Any) -> dict[str, Any]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def draw_cmd(db_url: str | None, plan_path: Path, config_path: Path, quarter: str, per_team: int | None, seed: int | None, show: bool, fmt: str) -> None:
     """Træk kvartalets stikprøve (én gang pr. kvartal) og kør de automatiske kontroller."""
-    from .tilsyn import draw as draw_mod
+    from ..tilsyn import draw as draw_mod
 
     config = _config(config_path)
     reg = open_register(db_url)
@@ -130,7 +130,7 @@ def draw_cmd(db_url: str | None, plan_path: Path, config_path: Path, quarter: st
 @click.option("--comment", default="", help="Begrundelse (kræves ved nej); ingen personoplysninger.")
 def answer_cmd(db_url: str | None, config_path: Path, quarter: str, position: int, question: str, answer: str, answered_by: str, comment: str) -> None:
     """Gem lederens svar på et spørgsmål i tjeklisten for en trukket sag (et nyt svar retter det gamle)."""
-    from .tilsyn.draw import record_answer
+    from ..tilsyn.draw import record_answer
 
     row = record_answer(open_register(db_url), _config(config_path), quarter, position, question, answer, answered_by=answered_by, comment=comment)
     click.echo(f"Svar gemt: {quarter} sag nr. {position}, {question} = {row['answer']}" + (" (retter tidligere svar)." if row["corrects_id"] else "."))
@@ -144,7 +144,7 @@ def answer_cmd(db_url: str | None, config_path: Path, quarter: str, position: in
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Skriv til en fil.")
 def report_cmd(db_url: str | None, config_path: Path, quarter: str, fmt: str, output: Path | None) -> None:
     """Kvartalets rapport: fejlandele med 95 %-intervaller pr. kontrol, team og kvartal, tjekliste."""
-    from .tilsyn.report import build_report, render_html, render_markdown
+    from ..tilsyn.report import build_report, render_html, render_markdown
 
     config = _config(config_path)
     report = build_report(open_register(db_url), config, quarter)
@@ -160,7 +160,7 @@ def report_cmd(db_url: str | None, config_path: Path, quarter: str, fmt: str, ou
 @tilsyn_group.command(name="checks")
 def checks_cmd() -> None:
     """De automatiske kontroller (TIL-koder) med grundlag."""
-    from .tilsyn.checks import CHECKS
+    from ..tilsyn.checks import CHECKS
 
     for c in CHECKS:
         click.echo(f"{c.code}  {c.title}\n          Grundlag: {c.basis}")

@@ -1,6 +1,6 @@
 """Command line for the økonomisk tilsyn: `kompetenceplan oekonomi report|import`.
 
-Attached to the main group by `cli.py`. SQLAlchemy is imported inside the commands only.
+Attached to the main group by `cli/commands.py`. SQLAlchemy is imported inside the commands only.
 Exit codes: 0 ok, 2 bad input, data, plan or database (an import with bad rows imports nothing);
 errors are printed as text (also with ``--format json``) by the one handler in `cli_base.Command`.
 """
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from .cli_base import Group, db_option, open_register, plan_option, quarter_option, read_plans, write_or_echo
-from .errors import KompetenceplanError, Problem
+from ..errors import KompetenceplanError, Problem
+from .base import Group, db_option, open_register, plan_option, quarter_option, read_plans, write_or_echo
 
 
 @click.group(name="oekonomi", cls=Group)
@@ -39,7 +39,7 @@ def economy_group() -> None:
 def economy_report(quarter: str, monthly: bool, fmt: str, threshold: float | None, output: Path | None, plan_path: Path, db_url: str | None) -> None:
     """Rapporten for ét kvartal: aktive indsatser og udgift efter trin, paragraf og anbringelsestype,
     bevægelser på indsatstrappen, prisudvikling og afgørelser over tærsklen."""
-    from .tilsyn.economy import DEFAULT_THRESHOLD, build_report, html, markdown, parse_quarter
+    from ..tilsyn.economy import DEFAULT_THRESHOLD, build_report, html, markdown, parse_quarter
 
     q = parse_quarter(quarter)
     plans = read_plans(plan_path)
@@ -58,8 +58,8 @@ def economy_report(quarter: str, monthly: bool, fmt: str, threshold: float | Non
 def economy_import(file: str, fmt: str | None, plan_path: Path, db_url: str | None) -> None:
     """Importér betalinger fra økonomisystemet (CSV eller JSON Lines, se docs/oekonomisk-tilsyn.md).
     Har blot én linje fejl, importeres intet; alle fejl vises med linjenummer og felt."""
-    from .tilsyn.economy import kr
-    from .tilsyn.finance import import_payments
+    from ..tilsyn.economy import kr
+    from ..tilsyn.finance import import_payments
 
     if file == "-":
         data, name = sys.stdin.buffer.read(), "standard input"

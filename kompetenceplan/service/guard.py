@@ -29,9 +29,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from .errors import KompetenceplanError
+from ..errors import KompetenceplanError
 
-log = logging.getLogger("kompetenceplan.service")
+log = logging.getLogger("kompetenceplan.service.app")
 access = logging.getLogger("kompetenceplan.access")
 
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})

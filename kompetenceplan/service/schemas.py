@@ -14,12 +14,12 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from .case import MAX_DESCRIPTION, NUMBER_DECIMALS
-from .checks.report import Report
-from .decision import Decision
-from .plan.model import OneOf, Plan, Term, Value, make_term
-from .plan.parts import InputSpec
-from .submission import Submission
+from ..checks.report import Report
+from ..model.case import MAX_DESCRIPTION, NUMBER_DECIMALS
+from ..model.decision import Decision
+from ..model.submission import Submission
+from ..plan.model import OneOf, Plan, Term, Value, make_term
+from ..plan.parts import InputSpec
 
 KINDS = ("case", "submission", "decision", "report")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from .errors import CaseError, Problem
-from .plan.model import Plan, Value, format_number
-from .plan.parts import RESERVED_INPUT_NAMES, InputSpec
+from ..errors import CaseError, Problem
+from ..plan.model import Plan, Value, format_number
+from ..plan.parts import RESERVED_INPUT_NAMES, InputSpec
 
 DESCRIPTION_KEY = "beskrivelse"
 #: Decimals a number input may have (øre for amounts).

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, Literal, NamedTuple, Union
 
-from .json_edge import JSON_CONFIG, JsonEdge
-from .plan.model import Plan
+from ..json_edge import JSON_CONFIG, JsonEdge
+from ..plan.model import Plan
 
 JsonValue = Union[bool, int, float, str, None]
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, get_origin
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 from pydantic_core import PydanticCustomError
 
-from .io import ISO_DATE
+from ..io import ISO_DATE
 
 
 def _iso_date_text(value: Any) -> Any:

@@ -13,12 +13,12 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict
 
 from ..errors import CaseError, Problem
+from ..meetings import committee
+from ..meetings.documents import agenda_html, agenda_markdown, minutes_html, minutes_markdown
+from ..meetings.model import AddedItem, Agenda, Meeting, Outcome, OutcomeRecord
 from ..plan.versions import PlanSet
 from ..store.records import DecisionRecord, RoutedCase
 from ..store.register import Register
-from . import committee
-from .documents import agenda_html, agenda_markdown, minutes_html, minutes_markdown
-from .model import AddedItem, Agenda, Meeting, Outcome, OutcomeRecord
 
 
 class DecisionIn(BaseModel):

@@ -1,7 +1,7 @@
 """The command line's one error handler: the library's errors become the documented message and
 exit code (0 ok, 1 findings, 2 bad input, plan or usage, 3 engine fault: no decision was made).
 
-Every command of `cli.py`, `cli_register.py`, `cli_tilsyn.py` and `cli_economy.py` is a
+Every command of `cli/commands.py`, `cli/register.py`, `cli/tilsyn.py` and `cli/oekonomi.py` is a
 :class:`Command`; a command raises :class:`~kompetenceplan.errors.KompetenceplanError` and never
 prints or exits for it itself. Also here: the options and helpers the register-backed groups
 (db, register, decision, meeting, tilsyn, oekonomi) share. Nothing here imports SQLAlchemy.
@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from .errors import EngineError, KompetenceplanError, Problem
-from .io import parse_date
+from ..errors import EngineError, KompetenceplanError, Problem
+from ..io import parse_date
 
 if TYPE_CHECKING:
-    from .plan import PlanSet
-    from .store.register import Register
+    from ..plan import PlanSet
+    from ..store.register import Register
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ENGINE = 0, 1, 2, 3
 
@@ -45,7 +45,7 @@ def option_date(value: str | None, option: str) -> dt.date | None:
 def open_register(db_url: str | None) -> Register:
     """The register at ``db_url`` (its schema checked), closed when the command ends."""
     try:
-        from .store.register import Register
+        from ..store.register import Register
     except ImportError:
         raise KompetenceplanError(
             "Registeret er ikke installeret.", [Problem("--db", "SQLAlchemy, Alembic eller psycopg mangler.", "Installér med: pip install 'kompetenceplan[register]'.")]
@@ -57,7 +57,7 @@ def open_register(db_url: str | None) -> Register:
 
 def read_plans(plan_path: Path) -> PlanSet:
     """Every version of the plan in ``plan_path``."""
-    from .plan import load_plans
+    from ..plan import load_plans
 
     return load_plans(plan_path)
 

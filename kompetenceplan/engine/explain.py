@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 
-from .decision import ConditionTrace, Decision, LevelRef, PlanRef, RowTrace, Traces
-from .engine.reference import MATCH, NO_MATCH, RowResult
-from .law import PROVISIONAL_SECTIONS, PROVISIONAL_TEXT
-from .plan.model import NOMATCH, Plan, Value, format_number
+from ..law import PROVISIONAL_SECTIONS, PROVISIONAL_TEXT
+from ..model.decision import ConditionTrace, Decision, LevelRef, PlanRef, RowTrace, Traces
+from ..plan.model import NOMATCH, Plan, Value, format_number
+from .reference import MATCH, NO_MATCH, RowResult
 from .routing import Routed
 
 
