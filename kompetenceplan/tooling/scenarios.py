@@ -88,7 +88,7 @@ def load_scenarios(*paths: Path) -> list[Scenario]:
         except ValidationError as exc:
             for err in exc.errors(include_url=False, include_input=False):
                 loc = ".".join(str(x) for x in err["loc"])
-                problems.append(Problem(f"{file}: {loc}", err["msg"], "Se formatet i docs/rule-format.md, afsnittet "Scenario files"."))
+                problems.append(Problem(f"{file}: {loc}", err["msg"], "Se formatet i docs/rule-format.md, afsnittet Scenario files."))
             continue
         out.extend(s.model_copy(update={"file": str(file)}) for s in parsed.scenarios)
     names = [s.name for s in out]
