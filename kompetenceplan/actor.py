@@ -17,7 +17,7 @@ from __future__ import annotations
 import getpass
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from .errors import KompetenceplanError, Problem
 
@@ -85,3 +85,13 @@ def local_actor() -> Actor:
         user = "ukendt"
     user = _SAFE.sub("_", user)[:48] or "ukendt"
     return Actor(id=f"lokal:{user}", name=user, kind="local", roles=frozenset({"lokal"}), permissions=frozenset(PERMISSIONS))
+
+
+def actor_of(request: Any) -> Actor:
+    """The actor of an HTTP request (a Starlette/FastAPI ``Request``): the one the sign-in put on
+    ``request.state.actor``, else the app's ``default_actor`` (set only when no sign-in is
+    configured: the local user). Neither: refused, never guessed."""
+    found = getattr(request.state, "actor", None) or getattr(request.app.state, "default_actor", None)
+    if not isinstance(found, Actor):
+        raise PermissionDenied("Du er ikke logget ind.", [Problem("adgang", "anmodningen har ingen bruger.", "Log ind, eller send et gyldigt adgangstoken.")])
+    return found

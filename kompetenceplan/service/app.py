@@ -20,11 +20,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
+from ..actor import PermissionDenied, local_actor
 from ..api import decide
 from ..checks.agenda import check_agenda
 from ..checks.check import check
 from ..engine import durable_adapter
-from ..errors import CaseError, EngineError, KompetenceplanError, PlanError, Problem
+from ..errors import CaseError, ConcurrentChange, EngineError, KompetenceplanError, PlanError, Problem
 from ..io import MAX_INPUT_BYTES, parse_date, parse_json
 from ..plan import PlanSet, load_plans
 from ..tooling.render import markdown, to_html
@@ -89,7 +90,7 @@ def fingerprints(plans: PlanSet) -> dict[str, str]:
 
 
 def _error(exc: KompetenceplanError, root: Path) -> JSONResponse:
-    status = 500 if isinstance(exc, EngineError) else 422
+    status = 500 if isinstance(exc, EngineError) else 403 if isinstance(exc, PermissionDenied) else 409 if isinstance(exc, ConcurrentChange) else 422
     return JSONResponse(relative_paths(exc, root), status_code=status)
 
 
@@ -123,6 +124,9 @@ def create_app(
         redoc_url=None,
     )
     app.state.holder = holder
+    # Without sign-in configured, every request is the local user's (one person, every role;
+    # `serve` binds loopback only): `actor.actor_of` reads it (docs/security.md).
+    app.state.default_actor = local_actor()
 
     @app.exception_handler(KompetenceplanError)
     async def on_domain_error(request: Request, exc: KompetenceplanError) -> JSONResponse:

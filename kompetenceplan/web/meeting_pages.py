@@ -25,6 +25,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ..actor import actor_of
 from ..errors import CaseError, EngineError, KompetenceplanError, PlanError
 from ..io import parse_date
 from .forms import FieldErrors
@@ -163,7 +164,7 @@ async def meetings_post(request: Request) -> Response:
     from ..meetings import committee
 
     try:
-        meeting = await run_in_threadpool(committee.new_meeting, reg, _plans(request), on, values[BODY], values.get(TITLE, ""))
+        meeting = await run_in_threadpool(lambda: committee.new_meeting(reg, _plans(request), on, values[BODY], values.get(TITLE, ""), actor=actor_of(request)))
     except EngineError:
         raise
     except PlanError as exc:
@@ -264,7 +265,7 @@ async def send_agenda(request: Request, meeting_id: int) -> Response:
     from ..meetings import committee
 
     try:
-        await run_in_threadpool(committee.send_agenda, reg, _plans(request), meeting_id)
+        await run_in_threadpool(lambda: committee.send_agenda(reg, _plans(request), meeting_id, actor=actor_of(request)))
     except EngineError:
         raise
     except PlanError as exc:
@@ -305,7 +306,7 @@ async def record_outcome(request: Request, meeting_id: int, number: int) -> Resp
     if errors.fields:
         return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", {number: errors}, {number: kept})
     try:
-        await run_in_threadpool(committee.record_outcome, reg, _plans(request), meeting_id, number, outcome, reason, start=dates[START], expected_end=dates[END])
+        await run_in_threadpool(lambda: committee.record_outcome(reg, _plans(request), meeting_id, number, outcome, reason, actor=actor_of(request), start=dates[START], expected_end=dates[END]))
     except EngineError:
         raise
     except PlanError as exc:
@@ -386,7 +387,7 @@ async def add_submission(request: Request) -> Response:
     from ..meetings import committee
 
     try:
-        added = await run_in_threadpool(committee.add_submission, reg, _plans(request), int(raw), submission, None, replaces)
+        added = await run_in_threadpool(lambda: committee.add_submission(reg, _plans(request), int(raw), submission, None, replaces, actor=actor_of(request)))
     except EngineError:
         raise
     except KompetenceplanError as exc:
