@@ -75,7 +75,7 @@ def new_meeting(reg: Register, plans: Plans, meeting_date: dt.date, body: str, t
         raise CaseError("Ukendt udvalg.", [Problem("udvalg", "er ikke et udvalgsniveau i planen.", f"Brug et af: {', '.join(committees)}.")])
     title = title.strip() or f"{plan.level(body).name} {meeting_date.isoformat()}"
     refuse_cpr({"titel": title})
-    with reg.engine.begin() as conn:
+    with reg.transaction() as conn:
         new_id = repo.insert(conn, meetings, {"meeting_date": meeting_date, "body": body, "body_rank": plan.rank(body), "title": title[:200], "created_at": now()})
         return _meeting(_meeting_or_fail(conn, new_id), plan)
 
@@ -108,7 +108,7 @@ def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any
     statutory = statutory_level(plan, (stored.get("sag") or {}).get(plan.meta.paragraph_input))
     if statutory is not None and plan.rank(required) < statutory[0]:  # defence in depth: the law decides
         required = statutory[1]
-    with reg.engine.begin() as conn:
+    with reg.transaction() as conn:
         _lock_or_fail(conn, meeting_id)
         key, corrects, number = uuid.uuid4().hex, None, None
         if replaces is not None:
@@ -251,7 +251,7 @@ def send_agenda(reg: Register, plans: Plans, meeting_id: int, *, actor: Actor) -
     """Record that the agenda was sent: each item's content hash as the members received it."""
     actor.require("manage_meetings")
     agenda = build_agenda(reg, plans, meeting_id)
-    with reg.engine.begin() as conn:
+    with reg.transaction() as conn:
         _lock_or_fail(conn, meeting_id)
         # what was sent is what is on the agenda now, read under the lock
         items = {r["item_key"]: r["content_hash"] for r in repo.items(conn, meeting_id)}
@@ -295,7 +295,7 @@ def record_outcome(
     if problems:
         raise CaseError("Udfaldet kan ikke registreres.", problems)
     refuse_cpr({"begrundelse": reason})
-    with reg.engine.begin() as conn:
+    with reg.transaction() as conn:
         row = _lock_or_fail(conn, meeting_id)
         plan = plan_in_force(plans, row["meeting_date"])
         meeting = _meeting(row, plan)

@@ -24,15 +24,17 @@ import json
 import math
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from ..actor import Actor
 from ..api import decide, plan_in_force
-from ..errors import CaseError, KompetenceplanError, Problem, validation_message
+from ..errors import CaseError, ConcurrentChange, KompetenceplanError, Problem, validation_message
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
 from . import decisions as decision_repo
@@ -110,6 +112,20 @@ class Register:
     def close(self) -> None:
         self.engine.dispose()
 
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One write transaction. The locks each write takes make a conflict rare; the database's
+        unique indexes are the backstop, and a write they stop is `ConcurrentChange` (HTTP 409):
+        nothing was stored, and trying again is safe."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except IntegrityError:
+            raise ConcurrentChange(
+                "Registreringen blev ændret af en anden samtidig; intet er gemt.",
+                [Problem("register", "en anden registrering af det samme blev gemt i samme øjeblik.", "Hent siden eller dagsordenen igen, og prøv igen.")],
+            ) from None
+
     def __enter__(self) -> Register:
         return self
 
@@ -138,7 +154,7 @@ class Register:
         case_ref = _text(case_ref, "sagsreference", _REF, "S-2026-0042")
         team = _text(team, "team", re.compile(r".{1,64}"), "Team Syd")
         refuse_cpr({"sagsreference": case_ref, "team": team, "sag": case})
-        with self.engine.begin() as conn:
+        with self.transaction() as conn:
             if corrects is not None:
                 routing_repo.lock(conn, corrects)
                 if routing_repo.get(conn, corrects) is None:
@@ -229,7 +245,7 @@ class Register:
         own delegation it is stored with ``kompetenceoverskridelse=True`` (reported, never silently
         accepted or refused)."""
         actor.require("record_decision")
-        with self.engine.begin() as conn:
+        with self.transaction() as conn:
             values = self.decision_values(
                 conn,
                 plans,

@@ -260,7 +260,7 @@ def record_answer(reg: Register, config: TilsynConfig, quarter: str, position: i
         raise TilsynError("Svaret kan ikke gemmes.", problems)
     refuse_cpr({"kommentar": comment})
     assert item is not None
-    with reg.engine.begin() as conn:
+    with reg.transaction() as conn:
         conn.execute(select(tilsyn_items.c.id).where(tilsyn_items.c.id == item["id"]).with_for_update())
         previous = _current_answer(conn, item["id"], question)
         new_id = inserted_id(
