@@ -28,6 +28,7 @@ ActorKind = Literal["person", "service", "local", "import"]
 #: Every permission the library and the interfaces check, with what it lets one do (Danish, for
 #: refusals). A new verb is added here first.
 PERMISSIONS: dict[str, str] = {
+    "read_plan": "se kompetenceplanen, dokumentationsstandarden og skemaerne",
     "route": "rute en sag (hvem skal afgøre?)",
     "save_routing": "gemme en routing i registret",
     "record_decision": "registrere en afgørelse",

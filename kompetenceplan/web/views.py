@@ -90,6 +90,10 @@ def _render(request: Request, name: str, active: str, status: int = 200, **conte
     plans = _plans(request)
     context.setdefault("plan", _current(plans))
     context.setdefault("stores", register_of(request) is not None)
+    # Who is signed in (set by the service's permission check; None on a public page).
+    context.setdefault("actor", getattr(request.state, "actor", None))
+    auth = getattr(request.app.state, "auth", None)
+    context.setdefault("signs_in", bool(auth is not None and auth.signs_in))
     html = templates.get_template(name).render(nav=NAV, active=active, csrf_field=csrf_module.FIELD, csrf_token=token, **context)
     response = HTMLResponse(html, status_code=status, headers=HEADERS)
     if fresh:
