@@ -233,7 +233,11 @@ def _advise(plans: PlanSet, values: dict[str, str]) -> tuple[Plan, FieldErrors, 
     return plan, errors, None
 
 
-def _advisor_page(request: Request, plan: Plan, values: dict[str, str], errors: FieldErrors, answer: dict[str, Any] | None, status: int = 200, posted: bool = False) -> HTMLResponse:
+#: The fields of "Gem routingen i registret" (name, label, example): the register's case reference and team.
+SAVE_FIELDS = (("sagsreference", "Sagsreference", "S-2026-0042"), ("team", "Team", "Team Syd"))
+
+
+def _advisor_page(request: Request, plan: Plan, values: dict[str, str], errors: FieldErrors, answer: dict[str, Any] | None, status: int = 200, posted: bool = False, saved: str = "") -> HTMLResponse:
     return _render(
         request,
         "advisor.html",
@@ -249,6 +253,8 @@ def _advisor_page(request: Request, plan: Plan, values: dict[str, str], errors: 
         selected_area=_selected_area(plan, values),
         date_field=DATE_FIELD,
         missing_labels=_missing(plan, errors),
+        save_fields=SAVE_FIELDS,
+        saved=saved,
     )
 
 
@@ -301,6 +307,65 @@ async def advisor_live(request: Request) -> JSONResponse:
         },
         headers={"Cache-Control": "no-store"},
     )
+
+
+def _advisor_initials(actor: Any) -> str:
+    """The register's ``advisor`` field for the signed-in actor (letters, digits, . - _; 16 at most)."""
+    import re
+
+    return re.sub(r"[^\w.-]", "-", str(getattr(actor, "id", "ukendt")))[-16:] or "ukendt"
+
+
+def _save_routing(request: Request, plans: PlanSet, values: dict[str, str]) -> tuple[Plan, FieldErrors, dict[str, Any] | None, str]:
+    """Route the form's case and store the routing in the register (the answer, and the notice)."""
+    plan, errors, answer = _advise(plans, values)
+    for name, label, example in SAVE_FIELDS:
+        if not values.get(name, "").strip():
+            errors.fields[name] = f"Mangler. Skriv {label.lower()}en, fx {example}."
+    if errors.fields or answer is None:
+        return plan, errors, answer, ""
+    case, _ = case_from_form(plan, values)
+    day = dt.date.today()
+    if values.get(DATE_FIELD):
+        day = parse_date(values[DATE_FIELD], DATE_FIELD, "2026-12-01") or day
+    try:
+        # TODO(actor): pass actor=request.state.actor once Register.record_routing takes it; the
+        # advisor is then the signed-in actor's id and name, not these initials (issue 24, item 4).
+        routed = register_of(request).record_routing(
+            plans, case, case_ref=values["sagsreference"].strip(), team=values["team"].strip(), advisor=_advisor_initials(getattr(request.state, "actor", None)), on=day
+        )
+    except EngineError:
+        raise
+    except KompetenceplanError as exc:
+        for p in exc.problems:
+            field = {"sagsreference": "sagsreference", "team": "team"}.get(p.where.split(".", 1)[0])
+            if field:
+                errors.fields[field] = f"{p.what} {p.fix}".strip()
+            else:
+                errors.general.append(f"{p.what} {p.fix}".strip())
+        return plan, errors, answer, ""
+    from .access import log_case_access
+
+    log_case_access(request, "ændret", "routing", [routed.record.case_ref])
+    return plan, errors, answer, f"Routingen er gemt i registret som routing nr. {routed.record.id} for sag {routed.record.case_ref}."
+
+
+@router.post("/hvem-skal-afgoere/gem", response_class=HTMLResponse)
+async def advisor_save(request: Request) -> HTMLResponse:
+    plans = _plans(request)
+    if register_of(request) is None:
+        return _message_page(request, 404, "Registret er ikke sat op", "Start tjenesten med --db for at gemme routinger i registret.")
+    try:
+        values, _ = await _form(request)
+    except Refused as exc:
+        if exc.status == 403 and exc.message == EXPIRED:
+            return _advisor_page(request, _current(plans), {}, FieldErrors(general=[exc.message]), None, status=403)
+        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    try:
+        plan, errors, answer, saved = await run_in_threadpool(_save_routing, request, plans, values)
+    except EngineError as exc:
+        return _message_page(request, 500, "Der er ikke truffet nogen afgørelse", exc.title)
+    return _advisor_page(request, plan, values, errors, answer, posted=True, saved=saved)
 
 
 # -- Indstilling ----------------------------------------------------------------------------------
