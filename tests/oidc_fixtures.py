@@ -119,8 +119,8 @@ class Provider:
         node, here = require_provider()
         config = self.folder / "config.json"
         config.write_text(json.dumps(self.config()), encoding="utf-8")
-        log = (self.folder / "provider.log").open("ab")
-        self.proc = subprocess.Popen([node, str(here / "provider.mjs"), str(config)], cwd=here, stdout=subprocess.PIPE, stderr=log)
+        with (self.folder / "provider.log").open("ab") as log:  # the child keeps its own handle
+            self.proc = subprocess.Popen([node, str(here / "provider.mjs"), str(config)], cwd=here, stdout=subprocess.PIPE, stderr=log)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         if line.strip() != b"ready":
@@ -136,6 +136,8 @@ class Provider:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()
         self.proc = None
 
     def restart(self, keys: list[dict[str, Any]]) -> None:

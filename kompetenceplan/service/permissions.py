@@ -96,6 +96,24 @@ ROUTES: dict[tuple[str, str], str] = {
 assert all(p == PUBLIC or p in PERMISSIONS for p in ROUTES.values()), "ROUTES names a permission actor.PERMISSIONS lacks"
 
 
+def app_routes(app: Any) -> list[tuple[str, str, Any]]:
+    """Every (method, path template, route) the FastAPI ``app`` serves, included routers too
+    (FastAPI keeps an included router as one entry: walked here). HEAD is GET's."""
+    from fastapi.routing import APIRoute
+
+    found: list[tuple[str, str, Any]] = []
+
+    def walk(routes: list[Any]) -> None:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                found.extend((method, route.path, route) for method in sorted(route.methods - {"HEAD"}))
+            elif hasattr(route, "original_router"):
+                walk(list(route.original_router.routes))
+
+    walk(list(app.routes))
+    return found
+
+
 class RouteNotDeclared(PermissionDenied):
     """A route missing from `ROUTES`: refused for everybody (a programming error, fail-closed)."""
 
