@@ -106,7 +106,7 @@ def app_routes(app: Any) -> list[tuple[str, str, Any]]:
     def walk(routes: list[Any]) -> None:
         for route in routes:
             if isinstance(route, APIRoute):
-                found.extend((method, route.path, route) for method in sorted(route.methods - {"HEAD"}))
+                found.extend((method, route.path, route) for method in sorted((route.methods or set()) - {"HEAD"}))
             elif hasattr(route, "original_router"):
                 walk(list(route.original_router.routes))
 
