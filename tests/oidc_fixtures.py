@@ -42,6 +42,7 @@ USERS: dict[str, dict[str, Any]] = {
     "palle": {"name": "Palle Planejer", "groups": ["kp-planejere"]},
     "ada": {"name": "Ada Administrator", "groups": ["kp-administratorer"]},
     "ulla": {"name": "Ulla Uden Rolle", "groups": ["kantinen"]},
+    "mette": {"name": "Mette Mødesekretær", "groups": ["kp-raadgivere", "kp-sekretariat"]},
 }
 
 

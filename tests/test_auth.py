@@ -171,6 +171,52 @@ class TestLocalDefault:
         assert "--oidc-client-secret-file" in options and "--oidc-client-secret" not in options
 
 
+class TestSignInFlow:
+    def test_sign_in_starts_an_authorization_code_request_with_pkce_at_the_providers_endpoint(self, client: httpx.Client, provider: Provider) -> None:
+        """/logind redirects to the authorization endpoint of the discovery document: code flow,
+        S256 code challenge, state and nonce, our redirect URI; the session cookie is HttpOnly and Lax."""
+        import urllib.parse
+
+        answer = client.get("/logind")
+        assert answer.status_code in (302, 303, 307)
+        location = urllib.parse.urlsplit(answer.headers["location"])
+        query = urllib.parse.parse_qs(location.query)
+        assert f"{location.scheme}://{location.netloc}{location.path}" == f"{provider.issuer}/auth"
+        assert query["response_type"] == ["code"] and query["code_challenge_method"] == ["S256"] and len(query["code_challenge"][0]) >= 43
+        assert query["state"] and query["nonce"] and query["redirect_uri"] == [f"{PUBLIC_URL}/logind/svar"]
+        cookie = answer.headers["set-cookie"].lower()
+        assert cookie.startswith("kp_session=") and "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+
+    def test_a_callback_without_a_matching_state_is_refused_with_a_danish_page(self, client: httpx.Client) -> None:
+        """A forged or stale callback (no state in the session) signs nobody in."""
+        answer = client.get("/logind/svar?code=forfalsket&state=forkert")
+        assert answer.status_code == 400 and "Login mislykkedes" in answer.text
+
+    def test_the_session_cookie_is_secure_behind_https(self, provider: Provider, register_url: str) -> None:
+        """With an https public address the session cookie carries Secure."""
+        sign_in = _sign_in(provider)
+        secure = SignIn(**{**sign_in.__dict__, "public_url": "https://kompetenceplan.test"})
+        with Served(db_url=register_url, sign_in=secure) as c:
+            answer = c.get("/logind", headers={"Host": "kompetenceplan.test"})
+        assert "secure" in answer.headers["set-cookie"].lower()
+
+    def test_an_idle_session_ends_and_the_page_asks_for_sign_in_again(self, app: Any) -> None:
+        """A session whose last request is older than the idle timeout is cleared: NotSignedIn."""
+        from starlette.requests import Request
+
+        from kompetenceplan.service.auth import NotSignedIn
+
+        auth = app.app.state.auth
+        now = int(time.time())
+        session = {"actor": {"id": "x", "name": "X", "roles": ["leder"]}, "seen": now - auth.config.idle_minutes * 60 - 1, "since": now - 7200}
+        request = Request({"type": "http", "method": "GET", "path": "/", "headers": [], "session": session, "query_string": b""})
+        with pytest.raises(NotSignedIn) as caught:
+            auth._session_actor(request)
+        assert "uden aktivitet" in caught.value.reason and session == {}
+        session.update({"actor": {"id": "x", "name": "X", "roles": ["leder"]}, "seen": now, "since": now})
+        assert auth._session_actor(request).permissions == ROLES.permissions["leder"]
+
+
 # -- bearer tokens --------------------------------------------------------------------------------------
 
 

@@ -250,10 +250,12 @@ def create_app(
             same_site="lax",
             https_only=sign_in.secure,
         )
-        if allowed_hosts is not None:
-            from urllib.parse import urlsplit
+        from urllib.parse import urlsplit
 
-            allowed_hosts = allowed_hosts | {(urlsplit(sign_in.public_url).hostname or "").lower()}
+        from .guard import LOOPBACK_NAMES
+
+        # the name in the public address is one the service answers to (behind the reverse proxy)
+        allowed_hosts = (allowed_hosts if allowed_hosts is not None else LOOPBACK_NAMES) | {(urlsplit(sign_in.public_url).hostname or "").lower()}
     return Guard(app, max_body=max_body, allowed_hosts=allowed_hosts, body_timeout=body_timeout)
 
 

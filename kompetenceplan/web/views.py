@@ -95,7 +95,16 @@ def _render(request: Request, name: str, active: str, status: int = 200, **conte
     auth = getattr(request.app.state, "auth", None)
     context.setdefault("signs_in", bool(auth is not None and auth.signs_in))
     html = templates.get_template(name).render(nav=NAV, active=active, csrf_field=csrf_module.FIELD, csrf_token=token, **context)
-    response = HTMLResponse(html, status_code=status, headers=HEADERS)
+    headers = HEADERS
+    if auth is not None and auth.config is not None:
+        # "Log ud" posts here and is redirected to the provider's end-session page: a browser
+        # follows a form's redirect only to an origin the page's form-action allows.
+        from urllib.parse import urlsplit
+
+        issuer = urlsplit(auth.config.issuer)
+        csp = HEADERS["Content-Security-Policy"].replace("form-action 'self'", f"form-action 'self' {issuer.scheme}://{issuer.netloc}")
+        headers = {**HEADERS, "Content-Security-Policy": csp}
+    response = HTMLResponse(html, status_code=status, headers=headers)
     if fresh:
         response.set_cookie(csrf_module.COOKIE, token, httponly=True, samesite="strict", path="/")
     return response
