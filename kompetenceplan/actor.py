@@ -28,6 +28,7 @@ ActorKind = Literal["person", "service", "local", "import"]
 #: Every permission the library and the interfaces check, with what it lets one do (Danish, for
 #: refusals). A new verb is added here first.
 PERMISSIONS: dict[str, str] = {
+    "read_plan": "se kompetenceplanen, dokumentationsstandarden og skemaerne",
     "route": "rute en sag (hvem skal afgøre?)",
     "save_routing": "gemme en routing i registret",
     "record_decision": "registrere en afgørelse",
@@ -88,10 +89,11 @@ def local_actor() -> Actor:
 
 
 def actor_of(request: Any) -> Actor:
-    """The actor of an HTTP request (a Starlette/FastAPI ``Request``): the one the sign-in put on
-    ``request.state.actor``, else the app's ``default_actor`` (set only when no sign-in is
-    configured: the local user). Neither: refused, never guessed."""
-    found = getattr(request.state, "actor", None) or getattr(request.app.state, "default_actor", None)
+    """The actor of an HTTP request (a Starlette/FastAPI ``Request``): the one the service's one
+    permission check (`service.permissions.authorize`) resolved and put on ``request.state.actor``
+    — the signed-in person, a case tool's service account, or the local user when no sign-in is
+    configured. None: refused, never guessed."""
+    found = getattr(request.state, "actor", None)
     if not isinstance(found, Actor):
         raise PermissionDenied("Du er ikke logget ind.", [Problem("adgang", "anmodningen har ingen bruger.", "Log ind, eller send et gyldigt adgangstoken.")])
     return found

@@ -74,8 +74,14 @@ def db_upgrade(db_url: str | None) -> None:
 @db_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Skriv til en fil i stedet for standard output.")
 def db_export(db_url: str | None, output: Path | None) -> None:
-    """Alle registreringer som JSON Lines (én post pr. linje; 'tabel' angiver tabellen)."""
+    """Alle registreringer som JSON Lines (én post pr. linje; 'tabel' angiver tabellen).
+
+    Eksporten skrives i adgangsloggen (sagsreference '*': hele registret) som den lokale bruger."""
+    from ..actor import local_actor
+    from ..store import access_log
+
     reg = open_register(db_url)
+    access_log.record(reg.engine, local_actor(), "læst", "eksport", ["*"], route="db export", channel="cli")
     lines = (json.dumps(rec, ensure_ascii=False, default=str) for rec in reg.export())
     if output is not None:
         with output.open("w", encoding="utf-8") as fh:
@@ -113,6 +119,12 @@ def db_purge(db_url: str | None, before: str | None, keep_years: int | None, fmt
     click.echo(f"Slettet fra før {when.isoformat()}: " + ", ".join(f"{t}: {n}" for t, n in report.deleted.items()) + ".")
     if any(report.kept_referenced.values()):
         click.echo("Beholdt (en nyere registrering eller en gemt tilsynstrækning peger på dem): " + ", ".join(f"{t}: {n}" for t, n in report.kept_referenced.items()) + ".")
+
+
+from .access_log import adgangslog, adgangslog_purge  # noqa: E402  (the adgangslog commands, issue 24)
+
+db_group.add_command(adgangslog)
+db_group.add_command(adgangslog_purge)
 
 
 def _read_object(path: str, what: str) -> dict[str, Any]:

@@ -374,6 +374,7 @@ def record_outcome(
         meeting_id=meeting_id,
         item_number=item_number,
         item_key=item["item_key"],
+        case_ref=item["case_ref"],
         outcome=stored["outcome"],
         forwarded_to=stored["forwarded_to"],
         reason=stored["reason"],

@@ -86,6 +86,7 @@ class OutcomeRecord(_Model):
     meeting_id: int
     item_number: int
     item_key: str
+    case_ref: str
     outcome: Outcome
     forwarded_to: str | None = None
     reason: str

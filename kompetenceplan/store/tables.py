@@ -258,3 +258,30 @@ payments = Table(
 Index("ix_payments_paid_on", payments.c.paid_on)
 Index("ix_payments_case_ref", payments.c.case_ref)
 Index("ix_payments_batch", payments.c.batch_sha256)
+
+# -- adgangslog (migration 0006, issue 24) --------------------------------------------------------
+# Who read or changed which case's data, when, and from which client: one row per case per
+# request. Append-only: `store.access_log` inserts and reads; only its own retention
+# (`access_log.purge`, `kompetenceplan db adgangslog-purge`) deletes, never `Register.purge`.
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("logged_at", DateTime(timezone=True), nullable=False),
+    Column("actor_id", String(200), nullable=False),
+    Column("actor_name", String(200), nullable=False),
+    # person, service, local, import (kompetenceplan.actor.ActorKind)
+    Column("actor_kind", String(16), nullable=False),
+    # læst, ændret
+    Column("action", String(16), nullable=False),
+    # routing, indstilling, dagsordenspunkt, afgørelse, tilsynssvar, eksport, …
+    Column("subject", String(32), nullable=False),
+    Column("case_ref", String(64), nullable=False),
+    # the route template (``/moede/{meeting_id}``) or the CLI command, never a raw path
+    Column("route", String(200), nullable=False),
+    # web, api, cli
+    Column("channel", String(8), nullable=False),
+    Column("client_address", String(64), nullable=True),
+)
+Index("ix_access_log_case_ref", access_log.c.case_ref)
+Index("ix_access_log_logged_at", access_log.c.logged_at)

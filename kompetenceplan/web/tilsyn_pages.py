@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..actor import actor_of
 from ..errors import CaseError, EngineError, KompetenceplanError
+from .access import log_case_access
 from .forms import FieldErrors
 from .views import EXPIRED, Refused, _form, _message_page, _plans, _render, register_of, router
 
@@ -245,6 +246,7 @@ def _quarter_page(
         groups.setdefault((item["team"], item["track"]), []).append(item)
     tracks = {key: t.label for key, t in config.tracks.items()}
     answered = sum(_fully_answered(config, i) for i in d.items)
+    log_case_access(request, "læst", "tilsynssag", [i["case_ref"] for i in d.items])
     return _render(
         request,
         "tilsyn_quarter.html",
@@ -326,6 +328,8 @@ async def answer_question(request: Request, quarter: str, position: int, questio
             return await run_in_threadpool(_quarter_page, request, quarter, 200, "", None, None, general)
         errors = _problems(exc, {"--answer": ANSWER, "--comment": COMMENT}, ANSWER)
         return await run_in_threadpool(_quarter_page, request, quarter, 200, "", {key: errors}, {key: kept})
+    drawn = await run_in_threadpool(show, reg, quarter)
+    await run_in_threadpool(log_case_access, request, "ændret", "tilsynssvar", [i["case_ref"] for i in drawn.items if i.get("position") == position] if drawn else [])
     response = RedirectResponse(f"/tilsyn/{quarter}?gemt={position}-{question}#sag-{position}", status_code=303)
     return response
 
@@ -341,7 +345,10 @@ def _tilsyn_report(request: Request, quarter: str) -> str | None:
     if show(reg, quarter, missing_ok=True) is None:
         return None
     config = _config(request)
-    return _report_body(render_html(build_report(reg, config, quarter), config))
+    body = _report_body(render_html(build_report(reg, config, quarter), config))
+    drawn = show(reg, quarter, missing_ok=True)
+    log_case_access(request, "læst", "tilsynssag", [i["case_ref"] for i in drawn.items] if drawn else [])
+    return body
 
 
 @router.get("/tilsyn/{quarter}/rapport", response_class=HTMLResponse)
