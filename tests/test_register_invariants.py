@@ -31,6 +31,7 @@ from kompetenceplan.plan import load_plans
 from kompetenceplan.store import decisions as decision_repo
 from kompetenceplan.store.register import Register, StatutoryCompetenceError
 from kompetenceplan.store.tables import decision_retractions, decisions, meeting_items, metadata, outcomes
+from kompetenceplan.tilsyn.draw import _population as tilsyn_population
 from kompetenceplan.tilsyn.economy import load_interventions
 
 from .conftest import EXAMPLES, NYBORG, ROOT
@@ -225,6 +226,10 @@ class RegisterMachine(RuleBasedStateMachine):
                 assert round(sum(a.monthly_cost for a in active), 2) == round(expected.get(case_ref, 0.0), 2), case_ref
         # the økonomisk tilsyn counts the same interventions (an independent query)
         assert {i.id for i in load_interventions(self.reg.engine, ON, ON) if i.start <= ON} == ids
+        # and the ledelsestilsyn draws from exactly the decisions in force (grants and refusals)
+        in_force = {i["decision"]["id"] for i in self.items.values() if i["decision"]}
+        with self.reg.engine.connect() as conn:
+            assert {d["id"] for d in tilsyn_population(conn, DAYS[0], ON)} == in_force
 
     @invariant()
     def nothing_below_a_statutory_body(self) -> None:
