@@ -7,6 +7,8 @@ SQLite is the embedded default (a file ``kompetenceplan.db``); any SQLAlchemy UR
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +75,10 @@ def make_engine(url: str | None = None) -> Engine:
     return engine
 
 
+#: The execution option that marks a SQLite connection as a writer (`_sqlite_pragmas`).
+_WRITER = "kompetenceplan_writer"
+
+
 def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, record: Any) -> None:
@@ -85,9 +91,24 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Connection) -> None:
-        # A deferred transaction that later writes can fail at once with "database is locked";
-        # taking the write lock at BEGIN makes writers wait their turn (busy_timeout).
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A writer takes the write lock at BEGIN: a deferred transaction that reads and then
+        # writes can fail at once with "database is locked", while BEGIN IMMEDIATE waits its turn
+        # (busy_timeout). A reader begins deferred: in WAL mode it reads a snapshot and waits for
+        # no writer and no other reader (issue 29: with every page taking the write lock, 32
+        # readers queued behind each other and behind every adgangslog write).
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITER) else "BEGIN")
+
+    @contextmanager
+    def begin() -> Iterator[Connection]:
+        """`Engine.begin`, marking the connection as a writer: every write in the register is an
+        ``engine.begin()`` block (`Register.transaction` and the bulk writers); every
+        ``engine.connect()`` block only reads."""
+        with engine.connect() as conn:
+            conn.execution_options(**{_WRITER: True})
+            with conn.begin():
+                yield conn
+
+    engine.begin = begin  # type: ignore[method-assign]  # this engine's writes, as above
 
 
 def inserted_id(result: CursorResult[Any]) -> Any:

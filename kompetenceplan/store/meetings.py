@@ -6,9 +6,10 @@ corrects (the database refuses a second correction of one row)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, Integer, func, literal, select, tuple_
 from sqlalchemy.engine import Connection
 
 from .db import inserted_id
@@ -33,8 +34,69 @@ def lock_meeting(conn: Connection, meeting_id: int) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def all_meetings(conn: Connection) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute(select(meetings).order_by(meetings.c.meeting_date, meetings.c.id)).mappings()]
+def all_meetings(conn: Connection, after: tuple[dt.date, int] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """Meetings by date, then id; ``after`` (date, id) and ``limit`` give one page (a keyset on the
+    index (meeting_date, id): a meeting added meanwhile never shifts a page)."""
+    query = select(meetings).order_by(meetings.c.meeting_date, meetings.c.id)
+    if after is not None:
+        query = query.where(_key() > _literal_key(after))
+    if limit is not None:
+        query = query.limit(limit)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def _key() -> Any:
+    return tuple_(meetings.c.meeting_date, meetings.c.id)
+
+
+def _literal_key(key: tuple[dt.date, int]) -> Any:
+    return tuple_(literal(key[0], Date), literal(key[1], Integer))
+
+
+def meetings_before(conn: Connection, key: tuple[dt.date, int], limit: int) -> list[dict[str, Any]]:
+    """The ``limit`` meetings just before ``key`` (date, id), in date order."""
+    rows = conn.execute(select(meetings).where(_key() < _literal_key(key)).order_by(meetings.c.meeting_date.desc(), meetings.c.id.desc()).limit(limit)).mappings()
+    return [dict(r) for r in reversed(list(rows))]
+
+
+def meetings_from(conn: Connection, key: tuple[dt.date, int], limit: int) -> list[dict[str, Any]]:
+    """The ``limit`` meetings from ``key`` (date, id) on, in date order."""
+    return [dict(r) for r in conn.execute(select(meetings).where(_key() >= _literal_key(key)).order_by(meetings.c.meeting_date, meetings.c.id).limit(limit)).mappings()]
+
+
+def any_before(conn: Connection, key: tuple[dt.date, int]) -> bool:
+    return conn.execute(select(meetings.c.id).where(_key() < _literal_key(key)).limit(1)).first() is not None
+
+
+def any_after(conn: Connection, key: tuple[dt.date, int]) -> bool:
+    return conn.execute(select(meetings.c.id).where(_key() > _literal_key(key)).limit(1)).first() is not None
+
+
+def item_counts(conn: Connection, meeting_ids: list[int]) -> list[tuple[int, str, bool, int]]:
+    """(meeting id, plan fingerprint, ready, how many) of the current items of these meetings,
+    counted by the database: a list of meetings never reads a submission or a check report."""
+    if not meeting_ids:
+        return []
+    newer = meeting_items.alias("newer")
+    corrected = select(newer.c.id).where(newer.c.corrects_id == meeting_items.c.id).exists()
+    query = (
+        select(meeting_items.c.meeting_id, meeting_items.c.plan_fingerprint, meeting_items.c.ready, func.count())
+        .where(meeting_items.c.meeting_id.in_(meeting_ids), ~corrected)
+        .group_by(meeting_items.c.meeting_id, meeting_items.c.plan_fingerprint, meeting_items.c.ready)
+    )
+    return [(m, f, bool(r), n) for m, f, r, n in conn.execute(query)]
+
+
+def current_items_checked_with(conn: Connection, meeting_id: int, fingerprint: str) -> list[dict[str, Any]]:
+    """The meeting's current items checked with the plan ``fingerprint`` (to check them again)."""
+    return [r for r in items(conn, meeting_id) if r["plan_fingerprint"] == fingerprint]
+
+
+def sent_meetings(conn: Connection, meeting_ids: list[int]) -> set[int]:
+    """Those of the meetings whose agenda has been sent."""
+    if not meeting_ids:
+        return set()
+    return set(conn.execute(select(agendas.c.meeting_id).where(agendas.c.meeting_id.in_(meeting_ids)).distinct()).scalars())
 
 
 def items(conn: Connection, meeting_id: int) -> list[dict[str, Any]]:

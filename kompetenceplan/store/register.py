@@ -379,17 +379,27 @@ class Register:
             return [Problem("retter", f"afgørelse {corrects} er trukket tilbage (udvalget har udsat, sendt sagen tilbage eller oversendt den).", "Registrér en ny afgørelse uden --corrects.")]
         return []
 
-    def decisions(self, period: Period | None = None, team: str | None = None, case_ref: str | None = None, include_corrected: bool = False) -> list[DecisionRecord]:
-        """Current decisions taken in ``period`` (from, to; both included), oldest first."""
+    def decisions(
+        self,
+        period: Period | None = None,
+        team: str | None = None,
+        case_ref: str | None = None,
+        include_corrected: bool = False,
+        *,
+        after: tuple[dt.date, int] | None = None,
+        limit: int | None = None,
+    ) -> list[DecisionRecord]:
+        """Current decisions taken in ``period`` (from, to; both included), oldest first; ``after``
+        (day, id of the last one seen) and ``limit`` give one page (`decisions.query`)."""
         start, end = period or (None, None)
         with self.engine.connect() as conn:
-            return decision_repo.query(conn, start, end, team, case_ref, include_corrected=include_corrected)
+            return decision_repo.query(conn, start, end, team, case_ref, include_corrected=include_corrected, after=after, limit=limit)
 
-    def overskridelser(self, period: Period | None = None, team: str | None = None) -> list[DecisionRecord]:
+    def overskridelser(self, period: Period | None = None, team: str | None = None, *, after: tuple[dt.date, int] | None = None, limit: int | None = None) -> list[DecisionRecord]:
         """Current decisions taken below the required level (kompetenceoverskridelser)."""
         start, end = period or (None, None)
         with self.engine.connect() as conn:
-            return decision_repo.query(conn, start, end, team, only_overskridelser=True)
+            return decision_repo.query(conn, start, end, team, only_overskridelser=True, after=after, limit=limit)
 
     def routing(self, routing_id: int) -> RoutingRecord | None:
         with self.engine.connect() as conn:

@@ -26,8 +26,9 @@ def get(conn: Connection, routing_id: int) -> RoutingRecord | None:
 
 def current_for_case(conn: Connection, case_ref: str, paragraph_input: str, paragraph: str | None = None) -> RoutingRecord | None:
     """The newest routing of a case that no later record corrects (optionally for one paragraph)."""
-    corrected = select(routings.c.corrects_id).where(routings.c.corrects_id.is_not(None))
-    rows = conn.execute(select(routings).where(routings.c.case_ref == case_ref, routings.c.id.not_in(corrected)).order_by(routings.c.id.desc())).mappings()
+    newer = routings.alias("newer")
+    corrected = select(newer.c.id).where(newer.c.corrects_id == routings.c.id).exists()  # per row, from the unique index
+    rows = conn.execute(select(routings).where(routings.c.case_ref == case_ref, ~corrected).order_by(routings.c.id.desc())).mappings()
     for row in rows:
         if paragraph is None or (row["inputs"] or {}).get(paragraph_input) == paragraph:
             return RoutingRecord.model_validate(dict(row))

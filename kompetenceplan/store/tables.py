@@ -78,7 +78,6 @@ decisions = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_decisions_case_ref", decisions.c.case_ref)
-Index("ix_decisions_decided_on", decisions.c.decided_on)
 Index("uq_decisions_corrects", decisions.c.corrects_id, unique=True)
 
 # A decision that is no longer in force without another taking its place: the committee's
@@ -285,3 +284,15 @@ access_log = Table(
 )
 Index("ix_access_log_case_ref", access_log.c.case_ref)
 Index("ix_access_log_logged_at", access_log.c.logged_at)
+
+# -- the indexes the hot queries need (migration 0010, issue 29) -----------------------------------
+# Lists are pages by key (the day, then id), never by offset, and each page reads one range of
+# an index: its cost does not grow with the history. docs/performance.md names the query each
+# index serves; tests/test_query_plans.py reads PostgreSQL's plan for them.
+Index("ix_decisions_decided_on_id", decisions.c.decided_on, decisions.c.id)  # a page of decisions, a quarter's population
+Index("ix_decisions_team_day", decisions.c.team, decisions.c.decided_on, decisions.c.id)  # a team's page of decisions
+# the overskridelser (a few in a hundred decisions): their page reads only them
+Index("ix_decisions_overskridelser", decisions.c.decided_on, decisions.c.id, sqlite_where=text("kompetenceoverskridelse IS 1"), postgresql_where=text("kompetenceoverskridelse IS true"))
+Index("ix_meetings_date_id", meetings.c.meeting_date, meetings.c.id)  # a page of meetings, the upcoming ones
+Index("ix_agendas_meeting", agendas.c.meeting_id, agendas.c.id)  # the agenda as last sent, per meeting
+Index("ix_outcomes_decision", outcomes.c.decision_id)  # the committee item behind a decision (TIL checks)
