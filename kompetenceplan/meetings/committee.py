@@ -80,9 +80,11 @@ def new_meeting(reg: Register, plans: Plans, meeting_date: dt.date, body: str, t
         return _meeting(_meeting_or_fail(conn, new_id), plan)
 
 
-def list_meetings(reg: Register, plans: Plans) -> list[Meeting]:
+def list_meetings(reg: Register, plans: Plans, *, after: tuple[dt.date, int] | None = None, limit: int | None = None) -> list[Meeting]:
+    """The meetings by date, then id; ``after`` (the date and id of the last meeting of the
+    previous page) and ``limit`` give one page (`meetings.overview` for the list with counts)."""
     with reg.engine.connect() as conn:
-        rows = repo.all_meetings(conn)
+        rows = repo.all_meetings(conn, after, limit)
     return [_meeting(r, plans.latest if isinstance(plans, PlanSet) else plans) for r in rows]
 
 

@@ -105,29 +105,36 @@ def _form_date(text: str) -> tuple[dt.date | None, str]:
 # -- the list and a new meeting ---------------------------------------------------------------------
 
 
-def _overview(reg: Any, plans: Any) -> list[dict[str, Any]]:
-    from ..meetings import committee
+def _key(text: str | None) -> tuple[dt.date, int] | None:
+    """A page key from the address (``2026-11-03.1234``: a meeting's date and id); anything else
+    is no key (the first page)."""
+    day, _, number = (text or "").partition(".")
+    try:
+        return (dt.date.fromisoformat(day), int(number)) if _id(number) and len(day) == 10 else None
+    except ValueError:
+        return None
 
-    out: list[dict[str, Any]] = []
-    for m in committee.list_meetings(reg, plans):
-        try:
-            agenda = committee.build_agenda(reg, plans, m.id)
-        except PlanError:  # no plan version in force on the meeting date: say so, never count
-            out.append({"meeting": m, "items": None, "ready": None, "sent": None})
-            continue
-        out.append({"meeting": m, "items": len(agenda.items), "ready": sum(1 for i in agenda.items if i.ready), "sent": agenda.sent_at})
-    return out
+
+def _overview(reg: Any, plans: Any, before: str | None = None, after: str | None = None) -> Any:
+    """One page of meetings with their counts, by the database (`meetings.overview`)."""
+    from ..meetings.overview import overview
+
+    page = overview(reg, plans, before=_key(before), after=_key(after))
+    key = lambda k: f"{k[0].isoformat()}.{k[1]}" if k else None  # noqa: E731
+    return [{"meeting": r.meeting, "items": r.items, "ready": r.ready, "sent": r.sent} for r in page.rows], key(page.earlier), key(page.later)
 
 
 def _meetings_page(request: Request, values: dict[str, str], errors: FieldErrors, status: int = 200) -> HTMLResponse:
     reg = register_of(request)
-    overview = []
+    overview, earlier, later = [], None, None
     try:
-        overview = _overview(reg, _plans(request))
+        overview, earlier, later = _overview(reg, _plans(request), request.query_params.get("foer"), request.query_params.get("efter"))
     except EngineError as exc:
         errors.general.append(exc.title)
     values.setdefault(DATE, "")
-    return _render(request, "meeting.html", "moede", status=status, register=True, meetings=overview, values=values, errors=errors, bodies=_bodies(request), labels=FIELD_LABELS)
+    return _render(
+        request, "meeting.html", "moede", status=status, register=True, meetings=overview, earlier=earlier, later=later, values=values, errors=errors, bodies=_bodies(request), labels=FIELD_LABELS
+    )
 
 
 @router.get("/moede", response_class=HTMLResponse)

@@ -468,14 +468,13 @@ def register_of(request: Request) -> Any:
 
 
 def upcoming(request: Request) -> list[Any] | None:
-    """Meetings on or after today, soonest first (None without a register)."""
+    """The soonest meetings on or after today, soonest first (None without a register)."""
     reg = register_of(request)
     if reg is None:
         return None
-    from ..meetings import committee
+    from ..meetings.overview import upcoming as soonest
 
-    today = dt.date.today()
-    return sorted((m for m in committee.list_meetings(reg, _plans(request)) if m.meeting_date >= today), key=lambda m: (m.meeting_date, m.id))
+    return soonest(reg, _plans(request), dt.date.today())
 
 
 # -- Kompetenceplanen -------------------------------------------------------------------------------
