@@ -89,8 +89,16 @@ class Draw:
 
 
 def _population(conn: Connection, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-    rows = conn.execute(select(decisions).where(decisions.c.decided_on >= start, decisions.c.decided_on <= end, decision_repo.current()).order_by(decisions.c.id)).mappings()
+    """The quarter's current decisions with what the sample needs (id, team, paragraph, case):
+    a large municipality's quarter is tens of thousands of rows, of which about 30 are drawn."""
+    columns = (decisions.c.id, decisions.c.team, decisions.c.paragraph, decisions.c.case_ref)
+    rows = conn.execute(select(*columns).where(decisions.c.decided_on >= start, decisions.c.decided_on <= end, decision_repo.current()).order_by(decisions.c.id)).mappings()
     return [dict(r) for r in rows]
+
+
+def _decisions(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The whole rows of the drawn decisions (the TIL checks read them)."""
+    return {r["id"]: dict(r) for r in conn.execute(select(decisions).where(decisions.c.id.in_(ids))).mappings()} if ids else {}
 
 
 def draw(
@@ -162,7 +170,10 @@ def draw(
                     )
                 )
             )
-            for position, (row, track, size) in enumerate(sample(population, config, quarter, seed, k), 1):
+            drawn = sample(population, config, quarter, seed, k)
+            whole = _decisions(conn, [row["id"] for row, _, _ in drawn])
+            for position, (row, track, size) in enumerate(drawn, 1):
+                row = whole[row["id"]]
                 item_id = inserted_id(
                     conn.execute(tilsyn_items.insert().values(draw_id=draw_id, position=position, decision_id=row["id"], case_ref=row["case_ref"], team=row["team"], track=track, stratum_size=size))
                 )
@@ -196,7 +207,8 @@ def show(reg: Register, quarter: str, *, missing_ok: bool = False) -> Draw | Non
     """The stored draw for ``quarter`` with its items, their check results and current answers."""
     quarter = quarter_code(quarter)
     with reg.engine.connect() as conn:
-        row = conn.execute(select(tilsyn_draws).where(tilsyn_draws.c.quarter == quarter)).mappings().first()
+        # not the population (every id of the quarter's decisions): the pages never show it
+        row = conn.execute(select(*(c for c in tilsyn_draws.c if c.name != "population")).where(tilsyn_draws.c.quarter == quarter)).mappings().first()
         if row is None:
             if missing_ok:
                 return None

@@ -164,7 +164,7 @@ def load_interventions(engine: Engine, first: dt.date, last: dt.date) -> list[In
     """Current granted decisions that run at some time in [first, last]."""
     query = _current_granted(decisions.c.start <= last, or_(decisions.c.expected_end.is_(None), and_(decisions.c.expected_end >= first)))
     with engine.connect() as conn:
-        return [Intervention(*row) for row in conn.execute(query.order_by(decisions.c.id))]
+        return [Intervention(*row) for row in conn.execute(query.order_by(decisions.c.id)).all()]  # all at once: a quarter is ~10^5 rows
 
 
 def load_decided(engine: Engine, period: Period, threshold: float) -> list[Intervention]:
@@ -588,21 +588,20 @@ def build_report(
     today: dt.date | None = None,
 ) -> EconomyReport:
     """The economic supervision of quarter ``q`` (and its months with ``monthly``)."""
-    from .finance import load_payments, payment_count
+    from .figures import report_figures
+    from .finance import payment_count, payment_sums
 
     periods = [q, *(q.months() if monthly else [])]
-    earliest = min(p.previous().first for p in periods)
-    rows = load_interventions(engine, earliest, q.last)
     cat = Catalogue.of(plans, q.last)
     payments_imported = payment_count(engine)
-    payments = load_payments(engine, earliest, q.last) if payments_imported else []
-    known_cases = _known_cases(engine, {p.case_ref for p in payments}) if payments else set()
+    paid_sums = payment_sums(engine, q.first, q.last) if payments_imported else []
+    # every period's figures, movements and prices summed by the database (`tilsyn.figures`;
+    # the definitions are period_figures, flow and prices, held equal by tests)
+    figures, flows, price_lists = report_figures(engine, periods, cat)
     reports = []
-    for period in periods:
-        previous = period.previous()
-        figures = period_figures(rows, period, cat)
-        paid = _paid(figures, rows, payments, known_cases, period, cat) if payments_imported else None
-        reports.append(PeriodReport(figures, flow(rows, previous, period), prices(rows, period, previous, cat), paid))
+    for n, period in enumerate(periods):
+        paid = _paid_sums(figures[n], paid_sums, period, cat) if payments_imported else None
+        reports.append(PeriodReport(figures[n], flows[n], price_lists[n], paid))
     threshold_oere = int(round(threshold * 100))
     plan = cat_plan_title(plans, q.last)
     return EconomyReport(q, reports, threshold_oere, load_decided(engine, q, threshold_oere / 100), cat, plan, payments_imported, generated=today or dt.date.today())
@@ -624,6 +623,22 @@ def _known_cases(engine: Engine, refs: set[str]) -> set[str]:
             chunk = ordered[i : i + 500]
             known |= {r[0] for r in conn.execute(select(decisions.c.case_ref).where(decisions.c.case_ref.in_(chunk)).distinct())}
     return known
+
+
+def _paid_sums(figures: PeriodFigures, sums: Sequence[Any], period: Period, cat: Catalogue) -> Paid:
+    """`_paid` from the database's sums per day and paragraph (`finance.payment_sums`)."""
+    paid_by: dict[str, int] = defaultdict(int)
+    count = unmatched = unmatched_oere = 0
+    for s in sums:
+        if period.first <= s.paid_on <= period.last:
+            count += s.count
+            paid_by[s.paragraph] += s.oere
+            unmatched += s.unmatched_count
+            unmatched_oere += s.unmatched_oere
+    granted_by = {r.key: r.cost_oere for r in figures.by_paragraph}
+    keys = sorted(granted_by.keys() | paid_by.keys())
+    by_paragraph = [PaidRow(k, cat.paragraph(k).label, granted_by.get(k, 0), paid_by.get(k, 0)) for k in keys]
+    return Paid(period, figures.cost_oere, sum(paid_by.values()), count, by_paragraph, unmatched, unmatched_oere)
 
 
 def _paid(figures: PeriodFigures, rows: Sequence[Intervention], payments: Sequence[Any], known: set[str], period: Period, cat: Catalogue) -> Paid:

@@ -302,6 +302,35 @@ class _BulkSink:
         self.decision_rows.append((values, routing, corrects))
         return len(self.decision_ids) + len(self.decision_rows) - 1
 
+    def decision_row(self, values: dict[str, Any], routing_id: int | None, corrects_id: int | None, stamp: dt.datetime) -> dict[str, Any]:
+        """The ``decisions`` row the register stores for ``values`` (as `Register.decision_values`)."""
+        plan = plan_in_force(self.plans, values["decided_on"])
+        level_rank, required_rank = plan.rank(values["level"]), plan.rank(values["required_level"])
+        statutory = statutory_level(plan, values["paragraph"])
+        breach = statutory is not None and level_rank < statutory[0]
+        assert not breach or values["source"] == "import", "only history can be below a statutory body"
+        who = values["decided_by"]
+        actor = None if values["source"] in ("import", "udvalg") else person(who)
+        return {
+            "corrects_id": corrects_id,
+            "routing_id": routing_id,
+            **{k: v for k, v in values.items() if k != "note"},
+            "decided_by": actor.id if actor else who,
+            "decided_by_name": values.get("decided_by_name", actor.name if actor else None),
+            "monthly_cost": float(values["monthly_cost"]),
+            "level_rank": level_rank,
+            "required_rank": required_rank,
+            "kompetenceoverskridelse": level_rank < required_rank,
+            "lovbestemt_overskredet": breach,
+            "recorded_by": (actor or SECRETARY).id,
+            "recorded_by_name": (actor or SECRETARY).name,
+            "plan_id": plan.meta.id,
+            "plan_version": plan.meta.version,
+            "plan_fingerprint": plan.fingerprint,
+            "note": values.get("note", ""),
+            "recorded_at": stamp,
+        }
+
     def flush(self) -> None:
         if not (self.routing_rows or self.decision_rows or self.meeting_rows or self.item_rows or self.outcome_rows):
             return
@@ -319,36 +348,10 @@ class _BulkSink:
                 ids = conn.execute(routings.insert().returning(routings.c.id, sort_by_parameter_order=True), rows).scalars().all()
                 self.routing_ids.extend(ids)
             if self.decision_rows:
-                rows = []
-                for values, routing, corrects in self.decision_rows:
-                    plan = plan_in_force(self.plans, values["decided_on"])
-                    level_rank, required_rank = plan.rank(values["level"]), plan.rank(values["required_level"])
-                    statutory = statutory_level(plan, values["paragraph"])
-                    breach = statutory is not None and level_rank < statutory[0]
-                    assert not breach or values["source"] == "import", "only history can be below a statutory body"
-                    who = values["decided_by"]
-                    actor = None if values["source"] in ("import", "udvalg") else person(who)
-                    rows.append(
-                        {
-                            "corrects_id": self.decision_ids[corrects] if corrects is not None else None,
-                            "routing_id": self.routing_ids[routing] if routing is not None else None,
-                            **{k: v for k, v in values.items() if k != "note"},
-                            "decided_by": actor.id if actor else who,
-                            "decided_by_name": values.get("decided_by_name", actor.name if actor else None),
-                            "monthly_cost": float(values["monthly_cost"]),
-                            "level_rank": level_rank,
-                            "required_rank": required_rank,
-                            "kompetenceoverskridelse": level_rank < required_rank,
-                            "lovbestemt_overskredet": breach,
-                            "recorded_by": (actor or SECRETARY).id,
-                            "recorded_by_name": (actor or SECRETARY).name,
-                            "plan_id": plan.meta.id,
-                            "plan_version": plan.meta.version,
-                            "plan_fingerprint": plan.fingerprint,
-                            "note": values.get("note", ""),
-                            "recorded_at": stamp,
-                        }
-                    )
+                rows = [
+                    self.decision_row(values, self.routing_ids[routing] if routing is not None else None, self.decision_ids[corrects] if corrects is not None else None, stamp)
+                    for values, routing, corrects in self.decision_rows
+                ]
                 ids = conn.execute(decisions.insert().returning(decisions.c.id, sort_by_parameter_order=True), rows).scalars().all()
                 self.decision_ids.extend(ids)
             if self.outcome_rows:
