@@ -627,6 +627,13 @@ def openapi_command(plan_path: Path, output: Path | None) -> None:
     "--roles", "roles_file", type=click.Path(dir_okay=False, path_type=Path), help="Rollefilen (grupper → roller → rettigheder); standard: den medfølgende kompetenceplan/service/roller.toml."
 )
 @click.option("--idle-minutes", default=30, show_default=True, type=click.IntRange(1, 24 * 60), help="Minutter uden aktivitet, før en bruger logges ud.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Så mange processer på samme adresse (fx én pr. kerne). Flere processer deler registret (brug PostgreSQL) og KOMPETENCEPLAN_WEB_SECRET; en ny plan indlæses med kill -HUP til hovedprocessen.",
+)
 def serve_command(
     plan_path: Path,
     host: str,
@@ -649,6 +656,7 @@ def serve_command(
     public_url: str | None,
     roles_file: Path | None,
     idle_minutes: int,
+    workers: int,
 ) -> None:
     """Start HTTP JSON API'et for sagssystemer (POST /route, /validate, /validate/agenda …).
 
@@ -709,6 +717,7 @@ def serve_command(
         reload_settle=reload_settle,
         db_url=db_url,
         sign_in=sign_in,
+        workers=workers,
     )
 
 

@@ -311,9 +311,11 @@ def serve(
     reload_settle: float = 0.5,
     db_url: str | None = None,
     sign_in: SignIn | None = None,
+    workers: int = 1,
 ) -> None:
     """Run the service with uvicorn until interrupted. Without ``sign_in`` only a loopback
-    address may be bound (the local user has every permission)."""
+    address may be bound (the local user has every permission). ``workers`` > 1: that many
+    processes on one address (`service.workers`)."""
     import uvicorn
 
     from .auth import check_sign_in, is_loopback, local_mode_refusal
@@ -322,6 +324,22 @@ def serve(
         raise local_mode_refusal(host)
     if sign_in is not None:
         check_sign_in(sign_in)
+    if workers > 1:
+        settings = {
+            "plan_path": plan_path,
+            "allow_reload": allow_reload,
+            "max_body": max_body,
+            "allowed_hosts": allowed_host_names(host, allowed_hosts),
+            "body_timeout": body_timeout,
+            "reload_settle": reload_settle,
+            "db_url": db_url,
+            "sign_in": sign_in,
+            "access_log": access_log,
+            "header_timeout": header_timeout,
+            "max_connections": max_connections,
+        }
+        _serve_workers(settings, host, port, keep_alive, workers)
+        return
     _log_to_stderr(access_log)
     app = create_app(
         plan_path,
@@ -364,6 +382,51 @@ def serve(
     )
 
 
+def _serve_workers(settings: dict[str, Any], host: str, port: int, keep_alive: int, workers: int) -> None:
+    """``workers`` uvicorn processes sharing the socket (`service.workers`)."""
+    import os
+    import secrets
+
+    import uvicorn
+
+    from ..web.csrf import SECRET_ENV
+    from .workers import SETTINGS_ENV, write_settings
+
+    if settings["allow_reload"]:
+        raise PlanError(
+            "--allow-reload kan ikke bruges med flere arbejdsprocesser.",
+            [
+                Problem(
+                    "--workers",
+                    "POST /admin/reload ville kun indlæse planen i én af processerne.",
+                    "Indlæs planen i alle ved at sende SIGHUP til hovedprocessen (kill -HUP PID): den starter arbejderne igen én ad gangen.",
+                )
+            ],
+        )
+    load_plans(settings["plan_path"])  # a plan or register that cannot be used is refused here, once, not by every worker
+    if settings["db_url"] is not None:
+        from ..store.register import Register
+
+        Register(settings["db_url"]).close()
+    # A request can land in any worker: they sign sessions and forms with one secret.
+    os.environ.setdefault(SECRET_ENV, secrets.token_urlsafe(32))
+    os.environ[SETTINGS_ENV] = str(write_settings(settings))
+    _log_to_stderr(settings["access_log"])
+    uvicorn.run(
+        "kompetenceplan.service.workers:app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        server_header=False,
+        access_log=False,
+        http="kompetenceplan.service.workers:GuardedProtocol",
+        timeout_keep_alive=keep_alive,
+        limit_concurrency=settings["max_connections"],
+    )
+
+
 def _log_to_stderr(access_log: bool) -> None:
     service = logging.getLogger("kompetenceplan")
     if not service.handlers:
@@ -372,7 +435,8 @@ def _log_to_stderr(access_log: bool) -> None:
         service.addHandler(handler)
         service.setLevel(logging.INFO)
         service.propagate = False
-    logging.getLogger("kompetenceplan.access").disabled = not access_log
+    # By level, not ``disabled``: uvicorn's logging set-up (dictConfig) enables every logger again.
+    logging.getLogger("kompetenceplan.access").setLevel(logging.INFO if access_log else logging.WARNING)
 
 
 def generate(plan_path: Any) -> dict[str, Any]:

@@ -71,6 +71,38 @@ def _document(agenda: Agenda, fmt: str, markdown: Callable[[Agenda], str], html:
     raise CaseError("Ukendt format.", [Problem("format", "skal være json, markdown eller html.", "Brug fx ?format=html.")])
 
 
+#: A list answers one page (issue 29: ten years of a large municipality are a million decisions):
+#: ``limit`` records, default `PAGE`, at most `MAX_PAGE`, after the key ``after`` (the day and id
+#: of the last record of the previous page, ``2026-11-03.1234``); the ``Link`` header names the
+#: next page. A keyset, so a page costs the same on the first day and after ten years.
+PAGE, MAX_PAGE = 100, 500
+
+
+def _page(after: str | None, limit: int) -> tuple[tuple[dt.date, int] | None, int]:
+    problems = []
+    if not 1 <= limit <= MAX_PAGE:
+        problems.append(Problem("limit", f"skal være et helt tal fra 1 til {MAX_PAGE}.", f"Skriv fx ?limit={PAGE}."))
+    key = None
+    if after is not None:
+        day, _, number = after.partition(".")
+        try:
+            key = (dt.date.fromisoformat(day), int(number))
+        except ValueError:
+            key = None
+        if key is None or len(day) != 10 or not number.isascii() or not number.isdigit() or len(number) > 12:
+            problems.append(Problem("after", "er ikke en side-nøgle (dato.id).", "Brug adressen i svarets Link-header (rel=next)."))
+    if problems:
+        raise CaseError("Ugyldig side.", problems)
+    return key, limit
+
+
+def _next_link(request: Request, response: Response, keys: list[tuple[dt.date, int]], size: int) -> None:
+    """The next page's address in the ``Link`` header, when this page is full."""
+    if len(keys) == size:
+        day, last = keys[-1]
+        response.headers["Link"] = f'<{request.url.path}?{request.url.include_query_params(after=f"{day.isoformat()}.{last}").query}>; rel="next"'
+
+
 def create_router(plans: Callable[[], PlanSet], register: Register) -> APIRouter:
     """The endpoints; ``plans()`` gives the plan in use (the service's reloadable holder)."""
     router = APIRouter(tags=["register"])
@@ -90,9 +122,20 @@ def create_router(plans: Callable[[], PlanSet], register: Register) -> APIRouter
         log_case_access(request, "ændret", "afgørelse", [recorded.case_ref])
         return recorded
 
-    @router.get("/register/decisions", response_model=list[DecisionRecord], summary="Afgørelser i en periode")
-    def list_decisions(request: Request, start: dt.date | None = None, end: dt.date | None = None, team: str | None = None, overskridelser: bool = False) -> list[DecisionRecord]:
-        found = register.overskridelser((start, end), team) if overskridelser else register.decisions((start, end), team)
+    @router.get("/register/decisions", response_model=list[DecisionRecord], summary="Afgørelser i en periode (én side)")
+    def list_decisions(
+        request: Request,
+        response: Response,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        team: str | None = None,
+        overskridelser: bool = False,
+        after: str | None = None,
+        limit: int = PAGE,
+    ) -> list[DecisionRecord]:
+        key, size = _page(after, limit)
+        found = register.overskridelser((start, end), team, after=key, limit=size) if overskridelser else register.decisions((start, end), team, after=key, limit=size)
+        _next_link(request, response, [(d.decided_on, d.id) for d in found], size)
         log_case_access(request, "læst", "afgørelse", [d.case_ref for d in found])
         return found
 
@@ -100,9 +143,12 @@ def create_router(plans: Callable[[], PlanSet], register: Register) -> APIRouter
     def new_meeting(request: Request, meeting: MeetingIn) -> Meeting:
         return committee.new_meeting(register, plans(), meeting.meeting_date, meeting.body, meeting.title, actor=actor_of(request))
 
-    @router.get("/meetings", response_model=list[Meeting], summary="Alle møder")
-    def meetings() -> list[Meeting]:
-        return committee.list_meetings(register, plans())
+    @router.get("/meetings", response_model=list[Meeting], summary="Møderne (én side)")
+    def meetings(request: Request, response: Response, after: str | None = None, limit: int = PAGE) -> list[Meeting]:
+        key, size = _page(after, limit)
+        found = committee.list_meetings(register, plans(), after=key, limit=size)
+        _next_link(request, response, [(m.meeting_date, m.id) for m in found], size)
+        return found
 
     @router.post("/meetings/{meeting_id}/items", response_model=AddedItem, summary="Tilføj en indstilling til mødet")
     def add_item(request: Request, meeting_id: int, case_ref: str | None = None, replaces: int | None = None, submission: dict[str, Any] = Body(...)) -> AddedItem:
