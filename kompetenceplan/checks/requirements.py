@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from ..engine.generated import build, plain
 from ..model.case import ValidatedCase
 from ..model.submission import Submission
 from ..plan.model import OneOf, Plan, PlanRequirement, Value, format_number, or_list
@@ -204,8 +206,19 @@ def applying_for(plan: Plan) -> Applying:
     the case leaves out, the same level bound. A property test holds it equal to `applies`."""
     found = plan.memo.get("applying")
     if found is None:
-        found = plan.memo["applying"] = _compile_applying(plan)
+        found = plan.memo["applying"] = _plain_applying(plan) if plain() else _compile_applying(plan)
     return found
+
+
+def _plain_applying(plan: Plan) -> Applying:
+    """`applying_for` without generated code (``KOMPETENCEPLAN_PLAIN=1``): `applies` per requirement."""
+    run = checkers(plan)
+
+    def applying(values: Mapping[str, Value], rank: int) -> list[tuple[PlanRequirement, Checker]]:
+        case = ValidatedCase(MappingProxyType(dict(values)), ())
+        return [(req, run[req.code]) for req in plan.requirements if applies(req, case, rank)]
+
+    return applying
 
 
 def _compile_applying(plan: Plan) -> Applying:
@@ -239,8 +252,7 @@ def _compile_applying(plan: Plan) -> Applying:
         else:
             lines.append(f"    out.append({item})")
     lines.append("    return out")
-    exec("\n".join(lines), env)  # noqa: S102 - source built from validated plan data only
-    return env["applying"]
+    return build("applying", plan, lines, env, "applying")
 
 
 def applies(req: PlanRequirement, case: ValidatedCase, rank: int) -> bool:

@@ -573,6 +573,50 @@ def schema_command(kind: str, plan_path: Path) -> None:
     click.echo(json.dumps(schema(kind, plan), ensure_ascii=False, indent=2))
 
 
+@main.group(name="debug", cls=Group)
+def debug_group() -> None:
+    """For plan owners and developers: what the engine generates from the plan.
+
+    \b
+    Eksempel:
+      kompetenceplan debug generated --plan rules/nyborg
+    """
+
+
+@debug_group.command(name="generated")
+@plan_option
+@click.option("--kind", type=click.Choice(["router", "validator", "decider", "applying"]), help="Kun denne slags genereret kode.")
+def debug_generated(plan_path: Path, kind: str | None) -> None:
+    """Vis den Python-kode, motoren genererer fra planen (samme navn som i en traceback).
+
+    Hurtigvejene er genereret kode (bulk-router, hurtig validering, bulk-afgører og
+    dokumentationskravenes anvendelse); KOMPETENCEPLAN_PLAIN=1 slår dem alle fra, så den
+    almindelige vej (validate_case, reference-evaluatoren, applies) bruges med samme svar.
+
+    \b
+    Eksempel:
+      kompetenceplan debug generated --plan rules/nyborg --kind router
+    """
+    from ..checks.requirements import applying_for
+    from ..engine.bulk import compiled
+    from ..engine.generated import KINDS, module_name, plain, sources
+    from ..engine.routing import enforce_floor, outcome_rank
+
+    if plain():
+        raise KompetenceplanError("Ingen genereret kode.", [Problem("KOMPETENCEPLAN_PLAIN", "er sat til 1: de genererede veje er slået fra.", "Fjern variablen for at se koden.")])
+    plan = _load(plan_path).latest
+    compiled(plan).decider(outcome_rank, enforce_floor)
+    applying_for(plan)
+    made = sources()
+    for each in KINDS if kind is None else [kind]:
+        name = module_name(each, plan)
+        if name not in made:
+            click.echo(f"# {name}: ikke genereret for denne plan ({KINDS[each]}).\n")
+            continue
+        click.echo(f"# {name}: {KINDS[each]}")
+        click.echo(made[name])
+
+
 @main.command(name="openapi")
 @plan_option
 @click.option("--output", "-o", "output", type=click.Path(path_type=Path), default=None, help="Skriv til filen i stedet for standard output.")
