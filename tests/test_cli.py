@@ -275,9 +275,9 @@ def test_audit_of_a_large_file_numbers_cases_across_chunks_and_shows_progress_on
     chunk is reported at its place), and the progress bar goes to stderr only when it is a terminal."""
     import io
 
-    from kompetenceplan.cli import commands as cli
+    from kompetenceplan.tooling import audit as cli
 
-    monkeypatch.setattr(cli, "AUDIT_CHUNK", 3)
+    monkeypatch.setattr(cli, "CHUNK", 3)
     good = [p.read_text(encoding="utf-8").replace("\n", " ") for p in CASES]
     lines = (good * 3)[:8] + ['{"trin": "3"}'] + good[:2]
     source = tmp_path / "sager.jsonl"

@@ -26,7 +26,6 @@ import click
 from ..errors import KompetenceplanError, PlanError, Problem
 from ..io import CaseFileError, parse_date, read_json
 from ..plan import Plan, PlanSet, load_plans
-from ..plan.model import format_number
 from .base import DEFAULT_PLAN, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PLAN_ENV, Group, plan_option
 
 if TYPE_CHECKING:  # imported inside the commands that use them, for a fast `route` start-up
@@ -344,8 +343,7 @@ def audit_command(cases_file: str, plan_path: Path, on: str | None) -> None:
 
     Exitkoder: 0 alle afgjort, 1 nogle sager kunne ikke afgøres, 2 filen eller planen er ugyldig.
     """
-    from ..api import decide_many
-    from ..io import parse_json
+    from ..tooling.audit import Progress, audit, read_cases
 
     plans = _load(plan_path)
     try:
@@ -355,64 +353,12 @@ def audit_command(cases_file: str, plan_path: Path, on: str | None) -> None:
             lines = [line for line in stream]
     except OSError as exc:
         raise KompetenceplanError("Filen kan ikke læses.", [Problem(cases_file, f"kan ikke læses ({exc.strerror}).", "Kontrollér stien.")]) from None
-    # A line that is not UTF-8 or not JSON is reported as that case's error; the rest go on.
-    cases: list[Any] = []
-    unreadable: dict[int, KompetenceplanError] = {}
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            cases.append(parse_json(line, f"{cases_file}, linje {n}"))
-        except KompetenceplanError as exc:
-            unreadable[len(cases)] = exc
-            cases.append(None)
+    cases, unreadable = read_cases(lines, cases_file)
     failed = 0
-    progress = Progress.on(sys.stderr, len(cases))
-    day = _date(on, "--on")
-    for start in range(0, len(cases), AUDIT_CHUNK):
-        for result in decide_many(plan, cases[start : start + AUDIT_CHUNK], on=day):
-            index = start + result.index
-            error = unreadable.get(index)
-            out = {**result.to_dict(), "index": index} if error is None else {"index": index, "level": None, "row": None, "escalated": False, "error": error.to_dict()}
-            failed += "error" in out
-            click.echo(json.dumps(out, ensure_ascii=False))
-        if progress is not None:
-            progress.update(min(start + AUDIT_CHUNK, len(cases)))
-    if progress is not None:
-        progress.close()
+    for out in audit(plan, cases, unreadable, _date(on, "--on"), Progress.on(sys.stderr, len(cases))):
+        failed += "error" in out
+        click.echo(json.dumps(out, ensure_ascii=False))
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
-
-
-#: audit decides this many cases between two updates of its progress bar.
-AUDIT_CHUNK = 2000
-
-
-class Progress:
-    """A one-line progress bar on a terminal (``audit`` of a large file); nothing otherwise, so
-    a log or a pipe never gets control characters."""
-
-    WIDTH = 30
-
-    def __init__(self, stream: Any, total: int) -> None:
-        self.stream, self.total = stream, total
-
-    @classmethod
-    def on(cls, stream: Any, total: int) -> Progress | None:
-        """A bar on ``stream`` if it is a terminal and there is enough work to show."""
-        isatty = getattr(stream, "isatty", None)
-        return cls(stream, total) if total > AUDIT_CHUNK and isatty is not None and isatty() else None
-
-    def line(self, done: int) -> str:
-        filled = self.WIDTH * done // max(self.total, 1)
-        return f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {format_number(done)}/{format_number(self.total)} sager"
-
-    def update(self, done: int) -> None:
-        self.stream.write("\r" + self.line(done))
-        self.stream.flush()
-
-    def close(self) -> None:
-        self.stream.write("\n")
-        self.stream.flush()
 
 
 def plan_argument(func: Any) -> Any:
