@@ -95,6 +95,16 @@ def _error(exc: KompetenceplanError, root: Path) -> JSONResponse:
     return JSONResponse(relative_paths(exc, root), status_code=status)
 
 
+def _program_version() -> str:
+    """The program's version, from its one place (pyproject.toml, through the installed metadata)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kompetenceplan")
+    except PackageNotFoundError:  # run from a checkout that is not installed
+        return "0+ukendt"
+
+
 def _date(value: str | None, name: str) -> dt.date | None:
     return parse_date(value, name, f"?{name}=2026-12-01")
 
@@ -124,7 +134,7 @@ def create_app(
     holder = PlanHolder(plan_path, reload_settle)
     app = FastAPI(
         title="kompetenceplan",
-        version="0.1.0",
+        version=_program_version(),
         description="Hvem må træffe afgørelse om en social indsats, og er indstillingen klar til visitationsudvalget?",
         # /docs and /redoc load scripts from a public CDN: off. /openapi.json stays.
         docs_url=None,
