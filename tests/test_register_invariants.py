@@ -249,7 +249,7 @@ def test_the_register_keeps_its_invariants_through_any_meeting_lifecycle(migrate
     full = settings.default.max_examples >= 1000
     run_state_machine_as_test(
         machine,
-        settings=settings(max_examples=60 if full else 12, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]),
+        settings=settings(max_examples=30 if full else 10, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]),
     )
 
 
