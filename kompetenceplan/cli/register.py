@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from ..danish import read_amount
 from ..errors import KompetenceplanError, Problem
 from .base import EXIT_FINDINGS, EXIT_OK, Group, db_option, echo_json, open_register, option_date, plan_option, read_plans, write_or_echo
 
@@ -197,7 +198,7 @@ def decision_group() -> None:
 @click.option("--outcome", required=True, type=click.Choice(["bevilget", "afslået", "bevilget med ændringer"]))
 @click.option("--paragraf", required=True, help="Paragrafkode, fx bl-32-1-2.")
 @click.option("--trin", required=True, type=int)
-@click.option("--udgift", "monthly_cost", required=True, type=float, help="Månedlig udgift i kr. (uden tusindtalsseparator).")
+@click.option("--udgift", "monthly_cost", required=True, metavar="KR", help="Månedlig udgift i kr. som på dansk, fx 12.000 eller 12.000,50.")
 @click.option("--start", required=True, metavar="ÅÅÅÅ-MM-DD")
 @click.option("--slut", "expected_end", metavar="ÅÅÅÅ-MM-DD", help="Forventet slutdato.")
 @click.option("--required-level", help="Krævet niveau (standard: fra sagens seneste routing i registeret).")
@@ -216,7 +217,7 @@ def decision_record(
     outcome: str,
     paragraf: str,
     trin: int,
-    monthly_cost: float,
+    monthly_cost: str,
     start: str,
     expected_end: str | None,
     required_level: str | None,
@@ -248,7 +249,7 @@ def decision_record(
         outcome=outcome,
         paragraph=paragraf,
         step=trin,
-        monthly_cost=monthly_cost,
+        monthly_cost=read_amount(monthly_cost, "--udgift"),
         start=_required_date(start, "--start"),
         expected_end=option_date(expected_end, "--slut"),
         required_level=required_level,

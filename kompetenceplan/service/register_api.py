@@ -4,14 +4,14 @@ Stored values are never logged."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, WithJsonSchema
 
+from ..danish import read_date, read_optional_date
 from ..errors import CaseError, Problem
 from ..meetings import committee
 from ..meetings.documents import agenda_html, agenda_markdown, minutes_html, minutes_markdown
@@ -19,6 +19,14 @@ from ..meetings.model import AddedItem, Agenda, Meeting, Outcome, OutcomeRecord
 from ..plan.versions import PlanSet
 from ..store.records import DecisionRecord, RoutedCase
 from ..store.register import Register
+
+#: Dates and numbers are handed to the library as sent and read there by `danish`, as the CLI, the
+#: pages and the imports read them: a date is the text ``ÅÅÅÅ-MM-DD`` only (``0`` is not
+#: 1970-01-01, a time zone is never dropped), an amount a JSON number or Danish text (``"12.000"``
+#: is twelve thousand, never 12), and ``true`` is never a number. A refusal is the usual 422 body.
+Date = Annotated[Any, WithJsonSchema({"type": "string", "format": "date", "description": "ÅÅÅÅ-MM-DD"})]
+Amount = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "maxLength": 40}], "description": 'kr. pr. måned: et tal eller dansk tekst, fx "12.000,50"'})]
+Step = Annotated[Any, WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 20})]
 
 
 class DecisionIn(BaseModel):
@@ -28,23 +36,27 @@ class DecisionIn(BaseModel):
     team: str
     level: str
     decided_by: str
-    decided_on: dt.date
+    decided_on: Date
     outcome: Literal["bevilget", "afslået", "bevilget med ændringer"]
     paragraph: str
-    step: int
-    monthly_cost: float
-    start: dt.date
-    expected_end: dt.date | None = None
+    step: Step
+    monthly_cost: Amount
+    start: Date
+    expected_end: Date = None
     required_level: str | None = None
     routing_id: int | None = None
     corrects: int | None = None
     note: str = ""
 
 
+#: A date in the query string, read by `danish.read_date` (FastAPI's own reading takes ``0`` as 1970-01-01).
+DateQuery = Annotated[str | None, WithJsonSchema({"type": "string", "format": "date"})]
+
+
 class MeetingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    meeting_date: dt.date
+    meeting_date: Date
     body: str
     title: str = ""
 
@@ -54,8 +66,8 @@ class OutcomeIn(BaseModel):
 
     outcome: Outcome
     reason: str = ""
-    start: dt.date | None = None
-    expected_end: dt.date | None = None
+    start: Date = None
+    expected_end: Date = None
 
 
 def _document(agenda: Agenda, fmt: str, markdown: Callable[[Agenda], str], html: Callable[[Agenda], str]) -> Response:
@@ -73,22 +85,23 @@ def create_router(plans: Callable[[], PlanSet], register: Register) -> APIRouter
     router = APIRouter(tags=["register"])
 
     @router.post("/register/route", response_model=RoutedCase, summary="Route en sag og gem routingen")
-    def route(case_ref: str, team: str, advisor: str, on: dt.date | None = None, corrects: int | None = None, case: dict[str, Any] = Body(...)) -> RoutedCase:
-        return register.record_routing(plans(), case, case_ref=case_ref, team=team, advisor=advisor, on=on, corrects=corrects)
+    def route(case_ref: str, team: str, advisor: str, on: DateQuery = None, corrects: int | None = None, case: dict[str, Any] = Body(...)) -> RoutedCase:
+        return register.record_routing(plans(), case, case_ref=case_ref, team=team, advisor=advisor, on=read_optional_date(on, "on"), corrects=corrects)
 
     @router.post("/register/decisions", response_model=DecisionRecord, summary="Registrér en truffet afgørelse")
     def record_decision(decision: DecisionIn) -> DecisionRecord:
         return register.record_decision(plans(), **decision.model_dump())
 
     @router.get("/register/decisions", response_model=list[DecisionRecord], summary="Afgørelser i en periode")
-    def list_decisions(start: dt.date | None = None, end: dt.date | None = None, team: str | None = None, overskridelser: bool = False) -> list[DecisionRecord]:
+    def list_decisions(start: DateQuery = None, end: DateQuery = None, team: str | None = None, overskridelser: bool = False) -> list[DecisionRecord]:
+        period = (read_optional_date(start, "start"), read_optional_date(end, "end"))
         if overskridelser:
-            return register.overskridelser((start, end), team)
-        return register.decisions((start, end), team)
+            return register.overskridelser(period, team)
+        return register.decisions(period, team)
 
     @router.post("/meetings", response_model=Meeting, summary="Opret et udvalgsmøde")
     def new_meeting(meeting: MeetingIn) -> Meeting:
-        return committee.new_meeting(register, plans(), meeting.meeting_date, meeting.body, meeting.title)
+        return committee.new_meeting(register, plans(), read_date(meeting.meeting_date, "meeting_date"), meeting.body, meeting.title)
 
     @router.get("/meetings", response_model=list[Meeting], summary="Alle møder")
     def meetings() -> list[Meeting]:
@@ -108,7 +121,8 @@ def create_router(plans: Callable[[], PlanSet], register: Register) -> APIRouter
 
     @router.post("/meetings/{meeting_id}/items/{number}/outcome", response_model=OutcomeRecord, summary="Udvalgets udfald for et punkt")
     def outcome(meeting_id: int, number: int, body: OutcomeIn) -> OutcomeRecord:
-        return committee.record_outcome(register, plans(), meeting_id, number, body.outcome, body.reason, start=body.start, expected_end=body.expected_end)
+        start, end = read_optional_date(body.start, "start"), read_optional_date(body.expected_end, "expected_end")
+        return committee.record_outcome(register, plans(), meeting_id, number, body.outcome, body.reason, start=start, expected_end=end)
 
     @router.get("/meetings/{meeting_id}/minutes", summary="Referatet (json, markdown eller html)")
     def minutes(meeting_id: int, format: str = "markdown") -> Response:

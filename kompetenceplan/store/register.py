@@ -12,22 +12,28 @@ a CPR number is stored (every text field is checked; errors never repeat the val
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 import re
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from ..api import decide, plan_in_force
+from ..danish import DanishTextError, read_amount, read_date, read_number, read_optional_date
 from ..errors import CaseError, KompetenceplanError, Problem, validation_message
+from ..io import parse_json
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
 from . import decisions as decision_repo
 from . import routings as routing_repo
+from .case_ref import case_ref_problem, read_case_ref
 from .db import check_schema, make_engine, resolve_url
 from .privacy import refuse_cpr
 from .records import DECISION_OUTCOMES, CaseTotal, DecisionRecord, ImportReport, PurgeReport, RoutedCase, RoutingRecord
@@ -39,7 +45,6 @@ Period = tuple[dt.date | None, dt.date | None]
 #: The plan inputs the register computes the case total from (Nyborg's and Aastrup's names).
 NEW_COST_INPUT = "maanedlig_udgift"
 CASE_TOTAL_INPUT = "sagens_maanedlige_udgift"
-_REF = re.compile(r"[\w.:/-]{1,64}")
 _INITIALS = re.compile(r"[\w.-]{1,64}")
 MAX_COST = 10**9
 
@@ -85,15 +90,16 @@ class Register:
         case_ref: str,
         team: str,
         advisor: str,
-        on: dt.date | None = None,
+        on: dt.date | str | None = None,
         corrects: int | None = None,
     ) -> RoutedCase:
-        """Route ``case`` (with the case total checked against the register) and store the routing."""
+        """Route ``case`` (with the case total checked against the register) and store the routing.
+        ``on``: a date or ``ÅÅÅÅ-MM-DD`` (`danish.read_date`; default today)."""
         if not isinstance(case, dict):
             raise CaseError("Sagen kan ikke læses.", [Problem("sag", "skal være ét JSON-objekt.", 'Skriv fx {"paragraf": "bl-32-1-5", "trin": 3}.')])
-        when = on or dt.date.today()
+        when = read_optional_date(on, "on") or dt.date.today()
+        case_ref = read_case_ref(case_ref)
         plan = plan_in_force(plans, when)
-        case_ref = _text(case_ref, "sagsreference", _REF, "S-2026-0042")
         team = _text(team, "team", re.compile(r".{1,64}"), "Team Syd")
         advisor = _text(advisor, "rådgiver", _INITIALS, "ABC")
         refuse_cpr({"sagsreference": case_ref, "team": team, "rådgiver": advisor, "sag": case})
@@ -165,13 +171,13 @@ class Register:
         team: str,
         level: str,
         decided_by: str,
-        decided_on: dt.date,
+        decided_on: dt.date | str,
         outcome: str,
         paragraph: str | None,
         step: int | None,
-        monthly_cost: float | None,
-        start: dt.date,
-        expected_end: dt.date | None = None,
+        monthly_cost: float | Decimal | str | None,
+        start: dt.date | str,
+        expected_end: dt.date | str | None = None,
         required_level: str | None = None,
         routing_id: int | None = None,
         corrects: int | None = None,
@@ -183,7 +189,9 @@ class Register:
         ``kompetenceoverskridelse=True`` (reported, never silently accepted or refused).
         With ``connection`` it joins that transaction (a committee outcome and its decision).
         ``paragraph``, ``step`` and ``monthly_cost`` are checked here: a committee passes them as the
-        submission holds them, and a missing one is a problem in the :class:`CaseError`."""
+        submission holds them, and a missing one is a problem in the :class:`CaseError`. Dates are
+        dates or ``ÅÅÅÅ-MM-DD`` and the amount a number or Danish text (``12.000,50``), read by
+        `danish` exactly as every other entry point reads them."""
         with self._transaction(connection) as conn:
             values = self._decision_values(
                 conn,
@@ -213,13 +221,26 @@ class Register:
         return nullcontext(connection) if connection is not None else self.engine.begin()
 
     def _decision_values(self, conn: Connection, plans: Plans, **kw: Any) -> dict[str, Any]:
-        plan = plan_in_force(plans, kw["decided_on"])
-        case_ref = _text(kw["case_ref"], "sagsreference", _REF, "S-2026-0042")
+        problems: list[Problem] = []
+        dates: dict[str, dt.date | None] = {}
+        for key, where, optional in (("decided_on", "dato", False), ("start", "start", False), ("expected_end", "forventet_slut", True)):
+            try:
+                dates[key] = read_optional_date(kw[key], where) if optional else read_date(kw[key], where)
+            except DanishTextError as exc:
+                problems += exc.problems
+        ref_problem = case_ref_problem(kw["case_ref"])
+        if ref_problem is not None:
+            problems.append(ref_problem)
+        if problems:
+            raise CaseError("Afgørelsen kan ikke registreres.", problems)
+        decided_on, start, expected_end = dates["decided_on"], dates["start"], dates["expected_end"]
+        assert decided_on is not None and start is not None
+        plan = plan_in_force(plans, decided_on)
+        case_ref = read_case_ref(kw["case_ref"])
         team = _text(kw["team"], "team", re.compile(r".{1,64}"), "Team Syd")
         decided_by = _text(kw["decided_by"], "truffet_af", _INITIALS, "DEF")
         note = kw["note"] or ""
         refuse_cpr({"sagsreference": case_ref, "team": team, "truffet_af": decided_by, "paragraf": kw["paragraph"], "note": note, "niveau": kw["level"], "kraevet_niveau": kw["required_level"] or ""})
-        problems = []
         levels = [lv.id for lv in plan.levels]
         if kw["level"] not in levels:
             problems.append(Problem("niveau", "er ikke et niveau i planen.", f"Brug et af: {', '.join(levels)}."))
@@ -228,13 +249,17 @@ class Register:
         codes = plan.inputs[plan.meta.paragraph_input].values or {}
         if kw["paragraph"] not in codes:
             problems.append(Problem("paragraf", "er ikke en paragrafkode i planen.", "Se koderne med 'kompetenceplan plan'."))
-        step = kw["step"]
-        if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= 20:
+        step = None
+        try:
+            step = int(read_number(kw["step"], "trin", decimals=0, minimum=1, maximum=21, fix="Skriv et heltal fra 1 til 20, fx 3."))
+        except DanishTextError:
             problems.append(Problem("trin", "skal være et heltal fra 1 til 20.", "Skriv fx 3."))
-        cost = kw["monthly_cost"]
-        if not _number(cost) or not 0 <= float(cost) < MAX_COST or round(float(cost), 2) != float(cost):
-            problems.append(Problem("maanedlig_udgift", "skal være et beløb ≥ 0 med højst 2 decimaler.", "Skriv fx 12000 eller 12000.50."))
-        if kw["expected_end"] is not None and kw["expected_end"] < kw["start"]:
+        cost = None
+        try:
+            cost = read_amount(kw["monthly_cost"], "maanedlig_udgift", maximum=MAX_COST)
+        except DanishTextError as exc:
+            problems += exc.problems
+        if expected_end is not None and expected_end < start:
             problems.append(Problem("forventet_slut", "ligger før start.", "Angiv en slutdato efter startdatoen."))
         if kw["corrects"] is not None and decision_repo.get(conn, kw["corrects"]) is None:
             problems.append(Problem("retter", f"afgørelse {kw['corrects']} findes ikke.", "Angiv id'et på den afgørelse, der rettes."))
@@ -258,6 +283,7 @@ class Register:
             problems.append(Problem("kraevet_niveau", "er ikke et niveau i planen.", f"Brug et af: {', '.join(levels)}."))
         if problems:
             raise CaseError("Afgørelsen kan ikke registreres.", problems)
+        assert cost is not None and step is not None  # else a problem above
         level_rank, required_rank = plan.rank(kw["level"]), plan.rank(required)
         return {
             "corrects_id": kw["corrects"],
@@ -267,13 +293,13 @@ class Register:
             "level": kw["level"],
             "level_rank": level_rank,
             "decided_by": decided_by,
-            "decided_on": kw["decided_on"],
+            "decided_on": decided_on,
             "outcome": kw["outcome"],
             "paragraph": kw["paragraph"],
             "step": step,
             "monthly_cost": float(cost),
-            "start": kw["start"],
-            "expected_end": kw["expected_end"],
+            "start": start,
+            "expected_end": expected_end,
             "required_level": required,
             "required_rank": required_rank,
             # Kompetenceoverskridelse: the decision was taken by a level ranking below the one the plan requires.
@@ -305,11 +331,33 @@ class Register:
     # -- import, export, purge ----------------------------------------------------------------
     def import_decisions(self, plans: Plans, lines: Iterable[str], where: str = "fil") -> ImportReport:
         """Historical decisions, one JSON object per line (docs/register.md). Bad lines are
-        reported and skipped; the good ones are stored in one transaction (all or none)."""
+        reported and skipped; the good ones are stored in one transaction (all or none).
+
+        Idempotent: a line whose decision the register already holds from an import (the same
+        natural key, `decision_key`: case, team, level, decided by, date, outcome, paragraph, step,
+        amount, start, end, note — however the line spelled them) is not stored again, and counted
+        under ``already_imported``; so is a line that repeats an earlier line of the same file. A
+        rerun of a file (also with a byte-order mark or CRLF line endings) stores nothing new."""
+        for attempt in range(3):
+            try:
+                return self._import(plans, lines if attempt == 0 else list(lines), where)
+            except IntegrityError:
+                # Another import stored one of these keys between our check and our insert
+                # (PostgreSQL; SQLite's writers queue): the transaction is gone, so check again.
+                if attempt == 2:
+                    raise
+                lines = list(lines)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _import(self, plans: Plans, lines: Iterable[str], where: str) -> ImportReport:
         skipped: list[dict[str, Any]] = []
         ids: list[int] = []
+        already: list[int] = []
         with self.engine.begin() as conn:
+            seen: set[str] = set()
             for n, line in enumerate(lines, 1):
+                if n == 1:
+                    line = line.removeprefix("\ufeff")  # a byte-order mark (Excel's "UTF-8")
                 if not line.strip():
                     continue
                 try:
@@ -317,14 +365,18 @@ class Register:
                 except KompetenceplanError as exc:
                     skipped.append({"line": n, **exc.to_dict()})
                     continue
-                ids.append(decision_repo.insert(conn, values).id)
-        return ImportReport(imported=len(ids), skipped=skipped, decision_ids=ids)
+                key = decision_key(values)
+                if key in seen or decision_repo_imported(conn, key):
+                    already.append(n)
+                    continue
+                seen.add(key)
+                ids.append(decision_repo.insert(conn, {**values, "import_key": key}).id)
+        return ImportReport(imported=len(ids), skipped=skipped, decision_ids=ids, already_imported=len(already), already_lines=already)
 
     def _import_line(self, conn: Connection, plans: Plans, line: str, where: str) -> dict[str, Any]:
-        try:
-            data = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise CaseError("Linjen kan ikke læses.", [Problem(where, "er ikke gyldig JSON.", "Én afgørelse som JSON-objekt pr. linje.")]) from None
+        data = parse_json(line, where)
+        if not isinstance(data, dict):
+            raise CaseError("Linjen kan ikke læses.", [Problem(where, "er ikke et JSON-objekt.", "Én afgørelse som JSON-objekt pr. linje.")])
         refuse_cpr({where: data})
         try:
             row = ImportLine.model_validate(data)
@@ -333,9 +385,13 @@ class Register:
                 "Linjen har fejl.",
                 [Problem(f"{where}: " + ".".join(str(p) for p in e["loc"]), validation_message(e), "Se kolonnerne i docs/register.md.") for e in exc.errors(include_url=False, include_input=False)],
             ) from None
+        try:
+            decided_on = read_date(row.dato, f"{where}: dato")
+        except DanishTextError as exc:
+            raise CaseError("Linjen har fejl.", exc.problems) from None
         required = row.kraevet_niveau
         if required is None and row.sag is not None:
-            required = decide(plans, row.sag, on=row.dato).level.id
+            required = decide(plans, row.sag, on=decided_on).level.id
         return self._decision_values(
             conn,
             plans,
@@ -343,12 +399,12 @@ class Register:
             team=row.team,
             level=row.niveau,
             decided_by=row.truffet_af,
-            decided_on=row.dato,
+            decided_on=decided_on,
             outcome=row.udfald,
             paragraph=row.paragraf,
             step=row.trin,
             monthly_cost=row.maanedlig_udgift,
-            start=row.start or row.dato,
+            start=decided_on if row.start is None else row.start,
             expected_end=row.forventet_slut,
             required_level=required,
             routing_id=None,
@@ -406,6 +462,31 @@ def _purge_chain(conn: Connection, table: Any, old: Any, extra_refs: list[Any] |
             return total
 
 
+#: The columns of a decision's natural key (what was decided, by whom, when, for which case): the
+#: same decision however an import line spelled it. The required level is not part of it (it can be
+#: derived from the line's case by the plan, which may change).
+DECISION_KEY_COLUMNS = ("case_ref", "team", "level", "decided_by", "decided_on", "outcome", "paragraph", "step", "monthly_cost", "start", "expected_end", "note")
+
+
+def decision_key(values: dict[str, Any]) -> str:
+    """SHA-256 of a decision's natural key (`DECISION_KEY_COLUMNS`; the amount in øre, dates as
+    ÅÅÅÅ-MM-DD). Migration r0009 computes the same for decisions imported before it."""
+    parts: list[Any] = []
+    for column in DECISION_KEY_COLUMNS:
+        value = values[column]
+        if column == "monthly_cost":
+            value = round(float(value) * 100)
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        parts.append(value)
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+
+
+def decision_repo_imported(conn: Connection, key: str) -> bool:
+    """Whether the register holds a decision imported with this natural key."""
+    return conn.execute(select(decisions.c.id).where(decisions.c.import_key == key).limit(1)).first() is not None
+
+
 def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -419,13 +500,14 @@ class ImportLine(BaseModel):
     team: str
     niveau: str
     truffet_af: str
-    dato: dt.date
+    #: Dates and the amount are read by `danish` (strict ÅÅÅÅ-MM-DD; a number or Danish text).
+    dato: Any
     udfald: str
     paragraf: str
-    trin: int
-    maanedlig_udgift: float
-    start: dt.date | None = None
-    forventet_slut: dt.date | None = None
+    trin: Any
+    maanedlig_udgift: Any
+    start: Any = None
+    forventet_slut: Any = None
     kraevet_niveau: str | None = None
     sag: dict[str, Any] | None = None
     note: str = ""

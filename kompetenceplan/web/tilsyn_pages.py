@@ -27,6 +27,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ..danish import MAX_KRONER, DanishTextError, format_number, quarter_code, read_number
 from ..errors import CaseError, EngineError, KompetenceplanError
 from .forms import FieldErrors
 from .views import EXPIRED, Refused, _form, _message_page, _plans, _render, register_of, router
@@ -34,6 +35,7 @@ from .views import EXPIRED, Refused, _form, _message_page, _plans, _render, regi
 QUARTER, PER_TEAM = "kvartal", "pr_team"
 ANSWER, COMMENT, BY = "svar", "kommentar", "besvaret_af"
 MONTHLY, THRESHOLD = "maaneder", "taerskel"
+THRESHOLD_FIX = "Skriv kroner om måneden, 0 eller mere, fx 50.000 eller 1.250,50."
 FIELD_LABELS = {QUARTER: "Kvartal", PER_TEAM: "Sager pr. team og spor", ANSWER: "Svar", COMMENT: "Kommentar", BY: "Besvaret af", THRESHOLD: "Tærskel"}
 CONFIG_ENV = "KOMPETENCEPLAN_TILSYN"
 INITIALS_COOKIE = "kp_initialer"
@@ -109,7 +111,7 @@ def _report_body(document: str, shift: int = 0) -> str:
 
 
 def _quarter_code(year: int, n: int) -> str:
-    return f"{year}Q{n}"
+    return quarter_code(year, n)
 
 
 # -- Ledelsestilsyn: the draws ---------------------------------------------------------------------------
@@ -129,7 +131,7 @@ def _choices(config: Any, drawn: set[str], today: dt.date) -> tuple[list[str], s
 
 def _draw_dates_text(config: Any) -> str:
     """The configured draw dates as Danes write them: "1. marts, 1. juni, 1. september og 1. december"."""
-    from ..tilsyn.economy import MONTHS
+    from ..danish import MONTHS
 
     days = [f"{int(d[3:])}. {MONTHS[int(d[:2]) - 1]}" for d in config.tilsyn.draw_dates]
     return f"{', '.join(days[:-1])} og {days[-1]}"
@@ -364,12 +366,14 @@ async def tilsyn_report(request: Request, quarter: str) -> HTMLResponse:
 # -- Økonomisk tilsyn -----------------------------------------------------------------------------------
 
 
-def _threshold(text: str) -> float | None:
-    """Kroner as Danes write them (50.000 or 50000 or 1.250,50); None when it is not a number ≥ 0."""
-    text = text.strip().replace(" ", "")
-    if not re.fullmatch(r"\d{1,3}(\.\d{3})*(,\d{1,2})?|\d{1,12}(,\d{1,2})?", text):
-        return None
-    return float(text.replace(".", "").replace(",", "."))
+def _threshold(text: str) -> tuple[float | None, str]:
+    """Kroner as `danish.read_number` reads them (50.000 or 50000 or 1.250,50), as
+    ``oekonomi report --threshold`` does, and the field's error ('' when none)."""
+    try:
+        return float(read_number(text, THRESHOLD, decimals=2, minimum=0, maximum=MAX_KRONER, fix=THRESHOLD_FIX)), ""
+    except DanishTextError as exc:
+        text = " ".join(f"{p.what} {p.fix}" for p in exc.problems)
+        return None, text[:1].upper() + text[1:]
 
 
 def _economy(request: Request, quarter: str, monthly: bool, threshold: float) -> str:
@@ -390,18 +394,18 @@ async def economy_page(request: Request) -> HTMLResponse:
     asked = QUARTER in params
     values = {
         QUARTER: params.get(QUARTER, _quarter_code(today.year, (today.month - 1) // 3 + 1))[:20],
-        THRESHOLD: params.get(THRESHOLD, f"{DEFAULT_THRESHOLD:,}".replace(",", "."))[:30],
+        THRESHOLD: params.get(THRESHOLD, format_number(DEFAULT_THRESHOLD))[:30],
         MONTHLY: "1" if params.get(MONTHLY) else "",
     }
     errors = FieldErrors()
-    quarter = values[QUARTER].strip().upper()
+    quarter = values[QUARTER].strip()
     try:
-        parse_quarter(quarter)
+        quarter = parse_quarter(quarter).code
     except CaseError:
-        errors.fields[QUARTER] = "Ugyldigt kvartal. Skriv fx 2026Q4 (år, Q og kvartalets nummer 1-4)."
-    threshold = _threshold(values[THRESHOLD])
-    if threshold is None:
-        errors.fields[THRESHOLD] = "Skal være et beløb i kroner om måneden, 0 eller mere, fx 50.000."
+        errors.fields[QUARTER] = "Ugyldigt kvartal. Skriv fx 2026Q4, K4 2026 eller 4. kvartal 2026 (år og kvartalets nummer 1-4)."
+    threshold, problem = _threshold(values[THRESHOLD])
+    if problem:
+        errors.fields[THRESHOLD] = problem
     body = ""
     if asked and not errors.fields and threshold is not None:
         try:
