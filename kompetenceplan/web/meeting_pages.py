@@ -25,7 +25,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ..errors import CaseError, EngineError, KompetenceplanError, PlanError
+from ..errors import CaseError, EngineError, KompetenceplanError, PlanError, UnavailableError
 from ..io import parse_date
 from .forms import FieldErrors
 from .views import EXPIRED, Refused, _current, _form, _message_page, _plans, _render, register_of, router
@@ -164,7 +164,7 @@ async def meetings_post(request: Request) -> Response:
 
     try:
         meeting = await run_in_threadpool(committee.new_meeting, reg, _plans(request), on, values[BODY], values.get(TITLE, ""))
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except PlanError as exc:
         return await run_in_threadpool(_meetings_page, request, values, FieldErrors(fields={DATE: _problems_text(exc)}))
@@ -265,7 +265,7 @@ async def send_agenda(request: Request, meeting_id: int) -> Response:
 
     try:
         await run_in_threadpool(committee.send_agenda, reg, _plans(request), meeting_id)
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except PlanError as exc:
         return _message_page(request, 409, "Dagsordenen er ikke udsendt", _problems_text(exc))
@@ -306,7 +306,7 @@ async def record_outcome(request: Request, meeting_id: int, number: int) -> Resp
         return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", {number: errors}, {number: kept})
     try:
         await run_in_threadpool(committee.record_outcome, reg, _plans(request), meeting_id, number, outcome, reason, start=dates[START], expected_end=dates[END])
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except PlanError as exc:
         return _message_page(request, 409, "Udfaldet er ikke registreret", _problems_text(exc))
@@ -387,7 +387,7 @@ async def add_submission(request: Request) -> Response:
 
     try:
         added = await run_in_threadpool(committee.add_submission, reg, _plans(request), int(raw), submission, None, replaces)
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except KompetenceplanError as exc:
         if any(p.where == "møde" for p in exc.problems):

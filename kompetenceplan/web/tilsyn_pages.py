@@ -28,7 +28,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..danish import MAX_KRONER, DanishTextError, format_number, quarter_code, read_number
-from ..errors import CaseError, EngineError, KompetenceplanError
+from ..errors import CaseError, EngineError, KompetenceplanError, UnavailableError
 from .forms import FieldErrors
 from .views import EXPIRED, Refused, _form, _message_page, _plans, _render, register_of, router
 
@@ -210,7 +210,7 @@ async def tilsyn_draw(request: Request) -> Response:
         return await run_in_threadpool(_overview, request, kept, errors)
     try:
         found = await run_in_threadpool(_draw, request, quarter, per_team)
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except KompetenceplanError as exc:
         return await run_in_threadpool(_overview, request, kept, _problems(exc, {"--quarter": QUARTER, "--per-team": PER_TEAM}, QUARTER))

@@ -25,7 +25,7 @@ from ..api import decide, plan_in_force
 from ..checks.check import check
 from ..checks.requirements import applies
 from ..engine.explain import explain
-from ..errors import CaseError, EngineError, KompetenceplanError, PlanError
+from ..errors import CaseError, EngineError, KompetenceplanError, PlanError, UnavailableError
 from ..io import MAX_INPUT_BYTES, parse_date, parse_json
 from ..model.case import ValidatedCase, validate_case
 from ..model.decision import Decision
@@ -135,6 +135,11 @@ def _message_page(request: Request, status: int, title: str, message: str) -> HT
     return _render(request, "message.html", "", status=status, title=title, message=message)
 
 
+def unavailable_page(request: Request, exc: KompetenceplanError) -> HTMLResponse:
+    """503 as a page: the register's database could not be written or read, so nothing was stored."""
+    return _message_page(request, 503, exc.title, " ".join(f"{p.what} {p.fix}".strip() for p in exc.problems))
+
+
 # -- pages ------------------------------------------------------------------------------------
 
 
@@ -220,7 +225,7 @@ def _advise(plans: PlanSet, values: dict[str, str]) -> tuple[Plan, FieldErrors, 
             validate_case(plan, {k: v for k, v in case.items() if k not in syntax})
         else:
             return plan, errors, _answer_context(plan, decide(plan, case, on=on))
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except KompetenceplanError as exc:
         errors.add(plan, exc, advisor_form(plan))
@@ -320,7 +325,7 @@ def _check_all(plans: PlanSet, items: list[tuple[str, Any]], on: dt.date) -> lis
             data = load()
             number = data.get("sagsnummer") if isinstance(data, dict) else None
             report = check(plans, data, on=on)
-        except EngineError:
+        except (EngineError, UnavailableError):
             raise
         except KompetenceplanError as exc:
             results.append({"name": name, "status": "fejl i input", "error": exc, "report": None, "case_number": None, "submission": None})
