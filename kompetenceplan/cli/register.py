@@ -237,7 +237,8 @@ def decision_record(
           --by DEF --date 2026-12-02 --outcome bevilget --paragraf bl-32-1-2 --trin 3 \\
           --udgift 8000 --start 2026-12-05
 
-    Exitkoder: 0 gemt, 1 gemt med kompetenceoverskridelse, 2 fejl i input eller database.
+    Exitkoder: 0 gemt, 1 gemt med kompetenceoverskridelse, 2 fejl i input eller planen, 4 databasen
+    kunne ikke skrives (intet gemt).
     """
     rec = open_register(db_url).record_decision(
         read_plans(plan_path),
@@ -300,18 +301,21 @@ def decision_list(start: str | None, end: str | None, team: str | None, overskri
 def decision_import(jsonl_file: str, plan_path: Path, db_url: str | None, fmt: str) -> None:
     """Importér historiske afgørelser fra JSON Lines (kolonner: docs/register.md).
 
-    Dårlige linjer vises og springes over; de gode gemmes i én transaktion (alt eller intet).
+    Dårlige linjer vises og springes over; de gode gemmes i én transaktion (alt eller intet). En
+    afgørelse, der allerede er importeret (samme sag, team, niveau, dato, udfald, paragraf, trin,
+    beløb, periode og note), gemmes ikke igen: en gentaget import gemmer intet nyt.
 
     \b
     Eksempel:
       kompetenceplan decision import historik.jsonl
 
-    Exitkoder: 0 alt importeret, 1 linjer sprunget over, 2 filen eller databasen kan ikke bruges.
+    Exitkoder: 0 alt importeret (eller allerede i registeret), 1 linjer sprunget over, 2 filen eller
+    planen kan ikke bruges, 4 databasen kunne ikke skrives (intet gemt).
     """
     reg = open_register(db_url)
     plans = read_plans(plan_path)
     try:
-        stream = sys.stdin if jsonl_file == "-" else open(jsonl_file, encoding="utf-8")  # noqa: SIM115
+        stream = sys.stdin if jsonl_file == "-" else open(jsonl_file, encoding="utf-8-sig", newline=None)  # noqa: SIM115
     except OSError as exc:
         raise KompetenceplanError("Filen kan ikke læses.", [Problem(jsonl_file, f"kan ikke læses ({exc.strerror}).", "Kontrollér stien.")]) from None
     with stream:
@@ -319,7 +323,11 @@ def decision_import(jsonl_file: str, plan_path: Path, db_url: str | None, fmt: s
     if fmt == "json":
         echo_json(report.model_dump(mode="json"))
     else:
-        click.echo(f"{report.imported} afgørelser importeret, {len(report.skipped)} linjer sprunget over.")
+        already = f", {report.already_imported} linjer var allerede i registeret (ikke gemt igen)" if report.already_imported else ""
+        if report.imported == 0 and report.already_imported and not report.skipped:
+            click.echo(f"Intet nyt: alle {report.already_imported} linjer var allerede i registeret; intet er gemt igen.")
+        else:
+            click.echo(f"{report.imported} afgørelser importeret{already}, {len(report.skipped)} linjer sprunget over.")
         for s in report.skipped:
             for p in s["problems"]:
                 click.echo(f"  linje {s['line']}: {p['where']}: {p['what']} {p['fix']}".rstrip(), err=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from ..api import decide
 from ..checks.agenda import check_agenda
@@ -179,7 +179,9 @@ def create_app(
     async def rendered(format: str = "markdown") -> Response:
         version = holder.plans.latest
         if format == "html":
-            return HTMLResponse(to_html(version))
+            from ..web.views import document_response
+
+            return document_response(to_html(version))  # the pages' security and no-cache headers
         if format != "markdown":
             raise CaseError("Ukendt format.", [Problem("format", "skal være markdown eller html.", "Brug ?format=html.")])
         return PlainTextResponse(markdown(version), media_type="text/markdown; charset=utf-8")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, WithJsonSchema
 
 from ..danish import read_date, read_optional_date
@@ -19,6 +19,10 @@ from ..meetings.model import AddedItem, Agenda, Meeting, Outcome, OutcomeRecord
 from ..plan.versions import PlanSet
 from ..store.records import DecisionRecord, RoutedCase
 from ..store.register import Register
+from ..web.views import HEADERS, document_response
+
+#: Agendas and minutes name cases: never cached (as the pages).
+NO_STORE = {"Cache-Control": HEADERS["Cache-Control"], "X-Content-Type-Options": HEADERS["X-Content-Type-Options"]}
 
 #: Dates and numbers are handed to the library as sent and read there by `danish`, as the CLI, the
 #: pages and the imports read them: a date is the text ``ÅÅÅÅ-MM-DD`` only (``0`` is not
@@ -72,11 +76,11 @@ class OutcomeIn(BaseModel):
 
 def _document(agenda: Agenda, fmt: str, markdown: Callable[[Agenda], str], html: Callable[[Agenda], str]) -> Response:
     if fmt == "html":
-        return HTMLResponse(html(agenda))
+        return document_response(html(agenda))  # the pages' security and no-cache headers
     if fmt == "markdown":
-        return PlainTextResponse(markdown(agenda), media_type="text/markdown; charset=utf-8")
+        return PlainTextResponse(markdown(agenda), media_type="text/markdown; charset=utf-8", headers=NO_STORE)
     if fmt == "json":
-        return Response(agenda.to_json(), media_type="application/json")
+        return Response(agenda.to_json(), media_type="application/json", headers=NO_STORE)
     raise CaseError("Ukendt format.", [Problem("format", "skal være json, markdown eller html.", "Brug fx ?format=html.")])
 
 

@@ -46,6 +46,8 @@ Period = tuple[dt.date | None, dt.date | None]
 NEW_COST_INPUT = "maanedlig_udgift"
 CASE_TOTAL_INPUT = "sagens_maanedlige_udgift"
 _INITIALS = re.compile(r"[\w.-]{1,64}")
+#: A team's name: any text on one line (no line break or control character: it is printed into documents).
+_TEAM = re.compile(r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]{1,64}")
 MAX_COST = 10**9
 
 
@@ -100,7 +102,7 @@ class Register:
         when = read_optional_date(on, "on") or dt.date.today()
         case_ref = read_case_ref(case_ref)
         plan = plan_in_force(plans, when)
-        team = _text(team, "team", re.compile(r".{1,64}"), "Team Syd")
+        team = _text(team, "team", _TEAM, "Team Syd")
         advisor = _text(advisor, "rådgiver", _INITIALS, "ABC")
         refuse_cpr({"sagsreference": case_ref, "team": team, "rådgiver": advisor, "sag": case})
         with self.engine.begin() as conn:
@@ -237,7 +239,7 @@ class Register:
         assert decided_on is not None and start is not None
         plan = plan_in_force(plans, decided_on)
         case_ref = read_case_ref(kw["case_ref"])
-        team = _text(kw["team"], "team", re.compile(r".{1,64}"), "Team Syd")
+        team = _text(kw["team"], "team", _TEAM, "Team Syd")
         decided_by = _text(kw["decided_by"], "truffet_af", _INITIALS, "DEF")
         note = kw["note"] or ""
         refuse_cpr({"sagsreference": case_ref, "team": team, "truffet_af": decided_by, "paragraf": kw["paragraph"], "note": note, "niveau": kw["level"], "kraevet_niveau": kw["required_level"] or ""})

@@ -39,6 +39,7 @@ from sqlalchemy.engine import Engine
 
 from ..danish import format_date, format_month, format_oere, format_permille, format_quarter, quarter_code
 from ..errors import PlanError
+from ..markup import md
 from ..plan.versions import PlanSet
 from ..store.records import GRANTED
 from ..store.tables import decisions
@@ -685,8 +686,8 @@ DEFINITIONS = (
 
 
 def _md_table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|"]
-    out += ["| " + " | ".join(c.replace("|", "/") for c in row) + " |" for row in rows]
+    out = ["| " + " | ".join(md(h) for h in head) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|"]
+    out += ["| " + " | ".join(md(c) for c in row) + " |" for row in rows]  # values as text (`markup.md`)
     return out + [""]
 
 
@@ -794,7 +795,7 @@ def markdown(report: EconomyReport) -> str:
     lines = [
         f"# Økonomisk tilsyn – {report.quarter.label}",
         "",
-        f"Plan: {report.plan_title}. Dannet {_date(report.generated)} fra afgørelsesregisteret.",
+        f"Plan: {md(report.plan_title)}. Dannet {_date(report.generated)} fra afgørelsesregisteret.",
         "",
         _payments_line(report),
         "",

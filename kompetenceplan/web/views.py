@@ -9,8 +9,11 @@ personal data in URLs), carry a CSRF token (see `csrf`), and are accepted only a
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import json
+import re
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -24,6 +27,7 @@ from starlette.datastructures import UploadFile
 from ..api import decide, plan_in_force
 from ..checks.check import check
 from ..checks.requirements import applies
+from ..danish import format_time
 from ..engine.explain import explain
 from ..errors import CaseError, EngineError, KompetenceplanError, PlanError, UnavailableError
 from ..io import MAX_INPUT_BYTES, parse_date, parse_json
@@ -53,6 +57,21 @@ HEADERS = {
     "X-Frame-Options": "DENY",
 }
 
+
+def document_headers(document: str) -> dict[str, str]:
+    """The pages' security and no-cache headers for a whole HTML document the library rendered
+    (agenda, minutes, the plan): the same policy, with the document's own ``<style>`` blocks
+    allowed by their hashes and nothing else inline."""
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()}'" for style in re.findall(r"<style>(.*?)</style>", document, flags=re.S))
+    policy = HEADERS["Content-Security-Policy"].replace("style-src 'self'", f"style-src 'self' {hashes}".rstrip())
+    return {**HEADERS, "Content-Security-Policy": policy}
+
+
+def document_response(document: str) -> HTMLResponse:
+    """A library-rendered HTML document with `document_headers`."""
+    return HTMLResponse(document, headers=document_headers(document))
+
+
 router = APIRouter(include_in_schema=False)
 templates = Environment(
     loader=PackageLoader("kompetenceplan.web", "templates"),
@@ -62,6 +81,8 @@ templates = Environment(
     lstrip_blocks=True,
 )
 templates.filters["tal"] = format_number
+#: A stored (UTC) time in Danish time: 2026-12-01 kl. 11.00.
+templates.filters["tid"] = format_time
 
 
 def _plans(request: Request) -> PlanSet:
