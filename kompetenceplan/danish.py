@@ -209,9 +209,9 @@ def read_date(value: Any, where: str, *, example: str = "2026-12-01", first_year
         day = None
     elif isinstance(value, dt.date):
         day = value
-    elif isinstance(value, str) and ISO_DATE.fullmatch(value.strip()):
+    elif isinstance(value, str) and ISO_DATE.fullmatch(value):
         try:
-            day = dt.date.fromisoformat(value.strip())
+            day = dt.date.fromisoformat(value)
         except ValueError:
             day = None
     else:

@@ -13,8 +13,10 @@ import re
 
 #: Line and paragraph breaks of every kind, and other control characters: one space each.
 _BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-#: CommonMark's inline markup and raw HTML: backslash-escaped (CommonMark escapes any ASCII punctuation).
-_INLINE = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
+#: What can start markup inside a line — emphasis, code, a link or image (``[`` … ``]``), raw HTML or
+#: an entity, a table cell break, strikethrough — backslash-escaped (CommonMark escapes any ASCII
+#: punctuation). Block markup (``#``, ``-``, ``1.``) needs a line start, which a value never gets.
+_INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
 
 
 def one_line(value: object) -> str:

@@ -168,7 +168,8 @@ def _validate(n: int, row: dict[str, Any], name: str, codes: set[str]) -> tuple[
         problems.append(ref_problem)
     paid_on = None
     try:
-        paid_on = read_date(row.get("betalt_dato"), f"{where}, felt betalt_dato", example="2026-10-31")
+        raw_date = row.get("betalt_dato")
+        paid_on = read_date(raw_date.strip() if isinstance(raw_date, str) else raw_date, f"{where}, felt betalt_dato", example="2026-10-31")
     except DanishTextError as exc:
         problems += exc.problems
     amount_oere, problem = _amount(row.get("beloeb"), f"{where}, felt beloeb")
