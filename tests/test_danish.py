@@ -39,6 +39,7 @@ from kompetenceplan.tilsyn.finance import FinanceImportError, import_payments
 from kompetenceplan.web.forms import case_from_form
 
 from .conftest import NYBORG, examples
+from .register_fixtures import ACTOR
 
 with warnings.catch_warnings():  # starlette's TestClient warns about its httpx dependency on import
     warnings.simplefilter("ignore")
@@ -168,7 +169,6 @@ def _decision(ref: str, cost: Any) -> dict[str, Any]:
         "case_ref": ref,
         "team": "Team Syd",
         "level": "leder",
-        "decided_by": "DEF",
         "decided_on": ON,
         "outcome": "bevilget",
         "paragraph": "bl-32-1-2",
@@ -194,7 +194,7 @@ def _what(problems: list[dict[str, str]] | list[Any], field: str) -> str:
 def via_cli(url: str, text: str) -> tuple[str, Any]:
     ref = _ref()
     d = _decision(ref, text)
-    args = ["decision", "record", "--db", url, "--plan", str(NYBORG), "--case-ref", ref, "--team", d["team"], "--level", "leder", "--by", "DEF", "--date", ON]
+    args = ["decision", "record", "--db", url, "--plan", str(NYBORG), "--case-ref", ref, "--team", d["team"], "--level", "leder", "--date", ON]
     args += ["--outcome", "bevilget", "--paragraf", "bl-32-1-2", "--trin", "3", "--udgift", text, "--start", ON, "--required-level", "leder"]
     result = CliRunner().invoke(main, args)
     if result.exit_code == 0:
@@ -229,7 +229,7 @@ def via_decision_import(url: str, value: Any) -> tuple[str, Any]:
         "kraevet_niveau": "leder",
     }
     with Register(url) as reg:
-        report = reg.import_decisions(PLANS, [json.dumps(line)])
+        report = reg.import_decisions(PLANS, [json.dumps(line)], actor=ACTOR)
     if report.imported:
         return "ok", _stored(url, ref)
     [skipped] = report.skipped

@@ -30,6 +30,7 @@ from kompetenceplan.store.tables import decisions, payments
 from kompetenceplan.tilsyn.finance import FinanceImportError, import_payments, payment_key
 
 from .conftest import NYBORG, examples
+from .register_fixtures import ACTOR
 from .test_meetings import READY, submission
 from .test_register import PLANS, decision_kwargs
 
@@ -63,13 +64,13 @@ def test_a_bad_case_reference_is_refused_at_every_entry_point(ref: str, tmp_path
     url = new_sqlite(tmp_path)
     given = bool(ref.strip())  # an empty --case-ref means "not given": the submission's own sagsnummer is used
     with Register(url) as reg:
-        meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg")
+        meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg", actor=ACTOR)
         with pytest.raises(CaseError) as err:
-            c.add_submission(reg, PLANS, meeting.id, submission(READY) | {"sagsnummer": ref})
+            c.add_submission(reg, PLANS, meeting.id, submission(READY) | {"sagsnummer": ref}, actor=ACTOR)
         assert err.value.problems[0].where == "sagsnummer"
         if given:
             with pytest.raises(CaseError) as err:
-                c.add_submission(reg, PLANS, meeting.id, submission(READY), case_ref=ref)
+                c.add_submission(reg, PLANS, meeting.id, submission(READY), case_ref=ref, actor=ACTOR)
             assert err.value.problems[0].where == "sagsreference"
         with pytest.raises(CaseError) as err:
             reg.record_decision(PLANS, **decision_kwargs(case_ref=ref, required_level="leder"))
@@ -86,10 +87,10 @@ def test_a_bad_case_reference_is_refused_at_every_entry_point(ref: str, tmp_path
             "maanedlig_udgift": 1,
             "kraevet_niveau": "leder",
         }
-        assert reg.import_decisions(PLANS, [json.dumps(line)]).imported == 0
+        assert reg.import_decisions(PLANS, [json.dumps(line)], actor=ACTOR).imported == 0
         assert c.build_agenda(reg, PLANS, meeting.id).items == [] and reg.decisions() == []
         # the same calls with a good reference pass: the refusals above are the rule's
-        assert c.add_submission(reg, PLANS, meeting.id, submission(READY), case_ref="S-2026-0042").number == 1
+        assert c.add_submission(reg, PLANS, meeting.id, submission(READY), case_ref="S-2026-0042", actor=ACTOR).number == 1
     engine = make_engine(url)
     with pytest.raises(FinanceImportError, match="sagsreference"):
         import_payments(engine, PLANS, json.dumps({"sagsreference": ref, "betalt_dato": "2026-10-01", "beloeb": 1, "paragraf": "bl-46"}).encode(), "b.jsonl")
@@ -99,7 +100,7 @@ def test_a_bad_case_reference_is_refused_at_every_entry_point(ref: str, tmp_path
     assert response.status_code == 422 and response.json()["problems"][0]["where"] == "sagsnummer"
     if given:
         assert client.post(f"/meetings/{meeting.id}/items", params={"case_ref": ref}, json=submission(READY)).status_code == 422
-        assert client.post("/register/route", params={"case_ref": ref, "team": "T", "advisor": "ABC", "on": "2026-12-01"}, json={"paragraf": "bl-32-1-5", "trin": 3}).status_code == 422
+        assert client.post("/register/route", params={"case_ref": ref, "team": "T", "on": "2026-12-01"}, json={"paragraf": "bl-32-1-5", "trin": 3}).status_code == 422
     client.close()
     if "\n" not in ref and given:
         result = CliRunner().invoke(
@@ -117,8 +118,6 @@ def test_a_bad_case_reference_is_refused_at_every_entry_point(ref: str, tmp_path
                 "T",
                 "--level",
                 "leder",
-                "--by",
-                "DEF",
                 "--date",
                 "2026-12-01",
                 "--outcome",
@@ -148,11 +147,11 @@ def test_every_reference_accepted_onto_the_agenda_can_be_decided_and_replaced(re
         return  # a CPR-shaped reference is refused at the door, before the rule
     url = new_sqlite(tmp_path_factory.mktemp("ref"))
     with Register(url) as reg:
-        meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg")
-        added = c.add_submission(reg, PLANS, meeting.id, submission(READY), case_ref=ref)
+        meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg", actor=ACTOR)
+        added = c.add_submission(reg, PLANS, meeting.id, submission(READY), case_ref=ref, actor=ACTOR)
         assert added.item.case_ref == ref.strip()
-        c.add_submission(reg, PLANS, meeting.id, submission(READY) | {"formaal": "Nyt formål."}, case_ref=ref, replaces=added.number)
-        outcome = c.record_outcome(reg, PLANS, meeting.id, added.number, "bevilget")
+        c.add_submission(reg, PLANS, meeting.id, submission(READY) | {"formaal": "Nyt formål."}, case_ref=ref, replaces=added.number, actor=ACTOR)
+        outcome = c.record_outcome(reg, PLANS, meeting.id, added.number, "bevilget", actor=ACTOR)
         assert outcome.decision_id is not None and reg.decisions(case_ref=ref.strip())
 
 
@@ -166,7 +165,6 @@ def test_the_apis_dates_are_strict(value: Any, tmp_path: Path) -> None:
         "case_ref": "S-1",
         "team": "T",
         "level": "leder",
-        "decided_by": "DEF",
         "decided_on": "2026-12-01",
         "outcome": "bevilget",
         "paragraph": "bl-32-1-2",
@@ -193,7 +191,7 @@ def test_the_apis_dates_are_strict(value: Any, tmp_path: Path) -> None:
             "maanedlig_udgift": 1,
             "kraevet_niveau": "leder",
         }
-        report = reg.import_decisions(PLANS, [json.dumps(line)])
+        report = reg.import_decisions(PLANS, [json.dumps(line)], actor=ACTOR)
         assert report.imported == 0 and "ÅÅÅÅ-MM-DD" in json.dumps(report.skipped, ensure_ascii=False)
     client.close()
 
@@ -201,9 +199,9 @@ def test_the_apis_dates_are_strict(value: Any, tmp_path: Path) -> None:
 def test_times_are_stored_in_utc_and_shown_in_danish_time(open_register, migrated_url: str) -> None:
     """The agenda's send time is stored in UTC and shown in Danish time (an hour or two later) on the page and in the documents."""
     reg = open_register(migrated_url)
-    meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg")
-    c.add_submission(reg, PLANS, meeting.id, submission(READY))
-    sent = c.send_agenda(reg, PLANS, meeting.id).sent_at
+    meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg", actor=ACTOR)
+    c.add_submission(reg, PLANS, meeting.id, submission(READY), actor=ACTOR)
+    sent = c.send_agenda(reg, PLANS, meeting.id, actor=ACTOR).sent_at
     assert sent is not None and sent.utcoffset() == dt.timedelta(0)
     shown = format_time(sent)
     utc_clock = f"kl. {sent:%H.%M}"
@@ -235,7 +233,7 @@ def test_a_decision_import_rerun_stores_nothing_new_and_says_so(tmp_path: Path) 
         assert "Intet nyt: alle 2 linjer var allerede i registeret" in result.output
     with Register(url) as reg:
         assert sorted(d.case_ref for d in reg.decisions()) == ["H-1", "H-2"]
-        report = reg.import_decisions(PLANS, [json.dumps(_lines()[0]), json.dumps(_lines()[0])])
+        report = reg.import_decisions(PLANS, [json.dumps(_lines()[0]), json.dumps(_lines()[0])], actor=ACTOR)
         assert (report.imported, report.already_imported, report.already_lines) == (0, 2, [1, 2])
 
 
@@ -276,7 +274,7 @@ def test_migration_0009_gives_earlier_imports_the_same_keys(tmp_path: Path) -> N
             "maanedlig_udgift": 8000,
             "kraevet_niveau": "leder",
         }
-        assert reg.import_decisions(PLANS, [json.dumps(line)]).imported == 0
+        assert reg.import_decisions(PLANS, [json.dumps(line)], actor=ACTOR).imported == 0
         assert len(reg.decisions()) == 2
 
 
@@ -314,7 +312,7 @@ def test_the_apis_html_documents_carry_the_pages_security_and_no_cache_headers(t
     """GET …/agenda?format=html, …/minutes?format=html and /plan/rendered?format=html: the pages' headers; the inline style is allowed by its hash only."""
     url = new_sqlite(tmp_path)
     with Register(url) as reg:
-        meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg", "Titel <b>fed</b>")
+        meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg", "Titel <b>fed</b>", actor=ACTOR)
     from kompetenceplan.web.views import HEADERS
 
     client = client_for(url)
@@ -345,9 +343,9 @@ def test_a_cpr_number_written_with_spaces_or_dots_is_refused_and_never_echoed(te
     with Register(url) as reg:
         with pytest.raises(PersonalDataError):
             reg.record_decision(PLANS, **decision_kwargs(note=text, required_level="leder"))
-        meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg")
+        meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg", actor=ACTOR)
         with pytest.raises(PersonalDataError):
-            c.add_submission(reg, PLANS, meeting.id, submission(READY) | {"formaal": f"Formål. {text}"})
+            c.add_submission(reg, PLANS, meeting.id, submission(READY) | {"formaal": f"Formål. {text}"}, actor=ACTOR)
     engine = make_engine(url)
     with pytest.raises(FinanceImportError, match="CPR"):
         import_payments(engine, PLANS, f"sagsreference;betalt_dato;beloeb;paragraf;tekst\nS-1;2026-10-01;100;bl-46;{text}\n".encode(), "b.csv")
@@ -370,7 +368,7 @@ def test_free_text_naming_the_submissions_own_person_is_refused(tmp_path: Path) 
     refuse_own_name(named | {"formaal": "Hansen-familiens plejebarn; Ditte er et andet barn."})  # a single name is an ordinary word
     url = new_sqlite(tmp_path)
     with Register(url) as reg:
-        meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg")
+        meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg", actor=ACTOR)
         with pytest.raises(PersonalDataError):
-            c.add_submission(reg, PLANS, meeting.id, named | {"formaal": "Ditte Marie Hansen skal i plejefamilie."})
-        assert c.add_submission(reg, PLANS, meeting.id, named).item.case_ref
+            c.add_submission(reg, PLANS, meeting.id, named | {"formaal": "Ditte Marie Hansen skal i plejefamilie."}, actor=ACTOR)
+        assert c.add_submission(reg, PLANS, meeting.id, named, actor=ACTOR).item.case_ref

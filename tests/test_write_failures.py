@@ -38,7 +38,7 @@ SECRETS = ("S-HEMMELIG-7", "Team Hemmelig", "hemmelig bemærkning")
 
 def record_args(url: str) -> list[str]:
     return [
-        "decision", "record", "--db", url, "--plan", str(NYBORG), "--case-ref", SECRETS[0], "--team", SECRETS[1], "--level", "leder", "--by", "DEF",
+        "decision", "record", "--db", url, "--plan", str(NYBORG), "--case-ref", SECRETS[0], "--team", SECRETS[1], "--level", "leder",
         "--date", "2026-12-01", "--outcome", "bevilget", "--paragraf", "bl-32-1-2", "--trin", "3", "--udgift", "8.000", "--start", "2026-12-01",
         "--required-level", "leder", "--note", SECRETS[2],
     ]  # fmt: skip
@@ -46,7 +46,7 @@ def record_args(url: str) -> list[str]:
 
 def http_body() -> dict[str, Any]:
     return {
-        "case_ref": SECRETS[0], "team": SECRETS[1], "level": "leder", "decided_by": "DEF", "decided_on": "2026-12-01", "outcome": "bevilget",
+        "case_ref": SECRETS[0], "team": SECRETS[1], "level": "leder", "decided_on": "2026-12-01", "outcome": "bevilget",
         "paragraph": "bl-32-1-2", "step": 3, "monthly_cost": 8000, "start": "2026-12-01", "required_level": "leder", "note": SECRETS[2],
     }  # fmt: skip
 

@@ -41,6 +41,7 @@ from ..danish import format_date, format_month, format_oere, format_permille, fo
 from ..errors import PlanError
 from ..markup import md
 from ..plan.versions import PlanSet
+from ..store import decisions as decision_repo
 from ..store.records import GRANTED
 from ..store.tables import decisions
 
@@ -146,8 +147,7 @@ class Intervention:
 
 
 def _current_granted(*conditions: Any) -> Any:
-    """Current (not corrected) granted decisions meeting ``conditions``, as `Intervention` columns."""
-    corrected = select(decisions.c.corrects_id).where(decisions.c.corrects_id.is_not(None))
+    """Current (neither corrected nor retracted) granted decisions meeting ``conditions``, as `Intervention` columns."""
     return select(
         decisions.c.id,
         decisions.c.case_ref,
@@ -158,7 +158,7 @@ def _current_granted(*conditions: Any) -> Any:
         decisions.c.expected_end,
         decisions.c.decided_on,
         decisions.c.level,
-    ).where(decisions.c.id.not_in(corrected), decisions.c.outcome.in_(GRANTED), *conditions)
+    ).where(decision_repo.current(), decisions.c.outcome.in_(GRANTED), *conditions)
 
 
 def load_interventions(engine: Engine, first: dt.date, last: dt.date) -> list[Intervention]:
