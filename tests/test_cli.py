@@ -80,8 +80,8 @@ def test_flags_override_the_file() -> None:
         (["-"], '{"paragraf": "bl-32-1-5", "trin": "3", "samtykke": true}', "sagen.trin"),
         (["-s", "trin"], None, "NAVN=VÆRDI"),
         (["-s", "trin=tre"], None, "heltal"),
-        (["-s", "maanedlig_udgift=12.000"], None, "tusindtalsseparator"),
-        (["-s", "maanedlig_udgift=12.000,50"], None, "tusindtalsseparator"),
+        (["-s", "maanedlig_udgift=12,000"], None, "tvetydigt"),
+        (["-s", "maanedlig_udgift=12.5"], None, "tusindtalsskilletegn"),
         ([], None, "Ingen sag"),
     ],
 )

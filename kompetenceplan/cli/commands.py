@@ -15,7 +15,6 @@ import datetime as dt
 import functools
 import json
 import os
-import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..danish import NUMBER_HELP, NumberTextError, parse_danish_number
 from ..errors import KompetenceplanError, PlanError, Problem
 from ..io import CaseFileError, parse_date, read_json
 from ..plan import Plan, PlanSet, load_plans
@@ -33,7 +33,6 @@ if TYPE_CHECKING:  # imported inside the commands that use them, for a fast `rou
     from ..plan.model import PlanRequirement
     from ..tooling.lint import LintFinding
 
-_AMOUNT = re.compile(r"-?\d+([.,]\d{1,2})?")
 # Command groups loaded on first use (named or listed): group name -> the module defining it.
 LAZY_GROUPS = {
     "db": "cli_register",
@@ -115,18 +114,17 @@ def _parse_setting(plan: Plan, setting: str) -> tuple[str, Any]:
             [Problem("--set", "skal have formen NAVN=VÆRDI med et input fra planen.", f"Brug et af: {', '.join(plan.inputs)}.")],
         )
     text = text.strip()
-    try:
-        if spec.type == "int":
-            return name, int(text)
-        if spec.type == "number":
-            # "12.000" is twelve thousand to a Danish reader but 12 to float(): a thousands
-            # separator is refused, never guessed, so an amount can never be read too low.
-            if not _AMOUNT.fullmatch(text):
-                raise ValueError(text)
-            return name, float(text.replace(",", "."))
-    except ValueError:
-        kind = "et heltal" if spec.type == "int" else "et tal uden tusindtalsseparator (fx 12000 eller 12000,50)"
-        raise KompetenceplanError("Ugyldig --set.", [Problem(f"--set {name}", f"værdien skal være {kind}.", f"Skriv fx --set {name}=3.")]) from None
+    if spec.type in ("int", "number"):
+        # Read as the web form reads it (`danish`): "12.000" is twelve thousand, never 12, and
+        # what could be read two ways ("12,000", "12.5") is refused, never guessed.
+        try:
+            value = parse_danish_number(text, spec.unit)
+        except NumberTextError as exc:
+            kind = "et heltal" if spec.type == "int" else "et tal"
+            raise KompetenceplanError("Ugyldig --set.", [Problem(f"--set {name}", f"værdien skal være {kind}; den {exc}", f"{NUMBER_HELP} Fx --set {name}=3.")]) from None
+        if spec.type == "int" and not isinstance(value, int):
+            raise KompetenceplanError("Ugyldig --set.", [Problem(f"--set {name}", "værdien skal være et heltal.", f"Skriv fx --set {name}=3.")])
+        return name, value
     if spec.type == "bool":
         if text.lower() in {"ja", "true", "1"}:
             return name, True

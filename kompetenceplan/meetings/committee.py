@@ -32,7 +32,8 @@ from ..plan.model import Plan
 from ..plan.versions import PlanSet
 from ..store import decisions as decision_repo
 from ..store import meetings as repo
-from ..store.privacy import minimise, refuse_cpr
+from ..store.case_ref import read_case_ref
+from ..store.privacy import minimise, refuse_cpr, refuse_own_name
 from ..store.register import Register, now, statutory_level, statutory_refusal
 from ..store.tables import agendas, decisions, meeting_items, meetings, outcomes
 from .model import DECIDING, FORWARDED, GRANTED, OUTCOMES, AddedItem, Agenda, AgendaItem, ItemFinding, Meeting, OutcomeRecord
@@ -98,7 +99,10 @@ def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any
     ref = case_ref or stored.get("sagsnummer")
     if not isinstance(ref, str) or not ref.strip():
         raise CaseError("Sagsreference mangler.", [Problem("sagsnummer", "indstillingen har intet sagsnummer.", "Angiv sagssystemets sagsnummer i 'sagsnummer' eller med --case-ref.")])
+    # The one case-reference rule, as the decision an outcome registers will need it (issue 22).
+    ref = read_case_ref(ref, "sagsreference" if case_ref else "sagsnummer")
     refuse_cpr({"sagsreference": ref, "indstilling": stored})
+    refuse_own_name(submission)
     with reg.engine.connect() as conn:
         row = _meeting_or_fail(conn, meeting_id)
     on = row["meeting_date"]
@@ -134,7 +138,7 @@ def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any
                 "item_key": key,
                 "number": number if number is not None else repo.next_number(conn, meeting_id),
                 "corrects_id": corrects,
-                "case_ref": ref.strip()[:64],
+                "case_ref": ref,
                 "submission": stored,
                 "content_hash": content_hash(stored),
                 "report": report.model_dump(mode="json"),

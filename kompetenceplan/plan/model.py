@@ -7,25 +7,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Union
 
+from ..danish import format_number
 from ..law import ConsentRule, Floor, consent_rule, floor_for
 from .operators import OPERATORS, Operator
 from .parts import Check, ConsentRole, DocumentType, EnumValue, InputSpec, LadderStep, Level, PlanMeta, RequirementDoc, as_json
 
 Value = Union[bool, int, float, str]
-
-
-def format_number(value: Value, unit: str = "") -> str:
-    """Danish number format: 12.000 and 2,5 (thousands '.', decimals ','); text as written."""
-    if isinstance(value, str):
-        return f"{value} {unit}".strip()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int):
-        text = f"{value:,}".replace(",", ".")
-    else:
-        whole, _, frac = f"{value:,.2f}".partition(".")
-        text = whole.replace(",", ".") + "," + frac
-    return f"{text} {unit}".strip()
 
 
 def or_list(items: list[str]) -> str:

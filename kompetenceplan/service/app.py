@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from ..actor import PermissionDenied
 from ..api import decide
 from ..checks.agenda import check_agenda
 from ..checks.check import check
 from ..engine import durable_adapter
-from ..errors import CaseError, ConcurrentChange, EngineError, KompetenceplanError, PlanError, Problem
+from ..errors import CaseError, ConcurrentChange, EngineError, KompetenceplanError, PlanError, Problem, UnavailableError
 from ..io import MAX_INPUT_BYTES, parse_date, parse_json
 from ..plan import PlanSet, load_plans
 from ..tooling.render import markdown, to_html
@@ -91,7 +91,8 @@ def fingerprints(plans: PlanSet) -> dict[str, str]:
 
 
 def _error(exc: KompetenceplanError, root: Path) -> JSONResponse:
-    status = 500 if isinstance(exc, EngineError) else 403 if isinstance(exc, PermissionDenied) else 409 if isinstance(exc, ConcurrentChange) else 422
+    # 503: the register's database could not be written or read (nothing was stored); try again.
+    status = 500 if isinstance(exc, EngineError) else 403 if isinstance(exc, PermissionDenied) else 409 if isinstance(exc, ConcurrentChange) else 503 if isinstance(exc, UnavailableError) else 422
     return JSONResponse(relative_paths(exc, root), status_code=status)
 
 
@@ -147,7 +148,11 @@ def create_app(
     app.add_exception_handler(NotSignedIn, on_not_signed_in)
 
     @app.exception_handler(KompetenceplanError)
-    async def on_domain_error(request: Request, exc: KompetenceplanError) -> JSONResponse:
+    async def on_domain_error(request: Request, exc: KompetenceplanError) -> Response:
+        if isinstance(exc, UnavailableError) and "text/html" in request.headers.get("accept", ""):
+            from ..web.views import unavailable_page  # a person at a page: a page, with the same status
+
+            return unavailable_page(request, exc)
         return _error(exc, holder.path)
 
     @app.exception_handler(Exception)
@@ -196,7 +201,9 @@ def create_app(
     async def rendered(format: str = "markdown") -> Response:
         version = holder.plans.latest
         if format == "html":
-            return HTMLResponse(to_html(version))
+            from ..web.views import document_response
+
+            return document_response(to_html(version))  # the pages' security and no-cache headers
         if format != "markdown":
             raise CaseError("Ukendt format.", [Problem("format", "skal være markdown eller html.", "Brug ?format=html.")])
         return PlainTextResponse(markdown(version), media_type="text/markdown; charset=utf-8")
@@ -211,9 +218,19 @@ def create_app(
     async def health() -> JSONResponse:
         plans = holder.plans
         engine = durable_adapter.health()
+        register: dict[str, Any] = {}
+        status = engine["status"]
+        if getattr(app.state, "register", None) is not None:
+            from ..store.db import write_status
+
+            # Degraded while the register cannot be written (read-only, a full disk, a lost connection).
+            problem = await _in_thread(write_status, app.state.register.engine)
+            register = {"register": {"status": "degraded", "problem": problem} if problem else {"status": "ok"}}
+            status = "degraded" if problem else status
         return JSONResponse(
             {
-                "status": engine["status"],
+                "status": status,
+                **register,
                 "plan": plans.latest.meta.id,
                 "versions": [p.meta.version for p in plans.versions],
                 "fingerprint": plans.latest.fingerprint,
@@ -280,6 +297,7 @@ def _docs(response_kind: str) -> dict[int | str, dict[str, Any]]:
     return {
         200: {"description": "OK", "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{response_kind}"}}}},
         422: {"description": "Fejl i input: feltets sti og en dansk besked."},
+        503: {"description": "Registerets database kunne ikke skrives eller læses; intet er gemt."},
         413: {"description": "Forespørgslen er for stor."},
         500: {"description": "Motorfejl; der er ikke truffet nogen afgørelse."},
     }

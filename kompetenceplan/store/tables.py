@@ -76,7 +76,10 @@ decisions = Table(
     Column("recorded_by", String(128), nullable=True),
     Column("recorded_by_name", String(200), nullable=True),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    # An imported decision's natural key (SHA-256, `register.decision_key`): a rerun stores nothing new (migration 0009).
+    Column("import_key", String(64), nullable=True),
 )
+Index("ix_decisions_import_key", decisions.c.import_key, unique=True)
 Index("ix_decisions_case_ref", decisions.c.case_ref)
 Index("ix_decisions_decided_on", decisions.c.decided_on)
 Index("uq_decisions_corrects", decisions.c.corrects_id, unique=True)
@@ -254,7 +257,10 @@ payments = Table(
     Column("account", String(64), nullable=True),
     Column("text", String(200), nullable=True),
     Column("imported_at", DateTime(timezone=True), nullable=False),
+    # The line's natural key (SHA-256, `finance.payment_key`): a rerun stores nothing new (migration 0009).
+    Column("line_key", String(64), nullable=True),
 )
+Index("ix_payments_line_key", payments.c.line_key, unique=True)
 Index("ix_payments_paid_on", payments.c.paid_on)
 Index("ix_payments_case_ref", payments.c.case_ref)
 Index("ix_payments_batch", payments.c.batch_sha256)

@@ -10,10 +10,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..errors import CaseError, KompetenceplanError, Problem, validation_message
+from ..danish import DanishTextError, read_quarter
+from ..danish import quarter_code as canonical
+from ..errors import KompetenceplanError, Problem, validation_message
 
 DEFAULT_CONFIG = Path("rules/nyborg-tilsyn.toml")
-_QUARTER = re.compile(r"(\d{4})[Qq]([1-4])")
 UNKNOWN_TRACK = "ukendt"
 
 
@@ -103,21 +104,21 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> TilsynConfig:
         ) from None
 
 
-class QuarterError(TilsynError, CaseError):
-    """A quarter that is not ``ÅÅÅÅQn``: one Danish message for the ledelsestilsyn and the
-    økonomisk tilsyn (exit code 2 in both CLIs)."""
+class QuarterError(TilsynError, DanishTextError):
+    """A quarter `danish.read_quarter` cannot read: one Danish message for the ledelsestilsyn
+    and the økonomisk tilsyn (exit code 2 in both CLIs)."""
 
 
 def parse_quarter(value: str) -> tuple[int, int]:
-    """The one quarter parser: ``2026Q4`` (or ``2026q4``) → (2026, 4); years 1900–2999.
-    `tilsyn.draw`, `tilsyn.report` and `tilsyn.economy` (and so both CLIs) use it."""
-    match = _QUARTER.fullmatch(value.strip()) if isinstance(value, str) else None
-    if match is None or not 1900 <= int(match.group(1)) <= 2999:
-        raise QuarterError("Ugyldigt kvartal.", [Problem("--quarter", "skal have formen ÅÅÅÅQn med n fra 1 til 4 (år 1900-2999).", "Skriv fx --quarter 2026Q4.")])
-    return int(match.group(1)), int(match.group(2))
+    """(year, n) of a quarter as `danish.read_quarter` reads it (``2026Q4``, ``2026-Q4``,
+    ``K4 2026``, ``4. kvartal 2026`` …; years 1900–2999). `tilsyn.draw`, `tilsyn.report` and
+    `tilsyn.economy` (and so both CLIs and the pages) use it."""
+    try:
+        return read_quarter(value, "--quarter")
+    except DanishTextError as exc:
+        raise QuarterError(exc.title, exc.problems) from None
 
 
 def quarter_code(value: str) -> str:
-    """The canonical spelling of a quarter (``2026q4`` → ``2026Q4``), as stored with a draw."""
-    year, n = parse_quarter(value)
-    return f"{year}Q{n}"
+    """The canonical spelling of a quarter (``2026q4``, ``4. kvartal 2026`` → ``2026Q4``), as stored with a draw."""
+    return canonical(*parse_quarter(value))

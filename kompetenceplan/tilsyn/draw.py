@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ..actor import Actor
+from ..danish import format_time
 from ..errors import Problem
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
@@ -185,7 +186,7 @@ def _already(existing: Draw) -> TilsynError:
         [
             Problem(
                 "--quarter",
-                f"{existing.quarter} blev trukket {existing.created_at:%Y-%m-%d %H:%M} UTC (frø {existing.seed}, {len(existing.items)} sager); en ny trækning ville kunne vælge andre sager.",
+                f"{existing.quarter} blev trukket {format_time(existing.created_at)} (frø {existing.seed}, {len(existing.items)} sager); en ny trækning ville kunne vælge andre sager.",
                 f"Se den gemte trækning med: kompetenceplan tilsyn draw --quarter {existing.quarter} --show.",
             )
         ],

@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..danish import format_share
+from ..markup import md
 from ..store.register import Register
 from .checks import CHECKS, FEJL, IKKE_EFTERPROEVET, OK
 from .config import TilsynConfig, parse_quarter, quarter_code
@@ -154,7 +156,7 @@ def build_report(reg: Register, config: TilsynConfig, quarter: str) -> TilsynRep
 
 
 def _pct(x: float | None) -> str:
-    return "–" if x is None else f"{100 * x:.1f} %".replace(".", ",")
+    return format_share(x)
 
 
 def _ci(rate: Rate) -> str:
@@ -230,12 +232,12 @@ def _intro(report: TilsynReport, config: TilsynConfig) -> list[str]:
 
 
 def render_markdown(report: TilsynReport, config: TilsynConfig) -> str:
-    out = [f"# Ledelsestilsyn {report.draw.quarter} — {config.tilsyn.kommune}", "", *(line + "\n" for line in _intro(report, config))]
+    out = [f"# Ledelsestilsyn {report.draw.quarter} — {md(config.tilsyn.kommune)}", "", *(line + "\n" for line in _intro(report, config))]
     if not report.draw.items:
         out.append("**Ingen afgørelser i perioden: der er intet at efterprøve.**\n")
     for title, head, rows in _sections(report):
         out += [f"## {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        out += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+        out += ["| " + " | ".join(md(cell) for cell in row) + " |" for row in rows]  # values as text (`markup.md`)
         out.append("")
         if title.startswith("Udvikling"):
             out += [trend_svg(report.trend), ""]

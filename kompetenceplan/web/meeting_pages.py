@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.concurrency import run_in_threadpool
 
 from ..actor import actor_of
-from ..errors import CaseError, EngineError, KompetenceplanError, PlanError
+from ..errors import CaseError, EngineError, KompetenceplanError, PlanError, UnavailableError
 from ..io import parse_date
 from .access import log_case_access
 from .forms import FieldErrors
@@ -166,7 +166,7 @@ async def meetings_post(request: Request) -> Response:
 
     try:
         meeting = await run_in_threadpool(lambda: committee.new_meeting(reg, _plans(request), on, values[BODY], values.get(TITLE, ""), actor=actor_of(request)))
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except PlanError as exc:
         return await run_in_threadpool(_meetings_page, request, values, FieldErrors(fields={DATE: _problems_text(exc)}))
@@ -269,7 +269,7 @@ async def send_agenda(request: Request, meeting_id: int) -> Response:
     try:
         sent = await run_in_threadpool(lambda: committee.send_agenda(reg, _plans(request), meeting_id, actor=actor_of(request)))
         await run_in_threadpool(log_case_access, request, "ændret", "dagsordenspunkt", [i.case_ref for i in sent.items])
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except PlanError as exc:
         return _message_page(request, 409, "Dagsordenen er ikke udsendt", _problems_text(exc))
@@ -312,7 +312,7 @@ async def record_outcome(request: Request, meeting_id: int, number: int) -> Resp
         recorded = await run_in_threadpool(
             lambda: committee.record_outcome(reg, _plans(request), meeting_id, number, outcome, reason, actor=actor_of(request), start=dates[START], expected_end=dates[END])
         )
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except PlanError as exc:
         return _message_page(request, 409, "Udfaldet er ikke registreret", _problems_text(exc))
@@ -395,7 +395,7 @@ async def add_submission(request: Request) -> Response:
 
     try:
         added = await run_in_threadpool(lambda: committee.add_submission(reg, _plans(request), int(raw), submission, None, replaces, actor=actor_of(request)))
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except KompetenceplanError as exc:
         if any(p.where == "møde" for p in exc.problems):
