@@ -22,6 +22,7 @@ from functools import lru_cache
 #: How a limit ending on a Saturday, Sunday or helligdag is treated (a rule's ``helligdage``).
 NO_SHIFT, NEXT_WORKDAY, PREVIOUS_WORKDAY = "ingen_forlaengelse", "naeste_hverdag", "forrige_hverdag"
 SHIFTS = (NO_SHIFT, NEXT_WORKDAY, PREVIOUS_WORKDAY)
+SHIFT_TEXT = {NO_SHIFT: "ingen forlængelse", NEXT_WORKDAY: "næste hverdag", PREVIOUS_WORKDAY: "forrige hverdag"}
 LAST_STORE_BEDEDAG = 2023
 
 

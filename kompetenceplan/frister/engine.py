@@ -36,7 +36,8 @@ STATUS_TEXT = {MET: "overholdt", LATE: "overholdt for sent", MISSED: "overskrede
 @dataclass(frozen=True)
 class Event:
     """A case event or a decision, as the rules read it. ``ref`` names the source row
-    (``hændelse 12`` / ``afgørelse 7``); decisions carry their outcome, start and expected end."""
+    (``hændelse 12`` / ``afgørelse 7``); decisions carry their outcome, start and expected end.
+    ``order`` sorts a case's rows: by day, decisions before events, then by row id."""
 
     kind: str
     day: dt.date
@@ -49,6 +50,11 @@ class Event:
     end: dt.date | None = None
     team: str = ""
     advisor: str | None = None
+
+    @property
+    def order(self) -> tuple[dt.date, int, int]:
+        source, _, row = self.ref.partition(" ")
+        return (self.day, 0 if source == "afgørelse" else 1, int(row) if row.isdigit() else 0)
 
     @classmethod
     def from_event_row(cls, row: dict[str, object]) -> Event:
@@ -138,7 +144,7 @@ def _active(ev: Event, day: dt.date) -> bool:
 
 
 def case_deadlines(rule: Rule, events: list[Event], on: dt.date) -> list[Deadline]:
-    """The deadlines ``rule`` gives one case's ``events`` (sorted by day, then source), seen on ``on``."""
+    """The deadlines ``rule`` gives one case's ``events`` (sorted by `Event.order`), seen on ``on``."""
     seen = [e for e in events if e.day <= on]
     out = []
     for start_ev in seen:
@@ -201,7 +207,7 @@ def deadlines(config: FristConfig, events: Iterable[Event], on: dt.date, rules: 
     chosen = list(rules) if rules is not None else config.regler
     out = []
     for case_ref in sorted(by_case):
-        evs = sorted(by_case[case_ref], key=lambda e: (e.day, e.ref))
+        evs = sorted(by_case[case_ref], key=lambda e: e.order)
         for rule in chosen:
             out.extend(case_deadlines(rule, evs, on))
     out.sort(key=lambda d: (d.case_ref, d.due, d.rule.id))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from .calendar import SHIFT_TEXT
 from .rules import STATUSES, FristConfig
 from .status import StatusFigures, TimeFigure, quarter_label
 
@@ -263,10 +264,12 @@ def rules_markdown(config: FristConfig) -> str:
         if r.regnes_fra:
             start += f"; regnes fra seneste {r.regnes_fra.describe()}"
         limit = r.frist.text() + (" (startdagen er dag 1)" if r.medregn_startdag else "") + (f"; tidligere ved {r.tidligere_ved.describe()}" if r.tidligere_ved else "")
+        if r.tidligst:
+            limit += f"; opfyldes også op til {r.tidligst.text()} før"
         meets = " eller ".join(s.describe() for s in r.opfyldes_af) + (" (samme paragraf)" if r.samme_paragraf else "")
         if r.paragraffer:
             meets += f"; gælder {', '.join(r.paragraffer)}"
-        cells = [f"**{r.id}**", r.hvad + (" *(illustrativ)*" if r.illustrativ else ""), limit, start, meets, r.grundlag.text(), r.helligdage.replace("_", " "), STATUSES[r.status]]
+        cells = [f"**{r.id}**", r.hvad + (" *(illustrativ)*" if r.illustrativ else ""), limit, start, meets, r.grundlag.text(), SHIFT_TEXT[r.helligdage], STATUSES[r.status]]
         out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     out += ["", "Kilder og noter:", ""]
     for r in config.regler:

@@ -245,15 +245,18 @@ class FristConfig(_Strict):
     path: str = ""
     fingerprint: str = ""
 
-    @model_validator(mode="after")
-    def _references(self) -> FristConfig:
-        ids = [r.id for r in self.regler]
-        if len(ids) != len(set(ids)):
-            raise ValueError("regler: to regler har samme id")
-        unknown = [a for a in self.sagsstamme.maal if a not in self.omraader]
-        if unknown:
-            raise ValueError("sagsstamme.maal: nævner et område, der ikke er defineret under [omraader]")
-        return self
+    def reference_problems(self) -> list[Problem]:
+        """Ids given twice and caseload targets for areas that are not defined."""
+        out = []
+        seen: set[str] = set()
+        for r in self.regler:
+            if r.id in seen:
+                out.append(Problem(f"{self.path}: regler[{r.id}].id", "to regler har samme id.", "Giv hver regel sit eget id; et id genbruges aldrig."))
+            seen.add(r.id)
+        for area in self.sagsstamme.maal:
+            if area not in self.omraader:
+                out.append(Problem(f"{self.path}: sagsstamme.maal", "nævner et område, der ikke er defineret under [omraader].", f"Brug et af: {', '.join(self.omraader)}."))
+        return out
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.regler if r.id == rule_id), None)
@@ -302,10 +305,14 @@ def load_rules(path: str | Path = DEFAULT_RULES, plans: Plan | PlanSet | None = 
         config = FristConfig.model_validate({**data, "path": str(path), "fingerprint": hashlib.sha256(raw).hexdigest()})
     except ValidationError as exc:
         problems = [
-            Problem(f"{path}: {_key_path(tuple(e['loc']), data)}", validation_message(e) if e["type"] != "value_error" else str(e["ctx"]["error"]) + ".", "Se docs/frister.md.")
+            Problem(
+                f"{path}: {_key_path(tuple(e['loc']), data)}" if e["loc"] else str(path), validation_message(e) if e["type"] != "value_error" else str(e["ctx"]["error"]) + ".", "Se docs/frister.md."
+            )
             for e in exc.errors(include_url=False, include_input=False)
         ]
         raise FristError("Fristreglerne har fejl.", problems) from None
+    if problems := config.reference_problems():
+        raise FristError("Fristreglerne har fejl.", problems)
     if plans is not None:
         problems = plan_problems(config, plans)
         if problems:

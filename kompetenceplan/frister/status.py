@@ -120,7 +120,7 @@ def answered(config: FristConfig, events: list[Event]) -> list[Answered]:
         by_case.setdefault(e.case_ref, []).append(e)
     out = []
     for case_ref, evs in by_case.items():
-        decisions = sorted((e for e in evs if e.kind == DECISION), key=lambda e: (e.day, int(e.ref.split()[-1])))
+        decisions = sorted((e for e in evs if e.kind == DECISION), key=lambda e: e.order)
         for r in (e for e in evs if e.kind == "modtaget"):
             answer = next((d for d in decisions if d.day >= r.day and (r.paragraph is None or d.paragraph == r.paragraph)), None)
             if answer is None:
@@ -252,7 +252,7 @@ def active_cases(config: FristConfig, data: CaseData, day: dt.date) -> dict[str,
                 investigating = True
         if not running and not investigating:
             continue
-        source = max(running, key=lambda e: (e.day, e.ref)) if running else max((e for e in evs if e.paragraph), key=lambda e: (e.day, e.ref), default=None)
+        source = max(running, key=lambda e: e.order) if running else max((e for e in evs if e.paragraph), key=lambda e: e.order, default=None)
         out[case_ref] = (config.area(source.paragraph) if source else None) or NO_AREA
     return out
 

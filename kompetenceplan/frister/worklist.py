@@ -51,7 +51,7 @@ def read_cases(conn: Connection, on: dt.date) -> CaseData:
     team: dict[str, str] = {}
     advisor: dict[str, str] = {}
     # Oldest first, so the newest wins; on one day a case event after a decision.
-    for e in sorted([*decs, *evs], key=lambda e: (e.day, e.ref.startswith("hændelse"))):
+    for e in sorted([*decs, *evs], key=lambda e: e.order):
         if e.team:
             team[e.case_ref] = e.team
     routed = conn.execute(select(routings.c.case_ref, routings.c.advisor).where(routings.c.routed_on <= on).order_by(routings.c.routed_on, routings.c.id))

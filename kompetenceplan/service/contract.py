@@ -174,7 +174,12 @@ def _refusals(kind: str, plan: Plan) -> list[dict[str, str]]:
         return [{"error": "PlanError", "where": ".*", "rule": "Planen på disken kan ikke indlæses; den gamle bruges stadig."}]
     denied = {"error": "PermissionDenied", "where": "adgang", "rule": "Brugeren mangler adgangen (read_register, record_event)."}
     if kind == "worklist":
-        return [{"error": "CaseError", "where": "^body", "rule": "Datoen skal være en gyldig kalenderdag."}, {"error": "FristError", "where": ".*", "rule": "Fristreglerne kan ikke læses."}, denied]
+        return [
+            {"error": "CaseError", "where": "^body", "rule": "Datoen skal være en gyldig kalenderdag."},
+            {"error": "CaseError", "where": "^query$", "rule": "Ruten tager ingen parametre i adressen."},
+            {"error": "FristError", "where": ".*", "rule": "Fristreglerne kan ikke læses."},
+            denied,
+        ]
     if kind == "event":
         return [
             {
@@ -186,7 +191,11 @@ def _refusals(kind: str, plan: Plan) -> list[dict[str, str]]:
             denied,
         ]
     if kind == "read":
-        return [{"error": "CaseError", "where": "case_ref", "rule": "Sagsreferencen må kun have bogstaver, cifre og . : / - _."}, denied]
+        return [
+            {"error": "CaseError", "where": "case_ref", "rule": "Sagsreferencen må kun have bogstaver, cifre og . : / - _."},
+            {"error": "CaseError", "where": "^query$", "rule": "Ruten tager ingen parametre i adressen."},
+            denied,
+        ]
     return []
 
 

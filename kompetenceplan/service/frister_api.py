@@ -105,7 +105,15 @@ def _date(text: str | None, where: str) -> dt.date | None:
         raise CaseError("Ugyldig dato.", [Problem(where, "skal være en dato på formen ÅÅÅÅ-MM-DD.", "Skriv fx 2026-12-01.")]) from None
 
 
+def _no_query(request: Request) -> None:
+    """These routes take nothing in the address: a team, an advisor or a case reference in a URL
+    ends up in proxies' and browsers' logs. The parameters' names are not repeated either."""
+    if request.query_params:
+        raise CaseError("Forespørgslen har parametre i adressen.", [Problem("query", "ruten tager ingen parametre i adressen (de kan havne i logfiler).", "Send team, advisor og on i body som JSON.")])
+
+
 async def _body(request: Request, model: type[BaseModel]) -> Any:
+    _no_query(request)
     data = parse_json(await request.body(), "body", limit=None)  # the Guard enforced the size limit
     try:
         return model.model_validate(data)
@@ -192,6 +200,7 @@ def create_router(plans: Callable[[], PlanSet], register: Callable[[], Any]) -> 
         reg = register()
         if reg is None:
             return missing_register()
+        _no_query(request)
         if not _REF.fullmatch(case_ref):
             raise CaseError("Ugyldig sagsreference.", [Problem("case_ref", "har ugyldige tegn (bogstaver, cifre, . : / - og _; højst 64 tegn).", "Skriv fx S-2026-0042.")])
         actor_of(request).require("read_register")

@@ -396,10 +396,10 @@ def _fields(raw: dict[str, Any], where: str) -> tuple[dict[str, Any], list[Probl
         value = raw.get(column)
         if value is not None and not isinstance(value, str):
             problems.append(Problem(f"{where}: {column}", "skal være tekst.", 'Skriv værdien i anførselstegn, fx "2026-03-02".'))
-            continue
+            value = None
         out[field] = value
     for column in REQUIRED:
-        if raw.get(column) in (None, ""):
+        if raw.get(column) in (None, "") and not any(p.where == f"{where}: {column}" for p in problems):
             problems.append(Problem(f"{where}: {column}", "mangler.", f"Udfyld {column}; de krævede er {', '.join(REQUIRED)}."))
     day = out.get("occurred_on")
     if isinstance(day, str):
@@ -437,14 +437,14 @@ def import_events(reg: Register, plans: Plan | PlanSet, actor: Actor, data: byte
                 continue
             where = f"{name}, linje {n}"
             fields, problems = _fields(raw, where)
-            if problems:
-                skipped.append({"line": n, "title": "Linjen har fejl.", "problems": [p.to_dict() for p in problems]})
-                continue
             try:
                 values = prepare(conn, plans, actor, **fields, source="import", today=today, codes=codes)
             except CaseError as exc:
-                located = [Problem(f"{where}: {p.where}", p.what, p.fix) for p in exc.problems]
-                skipped.append({"line": n, "title": exc.title, "problems": [p.to_dict() for p in located]})
+                problems += [Problem(f"{where}: {p.where}", p.what, p.fix) for p in exc.problems]
+            if problems:
+                # One problem per column: the format's own reading first, then the event's checks.
+                unique = {p.where: p for p in reversed(problems)}
+                skipped.append({"line": n, "title": "Linjen har fejl.", "problems": [unique[w].to_dict() for w in dict.fromkeys(p.where for p in problems)]})
                 continue
             key = values["natural_key"]
             if key in seen or _existing(conn, key) is not None:

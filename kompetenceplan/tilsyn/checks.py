@@ -185,7 +185,7 @@ def _til005(conn: Connection, plans: Plan | PlanSet, d: dict[str, Any], on: dt.d
     if config is None:
         return Result(code, IKKE_EFTERPROEVET, "Planen har ingen fristregler (<planmappe>-frister.toml); fristerne kan ikke efterprøves.")
     case_events = [Event.from_event_row(r) for r in current_events(conn, on, d["case_ref"])]
-    evs = sorted([*case_events, *(Event.from_decision_row(r) for r in decision_events(conn, on, d["case_ref"]))], key=lambda e: (e.day, e.ref))
+    evs = sorted([*case_events, *(Event.from_decision_row(r) for r in decision_events(conn, on, d["case_ref"]))], key=lambda e: e.order)
     rules = [r for r in config.regler if r.statutory and (case_events or not r.needs_events)]
     due = [x for rule in rules for x in case_deadlines(rule, evs, on) if x.due < on or x.met_on is not None]
     missed = [x for x in due if x.missed]
