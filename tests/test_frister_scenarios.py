@@ -1,5 +1,5 @@
 """Every deadline rule of rules/nyborg-frister.toml on the day before, on and after its limit: the
-scenario files in rules/nyborg-frister-scenarier/ (named as Danish sentences) give a case's events
+scenario files in rules/nyborg/scenarier/frister/ (named as Danish sentences) give a case's events
 and the expected limit; the meeting event is put on each of the three days. Calendar months
 (month ends, leap years) and limits ending on a weekend or helligdag, as each rule's basis says."""
 
@@ -18,7 +18,7 @@ from kompetenceplan.frister.rules import load_rules
 from .conftest import NYBORG, ROOT
 
 CONFIG = load_rules(ROOT / "rules" / "nyborg-frister.toml", __import__("kompetenceplan").load_plans(NYBORG))
-FOLDER = ROOT / "rules" / "nyborg-frister-scenarier"
+FOLDER = ROOT / "rules" / "nyborg" / "scenarier" / "frister"
 FILES = sorted(FOLDER.glob("*.toml"))
 
 

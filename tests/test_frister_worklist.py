@@ -1,5 +1,5 @@
 """The worklist ("Frister") on a small register built by hand, where every open deadline is known:
-the library call, `kompetenceplan frister` (text, JSON, CSV, exit codes), `POST /frister` and the
+the library call, `kompetenceplan frister` (text, JSON, CSV, exit codes), `POST /deadlines` and the
 event routes (body and path only, 404 without a register), the Frister page (filter by POST,
 recording an event, CSRF, no CPR echoed), and TIL-005 in the ledelsestilsyn."""
 
@@ -195,33 +195,33 @@ def client(url: str, tmp_path: Path) -> Iterator[_Client]:
 
 class TestHttp:
     def test_the_worklist_route_takes_a_body_and_answers_the_library(self, client: _Client) -> None:
-        """POST /frister with team/on in the body gives the library's worklist as JSON."""
-        r = client.http.post("/frister", json={"team": "Team Syd", "on": ON.isoformat()})
+        """POST /deadlines with team/on in the body gives the library's worklist as JSON."""
+        r = client.http.post("/deadlines", json={"team": "Team Syd", "on": ON.isoformat()})
         assert r.status_code == 200
         assert {(f["sagsreference"], f["regel"]) for f in r.json()["frister"]} == {(c, rule) for c, rule, _, _ in EXPECTED if c.startswith("S")}
 
     def test_nothing_travels_in_the_query_string(self, client: _Client) -> None:
         """A parameter in the address is refused without repeating it (it could be an advisor)."""
-        r = client.http.post("/frister?advisor=AAA", json={})
+        r = client.http.post("/deadlines?advisor=AAA", json={})
         assert r.status_code == 422 and "AAA" not in r.text and r.json()["problems"][0]["where"] == "query"
-        assert client.http.get("/frister/sager/N-1/haendelser?x=1").status_code == 422
+        assert client.http.get("/deadlines/cases/N-1/events?x=1").status_code == 422
 
     def test_an_event_is_recorded_and_listed_by_path(self, client: _Client) -> None:
-        """POST /frister/haendelser records as the local user; the case's events are read by path."""
+        """POST /deadlines/events records as the local user; the case's events are read by path."""
         body = {"case_ref": "S-9", "team": "Team Syd", "kind": "modtaget", "art": "ansoegning", "occurred_on": "2026-06-01", "paragraph": "bl-35"}
-        r = client.http.post("/frister/haendelser", json=body)
+        r = client.http.post("/deadlines/events", json=body)
         assert r.status_code == 200 and r.json()["recorded_by"] == ME.id
-        listed = client.http.get("/frister/sager/S-9/haendelser").json()
+        listed = client.http.get("/deadlines/cases/S-9/events").json()
         assert [e["id"] for e in listed] == [r.json()["id"]]
-        again = client.http.post("/frister/haendelser", json=body)
+        again = client.http.post("/deadlines/events", json=body)
         assert again.status_code == 422 and "allerede registreret" in again.json()["title"]
-        cpr = client.http.post("/frister/haendelser", json={**body, "note": f"ring {CPR}"})
+        cpr = client.http.post("/deadlines/events", json={**body, "note": f"ring {CPR}"})
         assert cpr.status_code == 422 and CPR not in cpr.text
 
     def test_bad_bodies_are_422_with_the_field(self, client: _Client) -> None:
         """Unknown keys, a bad date or a bad type: Danish problems on body fields, never 500."""
         for body, where in (({"hold": 1}, "body.hold"), ({"on": "2026-02-30"}, "body.on"), ({"team": 5}, "body.team")):
-            r = client.http.post("/frister", json=body)
+            r = client.http.post("/deadlines", json=body)
             assert r.status_code == 422 and any(p["where"] == where for p in r.json()["problems"]), (body, r.text)
 
     def test_without_a_register_the_routes_say_so_with_404(self) -> None:
@@ -229,10 +229,10 @@ class TestHttp:
         from kompetenceplan.service.app import create_app
 
         bare = TestClient(create_app(NYBORG), base_url="http://127.0.0.1")
-        r = bare.post("/frister", json={})
+        r = bare.post("/deadlines", json={})
         assert r.status_code == 404 and "--db" in r.json()["problems"][0]["where"]
-        assert bare.get("/frister/sager/S-1/haendelser").status_code == 404
-        assert [x["id"] for x in bare.get("/frister/regler").json()["regler"]] == [x.id for x in CONFIG.regler]
+        assert bare.get("/deadlines/cases/S-1/events").status_code == 404
+        assert [x["id"] for x in bare.get("/deadlines/rules").json()["regler"]] == [x.id for x in CONFIG.regler]
 
 
 class TestPage:

@@ -1,6 +1,6 @@
 """The worklist ("Frister"): each open deadline of a team, an advisor or the whole department with
 the case reference, what is due, the limit and the days left (negative: overdue). The same
-function serves ``kompetenceplan frister``, ``POST /frister`` and the Frister page.
+function serves ``kompetenceplan frister``, ``POST /deadlines`` and the Frister page.
 
     items = worklist(reg, config, on=dt.date(2026, 11, 30), team="Team Nord")
     render_text(items) ; render_csv(items) ; items.to_dict()

@@ -150,15 +150,15 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/admin/reload", "post"): {"ok": {"application/json": "health"}, "refusals": "plan"},
     # Deadlines and case events (issue 26, service/frister_api.py): no case reference, team or
     # advisor in a query string; 404 when the service has no register or the plan no rules.
-    ("/frister", "post"): {"body": "worklist_request", "ok": {"application/json": "worklist"}, "refusals": "worklist", "not_found": NO_REGISTER},
-    ("/frister/haendelser", "post"): {"body": "case_event", "ok": {"application/json": "case_event_record"}, "refusals": "event", "not_found": NO_REGISTER},
-    ("/frister/sager/{case_ref}/haendelser", "get"): {
+    ("/deadlines", "post"): {"body": "worklist_request", "ok": {"application/json": "worklist"}, "refusals": "worklist", "not_found": NO_REGISTER},
+    ("/deadlines/events", "post"): {"body": "case_event", "ok": {"application/json": "case_event_record"}, "refusals": "event", "not_found": NO_REGISTER},
+    ("/deadlines/cases/{case_ref}/events", "get"): {
         "params": [{"name": "case_ref", "in": "path", "required": True, "description": "Sagssystemets sagsnummer.", "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:/-]{1,64}$"}}],
         "ok": {"application/json": "case_event_list"},
         "refusals": "read",
         "not_found": NO_REGISTER,
     },
-    ("/frister/regler", "get"): {"ok": {"application/json": "frist_rules"}, "not_found": "Planen har ingen fristregler (<planmappe>-frister.toml)."},
+    ("/deadlines/rules", "get"): {"ok": {"application/json": "frist_rules"}, "not_found": "Planen har ingen fristregler (<planmappe>-frister.toml)."},
 }
 
 

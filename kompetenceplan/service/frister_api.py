@@ -1,12 +1,13 @@
-"""HTTP JSON routes for deadlines and case events (issue 26), part of the published contract
+"""HTTP JSON routes for deadlines and case events (issue 26; English paths like ``/meetings``, the
+page is ``/frister``), part of the published contract
 (`service.contract.OPERATIONS`, docs/openapi.json):
 
-- ``POST /frister`` — the worklist; body ``{"team": …, "advisor": …, "on": "ÅÅÅÅ-MM-DD"}`` (all
+- ``POST /deadlines`` — the worklist; body ``{"team": …, "advisor": …, "on": "ÅÅÅÅ-MM-DD"}`` (all
   optional). A team, an advisor or a case reference never travels in a query string.
-- ``POST /frister/haendelser`` — record a case event (body: `EventIn`).
-- ``GET /frister/sager/{case_ref}/haendelser`` — a case's current events (the reference is a
+- ``POST /deadlines/events`` — record a case event (body: `EventIn`).
+- ``GET /deadlines/cases/{case_ref}/events`` — a case's current events (the reference is a
   path segment, never a query parameter).
-- ``GET /frister/regler`` — the deadline rules in use, with source and verification.
+- ``GET /deadlines/rules`` — the deadline rules in use, with source and verification.
 
 Without a register (``serve`` without ``--db``) the routes that need one answer 404 with the
 one error model; without deadline rules for the plan, 404 too. The actor is the local user until
@@ -161,7 +162,7 @@ def create_router(plans: Callable[[], PlanSet], register: Callable[[], Any]) -> 
     def no_rules(exc: NotAvailable) -> JSONResponse:
         return JSONResponse(exc.to_dict(), status_code=404)
 
-    @router.post("/frister", summary="Arbejdslisten: åbne frister for et team, en rådgiver eller hele afdelingen")
+    @router.post("/deadlines", summary="Arbejdslisten: åbne frister for et team, en rådgiver eller hele afdelingen")
     async def worklist_route(request: Request) -> JSONResponse:
         reg = register()
         if reg is None:
@@ -180,7 +181,7 @@ def create_router(plans: Callable[[], PlanSet], register: Callable[[], Any]) -> 
         wl = await run_in_threadpool(lambda: worklist(reg.engine, config, on=day, team=query.team, advisor=query.advisor))
         return JSONResponse(wl.to_dict())
 
-    @router.post("/frister/haendelser", summary="Registrér en sagshændelse")
+    @router.post("/deadlines/events", summary="Registrér en sagshændelse")
     async def record_route(request: Request) -> JSONResponse:
         reg = register()
         if reg is None:
@@ -195,7 +196,7 @@ def create_router(plans: Callable[[], PlanSet], register: Callable[[], Any]) -> 
         rec = await run_in_threadpool(lambda: record(reg, plans(), actor_of(request), **fields))
         return JSONResponse(rec.model_dump(mode="json"))
 
-    @router.get("/frister/sager/{case_ref}/haendelser", summary="En sags gældende hændelser")
+    @router.get("/deadlines/cases/{case_ref}/events", summary="En sags gældende hændelser")
     async def list_route(request: Request, case_ref: str) -> JSONResponse:
         reg = register()
         if reg is None:
@@ -211,7 +212,7 @@ def create_router(plans: Callable[[], PlanSet], register: Callable[[], Any]) -> 
         recs = await run_in_threadpool(lambda: query(reg, case_ref=case_ref))
         return JSONResponse([r.model_dump(mode="json") for r in recs])
 
-    @router.get("/frister/regler", summary="Fristreglerne med kilde og verifikation")
+    @router.get("/deadlines/rules", summary="Fristreglerne med kilde og verifikation")
     async def rules_route() -> JSONResponse:
         try:
             config = rules()

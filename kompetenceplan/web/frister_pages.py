@@ -1,6 +1,6 @@
 """The Frister page: the worklist of open deadlines (the same `frister.worklist.worklist` as
-``kompetenceplan frister`` and ``POST /frister``) and a form to record a case event (the same
-`store.events.record` as ``kompetenceplan haendelse record`` and ``POST /frister/haendelser``).
+``kompetenceplan frister`` and ``POST /deadlines``) and a form to record a case event (the same
+`store.events.record` as ``kompetenceplan haendelse record`` and ``POST /deadlines/events``).
 
 ``GET /frister`` shows the whole department today. The filter (team, advisor, day) is a POSTed
 form (``/frister/arbejdsliste``): an advisor's initials never appear in a URL. A new event is
