@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kompetenceplan.frister.engine import LATE, MET, MISSED, OPEN, Deadline, Event, case_deadlines
 from kompetenceplan.frister.rules import load_rules
@@ -98,3 +100,42 @@ def test_a_refused_decision_starts_no_plan_or_follow_up_deadline() -> None:
     for rule_id in ("BL-91-2-46", "BL-95-2"):
         rule = CONFIG.rule(rule_id)
         assert rule is not None and case_deadlines(rule, [refused], dt.date(2026, 12, 1)) == []
+
+
+_KINDS = ["modtaget", "undersoegelse_startet", "undersoegelse_afsluttet", "foreloebig_vurdering", "opfoelgning", "plan_udarbejdet", "formandsafgoerelse", "formandsafgoerelse_godkendt", "afgoerelse"]
+_ARTS = {"modtaget": "underretning", "undersoegelse_startet": "bfu", "undersoegelse_afsluttet": "bfu", "plan_udarbejdet": "barnets_plan"}
+
+
+@st.composite
+def _histories(draw: st.DrawFn) -> list[Event]:
+    out = []
+    for n in range(draw(st.integers(min_value=1, max_value=8))):
+        kind = draw(st.sampled_from(_KINDS))
+        day = dt.date(2026, 1, 1) + dt.timedelta(days=draw(st.integers(min_value=0, max_value=500)))
+        paragraph = draw(st.sampled_from(["bl-32-1-3", "bl-46", "bl-47", "bl-50", "sel-85", None]))
+        if kind == "afgoerelse":
+            paragraph = paragraph or "bl-46"
+            end = draw(st.none() | st.integers(min_value=0, max_value=400).map(lambda k, d=day: d + dt.timedelta(days=k)))
+            out.append(Event(kind, day, "H", f"afgørelse {n}", paragraph=paragraph, outcome=draw(st.sampled_from(["bevilget", "afslået"])), start=day, end=end))
+        else:
+            out.append(Event(kind, day, "H", f"hændelse {n}", art=_ARTS.get(kind), paragraph=paragraph))
+    return sorted(out, key=lambda e: e.order)
+
+
+@given(_histories(), st.integers(min_value=0, max_value=600), st.integers(min_value=1, max_value=300))
+def test_a_later_day_never_undoes_what_an_earlier_day_knew(history: list[Event], first: int, later: int) -> None:
+    """For every rule: a deadline met in time stays met in time by the same event (a finished
+    investigation can only bring a § 95 limit forward to a day after what was known); an overdue
+    one stays missed or is met late; the days left are the limit minus the day."""
+    on1 = dt.date(2026, 1, 1) + dt.timedelta(days=first)
+    on2 = on1 + dt.timedelta(days=later)
+    for rule in CONFIG.regler:
+        before = {d.started_by.ref: d for d in case_deadlines(rule, history, on1)}
+        after = {d.started_by.ref: d for d in case_deadlines(rule, history, on2)}
+        for ref, d in before.items():
+            assert d.days_left(on1) == (d.due - on1).days
+            assert (d.status == MET) == (d.met_on is not None and d.met_on <= d.due)
+            if d.status == MET:
+                assert after[ref].status == MET and after[ref].met_on == d.met_on, (rule.id, d, after[ref])
+            if d.status == MISSED:
+                assert ref not in after or after[ref].status in (MISSED, LATE), (rule.id, d, after.get(ref))
