@@ -37,6 +37,9 @@ def measure(url: str, total: int, writers: int) -> float:
     engine.dispose()
     reg = Register(url)
     per = total // writers
+    from kompetenceplan.tilsyn.generate import person
+
+    ACTOR = person("BEN")  # noqa: N806
 
     def work(w: int) -> None:
         for i in range(per):
@@ -45,7 +48,7 @@ def measure(url: str, total: int, writers: int) -> float:
                 case_ref=f"B-{w}-{i}",
                 team="Bench",
                 level="leder",
-                decided_by="ABC",
+                actor=ACTOR,
                 decided_on=ON,
                 outcome="bevilget",
                 paragraph="bl-32-1-2",

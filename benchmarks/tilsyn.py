@@ -32,7 +32,7 @@ from kompetenceplan.store.db import make_engine, upgrade  # noqa: E402
 from kompetenceplan.store.register import Register  # noqa: E402
 from kompetenceplan.tilsyn.config import load_config  # noqa: E402
 from kompetenceplan.tilsyn.draw import draw  # noqa: E402
-from kompetenceplan.tilsyn.generate import generate  # noqa: E402
+from kompetenceplan.tilsyn.generate import generate, person  # noqa: E402
 from kompetenceplan.tilsyn.report import build_report, render_html, render_markdown  # noqa: E402
 
 UNTIL = dt.date(2026, 11, 30)
@@ -73,7 +73,7 @@ def run(url: str, months: int, size: str, plans_dir: Path) -> dict[str, float]:
         draw_times = []
         for q in quarters:
             t = time.perf_counter()
-            found = draw(reg, plans, config, q, seed=7, today=TODAY)
+            found = draw(reg, plans, config, q, actor=person("BEN"), seed=7, today=TODAY)
             draw_times.append(time.perf_counter() - t)
         out["draw_s"] = max(draw_times)
         out["population"] = found.population_size

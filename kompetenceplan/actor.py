@@ -17,7 +17,7 @@ from __future__ import annotations
 import getpass
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from .errors import KompetenceplanError, Problem
 
@@ -28,6 +28,7 @@ ActorKind = Literal["person", "service", "local", "import"]
 #: Every permission the library and the interfaces check, with what it lets one do (Danish, for
 #: refusals). A new verb is added here first.
 PERMISSIONS: dict[str, str] = {
+    "read_plan": "se kompetenceplanen, dokumentationsstandarden og skemaerne",
     "route": "rute en sag (hvem skal afgøre?)",
     "save_routing": "gemme en routing i registret",
     "record_decision": "registrere en afgørelse",
@@ -35,6 +36,7 @@ PERMISSIONS: dict[str, str] = {
     "manage_meetings": "oprette møder, sætte punkter på dagsordenen og sende den",
     "record_outcome": "registrere udvalgets udfald",
     "record_event": "registrere sagshændelser (modtagelse, undersøgelse, plan, opfølgning, formandsafgørelse)",
+    "read_deadlines": "se arbejdslisten med frister og sagernes hændelser",
     "read_register": "se registrets sager, afgørelser og møder",
     "answer_checklist": "besvare tilsynets tjekliste",
     "draw_sample": "trække tilsynets stikprøve",
@@ -86,3 +88,14 @@ def local_actor() -> Actor:
         user = "ukendt"
     user = _SAFE.sub("_", user)[:48] or "ukendt"
     return Actor(id=f"lokal:{user}", name=user, kind="local", roles=frozenset({"lokal"}), permissions=frozenset(PERMISSIONS))
+
+
+def actor_of(request: Any) -> Actor:
+    """The actor of an HTTP request (a Starlette/FastAPI ``Request``): the one the service's one
+    permission check (`service.permissions.authorize`) resolved and put on ``request.state.actor``
+    — the signed-in person, a case tool's service account, or the local user when no sign-in is
+    configured. None: refused, never guessed."""
+    found = getattr(request.state, "actor", None)
+    if not isinstance(found, Actor):
+        raise PermissionDenied("Du er ikke logget ind.", [Problem("adgang", "anmodningen har ingen bruger.", "Log ind, eller send et gyldigt adgangstoken.")])
+    return found

@@ -106,3 +106,7 @@ def validation_message(err: Any) -> str:
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         return f"ligger uden for det tilladte interval ({err['msg']})."
     return f"ugyldig værdi ({err['msg']})."
+
+
+class ConcurrentChange(KompetenceplanError):
+    """Someone else changed the same record at the same moment; nothing was stored (HTTP 409)."""

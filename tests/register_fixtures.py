@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -156,3 +157,14 @@ def open_register() -> Iterator:
     yield make
     for reg in opened:
         reg.close()
+
+
+#: The person who does things in the register tests (every permission; the sign-in and role
+#: tests use actors with fewer).
+def _test_actor() -> object:
+    from kompetenceplan.actor import PERMISSIONS, Actor
+
+    return Actor(id="test:ABC", name="ABC", kind="person", roles=frozenset({"test"}), permissions=frozenset(PERMISSIONS))
+
+
+ACTOR: Any = _test_actor()

@@ -65,10 +65,10 @@ def _build(url: str) -> None:
         rec(case_ref="S-1", team="Team Syd", kind="modtaget", art="ansoegning", occurred_on=dt.date(2026, 3, 1), paragraph="bl-32-1-3", advisor="BBB")
         reg.record_decision(
             PLANS,
+            actor=ME,
             case_ref="S-1",
             team="Team Syd",
             level="team",
-            decided_by="BBB",
             decided_on=dt.date(2026, 4, 10),
             outcome="bevilget",
             paragraph="bl-32-1-3",
@@ -80,10 +80,10 @@ def _build(url: str) -> None:
         rec(case_ref="S-2", team="Team Syd", kind="formandsafgoerelse", occurred_on=dt.date(2026, 6, 28), paragraph="bl-47", advisor="CCC")
         reg.record_decision(
             PLANS,
+            actor=ME,
             case_ref="S-3",
             team="Team Syd",
             level="team",
-            decided_by="BBB",
             decided_on=dt.date(2026, 1, 10),
             outcome="bevilget",
             paragraph="bl-32-1-3",

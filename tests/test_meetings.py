@@ -12,14 +12,17 @@ import textwrap
 import pytest
 from sqlalchemy import func, select
 
+from kompetenceplan.actor import local_actor
 from kompetenceplan.errors import CaseError, PlanError
 from kompetenceplan.meetings import committee as c
 from kompetenceplan.meetings.documents import agenda_html, agenda_markdown, minutes_html, minutes_markdown
 from kompetenceplan.plan import load_plans
 from kompetenceplan.store.privacy import PersonalDataError
+from kompetenceplan.store.register import StatutoryCompetenceError
 from kompetenceplan.store.tables import decisions, meeting_items
 
 from .conftest import EXAMPLES, NYBORG, ROOT
+from .register_fixtures import ACTOR
 
 ON = dt.date(2026, 12, 1)
 PLANS = load_plans(NYBORG)
@@ -37,8 +40,8 @@ LOWER = "bostoette-85-mangler"  # leder
 
 def test_a_meeting_from_start_to_minutes(open_register, migrated_url: str) -> None:
     reg = open_register(migrated_url)
-    meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg")
-    added = [c.add_submission(reg, PLANS, meeting.id, submission(n)) for n in (READY, NOT_READY, HIGHER, LOWER)]
+    meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg", actor=ACTOR)
+    added = [c.add_submission(reg, PLANS, meeting.id, submission(n), actor=ACTOR) for n in (READY, NOT_READY, HIGHER, LOWER)]
     assert [a.number for a in added] == [1, 2, 3, 4]
     agenda = c.build_agenda(reg, PLANS, meeting.id)
     flags = {i.number: " ".join(i.flags) for i in agenda.items}
@@ -51,80 +54,84 @@ def test_a_meeting_from_start_to_minutes(open_register, migrated_url: str) -> No
     assert "Udkast" in md and md.count("## Punkt") == 4 and "DOK-" in md
     assert html.startswith("<!doctype html>") and "@media print" in html and html.count("<section>") == 4
 
-    sent = c.send_agenda(reg, PLANS, meeting.id)
+    sent = c.send_agenda(reg, PLANS, meeting.id, actor=ACTOR)
     assert sent.sent_at is not None and all("UDSENDELSE" not in f for i in sent.items for f in i.flags)
     changed = submission(READY) | {"formaal": "Et nyt formål efter udsendelsen."}
-    c.add_submission(reg, PLANS, meeting.id, changed, replaces=1)
+    c.add_submission(reg, PLANS, meeting.id, changed, replaces=1, actor=ACTOR)
     with pytest.raises(CaseError, match="anden sag") as other:  # never another case's place
-        c.add_submission(reg, PLANS, meeting.id, submission("botilbud-108-klar"), replaces=1)
+        c.add_submission(reg, PLANS, meeting.id, submission("botilbud-108-klar"), replaces=1, actor=ACTOR)
     assert other.value.problems[0].where == "erstatter"
-    c.add_submission(reg, PLANS, meeting.id, submission("botilbud-108-klar"))
+    c.add_submission(reg, PLANS, meeting.id, submission("botilbud-108-klar"), actor=ACTOR)
     agenda = c.build_agenda(reg, PLANS, meeting.id)
     assert len(agenda.items) == 5 and agenda.items[0].versions == 2
     assert any("ÆNDRET EFTER UDSENDELSE" in f for f in agenda.items[0].flags)
     assert any("TILFØJET EFTER UDSENDELSE" in f for f in agenda.items[4].flags)
 
-    granted = c.record_outcome(reg, PLANS, meeting.id, 1, "bevilget")
-    over = c.record_outcome(reg, PLANS, meeting.id, 3, "bevilget med ændringer", "Kortere varighed")
-    later = c.record_outcome(reg, PLANS, meeting.id, 2, "sendt tilbage til rådgiver", "Mangler undersøgelse")
+    granted = c.record_outcome(reg, PLANS, meeting.id, 1, "bevilget", actor=ACTOR)
+    with pytest.raises(StatutoryCompetenceError, match="Børne- og ungeudvalget") as refused:  # § 47 belongs to børne- og ungeudvalget (§ 142)
+        c.record_outcome(reg, PLANS, meeting.id, 3, "bevilget med ændringer", "Kortere varighed", actor=ACTOR)
+    assert refused.value.problems[0].where == "udfald" and "§ 47" in refused.value.problems[0].what and "oversendt" in refused.value.problems[0].fix
+    over = c.record_outcome(reg, PLANS, meeting.id, 3, "oversendt", "Anbringelse uden samtykke", actor=ACTOR)
+    later = c.record_outcome(reg, PLANS, meeting.id, 2, "sendt tilbage til rådgiver", "Mangler undersøgelse", actor=ACTOR)
     assert granted.decision_id and granted.kompetenceoverskridelse is False
-    assert over.kompetenceoverskridelse is True  # the case belongs to børne- og ungeudvalget
+    assert over.decision_id is None and over.forwarded_to == "boerne_og_ungeudvalg"
     assert later.decision_id is None
     on_agenda = c.build_agenda(reg, PLANS, meeting.id).items
-    assert [i.kompetenceoverskridelse for i in on_agenda[:4]] == [False, None, True, None]
+    assert [i.kompetenceoverskridelse for i in on_agenda[:4]] == [False, None, None, None]
+    assert on_agenda[2].outcome == "oversendt" and on_agenda[2].forwarded_to == "boerne_og_ungeudvalg"
     # A grant's period as the register stored it; an item sent back has none.
     assert (on_agenda[0].start, on_agenda[0].expected_end) == (meeting.meeting_date, dt.date(2028, 12, 1))
-    assert on_agenda[2].start == meeting.meeting_date and on_agenda[1].start is None and on_agenda[1].expected_end is None
+    assert on_agenda[2].start is None and on_agenda[1].start is None and on_agenda[1].expected_end is None
     assert "Startdato: " + meeting.meeting_date.isoformat() + "; forventet slutdato: 2028-12-01" in minutes_markdown(c.build_agenda(reg, PLANS, meeting.id))
     stored = reg.decisions(case_ref="EKS-2026-0046")
     assert [(d.level, d.outcome, d.expected_end) for d in stored] == [("visitationsudvalg", "bevilget", dt.date(2028, 12, 1))]
-    assert [d.id for d in reg.overskridelser()] == [over.decision_id]
+    assert reg.overskridelser() == [] and reg.decisions(case_ref="EKS-2026-0047") == []
     with pytest.raises(CaseError, match="begrundelse"):
-        c.record_outcome(reg, PLANS, meeting.id, 4, "afslået")
+        c.record_outcome(reg, PLANS, meeting.id, 4, "afslået", actor=ACTOR)
     for dates in ({"start": dt.date(2026, 12, 1)}, {"expected_end": dt.date(2027, 12, 1)}):
         with pytest.raises(CaseError, match="kun en bevilling"):  # a refusal has no period
-            c.record_outcome(reg, PLANS, meeting.id, 4, "afslået", "Ikke nødvendig", **dates)
+            c.record_outcome(reg, PLANS, meeting.id, 4, "afslået", "Ikke nødvendig", **dates, actor=ACTOR)
     with pytest.raises(CaseError, match="Ukendt punkt"):
-        c.record_outcome(reg, PLANS, meeting.id, 9, "bevilget")
+        c.record_outcome(reg, PLANS, meeting.id, 9, "bevilget", actor=ACTOR)
     # A changed outcome corrects the decision it registered.
-    redo = c.record_outcome(reg, PLANS, meeting.id, 1, "afslået", "Rettet efter mødet")
+    redo = c.record_outcome(reg, PLANS, meeting.id, 1, "afslået", "Rettet efter mødet", actor=ACTOR)
     assert [d.outcome for d in reg.decisions(case_ref="EKS-2026-0046")] == ["afslået"]
     assert reg.decisions(case_ref="EKS-2026-0046")[0].corrects_id == granted.decision_id and redo.decision_id
 
     final = c.build_agenda(reg, PLANS, meeting.id)
     minutes = minutes_markdown(final)
     assert "Referat" in minutes and "**afslået**" in minutes and "Rettet efter mødet" in minutes
-    assert "KOMPETENCEOVERSKRIDELSE" in minutes and "sendt tilbage til rådgiver" in minutes and "ingen registreret" in minutes
-    assert "KOMPETENCEOVERSKRIDELSE" in minutes_html(final)
-    assert final.items[0].start is None and "Startdato" in minutes_html(final)  # an afslag has no period; item 3's grant has
+    assert "oversendt til Børne- og ungeudvalget" in minutes and "sendt tilbage til rådgiver" in minutes and "ingen registreret" in minutes
+    assert "oversendt til Børne- og ungeudvalget" in minutes_html(final)
+    assert final.items[0].start is None and "Startdato" not in minutes_html(final)  # an afslag has no period, nor has a forwarded item
 
 
 def test_only_committee_levels_hold_meetings(open_register, migrated_url: str) -> None:
     reg = open_register(migrated_url)
     with pytest.raises(CaseError, match="udvalg"):
-        c.new_meeting(reg, PLANS, ON, "leder")
-    assert c.new_meeting(reg, PLANS, ON, "boerne_og_ungeudvalg").body_name.startswith("Børne- og ungeudvalget")
+        c.new_meeting(reg, PLANS, ON, "leder", actor=ACTOR)
+    assert c.new_meeting(reg, PLANS, ON, "boerne_og_ungeudvalg", actor=ACTOR).body_name.startswith("Børne- og ungeudvalget")
     with pytest.raises(PlanError):
-        c.new_meeting(reg, PLANS, dt.date(2020, 1, 1), "visitationsudvalg")  # no plan in force
+        c.new_meeting(reg, PLANS, dt.date(2020, 1, 1), "visitationsudvalg", actor=ACTOR)  # no plan in force
 
 
 def test_the_identity_is_not_stored_and_cpr_elsewhere_is_refused(open_register, migrated_url: str) -> None:
     reg = open_register(migrated_url)
-    meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg")
+    meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg", actor=ACTOR)
     sub = submission(READY)
     assert sub["borger"]["cpr"]
     before = json.dumps(sub, sort_keys=True)
-    item = c.add_submission(reg, PLANS, meeting.id, sub).item
+    item = c.add_submission(reg, PLANS, meeting.id, sub, actor=ACTOR).item
     assert json.dumps(sub, sort_keys=True) == before  # not mutated
     with reg.engine.connect() as conn:
         stored = conn.execute(select(meeting_items.c.submission, meeting_items.c.content_hash)).one()
     assert "borger" not in stored.submission and stored.content_hash == item.content_hash == c.content_hash(stored.submission)
     bad = submission(READY) | {"formaal": "Barnet (010115-0000) skal anbringes."}
     with pytest.raises(PersonalDataError) as err:
-        c.add_submission(reg, PLANS, meeting.id, bad)
+        c.add_submission(reg, PLANS, meeting.id, bad, actor=ACTOR)
     assert "indstilling.formaal" in err.value.render() and "010115" not in err.value.render()
     with pytest.raises(CaseError):
-        c.add_submission(reg, PLANS, meeting.id, {"sag": {}, "sagsnummer": "X-1", "ukendt": 1})
+        c.add_submission(reg, PLANS, meeting.id, {"sag": {}, "sagsnummer": "X-1", "ukendt": 1}, actor=ACTOR)
     assert len(c.build_agenda(reg, PLANS, meeting.id).items) == 1
 
 
@@ -132,8 +139,11 @@ WORKER = textwrap.dedent(
     """
     import datetime as dt, json, sys, threading
     from kompetenceplan.plan import load_plans
+    from kompetenceplan.actor import PERMISSIONS, Actor
     from kompetenceplan.store.register import Register
     from kompetenceplan.meetings import committee as c
+
+    ACTOR = Actor(id="test:ABC", name="ABC", permissions=frozenset(PERMISSIONS))
 
     url, meeting_id, tag, root = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     plans = load_plans(root + "/rules/nyborg")
@@ -144,11 +154,11 @@ WORKER = textwrap.dedent(
     def work(t):
         try:
             for i in range(DECISIONS):
-                reg.record_decision(plans, case_ref=f"P{tag}-T{t}-{i}", team="Team", level="leder", decided_by="ABC",
+                reg.record_decision(plans, case_ref=f"P{tag}-T{t}-{i}", team="Team", level="leder", actor=ACTOR,
                     decided_on=dt.date(2026, 12, 1), outcome="bevilget", paragraph="bl-32-1-2", step=3, monthly_cost=100,
                     start=dt.date(2026, 12, 1), required_level="team")
             for i in range(ITEMS):
-                c.add_submission(reg, plans, meeting_id, sub, case_ref=f"P{tag}-T{t}-M{i}")
+                c.add_submission(reg, plans, meeting_id, sub, case_ref=f"P{tag}-T{t}-M{i}", actor=ACTOR)
         except Exception as exc:
             errors.append(repr(exc))
 
@@ -165,7 +175,7 @@ DECISIONS, ITEMS = 6, 2
 
 def test_two_processes_of_eight_threads_lose_and_duplicate_nothing(open_register, migrated_url: str, tmp_path) -> None:
     reg = open_register(migrated_url)
-    meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg")
+    meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg", actor=ACTOR)
     script = tmp_path / "worker.py"
     script.write_text(WORKER.replace("DECISIONS", str(DECISIONS)).replace("ITEMS", str(ITEMS)), encoding="utf-8")
     procs = [subprocess.Popen([sys.executable, str(script), migrated_url, str(meeting.id), tag, str(ROOT)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for tag in ("A", "B")]
@@ -206,17 +216,14 @@ def test_the_cli_runs_a_meeting_and_records_decisions(migrated_url: str, tmp_pat
     assert _cli("meeting", "outcome", "1", "2", "udsat", *db).exit_code == 2  # reason required
     minutes = _cli("meeting", "minutes", "1", *db)
     assert minutes.exit_code == 0 and "**bevilget**" in minutes.output
-    routed = _cli(
-        "register", "route", str(EXAMPLES / "cases" / "flere-indsatser-loefter-til-leder.json"), "--case-ref", "S-1", "--team", "Syd", "--advisor", "ABC", "--on", "2026-12-01", "--format", "json", *db
-    )
+    routed = _cli("register", "route", str(EXAMPLES / "cases" / "flere-indsatser-loefter-til-leder.json"), "--case-ref", "S-1", "--team", "Syd", "--on", "2026-12-01", "--format", "json", *db)
     assert routed.exit_code == 0 and json.loads(routed.output)["record"]["required_level"] == "leder"
+    assert json.loads(routed.output)["record"]["advisor"] == local_actor().id  # the person at the machine, never typed
     common = (
         "--case-ref",
         "S-1",
         "--team",
         "Syd",
-        "--by",
-        "DEF",
         "--date",
         "2026-12-02",
         "--outcome",
@@ -232,6 +239,10 @@ def test_the_cli_runs_a_meeting_and_records_decisions(migrated_url: str, tmp_pat
         *db,
     )
     assert _cli("decision", "record", "--level", "leder", *common).exit_code == 0
+    assert _cli("decision", "record", "--level", "leder", "--by", "DEF", *common).exit_code == 2  # no typed initials
+    placed = [a if a != "bl-32-1-2" else "bl-47" for a in common]
+    unlawful = _cli("decision", "record", "--level", "leder", "--required-level", "leder", *placed)
+    assert unlawful.exit_code == 2 and "§ 47" in unlawful.output and "Børne- og ungeudvalget" in unlawful.output and "Traceback" not in unlawful.output
     low = _cli("decision", "record", "--level", "team", *common)
     assert low.exit_code == 1 and "KOMPETENCEOVERSKRIDELSE" in low.output
     listed = _cli("decision", "list", "--overskridelser", "--format", "json", *db)
@@ -288,7 +299,7 @@ def test_the_service_serves_the_register_and_meetings_with_db(migrated_url: str)
             assert status == 200 and "bevilget" in minutes
             status, routed = server.call(
                 "POST",
-                "/register/route?case_ref=S-1&team=Syd&advisor=ABC&on=2026-12-01",
+                "/register/route?case_ref=S-1&team=Syd&on=2026-12-01",
                 {k: v for k, v in json.loads((EXAMPLES / "cases" / "flere-indsatser-loefter-til-leder.json").read_text(encoding="utf-8")).items() if k != "beskrivelse"},
             )
             assert status == 200 and routed["record"]["required_level"] == "leder"
@@ -296,7 +307,6 @@ def test_the_service_serves_the_register_and_meetings_with_db(migrated_url: str)
                 "case_ref": "S-1",
                 "team": "Syd",
                 "level": "team",
-                "decided_by": "DEF",
                 "decided_on": "2026-12-02",
                 "outcome": "bevilget",
                 "paragraph": "bl-32-1-2",
@@ -306,8 +316,11 @@ def test_the_service_serves_the_register_and_meetings_with_db(migrated_url: str)
             }
             status, rec = server.call("POST", "/register/decisions", decision)
             assert status == 200 and rec["kompetenceoverskridelse"] is True and rec["routing_id"] == routed["record"]["id"]
+            assert rec["decided_by"] == rec["recorded_by"] == local_actor().id  # who, from the request, never from the body
             status, over = server.call("GET", "/register/decisions?overskridelser=true")
             assert status == 200 and [d["id"] for d in over] == [rec["id"]]
+            status, refused = server.call("POST", "/register/decisions", decision | {"paragraph": "bl-47", "level": "leder", "required_level": "leder", "step": 5})
+            assert status == 422 and "§ 47" in json.dumps(refused, ensure_ascii=False)
         finally:
             server.app.app.state.register.close()
 
@@ -325,8 +338,8 @@ def test_an_item_checked_with_another_plan_is_checked_again_and_flagged(open_reg
     import shutil
 
     reg = open_register(migrated_url)
-    meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg")
-    c.add_submission(reg, PLANS, meeting.id, submission(READY))
+    meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg", actor=ACTOR)
+    c.add_submission(reg, PLANS, meeting.id, submission(READY), actor=ACTOR)
     assert c.build_agenda(reg, PLANS, meeting.id).items[0].flags == []
     changed = tmp_path / "nyborg"
     shutil.copytree(NYBORG, changed)

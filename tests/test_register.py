@@ -17,6 +17,7 @@ from kompetenceplan.store.register import Register
 from kompetenceplan.store.tables import metadata
 
 from .conftest import EXAMPLES, NYBORG
+from .register_fixtures import ACTOR
 
 ON = dt.date(2026, 12, 1)
 PLANS = load_plans(NYBORG)
@@ -29,7 +30,7 @@ def example_case(name: str = "flere-indsatser-loefter-til-leder") -> dict:
 
 
 def decision_kwargs(**over):
-    kw = dict(case_ref="S-1", team="Team Syd", level="leder", decided_by="DEF", decided_on=ON, outcome="bevilget", paragraph="bl-32-1-2", step=3, monthly_cost=8000, start=ON)
+    kw = dict(case_ref="S-1", team="Team Syd", level="leder", actor=ACTOR, decided_on=ON, outcome="bevilget", paragraph="bl-32-1-2", step=3, monthly_cost=8000, start=ON)
     kw.update(over)
     return kw
 
@@ -43,20 +44,111 @@ def test_upgrade_from_empty_creates_exactly_the_declared_tables(db_url: str) -> 
         insp = inspect(conn)
         for table in metadata.sorted_tables:
             assert {c["name"] for c in insp.get_columns(table.name)} == set(table.c.keys()), table.name
+            # the unique indexes are the register's invariants: the migrations must create exactly these
+            constraints = {c.name for c in table.constraints if c.name}  # PostgreSQL lists unique constraints as indexes too
+            found = {(i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in insp.get_indexes(table.name) if i["name"] not in constraints}
+            declared = {(i.name, tuple(c.name for c in i.columns), bool(i.unique)) for i in table.indexes}
+            assert found == declared, table.name
     assert upgrade(engine) == (head_revision(), head_revision())  # idempotent
     engine.dispose()
 
 
-def test_upgrade_from_the_previous_version_keeps_the_data(open_register, db_url: str) -> None:
+def _old_decision(conn, **over) -> None:
+    """A decision row as schema version 0004 stored it (no actor, no statutory flag)."""
+    row = (
+        dict(
+            case_ref="S-1",
+            team="Team Syd",
+            level="leder",
+            level_rank=2,
+            decided_by="DEF",
+            decided_on=ON,
+            outcome="bevilget",
+            paragraph="bl-32-1-2",
+            step=3,
+            monthly_cost=8000,
+            start=ON,
+            expected_end=None,
+            required_level="leder",
+            required_rank=2,
+            kompetenceoverskridelse=False,
+            plan_id="nyborg",
+            plan_version="2026.1",
+            plan_fingerprint="x",
+            source="manuel",
+            note="",
+            recorded_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
+            corrects_id=None,
+            routing_id=None,
+        )
+        | over
+    )
+    cols = ", ".join(row)
+    conn.execute(text(f"INSERT INTO decisions ({cols}) VALUES ({', '.join(':' + c for c in row)})"), row)
+
+
+def _old_item(conn, meeting_id: int, key: str, corrects: int | None) -> int:
+    row = dict(
+        meeting_id=meeting_id,
+        item_key=key,
+        corrects_id=corrects,
+        case_ref=f"S-{key}",
+        submission="{}",
+        content_hash="h",
+        report="{}",
+        ready=True,
+        required_level="visitationsudvalg",
+        required_rank=3,
+        plan_version="2026.1",
+        plan_fingerprint="x",
+        added_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
+    )
+    conn.execute(text(f"INSERT INTO meeting_items ({', '.join(row)}) VALUES ({', '.join(':' + c for c in row)})"), row)
+    return conn.execute(text("SELECT max(id) FROM meeting_items")).scalar_one()
+
+
+def test_upgrade_from_the_previous_version_keeps_the_data_and_numbers_the_items_as_the_agenda_showed(open_register, db_url: str) -> None:
+    """Records stored by version 0004 survive the upgrade to the lawful record (0005), and each agenda
+    item gets the number the agenda showed then: the order its first version was added, kept by
+    every later version."""
     engine = make_engine(db_url)
-    upgrade(engine, "0001")
+    upgrade(engine, "0004")
     with pytest.raises(StoreError, match="migreres"):
         check_schema(engine)
-    reg = open_register(db_url, check=False, engine=engine)
-    kept = reg.record_decision(PLANS, **decision_kwargs(required_level="leder"))
+    with engine.begin() as conn:
+        _old_decision(conn)
+        conn.execute(
+            text("INSERT INTO meetings (meeting_date, body, body_rank, title, created_at) VALUES (:d, 'visitationsudvalg', 3, 'M', :t)"), {"d": ON, "t": dt.datetime(2026, 12, 1, tzinfo=dt.UTC)}
+        )
+        a = _old_item(conn, 1, "a", None)
+        _old_item(conn, 1, "b", None)
+        _old_item(conn, 1, "a", a)  # a new version of the first item
+        _old_item(conn, 1, "c", None)
     upgrade(engine)
     check_schema(engine)
-    assert open_register(db_url).decisions() == [kept]
+    reg = open_register(db_url)
+    [kept] = reg.decisions()
+    assert (kept.case_ref, kept.decided_by, kept.recorded_by, kept.lovbestemt_overskredet) == ("S-1", "DEF", None, False)
+    with engine.connect() as conn:
+        numbers = conn.execute(text("SELECT item_key, number FROM meeting_items ORDER BY id")).all()
+    assert [tuple(r) for r in numbers] == [("a", 1), ("b", 2), ("a", 1), ("c", 3)]
+    engine.dispose()
+
+
+def test_a_register_with_a_forked_correction_chain_is_not_migrated_and_says_why(open_register, db_url: str) -> None:
+    """Two rows correcting the same decision (what concurrent writers could leave before version
+    0005) stop the upgrade with a Danish message naming the table; nothing is changed."""
+    engine = make_engine(db_url)
+    upgrade(engine, "0004")
+    with engine.begin() as conn:
+        _old_decision(conn)
+        _old_decision(conn, corrects_id=1)
+        _old_decision(conn, corrects_id=1)
+    with pytest.raises(RuntimeError, match="forgrenet i decisions"):
+        upgrade(engine)
+    from kompetenceplan.store.db import current_revision
+
+    assert current_revision(engine) == "0004"
     engine.dispose()
 
 
@@ -83,7 +175,7 @@ def test_a_bad_url_is_a_clear_error() -> None:
 # -- records ------------------------------------------------------------------------------------
 def test_routing_records_plan_identity_and_inputs(open_register, migrated_url: str) -> None:
     reg = open_register(migrated_url)
-    routed = reg.record_routing(PLANS, example_case(), case_ref="S-1", team="Team Syd", advisor="ABC", on=ON)
+    routed = reg.record_routing(PLANS, example_case(), case_ref="S-1", team="Team Syd", actor=ACTOR, on=ON)
     plan = PLANS.in_force(ON)
     rec = routed.record
     assert (rec.plan_id, rec.plan_version, rec.plan_fingerprint) == (plan.meta.id, plan.meta.version, plan.fingerprint)
@@ -96,7 +188,7 @@ def test_routing_records_plan_identity_and_inputs(open_register, migrated_url: s
 
 def test_a_decision_below_the_required_level_is_stored_and_flagged(open_register, migrated_url: str) -> None:
     reg = open_register(migrated_url)
-    reg.record_routing(PLANS, example_case(), case_ref="S-1", team="Team Syd", advisor="ABC", on=ON)
+    reg.record_routing(PLANS, example_case(), case_ref="S-1", team="Team Syd", actor=ACTOR, on=ON)
     low = reg.record_decision(PLANS, **decision_kwargs(level="team"))
     ok = reg.record_decision(PLANS, **decision_kwargs(case_ref="S-2", level="visitationsudvalg", required_level="leder"))
     assert low.kompetenceoverskridelse and low.required_level == "leder" and low.routing_id is not None
@@ -127,7 +219,7 @@ def test_a_correction_is_a_new_record_and_replaces_the_old_in_queries(open_regis
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("case_ref", "010115-0000"), ("team", "Team 0101150000"), ("decided_by", "0101150000"), ("note", "borger 010115-0000 ringede")],
+    [("case_ref", "010115-0000"), ("team", "Team 0101150000"), ("note", "borger 010115-0000 ringede")],
 )
 def test_cpr_shaped_text_is_refused_in_every_field_without_echoing_it(open_register, migrated_url: str, field: str, value: str) -> None:
     reg = open_register(migrated_url)
@@ -141,10 +233,10 @@ def test_cpr_shaped_text_is_refused_in_every_field_without_echoing_it(open_regis
 def test_cpr_in_the_case_inputs_or_references_of_a_routing_is_refused(open_register, migrated_url: str) -> None:
     reg = open_register(migrated_url)
     with pytest.raises(PersonalDataError) as err:
-        reg.record_routing(PLANS, example_case() | {"note": "cpr 0101150000"}, case_ref="S-1", team="T", advisor="ABC", on=ON)
+        reg.record_routing(PLANS, example_case() | {"note": "cpr 0101150000"}, case_ref="S-1", team="T", actor=ACTOR, on=ON)
     assert "sag.note" in err.value.render() and "0101150000" not in err.value.render()
     with pytest.raises(PersonalDataError):
-        reg.record_routing(PLANS, example_case(), case_ref="0101150000", team="T", advisor="ABC", on=ON)
+        reg.record_routing(PLANS, example_case(), case_ref="0101150000", team="T", actor=ACTOR, on=ON)
     assert reg.export is not None and [r for r in reg.export() if r["tabel"] == "routings"] == []
 
 
@@ -164,15 +256,15 @@ def test_the_case_total_comes_from_the_register_and_a_lower_typed_total_is_refus
     reg.record_decision(PLANS, **decision_kwargs(case_ref="S-9", outcome="afslået", monthly_cost=7000, required_level="leder"))
     case = example_case() | {"sagens_maanedlige_udgift": 8000}
     with pytest.raises(CaseError, match="for lav") as err:
-        reg.record_routing(PLANS, case, case_ref="S-9", team="T", advisor="ABC", on=ON)
+        reg.record_routing(PLANS, case, case_ref="S-9", team="T", actor=ACTOR, on=ON)
     assert f"afgørelse {running.id}" in err.value.render() and "38000.00" in err.value.render()
     untyped = {k: v for k, v in case.items() if k != "sagens_maanedlige_udgift"}
-    routed = reg.record_routing(PLANS, untyped, case_ref="S-9", team="T", advisor="ABC", on=ON)
+    routed = reg.record_routing(PLANS, untyped, case_ref="S-9", team="T", actor=ACTOR, on=ON)
     assert routed.case_total is not None and routed.case_total.total == 38000
     assert [i.decision_id for i in routed.case_total.interventions] == [running.id]
     assert routed.record.inputs["sagens_maanedlige_udgift"] == 38000
     assert "afgørelse" in routed.case_total.explain()
-    higher = reg.record_routing(PLANS, case | {"sagens_maanedlige_udgift": 90000}, case_ref="S-9", team="T", advisor="ABC", on=ON)
+    higher = reg.record_routing(PLANS, case | {"sagens_maanedlige_udgift": 90000}, case_ref="S-9", team="T", actor=ACTOR, on=ON)
     assert higher.record.inputs["sagens_maanedlige_udgift"] == 90000
 
 
@@ -182,7 +274,7 @@ def test_the_case_is_not_mutated(open_register, migrated_url: str) -> None:
     snapshot = json.dumps(case, sort_keys=True)
     reg = open_register(migrated_url)
     reg.record_decision(PLANS, **decision_kwargs(case_ref="S-3", required_level="leder"))
-    reg.record_routing(PLANS, case, case_ref="S-3", team="T", advisor="ABC", on=ON)
+    reg.record_routing(PLANS, case, case_ref="S-3", team="T", actor=ACTOR, on=ON)
     assert json.dumps(case, sort_keys=True) == snapshot
 
 
@@ -214,7 +306,7 @@ def test_import_skips_bad_lines_and_stores_the_good_ones(open_register, migrated
         "",
         _line(sagsreference="H-3", niveau="team", kraevet_niveau=None, sag=example_case()),
     ]
-    report = reg.import_decisions(PLANS, lines)
+    report = reg.import_decisions(PLANS, lines, actor=ACTOR)
     assert report.imported == 2 and [s["line"] for s in report.skipped] == [2, 3, 4]
     assert "0101150000" not in json.dumps(report.model_dump(mode="json"))
     stored = reg.decisions()
@@ -227,7 +319,7 @@ def test_purge_deletes_old_records_keeps_referenced_ones_and_reports_counts(open
     old = reg.record_decision(PLANS, **decision_kwargs(decided_on=dt.date(2026, 1, 5), start=dt.date(2026, 1, 5), required_level="leder"))
     reg.record_decision(PLANS, **decision_kwargs(case_ref="S-OLD2", decided_on=dt.date(2026, 2, 1), start=dt.date(2026, 2, 1), required_level="leder"))
     reg.record_decision(PLANS, **decision_kwargs(decided_on=dt.date(2026, 9, 2), required_level="leder", corrects=old.id))
-    report = reg.purge(dt.date(2026, 6, 1))
+    report = reg.purge(dt.date(2026, 6, 1), actor=ACTOR)
     assert report.deleted["decisions"] == 1 and report.kept_referenced["decisions"] == 1
     assert len(reg.decisions(include_corrected=True)) == 2
     exported = list(reg.export())
@@ -248,12 +340,12 @@ def test_export_and_purge_cover_the_tilsyn_and_the_payments(open_register, migra
     reg = open_register(migrated_url)
     january = reg.record_decision(PLANS, **decision_kwargs(case_ref="S-JAN", decided_on=dt.date(2026, 1, 5), start=dt.date(2026, 1, 5), required_level="leder"))
     april = reg.record_decision(PLANS, **decision_kwargs(case_ref="S-APR", decided_on=dt.date(2026, 4, 10), start=dt.date(2026, 4, 10), required_level="leder"))
-    q1 = draw(reg, PLANS, config, "2026Q1", seed=1, per_stratum=50, today=ON)  # drawn 1 March 2026
-    q2 = draw(reg, PLANS, config, "2026Q2", seed=2, per_stratum=50, today=ON)  # drawn 1 June 2026
+    q1 = draw(reg, PLANS, config, actor=ACTOR, quarter="2026Q1", seed=1, per_stratum=50, today=ON)  # drawn 1 March 2026
+    q2 = draw(reg, PLANS, config, actor=ACTOR, quarter="2026Q2", seed=2, per_stratum=50, today=ON)  # drawn 1 June 2026
     assert [i["decision_id"] for i in q1.items] == [january.id] and [i["decision_id"] for i in q2.items] == [april.id]
-    record_answer(reg, config, "2026Q1", 1, "L-01", "delvist", answered_by="ABC")
-    record_answer(reg, config, "2026Q1", 1, "L-01", "ja", answered_by="ABC")  # corrects the first
-    record_answer(reg, config, "2026Q2", 1, "L-01", "ja", answered_by="ABC")
+    record_answer(reg, config, "2026Q1", 1, "L-01", "delvist", actor=ACTOR)
+    record_answer(reg, config, "2026Q1", 1, "L-01", "ja", actor=ACTOR)  # corrects the first
+    record_answer(reg, config, "2026Q2", 1, "L-01", "ja", actor=ACTOR)
     csv_text = "sagsreference;betalt_dato;beloeb;paragraf\nS-JAN;2026-01-31;100,00;bl-32-1-2\nS-APR;2026-07-31;200,00;bl-32-1-2\n"
     import_payments(reg.engine, PLANS, csv_text.encode(), "b.csv")
 
@@ -266,7 +358,7 @@ def test_export_and_purge_cover_the_tilsyn_and_the_payments(open_register, migra
     json.dumps(exported)  # JSON-ready as `db export` writes it
     assert next(r for r in exported if r["tabel"] == "tilsyn_draws")["population"] == [january.id]
 
-    report = reg.purge(dt.date(2026, 5, 1))
+    report = reg.purge(dt.date(2026, 5, 1), actor=ACTOR)
     assert report.deleted["tilsyn_draws"] == 1 and report.deleted["tilsyn_items"] == 1 and report.deleted["tilsyn_answers"] == 2
     assert report.deleted["tilsyn_results"] == results_per_item and report.deleted["payments"] == 1
     # January's draw is gone, so its decision went; April's decision (before the date) is kept for the 2026Q2 draw.
@@ -277,7 +369,7 @@ def test_export_and_purge_cover_the_tilsyn_and_the_payments(open_register, migra
     assert kept is not None and kept.items[0]["answers"]["L-01"]["answer"] == "ja"
     assert counted() == {"decisions": 1, "tilsyn_draws": 1, "tilsyn_items": 1, "tilsyn_results": results_per_item, "tilsyn_answers": 1, "payments": 1}
 
-    report = reg.purge(dt.date(2026, 6, 2))
+    report = reg.purge(dt.date(2026, 6, 2), actor=ACTOR)
     assert report.deleted["tilsyn_draws"] == 1 and report.deleted["decisions"] == 1 and report.kept_referenced["decisions"] == 0
     assert report.deleted["payments"] == 0
     assert counted() == {"payments": 1}

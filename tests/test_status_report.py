@@ -29,7 +29,7 @@ from kompetenceplan.plan import load_plans
 from kompetenceplan.store import events
 from kompetenceplan.store.db import make_engine, upgrade
 from kompetenceplan.store.register import Register
-from kompetenceplan.store.tables import case_events, decisions, routings
+from kompetenceplan.store.tables import case_events, decision_retractions, decisions, routings
 from kompetenceplan.tilsyn.generate import generate
 
 from .conftest import NYBORG, ROOT
@@ -63,7 +63,7 @@ def _plant(reg: Register) -> None:
     rec(case_ref="P-1", team="Team Nord", kind="undersoegelse_startet", art="bfu", occurred_on=dt.date(2026, 6, 10), advisor="ZZA")
     rec(case_ref="P-1", team="Team Nord", kind="undersoegelse_afsluttet", art="bfu", occurred_on=dt.date(2026, 11, 10))
     reg.record_decision(
-        PLANS, case_ref="P-1", team="Team Nord", level="team", decided_by="ZZA", decided_on=dt.date(2026, 11, 12), outcome="bevilget",
+        PLANS, actor=ME, case_ref="P-1", team="Team Nord", level="team", decided_on=dt.date(2026, 11, 12), outcome="bevilget",
         paragraph="bl-32-1-3", step=3, monthly_cost=6000, start=dt.date(2026, 11, 14), required_level="team",
     )  # fmt: skip
     # P-3: a second investigation, started after the first one finished, is still running (an active case).
@@ -79,7 +79,7 @@ def _plant(reg: Register) -> None:
     # P-2: a § 46 placement in July with no plan and no follow-up (both missed in Q4).
     rec(case_ref="P-2", team="Team Syd", kind="modtaget", art="ansoegning", occurred_on=dt.date(2026, 6, 1), paragraph="bl-46", advisor="ZZB")
     reg.record_decision(
-        PLANS, case_ref="P-2", team="Team Syd", level="visitationsudvalg", decided_by="VU", decided_on=dt.date(2026, 7, 20), outcome="bevilget",
+        PLANS, actor=ME, case_ref="P-2", team="Team Syd", level="visitationsudvalg", decided_on=dt.date(2026, 7, 20), outcome="bevilget",
         paragraph="bl-46", step=5, monthly_cost=40000, start=dt.date(2026, 7, 20), required_level="visitationsudvalg",
     )  # fmt: skip
 
@@ -135,15 +135,17 @@ def _codes_match(code: str | None, patterns: list[str]) -> bool:
 
 
 class Raw:
-    """The register's rows as dicts, the current ones only, known on a day."""
+    """The register's rows as dicts, the current ones only (not corrected, withdrawn or retracted),
+    known on a day."""
 
     def __init__(self, reg: Register) -> None:
         with reg.engine.connect() as conn:
             ev = [dict(r) for r in conn.execute(select(case_events)).mappings()]
             de = [dict(r) for r in conn.execute(select(decisions)).mappings()]
             self.routes = [dict(r) for r in conn.execute(select(routings)).mappings()]
+            retracted = set(conn.execute(select(decision_retractions.c.decision_id)).scalars())
         corrected_ev = {r["corrects_id"] for r in ev}
-        corrected_de = {r["corrects_id"] for r in de}
+        corrected_de = {r["corrects_id"] for r in de} | retracted
         self.ev = [dict(r, src=1, day=r["occurred_on"]) for r in ev if r["id"] not in corrected_ev and not r["withdrawn"]]
         self.de = [dict(r, src=0, day=r["decided_on"], kind="afgoerelse", art=None) for r in de if r["id"] not in corrected_de]
 

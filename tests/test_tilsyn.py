@@ -35,6 +35,7 @@ from kompetenceplan.tilsyn.tables import metadata as tilsyn_metadata
 from kompetenceplan.tilsyn.tables import tilsyn_answers, tilsyn_draws, tilsyn_items, tilsyn_results
 
 from .conftest import NYBORG, ROOT, examples
+from .register_fixtures import ACTOR
 
 PLANS = load_plans(NYBORG)
 CONFIG_PATH = ROOT / "rules" / "nyborg-tilsyn.toml"
@@ -72,7 +73,7 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> Register:
     reg = Register(url)
     generate(reg, PLANS, start=START, months=11, seed=11, bulk=True)
     for q in QUARTERS:
-        draw(reg, PLANS, CONFIG, q, seed=20260 + int(q[-1]), today=TODAY)
+        draw(reg, PLANS, CONFIG, actor=ACTOR, quarter=q, seed=20260 + int(q[-1]), today=TODAY)
     yield reg
     reg.close()
 
@@ -178,7 +179,7 @@ def test_the_population_and_the_sample_can_be_recomputed_from_what_is_stored(tow
 
 def test_a_quarter_is_drawn_once_and_shown_afterwards(town: Register, tmp_path: Path) -> None:
     with pytest.raises(TilsynError, match="allerede trukket") as err:
-        draw(town, PLANS, CONFIG, "2026Q4", seed=1, today=TODAY)
+        draw(town, PLANS, CONFIG, actor=ACTOR, quarter="2026Q4", seed=1, today=TODAY)
     assert "--show" in err.value.render()
     runner = CliRunner()
     args = ["--db", town.url, "--config", str(CONFIG_PATH)]
@@ -194,7 +195,7 @@ def test_a_quarter_is_drawn_once_and_shown_afterwards(town: Register, tmp_path: 
 
 def test_a_quarter_cannot_be_drawn_before_its_draw_date(town: Register) -> None:
     with pytest.raises(TilsynError, match="endnu"):
-        draw(town, PLANS, CONFIG, "2027Q1", today=TODAY)
+        draw(town, PLANS, CONFIG, actor=ACTOR, quarter="2027Q1", today=TODAY)
 
 
 # -- the checks ----------------------------------------------------------------------------------
@@ -255,7 +256,7 @@ def test_a_decision_without_routing_or_submission_is_not_verified(tmp_path: Path
             case_ref="X-1",
             team="Team Nord",
             level="leder",
-            decided_by="ABC",
+            actor=ACTOR,
             decided_on=dt.date(2026, 3, 2),
             outcome="bevilget",
             paragraph="bl-32-1-5",
@@ -275,24 +276,22 @@ def test_a_decision_without_routing_or_submission_is_not_verified(tmp_path: Path
 def test_answers_are_append_only_and_validated(tmp_path: Path) -> None:
     with Register(_new_db(f"sqlite:///{tmp_path / 'a.db'}")) as reg:
         generate(reg, PLANS, start=dt.date(2026, 9, 1), months=3, seed=2, bulk=True)
-        draw(reg, PLANS, CONFIG, "2026Q4", seed=3, today=TODAY)
-        first = record_answer(reg, CONFIG, "2026Q4", 1, "L-01", "nej", answered_by="ABC", comment="Sagen er ikke oplyst")
-        second = record_answer(reg, CONFIG, "2026Q4", 1, "L-01", "ja", answered_by="ABC")
+        draw(reg, PLANS, CONFIG, actor=ACTOR, quarter="2026Q4", seed=3, today=TODAY)
+        first = record_answer(reg, CONFIG, "2026Q4", 1, "L-01", "nej", actor=ACTOR, comment="Sagen er ikke oplyst")
+        second = record_answer(reg, CONFIG, "2026Q4", 1, "L-01", "ja", actor=ACTOR)
         assert second["corrects_id"] == first["id"]
         assert show(reg, "2026Q4").items[0]["answers"]["L-01"]["answer"] == "ja"  # type: ignore[union-attr]
         with reg.engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(tilsyn_answers)).scalar_one() == 2
         with pytest.raises(TilsynError) as err:
-            record_answer(reg, CONFIG, "2026Q4", 999, "L-99", "måske", answered_by="", comment="")
+            record_answer(reg, CONFIG, "2026Q4", 999, "L-99", "måske", actor=ACTOR, comment="")
         fields = {p.where for p in err.value.problems}
-        assert fields == {"--item", "--question", "--answer", "--by"}
+        assert fields == {"--item", "--question", "--answer"}
         with pytest.raises(TilsynError, match="kan ikke gemmes"):
-            record_answer(reg, CONFIG, "2026Q4", 1, "L-02", "nej", answered_by="ABC")
+            record_answer(reg, CONFIG, "2026Q4", 1, "L-02", "nej", actor=ACTOR)
         with pytest.raises(PersonalDataError):
-            record_answer(reg, CONFIG, "2026Q4", 1, "L-02", "nej", answered_by="ABC", comment="se 010203-1234")
-        result = CliRunner().invoke(
-            main, ["tilsyn", "answer", "--db", reg.url, "--config", str(CONFIG_PATH), "--quarter", "2026Q4", "--item", "2", "--question", "L-03", "--answer", "delvist", "--by", "DEF"]
-        )
+            record_answer(reg, CONFIG, "2026Q4", 1, "L-02", "nej", actor=ACTOR, comment="se 010203-1234")
+        result = CliRunner().invoke(main, ["tilsyn", "answer", "--db", reg.url, "--config", str(CONFIG_PATH), "--quarter", "2026Q4", "--item", "2", "--question", "L-03", "--answer", "delvist"])
         assert result.exit_code == 0 and "Svar gemt" in result.output
 
 
@@ -419,10 +418,10 @@ def _check_report(reg: Register, quarter: str) -> None:
 
 
 def test_every_figure_of_the_report_matches_the_raw_rows(town: Register) -> None:
-    record_answer(town, CONFIG, "2026Q4", 1, "L-01", "ja", answered_by="ABC")
-    record_answer(town, CONFIG, "2026Q4", 2, "L-01", "nej", answered_by="ABC", comment="Mangler oplysninger")
-    record_answer(town, CONFIG, "2026Q4", 2, "L-01", "delvist", answered_by="ABC", comment="Delvist oplyst")
-    record_answer(town, CONFIG, "2026Q4", 3, "L-05", "ikke_relevant", answered_by="ABC")
+    record_answer(town, CONFIG, "2026Q4", 1, "L-01", "ja", actor=ACTOR)
+    record_answer(town, CONFIG, "2026Q4", 2, "L-01", "nej", actor=ACTOR, comment="Mangler oplysninger")
+    record_answer(town, CONFIG, "2026Q4", 2, "L-01", "delvist", actor=ACTOR, comment="Delvist oplyst")
+    record_answer(town, CONFIG, "2026Q4", 3, "L-05", "ikke_relevant", actor=ACTOR)
     for q in QUARTERS:
         _check_report(town, q)
 
@@ -464,7 +463,7 @@ def test_the_whole_tilsyn_on_each_backend(migrated_url: str) -> None:
 
         def attempt(seed: int) -> None:
             try:
-                outcomes_.append(draw(reg, PLANS, CONFIG, "2026Q3", seed=seed, today=TODAY))
+                outcomes_.append(draw(reg, PLANS, CONFIG, actor=ACTOR, quarter="2026Q3", seed=seed, today=TODAY))
             except TilsynError as exc:
                 outcomes_.append(exc)
 
@@ -477,10 +476,10 @@ def test_the_whole_tilsyn_on_each_backend(migrated_url: str) -> None:
         assert len(outcomes_) == 2 and len(refused) == 1 and "allerede trukket" in refused[0].render()
         with reg.engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(tilsyn_draws)).scalar_one() == 1
-        assert draw(reg, PLANS, CONFIG, "2026Q4", seed=8, today=TODAY).items
+        assert draw(reg, PLANS, CONFIG, actor=ACTOR, quarter="2026Q4", seed=8, today=TODAY).items
         with pytest.raises(TilsynError, match="allerede trukket"):
-            draw(reg, PLANS, CONFIG, "2026Q4", seed=8, today=TODAY)
-        record_answer(reg, CONFIG, "2026Q4", 1, "L-04", "nej", answered_by="ABC", comment="Varighed mangler")
+            draw(reg, PLANS, CONFIG, actor=ACTOR, quarter="2026Q4", seed=8, today=TODAY)
+        record_answer(reg, CONFIG, "2026Q4", 1, "L-04", "nej", actor=ACTOR, comment="Varighed mangler")
         with reg.engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(tilsyn_results)).scalar_one() == len(til.CHECKS) * conn.execute(select(func.count()).select_from(tilsyn_items)).scalar_one()
         _check_report(reg, "2026Q4")
@@ -582,7 +581,7 @@ def test_an_empty_quarter_reports_missing_data_never_zero_errors(tmp_path: Path)
         generate(reg, PLANS, start=dt.date(2026, 9, 1), months=2, seed=2, bulk=True)
         # Population June – August: empty. Nothing is stored, so the quarter is not locked.
         with pytest.raises(TilsynError, match="ingen afgørelser at trække"):
-            draw(reg, PLANS, CONFIG, "2026Q3", seed=1, today=TODAY)
+            draw(reg, PLANS, CONFIG, actor=ACTOR, quarter="2026Q3", seed=1, today=TODAY)
         assert show(reg, "2026Q3", missing_ok=True) is None
         with pytest.raises(TilsynError, match="ikke trukket"):  # no report claims 0 % errors
             build_report(reg, CONFIG, "2026Q3")

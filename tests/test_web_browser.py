@@ -23,12 +23,14 @@ from typing import Any
 import pytest
 
 from kompetenceplan import check, decide, load_plans
+from kompetenceplan.actor import local_actor
 from kompetenceplan.plan.model import Plan, format_number
 from kompetenceplan.tooling.scenarios import load_scenarios
 from kompetenceplan.web.forms import advisor_form
 from kompetenceplan.web.nav import NAV
 
 from .conftest import EXAMPLES, NYBORG, ROOT
+from .register_fixtures import ACTOR
 from .served import Server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -581,25 +583,26 @@ class TestMeeting:
 
         d.find_element(By.ID, "send-dagsorden").click()
         wait(d, lambda drv: drv.find_element(By.ID, "udsendt").get_attribute("data-sent") == "ja")
-        Select(d.find_element(By.ID, "udfald-1")).select_by_value("afslået")
+        # Item 1 is a § 47 placement, reserved for børne- og ungeudvalget: the visitationsudvalg forwards it.
+        Select(d.find_element(By.ID, "udfald-1")).select_by_value("oversendt")
         d.find_element(By.CSS_SELECTOR, "#punkt-1 form button[type=submit]").click()
         wait(d, lambda drv: drv.find_element(By.ID, "begrundelse-1-error").text)
         assert "begrundelse" in d.find_element(By.ID, "begrundelse-1-error").text
         assert d.find_element(By.ID, "begrundelse-1-error").get_attribute("role") == "alert"
-        assert Select(d.find_element(By.ID, "udfald-1")).first_selected_option.get_attribute("value") == "afslået"
+        assert Select(d.find_element(By.ID, "udfald-1")).first_selected_option.get_attribute("value") == "oversendt"
         assert d.find_element(By.ID, "begrundelse-1").get_attribute("aria-invalid") == "true"
         assert _accessibility_problems(d) == []
         screenshot(d, "moede-udfald-fejl")
         d.find_element(By.ID, "begrundelse-1").send_keys("Ikke tilstrækkeligt belyst.")
         d.find_element(By.CSS_SELECTOR, "#punkt-1 form button[type=submit]").click()
         wait(d, lambda drv: drv.find_elements(By.CSS_SELECTOR, "#punkt-1 .outcome"))
-        assert d.find_element(By.CSS_SELECTOR, "#punkt-1 .outcome").get_attribute("data-outcome") == "afslået"
+        assert d.find_element(By.CSS_SELECTOR, "#punkt-1 .outcome").get_attribute("data-outcome") == "oversendt"
         assert "Udfaldet for punkt 1 er registreret" in d.find_element(By.ID, "besked").text
 
         d.find_element(By.LINK_TEXT, "Referat til udskrift").click()
         wait(d, lambda drv: drv.find_elements(By.CSS_SELECTOR, ".meeting-document"))
         decisions = [li.get_attribute("data-outcome") for li in d.find_elements(By.CSS_SELECTOR, "li.decision")]
-        assert decisions == ["afslået"] + [""] * (len(SUBMISSIONS) - 1)
+        assert decisions == ["oversendt"] + [""] * (len(SUBMISSIONS) - 1)
         assert "Ikke tilstrækkeligt belyst." in d.find_element(By.TAG_NAME, "main").text
         assert _accessibility_problems(d) == []
         screenshot(d, "moede-referat")
@@ -626,9 +629,9 @@ class TestMeeting:
 
         reg = Register(register_server.db_url)
         try:
-            meeting = committee.new_meeting(reg, plans, MEETING_DAY, "visitationsudvalg", "Tastaturmødet")
+            meeting = committee.new_meeting(reg, plans, MEETING_DAY, "visitationsudvalg", "Tastaturmødet", actor=ACTOR)
             for path in SUBMISSIONS[:2]:
-                committee.add_submission(reg, plans, meeting.id, case_of(path))
+                committee.add_submission(reg, plans, meeting.id, case_of(path), actor=ACTOR)
             d = browser
             d.get(f"{register_server.url}/moede/{meeting.id}")
             ActionChains(d).send_keys(Keys.TAB).perform()
@@ -662,8 +665,8 @@ class TestMeeting:
         start, end = MEETING_DAY + dt.timedelta(days=5), MEETING_DAY + dt.timedelta(days=370)
         reg = Register(register_server.db_url)
         try:
-            meeting = committee.new_meeting(reg, plans, MEETING_DAY, "visitationsudvalg", "Bevillingsmødet")
-            committee.add_submission(reg, plans, meeting.id, case_of(granted))
+            meeting = committee.new_meeting(reg, plans, MEETING_DAY, "visitationsudvalg", "Bevillingsmødet", actor=ACTOR)
+            committee.add_submission(reg, plans, meeting.id, case_of(granted), actor=ACTOR)
             d = browser
             d.get(f"{register_server.url}/moede/{meeting.id}")
             segments = _date_segments(d)
@@ -713,10 +716,10 @@ class TestMeeting:
         path = SUBMISSIONS[0]
         reg = Register(register_server.db_url)
         try:
-            meeting = committee.new_meeting(reg, plans, MEETING_DAY + dt.timedelta(days=1), "visitationsudvalg", "Versionsmødet")
-            committee.add_submission(reg, plans, meeting.id, case_of(path))
+            meeting = committee.new_meeting(reg, plans, MEETING_DAY + dt.timedelta(days=1), "visitationsudvalg", "Versionsmødet", actor=ACTOR)
+            committee.add_submission(reg, plans, meeting.id, case_of(path), actor=ACTOR)
             with pytest.raises(CaseError) as refused:
-                committee.add_submission(reg, plans, meeting.id, case_of(path), replaces=4)
+                committee.add_submission(reg, plans, meeting.id, case_of(path), replaces=4, actor=ACTOR)
             (problem,) = refused.value.problems
             d = browser
             d.get(f"{register_server.url}/indstilling")
@@ -938,9 +941,7 @@ class TestTilsyn:
                 ActionChains(d).send_keys(Keys.TAB).perform()
                 assert d.switch_to.active_element.get_attribute("id") == f"{fid}-kommentar"
                 ActionChains(d).send_keys(Keys.TAB).perform()
-                assert d.switch_to.active_element.get_attribute("id") == f"{fid}-besvaret_af"
-                if not d.switch_to.active_element.get_attribute("value"):
-                    ActionChains(d).send_keys("ABC").perform()
+                assert d.switch_to.active_element.get_attribute("id") == f"{fid}-gem"  # no typed initials: the reviewer is the user
                 ActionChains(d).send_keys(Keys.ENTER).perform()
                 if n == 0:  # a "nej" without a comment: refused, announced, kept
                     wait(d, lambda drv, f=fid: drv.find_element(By.ID, f"{f}-kommentar-error").text)
@@ -956,7 +957,7 @@ class TestTilsyn:
                 saved = f"Svaret på {q.id} for sag nr. {p} er gemt."
                 wait(d, lambda drv, saved=saved: any(saved in e.text for e in drv.find_elements(By.ID, "besked")))
             answers = show(reg, quarter).items[0]["answers"]  # type: ignore[union-attr]
-            assert {q: (a["answer"], a["answered_by"]) for q, a in answers.items()} == {q.id: ("nej" if n == 0 else "ja", "ABC") for n, q in enumerate(config.checklist)}
+            assert {q: (a["answer"], a["answered_by"]) for q, a in answers.items()} == {q.id: ("nej" if n == 0 else "ja", local_actor().id) for n, q in enumerate(config.checklist)}
             assert answers["L-01"]["comment"] == "Udredningen mangler i sagen."
             progress = d.find_element(By.ID, "fremdrift")
             assert progress.get_attribute("data-answered") == "1" and progress.text.startswith(f"1 af {len(stored.items)}")
@@ -993,7 +994,7 @@ class TestTilsyn:
         engine = make_engine(tilsyn_server.db_url)
         try:
             everyone = worklist(engine, config, on=dt.date.today())
-            one = worklist(engine, config, on=dt.date.today(), advisor="AHN")
+            one = worklist(engine, config, on=dt.date.today(), advisor="fiktiv:AHN")
         finally:
             engine.dispose()
         d = browser
@@ -1002,9 +1003,9 @@ class TestTilsyn:
         assert [(r.get_attribute("data-case"), r.get_attribute("data-rule")) for r in rows] == [(i.case_ref, i.rule) for i in everyone.items]
         assert _accessibility_problems(d) == []
         field = d.find_element(By.ID, "raadgiver")
-        field.send_keys("AHN")
+        field.send_keys("fiktiv:AHN")
         field.send_keys(Keys.ENTER)
-        wait(d, lambda drv: "rådgiver AHN" in drv.find_element(By.ID, "arbejdsliste-titel").text)
+        wait(d, lambda drv: "rådgiver fiktiv:AHN" in drv.find_element(By.ID, "arbejdsliste-titel").text)
         rows = d.find_elements(By.CSS_SELECTOR, "table.frister tbody tr")
         assert [(r.get_attribute("data-case"), r.get_attribute("data-rule")) for r in rows] == [(i.case_ref, i.rule) for i in one.items] and rows
         assert "AHN" not in d.current_url

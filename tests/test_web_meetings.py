@@ -34,6 +34,7 @@ from kompetenceplan.store.tables import meeting_items  # noqa: E402
 from kompetenceplan.web.meeting_pages import GRANTS  # noqa: E402
 
 from .conftest import EXAMPLES, NYBORG  # noqa: E402
+from .register_fixtures import ACTOR
 
 PLANS = load_plans(NYBORG)
 SUBMISSIONS = sorted((EXAMPLES / "submissions").glob("*.json"))
@@ -320,10 +321,18 @@ class TestAgenda:
         r = client.post(f"/moede/{meeting_id}/punkt/9", {"udfald": "bevilget"})
         assert r.status_code == 200 and "punkt 9" in r.text
 
+        # Item 1 is a § 47 placement: the law reserves it for børne- og ungeudvalget (§ 142), so the
+        # visitationsudvalg cannot refuse it either — only postpone, send back or forward it.
         r = client.post(f"/moede/{meeting_id}/punkt/1", {"udfald": "afslået", "begrundelse": "Ikke tilstrækkeligt belyst."})
+        assert r.status_code == 200 and "forbeholdt Børne- og ungeudvalget" in field_error(r.text, "udfald-1")
+        assert committee.build_agenda(reg, PLANS, meeting_id).items[0].outcome is None and reg.decisions() == []
+        r = client.post(f"/moede/{meeting_id}/punkt/1", {"udfald": "oversendt", "begrundelse": "Anbringelse uden samtykke."})
         assert r.status_code == 303 and r.headers["location"] == f"/moede/{meeting_id}?gemt=1#punkt-1"
+        r = client.post(f"/moede/{meeting_id}/punkt/2", {"udfald": "afslået", "begrundelse": "Ikke tilstrækkeligt belyst."})
+        assert r.status_code == 303 and r.headers["location"] == f"/moede/{meeting_id}?gemt=2#punkt-2"
         agenda = committee.build_agenda(reg, PLANS, meeting_id)
-        assert (agenda.items[0].outcome, agenda.items[0].reason) == ("afslået", "Ikke tilstrækkeligt belyst.")
+        assert (agenda.items[0].outcome, agenda.items[0].forwarded_to) == ("oversendt", "boerne_og_ungeudvalg")
+        assert (agenda.items[1].outcome, agenda.items[1].reason) == ("afslået", "Ikke tilstrækkeligt belyst.")
         shown = items_shown(client.get(f"/moede/{meeting_id}?gemt=1").text)
         assert [i["outcome"] for i in shown] == [i.outcome for i in agenda.items]
 
@@ -454,7 +463,7 @@ class TestGrantDates:
         assert committee.build_agenda(reg, PLANS, meeting_id).items[1].outcome is None
         assert reg.decisions() == []
 
-    @pytest.mark.parametrize("outcome", [o for o in OUTCOMES if o not in GRANTS])
+    @pytest.mark.parametrize("outcome", [o for o in OUTCOMES if o not in GRANTS and o != "oversendt"])
     def test_the_dates_are_not_used_unless_the_committee_grants(self, client: Client, reg: Any, outcome: str) -> None:
         """The fields say "kun ved bevilling": an afslag keeps the library's default dates, udsat and
         sendt tilbage register no decision; what was typed there is never an error."""
@@ -478,7 +487,7 @@ class TestAddFromSecretary:
     def test_each_checked_submission_gets_a_form_with_the_upcoming_meetings(self, client: Client, reg: Any) -> None:
         later = new_meeting(client, SOON + dt.timedelta(days=7), title="Senere")
         soon = new_meeting(client, SOON, title="Snart")
-        committee.new_meeting(reg, PLANS, dt.date.today() - dt.timedelta(days=1), "visitationsudvalg", "Forbi")
+        committee.new_meeting(reg, PLANS, dt.date.today() - dt.timedelta(days=1), "visitationsudvalg", "Forbi", actor=ACTOR)
         files = [("filer", (p.name, p.read_bytes(), "application/json")) for p in SUBMISSIONS] + [("filer", ("ødelagt.json", b"{", "application/json"))]
         page = client.http.post("/indstilling", data={"csrf": client.token("/indstilling"), "moededato": SOON.isoformat()}, files=files).text
         forms = re.findall(r'<form class="add-form[^"]*" method="post" action="/moede/tilfoej".*?</form>', page, flags=re.S)
@@ -554,7 +563,7 @@ class TestAddFromSecretary:
             add(client, meeting_id, load(path))
         before = committee.build_agenda(reg, PLANS, meeting_id)
         with pytest.raises(CaseError) as refused:
-            committee.add_submission(reg, PLANS, meeting_id, load(SUBMISSIONS[2]), replaces=int(number))
+            committee.add_submission(reg, PLANS, meeting_id, load(SUBMISSIONS[2]), replaces=int(number), actor=ACTOR)
         (problem,) = refused.value.problems
         assert problem.where == "erstatter"
         fields = {"moede": str(meeting_id), "indstilling": json.dumps(load(SUBMISSIONS[2])), "navn": "ny.json", "erstatter": number}

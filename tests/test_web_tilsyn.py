@@ -29,6 +29,7 @@ with warnings.catch_warnings():  # starlette's TestClient warns about its httpx 
 from sqlalchemy import func, select  # noqa: E402
 
 from kompetenceplan import load_plans  # noqa: E402
+from kompetenceplan.actor import local_actor
 from kompetenceplan.service.app import create_app  # noqa: E402
 from kompetenceplan.store.db import make_engine, upgrade  # noqa: E402
 from kompetenceplan.store.privacy import CPR_SHAPED  # noqa: E402
@@ -159,8 +160,8 @@ def cases_shown(page: str) -> list[dict[str, Any]]:
     return out
 
 
-def answer(client: Client, position: int, question: str, value: str, comment: str = "", by: str = "ABC", quarter: str = QUARTER) -> Any:
-    return client.post(f"/tilsyn/{quarter}/sag/{position}/{question}", {"svar": value, "kommentar": comment, "besvaret_af": by})
+def answer(client: Client, position: int, question: str, value: str, comment: str = "", quarter: str = QUARTER) -> Any:
+    return client.post(f"/tilsyn/{quarter}/sag/{position}/{question}", {"svar": value, "kommentar": comment})
 
 
 def answer_rows(reg: Register) -> int:
@@ -296,19 +297,19 @@ class TestQuarter:
     def test_answers_are_stored_and_counted(self, client: Client, reg: Register, drawn: Any) -> None:
         first = drawn.items[0]["position"]
         for q in CONFIG.checklist:
-            r = answer(client, first, q.id, "ja", by="ABC")
+            r = answer(client, first, q.id, "ja")
             assert r.status_code == 303 and r.headers["location"] == f"/tilsyn/{QUARTER}?gemt={first}-{q.id}#sag-{first}"
         assert answer(client, drawn.items[1]["position"], "L-01", "ikke_relevant").status_code == 303
         stored = show(reg, QUARTER)
         assert stored is not None
         done = sum(1 for i in stored.items if all(q.id in i["answers"] for q in CONFIG.checklist))
-        assert done == 1 and {a["answered_by"] for a in stored.items[0]["answers"].values()} == {"ABC"}
+        assert done == 1 and {a["answered_by"] for a in stored.items[0]["answers"].values()} == {local_actor().id}  # the person signed in, never typed
         page = client.get(f"/tilsyn/{QUARTER}?gemt={first}-L-08").text
         assert f'id="fremdrift" data-answered="{done}" data-total="{len(stored.items)}"' in page
         assert f"Svaret på L-08 for sag nr. {first} er gemt." in text_of(page)
         assert [c["done"] for c in cases_shown(page)] == [i is stored.items[0] for i in stored.items]
         assert f'id="tjekliste-{first}" open' in page  # the case just answered stays open
-        assert 'value="ABC"' in page  # the initials are offered again (cookie, not the URL)
+        assert 'name="besvaret_af"' not in page  # no typed initials
         overview = client.get("/tilsyn").text
         assert f'data-answered="{done}"' in overview
 
@@ -325,21 +326,21 @@ class TestQuarter:
 
     def test_a_no_without_comment_is_refused_with_the_library_message(self, client: Client, reg: Register, drawn: Any) -> None:
         p = drawn.items[0]["position"]
-        r = answer(client, p, "L-03", "nej", comment="  ", by="XYZ")
+        r = answer(client, p, "L-03", "nej", comment="  ")
         assert r.status_code == 200 and answer_rows(reg) == 0
         fid = f"s{p}-L-03"
         message = field_error(r.text, f"{fid}-kommentar")
         assert message.startswith("Svaret kan ikke gemmes.") and "et nej skal begrundes" in message
         form = re.search(rf'<form class="answer-form"[^>]*id="{fid}".*?</form>', r.text, flags=re.S).group(0)  # type: ignore[union-attr]
-        assert f'id="{fid}-nej" name="svar" value="nej" checked' in form and f'id="{fid}-besvaret_af" name="besvaret_af" maxlength="64" autocomplete="off" value="XYZ"' in form
+        assert f'id="{fid}-nej" name="svar" value="nej" checked' in form
         assert 'role="alert"' in form and f'id="tjekliste-{p}" open' in r.text
         summary = re.search(r'<div class="error-summary" role="alert" tabindex="-1" id="fejlliste">.*?</div>', r.text, flags=re.S).group(0)  # type: ignore[union-attr]
         assert f'href="#{fid}-kommentar"' in summary and "et nej skal begrundes" in summary
 
-    @pytest.mark.parametrize("fields,field", [({"kommentar": f"Se {CPR}"}, "kommentar"), ({"besvaret_af": CPR}, "besvaret_af")])
+    @pytest.mark.parametrize("fields,field", [({"kommentar": f"Se {CPR}"}, "kommentar")])
     def test_cpr_shaped_text_is_refused_and_never_echoed(self, client: Client, reg: Register, drawn: Any, fields: dict[str, str], field: str) -> None:
         p = drawn.items[0]["position"]
-        data = {"svar": "nej", "kommentar": "Mangler.", "besvaret_af": "ABC"} | fields
+        data = {"svar": "nej", "kommentar": "Mangler."} | fields
         r = client.post(f"/tilsyn/{QUARTER}/sag/{p}/L-04", data)
         assert r.status_code == 200 and answer_rows(reg) == 0
         assert CPR not in r.text and "010115" not in r.text

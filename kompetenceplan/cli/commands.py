@@ -624,6 +624,16 @@ def openapi_command(plan_path: Path, output: Path | None) -> None:
     "--reload-settle", default=0.5, show_default=True, type=click.FloatRange(0), help="En genindlæsning afvises, hvis en planfil er gemt for under så mange sekunder siden (kan være halvt skrevet)."
 )
 @click.option("--db", "db_url", default=None, metavar="URL", help="Slå registeret og udvalgsmøderne til på denne database (fx sqlite:///kompetenceplan.db eller postgresql+psycopg://…).")
+@click.option("--oidc-issuer", metavar="URL", help="Slå login til: kommunens OpenID Connect-udbyder (issuer), fx https://login.kommune.dk/realms/kommune.")
+@click.option("--oidc-client-id", metavar="ID", help="Tjenestens klient-id hos udbyderen. Hemmeligheden: KOMPETENCEPLAN_OIDC_CLIENT_SECRET eller --oidc-client-secret-file.")
+@click.option("--oidc-client-secret-file", type=click.Path(dir_okay=False, path_type=Path), help="Fil med klienthemmeligheden (aldrig hemmeligheden selv på kommandolinjen).")
+@click.option("--oidc-audience", metavar="AUD", default="", help="Den aud, sagssystemers adgangstokens skal have (standard: --public-url).")
+@click.option("--oidc-scope", default="openid profile", show_default=True, help="De scopes, login beder om (fx 'openid profile groups').")
+@click.option("--public-url", metavar="URL", help="Adressen, brugerne når tjenesten på (fx https://kompetenceplan.kommune.dk); login sender dem tilbage hertil.")
+@click.option(
+    "--roles", "roles_file", type=click.Path(dir_okay=False, path_type=Path), help="Rollefilen (grupper → roller → rettigheder); standard: den medfølgende kompetenceplan/service/roller.toml."
+)
+@click.option("--idle-minutes", default=30, show_default=True, type=click.IntRange(1, 24 * 60), help="Minutter uden aktivitet, før en bruger logges ud.")
 def serve_command(
     plan_path: Path,
     host: str,
@@ -638,6 +648,14 @@ def serve_command(
     access_log: bool,
     reload_settle: float,
     db_url: str | None,
+    oidc_issuer: str | None,
+    oidc_client_id: str | None,
+    oidc_client_secret_file: Path | None,
+    oidc_audience: str,
+    oidc_scope: str,
+    public_url: str | None,
+    roles_file: Path | None,
+    idle_minutes: int,
 ) -> None:
     """Start HTTP JSON API'et for sagssystemer (POST /route, /validate, /validate/agenda …).
 
@@ -649,13 +667,40 @@ def serve_command(
       curl -s -X POST localhost:8000/route -H 'Content-Type: application/json' \\
           --data @examples/cases/kontaktperson-team.json
 
+    Uden login kører tjenesten som den lokale bruger med alle roller og lytter kun på denne
+    maskine. Med login (kommunens OpenID Connect-udbyder):
+
+    \b
+      export KOMPETENCEPLAN_OIDC_CLIENT_SECRET=…
+      kompetenceplan serve --host 0.0.0.0 --public-url https://kompetenceplan.kommune.dk \\
+          --oidc-issuer https://login.kommune.dk/realms/kommune --oidc-client-id kompetenceplan \\
+          --roles roller.toml --db "$KOMPETENCEPLAN_DB"
+
     Sikkerhed (docs/security.md): kun JSON-forespørgsler (415), Host skal være et af tjenestens
     navne (400), tidsgrænser og et loft over forbindelser; /docs er slået fra.
     """
     try:
         from ..service.app import serve
+        from ..service.auth import SignIn, read_client_secret
+        from ..service.auth_roles import load_roles
     except ImportError:
         raise KompetenceplanError("HTTP-tjenesten er ikke installeret.", [Problem("serve", "fastapi og uvicorn mangler.", "Installér med: pip install 'kompetenceplan[serve]'.")]) from None
+    sign_in = None
+    if oidc_issuer or oidc_client_id:
+        missing = [name for name, value in (("--oidc-issuer", oidc_issuer), ("--oidc-client-id", oidc_client_id), ("--public-url", public_url)) if not value]
+        if missing:
+            raise KompetenceplanError("Login er ikke sat helt op.", [Problem(name, "mangler.", "Login kræver --oidc-issuer, --oidc-client-id og --public-url.") for name in missing])
+        assert oidc_issuer and oidc_client_id and public_url
+        sign_in = SignIn(
+            issuer=oidc_issuer,
+            client_id=oidc_client_id,
+            client_secret=read_client_secret(oidc_client_secret_file),
+            roles=load_roles(roles_file),
+            public_url=public_url.rstrip("/"),
+            audience=oidc_audience,
+            scope=oidc_scope,
+            idle_minutes=idle_minutes,
+        )
     serve(
         plan_path,
         host,
@@ -670,6 +715,7 @@ def serve_command(
         access_log=access_log,
         reload_settle=reload_settle,
         db_url=db_url,
+        sign_in=sign_in,
     )
 
 

@@ -2,7 +2,7 @@
 `kompetenceplan status-rapport` (to the Social- og Handicapudvalg) and `kompetenceplan haendelse
 record|list|import` (case events). Attached to the main group by `cli/commands.py`; SQLAlchemy
 is imported inside the commands only. The library call writes as the local user
-(`actor.local_actor`) until sign-in is wired at the edge (issue 24).
+(`actor.local_actor`), as every command does.
 
 Exit codes as the rest of the CLI: 0 ok, 1 findings (an overdue deadline; an import with skipped
 lines), 2 bad input, rules, plan, database or usage.

@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from ..actor import local_actor
 from ..errors import KompetenceplanError, Problem
 from .base import EXIT_FINDINGS, EXIT_OK, Group, db_option, echo_json, open_register, option_date, plan_option, read_plans, write_or_echo
 
@@ -73,8 +74,14 @@ def db_upgrade(db_url: str | None) -> None:
 @db_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Skriv til en fil i stedet for standard output.")
 def db_export(db_url: str | None, output: Path | None) -> None:
-    """Alle registreringer som JSON Lines (én post pr. linje; 'tabel' angiver tabellen)."""
+    """Alle registreringer som JSON Lines (én post pr. linje; 'tabel' angiver tabellen).
+
+    Eksporten skrives i adgangsloggen (sagsreference '*': hele registret) som den lokale bruger."""
+    from ..actor import local_actor
+    from ..store import access_log
+
     reg = open_register(db_url)
+    access_log.record(reg.engine, local_actor(), "læst", "eksport", ["*"], route="db export", channel="cli")
     lines = (json.dumps(rec, ensure_ascii=False, default=str) for rec in reg.export())
     if output is not None:
         with output.open("w", encoding="utf-8") as fh:
@@ -105,13 +112,19 @@ def db_purge(db_url: str | None, before: str | None, keep_years: int | None, fmt
     if (before is None) == (keep_years is None):
         raise KompetenceplanError("Ugyldigt kald.", [Problem("db purge", "angiv enten --before DATO eller --keep-years N (eller KOMPETENCEPLAN_RETENTION_YEARS).", "Fx --before 2021-01-01.")])
     when = _required_date(before, "--before") if before else _years_ago(dt.date.today(), keep_years or 0)
-    report = open_register(db_url).purge(when)
+    report = open_register(db_url).purge(when, actor=local_actor())
     if fmt == "json":
         echo_json(report.model_dump(mode="json"))
         return
     click.echo(f"Slettet fra før {when.isoformat()}: " + ", ".join(f"{t}: {n}" for t, n in report.deleted.items()) + ".")
     if any(report.kept_referenced.values()):
         click.echo("Beholdt (en nyere registrering eller en gemt tilsynstrækning peger på dem): " + ", ".join(f"{t}: {n}" for t, n in report.kept_referenced.items()) + ".")
+
+
+from .access_log import adgangslog, adgangslog_purge  # noqa: E402  (the adgangslog commands, issue 24)
+
+db_group.add_command(adgangslog)
+db_group.add_command(adgangslog_purge)
 
 
 def _read_object(path: str, what: str) -> dict[str, Any]:
@@ -128,10 +141,12 @@ def _read_object(path: str, what: str) -> dict[str, Any]:
 def register_group() -> None:
     """Route en sag og gem routingen i registeret (sagsreference, team, rådgiver, plan).
 
+    Rådgiveren er den, der kører kommandoen (brugeren på denne maskine); ingen initialer tastes.
+
     \b
     Eksempel:
       kompetenceplan register route examples/cases/kontaktperson-team.json \\
-          --case-ref S-2026-0042 --team "Team Syd" --advisor ABC
+          --case-ref S-2026-0042 --team "Team Syd"
     """
 
 
@@ -139,13 +154,12 @@ def register_group() -> None:
 @click.argument("case_file", type=click.Path(allow_dash=True, path_type=str))
 @click.option("--case-ref", required=True, help="Sagssystemets eget sagsnummer (pseudonymt; aldrig CPR-nummer).")
 @click.option("--team", required=True, help="Teamets navn.")
-@click.option("--advisor", required=True, help="Rådgiverens initialer.")
 @click.option("--corrects", type=int, help="Id på den routing, denne retter.")
 @click.option("--on", "on", metavar="ÅÅÅÅ-MM-DD", help="Afgørelsesdato (standard: i dag).")
 @plan_option
 @db_option
 @format_option
-def register_route(case_file: str, case_ref: str, team: str, advisor: str, corrects: int | None, on: str | None, plan_path: Path, db_url: str | None, fmt: str) -> None:
+def register_route(case_file: str, case_ref: str, team: str, corrects: int | None, on: str | None, plan_path: Path, db_url: str | None, fmt: str) -> None:
     """Route sagen som 'kompetenceplan route' og gem resultatet i registeret.
 
     Kender registeret sagen, beregnes sagens samlede månedlige udgift af dens aktive indsatser
@@ -153,7 +167,7 @@ def register_route(case_file: str, case_ref: str, team: str, advisor: str, corre
 
     \b
     Eksempel:
-      kompetenceplan register route sag.json --case-ref S-2026-0042 --team "Team Syd" --advisor ABC
+      kompetenceplan register route sag.json --case-ref S-2026-0042 --team "Team Syd"
 
     Exitkoder: 0 gemt, 2 fejl i sagen, planen, databasen eller kaldet, 3 motorfejl.
     """
@@ -161,7 +175,7 @@ def register_route(case_file: str, case_ref: str, team: str, advisor: str, corre
 
     case = _read_object(case_file, "Sagen")
     case.pop("beskrivelse", None)
-    routed = open_register(db_url).record_routing(read_plans(plan_path), case, case_ref=case_ref, team=team, advisor=advisor, on=option_date(on, "--on"), corrects=corrects)
+    routed = open_register(db_url).record_routing(read_plans(plan_path), case, case_ref=case_ref, team=team, actor=local_actor(), on=option_date(on, "--on"), corrects=corrects)
     if fmt == "json":
         echo_json(routed.model_dump(mode="json"))
         return
@@ -181,7 +195,7 @@ def decision_group() -> None:
     \b
     Eksempler:
       kompetenceplan decision record --case-ref S-2026-0042 --team "Team Syd" --level leder \\
-          --by DEF --date 2026-12-02 --outcome bevilget --paragraf bl-32-1-2 --trin 3 \\
+          --date 2026-12-02 --outcome bevilget --paragraf bl-32-1-2 --trin 3 \\
           --udgift 8000 --start 2026-12-05
       kompetenceplan decision list --from 2026-10-01 --to 2026-12-31 --overskridelser
       kompetenceplan decision import historik.jsonl
@@ -192,7 +206,6 @@ def decision_group() -> None:
 @click.option("--case-ref", required=True, help="Sagssystemets sagsnummer.")
 @click.option("--team", required=True)
 @click.option("--level", required=True, help="Niveauet, der traf afgørelsen (plan-id, fx leder).")
-@click.option("--by", "decided_by", required=True, help="Initialer på den, der traf afgørelsen.")
 @click.option("--date", "decided_on", required=True, metavar="ÅÅÅÅ-MM-DD", help="Afgørelsesdato.")
 @click.option("--outcome", required=True, type=click.Choice(["bevilget", "afslået", "bevilget med ændringer"]))
 @click.option("--paragraf", required=True, help="Paragrafkode, fx bl-32-1-2.")
@@ -211,7 +224,6 @@ def decision_record(
     case_ref: str,
     team: str,
     level: str,
-    decided_by: str,
     decided_on: str,
     outcome: str,
     paragraf: str,
@@ -227,23 +239,26 @@ def decision_record(
     db_url: str | None,
     fmt: str,
 ) -> None:
-    """Registrér en truffet afgørelse. Under det krævede niveau gemmes den og markeres som
-    kompetenceoverskridelse (exitkode 1).
+    """Registrér en afgørelse, du har truffet (du er brugeren på denne maskine). Under planens
+    krævede niveau gemmes den og markeres som kompetenceoverskridelse (exitkode 1). Under det organ,
+    loven forbeholder paragraffen (fx børne- og ungeudvalget efter barnets lov § 142), afvises den:
+    det krævede niveau er aldrig lavere end lovens, hvad der end angives med --required-level.
 
     \b
     Eksempel:
       kompetenceplan decision record --case-ref S-2026-0042 --team "Team Syd" --level leder \\
-          --by DEF --date 2026-12-02 --outcome bevilget --paragraf bl-32-1-2 --trin 3 \\
+          --date 2026-12-02 --outcome bevilget --paragraf bl-32-1-2 --trin 3 \\
           --udgift 8000 --start 2026-12-05
 
-    Exitkoder: 0 gemt, 1 gemt med kompetenceoverskridelse, 2 fejl i input eller database.
+    Exitkoder: 0 gemt, 1 gemt med kompetenceoverskridelse, 2 fejl i input eller database
+    (også en afgørelse under lovens organ).
     """
     rec = open_register(db_url).record_decision(
         read_plans(plan_path),
+        actor=local_actor(),
         case_ref=case_ref,
         team=team,
         level=level,
-        decided_by=decided_by,
         decided_on=_required_date(decided_on, "--date"),
         outcome=outcome,
         paragraph=paragraf,
@@ -259,7 +274,7 @@ def decision_record(
     if fmt == "json":
         echo_json(rec.model_dump(mode="json"))
     else:
-        click.echo(f"Afgørelse {rec.id} gemt: {rec.outcome} af {rec.level} ({rec.decided_by}) {rec.decided_on.isoformat()}; krævet niveau {rec.required_level}.")
+        click.echo(f"Afgørelse {rec.id} gemt: {rec.outcome} af {rec.level} ({rec.decided_by_name or rec.decided_by}) {rec.decided_on.isoformat()}; krævet niveau {rec.required_level}.")
         if rec.kompetenceoverskridelse:
             click.echo(f"KOMPETENCEOVERSKRIDELSE: {rec.level} ligger under det krævede niveau {rec.required_level}. Afgørelsen er gemt og markeret.", err=True)
     sys.exit(EXIT_FINDINGS if rec.kompetenceoverskridelse else EXIT_OK)
@@ -286,9 +301,10 @@ def decision_list(start: str | None, end: str | None, team: str | None, overskri
         echo_json([r.model_dump(mode="json") for r in recs])
         return
     for r in recs:
-        mark = "  KOMPETENCEOVERSKRIDELSE" if r.kompetenceoverskridelse else ""
+        mark = "  LOVBESTEMT KOMPETENCE OVERSKREDET" if r.lovbestemt_overskredet else "  KOMPETENCEOVERSKRIDELSE" if r.kompetenceoverskridelse else ""
         click.echo(f"{r.id:>6}  {r.decided_on.isoformat()}  {r.case_ref:<16} {r.team:<14} {r.level:<20} krævet {r.required_level:<20} {r.outcome}{mark}")
-    click.echo(f"{len(recs)} afgørelser, {sum(r.kompetenceoverskridelse for r in recs)} kompetenceoverskridelser.")
+    breaches = sum(r.lovbestemt_overskredet for r in recs)
+    click.echo(f"{len(recs)} afgørelser, {sum(r.kompetenceoverskridelse for r in recs)} kompetenceoverskridelser" + (f", heraf {breaches} med lovbestemt kompetence overskredet." if breaches else "."))
 
 
 @decision_group.command(name="import")
@@ -314,15 +330,20 @@ def decision_import(jsonl_file: str, plan_path: Path, db_url: str | None, fmt: s
     except OSError as exc:
         raise KompetenceplanError("Filen kan ikke læses.", [Problem(jsonl_file, f"kan ikke læses ({exc.strerror}).", "Kontrollér stien.")]) from None
     with stream:
-        report = reg.import_decisions(plans, stream, where=jsonl_file)
+        report = reg.import_decisions(plans, stream, where=jsonl_file, actor=local_actor())
     if fmt == "json":
         echo_json(report.model_dump(mode="json"))
     else:
         click.echo(f"{report.imported} afgørelser importeret, {len(report.skipped)} linjer sprunget over.")
+        if report.statutory_breaches:
+            click.echo(
+                f"LOVBESTEMT KOMPETENCE OVERSKREDET i {len(report.statutory_breaches)} importerede afgørelser (afgørelse {', '.join(map(str, report.statutory_breaches))}): gemt som historik og markeret.",
+                err=True,
+            )
         for s in report.skipped:
             for p in s["problems"]:
                 click.echo(f"  linje {s['line']}: {p['where']}: {p['what']} {p['fix']}".rstrip(), err=True)
-    sys.exit(EXIT_FINDINGS if report.skipped else EXIT_OK)
+    sys.exit(EXIT_FINDINGS if report.skipped or report.statutory_breaches else EXIT_OK)
 
 
 # -- meeting ------------------------------------------------------------------------------------
@@ -356,7 +377,7 @@ def meeting_new(meeting_date: str, body: str, title: str, plan_path: Path, db_ur
     """
     from ..meetings.committee import new_meeting
 
-    meeting = new_meeting(open_register(db_url), read_plans(plan_path), _required_date(meeting_date, "--date"), body, title)
+    meeting = new_meeting(open_register(db_url), read_plans(plan_path), _required_date(meeting_date, "--date"), body, title, actor=local_actor())
     if fmt == "json":
         echo_json(meeting.model_dump(mode="json"))
     else:
@@ -400,7 +421,7 @@ def meeting_add(meeting_id: int, submission: str, case_ref: str | None, replaces
     """
     from ..meetings.committee import add_submission
 
-    added = add_submission(open_register(db_url), read_plans(plan_path), meeting_id, _read_object(submission, "Indstillingen"), case_ref, replaces)
+    added = add_submission(open_register(db_url), read_plans(plan_path), meeting_id, _read_object(submission, "Indstillingen"), case_ref, replaces, actor=local_actor())
     if fmt == "json":
         echo_json(added.model_dump(mode="json"))
     else:
@@ -429,36 +450,61 @@ def meeting_agenda(meeting_id: int, fmt: str, send: bool, output: Path | None, p
     from ..meetings.documents import agenda_html, agenda_markdown
 
     reg, plans = open_register(db_url), read_plans(plan_path)
-    agenda = send_agenda(reg, plans, meeting_id) if send else build_agenda(reg, plans, meeting_id)
+    agenda = send_agenda(reg, plans, meeting_id, actor=local_actor()) if send else build_agenda(reg, plans, meeting_id)
     write_or_echo(agenda.to_json() + "\n" if fmt == "json" else agenda_html(agenda) if fmt == "html" else agenda_markdown(agenda), output)
 
 
 @meeting_group.command(name="outcome")
 @click.argument("meeting_id", type=int)
 @click.argument("item", type=int)
-@click.argument("outcome", type=click.Choice(["bevilget", "afslået", "bevilget med ændringer", "udsat", "sendt tilbage til rådgiver"]))
+@click.argument("outcome", type=click.Choice(["bevilget", "afslået", "bevilget med ændringer", "udsat", "sendt tilbage til rådgiver", "oversendt"]))
 @click.option("--reason", default="", help="Udvalgets begrundelse (kræves for alt andet end bevilget).")
+@click.option("--til", "forward_to", help="oversendt: niveauet, sagen sendes videre til (standard: punktets krævede niveau).")
 @click.option("--start", metavar="ÅÅÅÅ-MM-DD", help="Indsatsens start (standard: mødedatoen).")
 @click.option("--slut", "expected_end", metavar="ÅÅÅÅ-MM-DD", help="Forventet slut (standard: start + sagens varighed).")
 @plan_option
 @db_option
 @format_option
-def meeting_outcome(meeting_id: int, item: int, outcome: str, reason: str, start: str | None, expected_end: str | None, plan_path: Path, db_url: str | None, fmt: str) -> None:
+def meeting_outcome(meeting_id: int, item: int, outcome: str, reason: str, forward_to: str | None, start: str | None, expected_end: str | None, plan_path: Path, db_url: str | None, fmt: str) -> None:
     """Registrér udvalgets udfald for et punkt; en bevilling eller et afslag gemmes også som afgørelse.
 
-    \b
-    Eksempel:
-      kompetenceplan meeting outcome 1 2 "sendt tilbage til rådgiver" --reason "Mangler undersøgelse"
+    Et nyt udfald erstatter punktets tidligere; udsat, sendt tilbage og oversendt tager en
+    tidligere bevilling eller et afslag ud af kraft. Et udvalg under det organ, loven forbeholder
+    sagen (fx børne- og ungeudvalget efter barnets lov § 142), kan kun udsætte, sende tilbage eller
+    oversende (--til).
 
-    Exitkoder: 0 gemt, 1 gemt med kompetenceoverskridelse, 2 fejl i input.
+    \b
+    Eksempler:
+      kompetenceplan meeting outcome 1 2 "sendt tilbage til rådgiver" --reason "Mangler undersøgelse"
+      kompetenceplan meeting outcome 1 3 oversendt --reason "Anbringelse uden samtykke (§ 47)"
+
+    Exitkoder: 0 gemt, 1 gemt med kompetenceoverskridelse, 2 fejl i input (også en afgørelse, loven
+    forbeholder et andet organ).
     """
     from ..meetings.committee import record_outcome
 
-    rec = record_outcome(open_register(db_url), read_plans(plan_path), meeting_id, item, outcome, reason, start=option_date(start, "--start"), expected_end=option_date(expected_end, "--slut"))
+    rec = record_outcome(
+        open_register(db_url),
+        read_plans(plan_path),
+        meeting_id,
+        item,
+        outcome,
+        reason,
+        actor=local_actor(),
+        start=option_date(start, "--start"),
+        expected_end=option_date(expected_end, "--slut"),
+        forward_to=forward_to,
+    )
     if fmt == "json":
         echo_json(rec.model_dump(mode="json"))
     else:
-        click.echo(f"Punkt {rec.item_number}: {rec.outcome}" + (f" (afgørelse {rec.decision_id})" if rec.decision_id else "") + ".")
+        click.echo(
+            f"Punkt {rec.item_number}: {rec.outcome}"
+            + (f" til {rec.forwarded_to}" if rec.forwarded_to else "")
+            + (f" (afgørelse {rec.decision_id})" if rec.decision_id else "")
+            + (f"; afgørelse {rec.retracted_decision_id} er ikke længere i kraft" if rec.retracted_decision_id else "")
+            + "."
+        )
         if rec.kompetenceoverskridelse:
             click.echo("KOMPETENCEOVERSKRIDELSE: udvalget ligger under sagens krævede niveau. Afgørelsen er gemt og markeret.", err=True)
     sys.exit(EXIT_FINDINGS if rec.kompetenceoverskridelse else EXIT_OK)

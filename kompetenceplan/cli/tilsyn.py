@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from ..actor import local_actor
 from ..errors import KompetenceplanError, Problem
 from .base import EXIT_FINDINGS, Group, db_option, echo_json, open_register, option_date, plan_option, quarter_option, read_plans, write_or_echo
 
@@ -109,7 +110,7 @@ def draw_cmd(db_url: str | None, plan_path: Path, config_path: Path, quarter: st
 
     config = _config(config_path)
     reg = open_register(db_url)
-    found = draw_mod.show(reg, quarter) if show else draw_mod.draw(reg, read_plans(plan_path), config, quarter, seed=seed, per_stratum=per_team)
+    found = draw_mod.show(reg, quarter) if show else draw_mod.draw(reg, read_plans(plan_path), config, quarter, actor=local_actor(), seed=seed, per_stratum=per_team)
     assert found is not None  # show() refuses a quarter not drawn
     if fmt == "json":
         echo_json(_draw_json(found))
@@ -126,13 +127,14 @@ def draw_cmd(db_url: str | None, plan_path: Path, config_path: Path, quarter: st
 @click.option("--item", "position", type=int, required=True, help="Sagens nummer i trækningen (se draw --show).")
 @click.option("--question", required=True, help="Tjeklistens spørgsmål, fx L-01.")
 @click.option("--answer", required=True, help="ja, nej, delvist eller ikke_relevant.")
-@click.option("--by", "answered_by", required=True, help="Lederens initialer.")
 @click.option("--comment", default="", help="Begrundelse (kræves ved nej); ingen personoplysninger.")
-def answer_cmd(db_url: str | None, config_path: Path, quarter: str, position: int, question: str, answer: str, answered_by: str, comment: str) -> None:
-    """Gem lederens svar på et spørgsmål i tjeklisten for en trukket sag (et nyt svar retter det gamle)."""
+def answer_cmd(db_url: str | None, config_path: Path, quarter: str, position: int, question: str, answer: str, comment: str) -> None:
+    """Gem dit svar på et spørgsmål i tjeklisten for en trukket sag (et nyt svar retter det gamle).
+
+    Den, der svarer, er brugeren på denne maskine; ingen initialer tastes."""
     from ..tilsyn.draw import record_answer
 
-    row = record_answer(open_register(db_url), _config(config_path), quarter, position, question, answer, answered_by=answered_by, comment=comment)
+    row = record_answer(open_register(db_url), _config(config_path), quarter, position, question, answer, actor=local_actor(), comment=comment)
     click.echo(f"Svar gemt: {quarter} sag nr. {position}, {question} = {row['answer']}" + (" (retter tidligere svar)." if row["corrects_id"] else "."))
 
 

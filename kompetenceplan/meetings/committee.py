@@ -2,8 +2,16 @@
 meeting date with the plan version in force that day), send the agenda, record outcomes.
 
 A submission is stored without the person's identity (``borger``); anything else shaped like a
-CPR number is refused. A changed submission is a new version of the same item; if the agenda was
-already sent, the item is flagged.
+CPR number is refused. A changed submission is a new version of the same item (same number); if
+the agenda was already sent, the item is flagged.
+
+The register's invariants (docs/register.md) hold here: every change to a meeting takes the
+meeting's lock first, so an item's number is given once and never changes, and an item has at
+most one current outcome and at most one current decision — any new outcome corrects the last
+one, and a later outcome that is not a decision (udsat, sendt tilbage, oversendt) retracts the
+grant or refusal before it. A committee below the body the statute reserves an item's paragraph
+for (barnets lov § 142 stk. 1) can only postpone, send back or forward the item: its bevilget,
+afslået or bevilget med ændringer is refused before anything is stored.
 """
 
 from __future__ import annotations
@@ -16,21 +24,20 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..actor import Actor
 from ..api import plan_in_force
 from ..checks.check import check
 from ..errors import CaseError, KompetenceplanError, Problem
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
+from ..store import decisions as decision_repo
 from ..store import meetings as repo
 from ..store.privacy import minimise, refuse_cpr
-from ..store.register import Register, now
+from ..store.register import Register, now, statutory_level, statutory_refusal
 from ..store.tables import agendas, decisions, meeting_items, meetings, outcomes
-from .model import OUTCOMES, AddedItem, Agenda, AgendaItem, ItemFinding, Meeting, OutcomeRecord
+from .model import DECIDING, FORWARDED, GRANTED, OUTCOMES, AddedItem, Agenda, AgendaItem, ItemFinding, Meeting, OutcomeRecord
 
 Plans = Plan | PlanSet
-DECIDING = ("bevilget", "afslået", "bevilget med ændringer")
-#: The outcomes that grant an intervention: they have a start and an expected end.
-GRANTED = ("bevilget", "bevilget med ændringer")
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -59,15 +66,16 @@ def _meeting(row: dict[str, Any], plan: Plan) -> Meeting:
     return Meeting(id=row["id"], meeting_date=row["meeting_date"], body=row["body"], body_name=names.get(row["body"], row["body"]), title=row["title"])
 
 
-def new_meeting(reg: Register, plans: Plans, meeting_date: dt.date, body: str, title: str = "") -> Meeting:
+def new_meeting(reg: Register, plans: Plans, meeting_date: dt.date, body: str, title: str = "", *, actor: Actor) -> Meeting:
     """A meeting of ``body`` (a plan level at or above the escalation level) on ``meeting_date``."""
+    actor.require("manage_meetings")
     plan = plan_in_force(plans, meeting_date)
     committees = [lv.id for lv in plan.levels[plan.escalation_rank :]]
     if body not in committees:
         raise CaseError("Ukendt udvalg.", [Problem("udvalg", "er ikke et udvalgsniveau i planen.", f"Brug et af: {', '.join(committees)}.")])
     title = title.strip() or f"{plan.level(body).name} {meeting_date.isoformat()}"
     refuse_cpr({"titel": title})
-    with reg.engine.begin() as conn:
+    with reg.transaction() as conn:
         new_id = repo.insert(conn, meetings, {"meeting_date": meeting_date, "body": body, "body_rank": plan.rank(body), "title": title[:200], "created_at": now()})
         return _meeting(_meeting_or_fail(conn, new_id), plan)
 
@@ -78,10 +86,12 @@ def list_meetings(reg: Register, plans: Plans) -> list[Meeting]:
     return [_meeting(r, plans.latest if isinstance(plans, PlanSet) else plans) for r in rows]
 
 
-def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any, case_ref: str | None = None, replaces: int | None = None) -> AddedItem:
+def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any, case_ref: str | None = None, replaces: int | None = None, *, actor: Actor) -> AddedItem:
     """Check ``submission`` for the meeting's date and add it to the agenda (``replaces``: the
-    number of the item this is a new version of). A submission that is not ready, or belongs to
-    another level, is added and flagged; a malformed one is refused (`CaseError`)."""
+    number of the item this is a new version of; it keeps that number). A submission that is not
+    ready, or belongs to another level, is added and flagged; a malformed one is refused
+    (`CaseError`)."""
+    actor.require("manage_meetings")
     if not isinstance(submission, dict):
         raise CaseError("Indstillingen kan ikke læses.", [Problem("indstilling", "skal være et JSON-objekt.", 'Skriv fx {"sag": {...}, "dokumenter": [...]}.')])
     stored = minimise(submission)
@@ -93,14 +103,19 @@ def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any
         row = _meeting_or_fail(conn, meeting_id)
     on = row["meeting_date"]
     plan = plan_in_force(plans, on)
-    report = check(plan, stored, on=on)
-    with reg.engine.begin() as conn:
-        current = repo.items(conn, meeting_id)
-        key, corrects = uuid.uuid4().hex, None
+    report = check(plan, stored, on=on)  # the meeting's date never changes: checked before the lock
+    required = report.routing.level
+    statutory = statutory_level(plan, (stored.get("sag") or {}).get(plan.meta.paragraph_input))
+    if statutory is not None and plan.rank(required) < statutory[0]:  # defence in depth: the law decides
+        required = statutory[1]
+    with reg.transaction() as conn:
+        _lock_or_fail(conn, meeting_id)
+        key, corrects, number = uuid.uuid4().hex, None, None
         if replaces is not None:
-            if not 1 <= replaces <= len(current):
-                raise CaseError("Ukendt punkt.", [Problem("erstatter", f"mødet har ikke et punkt {replaces}.", f"Angiv et punktnummer fra 1 til {len(current)}.")])
-            replaced = current[replaces - 1]
+            current = {r["number"]: r for r in repo.items(conn, meeting_id)}
+            replaced = current.get(replaces)
+            if replaced is None:
+                raise CaseError("Ukendt punkt.", [Problem("erstatter", f"mødet har ikke et punkt {replaces}.", _numbers_hint(current))])
             if replaced["case_ref"] != ref:  # a new version of one case never takes another case's place
                 raise CaseError(
                     "Punktet er en anden sag.",
@@ -110,29 +125,43 @@ def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any
                         )
                     ],
                 )
-            key, corrects = replaced["item_key"], replaced["id"]
+            key, corrects, number = replaced["item_key"], replaced["id"], replaced["number"]
         repo.insert(
             conn,
             meeting_items,
             {
                 "meeting_id": meeting_id,
                 "item_key": key,
+                "number": number if number is not None else repo.next_number(conn, meeting_id),
                 "corrects_id": corrects,
                 "case_ref": ref.strip()[:64],
                 "submission": stored,
                 "content_hash": content_hash(stored),
                 "report": report.model_dump(mode="json"),
                 "ready": report.ready,
-                "required_level": report.routing.level,
-                "required_rank": plan.rank(report.routing.level),
+                "required_level": required,
+                "required_rank": plan.rank(required),
                 "plan_version": plan.meta.version,
                 "plan_fingerprint": plan.fingerprint,
+                "added_by": actor.id,
+                "added_by_name": actor.name,
                 "added_at": now(),
             },
         )
     agenda = build_agenda(reg, plans, meeting_id)
     item = next(i for i in agenda.items if i.item_key == key)
     return AddedItem(number=item.number, item=item, report=report.model_dump(mode="json"))
+
+
+def _lock_or_fail(conn: Any, meeting_id: int) -> dict[str, Any]:
+    row = repo.lock_meeting(conn, meeting_id)
+    if row is None:
+        raise CaseError("Ukendt møde.", [Problem("møde", f"møde {meeting_id} findes ikke.", "Se møderne med 'kompetenceplan meeting list'.")])
+    return row
+
+
+def _numbers_hint(current: dict[int, Any]) -> str:
+    return f"Angiv et af mødets punktnumre: {', '.join(str(n) for n in sorted(current))}." if current else "Mødet har ingen punkter endnu."
 
 
 def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
@@ -148,7 +177,7 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
     names = {lv.id: lv.name for lv in plan.levels}
     sent_items: dict[str, str] = (sent or {}).get("items") or {}
     items = []
-    for n, r in enumerate(rows, 1):
+    for r in rows:
         flags: list[str] = []
         if r["plan_fingerprint"] != plan.fingerprint:
             r = _recheck(plan, row["meeting_date"], r, flags)
@@ -167,7 +196,7 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
         report = r["report"]
         items.append(
             AgendaItem(
-                number=n,
+                number=r["number"],
                 item_key=r["item_key"],
                 item_id=r["id"],
                 case_ref=r["case_ref"],
@@ -180,6 +209,8 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
                 versions=r["versions"],
                 plan_version=r["plan_version"],
                 outcome=o["outcome"] if o else None,
+                forwarded_to=o["forwarded_to"] if o else None,
+                forwarded_to_name=names.get(o["forwarded_to"], o["forwarded_to"]) if o and o["forwarded_to"] else None,
                 reason=o["reason"] if o else None,
                 decision_id=o["decision_id"] if o else None,
                 kompetenceoverskridelse=rec.kompetenceoverskridelse if rec else None,
@@ -216,11 +247,16 @@ def _registered(conn: Any, decision_ids: list[int]) -> dict[int, Any]:
     return {row.id: row for row in conn.execute(select(*columns).where(decisions.c.id.in_(decision_ids)))}
 
 
-def send_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
+def send_agenda(reg: Register, plans: Plans, meeting_id: int, *, actor: Actor) -> Agenda:
     """Record that the agenda was sent: each item's content hash as the members received it."""
+    actor.require("manage_meetings")
     agenda = build_agenda(reg, plans, meeting_id)
-    with reg.engine.begin() as conn:
-        repo.insert(conn, agendas, {"meeting_id": meeting_id, "items": {i.item_key: i.content_hash for i in agenda.items}, "sent_at": now()})
+    with reg.transaction() as conn:
+        _lock_or_fail(conn, meeting_id)
+        # what was sent is what is on the agenda now, read under the lock
+        items = {r["item_key"]: r["content_hash"] for r in repo.items(conn, meeting_id)}
+        repo.insert(conn, agendas, {"meeting_id": meeting_id, "items": items, "sent_by": actor.id, "sent_by_name": actor.name, "sent_at": now()})
+    del agenda
     return build_agenda(reg, plans, meeting_id)
 
 
@@ -232,13 +268,19 @@ def record_outcome(
     outcome: str,
     reason: str = "",
     *,
+    actor: Actor,
     team: str = "udvalg",
     start: dt.date | None = None,
     expected_end: dt.date | None = None,
+    forward_to: str | None = None,
 ) -> OutcomeRecord:
     """The committee's outcome for an item. bevilget / afslået / bevilget med ændringer are also
     registered as decisions taken by the committee (with kompetenceoverskridelse if the case
-    belongs to a higher level); udsat and sendt tilbage til rådgiver are outcomes only."""
+    belongs to a higher level of the municipality's own delegation); udsat, sendt tilbage til
+    rådgiver and oversendt (to ``forward_to``, by default the item's required level) are outcomes
+    only, and retract the decision an earlier outcome for the item registered. A committee below
+    the statutory body of the item's paragraph may only postpone, send back or forward."""
+    actor.require("record_outcome")
     problems = []
     if outcome not in OUTCOMES:
         problems.append(Problem("udfald", "ukendt udfald.", f"Brug et af: {', '.join(OUTCOMES)}."))
@@ -248,65 +290,107 @@ def record_outcome(
     if outcome in OUTCOMES and outcome not in GRANTED and (start is not None or expected_end is not None):
         where = "start" if start is not None else "forventet_slut"  # as the register names them
         problems.append(Problem(where, f"gælder kun en bevilling, ikke udfaldet {outcome}.", "Udelad datoerne, eller registrér udfaldet som bevilget eller bevilget med ændringer."))
+    if forward_to is not None and outcome != FORWARDED:
+        problems.append(Problem("oversendt_til", f"gælder kun udfaldet {FORWARDED}.", "Udelad udvalget, eller vælg udfaldet oversendt."))
     if problems:
         raise CaseError("Udfaldet kan ikke registreres.", problems)
     refuse_cpr({"begrundelse": reason})
-    agenda = build_agenda(reg, plans, meeting_id)
-    if not 1 <= item_number <= len(agenda.items):
-        raise CaseError("Ukendt punkt.", [Problem("punkt", f"mødet har ikke et punkt {item_number}.", f"Angiv et punktnummer fra 1 til {len(agenda.items)}.")])
-    item = agenda.items[item_number - 1]
-    meeting = agenda.meeting
-    with reg.engine.begin() as conn:
-        previous = repo.current_outcomes(conn, meeting_id).get(item.item_key)
+    with reg.transaction() as conn:
+        row = _lock_or_fail(conn, meeting_id)
+        plan = plan_in_force(plans, row["meeting_date"])
+        meeting = _meeting(row, plan)
+        current = {r["number"]: r for r in repo.items(conn, meeting_id)}
+        item = current.get(item_number)
+        if item is None:
+            raise CaseError("Ukendt punkt.", [Problem("punkt", f"mødet har ikke et punkt {item_number}.", _numbers_hint(current))])
+        sag = item["submission"].get("sag") or {}
+        paragraph = sag.get(plan.meta.paragraph_input)
+        statutory = statutory_level(plan, paragraph)
+        if outcome in DECIDING and statutory is not None and row["body_rank"] < statutory[0]:
+            refusal = statutory_refusal(plan, str(paragraph), row["body"], statutory, what="udfald")
+            refusal.problems[0] = Problem("udfald", refusal.problems[0].what, f"Vælg udsat, sendt tilbage til rådgiver eller oversendt (til {plan.level(statutory[1]).name}).")
+            raise refusal
+        target = _forward_target(plan, row, item, forward_to, statutory) if outcome == FORWARDED else None
+        previous = repo.current_outcomes(conn, meeting_id).get(item["item_key"])
+        earlier = repo.item_decisions(conn, meeting_id, item["item_key"])
+        in_force = None
+        if earlier:
+            newest = decision_repo.head(conn, earlier[-1])
+            decision_repo.lock(conn, newest)
+            if decision_repo.corrected_by(conn, newest) is None and not decision_repo.retracted(conn, newest):
+                in_force = newest
         decision = None
         if outcome in DECIDING:
-            sub = conn.execute(meeting_items.select().where(meeting_items.c.id == item.item_id)).mappings().one()["submission"]
-            sag = sub.get("sag") or {}
-            plan = plan_in_force(plans, meeting.meeting_date)
             begin = start or meeting.meeting_date
             months = sag.get("varighed_maaneder")
             end = expected_end or (add_months(begin, months) if isinstance(months, int) and not isinstance(months, bool) else None)
-            decision = reg.record_decision(
+            values = reg.decision_values(
+                conn,
                 plans,
-                case_ref=item.case_ref,
+                case_ref=item["case_ref"],
                 team=team,
                 level=meeting.body,
-                decided_by=meeting.body,
+                decided_by=(meeting.body, meeting.body_name),
+                recorded_by=actor,
                 decided_on=meeting.meeting_date,
                 outcome=outcome,
-                paragraph=sag.get(plan.meta.paragraph_input),
+                paragraph=paragraph,
                 step=sag.get(plan.meta.step_input),
                 monthly_cost=sag.get("maanedlig_udgift"),
                 start=begin,
                 expected_end=end,
-                required_level=item.required_level,
+                required_level=item["required_level"],
+                routing_id=None,
+                corrects=in_force,
                 note=reason,
                 source="udvalg",
-                corrects=previous["decision_id"] if previous else None,
-                connection=conn,
             )
+            decision = decision_repo.insert(conn, values)
         new_id = repo.insert(
             conn,
             outcomes,
             {
                 "meeting_id": meeting_id,
-                "item_key": item.item_key,
+                "item_key": item["item_key"],
                 "corrects_id": previous["id"] if previous else None,
                 "outcome": outcome,
+                "forwarded_to": target,
                 "reason": reason,
                 "decision_id": decision.id if decision else None,
+                "recorded_by": actor.id,
+                "recorded_by_name": actor.name,
                 "recorded_at": now(),
             },
         )
-        row = conn.execute(outcomes.select().where(outcomes.c.id == new_id)).mappings().one()
+        if decision is None and in_force is not None:
+            # udsat / sendt tilbage / oversendt after a decision: that decision is no longer in force
+            decision_repo.retract(
+                conn,
+                {"decision_id": in_force, "outcome_id": new_id, "reason": f"Udvalgets nye udfald: {outcome}.", "recorded_by": actor.id, "recorded_by_name": actor.name, "recorded_at": now()},
+            )
+        stored = conn.execute(outcomes.select().where(outcomes.c.id == new_id)).mappings().one()
     return OutcomeRecord(
-        id=row["id"],
+        id=stored["id"],
         meeting_id=meeting_id,
         item_number=item_number,
-        item_key=item.item_key,
-        outcome=row["outcome"],
-        reason=row["reason"],
-        decision_id=row["decision_id"],
+        item_key=item["item_key"],
+        case_ref=item["case_ref"],
+        outcome=stored["outcome"],
+        forwarded_to=stored["forwarded_to"],
+        reason=stored["reason"],
+        decision_id=stored["decision_id"],
+        retracted_decision_id=in_force if decision is None else None,
         kompetenceoverskridelse=decision.kompetenceoverskridelse if decision else None,
-        recorded_at=row["recorded_at"],
+        recorded_at=stored["recorded_at"],
     )
+
+
+def _forward_target(plan: Plan, meeting: dict[str, Any], item: dict[str, Any], forward_to: str | None, statutory: tuple[int, str, str] | None) -> str:
+    """The level an item is forwarded to: the one named, else the item's required level; it must
+    rank above the meeting's body (a body sends a case on to the one that has the competence)."""
+    target = forward_to or item["required_level"]
+    above = [lv.id for lv in plan.levels[meeting["body_rank"] + 1 :]]
+    if target not in above:
+        hint = f"Brug et af: {', '.join(above)}." if above else "Der er intet højere niveau i planen at oversende til."
+        raise CaseError("Udfaldet kan ikke registreres.", [Problem("oversendt_til", "skal være et niveau over mødets udvalg.", hint)])
+    return target

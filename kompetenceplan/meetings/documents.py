@@ -54,7 +54,7 @@ def minutes_markdown(agenda: Agenda) -> str:
     for item in agenda.items:
         lines += ["", f"## Punkt {item.number}: sag {item.case_ref}", "", f"- Krævet niveau: {item.required_level_name}"]
         if item.outcome:
-            lines.append(f"- Beslutning: **{item.outcome}**" + (f" (afgørelse {item.decision_id} i registeret)" if item.decision_id else ""))
+            lines.append(f"- Beslutning: **{item.outcome_text}**" + (f" (afgørelse {item.decision_id} i registeret)" if item.decision_id else ""))
             if item.reason:
                 lines.append(f"- Begrundelse: {item.reason}")
             if item.start:
@@ -91,7 +91,7 @@ def minutes_html(agenda: Agenda) -> str:
     for item in agenda.items:
         body.append(f"<section><h2>Punkt {item.number}: sag {escape(item.case_ref)}</h2><ul><li>Krævet niveau: {escape(item.required_level_name)}</li>")
         if item.outcome:
-            body.append(f"<li>Beslutning: <strong>{escape(item.outcome)}</strong>" + (f" (afgørelse {item.decision_id} i registeret)" if item.decision_id else "") + "</li>")
+            body.append(f"<li>Beslutning: <strong>{escape(item.outcome_text or '')}</strong>" + (f" (afgørelse {item.decision_id} i registeret)" if item.decision_id else "") + "</li>")
             if item.reason:
                 body.append(f"<li>Begrundelse: {escape(item.reason)}</li>")
             if item.start:

@@ -9,9 +9,15 @@ from pydantic import BaseModel, ConfigDict
 
 from ..store.records import UtcDatetime
 
-#: What the committee can do with an item (the first three are decisions and are registered).
-OUTCOMES = ("bevilget", "afslået", "bevilget med ændringer", "udsat", "sendt tilbage til rådgiver")
-Outcome = Literal["bevilget", "afslået", "bevilget med ændringer", "udsat", "sendt tilbage til rådgiver"]
+#: What the committee can do with an item. The first three are decisions and are registered;
+#: "oversendt" sends the item on to the body that has the competence (below a statutory body only
+#: udsat, sendt tilbage and oversendt are possible: barnets lov § 142 stk. 1).
+OUTCOMES = ("bevilget", "afslået", "bevilget med ændringer", "udsat", "sendt tilbage til rådgiver", "oversendt")
+Outcome = Literal["bevilget", "afslået", "bevilget med ændringer", "udsat", "sendt tilbage til rådgiver", "oversendt"]
+DECIDING = ("bevilget", "afslået", "bevilget med ændringer")
+#: The outcomes that grant an intervention: they have a start and an expected end.
+GRANTED = ("bevilget", "bevilget med ændringer")
+FORWARDED = "oversendt"
 
 
 class _Model(BaseModel):
@@ -48,12 +54,22 @@ class AgendaItem(_Model):
     versions: int
     plan_version: str
     outcome: Outcome | None = None
+    #: "oversendt": the level the item was sent on to, and its name.
+    forwarded_to: str | None = None
+    forwarded_to_name: str | None = None
     reason: str | None = None
     decision_id: int | None = None
     kompetenceoverskridelse: bool | None = None
     #: A granted intervention's start and expected end, as the register stored them.
     start: dt.date | None = None
     expected_end: dt.date | None = None
+
+    @property
+    def outcome_text(self) -> str | None:
+        """The outcome as the minutes say it ("oversendt til Børne- og ungeudvalget")."""
+        if self.outcome and self.forwarded_to_name:
+            return f"{self.outcome} til {self.forwarded_to_name}"
+        return self.outcome
 
 
 class Agenda(_Model):
@@ -70,9 +86,13 @@ class OutcomeRecord(_Model):
     meeting_id: int
     item_number: int
     item_key: str
+    case_ref: str
     outcome: Outcome
+    forwarded_to: str | None = None
     reason: str
     decision_id: int | None
+    #: The decision an earlier outcome registered that this outcome took out of force.
+    retracted_decision_id: int | None = None
     kompetenceoverskridelse: bool | None
     recorded_at: UtcDatetime
 

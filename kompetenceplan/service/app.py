@@ -17,17 +17,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
+from ..actor import PermissionDenied
 from ..api import decide
 from ..checks.agenda import check_agenda
 from ..checks.check import check
 from ..engine import durable_adapter
-from ..errors import CaseError, EngineError, KompetenceplanError, PlanError, Problem
+from ..errors import CaseError, ConcurrentChange, EngineError, KompetenceplanError, PlanError, Problem
 from ..io import MAX_INPUT_BYTES, parse_date, parse_json
 from ..plan import PlanSet, load_plans
 from ..tooling.render import markdown, to_html
+from .auth import Auth, NotSignedIn, SignIn
 from .guard import Guard, allowed_host_names, guarded_protocol, relative_paths
 from .schemas import KINDS, schema
 
@@ -89,7 +91,7 @@ def fingerprints(plans: PlanSet) -> dict[str, str]:
 
 
 def _error(exc: KompetenceplanError, root: Path) -> JSONResponse:
-    status = 500 if isinstance(exc, EngineError) else 422
+    status = 500 if isinstance(exc, EngineError) else 403 if isinstance(exc, PermissionDenied) else 409 if isinstance(exc, ConcurrentChange) else 422
     return JSONResponse(relative_paths(exc, root), status_code=status)
 
 
@@ -110,9 +112,15 @@ def create_app(
     body_timeout: float = 30.0,
     reload_settle: float = 0.5,
     db_url: str | None = None,
+    sign_in: SignIn | None = None,
 ) -> Any:
     """The ASGI application (FastAPI inside the `service.guard.Guard` middleware). With ``db_url`` the
-    register and meeting endpoints are included (`service.register_api`)."""
+    register and meeting endpoints are included (`service.register_api`). Without ``sign_in``
+    every request runs as the local user (`actor.local_actor`); with it, people sign in with
+    OpenID Connect and case tools send bearer tokens (`service.auth`). Every route checks its
+    permission through `service.permissions.authorize` (one table, `permissions.ROUTES`)."""
+    from .permissions import authorize, on_not_signed_in, on_permission_denied
+
     holder = PlanHolder(plan_path, reload_settle)
     app = FastAPI(
         title="kompetenceplan",
@@ -121,8 +129,12 @@ def create_app(
         # /docs and /redoc load scripts from a public CDN: off. /openapi.json stays.
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(authorize)],  # the one permission check of every route
     )
     app.state.holder = holder
+    app.state.auth = Auth(sign_in)
+    app.add_exception_handler(PermissionDenied, on_permission_denied)
+    app.add_exception_handler(NotSignedIn, on_not_signed_in)
 
     @app.exception_handler(KompetenceplanError)
     async def on_domain_error(request: Request, exc: KompetenceplanError) -> JSONResponse:
@@ -210,8 +222,10 @@ def create_app(
             return JSONResponse({"status": "ok", "versions": [p.meta.version for p in plans.versions], "fingerprints": fingerprints(plans), "reloads": holder.reloads})
 
     from .. import web  # the HTML pages (kompetenceplan.web), left out of the OpenAPI description
+    from .auth import router as auth_router
 
     app.include_router(web.router)
+    app.include_router(auth_router)
 
     from .frister_api import create_router as frister_router  # deadlines and case events (issue 26)
 
@@ -223,6 +237,28 @@ def create_app(
         app.state.register = Register(db_url)
         app.include_router(create_router(lambda: holder.plans, app.state.register))
     _add_schemas_to_openapi(app, holder)
+    if sign_in is not None:
+        from starlette.middleware.sessions import SessionMiddleware
+
+        from .auth import SESSION_COOKIE, session_secret
+
+        # A signed cookie (HttpOnly always; SameSite=Lax, so it comes along when the provider
+        # sends the browser back; Secure behind https). Its lifetime is the idle timeout: every
+        # answer sends it again, and `Auth` checks the time of the last request itself.
+        app.add_middleware(
+            SessionMiddleware,
+            secret_key=session_secret(),
+            session_cookie=SESSION_COOKIE,
+            max_age=sign_in.idle_minutes * 60,
+            same_site="lax",
+            https_only=sign_in.secure,
+        )
+        from urllib.parse import urlsplit
+
+        from .guard import LOOPBACK_NAMES
+
+        # the name in the public address is one the service answers to (behind the reverse proxy)
+        allowed_hosts = (allowed_hosts if allowed_hosts is not None else LOOPBACK_NAMES) | {(urlsplit(sign_in.public_url).hostname or "").lower()}
     return Guard(app, max_body=max_body, allowed_hosts=allowed_hosts, body_timeout=body_timeout)
 
 
@@ -277,13 +313,28 @@ def serve(
     access_log: bool = True,
     reload_settle: float = 0.5,
     db_url: str | None = None,
+    sign_in: SignIn | None = None,
 ) -> None:
-    """Run the service with uvicorn until interrupted."""
+    """Run the service with uvicorn until interrupted. Without ``sign_in`` only a loopback
+    address may be bound (the local user has every permission)."""
     import uvicorn
 
+    from .auth import check_sign_in, is_loopback, local_mode_refusal
+
+    if sign_in is None and not is_loopback(host):
+        raise local_mode_refusal(host)
+    if sign_in is not None:
+        check_sign_in(sign_in)
     _log_to_stderr(access_log)
     app = create_app(
-        plan_path, allow_reload=allow_reload, max_body=max_body, allowed_hosts=allowed_host_names(host, allowed_hosts), body_timeout=body_timeout, reload_settle=reload_settle, db_url=db_url
+        plan_path,
+        allow_reload=allow_reload,
+        max_body=max_body,
+        allowed_hosts=allowed_host_names(host, allowed_hosts),
+        body_timeout=body_timeout,
+        reload_settle=reload_settle,
+        db_url=db_url,
+        sign_in=sign_in,
     )
     if allow_reload:
         holder: PlanHolder = app.app.state.holder

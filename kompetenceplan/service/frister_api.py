@@ -10,8 +10,10 @@ page is ``/frister``), part of the published contract
 - ``GET /deadlines/rules`` — the deadline rules in use, with source and verification.
 
 Without a register (``serve`` without ``--db``) the routes that need one answer 404 with the
-one error model; without deadline rules for the plan, 404 too. The actor is the local user until
-sign-in is wired at the edge (issue 24): `actor_of`.
+one error model; without deadline rules for the plan, 404 too. The actor is the one the
+service's permission check resolved (`actor.actor_of`); each route's permission is in
+`service.permissions.ROUTES`, and every case a route reads or changes is written to the
+adgangslog (subjects ``frist`` and ``sagshændelse``).
 """
 
 from __future__ import annotations
@@ -25,10 +27,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..actor import Actor, local_actor
+from ..actor import actor_of
 from ..errors import CaseError, KompetenceplanError, Problem, validation_message
 from ..io import ISO_DATE, parse_json
 from ..plan.versions import PlanSet
+from ..web.access import log_case_access
 
 DateText = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"})]
 
@@ -87,12 +90,6 @@ class EventIn(BaseModel):
 
 class NotAvailable(KompetenceplanError):
     """The service has no register (or no deadline rules): 404."""
-
-
-def actor_of(request: Request) -> Actor:
-    """The actor of a request: the local user of a service without sign-in (issue 24 wires the
-    signed-in person or service account here)."""
-    return local_actor()
 
 
 def _date(text: str | None, where: str) -> dt.date | None:
@@ -168,7 +165,6 @@ def create_router(plans: Callable[[], PlanSet], register: Callable[[], Any]) -> 
         if reg is None:
             return missing_register()
         query = await _body(request, WorklistIn)
-        actor_of(request).require("read_register")
         from starlette.concurrency import run_in_threadpool
 
         from ..frister.worklist import worklist
@@ -179,6 +175,7 @@ def create_router(plans: Callable[[], PlanSet], register: Callable[[], Any]) -> 
             return no_rules(exc)
         day = _date(query.on, "body.on") or dt.date.today()
         wl = await run_in_threadpool(lambda: worklist(reg.engine, config, on=day, team=query.team, advisor=query.advisor))
+        await run_in_threadpool(log_case_access, request, "læst", "frist", [i.case_ref for i in wl.items])
         return JSONResponse(wl.to_dict())
 
     @router.post("/deadlines/events", summary="Registrér en sagshændelse")
@@ -194,6 +191,7 @@ def create_router(plans: Callable[[], PlanSet], register: Callable[[], Any]) -> 
         fields = body.model_dump()
         fields["occurred_on"] = _date(fields["occurred_on"], "body.occurred_on")
         rec = await run_in_threadpool(lambda: record(reg, plans(), actor_of(request), **fields))
+        await run_in_threadpool(log_case_access, request, "ændret", "sagshændelse", [rec.case_ref])
         return JSONResponse(rec.model_dump(mode="json"))
 
     @router.get("/deadlines/cases/{case_ref}/events", summary="En sags gældende hændelser")
@@ -204,11 +202,11 @@ def create_router(plans: Callable[[], PlanSet], register: Callable[[], Any]) -> 
         _no_query(request)
         if not _REF.fullmatch(case_ref):
             raise CaseError("Ugyldig sagsreference.", [Problem("case_ref", "har ugyldige tegn (bogstaver, cifre, . : / - og _; højst 64 tegn).", "Skriv fx S-2026-0042.")])
-        actor_of(request).require("read_register")
         from starlette.concurrency import run_in_threadpool
 
         from ..store.events import query
 
+        await run_in_threadpool(log_case_access, request, "læst", "sagshændelse", [case_ref])
         recs = await run_in_threadpool(lambda: query(reg, case_ref=case_ref))
         return JSONResponse([r.model_dump(mode="json") for r in recs])
 

@@ -8,10 +8,11 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, Literal
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict
 
+from ..actor import actor_of
 from ..errors import CaseError, Problem
 from ..meetings import committee
 from ..meetings.documents import agenda_html, agenda_markdown, minutes_html, minutes_markdown
@@ -19,6 +20,7 @@ from ..meetings.model import AddedItem, Agenda, Meeting, Outcome, OutcomeRecord
 from ..plan.versions import PlanSet
 from ..store.records import DecisionRecord, RoutedCase
 from ..store.register import Register
+from ..web.access import log_case_access
 
 
 class DecisionIn(BaseModel):
@@ -27,7 +29,6 @@ class DecisionIn(BaseModel):
     case_ref: str
     team: str
     level: str
-    decided_by: str
     decided_on: dt.date
     outcome: Literal["bevilget", "afslået", "bevilget med ændringer"]
     paragraph: str
@@ -56,6 +57,8 @@ class OutcomeIn(BaseModel):
     reason: str = ""
     start: dt.date | None = None
     expected_end: dt.date | None = None
+    #: "oversendt": the level the item is sent on to (default: the item's required level).
+    forward_to: str | None = None
 
 
 def _document(agenda: Agenda, fmt: str, markdown: Callable[[Agenda], str], html: Callable[[Agenda], str]) -> Response:
@@ -72,46 +75,67 @@ def create_router(plans: Callable[[], PlanSet], register: Register) -> APIRouter
     """The endpoints; ``plans()`` gives the plan in use (the service's reloadable holder)."""
     router = APIRouter(tags=["register"])
 
+    # Every handler that reads or changes a case's data writes the adgangslog (`web.access`):
+    # reads before the answer leaves, writes after the library stored them.
+
     @router.post("/register/route", response_model=RoutedCase, summary="Route en sag og gem routingen")
-    def route(case_ref: str, team: str, advisor: str, on: dt.date | None = None, corrects: int | None = None, case: dict[str, Any] = Body(...)) -> RoutedCase:
-        return register.record_routing(plans(), case, case_ref=case_ref, team=team, advisor=advisor, on=on, corrects=corrects)
+    def route(request: Request, case_ref: str, team: str, on: dt.date | None = None, corrects: int | None = None, case: dict[str, Any] = Body(...)) -> RoutedCase:
+        routed = register.record_routing(plans(), case, case_ref=case_ref, team=team, actor=actor_of(request), on=on, corrects=corrects)
+        log_case_access(request, "ændret", "routing", [routed.record.case_ref])
+        return routed
 
     @router.post("/register/decisions", response_model=DecisionRecord, summary="Registrér en truffet afgørelse")
-    def record_decision(decision: DecisionIn) -> DecisionRecord:
-        return register.record_decision(plans(), **decision.model_dump())
+    def record_decision(request: Request, decision: DecisionIn) -> DecisionRecord:
+        recorded = register.record_decision(plans(), actor=actor_of(request), **decision.model_dump())
+        log_case_access(request, "ændret", "afgørelse", [recorded.case_ref])
+        return recorded
 
     @router.get("/register/decisions", response_model=list[DecisionRecord], summary="Afgørelser i en periode")
-    def list_decisions(start: dt.date | None = None, end: dt.date | None = None, team: str | None = None, overskridelser: bool = False) -> list[DecisionRecord]:
-        if overskridelser:
-            return register.overskridelser((start, end), team)
-        return register.decisions((start, end), team)
+    def list_decisions(request: Request, start: dt.date | None = None, end: dt.date | None = None, team: str | None = None, overskridelser: bool = False) -> list[DecisionRecord]:
+        found = register.overskridelser((start, end), team) if overskridelser else register.decisions((start, end), team)
+        log_case_access(request, "læst", "afgørelse", [d.case_ref for d in found])
+        return found
 
     @router.post("/meetings", response_model=Meeting, summary="Opret et udvalgsmøde")
-    def new_meeting(meeting: MeetingIn) -> Meeting:
-        return committee.new_meeting(register, plans(), meeting.meeting_date, meeting.body, meeting.title)
+    def new_meeting(request: Request, meeting: MeetingIn) -> Meeting:
+        return committee.new_meeting(register, plans(), meeting.meeting_date, meeting.body, meeting.title, actor=actor_of(request))
 
     @router.get("/meetings", response_model=list[Meeting], summary="Alle møder")
     def meetings() -> list[Meeting]:
         return committee.list_meetings(register, plans())
 
     @router.post("/meetings/{meeting_id}/items", response_model=AddedItem, summary="Tilføj en indstilling til mødet")
-    def add_item(meeting_id: int, case_ref: str | None = None, replaces: int | None = None, submission: dict[str, Any] = Body(...)) -> AddedItem:
-        return committee.add_submission(register, plans(), meeting_id, submission, case_ref, replaces)
+    def add_item(request: Request, meeting_id: int, case_ref: str | None = None, replaces: int | None = None, submission: dict[str, Any] = Body(...)) -> AddedItem:
+        added = committee.add_submission(register, plans(), meeting_id, submission, case_ref, replaces, actor=actor_of(request))
+        log_case_access(request, "ændret", "dagsordenspunkt", [added.item.case_ref])
+        return added
 
     @router.get("/meetings/{meeting_id}/agenda", summary="Dagsordenen (json, markdown eller html)")
-    def agenda(meeting_id: int, format: str = "json") -> Response:
-        return _document(committee.build_agenda(register, plans(), meeting_id), format, agenda_markdown, agenda_html)
+    def agenda(request: Request, meeting_id: int, format: str = "json") -> Response:
+        found = committee.build_agenda(register, plans(), meeting_id)
+        response = _document(found, format, agenda_markdown, agenda_html)
+        log_case_access(request, "læst", "dagsordenspunkt", [i.case_ref for i in found.items])
+        return response
 
     @router.post("/meetings/{meeting_id}/agenda/send", response_model=Agenda, summary="Markér dagsordenen som udsendt")
-    def send(meeting_id: int) -> Agenda:
-        return committee.send_agenda(register, plans(), meeting_id)
+    def send(request: Request, meeting_id: int) -> Agenda:
+        sent = committee.send_agenda(register, plans(), meeting_id, actor=actor_of(request))
+        log_case_access(request, "ændret", "dagsordenspunkt", [i.case_ref for i in sent.items])
+        return sent
 
     @router.post("/meetings/{meeting_id}/items/{number}/outcome", response_model=OutcomeRecord, summary="Udvalgets udfald for et punkt")
-    def outcome(meeting_id: int, number: int, body: OutcomeIn) -> OutcomeRecord:
-        return committee.record_outcome(register, plans(), meeting_id, number, body.outcome, body.reason, start=body.start, expected_end=body.expected_end)
+    def outcome(request: Request, meeting_id: int, number: int, body: OutcomeIn) -> OutcomeRecord:
+        recorded = committee.record_outcome(
+            register, plans(), meeting_id, number, body.outcome, body.reason, actor=actor_of(request), start=body.start, expected_end=body.expected_end, forward_to=body.forward_to
+        )
+        log_case_access(request, "ændret", "udfald", [recorded.case_ref])
+        return recorded
 
     @router.get("/meetings/{meeting_id}/minutes", summary="Referatet (json, markdown eller html)")
-    def minutes(meeting_id: int, format: str = "markdown") -> Response:
-        return _document(committee.build_agenda(register, plans(), meeting_id), format, minutes_markdown, minutes_html)
+    def minutes(request: Request, meeting_id: int, format: str = "markdown") -> Response:
+        found = committee.build_agenda(register, plans(), meeting_id)
+        response = _document(found, format, minutes_markdown, minutes_html)
+        log_case_access(request, "læst", "dagsordenspunkt", [i.case_ref for i in found.items])
+        return response
 
     return router

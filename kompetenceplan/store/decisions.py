@@ -1,16 +1,19 @@
-"""Decisions actually taken (append-only; a correction points to the record it corrects)."""
+"""Decisions actually taken (append-only). A correction is a new record pointing to the one it
+corrects; a retraction (a committee's grant followed by udsat, sendt tilbage or oversendt) is a
+record of its own. **Current** means: nothing corrects it and nothing retracts it — the one
+definition the register, the case total and the tilsyn use (`current`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.engine import Connection
 
 from .db import inserted_id
 from .records import GRANTED, ActiveIntervention, DecisionRecord
-from .tables import decisions
+from .tables import decision_retractions, decisions
 
 
 def insert(conn: Connection, values: dict[str, Any]) -> DecisionRecord:
@@ -24,9 +27,38 @@ def get(conn: Connection, decision_id: int) -> DecisionRecord | None:
     return DecisionRecord.model_validate(dict(row)) if row else None
 
 
-def _current():
+def current() -> ColumnElement[bool]:
+    """The condition "this decision is in force": no record corrects it, no retraction names it."""
     corrected = select(decisions.c.corrects_id).where(decisions.c.corrects_id.is_not(None))
-    return decisions.c.id.not_in(corrected)
+    retracted = select(decision_retractions.c.decision_id)
+    return and_(decisions.c.id.not_in(corrected), decisions.c.id.not_in(retracted))
+
+
+def corrected_by(conn: Connection, decision_id: int) -> int | None:
+    """The record that corrects ``decision_id`` (None: nothing does)."""
+    return conn.execute(select(decisions.c.id).where(decisions.c.corrects_id == decision_id)).scalar()
+
+
+def retracted(conn: Connection, decision_id: int) -> bool:
+    return conn.execute(select(decision_retractions.c.id).where(decision_retractions.c.decision_id == decision_id)).first() is not None
+
+
+def head(conn: Connection, decision_id: int) -> int:
+    """The newest version of the decision ``decision_id`` belongs to (following corrections)."""
+    seen = {decision_id}
+    while (nxt := corrected_by(conn, decision_id)) is not None and nxt not in seen:
+        seen.add(nxt)
+        decision_id = nxt
+    return decision_id
+
+
+def lock(conn: Connection, decision_id: int) -> None:
+    """Take the row lock a correction needs (PostgreSQL; SQLite's writers queue at BEGIN)."""
+    conn.execute(select(decisions.c.id).where(decisions.c.id == decision_id).with_for_update())
+
+
+def retract(conn: Connection, values: dict[str, Any]) -> int:
+    return inserted_id(conn.execute(decision_retractions.insert().values(**values)))
 
 
 def query(
@@ -41,7 +73,7 @@ def query(
     """Decisions taken from ``start`` to ``end`` (both included), oldest first."""
     where = []
     if not include_corrected:
-        where.append(_current())
+        where.append(current())
     if start is not None:
         where.append(decisions.c.decided_on >= start)
     if end is not None:
@@ -61,7 +93,7 @@ def active(conn: Connection, case_ref: str, on: dt.date) -> list[ActiveIntervent
     rows = conn.execute(
         select(decisions)
         .where(
-            _current(),
+            current(),
             decisions.c.case_ref == case_ref,
             decisions.c.outcome.in_(GRANTED),
             decisions.c.start <= on,

@@ -35,6 +35,7 @@ from ..io import ISO_DATE
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
 from .db import inserted_id
+from .decisions import current
 from .privacy import refuse_cpr
 from .records import UtcDatetime
 from .tables import case_events, decisions
@@ -71,7 +72,7 @@ EARLIEST = dt.date(1990, 1, 1)
 MAX_NOTE = 2000
 _REF = re.compile(r"[\w.:/-]{1,64}")
 _TEAM = re.compile(r"[^\n\r\t]{1,64}")
-_INITIALS = re.compile(r"[\w.-]{1,64}")
+_INITIALS = re.compile(r"[\w.@:+-]{1,64}")  # initials, or an actor's id (lokal:…, fiktiv:…)
 
 
 class EventRecord(BaseModel):
@@ -156,7 +157,7 @@ def prepare(
     case_ref = _text(case_ref, "sagsreference", _REF, "S-2026-0042", problems)
     team = _text(team, "team", _TEAM, "Team Syd", problems)
     if advisor is not None and advisor != "":
-        advisor = _text(advisor, "raadgiver", _INITIALS, "ABC", problems) or None
+        advisor = _text(advisor, "raadgiver", _INITIALS, "ABC (initialer eller brugerens id)", problems) or None
     else:
         advisor = None
     if not isinstance(note, str) or len(note) > MAX_NOTE:
@@ -308,11 +309,11 @@ def current_events(conn: Connection, until: dt.date | None = None, case_ref: str
 
 
 def decision_events(conn: Connection, until: dt.date | None = None, case_ref: str | None = None) -> list[dict[str, Any]]:
-    """The register's current decisions taken on or before ``until``, read (never copied) for
-    the deadline rules: case, team, paragraph, outcome, decided_on, start, expected end."""
-    corrected = select(decisions.c.corrects_id).where(decisions.c.corrects_id.is_not(None))
+    """The register's decisions in force (not corrected, not retracted) taken on or before
+    ``until``, read (never copied) for the deadline rules: case, team, paragraph, outcome,
+    decided_on, start, expected end."""
     cols = [decisions.c[name] for name in ("id", "case_ref", "team", "paragraph", "outcome", "decided_on", "start", "expected_end", "level")]
-    where: list[Any] = [decisions.c.id.not_in(corrected)]
+    where: list[Any] = [current()]  # in force: not corrected, not retracted (the register's one definition)
     if until is not None:
         where.append(decisions.c.decided_on <= until)
     if case_ref is not None:

@@ -1,4 +1,8 @@
-"""Committee meetings, their items (each change a new row), agendas as sent, and outcomes."""
+"""Committee meetings, their items (each change a new row), agendas as sent, and outcomes.
+
+An item's number is given once, under the meeting's lock (`lock_meeting`), and every version of
+the item keeps it; the current version of an item and its current outcome are the rows nothing
+corrects (the database refuses a second correction of one row)."""
 
 from __future__ import annotations
 
@@ -20,22 +24,35 @@ def meeting(conn: Connection, meeting_id: int) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
+def lock_meeting(conn: Connection, meeting_id: int) -> dict[str, Any] | None:
+    """The meeting, with its row locked until the transaction ends (PostgreSQL ``FOR UPDATE``;
+    on SQLite every writer already holds the database's write lock from ``BEGIN IMMEDIATE``):
+    every change to a meeting's items, agenda or outcomes takes it first, so concurrent writers
+    to one meeting queue instead of forking chains or racing for item numbers."""
+    row = conn.execute(select(meetings).where(meetings.c.id == meeting_id).with_for_update()).mappings().first()
+    return dict(row) if row else None
+
+
 def all_meetings(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(select(meetings).order_by(meetings.c.meeting_date, meetings.c.id)).mappings()]
 
 
 def items(conn: Connection, meeting_id: int) -> list[dict[str, Any]]:
-    """The current version of each item, in agenda order (the order the items were first added),
-    each with ``versions`` (how many rows the item has)."""
+    """The current version of each item, by item number, each with ``versions`` (how many rows
+    the item has)."""
     rows = [dict(r) for r in conn.execute(select(meeting_items).where(meeting_items.c.meeting_id == meeting_id).order_by(meeting_items.c.id)).mappings()]
-    first: dict[str, int] = {}
-    latest: dict[str, dict[str, Any]] = {}
+    corrected = {r["corrects_id"] for r in rows if r["corrects_id"] is not None}
     count: dict[str, int] = {}
     for r in rows:
-        first.setdefault(r["item_key"], r["id"])
-        latest[r["item_key"]] = r
         count[r["item_key"]] = count.get(r["item_key"], 0) + 1
-    return [latest[k] | {"versions": count[k]} for k in sorted(first, key=first.__getitem__)]
+    current = [r | {"versions": count[r["item_key"]]} for r in rows if r["id"] not in corrected]
+    return sorted(current, key=lambda r: r["number"])
+
+
+def next_number(conn: Connection, meeting_id: int) -> int:
+    """The number a new item gets: one above every number the meeting has given (call under
+    `lock_meeting`; a number is never given twice)."""
+    return (conn.execute(select(func.max(meeting_items.c.number)).where(meeting_items.c.meeting_id == meeting_id)).scalar() or 0) + 1
 
 
 def item_rows(conn: Connection, meeting_id: int) -> int:
@@ -48,8 +65,13 @@ def latest_agenda(conn: Connection, meeting_id: int) -> dict[str, Any] | None:
 
 
 def current_outcomes(conn: Connection, meeting_id: int) -> dict[str, dict[str, Any]]:
-    """item key -> the newest outcome recorded for it."""
-    out: dict[str, dict[str, Any]] = {}
-    for r in conn.execute(select(outcomes).where(outcomes.c.meeting_id == meeting_id).order_by(outcomes.c.id)).mappings():
-        out[r["item_key"]] = dict(r)
-    return out
+    """item key -> the outcome recorded for it that no later outcome corrects."""
+    rows = [dict(r) for r in conn.execute(select(outcomes).where(outcomes.c.meeting_id == meeting_id).order_by(outcomes.c.id)).mappings()]
+    corrected = {r["corrects_id"] for r in rows if r["corrects_id"] is not None}
+    return {r["item_key"]: r for r in rows if r["id"] not in corrected}
+
+
+def item_decisions(conn: Connection, meeting_id: int, item_key: str) -> list[int]:
+    """Every decision the item's outcomes registered, oldest first."""
+    found = conn.execute(select(outcomes.c.decision_id).where(outcomes.c.meeting_id == meeting_id, outcomes.c.item_key == item_key, outcomes.c.decision_id.is_not(None)).order_by(outcomes.c.id))
+    return [row[0] for row in found]

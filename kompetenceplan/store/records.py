@@ -31,7 +31,9 @@ class RoutingRecord(_Record):
     corrects_id: int | None
     case_ref: str
     team: str
+    #: Who routed and saved it: the actor's id and name (`kompetenceplan.actor`).
     advisor: str
+    advisor_name: str | None
     inputs: dict[str, Any]
     required_level: str
     required_rank: int
@@ -45,7 +47,10 @@ class RoutingRecord(_Record):
 
 
 class DecisionRecord(_Record):
-    """A decision actually taken. ``kompetenceoverskridelse``: taken below the required level."""
+    """A decision actually taken. ``kompetenceoverskridelse``: taken below the required level;
+    ``lovbestemt_overskredet``: below the body the statute reserves the paragraph for (only an
+    imported, historical decision can be stored so). ``decided_by``: who decided — the actor's id,
+    the committee's level for a committee, or typed initials for an import (``source`` import)."""
 
     id: int
     corrects_id: int | None
@@ -55,6 +60,7 @@ class DecisionRecord(_Record):
     level: str
     level_rank: int
     decided_by: str
+    decided_by_name: str | None
     decided_on: dt.date
     outcome: DecisionOutcome
     paragraph: str
@@ -65,11 +71,14 @@ class DecisionRecord(_Record):
     required_level: str
     required_rank: int
     kompetenceoverskridelse: bool
+    lovbestemt_overskredet: bool
     plan_id: str
     plan_version: str
     plan_fingerprint: str
     source: str
     note: str
+    recorded_by: str | None
+    recorded_by_name: str | None
     recorded_at: UtcDatetime
 
 
@@ -126,3 +135,5 @@ class ImportReport(_Record):
     imported: int
     skipped: list[dict[str, Any]]
     decision_ids: list[int]
+    #: Imported decisions taken below the statutory body of their paragraph (stored as history, flagged).
+    statutory_breaches: list[int] = []

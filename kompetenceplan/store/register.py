@@ -1,12 +1,20 @@
 """`Register`: the Python API of the decision register (routings and decisions).
 
     reg = Register("sqlite:///kompetenceplan.db")       # or postgresql+psycopg://…
-    routed = reg.record_routing(plans, case, case_ref="S-1", team="Team Syd", advisor="ABC")
-    reg.record_decision(plans, case_ref="S-1", team="Team Syd", level="leder", decided_by="DEF", …)
+    routed = reg.record_routing(plans, case, case_ref="S-1", team="Team Syd", actor=actor)
+    reg.record_decision(plans, case_ref="S-1", team="Team Syd", level="leder", actor=actor, …)
     reg.overskridelser((dt.date(2026, 1, 1), dt.date(2026, 3, 31)))
 
-Records are append-only; a correction is a new record with ``corrects`` set. Nothing shaped like
-a CPR number is stored (every text field is checked; errors never repeat the value).
+Records are append-only; a correction is a new record with ``corrects`` set, and only the newest
+version of a record can be corrected (the correction takes the row's lock, and the database
+refuses a second correction of one row). Who did it is the ``actor`` (`kompetenceplan.actor`),
+never a typed string; typed initials survive only in the import of historical decisions.
+
+The law decides the required level, not a typed one: a paragraph the statute reserves for a
+body (barnets lov § 142 stk. 1, the statute table in `kompetenceplan.law`) requires at least
+that body whatever is typed, and a decision below it is refused — only an import of history can
+store one, flagged ``lovbestemt_overskredet`` (docs/register.md). Nothing shaped like a CPR number
+is stored (every text field is checked; errors never repeat the value).
 """
 
 from __future__ import annotations
@@ -16,14 +24,17 @@ import json
 import math
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
+from ..actor import Actor
 from ..api import decide, plan_in_force
-from ..errors import CaseError, KompetenceplanError, Problem, validation_message
+from ..errors import CaseError, ConcurrentChange, KompetenceplanError, Problem, validation_message
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
 from . import decisions as decision_repo
@@ -31,7 +42,7 @@ from . import routings as routing_repo
 from .db import check_schema, make_engine, resolve_url
 from .privacy import refuse_cpr
 from .records import DECISION_OUTCOMES, CaseTotal, DecisionRecord, ImportReport, PurgeReport, RoutedCase, RoutingRecord
-from .tables import agendas, case_events, decisions, meeting_items, meetings, metadata, outcomes, payments, routings, tilsyn_answers, tilsyn_draws, tilsyn_items, tilsyn_results
+from .tables import agendas, case_events, decision_retractions, decisions, meeting_items, meetings, metadata, outcomes, payments, routings, tilsyn_answers, tilsyn_draws, tilsyn_items, tilsyn_results
 
 Plans = Plan | PlanSet
 Period = tuple[dt.date | None, dt.date | None]
@@ -46,6 +57,37 @@ MAX_COST = 10**9
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class StatutoryCompetenceError(CaseError):
+    """A decision below the body the statute reserves its paragraph for: refused on every
+    interactive path (CLI, HTTP, web, a committee's outcome)."""
+
+
+def statutory_level(plan: Plan, paragraph: Any) -> tuple[int, str, str] | None:
+    """(rank, level id, legal reference) of the body the statute reserves ``paragraph`` for, or
+    None. The statute table in `kompetenceplan.law` decides, through the loaded plan's floors."""
+    found = plan.floors.get(paragraph) if isinstance(paragraph, str) else None
+    if found is None:
+        return None
+    rank, floor = found
+    return rank, plan.levels[rank].id, floor.reference
+
+
+def statutory_refusal(plan: Plan, paragraph: str, level: str, statutory: tuple[int, str, str], what: str = "niveau") -> StatutoryCompetenceError:
+    """The refusal of a decision by ``level`` on a paragraph the statute reserves for a body."""
+    _, body, reference = statutory
+    body_name, level_name = plan.level(body).name, plan.level(level).name
+    return StatutoryCompetenceError(
+        "Lovbestemt kompetence: afgørelsen kan ikke træffes på dette niveau.",
+        [
+            Problem(
+                what,
+                f"paragraf {paragraph} ({reference}): afgørelsen er forbeholdt {body_name}; {level_name} har ikke kompetence til at træffe den.",
+                f"Forelæg sagen for {body_name}. En historisk afgørelse, der allerede er truffet, registreres med 'kompetenceplan decision import' og markeres 'lovbestemt kompetence overskredet'.",
+            )
+        ],
+    )
 
 
 def _text(value: Any, field: str, pattern: re.Pattern[str], example: str) -> str:
@@ -70,6 +112,20 @@ class Register:
     def close(self) -> None:
         self.engine.dispose()
 
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One write transaction. The locks each write takes make a conflict rare; the database's
+        unique indexes are the backstop, and a write they stop is `ConcurrentChange` (HTTP 409):
+        nothing was stored, and trying again is safe."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except IntegrityError:
+            raise ConcurrentChange(
+                "Registreringen blev ændret af en anden samtidig; intet er gemt.",
+                [Problem("register", "en anden registrering af det samme blev gemt i samme øjeblik.", "Hent siden eller dagsordenen igen, og prøv igen.")],
+            ) from None
+
     def __enter__(self) -> Register:
         return self
 
@@ -84,22 +140,27 @@ class Register:
         *,
         case_ref: str,
         team: str,
-        advisor: str,
+        actor: Actor,
         on: dt.date | None = None,
         corrects: int | None = None,
     ) -> RoutedCase:
-        """Route ``case`` (with the case total checked against the register) and store the routing."""
+        """Route ``case`` (with the case total checked against the register) and store the routing
+        with ``actor`` as the advisor."""
+        actor.require("save_routing")
         if not isinstance(case, dict):
             raise CaseError("Sagen kan ikke læses.", [Problem("sag", "skal være ét JSON-objekt.", 'Skriv fx {"paragraf": "bl-32-1-5", "trin": 3}.')])
         when = on or dt.date.today()
         plan = plan_in_force(plans, when)
         case_ref = _text(case_ref, "sagsreference", _REF, "S-2026-0042")
         team = _text(team, "team", re.compile(r".{1,64}"), "Team Syd")
-        advisor = _text(advisor, "rådgiver", _INITIALS, "ABC")
-        refuse_cpr({"sagsreference": case_ref, "team": team, "rådgiver": advisor, "sag": case})
-        with self.engine.begin() as conn:
-            if corrects is not None and routing_repo.get(conn, corrects) is None:
-                raise CaseError("Ukendt registrering.", [Problem("retter", f"routing {corrects} findes ikke.", "Angiv id'et på den routing, der rettes.")])
+        refuse_cpr({"sagsreference": case_ref, "team": team, "sag": case})
+        with self.transaction() as conn:
+            if corrects is not None:
+                routing_repo.lock(conn, corrects)
+                if routing_repo.get(conn, corrects) is None:
+                    raise CaseError("Ukendt registrering.", [Problem("retter", f"routing {corrects} findes ikke.", "Angiv id'et på den routing, der rettes.")])
+                if (newer := routing_repo.corrected_by(conn, corrects)) is not None:
+                    raise CaseError("Routingen er allerede rettet.", [Problem("retter", f"routing {corrects} er rettet af routing {newer}.", f"Ret den nyeste version (routing {newer}).")])
             total = self._case_total(conn, plan, case_ref, case, when)
             routed_case = dict(case)
             if total is not None and total.typed is None:
@@ -111,7 +172,8 @@ class Register:
                     "corrects_id": corrects,
                     "case_ref": case_ref,
                     "team": team,
-                    "advisor": advisor,
+                    "advisor": actor.id,
+                    "advisor_name": actor.name,
                     "inputs": decision.inputs,
                     "required_level": decision.level.id,
                     "required_rank": decision.level.rank,
@@ -161,10 +223,10 @@ class Register:
         self,
         plans: Plans,
         *,
+        actor: Actor,
         case_ref: str,
         team: str,
         level: str,
-        decided_by: str,
         decided_on: dt.date,
         outcome: str,
         paragraph: str | None,
@@ -176,22 +238,22 @@ class Register:
         routing_id: int | None = None,
         corrects: int | None = None,
         note: str = "",
-        source: str = "manuel",
-        connection: Connection | None = None,
     ) -> DecisionRecord:
-        """Store a decision taken. Below the required level it is stored with
-        ``kompetenceoverskridelse=True`` (reported, never silently accepted or refused).
-        With ``connection`` it joins that transaction (a committee outcome and its decision).
-        ``paragraph``, ``step`` and ``monthly_cost`` are checked here: a committee passes them as the
-        submission holds them, and a missing one is a problem in the :class:`CaseError`."""
-        with self._transaction(connection) as conn:
-            values = self._decision_values(
+        """Store a decision ``actor`` took at ``level``. The required level is the highest of the
+        typed one (or the case's routing) and the statutory body of ``paragraph``; below the
+        statutory body the decision is refused (`StatutoryCompetenceError`), below the municipality's
+        own delegation it is stored with ``kompetenceoverskridelse=True`` (reported, never silently
+        accepted or refused)."""
+        actor.require("record_decision")
+        with self.transaction() as conn:
+            values = self.decision_values(
                 conn,
                 plans,
                 case_ref=case_ref,
                 team=team,
                 level=level,
-                decided_by=decided_by,
+                decided_by=(actor.id, actor.name),
+                recorded_by=actor,
                 decided_on=decided_on,
                 outcome=outcome,
                 paragraph=paragraph,
@@ -203,22 +265,23 @@ class Register:
                 routing_id=routing_id,
                 corrects=corrects,
                 note=note,
-                source=source,
+                source="manuel",
             )
             return decision_repo.insert(conn, values)
 
-    def _transaction(self, connection: Connection | None) -> Any:
-        from contextlib import nullcontext
-
-        return nullcontext(connection) if connection is not None else self.engine.begin()
-
-    def _decision_values(self, conn: Connection, plans: Plans, **kw: Any) -> dict[str, Any]:
+    def decision_values(self, conn: Connection, plans: Plans, *, decided_by: tuple[str, str | None], recorded_by: Actor, **kw: Any) -> dict[str, Any]:
+        """The row of a decision, checked (`CaseError` with every problem) inside the caller's
+        transaction: a committee's outcome and its decision are one transaction. ``paragraph``,
+        ``step`` and ``monthly_cost`` are checked here: a committee passes them as the submission
+        holds them, and a missing one is a problem in the error."""
         plan = plan_in_force(plans, kw["decided_on"])
         case_ref = _text(kw["case_ref"], "sagsreference", _REF, "S-2026-0042")
         team = _text(kw["team"], "team", re.compile(r".{1,64}"), "Team Syd")
-        decided_by = _text(kw["decided_by"], "truffet_af", _INITIALS, "DEF")
+        who, who_name = decided_by
+        if kw["source"] == "import":  # typed initials: only history, marked by the source
+            who = _text(who, "truffet_af", _INITIALS, "DEF")
         note = kw["note"] or ""
-        refuse_cpr({"sagsreference": case_ref, "team": team, "truffet_af": decided_by, "paragraf": kw["paragraph"], "note": note, "niveau": kw["level"], "kraevet_niveau": kw["required_level"] or ""})
+        refuse_cpr({"sagsreference": case_ref, "team": team, "truffet_af": who, "paragraf": kw["paragraph"], "note": note, "niveau": kw["level"], "kraevet_niveau": kw["required_level"] or ""})
         problems = []
         levels = [lv.id for lv in plan.levels]
         if kw["level"] not in levels:
@@ -236,8 +299,8 @@ class Register:
             problems.append(Problem("maanedlig_udgift", "skal være et beløb ≥ 0 med højst 2 decimaler.", "Skriv fx 12000 eller 12000.50."))
         if kw["expected_end"] is not None and kw["expected_end"] < kw["start"]:
             problems.append(Problem("forventet_slut", "ligger før start.", "Angiv en slutdato efter startdatoen."))
-        if kw["corrects"] is not None and decision_repo.get(conn, kw["corrects"]) is None:
-            problems.append(Problem("retter", f"afgørelse {kw['corrects']} findes ikke.", "Angiv id'et på den afgørelse, der rettes."))
+        if kw["corrects"] is not None:
+            problems += self._correction_problems(conn, kw["corrects"], case_ref)
         required = kw["required_level"]
         routing = routing_repo.get(conn, kw["routing_id"]) if kw["routing_id"] is not None else None
         if kw["routing_id"] is not None and (routing is None or routing.case_ref != case_ref):
@@ -248,6 +311,9 @@ class Register:
             latest = routing_repo.current_for_case(conn, case_ref, plan.meta.paragraph_input, kw["paragraph"])
             if latest is not None:
                 required, routing = latest.required_level, latest
+        statutory = statutory_level(plan, kw["paragraph"])
+        if required is None and statutory is not None:
+            required = statutory[1]  # the law alone says who must decide
         if required is None:
             problems.append(
                 Problem(
@@ -258,7 +324,14 @@ class Register:
             problems.append(Problem("kraevet_niveau", "er ikke et niveau i planen.", f"Brug et af: {', '.join(levels)}."))
         if problems:
             raise CaseError("Afgørelsen kan ikke registreres.", problems)
+        assert required is not None
         level_rank, required_rank = plan.rank(kw["level"]), plan.rank(required)
+        breach = statutory is not None and level_rank < statutory[0]
+        if statutory is not None and required_rank < statutory[0]:
+            required, required_rank = statutory[1], statutory[0]  # the typed level cannot lower the law's
+        if breach and kw["source"] != "import":
+            assert statutory is not None
+            raise statutory_refusal(plan, kw["paragraph"], kw["level"], statutory)
         return {
             "corrects_id": kw["corrects"],
             "routing_id": routing.id if routing is not None else None,
@@ -266,7 +339,8 @@ class Register:
             "team": team,
             "level": kw["level"],
             "level_rank": level_rank,
-            "decided_by": decided_by,
+            "decided_by": who,
+            "decided_by_name": who_name,
             "decided_on": kw["decided_on"],
             "outcome": kw["outcome"],
             "paragraph": kw["paragraph"],
@@ -278,13 +352,32 @@ class Register:
             "required_rank": required_rank,
             # Kompetenceoverskridelse: the decision was taken by a level ranking below the one the plan requires.
             "kompetenceoverskridelse": level_rank < required_rank,
+            "lovbestemt_overskredet": breach,
             "plan_id": plan.meta.id,
             "plan_version": plan.meta.version,
             "plan_fingerprint": plan.fingerprint,
             "source": kw["source"],
             "note": note,
+            "recorded_by": recorded_by.id,
+            "recorded_by_name": recorded_by.name,
             "recorded_at": now(),
         }
+
+    @staticmethod
+    def _correction_problems(conn: Connection, corrects: int, case_ref: str) -> list[Problem]:
+        """Only the newest version of a decision of the same case can be corrected; its row lock is
+        held until the correction is stored (no two writers correct one decision)."""
+        decision_repo.lock(conn, corrects)
+        old = decision_repo.get(conn, corrects)
+        if old is None:
+            return [Problem("retter", f"afgørelse {corrects} findes ikke.", "Angiv id'et på den afgørelse, der rettes.")]
+        if old.case_ref != case_ref:
+            return [Problem("retter", f"afgørelse {corrects} hører til en anden sag.", "Angiv en afgørelse i samme sag.")]
+        if (newer := decision_repo.corrected_by(conn, corrects)) is not None:
+            return [Problem("retter", f"afgørelse {corrects} er allerede rettet af afgørelse {newer}.", f"Ret den nyeste version (afgørelse {decision_repo.head(conn, corrects)}).")]
+        if decision_repo.retracted(conn, corrects):
+            return [Problem("retter", f"afgørelse {corrects} er trukket tilbage (udvalget har udsat, sendt sagen tilbage eller oversendt den).", "Registrér en ny afgørelse uden --corrects.")]
+        return []
 
     def decisions(self, period: Period | None = None, team: str | None = None, case_ref: str | None = None, include_corrected: bool = False) -> list[DecisionRecord]:
         """Current decisions taken in ``period`` (from, to; both included), oldest first."""
@@ -303,24 +396,32 @@ class Register:
             return routing_repo.get(conn, routing_id)
 
     # -- import, export, purge ----------------------------------------------------------------
-    def import_decisions(self, plans: Plans, lines: Iterable[str], where: str = "fil") -> ImportReport:
+    def import_decisions(self, plans: Plans, lines: Iterable[str], where: str = "fil", *, actor: Actor) -> ImportReport:
         """Historical decisions, one JSON object per line (docs/register.md). Bad lines are
-        reported and skipped; the good ones are stored in one transaction (all or none)."""
+        reported and skipped; the good ones are stored in one transaction (all or none). Who
+        decided is the typed initials of history (source ``import``); ``actor`` is who imported.
+        A decision taken below the statutory body of its paragraph is stored as history, flagged
+        ``lovbestemt_overskredet``."""
+        actor.require("import_data")
         skipped: list[dict[str, Any]] = []
         ids: list[int] = []
+        breaches: list[int] = []
         with self.engine.begin() as conn:
             for n, line in enumerate(lines, 1):
                 if not line.strip():
                     continue
                 try:
-                    values = self._import_line(conn, plans, line, f"{where}, linje {n}")
+                    values = self._import_line(conn, plans, line, f"{where}, linje {n}", actor)
                 except KompetenceplanError as exc:
                     skipped.append({"line": n, **exc.to_dict()})
                     continue
-                ids.append(decision_repo.insert(conn, values).id)
-        return ImportReport(imported=len(ids), skipped=skipped, decision_ids=ids)
+                stored = decision_repo.insert(conn, values)
+                ids.append(stored.id)
+                if stored.lovbestemt_overskredet:
+                    breaches.append(stored.id)
+        return ImportReport(imported=len(ids), skipped=skipped, decision_ids=ids, statutory_breaches=breaches)
 
-    def _import_line(self, conn: Connection, plans: Plans, line: str, where: str) -> dict[str, Any]:
+    def _import_line(self, conn: Connection, plans: Plans, line: str, where: str, actor: Actor) -> dict[str, Any]:
         try:
             data = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -336,13 +437,14 @@ class Register:
         required = row.kraevet_niveau
         if required is None and row.sag is not None:
             required = decide(plans, row.sag, on=row.dato).level.id
-        return self._decision_values(
+        return self.decision_values(
             conn,
             plans,
             case_ref=row.sagsreference,
             team=row.team,
             level=row.niveau,
-            decided_by=row.truffet_af,
+            decided_by=(row.truffet_af, None),
+            recorded_by=actor,
             decided_on=row.dato,
             outcome=row.udfald,
             paragraph=row.paragraf,
@@ -364,13 +466,14 @@ class Register:
                 for row in conn.execute(select(table).order_by(table.c.id)).mappings():
                     yield {"tabel": table.name, **{k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v) for k, v in row.items()}}
 
-    def purge(self, before: dt.date) -> PurgeReport:
+    def purge(self, before: dt.date, *, actor: Actor) -> PurgeReport:
         """Delete records older than ``before`` (retention). A record a newer one still points to
         (a correction, a decision's routing, a committee outcome, an item of a kept tilsyn draw) is
         kept and counted under ``kept_referenced``. A tilsyn draw whose draw date is before
         ``before`` is deleted as a whole (its items, check results and answers with every
         correction); payments are deleted by ``paid_on`` (nothing points to them); case events by
         ``occurred_on`` (a corrected one is kept while its correction is)."""
+        actor.require("purge")
         deleted: dict[str, int] = {}
         kept: dict[str, int] = {}
         with self.engine.begin() as conn:
@@ -388,7 +491,13 @@ class Register:
             deleted[meeting_items.name] = _purge_chain(conn, meeting_items, meeting_items.c.meeting_id.in_(old_meetings))
             deleted[meetings.name] = conn.execute(delete(meetings).where(meetings.c.id.in_(old_meetings), meetings.c.id.not_in(select(meeting_items.c.meeting_id)))).rowcount
             deleted[decisions.name] = _purge_chain(
-                conn, decisions, decisions.c.decided_on < before, extra_refs=[select(outcomes.c.decision_id).where(outcomes.c.decision_id.is_not(None)), select(tilsyn_items.c.decision_id)]
+                conn,
+                decisions,
+                decisions.c.decided_on < before,
+                extra_refs=[select(outcomes.c.decision_id).where(outcomes.c.decision_id.is_not(None)), select(tilsyn_items.c.decision_id)],
+                # a retraction goes with its decision, never before it (a retracted grant must not count again)
+                dependants=[(decision_retractions, decision_retractions.c.decision_id)],
+                counts=deleted,
             )
             deleted[routings.name] = _purge_chain(conn, routings, routings.c.routed_on < before, extra_refs=[select(decisions.c.routing_id).where(decisions.c.routing_id.is_not(None))])
             for table, cond in ((decisions, decisions.c.decided_on < before), (routings, routings.c.routed_on < before), (meetings, meetings.c.meeting_date < before)):
@@ -396,13 +505,18 @@ class Register:
         return PurgeReport(before=before, deleted=deleted, kept_referenced=kept)
 
 
-def _purge_chain(conn: Connection, table: Any, old: Any, extra_refs: list[Any] | None = None) -> int:
-    """Delete old rows that no remaining row references, until none is left to delete."""
+def _purge_chain(conn: Connection, table: Any, old: Any, extra_refs: list[Any] | None = None, dependants: list[tuple[Any, Any]] | None = None, counts: dict[str, int] | None = None) -> int:
+    """Delete old rows that no remaining row references, until none is left to delete; the rows
+    of ``dependants`` (table, column pointing here) go in the same step as the row they belong to."""
     total = 0
     while True:
         refs = [select(table.c.corrects_id).where(table.c.corrects_id.is_not(None)), *(extra_refs or [])]
-        cond = [old] + [table.c.id.not_in(r) for r in refs]
-        n = conn.execute(delete(table).where(*cond)).rowcount
+        doomed = select(table.c.id).where(old, *[table.c.id.not_in(r) for r in refs])
+        for dependant, column in dependants or []:
+            n_dep = conn.execute(delete(dependant).where(column.in_(doomed))).rowcount
+            if counts is not None:
+                counts[dependant.name] = counts.get(dependant.name, 0) + n_dep
+        n = conn.execute(delete(table).where(table.c.id.in_(doomed))).rowcount
         total += n
         if n == 0:
             return total

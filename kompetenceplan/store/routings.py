@@ -36,3 +36,13 @@ def current_for_case(conn: Connection, case_ref: str, paragraph_input: str, para
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def corrected_by(conn: Connection, routing_id: int) -> int | None:
+    """The routing that corrects ``routing_id`` (None: nothing does)."""
+    return conn.execute(select(routings.c.id).where(routings.c.corrects_id == routing_id)).scalar()
+
+
+def lock(conn: Connection, routing_id: int) -> None:
+    """Take the row lock a correction needs (PostgreSQL; SQLite's writers queue at BEGIN)."""
+    conn.execute(select(routings.c.id).where(routings.c.id == routing_id).with_for_update())

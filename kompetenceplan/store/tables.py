@@ -1,14 +1,23 @@
 """The register's tables (SQLAlchemy Core), all on one ``metadata``: decisions and routings,
 committee meetings, the ledelsestilsyn (draws, items, check results, answers) and the payments of
 the økonomisk tilsyn. Records are append-only: a correction is a new row whose ``corrects_id``
-points to the row it corrects. The migrations in ``migrations/`` create exactly these tables; a
-test compares the two. Retention (`Register.purge`) is described in docs/register.md."""
+points to the row it corrects, and no row is corrected twice (a unique ``corrects_id``: a second
+correction of the same row is refused by the database, whatever the application did — the
+register's invariants in docs/register.md). The migrations in ``migrations/`` create exactly these
+tables and indexes; a test compares the two. Retention (`Register.purge`) is described in
+docs/register.md.
+
+Who did something is an actor (`kompetenceplan.actor`): ``*_by`` holds its stable id and
+``*_by_name`` its name as shown; rows written before migration 0005 have none (NULL)."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, String, Table, Text, UniqueConstraint, text
 
 metadata = MetaData()
+
+#: The first row of a chain: the one that corrects nothing (for partial unique indexes).
+FIRST = text("corrects_id IS NULL")
 
 routings = Table(
     "routings",
@@ -17,7 +26,8 @@ routings = Table(
     Column("corrects_id", Integer, ForeignKey("routings.id"), nullable=True),
     Column("case_ref", String(64), nullable=False),
     Column("team", String(64), nullable=False),
-    Column("advisor", String(16), nullable=False),
+    Column("advisor", String(128), nullable=False),
+    Column("advisor_name", String(200), nullable=True),
     Column("inputs", JSON, nullable=False),
     Column("required_level", String(64), nullable=False),
     Column("required_rank", Integer, nullable=False),
@@ -30,6 +40,7 @@ routings = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_routings_case_ref", routings.c.case_ref)
+Index("uq_routings_corrects", routings.c.corrects_id, unique=True)
 
 decisions = Table(
     "decisions",
@@ -41,7 +52,8 @@ decisions = Table(
     Column("team", String(64), nullable=False),
     Column("level", String(64), nullable=False),
     Column("level_rank", Integer, nullable=False),
-    Column("decided_by", String(64), nullable=False),
+    Column("decided_by", String(128), nullable=False),
+    Column("decided_by_name", String(200), nullable=True),
     Column("decided_on", Date, nullable=False),
     Column("outcome", String(32), nullable=False),
     Column("paragraph", String(64), nullable=False),
@@ -52,15 +64,40 @@ decisions = Table(
     Column("required_level", String(64), nullable=False),
     Column("required_rank", Integer, nullable=False),
     Column("kompetenceoverskridelse", Boolean, nullable=False),
+    # Taken below the body the statute reserves the paragraph for (barnets lov § 142 stk. 1 …):
+    # "lovbestemt kompetence overskredet". Only an import of history can store one (flagged);
+    # every interactive path refuses it.
+    Column("lovbestemt_overskredet", Boolean, nullable=False, server_default=text("false")),
     Column("plan_id", String(128), nullable=False),
     Column("plan_version", String(64), nullable=False),
     Column("plan_fingerprint", String(128), nullable=False),
     Column("source", String(16), nullable=False),
     Column("note", Text, nullable=False, default=""),
+    Column("recorded_by", String(128), nullable=True),
+    Column("recorded_by_name", String(200), nullable=True),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_decisions_case_ref", decisions.c.case_ref)
 Index("ix_decisions_decided_on", decisions.c.decided_on)
+Index("uq_decisions_corrects", decisions.c.corrects_id, unique=True)
+
+# A decision that is no longer in force without another taking its place: the committee's
+# grant followed by "udsat", "sendt tilbage" or "oversendt" for the same item. Append-only; a
+# decision is current when nothing corrects it and nothing retracts it.
+decision_retractions = Table(
+    "decision_retractions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("decision_id", Integer, ForeignKey("decisions.id"), nullable=False),
+    # The outcome that retracted it, by id without a foreign key: a purged meeting's outcomes go,
+    # the retraction stays as long as its decision (else a retracted grant would count again).
+    Column("outcome_id", Integer, nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("recorded_by", String(128), nullable=True),
+    Column("recorded_by_name", String(200), nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+Index("uq_decision_retractions_decision", decision_retractions.c.decision_id, unique=True)
 
 meetings = Table(
     "meetings",
@@ -80,6 +117,9 @@ meeting_items = Table(
     Column("meeting_id", Integer, ForeignKey("meetings.id"), nullable=False),
     # One key per agenda item; a changed submission is a new row with the same key.
     Column("item_key", String(32), nullable=False),
+    # The item's number on the agenda: given once, under the meeting's lock, and kept by every
+    # version of the item (a number is never given again in the meeting, never renumbered).
+    Column("number", Integer, nullable=False),
     Column("corrects_id", Integer, ForeignKey("meeting_items.id"), nullable=True),
     Column("case_ref", String(64), nullable=False),
     Column("submission", JSON, nullable=False),
@@ -90,9 +130,13 @@ meeting_items = Table(
     Column("required_rank", Integer, nullable=False),
     Column("plan_version", String(64), nullable=False),
     Column("plan_fingerprint", String(128), nullable=False),
+    Column("added_by", String(128), nullable=True),
+    Column("added_by_name", String(200), nullable=True),
     Column("added_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_meeting_items_meeting", meeting_items.c.meeting_id)
+Index("uq_meeting_items_corrects", meeting_items.c.corrects_id, unique=True)
+Index("uq_meeting_items_number", meeting_items.c.meeting_id, meeting_items.c.number, unique=True, sqlite_where=FIRST, postgresql_where=FIRST)
 
 agendas = Table(
     "agendas",
@@ -101,6 +145,8 @@ agendas = Table(
     Column("meeting_id", Integer, ForeignKey("meetings.id"), nullable=False),
     # item id -> content hash as sent: what the members received.
     Column("items", JSON, nullable=False),
+    Column("sent_by", String(128), nullable=True),
+    Column("sent_by_name", String(200), nullable=True),
     Column("sent_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -112,11 +158,18 @@ outcomes = Table(
     Column("item_key", String(32), nullable=False),
     Column("corrects_id", Integer, ForeignKey("outcomes.id"), nullable=True),
     Column("outcome", String(40), nullable=False),
+    # "oversendt": the level the item was sent on to (the body the statute reserves it for).
+    Column("forwarded_to", String(64), nullable=True),
     Column("reason", Text, nullable=False),
     Column("decision_id", Integer, ForeignKey("decisions.id"), nullable=True),
+    Column("recorded_by", String(128), nullable=True),
+    Column("recorded_by_name", String(200), nullable=True),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_outcomes_meeting", outcomes.c.meeting_id)
+Index("uq_outcomes_corrects", outcomes.c.corrects_id, unique=True)
+# At most one first outcome per item: two concurrent first outcomes cannot both be stored.
+Index("uq_outcomes_first", outcomes.c.meeting_id, outcomes.c.item_key, unique=True, sqlite_where=FIRST, postgresql_where=FIRST)
 
 # -- ledelsestilsyn (migration 0003) ------------------------------------------------------------
 # The items point to decisions by id without a foreign key and keep the case reference and team
@@ -177,11 +230,14 @@ tilsyn_answers = Table(
     # ja, nej, delvist, ikke_relevant
     Column("answer", String(16), nullable=False),
     Column("comment", Text, nullable=False),
-    Column("answered_by", String(64), nullable=False),
+    Column("answered_by", String(128), nullable=False),
+    Column("answered_by_name", String(200), nullable=True),
     Column("answered_at", DateTime(timezone=True), nullable=False),
     Column("corrects_id", Integer, ForeignKey("tilsyn_answers.id"), nullable=True),
 )
 Index("ix_tilsyn_answers_item", tilsyn_answers.c.item_id)
+Index("uq_tilsyn_answers_corrects", tilsyn_answers.c.corrects_id, unique=True)
+Index("uq_tilsyn_answers_first", tilsyn_answers.c.item_id, tilsyn_answers.c.question, unique=True, sqlite_where=FIRST, postgresql_where=FIRST)
 
 # -- økonomisk tilsyn (migration 0004) -----------------------------------------------------------
 # Payments from the finance system; nothing points to them. Purged by ``paid_on``.
@@ -202,6 +258,33 @@ payments = Table(
 Index("ix_payments_paid_on", payments.c.paid_on)
 Index("ix_payments_case_ref", payments.c.case_ref)
 Index("ix_payments_batch", payments.c.batch_sha256)
+
+# -- adgangslog (migration 0006, issue 24) --------------------------------------------------------
+# Who read or changed which case's data, when, and from which client: one row per case per
+# request. Append-only: `store.access_log` inserts and reads; only its own retention
+# (`access_log.purge`, `kompetenceplan db adgangslog-purge`) deletes, never `Register.purge`.
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("logged_at", DateTime(timezone=True), nullable=False),
+    Column("actor_id", String(200), nullable=False),
+    Column("actor_name", String(200), nullable=False),
+    # person, service, local, import (kompetenceplan.actor.ActorKind)
+    Column("actor_kind", String(16), nullable=False),
+    # læst, ændret
+    Column("action", String(16), nullable=False),
+    # routing, indstilling, dagsordenspunkt, afgørelse, tilsynssvar, eksport, …
+    Column("subject", String(32), nullable=False),
+    Column("case_ref", String(64), nullable=False),
+    # the route template (``/moede/{meeting_id}``) or the CLI command, never a raw path
+    Column("route", String(200), nullable=False),
+    # web, api, cli
+    Column("channel", String(8), nullable=False),
+    Column("client_address", String(64), nullable=True),
+)
+Index("ix_access_log_case_ref", access_log.c.case_ref)
+Index("ix_access_log_logged_at", access_log.c.logged_at)
 
 # -- case events (migration 0007, issue 26) -------------------------------------------------------
 # What happened in a case besides its decisions (those stay in ``decisions``, never copied here):

@@ -62,9 +62,15 @@ OPEN_INVESTIGATIONS_PER_MONTH = 3
 
 
 def advisor_for(team: str, case_ref: str) -> str:
-    """The case's advisor: one of the team's, fixed by the case reference (no random draw)."""
+    """The case's advisor's initials: one of the team's, fixed by the case reference (no random draw)."""
     pool = ADVISORS.get(team) or ("RÅD",)
     return pool[sum(case_ref.encode()) % len(pool)]
+
+
+def advisor_id(team: str, case_ref: str) -> str:
+    """The advisor as the register knows them: the fictional employee's actor id (`generate.person`),
+    the same as the routings' ``advisor``."""
+    return f"fiktiv:{advisor_for(team, case_ref)}"
 
 
 @dataclass
@@ -199,7 +205,7 @@ class _History:
                 "occurred_on": e.day,
                 "art": e.art,
                 "paragraph": e.paragraph,
-                "advisor": advisor_for(e.team, e.case_ref),
+                "advisor": advisor_id(e.team, e.case_ref),
             }
             for e in ordered
         ]

@@ -26,9 +26,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from ..actor import Actor
 from ..errors import Problem
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
+from ..store import decisions as decision_repo
 from ..store.db import inserted_id
 from ..store.privacy import refuse_cpr
 from ..store.register import Register, now
@@ -87,8 +89,7 @@ class Draw:
 
 
 def _population(conn: Connection, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-    corrected = select(decisions.c.corrects_id).where(decisions.c.corrects_id.is_not(None))
-    rows = conn.execute(select(decisions).where(decisions.c.decided_on >= start, decisions.c.decided_on <= end, decisions.c.id.not_in(corrected)).order_by(decisions.c.id)).mappings()
+    rows = conn.execute(select(decisions).where(decisions.c.decided_on >= start, decisions.c.decided_on <= end, decision_repo.current()).order_by(decisions.c.id)).mappings()
     return [dict(r) for r in rows]
 
 
@@ -98,12 +99,14 @@ def draw(
     config: TilsynConfig,
     quarter: str,
     *,
+    actor: Actor,
     seed: int | None = None,
     per_stratum: int | None = None,
     today: dt.date | None = None,
 ) -> Draw:
     """Draw the quarter's sample, run the TIL checks on it and store everything. A quarter is
     drawn once: a second draw is refused (`TilsynError`), also when two run at the same time."""
+    actor.require("draw_sample")
     quarter = quarter_code(quarter)
     draw_date, start, end = quarter_dates(config, quarter)
     today = today or dt.date.today()
@@ -222,15 +225,25 @@ def show(reg: Register, quarter: str, *, missing_ok: bool = False) -> Draw | Non
     )
 
 
+def _current_answer(conn: Connection, item_id: int, question: str) -> int | None:
+    """The id of the answer to ``question`` that no later answer corrects (None: unanswered)."""
+    rows = conn.execute(select(tilsyn_answers.c.id, tilsyn_answers.c.corrects_id).where(tilsyn_answers.c.item_id == item_id, tilsyn_answers.c.question == question)).all()
+    corrected = {c for _, c in rows if c is not None}
+    current = [i for i, _ in rows if i not in corrected]
+    return max(current) if current else None
+
+
 def draws(reg: Register) -> list[str]:
     """Every drawn quarter, oldest first."""
     with reg.engine.connect() as conn:
         return sorted(conn.execute(select(tilsyn_draws.c.quarter)).scalars())
 
 
-def record_answer(reg: Register, config: TilsynConfig, quarter: str, position: int, question: str, answer: str, *, answered_by: str, comment: str = "") -> dict[str, Any]:
-    """A leader's answer to one checklist question for one drawn case (append-only: a new answer
-    to the same question corrects the previous one)."""
+def record_answer(reg: Register, config: TilsynConfig, quarter: str, position: int, question: str, answer: str, *, actor: Actor, comment: str = "") -> dict[str, Any]:
+    """``actor``'s answer to one checklist question for one drawn case (append-only: a new answer
+    to the same question corrects the previous one; the drawn item's row is locked while the
+    answer is stored, so two answers never correct the same one)."""
+    actor.require("answer_checklist")
     found = show(reg, quarter)
     assert found is not None
     problems = []
@@ -241,21 +254,26 @@ def record_answer(reg: Register, config: TilsynConfig, quarter: str, position: i
         problems.append(Problem("--question", f"'{question}' er ikke et spørgsmål i tjeklisten.", f"Brug et af: {', '.join(q.id for q in config.checklist)}."))
     if answer not in ANSWERS:
         problems.append(Problem("--answer", f"'{answer}' er ikke et svar.", f"Brug et af: {', '.join(ANSWERS)}."))
-    by = (answered_by or "").strip()
-    if not by or len(by) > 64:
-        problems.append(Problem("--by", "mangler (lederens initialer, højst 64 tegn).", "Skriv fx --by ABC."))
     if answer == "nej" and not (comment or "").strip():
         problems.append(Problem("--comment", "mangler: et nej skal begrundes.", "Skriv hvad der mangler i sagen, uden personoplysninger."))
     if problems:
         raise TilsynError("Svaret kan ikke gemmes.", problems)
-    refuse_cpr({"kommentar": comment, "besvaret_af": by})
+    refuse_cpr({"kommentar": comment})
     assert item is not None
-    previous = item["answers"].get(question)
-    with reg.engine.begin() as conn:
+    with reg.transaction() as conn:
+        conn.execute(select(tilsyn_items.c.id).where(tilsyn_items.c.id == item["id"]).with_for_update())
+        previous = _current_answer(conn, item["id"], question)
         new_id = inserted_id(
             conn.execute(
                 tilsyn_answers.insert().values(
-                    item_id=item["id"], question=question, answer=answer, comment=comment.strip(), answered_by=by, answered_at=now(), corrects_id=previous["id"] if previous else None
+                    item_id=item["id"],
+                    question=question,
+                    answer=answer,
+                    comment=comment.strip(),
+                    answered_by=actor.id,
+                    answered_by_name=actor.name,
+                    answered_at=now(),
+                    corrects_id=previous,
                 )
             )
         )

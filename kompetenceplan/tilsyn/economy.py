@@ -39,6 +39,7 @@ from sqlalchemy.engine import Engine
 
 from ..errors import PlanError
 from ..plan.versions import PlanSet
+from ..store import decisions as decision_repo
 from ..store.records import GRANTED
 from ..store.tables import decisions
 
@@ -145,8 +146,7 @@ class Intervention:
 
 
 def _current_granted(*conditions: Any) -> Any:
-    """Current (not corrected) granted decisions meeting ``conditions``, as `Intervention` columns."""
-    corrected = select(decisions.c.corrects_id).where(decisions.c.corrects_id.is_not(None))
+    """Current (neither corrected nor retracted) granted decisions meeting ``conditions``, as `Intervention` columns."""
     return select(
         decisions.c.id,
         decisions.c.case_ref,
@@ -157,7 +157,7 @@ def _current_granted(*conditions: Any) -> Any:
         decisions.c.expected_end,
         decisions.c.decided_on,
         decisions.c.level,
-    ).where(decisions.c.id.not_in(corrected), decisions.c.outcome.in_(GRANTED), *conditions)
+    ).where(decision_repo.current(), decisions.c.outcome.in_(GRANTED), *conditions)
 
 
 def load_interventions(engine: Engine, first: dt.date, last: dt.date) -> list[Intervention]:

@@ -38,6 +38,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ..actor import PERMISSIONS, Actor
 from ..api import decide_many, plan_in_force
 from ..checks.check import check
 from ..errors import CaseError, Problem
@@ -46,7 +47,7 @@ from ..plan.model import Plan
 from ..plan.versions import PlanSet
 from ..store.privacy import minimise
 from ..store.records import GRANTED
-from ..store.register import Register, now
+from ..store.register import Register, now, statutory_level
 from ..store.tables import decisions, meeting_items, meetings, outcomes, routings
 from .case_history import advisor_for, write_history
 
@@ -129,6 +130,15 @@ class GenerateReport:
     events: int = 0
 
 
+def person(initials: str) -> Actor:
+    """A fictional employee (the generated municipality's advisors, leaders and secretaries)."""
+    return Actor(id=f"fiktiv:{initials}", name=initials, kind="person", roles=frozenset({"fiktiv"}), permissions=frozenset(PERMISSIONS))
+
+
+#: Who keeps the generated committees' records.
+SECRETARY = person("SEK")
+
+
 class _ApiSink:
     """Writes through the register's public API; a handle is the row id."""
 
@@ -136,19 +146,40 @@ class _ApiSink:
         self.reg, self.plans = reg, plans
 
     def routing(self, case: dict[str, Any], *, case_ref: str, team: str, advisor: str, on: dt.date, plan: Plan) -> int:
-        return self.reg.record_routing(self.plans, case, case_ref=case_ref, team=team, advisor=advisor, on=on).record.id
+        return self.reg.record_routing(self.plans, case, case_ref=case_ref, team=team, actor=person(advisor), on=on).record.id
 
     def decision(self, values: dict[str, Any], routing: int | None, corrects: int | None, plan: Plan) -> int:
-        return self.reg.record_decision(self.plans, routing_id=routing, corrects=corrects, **values).id
+        values = dict(values)
+        who, source = values.pop("decided_by"), values.pop("source")
+        if source == "import":  # history: a decision the statute reserved for a body, taken below it
+            line = {
+                "sagsreference": values["case_ref"],
+                "team": values["team"],
+                "niveau": values["level"],
+                "truffet_af": who,
+                "dato": values["decided_on"].isoformat(),
+                "udfald": values["outcome"],
+                "paragraf": values["paragraph"],
+                "trin": values["step"],
+                "maanedlig_udgift": values["monthly_cost"],
+                "start": values["start"].isoformat(),
+                "forventet_slut": values["expected_end"].isoformat() if values["expected_end"] else None,
+                "kraevet_niveau": values["required_level"],
+                "note": values["note"],
+            }
+            import json
+
+            return self.reg.import_decisions(self.plans, [json.dumps(line)], actor=SECRETARY).decision_ids[0]
+        return self.reg.record_decision(self.plans, actor=person(who), routing_id=routing, corrects=corrects, **values).id
 
     def meeting(self, day: dt.date, body: str) -> int:
-        return committee.new_meeting(self.reg, self.plans, day, body).id
+        return committee.new_meeting(self.reg, self.plans, day, body, actor=SECRETARY).id
 
     def item(self, meeting: int, submission: dict[str, Any], case_ref: str, day: dt.date) -> None:
-        committee.add_submission(self.reg, self.plans, meeting, submission, case_ref=case_ref)
+        committee.add_submission(self.reg, self.plans, meeting, submission, case_ref=case_ref, actor=SECRETARY)
 
     def outcome(self, meeting: int, number: int, outcome: str, reason: str, team: str) -> bool:
-        return committee.record_outcome(self.reg, self.plans, meeting, number, outcome, reason, team=team).decision_id is not None
+        return committee.record_outcome(self.reg, self.plans, meeting, number, outcome, reason, team=team, actor=SECRETARY).decision_id is not None
 
     def flush(self) -> None:
         pass
@@ -192,6 +223,7 @@ class _BulkSink:
         report = check(plan, stored, on=day)
         row = {
             "item_key": f"{self.key_rng.getrandbits(128):032x}",
+            "number": len(self.items_of[meeting]) + 1,
             "corrects_id": None,
             "case_ref": case_ref.strip()[:64],
             "submission": stored,
@@ -202,6 +234,8 @@ class _BulkSink:
             "required_rank": plan.rank(report.routing.level),
             "plan_version": plan.meta.version,
             "plan_fingerprint": plan.fingerprint,
+            "added_by": SECRETARY.id,
+            "added_by_name": SECRETARY.name,
         }
         self.item_rows.append((meeting, row))
         self.items_of[meeting].append(row)
@@ -220,6 +254,7 @@ class _BulkSink:
                 "team": team,
                 "level": body,
                 "decided_by": body,
+                "decided_by_name": plan_in_force(self.plans, day).level(body).name,
                 "decided_on": day,
                 "outcome": outcome,
                 "paragraph": sag.get("paragraf"),
@@ -232,7 +267,9 @@ class _BulkSink:
                 "source": "udvalg",
             }
             decision = self.decision(values, None, None, plan_in_force(self.plans, day))
-        self.outcome_rows.append((meeting, {"item_key": item["item_key"], "corrects_id": None, "outcome": outcome, "reason": reason}, decision))
+        self.outcome_rows.append(
+            (meeting, {"item_key": item["item_key"], "corrects_id": None, "outcome": outcome, "reason": reason, "recorded_by": SECRETARY.id, "recorded_by_name": SECRETARY.name}, decision)
+        )
         return decision is not None
 
     def routing(self, case: dict[str, Any], *, case_ref: str, team: str, advisor: str, on: dt.date, plan: Plan) -> int:
@@ -248,7 +285,8 @@ class _BulkSink:
                 "corrects_id": None,
                 "case_ref": case_ref,
                 "team": team,
-                "advisor": advisor,
+                "advisor": person(advisor).id,
+                "advisor_name": advisor,
                 "inputs": dict(validated.values),
                 "required_level": result.level,
                 "required_rank": plan.rank(result.level),
@@ -289,15 +327,25 @@ class _BulkSink:
                 for values, routing, corrects in self.decision_rows:
                     plan = plan_in_force(self.plans, values["decided_on"])
                     level_rank, required_rank = plan.rank(values["level"]), plan.rank(values["required_level"])
+                    statutory = statutory_level(plan, values["paragraph"])
+                    breach = statutory is not None and level_rank < statutory[0]
+                    assert not breach or values["source"] == "import", "only history can be below a statutory body"
+                    who = values["decided_by"]
+                    actor = None if values["source"] in ("import", "udvalg") else person(who)
                     rows.append(
                         {
                             "corrects_id": self.decision_ids[corrects] if corrects is not None else None,
                             "routing_id": self.routing_ids[routing] if routing is not None else None,
                             **{k: v for k, v in values.items() if k != "note"},
+                            "decided_by": actor.id if actor else who,
+                            "decided_by_name": values.get("decided_by_name", actor.name if actor else None),
                             "monthly_cost": float(values["monthly_cost"]),
                             "level_rank": level_rank,
                             "required_rank": required_rank,
                             "kompetenceoverskridelse": level_rank < required_rank,
+                            "lovbestemt_overskredet": breach,
+                            "recorded_by": (actor or SECRETARY).id,
+                            "recorded_by_name": (actor or SECRETARY).name,
                             "plan_id": plan.meta.id,
                             "plan_version": plan.meta.version,
                             "plan_fingerprint": plan.fingerprint,
@@ -311,6 +359,11 @@ class _BulkSink:
                 rows = [{**r, "meeting_id": self.meeting_ids[m], "decision_id": self.decision_ids[d] if d is not None else None, "recorded_at": stamp} for m, r, d in self.outcome_rows]
                 conn.execute(outcomes.insert(), rows)
         self.routing_rows, self.decision_rows, self.meeting_rows, self.item_rows, self.outcome_rows = [], [], [], [], []
+
+
+def _below_statute(plan: Plan, paragraph: str, level: str) -> bool:
+    statutory = statutory_level(plan, paragraph)
+    return statutory is not None and plan.rank(level) < statutory[0]
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -486,18 +539,23 @@ class _Generator:
             "expected_end": end,
             "required_level": required,
             "note": "" if outcome == "bevilget" else "Begrundelse i sagen (fiktiv).",
-            "source": "manuel",
+            # A decision below the body the statute reserves its paragraph for can only be history
+            # (imported and flagged): the register refuses it on every interactive path.
+            "source": "import" if _below_statute(plan_in_force(self.plans, on), case["paragraf"], level) else "manuel",
         }
         handle = self.sink.decision(values, routing, None, plan_in_force(self.plans, on))
         self.n_decisions += 1
         granted = _Granted(handle, case_ref, team, values, routing)
         self.cases.setdefault(case_ref, []).append(granted)
+        history = values["source"] == "import"  # imported history is not corrected afterwards
         if outcome in GRANTED and end is not None and rng.random() < P_EARLY_END:
             stop = on + dt.timedelta(days=rng.randrange(30, max(31, (end - on).days)))
-            self._schedule(stop, lambda: self._correct(granted, stop, expected_end=stop, note="Ophørt før forventet slut."))
+            if not history:
+                self._schedule(stop, lambda: self._correct(granted, stop, expected_end=stop, note="Ophørt før forventet slut."))
         elif rng.random() < P_CORRECTION:
             fix = on + dt.timedelta(days=rng.randrange(1, 20))
-            self._schedule(fix, lambda: self._correct(granted, fix, monthly_cost=float(case["maanedlig_udgift"]) + 100, note="Rettelse af beløb."))
+            if not history:
+                self._schedule(fix, lambda: self._correct(granted, fix, monthly_cost=float(case["maanedlig_udgift"]) + 100, note="Rettelse af beløb."))
 
     def _correct(self, granted: _Granted, on: dt.date, note: str, **changes: Any) -> None:
         values = {**granted.values, **changes, "note": note}

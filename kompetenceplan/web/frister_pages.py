@@ -6,8 +6,9 @@
 form (``/frister/arbejdsliste``): an advisor's initials never appear in a URL. A new event is
 POSTed to ``/frister/ny-haendelse`` (CSRF, form types only); a saved one redirects to
 ``/frister?gemt=<id>`` (an id, not personal data). Without a register the page says how to start
-one; without deadline rules for the plan it says where they go. The actor is the local user
-until sign-in is wired at the edge (issue 24).
+one; without deadline rules for the plan it says where they go. The actor is the one the
+service's permission check resolved; the cases the list shows and an event recorded are
+written to the adgangslog.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select, union
 from starlette.concurrency import run_in_threadpool
 
-from ..actor import Actor, local_actor
+from ..actor import actor_of
 from ..errors import KompetenceplanError
 from ..store.tables import case_events, decisions
+from .access import log_case_access
 from .forms import FieldErrors
 from .views import EXPIRED, Refused, _form, _message_page, _plans, _render, register_of, router
 
@@ -45,12 +47,6 @@ LABELS = {
 #: The library's field names (store.events.prepare) → the form's fields.
 EVENT_FIELDS = {"sagsreference": CASE, "team": "ev_team", "raadgiver": "ev_raadgiver", "haendelse": KIND, "art": ART, "dato": OCCURRED, "paragraf": PARAGRAPH, "note": NOTE, "retter": CASE}
 _SAVED = re.compile(r"\d{1,9}")
-
-
-def actor_of(request: Request) -> Actor:
-    """The actor of a page request: the local user of an installation without sign-in (issue 24
-    resolves the signed-in person here)."""
-    return local_actor()
 
 
 def _teams(reg: Any) -> list[str]:
@@ -87,6 +83,7 @@ def _page(request: Request, values: dict[str, str], errors: FieldErrors, event_v
     team = values.get(TEAM) or None
     advisor = (values.get(ADVISOR) or "").strip() or None
     wl = worklist(reg.engine, config, on=day, team=team, advisor=advisor)
+    log_case_access(request, "læst", "frist", [i.case_ref for i in wl.items])
     return _render(
         request,
         "frister.html",
@@ -125,8 +122,8 @@ async def frister_filter(request: Request) -> Response:
         return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
     kept = {TEAM: values.get(TEAM, "")[:64], ADVISOR: values.get(ADVISOR, "")[:64], DAY: values.get(DAY, "")[:10]}
     errors = FieldErrors()
-    if kept[ADVISOR].strip() and not re.fullmatch(r"[\w.-]{1,64}", kept[ADVISOR].strip()):
-        errors.fields[ADVISOR] = "Skriv rådgiverens initialer (bogstaver, cifre, . og -), fx ABC."
+    if kept[ADVISOR].strip() and not re.fullmatch(r"[\w.@:+-]{1,64}", kept[ADVISOR].strip()):
+        errors.fields[ADVISOR] = "Skriv rådgiverens initialer eller id (bogstaver, cifre og . @ : + -), fx ABC."
         kept[ADVISOR] = ""
     return await run_in_threadpool(_page, request, kept, errors, {}, FieldErrors())
 
@@ -184,4 +181,5 @@ async def record_event(request: Request) -> Response:
         if not exc.problems:
             errors.general.append(exc.title)
         return await run_in_threadpool(_page, request, {}, FieldErrors(), kept, errors)
+    await run_in_threadpool(log_case_access, request, "ændret", "sagshændelse", [rec.case_ref])
     return RedirectResponse(f"/frister?gemt={rec.id}#arbejdsliste", status_code=303)

@@ -25,8 +25,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ..actor import actor_of
 from ..errors import CaseError, EngineError, KompetenceplanError, PlanError
 from ..io import parse_date
+from .access import log_case_access
 from .forms import FieldErrors
 from .views import EXPIRED, Refused, _current, _form, _message_page, _plans, _render, register_of, router
 
@@ -163,7 +165,7 @@ async def meetings_post(request: Request) -> Response:
     from ..meetings import committee
 
     try:
-        meeting = await run_in_threadpool(committee.new_meeting, reg, _plans(request), on, values[BODY], values.get(TITLE, ""))
+        meeting = await run_in_threadpool(lambda: committee.new_meeting(reg, _plans(request), on, values[BODY], values.get(TITLE, ""), actor=actor_of(request)))
     except EngineError:
         raise
     except PlanError as exc:
@@ -218,6 +220,7 @@ def _meeting_page(
         return _message_page(request, 409, "Mødet kan ikke vises", f"Ingen version af planen gælder på mødedatoen. {_problems_text(exc)}")
     if agenda is None:
         return _unknown_meeting(request)
+    log_case_access(request, "læst", "dagsordenspunkt", [i.case_ref for i in agenda.items])
     return _render(
         request,
         "meeting_detail.html",
@@ -264,7 +267,8 @@ async def send_agenda(request: Request, meeting_id: int) -> Response:
     from ..meetings import committee
 
     try:
-        await run_in_threadpool(committee.send_agenda, reg, _plans(request), meeting_id)
+        sent = await run_in_threadpool(lambda: committee.send_agenda(reg, _plans(request), meeting_id, actor=actor_of(request)))
+        await run_in_threadpool(log_case_access, request, "ændret", "dagsordenspunkt", [i.case_ref for i in sent.items])
     except EngineError:
         raise
     except PlanError as exc:
@@ -305,7 +309,9 @@ async def record_outcome(request: Request, meeting_id: int, number: int) -> Resp
     if errors.fields:
         return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", {number: errors}, {number: kept})
     try:
-        await run_in_threadpool(committee.record_outcome, reg, _plans(request), meeting_id, number, outcome, reason, start=dates[START], expected_end=dates[END])
+        recorded = await run_in_threadpool(
+            lambda: committee.record_outcome(reg, _plans(request), meeting_id, number, outcome, reason, actor=actor_of(request), start=dates[START], expected_end=dates[END])
+        )
     except EngineError:
         raise
     except PlanError as exc:
@@ -317,6 +323,7 @@ async def record_outcome(request: Request, meeting_id: int, number: int) -> Resp
             return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", None, None, [f"Udfaldet er ikke registreret: {_problems_text(exc)}"])
         errors = _field_errors(exc, {"udfald": OUTCOME, "begrundelse": REASON, "forventet_slut": END}, general_field=OUTCOME)
         return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", {number: errors}, {number: kept})
+    await run_in_threadpool(log_case_access, request, "ændret", "udfald", [recorded.case_ref])
     return RedirectResponse(f"/moede/{meeting_id}?gemt={number}#punkt-{number}", status_code=303)
 
 
@@ -332,6 +339,7 @@ async def _document(request: Request, meeting_id: str, kind: str) -> HTMLRespons
     if agenda is None:
         return _unknown_meeting(request)
     dates = _granted_dates(agenda) if kind == "referat" else {}
+    await run_in_threadpool(log_case_access, request, "læst", "dagsordenspunkt", [i.case_ref for i in agenda.items])
     return _render(request, "meeting_document.html", "moede", agenda=agenda, kind=kind, dates=dates)
 
 
@@ -386,7 +394,7 @@ async def add_submission(request: Request) -> Response:
     from ..meetings import committee
 
     try:
-        added = await run_in_threadpool(committee.add_submission, reg, _plans(request), int(raw), submission, None, replaces)
+        added = await run_in_threadpool(lambda: committee.add_submission(reg, _plans(request), int(raw), submission, None, replaces, actor=actor_of(request)))
     except EngineError:
         raise
     except KompetenceplanError as exc:
@@ -394,6 +402,7 @@ async def add_submission(request: Request) -> Response:
             return _added(request, wants_json, False, "Mødet findes ikke i registret. Vælg et andet møde.", field=MEETING)
         field = REPLACES if any(p.where == "erstatter" for p in exc.problems) else MEETING
         return _added(request, wants_json, False, f"{name} er ikke tilføjet: {_problems_text(exc)}", field=field)
+    await run_in_threadpool(log_case_access, request, "ændret", "dagsordenspunkt", [added.item.case_ref])
     state = "klar" if added.item.ready else "ikke klar"
     what = f"som ny version af punkt {added.number}" if replaces is not None else f"som punkt {added.number}"
     return _added(request, wants_json, True, f"{name} er tilføjet {what} (sag {added.item.case_ref}, {state}).", meeting_id=int(raw))

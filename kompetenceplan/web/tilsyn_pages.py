@@ -27,16 +27,17 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ..actor import actor_of
 from ..errors import CaseError, EngineError, KompetenceplanError
+from .access import log_case_access
 from .forms import FieldErrors
 from .views import EXPIRED, Refused, _form, _message_page, _plans, _render, register_of, router
 
 QUARTER, PER_TEAM = "kvartal", "pr_team"
-ANSWER, COMMENT, BY = "svar", "kommentar", "besvaret_af"
+ANSWER, COMMENT = "svar", "kommentar"
 MONTHLY, THRESHOLD = "maaneder", "taerskel"
-FIELD_LABELS = {QUARTER: "Kvartal", PER_TEAM: "Sager pr. team og spor", ANSWER: "Svar", COMMENT: "Kommentar", BY: "Besvaret af", THRESHOLD: "Tærskel"}
+FIELD_LABELS = {QUARTER: "Kvartal", PER_TEAM: "Sager pr. team og spor", ANSWER: "Svar", COMMENT: "Kommentar", THRESHOLD: "Tærskel"}
 CONFIG_ENV = "KOMPETENCEPLAN_TILSYN"
-INITIALS_COOKIE = "kp_initialer"
 ANSWER_LABELS = {"ja": "ja", "nej": "nej", "delvist": "delvist", "ikke_relevant": "ikke relevant"}
 STATUS_LABELS = {"ok": "ok", "fejl": "fejl", "ikke_relevant": "ikke relevant", "ikke_efterproevet": "ikke efterprøvet"}
 _QUARTER_URL = re.compile(r"\d{4}Q[1-4]")
@@ -182,7 +183,7 @@ async def tilsyn_page(request: Request) -> HTMLResponse:
 def _draw(request: Request, quarter: str, per_team: int) -> Any:
     from ..tilsyn.draw import draw
 
-    return draw(register_of(request), _plans(request), _config(request), quarter, per_stratum=per_team)
+    return draw(register_of(request), _plans(request), _config(request), quarter, actor=actor_of(request), per_stratum=per_team)
 
 
 @router.post("/tilsyn", response_class=HTMLResponse)
@@ -245,6 +246,7 @@ def _quarter_page(
         groups.setdefault((item["team"], item["track"]), []).append(item)
     tracks = {key: t.label for key, t in config.tracks.items()}
     answered = sum(_fully_answered(config, i) for i in d.items)
+    log_case_access(request, "læst", "tilsynssag", [i["case_ref"] for i in d.items])
     return _render(
         request,
         "tilsyn_quarter.html",
@@ -264,7 +266,6 @@ def _quarter_page(
         form_values=form_values or {},
         general=general or [],
         opened=opened,
-        initials=request.cookies.get(INITIALS_COOKIE, "")[:64],
         labels=FIELD_LABELS,
     )
 
@@ -306,18 +307,18 @@ async def answer_question(request: Request, quarter: str, position: int, questio
 
     if await run_in_threadpool(show, reg, quarter, missing_ok=True) is None:
         return _unknown_quarter(request, quarter)
-    kept = {ANSWER: values.get(ANSWER, "")[:20], COMMENT: values.get(COMMENT, "")[:2000], BY: values.get(BY, "")[:64]}
+    kept = {ANSWER: values.get(ANSWER, "")[:20], COMMENT: values.get(COMMENT, "")[:2000]}
     if not kept[ANSWER]:
         errors = FieldErrors(fields={ANSWER: "Mangler. Vælg ja, nej, delvist eller ikke relevant."})
         return await run_in_threadpool(_quarter_page, request, quarter, 200, "", {key: errors}, {key: kept})
     try:
         config = await run_in_threadpool(_config, request)
-        await run_in_threadpool(lambda: record_answer(reg, config, quarter, position, question, kept[ANSWER], answered_by=kept[BY], comment=kept[COMMENT]))
+        await run_in_threadpool(lambda: record_answer(reg, config, quarter, position, question, kept[ANSWER], actor=actor_of(request), comment=kept[COMMENT]))
     except PersonalDataError as exc:
         # name the field, never echo the value: the offending text is not sent back
         errors = FieldErrors()
         for p in exc.problems:
-            name = COMMENT if p.where.startswith("kommentar") else BY
+            name = COMMENT
             kept[name] = ""
             errors.fields[name] = f"{exc.title} Feltet {p.what} {p.fix}"
         return await run_in_threadpool(_quarter_page, request, quarter, 200, "", {key: errors}, {key: kept})
@@ -325,10 +326,11 @@ async def answer_question(request: Request, quarter: str, position: int, questio
         if any(p.where in ("--item", "--question") for p in exc.problems):  # an old page or a forged address
             general = [f"Svaret er ikke gemt: {exc.title} {' '.join(f'{p.what} {p.fix}' for p in exc.problems)}"]
             return await run_in_threadpool(_quarter_page, request, quarter, 200, "", None, None, general)
-        errors = _problems(exc, {"--answer": ANSWER, "--by": BY, "--comment": COMMENT}, ANSWER)
+        errors = _problems(exc, {"--answer": ANSWER, "--comment": COMMENT}, ANSWER)
         return await run_in_threadpool(_quarter_page, request, quarter, 200, "", {key: errors}, {key: kept})
+    drawn = await run_in_threadpool(show, reg, quarter)
+    await run_in_threadpool(log_case_access, request, "ændret", "tilsynssvar", [i["case_ref"] for i in drawn.items if i.get("position") == position] if drawn else [])
     response = RedirectResponse(f"/tilsyn/{quarter}?gemt={position}-{question}#sag-{position}", status_code=303)
-    response.set_cookie(INITIALS_COOKIE, kept[BY].strip(), httponly=True, samesite="strict", path="/tilsyn")
     return response
 
 
@@ -343,7 +345,10 @@ def _tilsyn_report(request: Request, quarter: str) -> str | None:
     if show(reg, quarter, missing_ok=True) is None:
         return None
     config = _config(request)
-    return _report_body(render_html(build_report(reg, config, quarter), config))
+    body = _report_body(render_html(build_report(reg, config, quarter), config))
+    drawn = show(reg, quarter, missing_ok=True)
+    log_case_access(request, "læst", "tilsynssag", [i["case_ref"] for i in drawn.items] if drawn else [])
+    return body
 
 
 @router.get("/tilsyn/{quarter}/rapport", response_class=HTMLResponse)

@@ -21,6 +21,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from ..actor import actor_of
 from ..api import decide, plan_in_force
 from ..checks.check import check
 from ..checks.requirements import applies
@@ -90,8 +91,21 @@ def _render(request: Request, name: str, active: str, status: int = 200, **conte
     plans = _plans(request)
     context.setdefault("plan", _current(plans))
     context.setdefault("stores", register_of(request) is not None)
+    # Who is signed in (set by the service's permission check; None on a public page).
+    context.setdefault("actor", getattr(request.state, "actor", None))
+    auth = getattr(request.app.state, "auth", None)
+    context.setdefault("signs_in", bool(auth is not None and auth.signs_in))
     html = templates.get_template(name).render(nav=NAV, active=active, csrf_field=csrf_module.FIELD, csrf_token=token, **context)
-    response = HTMLResponse(html, status_code=status, headers=HEADERS)
+    headers = HEADERS
+    if auth is not None and auth.config is not None:
+        # "Log ud" posts here and is redirected to the provider's end-session page: a browser
+        # follows a form's redirect only to an origin the page's form-action allows.
+        from urllib.parse import urlsplit
+
+        issuer = urlsplit(auth.config.issuer)
+        csp = HEADERS["Content-Security-Policy"].replace("form-action 'self'", f"form-action 'self' {issuer.scheme}://{issuer.netloc}")
+        headers = {**HEADERS, "Content-Security-Policy": csp}
+    response = HTMLResponse(html, status_code=status, headers=headers)
     if fresh:
         response.set_cookie(csrf_module.COOKIE, token, httponly=True, samesite="strict", path="/")
     return response
@@ -229,7 +243,11 @@ def _advise(plans: PlanSet, values: dict[str, str]) -> tuple[Plan, FieldErrors, 
     return plan, errors, None
 
 
-def _advisor_page(request: Request, plan: Plan, values: dict[str, str], errors: FieldErrors, answer: dict[str, Any] | None, status: int = 200, posted: bool = False) -> HTMLResponse:
+#: The fields of "Gem routingen i registret" (name, label, example): the register's case reference and team.
+SAVE_FIELDS = (("sagsreference", "Sagsreference", "S-2026-0042"), ("team", "Team", "Team Syd"))
+
+
+def _advisor_page(request: Request, plan: Plan, values: dict[str, str], errors: FieldErrors, answer: dict[str, Any] | None, status: int = 200, posted: bool = False, saved: str = "") -> HTMLResponse:
     return _render(
         request,
         "advisor.html",
@@ -245,6 +263,8 @@ def _advisor_page(request: Request, plan: Plan, values: dict[str, str], errors: 
         selected_area=_selected_area(plan, values),
         date_field=DATE_FIELD,
         missing_labels=_missing(plan, errors),
+        save_fields=SAVE_FIELDS,
+        saved=saved,
     )
 
 
@@ -297,6 +317,54 @@ async def advisor_live(request: Request) -> JSONResponse:
         },
         headers={"Cache-Control": "no-store"},
     )
+
+
+def _save_routing(request: Request, plans: PlanSet, values: dict[str, str]) -> tuple[Plan, FieldErrors, dict[str, Any] | None, str]:
+    """Route the form's case and store the routing in the register (the answer, and the notice)."""
+    plan, errors, answer = _advise(plans, values)
+    for name, label, example in SAVE_FIELDS:
+        if not values.get(name, "").strip():
+            errors.fields[name] = f"Mangler. Skriv {label.lower()}en, fx {example}."
+    if errors.fields or answer is None:
+        return plan, errors, answer, ""
+    case, _ = case_from_form(plan, values)
+    day = dt.date.today()
+    if values.get(DATE_FIELD):
+        day = parse_date(values[DATE_FIELD], DATE_FIELD, "2026-12-01") or day
+    try:
+        routed = register_of(request).record_routing(plans, case, case_ref=values["sagsreference"].strip(), team=values["team"].strip(), actor=actor_of(request), on=day)
+    except EngineError:
+        raise
+    except KompetenceplanError as exc:
+        for p in exc.problems:
+            field = {"sagsreference": "sagsreference", "team": "team"}.get(p.where.split(".", 1)[0])
+            if field:
+                errors.fields[field] = f"{p.what} {p.fix}".strip()
+            else:
+                errors.general.append(f"{p.what} {p.fix}".strip())
+        return plan, errors, answer, ""
+    from .access import log_case_access
+
+    log_case_access(request, "ændret", "routing", [routed.record.case_ref])
+    return plan, errors, answer, f"Routingen er gemt i registret som routing nr. {routed.record.id} for sag {routed.record.case_ref}."
+
+
+@router.post("/hvem-skal-afgoere/gem", response_class=HTMLResponse)
+async def advisor_save(request: Request) -> HTMLResponse:
+    plans = _plans(request)
+    if register_of(request) is None:
+        return _message_page(request, 404, "Registret er ikke sat op", "Start tjenesten med --db for at gemme routinger i registret.")
+    try:
+        values, _ = await _form(request)
+    except Refused as exc:
+        if exc.status == 403 and exc.message == EXPIRED:
+            return _advisor_page(request, _current(plans), {}, FieldErrors(general=[exc.message]), None, status=403)
+        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    try:
+        plan, errors, answer, saved = await run_in_threadpool(_save_routing, request, plans, values)
+    except EngineError as exc:
+        return _message_page(request, 500, "Der er ikke truffet nogen afgørelse", exc.title)
+    return _advisor_page(request, plan, values, errors, answer, posted=True, saved=saved)
 
 
 # -- Indstilling ----------------------------------------------------------------------------------

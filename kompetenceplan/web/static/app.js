@@ -182,6 +182,8 @@
     update(false);
   });
   form.addEventListener("submit", function (event) {
+    /* a button with its own formaction (Gem routingen) posts the form as a page */
+    if (event.submitter && event.submitter.hasAttribute("formaction")) { return; }
     event.preventDefault();
     clearTimeout(timer);
     update(true).then(function (data) {

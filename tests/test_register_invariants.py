@@ -1,0 +1,323 @@
+"""The register's invariants (docs/register.md), held by a hypothesis state machine against a plain
+model on SQLite and on a real PostgreSQL server, and by writers in two processes at once.
+
+For every agenda item and case, after every step:
+1. at most one current outcome and at most one current decision per item;
+2. a case's total is the sum of its current grants (the register's `active`, the økonomisk
+   tilsyn's interventions and the model agree);
+3. nothing is recorded below the statutory body of its paragraph (barnets lov § 142 stk. 1);
+4. an item's number never changes once given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from sqlalchemy import delete, func, select
+
+from kompetenceplan.errors import CaseError
+from kompetenceplan.meetings import committee as c
+from kompetenceplan.meetings.model import DECIDING, GRANTED, OUTCOMES
+from kompetenceplan.plan import load_plans
+from kompetenceplan.store import decisions as decision_repo
+from kompetenceplan.store.register import Register, StatutoryCompetenceError
+from kompetenceplan.store.tables import decision_retractions, decisions, meeting_items, metadata, outcomes
+from kompetenceplan.tilsyn.draw import _population as tilsyn_population
+from kompetenceplan.tilsyn.economy import load_interventions
+
+from .conftest import EXAMPLES, NYBORG, ROOT
+from .register_fixtures import ACTOR
+
+PLANS = load_plans(NYBORG)
+PLAN = PLANS.latest
+DAYS = (dt.date(2026, 11, 3), dt.date(2026, 12, 1))
+ON = dt.date(2026, 12, 15)  # every grant below is running then
+BODIES = ("visitationsudvalg", "boerne_og_ungeudvalg")
+#: (example submission, whether the statute reserves its paragraph for børne- og ungeudvalget)
+KINDS = {"46": ("plejefamilie-46-klar", False), "47": ("anbringelse-uden-samtykke-47-klar", True), "108": ("botilbud-108-klar", False)}
+CASES = ("S-1", "S-2", "S-3")
+
+
+def _submission(kind: str, case_ref: str, version: int = 0) -> dict[str, Any]:
+    sub = json.loads((EXAMPLES / "submissions" / f"{KINDS[kind][0]}.json").read_text(encoding="utf-8"))
+    sub["sagsnummer"] = case_ref
+    if version:
+        sub["formaal"] = f"{sub.get('formaal', '')} (version {version})"
+    return sub
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    return c.add_months(day, months)
+
+
+class RegisterMachine(RuleBasedStateMachine):
+    """The meeting lifecycle on one register; the model is a few dicts."""
+
+    url: str = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reg = Register(self.url)
+        with self.reg.engine.begin() as conn:  # every example starts from an empty register
+            for table in reversed(metadata.sorted_tables):
+                conn.execute(delete(table))
+        # model: meeting id -> (day, body); item (meeting, number) -> its facts
+        self.meetings: dict[int, tuple[dt.date, str]] = {}
+        self.items: dict[tuple[int, int], dict[str, Any]] = {}
+        self.sent: set[int] = set()
+
+    def teardown(self) -> None:
+        self.reg.close()
+
+    @initialize()
+    def a_meeting(self) -> None:
+        self.new_meeting(day=DAYS[1], body=BODIES[0])
+
+    # -- steps ----------------------------------------------------------------------------------
+    @rule(day=st.sampled_from(DAYS), body=st.sampled_from(BODIES))
+    def new_meeting(self, day: dt.date, body: str) -> None:
+        meeting = c.new_meeting(self.reg, PLANS, day, body, actor=ACTOR)
+        assert meeting.id not in self.meetings
+        self.meetings[meeting.id] = (day, body)
+
+    @precondition(lambda self: self.meetings)
+    @rule(data=st.data(), kind=st.sampled_from(sorted(KINDS)), case_ref=st.sampled_from(CASES))
+    def add(self, data: st.DataObject, kind: str, case_ref: str) -> None:
+        meeting = data.draw(st.sampled_from(sorted(self.meetings)))
+        added = c.add_submission(self.reg, PLANS, meeting, _submission(kind, case_ref), actor=ACTOR)
+        expected = 1 + max((n for m, n in self.items if m == meeting), default=0)
+        assert added.number == expected  # a new item gets the next number, never a used one
+        self.items[(meeting, added.number)] = {"key": added.item.item_key, "kind": kind, "case_ref": case_ref, "versions": 1, "outcome": None, "decision": None}
+
+    @precondition(lambda self: self.items)
+    @rule(data=st.data())
+    def replace(self, data: st.DataObject) -> None:
+        meeting, number = data.draw(st.sampled_from(sorted(self.items)))
+        item = self.items[(meeting, number)]
+        added = c.add_submission(self.reg, PLANS, meeting, _submission(item["kind"], item["case_ref"], item["versions"]), replaces=number, actor=ACTOR)
+        assert added.number == number and added.item.item_key == item["key"]  # a new version keeps its number
+        item["versions"] += 1
+
+    @precondition(lambda self: self.meetings)
+    @rule(data=st.data())
+    def send(self, data: st.DataObject) -> None:
+        meeting = data.draw(st.sampled_from(sorted(self.meetings)))
+        agenda = c.send_agenda(self.reg, PLANS, meeting, actor=ACTOR)
+        assert agenda.sent_at is not None
+        self.sent.add(meeting)
+
+    @precondition(lambda self: self.items)
+    @rule(data=st.data(), outcome=st.sampled_from(OUTCOMES))
+    def outcome(self, data: st.DataObject, outcome: str) -> None:
+        meeting, number = data.draw(st.sampled_from(sorted(self.items)))
+        day, body = self.meetings[meeting]
+        item = self.items[(meeting, number)]
+        statutory = KINDS[item["kind"]][1]
+        below = statutory and PLAN.rank(body) < PLAN.rank("boerne_og_ungeudvalg")
+        required = "boerne_og_ungeudvalg" if statutory else "visitationsudvalg"
+        refused = (outcome in DECIDING and below) or (outcome == "oversendt" and PLAN.rank(required) <= PLAN.rank(body))
+        try:
+            rec = c.record_outcome(self.reg, PLANS, meeting, number, outcome, "Begrundelse.", actor=ACTOR)
+        except CaseError as exc:
+            assert refused, exc.render()
+            if outcome in DECIDING:
+                assert isinstance(exc, StatutoryCompetenceError)
+            return
+        assert not refused, (outcome, item)
+        if rec.decision_id is not None:
+            assert outcome in DECIDING
+            months = {"46": 24, "47": 12, "108": 60}[item["kind"]]
+            cost = {"46": 38000.0, "47": 85000.0, "108": 55000.0}[item["kind"]]
+            item["decision"] = {"id": rec.decision_id, "outcome": outcome, "cost": cost, "start": day, "end": _add_months(day, months)}
+        else:
+            assert outcome not in DECIDING
+            # the decision an earlier outcome registered is taken out of force
+            assert rec.retracted_decision_id == (item["decision"] or {}).get("id")
+            item["decision"] = None
+        item["outcome"] = outcome
+
+    @precondition(lambda self: any(i["decision"] for i in self.items.values()))
+    @rule(data=st.data(), extra=st.integers(1, 500))
+    def correct_decision(self, data: st.DataObject, extra: int) -> None:
+        """A later correction of a committee's decision (an amount put right)."""
+        key = data.draw(st.sampled_from(sorted(k for k, i in self.items.items() if i["decision"])))
+        item, (day, body) = self.items[key], self.meetings[key[0]]
+        with self.reg.engine.connect() as conn:
+            old = decision_repo.get(conn, item["decision"]["id"])
+        assert old is not None
+        new = self.reg.record_decision(
+            PLANS,
+            actor=ACTOR,
+            case_ref=old.case_ref,
+            team=old.team,
+            level=body,
+            decided_on=day,
+            outcome=old.outcome,
+            paragraph=old.paragraph,
+            step=old.step,
+            monthly_cost=old.monthly_cost + extra,
+            start=old.start,
+            expected_end=old.expected_end,
+            required_level=old.required_level,
+            corrects=old.id,
+        )
+        with pytest.raises(CaseError, match="allerede rettet"):  # only the newest version can be corrected
+            self.reg.record_decision(
+                PLANS, actor=ACTOR, case_ref=old.case_ref, team=old.team, level=body, decided_on=day, outcome=old.outcome, paragraph=old.paragraph,
+                step=old.step, monthly_cost=old.monthly_cost, start=old.start, required_level=old.required_level, corrects=old.id,
+            )  # fmt: skip
+        item["decision"] = item["decision"] | {"id": new.id, "cost": new.monthly_cost}
+
+    @precondition(lambda self: self.meetings)
+    @rule()
+    def purge(self) -> None:
+        """Retention: everything from before the later meeting day goes, chains whole."""
+        report = self.reg.purge(DAYS[1], actor=ACTOR)
+        gone = {m for m, (day, _) in self.meetings.items() if day < DAYS[1]}
+        assert report.deleted["meetings"] == len(gone)
+        self.meetings = {m: v for m, v in self.meetings.items() if m not in gone}
+        self.items = {k: v for k, v in self.items.items() if k[0] not in gone}
+        self.sent -= gone
+
+    # -- invariants ----------------------------------------------------------------------------
+    @invariant()
+    def one_current_outcome_and_decision_per_item_and_numbers_kept(self) -> None:
+        with self.reg.engine.connect() as conn:
+            rows = conn.execute(select(outcomes.c.meeting_id, outcomes.c.item_key, outcomes.c.id, outcomes.c.corrects_id, outcomes.c.decision_id)).all()
+            corrected = {r.corrects_id for r in rows if r.corrects_id is not None}
+            current: dict[tuple[int, str], list[int]] = {}
+            for r in rows:
+                if r.id not in corrected:
+                    current.setdefault((r.meeting_id, r.item_key), []).append(r.id)
+            assert all(len(v) == 1 for v in current.values()), current
+            numbers = {(r.meeting_id, r.item_key): r.number for r in conn.execute(select(meeting_items.c.meeting_id, meeting_items.c.item_key, meeting_items.c.number))}
+            in_force = conn.execute(select(decisions.c.id).where(decision_repo.current())).scalars().all()
+            for (meeting, number), item in self.items.items():
+                assert numbers[(meeting, item["key"])] == number
+                chain = {d for (m, k, _, _, d) in rows if (m, k) == (meeting, item["key"]) and d is not None}
+                heads = {decision_repo.head(conn, d) for d in chain}
+                live = sorted(set(in_force) & heads)
+                assert live == ([item["decision"]["id"]] if item["decision"] else []), (item, live)
+        for (meeting, _), item in self.items.items():
+            agenda_item = next(i for i in c.build_agenda(self.reg, PLANS, meeting).items if i.item_key == item["key"])
+            assert agenda_item.outcome == item["outcome"]
+
+    @invariant()
+    def the_case_total_is_the_sum_of_current_grants(self) -> None:
+        expected: dict[str, float] = {}
+        ids: set[int] = set()
+        for item in self.items.values():
+            d = item["decision"]
+            if d and d["outcome"] in GRANTED and d["start"] <= ON <= d["end"]:
+                expected[item["case_ref"]] = expected.get(item["case_ref"], 0.0) + d["cost"]
+                ids.add(d["id"])
+        with self.reg.engine.connect() as conn:
+            for case_ref in CASES:
+                active = decision_repo.active(conn, case_ref, ON)
+                assert round(sum(a.monthly_cost for a in active), 2) == round(expected.get(case_ref, 0.0), 2), case_ref
+        # the økonomisk tilsyn counts the same interventions (an independent query)
+        assert {i.id for i in load_interventions(self.reg.engine, ON, ON) if i.start <= ON} == ids
+        # and the ledelsestilsyn draws from exactly the decisions in force (grants and refusals)
+        in_force = {i["decision"]["id"] for i in self.items.values() if i["decision"]}
+        with self.reg.engine.connect() as conn:
+            assert {d["id"] for d in tilsyn_population(conn, DAYS[0], ON)} == in_force
+
+    @invariant()
+    def nothing_below_a_statutory_body(self) -> None:
+        with self.reg.engine.connect() as conn:
+            below = conn.execute(select(func.count()).select_from(decisions).where(decisions.c.lovbestemt_overskredet.is_(True))).scalar_one()
+            low_47 = conn.execute(select(func.count()).select_from(decisions).where(decisions.c.paragraph == "bl-47", decisions.c.level != "boerne_og_ungeudvalg")).scalar_one()
+            retracted_twice = conn.execute(select(func.count()).select_from(decision_retractions).group_by(decision_retractions.c.decision_id).having(func.count() > 1)).first()
+        assert below == low_47 == 0 and retracted_twice is None
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_register_keeps_its_invariants_through_any_meeting_lifecycle(migrated_url: str, backend: str) -> None:
+    """Meetings, items, new versions, sending, outcomes in any order, corrections and purges keep
+    one current outcome and decision per item, the case total equal to the current grants, nothing
+    below a statutory body and every item number as given — on both databases."""
+    machine = type(f"RegisterMachine_{backend}", (RegisterMachine,), {"url": migrated_url})
+    full = settings.default.max_examples >= 1000
+    run_state_machine_as_test(
+        machine,
+        settings=settings(max_examples=60 if full else 12, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]),
+    )
+
+
+# -- writers at once -------------------------------------------------------------------------------
+RACE = textwrap.dedent(
+    """
+    import json, sys, threading
+    from kompetenceplan.actor import PERMISSIONS, Actor
+    from kompetenceplan.errors import ConcurrentChange
+    from kompetenceplan.plan import load_plans
+    from kompetenceplan.store.register import Register
+    from kompetenceplan.meetings import committee as c
+
+    url, meeting_id, tag, root, rounds = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
+    plans = load_plans(root + "/rules/nyborg")
+    sub = json.load(open(root + "/examples/submissions/plejefamilie-46-klar.json"))
+    reg = Register(url)
+    actor = Actor(id="test:" + tag, name=tag, permissions=frozenset(PERMISSIONS))
+    errors, reported = [], []
+    outcomes = ["bevilget", "udsat", "afslået", "sendt tilbage til rådgiver", "bevilget med ændringer"]
+
+    def work(t):
+        for i in range(rounds):
+            try:
+                added = c.add_submission(reg, plans, meeting_id, sub, case_ref=f"{tag}-{t}-{i}", actor=actor)
+                reported.append([added.item.item_key, added.number])
+                rec = c.record_outcome(reg, plans, meeting_id, 1 + (t + i) % 3, outcomes[(t * 7 + i) % 5], "Grund.", actor=actor)
+            except Exception as exc:
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for th in threads: th.start()
+    for th in threads: th.join()
+    reg.close()
+    print(json.dumps({"errors": errors, "reported": reported}))
+    """
+)
+
+
+def test_two_processes_of_eight_threads_never_fork_a_chain_or_renumber_an_item(open_register, migrated_url: str, tmp_path) -> None:
+    """16 writers in 2 processes add items to one meeting and record outcomes on the same three
+    items at once: no outcome chain forks (one current outcome and decision per item), and every
+    item keeps the number it was reported with."""
+    reg = open_register(migrated_url)
+    meeting = c.new_meeting(reg, PLANS, DAYS[1], "visitationsudvalg", actor=ACTOR)
+    for n in range(3):
+        c.add_submission(reg, PLANS, meeting.id, _submission("46", f"S-{n}"), actor=ACTOR)
+    script = tmp_path / "race.py"
+    script.write_text(RACE, encoding="utf-8")
+    rounds = 6
+    procs = [subprocess.Popen([sys.executable, str(script), migrated_url, str(meeting.id), tag, str(ROOT), str(rounds)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for tag in "AB"]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    results = [json.loads(out) for out, _ in outs]
+    assert [r["errors"] for r in results] == [[], []]
+    reported = {key: number for r in results for key, number in r["reported"]}
+    agenda = c.build_agenda(reg, PLANS, meeting.id)
+    assert len(agenda.items) == 3 + 2 * 8 * rounds
+    assert {i.item_key: i.number for i in agenda.items if i.item_key in reported} == reported  # renumbered: 0
+    assert sorted(i.number for i in agenda.items) == list(range(1, len(agenda.items) + 1))
+    with reg.engine.connect() as conn:
+        rows = conn.execute(select(outcomes.c.item_key, outcomes.c.id, outcomes.c.corrects_id, outcomes.c.decision_id).where(outcomes.c.meeting_id == meeting.id)).all()
+        corrected = {r.corrects_id for r in rows if r.corrects_id is not None}
+        current = [r for r in rows if r.id not in corrected]
+        in_force = set(conn.execute(select(decisions.c.id).where(decision_repo.current())).scalars())
+        forks = len(current) - len({r.item_key for r in current})
+        live = {r.item_key: {decision_repo.head(conn, x.decision_id) for x in rows if x.item_key == r.item_key and x.decision_id} & in_force for r in current}
+    assert len(rows) == 2 * 8 * rounds and forks == 0
+    assert all(len(v) <= 1 for v in live.values())
+    for r in current:  # the current outcome decides whether the item has a decision in force
+        assert bool(live[r.item_key]) == (r.decision_id is not None)
