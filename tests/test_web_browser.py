@@ -983,6 +983,34 @@ class TestTilsyn:
         finally:
             reg.close()
 
+    def test_the_frister_page_lists_the_worklist_and_filters_by_advisor(self, tilsyn_server, browser) -> None:
+        """Frister (issue 26): the department's open deadlines as the library lists them; the
+        advisor filter (a POSTed form) by keyboard; accessible; a screenshot."""
+        from kompetenceplan.frister.rules import load_rules
+        from kompetenceplan.frister.worklist import worklist
+        from kompetenceplan.store.db import make_engine
+
+        config = load_rules(ROOT / "rules" / "nyborg-frister.toml")
+        engine = make_engine(tilsyn_server.db_url)
+        try:
+            everyone = worklist(engine, config, on=dt.date.today())
+            one = worklist(engine, config, on=dt.date.today(), advisor="fiktiv:AHN")
+        finally:
+            engine.dispose()
+        d = browser
+        d.get(f"{tilsyn_server.url}/frister")
+        rows = d.find_elements(By.CSS_SELECTOR, "table.frister tbody tr")
+        assert [(r.get_attribute("data-case"), r.get_attribute("data-rule")) for r in rows] == [(i.case_ref, i.rule) for i in everyone.items]
+        assert _accessibility_problems(d) == []
+        field = d.find_element(By.ID, "raadgiver")
+        field.send_keys("fiktiv:AHN")
+        field.send_keys(Keys.ENTER)
+        wait(d, lambda drv: "rådgiver fiktiv:AHN" in drv.find_element(By.ID, "arbejdsliste-titel").text)
+        rows = d.find_elements(By.CSS_SELECTOR, "table.frister tbody tr")
+        assert [(r.get_attribute("data-case"), r.get_attribute("data-rule")) for r in rows] == [(i.case_ref, i.rule) for i in one.items] and rows
+        assert "AHN" not in d.current_url
+        screenshot(d, "frister")
+
     def test_the_economy_report_for_a_quarter(self, tilsyn_server, browser) -> None:
         from kompetenceplan.store.db import make_engine
         from kompetenceplan.tilsyn import economy
@@ -1007,7 +1035,7 @@ class TestTilsyn:
         assert _accessibility_problems(d) == []
         screenshot(d, "oekonomisk-tilsyn")
 
-    @pytest.mark.parametrize("path,name", [("/tilsyn", "tilsyn-uden-register"), ("/oekonomi", "oekonomisk-tilsyn-uden-register")])
+    @pytest.mark.parametrize("path,name", [("/tilsyn", "tilsyn-uden-register"), ("/oekonomi", "oekonomisk-tilsyn-uden-register"), ("/frister", "frister-uden-register")])
     def test_without_a_register_the_pages_say_how_to_start(self, server, browser, path: str, name: str) -> None:
         browser.get(f"{server.url}{path}")
         assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav.main-nav a")] == [item.label for item in NAV]

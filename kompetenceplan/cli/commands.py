@@ -41,6 +41,9 @@ LAZY_GROUPS = {
     "register": "cli_register",
     "oekonomi": "cli_economy",
     "tilsyn": "cli_tilsyn",
+    "frister": "cli_frister",
+    "status-rapport": "cli_frister",
+    "haendelse": "cli_frister",
 }
 
 format_option = click.option(
@@ -67,6 +70,10 @@ class MainGroup(Group):
             from .oekonomi import register_economy
 
             register_economy(self)
+        elif module == "cli_frister":
+            from .frister import register_frister
+
+            register_frister(self)
         else:
             from .tilsyn import tilsyn_group
 

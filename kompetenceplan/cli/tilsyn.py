@@ -73,7 +73,7 @@ def generate_cmd(db_url: str | None, plan_path: Path, years: int, seed: int, siz
     report = generate(open_register(db_url), plans, start=start, months=months, seed=seed, size=size, bulk=bulk)
     click.echo(
         f"Fiktiv kommune genereret {report.start.isoformat()} – {report.end.isoformat()} (frø {seed}, {size}): "
-        f"{report.routings} routinger, {report.decisions} afgørelser, {report.meetings} møder, {report.items} indstillinger."
+        f"{report.routings} routinger, {report.decisions} afgørelser, {report.meetings} møder, {report.items} indstillinger, {report.events} sagshændelser."
     )
 
 

@@ -254,6 +254,9 @@ def create_app(
     app.include_router(web.router)
     app.include_router(auth_router)
 
+    from .frister_api import create_router as frister_router  # deadlines and case events (issue 26)
+
+    app.include_router(frister_router(lambda: holder.plans, lambda: getattr(app.state, "register", None)))
     if db_url is not None:  # the register and committee meetings (issue 13)
         from ..store.register import Register
         from .register_api import create_router

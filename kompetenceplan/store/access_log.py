@@ -29,7 +29,7 @@ from .tables import access_log
 Action = Literal["læst", "ændret"]
 Channel = Literal["web", "api", "cli"]
 #: What a row is about (the case data the request read or changed).
-SUBJECTS = ("routing", "indstilling", "dagsordenspunkt", "afgørelse", "udfald", "tilsynssvar", "tilsynssag", "eksport")
+SUBJECTS = ("routing", "indstilling", "dagsordenspunkt", "afgørelse", "udfald", "tilsynssvar", "tilsynssag", "eksport", "frist", "sagshændelse")
 RETENTION_ENV = "KOMPETENCEPLAN_ADGANGSLOG_YEARS"
 
 

@@ -47,7 +47,7 @@ from .case_ref import case_ref_problem, read_case_ref
 from .db import check_schema, make_engine, resolve_url
 from .privacy import refuse_cpr
 from .records import DECISION_OUTCOMES, CaseTotal, DecisionRecord, ImportReport, PurgeReport, RoutedCase, RoutingRecord
-from .tables import agendas, decision_retractions, decisions, meeting_items, meetings, metadata, outcomes, payments, routings, tilsyn_answers, tilsyn_draws, tilsyn_items, tilsyn_results
+from .tables import agendas, case_events, decision_retractions, decisions, meeting_items, meetings, metadata, outcomes, payments, routings, tilsyn_answers, tilsyn_draws, tilsyn_items, tilsyn_results
 
 Plans = Plan | PlanSet
 Period = tuple[dt.date | None, dt.date | None]
@@ -529,7 +529,8 @@ class Register:
         (a correction, a decision's routing, a committee outcome, an item of a kept tilsyn draw) is
         kept and counted under ``kept_referenced``. A tilsyn draw whose draw date is before
         ``before`` is deleted as a whole (its items, check results and answers with every
-        correction); payments are deleted by ``paid_on`` (nothing points to them)."""
+        correction); payments are deleted by ``paid_on`` (nothing points to them); case events by
+        ``occurred_on`` (a corrected one is kept while its correction is)."""
         actor.require("purge")
         deleted: dict[str, int] = {}
         kept: dict[str, int] = {}
@@ -541,6 +542,7 @@ class Register:
             deleted[tilsyn_items.name] = conn.execute(delete(tilsyn_items).where(tilsyn_items.c.draw_id.in_(old_draws))).rowcount
             deleted[tilsyn_draws.name] = conn.execute(delete(tilsyn_draws).where(tilsyn_draws.c.draw_date < before)).rowcount
             deleted[payments.name] = conn.execute(delete(payments).where(payments.c.paid_on < before)).rowcount
+            deleted[case_events.name] = _purge_chain(conn, case_events, case_events.c.occurred_on < before)  # issue 26
             old_meetings = select(meetings.c.id).where(meetings.c.meeting_date < before)
             for table in (outcomes, agendas):
                 deleted[table.name] = conn.execute(delete(table).where(table.c.meeting_id.in_(old_meetings))).rowcount

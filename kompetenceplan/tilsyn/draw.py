@@ -167,7 +167,7 @@ def draw(
                 item_id = inserted_id(
                     conn.execute(tilsyn_items.insert().values(draw_id=draw_id, position=position, decision_id=row["id"], case_ref=row["case_ref"], team=row["team"], track=track, stratum_size=size))
                 )
-                results = run_checks(conn, plans, row)
+                results = run_checks(conn, plans, row, on=today)
                 assert all(r.status in STATUSES for r in results)
                 conn.execute(tilsyn_results.insert(), [{"item_id": item_id, "code": r.code, "status": r.status, "message": r.message} for r in results])
     except IntegrityError:

@@ -22,7 +22,9 @@ agenda ``item_key`` is derived from the seed too; through the public API (``bulk
 What the history contains, on purpose: decisions at the required level and some below it
 (kompetenceoverskridelse), committee cases with and without complete documents, committee cases
 decided without a submission, decisions without an expected end, early ends and corrections
-(new rows pointing to the corrected one, as the register is append-only).
+(new rows pointing to the corrected one, as the register is append-only), and each case's events
+with late investigations, missing follow-ups and formandsafgørelser (`case_history`). A case keeps
+one advisor of its team (`case_history.advisor_for`).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from ..store.privacy import minimise
 from ..store.records import GRANTED
 from ..store.register import Register, now, statutory_level
 from ..store.tables import decisions, meeting_items, meetings, outcomes, routings
+from .case_history import advisor_for, write_history
 
 SIZES = {"medium": 1, "large": 30}
 #: New interventions and placements a month for ``medium`` (see the module docstring: approximate).
@@ -124,6 +127,7 @@ class GenerateReport:
     decisions: int
     meetings: int
     items: int
+    events: int = 0
 
 
 def person(initials: str) -> Actor:
@@ -500,7 +504,8 @@ class _Generator:
         required = result.level
         rank = plan.rank(required)
         escalation = plan.rank(plan.meta.escalation_level)
-        routing = self.sink.routing(case, case_ref=case_ref, team=team, advisor=_initials(rng), on=on, plan=plan)
+        _initials(rng)  # drawn and not used: keeps the seed's random stream, so every other row is as before
+        routing = self.sink.routing(case, case_ref=case_ref, team=team, advisor=advisor_for(team, case_ref), on=on, plan=plan)
         self.n_routings += 1
         if rank >= escalation:
             roll = rng.random()
@@ -603,7 +608,8 @@ class _Generator:
             day = month_end + dt.timedelta(days=1)
         self._run_due(self.end)
         self.sink.flush()
-        return GenerateReport(self.start, self.end, self.seed, self.size, self.n_routings, self.n_decisions, len(self.meetings), self.n_items)
+        n_events = write_history(self.reg, self.plans, start=self.start, end=self.end, seed=self.seed, bulk=isinstance(self.sink, _BulkSink))
+        return GenerateReport(self.start, self.end, self.seed, self.size, self.n_routings, self.n_decisions, len(self.meetings), self.n_items, n_events)
 
     def _run_due(self, until: dt.date) -> None:
         """Run the scheduled events (meetings, ends, corrections) due before ``until``; on the
