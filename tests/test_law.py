@@ -74,12 +74,94 @@ class TestConsent:
             load_plan(folder)
 
 
+class TestAdultsWithoutConsent:
+    """Optagelse i botilbud uden samtykke: Familieretshuset decides on the municipality's
+    indstilling (serviceloven §§ 129, 129 a, 131, 131 a). Before: sel-108 with samtykke = false went
+    to the visitationsudvalg (the consent input was accepted and ignored)."""
+
+    BOTILBUD = {"paragraf": "sel-108", "trin": 6, "maanedlig_udgift": 50000, "varighed_maaneder": 120, "sagens_maanedlige_udgift": 50000}
+
+    @pytest.mark.parametrize("code", ["sel-107", "sel-108"])
+    def test_botilbud_without_consent_is_refused_naming_familieretshuset(self, nyborg, code: str) -> None:
+        """§§ 107/108 with samtykke = nej never reach the visitationsudvalg as if consented."""
+        case = {**self.BOTILBUD, "paragraf": code, "trin": 5 if code == "sel-107" else 6, "samtykke": False}
+        with pytest.raises(CaseError) as info:
+            decide(nyborg, case)
+        text = info.value.render()
+        assert "sagen.samtykke" in text and "Familieretshuset" in text and "sel-129" in text and "§ 129, stk. 2-3" in text
+
+    def test_botilbud_with_unknown_consent_is_asked_for(self, nyborg) -> None:
+        with pytest.raises(CaseError) as info:
+            decide(nyborg, self.BOTILBUD)
+        assert [p.where for p in info.value.problems] == ["sagen.samtykke"]
+
+    def test_botilbud_with_consent_is_routed_as_before(self, nyborg) -> None:
+        assert decide(nyborg, {**self.BOTILBUD, "samtykke": True}).level.id == "visitationsudvalg"
+
+    def test_the_indstilling_to_familieretshuset_is_decided_outside_the_municipality(self, nyborg) -> None:
+        """sel-129 goes to Familieretshuset, a body above every municipal level; the reason says
+        that the municipality's decision is the indstilling."""
+        decision = decide(nyborg, {**self.BOTILBUD, "paragraf": "sel-129"})
+        assert decision.level.id == "familieretshuset" and decision.deciding_row == "V-129"
+        assert "kommunens afgørelse er indstillingen" in decision.reason
+
+    def test_a_plan_cannot_route_sel_129_to_the_visitationsudvalg(self, tmp_path: Path) -> None:
+        folder = _copy_nyborg(tmp_path)
+        _edit(folder, "regler-voksne.toml", 'id = "V-129"\nlevel = "familieretshuset"', 'id = "V-129"\nlevel = "visitationsudvalg"')
+        with pytest.raises(PlanError, match="Familieretshuset"):
+            load_plan(folder)
+
+    def test_an_administrative_level_cannot_be_called_familieretshuset(self, tmp_path: Path) -> None:
+        folder = _copy_nyborg(tmp_path)
+        _edit(folder, "plan.toml", 'name = "Visitationsudvalget"', 'name = "Familieretshuset"')
+        with pytest.raises(PlanError, match="må ikke hedde familieretshuset"):
+            load_plan(folder)
+
+    def test_a_consent_free_botilbud_may_be_labelled_uden_samtykke_when_it_is_the_floor(self) -> None:
+        """Before: the loader forbade "uden samtykke" in any label that was not a barnets lov floor."""
+        plan = load_plan(NYBORG)
+        assert "uden samtykke" in plan.enum_value("paragraf", "sel-129").label and "sel-129" in plan.floors
+
+
+class TestWithdrawnConsent:
+    def test_section_46_without_consent_names_hjemgivelse_too(self, nyborg) -> None:
+        """§ 100: a withdrawn consent leads to hjemgivelse and its period (or § 47)."""
+        with pytest.raises(CaseError) as info:
+            decide(nyborg, {**PLACEMENT, "samtykke": False})
+        text = info.value.render()
+        assert "bl-100" in text and "§ 100" in text and "bl-47" in text
+
+    def test_hjemgivelse_is_a_decision_of_the_municipality_with_a_period_of_at_most_6_months(self, nyborg) -> None:
+        case = {"paragraf": "bl-100", "trin": 4, "maanedlig_udgift": 20000, "varighed_maaneder": 6, "sagens_maanedlige_udgift": 20000, "alder": 9}
+        assert decide(nyborg, case).level.id == "leder"
+        with pytest.raises(CaseError) as info:
+            decide(nyborg, {**case, "varighed_maaneder": 7})
+        assert [p.where for p in info.value.problems] == ["sagen.varighed_maaneder"]
+
+
 class TestAcute:
     def test_acute_placement_without_consent_stays_with_the_committee(self, nyborg) -> None:
         """akut never lowers the level; it adds the chair's provisional route (§ 143)."""
         decision = decide(nyborg, {**PLACEMENT, "paragraf": "bl-47", "akut": True})
-        assert decision.level.id == "boerne_og_ungeudvalg" and decision.provisional == PROVISIONAL_TEXT
-        assert "§ 143" in decision.provisional
+        assert decision.level.id == "boerne_og_ungeudvalg" and decision.provisional is not None
+        assert decision.provisional.startswith(PROVISIONAL_TEXT) and "§ 143" in decision.provisional
+        assert decision.provisional.endswith("paragraf bl-143-4.")  # the approval is its own agenda item
+
+    @pytest.mark.parametrize("code", ["bl-23", "bl-40", "bl-42-4", "bl-61", "bl-62", "bl-63", "bl-98-4", "bl-105", "val-11", "val-15"])
+    def test_every_paragraph_the_chair_may_decide_gets_the_provisional_route(self, nyborg, code: str) -> None:
+        """Before: only §§ 47/49 (an acute § 105 case said nothing about § 143); voksenansvarsloven
+        § 11, stk. 4 and § 15, stk. 3 refer to § 143, stk. 1 og 2 (LOV 753/2023 § 5, nr. 8)."""
+        case = {"paragraf": code, "trin": 6, "maanedlig_udgift": 0, "varighed_maaneder": 1, "alder": 14, "akut": True}
+        decision = decide(nyborg, case)
+        assert decision.level.id == "boerne_og_ungeudvalg" and decision.provisional is not None and "§ 143" in decision.provisional
+
+    @pytest.mark.parametrize("code", ["bl-50", "bl-67", "bl-143-4"])
+    def test_no_provisional_route_for_renewal_permanent_placement_or_the_approval_itself(self, nyborg, code: str) -> None:
+        """Opretholdelse (§ 50) and videreførelse (§ 67) have a deadline known in advance; the
+        approval (§ 143, stk. 4) is not itself provisional. The level stays the committee's."""
+        case = {"paragraf": code, "trin": 5, "maanedlig_udgift": 0, "varighed_maaneder": 1, "alder": 14, "anbragt_maaneder": 40, "akut": True}
+        decision = decide(nyborg, case)
+        assert decision.level.id == "boerne_og_ungeudvalg" and decision.provisional is None
 
     def test_no_provisional_route_when_not_acute_or_not_a_placement_without_consent(self, nyborg) -> None:
         assert decide(nyborg, {**PLACEMENT, "paragraf": "bl-47"}).provisional is None
@@ -201,10 +283,13 @@ def test_randomly_relabelled_copies_are_refused(tmp_path_factory, data) -> None:
         load_plan(folder)
 
 
-def test_every_floor_in_the_table_cites_section_142() -> None:
-    """The statute table quotes § 142, stk. 1 item by item; every entry cites it."""
-    assert all("§ 142, stk. 1" in f.reference for f in STATUTORY_FLOORS.values())
-    assert len(STATUTORY_FLOORS) == 15
+def test_every_floor_in_the_table_cites_its_body_provision() -> None:
+    """The statute table quotes § 142, stk. 1 item by item (14 items: 15 sections, §§ 47 and 49
+    are one item); serviceloven § 129 cites §§ 131 and 131 a (Familieretshuset)."""
+    buu = [f for f in STATUTORY_FLOORS.values() if f.body == "boerne_og_ungeudvalg"]
+    assert all("§ 142, stk. 1" in f.reference for f in buu) and len(buu) == 15
+    [frh] = [f for f in STATUTORY_FLOORS.values() if f.body == "familieretshuset"]
+    assert "§§ 131 og 131 a" in frh.reference and frh.codes == ("sel-129",)
 
 
 def test_lint_reports_a_step_monotonicity_break_across_paragraphs(tmp_path: Path) -> None:

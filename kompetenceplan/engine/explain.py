@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 
-from ..law import PROVISIONAL_SECTIONS, PROVISIONAL_TEXT
+from ..law import APPROVAL_SECTION, OUTSIDE_MUNICIPALITY, PROVISIONAL_SECTIONS, PROVISIONAL_TEXT
 from ..model.decision import ConditionTrace, Decision, LevelRef, PlanRef, RowTrace, Traces
 from ..plan.model import NOMATCH, Plan, Value, format_number
 from .reference import MATCH, NO_MATCH, RowResult
@@ -29,6 +29,10 @@ def build_decision(routed: Routed) -> Decision:
         basis = "hjemmel" if row.law else "grundlag"
         who = level.decided_by or f"på niveauet {level.name}"
         reason = f"Sagen afgøres {who}, jf. regel {row.id} ({basis}: {row.reference})."
+    if level.body in OUTSIDE_MUNICIPALITY:
+        # Serviceloven § 131, stk. 1 / § 131 a, stk. 1: the body decides "efter indstilling fra
+        # kommunalbestyrelsen"; the municipality's own decision is to send the indstilling.
+        reason += f" Kommunen træffer ikke selv afgørelsen: kommunens afgørelse er indstillingen til {level.name}."
     refs = _refs(plan)
     return Decision.explained_by(
         partial(_traces, routed),
@@ -78,16 +82,21 @@ def _traces(routed: Routed) -> Traces:
 
 
 def _provisional(routed: Routed) -> str | None:
-    """An acute case under a paragraph where the chair may decide provisionally (barnets lov § 143)."""
+    """An acute case under a paragraph the law reserves for børne- og ungeudvalget where the chair
+    may decide provisionally (barnets lov § 143; `law.PROVISIONAL_SECTIONS`), with the plan's code
+    for the approval that is its own agenda item (§ 142, stk. 1; § 143, stk. 4)."""
     plan, case = routed.plan, routed.case
     urgent = plan.meta.urgent_input
     if urgent is None or case.get(urgent) is not True:
         return None
     code = case.get(plan.meta.paragraph_input)
     value = (plan.inputs[plan.meta.paragraph_input].values or {}).get(code) if isinstance(code, str) else None
-    if value is None or (value.law or "", value.section or 0) not in PROVISIONAL_SECTIONS:
+    if value is None or code not in plan.floors or (value.law or "", value.section or 0) not in PROVISIONAL_SECTIONS:
         return None
-    return PROVISIONAL_TEXT
+    approval = plan.code_for(*APPROVAL_SECTION, stk=4)
+    if approval is None or approval not in plan.floors:
+        return PROVISIONAL_TEXT
+    return f"{PROVISIONAL_TEXT} Godkendelsen forelægges som sit eget punkt: paragraf {approval}."
 
 
 def _trace(plan: Plan, result: RowResult) -> RowTrace:

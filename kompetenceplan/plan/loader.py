@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from ..errors import PlanError, Problem, validation_message
 from ..law import (
     BODIES,
+    BODY_NAME_WORDS,
     CANONICAL_CODES,
     LAWS,
     RESERVED_WORDS,
@@ -538,30 +539,31 @@ def _check_floors(plan: Plan, levels_file: str, problems: list[Problem]) -> None
             problems.append(
                 _floor_problem(
                     f"{levels_file}: levels[{i}] (id {lv.id})",
-                    f"{BODIES.get(lv.body, lv.body)} er et lovbestemt organ og skal stå over alle forvaltningens niveauer (barnets lov § 142), men står under {plan.levels[top_admin].name}.",
+                    f"{BODIES.get(lv.body, lv.body)} er et lovbestemt organ og skal stå over alle forvaltningens niveauer, men står under {plan.levels[top_admin].name}.",
                     "Flyt niveauet op, så det er det højeste i planen; loven kan ikke fraviges i kompetenceplanen.",
                 )
             )
     for i, lv in enumerate(plan.levels):
-        # A level's name is what caseworkers read ("Afgørelsesniveau: …"): the statutory body's
-        # level must say it is the body, and no administrative level may borrow its name.
-        says_body = "børne- og ungeudvalg" in lv.name.lower()
-        if lv.body and not says_body:
+        # A level's name is what caseworkers read ("Afgørelsesniveau: …"): a statutory body's
+        # level must say it is the body, and no other level may borrow the body's name.
+        name = lv.name.lower()
+        if lv.body and BODY_NAME_WORDS.get(lv.body, "") not in name:
             problems.append(
                 _floor_problem(
                     f"{levels_file}: levels[{i}] (id {lv.id}).name",
                     f"niveauet er {BODIES.get(lv.body, lv.body)}, men navnet siger det ikke.",
-                    'Kald niveauet fx "Børne- og ungeudvalget (barnets lov § 142)".',
+                    f'Kald niveauet fx "{BODIES.get(lv.body, lv.body)}".',
                 )
             )
-        if not lv.body and says_body:
-            problems.append(
-                _floor_problem(
-                    f"{levels_file}: levels[{i}] (id {lv.id}).name",
-                    "et niveau i forvaltningen må ikke hedde børne- og ungeudvalget.",
-                    'Giv niveauet sit eget navn, eller angiv body = "boerne_og_ungeudvalg" på det øverste niveau.',
+        for body, words in BODY_NAME_WORDS.items():
+            if lv.body != body and words in name:
+                problems.append(
+                    _floor_problem(
+                        f"{levels_file}: levels[{i}] (id {lv.id}).name",
+                        f"et niveau, der ikke er {BODIES[body].split(' (')[0]}, må ikke hedde {words}et.",
+                        f'Giv niveauet sit eget navn, eller angiv body = "{body}" på niveauet for organet.',
+                    )
                 )
-            )
     for name, spec in plan.inputs.items():
         if name == meta.paragraph_input:
             continue

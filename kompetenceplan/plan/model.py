@@ -282,11 +282,11 @@ class Plan:
     def steps(self, area: str) -> tuple[LadderStep, ...]:
         return tuple(s for s in self.ladder if s.area == area)
 
-    def code_for(self, law: str, section: int, floored_only: bool = False) -> str | None:
-        """The plan's paragraph code for a provision, if it has one (with ``floored_only``: the
-        code the law reserves for a statutory body, e.g. § 98, stk. 4 rather than stk. 1)."""
+    def code_for(self, law: str, section: int, stk: int | None = None) -> str | None:
+        """The plan's paragraph code for a provision, if it has one (with ``stk``: the code for
+        that stykke, e.g. § 98, stk. 4 rather than stk. 1)."""
         for code, value in (self.inputs[self.meta.paragraph_input].values or {}).items():
-            if (value.law, value.section) == (law, section) and (not floored_only or code in self.floors):
+            if (value.law, value.section) == (law, section) and (stk is None or value.stk == stk):
                 return code
         return None
 

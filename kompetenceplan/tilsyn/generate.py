@@ -413,6 +413,8 @@ class _Generator:
             case["akut"] = False
         else:
             case["alder"] = rng.randrange(18, 80)
+            # Serviceloven §§ 107-108 need the citizen's consent (without it: § 129, Familieretshuset).
+            case["samtykke"] = True
         if paragraph == "sel-85":
             case["timer_pr_uge"] = rng.choice((2, 4, 6, 10, 15, 20))
         case["sagens_maanedlige_udgift"] = round(self._active_total(case_ref, on) + cost, 2)
