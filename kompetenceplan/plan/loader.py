@@ -36,7 +36,7 @@ from .model import OneOf, Plan, PlanRequirement, PlanRow, Term, consent_rules, m
 from .operators import NUMERIC_OPERATORS, OPERATORS
 from .parts import RESERVED_INPUT_NAMES, InputSpec, LadderStep, Level, PlanMeta, of
 from .schema import PlanFile, Requirement, Row
-from .submission_paths import FIELD_PATHS
+from .submission_paths import FIELD_PATHS, HEARING_ROLES
 
 #: Thresholds and bounds stay below this and at 2 decimals, so they are written without an
 #: exponent (durable-rules cannot read 1e+16 or 1e-05).
@@ -301,16 +301,19 @@ def _requirements(
         if req.min_level is not None and req.min_level not in rank:
             problems.append(_reference_problem(f"{where}.min_level", "ukendt niveau.", f"Brug et af: {', '.join(rank)}."))
         check = of(req.require)
-        needs = {"document": check.types, "fields": check.paths, "consent": check.roles}
+        needs = {"document": check.types, "fields": check.paths, "consent": check.roles, "hearing": check.roles}
         if check.kind in needs and not needs[check.kind]:
-            key = {"document": "types", "fields": "paths", "consent": "roles"}[check.kind]
+            key = {"document": "types", "fields": "paths", "consent": "roles", "hearing": "roles"}[check.kind]
             problems.append(Problem(f"{where}.require.{key}", f"et krav af typen {check.kind} skal angive {key}.", f"Tilføj {key} = [...]."))
         for t in check.types:
             if t not in document_types:
                 problems.append(_reference_problem(f"{where}.require.types", f"ukendt dokumenttype '{t}'.", f"Erklær den under [document_types] eller brug en af: {', '.join(document_types)}."))
+        # A hearing requirement names the parties of barnets lov § 142, stk. 2-3 (fixed by the law
+        # and the submission's shape); a consent requirement the plan's own consent roles.
+        known_roles, kind_name = (HEARING_ROLES, "part i § 142, stk. 2-3") if check.kind == "hearing" else (consent_roles, "samtykkerolle")
         for role in check.roles:
-            if role not in consent_roles:
-                problems.append(_reference_problem(f"{where}.require.roles", f"ukendt samtykkerolle '{role}'.", f"Brug en af: {', '.join(consent_roles)}."))
+            if role not in known_roles:
+                problems.append(_reference_problem(f"{where}.require.roles", f"ukendt {kind_name} '{role}'.", f"Brug en af: {', '.join(known_roles)}."))
         for path in [*check.paths, *check.or_paths]:
             if path not in paths:
                 problems.append(Problem(f"{where}.require.paths", f"'{path}' er ikke et felt i en indstilling.", f"Brug et af: {', '.join(sorted(paths))}."))

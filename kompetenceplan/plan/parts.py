@@ -99,7 +99,7 @@ class RequirementDoc:
     fix: str
 
 
-RequirementKind = Literal["document", "fields", "consent", "child_view", "alternatives", "economy"]
+RequirementKind = Literal["document", "fields", "consent", "child_view", "alternatives", "economy", "hearing", "siblings"]
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,7 @@ class Check:
     or_paths: list[str]
     paths: list[str]
     roles: list[str]
+    any_role: bool
     covers_purpose: bool
     monthly_input: str | None
     duration_input: str | None
