@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from functools import partial
 
 from ..law import APPROVAL_SECTION, OUTSIDE_MUNICIPALITY, PROVISIONAL_SECTIONS, PROVISIONAL_TEXT
-from ..model.decision import ConditionTrace, Decision, LevelRef, PlanRef, RowTrace, Traces
+from ..model.decision import CommitteeRef, ConditionTrace, Decision, LevelRef, PlanRef, RowTrace, Traces
 from ..plan.model import NOMATCH, Plan, Value, format_number
 from .reference import MATCH, NO_MATCH, RowResult
 from .routing import Routed
@@ -19,6 +19,7 @@ def build_decision(routed: Routed) -> Decision:
     plan, case, rank = routed.plan, routed.case, routed.rank
     outcome = routed.evaluation.outcome
     level = plan.levels[rank]
+    committee = plan.committee_for(level.id, case.get(plan.meta.area_input))
     if outcome.kind == NOMATCH:
         reason = (
             f"Kompetenceplanen har ingen regel for denne sag. Den skal derfor afgøres af {level.name}, så den ikke "
@@ -27,7 +28,7 @@ def build_decision(routed: Routed) -> Decision:
     else:
         row = plan.row(outcome.row_id)  # type: ignore[arg-type]  # a row outcome names its row
         basis = "hjemmel" if row.law else "grundlag"
-        who = level.decided_by or f"på niveauet {level.name}"
+        who = (committee.decided_by if committee is not None else "") or level.decided_by or f"på niveauet {level.name}"
         reason = f"Sagen afgøres {who}, jf. regel {row.id} ({basis}: {row.reference})."
     if level.body in OUTSIDE_MUNICIPALITY:
         # Serviceloven § 131, stk. 1 / § 131 a, stk. 1: the body decides "efter indstilling fra
@@ -44,6 +45,7 @@ def build_decision(routed: Routed) -> Decision:
         inputs=_in_plan_order(plan, case.values),
         derived=list(case.derived),
         provisional=_provisional(routed),
+        committee=None if committee is None else CommitteeRef(id=committee.id, name=committee.name),
     )
 
 
@@ -148,7 +150,7 @@ def explain(decision: Decision) -> str:
     """The decision and its reasons, in Danish."""
     d = decision
     lines = [
-        f"Afgørelsesniveau: {d.level.name}",
+        f"Afgørelsesniveau: {d.level.name}" + (f" — {d.committee.name}" if d.committee is not None else ""),
         f"Plan: {d.plan.name}, {d.plan.kommune}, version {d.plan.version} (gyldig fra {d.plan.valid_from})",
         "",
         d.reason,

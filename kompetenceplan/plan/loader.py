@@ -34,7 +34,7 @@ from .compile import rule_specs
 from .files import BOM, fingerprint, plan_files, read_snapshot, verify_unchanged
 from .model import OneOf, Plan, PlanRequirement, PlanRow, Term, consent_rules, make_term, statutory_floors
 from .operators import NUMERIC_OPERATORS, OPERATORS
-from .parts import RESERVED_INPUT_NAMES, InputSpec, LadderStep, Level, PlanMeta, of
+from .parts import RESERVED_INPUT_NAMES, Committee, InputSpec, LadderStep, Level, PlanMeta, of
 from .schema import PlanFile, Requirement, Row
 from .submission_paths import FIELD_PATHS, HEARING_ROLES
 
@@ -186,6 +186,7 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
     meta_file = ""
     levels: list[Level] | None = None
     levels_file = ""
+    committees: list[tuple[str, Committee]] = []
     ladder: list[tuple[str, LadderStep]] = []
     inputs: dict[str, InputSpec] = {}
     input_files: dict[str, str] = {}
@@ -210,6 +211,7 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
                 problems.append(_duplicate_problem(f"{file}: levels", f"levels står også i {levels_file}.", "Saml niveauerne ét sted."))
             levels, levels_file = [of(lv) for lv in pf.levels], file
         ladder.extend((file, of(s)) for s in pf.ladder or [])
+        committees.extend((file, of(c)) for c in pf.committees or [])
         for name, spec in (pf.inputs or {}).items():
             if name in inputs:
                 problems.append(_duplicate_problem(f"{file}: inputs.{name}", f"input er også erklæret i {input_files[name]}.", "Erklær hvert input én gang."))
@@ -228,6 +230,7 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
     if problems:
         return None
     _check_ladder(ladder, inputs, meta, problems)
+    _check_committees(committees, levels, inputs, meta, problems)
     implications = _parse_implications(inputs, input_files, problems)
 
     rank = {lv: i for i, lv in enumerate(level_ids)}
@@ -269,6 +272,7 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
         consent_roles=consent_roles,
         requirements=plan_requirements,
         input_files=input_files,
+        committees=tuple(c for _, c in committees),
     )
     _check_floors(plan, levels_file, problems)
     if problems:
@@ -449,6 +453,54 @@ def _check_ladder(ladder: list[tuple[str, LadderStep]], inputs: dict[str, InputS
         seen.add((step.area, step.step))
         if not (step_spec.min is not None and step_spec.max is not None and step_spec.min <= step.step <= step_spec.max):
             problems.append(_reference_problem(where, f"trinnet ligger uden for inputtet {meta.step_input}s min/max.", "Ret trinnet eller inputtets grænser."))
+
+
+def _check_committees(committees: list[tuple[str, Committee]], levels: list[Level], inputs: dict[str, InputSpec], meta: PlanMeta, problems: list[Problem]) -> None:
+    """The plan's committees: each holds a committee level of the administration (at or above the
+    escalation level; a statutory body is its own body) for some areas, no two the same area of a
+    level, and a level they split is split for every area, so that a case never lacks its
+    committee (fail-safe: no case falls between two committees)."""
+    ids = [lv.id for lv in levels]
+    areas = list(inputs[meta.area_input].values or {})
+    escalation = ids.index(meta.escalation_level)
+    seen: dict[str, str] = {}
+    held: dict[tuple[str, str], str] = {}
+    for file, c in committees:
+        where = f"{file}: committees (id {c.id})"
+        if c.id in seen or c.id in ids:
+            problems.append(_duplicate_problem(where, "id'et bruges også af et andet udvalg eller niveau.", "Giv udvalget et id, ingen andre udvalg eller niveauer har."))
+        seen[c.id] = file
+        if c.level not in ids:
+            problems.append(_reference_problem(f"{where}.level", "ukendt niveau.", f"Brug et af: {', '.join(ids)}."))
+            continue
+        level = levels[ids.index(c.level)]
+        if ids.index(c.level) < escalation or level.body is not None:
+            problems.append(
+                Problem(
+                    f"{where}.level",
+                    "et udvalg kan kun dele et udvalgsniveau i forvaltningen (eskalationsniveauet eller højere, ikke et lovbestemt organ).",
+                    f'Brug fx level = "{meta.escalation_level}".',
+                )
+            )
+        for area in c.areas:
+            if area not in areas:
+                problems.append(_reference_problem(f"{where}.areas", f"ukendt område '{area}'.", f"Brug et af: {', '.join(areas)}."))
+            elif (c.level, area) in held:
+                problems.append(
+                    _duplicate_problem(f"{where}.areas", f"området '{area}' hører allerede til udvalget {held[(c.level, area)]} på samme niveau.", "Giv hvert område ét udvalg pr. niveau.")
+                )
+            else:
+                held[(c.level, area)] = c.id
+    for level_id in {c.level for _, c in committees if c.level in ids}:
+        missing = [a for a in areas if (level_id, a) not in held]
+        if missing:
+            problems.append(
+                Problem(
+                    f"committees (level {level_id})",
+                    f"niveauet er delt i udvalg, men ingen har området {', '.join(missing)}: en sag i det område ville ikke have et udvalg.",
+                    "Tilføj området til et af udvalgene.",
+                )
+            )
 
 
 def _parse_implications(inputs: dict[str, InputSpec], files: dict[str, str], problems: list[Problem]) -> dict[tuple[str, str], tuple[Term, ...]]:

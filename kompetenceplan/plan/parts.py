@@ -47,6 +47,15 @@ class Level:
 
 
 @dataclass(frozen=True)
+class Committee:
+    id: str
+    level: str
+    areas: list[str]
+    name: str
+    decided_by: str
+
+
+@dataclass(frozen=True)
 class LadderStep:
     area: str
     step: int
@@ -119,7 +128,7 @@ class Check:
     duration_input: str | None
 
 
-PARTS: dict[str, type] = {cls.__name__: cls for cls in (PlanMeta, Level, LadderStep, EnumValue, InputSpec, DocumentType, ConsentRole, RequirementDoc, Check)}
+PARTS: dict[str, type] = {cls.__name__: cls for cls in (PlanMeta, Level, Committee, LadderStep, EnumValue, InputSpec, DocumentType, ConsentRole, RequirementDoc, Check)}
 
 
 def of(model: Any) -> Any:

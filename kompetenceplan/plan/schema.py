@@ -57,6 +57,19 @@ class Level(Strict):
     decided_by: str = Field(default="", max_length=200, description='How Danish says who decides, after "Sagen afgøres", e.g. "ved lederbeslutning".')
 
 
+class Committee(Strict):
+    """``[[committees]]``: a body of the plan that holds a committee level for some areas, e.g. the
+    visitation committees for children and for adults at the level ``visitationsudvalg``. The
+    level decides who may decide (its rank); the committee is which meeting decides. Every meeting
+    belongs to one body (a committee, or a level nobody splits)."""
+
+    id: Slug
+    level: Slug
+    areas: list[ValueCode] = Field(min_length=1)
+    name: Text
+    decided_by: str = Field(default="", max_length=200, description='How Danish says who decides, after "Sagen afgøres".')
+
+
 class LadderStep(Strict):
     """``[[ladder]]``: one step of an area's indsatstrappe."""
 
@@ -189,6 +202,7 @@ class PlanFile(Strict):
 
     plan: PlanMeta | None = None
     levels: list[Level] | None = None
+    committees: list[Committee] | None = None
     ladder: list[LadderStep] | None = None
     inputs: dict[Slug, InputSpec] | None = None
     rows: list[Row] | None = None

@@ -329,6 +329,7 @@ def _submission(case_ref: str, case: dict[str, Any], routed_on: dt.date, complet
         "maal": ["Første mål inden 3 måneder", "Andet mål inden 6 måneder"],
         "alternativer": [{"indsats": "Mindre indgribende indsats", "trin": max(1, case["trin"] - 1), "begrundelse": "Afprøvet uden tilstrækkelig effekt."}],
         "oekonomi": {"pris_pr_maaned": case["maanedlig_udgift"], "varighed_maaneder": months, "samlet": case["maanedlig_udgift"] * months, "leverandoer": "Fiktiv leverandør"},
+        "partshoering": {"dato": before(12)},  # forvaltningsloven § 19
     }
     if case["paragraf"].startswith("sel-"):
         sub["samtykker"] = [{"fra": "borgeren", "dato": before(40), "daekker_formaal": True}]
@@ -356,6 +357,10 @@ def _submission(case_ref: str, case: dict[str, Any], routed_on: dt.date, complet
         ]
         if not case.get("samtykke", True):
             sub["dokumenter"] += [{"type": "foraeldrevurdering", "dato": before(30)}, {"type": "foraeldreplan", "dato": before(10)}]
+            # Barnets lov § 51, stk. 1, nr. 1 and stk. 3; § 142, stk. 2.
+            sub["anbringelsesgrundlag"] = {"grunde": [1], "begrundet_formodning": "Beskrevet i undersøgelsen (fiktiv).", "ressourcer": "Beskrevet i undersøgelsen (fiktiv)."}
+            sub["soeskende"] = {"under_15_i_husstanden": False}
+            sub["udtaleret"] = {"foraeldremyndighed": True, "barnet": True, "advokat": True, "ingen_bisidder": True}
     if not complete:
         sub["dokumenter"] = []
         sub.pop("barnets_perspektiv", None)
