@@ -832,3 +832,24 @@ def test_the_report_shows_the_weighted_rate_and_calls_the_plain_share_what_it_is
     estimates = _table(md, "Kommunens fejlandel (vægtet med stratumstørrelser)")
     assert set(estimates) == {"Kontroller (TIL)", "Kontroller og tjekliste"}
     assert SAMPLE_SHARE in _table(md, "Sager med fejl i kontrollerne (TIL) pr. team") and "I alt" not in md.split("## Kontrollernes grundlag")[0]
+
+
+def test_the_checklist_and_the_checks_cite_what_the_statute_says() -> None:
+    """Law review 3, C1-C3 and C6: follow-up is barnets lov § 95 (not § 101, which is ophør og
+    hjemgivelse); the child's view is § 5, stk. 3-4 (not § 23); the investigation's deadline is
+    § 20, stk. 3's 4 months (the one-year age is the municipality's own rule); the draw dates and
+    "forventet varighed" are verified, so no [U] is left on them."""
+    basis = {q.id: q.basis for q in CONFIG.checklist}
+    assert "§ 95" in basis["L-07"] and "§ 101" not in basis["L-07"]
+    assert "§ 5, stk. 3-4" in basis["L-02"] and "§ 23" not in basis["L-02"]
+    assert "§ 20, stk. 3" in basis["L-03"] and "[U]" not in basis["L-03"]
+    assert "4 måneder" in CONFIG.question("L-03").question  # type: ignore[union-attr]
+    assert "[U]" not in CONFIG.tilsyn.source and "4.5.1" in CONFIG.tilsyn.source
+    assert "[U]" not in til.CHECK_BY_CODE["TIL-004"].basis and "§ 47, stk. 2" in til.CHECK_BY_CODE["TIL-004"].basis
+
+
+def test_barnets_lov_is_cited_with_its_later_amendments() -> None:
+    """C4: L 201 (2024-25) amended § 86 after LBK nr. 282 af 17/03/2025."""
+    from kompetenceplan.law import LAWS
+
+    assert LAWS["barnets_lov"] == "Barnets lov (LBK nr. 282 af 17/03/2025 med senere ændringer)"

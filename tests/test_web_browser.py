@@ -537,7 +537,9 @@ class TestMeeting:
         assert _accessibility_problems(d) == []
         screenshot(d, "moede-ingen-moeder")
         set_date(d, "moededato", day)
-        Select(d.find_element(By.ID, "udvalg")).select_by_visible_text(plan.level("visitationsudvalg").name)
+        body = plan.meeting_body("visitationsudvalg_boern")  # the children's visitation committee
+        assert body is not None
+        Select(d.find_element(By.ID, "udvalg")).select_by_visible_text(body.name)
         d.find_element(By.ID, "titel").send_keys("Visitationsudvalget (browsertest)")
         d.find_element(By.CSS_SELECTOR, "form.meeting-form button[type=submit]").click()
         wait(d, lambda drv: drv.find_elements(By.ID, "besked"))
@@ -574,6 +576,8 @@ class TestMeeting:
                 assert f"{len(expected.errors)} fejl, {len(expected.findings)} fund i alt" in item["text"] and "IKKE KLAR" in item["text"]
             if expected.routing.level != "visitationsudvalg":
                 assert "ANDET NIVEAU" in item["text"]
+            elif expected.routing.committee_id != "visitationsudvalg_boern":
+                assert "ANDET UDVALG" in item["text"]  # an adult's case on the children's committee
         ready = sum(check(plans, case_of(p), on=MEETING_DAY).ready for p in SUBMISSIONS)
         assert d.find_element(By.ID, "optaelling").text.split() == [str(ready), "klar", str(len(SUBMISSIONS) - ready), "ikke", "klar", "af", str(len(SUBMISSIONS)), "punkter"]
         assert _accessibility_problems(d) == []
