@@ -174,8 +174,10 @@ class _BulkSink:
     def meeting(self, day: dt.date, body: str) -> int:
         """As `committee.new_meeting` (default title)."""
         plan = plan_in_force(self.plans, day)
-        title = f"{plan.level(body).name} {day.isoformat()}"
-        self.meeting_rows.append({"meeting_date": day, "body": body, "body_rank": plan.rank(body), "title": title[:200]})
+        found = plan.meeting_body(body)
+        assert found is not None, body
+        title = f"{found.name} {day.isoformat()}"
+        self.meeting_rows.append({"meeting_date": day, "body": body, "body_rank": found.rank, "title": title[:200]})
         handle = len(self.meeting_ids) + len(self.meeting_rows) - 1
         self.meeting_info[handle] = (day, body)
         self.items_of[handle] = []
@@ -211,10 +213,11 @@ class _BulkSink:
         if outcome in committee.DECIDING:
             sag = item["submission"].get("sag") or {}
             months = sag.get("varighed_maaneder")
+            found = plan_in_force(self.plans, day).meeting_body(body)
             values = {
                 "case_ref": item["case_ref"],
                 "team": team,
-                "level": body,
+                "level": found.level if found is not None else body,  # the committee's level
                 "decided_by": body,
                 "decided_on": day,
                 "outcome": outcome,
@@ -311,6 +314,17 @@ class _BulkSink:
 
 def _add_months(day: dt.date, months: int) -> dt.date:
     return committee.add_months(day, months)
+
+
+def _meeting_body(plan: Plan, level: str, case: dict[str, Any]) -> str:
+    """The meeting that decides a committee case: the plan's committee for the case's area (the
+    visitation committee for children or for adults), or the level itself."""
+    meta = plan.meta
+    area = case.get(meta.area_input)
+    if area is None:
+        area = next((t.single for t in plan.implications.get((meta.paragraph_input, case[meta.paragraph_input]), ()) if t.input == meta.area_input), None)
+    found = plan.committee_for(level, area)
+    return found.id if found is not None else level
 
 
 def _initials(rng: random.Random) -> str:
@@ -463,7 +477,7 @@ class _Generator:
             elif roll < P_COMMITTEE_SKIPPED + P_COMMITTEE_NO_SUBMISSION:
                 self._decide(team, case_ref, case, on, required, required, routing)
             else:
-                self._to_meeting(team, case_ref, case, on, required)
+                self._to_meeting(team, case_ref, case, on, _meeting_body(plan, required, case))
             return
         level = required
         if rank > 0 and rng.random() < P_BELOW:
