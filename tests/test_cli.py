@@ -26,6 +26,7 @@ EXPECTED_LEVEL = {  # the level each example's file name promises
     "leder": "leder",
     "visitationsudvalg": "visitationsudvalg",
     "buu": "boerne_og_ungeudvalg",
+    "familieretshuset": "familieretshuset",
 }
 
 

@@ -539,7 +539,9 @@ class TestMeeting:
         assert _accessibility_problems(d) == []
         screenshot(d, "moede-ingen-moeder")
         set_date(d, "moededato", day)
-        Select(d.find_element(By.ID, "udvalg")).select_by_visible_text(plan.level("visitationsudvalg").name)
+        body = plan.meeting_body("visitationsudvalg_boern")  # the children's visitation committee
+        assert body is not None
+        Select(d.find_element(By.ID, "udvalg")).select_by_visible_text(body.name)
         d.find_element(By.ID, "titel").send_keys("Visitationsudvalget (browsertest)")
         d.find_element(By.CSS_SELECTOR, "form.meeting-form button[type=submit]").click()
         wait(d, lambda drv: drv.find_elements(By.ID, "besked"))
@@ -576,6 +578,8 @@ class TestMeeting:
                 assert f"{len(expected.errors)} fejl, {len(expected.findings)} fund i alt" in item["text"] and "IKKE KLAR" in item["text"]
             if expected.routing.level != "visitationsudvalg":
                 assert "ANDET NIVEAU" in item["text"]
+            elif expected.routing.committee_id != "visitationsudvalg_boern":
+                assert "ANDET UDVALG" in item["text"]  # an adult's case on the children's committee
         ready = sum(check(plans, case_of(p), on=MEETING_DAY).ready for p in SUBMISSIONS)
         assert d.find_element(By.ID, "optaelling").text.split() == [str(ready), "klar", str(len(SUBMISSIONS) - ready), "ikke", "klar", "af", str(len(SUBMISSIONS)), "punkter"]
         assert _accessibility_problems(d) == []
@@ -934,10 +938,11 @@ class TestTilsyn:
             _tab_to(d, f"tjekliste-{p}-vis")
             ActionChains(d).send_keys(Keys.ENTER).perform()
             assert d.find_element(By.ID, f"tjekliste-{p}").get_attribute("open") is not None
-            for n, q in enumerate(config.checklist):
+            questions = config.questions_for(stored.items[0]["track"])  # the track's own checklist
+            for n, q in enumerate(questions):
                 fid = f"s{p}-{q.id}"
                 _tab_to(d, f"{fid}-ja")
-                ActionChains(d).send_keys(Keys.SPACE if n else Keys.ARROW_RIGHT).perform()  # L-01: nej (the next radio)
+                ActionChains(d).send_keys(Keys.SPACE if n else Keys.ARROW_RIGHT).perform()  # the first: nej (the next radio)
                 ActionChains(d).send_keys(Keys.TAB).perform()
                 assert d.switch_to.active_element.get_attribute("id") == f"{fid}-kommentar"
                 ActionChains(d).send_keys(Keys.TAB).perform()
@@ -957,8 +962,8 @@ class TestTilsyn:
                 saved = f"Svaret på {q.id} for sag nr. {p} er gemt."
                 wait(d, lambda drv, saved=saved: any(saved in e.text for e in drv.find_elements(By.ID, "besked")))
             answers = show(reg, quarter).items[0]["answers"]  # type: ignore[union-attr]
-            assert {q: (a["answer"], a["answered_by"]) for q, a in answers.items()} == {q.id: ("nej" if n == 0 else "ja", local_actor().id) for n, q in enumerate(config.checklist)}
-            assert answers["L-01"]["comment"] == "Udredningen mangler i sagen."
+            assert {q: (a["answer"], a["answered_by"]) for q, a in answers.items()} == {q.id: ("nej" if n == 0 else "ja", local_actor().id) for n, q in enumerate(questions)}
+            assert answers[questions[0].id]["comment"] == "Udredningen mangler i sagen."
             progress = d.find_element(By.ID, "fremdrift")
             assert progress.get_attribute("data-answered") == "1" and progress.text.startswith(f"1 af {len(stored.items)}")
             screenshot(d, "tilsyn-tjekliste-besvaret")
@@ -970,7 +975,7 @@ class TestTilsyn:
             assert f"Ledelsestilsyn {quarter}" in d.find_element(By.TAG_NAME, "h1").text
             for rate in report.per_check:
                 assert rate.label in main
-            l01 = next(c for c in report.checklist if c["id"] == "L-01")
+            l01 = next(c for c in report.checklist if c["id"] == questions[0].id)
             assert l01["nej"] == 1 and f"{stored.items[0]['case_ref']} (nr. {p})" in main
             assert _accessibility_problems(d) == []
             screenshot(d, "tilsyn-rapport")

@@ -62,22 +62,39 @@ def _meeting_or_fail(conn: Any, meeting_id: int) -> dict[str, Any]:
     return row
 
 
+def _names(plan: Plan) -> dict[str, str]:
+    """Levels and meeting bodies (the plan's committees) by id."""
+    return {lv.id: lv.name for lv in plan.levels} | {b.id: b.name for b in plan.meeting_bodies()}
+
+
+def _body_level(plan: Plan, body: str) -> str:
+    """The level a meeting's body holds: a committee's level, else the body is a level."""
+    found = plan.meeting_body(body)
+    return found.level if found is not None else body
+
+
 def _meeting(row: dict[str, Any], plan: Plan) -> Meeting:
-    names = {lv.id: lv.name for lv in plan.levels}
+    names = _names(plan)
     return Meeting(id=row["id"], meeting_date=row["meeting_date"], body=row["body"], body_name=names.get(row["body"], row["body"]), title=row["title"])
 
 
 def new_meeting(reg: Register, plans: Plans, meeting_date: dt.date, body: str, title: str = "", *, actor: Actor) -> Meeting:
-    """A meeting of ``body`` (a plan level at or above the escalation level) on ``meeting_date``."""
+    """A meeting of ``body`` on ``meeting_date``: one of the plan's meeting bodies (a committee, such
+    as the visitation committee for children or for adults, or an unsplit committee level;
+    `Plan.meeting_bodies`), never a body outside the municipality (Familieretshuset)."""
     actor.require("manage_meetings")
     plan = plan_in_force(plans, meeting_date)
-    committees = [lv.id for lv in plan.levels[plan.escalation_rank :]]
-    if body not in committees:
-        raise CaseError("Ukendt udvalg.", [Problem("udvalg", "er ikke et udvalgsniveau i planen.", f"Brug et af: {', '.join(committees)}.")])
-    title = title.strip() or f"{plan.level(body).name} {meeting_date.isoformat()}"
+    bodies = [b.id for b in plan.meeting_bodies()]
+    # Transitional (issue 27): a committee level that the plan splits into committees is still
+    # accepted as the body of a meeting until the meetings are rewritten (issue 22); then only
+    # `bodies` are.
+    legacy = [lv.id for lv in plan.levels[plan.escalation_rank :] if lv.body is None and lv.id not in bodies]
+    if body not in bodies and body not in legacy:
+        raise CaseError("Ukendt udvalg.", [Problem("udvalg", "er ikke et udvalg i planen.", f"Brug et af: {', '.join(bodies)}.")])
+    title = title.strip() or f"{_names(plan)[body]} {meeting_date.isoformat()}"
     refuse_cpr({"titel": title})
     with reg.transaction() as conn:
-        new_id = repo.insert(conn, meetings, {"meeting_date": meeting_date, "body": body, "body_rank": plan.rank(body), "title": title[:200], "created_at": now()})
+        new_id = repo.insert(conn, meetings, {"meeting_date": meeting_date, "body": body, "body_rank": plan.rank(_body_level(plan, body)), "title": title[:200], "created_at": now()})
         return _meeting(_meeting_or_fail(conn, new_id), plan)
 
 
@@ -178,7 +195,9 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
         registered = _registered(conn, [o["decision_id"] for o in decided.values() if o["decision_id"] is not None])
     plan = plan_in_force(plans, row["meeting_date"])
     meeting = _meeting(row, plan)
-    names = {lv.id: lv.name for lv in plan.levels}
+    names = _names(plan)
+    body = plan.meeting_body(row["body"])
+    meeting_level = body.level if body is not None else row["body"]
     sent_items: dict[str, str] = (sent or {}).get("items") or {}
     items = []
     for r in rows:
@@ -187,9 +206,15 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
             r = _recheck(plan, row["meeting_date"], r, flags)
         if not r["ready"]:
             flags.append("IKKE KLAR: dokumentationen har fejl (se fund).")
-        if r["required_level"] != row["body"]:
+        if r["required_level"] != meeting_level:
             where = "lavere" if r["required_rank"] < row["body_rank"] else "højere"
             flags.append(f"ANDET NIVEAU: sagen hører til {names.get(r['required_level'], r['required_level'])} ({where} end {meeting.body_name}).")
+        elif body is not None and body.areas is not None:
+            # The same level, another of the plan's committees (e.g. an adult's case on the
+            # children's visitation committee).
+            other = ((r["report"] or {}).get("routing") or {}).get("committee_id")
+            if other and other != body.id:
+                flags.append(f"ANDET UDVALG: sagen hører til {names.get(other, other)} (ikke {meeting.body_name}).")
         if sent is not None:
             if r["item_key"] not in sent_items:
                 flags.append("TILFØJET EFTER UDSENDELSE af dagsordenen.")
@@ -311,7 +336,7 @@ def record_outcome(
         paragraph = sag.get(plan.meta.paragraph_input)
         statutory = statutory_level(plan, paragraph)
         if outcome in DECIDING and statutory is not None and row["body_rank"] < statutory[0]:
-            refusal = statutory_refusal(plan, str(paragraph), row["body"], statutory, what="udfald")
+            refusal = statutory_refusal(plan, str(paragraph), _body_level(plan, row["body"]), statutory, what="udfald")
             refusal.problems[0] = Problem("udfald", refusal.problems[0].what, f"Vælg udsat, sendt tilbage til rådgiver eller oversendt (til {plan.level(statutory[1]).name}).")
             raise refusal
         target = _forward_target(plan, row, item, forward_to, statutory) if outcome == FORWARDED else None
@@ -333,7 +358,7 @@ def record_outcome(
                 plans,
                 case_ref=item["case_ref"],
                 team=team,
-                level=meeting.body,
+                level=_body_level(plan, meeting.body),
                 decided_by=(meeting.body, meeting.body_name),
                 recorded_by=actor,
                 decided_on=meeting.meeting_date,

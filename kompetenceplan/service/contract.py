@@ -24,23 +24,24 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from ..plan.model import Plan
-from ..plan.schema import InputSpec, LadderStep, Level, PlanMeta
+from ..plan.schema import Committee, InputSpec, LadderStep, Level, PlanMeta
 from ..plan.versions import PlanSet
 from .schemas import KINDS, schema, semantic_refusals, submission_refusals
 
 #: The contract's version (semantic versioning): major for a change that can break a client,
 #: minor for an addition, patch for wording. Listed in CHANGELOG with every change.
-API_VERSION = "1.1.0"
+API_VERSION = "2.0.0"
 RENDER_FORMATS = ("markdown", "html")
 COMPONENTS = "#/components/schemas/"
 
 
 class PlanSummary(BaseModel):
-    """``GET /plan``: metadata, levels, ladder and inputs of one version, and all versions."""
+    """``GET /plan``: metadata, levels, committees, ladder and inputs of one version, and all versions."""
 
     model_config = ConfigDict(extra="forbid")
     plan: PlanMeta
     levels: list[Level]
+    committees: list[Committee]
     ladder: list[LadderStep]
     inputs: dict[str, InputSpec]
     versions: list[str]

@@ -32,11 +32,13 @@ class TilCheck:
 
 
 #: The registry (like the DOK codes of the documentation standard). [U]: not verified.
+#: § 46, stk. 1 and § 47, stk. 2 (lovguiden): "Afgørelsen skal angive formålet med anbringelsen og
+#: den forventede varighed".
 CHECKS: tuple[TilCheck, ...] = (
     TilCheck(
         "TIL-001",
-        "Afgørelsen er truffet på mindst det niveau, kompetenceplanen krævede på afgørelsesdatoen",
-        "Kommunens kompetenceplan (delegation fra kommunalbestyrelsen, jf. lov om kommunernes styrelse [U]); barnets lov § 142, stk. 1 for afgørelser forbeholdt børne- og ungeudvalget",
+        "Afgørelsen er truffet på mindst det niveau, loven og kompetenceplanen krævede på afgørelsesdatoen",
+        "Barnets lov § 142, stk. 1 for afgørelser forbeholdt børne- og ungeudvalget (og serviceloven §§ 131 og 131 a for Familieretshuset), sammenholdt med afgørelsens paragraf, før niveauet genberegnes; derefter kommunens kompetenceplan (delegation fra kommunalbestyrelsen, jf. lov om kommunernes styrelse [U])",
     ),
     TilCheck(
         "TIL-002",
@@ -51,7 +53,7 @@ CHECKS: tuple[TilCheck, ...] = (
     TilCheck(
         "TIL-004",
         "En bevilling med en visiteret varighed har en forventet slutdato",
-        "Barnets lov § 32, stk. 3 (afgørelsen angiver forventet varighed) [U]; for øvrige paragraffer sagens registrerede varighed",
+        "Barnets lov § 32, stk. 3, § 46, stk. 1, 2. pkt., og § 47, stk. 2, 2. pkt. (afgørelsen angiver formålet og den forventede varighed); for øvrige paragraffer sagens registrerede varighed",
     ),
     # TIL-005 (issue 26): the deadline rules of rules/<plan>-frister.toml, each with its own source.
     TilCheck(
@@ -121,6 +123,16 @@ def _til001(versions: tuple[Plan, ...], d: dict[str, Any], inputs: dict[str, Any
     day = d["decided_on"]
     if not (plan.meta.valid_from <= day and (plan.meta.valid_to is None or day <= plan.meta.valid_to)):
         return Result(code, FEJL, f"Afgørelsen er registreret med planversion {plan.meta.version}, som ikke var i kraft på afgørelsesdatoen {day.isoformat()}.")
+    # The law first: the decision row holds its paragraph and level, and a paragraph the law
+    # reserves for a statutory body (barnets lov § 142, stk. 1) decided below that body is a breach
+    # whatever the register holds of the case's inputs or its typed required level.
+    floor = plan.floors.get(d["paragraph"])
+    if floor is not None:
+        body_rank, law_floor = floor
+        taken = plan.rank(d["level"]) if d["level"] in {lv.id for lv in plan.levels} else None
+        if taken is None or taken < body_rank:
+            who = plan.level(d["level"]).decided_by if taken is not None else f"på niveauet '{d['level']}'"
+            return Result(code, FEJL, f"Truffet {who}; loven kræver {plan.levels[body_rank].name} ({law_floor.reference}). Afgørelsen er truffet uden kompetence.")
     if inputs is None:
         return Result(code, IKKE_EFTERPROEVET, "Sagens oplysninger findes ikke i registret (ingen routing eller indstilling); det krævede niveau kan ikke genberegnes.")
     try:
@@ -141,7 +153,10 @@ def _til001(versions: tuple[Plan, ...], d: dict[str, Any], inputs: dict[str, Any
 def _committee(versions: tuple[Plan, ...], d: dict[str, Any], item: dict[str, Any] | None) -> list[Result]:
     plan = next((p for p in versions if p.fingerprint == d["plan_fingerprint"]), versions[-1])
     escalation = plan.rank(plan.meta.escalation_level)
-    if max(d["required_rank"], d["level_rank"]) < escalation:
+    # A paragraph the law reserves for a statutory body always belonged to a committee, whatever
+    # required level was typed when the decision was recorded.
+    floor_rank = plan.floors[d["paragraph"]][0] if d["paragraph"] in plan.floors else -1
+    if max(d["required_rank"], d["level_rank"], floor_rank) < escalation:
         why = "Afgørelsen skulle ikke forelægges et udvalg."
         return [Result("TIL-002", IKKE_RELEVANT, why), Result("TIL-003", IKKE_RELEVANT, why)]
     if item is None:

@@ -1,5 +1,5 @@
 """The tilsyn's plan-side data (`rules/nyborg-tilsyn.toml`): draw dates, tracks, the team and
-paragraph → track mapping, the sample size and the leaders' checklist."""
+paragraph → track mapping, the sample size and the leaders' checklist per track."""
 
 from __future__ import annotations
 
@@ -31,9 +31,18 @@ class Track(_Strict):
 
 
 class Question(_Strict):
-    id: str = Field(pattern=r"^L-\d{2}$")
+    """A checklist question the leader answers by reading the case. ``tracks``: the tracks it
+    belongs to (empty: every track); ``phase``: the phase of the casework it checks (the adults'
+    tilsyn follows the phases of voksenudredningsmetoden, Udviklingsplan 2024-2028, afsnit 4.5.1)."""
+
+    id: str = Field(pattern=r"^[A-Z]-\d{2}$")
     question: str
     basis: str
+    tracks: list[str] = []
+    phase: str = ""
+
+    def applies_to(self, track: str) -> bool:
+        return not self.tracks or track in self.tracks
 
 
 class Settings(_Strict):
@@ -69,7 +78,21 @@ class TilsynConfig(_Strict):
         ids = [q.id for q in self.checklist]
         if len(ids) != len(set(ids)):
             raise ValueError("checklist: to spørgsmål har samme id")
+        for q in self.checklist:
+            for track in q.tracks:
+                if track not in self.tracks:
+                    raise ValueError(f"checklist {q.id}.tracks: sporet '{track}' er ikke defineret under [tracks]")
+        for track in self.tracks:
+            if not self.questions_for(track):
+                raise ValueError(f"tracks.{track}: sporet har ingen spørgsmål i tjeklisten")
         return self
+
+    def questions_for(self, track: str) -> list[Question]:
+        """The checklist of a track: the questions that belong to it (an unknown track, e.g.
+        'ukendt', gets every question: nothing is left unchecked)."""
+        if track not in self.tracks:
+            return list(self.checklist)
+        return [q for q in self.checklist if q.applies_to(track)]
 
     def track(self, team: str, paragraph: str) -> str:
         """The decision's track: the paragraph's (exact code, then prefix*) before the team's."""

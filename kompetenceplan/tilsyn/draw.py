@@ -251,8 +251,17 @@ def record_answer(reg: Register, config: TilsynConfig, quarter: str, position: i
     item = next((i for i in found.items if i["position"] == position), None)
     if item is None:
         problems.append(Problem("--item", f"trækningen for {quarter} har ikke en sag nr. {position}.", f"Brug et nummer fra 1 til {len(found.items)} (se tilsyn draw --quarter {quarter} --show)."))
-    if config.question(question) is None:
+    found_question = config.question(question)
+    if found_question is None:
         problems.append(Problem("--question", f"'{question}' er ikke et spørgsmål i tjeklisten.", f"Brug et af: {', '.join(q.id for q in config.checklist)}."))
+    elif item is not None and not any(q.id == question for q in config.questions_for(item["track"])):
+        problems.append(
+            Problem(
+                "--question",
+                f"'{question}' hører ikke til tjeklisten for sporet {config.tracks[item['track']].label if item['track'] in config.tracks else item['track']}.",
+                f"Brug et af: {', '.join(q.id for q in config.questions_for(item['track']))}.",
+            )
+        )
     if answer not in ANSWERS:
         problems.append(Problem("--answer", f"'{answer}' er ikke et svar.", f"Brug et af: {', '.join(ANSWERS)}."))
     if answer == "nej" and not (comment or "").strip():

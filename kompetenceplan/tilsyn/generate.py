@@ -209,8 +209,10 @@ class _BulkSink:
     def meeting(self, day: dt.date, body: str) -> int:
         """As `committee.new_meeting` (default title)."""
         plan = plan_in_force(self.plans, day)
-        title = f"{plan.level(body).name} {day.isoformat()}"
-        self.meeting_rows.append({"meeting_date": day, "body": body, "body_rank": plan.rank(body), "title": title[:200]})
+        found = plan.meeting_body(body)
+        assert found is not None, body
+        title = f"{found.name} {day.isoformat()}"
+        self.meeting_rows.append({"meeting_date": day, "body": body, "body_rank": found.rank, "title": title[:200]})
         handle = len(self.meeting_ids) + len(self.meeting_rows) - 1
         self.meeting_info[handle] = (day, body)
         self.items_of[handle] = []
@@ -249,12 +251,13 @@ class _BulkSink:
         if outcome in committee.DECIDING:
             sag = item["submission"].get("sag") or {}
             months = sag.get("varighed_maaneder")
+            found = plan_in_force(self.plans, day).meeting_body(body)
             values = {
                 "case_ref": item["case_ref"],
                 "team": team,
-                "level": body,
+                "level": found.level if found is not None else body,  # the committee's level
                 "decided_by": body,
-                "decided_by_name": plan_in_force(self.plans, day).level(body).name,
+                "decided_by_name": found.name if found is not None else plan_in_force(self.plans, day).level(body).name,
                 "decided_on": day,
                 "outcome": outcome,
                 "paragraph": sag.get("paragraf"),
@@ -370,6 +373,17 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return committee.add_months(day, months)
 
 
+def _meeting_body(plan: Plan, level: str, case: dict[str, Any]) -> str:
+    """The meeting that decides a committee case: the plan's committee for the case's area (the
+    visitation committee for children or for adults), or the level itself."""
+    meta = plan.meta
+    area = case.get(meta.area_input)
+    if area is None:
+        area = next((t.single for t in plan.implications.get((meta.paragraph_input, case[meta.paragraph_input]), ()) if t.input == meta.area_input), None)
+    found = plan.committee_for(level, area)
+    return found.id if found is not None else level
+
+
 def _initials(rng: random.Random) -> str:
     return "".join(rng.choice("ABDEFGHIJKLMNOPRSTUV") for _ in range(3))
 
@@ -386,6 +400,7 @@ def _submission(case_ref: str, case: dict[str, Any], routed_on: dt.date, complet
         "maal": ["Første mål inden 3 måneder", "Andet mål inden 6 måneder"],
         "alternativer": [{"indsats": "Mindre indgribende indsats", "trin": max(1, case["trin"] - 1), "begrundelse": "Afprøvet uden tilstrækkelig effekt."}],
         "oekonomi": {"pris_pr_maaned": case["maanedlig_udgift"], "varighed_maaneder": months, "samlet": case["maanedlig_udgift"] * months, "leverandoer": "Fiktiv leverandør"},
+        "partshoering": {"dato": before(12)},  # forvaltningsloven § 19
     }
     if case["paragraf"].startswith("sel-"):
         sub["samtykker"] = [{"fra": "borgeren", "dato": before(40), "daekker_formaal": True}]
@@ -413,6 +428,10 @@ def _submission(case_ref: str, case: dict[str, Any], routed_on: dt.date, complet
         ]
         if not case.get("samtykke", True):
             sub["dokumenter"] += [{"type": "foraeldrevurdering", "dato": before(30)}, {"type": "foraeldreplan", "dato": before(10)}]
+            # Barnets lov § 51, stk. 1, nr. 1 and stk. 3; § 142, stk. 2.
+            sub["anbringelsesgrundlag"] = {"grunde": [1], "begrundet_formodning": "Beskrevet i undersøgelsen (fiktiv).", "ressourcer": "Beskrevet i undersøgelsen (fiktiv)."}
+            sub["soeskende"] = {"under_15_i_husstanden": False}
+            sub["udtaleret"] = {"foraeldremyndighed": True, "barnet": True, "advokat": True, "ingen_bisidder": True}
     if not complete:
         sub["dokumenter"] = []
         sub.pop("barnets_perspektiv", None)
@@ -470,6 +489,8 @@ class _Generator:
             case["akut"] = False
         else:
             case["alder"] = rng.randrange(18, 80)
+            # Serviceloven §§ 107-108 need the citizen's consent (without it: § 129, Familieretshuset).
+            case["samtykke"] = True
         if paragraph == "sel-85":
             case["timer_pr_uge"] = rng.choice((2, 4, 6, 10, 15, 20))
         case["sagens_maanedlige_udgift"] = round(self._active_total(case_ref, on) + cost, 2)
@@ -514,7 +535,7 @@ class _Generator:
             elif roll < P_COMMITTEE_SKIPPED + P_COMMITTEE_NO_SUBMISSION:
                 self._decide(team, case_ref, case, on, required, required, routing)
             else:
-                self._to_meeting(team, case_ref, case, on, required)
+                self._to_meeting(team, case_ref, case, on, _meeting_body(plan, required, case))
             return
         level = required
         if rank > 0 and rng.random() < P_BELOW:

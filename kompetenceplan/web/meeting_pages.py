@@ -61,9 +61,9 @@ def _no_register(request: Request, status: int = 200) -> HTMLResponse:
 
 
 def _bodies(request: Request) -> list[tuple[str, str]]:
-    """The plan levels a meeting can be held by: the escalation level and above (id, Danish name)."""
+    """The bodies a meeting can belong to (`Plan.meeting_bodies`: the plan's committees and unsplit committee levels; id, Danish name)."""
     plan = _current(_plans(request))
-    return [(lv.id, lv.name) for lv in plan.levels[plan.escalation_rank :]]
+    return [(b.id, b.name) for b in plan.meeting_bodies()]
 
 
 def _problems_text(exc: KompetenceplanError) -> str:

@@ -139,7 +139,7 @@ def _draw_dates_text(config: Any) -> str:
 
 
 def _fully_answered(config: Any, item: dict[str, Any]) -> bool:
-    return all(q.id in item["answers"] for q in config.checklist)
+    return all(q.id in item["answers"] for q in config.questions_for(item["track"]))
 
 
 def _overview(request: Request, values: dict[str, str], errors: FieldErrors, status: int = 200) -> HTMLResponse:
