@@ -102,3 +102,24 @@ class TestMeetings:
         assert "ANDET UDVALG" in flags[2] and "Visitationsudvalget for voksne" in flags[2] and "ANDET NIVEAU" not in flags[2]
         granted = c.record_outcome(reg, PLANS, meeting.id, 1, "bevilget", actor=ACTOR)
         assert granted.decision_id and granted.kompetenceoverskridelse is False  # recorded at the committee's level
+
+
+def test_an_adult_placed_without_consent_is_put_to_familieretshuset_never_decided_by_the_committee(open_register, migrated_url: str) -> None:
+    """A § 129 case (optagelse i botilbud uden samtykke) at the adults' visitation committee: the
+    committee cannot grant or refuse it (serviceloven § 131: Familieretshuset decides), it can put it
+    to Familieretshuset — and the minutes say "indstillet til Familieretshuset"."""
+    from kompetenceplan.meetings.documents import minutes_markdown
+    from kompetenceplan.store.register import StatutoryCompetenceError
+
+    reg = open_register(migrated_url)
+    meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg_voksne", actor=ACTOR)
+    sub = _submission("botilbud-108-klar")
+    sub["sag"] = sub["sag"] | {"paragraf": "sel-129", "samtykke": False}
+    sub["sagsnummer"] = "EKS-2026-0129"
+    c.add_submission(reg, PLANS, meeting.id, sub, actor=ACTOR)
+    with pytest.raises(StatutoryCompetenceError, match="Familieretshuset"):
+        c.record_outcome(reg, PLANS, meeting.id, 1, "bevilget", actor=ACTOR)
+    put = c.record_outcome(reg, PLANS, meeting.id, 1, "oversendt", "Indstilling om optagelse uden samtykke.", actor=ACTOR)
+    assert put.forwarded_to == "familieretshuset" and put.decision_id is None
+    assert "Beslutning: **indstillet til Familieretshuset" in minutes_markdown(c.build_agenda(reg, PLANS, meeting.id))
+    assert reg.decisions(case_ref="EKS-2026-0129") == []

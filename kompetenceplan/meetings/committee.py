@@ -28,6 +28,7 @@ from ..actor import Actor
 from ..api import plan_in_force
 from ..checks.check import check
 from ..errors import CaseError, KompetenceplanError, Problem
+from ..law import OUTSIDE_MUNICIPALITY
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
 from ..store import decisions as decision_repo
@@ -196,6 +197,7 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
     plan = plan_in_force(plans, row["meeting_date"])
     meeting = _meeting(row, plan)
     names = _names(plan)
+    outside = {lv.id for lv in plan.levels if lv.body in OUTSIDE_MUNICIPALITY}
     body = plan.meeting_body(row["body"])
     meeting_level = body.level if body is not None else row["body"]
     sent_items: dict[str, str] = (sent or {}).get("items") or {}
@@ -240,6 +242,7 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
                 outcome=o["outcome"] if o else None,
                 forwarded_to=o["forwarded_to"] if o else None,
                 forwarded_to_name=names.get(o["forwarded_to"], o["forwarded_to"]) if o and o["forwarded_to"] else None,
+                forwarded_outside=bool(o and o["forwarded_to"] in outside),
                 reason=o["reason"] if o else None,
                 decision_id=o["decision_id"] if o else None,
                 kompetenceoverskridelse=rec.kompetenceoverskridelse if rec else None,
