@@ -8,6 +8,7 @@ import datetime as dt
 
 import click
 
+from ..danish import danish_time
 from ..errors import KompetenceplanError, Problem
 from .base import Command, db_option, echo_json, open_register, option_date
 
@@ -37,7 +38,7 @@ def adgangslog(db_url: str | None, case_ref: str, fmt: str) -> None:
     click.echo(f"Sag {case_ref.strip()}: {len(rows)} adgang{'e' if len(rows) != 1 else ''}.")
     for r in rows:
         where = f"{r.channel} {r.client_address}" if r.client_address else r.channel
-        click.echo(f"{r.logged_at.strftime('%Y-%m-%d %H:%M:%S')}  {r.actor_name} ({r.actor_id}, {r.actor_kind})  {r.action} {r.subject}  {r.route}  {where}")
+        click.echo(f"{danish_time(r.logged_at):%Y-%m-%d %H:%M:%S}  {r.actor_name} ({r.actor_id}, {r.actor_kind})  {r.action} {r.subject}  {r.route}  {where}")
 
 
 @click.command(name="adgangslog-purge", cls=Command)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import uuid
 from typing import Any
 
@@ -40,6 +41,8 @@ from ..store.tables import agendas, decisions, meeting_items, meetings, outcomes
 from .model import DECIDING, FORWARDED, GRANTED, OUTCOMES, AddedItem, Agenda, AgendaItem, ItemFinding, Meeting, OutcomeRecord
 
 Plans = Plan | PlanSet
+#: Line breaks and other control characters: a title is one line of text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -93,9 +96,11 @@ def new_meeting(reg: Register, plans: Plans, meeting_date: dt.date, body: str, t
     if body not in bodies and body not in legacy:
         raise CaseError("Ukendt udvalg.", [Problem("udvalg", "er ikke et udvalg i planen.", f"Brug et af: {', '.join(bodies)}.")])
     title = title.strip() or f"{_names(plan)[body]} {meeting_date.isoformat()}"
+    if len(title) > 200 or _CONTROL.search(title):  # printed into the agenda, the minutes and e-mails
+        raise CaseError("Ugyldig titel.", [Problem("titel", "skal være én linje uden styretegn, højst 200 tegn.", "Skriv fx Visitationsudvalget december.")])
     refuse_cpr({"titel": title})
     with reg.transaction() as conn:
-        new_id = repo.insert(conn, meetings, {"meeting_date": meeting_date, "body": body, "body_rank": plan.rank(_body_level(plan, body)), "title": title[:200], "created_at": now()})
+        new_id = repo.insert(conn, meetings, {"meeting_date": meeting_date, "body": body, "body_rank": plan.rank(_body_level(plan, body)), "title": title, "created_at": now()})
         return _meeting(_meeting_or_fail(conn, new_id), plan)
 
 
