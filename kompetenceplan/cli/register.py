@@ -82,10 +82,18 @@ def db_export(db_url: str | None, output: Path | None) -> None:
     from ..store import access_log
 
     reg = open_register(db_url)
+    fh = None
+    if output is not None:
+        try:
+            fh = output.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise KompetenceplanError(
+                "Eksporten kan ikke skrives.", [Problem(str(output), f"filen kan ikke oprettes ({exc.strerror}).", "Angiv en fil i en mappe, der findes, og som du kan skrive i.")]
+            ) from None
     access_log.record(reg.engine, local_actor(), "læst", "eksport", ["*"], route="db export", channel="cli")
     lines = (json.dumps(rec, ensure_ascii=False, default=str) for rec in reg.export())
-    if output is not None:
-        with output.open("w", encoding="utf-8") as fh:
+    if fh is not None:
+        with fh:
             for line in lines:
                 fh.write(line + "\n")
     else:

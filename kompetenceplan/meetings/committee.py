@@ -352,15 +352,15 @@ def record_outcome(
         earlier = repo.item_decisions(conn, meeting_id, item["item_key"])
         in_force = None
         if earlier:
-            newest = decision_repo.head(conn, earlier[-1])
-            decision_repo.lock(conn, newest)
-            if decision_repo.corrected_by(conn, newest) is None and not decision_repo.retracted(conn, newest):
+            newest = decision_repo.lock_head(conn, earlier[-1])  # a manual correction may be racing this outcome
+            if not decision_repo.retracted(conn, newest):
                 in_force = newest
         decision = None
         if outcome in DECIDING:
             begin = start or meeting.meeting_date
             months = sag.get("varighed_maaneder")
-            end = expected_end or (add_months(begin, months) if isinstance(months, int) and not isinstance(months, bool) else None)
+            whole = int(months) if isinstance(months, (int, float)) and not isinstance(months, bool) and float(months).is_integer() and 0 <= months <= 1200 else None
+            end = expected_end or (add_months(begin, whole) if whole is not None else None)
             values = reg.decision_values(
                 conn,
                 plans,

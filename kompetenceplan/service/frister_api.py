@@ -19,7 +19,6 @@ adgangslog (subjects ``frist`` and ``sagshændelse``).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -31,6 +30,9 @@ from ..actor import actor_of
 from ..errors import CaseError, KompetenceplanError, Problem, validation_message
 from ..io import ISO_DATE, parse_json
 from ..plan.versions import PlanSet
+from ..safe_paths import model_field_names, safe_loc
+from ..store.case_ref import read_case_ref
+from ..store.privacy import refuse_cpr
 from ..web.access import log_case_access
 
 DateText = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"})]
@@ -116,16 +118,11 @@ async def _body(request: Request, model: type[BaseModel]) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
+        known = model_field_names(model)  # an unknown key is named by its position, never by itself
         raise CaseError(
             "Forespørgslen har fejl.",
-            [
-                Problem("body." + ".".join(str(p) for p in e["loc"]) if e["loc"] else "body", validation_message(e), "Se skemaet i /openapi.json.")
-                for e in exc.errors(include_url=False, include_input=False)
-            ],
+            [Problem(safe_loc("body", data, e["loc"], known), validation_message(e), "Se skemaet i /openapi.json.") for e in exc.errors(include_url=False, include_input=False)],
         ) from None
-
-
-_REF = re.compile(r"[\w.:/-]{1,64}")
 
 
 def create_router(plans: Callable[[], PlanSet], register: Callable[[], Any]) -> APIRouter:
@@ -200,8 +197,8 @@ def create_router(plans: Callable[[], PlanSet], register: Callable[[], Any]) -> 
         if reg is None:
             return missing_register()
         _no_query(request)
-        if not _REF.fullmatch(case_ref):
-            raise CaseError("Ugyldig sagsreference.", [Problem("case_ref", "har ugyldige tegn (bogstaver, cifre, . : / - og _; højst 64 tegn).", "Skriv fx S-2026-0042.")])
+        case_ref = read_case_ref(case_ref, "case_ref")  # the register's one rule; a CPR number is refused
+        refuse_cpr({"case_ref": case_ref})
         from starlette.concurrency import run_in_threadpool
 
         from ..store.events import query

@@ -10,20 +10,62 @@ so on. Errors name the field, never the value.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
 from ..errors import CaseError, Problem
 
-#: One separator between the parts of a CPR number: a dash (any kind), a space (also a no-break
-#: space), a dot or a slash.
-_SEP = r"[-‐‑–— \u00a0\u202f./]"
+#: Between the parts of a CPR number: nothing, spaces, or one dash, dot or slash with spaces
+#: around it (the text is normalised first: every dash is "-", every space " ").
+_SEP = r"(?:\s*[-./]\s*|\s+)?"
+#: The 4 digits after the birth date, also written in pairs with a space ("12 34").
+_SERIAL = r"\d{2} ?\d{2}"
 CPR_SHAPED = re.compile(
-    # 10 digits, with at most one separator after the 6th: any such number is refused (the old rule)
-    rf"(?<!\d)\d{{6}}{_SEP}?\d{{4}}(?!\d)"
-    # the birth date written in parts (day 01-31, month 01-12, a 2-digit year), then 4 digits
-    rf"|(?<!\d)(?:0[1-9]|[12]\d|3[01]){_SEP}?\s?(?:0[1-9]|1[0-2]){_SEP}?\s?\d{{2}}{_SEP}?\s?\d{{4}}(?!\d)"
+    # 10 digits, with a separator after the 6th: any such number is refused (the old rule)
+    rf"(?<!\d)\d{{6}}{_SEP}{_SERIAL}(?!\d)"
+    # the birth date written in parts (day 01-31, month 01-12, a 2- or 4-digit year), then 4 digits
+    rf"|(?<!\d)(?:0[1-9]|[12]\d|3[01]){_SEP}(?:0[1-9]|1[0-2]){_SEP}(?:(?:19|20)\d{{2}}|\d{{2}}){_SEP}{_SERIAL}(?!\d)"
 )
+
+
+def normalised(text: str) -> str:
+    """``text`` as the CPR check reads it: invisible characters (zero-width spaces, soft hyphens,
+    byte-order marks: Unicode's format characters) removed, every decimal digit of any script
+    written 0-9, every dash and minus sign "-", every space " "."""
+    out = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cf":
+            continue
+        if category == "Nd":
+            out.append(str(unicodedata.digit(ch)))
+        elif category == "Pd" or ch in "\u2212\u2012\u2043\ufe63\uff0d":
+            out.append("-")
+        elif category == "Zs" or ch in "\t\r\n\v\f":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_MARK = re.compile(r"[-./]")
+
+
+def looks_like_cpr(text: str) -> bool:
+    """Whether ``text`` holds something shaped like a CPR number. A form written with spaces only
+    ("01 01 90 12 34") inside a longer run of space-separated numbers (a table, a chart's
+    coordinates) is not taken for one; with a dash, a dot or a slash, or as 10 digits, it always is."""
+    plain = normalised(text)
+    for found in CPR_SHAPED.finditer(plain):
+        if _MARK.search(found.group(0)) or " " not in found.group(0):
+            return True
+        before, after = plain[max(0, found.start() - 2) : found.start()], plain[found.end() : found.end() + 2]
+        if not (len(before) == 2 and before[0].isdigit() and before[1] == " ") and not (len(after) == 2 and after[0] == " " and after[1].isdigit()):
+            return True
+    return False
+
+
 #: Keys of a submission that hold the person's identity: never stored (data minimisation).
 IDENTITY_KEYS = ("borger",)
 
@@ -54,36 +96,55 @@ def refuse_cpr(fields: dict[str, Any]) -> None:
         )
         for name, value in fields.items()
         for where, text in _texts(value, name)
-        if CPR_SHAPED.search(text)
+        if looks_like_cpr(text)
     ]
     if problems:
         raise PersonalDataError("Personnummer afvist.", problems)
 
 
-def _names(person: Any) -> list[str]:
-    """The ways the person's name can be written in free text: the full name, and first and last
-    name without the middle names (lower case, single spaces). Only names of two or more words:
-    a single first name is too often an ordinary word to refuse on."""
+#: A name written near enough to count: the first and the last name within this many words
+#: ("Anders And", "And, Anders", "Anders B. And", "Anders Bent And").
+NAME_WINDOW = 4
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _name_parts(person: Any) -> tuple[str, str] | None:
+    """The person's first and last name, lower case; None when ``borger.navn`` has fewer than two
+    words (a single name is too often an ordinary word to refuse on)."""
     name = person.get("navn") if isinstance(person, dict) else None
-    if not isinstance(name, str):
-        return []
-    words = name.split()
-    if len(words) < 2:
-        return []
-    forms = {" ".join(words).casefold()}
-    if len(words) > 2:
-        forms.add(f"{words[0]} {words[-1]}".casefold())
-    return sorted(forms)
+    words = _WORD.findall(name.casefold()) if isinstance(name, str) else []
+    return (words[0], words[-1]) if len(words) >= 2 else None
+
+
+def _words(text: str) -> list[str]:
+    """The words of ``text``, lower case, a Danish possessive s taken off ("Ands" → "and")."""
+    return [w[:-1] if w.endswith("s") and len(w) > 2 else w for w in _WORD.findall(text.casefold())]
+
+
+#: Where a sentence or clause ends (a full stop after a word, not after an initial: "Anders B. And").
+_CLAUSE_END = re.compile(r"(?<=\w\w)\.|[;:!?()\[\]\n]")
+
+
+def names_person(text: str, first: str, last: str) -> bool:
+    """Whether ``text`` names the person: the first and the last name (or their possessives)
+    within `NAME_WINDOW` words of each other in one clause, in either order."""
+    for clause in _CLAUSE_END.split(text):
+        words = _words(clause)
+        firsts = [i for i, w in enumerate(words) if w in (first, first.removesuffix("s"))]
+        lasts = [i for i, w in enumerate(words) if w in (last, last.removesuffix("s"))]
+        if any(0 < abs(i - j) < NAME_WINDOW for i in firsts for j in lasts):
+            return True
+    return False
 
 
 def refuse_own_name(submission: dict[str, Any], where: str = "indstilling") -> None:
     """Raise `PersonalDataError` naming every field (never the name) whose text contains the
     submission's own person's name (``borger.navn``): ``borger`` is dropped before storing, so its
-    name must not come back in through the free text."""
-    forms = _names(submission.get("borger"))
-    if not forms:
+    name must not come back in through the free text — in any order, with a middle name, an
+    initial or a possessive."""
+    parts = _name_parts(submission.get("borger"))
+    if parts is None:
         return
-    patterns = [re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in form.split(" ")) + r"(?!\w)", re.IGNORECASE) for form in forms]
     problems = [
         Problem(
             place,
@@ -91,7 +152,7 @@ def refuse_own_name(submission: dict[str, Any], where: str = "indstilling") -> N
             "Skriv 'barnet', 'den unge', 'borgeren' eller sagsnummeret i stedet for navnet.",
         )
         for place, text in _texts(minimise(submission), where)
-        if any(p.search(text) for p in patterns)
+        if names_person(text, *parts)
     ]
     if problems:
         raise PersonalDataError("Borgerens navn afvist.", problems)

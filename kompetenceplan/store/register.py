@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, not_, or_, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -46,7 +46,7 @@ from . import routings as routing_repo
 from .case_ref import case_ref_problem, read_case_ref
 from .db import check_schema, make_engine, resolve_url
 from .privacy import refuse_cpr
-from .records import DECISION_OUTCOMES, CaseTotal, DecisionRecord, ImportReport, PurgeReport, RoutedCase, RoutingRecord
+from .records import DECISION_OUTCOMES, GRANTED, CaseTotal, DecisionRecord, ImportReport, PurgeReport, RoutedCase, RoutingRecord
 from .tables import agendas, case_events, decision_retractions, decisions, meeting_items, meetings, metadata, outcomes, payments, routings, tilsyn_answers, tilsyn_draws, tilsyn_items, tilsyn_results
 
 Plans = Plan | PlanSet
@@ -326,34 +326,44 @@ class Register:
             problems.append(Problem("forventet_slut", "ligger før start.", "Angiv en slutdato efter startdatoen."))
         if kw["corrects"] is not None:
             problems += self._correction_problems(conn, kw["corrects"], case_ref)
-        required = kw["required_level"]
+        typed = kw["required_level"]
+        if typed is not None and typed not in levels:
+            problems.append(Problem("kraevet_niveau", "er ikke et niveau i planen.", f"Brug et af: {', '.join(levels)}."))
         routing = routing_repo.get(conn, kw["routing_id"]) if kw["routing_id"] is not None else None
         if kw["routing_id"] is not None and (routing is None or routing.case_ref != case_ref):
             problems.append(Problem("routing", f"routing {kw['routing_id']} findes ikke for denne sag.", "Angiv id'et fra 'kompetenceplan register route'."))
-        if required is None and routing is not None:
-            required = routing.required_level
-        if required is None and not problems:
-            latest = routing_repo.current_for_case(conn, case_ref, plan.meta.paragraph_input, kw["paragraph"])
-            if latest is not None:
-                required, routing = latest.required_level, latest
+        if routing is None and not problems:
+            routing = routing_repo.current_for_case(conn, case_ref, plan.meta.paragraph_input, kw["paragraph"])
+        # The required level is the HIGHEST of what is typed, what the case's routing required for
+        # the decision's own facts, and the body the law reserves the paragraph for: a typed level
+        # can add to the routing's, never take from it (a decision below either is flagged).
+        candidates = [typed] if typed in levels else []
+        if routing is not None and not problems and cost is not None and step is not None:
+            try:
+                candidates.append(self._routed_level(plan, routing, kw["paragraph"], step, cost))
+            except KompetenceplanError:
+                problems.append(
+                    Problem(
+                        "routing",
+                        f"afgørelsens paragraf, trin eller udgift passer ikke til sagens routing {routing.id}, og sagen kan ikke routes med afgørelsens oplysninger.",
+                        "Route sagen igen med de oplysninger, afgørelsen bygger på, og registrér så afgørelsen.",
+                    )
+                )
         statutory = statutory_level(plan, kw["paragraph"])
-        if required is None and statutory is not None:
-            required = statutory[1]  # the law alone says who must decide
-        if required is None:
+        if statutory is not None:
+            candidates.append(statutory[1])  # the law alone can say who must decide
+        required = max(candidates, key=plan.rank) if candidates else None
+        if required is None and not problems:
             problems.append(
                 Problem(
                     "kraevet_niveau", "det krævede niveau er ukendt (ingen routing af sagen i registeret).", "Route sagen med 'kompetenceplan register route' først, eller angiv det krævede niveau."
                 )
             )
-        elif required not in levels:
-            problems.append(Problem("kraevet_niveau", "er ikke et niveau i planen.", f"Brug et af: {', '.join(levels)}."))
         if problems:
             raise CaseError("Afgørelsen kan ikke registreres.", problems)
         assert required is not None and cost is not None and step is not None  # else a problem above
         level_rank, required_rank = plan.rank(kw["level"]), plan.rank(required)
         breach = statutory is not None and level_rank < statutory[0]
-        if statutory is not None and required_rank < statutory[0]:
-            required, required_rank = statutory[1], statutory[0]  # the typed level cannot lower the law's
         if breach and kw["source"] != "import":
             assert statutory is not None
             raise statutory_refusal(plan, kw["paragraph"], kw["level"], statutory)
@@ -387,6 +397,44 @@ class Register:
             "recorded_by_name": recorded_by.name,
             "recorded_at": now(),
         }
+
+    @staticmethod
+    def _routed_level(plan: Plan, routing: RoutingRecord, paragraph: str, step: int, cost: Decimal) -> str:
+        """The level the case's routing required, for the decision's own facts: when the decision
+        names another paragraph, a higher step or a higher monthly cost than was routed, the
+        routing's inputs are routed again with the decision's (the case total grows by the same
+        amount). Raises `KompetenceplanError` when they cannot be routed."""
+        meta = plan.meta
+        inputs = dict(routing.inputs)
+        changed: dict[str, Any] = {}
+        if inputs.get(meta.paragraph_input) != paragraph:
+            changed[meta.paragraph_input] = paragraph
+        if meta.step_input in inputs and step > inputs[meta.step_input]:
+            changed[meta.step_input] = step
+        routed_cost = inputs.get(NEW_COST_INPUT)
+        amount = float(cost)
+        if _number(routed_cost) and amount > float(routed_cost):
+            changed[NEW_COST_INPUT] = amount
+            if _number(inputs.get(CASE_TOTAL_INPUT)):
+                changed[CASE_TOTAL_INPUT] = round(float(inputs[CASE_TOTAL_INPUT]) + amount - float(routed_cost), 2)
+        if not changed:
+            return routing.required_level
+        if meta.paragraph_input in changed:  # what the old paragraph implied is implied anew
+            old_code = (plan.inputs[meta.paragraph_input].values or {}).get(inputs[meta.paragraph_input])
+            for implied in old_code.implies if old_code is not None else {}:
+                inputs.pop(implied, None)
+        if NEW_COST_INPUT in changed:  # a total that is a product of the monthly cost grows with it
+            assert _number(routed_cost)  # the condition that put the cost in ``changed``
+            delta = amount - float(routed_cost)
+            for name, spec in plan.inputs.items():
+                factors = spec.default_product or []
+                if NEW_COST_INPUT in factors and _number(inputs.get(name)):
+                    others = [float(f) for f in (inputs.get(x) for x in factors if x != NEW_COST_INPUT) if _number(f)]
+                    if len(others) == len(factors) - 1:
+                        changed[name] = round(float(inputs[name]) + delta * math.prod(others), 2)
+                    else:
+                        inputs.pop(name)
+        return max(routing.required_level, decide(plan, inputs | changed, on=routing.routed_on).level.id, key=plan.rank)
 
     @staticmethod
     def _correction_problems(conn: Connection, corrects: int, case_ref: str) -> list[Problem]:
@@ -493,8 +541,29 @@ class Register:
         except DanishTextError as exc:
             raise CaseError("Linjen har fejl.", exc.problems) from None
         required = row.kraevet_niveau
-        if required is None and row.sag is not None:
-            required = decide(plans, row.sag, on=decided_on).level.id
+        if row.sag is not None:
+            # The line's case, routed as the plan in force on the date: the required level is the
+            # higher of that and the typed one, and the case must be the decision's (its paragraph,
+            # and no lower step or monthly cost than the line's) or the line is refused.
+            plan = plan_in_force(plans, decided_on)
+            routed = decide(plan, row.sag, on=decided_on)
+            meta, values = plan.meta, routed.inputs
+            same = values.get(meta.paragraph_input) == row.paragraf
+            for name, raw in ((meta.step_input, row.trin), (NEW_COST_INPUT, row.maanedlig_udgift)):
+                try:
+                    line_value = float(read_number(raw, name))
+                except DanishTextError:
+                    continue  # the line's own value is refused below, with its field named
+                found = values.get(name)
+                if _number(found) and float(found) < line_value:
+                    same = False
+            if not same:
+                raise CaseError(
+                    "Linjen har fejl.",
+                    [Problem(f"{where}: sag", "sagens paragraf, trin eller månedlige udgift passer ikke til afgørelsens.", "Angiv den sag, afgørelsen blev truffet på, eller udelad 'sag'.")],
+                )
+            if required is None or required in [lv.id for lv in plan.levels]:  # an unknown level is reported by name below
+                required = max([routed.level.id] + ([required] if required else []), key=plan.rank)
         return self.decision_values(
             conn,
             plans,
@@ -548,10 +617,13 @@ class Register:
                 deleted[table.name] = conn.execute(delete(table).where(table.c.meeting_id.in_(old_meetings))).rowcount
             deleted[meeting_items.name] = _purge_chain(conn, meeting_items, meeting_items.c.meeting_id.in_(old_meetings))
             deleted[meetings.name] = conn.execute(delete(meetings).where(meetings.c.id.in_(old_meetings), meetings.c.id.not_in(select(meeting_items.c.meeting_id)))).rowcount
+            # A grant still running on the purge date is kept whatever its age: it is part of the
+            # case's total, and routing the case's next intervention without it would be too low.
+            running = and_(decisions.c.outcome.in_(GRANTED), or_(decisions.c.expected_end.is_(None), decisions.c.expected_end >= before))
             deleted[decisions.name] = _purge_chain(
                 conn,
                 decisions,
-                decisions.c.decided_on < before,
+                and_(decisions.c.decided_on < before, not_(running)),
                 extra_refs=[select(outcomes.c.decision_id).where(outcomes.c.decision_id.is_not(None)), select(tilsyn_items.c.decision_id)],
                 # a retraction goes with its decision, never before it (a retracted grant must not count again)
                 dependants=[(decision_retractions, decision_retractions.c.decision_id)],

@@ -30,7 +30,7 @@ from ..danish import MAX_KRONER, DanishTextError, oere, read_amount, read_date
 from ..errors import CaseError, Problem
 from ..plan.versions import PlanSet
 from ..store.case_ref import case_ref_problem
-from ..store.privacy import CPR_SHAPED
+from ..store.privacy import looks_like_cpr
 from ..store.tables import metadata, payments
 
 #: The payments table (created by migration 0004), declared on the register's one MetaData.
@@ -158,7 +158,7 @@ def _validate(n: int, row: dict[str, Any], name: str, codes: set[str]) -> tuple[
             problems.append(Problem(f"{where}, ukendt felt", "er ikke en del af formatet.", f"Brug kun {', '.join(COLUMNS)}."))
     for key in COLUMNS:
         value = row.get(key)
-        if isinstance(value, str) and CPR_SHAPED.search(value):
+        if isinstance(value, str) and looks_like_cpr(value):
             problems.append(Problem(f"{where}, felt {key}", "indeholder noget, der ligner et CPR-nummer (vises ikke).", "Fjern CPR-nummeret; brug kun sagsreferencen."))
     if problems:
         return None, problems
