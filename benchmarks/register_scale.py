@@ -308,12 +308,12 @@ def counts(url: str) -> dict[str, int]:
     from sqlalchemy import func, select
 
     from kompetenceplan.store.db import make_engine
-    from kompetenceplan.store.tables import decisions, meeting_items, meetings, payments, routings, tilsyn_answers, tilsyn_draws
+    from kompetenceplan.store.tables import case_events, decisions, meeting_items, meetings, payments, routings, tilsyn_answers, tilsyn_draws
 
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (decisions, routings, meetings, meeting_items, tilsyn_draws, tilsyn_answers, payments)}
+            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (decisions, routings, meetings, meeting_items, tilsyn_draws, tilsyn_answers, payments, case_events)}
     finally:
         engine.dispose()
 
@@ -763,7 +763,7 @@ def print_report(r: dict[str, Any]) -> None:
     m = r["machine"]
     print(f"\nMachine: {m['cpu']}, {m['cores']} cores, {m['memory']}; Python {m['python']}; SQLite {m['sqlite']}; {m['postgresql']}; started {m['started']}, load {m['load_at_start']}\n")
     if "registers" in r:
-        print("| size | database | decisions | routings | meetings | agenda items | draws | answers | payments |\n|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        print("| size | database | decisions | routings | meetings | agenda items | draws | answers | payments | case events |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for key, c in r["registers"].items():
             size, database = key.split("/")
             print(

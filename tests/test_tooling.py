@@ -284,5 +284,3 @@ def test_a_plan_lint_passes_as_monotone_is_monotone_on_random_cases(case) -> Non
         except CaseError:  # a raised value can leave the domain (e.g. a derived total): a refusal, not a level
             continue
         assert high.level.rank >= low.level.rank, (name, case, raised)
-
-

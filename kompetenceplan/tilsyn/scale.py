@@ -29,9 +29,9 @@ What differs from ``generate(..., bulk=True)``:
   with differences a finance system has: amounts off by a little, a refund, a payment for a case
   the register does not know. One batch per month.
 
-Case events (issue 26): when the register has them, `tilsyn.generate` writes each case's
-history after the decisions; this generator's sink is a `_BulkSink`, so that happens here too
-(in bulk). Nothing else here depends on them.
+Case events (issue 26): `tilsyn.generate` writes each case's history after the decisions
+(`tilsyn.case_history`, in bulk: this generator's sink is a `_BulkSink`), so the deadline
+worklist and the status report have ten years to read too.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ from .generate import _add_months, _BulkSink, _Generator, _Granted, person
 
 #: Bumped whenever the rows this module writes change: a cached register of another version is
 #: built again (`benchmarks/register_scale.py` keys its cache by it).
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 #: Rows per table written at a time.
 BATCH = 20_000
 #: Who draws and answers the generated ledelsestilsyn.
@@ -77,6 +77,7 @@ class ScaleReport:
     draws: int
     answers: int
     payments: int
+    events: int = 0
 
 
 class _FastSink(_BulkSink):
@@ -353,7 +354,7 @@ def build(
     _analyze(reg)
     with reg.engine.connect() as conn:
         n_draws = conn.execute(select(func.count()).select_from(tilsyn_draws)).scalar_one()
-    return ScaleReport(start, gen.end, scale, made.routings, made.decisions, made.meetings, made.items, n_draws, n_answers, n_payments)
+    return ScaleReport(start, gen.end, scale, made.routings, made.decisions, made.meetings, made.items, n_draws, n_answers, n_payments, made.events)
 
 
 def _analyze(reg: Register) -> None:
