@@ -11,7 +11,8 @@ Parts (``--parts``, default all): ``engine`` (benchmarks/run.py and cold_start.p
 processes: decide() and check() against raw durable post, cold start against the import floor),
 ``pages`` (every page and list endpoint that reads the register: p50/p95 with one client, p50/p99
 with 32 clients, at each size: the scaling table), ``reports`` (the ledelsestilsyn's report, the
-økonomisk tilsyn's report and the quarter's draw at the largest size), ``writes`` (a decision, an
+økonomisk tilsyn's report and the quarter's draw at the largest size), ``frister`` (the deadline
+worklist and the status report, up to `FRISTER_UP_TO` decisions), ``writes`` (a decision, an
 agenda item and an outcome on an empty register and on the largest, alternately), ``workers``
 (``POST /route`` with one worker and with two sharing PostgreSQL, alternately; then writers in
 both workers at once on one meeting, checked for anomalies).
@@ -320,6 +321,27 @@ def counts(url: str) -> dict[str, int]:
 
 # -- pages and lists ----------------------------------------------------------------------------------
 
+#: Every GET route that reads the register, and the part of this benchmark that measures it
+#: (tests/test_register_scale.py holds it equal to the routes of `service.permissions.ROUTES`).
+MEASURED = {
+    "/moede": "pages",
+    "/moede/{meeting_id}": "pages",
+    "/moede/{meeting_id}/dagsorden": "pages",
+    "/moede/{meeting_id}/referat": "pages",
+    "/indstilling": "pages",
+    "/tilsyn": "pages",
+    "/tilsyn/{quarter}": "pages",
+    "/admin/adgangslog": "pages",
+    "/register/decisions": "pages",
+    "/meetings": "pages",
+    "/meetings/{meeting_id}/agenda": "pages",
+    "/meetings/{meeting_id}/minutes": "pages",
+    "/deadlines/cases/{case_ref}/events": "pages",
+    "/tilsyn/{quarter}/rapport": "reports (the ledelsestilsyn's report)",
+    "/oekonomi": "reports (the økonomisk tilsyn's report)",
+    "/frister": "frister (the worklist of the whole department)",
+}
+
 
 def endpoints(url: str) -> list[tuple[str, str]]:
     """(label, path) of every page and list endpoint that reads the register, with ids and keys
@@ -340,6 +362,7 @@ def endpoints(url: str) -> list[tuple[str, str]]:
             total = conn.execute(select(func.count()).select_from(decisions)).scalar_one()
             dkey = conn.execute(select(decisions.c.decided_on, decisions.c.id).order_by(decisions.c.decided_on, decisions.c.id).offset(total // 2).limit(1)).first()
             drawn = sorted(conn.execute(select(tilsyn_draws.c.quarter)).scalars())
+            case = conn.execute(select(decisions.c.case_ref).where(decisions.c.id == dkey[1])).scalar_one()
     finally:
         engine.dispose()
     out = [
@@ -349,6 +372,7 @@ def endpoints(url: str) -> list[tuple[str, str]]:
         ("/moede/{id}/referat (printable minutes)", f"/moede/{mid}/referat"),
         ("/indstilling (with the coming meetings)", "/indstilling"),
         ("/tilsyn (the draws)", "/tilsyn"),
+        ("/admin/adgangslog (the search form)", "/admin/adgangslog"),
         ("GET /register/decisions (first page)", "/register/decisions"),
         ("GET /register/decisions?after= (a page in the middle)", f"/register/decisions?after={dkey[0].isoformat()}.{dkey[1]}"),
         ("GET /register/decisions?team= (a team's page)", f"/register/decisions?team=Team%20Syd&after={dkey[0].isoformat()}.{dkey[1]}"),
@@ -358,6 +382,7 @@ def endpoints(url: str) -> list[tuple[str, str]]:
         ("GET /meetings?after= (a page in the middle)", f"/meetings?after={mkey[0].isoformat()}.{mkey[1]}"),
         ("GET /meetings/{id}/agenda", f"/meetings/{mid}/agenda"),
         ("GET /meetings/{id}/minutes", f"/meetings/{mid}/minutes"),
+        ("GET /deadlines/cases/{case}/events (a case's events)", f"/deadlines/cases/{case}/events"),
     ]
     if drawn:
         out.insert(6, ("/tilsyn/{quarter} (a drawn quarter)", f"/tilsyn/{drawn[-1]}"))
@@ -365,7 +390,7 @@ def endpoints(url: str) -> list[tuple[str, str]]:
 
 
 def _get(path: str) -> tuple[str, str, None, dict[str, str]]:
-    return ("GET", path, None, {"Accept": "application/json" if not path.startswith(("/moede", "/indstilling", "/tilsyn")) else "text/html"})
+    return ("GET", path, None, {"Accept": "application/json" if not path.startswith(("/moede", "/indstilling", "/tilsyn", "/admin")) else "text/html"})
 
 
 def measure_pages(url: str, plans: Path, quick: bool) -> list[dict[str, Any]]:
@@ -467,7 +492,39 @@ def measure_reports(url: str, plans_path: Path, quick: bool) -> dict[str, Any]:
             conn.execute(delete(tilsyn_results).where(tilsyn_results.c.item_id.in_(items)))
             conn.execute(delete(tilsyn_items).where(tilsyn_items.c.draw_id == found.id))
             conn.execute(delete(tilsyn_draws).where(tilsyn_draws.c.id == found.id))
-    out["statusrapport"] = "not measured: the status report (issue 26) is not on this branch"
+    return out
+
+
+# -- deadlines (issue 26) -------------------------------------------------------------------------------
+
+#: The deadline worklist and the status report read every event and decision up to their day, and
+#: the deadline engine compares each of a case's events with all its others: measured once per
+#: size up to this many decisions (a run at 1,000,000 would take hours; docs/performance.md).
+FRISTER_UP_TO = 200_000
+
+
+def measure_frister(url: str, plans_path: Path, decisions: int) -> dict[str, Any]:
+    """The worklist of the whole department (what /frister shows) and the status report for
+    QUARTER with its trend, each once, in this process (wall and CPU seconds)."""
+    from kompetenceplan.frister.rules import rules_for
+    from kompetenceplan.frister.status import build_status
+    from kompetenceplan.frister.worklist import worklist
+    from kompetenceplan.plan import load_plans
+
+    if decisions > FRISTER_UP_TO:
+        return {"skipped": f"not run above {FRISTER_UP_TO:,} decisions"}
+    rules = rules_for(load_plans(plans_path))
+    assert rules is not None, "the deadline rules beside the plan folder"
+    engine = _single_connection(url)
+    try:
+        before = load()
+        seconds, _, found, cpu = _best(lambda: worklist(engine, rules, on=scale_cache.TODAY), 1, engine)
+        out: dict[str, Any] = {"worklist": {"seconds": seconds, "cpu_s": cpu, "items": len(found.items), "load": before}}
+        before = load()
+        seconds, _, _, cpu = _best(lambda: build_status(engine, rules, QUARTER, today=scale_cache.TODAY), 1, engine)
+        out["statusrapport"] = {"quarter": QUARTER, "seconds": seconds, "cpu_s": cpu, "load": before}
+    finally:
+        engine.dispose()
     return out
 
 
@@ -753,6 +810,10 @@ def measure_engine(quick: bool) -> dict[str, Any]:
             "floor_median_ms": cold["floor_median_ms"],
             "load": [before, load()],
         }
+        if (os.cpu_count() or 1) >= 2:
+            small = ["--turns", "2", "--cases", "300"] if quick else []
+            subprocess.run([sys.executable, str(ROOT / "benchmarks" / "engine_machine.py"), "--json", f"{tmp}/machine.json", *small], check=True, cwd=ROOT, capture_output=True)
+            out["machine"] = json.loads(Path(f"{tmp}/machine.json").read_text(encoding="utf-8"))
     return out
 
 
@@ -791,6 +852,14 @@ def print_report(r: dict[str, Any]) -> None:
             print(
                 f"| draw {rep['draw']['quarter']} (population {rep['draw']['population']:,}, sample {rep['draw']['sample']}) | {key} | {rep['draw']['seconds']:.2f} s | | {rep['draw']['cpu_s']:.2f} s | {rep['draw']['load']} |"
             )
+    if "frister" in r:
+        print("\n| deadlines (issue 26) | worklist (whole department) | status report with trend | load |\n|---|---:|---:|---|")
+        for key, f in r["frister"].items():
+            if "skipped" in f:
+                print(f"| {key} | {f['skipped']} | | |")
+            else:
+                w, st = f["worklist"], f["statusrapport"]
+                print(f"| {key} | {w['seconds']:.1f} s ({w['items']:,} open deadlines; CPU {w['cpu_s']:.1f} s) | {st['seconds']:.1f} s (CPU {st['cpu_s']:.1f} s) | {w['load']}, {st['load']} |")
     if "writes" in r:
         print("\n| write | database | empty register /s | full register /s | full ÷ empty | load |\n|---|---|---:|---:|---:|---|")
         for key, w in r["writes"].items():
@@ -814,13 +883,19 @@ def print_report(r: dict[str, Any]) -> None:
             f"(durable asked every check: {e['check_unremembered_vs_raw_post']:.2f} ×), engine call {e['engine_call_vs_raw_post']:.2f} × raw post; "
             f"cold start {e['cold_start']['ratio_median']:.2f} × the import floor (median; min {e['cold_start']['ratio_min']:.2f} ×); load {e['run']['load']} / {e['cold_start']['load']}"
         )
+        if "machine" in e:
+            print("\n| neighbour on core 1 | decide() | raw post | ratio (wall) | ratio (CPU time) | CPU per case, decide / raw | load |\n|---|---:|---:|---:|---:|---:|---:|")
+            for kind, m in e["machine"].items():
+                print(
+                    f"| {kind} | {m['decide_per_s']:,.0f}/s | {m['raw_post_per_s']:,.0f}/s | {m['ratio']:.2f} × | {m['ratio_cpu']:.2f} × | {m['decide_cpu_us']:.0f} / {m['raw_cpu_us']:.0f} µs | {m['load']} |"
+                )
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default=",".join(scale_cache.SIZES))
     parser.add_argument("--databases", default=",".join(scale_cache.DATABASES))
-    parser.add_argument("--parts", default="engine,pages,reports,writes,workers")
+    parser.add_argument("--parts", default="engine,pages,reports,frister,writes,workers")
     parser.add_argument("--quick", action="store_true", help="a small register in a temp folder, few requests (a smoke run)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
@@ -844,6 +919,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         if "pages" in parts:
                             print(f"pages {key} …", flush=True)
                             result.setdefault("pages", {})[key] = measure_pages(url, plans, args.quick)
+                        if "frister" in parts and database == "postgresql":
+                            print(f"frister {key} …", flush=True)
+                            result.setdefault("frister", {})[key] = measure_frister(url, plans, result["registers"][key]["decisions"])
                         if "reports" in parts and size == largest:
                             print(f"reports {key} …", flush=True)
                             result.setdefault("reports", {})[key] = measure_reports(url, plans, args.quick)

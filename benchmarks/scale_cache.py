@@ -56,7 +56,10 @@ def folder(size: str) -> Path:
 
 
 def history_plans(target: Path) -> Path:
-    """A plan folder with a version 2016.1 (the Nyborg rules, 2016–2025) and the bundled 2026.1."""
+    """A plan folder with a version 2016.1 (the Nyborg rules, 2016–2025) and the bundled 2026.1,
+    with the deadline rules beside it (``<folder>-frister.toml``, as `frister.rules_for` looks)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ROOT / "rules" / "nyborg-frister.toml", target.with_name(f"{target.name}-frister.toml"))
     if (target / "2026.1").exists():
         return target
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")  # two builds at once each write their own

@@ -404,6 +404,26 @@ class TestHttpLists:
             app.app.state.register.close()
 
 
+def test_every_page_that_reads_the_register_is_measured() -> None:
+    """benchmarks/register_scale.py measures every GET route that reads the register (the
+    permission table lists them), so a new page is measured at scale too or the test says so."""
+    import importlib.util
+
+    from kompetenceplan.service.permissions import ROUTES
+
+    spec = importlib.util.spec_from_file_location("register_scale", ROOT / "benchmarks" / "register_scale.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    reads = {"read_register", "read_reports", "read_deadlines", "read_access_log"}
+    routes = {path for (method, path), verb in ROUTES.items() if method == "GET" and verb in reads} | {"/indstilling"}  # it lists the coming meetings
+    assert routes == set(module.MEASURED)
+
+
 # -- several workers -------------------------------------------------------------------------------------
 
 
@@ -462,6 +482,34 @@ def test_two_workers_accept_each_others_forms(tmp_path: Path) -> None:
         proc.terminate()
         _, err = proc.communicate(timeout=60)
     assert len(set(re.findall(r"Started server process \[(\d+)\]", err.decode()))) == 2
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_no_access_log_means_no_request_is_logged(workers: str) -> None:
+    """`serve --no-access-log` logs no request line, in one process or several (uvicorn's logging
+    set-up used to switch the access logger on again)."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kompetenceplan", "serve", "--plan", str(NYBORG), "--port", str(port), "--workers", workers, "--no-access-log"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        answered = 0
+        while answered < 5:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5).read()
+                answered += 1
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "the service did not start"
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=60)
+    assert "Application startup complete" in err.decode()
+    assert "GET /health" not in err.decode()
 
 
 def test_reload_by_request_is_refused_with_several_workers() -> None:
