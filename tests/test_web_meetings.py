@@ -587,7 +587,8 @@ class TestAddFromSecretary:
     def test_an_empty_erstatter_adds_a_new_item(self, client: Client, reg: Any) -> None:
         meeting_id = new_meeting(client)
         add(client, meeting_id, load(SUBMISSIONS[0]))
-        fields = {"moede": str(meeting_id), "indstilling": json.dumps(load(SUBMISSIONS[0])), "navn": "x", "erstatter": " "}
+        changed = load(SUBMISSIONS[0]) | {"formaal": "Et andet formål."}  # the same one again would be item 1 (issue 23)
+        fields = {"moede": str(meeting_id), "indstilling": json.dumps(changed), "navn": "x", "erstatter": " "}
         answer = client.post("/moede/tilfoej", fields, headers={"Accept": "application/json"}).json()
         assert answer["ok"] and "som punkt 2 (" in answer["message"]
         assert [i.versions for i in committee.build_agenda(reg, PLANS, meeting_id).items] == [1, 1]

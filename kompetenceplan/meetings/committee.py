@@ -12,6 +12,13 @@ one, and a later outcome that is not a decision (udsat, sendt tilbage, oversendt
 grant or refusal before it. A committee below the body the statute reserves an item's paragraph
 for (barnets lov § 142 stk. 1) can only postpone, send back or forward the item: its bevilget,
 afslået or bevilget med ændringer is refused before anything is stored.
+
+Repeating a request stores nothing new (each write's natural key, under the meeting's lock): a
+meeting of the same committee on the same day with the same title is that meeting; a submission
+the meeting already has as the current version of the same case's item is that item; an agenda
+sent again unchanged keeps the time it was sent; an outcome equal to the item's current outcome
+(the same reason, forwarding and grant period) is that outcome. A meeting or an item that does not
+exist is `NotFound`.
 """
 
 from __future__ import annotations
@@ -27,13 +34,13 @@ from sqlalchemy import select
 from ..actor import Actor
 from ..api import plan_in_force
 from ..checks.check import check
-from ..errors import CaseError, KompetenceplanError, Problem
+from ..errors import CaseError, KompetenceplanError, NotFound, Problem
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
 from ..store import decisions as decision_repo
 from ..store import meetings as repo
 from ..store.privacy import minimise, refuse_cpr
-from ..store.register import Register, now, statutory_level, statutory_refusal
+from ..store.register import Register, lock_key, now, statutory_level, statutory_refusal
 from ..store.tables import agendas, decisions, meeting_items, meetings, outcomes
 from .model import DECIDING, FORWARDED, GRANTED, OUTCOMES, AddedItem, Agenda, AgendaItem, ItemFinding, Meeting, OutcomeRecord
 
@@ -57,7 +64,7 @@ def content_hash(submission: dict[str, Any]) -> str:
 def _meeting_or_fail(conn: Any, meeting_id: int) -> dict[str, Any]:
     row = repo.meeting(conn, meeting_id)
     if row is None:
-        raise CaseError("Ukendt møde.", [Problem("møde", f"møde {meeting_id} findes ikke.", "Se møderne med 'kompetenceplan meeting list'.")])
+        raise NotFound("Ukendt møde.", [Problem("møde", f"møde {meeting_id} findes ikke.", "Se møderne med 'kompetenceplan meeting list'.")])
     return row
 
 
@@ -67,7 +74,8 @@ def _meeting(row: dict[str, Any], plan: Plan) -> Meeting:
 
 
 def new_meeting(reg: Register, plans: Plans, meeting_date: dt.date, body: str, title: str = "", *, actor: Actor) -> Meeting:
-    """A meeting of ``body`` (a plan level at or above the escalation level) on ``meeting_date``."""
+    """A meeting of ``body`` (a plan level at or above the escalation level) on ``meeting_date``;
+    the same committee, day and title again is the meeting already created."""
     actor.require("manage_meetings")
     plan = plan_in_force(plans, meeting_date)
     committees = [lv.id for lv in plan.levels[plan.escalation_rank :]]
@@ -75,14 +83,19 @@ def new_meeting(reg: Register, plans: Plans, meeting_date: dt.date, body: str, t
         raise CaseError("Ukendt udvalg.", [Problem("udvalg", "er ikke et udvalgsniveau i planen.", f"Brug et af: {', '.join(committees)}.")])
     title = title.strip() or f"{plan.level(body).name} {meeting_date.isoformat()}"
     refuse_cpr({"titel": title})
+    title = title[:200]
     with reg.transaction() as conn:
-        new_id = repo.insert(conn, meetings, {"meeting_date": meeting_date, "body": body, "body_rank": plan.rank(body), "title": title[:200], "created_at": now()})
+        lock_key(conn, "meeting", meeting_date.isoformat(), body)
+        existing = repo.find_meeting(conn, meeting_date, body, title)
+        new_id = existing["id"] if existing else repo.insert(conn, meetings, {"meeting_date": meeting_date, "body": body, "body_rank": plan.rank(body), "title": title, "created_at": now()})
         return _meeting(_meeting_or_fail(conn, new_id), plan)
 
 
-def list_meetings(reg: Register, plans: Plans) -> list[Meeting]:
+def list_meetings(reg: Register, plans: Plans, *, after: tuple[dt.date, int] | None = None, limit: int | None = None) -> list[Meeting]:
+    """The meetings by date, then id; ``after`` (the date and id of the last meeting of the
+    previous page) and ``limit`` give one page; without them, all."""
     with reg.engine.connect() as conn:
-        rows = repo.all_meetings(conn)
+        rows = repo.all_meetings(conn, after, limit)
     return [_meeting(r, plans.latest if isinstance(plans, PlanSet) else plans) for r in rows]
 
 
@@ -90,7 +103,8 @@ def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any
     """Check ``submission`` for the meeting's date and add it to the agenda (``replaces``: the
     number of the item this is a new version of; it keeps that number). A submission that is not
     ready, or belongs to another level, is added and flagged; a malformed one is refused
-    (`CaseError`)."""
+    (`CaseError`). The same submission again — the current version of an item of the same case
+    (of item ``replaces``, when given) — adds nothing and returns that item."""
     actor.require("manage_meetings")
     if not isinstance(submission, dict):
         raise CaseError("Indstillingen kan ikke læses.", [Problem("indstilling", "skal være et JSON-objekt.", 'Skriv fx {"sag": {...}, "dokumenter": [...]}.')])
@@ -108,11 +122,15 @@ def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any
     statutory = statutory_level(plan, (stored.get("sag") or {}).get(plan.meta.paragraph_input))
     if statutory is not None and plan.rank(required) < statutory[0]:  # defence in depth: the law decides
         required = statutory[1]
+    digest = content_hash(stored)
     with reg.transaction() as conn:
         _lock_or_fail(conn, meeting_id)
         key, corrects, number = uuid.uuid4().hex, None, None
-        if replaces is not None:
-            current = {r["number"]: r for r in repo.items(conn, meeting_id)}
+        current = {r["number"]: r for r in repo.items(conn, meeting_id)}
+        same = [r for n, r in current.items() if r["case_ref"] == ref.strip()[:64] and r["content_hash"] == digest and replaces in (None, n)]
+        if same:
+            key = same[0]["item_key"]
+        elif replaces is not None:
             replaced = current.get(replaces)
             if replaced is None:
                 raise CaseError("Ukendt punkt.", [Problem("erstatter", f"mødet har ikke et punkt {replaces}.", _numbers_hint(current))])
@@ -126,28 +144,29 @@ def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any
                     ],
                 )
             key, corrects, number = replaced["item_key"], replaced["id"], replaced["number"]
-        repo.insert(
-            conn,
-            meeting_items,
-            {
-                "meeting_id": meeting_id,
-                "item_key": key,
-                "number": number if number is not None else repo.next_number(conn, meeting_id),
-                "corrects_id": corrects,
-                "case_ref": ref.strip()[:64],
-                "submission": stored,
-                "content_hash": content_hash(stored),
-                "report": report.model_dump(mode="json"),
-                "ready": report.ready,
-                "required_level": required,
-                "required_rank": plan.rank(required),
-                "plan_version": plan.meta.version,
-                "plan_fingerprint": plan.fingerprint,
-                "added_by": actor.id,
-                "added_by_name": actor.name,
-                "added_at": now(),
-            },
-        )
+        if not same:
+            repo.insert(
+                conn,
+                meeting_items,
+                {
+                    "meeting_id": meeting_id,
+                    "item_key": key,
+                    "number": number if number is not None else repo.next_number(conn, meeting_id),
+                    "corrects_id": corrects,
+                    "case_ref": ref.strip()[:64],
+                    "submission": stored,
+                    "content_hash": digest,
+                    "report": report.model_dump(mode="json"),
+                    "ready": report.ready,
+                    "required_level": required,
+                    "required_rank": plan.rank(required),
+                    "plan_version": plan.meta.version,
+                    "plan_fingerprint": plan.fingerprint,
+                    "added_by": actor.id,
+                    "added_by_name": actor.name,
+                    "added_at": now(),
+                },
+            )
     agenda = build_agenda(reg, plans, meeting_id)
     item = next(i for i in agenda.items if i.item_key == key)
     return AddedItem(number=item.number, item=item, report=report.model_dump(mode="json"))
@@ -248,15 +267,16 @@ def _registered(conn: Any, decision_ids: list[int]) -> dict[int, Any]:
 
 
 def send_agenda(reg: Register, plans: Plans, meeting_id: int, *, actor: Actor) -> Agenda:
-    """Record that the agenda was sent: each item's content hash as the members received it."""
+    """Record that the agenda was sent: each item's content hash as the members received it. An
+    agenda sent again with nothing changed since is not sent again: it keeps its time."""
     actor.require("manage_meetings")
-    agenda = build_agenda(reg, plans, meeting_id)
     with reg.transaction() as conn:
         _lock_or_fail(conn, meeting_id)
         # what was sent is what is on the agenda now, read under the lock
         items = {r["item_key"]: r["content_hash"] for r in repo.items(conn, meeting_id)}
-        repo.insert(conn, agendas, {"meeting_id": meeting_id, "items": items, "sent_by": actor.id, "sent_by_name": actor.name, "sent_at": now()})
-    del agenda
+        sent = repo.latest_agenda(conn, meeting_id)
+        if sent is None or sent["items"] != items:
+            repo.insert(conn, agendas, {"meeting_id": meeting_id, "items": items, "sent_by": actor.id, "sent_by_name": actor.name, "sent_at": now()})
     return build_agenda(reg, plans, meeting_id)
 
 
@@ -279,7 +299,10 @@ def record_outcome(
     belongs to a higher level of the municipality's own delegation); udsat, sendt tilbage til
     rådgiver and oversendt (to ``forward_to``, by default the item's required level) are outcomes
     only, and retract the decision an earlier outcome for the item registered. A committee below
-    the statutory body of the item's paragraph may only postpone, send back or forward."""
+    the statutory body of the item's paragraph may only postpone, send back or forward. The item's
+    current outcome again (the same reason, forwarding and grant period, its decision still in
+    force) records nothing and returns that outcome: no correction nobody made. An item number
+    the meeting does not have is `NotFound`."""
     actor.require("record_outcome")
     problems = []
     if outcome not in OUTCOMES:
@@ -302,7 +325,7 @@ def record_outcome(
         current = {r["number"]: r for r in repo.items(conn, meeting_id)}
         item = current.get(item_number)
         if item is None:
-            raise CaseError("Ukendt punkt.", [Problem("punkt", f"mødet har ikke et punkt {item_number}.", _numbers_hint(current))])
+            raise NotFound("Ukendt punkt.", [Problem("punkt", f"mødet har ikke et punkt {item_number}.", _numbers_hint(current))])
         sag = item["submission"].get("sag") or {}
         paragraph = sag.get(plan.meta.paragraph_input)
         statutory = statutory_level(plan, paragraph)
@@ -319,11 +342,14 @@ def record_outcome(
             decision_repo.lock(conn, newest)
             if decision_repo.corrected_by(conn, newest) is None and not decision_repo.retracted(conn, newest):
                 in_force = newest
+        begin = start or meeting.meeting_date
+        months = sag.get("varighed_maaneder")
+        end = expected_end or (add_months(begin, months) if isinstance(months, int) and not isinstance(months, bool) else None)
+        # the same outcome again, for the same version of the submission (none added since)
+        if previous is not None and previous["recorded_at"] >= item["added_at"] and _repeated(conn, previous, outcome, reason, target, in_force, (begin, end)):
+            return _outcome_record(conn, previous, item_number, item)
         decision = None
         if outcome in DECIDING:
-            begin = start or meeting.meeting_date
-            months = sag.get("varighed_maaneder")
-            end = expected_end or (add_months(begin, months) if isinstance(months, int) and not isinstance(months, bool) else None)
             values = reg.decision_values(
                 conn,
                 plans,
@@ -368,10 +394,27 @@ def record_outcome(
                 conn,
                 {"decision_id": in_force, "outcome_id": new_id, "reason": f"Udvalgets nye udfald: {outcome}.", "recorded_by": actor.id, "recorded_by_name": actor.name, "recorded_at": now()},
             )
-        stored = conn.execute(outcomes.select().where(outcomes.c.id == new_id)).mappings().one()
+        stored = dict(conn.execute(outcomes.select().where(outcomes.c.id == new_id)).mappings().one())
+        return _outcome_record(conn, stored, item_number, item)
+
+
+def _repeated(conn: Any, previous: dict[str, Any], outcome: str, reason: str, target: str | None, in_force: int | None, period: tuple[dt.date, dt.date | None]) -> bool:
+    """Whether ``outcome`` is the item's current outcome again: the same outcome, reason and
+    forwarding and, for a decision, that decision still in force with the same grant period."""
+    if (previous["outcome"], previous["reason"], previous["forwarded_to"]) != (outcome, reason, target):
+        return False
+    if outcome not in DECIDING:
+        return True
+    decision = decision_repo.get(conn, in_force) if in_force is not None else None
+    return decision is not None and (decision.start, decision.expected_end) == period
+
+
+def _outcome_record(conn: Any, stored: dict[str, Any], item_number: int, item: dict[str, Any]) -> OutcomeRecord:
+    """The stored outcome ``stored`` of the item as `record_outcome` answers it."""
+    decision = decision_repo.get(conn, stored["decision_id"]) if stored["decision_id"] is not None else None
     return OutcomeRecord(
         id=stored["id"],
-        meeting_id=meeting_id,
+        meeting_id=stored["meeting_id"],
         item_number=item_number,
         item_key=item["item_key"],
         case_ref=item["case_ref"],
@@ -379,7 +422,7 @@ def record_outcome(
         forwarded_to=stored["forwarded_to"],
         reason=stored["reason"],
         decision_id=stored["decision_id"],
-        retracted_decision_id=in_force if decision is None else None,
+        retracted_decision_id=repo.retraction_by(conn, stored["id"]),
         kompetenceoverskridelse=decision.kompetenceoverskridelse if decision else None,
         recorded_at=stored["recorded_at"],
     )

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from .db import inserted_id
 from .records import GRANTED, ActiveIntervention, DecisionRecord
-from .tables import decision_retractions, decisions
+from .tables import MAX_ID, decision_retractions, decisions
 
 
 def insert(conn: Connection, values: dict[str, Any]) -> DecisionRecord:
@@ -23,6 +23,8 @@ def insert(conn: Connection, values: dict[str, Any]) -> DecisionRecord:
 
 
 def get(conn: Connection, decision_id: int) -> DecisionRecord | None:
+    if not 1 <= decision_id <= MAX_ID:
+        return None  # no such id can be stored; never sent to the database (an overflow there)
     row = conn.execute(select(decisions).where(decisions.c.id == decision_id)).mappings().first()
     return DecisionRecord.model_validate(dict(row)) if row else None
 
@@ -36,6 +38,8 @@ def current() -> ColumnElement[bool]:
 
 def corrected_by(conn: Connection, decision_id: int) -> int | None:
     """The record that corrects ``decision_id`` (None: nothing does)."""
+    if not 1 <= decision_id <= MAX_ID:
+        return None
     return conn.execute(select(decisions.c.id).where(decisions.c.corrects_id == decision_id)).scalar()
 
 
@@ -54,6 +58,8 @@ def head(conn: Connection, decision_id: int) -> int:
 
 def lock(conn: Connection, decision_id: int) -> None:
     """Take the row lock a correction needs (PostgreSQL; SQLite's writers queue at BEGIN)."""
+    if not 1 <= decision_id <= MAX_ID:
+        return  # no such record (`get` says so)
     conn.execute(select(decisions.c.id).where(decisions.c.id == decision_id).with_for_update())
 
 
@@ -69,8 +75,12 @@ def query(
     case_ref: str | None = None,
     only_overskridelser: bool = False,
     include_corrected: bool = False,
+    after: tuple[dt.date, int] | None = None,
+    limit: int | None = None,
 ) -> list[DecisionRecord]:
-    """Decisions taken from ``start`` to ``end`` (both included), oldest first."""
+    """Decisions taken from ``start`` to ``end`` (both included), oldest first (by the day taken,
+    then id). ``after`` (day, id of the last one seen) and ``limit`` give one page: a keyset, so a
+    decision recorded meanwhile never shifts a page or repeats one."""
     where = []
     if not include_corrected:
         where.append(current())
@@ -84,7 +94,13 @@ def query(
         where.append(decisions.c.case_ref == case_ref)
     if only_overskridelser:
         where.append(decisions.c.kompetenceoverskridelse.is_(True))
-    rows = conn.execute(select(decisions).where(*where).order_by(decisions.c.decided_on, decisions.c.id)).mappings()
+    if after is not None:
+        day, last = after
+        where.append(or_(decisions.c.decided_on > day, and_(decisions.c.decided_on == day, decisions.c.id > last)))
+    query = select(decisions).where(*where).order_by(decisions.c.decided_on, decisions.c.id)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = conn.execute(query).mappings()
     return [DecisionRecord.model_validate(dict(r)) for r in rows]
 
 
@@ -102,6 +118,24 @@ def active(conn: Connection, case_ref: str, on: dt.date) -> list[ActiveIntervent
         .order_by(decisions.c.id)
     ).mappings()
     return [ActiveIntervention(decision_id=r["id"], paragraph=r["paragraph"], step=r["step"], monthly_cost=r["monthly_cost"], start=r["start"], expected_end=r["expected_end"]) for r in rows]
+
+
+def same_as(conn: Connection, values: dict[str, Any]) -> DecisionRecord | None:
+    """A stored decision with the same natural key as ``values`` (the fields the caller typed:
+    case, team, level, who decided, the day, outcome, paragraph, step, amount, period, note, the
+    record it corrects): a correction of the same record, or else a current decision. Sending the
+    same decision twice stores it once (`Register.record_decision`)."""
+    keys = ("case_ref", "team", "level", "decided_by", "decided_on", "outcome", "paragraph", "step", "start", "expected_end", "note", "source")
+    where = [getattr(decisions.c, k) == values[k] if values[k] is not None else getattr(decisions.c, k).is_(None) for k in keys]
+    if values["corrects_id"] is not None:
+        where.append(decisions.c.corrects_id == values["corrects_id"])
+    else:
+        where += [decisions.c.corrects_id.is_(None), current()]
+    for row in conn.execute(select(decisions).where(*where).order_by(decisions.c.id)).mappings():
+        record = DecisionRecord.model_validate(dict(row))
+        if round(record.monthly_cost, 2) == round(float(values["monthly_cost"]), 2) and all(values.get(k) is None or getattr(record, k) == values[k] for k in ("routing_id", "required_level")):
+            return record
+    return None
 
 
 def known_case(conn: Connection, case_ref: str) -> bool:

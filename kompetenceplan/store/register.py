@@ -20,6 +20,7 @@ is stored (every text field is checked; errors never repeat the value).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 import re
@@ -28,7 +29,7 @@ from contextlib import contextmanager
 from typing import Any, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -42,7 +43,7 @@ from . import routings as routing_repo
 from .db import check_schema, make_engine, resolve_url
 from .privacy import refuse_cpr
 from .records import DECISION_OUTCOMES, CaseTotal, DecisionRecord, ImportReport, PurgeReport, RoutedCase, RoutingRecord
-from .tables import agendas, decision_retractions, decisions, meeting_items, meetings, metadata, outcomes, payments, routings, tilsyn_answers, tilsyn_draws, tilsyn_items, tilsyn_results
+from .tables import MAX_ID, agendas, decision_retractions, decisions, meeting_items, meetings, metadata, outcomes, payments, routings, tilsyn_answers, tilsyn_draws, tilsyn_items, tilsyn_results
 
 Plans = Plan | PlanSet
 Period = tuple[dt.date | None, dt.date | None]
@@ -88,6 +89,16 @@ def statutory_refusal(plan: Plan, paragraph: str, level: str, statutory: tuple[i
             )
         ],
     )
+
+
+def lock_key(conn: Connection, *parts: str) -> None:
+    """Serialise the writers of one natural key (a case's routings or decisions, a meeting's date
+    and committee) until the transaction ends, so two identical requests at once store one record:
+    PostgreSQL takes a transaction-scoped advisory lock; on SQLite every writer already holds the
+    write lock from ``BEGIN IMMEDIATE``."""
+    if conn.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256("\x1f".join(parts).encode()).digest()[:8], "big", signed=True)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _text(value: Any, field: str, pattern: re.Pattern[str], example: str) -> str:
@@ -145,7 +156,9 @@ class Register:
         corrects: int | None = None,
     ) -> RoutedCase:
         """Route ``case`` (with the case total checked against the register) and store the routing
-        with ``actor`` as the advisor."""
+        with ``actor`` as the advisor. Saving the same routing again (the same case, team, advisor,
+        day, plan and inputs, correcting the same record) stores nothing new and returns the stored
+        record: a case tool can repeat a request whose answer it lost."""
         actor.require("save_routing")
         if not isinstance(case, dict):
             raise CaseError("Sagen kan ikke læses.", [Problem("sag", "skal være ét JSON-objekt.", 'Skriv fx {"paragraf": "bl-32-1-5", "trin": 3}.')])
@@ -155,17 +168,27 @@ class Register:
         team = _text(team, "team", re.compile(r".{1,64}"), "Team Syd")
         refuse_cpr({"sagsreference": case_ref, "team": team, "sag": case})
         with self.transaction() as conn:
+            lock_key(conn, "routing", case_ref)
             if corrects is not None:
                 routing_repo.lock(conn, corrects)
+                if (same := self._same_routing(conn, plan, case_ref, team, actor, case, when, corrects)) is not None:
+                    return same
                 if routing_repo.get(conn, corrects) is None:
                     raise CaseError("Ukendt registrering.", [Problem("retter", f"routing {corrects} findes ikke.", "Angiv id'et på den routing, der rettes.")])
                 if (newer := routing_repo.corrected_by(conn, corrects)) is not None:
                     raise CaseError("Routingen er allerede rettet.", [Problem("retter", f"routing {corrects} er rettet af routing {newer}.", f"Ret den nyeste version (routing {newer}).")])
-            total = self._case_total(conn, plan, case_ref, case, when)
-            routed_case = dict(case)
-            if total is not None and total.typed is None:
-                routed_case[CASE_TOTAL_INPUT] = total.total
-            decision = decide(plan, routed_case, on=when)
+            total, decision = self._routed(conn, plan, case_ref, case, when)
+            values = {
+                "corrects_id": corrects,
+                "case_ref": case_ref,
+                "team": team,
+                "advisor": actor.id,
+                "inputs": decision.inputs,
+                "routed_on": when,
+                "plan_fingerprint": plan.fingerprint,
+            }
+            if corrects is None and (stored := routing_repo.same_as(conn, values)) is not None:
+                return RoutedCase(record=stored, decision=decision.model_dump(mode="json"), case_total=total)
             record = routing_repo.insert(
                 conn,
                 {
@@ -187,6 +210,24 @@ class Register:
                 },
             )
         return RoutedCase(record=record, decision=decision.model_dump(mode="json"), case_total=total)
+
+    def _routed(self, conn: Connection, plan: Plan, case_ref: str, case: dict[str, Any], when: dt.date) -> tuple[CaseTotal | None, Any]:
+        """The case total from the register and the decision for the case routed with it."""
+        total = self._case_total(conn, plan, case_ref, case, when)
+        routed_case = dict(case)
+        if total is not None and total.typed is None:
+            routed_case[CASE_TOTAL_INPUT] = total.total
+        return total, decide(plan, routed_case, on=when)
+
+    def _same_routing(self, conn: Connection, plan: Plan, case_ref: str, team: str, actor: Actor, case: dict[str, Any], when: dt.date, corrects: int) -> RoutedCase | None:
+        """A correction of routing ``corrects`` that was already stored with the same content
+        (a repeated request): checked before the rule that a routing is corrected only once."""
+        if routing_repo.corrected_by(conn, corrects) is None:
+            return None
+        total, decision = self._routed(conn, plan, case_ref, case, when)
+        values = {"corrects_id": corrects, "case_ref": case_ref, "team": team, "advisor": actor.id, "inputs": decision.inputs, "routed_on": when, "plan_fingerprint": plan.fingerprint}
+        same = routing_repo.same_as(conn, values)
+        return None if same is None else RoutedCase(record=same, decision=decision.model_dump(mode="json"), case_total=total)
 
     def case_total(self, plans: Plans, case_ref: str, case: dict[str, Any], on: dt.date) -> CaseTotal | None:
         """The case's total monthly cost from the register (None when the register does not know the case)."""
@@ -243,9 +284,33 @@ class Register:
         typed one (or the case's routing) and the statutory body of ``paragraph``; below the
         statutory body the decision is refused (`StatutoryCompetenceError`), below the municipality's
         own delegation it is stored with ``kompetenceoverskridelse=True`` (reported, never silently
-        accepted or refused)."""
+        accepted or refused). Recording the same decision again (the same fields, correcting the
+        same record; `decisions.same_as`) stores nothing new and returns the stored record, so a
+        repeated request never doubles a case's total."""
         actor.require("record_decision")
         with self.transaction() as conn:
+            typed: dict[str, Any] = {
+                "case_ref": case_ref.strip() if isinstance(case_ref, str) else None,
+                "team": team.strip() if isinstance(team, str) else None,
+                "level": level,
+                "decided_by": actor.id,
+                "decided_on": decided_on,
+                "outcome": outcome,
+                "paragraph": paragraph,
+                "step": step,
+                "monthly_cost": monthly_cost,
+                "start": start,
+                "expected_end": expected_end,
+                "note": note or "",
+                "source": "manuel",
+                "corrects_id": corrects,
+                "routing_id": routing_id,
+                "required_level": required_level,
+            }
+            if _natural_key(typed):
+                lock_key(conn, "decision", typed["case_ref"])
+                if (found := decision_repo.same_as(conn, typed)) is not None:
+                    return found
             values = self.decision_values(
                 conn,
                 plans,
@@ -379,17 +444,28 @@ class Register:
             return [Problem("retter", f"afgørelse {corrects} er trukket tilbage (udvalget har udsat, sendt sagen tilbage eller oversendt den).", "Registrér en ny afgørelse uden --corrects.")]
         return []
 
-    def decisions(self, period: Period | None = None, team: str | None = None, case_ref: str | None = None, include_corrected: bool = False) -> list[DecisionRecord]:
-        """Current decisions taken in ``period`` (from, to; both included), oldest first."""
+    def decisions(
+        self,
+        period: Period | None = None,
+        team: str | None = None,
+        case_ref: str | None = None,
+        include_corrected: bool = False,
+        *,
+        after: tuple[dt.date, int] | None = None,
+        limit: int | None = None,
+    ) -> list[DecisionRecord]:
+        """Current decisions taken in ``period`` (from, to; both included), oldest first (by the
+        day taken, then id). ``after`` (the day and id of the last decision of the previous page)
+        and ``limit`` give one page; without them, all."""
         start, end = period or (None, None)
         with self.engine.connect() as conn:
-            return decision_repo.query(conn, start, end, team, case_ref, include_corrected=include_corrected)
+            return decision_repo.query(conn, start, end, team, case_ref, include_corrected=include_corrected, after=after, limit=limit)
 
-    def overskridelser(self, period: Period | None = None, team: str | None = None) -> list[DecisionRecord]:
-        """Current decisions taken below the required level (kompetenceoverskridelser)."""
+    def overskridelser(self, period: Period | None = None, team: str | None = None, *, after: tuple[dt.date, int] | None = None, limit: int | None = None) -> list[DecisionRecord]:
+        """Current decisions taken below the required level (kompetenceoverskridelser); pages as `decisions`."""
         start, end = period or (None, None)
         with self.engine.connect() as conn:
-            return decision_repo.query(conn, start, end, team, only_overskridelser=True)
+            return decision_repo.query(conn, start, end, team, only_overskridelser=True, after=after, limit=limit)
 
     def routing(self, routing_id: int) -> RoutingRecord | None:
         with self.engine.connect() as conn:
@@ -518,6 +594,23 @@ def _purge_chain(conn: Connection, table: Any, old: Any, extra_refs: list[Any] |
         total += n
         if n == 0:
             return total
+
+
+def _natural_key(typed: dict[str, Any]) -> bool:
+    """Whether a decision's typed fields have the types their columns hold, so the register can
+    look for the same decision (anything else is refused by `Register.decision_values`)."""
+    texts = ("case_ref", "team", "level", "outcome", "paragraph", "note")
+    dates = ("decided_on", "start")
+    return (
+        all(isinstance(typed[k], str) for k in texts)
+        and all(isinstance(typed[k], dt.date) for k in dates)
+        and (typed["expected_end"] is None or isinstance(typed["expected_end"], dt.date))
+        and isinstance(typed["step"], int)
+        and not isinstance(typed["step"], bool)
+        and _number(typed["monthly_cost"])
+        and all(typed[k] is None or (isinstance(typed[k], int) and not isinstance(typed[k], bool) and 1 <= typed[k] <= MAX_ID) for k in ("corrects_id", "routing_id"))
+        and (typed["required_level"] is None or isinstance(typed["required_level"], str))
+    )
 
 
 def _number(value: Any) -> TypeGuard[int | float]:

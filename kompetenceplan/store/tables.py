@@ -16,6 +16,10 @@ from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, Foreig
 
 metadata = MetaData()
 
+#: The largest id an ``Integer`` primary key can hold (PostgreSQL's integer; SQLite's rowid is
+#: 64-bit): an id above it names no record, and is never sent to the database (it would fail).
+MAX_ID = 2**31 - 1
+
 #: The first row of a chain: the one that corrects nothing (for partial unique indexes).
 FIRST = text("corrects_id IS NULL")
 
