@@ -27,11 +27,13 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from ..actor import PERMISSIONS, Actor, PermissionDenied
 from ..errors import Problem
+from . import problems
 from .auth import Auth, NotSignedIn, remember_next
 
 log = logging.getLogger("kompetenceplan.auth")
 
-#: A route anybody may call (sign-in itself, health checks, the API description, static files).
+#: A route anybody may call (sign-in itself, health checks, the API description and its error
+#: types, static files).
 PUBLIC = ""
 
 #: (method, path template) → the permission it needs (a verb of `actor.PERMISSIONS`) or PUBLIC.
@@ -39,6 +41,7 @@ ROUTES: dict[tuple[str, str], str] = {
     # public: sign-in, health, the contract, static files
     ("GET", "/health"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/problems/{slug}"): PUBLIC,  # what an error's type means (RFC 9457)
     ("GET", "/static/{name}"): PUBLIC,
     ("GET", "/favicon.ico"): PUBLIC,
     ("GET", "/logind"): PUBLIC,
@@ -179,15 +182,12 @@ async def on_not_signed_in(request: Request, exc: Exception) -> Response:
     if is_page(request) and not _wants_json(request):
         remember_next(request)
         return RedirectResponse("/logind", status_code=303)
-    body: dict[str, Any] = {
-        "error": "NotSignedIn",
-        "title": "Du er ikke logget ind.",
-        "problems": [{"where": "Authorization", "what": f"{exc.reason}.", "fix": "Log ind, eller send et gyldigt adgangstoken fra kommunens login-tjeneste: Authorization: Bearer <token>."}],
-        "correlation_id": _cid(request),
-    }
+    challenge = {"WWW-Authenticate": 'Bearer realm="kompetenceplan"', "Cache-Control": "no-store"}
     if is_page(request):  # the pages' scripts read {"ok": false, "message": …}
         body = {"ok": False, "message": "Du er ikke logget ind (eller er logget ud efter for lang tids inaktivitet). Genindlæs siden, og log ind."}
-    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="kompetenceplan"', "Cache-Control": "no-store"})
+        return JSONResponse(body, status_code=401, headers=challenge)
+    problem = Problem("Authorization", f"{exc.reason}.", "Log ind, eller send et gyldigt adgangstoken fra kommunens login-tjeneste: Authorization: Bearer <token>.")
+    return problems.response(problems.simple("not-signed-in", "NotSignedIn", "Du er ikke logget ind.", problem, _cid(request)), challenge)
 
 
 async def on_permission_denied(request: Request, exc: Exception) -> Response:
@@ -204,5 +204,4 @@ async def on_permission_denied(request: Request, exc: Exception) -> Response:
         return _render(request, "message.html", "", status=403, title="Ingen adgang", message=what)
     if is_page(request):
         return JSONResponse({"ok": False, "message": what}, status_code=403, headers={"Cache-Control": "no-store"})
-    body: dict[str, Any] = exc.to_dict() | {"correlation_id": _cid(request)}
-    return JSONResponse(body, status_code=403, headers={"Cache-Control": "no-store"})
+    return problems.response(problems.from_error(exc, _cid(request)))
