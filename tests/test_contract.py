@@ -267,7 +267,7 @@ class TestContract:
                 return {k for v in node for k in keys(v)}
             return set()
 
-        found = keys(generate(NYBORG)["components"])
+        found = keys(generate(NYBORG, register=True)["components"])
         assert not found & {"ge", "le", "gt", "lt", "allow_inf_nan", "strict"}
 
     def test_a_reload_publishes_the_new_plans_contract(self, tmp_path) -> None:

@@ -175,7 +175,7 @@ def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any
 def _lock_or_fail(conn: Any, meeting_id: int) -> dict[str, Any]:
     row = repo.lock_meeting(conn, meeting_id)
     if row is None:
-        raise CaseError("Ukendt møde.", [Problem("møde", f"møde {meeting_id} findes ikke.", "Se møderne med 'kompetenceplan meeting list'.")])
+        raise NotFound("Ukendt møde.", [Problem("møde", f"møde {meeting_id} findes ikke.", "Se møderne med 'kompetenceplan meeting list'.")])
     return row
 
 

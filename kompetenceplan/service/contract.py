@@ -53,9 +53,9 @@ class PlanSummary(BaseModel):
 
 
 ERROR = {
-    "title": "Problem details (RFC 9457)",
+    "title": "ProblemDetails",
     "description": (
-        "Enhver fejl fra enhver rute: type (fejltypen; GET /problems/{slug} beskriver den), title (typens faste danske titel), "
+        "Problem details (RFC 9457). Enhver fejl fra enhver rute: type (fejltypen; GET /problems/{slug} beskriver den), title (typens faste danske titel), "
         "status, detail (hvad der gik galt denne gang), error (fejlens klasse), problems (hvor, hvad og hvordan det rettes) og "
         "correlation_id. Aldrig en værdi fra forespørgslen."
     ),
@@ -82,7 +82,7 @@ PROBLEM = {
     "additionalProperties": False,
 }
 ROW_ERROR = {
-    "title": "Indstillingens fejl",
+    "title": "RowError",
     "description": "Hvorfor en indstilling på dagsordenen ikke kunne læses eller tjekkes (de øvrige tjekkes stadig).",
     "type": "object",
     "required": ["error", "title", "problems"],
@@ -90,7 +90,7 @@ ROW_ERROR = {
     "additionalProperties": False,
 }
 PROBLEM_TYPE = {
-    "title": "Fejltype",
+    "title": "ProblemType",
     "type": "object",
     "required": ["type", "title", "status", "description"],
     "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}, "description": {"type": "string"}},
@@ -103,7 +103,8 @@ HEALTH = {
     "properties": {"status": {"type": "string"}, "plan": {"type": "string"}, "versions": {"type": "array", "items": {"type": "string"}}, "reloads": {"type": "integer", "minimum": 0}},
 }
 RELOAD = {
-    "title": "Genindlæst",
+    "title": "Reload",
+    "description": "Planen er indlæst igen.",
     "type": "object",
     "required": ["status", "versions", "fingerprints", "reloads"],
     "properties": {
@@ -118,7 +119,8 @@ AGENDA_STATUS = ("klar", "ikke klar", "fejl i input")
 
 def _agenda_request(max_agenda: int) -> dict[str, Any]:
     return {
-        "title": "Dagsorden",
+        "title": "AgendaRequest",
+        "description": "Dagsorden: navngivne indstillinger, der tjekkes til mødedatoen.",
         "type": "object",
         "required": ["submissions"],
         "properties": {
@@ -149,7 +151,8 @@ def _agenda_response(versions: tuple[Plan, ...]) -> dict[str, Any]:
         "additionalProperties": False,
     }
     return {
-        "title": "Dagsordensrapport",
+        "title": "AgendaReport",
+        "description": "Dagsordensrapport: hver indstilling (efter nummer) og optællingen pr. dokumentationskrav.",
         "type": "object",
         "required": ["meeting_date", "submissions", "totals", "ready", "not_ready", "invalid"],
         "properties": {
@@ -183,7 +186,7 @@ IF_NONE_MATCH = {
     "in": "header",
     "required": False,
     "description": "ETag'en fra et tidligere svar: er svaret det samme, svarer tjenesten 304 uden krop.",
-    "schema": {"type": "string", "maxLength": 200},
+    "schema": {"type": "string"},
 }
 ETAG = {"ETag": {"description": "Planens fingeraftryk og det, svaret ellers afhænger af (API'ets version, planens versioner).", "schema": {"type": "string"}}}
 
@@ -325,7 +328,7 @@ def describe(spec: dict[str, Any], plans: Plan | PlanSet, max_agenda: int, parts
     components["agenda_report"] = _agenda_response(versions)
     components["health"] = HEALTH
     components["reload"] = RELOAD
-    components["json_schema"] = {"title": "JSON Schema", "type": "object", "description": "Et JSON Schema (2020-12)."}
+    components["json_schema"] = {"title": "JsonSchema", "type": "object", "description": "Et JSON Schema (2020-12)."}
     components["Error"] = ERROR
     components["Problem"] = PROBLEM
     components["RowError"] = ROW_ERROR

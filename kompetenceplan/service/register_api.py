@@ -31,9 +31,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
+from annotated_types import Ge, Le
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StrictFloat
 from pydantic_core import PydanticCustomError
 
 from ..actor import actor_of
@@ -68,8 +69,17 @@ def _iso_date(value: Any) -> Any:
     raise PydanticCustomError("date_parsing", "a date YYYY-MM-DD")
 
 
+def _whole(value: Any) -> Any:
+    """A whole number as JSON Schema's ``integer`` has it: 3 or 3.0, never "3" or true."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
-Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+# The bounds before the validator: so pydantic writes them as JSON Schema's minimum/maximum.
+Id = Annotated[int, Strict(), Ge(1), Le(MAX_ID), BeforeValidator(_whole)]
+Step = Annotated[int, Strict(), Ge(1), Le(20), BeforeValidator(_whole)]
 CaseRef = Annotated[str, Field(min_length=1, max_length=64, description="Sagssystemets sagsnummer/pseudonym: 1–64 bogstaver, cifre og . : / - _. Aldrig et CPR-nummer.")]
 Team = Annotated[str, Field(min_length=1, max_length=64, description="Teamets navn på én linje (1–64 tegn).")]
 Text = Annotated[str, Field(max_length=2000)]
@@ -100,7 +110,7 @@ class DecisionIn(_In):
     decided_on: IsoDate
     outcome: Literal["bevilget", "afslået", "bevilget med ændringer"]
     paragraph: str = Field(description="Paragrafkoden (planens koder).")
-    step: Annotated[StrictInt, Field(ge=1, le=20, description="Trinnet på indsatstrappen.")]
+    step: Step = Field(description="Trinnet på indsatstrappen.")
     monthly_cost: Annotated[StrictFloat, Field(ge=0, lt=10**9, description="Kroner pr. måned, højst 2 decimaler (øre).")]
     start: IsoDate
     expected_end: IsoDate | None = None
@@ -278,9 +288,9 @@ def create_router(plans: Callable[[], PlanSet], register: Register) -> APIRouter
         response: Response,
         start: str | None = None,
         end: str | None = None,
-        team: str | None = None,
+        team: Annotated[str | None, Query(max_length=64)] = None,
         overskridelser: bool = False,
-        after: str | None = None,
+        after: Annotated[str | None, Query(max_length=100)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = PAGE,
     ) -> DecisionPage:
         period = (parse_date(start, "start", "?start=2026-01-01"), parse_date(end, "end", "?end=2026-03-31"))
@@ -297,7 +307,7 @@ def create_router(plans: Callable[[], PlanSet], register: Register) -> APIRouter
             return committee.new_meeting(register, plans(), body.meeting_date, body.body, body.title, actor=actor_of(request))
 
     @router.get("/meetings", response_model=MeetingPage, operation_id="list_meetings", summary="Møderne efter dato, én side ad gangen")
-    def meetings(request: Request, response: Response, after: str | None = None, limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = PAGE) -> MeetingPage:
+    def meetings(request: Request, response: Response, after: Annotated[str | None, Query(max_length=100)] = None, limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = PAGE) -> MeetingPage:
         found = committee.list_meetings(register, plans(), after=read_marker(after), limit=limit + 1)
         page = found[:limit]
         last = (page[-1].meeting_date, page[-1].id) if len(found) > limit else None
@@ -335,7 +345,7 @@ def create_router(plans: Callable[[], PlanSet], register: Register) -> APIRouter
         return recorded
 
     @router.get("/meetings/{meeting_id}/minutes", operation_id="get_minutes", summary="Referatet (json, markdown eller html)")
-    def minutes(request: Request, meeting_id: PathId, format: Literal["json", "markdown", "html"] = "markdown") -> Response:
+    def minutes(request: Request, meeting_id: PathId, format: Literal["json", "markdown", "html"] = "json") -> Response:
         with fields_named(MEETING_FIELDS):
             found = committee.build_agenda(register, plans(), meeting_id)
         response = _document(found, format, minutes_markdown, minutes_html)
@@ -437,7 +447,7 @@ _PAGE = [
     _query("after", "Markøren for næste side: next fra det forrige svar.", {"type": "string", "maxLength": 100}),
     _query("limit", f"Højst så mange på siden (standard {PAGE}).", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": PAGE}),
 ]
-_FORMAT = {"description": "Dokumentets format.", "schema": {"enum": list(DOCUMENT_FORMATS)}}
+_FORMAT = {"description": "Dokumentets format: json (data; det en genereret klient læser), markdown eller html (dokumenter til mennesker)."}
 _DOCUMENT = {"application/json": "Agenda", "text/markdown": "text", "text/html": "text"}
 _AT = {"path.meeting_id": "$request.path.meeting_id"}
 
@@ -556,7 +566,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("/meetings/{meeting_id}/minutes", "get"): {
         "id": "get_minutes",
-        "params": [_MEETING_ID, {"name": "format", "in": "query", "required": False, **_FORMAT, "schema": {"enum": list(DOCUMENT_FORMATS), "default": "markdown"}}],
+        "params": [_MEETING_ID, {"name": "format", "in": "query", "required": False, **_FORMAT, "schema": {"enum": list(DOCUMENT_FORMATS), "default": "json"}}],
         "ok": _DOCUMENT,
         "not_found": "Mødet findes ikke.",
         "register": True,

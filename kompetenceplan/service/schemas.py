@@ -21,6 +21,7 @@ decimaler" and the service refuses more (a declared refusal).
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -128,7 +129,9 @@ def _branch(plan: Plan, code: str) -> dict[str, Any] | None:
     if any(name in required and not [v for v in props[name].get("enum", [0]) if v is not None] for name in props):
         return None  # e.g. the paragraph's steps are not on the area's ladder: refused, never routed
     out: dict[str, Any] = {
-        "title": plan.enum_value(par, code).label,
+        # A name a code generator can use ("Case_bl_46"); the paragraph's label is the description.
+        "title": "Case_" + re.sub(r"\W", "_", code),
+        "description": plan.enum_value(par, code).label,
         "type": "object",
         "properties": props,
         "required": [n for n in plan.inputs if n in required],
