@@ -175,7 +175,7 @@ class TestContract:
         assert re.match(r"^\d+\.\d+\.\d+$", API_VERSION)
         assert f"API contract {API_VERSION}" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
         readme = (ROOT / "README.md").read_text(encoding="utf-8")
-        assert set(re.findall(r"\(API (\d+\.\d+\.\d+)\)", readme)) == {API_VERSION}
+        assert set(re.findall(r"\bAPI (\d+\.\d+\.\d+)", readme)) == {API_VERSION}
 
     @pytest.mark.parametrize("register", [False, True])
     def test_cli_writes_the_contract(self, tmp_path, register: bool) -> None:
@@ -413,3 +413,15 @@ class TestAnswers:
         body = answer.json()
         assert {"level_name", "committee"} <= set(body["submissions"][0]) and any(r["status"] == "fejl i input" for r in body["submissions"])
         jsonschema.Draft202012Validator({"$ref": "#/components/schemas/agenda_report", "components": spec["components"]}).validate(body)
+
+
+def test_the_integrator_guide_names_every_operation_problem_type_and_the_version() -> None:
+    """docs/api.md lists every path of the contract (with a register), every problem type and the API's version: the guide cannot fall behind."""
+    from kompetenceplan.service.problems import TYPES
+
+    guide = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    spec = generate(NYBORG, register=True)
+    missing = [f"{m.upper()} {p}" for p, ms in spec["paths"].items() for m in ms if f"`{m.upper()} {p}" not in guide]
+    assert not missing, f"docs/api.md does not list: {missing}"
+    assert not [slug for slug in TYPES if f"`{slug}`" not in guide]
+    assert f"**{API_VERSION}**" in guide
