@@ -717,7 +717,8 @@ class TestMeeting:
         reg = Register(register_server.db_url)
         try:
             meeting = committee.new_meeting(reg, plans, MEETING_DAY + dt.timedelta(days=1), "visitationsudvalg", "Versionsmødet", actor=ACTOR)
-            committee.add_submission(reg, plans, meeting.id, case_of(path), actor=ACTOR)
+            # an earlier version of the file's submission (the same one again would be that item, issue 23)
+            committee.add_submission(reg, plans, meeting.id, case_of(path) | {"formaal": "En tidligere version."}, actor=ACTOR)
             with pytest.raises(CaseError) as refused:
                 committee.add_submission(reg, plans, meeting.id, case_of(path), replaces=4, actor=ACTOR)
             (problem,) = refused.value.problems

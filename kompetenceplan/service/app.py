@@ -36,7 +36,8 @@ from ..plan import PlanSet, load_plans
 from ..tooling.render import markdown, to_html
 from . import problems
 from .auth import Auth, NotSignedIn, SignIn
-from .guard import Guard, allowed_host_names, guarded_protocol, relative_paths
+from .guard import Guard, allowed_host_names, guarded_protocol
+from .problems import relative_paths
 from .schemas import KINDS, schema
 
 log = logging.getLogger("kompetenceplan.service.app")

@@ -31,10 +31,9 @@ import logging
 import re
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
-from ..errors import KompetenceplanError, Problem
+from ..errors import Problem
 from ..store.privacy import CPR_SHAPED
 from . import problems as problem_details
 
@@ -241,24 +240,6 @@ async def _respond(send: Any, status: int, body: bytes) -> None:
     headers = [(b"content-type", problem_details.MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store")]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-def relative_paths(error: KompetenceplanError, root: Path) -> dict[str, Any]:
-    """An error as JSON with the server's plan folder cut out of every text: a client learns
-    which plan file is wrong ("regler.toml"), not where the server keeps it."""
-    prefixes = sorted({str(root), str(root.resolve())}, key=len, reverse=True)
-
-    def cut(text: str) -> str:
-        for prefix in prefixes:
-            text = text.replace(prefix + "/", "").replace(prefix, root.name)
-        return text
-
-    out = error.to_dict()
-    out["title"] = cut(str(out["title"]))
-    problems = out["problems"]
-    assert isinstance(problems, list)  # KompetenceplanError.to_dict gives a list of dicts
-    out["problems"] = [{k: cut(v) for k, v in p.items()} for p in problems]
-    return out
 
 
 def guarded_protocol(header_timeout: float, max_connections: int) -> type:

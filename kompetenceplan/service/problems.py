@@ -120,12 +120,28 @@ def document(kind: ProblemType, error: str, detail: str, problems: list[dict[str
 def from_error(exc: KompetenceplanError, correlation_id: str, root: Path | None = None) -> dict[str, Any]:
     """A library error as a problem document (the plan folder cut out of every text when
     ``root`` is given: a client learns which plan file is wrong, not where the server keeps it)."""
-    from .guard import relative_paths
-
     body = relative_paths(exc, root) if root is not None else exc.to_dict()
     problems = body["problems"]
     assert isinstance(problems, list)  # KompetenceplanError.to_dict gives a list of dicts
     return document(kind_of(type(exc)), str(body["error"]), str(body["title"]), problems, correlation_id)
+
+
+def relative_paths(error: KompetenceplanError, root: Path) -> dict[str, Any]:
+    """An error as JSON with the server's plan folder cut out of every text: a client learns
+    which plan file is wrong ("regler.toml"), not where the server keeps it."""
+    prefixes = sorted({str(root), str(root.resolve())}, key=len, reverse=True)
+
+    def cut(text: str) -> str:
+        for prefix in prefixes:
+            text = text.replace(prefix + "/", "").replace(prefix, root.name)
+        return text
+
+    out = error.to_dict()
+    out["title"] = cut(str(out["title"]))
+    problems = out["problems"]
+    assert isinstance(problems, list)  # KompetenceplanError.to_dict gives a list of dicts
+    out["problems"] = [{k: cut(v) for k, v in p.items()} for p in problems]
+    return out
 
 
 def simple(slug: str, error: str, detail: str, problem: Problem, correlation_id: str) -> dict[str, Any]:
