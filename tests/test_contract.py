@@ -425,3 +425,18 @@ def test_the_integrator_guide_names_every_operation_problem_type_and_the_version
     assert not missing, f"docs/api.md does not list: {missing}"
     assert not [slug for slug in TYPES if f"`{slug}`" not in guide]
     assert f"**{API_VERSION}**" in guide
+
+
+def test_with_sign_in_every_protected_operation_requires_a_bearer_token() -> None:
+    """The contract declares bearer tokens: optional for the local user, required with sign-in; public routes need none."""
+    from kompetenceplan.service.app import create_app
+    from kompetenceplan.service.permissions import PUBLIC, ROUTES
+
+    spec = create_app(NYBORG).app.openapi()
+    signed_in = describe(copy.deepcopy(spec), load_plans(NYBORG), 200, sign_in=True)
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    for path, methods in signed_in["paths"].items():
+        for method, operation in methods.items():
+            public = ROUTES[(method.upper(), path)] == PUBLIC
+            assert operation.get("security") == (None if public else [{"bearer": []}]), f"{method} {path}"
+            assert spec["paths"][path][method].get("security") == (None if public else [{"bearer": []}, {}])

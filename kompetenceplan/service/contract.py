@@ -3,16 +3,24 @@
 FastAPI describes the routes' shape; this module states what each operation really accepts and
 answers: dates as ``format: date``, closed sets as enums (paragraph codes, levels, schema kinds,
 formats), the plan's bounds and conditional requirements (`schemas.case_schema`), required bodies,
-each answer's media types and the one error model for 413/415/422/500. A 422 answer also lists,
-as ``x-semantic-refusals``, the rules a schema-valid request can still break (generated from the
+each answer's media types, ETags and 304s, OpenAPI links between operations, and for every error
+the one format, RFC 9457 problem details (`service.problems`). A 422 answer also lists, as
+``x-semantic-refusals``, the rules a schema-valid request can still break (generated from the
 plan): a client cannot know them from the schema, so they are declared, and the API fuzzer in
 the tests accepts a 422 on schema-valid data only for them.
 
-Rules for routes: every JSON route is described here (``OPERATIONS``), a test fails on one that
-is not; HTML pages for people are mounted with ``include_in_schema=False`` and are not part of
-the contract. A change of ``API_VERSION`` or of the generated description is deliberate: the
-committed copy ``docs/openapi.json`` is compared in a test, and ``kompetenceplan openapi
---output docs/openapi.json`` regenerates it (after a change to the bundled plan too).
+Requests may enumerate the plan's codes (what the service accepts today); answers never do: a
+level, a row or a DOK code in an answer is a string whose current values are described, so a plan
+edit never breaks a generated client. ``info.version`` is the API's own semantic version
+(`API_VERSION`); ``info.x-plan`` names the plan and its fingerprint.
+
+Rules for routes: every JSON route is described here (``OPERATIONS``) or by its router's `Part`
+(the register's: `service.register_api.CONTRACT`), a test fails on one that is not; HTML pages
+for people are mounted with ``include_in_schema=False`` and are not part of the contract. A
+change of ``API_VERSION`` or of the generated description is deliberate: the committed copies
+``docs/openapi.json`` and ``docs/openapi-register.json`` are compared in a test, and
+``kompetenceplan openapi [--register] --output …`` regenerates them (after a change to the
+bundled plan too).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ replaced by `from_validation`, and a key the contract does not know is named by 
 
 Which status an error of the library gets is ONE table (`STATUS`), read along the error's
 classes, nearest first: a new `KompetenceplanError` subclass gets its parent's status until it is
-listed (`tests/test_problems.py` walks every subclass).
+listed (`tests/test_register_api.py::TestOneErrorFormat` walks every subclass).
 """
 
 from __future__ import annotations
