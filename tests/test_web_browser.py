@@ -539,7 +539,9 @@ class TestMeeting:
         assert _accessibility_problems(d) == []
         screenshot(d, "moede-ingen-moeder")
         set_date(d, "moededato", day)
-        Select(d.find_element(By.ID, "udvalg")).select_by_visible_text(plan.level("visitationsudvalg").name)
+        body = plan.meeting_body("visitationsudvalg_boern")  # the children's visitation committee
+        assert body is not None
+        Select(d.find_element(By.ID, "udvalg")).select_by_visible_text(body.name)
         d.find_element(By.ID, "titel").send_keys("Visitationsudvalget (browsertest)")
         d.find_element(By.CSS_SELECTOR, "form.meeting-form button[type=submit]").click()
         wait(d, lambda drv: drv.find_elements(By.ID, "besked"))
@@ -576,6 +578,8 @@ class TestMeeting:
                 assert f"{len(expected.errors)} fejl, {len(expected.findings)} fund i alt" in item["text"] and "IKKE KLAR" in item["text"]
             if expected.routing.level != "visitationsudvalg":
                 assert "ANDET NIVEAU" in item["text"]
+            elif expected.routing.committee_id != "visitationsudvalg_boern":
+                assert "ANDET UDVALG" in item["text"]  # an adult's case on the children's committee
         ready = sum(check(plans, case_of(p), on=MEETING_DAY).ready for p in SUBMISSIONS)
         assert d.find_element(By.ID, "optaelling").text.split() == [str(ready), "klar", str(len(SUBMISSIONS) - ready), "ikke", "klar", "af", str(len(SUBMISSIONS)), "punkter"]
         assert _accessibility_problems(d) == []
@@ -935,10 +939,11 @@ class TestTilsyn:
             _tab_to(d, f"tjekliste-{p}-vis")
             ActionChains(d).send_keys(Keys.ENTER).perform()
             assert d.find_element(By.ID, f"tjekliste-{p}").get_attribute("open") is not None
-            for n, q in enumerate(config.checklist):
+            questions = config.questions_for(stored.items[0]["track"])  # the track's own checklist
+            for n, q in enumerate(questions):
                 fid = f"s{p}-{q.id}"
                 _tab_to(d, f"{fid}-ja")
-                ActionChains(d).send_keys(Keys.SPACE if n else Keys.ARROW_RIGHT).perform()  # L-01: nej (the next radio)
+                ActionChains(d).send_keys(Keys.SPACE if n else Keys.ARROW_RIGHT).perform()  # the first: nej (the next radio)
                 ActionChains(d).send_keys(Keys.TAB).perform()
                 assert d.switch_to.active_element.get_attribute("id") == f"{fid}-kommentar"
                 ActionChains(d).send_keys(Keys.TAB).perform()
@@ -958,8 +963,8 @@ class TestTilsyn:
                 saved = f"Svaret på {q.id} for sag nr. {p} er gemt."
                 wait(d, lambda drv, saved=saved: any(saved in e.text for e in drv.find_elements(By.ID, "besked")))
             answers = show(reg, quarter).items[0]["answers"]  # type: ignore[union-attr]
-            assert {q: (a["answer"], a["answered_by"]) for q, a in answers.items()} == {q.id: ("nej" if n == 0 else "ja", local_actor().id) for n, q in enumerate(config.checklist)}
-            assert answers["L-01"]["comment"] == "Udredningen mangler i sagen."
+            assert {q: (a["answer"], a["answered_by"]) for q, a in answers.items()} == {q.id: ("nej" if n == 0 else "ja", local_actor().id) for n, q in enumerate(questions)}
+            assert answers[questions[0].id]["comment"] == "Udredningen mangler i sagen."
             progress = d.find_element(By.ID, "fremdrift")
             assert progress.get_attribute("data-answered") == "1" and progress.text.startswith(f"1 af {len(stored.items)}")
             screenshot(d, "tilsyn-tjekliste-besvaret")
@@ -971,7 +976,7 @@ class TestTilsyn:
             assert f"Ledelsestilsyn {quarter}" in d.find_element(By.TAG_NAME, "h1").text
             for rate in report.per_check:
                 assert rate.label in main
-            l01 = next(c for c in report.checklist if c["id"] == "L-01")
+            l01 = next(c for c in report.checklist if c["id"] == questions[0].id)
             assert l01["nej"] == 1 and f"{stored.items[0]['case_ref']} (nr. {p})" in main
             assert _accessibility_problems(d) == []
             screenshot(d, "tilsyn-rapport")
@@ -983,6 +988,34 @@ class TestTilsyn:
                 d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
         finally:
             reg.close()
+
+    def test_the_frister_page_lists_the_worklist_and_filters_by_advisor(self, tilsyn_server, browser) -> None:
+        """Frister (issue 26): the department's open deadlines as the library lists them; the
+        advisor filter (a POSTed form) by keyboard; accessible; a screenshot."""
+        from kompetenceplan.frister.rules import load_rules
+        from kompetenceplan.frister.worklist import worklist
+        from kompetenceplan.store.db import make_engine
+
+        config = load_rules(ROOT / "rules" / "nyborg-frister.toml")
+        engine = make_engine(tilsyn_server.db_url)
+        try:
+            everyone = worklist(engine, config, on=dt.date.today())
+            one = worklist(engine, config, on=dt.date.today(), advisor="fiktiv:AHN")
+        finally:
+            engine.dispose()
+        d = browser
+        d.get(f"{tilsyn_server.url}/frister")
+        rows = d.find_elements(By.CSS_SELECTOR, "table.frister tbody tr")
+        assert [(r.get_attribute("data-case"), r.get_attribute("data-rule")) for r in rows] == [(i.case_ref, i.rule) for i in everyone.items]
+        assert _accessibility_problems(d) == []
+        field = d.find_element(By.ID, "raadgiver")
+        field.send_keys("fiktiv:AHN")
+        field.send_keys(Keys.ENTER)
+        wait(d, lambda drv: "rådgiver fiktiv:AHN" in drv.find_element(By.ID, "arbejdsliste-titel").text)
+        rows = d.find_elements(By.CSS_SELECTOR, "table.frister tbody tr")
+        assert [(r.get_attribute("data-case"), r.get_attribute("data-rule")) for r in rows] == [(i.case_ref, i.rule) for i in one.items] and rows
+        assert "AHN" not in d.current_url
+        screenshot(d, "frister")
 
     def test_the_economy_report_for_a_quarter(self, tilsyn_server, browser) -> None:
         from kompetenceplan.store.db import make_engine
@@ -1008,7 +1041,7 @@ class TestTilsyn:
         assert _accessibility_problems(d) == []
         screenshot(d, "oekonomisk-tilsyn")
 
-    @pytest.mark.parametrize("path,name", [("/tilsyn", "tilsyn-uden-register"), ("/oekonomi", "oekonomisk-tilsyn-uden-register")])
+    @pytest.mark.parametrize("path,name", [("/tilsyn", "tilsyn-uden-register"), ("/oekonomi", "oekonomisk-tilsyn-uden-register"), ("/frister", "frister-uden-register")])
     def test_without_a_register_the_pages_say_how_to_start(self, server, browser, path: str, name: str) -> None:
         browser.get(f"{server.url}{path}")
         assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav.main-nav a")] == [item.label for item in NAV]

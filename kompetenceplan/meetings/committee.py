@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import uuid
 from typing import Any
 
@@ -35,16 +36,20 @@ from ..actor import Actor
 from ..api import plan_in_force
 from ..checks.check import check
 from ..errors import CaseError, KompetenceplanError, NotFound, Problem
+from ..law import OUTSIDE_MUNICIPALITY
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
 from ..store import decisions as decision_repo
 from ..store import meetings as repo
-from ..store.privacy import minimise, refuse_cpr
+from ..store.case_ref import read_case_ref
+from ..store.privacy import minimise, refuse_cpr, refuse_own_name
 from ..store.register import Register, lock_key, now, statutory_level, statutory_refusal
 from ..store.tables import agendas, decisions, meeting_items, meetings, outcomes
 from .model import DECIDING, FORWARDED, GRANTED, OUTCOMES, AddedItem, Agenda, AgendaItem, ItemFinding, Meeting, OutcomeRecord
 
 Plans = Plan | PlanSet
+#: Line breaks and other control characters: a title is one line of text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -68,26 +73,45 @@ def _meeting_or_fail(conn: Any, meeting_id: int) -> dict[str, Any]:
     return row
 
 
+def _names(plan: Plan) -> dict[str, str]:
+    """Levels and meeting bodies (the plan's committees) by id."""
+    return {lv.id: lv.name for lv in plan.levels} | {b.id: b.name for b in plan.meeting_bodies()}
+
+
+def _body_level(plan: Plan, body: str) -> str:
+    """The level a meeting's body holds: a committee's level, else the body is a level."""
+    found = plan.meeting_body(body)
+    return found.level if found is not None else body
+
+
 def _meeting(row: dict[str, Any], plan: Plan) -> Meeting:
-    names = {lv.id: lv.name for lv in plan.levels}
+    names = _names(plan)
     return Meeting(id=row["id"], meeting_date=row["meeting_date"], body=row["body"], body_name=names.get(row["body"], row["body"]), title=row["title"])
 
 
 def new_meeting(reg: Register, plans: Plans, meeting_date: dt.date, body: str, title: str = "", *, actor: Actor) -> Meeting:
-    """A meeting of ``body`` (a plan level at or above the escalation level) on ``meeting_date``;
-    the same committee, day and title again is the meeting already created."""
+    """A meeting of ``body`` on ``meeting_date``: one of the plan's meeting bodies (a committee, such
+    as the visitation committee for children or for adults, or an unsplit committee level;
+    `Plan.meeting_bodies`), never a body outside the municipality (Familieretshuset). The same
+    committee, day and title again is the meeting already created."""
     actor.require("manage_meetings")
     plan = plan_in_force(plans, meeting_date)
-    committees = [lv.id for lv in plan.levels[plan.escalation_rank :]]
-    if body not in committees:
-        raise CaseError("Ukendt udvalg.", [Problem("udvalg", "er ikke et udvalgsniveau i planen.", f"Brug et af: {', '.join(committees)}.")])
-    title = title.strip() or f"{plan.level(body).name} {meeting_date.isoformat()}"
+    bodies = [b.id for b in plan.meeting_bodies()]
+    # Transitional (issue 27): a committee level that the plan splits into committees is still
+    # accepted as the body of a meeting until the meetings are rewritten (issue 22); then only
+    # `bodies` are.
+    legacy = [lv.id for lv in plan.levels[plan.escalation_rank :] if lv.body is None and lv.id not in bodies]
+    if body not in bodies and body not in legacy:
+        raise CaseError("Ukendt udvalg.", [Problem("udvalg", "er ikke et udvalg i planen.", f"Brug et af: {', '.join(bodies)}.")])
+    title = title.strip() or f"{_names(plan)[body]} {meeting_date.isoformat()}"
+    if len(title) > 200 or _CONTROL.search(title):  # printed into the agenda, the minutes and e-mails
+        raise CaseError("Ugyldig titel.", [Problem("titel", "skal være én linje uden styretegn, højst 200 tegn.", "Skriv fx Visitationsudvalget december.")])
     refuse_cpr({"titel": title})
-    title = title[:200]
     with reg.transaction() as conn:
         lock_key(conn, "meeting", meeting_date.isoformat(), body)
         existing = repo.find_meeting(conn, meeting_date, body, title)
-        new_id = existing["id"] if existing else repo.insert(conn, meetings, {"meeting_date": meeting_date, "body": body, "body_rank": plan.rank(body), "title": title, "created_at": now()})
+        values = {"meeting_date": meeting_date, "body": body, "body_rank": plan.rank(_body_level(plan, body)), "title": title, "created_at": now()}
+        new_id = existing["id"] if existing else repo.insert(conn, meetings, values)
         return _meeting(_meeting_or_fail(conn, new_id), plan)
 
 
@@ -112,7 +136,10 @@ def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any
     ref = case_ref or stored.get("sagsnummer")
     if not isinstance(ref, str) or not ref.strip():
         raise CaseError("Sagsreference mangler.", [Problem("sagsnummer", "indstillingen har intet sagsnummer.", "Angiv sagssystemets sagsnummer i 'sagsnummer' eller med --case-ref.")])
+    # The one case-reference rule, as the decision an outcome registers will need it (issue 22).
+    ref = read_case_ref(ref, "sagsreference" if case_ref else "sagsnummer")
     refuse_cpr({"sagsreference": ref, "indstilling": stored})
+    refuse_own_name(submission)
     with reg.engine.connect() as conn:
         row = _meeting_or_fail(conn, meeting_id)
     on = row["meeting_date"]
@@ -127,7 +154,7 @@ def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any
         _lock_or_fail(conn, meeting_id)
         key, corrects, number = uuid.uuid4().hex, None, None
         current = {r["number"]: r for r in repo.items(conn, meeting_id)}
-        same = [r for n, r in current.items() if r["case_ref"] == ref.strip()[:64] and r["content_hash"] == digest and replaces in (None, n)]
+        same = [r for n, r in current.items() if r["case_ref"] == ref and r["content_hash"] == digest and replaces in (None, n)]
         if same:
             key = same[0]["item_key"]
         elif replaces is not None:
@@ -153,7 +180,7 @@ def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any
                     "item_key": key,
                     "number": number if number is not None else repo.next_number(conn, meeting_id),
                     "corrects_id": corrects,
-                    "case_ref": ref.strip()[:64],
+                    "case_ref": ref,
                     "submission": stored,
                     "content_hash": digest,
                     "report": report.model_dump(mode="json"),
@@ -193,7 +220,10 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
         registered = _registered(conn, [o["decision_id"] for o in decided.values() if o["decision_id"] is not None])
     plan = plan_in_force(plans, row["meeting_date"])
     meeting = _meeting(row, plan)
-    names = {lv.id: lv.name for lv in plan.levels}
+    names = _names(plan)
+    outside = {lv.id for lv in plan.levels if lv.body in OUTSIDE_MUNICIPALITY}
+    body = plan.meeting_body(row["body"])
+    meeting_level = body.level if body is not None else row["body"]
     sent_items: dict[str, str] = (sent or {}).get("items") or {}
     items = []
     for r in rows:
@@ -202,9 +232,15 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
             r = _recheck(plan, row["meeting_date"], r, flags)
         if not r["ready"]:
             flags.append("IKKE KLAR: dokumentationen har fejl (se fund).")
-        if r["required_level"] != row["body"]:
+        if r["required_level"] != meeting_level:
             where = "lavere" if r["required_rank"] < row["body_rank"] else "højere"
             flags.append(f"ANDET NIVEAU: sagen hører til {names.get(r['required_level'], r['required_level'])} ({where} end {meeting.body_name}).")
+        elif body is not None and body.areas is not None:
+            # The same level, another of the plan's committees (e.g. an adult's case on the
+            # children's visitation committee).
+            other = ((r["report"] or {}).get("routing") or {}).get("committee_id")
+            if other and other != body.id:
+                flags.append(f"ANDET UDVALG: sagen hører til {names.get(other, other)} (ikke {meeting.body_name}).")
         if sent is not None:
             if r["item_key"] not in sent_items:
                 flags.append("TILFØJET EFTER UDSENDELSE af dagsordenen.")
@@ -230,6 +266,7 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
                 outcome=o["outcome"] if o else None,
                 forwarded_to=o["forwarded_to"] if o else None,
                 forwarded_to_name=names.get(o["forwarded_to"], o["forwarded_to"]) if o and o["forwarded_to"] else None,
+                forwarded_outside=bool(o and o["forwarded_to"] in outside),
                 reason=o["reason"] if o else None,
                 decision_id=o["decision_id"] if o else None,
                 kompetenceoverskridelse=rec.kompetenceoverskridelse if rec else None,
@@ -330,7 +367,7 @@ def record_outcome(
         paragraph = sag.get(plan.meta.paragraph_input)
         statutory = statutory_level(plan, paragraph)
         if outcome in DECIDING and statutory is not None and row["body_rank"] < statutory[0]:
-            refusal = statutory_refusal(plan, str(paragraph), row["body"], statutory, what="udfald")
+            refusal = statutory_refusal(plan, str(paragraph), _body_level(plan, row["body"]), statutory, what="udfald")
             refusal.problems[0] = Problem("udfald", refusal.problems[0].what, f"Vælg udsat, sendt tilbage til rådgiver eller oversendt (til {plan.level(statutory[1]).name}).")
             raise refusal
         target = _forward_target(plan, row, item, forward_to, statutory) if outcome == FORWARDED else None
@@ -338,13 +375,13 @@ def record_outcome(
         earlier = repo.item_decisions(conn, meeting_id, item["item_key"])
         in_force = None
         if earlier:
-            newest = decision_repo.head(conn, earlier[-1])
-            decision_repo.lock(conn, newest)
-            if decision_repo.corrected_by(conn, newest) is None and not decision_repo.retracted(conn, newest):
+            newest = decision_repo.lock_head(conn, earlier[-1])  # a manual correction may be racing this outcome
+            if not decision_repo.retracted(conn, newest):
                 in_force = newest
         begin = start or meeting.meeting_date
         months = sag.get("varighed_maaneder")
-        end = expected_end or (add_months(begin, months) if isinstance(months, int) and not isinstance(months, bool) else None)
+        whole = int(months) if isinstance(months, (int, float)) and not isinstance(months, bool) and float(months).is_integer() and 0 <= months <= 1200 else None
+        end = expected_end or (add_months(begin, whole) if whole is not None else None)
         # the same outcome again, for the same version of the submission (none added since)
         if previous is not None and previous["recorded_at"] >= item["added_at"] and _repeated(conn, previous, outcome, reason, target, in_force, (begin, end)):
             return _outcome_record(conn, previous, item_number, item)
@@ -355,7 +392,7 @@ def record_outcome(
                 plans,
                 case_ref=item["case_ref"],
                 team=team,
-                level=meeting.body,
+                level=_body_level(plan, meeting.body),
                 decided_by=(meeting.body, meeting.body_name),
                 recorded_by=actor,
                 decided_on=meeting.meeting_date,

@@ -11,12 +11,26 @@ FIELD_PATHS: frozenset[str] = frozenset(
     {
         "akut_begrundelse",
         "alternativer",
+        "anbringelsesgrundlag",
+        "anbringelsesgrundlag.begrundet_formodning",
+        "anbringelsesgrundlag.grunde",
+        "anbringelsesgrundlag.ressourcer",
+        "anbringelsesgrundlag.stk4_begrundelse",
         "barnets_perspektiv",
+        "barnets_perspektiv.anden_vis_dato",
+        "barnets_perspektiv.anden_vis_metode",
         "barnets_perspektiv.dato",
         "barnets_perspektiv.indhentet",
         "barnets_perspektiv.metode",
         "barnets_perspektiv.undtagelse_begrundelse",
         "dokumenter",
+        "familieretshuset",
+        "familieretshuset.bemaerkninger",
+        "familieretshuset.betingelser",
+        "familieretshuset.farlig_adfaerd_dokumentation",
+        "familieretshuset.funktionsevne_dokumentation",
+        "familieretshuset.hjaelp_forsoegt",
+        "familieretshuset.ny_bolig_og_stoette",
         "foraeldreplan_undladt_begrundelse",
         "formaal",
         "maal",
@@ -25,9 +39,26 @@ FIELD_PATHS: frozenset[str] = frozenset(
         "oekonomi.pris_pr_maaned",
         "oekonomi.samlet",
         "oekonomi.varighed_maaneder",
+        "partshoering",
+        "partshoering.dato",
+        "partshoering.ikke_noedvendig_begrundelse",
         "sagsnummer",
         "samtykker",
+        "soeskende",
+        "soeskende.begrundelse",
+        "soeskende.indstilles_anbragt",
+        "soeskende.stoette",
+        "soeskende.under_15_i_husstanden",
         "tre_aar_undtagelse_begrundelse",
+        "udtaleret",
+        "udtaleret.advokat",
+        "udtaleret.barnet",
+        "udtaleret.barnet_undladt_begrundelse",
+        "udtaleret.bisidder",
+        "udtaleret.foraelder_uden_foraeldremyndighed",
+        "udtaleret.foraeldremyndighed",
+        "udtaleret.ingen_bisidder",
+        "udtaleret.plejeforaeldre",
         "vum",
         "vum.alternative_indsatser",
         "vum.baggrundsoplysninger",
@@ -39,3 +70,17 @@ FIELD_PATHS: frozenset[str] = frozenset(
         "vum.stoettebehov",
     }
 )
+
+#: Who must have had the chance to speak to børne- og ungeudvalget before it decides (barnets lov
+#: § 142, stk. 2: forældremyndighedsindehaveren, barnet eller den unge, advokaten, eventuel anden
+#: bisidder; stk. 3: the parent without custody before § 105 and voksenansvarsloven § 15, stk. 1;
+#: plejeforældre before § 42, stk. 4). The roles a ``hearing`` requirement may name, with the
+#: submission field (``udtaleret.<role>``) and the Danish words its findings use.
+HEARING_ROLES: dict[str, str] = {
+    "foraeldremyndighed": "forældremyndighedsindehaveren",
+    "barnet": "barnet eller den unge",
+    "advokat": "advokaten",
+    "bisidder": "en eventuel bisidder",
+    "plejeforaeldre": "plejeforældrene",
+    "foraelder_uden_foraeldremyndighed": "forælderen uden del i forældremyndigheden",
+}

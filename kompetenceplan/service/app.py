@@ -22,7 +22,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..actor import PermissionDenied
@@ -30,7 +30,7 @@ from ..api import decide
 from ..checks.agenda import check_agenda
 from ..checks.check import check
 from ..engine import durable_adapter
-from ..errors import CaseError, KompetenceplanError, NotFound, PlanError, Problem
+from ..errors import CaseError, KompetenceplanError, NotFound, PlanError, Problem, UnavailableError
 from ..io import MAX_INPUT_BYTES, parse_date, parse_json
 from ..plan import PlanSet, load_plans
 from ..tooling.render import markdown, to_html
@@ -119,8 +119,19 @@ def conditional(request: Request, fingerprint: str, plans: PlanSet, answer: Any)
     if "*" in wanted or tag in wanted:
         return Response(status_code=304, headers=headers)
     response: Response = answer()
-    response.headers.update(headers)
+    response.headers["ETag"] = tag
+    response.headers.setdefault("Cache-Control", headers["Cache-Control"])  # a document for people keeps its no-store
     return response
+
+
+def _program_version() -> str:
+    """The program's version, from its one place (pyproject.toml, through the installed metadata)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kompetenceplan")
+    except PackageNotFoundError:  # run from a checkout that is not installed
+        return "0+ukendt"
 
 
 def _date(value: str | None, name: str) -> dt.date | None:
@@ -152,7 +163,7 @@ def create_app(
     holder = PlanHolder(plan_path, reload_settle)
     app = FastAPI(
         title="kompetenceplan",
-        version="0.1.0",
+        version=_program_version(),
         description="Hvem må træffe afgørelse om en social indsats, og er indstillingen klar til visitationsudvalget?",
         # /docs and /redoc load scripts from a public CDN: off. /openapi.json stays.
         docs_url=None,
@@ -167,6 +178,10 @@ def create_app(
     # -- one error format (service.problems): every error of every JSON route -------------------
     @app.exception_handler(KompetenceplanError)
     async def on_domain_error(request: Request, exc: KompetenceplanError) -> Response:
+        if isinstance(exc, UnavailableError) and _wants_html(request):
+            from ..web.views import unavailable_page  # a person at a page: a page, with the same status
+
+            return unavailable_page(request, exc)
         return problems.response(problems.from_error(exc, _cid(request), holder.path))
 
     @app.exception_handler(RequestValidationError)
@@ -245,7 +260,10 @@ def create_app(
         if format not in ("markdown", "html"):
             raise CaseError("Ukendt format.", [Problem("format", "skal være markdown eller html.", "Brug ?format=html.")])
         if format == "html":
-            return conditional(request, version.fingerprint + "-html", plans, lambda: HTMLResponse(to_html(version)))
+            from ..web.views import document_response
+
+            # the pages' security and no-cache headers; the ETag lets a client ask again cheaply
+            return conditional(request, version.fingerprint + "-html", plans, lambda: document_response(to_html(version)))
         return conditional(request, version.fingerprint, plans, lambda: PlainTextResponse(markdown(version), media_type="text/markdown; charset=utf-8"))
 
     @app.get("/schema/{kind}", summary="JSON Schema for case, submission, decision eller report")
@@ -266,9 +284,19 @@ def create_app(
     async def health() -> JSONResponse:
         plans = holder.plans
         engine = durable_adapter.health()
+        register: dict[str, Any] = {}
+        status = engine["status"]
+        if getattr(app.state, "register", None) is not None:
+            from ..store.db import write_status
+
+            # Degraded while the register cannot be written (read-only, a full disk, a lost connection).
+            problem = await _in_thread(write_status, app.state.register.engine)
+            register = {"register": {"status": "degraded", "problem": problem} if problem else {"status": "ok"}}
+            status = "degraded" if problem else status
         return JSONResponse(
             {
-                "status": engine["status"],
+                "status": status,
+                **register,
                 "plan": plans.latest.meta.id,
                 "versions": [p.meta.version for p in plans.versions],
                 "fingerprint": plans.latest.fingerprint,
@@ -292,6 +320,9 @@ def create_app(
     app.include_router(web.router)
     app.include_router(auth_router)
 
+    from .frister_api import create_router as frister_router  # deadlines and case events (issue 26)
+
+    app.include_router(frister_router(lambda: holder.plans, lambda: getattr(app.state, "register", None)))
     if db_url is not None:  # the register and committee meetings (issue 13)
         from ..store.register import Register
         from .register_api import create_router
@@ -363,6 +394,7 @@ def _docs(response_kind: str) -> dict[int | str, dict[str, Any]]:
     return {
         200: {"description": "OK", "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{response_kind}"}}}},
         422: {"description": "Fejl i input: feltets sti og en dansk besked."},
+        503: {"description": "Registerets database kunne ikke skrives eller læses; intet er gemt."},
         413: {"description": "Forespørgslen er for stor."},
         500: {"description": "Motorfejl; der er ikke truffet nogen afgørelse."},
     }

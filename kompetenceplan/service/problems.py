@@ -86,9 +86,11 @@ STATUS: dict[str, str] = {
     "StatutoryCompetenceError": "statutory-competence",
     "PlanError": "plan",
     "NotFound": "not-found",
+    "NotAvailable": "not-found",  # service.frister_api: no register, or no deadline rules
     "PermissionDenied": "forbidden",
     "ConcurrentChange": "conflict",
     "StoreError": "register-unavailable",
+    "UnavailableError": "register-unavailable",
     "EngineError": "engine-fault",
 }
 

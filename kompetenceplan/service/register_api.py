@@ -26,20 +26,19 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from annotated_types import Ge, Le
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StrictFloat
+from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from ..actor import actor_of
+from ..danish import read_date, read_optional_date
 from ..errors import CaseError, KompetenceplanError, Problem
-from ..io import parse_date
 from ..meetings import committee
 from ..meetings.documents import agenda_html, agenda_markdown, minutes_html, minutes_markdown
 from ..meetings.model import AddedItem, Agenda, Meeting, Outcome, OutcomeRecord
@@ -49,6 +48,7 @@ from ..store.records import DecisionRecord, RoutedCase
 from ..store.register import Register
 from ..store.tables import MAX_ID
 from ..web.access import log_case_access
+from ..web.views import HEADERS, document_response
 from .contract import Part
 from .schemas import semantic_refusals, submission_refusals
 
@@ -57,16 +57,12 @@ MAX_PAGE, PAGE = 500, 100
 DOCUMENT_FORMATS = ("json", "markdown", "html")
 
 
-def _iso_date(value: Any) -> Any:
-    """A date is the text ÅÅÅÅ-MM-DD only: never a number (a timestamp), never a date-time."""
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise PydanticCustomError("date_parsing", "a date YYYY-MM-DD")
+def _not_blank(value: Any) -> Any:
+    """A date field is a date or null, never an empty text (the library reads a blank form field
+    as "not given"; JSON has null for that)."""
+    if isinstance(value, str) and not value.strip():
+        raise PydanticCustomError("date_parsing", "a date YYYY-MM-DD")
+    return value
 
 
 def _whole(value: Any) -> Any:
@@ -76,10 +72,31 @@ def _whole(value: Any) -> Any:
     return value
 
 
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+#: Agendas and minutes name cases: never cached (as the pages).
+NO_STORE = {"Cache-Control": HEADERS["Cache-Control"], "X-Content-Type-Options": HEADERS["X-Content-Type-Options"]}
+
+#: Dates, steps and amounts are handed to the library as sent and read there by `danish`, as the
+#: CLI, the pages and the imports read them (issue 22): a date is the text ``ÅÅÅÅ-MM-DD`` only
+#: (``0`` is not 1970-01-01, a time zone is never dropped), a step or an amount a JSON number or
+#: Danish text (``"12.000"`` is twelve thousand, never 12), and ``true`` is never a number. A
+#: refusal names the request's field (`fields_named`).
+IsoDate = Annotated[Any, BeforeValidator(_not_blank), WithJsonSchema({"type": "string", "format": "date", "description": "ÅÅÅÅ-MM-DD"})]
+OptionalDate = Annotated[Any, BeforeValidator(_not_blank), WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}], "description": "ÅÅÅÅ-MM-DD"})]
+Amount = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "number", "minimum": 0, "exclusiveMaximum": 10**9}, {"type": "string", "maxLength": 40}],
+            "description": 'Kroner pr. måned, højst 2 decimaler (øre): et tal eller dansk tekst, fx "12.000,50".',
+        }
+    ),
+]
+Step = Annotated[
+    Any,
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 20}, {"type": "string", "maxLength": 10}], "description": "Trinnet på indsatstrappen (1–20): et heltal eller dansk tekst."}),
+]
 # The bounds before the validator: so pydantic writes them as JSON Schema's minimum/maximum.
 Id = Annotated[int, Strict(), Ge(1), Le(MAX_ID), BeforeValidator(_whole)]
-Step = Annotated[int, Strict(), Ge(1), Le(20), BeforeValidator(_whole)]
 CaseRef = Annotated[str, Field(min_length=1, max_length=64, description="Sagssystemets sagsnummer/pseudonym: 1–64 bogstaver, cifre og . : / - _. Aldrig et CPR-nummer.")]
 Team = Annotated[str, Field(min_length=1, max_length=64, description="Teamets navn på én linje (1–64 tegn).")]
 Text = Annotated[str, Field(max_length=2000)]
@@ -97,7 +114,7 @@ class RoutingIn(_In):
     case_ref: CaseRef
     team: Team
     case: dict[str, Any] = Field(description="Sagen (se schemas.case).")
-    on: IsoDate | None = Field(None, description="Datoen, planens version vælges efter (ÅÅÅÅ-MM-DD). Standard: i dag.")
+    on: OptionalDate = Field(None, description="Datoen, planens version vælges efter (ÅÅÅÅ-MM-DD). Standard: i dag.")
     corrects: Id | None = Field(None, description="Id'et på den routing, denne retter (kun den nyeste version kan rettes).")
 
 
@@ -110,10 +127,10 @@ class DecisionIn(_In):
     decided_on: IsoDate
     outcome: Literal["bevilget", "afslået", "bevilget med ændringer"]
     paragraph: str = Field(description="Paragrafkoden (planens koder).")
-    step: Step = Field(description="Trinnet på indsatstrappen.")
-    monthly_cost: Annotated[StrictFloat, Field(ge=0, lt=10**9, description="Kroner pr. måned, højst 2 decimaler (øre).")]
+    step: Step
+    monthly_cost: Amount
     start: IsoDate
-    expected_end: IsoDate | None = None
+    expected_end: OptionalDate = None
     required_level: str | None = Field(None, description="Det krævede niveau, hvis det kendes bedre end registrets routing af sagen.")
     routing_id: Id | None = None
     corrects: Id | None = Field(None, description="Id'et på den afgørelse, denne retter (kun den nyeste version kan rettes).")
@@ -146,8 +163,8 @@ class OutcomeIn(_In):
 
     outcome: Outcome
     reason: Text = Field("", description="Udvalgets begrundelse; kræves for alt andet end bevilget.")
-    start: IsoDate | None = Field(None, description="En bevillings start (standard: mødedatoen).")
-    expected_end: IsoDate | None = Field(None, description="En bevillings forventede slut (standard: start + indstillingens varighed).")
+    start: OptionalDate = Field(None, description="En bevillings start (standard: mødedatoen).")
+    expected_end: OptionalDate = Field(None, description="En bevillings forventede slut (standard: start + indstillingens varighed).")
     forward_to: str | None = Field(None, description="oversendt: niveauet, punktet sendes videre til (standard: punktets krævede niveau).")
 
 
@@ -200,11 +217,12 @@ def _next(request: Request, response: Response, last: tuple[dt.date, int] | None
 # -- where a refusal points: the request's own field names --------------------------------------
 
 #: The library's field names (Danish, as the CLI shows them) → the request's own.
-ROUTING_FIELDS = {"sagsreference": "body.case_ref", "team": "body.team", "retter": "body.corrects", "sag": "sagen"}
+ROUTING_FIELDS = {"sagsreference": "body.case_ref", "team": "body.team", "retter": "body.corrects", "on": "body.on", "sag": "sagen"}
 DECISION_FIELDS = {
     "sagsreference": "body.case_ref",
     "team": "body.team",
     "niveau": "body.level",
+    "dato": "body.decided_on",
     "udfald": "body.outcome",
     "paragraf": "body.paragraph",
     "trin": "body.step",
@@ -217,13 +235,14 @@ DECISION_FIELDS = {
     "note": "body.note",
     "truffet_af": "Authorization",
 }
-MEETING_FIELDS = {"udvalg": "body.body", "titel": "body.title", "møde": "meeting_id"}
+MEETING_FIELDS = {"udvalg": "body.body", "titel": "body.title", "meeting_date": "body.meeting_date", "møde": "meeting_id"}
 ITEM_FIELDS = {"sagsreference": "body.case_ref", "sagsnummer": "indstilling.sagsnummer", "erstatter": "body.replaces", "møde": "meeting_id"}
 OUTCOME_FIELDS = {
     "udfald": "body.outcome",
     "begrundelse": "body.reason",
     "start": "body.start",
     "forventet_slut": "body.expected_end",
+    "expected_end": "body.expected_end",
     "oversendt_til": "body.forward_to",
     "møde": "meeting_id",
     "punkt": "number",
@@ -251,13 +270,12 @@ def fields_named(names: dict[str, str]) -> Iterator[None]:
 
 
 def _document(agenda: Agenda, fmt: str, markdown: Callable[[Agenda], str], html: Callable[[Agenda], str]) -> Response:
-    headers = {"Cache-Control": "no-store"}  # agendas and minutes name cases
     if fmt == "html":
-        return HTMLResponse(html(agenda), headers=headers)
+        return document_response(html(agenda))  # the pages' security and no-cache headers
     if fmt == "markdown":
-        return PlainTextResponse(markdown(agenda), media_type="text/markdown; charset=utf-8", headers=headers)
+        return PlainTextResponse(markdown(agenda), media_type="text/markdown; charset=utf-8", headers=NO_STORE)
     if fmt == "json":
-        return Response(agenda.to_json(), media_type="application/json", headers=headers)
+        return Response(agenda.to_json(), media_type="application/json", headers=NO_STORE)
     raise CaseError("Ukendt format.", [Problem("format", "skal være json, markdown eller html.", "Brug fx ?format=html.")])
 
 
@@ -293,7 +311,8 @@ def create_router(plans: Callable[[], PlanSet], register: Register) -> APIRouter
         after: Annotated[str | None, Query(max_length=100)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = PAGE,
     ) -> DecisionPage:
-        period = (parse_date(start, "start", "?start=2026-01-01"), parse_date(end, "end", "?end=2026-03-31"))
+        # a date or nothing: an empty ?start= is not a date (the schema says format: date)
+        period = (None if start is None else read_date(start, "start"), None if end is None else read_date(end, "end"))
         cursor = read_marker(after)
         found = (register.overskridelser if overskridelser else register.decisions)(period, team, after=cursor, limit=limit + 1)
         page = found[:limit]
@@ -304,7 +323,7 @@ def create_router(plans: Callable[[], PlanSet], register: Register) -> APIRouter
     @router.post("/meetings", response_model=Meeting, operation_id="new_meeting", summary="Opret et udvalgsmøde")
     def new_meeting(request: Request, body: MeetingIn) -> Meeting:
         with fields_named(MEETING_FIELDS):
-            return committee.new_meeting(register, plans(), body.meeting_date, body.body, body.title, actor=actor_of(request))
+            return committee.new_meeting(register, plans(), read_date(body.meeting_date, "meeting_date"), body.body, body.title, actor=actor_of(request))
 
     @router.get("/meetings", response_model=MeetingPage, operation_id="list_meetings", summary="Møderne efter dato, én side ad gangen")
     def meetings(request: Request, response: Response, after: Annotated[str | None, Query(max_length=100)] = None, limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = PAGE) -> MeetingPage:
@@ -338,9 +357,8 @@ def create_router(plans: Callable[[], PlanSet], register: Register) -> APIRouter
     @router.post("/meetings/{meeting_id}/items/{number}/outcome", response_model=OutcomeRecord, operation_id="record_outcome", summary="Udvalgets udfald for et punkt")
     def outcome(request: Request, meeting_id: PathId, number: PathNumber, body: OutcomeIn) -> OutcomeRecord:
         with fields_named(OUTCOME_FIELDS):
-            recorded = committee.record_outcome(
-                register, plans(), meeting_id, number, body.outcome, body.reason, actor=actor_of(request), start=body.start, expected_end=body.expected_end, forward_to=body.forward_to
-            )
+            start, end = read_optional_date(body.start, "start"), read_optional_date(body.expected_end, "expected_end")
+            recorded = committee.record_outcome(register, plans(), meeting_id, number, body.outcome, body.reason, actor=actor_of(request), start=start, expected_end=end, forward_to=body.forward_to)
         log_case_access(request, "ændret", "udfald", [recorded.case_ref])
         return recorded
 
@@ -387,7 +405,11 @@ def _decision_refusals(plan: Plan) -> list[dict[str, str]]:
             "where": r"^body\.(level|required_level|paragraph)$",
             "rule": "Niveau, krævet niveau og paragraf skal findes i den version af planen, der er i kraft på afgørelsesdatoen, og det krævede niveau skal kendes (angivet, fra sagens routing i registret eller fra loven).",
         },
-        {"error": "CaseError", "where": r"^body\.monthly_cost$", "rule": "Beløbet har højst 2 decimaler (øre)."},
+        {
+            "error": "CaseError",
+            "where": r"^body\.(step|monthly_cost)$",
+            "rule": "Trin og beløb kan skrives som tal eller dansk tekst (fx 12.000,50), men skal kunne læses: trinnet er et heltal fra 1 til 20, beløbet har højst 2 decimaler (øre) og er under 1 mia. kr.",
+        },
         {"error": "CaseError", "where": r"^body\.expected_end$", "rule": "Forventet slut ligger ikke før start."},
         {
             "error": "CaseError",
@@ -400,13 +422,19 @@ def _decision_refusals(plan: Plan) -> list[dict[str, str]]:
 
 
 def _meeting_refusals(plan: Plan) -> list[dict[str, str]]:
-    return [{"error": "CaseError", "where": r"^body\.body$", "rule": "Udvalget skal være et udvalgsniveau i den version af planen, der er i kraft på mødedatoen."}, _CPR, _DATE]
+    return [
+        {"error": "CaseError", "where": r"^body\.body$", "rule": "Udvalget skal være et udvalg i den version af planen, der er i kraft på mødedatoen."},
+        {"error": "CaseError", "where": r"^body\.title$", "rule": "Titlen står på én linje uden styretegn (højst 200 tegn)."},
+        _CPR,
+        _DATE,
+    ]
 
 
 def _item_refusals(plan: Plan) -> list[dict[str, str]]:
     return [
         *submission_refusals(plan),
-        {"error": "CaseError", "where": r"^indstilling\.sagsnummer$", "rule": "Indstillingen skal have et sagsnummer, eller case_ref skal angives."},
+        {"error": "CaseError", "where": r"^indstilling\.sagsnummer$", "rule": "Indstillingen skal have et gyldigt sagsnummer (bogstaver, cifre og . : / - _), eller case_ref skal angives."},
+        _REF,
         {"error": "CaseError", "where": r"^body\.replaces$", "rule": "Punktet, der erstattes, skal findes på mødet og være samme sag."},
         _CPR,
         _DATE,

@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.concurrency import run_in_threadpool
 
 from ..actor import actor_of
-from ..errors import CaseError, EngineError, KompetenceplanError, PlanError
+from ..errors import CaseError, EngineError, KompetenceplanError, PlanError, UnavailableError
 from ..io import parse_date
 from .access import log_case_access
 from .forms import FieldErrors
@@ -61,9 +61,9 @@ def _no_register(request: Request, status: int = 200) -> HTMLResponse:
 
 
 def _bodies(request: Request) -> list[tuple[str, str]]:
-    """The plan levels a meeting can be held by: the escalation level and above (id, Danish name)."""
+    """The bodies a meeting can belong to (`Plan.meeting_bodies`: the plan's committees and unsplit committee levels; id, Danish name)."""
     plan = _current(_plans(request))
-    return [(lv.id, lv.name) for lv in plan.levels[plan.escalation_rank :]]
+    return [(b.id, b.name) for b in plan.meeting_bodies()]
 
 
 def _problems_text(exc: KompetenceplanError) -> str:
@@ -166,7 +166,7 @@ async def meetings_post(request: Request) -> Response:
 
     try:
         meeting = await run_in_threadpool(lambda: committee.new_meeting(reg, _plans(request), on, values[BODY], values.get(TITLE, ""), actor=actor_of(request)))
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except PlanError as exc:
         return await run_in_threadpool(_meetings_page, request, values, FieldErrors(fields={DATE: _problems_text(exc)}))
@@ -269,7 +269,7 @@ async def send_agenda(request: Request, meeting_id: int) -> Response:
     try:
         sent = await run_in_threadpool(lambda: committee.send_agenda(reg, _plans(request), meeting_id, actor=actor_of(request)))
         await run_in_threadpool(log_case_access, request, "ændret", "dagsordenspunkt", [i.case_ref for i in sent.items])
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except PlanError as exc:
         return _message_page(request, 409, "Dagsordenen er ikke udsendt", _problems_text(exc))
@@ -312,7 +312,7 @@ async def record_outcome(request: Request, meeting_id: int, number: int) -> Resp
         recorded = await run_in_threadpool(
             lambda: committee.record_outcome(reg, _plans(request), meeting_id, number, outcome, reason, actor=actor_of(request), start=dates[START], expected_end=dates[END])
         )
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except PlanError as exc:
         return _message_page(request, 409, "Udfaldet er ikke registreret", _problems_text(exc))
@@ -395,7 +395,7 @@ async def add_submission(request: Request) -> Response:
 
     try:
         added = await run_in_threadpool(lambda: committee.add_submission(reg, _plans(request), int(raw), submission, None, replaces, actor=actor_of(request)))
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except KompetenceplanError as exc:
         if any(p.where == "møde" for p in exc.problems):

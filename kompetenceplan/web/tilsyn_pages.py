@@ -28,7 +28,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..actor import actor_of
-from ..errors import CaseError, EngineError, KompetenceplanError
+from ..danish import MAX_KRONER, DanishTextError, format_number, quarter_code, read_number
+from ..errors import CaseError, EngineError, KompetenceplanError, UnavailableError
 from .access import log_case_access
 from .forms import FieldErrors
 from .views import EXPIRED, Refused, _form, _message_page, _plans, _render, register_of, router
@@ -36,6 +37,7 @@ from .views import EXPIRED, Refused, _form, _message_page, _plans, _render, regi
 QUARTER, PER_TEAM = "kvartal", "pr_team"
 ANSWER, COMMENT = "svar", "kommentar"
 MONTHLY, THRESHOLD = "maaneder", "taerskel"
+THRESHOLD_FIX = "Skriv kroner om måneden, 0 eller mere, fx 50.000 eller 1.250,50."
 FIELD_LABELS = {QUARTER: "Kvartal", PER_TEAM: "Sager pr. team og spor", ANSWER: "Svar", COMMENT: "Kommentar", THRESHOLD: "Tærskel"}
 CONFIG_ENV = "KOMPETENCEPLAN_TILSYN"
 ANSWER_LABELS = {"ja": "ja", "nej": "nej", "delvist": "delvist", "ikke_relevant": "ikke relevant"}
@@ -110,7 +112,7 @@ def _report_body(document: str, shift: int = 0) -> str:
 
 
 def _quarter_code(year: int, n: int) -> str:
-    return f"{year}Q{n}"
+    return quarter_code(year, n)
 
 
 # -- Ledelsestilsyn: the draws ---------------------------------------------------------------------------
@@ -130,14 +132,14 @@ def _choices(config: Any, drawn: set[str], today: dt.date) -> tuple[list[str], s
 
 def _draw_dates_text(config: Any) -> str:
     """The configured draw dates as Danes write them: "1. marts, 1. juni, 1. september og 1. december"."""
-    from ..tilsyn.economy import MONTHS
+    from ..danish import MONTHS
 
     days = [f"{int(d[3:])}. {MONTHS[int(d[:2]) - 1]}" for d in config.tilsyn.draw_dates]
     return f"{', '.join(days[:-1])} og {days[-1]}"
 
 
 def _fully_answered(config: Any, item: dict[str, Any]) -> bool:
-    return all(q.id in item["answers"] for q in config.checklist)
+    return all(q.id in item["answers"] for q in config.questions_for(item["track"]))
 
 
 def _overview(request: Request, values: dict[str, str], errors: FieldErrors, status: int = 200) -> HTMLResponse:
@@ -209,7 +211,7 @@ async def tilsyn_draw(request: Request) -> Response:
         return await run_in_threadpool(_overview, request, kept, errors)
     try:
         found = await run_in_threadpool(_draw, request, quarter, per_team)
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except KompetenceplanError as exc:
         return await run_in_threadpool(_overview, request, kept, _problems(exc, {"--quarter": QUARTER, "--per-team": PER_TEAM}, QUARTER))
@@ -369,12 +371,14 @@ async def tilsyn_report(request: Request, quarter: str) -> HTMLResponse:
 # -- Økonomisk tilsyn -----------------------------------------------------------------------------------
 
 
-def _threshold(text: str) -> float | None:
-    """Kroner as Danes write them (50.000 or 50000 or 1.250,50); None when it is not a number ≥ 0."""
-    text = text.strip().replace(" ", "")
-    if not re.fullmatch(r"\d{1,3}(\.\d{3})*(,\d{1,2})?|\d{1,12}(,\d{1,2})?", text):
-        return None
-    return float(text.replace(".", "").replace(",", "."))
+def _threshold(text: str) -> tuple[float | None, str]:
+    """Kroner as `danish.read_number` reads them (50.000 or 50000 or 1.250,50), as
+    ``oekonomi report --threshold`` does, and the field's error ('' when none)."""
+    try:
+        return float(read_number(text, THRESHOLD, decimals=2, minimum=0, maximum=MAX_KRONER, fix=THRESHOLD_FIX)), ""
+    except DanishTextError as exc:
+        text = " ".join(f"{p.what} {p.fix}" for p in exc.problems)
+        return None, text[:1].upper() + text[1:]
 
 
 def _economy(request: Request, quarter: str, monthly: bool, threshold: float) -> str:
@@ -395,18 +399,18 @@ async def economy_page(request: Request) -> HTMLResponse:
     asked = QUARTER in params
     values = {
         QUARTER: params.get(QUARTER, _quarter_code(today.year, (today.month - 1) // 3 + 1))[:20],
-        THRESHOLD: params.get(THRESHOLD, f"{DEFAULT_THRESHOLD:,}".replace(",", "."))[:30],
+        THRESHOLD: params.get(THRESHOLD, format_number(DEFAULT_THRESHOLD))[:30],
         MONTHLY: "1" if params.get(MONTHLY) else "",
     }
     errors = FieldErrors()
-    quarter = values[QUARTER].strip().upper()
+    quarter = values[QUARTER].strip()
     try:
-        parse_quarter(quarter)
+        quarter = parse_quarter(quarter).code
     except CaseError:
-        errors.fields[QUARTER] = "Ugyldigt kvartal. Skriv fx 2026Q4 (år, Q og kvartalets nummer 1-4)."
-    threshold = _threshold(values[THRESHOLD])
-    if threshold is None:
-        errors.fields[THRESHOLD] = "Skal være et beløb i kroner om måneden, 0 eller mere, fx 50.000."
+        errors.fields[QUARTER] = "Ugyldigt kvartal. Skriv fx 2026Q4, K4 2026 eller 4. kvartal 2026 (år og kvartalets nummer 1-4)."
+    threshold, problem = _threshold(values[THRESHOLD])
+    if problem:
+        errors.fields[THRESHOLD] = problem
     body = ""
     if asked and not errors.fields and threshold is not None:
         try:

@@ -9,8 +9,11 @@ personal data in URLs), carry a CSRF token (see `csrf`), and are accepted only a
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import json
+import re
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -25,8 +28,9 @@ from ..actor import actor_of
 from ..api import decide, plan_in_force
 from ..checks.check import check
 from ..checks.requirements import applies
+from ..danish import format_time
 from ..engine.explain import explain
-from ..errors import CaseError, EngineError, KompetenceplanError, PlanError
+from ..errors import CaseError, EngineError, KompetenceplanError, PlanError, UnavailableError
 from ..io import MAX_INPUT_BYTES, parse_date, parse_json
 from ..model.case import ValidatedCase, validate_case
 from ..model.decision import Decision
@@ -54,6 +58,21 @@ HEADERS = {
     "X-Frame-Options": "DENY",
 }
 
+
+def document_headers(document: str) -> dict[str, str]:
+    """The pages' security and no-cache headers for a whole HTML document the library rendered
+    (agenda, minutes, the plan): the same policy, with the document's own ``<style>`` blocks
+    allowed by their hashes and nothing else inline."""
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()}'" for style in re.findall(r"<style>(.*?)</style>", document, flags=re.S))
+    policy = HEADERS["Content-Security-Policy"].replace("style-src 'self'", f"style-src 'self' {hashes}".rstrip())
+    return {**HEADERS, "Content-Security-Policy": policy}
+
+
+def document_response(document: str) -> HTMLResponse:
+    """A library-rendered HTML document with `document_headers`."""
+    return HTMLResponse(document, headers=document_headers(document))
+
+
 router = APIRouter(include_in_schema=False)
 templates = Environment(
     loader=PackageLoader("kompetenceplan.web", "templates"),
@@ -63,6 +82,8 @@ templates = Environment(
     lstrip_blocks=True,
 )
 templates.filters["tal"] = format_number
+#: A stored (UTC) time in Danish time: 2026-12-01 kl. 11.00.
+templates.filters["tid"] = format_time
 
 
 def _plans(request: Request) -> PlanSet:
@@ -147,6 +168,11 @@ async def _form(request: Request) -> tuple[dict[str, str], list[tuple[str, bytes
 
 def _message_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
     return _render(request, "message.html", "", status=status, title=title, message=message)
+
+
+def unavailable_page(request: Request, exc: KompetenceplanError) -> HTMLResponse:
+    """503 as a page: the register's database could not be written or read, so nothing was stored."""
+    return _message_page(request, 503, exc.title, " ".join(f"{p.what} {p.fix}".strip() for p in exc.problems))
 
 
 # -- pages ------------------------------------------------------------------------------------
@@ -234,7 +260,7 @@ def _advise(plans: PlanSet, values: dict[str, str]) -> tuple[Plan, FieldErrors, 
             validate_case(plan, {k: v for k, v in case.items() if k not in syntax})
         else:
             return plan, errors, _answer_context(plan, decide(plan, case, on=on))
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except KompetenceplanError as exc:
         errors.add(plan, exc, advisor_form(plan))
@@ -388,7 +414,7 @@ def _check_all(plans: PlanSet, items: list[tuple[str, Any]], on: dt.date) -> lis
             data = load()
             number = data.get("sagsnummer") if isinstance(data, dict) else None
             report = check(plans, data, on=on)
-        except EngineError:
+        except (EngineError, UnavailableError):
             raise
         except KompetenceplanError as exc:
             results.append({"name": name, "status": "fejl i input", "error": exc, "report": None, "case_number": None, "submission": None})
