@@ -205,6 +205,7 @@ class _BulkSink:
         self.items_of: dict[int, list[dict[str, Any]]] = {}  # meeting handle -> its item rows
         self.meeting_info: dict[int, tuple[dt.date, str]] = {}
         self.outcome_rows: list[tuple[int, dict[str, Any], int | None]] = []
+        self.latest_routing: dict[tuple[str, Any], int] = {}  # (case, paragraph) -> its newest routing
 
     def meeting(self, day: dt.date, body: str) -> int:
         """As `committee.new_meeting` (default title)."""
@@ -269,7 +270,8 @@ class _BulkSink:
                 "note": reason,
                 "source": "udvalg",
             }
-            decision = self.decision(values, None, None, plan_in_force(self.plans, day))
+            # as the register does: the decision belongs to the case's newest routing for its paragraph
+            decision = self.decision(values, self.latest_routing.get((item["case_ref"], sag.get("paragraf"))), None, plan_in_force(self.plans, day))
         self.outcome_rows.append(
             (meeting, {"item_key": item["item_key"], "corrects_id": None, "outcome": outcome, "reason": reason, "recorded_by": SECRETARY.id, "recorded_by_name": SECRETARY.name}, decision)
         )
@@ -301,7 +303,9 @@ class _BulkSink:
                 "plan_fingerprint": plan.fingerprint,
             }
         )
-        return len(self.routing_ids) + len(self.routing_rows) - 1
+        handle = len(self.routing_ids) + len(self.routing_rows) - 1
+        self.latest_routing[(case_ref, case.get("paragraf"))] = handle
+        return handle
 
     def decision(self, values: dict[str, Any], routing: int | None, corrects: int | None, plan: Plan) -> int:
         if corrects is not None and corrects >= len(self.decision_ids):
