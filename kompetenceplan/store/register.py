@@ -42,7 +42,25 @@ from . import routings as routing_repo
 from .db import check_schema, make_engine, resolve_url
 from .privacy import refuse_cpr
 from .records import DECISION_OUTCOMES, CaseTotal, DecisionRecord, ImportReport, PurgeReport, RoutedCase, RoutingRecord
-from .tables import agendas, decision_retractions, decisions, meeting_items, meetings, metadata, outcomes, payments, routings, tilsyn_answers, tilsyn_draws, tilsyn_items, tilsyn_results
+from .tables import (
+    agenda_mailings,
+    agendas,
+    decision_retractions,
+    decisions,
+    item_withdrawals,
+    meeting_attendance,
+    meeting_items,
+    meetings,
+    metadata,
+    outcomes,
+    payments,
+    routings,
+    submission_drafts,
+    tilsyn_answers,
+    tilsyn_draws,
+    tilsyn_items,
+    tilsyn_results,
+)
 
 Plans = Plan | PlanSet
 Period = tuple[dt.date | None, dt.date | None]
@@ -484,8 +502,11 @@ class Register:
             deleted[tilsyn_draws.name] = conn.execute(delete(tilsyn_draws).where(tilsyn_draws.c.draw_date < before)).rowcount
             deleted[payments.name] = conn.execute(delete(payments).where(payments.c.paid_on < before)).rowcount
             old_meetings = select(meetings.c.id).where(meetings.c.meeting_date < before)
-            for table in (outcomes, agendas):
+            for table in (agenda_mailings, item_withdrawals, meeting_attendance, outcomes, agendas):
                 deleted[table.name] = conn.execute(delete(table).where(table.c.meeting_id.in_(old_meetings))).rowcount
+            # indstillinger saved in the pages: by the day they were saved, whole chains
+            saved_before = dt.datetime.combine(before, dt.time(), tzinfo=dt.UTC)
+            deleted[submission_drafts.name] = _purge_chain(conn, submission_drafts, submission_drafts.c.saved_at < saved_before)
             deleted[meeting_items.name] = _purge_chain(conn, meeting_items, meeting_items.c.meeting_id.in_(old_meetings))
             deleted[meetings.name] = conn.execute(delete(meetings).where(meetings.c.id.in_(old_meetings), meetings.c.id.not_in(select(meeting_items.c.meeting_id)))).rowcount
             deleted[decisions.name] = _purge_chain(
