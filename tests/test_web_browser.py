@@ -601,7 +601,7 @@ class TestMeeting:
 
         d.find_element(By.LINK_TEXT, "Referat til udskrift").click()
         wait(d, lambda drv: drv.find_elements(By.CSS_SELECTOR, ".meeting-document"))
-        decisions = [li.get_attribute("data-outcome") for li in d.find_elements(By.CSS_SELECTOR, "li.decision")]
+        decisions = [li.get_attribute("data-outcome") for li in d.find_elements(By.CSS_SELECTOR, "p.decision")]
         assert decisions == ["oversendt"] + [""] * (len(SUBMISSIONS) - 1)
         assert "Ikke tilstrækkeligt belyst." in d.find_element(By.TAG_NAME, "main").text
         assert _accessibility_problems(d) == []

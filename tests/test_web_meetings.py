@@ -31,6 +31,7 @@ from kompetenceplan.meetings.model import OUTCOMES  # noqa: E402
 from kompetenceplan.service.app import create_app  # noqa: E402
 from kompetenceplan.store.db import make_engine, upgrade  # noqa: E402
 from kompetenceplan.store.tables import meeting_items  # noqa: E402
+from kompetenceplan.web.danish import date_text  # noqa: E402
 from kompetenceplan.web.meeting_pages import GRANTS  # noqa: E402
 
 from .conftest import EXAMPLES, NYBORG  # noqa: E402
@@ -58,8 +59,10 @@ class Client:
     def token(self, path: str = "/indstilling") -> str:
         return re.search(r'name="csrf" value="([^"]+)"', self.get(path).text).group(1)  # type: ignore[union-attr]
 
-    def post(self, path: str, fields: dict[str, str], token: bool = True, **kw: Any) -> Any:
-        data = ({"csrf": self.token()} if token else {}) | fields
+    def post(self, path: str, fields: dict[str, str], token: bool = True, confirmed: bool = True, **kw: Any) -> Any:
+        """POST the form; ``confirmed``: as after the confirmation step ("bekraeftet=ja"; the
+        tests of that step post without it)."""
+        data = ({"csrf": self.token()} if token else {}) | ({"bekraeftet": "ja"} if confirmed else {}) | fields
         return self.http.post(path, data=data, follow_redirects=False, **kw)
 
 
@@ -238,7 +241,7 @@ class TestRefusals:
             for form in re.findall(r"<form\b[^>]*>", page):
                 assert 'method="post"' in form and "?" not in form, (path, form)
             for href in re.findall(r'href="(/moede[^"]*)"', page):
-                assert re.fullmatch(r"/moede(/\d+(/dagsorden|/referat)?)?", href), href
+                assert re.fullmatch(r"/moede(/\d+(/dagsorden|/referat)?(\.pdf)?)?", href), href
 
     @pytest.mark.parametrize("path", ["/moede/999", "/moede/999/dagsorden", "/moede/999/referat", "/moede/abc", "/moede/1x/referat"])
     def test_an_unknown_meeting_is_a_page_not_a_crash(self, client: Client, path: str) -> None:
@@ -294,7 +297,8 @@ class TestAgenda:
             add(client, meeting_id, load(path), as_json=False)
         assert 'data-sent="nej"' in client.get(f"/moede/{meeting_id}").text
         r = client.post(f"/moede/{meeting_id}/send", {})
-        assert r.status_code == 303 and r.headers["location"] == f"/moede/{meeting_id}?udsendt=1"
+        # no mail server configured: the agenda is only marked sent, and the page says so
+        assert r.status_code == 303 and r.headers["location"] == f"/moede/{meeting_id}?markeret=1"
         assert committee.build_agenda(reg, PLANS, meeting_id).sent_at is not None
         page = client.get(r.headers["location"]).text
         assert 'data-sent="ja"' in page and "udsendt" in page
@@ -337,7 +341,7 @@ class TestAgenda:
         assert [i["outcome"] for i in shown] == [i.outcome for i in agenda.items]
 
         minutes = client.get(f"/moede/{meeting_id}/referat").text
-        decisions = re.findall(r'<li class="decision" data-outcome="([^"]*)"', minutes)
+        decisions = re.findall(r'<p class="decision" data-outcome="([^"]*)"', minutes)
         assert decisions == [i.outcome or "" for i in agenda.items]
         assert "Ikke tilstrækkeligt belyst." in minutes and f"{sum(1 for i in agenda.items if i.outcome)} med beslutning" in minutes
 
@@ -353,7 +357,8 @@ class TestAgenda:
             assert cases == [i.case_ref for i in agenda.items]
         page = client.get(f"/moede/{meeting_id}/dagsorden").text
         assert re.findall(r'data-ready="(ja|nej)"', page) == ["ja" if i.ready else "nej" for i in agenda.items]
-        assert f"{sum(1 for i in agenda.items if i.flags)} markeret" in page
+        flags = re.findall(r'<li class="flag">(.*?)</li>', page)
+        assert [html.unescape(f) for f in flags] == [f for i in agenda.items for f in i.flags]
         css = client.get("/static/app.css").text
         print_css = css[css.rindex("@media print") :]
         assert ".doc-item + .doc-item { break-before: page; }" in print_css
@@ -393,7 +398,7 @@ class TestGrantDates:
                 tag = re.search(rf'<input type="date" id="{name}-{n}" name="{name}"[^>]*>', page).group(0)  # type: ignore[union-attr]
                 assert f'aria-describedby="{name}-{n}-hint {name}-{n}-error"' in tag and "aria-invalid" not in tag
                 assert date_input(page, f"{name}-{n}") == ""
-        assert f"mødedatoen ({SOON.isoformat()})" in page
+        assert f"mødedatoen ({date_text(SOON)})" in page
 
     def test_a_grant_stores_the_dates_typed_and_shows_them_on_the_page_and_in_the_minutes(self, client: Client, reg: Any) -> None:
         meeting_id = new_meeting(client)
@@ -415,7 +420,7 @@ class TestGrantDates:
         assert (date_input(page, "startdato-1"), date_input(page, "slutdato-1")) == ("", "")
 
         minutes = client.get(f"/moede/{meeting_id}/referat").text
-        assert re.findall(r'<li class="dates" data-start="([^"]*)" data-end="([^"]*)">', minutes) == [(start.isoformat(), end.isoformat())]
+        assert re.findall(r'<p class="dates" data-start="([^"]*)" data-end="([^"]*)">', minutes) == [(start.isoformat(), end.isoformat())]
         assert 'class="dates"' not in client.get(f"/moede/{meeting_id}/dagsorden").text
 
     def test_empty_dates_are_the_library_defaults(self, client: Client, reg: Any) -> None:
@@ -585,10 +590,15 @@ class TestAddFromSecretary:
         assert committee.build_agenda(reg, PLANS, meeting_id) == before
 
     def test_an_empty_erstatter_adds_a_new_item(self, client: Client, reg: Any) -> None:
+        """An empty "Erstatter punkt" adds a new item — unless the same content for the same case is
+        already on the agenda: that is refused, naming the item (never added twice without a word)."""
         meeting_id = new_meeting(client)
         add(client, meeting_id, load(SUBMISSIONS[0]))
         fields = {"moede": str(meeting_id), "indstilling": json.dumps(load(SUBMISSIONS[0])), "navn": "x", "erstatter": " "}
         answer = client.post("/moede/tilfoej", fields, headers={"Accept": "application/json"}).json()
+        assert not answer["ok"] and "allerede punkt 1" in answer["message"]
+        changed = load(SUBMISSIONS[0]) | {"formaal": "Et ændret formål."}
+        answer = client.post("/moede/tilfoej", fields | {"indstilling": json.dumps(changed)}, headers={"Accept": "application/json"}).json()
         assert answer["ok"] and "som punkt 2 (" in answer["message"]
         assert [i.versions for i in committee.build_agenda(reg, PLANS, meeting_id).items] == [1, 1]
 

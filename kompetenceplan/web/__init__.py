@@ -8,6 +8,7 @@ nothing is built at install. The pages are left out of the OpenAPI description. 
 
 from . import (
     access_pages,  # noqa: F401  (registers /admin/adgangslog on the router)
+    draft_pages,  # noqa: F401  (registers the /indstilling/ny and /indstilling/kladde routes)
     meeting_pages,  # noqa: F401  (registers the /moede routes on the router)
     tilsyn_pages,  # noqa: F401  (registers the /tilsyn and /oekonomi routes on the router)
 )

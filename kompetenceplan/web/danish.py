@@ -83,3 +83,9 @@ def kroner(value: Any) -> str:
     if text.endswith(",00"):
         text = text[:-3]
     return f"{text} kr."
+
+
+def plain_reference(text: str) -> str:
+    """A legal reference for the main text: without the ``[U]`` marker (not verified), which the
+    plan owners see in the details and the rendered plan."""
+    return re.sub(r"\s*\[U\]", "", text or "")

@@ -30,7 +30,9 @@ from ..errors import CaseError, EngineError, KompetenceplanError, PlanError
 from ..io import parse_date
 from .access import log_case_access
 from .forms import FieldErrors
-from .views import EXPIRED, Refused, _current, _form, _message_page, _plans, _render, register_of, router
+from .views import EXPIRED, Refused, _current, _form, _message_page, _plans, _render, register_of, router, templates
+
+CONFIRMED = "bekraeftet"
 
 DATE, BODY, TITLE, OUTCOME, REASON = "moededato", "udvalg", "titel", "udfald", "begrundelse"
 START, END = "startdato", "slutdato"
@@ -221,12 +223,30 @@ def _meeting_page(
     if agenda is None:
         return _unknown_meeting(request)
     log_case_access(request, "læst", "dagsordenspunkt", [i.case_ref for i in agenda.items])
+    from ..meetings.drafts import list_drafts
+    from ..meetings.mailing import load_members, members_path, smtp_from_env
+
+    on_agenda = {(i.case_ref, i.content_hash) for i in agenda.active_items}
+    drafts = [d for d in list_drafts(register_of(request)) if (d.case_ref, _hash(d.submission)) not in on_agenda]
+    drafts.sort(key=lambda d: (d.required_level != agenda.meeting.body, d.case_ref))
+    try:
+        members = load_members(members_path(request.app.state.holder.path)).get(agenda.meeting.body, [])
+        mail = smtp_from_env() is not None
+    except KompetenceplanError:
+        members, mail = [], False
+    plan = _current(_plans(request))
+    level_names = {lv.id: lv.name for lv in plan.levels}
     return _render(
         request,
         "meeting_detail.html",
         "moede",
         status=status,
         agenda=agenda,
+        drafts=drafts,
+        level_names=level_names,
+        members=members,
+        mail=mail,
+        today=dt.date.today(),
         dates=_granted_dates(agenda),
         outcomes=OUTCOMES,
         notice=notice,
@@ -237,7 +257,19 @@ def _meeting_page(
     )
 
 
-NOTICES = {"oprettet": "Mødet er oprettet. Tilføj indstillinger fra siden Indstilling.", "udsendt": "Dagsordenen er markeret som udsendt."}
+NOTICES = {
+    "oprettet": "Mødet er oprettet. Sæt gemte indstillinger på dagsordenen nedenfor, eller fra siden Indstilling.",
+    "udsendt": "Dagsordenen er sendt.",
+    "markeret": "Dagsordenen er markeret som udsendt (der er ingen mailserver sat op; send den selv som PDF).",
+    "deltagere": "Deltagerne er gemt til referatet.",
+}
+
+
+def _hash(submission: dict[str, Any]) -> str:
+    from ..meetings.committee import content_hash
+    from ..store.privacy import minimise
+
+    return content_hash(minimise(submission))
 
 
 @router.get("/moede/{meeting_id}", response_class=HTMLResponse)
@@ -247,9 +279,16 @@ async def meeting_page(request: Request, meeting_id: str) -> HTMLResponse:
     if not _id(meeting_id):
         return _unknown_meeting(request)
     notice = next((text for key, text in NOTICES.items() if key in request.query_params), "")
-    saved = request.query_params.get("gemt", "")
-    if saved.isdigit() and len(saved) < 6:
-        notice = f"Udfaldet for punkt {int(saved)} er registreret."
+    for key, text in (
+        ("gemt", "Udfaldet for punkt {n} er registreret."),
+        ("trukket", "Punkt {n} er trukket tilbage. Det står stadig på listen, markeret som trukket tilbage."),
+        ("tilfoejet", "Indstillingen er sat på dagsordenen som punkt {n}."),
+    ):
+        found = request.query_params.get(key, "")
+        if found.isdigit() and len(found) < 6:
+            notice = text.format(n=int(found))
+    if "udsendt" in request.query_params:
+        notice = await run_in_threadpool(_sent_notice, request, int(meeting_id))
     return await run_in_threadpool(_meeting_page, request, int(meeting_id), 200, notice)
 
 
@@ -259,23 +298,63 @@ async def send_agenda(request: Request, meeting_id: int) -> Response:
     if reg is None:
         return _no_register(request, status=404)
     try:
-        await _form(request)
+        values, _ = await _form(request)
     except Refused as exc:
         if exc.status == 403 and exc.message == EXPIRED:
             return await run_in_threadpool(_meeting_page, request, meeting_id, 403, "", None, None, [exc.message])
         return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
-    from ..meetings import committee
+    from ..meetings.mailing import MailError, load_members, members_path, send_agenda_mail, smtp_from_env
 
     try:
-        sent = await run_in_threadpool(lambda: committee.send_agenda(reg, _plans(request), meeting_id, actor=actor_of(request)))
+        agenda = await run_in_threadpool(_agenda, request, meeting_id)
+        smtp = smtp_from_env()
+        members = load_members(members_path(request.app.state.holder.path)).get(agenda.meeting.body, []) if agenda is not None else []
+    except PlanError as exc:
+        return _message_page(request, 409, "Dagsordenen er ikke udsendt", _problems_text(exc))
+    except KompetenceplanError as exc:
+        return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", None, None, [f"Dagsordenen er ikke sendt: {exc.title} {_problems_text(exc)}"])
+    if agenda is None:
+        return _unknown_meeting(request)
+    if values.get(CONFIRMED) != "ja":
+        from .draft_pages import confirm_page
+
+        n = len(agenda.active_items)
+        if smtp is not None:
+            what = f"Dagsordenen ({n} {'punkt' if n == 1 else 'punkter'}) sendes nu som PDF med e-mail til {len(members)} medlemmer af {agenda.meeting.body_name}: {', '.join(mb.name for mb in members) or 'ingen'}."
+            why = "En sendt mail kan ikke kaldes tilbage. Registret gemmer, hvilken udgave af hver indstilling medlemmerne fik; ændres en indstilling bagefter, markeres den på dagsordenen."
+            yes = "Ja, send dagsordenen"
+        else:
+            what = f"Dagsordenen ({n} {'punkt' if n == 1 else 'punkter'}) markeres som udsendt. Der er ingen mailserver sat op, så intet bliver sendt herfra: hent PDF'en, og send den selv."
+            why = "Registret gemmer, hvilken udgave af hver indstilling medlemmerne fik; det kan ikke gøres om."
+            yes = "Ja, markér som udsendt"
+        return confirm_page(request, title="Send dagsordenen?", what=what, why=why, action=f"/moede/{meeting_id}/send", fields={}, yes=yes, back=f"/moede/{meeting_id}")
+    try:
+        pdf = await run_in_threadpool(_pdf, request, agenda, "dagsorden")
+        sent = await run_in_threadpool(
+            lambda: send_agenda_mail(reg, _plans(request), meeting_id, agenda, pdf, members, smtp, actor=actor_of(request), filename=f"dagsorden-{agenda.meeting.meeting_date.isoformat()}.pdf")
+        )
         await run_in_threadpool(log_case_access, request, "ændret", "dagsordenspunkt", [i.case_ref for i in sent.items])
     except EngineError:
         raise
     except PlanError as exc:
         return _message_page(request, 409, "Dagsordenen er ikke udsendt", _problems_text(exc))
-    except CaseError:
-        return _unknown_meeting(request)
-    return RedirectResponse(f"/moede/{meeting_id}?udsendt=1", status_code=303)
+    except (MailError, KompetenceplanError) as exc:
+        return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", None, None, [f"Dagsordenen er ikke sendt: {_problems_text(exc)}"])
+    return RedirectResponse(f"/moede/{meeting_id}?{'udsendt' if smtp is not None else 'markeret'}=1", status_code=303)
+
+
+def _sent_notice(request: Request, meeting_id: int) -> str:
+    agenda = _agenda(request, meeting_id)
+    if agenda is None or not agenda.recipients:
+        return NOTICES["udsendt"]
+    return f"Dagsordenen er sendt som PDF til {len(agenda.recipients)} modtagere: {', '.join(agenda.recipients)}."
+
+
+def _pdf(request: Request, agenda: Any, kind: str) -> bytes:
+    from .pdf import render_pdf, stylesheet
+
+    html = templates.get_template("meeting_pdf.html").render(agenda=agenda, kind=kind, dates=_granted_dates(agenda) if kind == "referat" else {}, css=stylesheet())
+    return render_pdf(html)
 
 
 @router.post("/moede/{meeting_id}/punkt/{number}", response_class=HTMLResponse)
@@ -308,6 +387,27 @@ async def record_outcome(request: Request, meeting_id: int, number: int) -> Resp
                 errors.fields[name] = problem
     if errors.fields:
         return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", {number: errors}, {number: kept})
+    from ..meetings.model import DECIDING
+
+    if outcome in DECIDING and values.get(CONFIRMED) != "ja":
+        try:
+            agenda = await run_in_threadpool(_agenda, request, meeting_id)
+        except PlanError as exc:
+            return _message_page(request, 409, "Udfaldet er ikke registreret", _problems_text(exc))
+        item = next((i for i in agenda.items if i.number == number), None) if agenda is not None else None
+        if agenda is not None and item is not None and item.required_level != agenda.meeting.body:
+            from .draft_pages import confirm_page
+
+            return confirm_page(
+                request,
+                title=f"Registrér udfaldet for punkt {number}?",
+                what=f"Udfaldet '{outcome}' for sag {item.case_ref} registreres som {agenda.meeting.body_name}s afgørelse.",
+                why=f"Efter kompetenceplanen skal sagen afgøres af {item.required_level_name}, ikke {agenda.meeting.body_name}. Afgørelsen registreres med kompetenceoverskridelse, hvis udvalget ligger lavere; ligger sagen under et lovbestemt udvalg, afviser registret udfaldet.",
+                action=f"/moede/{meeting_id}/punkt/{number}",
+                fields={k: v for k, v in kept.items() if v},
+                yes="Ja, registrér udfaldet",
+                back=f"/moede/{meeting_id}#punkt-{number}",
+            )
     try:
         recorded = await run_in_threadpool(
             lambda: committee.record_outcome(reg, _plans(request), meeting_id, number, outcome, reason, actor=actor_of(request), start=dates[START], expected_end=dates[END])
@@ -343,6 +443,155 @@ async def _document(request: Request, meeting_id: str, kind: str) -> HTMLRespons
     return _render(request, "meeting_document.html", "moede", agenda=agenda, kind=kind, dates=dates)
 
 
+async def _pdf_document(request: Request, meeting_id: str, kind: str) -> Response:
+    if register_of(request) is None:
+        return _no_register(request, status=404)
+    if not _id(meeting_id):
+        return _unknown_meeting(request)
+    try:
+        agenda = await run_in_threadpool(_agenda, request, int(meeting_id))
+    except PlanError as exc:
+        return _message_page(request, 409, "Mødet kan ikke vises", _problems_text(exc))
+    if agenda is None:
+        return _unknown_meeting(request)
+    await run_in_threadpool(log_case_access, request, "læst", "dagsordenspunkt", [i.case_ref for i in agenda.items])
+    pdf = await run_in_threadpool(_pdf, request, agenda, kind)
+    name = f"{kind}-{agenda.meeting.meeting_date.isoformat()}.pdf"
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/moede/{meeting_id}/dagsorden.pdf")
+async def agenda_pdf(request: Request, meeting_id: str) -> Response:
+    return await _pdf_document(request, meeting_id, "dagsorden")
+
+
+@router.get("/moede/{meeting_id}/referat.pdf")
+async def minutes_pdf(request: Request, meeting_id: str) -> Response:
+    return await _pdf_document(request, meeting_id, "referat")
+
+
+@router.post("/moede/{meeting_id}/punkt/{number}/tilbagetraek", response_class=HTMLResponse)
+async def withdraw_item(request: Request, meeting_id: int, number: int) -> Response:
+    """Withdraw an item before the meeting: a confirmation first (it cannot be undone), then
+    recorded, never deleted."""
+    reg = register_of(request)
+    if reg is None:
+        return _no_register(request, status=404)
+    try:
+        values, _ = await _form(request)
+    except Refused as exc:
+        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    reason = values.get(REASON, "")[:2000]
+    kept = {REASON: reason}
+    if not reason.strip():
+        errors = FieldErrors(fields={"tilbagetraek": "Mangler. Skriv kort, hvorfor punktet trækkes tilbage."})
+        return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", {number: errors}, {number: kept})
+    if values.get(CONFIRMED) != "ja":
+        from .draft_pages import confirm_page
+
+        return confirm_page(
+            request,
+            title=f"Træk punkt {number} tilbage?",
+            what=f"Punkt {number} trækkes tilbage fra dagsordenen med begrundelsen: {reason.strip()}",
+            why="Det kan ikke gøres om: punktet bliver stående med sit nummer, markeret som trukket tilbage, og kan ikke få et udfald. Skal sagen behandles, sættes indstillingen på igen som et nyt punkt.",
+            action=f"/moede/{meeting_id}/punkt/{number}/tilbagetraek",
+            fields={REASON: reason},
+            yes="Ja, træk punktet tilbage",
+            back=f"/moede/{meeting_id}#punkt-{number}",
+        )
+    from ..meetings import committee
+
+    try:
+        agenda = await run_in_threadpool(lambda: committee.withdraw_item(reg, _plans(request), meeting_id, number, reason, actor=actor_of(request)))
+    except EngineError:
+        raise
+    except PlanError as exc:
+        return _message_page(request, 409, "Punktet er ikke trukket tilbage", _problems_text(exc))
+    except KompetenceplanError as exc:
+        if any(p.where == "møde" for p in exc.problems):
+            return _unknown_meeting(request)
+        return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", None, None, [f"Punktet er ikke trukket tilbage: {_problems_text(exc)}"])
+    await run_in_threadpool(log_case_access, request, "ændret", "dagsordenspunkt", [i.case_ref for i in agenda.items if i.number == number])
+    return RedirectResponse(f"/moede/{meeting_id}?trukket={number}#punkt-{number}", status_code=303)
+
+
+@router.post("/moede/{meeting_id}/deltagere", response_class=HTMLResponse)
+async def attendees(request: Request, meeting_id: int) -> Response:
+    """Who attended, for the minutes (one name per line)."""
+    reg = register_of(request)
+    if reg is None:
+        return _no_register(request, status=404)
+    try:
+        values, _ = await _form(request)
+    except Refused as exc:
+        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    from ..meetings import committee
+
+    names = [line.strip() for line in values.get("deltagere", "").splitlines() if line.strip()]
+    try:
+        await run_in_threadpool(lambda: committee.set_attendees(reg, _plans(request), meeting_id, names, actor=actor_of(request)))
+    except EngineError:
+        raise
+    except PlanError as exc:
+        return _message_page(request, 409, "Deltagerne er ikke gemt", _problems_text(exc))
+    except KompetenceplanError as exc:
+        if any(p.where == "møde" for p in exc.problems):
+            return _unknown_meeting(request)
+        return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", None, None, [f"Deltagerne er ikke gemt: {_problems_text(exc)}"])
+    return RedirectResponse(f"/moede/{meeting_id}?deltagere=1#deltagere", status_code=303)
+
+
+@router.post("/moede/{meeting_id}/kladde", response_class=HTMLResponse)
+async def add_draft(request: Request, meeting_id: int) -> Response:
+    """Put a saved indstilling on this meeting's agenda (from the meeting page); an indstilling
+    for another body asks first."""
+    reg = register_of(request)
+    if reg is None:
+        return _no_register(request, status=404)
+    try:
+        values, _ = await _form(request)
+    except Refused as exc:
+        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    from ..meetings import committee
+    from ..meetings.drafts import draft
+
+    key = values.get("kladde", "")
+    found = await run_in_threadpool(draft, reg, key) if key else None
+    if found is None:
+        return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", None, None, ["Vælg en gemt indstilling i listen."])
+    try:
+        agenda = await run_in_threadpool(_agenda, request, meeting_id)
+    except PlanError as exc:
+        return _message_page(request, 409, "Indstillingen er ikke sat på", _problems_text(exc))
+    if agenda is None:
+        return _unknown_meeting(request)
+    if found.required_level and found.required_level != agenda.meeting.body and values.get(CONFIRMED) != "ja":
+        from .draft_pages import confirm_page
+
+        plan = _current(_plans(request))
+        required = next((lv.name for lv in plan.levels if lv.id == found.required_level), found.required_level)
+        return confirm_page(
+            request,
+            title="Sæt indstillingen på et andet udvalgs møde?",
+            what=f"Sag {found.case_ref} sættes på dagsordenen for {agenda.meeting.body_name} {agenda.meeting.meeting_date:%d.%m.%Y}.",
+            why=f"Efter kompetenceplanen skal sagen afgøres af {required}, ikke {agenda.meeting.body_name}. Punktet bliver markeret 'andet niveau' på dagsordenen.",
+            action=f"/moede/{meeting_id}/kladde",
+            fields={"kladde": key},
+            yes="Ja, sæt den på alligevel",
+            back=f"/moede/{meeting_id}",
+        )
+    try:
+        added = await run_in_threadpool(lambda: committee.add_submission(reg, _plans(request), meeting_id, found.submission, actor=actor_of(request)))
+    except EngineError:
+        raise
+    except KompetenceplanError as exc:
+        if any(p.where == "møde" for p in exc.problems):
+            return _unknown_meeting(request)
+        return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", None, None, [f"Indstillingen er ikke sat på: {_problems_text(exc)}"])
+    await run_in_threadpool(log_case_access, request, "ændret", "dagsordenspunkt", [added.item.case_ref])
+    return RedirectResponse(f"/moede/{meeting_id}?tilfoejet={added.number}#punkt-{added.number}", status_code=303)
+
+
 @router.get("/moede/{meeting_id}/dagsorden", response_class=HTMLResponse)
 async def agenda_document(request: Request, meeting_id: str) -> HTMLResponse:
     return await _document(request, meeting_id, "dagsorden")
@@ -354,6 +603,30 @@ async def minutes_document(request: Request, meeting_id: str) -> HTMLResponse:
 
 
 # -- from the Indstilling page ------------------------------------------------------------------------
+
+
+def _other_body(request: Request, meeting_id: int, submission: Any) -> str:
+    """Why adding ``submission`` to this meeting needs a second look: the case must be decided by
+    another body ('' when it is the meeting's own, or when the check will refuse it anyway)."""
+    from ..api import plan_in_force
+    from ..checks.check import check
+    from ..meetings import committee
+    from ..store.privacy import minimise
+
+    agenda = _agenda(request, meeting_id)
+    if agenda is None or not isinstance(submission, dict):
+        return ""
+    try:
+        plan = plan_in_force(_plans(request), agenda.meeting.meeting_date)
+        stored = minimise(submission)
+        required = committee.required_level(plan, stored, check(plan, stored, on=agenda.meeting.meeting_date).routing.level)
+    except EngineError:
+        raise
+    except KompetenceplanError:
+        return ""
+    if required == agenda.meeting.body:
+        return ""
+    return f"Efter kompetenceplanen skal sagen afgøres af {plan.level(required).name}, men mødet er i {agenda.meeting.body_name}. Punktet bliver markeret 'andet niveau' på dagsordenen."
 
 
 def _added(request: Request, wants_json: bool, ok: bool, message: str, meeting_id: int | None = None, field: str | None = None, status: int = 200) -> Response:
@@ -393,6 +666,23 @@ async def add_submission(request: Request) -> Response:
         return _added(request, wants_json, False, "Indstillingen kom ikke med formularen. Tjek indstillingerne igen på siden Indstilling, og tilføj derefter.", field=MEETING)
     from ..meetings import committee
 
+    if values.get(CONFIRMED) != "ja" and replaces is None:
+        other = await run_in_threadpool(_other_body, request, int(raw), submission)
+        if other:
+            if wants_json:
+                return JSONResponse({"ok": False, "confirm": other, "message": other, "field": MEETING, "href": None}, headers={"Cache-Control": "no-store"})
+            from .draft_pages import confirm_page
+
+            return confirm_page(
+                request,
+                title="Tilføj indstillingen til et andet udvalgs møde?",
+                what=f"{name} tilføjes til det valgte møde.",
+                why=other,
+                action="/moede/tilfoej",
+                fields={MEETING: raw, SUBMISSION: values.get(SUBMISSION, ""), NAME: name, REPLACES: ""},
+                yes="Ja, tilføj den alligevel",
+                back="/indstilling",
+            )
     try:
         added = await run_in_threadpool(lambda: committee.add_submission(reg, _plans(request), int(raw), submission, None, replaces, actor=actor_of(request)))
     except EngineError:

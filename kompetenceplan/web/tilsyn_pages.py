@@ -30,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from ..actor import actor_of
 from ..errors import CaseError, EngineError, KompetenceplanError
 from .access import log_case_access
+from .danish import quarter_code, quarter_text
 from .forms import FieldErrors
 from .views import EXPIRED, Refused, _form, _message_page, _plans, _render, register_of, router
 
@@ -41,7 +42,7 @@ CONFIG_ENV = "KOMPETENCEPLAN_TILSYN"
 ANSWER_LABELS = {"ja": "ja", "nej": "nej", "delvist": "delvist", "ikke_relevant": "ikke relevant"}
 STATUS_LABELS = {"ok": "ok", "fejl": "fejl", "ikke_relevant": "ikke relevant", "ikke_efterproevet": "ikke efterprøvet"}
 _QUARTER_URL = re.compile(r"\d{4}Q[1-4]")
-_SAVED = re.compile(r"(\d{1,5})-(L-\d{2})")
+_SAVED = re.compile(r"\d{1,5}")
 
 
 # -- shared ------------------------------------------------------------------------------------------
@@ -154,7 +155,7 @@ def _overview(request: Request, values: dict[str, str], errors: FieldErrors, sta
         assert d is not None
         rows.append({"draw": d, "answered": sum(_fully_answered(config, i) for i in d.items), "faulty": sum(any(r["status"] == "fejl" for r in i["results"]) for i in d.items)})
     choices, default = _choices(config, {r["draw"].quarter for r in rows}, dt.date.today())
-    values.setdefault(QUARTER, default)
+    values.setdefault(QUARTER, quarter_text(default))
     values.setdefault(PER_TEAM, str(config.tilsyn.per_stratum))
     return _render(
         request,
@@ -169,6 +170,7 @@ def _overview(request: Request, values: dict[str, str], errors: FieldErrors, sta
         config=config,
         labels=FIELD_LABELS,
         drawn={r["draw"].quarter for r in rows},
+        quarter_of=lambda text: quarter_code(text) or "",
         draw_dates=_draw_dates_text(config),
     )
 
@@ -198,15 +200,32 @@ async def tilsyn_draw(request: Request) -> Response:
         return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
     kept = {QUARTER: values.get(QUARTER, "")[:20], PER_TEAM: values.get(PER_TEAM, "")[:20]}
     errors = FieldErrors()
-    quarter = kept[QUARTER].strip().upper()
-    if not quarter:
-        errors.fields[QUARTER] = "Mangler. Skriv kvartalet, fx 2026Q4."
+    quarter = quarter_code(kept[QUARTER]) or ""
+    if not kept[QUARTER].strip():
+        errors.fields[QUARTER] = "Mangler. Skriv kvartalet, fx 4. kvartal 2026."
+    elif not quarter:
+        errors.fields[QUARTER] = "Kan ikke læses som et kvartal. Skriv fx 4. kvartal 2026 (eller 2026Q4)."
     raw = kept[PER_TEAM].strip()
     per_team = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else None
     if per_team is None or not 1 <= per_team <= 1000:
         errors.fields[PER_TEAM] = "Skal være et helt tal fra 1 til 1000, fx 5."
     if errors.fields or per_team is None:
         return await run_in_threadpool(_overview, request, kept, errors)
+    if values.get("bekraeftet") != "ja":
+        from ..tilsyn.draw import show
+        from .draft_pages import confirm_page
+
+        if await run_in_threadpool(show, register_of(request), quarter, missing_ok=True) is None:
+            return confirm_page(
+                request,
+                title=f"Træk {quarter_text(quarter)}?",
+                what=f"Stikprøven for {quarter_text(quarter)} trækkes nu: højst {per_team} {'sag' if per_team == 1 else 'sager'} pr. team og spor, og de automatiske kontroller køres.",
+                why="Et kvartal trækkes kun én gang: trækningen gemmes og kan ikke trækkes om, så stikprøven ikke kan vælges efter resultatet.",
+                action="/tilsyn",
+                fields={QUARTER: quarter, PER_TEAM: str(per_team)},
+                yes="Ja, træk kvartalet",
+                back="/tilsyn",
+            )
     try:
         found = await run_in_threadpool(_draw, request, quarter, per_team)
     except EngineError:
@@ -280,58 +299,69 @@ async def quarter_page(request: Request, quarter: str) -> HTMLResponse:
     saved = _SAVED.fullmatch(request.query_params.get("gemt", ""))
     opened = None
     if saved:
-        opened = int(saved.group(1))
-        notice = f"Svaret på {saved.group(2)} for sag nr. {opened} er gemt."
+        opened = int(saved.group(0))
+        notice = f"Tjeklisten for sag nr. {opened} er gemt."
     try:
         return await run_in_threadpool(_quarter_page, request, quarter, 200, notice, None, None, None, opened)
     except KompetenceplanError as exc:
         return _message_page(request, 500, "Tilsynets konfiguration kan ikke læses", exc.title)
 
 
-@router.post("/tilsyn/{quarter}/sag/{position}/{question}", response_class=HTMLResponse)
-async def answer_question(request: Request, quarter: str, position: int, question: str) -> Response:
+@router.post("/tilsyn/{quarter}/sag/{position}", response_class=HTMLResponse)
+async def answer_checklist(request: Request, quarter: str, position: int) -> Response:
+    """The whole checklist of one drawn case, saved at once (one form per case)."""
     reg = register_of(request)
     if reg is None:
         return _no_register(request, "tilsyn", status=404)
     if not _QUARTER_URL.fullmatch(quarter):
         return _unknown_quarter(request)
-    key = (position, question)
     try:
         values, _ = await _form(request)
     except Refused as exc:
         if exc.status == 403 and exc.message == EXPIRED:
-            return await run_in_threadpool(_quarter_page, request, quarter, 403, "", {key: FieldErrors(general=[exc.message])})
+            return await run_in_threadpool(_quarter_page, request, quarter, 403, "", None, None, [exc.message])
         return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
     from ..store.privacy import PersonalDataError
-    from ..tilsyn.draw import record_answer, show
+    from ..tilsyn.draw import record_answers, show
 
     if await run_in_threadpool(show, reg, quarter, missing_ok=True) is None:
         return _unknown_quarter(request, quarter)
-    kept = {ANSWER: values.get(ANSWER, "")[:20], COMMENT: values.get(COMMENT, "")[:2000]}
-    if not kept[ANSWER]:
-        errors = FieldErrors(fields={ANSWER: "Mangler. Vælg ja, nej, delvist eller ikke relevant."})
-        return await run_in_threadpool(_quarter_page, request, quarter, 200, "", {key: errors}, {key: kept})
+    config = await run_in_threadpool(_config, request)
+    kept: dict[tuple[int, str], dict[str, str]] = {}
+    answers: dict[str, tuple[str, str]] = {}
+    for q in config.checklist:
+        answer, comment = values.get(f"{ANSWER}-{q.id}", "")[:20], values.get(f"{COMMENT}-{q.id}", "")[:2000]
+        kept[(position, q.id)] = {ANSWER: answer, COMMENT: comment}
+        if answer:
+            answers[q.id] = (answer, comment)
+        elif comment.strip():
+            answers[q.id] = ("", comment)  # a comment without an answer: the library names the missing answer
+    if not answers:
+        errors = {(position, config.checklist[0].id): FieldErrors(fields={ANSWER: "Mangler. Besvar mindst ét spørgsmål: ja, nej, delvist eller ikke relevant."})}
+        return await run_in_threadpool(_quarter_page, request, quarter, 200, "", errors, kept, None, position)
     try:
-        config = await run_in_threadpool(_config, request)
-        await run_in_threadpool(lambda: record_answer(reg, config, quarter, position, question, kept[ANSWER], actor=actor_of(request), comment=kept[COMMENT]))
+        await run_in_threadpool(lambda: record_answers(reg, config, quarter, position, answers, actor=actor_of(request)))
     except PersonalDataError as exc:
         # name the field, never echo the value: the offending text is not sent back
-        errors = FieldErrors()
+        errors = {}
         for p in exc.problems:
-            name = COMMENT
-            kept[name] = ""
-            errors.fields[name] = f"{exc.title} Feltet {p.what} {p.fix}"
-        return await run_in_threadpool(_quarter_page, request, quarter, 200, "", {key: errors}, {key: kept})
+            qid = p.where.split(".", 1)[0]
+            kept.setdefault((position, qid), {})[COMMENT] = ""
+            errors[(position, qid)] = FieldErrors(fields={COMMENT: f"{exc.title} Feltet {p.what} {p.fix}"})
+        return await run_in_threadpool(_quarter_page, request, quarter, 200, "", errors, kept, None, position)
     except KompetenceplanError as exc:
         if any(p.where in ("--item", "--question") for p in exc.problems):  # an old page or a forged address
-            general = [f"Svaret er ikke gemt: {exc.title} {' '.join(f'{p.what} {p.fix}' for p in exc.problems)}"]
+            general = [f"Svarene er ikke gemt: {exc.title} {' '.join(f'{p.what} {p.fix}' for p in exc.problems)}"]
             return await run_in_threadpool(_quarter_page, request, quarter, 200, "", None, None, general)
-        errors = _problems(exc, {"--answer": ANSWER, "--comment": COMMENT}, ANSWER)
-        return await run_in_threadpool(_quarter_page, request, quarter, 200, "", {key: errors}, {key: kept})
+        errors = {}
+        for p in exc.problems:
+            qid, _, field = p.where.partition(".")
+            what = p.what[:1].upper() + p.what[1:]
+            errors.setdefault((position, qid), FieldErrors()).fields[field or ANSWER] = f"{what} {p.fix}".strip()
+        return await run_in_threadpool(_quarter_page, request, quarter, 200, "", errors, kept, None, position)
     drawn = await run_in_threadpool(show, reg, quarter)
     await run_in_threadpool(log_case_access, request, "ændret", "tilsynssvar", [i["case_ref"] for i in drawn.items if i.get("position") == position] if drawn else [])
-    response = RedirectResponse(f"/tilsyn/{quarter}?gemt={position}-{question}#sag-{position}", status_code=303)
-    return response
+    return RedirectResponse(f"/tilsyn/{quarter}?gemt={position}#sag-{position}", status_code=303)
 
 
 # -- Ledelsestilsyn: the report ------------------------------------------------------------------------
@@ -363,7 +393,7 @@ async def tilsyn_report(request: Request, quarter: str) -> HTMLResponse:
         return _message_page(request, 500, "Rapporten kan ikke dannes", exc.title)
     if body is None:
         return _unknown_quarter(request, quarter)
-    return _render(request, "tilsyn_report.html", "tilsyn", quarter=quarter, body=body)
+    return _render(request, "tilsyn_report.html", "tilsyn", quarter=quarter, body=_plain_report(body))
 
 
 # -- Økonomisk tilsyn -----------------------------------------------------------------------------------
@@ -377,11 +407,22 @@ def _threshold(text: str) -> float | None:
     return float(text.replace(".", "").replace(",", "."))
 
 
+def _plain_report(body: str) -> str:
+    """The library's report body for the page: quarter codes as words ("4. kvartal 2026"), the
+    seed and fingerprints out of the main text."""
+    from .danish import date_text
+
+    body = re.sub(r"\b(\d{4})Q([1-4])\b", lambda m: f"{m.group(2)}. kvartal {m.group(1)}", body)
+    body = re.sub(r",? fingeraftryk [0-9a-f]+…", "", body)
+    body = re.sub(r",? frø \d+", "", body)
+    return re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b", lambda m: date_text(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))), body)
+
+
 def _economy(request: Request, quarter: str, monthly: bool, threshold: float) -> str:
     from ..tilsyn.economy import build_report, html, parse_quarter
 
     report = build_report(register_of(request).engine, _plans(request), parse_quarter(quarter), monthly=monthly, threshold=threshold)
-    return _report_body(html(report), shift=1)
+    return _plain_report(_report_body(html(report), shift=1))
 
 
 @router.get("/oekonomi", response_class=HTMLResponse)
@@ -394,16 +435,16 @@ async def economy_page(request: Request) -> HTMLResponse:
     params = request.query_params
     asked = QUARTER in params
     values = {
-        QUARTER: params.get(QUARTER, _quarter_code(today.year, (today.month - 1) // 3 + 1))[:20],
+        QUARTER: params.get(QUARTER, quarter_text(_quarter_code(today.year, (today.month - 1) // 3 + 1)))[:30],
         THRESHOLD: params.get(THRESHOLD, f"{DEFAULT_THRESHOLD:,}".replace(",", "."))[:30],
         MONTHLY: "1" if params.get(MONTHLY) else "",
     }
     errors = FieldErrors()
-    quarter = values[QUARTER].strip().upper()
+    quarter = quarter_code(values[QUARTER]) or ""
     try:
         parse_quarter(quarter)
     except CaseError:
-        errors.fields[QUARTER] = "Ugyldigt kvartal. Skriv fx 2026Q4 (år, Q og kvartalets nummer 1-4)."
+        errors.fields[QUARTER] = "Kan ikke læses som et kvartal. Skriv fx 4. kvartal 2026 (eller 2026Q4)."
     threshold = _threshold(values[THRESHOLD])
     if threshold is None:
         errors.fields[THRESHOLD] = "Skal være et beløb i kroner om måneden, 0 eller mere, fx 50.000."

@@ -36,8 +36,10 @@ from ..store.privacy import minimise
 from ..tooling.diff import Change, diff
 from ..tooling.render import blocks
 from . import csrf as csrf_module
+from . import danish
 from .forms import NUMBER_HELP, FieldErrors, advisor_form, case_from_form
 from .nav import NAV
+from .submission_form import plain as plain_hint
 
 STATIC = Path(__file__).with_name("static")
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
@@ -63,6 +65,14 @@ templates = Environment(
     lstrip_blocks=True,
 )
 templates.filters["tal"] = format_number
+templates.filters["dato"] = danish.date_text
+templates.filters["tid"] = danish.time_text
+templates.filters["kvartal"] = danish.quarter_text
+templates.filters["kr"] = danish.kroner
+templates.filters["periode"] = danish.period_text
+templates.filters["klar"] = danish.plain_reference
+templates.filters["isodato"] = lambda text: danish.date_text(dt.date.fromisoformat(str(text))) if text else ""
+templates.globals["plain"] = plain_hint
 
 
 def _plans(request: Request) -> PlanSet:
@@ -202,14 +212,34 @@ def _answer_context(plan: Plan, decision: Decision) -> dict[str, Any]:
         else:
             text = format_number(value, spec.unit) if isinstance(value, (int, float, str)) else str(value)
         shown.append((spec.label, text, any(d.startswith(spec.label) for d in decision.derived)))
+    top = [r for r in decision.matched if r.level == decision.level.id]
     return {
         "decision": decision,
-        "top": [r for r in decision.matched if r.level == decision.level.id],
+        "top": top,
         "lower": [r for r in decision.matched if r.level != decision.level.id],
         "requirements": requirements,
         "explanation": explain(decision),
+        "journal": journal_text(decision, top, shown),
         "inputs_shown": shown,
     }
+
+
+def journal_text(decision: Decision, top: list[Any], shown: list[tuple[str, str, bool]]) -> str:
+    """The answer as plain Danish for the case's journal: who decides, why, on which legal basis
+    and which plan — no rule ids, no commands, nothing from the register."""
+    lines = [f"Afgørelsen træffes af: {decision.level.name}.", "", decision.reason]
+    if decision.escalated:
+        lines += ["", "Ingen regel i kompetenceplanen dækker sagen; den går derfor til det sikre niveau."]
+    grounds = [r for r in top if r.reference]
+    if grounds:
+        lines += ["", "Hjemmel:"] + [f"- {r.reference}" for r in grounds]
+        met = [c.text for r in grounds for c in r.conditions]
+        if met:
+            lines += ["", "Opfyldte betingelser:"] + [f"- {t}" for t in dict.fromkeys(met)]
+    lines += ["", "Oplysninger om sagen:"] + [f"- {label}: {text}" + (" (udledt)" if derived else "") for label, text, derived in shown]
+    plan = decision.plan
+    lines += ["", f"Vurderet efter {plan.name}, version {plan.version} (gyldig fra {danish.date_text(dt.date.fromisoformat(str(plan.valid_from)))})."]
+    return "\n".join(lines)
 
 
 def _advise(plans: PlanSet, values: dict[str, str]) -> tuple[Plan, FieldErrors, dict[str, Any] | None]:
@@ -243,7 +273,7 @@ def _advise(plans: PlanSet, values: dict[str, str]) -> tuple[Plan, FieldErrors, 
     return plan, errors, None
 
 
-#: The fields of "Gem routingen i registret" (name, label, example): the register's case reference and team.
+#: The fields of "Gem i registret" (name, label, example): the register's case reference and team.
 SAVE_FIELDS = (("sagsreference", "Sagsreference", "S-2026-0042"), ("team", "Team", "Team Syd"))
 
 
@@ -346,14 +376,15 @@ def _save_routing(request: Request, plans: PlanSet, values: dict[str, str]) -> t
     from .access import log_case_access
 
     log_case_access(request, "ændret", "routing", [routed.record.case_ref])
-    return plan, errors, answer, f"Routingen er gemt i registret som routing nr. {routed.record.id} for sag {routed.record.case_ref}."
+    who = actor_of(request).name
+    return plan, errors, answer, f"Routingen er gemt i registret for sag {routed.record.case_ref} ({routed.record.team}) med {who} som rådgiver."
 
 
 @router.post("/hvem-skal-afgoere/gem", response_class=HTMLResponse)
 async def advisor_save(request: Request) -> HTMLResponse:
     plans = _plans(request)
     if register_of(request) is None:
-        return _message_page(request, 404, "Registret er ikke sat op", "Start tjenesten med --db for at gemme routinger i registret.")
+        return _message_page(request, 404, "Registret er ikke sat op", "Denne installation gemmer ikke routinger. Spørg den, der driver systemet, om at slå registret til.")
     try:
         values, _ = await _form(request)
     except Refused as exc:
@@ -393,9 +424,12 @@ def _check_all(plans: PlanSet, items: list[tuple[str, Any]], on: dt.date) -> lis
         except KompetenceplanError as exc:
             results.append({"name": name, "status": "fejl i input", "error": exc, "report": None, "case_number": None, "submission": None})
             continue
+        from ..meetings.committee import required_level
+
         results.append(
             {
                 "name": name,
+                "required": required_level(plan_in_force(plans, on), minimise(data), report.routing.level) if isinstance(data, dict) else None,
                 "status": "klar" if report.ready else "ikke klar",
                 "report": report,
                 "error": None,
@@ -412,6 +446,12 @@ def _secretary_page(request: Request, values: dict[str, str], status: int = 200,
     context.setdefault("errors", FieldErrors())
     context.setdefault("meetings", None)
     values.setdefault(MEETING_FIELD, dt.date.today().isoformat())
+    reg = register_of(request)
+    if reg is not None and "drafts" not in context:
+        from ..meetings.drafts import list_drafts
+
+        context["drafts"] = list_drafts(reg)
+        context["level_names"] = {lv.id: lv.name for lv in _current(_plans(request)).levels}
     return _render(request, "secretary.html", "indstilling", status=status, values=values, **context)
 
 
@@ -560,3 +600,18 @@ def _example_text(plan: Plan, case: dict[str, Any]) -> list[tuple[str, str]]:
             text = format_number(value, spec.unit)
         out.append((spec.label, text))
     return out
+
+
+# -- a page that does not exist -----------------------------------------------------------------------
+
+
+def not_found_page(request: Request) -> HTMLResponse:
+    """The Danish 404 page (every unknown address a browser asks for)."""
+    return _render(
+        request,
+        "message.html",
+        "",
+        status=404,
+        title="Siden findes ikke",
+        message="Adressen findes ikke her. Den kan være skrevet forkert, eller siden kan være flyttet. Vælg en side i menuen, eller gå til forsiden.",
+    )
