@@ -11,6 +11,7 @@ FIELD_PATHS: frozenset[str] = frozenset(
     {
         "akut_begrundelse",
         "alternativer",
+        "anbefaling",
         "barnets_perspektiv",
         "barnets_perspektiv.dato",
         "barnets_perspektiv.indhentet",
