@@ -89,3 +89,9 @@ def plain_reference(text: str) -> str:
     """A legal reference for the main text: without the ``[U]`` marker (not verified), which the
     plan owners see in the details and the rendered plan."""
     return re.sub(r"\s*\[U\]", "", text or "")
+
+
+def without_rule_ids(text: str) -> str:
+    """A decision's reason for the main text: "…, jf. regel B-TRIN-5 (grundlag: …)" without the
+    rule's id (plan owners find it in the details); the [U] markers out as well."""
+    return plain_reference(re.sub(r",? jf\. (?:regel|reglen|reglerne) [\w-]+(?:(?:, | og )[\w-]+)*", "", text or ""))

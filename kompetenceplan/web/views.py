@@ -71,6 +71,7 @@ templates.filters["kvartal"] = danish.quarter_text
 templates.filters["kr"] = danish.kroner
 templates.filters["periode"] = danish.period_text
 templates.filters["klar"] = danish.plain_reference
+templates.filters["uden_regel"] = danish.without_rule_ids
 templates.filters["isodato"] = lambda text: danish.date_text(dt.date.fromisoformat(str(text))) if text else ""
 templates.globals["plain"] = plain_hint
 
@@ -227,7 +228,7 @@ def _answer_context(plan: Plan, decision: Decision) -> dict[str, Any]:
 def journal_text(decision: Decision, top: list[Any], shown: list[tuple[str, str, bool]]) -> str:
     """The answer as plain Danish for the case's journal: who decides, why, on which legal basis
     and which plan — no rule ids, no commands, nothing from the register."""
-    lines = [f"Afgørelsen træffes af: {decision.level.name}.", "", decision.reason]
+    lines = [f"Afgørelsen træffes af: {decision.level.name}.", "", danish.without_rule_ids(decision.reason)]
     if decision.escalated:
         lines += ["", "Ingen regel i kompetenceplanen dækker sagen; den går derfor til det sikre niveau."]
     grounds = [r for r in top if r.reference]
