@@ -340,7 +340,7 @@ async def draft_to_meeting(request: Request, key: str) -> Response:
         result["errors"].fields[MEETING] = " ".join(f"{p.what} {p.fix}".strip() for p in exc.problems) or exc.title
         result["errors"].fields[MEETING] = result["errors"].fields[MEETING][:1].upper() + result["errors"].fields[MEETING][1:]
         return _page(request, form_vals, result, **context)
-    return RedirectResponse(f"/moede/{meeting.id}?tilfoejet={added.number}#punkt-{added.number}", status_code=303)
+    return RedirectResponse(f"/moede/{meeting.id}?tilfoejet={added.number}", status_code=303)
 
 
 def confirm_page(request: Request, *, title: str, what: str, why: str, action: str, fields: dict[str, str], yes: str, back: str, warn: bool = True) -> HTMLResponse:

@@ -424,7 +424,7 @@ async def record_outcome(request: Request, meeting_id: int, number: int) -> Resp
         errors = _field_errors(exc, {"udfald": OUTCOME, "begrundelse": REASON, "forventet_slut": END}, general_field=OUTCOME)
         return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", {number: errors}, {number: kept})
     await run_in_threadpool(log_case_access, request, "ændret", "udfald", [recorded.case_ref])
-    return RedirectResponse(f"/moede/{meeting_id}?gemt={number}#punkt-{number}", status_code=303)
+    return RedirectResponse(f"/moede/{meeting_id}?gemt={number}", status_code=303)
 
 
 async def _document(request: Request, meeting_id: str, kind: str) -> HTMLResponse:
@@ -512,7 +512,7 @@ async def withdraw_item(request: Request, meeting_id: int, number: int) -> Respo
             return _unknown_meeting(request)
         return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", None, None, [f"Punktet er ikke trukket tilbage: {_problems_text(exc)}"])
     await run_in_threadpool(log_case_access, request, "ændret", "dagsordenspunkt", [i.case_ref for i in agenda.items if i.number == number])
-    return RedirectResponse(f"/moede/{meeting_id}?trukket={number}#punkt-{number}", status_code=303)
+    return RedirectResponse(f"/moede/{meeting_id}?trukket={number}", status_code=303)
 
 
 @router.post("/moede/{meeting_id}/deltagere", response_class=HTMLResponse)
@@ -538,7 +538,7 @@ async def attendees(request: Request, meeting_id: int) -> Response:
         if any(p.where == "møde" for p in exc.problems):
             return _unknown_meeting(request)
         return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", None, None, [f"Deltagerne er ikke gemt: {_problems_text(exc)}"])
-    return RedirectResponse(f"/moede/{meeting_id}?deltagere=1#deltagere", status_code=303)
+    return RedirectResponse(f"/moede/{meeting_id}?deltagere=1", status_code=303)
 
 
 @router.post("/moede/{meeting_id}/kladde", response_class=HTMLResponse)
@@ -589,7 +589,7 @@ async def add_draft(request: Request, meeting_id: int) -> Response:
             return _unknown_meeting(request)
         return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", None, None, [f"Indstillingen er ikke sat på: {_problems_text(exc)}"])
     await run_in_threadpool(log_case_access, request, "ændret", "dagsordenspunkt", [added.item.case_ref])
-    return RedirectResponse(f"/moede/{meeting_id}?tilfoejet={added.number}#punkt-{added.number}", status_code=303)
+    return RedirectResponse(f"/moede/{meeting_id}?tilfoejet={added.number}", status_code=303)
 
 
 @router.get("/moede/{meeting_id}/dagsorden", response_class=HTMLResponse)

@@ -361,7 +361,7 @@ async def answer_checklist(request: Request, quarter: str, position: int) -> Res
         return await run_in_threadpool(_quarter_page, request, quarter, 200, "", errors, kept, None, position)
     drawn = await run_in_threadpool(show, reg, quarter)
     await run_in_threadpool(log_case_access, request, "ændret", "tilsynssvar", [i["case_ref"] for i in drawn.items if i.get("position") == position] if drawn else [])
-    return RedirectResponse(f"/tilsyn/{quarter}?gemt={position}#sag-{position}", status_code=303)
+    return RedirectResponse(f"/tilsyn/{quarter}?gemt={position}", status_code=303)
 
 
 # -- Ledelsestilsyn: the report ------------------------------------------------------------------------
@@ -414,6 +414,10 @@ def _plain_report(body: str) -> str:
 
     body = re.sub(r"\b(\d{4})Q([1-4])\b", lambda m: f"{m.group(2)}. kvartal {m.group(1)}", body)
     body = re.sub(r",? fingeraftryk [0-9a-f]+…", "", body)
+    body = body.replace("<th></th>", '<th><span class="visually-hidden">Hvad</span></th>')  # a header cell is never empty
+    count = iter(range(1, 10_000))
+    body = re.sub(r"<table>", lambda _: f'<div class="table-scroll" tabindex="0" role="region" aria-label="Tabel {next(count)}"><table>', body)
+    body = body.replace("</table>", "</table></div>")
     body = re.sub(r",? frø \d+", "", body)
     return re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b", lambda m: date_text(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))), body)
 
