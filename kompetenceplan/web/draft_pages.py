@@ -116,6 +116,7 @@ def _page(request: Request, values: dict[str, str], result: dict[str, Any] | Non
         findings=result["findings"] if result else {},
         rows={s.key: max(row_count(values, s.key), 1) for s in submission_form(plan) if s.kind == "rows"},
         labels={name: _field_label(plan, name) for name in errors.fields},
+        links={name: name.replace(".", "-") if "." in name else f"felt-{name}" if name in plan.inputs else name for name in errors.fields},
         number_help=NUMBER_HELP,
         selected_area=_selected_area(plan, values),
         count_prefix=COUNT_PREFIX,
