@@ -88,7 +88,9 @@ def kroner(value: Any) -> str:
 def plain_reference(text: str) -> str:
     """A legal reference for the main text: without the ``[U]`` marker (not verified), which the
     plan owners see in the details and the rendered plan."""
-    return re.sub(r"\s*\[U\]", "", text or "")
+    text = re.sub(r"\s*\[U\]", "", text or "")
+    # a parenthesis naming the plan's files or its codes is for plan owners
+    return re.sub(r"\s*\([^()]*(?:rules/|\.toml|DOK-|TIL-)[^()]*\)", "", text)
 
 
 def without_rule_ids(text: str) -> str:
