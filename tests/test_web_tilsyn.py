@@ -388,7 +388,7 @@ class TestQuarter:
 
 
 def _table(page: str, title: str) -> list[list[str]]:
-    block = re.search(rf"<h2>{re.escape(html.escape(title))}</h2><table>(.*?)</table>", page, flags=re.S)
+    block = re.search(rf"<h2>{re.escape(html.escape(title))}</h2>(?:<div[^>]*>)?<table>(.*?)</table>", page, flags=re.S)
     assert block is not None, title
     return [[html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", row)] for row in re.findall(r"<tr>(.*?)</tr>", block.group(1)) if "<td>" in row]
 

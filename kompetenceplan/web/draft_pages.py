@@ -24,6 +24,7 @@ from ..errors import EngineError, KompetenceplanError, PlanError
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
 from .access import log_case_access
+from .danish import date_text
 from .forms import FieldErrors, advisor_form
 from .submission_form import COUNT_PREFIX, finding_slot, form_values, label, plain, row_count, submission_form, submission_from_form
 from .views import EXPIRED, NUMBER_HELP, Refused, _current, _form, _message_page, _plans, _render, _selected_area, register_of, router, templates, upcoming
@@ -325,7 +326,7 @@ async def draft_to_meeting(request: Request, key: str) -> Response:
         return confirm_page(
             request,
             title="Sæt indstillingen på et andet udvalgs møde?",
-            what=f"Sag {d.case_ref} sættes på mødet {meeting.meeting_date:%d.%m.%Y} i {meeting.body_name}.",
+            what=f"Sag {d.case_ref} sættes på mødet {date_text(meeting.meeting_date)} i {meeting.body_name}.",
             why=f"Efter kompetenceplanen skal sagen afgøres af {context['required_name'] or d.required_level}, ikke {meeting.body_name}. Punktet bliver markeret 'andet niveau' på dagsordenen, og et udvalg under det lovbestemte niveau kan kun udsætte, sende tilbage eller oversende sagen.",
             action=f"/indstilling/kladde/{key}/moede",
             fields={MEETING: str(meeting.id)},

@@ -29,6 +29,7 @@ from ..actor import actor_of
 from ..errors import CaseError, EngineError, KompetenceplanError, PlanError
 from ..io import parse_date
 from .access import log_case_access
+from .danish import date_text
 from .forms import FieldErrors
 from .views import EXPIRED, Refused, _current, _form, _message_page, _plans, _render, register_of, router, templates
 
@@ -229,6 +230,7 @@ def _meeting_page(
     on_agenda = {(i.case_ref, i.content_hash) for i in agenda.active_items}
     drafts = [d for d in list_drafts(register_of(request)) if (d.case_ref, _hash(d.submission)) not in on_agenda]
     drafts.sort(key=lambda d: (d.required_level != agenda.meeting.body, d.case_ref))
+    log_case_access(request, "læst", "indstilling", [d.case_ref for d in drafts])  # offered by case number
     try:
         members = load_members(members_path(request.app.state.holder.path)).get(agenda.meeting.body, [])
         mail = smtp_from_env() is not None
@@ -573,7 +575,7 @@ async def add_draft(request: Request, meeting_id: int) -> Response:
         return confirm_page(
             request,
             title="Sæt indstillingen på et andet udvalgs møde?",
-            what=f"Sag {found.case_ref} sættes på dagsordenen for {agenda.meeting.body_name} {agenda.meeting.meeting_date:%d.%m.%Y}.",
+            what=f"Sag {found.case_ref} sættes på dagsordenen for {agenda.meeting.body_name} {date_text(agenda.meeting.meeting_date)}.",
             why=f"Efter kompetenceplanen skal sagen afgøres af {required}, ikke {agenda.meeting.body_name}. Punktet bliver markeret 'andet niveau' på dagsordenen.",
             action=f"/moede/{meeting_id}/kladde",
             fields={"kladde": key},

@@ -452,13 +452,16 @@ def _secretary_page(request: Request, values: dict[str, str], status: int = 200,
         from ..meetings.drafts import list_drafts
 
         context["drafts"] = list_drafts(reg)
+        from .access import log_case_access
+
+        log_case_access(request, "læst", "indstilling", [d.case_ref for d in context["drafts"]])
         context["level_names"] = {lv.id: lv.name for lv in _current(_plans(request)).levels}
     return _render(request, "secretary.html", "indstilling", status=status, values=values, **context)
 
 
 @router.get("/indstilling", response_class=HTMLResponse)
 async def secretary(request: Request) -> HTMLResponse:
-    return _secretary_page(request, {})
+    return await run_in_threadpool(_secretary_page, request, {})
 
 
 @router.post("/indstilling", response_class=HTMLResponse)
@@ -467,7 +470,8 @@ async def secretary_post(request: Request) -> HTMLResponse:
         values, files = await _form(request)
     except Refused as exc:
         if exc.status == 403 and exc.message == EXPIRED:
-            return _secretary_page(request, {}, status=403, errors=FieldErrors(general=[exc.message]))
+            expired = FieldErrors(general=[exc.message])
+            return await run_in_threadpool(lambda: _secretary_page(request, {}, status=403, errors=expired))
         return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
     errors = FieldErrors()
     on = dt.date.today()
@@ -487,14 +491,14 @@ async def secretary_post(request: Request) -> HTMLResponse:
     if len(items) > MAX_SUBMISSIONS:
         errors.fields[FILES_FIELD] = f"Højst {MAX_SUBMISSIONS} indstillinger ad gangen."
     if errors.fields:
-        return _secretary_page(request, values, errors=errors)
+        return await run_in_threadpool(lambda: _secretary_page(request, values, errors=errors))
     try:
         results = await run_in_threadpool(_check_all, _plans(request), items, on)
     except EngineError as exc:
         return _message_page(request, 500, "Indstillingerne er ikke tjekket", exc.title)
     counts = {s: sum(r["status"] == s for r in results) for s in ("klar", "ikke klar", "fejl i input")}
     meetings = await run_in_threadpool(upcoming, request)
-    return _secretary_page(request, values, results=results, counts=counts, meeting=on, meetings=meetings)
+    return await run_in_threadpool(lambda: _secretary_page(request, values, results=results, counts=counts, meeting=on, meetings=meetings))
 
 
 # -- Møde -----------------------------------------------------------------------------------------
