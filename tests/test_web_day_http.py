@@ -489,3 +489,14 @@ def test_no_codes_paths_or_commands_in_the_main_text(client: Client, reg: Any, p
     page = client.get(path).text if path != "/hvem-skal-afgoere" else client.post(path, advisor_values()).text
     text = main_text(page)
     assert not re.search(r"\b(DOK|TIL)-\d{3}\b|\[U\]|\bkompetenceplan (db|serve|render)\b|\bfrø\b|fingeraftryk|\b[BV]-[A-Z]+-\d\b", text), text[:3000]
+
+
+def test_a_refusal_names_the_paragraph_in_the_law_s_words(client: Client, reg: Any) -> None:
+    """The statutory refusal (a § 47 case decided by the visitationsudvalg) names the paragraph as
+    the law does, never by the plan's code."""
+    vu = meeting(client)
+    committee.add_submission(reg, PLANS, vu, load(SUB_47), actor=ACTOR)
+    r = client.post(f"/moede/{vu}/punkt/1", {"udfald": "bevilget", "begrundelse": "", "bekraeftet": "ja"})
+    error = text_of(re.search(r'id="udfald-1-error" role="alert">(.*?)</p>', r.text, flags=re.S).group(1))  # type: ignore[union-attr]
+    label = PLANS.latest.inputs["paragraf"].values["bl-47"].label  # type: ignore[index]
+    assert label in error and "bl-47" not in error

@@ -31,6 +31,7 @@ from ..io import parse_date
 from .access import log_case_access
 from .danish import date_text
 from .forms import FieldErrors
+from .submission_form import plain
 from .views import EXPIRED, Refused, _current, _form, _message_page, _plans, _render, register_of, router, templates
 
 CONFIRMED = "bekraeftet"
@@ -69,17 +70,21 @@ def _bodies(request: Request) -> list[tuple[str, str]]:
     return [(lv.id, lv.name) for lv in plan.levels[plan.escalation_rank :]]
 
 
-def _problems_text(exc: KompetenceplanError) -> str:
-    return " ".join(f"{p.what} {p.fix}".strip() for p in exc.problems) or exc.title
+def _problems_text(exc: KompetenceplanError, plan: Any = None) -> str:
+    """The library's problems in plain Danish (paragraph codes as the law's words)."""
+    text = " ".join(f"{p.what} {p.fix}".strip() for p in exc.problems) or exc.title
+    return plain(plan, text) if plan is not None else text
 
 
-def _field_errors(exc: KompetenceplanError, fields: dict[str, str], general_field: str | None = None) -> FieldErrors:
+def _field_errors(exc: KompetenceplanError, fields: dict[str, str], general_field: str | None = None, plan: Any = None) -> FieldErrors:
     """The library's problems on the form's fields (``fields`` maps a problem's ``where`` to a field)."""
     errors = FieldErrors()
     for p in exc.problems:
         name = fields.get(p.where.split(".", 1)[0].split("[", 1)[0])
         text = f"{p.what} {p.fix}".strip()
         text = text[:1].upper() + text[1:]
+        if plan is not None:
+            text = plain(plan, text)
         if name:
             errors.fields[name] = f"{errors.fields[name]} {text}" if name in errors.fields else text
         elif general_field:
@@ -423,7 +428,7 @@ async def record_outcome(request: Request, meeting_id: int, number: int) -> Resp
             return _unknown_meeting(request)
         if any(p.where == "punkt" for p in exc.problems):  # no such item (e.g. an old page): say so above the agenda
             return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", None, None, [f"Udfaldet er ikke registreret: {_problems_text(exc)}"])
-        errors = _field_errors(exc, {"udfald": OUTCOME, "begrundelse": REASON, "forventet_slut": END}, general_field=OUTCOME)
+        errors = _field_errors(exc, {"udfald": OUTCOME, "begrundelse": REASON, "forventet_slut": END}, general_field=OUTCOME, plan=_current(_plans(request)))
         return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", {number: errors}, {number: kept})
     await run_in_threadpool(log_case_access, request, "ændret", "udfald", [recorded.case_ref])
     return RedirectResponse(f"/moede/{meeting_id}?gemt={number}", status_code=303)

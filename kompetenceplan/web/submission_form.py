@@ -349,6 +349,9 @@ def plain(plan: Plan, text: str) -> str:
     """A requirement's hint in the words of the form: the plan's codes for document types,
     consent roles and inputs replaced by their labels, field names by the form's labels."""
     out = text
+    paragraphs = plan.inputs[plan.meta.paragraph_input].values or {} if plan.meta.paragraph_input in plan.inputs else {}
+    for code, value in sorted(paragraphs.items(), key=lambda kv: -len(kv[0])):  # the law's words, never the plan's code
+        out = re.sub(rf"(?<![\w.-]){re.escape(code)}(?![\w-])", value.label, out)
     for code, t in sorted(plan.document_types.items(), key=lambda kv: -len(kv[0])):
         out = re.sub(rf"(?<![\w.]){re.escape(code)}(?![\w])", f"«{t.label.split(' (')[0].lower()}»", out)
     for code, r in plan.consent_roles.items():
