@@ -202,6 +202,8 @@
 
   function render(data, showAll) {
     answer.innerHTML = data.html; /* rendered and escaped by the server's templates */
+    var grid = answer.closest(".advisor-grid");
+    if (grid) { grid.classList.toggle("has-answer", Boolean(data.ok)); } /* on a phone the answer comes first */
     Object.keys(data.fields || {}).forEach(function (name) { if (showAll) { dirty.add(name); } });
     form.querySelectorAll("[data-field]").forEach(function (holder) {
       var name = holder.getAttribute("data-field");
