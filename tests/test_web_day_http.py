@@ -177,6 +177,9 @@ class TestTheIndstillingAsAForm:
         roles = re.search(r'<select id="samtykker-0-fra".*?</select>', page, flags=re.S).group(0)  # type: ignore[union-attr]
         assert [html.unescape(t) for t in re.findall(r'<option value="[^"]+"[^>]*>([^<]+)</option>', roles)] == [r.label for r in PLANS.latest.consent_roles.values()]
         assert "Forvaltningens indstilling til udvalget" in page and 'name="borger' not in page
+        form = re.search(r'<form class="draft-form".*?</form>', page, flags=re.S).group(0)  # type: ignore[union-attr]
+        first = re.search(r"<button type=\"submit\"[^>]*>", form).group(0)  # type: ignore[union-attr]
+        assert 'value="gem"' in first  # Enter in a field saves: the form's default button
 
     def test_saved_as_draft_versions_with_the_findings_beside_their_fields(self, client: Client, reg: Any) -> None:
         """Each save is a version in the register; the report's findings stand beside their fields in plain Danish."""
@@ -500,3 +503,36 @@ def test_a_refusal_names_the_paragraph_in_the_law_s_words(client: Client, reg: A
     error = text_of(re.search(r'id="udfald-1-error" role="alert">(.*?)</p>', r.text, flags=re.S).group(1))  # type: ignore[union-attr]
     label = PLANS.latest.inputs["paragraf"].values["bl-47"].label  # type: ignore[index]
     assert label in error and "bl-47" not in error
+
+
+def test_a_part_the_model_gains_later_appears_in_the_form_by_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing is written per field: a new group with yes/no, a list of whole numbers and text is a
+    section of controls named in words, and it round-trips."""
+    from pydantic import Field
+
+    import kompetenceplan.web.submission_form as generated
+    from kompetenceplan.model import submission as model
+
+    class Hoering(model._Model):
+        barnet_hoert: bool = False
+        grunde: list[int] = Field(default=[], max_length=4)
+        ny_bolig_og_stoette: str = ""
+
+    class Later(model.Submission):
+        partshoering_ny: Hoering | None = None
+
+    monkeypatch.setattr(generated, "Submission", Later)
+    generated.submission_form.cache_clear()
+    try:
+        plan = PLANS.latest
+        (section,) = [s for s in generated.submission_form(plan) if s.key == "partshoering_ny"]
+        assert [(c.path, c.kind, c.label) for c in section.controls] == [
+            ("partshoering_ny.barnet_hoert", "bool", "Barnet hørt"),
+            ("partshoering_ny.grunde", "numbers", "Grunde"),
+            ("partshoering_ny.ny_bolig_og_stoette", "text", "Ny bolig og støtte"),
+        ]
+        sub = {"sag": {"paragraf": "bl-47"}, "partshoering_ny": {"barnet_hoert": True, "grunde": [1, 3], "ny_bolig_og_stoette": "Et værelse."}}
+        back, errors = generated.submission_from_form(plan, generated.form_values(plan, sub))
+        assert errors.fields == {} and back == sub
+    finally:
+        generated.submission_form.cache_clear()

@@ -45,6 +45,14 @@ LABELS: dict[str, str] = {
     "barnets_perspektiv.dato": "Dato for samtalen",
     "barnets_perspektiv.metode": "Hvordan blev det indhentet",
     "barnets_perspektiv.undtagelse_begrundelse": "Hvis ikke: hvorfor (kun i helt særlige tilfælde)",
+    "barnets_perspektiv.anden_vis_metode": "Hvis ikke: hvordan blev perspektivet så indhentet på anden vis",
+    "barnets_perspektiv.anden_vis_dato": "Dato for det, der blev indhentet på anden vis",
+    "udtaleret": "Hvem har haft mulighed for at udtale sig over for udvalget",
+    "anbringelsesgrundlag": "Grundlaget for en anbringelse uden samtykke",
+    "anbringelsesgrundlag.grunde": "Grunde efter § 47, stk. 1 (numrene 1-4, adskilt af komma)",
+    "soeskende": "Søskende under 15 år i husstanden",
+    "partshoering": "Partshøring",
+    "familieretshuset": "Indstilling til Familieretshuset",
     "samtykker": "Samtykker",
     "samtykker.fra": "Fra hvem",
     "samtykker.dato": "Dato",
@@ -139,7 +147,8 @@ def _control(plan: Plan, key: str, path: str, info: Any) -> Control:
     elif annotation is float:
         kind = "amount"
     elif typing.get_origin(annotation) is list:
-        kind = "lines"
+        item, _ = _unwrap(typing.get_args(annotation)[0])
+        kind = "numbers" if item is int else "lines"
     else:
         kind = "textarea" if long_text else "text"
     # the plan's vocabularies, by the kind of value a field holds
@@ -225,6 +234,14 @@ def _value(c: Control, text: str, errors: FieldErrors, name: str) -> Any:
         except NumberTextError as exc:
             errors.fields[name] = str(exc)[:1].upper() + str(exc)[1:]
             return None
+    if c.kind == "lines":
+        return [line.strip() for line in t.splitlines() if line.strip()] or None
+    if c.kind == "numbers":
+        parts = [p for p in re.split(r"[\s,;]+", t) if p]
+        if not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
+            errors.fields[name] = "Skriv hele tal adskilt af komma, fx 1, 3."
+            return None
+        return [int(p) for p in parts] or None
     if c.kind == "int" or (c.kind == "choice" and c.path == "alternativer.trin"):
         if not (t.isascii() and t.isdigit() and len(t) <= 4):
             errors.fields[name] = "Skal være et helt tal, fx 3."
@@ -313,6 +330,8 @@ def form_values(plan: Plan, submission: Mapping[str, Any]) -> dict[str, str]:
             return format_number(value)
         if c.kind == "lines":
             return "\n".join(str(v) for v in value)
+        if c.kind == "numbers":
+            return ", ".join(str(v) for v in value)
         return str(value)
 
     values: dict[str, str] = {}
