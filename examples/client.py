@@ -26,7 +26,7 @@ import httpx
 import jsonschema_rs
 
 #: The contract major version this client is written for (info.version in /openapi.json).
-API_MAJOR = 1
+API_MAJOR = 2
 EXAMPLES = Path(__file__).resolve().parent
 
 

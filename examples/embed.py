@@ -11,8 +11,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from kompetenceplan import CaseError, EngineError, MissingInputError, check, decide, load_plans
-from kompetenceplan.engine import explain
+from kompetenceplan import CaseError, EngineError, MissingInputError, check, decide, explain, load_plans
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,7 +20,7 @@ def main() -> None:
     plans = load_plans(ROOT / "rules" / "nyborg")  # load once; decide() is thread-safe
     on = dt.date(2026, 12, 1)
 
-    case = {"paragraf": "bl-32-1-5", "trin": 3, "maanedlig_udgift": 12000, "varighed_maaneder": 6, "alder": 10}
+    case = {"paragraf": "bl-32-1-5", "trin": 3, "maanedlig_udgift": 12000, "varighed_maaneder": 6, "alder": 10, "samtykke": True}
     try:
         decide(plans, case, on=on)
     except MissingInputError as exc:

@@ -35,6 +35,8 @@ PERMISSIONS: dict[str, str] = {
     "write_submission": "skrive og gemme en indstilling",
     "manage_meetings": "oprette møder, sætte punkter på dagsordenen og sende den",
     "record_outcome": "registrere udvalgets udfald",
+    "record_event": "registrere sagshændelser (modtagelse, undersøgelse, plan, opfølgning, formandsafgørelse)",
+    "read_deadlines": "se arbejdslisten med frister og sagernes hændelser",
     "read_register": "se registrets sager, afgørelser og møder",
     "answer_checklist": "besvare tilsynets tjekliste",
     "draw_sample": "trække tilsynets stikprøve",

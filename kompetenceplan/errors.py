@@ -74,6 +74,12 @@ class MissingInputError(CaseError):
     """
 
 
+class UnavailableError(KompetenceplanError):
+    """The register's database could not be written or read just now (read-only, a full disk, a
+    lost connection): nothing was stored. Its own exit code (4) and HTTP 503, so it never looks
+    like a record that was stored but flagged (exit 1) or a mistake in the input (exit 2)."""
+
+
 class EngineError(KompetenceplanError):
     """The engine failed or disagreed with the reference evaluator; no decision is made."""
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
+from .danish import ISO_DATE as ISO_DATE  # model.submission reads its dates with it
+from .danish import read_date
 from .errors import CaseError, Problem
 
 MAX_INPUT_BYTES = 1_000_000
@@ -71,17 +72,9 @@ def read_json(path: str) -> Any:
         raise CaseFileError("Filen kan ikke læses.", [Problem(path, "er ikke UTF-8.", "Gem filen som UTF-8.")]) from None
 
 
-#: RFC 3339 full-date, as JSON Schema's ``format: date`` (Python's fromisoformat also takes 20261201).
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-
-
 def parse_date(value: str | None, where: str, example: str) -> dt.date | None:
-    """An ÅÅÅÅ-MM-DD date from the command line or a query string (None when not given)."""
+    """An ÅÅÅÅ-MM-DD date from the command line or a query string (None when not given);
+    `danish.read_date` reads it, as every entry point does."""
     if value is None:
         return None
-    try:
-        if not ISO_DATE.fullmatch(value):
-            raise ValueError(value)
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CaseError("Ugyldig dato.", [Problem(where, "skal være en dato på formen ÅÅÅÅ-MM-DD.", f"Skriv fx {example}.")]) from None
+    return read_date(value, where, example=example)

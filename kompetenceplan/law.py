@@ -1,7 +1,8 @@
 """The statute tables: facts a municipal kompetenceplan cannot redefine.
 
 A plan can lift a decision to a higher level, but it can never route lower what the law reserves
-for børne- og ungeudvalget (barnets lov § 142, stk. 1). These tables are code, not plan data, so
+for a statutory body: børne- og ungeudvalget (barnets lov § 142, stk. 1) and, outside the
+municipality, Familieretshuset (serviceloven §§ 131 and 131 a). These tables are code, not plan data, so
 that a plan cannot edit them away: the loader checks every plan against them (a paragraph code
 the law knows must carry the law's section, a statutory body must rank above the administration,
 and each reserved paragraph must be routed to the body), and every decision re-checks the floor
@@ -9,7 +10,9 @@ and each reserved paragraph must be routed to the body), and every decision re-c
 from the package.
 
 Sources: barnets lov, LBK nr. 282 af 17/03/2025 (lovguiden.dk, read 2026-11); § 142, stk. 1 is
-quoted item by item below. Items marked [U] in the CHANGELOG were not verified word for word.
+quoted item by item below. Serviceloven §§ 129 a, 131 and 131 a (elov.dk); § 129 in summaries
+only (gribskov.dk, Ældre Sagen) [U]. Items marked [U] in the CHANGELOG were not verified word for
+word.
 """
 
 from __future__ import annotations
@@ -20,12 +23,27 @@ from dataclasses import dataclass
 #: Statutory bodies a plan level can represent (``body`` on a level).
 BODIES: dict[str, str] = {
     "boerne_og_ungeudvalg": "Børne- og ungeudvalget (barnets lov § 142)",
+    "familieretshuset": "Familieretshuset (serviceloven §§ 131 og 131 a)",
 }
+
+#: The words a level's name must contain when it is the body (and no administrative level may
+#: use): caseworkers read the name in "Afgørelsesniveau: …".
+BODY_NAME_WORDS: dict[str, str] = {
+    "boerne_og_ungeudvalg": "børne- og ungeudvalg",
+    "familieretshuset": "familieretshus",
+}
+
+#: Bodies outside the municipality. The municipality does not decide these cases; its decision is
+#: the indstilling to the body (serviceloven § 131, stk. 1: "Familieretshuset træffer afgørelse om
+#: optagelse i særlige botilbud uden samtykke efter § 129 … efter indstilling fra
+#: kommunalbestyrelsen"; § 131 a, stk. 1 the same for § 129 a; elov.dk). No municipal meeting is a
+#: meeting of such a body.
+OUTSIDE_MUNICIPALITY: frozenset[str] = frozenset({"familieretshuset"})
 
 #: Laws a paragraph code can belong to (``law`` on a paragraph value), with the words a label
 #: naming that law uses.
 LAWS: dict[str, str] = {
-    "barnets_lov": "Barnets lov (LBK nr. 282 af 17/03/2025)",
+    "barnets_lov": "Barnets lov (LBK nr. 282 af 17/03/2025 med senere ændringer)",
     "serviceloven": "Lov om social service (serviceloven, LBK nr. 155 af 11/02/2025 med senere ændringer)",
     "voksenansvarsloven": "Lov om voksenansvar for anbragte børn og unge (voksenansvarsloven)",
 }
@@ -69,6 +87,18 @@ STATUTORY_FLOORS: dict[tuple[str, int], Floor] = {
     ("barnets_lov", 143): _buu("godkendelse af en foreløbig afgørelse", "Barnets lov § 143, stk. 4", (4,), ("bl-143-4",)),
     ("voksenansvarsloven", 11): _buu("tilbageholdelse", "Voksenansvarsloven § 11, stk. 1 og 2", (1, 2), ("val-11",)),
     ("voksenansvarsloven", 15): _buu("brev- og telefonkontrol", "Voksenansvarsloven § 15, stk. 1", (1,), ("val-15",)),
+    # Serviceloven § 129, stk. 1 and 4, and § 129 a: optagelse i (et bestemt) botilbud uden
+    # samtykke is decided by Familieretshuset on the municipality's indstilling (§ 131, stk. 1;
+    # § 131 a, stk. 1; elov.dk). § 129, stk. 2-3 (the municipality decides when the værge or
+    # fremtidsfuldmægtig tiltræder its indstilling) is the municipality's own [U: read in
+    # gribskov.dk's and Ældre Sagen's summaries, not in the statute], so the floor names stk. 1
+    # and 4. § 129 a has no section number of its own here: the code sel-129 covers it.
+    ("serviceloven", 129): Floor(
+        "familieretshuset",
+        "Serviceloven § 129, stk. 1 og 4, og § 129 a (optagelse i botilbud uden samtykke), jf. §§ 131 og 131 a",
+        frozenset({1, 4}),
+        ("sel-129",),
+    ),
 }
 
 #: Paragraph code -> the (law, section) it must mean wherever a plan uses it (and, for a section
@@ -77,19 +107,34 @@ CANONICAL_CODES: dict[str, tuple[str, int]] = {code: key for key, floor in STATU
 
 
 @dataclass(frozen=True)
+class Instead:
+    """A provision that applies when consent is missing, and what it is (shown next to the
+    plan's code for it). ``stk`` picks the stykke when the section has several codes."""
+
+    law: str
+    section: int
+    stk: int | None = None
+    what: str = ""
+
+
+@dataclass(frozen=True)
 class ConsentRule:
     """A provision that can only be used with consent; without it another provision applies."""
 
     reference: str
     without: str
-    instead: tuple[tuple[str, int], ...] = ()
+    instead: tuple[Instead, ...] = ()
     fix: str = ""
 
 
 #: (law, section) -> consent rule. Barnets lov § 32, stk. 2: "Afgørelse efter stk. 1 træffes med
 #: samtykke fra forældremyndighedsindehaveren, jf. dog §§ 37-39" (lovguiden). § 46, stk. 1-2:
 #: anbringelse med samtykke fra forældremyndighedsindehaveren og den unge, der er fyldt 15 år;
-#: uden samtykke er det § 47 (børne- og ungeudvalget, § 142).
+#: uden samtykke er det § 47 (børne- og ungeudvalget, § 142). A withdrawn consent to a running
+#: § 46 placement leads to hjemgivelse (§ 100, stk. 1: "Kommunalbestyrelsen skal træffe afgørelse
+#: om hjemgivelse og om hjemgivelsesperiodens længde"; stk. 3, nr. 3: the period lets the
+#: municipality assess "§§ 47 eller 67 i situationer, hvor forældrene har tilbagekaldt et
+#: samtykke til en frivillig anbringelse efter § 46"; lovguiden).
 CONSENT_RULES: dict[tuple[str, int], ConsentRule] = {
     ("barnets_lov", 32): ConsentRule(
         "barnets lov § 32, stk. 2",
@@ -102,8 +147,11 @@ CONSENT_RULES: dict[tuple[str, int], ConsentRule] = {
     ("barnets_lov", 46): ConsentRule(
         "barnets lov § 46, stk. 1-2",
         "En anbringelse uden samtykke fra forældremyndighedsindehaveren og fra den unge, der er fyldt 15 år, er en "
-        "anbringelse uden samtykke efter barnets lov § 47. Den træffes af børne- og ungeudvalget (§ 142, stk. 1).",
-        (("barnets_lov", 47),),
+        "anbringelse uden samtykke efter barnets lov § 47. Den træffes af børne- og ungeudvalget (§ 142, stk. 1). "
+        "Er samtykket til en igangværende anbringelse tilbagekaldt, træffer kommunen afgørelse om hjemgivelse og "
+        "hjemgivelsesperiodens længde (§ 100, stk. 1 og 3), og i perioden kan den vurdere, om der er grundlag for "
+        "en afgørelse efter §§ 47 eller 67 (§ 100, stk. 3, nr. 3).",
+        (Instead("barnets_lov", 47, what="anbringelse uden samtykke"), Instead("barnets_lov", 100, what="hjemgivelse efter tilbagekaldt samtykke")),
     ),
     # § 98, stk. 1: ændring af anbringelsessted med samtykke fra forældremyndighedsindehaveren og
     # barnet eller den unge, der er fyldt 12 år; "Kan samtykke … ikke opnås", træffer
@@ -112,7 +160,29 @@ CONSENT_RULES: dict[tuple[str, int], ConsentRule] = {
         "barnets lov § 98, stk. 1",
         "En ændring af anbringelsessted uden samtykke fra forældremyndighedsindehaveren og barnet eller den unge, "
         "der er fyldt 12 år, træffes af børne- og ungeudvalget (§ 98, stk. 4, jf. § 142, stk. 1).",
-        (("barnets_lov", 98),),
+        (Instead("barnets_lov", 98, 4),),
+    ),
+    # Serviceloven §§ 107 and 108: optagelse i et botilbud sker med borgerens samtykke; uden det
+    # gælder § 129 / § 129 a, and Familieretshuset decides on the municipality's indstilling
+    # (§ 131, stk. 1; § 131 a, stk. 1; elov.dk). § 129, stk. 2-3: a person who lacks the capacity to
+    # consent but does not oppose can be moved on the municipality's decision when the værge or
+    # fremtidsfuldmægtig tiltræder the indstilling [U: gribskov.dk, Ældre Sagen].
+    ("serviceloven", 107): ConsentRule(
+        "serviceloven § 107, jf. § 129",
+        "Optagelse i et midlertidigt botilbud (serviceloven § 107) uden borgerens samtykke afgøres af Familieretshuset "
+        "efter indstilling fra kommunalbestyrelsen (serviceloven § 129, stk. 1 og 4, jf. § 131); kommunens afgørelse er "
+        "indstillingen. Mangler borgeren evnen til at give informeret samtykke uden at modsætte sig flytningen, kan "
+        "kommunen selv træffe afgørelsen, når værgen eller fremtidsfuldmægtigen tiltræder indstillingen (§ 129, stk. 2-3).",
+        (Instead("serviceloven", 129, 1, "indstilling til Familieretshuset"), Instead("serviceloven", 129, 2, "med værgens eller fremtidsfuldmægtigens tiltrædelse")),
+    ),
+    ("serviceloven", 108): ConsentRule(
+        "serviceloven § 108, jf. §§ 129 og 129 a",
+        "Optagelse i et længerevarende botilbud (serviceloven § 108) uden borgerens samtykke afgøres af Familieretshuset "
+        "efter indstilling fra kommunalbestyrelsen (serviceloven § 129, stk. 1 og 4, og § 129 a, jf. §§ 131 og 131 a); "
+        "kommunens afgørelse er indstillingen. Mangler borgeren evnen til at give informeret samtykke uden at modsætte "
+        "sig flytningen, kan kommunen selv træffe afgørelsen, når værgen eller fremtidsfuldmægtigen tiltræder "
+        "indstillingen (§ 129, stk. 2-3).",
+        (Instead("serviceloven", 129, 1, "indstilling til Familieretshuset"), Instead("serviceloven", 129, 2, "med værgens eller fremtidsfuldmægtigens tiltrædelse")),
     ),
 }
 
@@ -124,17 +194,41 @@ CODE_PREFIXES: dict[str, str] = {"bl": "barnets_lov", "sel": "serviceloven", "va
 RESERVED_WORDS: tuple[str, ...] = ("uden samtykke", "tvang")
 
 #: Sections where the chair of børne- og ungeudvalget may take a provisional decision when the
-#: matter cannot wait for a meeting (barnets lov § 143); the committee must approve it
-#: (§ 142, stk. 1: "Godkendelse af en foreløbig afgørelse efter § 143, stk. 4"). [U]: the exact
-#: list in § 143, stk. 1 and its 7-day limit were not read word for word; limited here to the
-#: placements without consent that an acute case can concern.
-PROVISIONAL_SECTIONS: frozenset[tuple[str, int]] = frozenset({("barnets_lov", 47), ("barnets_lov", 49)})
+#: matter cannot wait for a meeting (barnets lov § 143); the committee must approve it as its own
+#: decision (§ 142, stk. 1: "Godkendelse af en foreløbig afgørelse efter § 143, stk. 4").
+#: Verified: placements without consent (§§ 47, 49: ast.dk "Akutte afgørelser"; § 95, stk. 2, nr. 1
+#: names "en anbringelse efter §§ 46 eller 143") and voksenansvarsloven § 11, stk. 4 and § 15,
+#: stk. 3 ("§ 143, stk. 1 og 2, i barnets lov", LOV nr. 753 af 13/06/2023 § 5, nr. 8). [U]: the
+#: other § 142 items; ast.dk says only "En del af de afgørelser". Left out as not urgent by their
+#: nature: opretholdelse (§ 50) and videreførelse (§ 67), decided before a deadline known in
+#: advance, and the approval itself (§ 143, stk. 4). Only a paragraph the law reserves for the
+#: committee gets the route (the plan's floors); the level is always the committee's.
+PROVISIONAL_SECTIONS: frozenset[tuple[str, int]] = frozenset(
+    {
+        ("barnets_lov", 23),
+        ("barnets_lov", 40),
+        ("barnets_lov", 42),
+        ("barnets_lov", 47),
+        ("barnets_lov", 49),
+        ("barnets_lov", 61),
+        ("barnets_lov", 62),
+        ("barnets_lov", 63),
+        ("barnets_lov", 98),
+        ("barnets_lov", 105),
+        ("voksenansvarsloven", 11),
+        ("voksenansvarsloven", 15),
+    }
+)
+#: The approval of the chair's provisional decision (§ 142, stk. 1; § 143, stk. 4).
+APPROVAL_SECTION: tuple[str, int] = ("barnets_lov", 143)
 PROVISIONAL_TEXT = (
     "Sagen er akut: formanden (eller næstformanden) for børne- og ungeudvalget kan træffe en foreløbig "
-    "afgørelse, hvis afgørelsen ikke kan afvente udvalgets møde (barnets lov § 143). Den foreløbige afgørelse "
-    "skal forelægges børne- og ungeudvalget til godkendelse snarest muligt og inden 7 dage efter iværksættelsen "
-    "(§ 142, stk. 1, jf. § 143, stk. 4); godkendes den ikke, bortfalder den. Undersøgelsen kan være i gang "
-    "(§ 22, stk. 6), men skal gennemføres."
+    "afgørelse, hvis afgørelsen ikke kan afvente udvalgets møde (barnets lov § 143). Forvaltningen skal først have "
+    "forsøgt at indhente samtykke, og parterne skal have skriftlig meddelelse inden 24 timer efter iværksættelsen. "
+    "Den foreløbige afgørelse skal forelægges børne- og ungeudvalget til godkendelse snarest muligt og inden 7 dage "
+    "efter iværksættelsen (§ 142, stk. 1, jf. § 143, stk. 4); uden godkendelse har den ingen gyldighed. En godkendt "
+    "foreløbig afgørelse gælder alene i 1 måned, så udvalget skal træffe den endelige afgørelse inden da (Ankestyrelsen, "
+    '"Akutte afgørelser"). Undersøgelsen kan være i gang (§ 22, stk. 6), men skal gennemføres.'
 )
 
 

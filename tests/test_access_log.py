@@ -74,3 +74,23 @@ def test_db_adgangslog_purge_needs_a_date_or_a_retention(migrated_url: str) -> N
     assert refused.exit_code == 2 and "--keep-years" in refused.output + (refused.stderr or "")
     done = runner.invoke(main, ["db", "adgangslog-purge", "--db", migrated_url], env={"KOMPETENCEPLAN_ADGANGSLOG_YEARS": "5"})
     assert done.exit_code == 0 and "0 rækker" in done.output
+
+
+def test_a_cpr_number_where_a_case_reference_belongs_is_refused_and_never_logged(open_register, migrated_url: str) -> None:
+    """A CPR number sent as a case reference (the deadline API's path, the log's --sag) is refused
+    with exit 2 and never printed back, and the adgangslog never stores one (found by an
+    adversarial probe)."""
+    from kompetenceplan.actor import local_actor
+
+    reg = open_register(migrated_url)
+    assert access_log.record(reg.engine, local_actor(), "læst", "sagshændelse", ["0101901234", "010190 1234", "S-1"], route="/x", channel="api") == 1
+    with reg.engine.connect() as conn:
+        assert [r.case_ref for r in conn.execute(table.select())] == ["S-1"]
+    shown = CliRunner().invoke(main, ["db", "adgangslog", "--sag", "0101901234", "--db", migrated_url])
+    assert shown.exit_code == 2 and "0101901234" not in shown.output
+
+
+def test_export_to_a_folder_that_does_not_exist_is_a_clear_error(migrated_url: str, tmp_path) -> None:
+    """`db export -o /no/such/dir/x` says what is wrong (exit 2), with no traceback and no log row."""
+    result = CliRunner().invoke(main, ["db", "export", "--db", migrated_url, "-o", str(tmp_path / "mangler" / "x.jsonl")])
+    assert result.exit_code == 2 and "Traceback" not in result.output and "kan ikke skrives" in result.output

@@ -62,6 +62,8 @@ class OldRouting(_Out):
     deciding_row: str | None
     escalated: bool
     committee: bool = Field(default=True)
+    committee_id: str | None = None
+    committee_name: str | None = None
 
 
 class OldPlanRef(_Out):
@@ -125,6 +127,9 @@ def slow_check(plan: Plan, data: Any, on: dt.date) -> str:
     ]
     findings.sort(key=lambda f: (f.severity != "fejl", f.code))
     ref = plan_ref(plan)
+    # The meeting body (issue 27): the plan's committee for the case's area, or the level itself.
+    level_id = plan.levels[rank].id
+    body = next((b for b in plan.meeting_bodies() if b.level == level_id and (b.areas is None or validated.values.get(plan.meta.area_input) in b.areas)), None)
     return OldReport(
         plan=OldPlanRef(id=ref.id, kommune=ref.kommune, name=ref.name, version=ref.version, valid_from=ref.valid_from, fingerprint=ref.fingerprint),
         meeting_date=on.isoformat(),
@@ -135,6 +140,8 @@ def slow_check(plan: Plan, data: Any, on: dt.date) -> str:
             deciding_row=routed.outcome.row_id if routed.outcome.kind == ROW else None,
             escalated=routed.escalated,
             committee=rank >= plan.escalation_rank,
+            committee_id=body.id if body is not None else None,
+            committee_name=body.name if body is not None else None,
         ),
         findings=findings,
     ).model_dump_json(indent=2)

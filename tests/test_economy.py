@@ -9,6 +9,7 @@ import calendar
 import datetime as dt
 import json
 import random
+import re
 from collections import Counter, defaultdict
 from fractions import Fraction
 from html.parser import HTMLParser
@@ -335,7 +336,7 @@ def markdown_tables(text: str) -> dict[str, list[list[str]]]:
             heading = line.lstrip("#").strip()
             continue
         if line.startswith("|"):
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            cells = md_cells(line)
             if all(set(c) <= set("-:") for c in cells):
                 continue
             out.setdefault(heading, []).append(cells)
@@ -374,12 +375,17 @@ def html_tables(text: str) -> list[list[list[str]]]:
     return p.tables
 
 
+def md_cells(line: str) -> list[str]:
+    """A Markdown table row's cells as text: split on unescaped ``|``, backslash escapes removed (CommonMark)."""
+    return [re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", c).strip() for c in re.split(r"(?<!\\)\|", line.strip().removeprefix("|").removesuffix("|"))]
+
+
 def markdown_table_list(text: str) -> list[list[list[str]]]:
     tables: list[list[list[str]]] = []
     inside = False
     for line in text.splitlines():
         if line.startswith("|"):
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            cells = md_cells(line)
             if all(set(c) <= set("-:") for c in cells):
                 continue
             if not inside:
@@ -423,7 +429,7 @@ def test_quarters_months_and_previous_periods() -> None:
     assert (q.previous().first, q.previous().last) == (dt.date(2025, 10, 1), dt.date(2025, 12, 31))
     assert (q.months()[0].previous().first, q.months()[0].previous().last) == (dt.date(2025, 12, 1), dt.date(2025, 12, 31))
     assert eco.parse_quarter("2024q1").months()[1].last == dt.date(2024, 2, 29)
-    for bad in ("2026Q5", "2026-4", "Q4", "", "26Q4"):
+    for bad in ("2026Q5", "2026-4", "Q4", "", "26Q4", "5. kvartal 2026"):
         with pytest.raises(CaseError) as err:
             eco.parse_quarter(bad)
         assert "--quarter" in err.value.render() and "2026Q4" in err.value.render()

@@ -24,7 +24,7 @@ from kompetenceplan.tilsyn.finance import FinanceImportError, import_payments, p
 from .conftest import NYBORG, examples
 from .test_economy import PLANS, check_report, insert_rows, make_rows, naive_tables, periods_of
 
-GOOD_CSV = "\ufeffsagsreference;betalt_dato;beloeb;paragraf;konto;tekst\nS-1;2026-10-31;12500,00;bl-46;5.28.23;Plejeløn oktober\nS-2;2026-11-30;-350.5;bl-32-1-2;;\n"
+GOOD_CSV = "\ufeffsagsreference;betalt_dato;beloeb;paragraf;konto;tekst\nS-1;2026-10-31;12.500,00;bl-46;5.28.23;Plejeløn oktober\nS-2;2026-11-30;-350,5;bl-32-1-2;;\n"
 
 
 def count(engine: Any) -> int:
@@ -54,7 +54,7 @@ def test_a_good_csv_file_is_imported_with_danish_decimals_and_bom(engine: Any) -
 
 
 def test_comma_separated_csv_and_json_lines(engine: Any) -> None:
-    csv_text = 'sagsreference,betalt_dato,beloeb,paragraf\nS-3,2026-12-01,"1000,25",bl-35\nS-4,2026-12-02,99.99,bl-35\n'
+    csv_text = 'sagsreference,betalt_dato,beloeb,paragraf\nS-3,2026-12-01,"1000,25",bl-35\nS-4,2026-12-02,"99,99",bl-35\n'
     assert import_payments(engine, PLANS, csv_text.encode(), "b.csv").total_oere == 100_025 + 9_999
     lines = [
         {"sagsreference": "S-5", "betalt_dato": "2026-12-03", "beloeb": 500, "paragraf": "bl-46"},
@@ -69,12 +69,19 @@ BAD_ROWS = [
     # (CSV line, the field named, a word of what is wrong)
     ("S-1;2026-13-01;100;bl-46;;", "betalt_dato", "ÅÅÅÅ-MM-DD"),
     ("S-1;01-10-2026;100;bl-46;;", "betalt_dato", "ÅÅÅÅ-MM-DD"),
-    ("S-1;2026-10-01;1.000,00;bl-46;;", "beloeb", "tusindtalsseparator"),
-    ("S-1;2026-10-01;100,123;bl-46;;", "beloeb", "2 decimaler"),
-    ("S-1;2026-10-01;;bl-46;;", "beloeb", "beløb"),
+    ("S-1;2026-10-01;1000.50;bl-46;;", "beloeb", "punktum bruges kun som tusindtalsskilletegn"),
+    ("S-1;2026-10-01;12,000;bl-46;;", "beloeb", "tvetydigt"),
+    (
+        "S-1;2026-10-01;9999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999;bl-46;;",
+        "beloeb",
+        "for lang",
+    ),
+    ("S-1;2026-10-01;100,1234;bl-46;;", "beloeb", "2 decimaler"),
+    ("S-1;2026-10-01;;bl-46;;", "beloeb", "mangler"),
     ("S-1;2026-10-01;100;bl-999;;", "paragraf", "paragrafkode"),
     (";2026-10-01;100;bl-46;;", "sagsreference", "mangler"),
     ("S 1;2026-10-01;100;bl-46;;", "sagsreference", "ugyldige tegn"),
+    ("S#1;2026-10-01;100;bl-46;;", "sagsreference", "ugyldige tegn"),
     ("S-1;2026-10-01;100;bl-46;;Betaling til 010203-1234", "tekst", "CPR-nummer"),
     ("S-1;2026-10-01;100;bl-46", "linje", "felter"),
 ]
@@ -116,11 +123,39 @@ def test_header_problems_are_reported(engine: Any) -> None:
     assert count(engine) == 0
 
 
-def test_the_same_file_is_imported_once(engine: Any) -> None:
-    import_payments(engine, PLANS, GOOD_CSV.encode(), "b.csv")
-    with pytest.raises(FinanceImportError, match="allerede importeret"):
-        import_payments(engine, PLANS, GOOD_CSV.encode(), "b-igen.csv")
+def test_a_rerun_of_the_same_lines_stores_nothing_new_and_says_so(engine: Any) -> None:
+    """Idempotent by each line's content: the same payments with a byte-order mark or without, CRLF
+    line endings, another column order or as JSON Lines are stored once; a rerun reports them as
+    already imported."""
+    first = import_payments(engine, PLANS, GOOD_CSV.encode(), "b.csv")
+    assert (first.imported, first.already_imported) == (2, 0)
+    plain = GOOD_CSV.removeprefix("\ufeff")
+    reordered = "beloeb;paragraf;sagsreference;betalt_dato;tekst;konto\n12500;bl-46;S-1;2026-10-31;Plejeløn oktober;5.28.23\n"
+    as_jsonl = json.dumps({"sagsreference": "S-2", "betalt_dato": "2026-11-30", "beloeb": -350.5, "paragraf": "bl-32-1-2"}) + "\r\n"
+    for data, name in ((GOOD_CSV.encode(), "b-igen.csv"), (plain.replace("\n", "\r\n").encode(), "crlf.csv"), (reordered.encode(), "r.csv"), (as_jsonl.encode(), "b.jsonl")):
+        again = import_payments(engine, PLANS, data, name)
+        assert again.imported == 0 and again.already_imported >= 1 and again.total_oere == 0, name
     assert count(engine) == 2
+    # Two identical lines are two payments; a later file with one of them adds nothing, with three adds one.
+    twice = plain + plain.splitlines()[1] + "\n"
+    assert import_payments(engine, PLANS, twice.encode(), "to.csv").imported == 1
+    assert import_payments(engine, PLANS, twice.encode(), "to-igen.csv").imported == 0
+    assert count(engine) == 3
+
+
+def test_the_cli_says_a_rerun_stored_nothing_new(tmp_path: Any) -> None:
+    """`oekonomi import` twice: exit 0 both times, and the second run says nothing new was stored."""
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    good = tmp_path / "betalinger.csv"
+    good.write_bytes(GOOD_CSV.replace("\n", "\r\n").encode())
+    runner = CliRunner()
+    args = ["oekonomi", "import", str(good), "--db", url, "--plan", str(NYBORG)]
+    assert runner.invoke(main, args).exit_code == 0
+    again = runner.invoke(main, args)
+    assert again.exit_code == 0 and "Intet nyt" in again.output and "2 linjer var allerede importeret" in again.output
 
 
 def test_a_database_failure_mid_import_stores_nothing(engine: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -129,7 +164,7 @@ def test_a_database_failure_mid_import_stores_nothing(engine: Any, monkeypatch: 
 
     def with_a_row_the_database_refuses(*args: Any, **kw: Any) -> list[dict[str, Any]]:
         rows = real(*args, **kw)
-        return [*rows, dict(rows[0], paid_on=None)]  # NOT NULL
+        return [*rows, dict(rows[0], paragraph=None)]  # NOT NULL
 
     monkeypatch.setattr(finance, "parse_payments", with_a_row_the_database_refuses)
     with pytest.raises(Exception, match="(?i)null"):

@@ -179,7 +179,7 @@ _SEEN: list[str] = []
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data(), pii=_personal, kind=st.sampled_from(["case", "submission", "agenda"]))
-def test_1_personal_data_in_any_key_or_value_never_appears_in_any_output(served: Server, tmp_path: Path, data: st.DataObject, pii: str, kind: str) -> None:
+def test_personal_data_in_any_key_or_value_never_appears_in_any_output(served: Server, tmp_path: Path, data: st.DataObject, pii: str, kind: str) -> None:
     """A CPR number or a name placed as a key (new or duplicated) or a value anywhere in a case,
     a submission or an agenda appears in no output: not the Python API's, the CLI's (text and
     JSON) or the HTTP service's, and (checked below) not in the service's log."""
@@ -194,7 +194,7 @@ def test_1_personal_data_in_any_key_or_value_never_appears_in_any_output(served:
         assert pii not in output, f"{interface}: {output[:2000]}"
 
 
-def test_1b_the_service_log_holds_none_of_the_personal_data_sent(served: Server) -> None:
+def test_the_service_log_holds_none_of_the_personal_data_sent(served: Server) -> None:
     """After the property test above, the service's log contains none of the values it was sent."""
     served.request("POST", "/route", raw=b'{"paragraf": "bl-46", "010203-1234": "Jens Hansen", "010203-1234": 2}')
     log = served.log_after("POST /route 422")
@@ -206,7 +206,7 @@ def test_1b_the_service_log_holds_none_of_the_personal_data_sent(served: Server)
 # -- 2. query strings in the access log ----------------------------------------------------------
 
 
-def test_2_access_log_names_the_route_never_the_query_string(served: Server) -> None:
+def test_access_log_names_the_route_never_the_query_string(served: Server) -> None:
     """A request value in the query string is never written to the log; the route template is."""
     status, _ = served.request("POST", "/route?on=0102031234&navn=Jens%20Hansen", CASE)
     assert status == 422
@@ -219,7 +219,7 @@ def test_2_access_log_names_the_route_never_the_query_string(served: Server) -> 
 # -- 3. faults never exhaust the engine; plans that would fault are refused ----------------------
 
 
-def test_3_engine_faults_never_exhaust_capacity_and_plans_that_fault_are_refused(small_plan, tmp_path: Path, monkeypatch) -> None:
+def test_engine_faults_never_exhaust_capacity_and_plans_that_fault_are_refused(small_plan, tmp_path: Path, monkeypatch) -> None:
     """(a) A plan where more than 64 rules can match one case (durable error 303) is refused by
     the loader, without enumerating cases. (b) 1,000 engine faults later (more than the 384 that
     used to empty the sid pool), decisions are normal again and health reports the faults."""
@@ -249,7 +249,7 @@ def test_3_engine_faults_never_exhaust_capacity_and_plans_that_fault_are_refused
 # -- 4. reloads read a consistent snapshot; every answer carries the fingerprint -----------------
 
 
-def test_4_a_plan_edited_while_it_is_read_is_refused_and_answers_carry_the_fingerprint(served: Server, plan_copy: Path, small_plan_dir: Path, monkeypatch) -> None:
+def test_a_plan_edited_while_it_is_read_is_refused_and_answers_carry_the_fingerprint(served: Server, plan_copy: Path, small_plan_dir: Path, monkeypatch) -> None:
     """A file that changes between reading and confirming (an editor saving a half-written
     plan) makes the load fail; every Decision, Report and /health names the content
     fingerprint of the plan files that answered."""
@@ -289,7 +289,7 @@ def test_4_a_plan_edited_while_it_is_read_is_refused_and_answers_carry_the_finge
 # -- 5. a failing reload never breaks the server -------------------------------------------------
 
 
-def test_5_a_reload_that_fails_in_any_way_keeps_the_old_plan_serving(tmp_path: Path, monkeypatch) -> None:
+def test_a_reload_that_fails_in_any_way_keeps_the_old_plan_serving(tmp_path: Path, monkeypatch) -> None:
     """Deep nesting (RecursionError), an unreadable file (OSError) and bytes that are not UTF-8
     are PlanErrors; over HTTP and SIGHUP the old plan keeps serving and SIGTERM still stops the
     server. A UTF-8 byte order mark is accepted."""
@@ -339,7 +339,7 @@ def test_5_a_reload_that_fails_in_any_way_keeps_the_old_plan_serving(tmp_path: P
 # -- 6. huge integers ----------------------------------------------------------------------------
 
 
-def test_6_integers_with_309_digits_are_a_clear_error_everywhere(served: Server, nyborg, tmp_path: Path) -> None:
+def test_integers_with_309_digits_are_a_clear_error_everywhere(served: Server, nyborg, tmp_path: Path) -> None:
     """10^400 in a case or a submission is a CaseError (CLI exit 2, HTTP 422); it never loses
     the rest of an agenda or an audit batch."""
     huge_case = {**CASE, "maanedlig_udgift": HUGE}
@@ -378,7 +378,7 @@ def _chunked(port: int, path: str, total: int, chunk: int = 65536) -> tuple[int,
         conn.close()
 
 
-def test_7_a_chunked_body_over_max_body_is_413_and_max_body_is_the_only_limit(served: Server) -> None:
+def test_a_chunked_body_over_max_body_is_413_and_max_body_is_the_only_limit(served: Server) -> None:
     """--max-body 2,000,000: a chunked 2.5 MB body is 413 (no traceback in the log); a 1.5 MB
     body is read (the JSON reader has no second, smaller cap)."""
     status, text = _chunked(served.port, "/route", 2_500_000)
@@ -392,7 +392,7 @@ def test_7_a_chunked_body_over_max_body_is_413_and_max_body_is_the_only_limit(se
 # -- 8. idle and slow connections ----------------------------------------------------------------
 
 
-def test_8_idle_and_slow_connections_are_closed_and_cannot_crowd_out_requests(tmp_path: Path) -> None:
+def test_idle_and_slow_connections_are_closed_and_cannot_crowd_out_requests(tmp_path: Path) -> None:
     """With --header-timeout 1 and --max-connections 20: 40 idle connections and a slow-header
     client are closed by the server, and a normal request still gets its answer; a body that
     does not arrive within --body-timeout is answered 408."""
@@ -430,7 +430,7 @@ def test_8_idle_and_slow_connections_are_closed_and_cannot_crowd_out_requests(tm
 # -- 9. memory of replaced plans -----------------------------------------------------------------
 
 
-def test_9_reloading_200_edited_plans_releases_their_rulesets(tmp_path: Path) -> None:
+def test_reloading_200_edited_plans_releases_their_rulesets(tmp_path: Path) -> None:
     """200 edits, each reloaded and used for routing and checking: the server's memory grows by
     far less than the ~2 MB per plan that was never released before."""
     folder = tmp_path / "plan"
@@ -462,7 +462,7 @@ def test_9_reloading_200_edited_plans_releases_their_rulesets(tmp_path: Path) ->
 # -- 10. audit lines, dates, BOM, thresholds, unexpected errors and disconnects -----------------
 
 
-def test_10_bad_input_is_reported_precisely_and_errors_are_logged_without_content(tmp_path: Path, caplog, served: Server) -> None:
+def test_bad_input_is_reported_precisely_and_errors_are_logged_without_content(tmp_path: Path, caplog, served: Server) -> None:
     """audit reports a non-UTF-8 or malformed line as that line's error and decides the rest
     (exit 1); a date given as a number is refused; a threshold given as text is one message;
     an unexpected error is logged by type and correlation id only; a client that disconnects
@@ -551,7 +551,7 @@ def _asgi(app: Any, method: str, path: str, body: bytes) -> tuple[int, dict[byte
 # -- 11. exposure: CSRF, DNS rebinding, CDN scripts, server paths --------------------------------
 
 
-def test_11_cross_site_posts_foreign_hosts_cdn_docs_and_server_paths_are_refused(tmp_path: Path) -> None:
+def test_cross_site_posts_foreign_hosts_cdn_docs_and_server_paths_are_refused(tmp_path: Path) -> None:
     """A text/plain or form POST is 415 (also /admin/reload); a Host the service is not bound
     to is 400; /docs and /redoc (CDN scripts) are off; a PlanError names plan files relative
     to the plan folder, never the server's path."""

@@ -32,8 +32,9 @@ def _text(error: PlanError) -> str:
 
 class TestValidPlans:
     def test_nyborg_loads(self, nyborg) -> None:
-        """The bundled plan loads with its five levels in order and both areas' ladders."""
-        assert [lv.id for lv in nyborg.levels] == ["raadgiver", "team", "leder", "visitationsudvalg", "boerne_og_ungeudvalg"]
+        """The bundled plan loads with its levels in order (Familieretshuset, outside the
+        municipality, above it) and both areas' ladders."""
+        assert [lv.id for lv in nyborg.levels] == ["raadgiver", "team", "leder", "visitationsudvalg", "boerne_og_ungeudvalg", "familieretshuset"]
         assert {s.area for s in nyborg.ladder} == {"boern", "voksne"}
         assert len(nyborg.steps("boern")) == 6
 

@@ -359,3 +359,13 @@ def test_purge_takes_a_date_or_the_retention_setting(migrated_url: str, monkeypa
     assert done.exit_code == 0, done.output
     before = dt.date.fromisoformat(json.loads(done.output)["before"])
     assert before.year == dt.date.today().year - 5
+
+
+@pytest.mark.parametrize("title", ["Møde\n## Punkt 9", "Møde\u2028x", "Møde\x00", "x" * 201])
+def test_a_meeting_title_is_one_line_of_text(open_register, migrated_url: str, title: str) -> None:
+    """A title is printed into the agenda, the minutes and e-mails: a line break, a control
+    character or more than 200 characters is refused (never cut or stored)."""
+    reg = open_register(migrated_url)
+    with pytest.raises(CaseError) as info:
+        c.new_meeting(reg, PLANS, ON, "visitationsudvalg", title, actor=ACTOR)
+    assert info.value.problems[0].where == "titel" and c.list_meetings(reg, PLANS) == []

@@ -54,3 +54,38 @@ def test_the_tilsyn_example_runs_as_written(tmp_path, monkeypatch) -> None:
     assert (tmp_path / "tilsyn.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert "Økonomisk tilsyn – 3. kvartal 2026" in result.output
     assert not (ROOT / "demo.db").exists()
+
+
+def test_the_frister_example_runs_as_written(tmp_path, monkeypatch) -> None:
+    """The README's frister block on the tilsyn block's fictional municipality: the worklist and
+    the status report, command by command (database and output in a temporary folder)."""
+    import shlex
+
+    from click.testing import CliRunner
+
+    from kompetenceplan.cli import main
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+
+    def block(heading: str) -> list[str]:
+        found = re.search(r"```sh\n(.*?)```", text[text.index(heading) :], re.S)
+        assert found
+        return [line.split("   #")[0].strip() for line in found.group(1).splitlines() if line.strip()]
+
+    setup = block("### Ledelsestilsyn and økonomisk tilsyn")[:2]
+    commands = block("### Frister and the status report")
+    assert [c.split()[1] for c in commands] == ["frister", "status-rapport"]
+    monkeypatch.chdir(ROOT)  # the default plan, rules and the HR example are relative paths
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    runner = CliRunner()
+    outputs = []
+    for command in [*setup, *commands]:
+        args = [url if a == "sqlite:///demo.db" else str(tmp_path / a) if a == "status.html" else a for a in shlex.split(command)[1:]]
+        result = runner.invoke(main, args)
+        allowed = (0, 1) if args[0] == "frister" else (0,)
+        assert result.exit_code in allowed and "Traceback" not in result.output, (command, result.output)
+        outputs.append(result.output)
+    assert "Frister pr. 2026-11-30 — Team Nord" in outputs[2] and "dage over" in outputs[2]
+    report = (tmp_path / "status.html").read_text(encoding="utf-8")
+    assert report.startswith("<!DOCTYPE html>") and "Statusrapport til Social- og Handicapudvalget – 4. kvartal 2026" in report
+    assert not (ROOT / "demo.db").exists() and not (ROOT / "status.html").exists()

@@ -316,14 +316,34 @@ def test_import_skips_bad_lines_and_stores_the_good_ones(open_register, migrated
 
 def test_purge_deletes_old_records_keeps_referenced_ones_and_reports_counts(open_register, migrated_url: str) -> None:
     reg = open_register(migrated_url)
-    old = reg.record_decision(PLANS, **decision_kwargs(decided_on=dt.date(2026, 1, 5), start=dt.date(2026, 1, 5), required_level="leder"))
-    reg.record_decision(PLANS, **decision_kwargs(case_ref="S-OLD2", decided_on=dt.date(2026, 2, 1), start=dt.date(2026, 2, 1), required_level="leder"))
+    ended = dt.date(2026, 4, 30)  # both old grants ended before the purge date
+    old = reg.record_decision(PLANS, **decision_kwargs(decided_on=dt.date(2026, 1, 5), start=dt.date(2026, 1, 5), expected_end=ended, required_level="leder"))
+    reg.record_decision(PLANS, **decision_kwargs(case_ref="S-OLD2", decided_on=dt.date(2026, 2, 1), start=dt.date(2026, 2, 1), expected_end=ended, required_level="leder"))
     reg.record_decision(PLANS, **decision_kwargs(decided_on=dt.date(2026, 9, 2), required_level="leder", corrects=old.id))
     report = reg.purge(dt.date(2026, 6, 1), actor=ACTOR)
     assert report.deleted["decisions"] == 1 and report.kept_referenced["decisions"] == 1
     assert len(reg.decisions(include_corrected=True)) == 2
     exported = list(reg.export())
     assert {r["tabel"] for r in exported} == {"decisions"} and len(exported) == 2
+
+
+def test_purge_keeps_a_grant_still_running_however_old_so_the_case_total_stays_right(open_register, migrated_url: str) -> None:
+    """A grant decided before the purge date but running after it (no end, or an end after it) is
+    kept: it is in the case's total, and routing the next intervention without it would be too low
+    (found by an adversarial probe). A refusal and an ended grant of the same age go."""
+    reg = open_register(migrated_url)
+    day = dt.date(2026, 1, 5)
+    running = reg.record_decision(PLANS, **decision_kwargs(case_ref="S-9", decided_on=day, start=day, expected_end=dt.date(2027, 12, 31), monthly_cost=50000, required_level="leder"))
+    open_ended = reg.record_decision(PLANS, **decision_kwargs(case_ref="S-9", decided_on=day, start=day, required_level="leder"))
+    reg.record_decision(PLANS, **decision_kwargs(case_ref="S-9", decided_on=day, start=day, expected_end=dt.date(2026, 1, 31), required_level="leder"))
+    reg.record_decision(PLANS, **decision_kwargs(case_ref="S-9", decided_on=day, start=day, outcome="afslået", required_level="leder"))
+    new = {k: v for k, v in example_case().items() if k != "sagens_maanedlige_udgift"} | {"maanedlig_udgift": 1000}
+    before = reg.case_total(PLANS, "S-9", new, dt.date(2026, 6, 1))
+    assert before is not None and before.total == 59000
+    report = reg.purge(dt.date(2026, 2, 1), actor=ACTOR)
+    assert report.deleted["decisions"] == 2
+    assert {d.id for d in reg.decisions(case_ref="S-9")} == {running.id, open_ended.id}
+    assert reg.case_total(PLANS, "S-9", new, dt.date(2026, 6, 1)) == before
 
 
 def test_export_and_purge_cover_the_tilsyn_and_the_payments(open_register, migrated_url: str) -> None:
@@ -338,8 +358,8 @@ def test_export_and_purge_cover_the_tilsyn_and_the_payments(open_register, migra
 
     config = load_config(ROOT / "rules" / "nyborg-tilsyn.toml")
     reg = open_register(migrated_url)
-    january = reg.record_decision(PLANS, **decision_kwargs(case_ref="S-JAN", decided_on=dt.date(2026, 1, 5), start=dt.date(2026, 1, 5), required_level="leder"))
-    april = reg.record_decision(PLANS, **decision_kwargs(case_ref="S-APR", decided_on=dt.date(2026, 4, 10), start=dt.date(2026, 4, 10), required_level="leder"))
+    january = reg.record_decision(PLANS, **decision_kwargs(case_ref="S-JAN", decided_on=dt.date(2026, 1, 5), start=dt.date(2026, 1, 5), expected_end=dt.date(2026, 2, 28), required_level="leder"))
+    april = reg.record_decision(PLANS, **decision_kwargs(case_ref="S-APR", decided_on=dt.date(2026, 4, 10), start=dt.date(2026, 4, 10), expected_end=dt.date(2026, 5, 31), required_level="leder"))
     q1 = draw(reg, PLANS, config, actor=ACTOR, quarter="2026Q1", seed=1, per_stratum=50, today=ON)  # drawn 1 March 2026
     q2 = draw(reg, PLANS, config, actor=ACTOR, quarter="2026Q2", seed=2, per_stratum=50, today=ON)  # drawn 1 June 2026
     assert [i["decision_id"] for i in q1.items] == [january.id] and [i["decision_id"] for i in q2.items] == [april.id]
@@ -491,3 +511,81 @@ def test_a_plain_path_means_an_sqlite_file_and_a_missing_file_is_not_created(tmp
     with pytest.raises(StoreError, match="ikke oprettet"):
         Register("mangler.db")
     assert not (tmp_path / "mangler.db").exists()
+
+
+def test_a_typed_required_level_adds_to_the_routings_never_lowers_it(open_register, migrated_url: str) -> None:
+    """The case's routing required a leader; typing `raadgiver` as the required level does not make
+    a rådgiver's decision lawful: the required level is the higher of the two, and the decision
+    is a kompetenceoverskridelse (found by an adversarial probe)."""
+    reg = open_register(migrated_url)
+    routed = reg.record_routing(PLANS, example_case(), case_ref="S-1", team="Team Syd", actor=ACTOR, on=ON)
+    assert routed.record.required_level == "leder"
+    rec = reg.record_decision(PLANS, **decision_kwargs(level="raadgiver", required_level="raadgiver", routing_id=routed.record.id))
+    assert (rec.required_level, rec.kompetenceoverskridelse) == ("leder", True)
+    higher = reg.record_decision(PLANS, **decision_kwargs(case_ref="S-1", level="visitationsudvalg", required_level="visitationsudvalg"))
+    assert higher.required_level == "visitationsudvalg"  # a typed level may add
+
+
+def test_a_decision_for_more_than_was_routed_is_routed_again_with_its_own_facts(open_register, migrated_url: str) -> None:
+    """The case was routed at 12.000 kr./md. (rådgiver); a decision at 70.000 kr./md. needs the
+    visitationsudvalg: the routing's inputs are routed again with the decision's amount, and a
+    rådgiver's decision is flagged (found by an adversarial probe)."""
+    reg = open_register(migrated_url)
+    routed = reg.record_routing(PLANS, example_case("familiebehandling-raadgiver"), case_ref="S-5", team="Team Syd", actor=ACTOR, on=ON)
+    assert routed.record.required_level == "raadgiver"
+    rec = reg.record_decision(PLANS, **decision_kwargs(case_ref="S-5", level="raadgiver", paragraph="bl-32-1-5", monthly_cost=70000))
+    assert (rec.required_level, rec.kompetenceoverskridelse) == ("visitationsudvalg", True) and rec.routing_id == routed.record.id
+    same = reg.record_decision(PLANS, **decision_kwargs(case_ref="S-5", level="raadgiver", paragraph="bl-32-1-5", monthly_cost=12000))
+    assert (same.required_level, same.kompetenceoverskridelse) == ("raadgiver", False)
+
+
+def test_an_import_line_takes_the_higher_of_its_typed_level_and_its_case_and_its_case_must_be_its_own(open_register, migrated_url: str) -> None:
+    """A historical line whose `sag` routes higher than its typed `kraevet_niveau` is stored with
+    the case's level; a `sag` that is another paragraph or a smaller amount than the line is refused."""
+    reg = open_register(migrated_url)
+    case = example_case("familiebehandling-raadgiver") | {"maanedlig_udgift": 70000, "sagens_maanedlige_udgift": 70000}
+    good = _line(paragraf="bl-32-1-5", maanedlig_udgift=70000, niveau="raadgiver", kraevet_niveau="raadgiver", sag=case)
+    other = _line(sagsreference="H-2", paragraf="bl-32-1-5", maanedlig_udgift=70000, kraevet_niveau="raadgiver", sag=example_case())
+    report = reg.import_decisions(PLANS, [good, other], actor=ACTOR)
+    assert report.imported == 1 and [s["line"] for s in report.skipped] == [2]
+    [rec] = reg.decisions()
+    assert (rec.required_level, rec.kompetenceoverskridelse) == ("visitationsudvalg", True)
+    assert "passer ikke til afgørelsens" in json.dumps(report.skipped, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "010190 - 1234",
+        "010190 -1234",
+        "010190\u22121234",
+        "0101\u200b901234",
+        "0101\u00ad901234",
+        "0101\ufeff901234",
+        "01.01.1990-1234",
+        "01-01-1990-1234",
+        "01 01 90 12 34",
+        "\uff10\uff11\uff10\uff11\uff19\uff10\uff11\uff12\uff13\uff14",
+    ],
+)
+def test_a_cpr_number_in_any_common_written_form_is_refused(open_register, migrated_url: str, written: str) -> None:
+    """Spaces around the dash, a minus sign, a zero-width space or soft hyphen inside, a 4-digit
+    year, the serial in pairs, full-width digits: each is a CPR number and refused, never stored
+    (found by an adversarial probe)."""
+    reg = open_register(migrated_url)
+    with pytest.raises(PersonalDataError) as info:
+        reg.record_decision(PLANS, **decision_kwargs(required_level="leder", note=f"Ringede {written} i dag"))
+    assert "1234" not in info.value.render() and reg.decisions(include_corrected=True) == []
+
+
+@pytest.mark.parametrize("text", ["Anders Ands skolegang er brudt.", "And, Anders ønsker at flytte.", "Anders B. And har brug for støtte.", "ANDERS BENT AND"])
+def test_the_submissions_own_person_is_refused_in_everyday_wording(text: str) -> None:
+    """The person's name in free text with a possessive, surname first, an initial or capitals is
+    refused, naming the field (found by an adversarial probe); a first name alone is not."""
+    from kompetenceplan.store.privacy import refuse_own_name
+
+    submission = {"borger": {"navn": "Anders Bent And"}, "formaal": text}
+    with pytest.raises(PersonalDataError) as info:
+        refuse_own_name(submission)
+    assert [p.where for p in info.value.problems] == ["indstilling.formaal"] and "Anders" not in info.value.render()
+    refuse_own_name({"borger": {"navn": "Anders Bent And"}, "formaal": "Anders går i skole, og det går godt."})

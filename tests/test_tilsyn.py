@@ -28,9 +28,9 @@ from kompetenceplan.store.register import Register
 from kompetenceplan.store.tables import decisions, meeting_items, outcomes, routings
 from kompetenceplan.tilsyn import checks as til
 from kompetenceplan.tilsyn.config import TilsynError, load_config, parse_quarter
-from kompetenceplan.tilsyn.draw import draw, quarter_dates, record_answer, show
+from kompetenceplan.tilsyn.draw import draw, quarter_dates, record_answer, record_answers, show
 from kompetenceplan.tilsyn.generate import generate
-from kompetenceplan.tilsyn.report import build_report, render_html, render_markdown, wilson
+from kompetenceplan.tilsyn.report import SAMPLE_SHARE, build_report, render_html, render_markdown, stratified, til_status, wilson, wilson_share
 from kompetenceplan.tilsyn.tables import metadata as tilsyn_metadata
 from kompetenceplan.tilsyn.tables import tilsyn_answers, tilsyn_draws, tilsyn_items, tilsyn_results
 
@@ -146,7 +146,7 @@ def test_the_generator_refuses_a_register_with_decisions(town: Register) -> None
 def test_quarter_dates_are_the_plan_dates_and_the_three_months_before() -> None:
     assert quarter_dates(CONFIG, "2026Q4") == (dt.date(2026, 12, 1), dt.date(2026, 9, 1), dt.date(2026, 11, 30))
     assert quarter_dates(CONFIG, "2027Q1") == (dt.date(2027, 3, 1), dt.date(2026, 12, 1), dt.date(2027, 2, 28))
-    for bad in ("2026Q5", "2026-Q4", "Q4", ""):
+    for bad in ("2026Q5", "2026-4", "Q4", "", "26Q4"):
         with pytest.raises(TilsynError, match="kvartal"):
             parse_quarter(bad)
 
@@ -216,7 +216,8 @@ def test_each_check_agrees_with_an_independent_reading_of_the_register(town: Reg
             assert set(results) == {c.code for c in til.CHECKS}
             # TIL-001: the plan has one version, unchanged: the register's own flag is the answer.
             assert results["TIL-001"].status == (til.FEJL if d["kompetenceoverskridelse"] else til.OK), d
-            committee = max(d["required_rank"], d["level_rank"]) >= _escalation_rank()
+            floor = PLANS.latest.floors.get(d["paragraph"], (-1, None))[0]
+            committee = max(d["required_rank"], d["level_rank"], floor) >= _escalation_rank()
             chain, cur = [d["id"]], d
             while cur["corrects_id"] is not None:
                 cur = by_id[cur["corrects_id"]]
@@ -270,6 +271,59 @@ def test_a_decision_without_routing_or_submission_is_not_verified(tmp_path: Path
             results = {r.code: r for r in til.run_checks(conn, PLANS, d)}
     assert results["TIL-001"].status == til.IKKE_EFTERPROEVET
     assert results["TIL-004"].status == til.IKKE_EFTERPROEVET
+
+
+def _insert_decision(reg: Register, **values: Any) -> dict[str, Any]:
+    """A decision row written straight into the table, as an import or an older program could
+    have stored it (the register's own writes may refuse it)."""
+    plan = PLANS.latest
+    row = {
+        "corrects_id": None,
+        "routing_id": None,
+        "case_ref": "S-2026-0901",
+        "team": "Team Nord",
+        "decided_by": "ABC",
+        "decided_on": dt.date(2026, 11, 10),
+        "outcome": "bevilget",
+        "step": 5,
+        "monthly_cost": 40000,
+        "start": dt.date(2026, 11, 10),
+        "expected_end": dt.date(2027, 11, 10),
+        "kompetenceoverskridelse": False,
+        "plan_id": plan.meta.id,
+        "plan_version": plan.meta.version,
+        "plan_fingerprint": plan.fingerprint,
+        "source": "manuel",
+        "note": "",
+        "recorded_at": dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC),
+        **values,
+    }
+    row.setdefault("level_rank", plan.rank(row["level"]))
+    row.setdefault("required_rank", plan.rank(row["required_level"]))
+    with reg.engine.begin() as conn:
+        new_id = conn.execute(decisions.insert().values(**row)).inserted_primary_key[0]
+        return dict(conn.execute(select(decisions).where(decisions.c.id == new_id)).mappings().one())
+
+
+def test_a_section_47_decided_by_a_leader_is_a_breach_even_without_inputs(tmp_path: Path) -> None:
+    """Law review 3, W3: a § 47 anbringelse recorded at leder with the typed required level leder
+    and no routing was "ikke efterprøvet" (TIL-001) and "ikke relevant" (TIL-003). The decision row
+    holds its paragraph and level, which by themselves breach barnets lov § 142, stk. 1."""
+    with Register(_new_db(f"sqlite:///{tmp_path / 'w3.db'}")) as reg:
+        d = _insert_decision(reg, level="leder", required_level="leder", paragraph="bl-47")
+        with reg.engine.connect() as conn:
+            results = {r.code: r for r in til.run_checks(conn, PLANS, d)}
+    assert results["TIL-001"].status == til.FEJL and "§ 142, stk. 1" in results["TIL-001"].message
+    assert results["TIL-003"].status == til.FEJL  # it belonged to a committee: no indstilling is a fejl
+
+
+def test_a_statutory_paragraph_decided_by_its_body_is_compared_with_the_plan_as_before(tmp_path: Path) -> None:
+    """At or above the body the law is met; without inputs the plan's level stays unverified."""
+    with Register(_new_db(f"sqlite:///{tmp_path / 'w3b.db'}")) as reg:
+        d = _insert_decision(reg, level="boerne_og_ungeudvalg", required_level="boerne_og_ungeudvalg", paragraph="bl-47")
+        with reg.engine.connect() as conn:
+            results = {r.code: r for r in til.run_checks(conn, PLANS, d)}
+    assert results["TIL-001"].status == til.IKKE_EFTERPROEVET
 
 
 # -- the checklist -------------------------------------------------------------------------------
@@ -327,6 +381,7 @@ def _raw_counts(reg: Register, quarter: str) -> dict[str, Any]:
             {"q": quarter},
         ).all()
         n_items = conn.execute(text("SELECT count(*) FROM tilsyn_items i JOIN tilsyn_draws d ON d.id = i.draw_id WHERE d.quarter = :q"), {"q": quarter}).scalar_one()
+        tracks = dict(conn.execute(text("SELECT i.track, count(*) FROM tilsyn_items i JOIN tilsyn_draws d ON d.id = i.draw_id WHERE d.quarter = :q GROUP BY i.track"), {"q": quarter}).all())
     per_check: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     case_status: dict[tuple[int, str, str], set[str]] = defaultdict(set)
     for position, ref, team, code, status in rows:
@@ -339,7 +394,7 @@ def _raw_counts(reg: Register, quarter: str) -> dict[str, Any]:
         case_status[(position, ref, team)].add(status)
     per_team: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for (_, _, team), statuses in case_status.items():
-        for key in (team, "I alt"):
+        for key in (team, SAMPLE_SHARE):
             if "fejl" in statuses:
                 per_team[key][0] += 1
                 per_team[key][1] += 1
@@ -350,7 +405,9 @@ def _raw_counts(reg: Register, quarter: str) -> dict[str, Any]:
     per_question: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for _, question, answer in answers:
         per_question[question][answer] += 1
-    return {"per_check": per_check, "per_team": per_team, "per_question": per_question, "items": n_items}
+    # The items each question is asked for: those of the tracks its checklist belongs to.
+    asked = {q.id: sum(n for track, n in tracks.items() if q.applies_to(track) or track not in CONFIG.tracks) for q in CONFIG.checklist}
+    return {"per_check": per_check, "per_team": per_team, "per_question": per_question, "items": n_items, "asked": asked}
 
 
 def _table(markdown: str, title: str) -> dict[str, list[str]]:
@@ -378,13 +435,13 @@ def _check_report(reg: Register, quarter: str) -> None:
         else:
             assert row[2] == "–" and row[3] == "ingen efterprøvede sager"
         assert len([c for c in row[5].split(", ") if c != "–"]) == k
-    teams_table = _table(md, "Sager med fejl pr. team")
-    assert set(teams_table) == set(raw["per_team"]) or (not raw["items"] and set(teams_table) == {"I alt"})
+    teams_table = _table(md, "Sager med fejl i kontrollerne (TIL) pr. team")
+    assert set(teams_table) == set(raw["per_team"]) or (not raw["items"] and set(teams_table) == {SAMPLE_SHARE})
     for team, (k, n, unverified) in raw["per_team"].items():
         assert teams_table[team][:2] == [str(k), str(n)] and teams_table[team][4] == str(unverified), team
-    trend = _table(md, "Udvikling pr. kvartal (sager med fejl)")
+    trend = _table(md, "Udvikling pr. kvartal (sager med fejl i kontrollerne)")
     for q, row in trend.items():
-        other = _raw_counts(reg, q)["per_team"]["I alt"]
+        other = _raw_counts(reg, q)["per_team"][SAMPLE_SHARE]
         assert row[:2] == [str(other[0]), str(other[1])], q
     assert quarter in trend
     checklist = _table(md, "Tjekliste (lederens gennemlæsning)")
@@ -392,7 +449,9 @@ def _check_report(reg: Register, quarter: str) -> None:
         row = next(v for label, v in checklist.items() if label.startswith(question.id))
         counts = raw["per_question"][question.id]
         answered = sum(counts.values())
-        assert row[:5] == [str(counts["ja"]), str(counts["nej"]), str(counts["delvist"]), str(counts["ikke_relevant"]), str(raw["items"] - answered)]
+        assert row[:5] == [str(counts["ja"]), str(counts["nej"]), str(counts["delvist"]), str(counts["ikke_relevant"]), str(raw["asked"][question.id] - answered)]
+        faulty, verified = counts["nej"] + counts["delvist"], counts["ja"] + counts["nej"] + counts["delvist"]
+        assert row[7] == (_pct(faulty, verified) if verified else "–"), question.id
     with reg.engine.connect() as conn:
         draw_row = conn.execute(select(tilsyn_draws).where(tilsyn_draws.c.quarter == quarter)).mappings().one()
         population = (
@@ -481,7 +540,7 @@ def test_the_whole_tilsyn_on_each_backend(migrated_url: str) -> None:
             draw(reg, PLANS, CONFIG, actor=ACTOR, quarter="2026Q4", seed=8, today=TODAY)
         record_answer(reg, CONFIG, "2026Q4", 1, "L-04", "nej", actor=ACTOR, comment="Varighed mangler")
         with reg.engine.connect() as conn:
-            assert conn.execute(select(func.count()).select_from(tilsyn_results)).scalar_one() == 4 * conn.execute(select(func.count()).select_from(tilsyn_items)).scalar_one()
+            assert conn.execute(select(func.count()).select_from(tilsyn_results)).scalar_one() == len(til.CHECKS) * conn.execute(select(func.count()).select_from(tilsyn_items)).scalar_one()
         _check_report(reg, "2026Q4")
 
 
@@ -605,12 +664,16 @@ def test_one_quarter_parser_for_both_tilsyn(year: int, n: int, q: str) -> None:
 
 @given(st.text(max_size=12))
 def test_a_bad_quarter_is_one_danish_error_in_both(text: str) -> None:
+    from kompetenceplan.danish import DanishTextError, read_quarter
     from kompetenceplan.errors import CaseError
     from kompetenceplan.tilsyn import economy as eco
 
-    match = re.fullmatch(r"(\d{4})[Qq]([1-4])", text.strip())
-    if match and 1900 <= int(match.group(1)) <= 2999:
-        assert eco.parse_quarter(text).code == f"{match.group(1)}Q{match.group(2)}"
+    try:
+        year, n = read_quarter(text)
+    except DanishTextError:
+        pass
+    else:
+        assert eco.parse_quarter(text).code == f"{year}Q{n}"
         return
     with pytest.raises(TilsynError) as ledelse:
         parse_quarter(text)
@@ -651,3 +714,152 @@ def test_the_economic_report_of_the_generated_town_matches_the_naive_count(town:
     expected = naive_tables(rows, periods_of("2026Q3", True), 40_000, None)
     assert expected["Overblik"][0][1] != "0", "the generated town must exercise the report"
     check_report(eco.markdown(report), expected, "3. kvartal 2026", "40.000,00")
+
+
+# -- error rates that count what the law counts (law review 3, L5) ---------------------------------
+def _item(team: str, track: str, size: int, statuses: list[str], answers: dict[str, str] | None = None, position: int = 1) -> dict[str, Any]:
+    return {
+        "case_ref": f"S-{team}-{position}",
+        "position": position,
+        "team": team,
+        "track": track,
+        "stratum_size": size,
+        "results": [{"code": f"TIL-00{i + 1}", "status": st, "message": ""} for i, st in enumerate(statuses)],
+        "answers": {q: {"answer": a} for q, a in (answers or {}).items()},
+    }
+
+
+def test_the_checklist_answers_enter_the_error_rate_per_question_and_per_case(town: Register) -> None:
+    """Before: a leader's nej never entered any error rate. Now a nej or delvist is an error of
+    its question and of its case; a question of the track without an answer leaves the case
+    unverified (shown apart, never as correct)."""
+    found = show(town, "2026Q3")
+    assert found is not None
+    clean = next(i for i in found.items if til_status(i) == til.OK and i["track"] != "ukendt")
+    position = clean["position"]
+    before = build_report(town, CONFIG, "2026Q3")
+    assert clean["case_ref"] + f" (nr. {position})" in before.per_case[-1].unverified_cases  # no answers yet
+    for q in CONFIG.questions_for(clean["track"]):
+        record_answer(town, CONFIG, "2026Q3", position, q.id, "ja", actor=ACTOR)
+    verified = build_report(town, CONFIG, "2026Q3")
+    ref = f"{clean['case_ref']} (nr. {position})"
+    assert ref not in verified.per_case[-1].unverified_cases and ref not in verified.per_case[-1].cases
+    first = CONFIG.questions_for(clean["track"])[0]
+    record_answer(town, CONFIG, "2026Q3", position, first.id, "nej", actor=ACTOR, comment="Mangler")
+    after = build_report(town, CONFIG, "2026Q3")
+    assert ref in after.per_case[-1].cases  # the leader's nej makes the case faulty
+    rate = next(r for r in after.per_question if r.label.startswith(first.id))
+    assert ref in rate.cases and rate.k >= 1
+    assert after.per_check == before.per_check  # the automatic checks are unchanged
+
+
+def test_a_question_of_another_track_is_refused(tmp_path: Path) -> None:
+    """The adults' tilsyn has its own checklist (the phases of voksenudredningsmetoden)."""
+    with Register(_new_db(f"sqlite:///{tmp_path / 'q.db'}")) as reg:
+        generate(reg, PLANS, start=dt.date(2026, 9, 1), months=3, seed=2, bulk=True)
+        found = draw(reg, PLANS, CONFIG, actor=ACTOR, quarter="2026Q4", seed=3, today=TODAY)
+        adult = next(i for i in found.items if i["track"] == "voksne")
+        child = next(i for i in found.items if i["track"] == "boern_social")
+        with pytest.raises(TilsynError) as err:
+            record_answer(reg, CONFIG, "2026Q4", adult["position"], "L-03", "ja", actor=ACTOR)
+        assert [p.where for p in err.value.problems] == ["--question"] and "V-0" in err.value.problems[0].fix
+        with pytest.raises(TilsynError):
+            record_answer(reg, CONFIG, "2026Q4", child["position"], "V-03", "ja", actor=ACTOR)
+        record_answer(reg, CONFIG, "2026Q4", adult["position"], "V-03", "ja", actor=ACTOR)
+        # the whole checklist in one go (the pages' one form per case): the same rule, nothing stored
+        with pytest.raises(TilsynError) as err:
+            record_answers(reg, CONFIG, "2026Q4", child["position"], {"L-01": ("ja", ""), "V-03": ("ja", "")}, actor=ACTOR)
+        assert [p.where for p in err.value.problems] == ["--question"] and "L-01" in err.value.problems[0].fix
+        assert "V-03" not in next(i for i in show(reg, "2026Q4").items if i["position"] == child["position"])["answers"]  # type: ignore[union-attr]
+        stored = record_answers(reg, CONFIG, "2026Q4", adult["position"], {q.id: ("ja", "") for q in CONFIG.questions_for("voksne")}, actor=ACTOR)
+        assert {a["question"] for a in stored} == {q.id for q in CONFIG.questions_for("voksne")} - {"V-03"}  # V-03 unchanged: no new row
+
+
+def test_every_adults_question_names_a_phase_of_voksenudredningsmetoden() -> None:
+    """Udviklingsplan 2024-2028, afsnit 4.5.1: the adults' tilsyn follows VUM's phases."""
+    adults = [q for q in CONFIG.questions_for("voksne") if q.tracks == ["voksne"]]
+    assert len(adults) >= 6 and all(q.phase for q in adults)
+    assert {q.phase for q in adults} >= {"Udredning", "Afgørelse og handleplan", "Opfølgning"}
+
+
+def test_unverified_cases_are_their_own_figure_and_a_span_of_all_drawn() -> None:
+    """Before: an unverified case simply left the denominator. Now the share of all drawn cases is
+    shown as the span from 'every unverified correct' to 'every one faulty'."""
+    from kompetenceplan.tilsyn.report import _case_rate
+
+    items = [_item("A", "boern_social", 10, [s], position=i) for i, s in enumerate([til.FEJL, til.OK, til.OK, til.IKKE_EFTERPROEVET], 1)]
+    rate = _case_rate("A", items, CONFIG)
+    assert (rate.k, rate.n, rate.unverified) == (1, 3, 1)
+    assert rate.span == (1 / 4, 2 / 4)
+
+
+def test_the_municipality_rate_weights_each_stratum_by_its_population() -> None:
+    """Two strata drawn 5 each: a big one (N = 95) without errors and a small one (N = 5) with
+    all five faulty. The sample's share is 50 %; the municipality's is 5 %, and the small stratum,
+    read whole, adds no uncertainty."""
+    items = [_item("Stor", "boern_social", 95, [til.OK], position=i) for i in range(5)]
+    items += [_item("Lille", "boern_social", 5, [til.FEJL], position=10 + i) for i in range(5)]
+    estimate = stratified("x", items, CONFIG, til_status)
+    assert estimate.value == pytest.approx(0.05) and estimate.covered == 1.0 and estimate.verified == 10
+    from kompetenceplan.tilsyn.report import _case_rate
+
+    assert _case_rate("x", items, CONFIG).rate == 0.5
+    lo, hi = estimate.interval  # type: ignore[misc]
+    assert lo <= 0.05 <= hi and hi < 0.5
+
+
+@given(st.lists(st.tuples(st.integers(1, 60), st.integers(1, 6), st.integers(0, 6)), min_size=1, max_size=6))
+def test_the_weighted_estimate_equals_an_independent_computation(strata: list[tuple[int, int, int]]) -> None:
+    """Σ (N_h/N) k_h/n_h over the strata, and an interval that contains it."""
+    items, expected_num, total = [], 0.0, 0
+    for h, (size, drawn, faulty) in enumerate(strata):
+        drawn = min(drawn, size)
+        faulty = min(faulty, drawn)
+        items += [_item(f"T{h}", "boern_social", size, [til.FEJL if i < faulty else til.OK], position=i) for i in range(drawn)]
+        expected_num += size * faulty / drawn
+        total += size
+    estimate = stratified("x", items, CONFIG, til_status)
+    assert estimate.value == pytest.approx(expected_num / total)
+    lo, hi = estimate.interval  # type: ignore[misc]
+    assert lo - 1e-12 <= estimate.value <= hi + 1e-12
+
+
+def test_strata_without_a_verified_case_are_left_out_and_say_so() -> None:
+    items = [_item("A", "boern_social", 30, [til.OK], position=1), _item("B", "boern_social", 70, [til.IKKE_EFTERPROEVET], position=2)]
+    estimate = stratified("x", items, CONFIG, til_status)
+    assert estimate.value == 0.0 and estimate.covered == pytest.approx(0.3)
+    nothing = stratified("x", [items[1]], CONFIG, til_status)
+    assert nothing.value is None and nothing.interval is None
+
+
+def test_wilson_share_at_a_whole_sample_size_is_wilson() -> None:
+    assert wilson_share(5 / 10, 10) == wilson(5, 10)
+
+
+def test_the_report_shows_the_weighted_rate_and_calls_the_plain_share_what_it_is(town: Register) -> None:
+    report = build_report(town, CONFIG, "2026Q4")
+    md = render_markdown(report, CONFIG)
+    estimates = _table(md, "Kommunens fejlandel (vægtet med stratumstørrelser)")
+    assert set(estimates) == {"Kontroller (TIL)", "Kontroller og tjekliste"}
+    assert SAMPLE_SHARE in _table(md, "Sager med fejl i kontrollerne (TIL) pr. team") and "I alt" not in md.split("## Kontrollernes grundlag")[0]
+
+
+def test_the_checklist_and_the_checks_cite_what_the_statute_says() -> None:
+    """Law review 3, C1-C3 and C6: follow-up is barnets lov § 95 (not § 101, which is ophør og
+    hjemgivelse); the child's view is § 5, stk. 3-4 (not § 23); the investigation's deadline is
+    § 20, stk. 3's 4 months (the one-year age is the municipality's own rule); the draw dates and
+    "forventet varighed" are verified, so no [U] is left on them."""
+    basis = {q.id: q.basis for q in CONFIG.checklist}
+    assert "§ 95" in basis["L-07"] and "§ 101" not in basis["L-07"]
+    assert "§ 5, stk. 3-4" in basis["L-02"] and "§ 23" not in basis["L-02"]
+    assert "§ 20, stk. 3" in basis["L-03"] and "[U]" not in basis["L-03"]
+    assert "4 måneder" in CONFIG.question("L-03").question  # type: ignore[union-attr]
+    assert "[U]" not in CONFIG.tilsyn.source and "4.5.1" in CONFIG.tilsyn.source
+    assert "[U]" not in til.CHECK_BY_CODE["TIL-004"].basis and "§ 47, stk. 2" in til.CHECK_BY_CODE["TIL-004"].basis
+
+
+def test_barnets_lov_is_cited_with_its_later_amendments() -> None:
+    """C4: L 201 (2024-25) amended § 86 after LBK nr. 282 af 17/03/2025."""
+    from kompetenceplan.law import LAWS
+
+    assert LAWS["barnets_lov"] == "Barnets lov (LBK nr. 282 af 17/03/2025 med senere ændringer)"

@@ -13,7 +13,7 @@ from hypothesis import given
 from kompetenceplan import CaseError, PlanError, decide, load_plan, load_plans
 from kompetenceplan.cli import main
 from kompetenceplan.tooling.diff import diff
-from kompetenceplan.tooling.lint import TITLES, lint
+from kompetenceplan.tooling.lint import TITLES
 from kompetenceplan.tooling.render import markdown, to_html
 
 from .conftest import ROOT, SMALL_CASE, SMALL_PLAN, examples, write_plan
@@ -225,9 +225,10 @@ class TestVersions:
 
 
 class TestDiff:
-    @pytest.mark.parametrize("folder", PLAN_DIRS, ids=lambda p: p.name)
-    def test_diff_with_itself_is_empty(self, folder: Path) -> None:
-        plan = load_plans(folder).latest
+    def test_diff_with_itself_is_empty(self) -> None:
+        """A plan compared with itself changes no case (the small plan: the bundled plans' own
+        diffs are the next test; a whole-grid self-diff of Nyborg cost 40 s and proved nothing more)."""
+        plan = load_plans(AASTRUP).latest
         assert diff(plan, plan) == ([], [])
 
     def test_diff_finds_the_changed_thresholds(self) -> None:
@@ -283,9 +284,3 @@ def test_a_plan_lint_passes_as_monotone_is_monotone_on_random_cases(case) -> Non
         except CaseError:  # a raised value can leave the domain (e.g. a derived total): a refusal, not a level
             continue
         assert high.level.rank >= low.level.rank, (name, case, raised)
-
-
-def test_lint_of_the_bundled_plan_is_deterministic() -> None:
-    """Same plan, same findings (none), twice."""
-    plan = load_plans(ROOT / "rules" / "nyborg").latest
-    assert lint(plan) == lint(plan) == []

@@ -202,11 +202,19 @@ def case_of(path: Path) -> dict[str, Any]:
 
 
 def committee_required(plans: Any, submission: dict[str, Any], on: dt.date) -> str:
-    """The body that must decide a submission on ``on`` (the routing, lifted to the statutory body)."""
+    """The level that must decide a submission on ``on`` (the routing, lifted to the statutory body)."""
     from kompetenceplan.meetings.committee import required_level
 
     plan = plans.in_force(on)
     return required_level(plan, submission, check(plan, submission, on=on).routing.level)
+
+
+def committee_body(plans: Any, submission: dict[str, Any], on: dt.date) -> Any:
+    """The meeting body that takes a submission on ``on`` (its committee), or None below the committees."""
+    from kompetenceplan.meetings.committee import required_body
+
+    plan = plans.in_force(on)
+    return required_body(plan, submission, committee_required(plans, submission, on))
 
 
 def typed(value: Any) -> str:
@@ -554,7 +562,9 @@ class TestMeeting:
         assert _accessibility_problems(d) == []
         screenshot(d, "moede-ingen-moeder")
         set_date(d, "moededato", day)
-        Select(d.find_element(By.ID, "udvalg")).select_by_visible_text(plan.level("visitationsudvalg").name)
+        body = plan.meeting_body("visitationsudvalg_boern")  # the children's visitation committee
+        assert body is not None
+        Select(d.find_element(By.ID, "udvalg")).select_by_visible_text(body.name)
         d.find_element(By.ID, "titel").send_keys("Visitationsudvalget (browsertest)")
         d.find_element(By.CSS_SELECTOR, "form.meeting-form button[type=submit]").click()
         wait(d, lambda drv: drv.find_elements(By.ID, "besked"))
@@ -570,16 +580,19 @@ class TestMeeting:
         forms = d.find_elements(By.CSS_SELECTOR, "form.add-form")
         assert len(forms) == len(SUBMISSIONS)
         for form, path in zip(forms, SUBMISSIONS, strict=True):
-            required = committee_required(plans, case_of(path), MEETING_DAY)
+            required = committee_body(plans, case_of(path), MEETING_DAY)
+            own = required is not None and required.id == body.id  # a child's case at the visitation level
             marked = [o.get_attribute("value") for o in form.find_elements(By.CSS_SELECTOR, "select option") if o.get_dom_attribute("selected") is not None]
-            assert (marked == [meeting_id]) == (required == "visitationsudvalg"), path.name  # only the required body's meeting is pre-selected
+            assert (marked == [meeting_id]) == own, path.name  # only the required committee's meeting is pre-selected
             Select(form.find_element(By.TAG_NAME, "select")).select_by_value(meeting_id)
             form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
             wait(d, lambda drv, f=form: f.find_elements(By.CSS_SELECTOR, "[data-result] a, [data-result] button"))
-            if required != "visitationsudvalg":
-                # another body: what and why, in view and with the focus, before anything is added
+            if not own:
+                # another body (a leader, børne- og ungeudvalget, the adults' committee): what and why, in
+                # view and with the focus, before anything is added
                 result = form.find_element(By.CSS_SELECTOR, "[data-result]")
-                assert d.switch_to.active_element == result and plans.latest.level(required).name in result.text
+                who = required.name if required is not None else plans.latest.level(committee_required(plans, case_of(path), MEETING_DAY)).name
+                assert d.switch_to.active_element == result and who in result.text
                 result.find_element(By.TAG_NAME, "button").click()
                 wait(d, lambda drv, f=form: f.find_elements(By.CSS_SELECTOR, "[data-result] a"))
         assert "indstilling" in d.current_url  # added in the background; the reports stay
@@ -600,6 +613,8 @@ class TestMeeting:
                 assert f"{len(expected.errors)} fejl, {len(expected.findings)} fund i alt" in item["text"] and "IKKE KLAR" in item["text"]
             if expected.routing.level != "visitationsudvalg":
                 assert "ANDET NIVEAU" in item["text"]
+            elif expected.routing.committee_id != "visitationsudvalg_boern":
+                assert "ANDET UDVALG" in item["text"]  # an adult's case on the children's committee
         ready = sum(check(plans, case_of(p), on=MEETING_DAY).ready for p in SUBMISSIONS)
         assert d.find_element(By.ID, "optaelling").text.split() == [str(ready), "klar", str(len(SUBMISSIONS) - ready), "ikke", "klar", "af", str(len(SUBMISSIONS)), "punkter"]
         assert _accessibility_problems(d) == []
@@ -977,8 +992,9 @@ class TestTilsyn:
             _tab_to(d, f"tjekliste-{p}-vis")
             ActionChains(d).send_keys(Keys.ENTER).perform()
             assert d.find_element(By.ID, f"tjekliste-{p}").get_attribute("open") is not None
-            # the whole checklist is one form: L-01 "nej" (the next radio), every other "ja", saved once
-            for n, q in enumerate(config.checklist):
+            # the whole checklist of the case's track is one form: the first "nej" (the next radio), every other "ja", saved once
+            questions = config.questions_for(stored.items[0]["track"])  # the track's own checklist
+            for n, q in enumerate(questions):
                 fid = f"s{p}-{q.id}"
                 _tab_to(d, f"{fid}-ja", limit=4)
                 ActionChains(d).send_keys(Keys.SPACE if n else Keys.ARROW_RIGHT).perform()
@@ -987,14 +1003,14 @@ class TestTilsyn:
             ActionChains(d).send_keys(Keys.TAB).perform()
             assert d.switch_to.active_element.get_attribute("id") == f"tjekliste-gem-{p}"  # no typed initials: the reviewer is the user
             ActionChains(d).send_keys(Keys.ENTER).perform()
-            fid = f"s{p}-{config.checklist[0].id}"
+            fid = f"s{p}-{questions[0].id}"
             # a "nej" without a comment: refused, announced at the top with the focus, everything kept
             wait(d, lambda drv: drv.find_elements(By.ID, "fejlliste"))
             assert d.switch_to.active_element.get_attribute("id") == "fejlliste"
             error = d.find_element(By.ID, f"{fid}-kommentar-error")
             assert error.get_attribute("role") == "alert" and "et nej skal begrundes" in error.text
             assert d.find_element(By.ID, f"{fid}-nej").is_selected()
-            assert all(d.find_element(By.ID, f"s{p}-{q.id}-ja").is_selected() for q in config.checklist[1:])
+            assert all(d.find_element(By.ID, f"s{p}-{q.id}-ja").is_selected() for q in questions[1:])
             assert d.find_element(By.ID, f"{fid}-kommentar").get_attribute("aria-invalid") == "true"
             assert _accessibility_problems(d) == []
             screenshot(d, "tilsyn-nej-uden-kommentar")
@@ -1005,8 +1021,8 @@ class TestTilsyn:
             wait(d, lambda drv, saved=saved: any(saved in e.text for e in drv.find_elements(By.ID, "besked")))
             assert d.switch_to.active_element.get_attribute("id") == "besked"
             answers = show(reg, quarter).items[0]["answers"]  # type: ignore[union-attr]
-            assert {q: (a["answer"], a["answered_by"]) for q, a in answers.items()} == {q.id: ("nej" if n == 0 else "ja", local_actor().id) for n, q in enumerate(config.checklist)}
-            assert answers["L-01"]["comment"] == "Udredningen mangler i sagen."
+            assert {q: (a["answer"], a["answered_by"]) for q, a in answers.items()} == {q.id: ("nej" if n == 0 else "ja", local_actor().id) for n, q in enumerate(questions)}
+            assert answers[questions[0].id]["comment"] == "Udredningen mangler i sagen."
             progress = d.find_element(By.ID, "fremdrift")
             assert progress.get_attribute("data-answered") == "1" and progress.text.startswith(f"1 af {len(stored.items)} sager gennemgået")
             screenshot(d, "tilsyn-tjekliste-besvaret")
@@ -1018,7 +1034,7 @@ class TestTilsyn:
             assert f"Ledelsestilsyn {quarter_text(quarter)}" in d.find_element(By.TAG_NAME, "main").text
             for rate in report.per_check:
                 assert rate.label in main
-            l01 = next(c for c in report.checklist if c["id"] == "L-01")
+            l01 = next(c for c in report.checklist if c["id"] == questions[0].id)
             assert l01["nej"] == 1 and f"{stored.items[0]['case_ref']} (nr. {p})" in main
             assert _accessibility_problems(d) == []
             screenshot(d, "tilsyn-rapport")
@@ -1030,6 +1046,34 @@ class TestTilsyn:
                 d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
         finally:
             reg.close()
+
+    def test_the_frister_page_lists_the_worklist_and_filters_by_advisor(self, tilsyn_server, browser) -> None:
+        """Frister (issue 26): the department's open deadlines as the library lists them; the
+        advisor filter (a POSTed form) by keyboard; accessible; a screenshot."""
+        from kompetenceplan.frister.rules import load_rules
+        from kompetenceplan.frister.worklist import worklist
+        from kompetenceplan.store.db import make_engine
+
+        config = load_rules(ROOT / "rules" / "nyborg-frister.toml")
+        engine = make_engine(tilsyn_server.db_url)
+        try:
+            everyone = worklist(engine, config, on=dt.date.today())
+            one = worklist(engine, config, on=dt.date.today(), advisor="fiktiv:AHN")
+        finally:
+            engine.dispose()
+        d = browser
+        d.get(f"{tilsyn_server.url}/frister")
+        rows = d.find_elements(By.CSS_SELECTOR, "table.frister tbody tr")
+        assert [(r.get_attribute("data-case"), r.get_attribute("data-rule")) for r in rows] == [(i.case_ref, i.rule) for i in everyone.items]
+        assert _accessibility_problems(d) == []
+        field = d.find_element(By.ID, "raadgiver")
+        field.send_keys("fiktiv:AHN")
+        field.send_keys(Keys.ENTER)
+        wait(d, lambda drv: "rådgiver fiktiv:AHN" in drv.find_element(By.ID, "arbejdsliste-titel").text)
+        rows = d.find_elements(By.CSS_SELECTOR, "table.frister tbody tr")
+        assert [(r.get_attribute("data-case"), r.get_attribute("data-rule")) for r in rows] == [(i.case_ref, i.rule) for i in one.items] and rows
+        assert "AHN" not in d.current_url
+        screenshot(d, "frister")
 
     def test_the_economy_report_for_a_quarter(self, tilsyn_server, browser) -> None:
         from kompetenceplan.store.db import make_engine
@@ -1055,7 +1099,7 @@ class TestTilsyn:
         assert _accessibility_problems(d) == []
         screenshot(d, "oekonomisk-tilsyn")
 
-    @pytest.mark.parametrize("path,name", [("/tilsyn", "tilsyn-uden-register"), ("/oekonomi", "oekonomisk-tilsyn-uden-register")])
+    @pytest.mark.parametrize("path,name", [("/tilsyn", "tilsyn-uden-register"), ("/oekonomi", "oekonomisk-tilsyn-uden-register"), ("/frister", "frister-uden-register")])
     def test_without_a_register_the_pages_say_how_to_start(self, server, browser, path: str, name: str) -> None:
         browser.get(f"{server.url}{path}")
         assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav.main-nav a")] == [item.label for item in NAV]

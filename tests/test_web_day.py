@@ -493,13 +493,14 @@ def test_the_leader_draws_reviews_cases_in_one_form_each_and_reads_the_reports(t
         w.step("kvartal")
         p = drawn.items[0]["position"]
         d.find_element(By.ID, f"tjekliste-{p}-vis").click()
-        for n, q in enumerate(config.checklist):
+        questions = config.questions_for(drawn.items[0]["track"])  # the checklist of the case's track
+        for n, q in enumerate(questions):
             d.find_element(By.ID, f"s{p}-{q.id}-{'nej' if n == 0 else 'ja'}").click()
         w.submit(d.find_element(By.ID, f"tjekliste-gem-{p}"))
         assert w.focused() == "fejlliste" and "et nej skal begrundes" in d.find_element(By.ID, "fejlliste").text
-        assert d.find_element(By.ID, f"s{p}-{config.checklist[-1].id}-ja").is_selected()  # what was chosen is kept
+        assert d.find_element(By.ID, f"s{p}-{questions[-1].id}-ja").is_selected()  # what was chosen is kept
         w.step("tjekliste-fejl")
-        d.find_element(By.ID, f"s{p}-{config.checklist[0].id}-kommentar").send_keys("Udredningen mangler i sagen.")
+        d.find_element(By.ID, f"s{p}-{questions[0].id}-kommentar").send_keys("Udredningen mangler i sagen.")
         w.submit(d.find_element(By.ID, f"tjekliste-gem-{p}"))
         assert d.find_element(By.ID, "fremdrift").text.startswith(f"1 af {len(drawn.items)} sager gennemgået")
         assert w.focused() == "besked"

@@ -31,12 +31,13 @@ with warnings.catch_warnings():  # starlette's TestClient warns about its httpx 
     from fastapi.testclient import TestClient
 
 from kompetenceplan import check, load_plans  # noqa: E402
+from kompetenceplan.danish import DanishTextError, quarter_code, read_quarter  # noqa: E402
 from kompetenceplan.meetings import committee  # noqa: E402
 from kompetenceplan.meetings.drafts import list_drafts, save_draft, versions  # noqa: E402
 from kompetenceplan.model.submission import Submission, field_paths  # noqa: E402
 from kompetenceplan.service.app import create_app  # noqa: E402
 from kompetenceplan.store.db import make_engine, upgrade  # noqa: E402
-from kompetenceplan.web.danish import date_text, quarter_code, quarter_text, time_text  # noqa: E402
+from kompetenceplan.web.danish import date_text, quarter_text, time_text  # noqa: E402
 from kompetenceplan.web.submission_form import form_values, submission_form, submission_from_form  # noqa: E402
 
 from .conftest import EXAMPLES, NYBORG  # noqa: E402
@@ -46,11 +47,26 @@ PLANS = load_plans(NYBORG)
 SOON = dt.date.today() + dt.timedelta(days=14)
 SUB_46 = EXAMPLES / "submissions" / "plejefamilie-46-klar.json"
 SUB_47 = EXAMPLES / "submissions" / "anbringelse-uden-samtykke-47-klar.json"
+SUB_108 = EXAMPLES / "submissions" / "botilbud-108-klar.json"
 CASE = EXAMPLES / "cases" / "plejefamilie-med-samtykke-visitationsudvalg.json"
 
 
 def load(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def chosen_meeting(page: str) -> list[str]:
+    """The meeting pre-selected in the indstilling's "Møde" list."""
+    found = re.search(r'<select id="moede".*?</select>', page, flags=re.S)
+    return re.findall(r'<option value="(\d+)" selected>', found.group(0)) if found else []
+
+
+def sel_129() -> dict[str, Any]:
+    """An adult's placement in a botilbud without consent (serviceloven § 129): Familieretshuset decides."""
+    sub = load(SUB_108)
+    sub["sag"] = sub["sag"] | {"paragraf": "sel-129", "samtykke": False}
+    sub["sagsnummer"] = "EKS-2026-0129"
+    return sub
 
 
 def text_of(page: str) -> str:
@@ -247,6 +263,66 @@ class TestAddToAMeeting:
         r = client.post(f"/indstilling/kladde/{saved.key}/moede", {"moede": str(vu), "bekraeftet": "ja"})
         assert r.status_code == 303 and [i.case_ref for i in committee.build_agenda(reg, PLANS, vu).items] == [saved.case_ref]
 
+    def test_each_case_s_committee_meeting_is_preselected(self, client: Client, reg: Any) -> None:
+        """With separate visitation committees (issue 27): a child's case pre-selects the children's
+        committee, an adult's the adults', a § 47 case børne- og ungeudvalget, and a case for
+        Familieretshuset (serviceloven § 129) the adults' committee, which puts it to Familieretshuset;
+        another committee's meeting asks first and names the committee the case belongs to."""
+        boern = meeting(client, "visitationsudvalg_boern")
+        voksne = meeting(client, "visitationsudvalg_voksne", SOON + dt.timedelta(days=1))
+        bu = meeting(client, "boerne_og_ungeudvalg", SOON + dt.timedelta(days=2))
+        cases = {SUB_46: boern, SUB_108: voksne, SUB_47: bu}
+        for path, expected in cases.items():
+            saved = save_draft(reg, PLANS, load(path), actor=ACTOR, on=SOON)
+            page = client.get(f"/indstilling/kladde/{saved.key}").text
+            assert chosen_meeting(page) == [str(expected)], path.name
+        saved = save_draft(reg, PLANS, sel_129(), actor=ACTOR, on=SOON)
+        page = client.get(f"/indstilling/kladde/{saved.key}").text
+        assert chosen_meeting(page) == [str(voksne)]
+        assert "Familieretshuset" in text_of(page) and "på indstilling fra Visitationsudvalget for voksne" in text_of(page)
+        child = save_draft(reg, PLANS, load(SUB_46) | {"sagsnummer": "S-2026-0046"}, actor=ACTOR, on=SOON)
+        r = client.post(f"/indstilling/kladde/{child.key}/moede", {"moede": str(voksne)})
+        assert 'id="bekraeft"' in r.text and "Visitationsudvalget for børn og unge" in text_of(r.text)
+        assert committee.build_agenda(reg, PLANS, voksne).items == []
+        r = client.post(f"/moede/{voksne}/kladde", {"kladde": child.key})
+        assert 'id="bekraeft"' in r.text and "Visitationsudvalget for børn og unge" in text_of(r.text)
+        assert client.post(f"/moede/{voksne}/kladde", {"kladde": saved.key}).status_code == 303  # its own committee: no question
+        on_page = client.get(f"/moede/{voksne}").text
+        offered = re.findall(r'<select id="kladde".*?</select>', on_page, flags=re.S)[0]
+        assert [html.unescape(o) for o in re.findall(r'<option value="[0-9a-f]+">Sag ([^ ]+)', offered)][0] == load(SUB_108)["sagsnummer"]  # the adults' case first
+
+    def test_a_case_for_familieretshuset_is_put_to_it_with_oversendt(self, client: Client, reg: Any) -> None:
+        """The outcome select offers oversendt and explains it; for a § 129 case the adults' committee
+        cannot grant (the library's refusal on the field), and oversendt goes to Familieretshuset,
+        pre-selected, without a confirmation — the minutes say 'indstillet til Familieretshuset'."""
+        from kompetenceplan.meetings.model import OUTCOMES
+
+        voksne = meeting(client, "visitationsudvalg_voksne")
+        committee.add_submission(reg, PLANS, voksne, sel_129(), actor=ACTOR)
+        page = client.get(f"/moede/{voksne}").text
+        form = re.search(r'<form class="outcome-form".*?</form>', page, flags=re.S).group(0)  # type: ignore[union-attr]
+        assert re.findall(r'<option value="([^"]+)"', re.search(r'<select id="udfald-1".*?</select>', form, flags=re.S).group(0)) == list(OUTCOMES)  # type: ignore[union-attr]
+        assert "Oversendt" in text_of(form) and "loven giver sagen" in text_of(form)
+        assert re.search(r'<option value="familieretshuset" selected>', form)
+        r = client.post(f"/moede/{voksne}/punkt/1", {"udfald": "bevilget", "begrundelse": ""})
+        assert r.status_code == 200 and 'id="bekraeft"' not in r.text and 'id="fejlliste"' in r.text and "Familieretshuset" in text_of(r.text)
+        assert committee.build_agenda(reg, PLANS, voksne).items[0].outcome is None
+        r = client.post(f"/moede/{voksne}/punkt/1", {"udfald": "oversendt", "begrundelse": "Indstilling om optagelse uden samtykke.", "oversendt_til": "familieretshuset"})
+        assert r.status_code == 303
+        item = committee.build_agenda(reg, PLANS, voksne).items[0]
+        assert (item.outcome, item.forwarded_to, item.decision_id) == ("oversendt", "familieretshuset", None)
+        assert "indstillet til Familieretshuset" in text_of(client.get(f"/moede/{voksne}/referat").text)
+        assert reg.decisions(case_ref=item.case_ref) == []
+
+    def test_oversendt_to_a_body_below_is_refused_on_its_field(self, client: Client, reg: Any) -> None:
+        """Oversendt goes up, to a body above the meeting's: a forged lower one is named on the field."""
+        vu = meeting(client, "visitationsudvalg_boern")
+        committee.add_submission(reg, PLANS, vu, load(SUB_47), actor=ACTOR)
+        r = client.post(f"/moede/{vu}/punkt/1", {"udfald": "oversendt", "begrundelse": "Til udvalget.", "oversendt_til": "leder"})
+        assert r.status_code == 200 and 'id="oversendt_til-1-error"' in r.text and "over mødets udvalg" in text_of(r.text)
+        assert client.post(f"/moede/{vu}/punkt/1", {"udfald": "oversendt", "begrundelse": "Til udvalget."}).status_code == 303
+        assert committee.build_agenda(reg, PLANS, vu).items[0].forwarded_to == "boerne_og_ungeudvalg"  # the default: the required level
+
     def test_saved_indstillinger_are_added_from_the_meeting_page_and_never_twice(self, client: Client, reg: Any) -> None:
         vu = meeting(client)
         saved = save_draft(reg, PLANS, load(SUB_46), actor=ACTOR, on=SOON)
@@ -331,6 +407,15 @@ class TestTheAgenda:
             subprocess.run(["pdftoppm", "-png", "-r", "40", str(tmp_path / "dagsorden.pdf"), str(tmp_path / "side")], check=True)
             pages = sorted(tmp_path.glob("side*.png"))
             assert pages and all(p.stat().st_size > 1000 for p in pages)
+
+
+def test_the_members_file_names_every_committee_of_the_plan() -> None:
+    """Nyborg's members file has recipients for each body a meeting can belong to (the children's
+    and the adults' visitation committee, børne- og ungeudvalget), and nothing else."""
+    from kompetenceplan.meetings.mailing import load_members
+
+    members = load_members(NYBORG.parent / f"{NYBORG.name}-udvalg.toml")
+    assert set(members) == {b.id for b in PLANS.latest.meeting_bodies()} and all(members.values())
 
 
 # -- sending through a real SMTP server with STARTTLS and a login ---------------------------------------------------------
@@ -466,9 +551,18 @@ def test_an_outcome_at_another_body_asks_first(client: Client, reg: Any) -> None
     ],
 )
 def test_quarters_typed_as_danes_write_them(text: str, code: str | None) -> None:
-    assert quarter_code(text) == code
+    """The one Danish reader (`danish.read_quarter`) takes what a leader types; the pages' words
+    ("4. kvartal 2026") read back as the same quarter."""
+
+    def typed(text: str) -> str | None:
+        try:
+            return quarter_code(*read_quarter(text))
+        except DanishTextError:
+            return None
+
+    assert typed(text) == code
     if code:
-        assert quarter_code(quarter_text(code)) == code
+        assert typed(quarter_text(code)) == code
 
 
 def test_dates_and_times_in_danish() -> None:

@@ -156,13 +156,15 @@ class TestWithoutRegister:
 
 
 class TestMeetings:
-    def test_the_bodies_are_the_plan_levels_from_the_escalation_level_up(self, client: Client) -> None:
+    def test_the_bodies_are_the_plans_meeting_bodies(self, client: Client) -> None:
+        """The visitation committees for children and for adults and børne- og ungeudvalget;
+        never Familieretshuset, a body outside the municipality (issue 27)."""
         page = client.get("/moede").text
         select = re.search(r'<select id="udvalg".*?</select>', page, flags=re.S).group(0)  # type: ignore[union-attr]
         options = [(v, html.unescape(t)) for v, t in re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', select)]
         plan = PLANS.in_force(dt.date.today())
-        assert options == [(lv.id, lv.name) for lv in plan.levels if plan.rank(lv.id) >= plan.escalation_rank]
-        assert len(options) >= 1
+        assert options == [(b.id, b.name) for b in plan.meeting_bodies()]
+        assert {v for v, _ in options} == {"visitationsudvalg_boern", "visitationsudvalg_voksne", "boerne_og_ungeudvalg"}
 
     def test_a_new_meeting_is_listed_with_its_counts(self, client: Client, reg: Any) -> None:
         meeting_id = new_meeting(client, title="December")
@@ -193,7 +195,7 @@ class TestMeetings:
         assert error.strip() and CPR not in error
         for name, value in fields.items():
             if name == "udvalg":
-                if value in ("visitationsudvalg",):
+                if value in {b.id for b in PLANS.latest.meeting_bodies()}:
                     assert f'value="{value}" selected' in page
             else:
                 assert f'value="{html.escape(value)}"' in page, name

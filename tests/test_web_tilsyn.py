@@ -32,7 +32,7 @@ from kompetenceplan import load_plans  # noqa: E402
 from kompetenceplan.actor import local_actor
 from kompetenceplan.service.app import create_app  # noqa: E402
 from kompetenceplan.store.db import make_engine, upgrade  # noqa: E402
-from kompetenceplan.store.privacy import CPR_SHAPED  # noqa: E402
+from kompetenceplan.store.privacy import looks_like_cpr  # noqa: E402
 from kompetenceplan.store.register import Register  # noqa: E402
 from kompetenceplan.store.tables import decisions  # noqa: E402
 from kompetenceplan.tilsyn import economy  # noqa: E402
@@ -133,7 +133,7 @@ def no_cpr(page: str, seeds: tuple[int, ...] = ()) -> bool:
     text = text_of(page)
     for seed in seeds:
         text = text.replace(f"frø {seed}", "frø")
-    return CPR_SHAPED.search(text) is None
+    return not looks_like_cpr(text)
 
 
 def draw_page(client: Client, quarter: str = QUARTER, per_team: str = "2") -> Any:
@@ -292,8 +292,9 @@ class TestQuarter:
                 # the check in words (its code only in the data attribute) and its basis without the [U] marker
                 assert r["message"] in case["text"] and plain_reference(CHECK_BY_CODE[r["code"]].basis) in case["text"]
                 assert CHECK_BY_CODE[r["code"]].title in case["text"]
-            assert all(f"{n}. {q.question}" in case["text"] for n, q in enumerate(CONFIG.checklist, 1))
-            assert case["text"].count("Grundlag:") == len(CONFIG.checklist)
+            questions = CONFIG.questions_for(item["track"])  # the track's own checklist, numbered, with the phase where it has one
+            assert all(f"{n}. {q.question}" in case["text"] or f"{n}. {q.phase}: {q.question}" in case["text"] for n, q in enumerate(questions, 1))
+            assert case["text"].count("Grundlag:") == len(questions)
         # grouped by team and track, in the draw's order
         groups = re.findall(r'<section class="stratum"[^>]*data-team="([^"]+)" data-track="([^"]+)"', page)
         assert groups == list(dict.fromkeys((i["team"], i["track"]) for i in drawn.items))
@@ -302,13 +303,14 @@ class TestQuarter:
     def test_answers_are_stored_and_counted(self, client: Client, reg: Register, drawn: Any) -> None:
         """The whole checklist of a case is one form, saved with one POST; progress counts the cases done."""
         first = drawn.items[0]["position"]
-        r = client.post(f"/tilsyn/{QUARTER}/sag/{first}", {f"svar-{q.id}": "ja" for q in CONFIG.checklist})
+        questions = CONFIG.questions_for(drawn.items[0]["track"])  # the track's own checklist
+        r = client.post(f"/tilsyn/{QUARTER}/sag/{first}", {f"svar-{q.id}": "ja" for q in questions})
         assert r.status_code == 303 and r.headers["location"] == f"/tilsyn/{QUARTER}?gemt={first}"
-        assert answer_rows(reg) == len(CONFIG.checklist)
+        assert answer_rows(reg) == len(questions)
         assert answer(client, drawn.items[1]["position"], "L-01", "ikke_relevant").status_code == 303
         stored = show(reg, QUARTER)
         assert stored is not None
-        done = sum(1 for i in stored.items if all(q.id in i["answers"] for q in CONFIG.checklist))
+        done = sum(1 for i in stored.items if all(q.id in i["answers"] for q in CONFIG.questions_for(i["track"])))
         assert done == 1 and {a["answered_by"] for a in stored.items[0]["answers"].values()} == {local_actor().id}  # the person signed in, never typed
         page = client.get(f"/tilsyn/{QUARTER}?gemt={first}").text
         assert f'id="fremdrift" data-answered="{done}" data-total="{len(stored.items)}"' in page
@@ -381,7 +383,7 @@ class TestQuarter:
         assert len(ids) == len(set(ids))
         for control in re.findall(r'id="([^"]+)" name="(?:svar|kommentar|besvaret_af)"', page):
             assert f'for="{control}"' in page
-        assert page.count("<fieldset") == len(drawn.items) * len(CONFIG.checklist) == page.count("<legend>")
+        assert page.count("<fieldset") == sum(len(CONFIG.questions_for(i["track"])) for i in drawn.items) == page.count("<legend>")
 
 
 # -- the report ----------------------------------------------------------------------------------------
@@ -409,8 +411,8 @@ class TestReport:
         for check, row in zip(CHECKS, rows, strict=True):  # independent count from the stored results
             statuses = [r["status"] for i in stored.items for r in i["results"] if r["code"] == check.code]
             assert (int(row[1]), int(row[2]), int(row[5])) == (statuses.count("fejl"), statuses.count("fejl") + statuses.count("ok"), statuses.count("ikke_efterproevet"))
-        teams = _table(page, "Sager med fejl pr. team")
-        assert teams[-1][0] == "I alt" and int(teams[-1][1]) == sum(1 for i in stored.items if any(r["status"] == "fejl" for r in i["results"]))
+        teams = _table(page, "Sager med fejl i kontrollerne (TIL) pr. team")
+        assert teams[-1][0] == "Andel af stikprøven (uvægtet)" and int(teams[-1][1]) == sum(1 for i in stored.items if any(r["status"] == "fejl" for r in i["results"]))
         checklist = {r[0].split(" ", 1)[0]: r for r in _table(page, "Tjekliste (lederens gennemlæsning)")}
         assert checklist["L-05"][2] == "1" and checklist["L-05"][5] == str(len(stored.items) - 1)
         assert f"{stored.items[0]['case_ref']} (nr. {p})" in checklist["L-05"][6]
@@ -499,11 +501,12 @@ def test_draw_answer_and_report_on_each_backend(migrated_url: str) -> None:
         assert stored is not None and stored.items
         assert [c["case"] for c in cases_shown(client.get(f"/tilsyn/{QUARTER}").text)] == [i["case_ref"] for i in stored.items]
         p = stored.items[-1]["position"]
-        for q, value in zip(CONFIG.checklist, ANSWERS * 2, strict=False):
+        questions = CONFIG.questions_for(stored.items[-1]["track"])
+        for q, value in zip(questions, ANSWERS * 3, strict=False):
             assert answer(client, p, q.id, value, comment="Begrundet i sagen.").status_code == 303
         report = build_report(reg, CONFIG, QUARTER)
         counts = {a: sum(c[a] for c in report.checklist) for a in ANSWERS}
-        assert counts == {a: sum(1 for q, v in zip(CONFIG.checklist, ANSWERS * 2, strict=False) if v == a) for a in ANSWERS}
+        assert counts == {a: sum(1 for q, v in zip(questions, ANSWERS * 3, strict=False) if v == a) for a in ANSWERS}
         page = client.get(f"/tilsyn/{QUARTER}/rapport").text
         assert [int(r[1]) for r in _table(page, "Kontroller (TIL)")] == [r.k for r in report.per_check]
         assert client.get(f"/oekonomi?kvartal={QUARTER}").status_code == 200

@@ -70,6 +70,10 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
     ]
     findings.sort(key=lambda f: (f.severity != "fejl", f.code))
     outcome = routed.outcome
+    # The meeting that decides: the plan's committee for the case's area, or the level itself.
+    level_id = plan.levels[rank].id
+    found = plan.committee_for(level_id, validated.get(plan.meta.area_input))
+    body = plan.meeting_body(found.id if found is not None else level_id)
     return Report(
         plan=plan_ref(plan),
         meeting_date=on.isoformat(),
@@ -80,6 +84,8 @@ def check(plan: Plan | PlanSet, submission: Any, on: dt.date, today: dt.date | N
             deciding_row=outcome.row_id if outcome.kind == ROW else None,
             escalated=routed.escalated,
             committee=rank >= plan.escalation_rank,
+            committee_id=body.id if body is not None else None,
+            committee_name=body.name if body is not None else None,
         ),
         findings=findings,
     )

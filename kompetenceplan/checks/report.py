@@ -34,6 +34,9 @@ class Routing:
     escalated: bool
     committee: bool = True
     """Decided in a committee (forelægges) rather than by the administration."""
+    committee_id: str | None = None
+    """The body whose meeting decides the case: the plan's committee for the case's area, or the committee level itself (None: no meeting, or a body outside the municipality)."""
+    committee_name: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,7 +88,9 @@ def render_report(report: Report) -> str:
     warnings = len(r.warnings)
     lines = [
         f"Indstillingen er {state}: {len(r.errors)} fejl, {warnings} {'advarsel' if warnings == 1 else 'advarsler'}.",
-        f"Niveau: {r.routing.level_name}" + (f" (regel {r.routing.deciding_row})" if r.routing.deciding_row else " (ingen regel dækker sagen; eskaleret)"),
+        f"Niveau: {r.routing.level_name}"
+        + (f" — {r.routing.committee_name}" if r.routing.committee_name and r.routing.committee_name != r.routing.level_name else "")
+        + (f" (regel {r.routing.deciding_row})" if r.routing.deciding_row else " (ingen regel dækker sagen; eskaleret)"),
         f"{'Mødedato' if r.routing.committee else 'Dato'}: {r.meeting_date}",
     ]
     for f in r.findings:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from ..engine.generated import build, plain
 from ..model.case import ValidatedCase
 from ..model.submission import Submission
 from ..plan.model import OneOf, Plan, PlanRequirement, Value, format_number, or_list
+from ..plan.submission_paths import HEARING_ROLES
 
 
 class Status(NamedTuple):
@@ -102,33 +105,97 @@ def _value_at(node: Any, parts: tuple[str, ...]) -> Any:
 def _fields(plan: Plan, req: PlanRequirement) -> Checker:
     paths = tuple(req.check.paths)
     split = tuple((q, tuple(q.split("."))) for q in paths)
+    # A reason the law accepts instead of the fields (e.g. why partshøring was not required).
+    or_paths = tuple(tuple(q.split(".")) for q in req.check.or_paths)
 
     def run(p: Prepared, case: ValidatedCase, meeting: dt.date) -> Status:
         sub = p.sub
         missing = [q for q, parts in split if _empty(_value_at(sub, parts))]
+        if missing and any(not _empty(_value_at(sub, q)) for q in or_paths):
+            return Status(True, paths[0])
         return Status(not missing, missing[0] if missing else paths[0], f"ikke udfyldt: {', '.join(missing)}" if missing else "")
 
     return run
 
 
 def _consent(plan: Plan, req: PlanRequirement) -> Checker:
-    roles, covers = tuple(req.check.roles), req.check.covers_purpose
+    roles, covers, any_role = tuple(req.check.roles), req.check.covers_purpose, req.check.any_role
 
     def run(p: Prepared, case: ValidatedCase, meeting: dt.date) -> Status:
         missing = [role for role in roles if not any(c.fra == role and (c.daekker_formaal or not covers) for c in p.sub.samtykker)]
-        labels = ", ".join(plan.consent_roles[r].label for r in missing)
-        return Status(not missing, "samtykker", f"mangler samtykke fra: {labels}" if missing else "")
+        met = len(missing) < len(roles) if any_role else not missing
+        labels = (" eller " if any_role else ", ").join(plan.consent_roles[r].label for r in missing)
+        return Status(met, "samtykker", "" if met else f"mangler samtykke fra: {labels}")
 
     return run
 
 
 def _child_view(plan: Plan, req: PlanRequirement) -> Checker:
+    """Barnets lov § 5, stk. 3-4: obtained by samtaler or other direct contact (with date and
+    method), or departed from "i helt særlige tilfælde" with a reason, and then obtained "på anden
+    vis" (how and when): a bare exemption is not enough."""
+
     def run(p: Prepared, case: ValidatedCase, meeting: dt.date) -> Status:
         view = p.sub.barnets_perspektiv
         obtained = view is not None and view.indhentet and view.dato is not None and not _empty(view.metode)
-        exempt = view is not None and not _empty(view.undtagelse_begrundelse)
-        detail = "" if obtained or exempt else "hverken indhentet (med dato og metode) eller begrundet undtagelse"
-        return Status(obtained or exempt, "barnets_perspektiv", detail)
+        reason = view is not None and not _empty(view.undtagelse_begrundelse)
+        otherwise = view is not None and view.anden_vis_dato is not None and not _empty(view.anden_vis_metode)
+        if obtained or (reason and otherwise):
+            return Status(True, "barnets_perspektiv")
+        if reason:
+            return Status(False, "barnets_perspektiv", "undtagelsen er begrundet, men det er ikke angivet, hvordan og hvornår barnets holdning er tilvejebragt på anden vis (§ 5, stk. 4, 2. pkt.)")
+        return Status(False, "barnets_perspektiv", "hverken indhentet (med dato og metode) eller begrundet undtagelse med holdningen tilvejebragt på anden vis")
+
+    return run
+
+
+def _hearing(plan: Plan, req: PlanRequirement) -> Checker:
+    """Barnets lov § 142, stk. 2-3: each named party has had the chance to speak to the committee.
+    The child may be left out under 10 or where it would harm the child (a stated reason); a
+    bisidder is needed only if there is one (``ingen_bisidder``)."""
+    roles = tuple(req.check.roles)
+
+    def run(p: Prepared, case: ValidatedCase, meeting: dt.date) -> Status:
+        heard = p.sub.udtaleret
+        if heard is None:
+            return Status(False, "udtaleret", f"ikke oplyst, om {or_list([HEARING_ROLES[r] for r in roles])} har haft lejlighed til at udtale sig")
+        missing = []
+        for role in roles:
+            if role == "barnet":
+                ok = heard.barnet or not _empty(heard.barnet_undladt_begrundelse)
+            elif role == "bisidder":
+                ok = heard.bisidder or heard.ingen_bisidder
+            else:
+                ok = bool(getattr(heard, role))
+            if not ok:
+                missing.append(role)
+        detail = f"ikke angivet for {or_list([HEARING_ROLES[r] for r in missing])}" if missing else ""
+        return Status(not missing, f"udtaleret.{missing[0]}" if missing else "udtaleret", detail)
+
+    return run
+
+
+#: The grounds of barnets lov § 47, stk. 1 that § 51, stk. 3 calls "omsorgssvigt, vold eller
+#: overgreb": nr. 1 (utilstrækkelig omsorg for eller behandling) and nr. 2 (overgreb).
+_NEGLECT_OR_ABUSE = frozenset({1, 2})
+
+
+def _siblings(plan: Plan, req: PlanRequirement) -> Checker:
+    """Barnets lov § 51, stk. 3: when the indstilling rests (wholly or partly) on omsorgssvigt,
+    vold or overgreb and siblings under 15 in the household are not proposed placed, it gives the
+    reason and the support for the siblings. Unknown grounds count as such a case (fail-safe)."""
+
+    def run(p: Prepared, case: ValidatedCase, meeting: dt.date) -> Status:
+        sib, ground = p.sub.soeskende, p.sub.anbringelsesgrundlag
+        if sib is None or sib.under_15_i_husstanden is None:
+            return Status(False, "soeskende.under_15_i_husstanden", "ikke oplyst, om der er søskende under 15 år i husstanden")
+        if not sib.under_15_i_husstanden or sib.indstilles_anbragt:
+            return Status(True, "soeskende")
+        if ground is not None and ground.grunde and not _NEGLECT_OR_ABUSE & set(ground.grunde):
+            return Status(True, "soeskende")  # not resting on omsorgssvigt, vold or overgreb
+        missing = [name for name in ("begrundelse", "stoette") if _empty(getattr(sib, name))]
+        detail = f"søskende under 15 år indstilles ikke anbragt; ikke udfyldt: {', '.join(f'soeskende.{m}' for m in missing)}" if missing else ""
+        return Status(not missing, f"soeskende.{missing[0]}" if missing else "soeskende", detail)
 
     return run
 
@@ -171,6 +238,8 @@ _COMPILERS: dict[str, Callable[[Plan, PlanRequirement], Checker]] = {
     "child_view": _child_view,
     "alternatives": _alternatives,
     "economy": _economy,
+    "hearing": _hearing,
+    "siblings": _siblings,
 }
 
 
@@ -204,8 +273,19 @@ def applying_for(plan: Plan) -> Applying:
     the case leaves out, the same level bound. A property test holds it equal to `applies`."""
     found = plan.memo.get("applying")
     if found is None:
-        found = plan.memo["applying"] = _compile_applying(plan)
+        found = plan.memo["applying"] = _plain_applying(plan) if plain() else _compile_applying(plan)
     return found
+
+
+def _plain_applying(plan: Plan) -> Applying:
+    """`applying_for` without generated code (``KOMPETENCEPLAN_PLAIN=1``): `applies` per requirement."""
+    run = checkers(plan)
+
+    def applying(values: Mapping[str, Value], rank: int) -> list[tuple[PlanRequirement, Checker]]:
+        case = ValidatedCase(MappingProxyType(dict(values)), ())
+        return [(req, run[req.code]) for req in plan.requirements if applies(req, case, rank)]
+
+    return applying
 
 
 def _compile_applying(plan: Plan) -> Applying:
@@ -239,8 +319,7 @@ def _compile_applying(plan: Plan) -> Applying:
         else:
             lines.append(f"    out.append({item})")
     lines.append("    return out")
-    exec("\n".join(lines), env)  # noqa: S102 - source built from validated plan data only
-    return env["applying"]
+    return build("applying", plan, lines, env, "applying")
 
 
 def applies(req: PlanRequirement, case: ValidatedCase, rank: int) -> bool:

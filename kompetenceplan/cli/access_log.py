@@ -8,6 +8,7 @@ import datetime as dt
 
 import click
 
+from ..danish import danish_time
 from ..errors import KompetenceplanError, Problem
 from .base import Command, db_option, echo_json, open_register, option_date
 
@@ -26,18 +27,22 @@ def adgangslog(db_url: str | None, case_ref: str, fmt: str) -> None:
       kompetenceplan db adgangslog --sag S-2026-0042
     """
     from ..store import access_log
+    from ..store.case_ref import read_case_ref
+    from ..store.privacy import refuse_cpr
 
-    rows = access_log.for_case(open_register(db_url).engine, case_ref.strip())
+    case_ref = read_case_ref(case_ref, "--sag")
+    refuse_cpr({"--sag": case_ref})  # never printed back
+    rows = access_log.for_case(open_register(db_url).engine, case_ref)
     if fmt == "json":
         echo_json([r.model_dump(mode="json") for r in rows])
         return
     if not rows:
-        click.echo(f"Ingen adgange til sag {case_ref.strip()} i adgangsloggen.")
+        click.echo(f"Ingen adgange til sag {case_ref} i adgangsloggen.")
         return
-    click.echo(f"Sag {case_ref.strip()}: {len(rows)} adgang{'e' if len(rows) != 1 else ''}.")
+    click.echo(f"Sag {case_ref}: {len(rows)} adgang{'e' if len(rows) != 1 else ''}.")
     for r in rows:
         where = f"{r.channel} {r.client_address}" if r.client_address else r.channel
-        click.echo(f"{r.logged_at.strftime('%Y-%m-%d %H:%M:%S')}  {r.actor_name} ({r.actor_id}, {r.actor_kind})  {r.action} {r.subject}  {r.route}  {where}")
+        click.echo(f"{danish_time(r.logged_at):%Y-%m-%d %H:%M:%S}  {r.actor_name} ({r.actor_id}, {r.actor_kind})  {r.action} {r.subject}  {r.route}  {where}")
 
 
 @click.command(name="adgangslog-purge", cls=Command)

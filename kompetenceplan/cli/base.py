@@ -1,5 +1,7 @@
 """The command line's one error handler: the library's errors become the documented message and
-exit code (0 ok, 1 findings, 2 bad input, plan or usage, 3 engine fault: no decision was made).
+exit code (0 ok, 1 findings, 2 bad input, plan or usage, 3 engine fault: no decision was made,
+4 the register's database could not be written or read — read-only, a full disk, a lost
+connection: nothing was stored).
 
 Every command of `cli/commands.py`, `cli/register.py`, `cli/tilsyn.py` and `cli/oekonomi.py` is a
 :class:`Command`; a command raises :class:`~kompetenceplan.errors.KompetenceplanError` and never
@@ -17,14 +19,14 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from ..errors import EngineError, KompetenceplanError, Problem
+from ..errors import EngineError, KompetenceplanError, Problem, UnavailableError
 from ..io import parse_date
 
 if TYPE_CHECKING:
     from ..plan import PlanSet
     from ..store.register import Register
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ENGINE = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ENGINE, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4
 
 DB_ENV = "KOMPETENCEPLAN_DB"
 PLAN_ENV = "KOMPETENCEPLAN_PLAN"
@@ -76,8 +78,9 @@ def write_or_echo(text: str, output: Path | None) -> None:
 
 def fail(error: KompetenceplanError, fmt: str = "text") -> NoReturn:
     """Print ``error`` (JSON on standard output, or Danish text on standard error) and exit with
-    its code: 3 for an engine fault (no decision was made), 2 for everything else."""
-    code = EXIT_ENGINE if isinstance(error, EngineError) else EXIT_USAGE
+    its code: 3 for an engine fault (no decision was made), 4 when the register's database could
+    not be used (nothing was stored), 2 for everything else."""
+    code = EXIT_ENGINE if isinstance(error, EngineError) else EXIT_UNAVAILABLE if isinstance(error, UnavailableError) else EXIT_USAGE
     if fmt == "json":
         click.echo(json.dumps(error.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -15,7 +15,6 @@ import datetime as dt
 import functools
 import json
 import os
-import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -23,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..danish import NUMBER_HELP, NumberTextError, parse_danish_number
 from ..errors import KompetenceplanError, PlanError, Problem
 from ..io import CaseFileError, parse_date, read_json
 from ..plan import Plan, PlanSet, load_plans
-from ..plan.model import format_number
 from .base import DEFAULT_PLAN, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PLAN_ENV, Group, plan_option
 
 if TYPE_CHECKING:  # imported inside the commands that use them, for a fast `route` start-up
@@ -34,7 +33,6 @@ if TYPE_CHECKING:  # imported inside the commands that use them, for a fast `rou
     from ..plan.model import PlanRequirement
     from ..tooling.lint import LintFinding
 
-_AMOUNT = re.compile(r"-?\d+([.,]\d{1,2})?")
 # Command groups loaded on first use (named or listed): group name -> the module defining it.
 LAZY_GROUPS = {
     "db": "cli_register",
@@ -43,6 +41,9 @@ LAZY_GROUPS = {
     "register": "cli_register",
     "oekonomi": "cli_economy",
     "tilsyn": "cli_tilsyn",
+    "frister": "cli_frister",
+    "status-rapport": "cli_frister",
+    "haendelse": "cli_frister",
 }
 
 format_option = click.option(
@@ -69,6 +70,10 @@ class MainGroup(Group):
             from .oekonomi import register_economy
 
             register_economy(self)
+        elif module == "cli_frister":
+            from .frister import register_frister
+
+            register_frister(self)
         else:
             from .tilsyn import tilsyn_group
 
@@ -116,18 +121,17 @@ def _parse_setting(plan: Plan, setting: str) -> tuple[str, Any]:
             [Problem("--set", "skal have formen NAVN=VÆRDI med et input fra planen.", f"Brug et af: {', '.join(plan.inputs)}.")],
         )
     text = text.strip()
-    try:
-        if spec.type == "int":
-            return name, int(text)
-        if spec.type == "number":
-            # "12.000" is twelve thousand to a Danish reader but 12 to float(): a thousands
-            # separator is refused, never guessed, so an amount can never be read too low.
-            if not _AMOUNT.fullmatch(text):
-                raise ValueError(text)
-            return name, float(text.replace(",", "."))
-    except ValueError:
-        kind = "et heltal" if spec.type == "int" else "et tal uden tusindtalsseparator (fx 12000 eller 12000,50)"
-        raise KompetenceplanError("Ugyldig --set.", [Problem(f"--set {name}", f"værdien skal være {kind}.", f"Skriv fx --set {name}=3.")]) from None
+    if spec.type in ("int", "number"):
+        # Read as the web form reads it (`danish`): "12.000" is twelve thousand, never 12, and
+        # what could be read two ways ("12,000", "12.5") is refused, never guessed.
+        try:
+            value = parse_danish_number(text, spec.unit)
+        except NumberTextError as exc:
+            kind = "et heltal" if spec.type == "int" else "et tal"
+            raise KompetenceplanError("Ugyldig --set.", [Problem(f"--set {name}", f"værdien skal være {kind}; den {exc}", f"{NUMBER_HELP} Fx --set {name}=3.")]) from None
+        if spec.type == "int" and not isinstance(value, int):
+            raise KompetenceplanError("Ugyldig --set.", [Problem(f"--set {name}", "værdien skal være et heltal.", f"Skriv fx --set {name}=3.")])
+        return name, value
     if spec.type == "bool":
         if text.lower() in {"ja", "true", "1"}:
             return name, True
@@ -344,8 +348,7 @@ def audit_command(cases_file: str, plan_path: Path, on: str | None) -> None:
 
     Exitkoder: 0 alle afgjort, 1 nogle sager kunne ikke afgøres, 2 filen eller planen er ugyldig.
     """
-    from ..api import decide_many
-    from ..io import parse_json
+    from ..tooling.audit import Progress, audit, read_cases
 
     plans = _load(plan_path)
     try:
@@ -355,64 +358,12 @@ def audit_command(cases_file: str, plan_path: Path, on: str | None) -> None:
             lines = [line for line in stream]
     except OSError as exc:
         raise KompetenceplanError("Filen kan ikke læses.", [Problem(cases_file, f"kan ikke læses ({exc.strerror}).", "Kontrollér stien.")]) from None
-    # A line that is not UTF-8 or not JSON is reported as that case's error; the rest go on.
-    cases: list[Any] = []
-    unreadable: dict[int, KompetenceplanError] = {}
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            cases.append(parse_json(line, f"{cases_file}, linje {n}"))
-        except KompetenceplanError as exc:
-            unreadable[len(cases)] = exc
-            cases.append(None)
+    cases, unreadable = read_cases(lines, cases_file)
     failed = 0
-    progress = Progress.on(sys.stderr, len(cases))
-    day = _date(on, "--on")
-    for start in range(0, len(cases), AUDIT_CHUNK):
-        for result in decide_many(plan, cases[start : start + AUDIT_CHUNK], on=day):
-            index = start + result.index
-            error = unreadable.get(index)
-            out = {**result.to_dict(), "index": index} if error is None else {"index": index, "level": None, "row": None, "escalated": False, "error": error.to_dict()}
-            failed += "error" in out
-            click.echo(json.dumps(out, ensure_ascii=False))
-        if progress is not None:
-            progress.update(min(start + AUDIT_CHUNK, len(cases)))
-    if progress is not None:
-        progress.close()
+    for out in audit(plan, cases, unreadable, _date(on, "--on"), Progress.on(sys.stderr, len(cases))):
+        failed += "error" in out
+        click.echo(json.dumps(out, ensure_ascii=False))
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
-
-
-#: audit decides this many cases between two updates of its progress bar.
-AUDIT_CHUNK = 2000
-
-
-class Progress:
-    """A one-line progress bar on a terminal (``audit`` of a large file); nothing otherwise, so
-    a log or a pipe never gets control characters."""
-
-    WIDTH = 30
-
-    def __init__(self, stream: Any, total: int) -> None:
-        self.stream, self.total = stream, total
-
-    @classmethod
-    def on(cls, stream: Any, total: int) -> Progress | None:
-        """A bar on ``stream`` if it is a terminal and there is enough work to show."""
-        isatty = getattr(stream, "isatty", None)
-        return cls(stream, total) if total > AUDIT_CHUNK and isatty is not None and isatty() else None
-
-    def line(self, done: int) -> str:
-        filled = self.WIDTH * done // max(self.total, 1)
-        return f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {format_number(done)}/{format_number(self.total)} sager"
-
-    def update(self, done: int) -> None:
-        self.stream.write("\r" + self.line(done))
-        self.stream.flush()
-
-    def close(self) -> None:
-        self.stream.write("\n")
-        self.stream.flush()
 
 
 def plan_argument(func: Any) -> Any:
@@ -571,6 +522,50 @@ def schema_command(kind: str, plan_path: Path) -> None:
 
     plan = _load(plan_path).latest
     click.echo(json.dumps(schema(kind, plan), ensure_ascii=False, indent=2))
+
+
+@main.group(name="debug", cls=Group)
+def debug_group() -> None:
+    """For plan owners and developers: what the engine generates from the plan.
+
+    \b
+    Eksempel:
+      kompetenceplan debug generated --plan rules/nyborg
+    """
+
+
+@debug_group.command(name="generated")
+@plan_option
+@click.option("--kind", type=click.Choice(["router", "validator", "decider", "applying"]), help="Kun denne slags genereret kode.")
+def debug_generated(plan_path: Path, kind: str | None) -> None:
+    """Vis den Python-kode, motoren genererer fra planen (samme navn som i en traceback).
+
+    Hurtigvejene er genereret kode (bulk-router, hurtig validering, bulk-afgører og
+    dokumentationskravenes anvendelse); KOMPETENCEPLAN_PLAIN=1 slår dem alle fra, så den
+    almindelige vej (validate_case, reference-evaluatoren, applies) bruges med samme svar.
+
+    \b
+    Eksempel:
+      kompetenceplan debug generated --plan rules/nyborg --kind router
+    """
+    from ..checks.requirements import applying_for
+    from ..engine.bulk import compiled
+    from ..engine.generated import KINDS, module_name, plain, sources
+    from ..engine.routing import enforce_floor, outcome_rank
+
+    if plain():
+        raise KompetenceplanError("Ingen genereret kode.", [Problem("KOMPETENCEPLAN_PLAIN", "er sat til 1: de genererede veje er slået fra.", "Fjern variablen for at se koden.")])
+    plan = _load(plan_path).latest
+    compiled(plan).decider(outcome_rank, enforce_floor)
+    applying_for(plan)
+    made = sources()
+    for each in KINDS if kind is None else [kind]:
+        name = module_name(each, plan)
+        if name not in made:
+            click.echo(f"# {name}: ikke genereret for denne plan ({KINDS[each]}).\n")
+            continue
+        click.echo(f"# {name}: {KINDS[each]}")
+        click.echo(made[name])
 
 
 @main.command(name="openapi")

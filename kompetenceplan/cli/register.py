@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from ..actor import local_actor
+from ..danish import read_amount
 from ..errors import KompetenceplanError, Problem
 from .base import EXIT_FINDINGS, EXIT_OK, Group, db_option, echo_json, open_register, option_date, plan_option, read_plans, write_or_echo
 
@@ -81,10 +82,18 @@ def db_export(db_url: str | None, output: Path | None) -> None:
     from ..store import access_log
 
     reg = open_register(db_url)
+    fh = None
+    if output is not None:
+        try:
+            fh = output.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise KompetenceplanError(
+                "Eksporten kan ikke skrives.", [Problem(str(output), f"filen kan ikke oprettes ({exc.strerror}).", "Angiv en fil i en mappe, der findes, og som du kan skrive i.")]
+            ) from None
     access_log.record(reg.engine, local_actor(), "læst", "eksport", ["*"], route="db export", channel="cli")
     lines = (json.dumps(rec, ensure_ascii=False, default=str) for rec in reg.export())
-    if output is not None:
-        with output.open("w", encoding="utf-8") as fh:
+    if fh is not None:
+        with fh:
             for line in lines:
                 fh.write(line + "\n")
     else:
@@ -210,7 +219,7 @@ def decision_group() -> None:
 @click.option("--outcome", required=True, type=click.Choice(["bevilget", "afslået", "bevilget med ændringer"]))
 @click.option("--paragraf", required=True, help="Paragrafkode, fx bl-32-1-2.")
 @click.option("--trin", required=True, type=int)
-@click.option("--udgift", "monthly_cost", required=True, type=float, help="Månedlig udgift i kr. (uden tusindtalsseparator).")
+@click.option("--udgift", "monthly_cost", required=True, metavar="KR", help="Månedlig udgift i kr. som på dansk, fx 12.000 eller 12.000,50.")
 @click.option("--start", required=True, metavar="ÅÅÅÅ-MM-DD")
 @click.option("--slut", "expected_end", metavar="ÅÅÅÅ-MM-DD", help="Forventet slutdato.")
 @click.option("--required-level", help="Krævet niveau (standard: fra sagens seneste routing i registeret).")
@@ -228,7 +237,7 @@ def decision_record(
     outcome: str,
     paragraf: str,
     trin: int,
-    monthly_cost: float,
+    monthly_cost: str,
     start: str,
     expected_end: str | None,
     required_level: str | None,
@@ -250,8 +259,8 @@ def decision_record(
           --date 2026-12-02 --outcome bevilget --paragraf bl-32-1-2 --trin 3 \\
           --udgift 8000 --start 2026-12-05
 
-    Exitkoder: 0 gemt, 1 gemt med kompetenceoverskridelse, 2 fejl i input eller database
-    (også en afgørelse under lovens organ).
+    Exitkoder: 0 gemt, 1 gemt med kompetenceoverskridelse, 2 fejl i input (også en afgørelse under
+    lovens organ), 4 databasen kunne ikke skrives (intet gemt).
     """
     rec = open_register(db_url).record_decision(
         read_plans(plan_path),
@@ -263,7 +272,7 @@ def decision_record(
         outcome=outcome,
         paragraph=paragraf,
         step=trin,
-        monthly_cost=monthly_cost,
+        monthly_cost=read_amount(monthly_cost, "--udgift"),
         start=_required_date(start, "--start"),
         expected_end=option_date(expected_end, "--slut"),
         required_level=required_level,
@@ -315,18 +324,21 @@ def decision_list(start: str | None, end: str | None, team: str | None, overskri
 def decision_import(jsonl_file: str, plan_path: Path, db_url: str | None, fmt: str) -> None:
     """Importér historiske afgørelser fra JSON Lines (kolonner: docs/register.md).
 
-    Dårlige linjer vises og springes over; de gode gemmes i én transaktion (alt eller intet).
+    Dårlige linjer vises og springes over; de gode gemmes i én transaktion (alt eller intet). En
+    afgørelse, der allerede er importeret (samme sag, team, niveau, dato, udfald, paragraf, trin,
+    beløb, periode og note), gemmes ikke igen: en gentaget import gemmer intet nyt.
 
     \b
     Eksempel:
       kompetenceplan decision import historik.jsonl
 
-    Exitkoder: 0 alt importeret, 1 linjer sprunget over, 2 filen eller databasen kan ikke bruges.
+    Exitkoder: 0 alt importeret (eller allerede i registeret), 1 linjer sprunget over, 2 filen eller
+    planen kan ikke bruges, 4 databasen kunne ikke skrives (intet gemt).
     """
     reg = open_register(db_url)
     plans = read_plans(plan_path)
     try:
-        stream = sys.stdin if jsonl_file == "-" else open(jsonl_file, encoding="utf-8")  # noqa: SIM115
+        stream = sys.stdin if jsonl_file == "-" else open(jsonl_file, encoding="utf-8-sig", newline=None)  # noqa: SIM115
     except OSError as exc:
         raise KompetenceplanError("Filen kan ikke læses.", [Problem(jsonl_file, f"kan ikke læses ({exc.strerror}).", "Kontrollér stien.")]) from None
     with stream:
@@ -334,7 +346,11 @@ def decision_import(jsonl_file: str, plan_path: Path, db_url: str | None, fmt: s
     if fmt == "json":
         echo_json(report.model_dump(mode="json"))
     else:
-        click.echo(f"{report.imported} afgørelser importeret, {len(report.skipped)} linjer sprunget over.")
+        already = f", {report.already_imported} linjer var allerede i registeret (ikke gemt igen)" if report.already_imported else ""
+        if report.imported == 0 and report.already_imported and not report.skipped:
+            click.echo(f"Intet nyt: alle {report.already_imported} linjer var allerede i registeret; intet er gemt igen.")
+        else:
+            click.echo(f"{report.imported} afgørelser importeret{already}, {len(report.skipped)} linjer sprunget over.")
         if report.statutory_breaches:
             click.echo(
                 f"LOVBESTEMT KOMPETENCE OVERSKREDET i {len(report.statutory_breaches)} importerede afgørelser (afgørelse {', '.join(map(str, report.statutory_breaches))}): gemt som historik og markeret.",

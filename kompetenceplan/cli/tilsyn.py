@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from ..actor import local_actor
+from ..danish import format_time
 from ..errors import KompetenceplanError, Problem
 from .base import EXIT_FINDINGS, Group, db_option, echo_json, open_register, option_date, plan_option, quarter_option, read_plans, write_or_echo
 
@@ -72,12 +73,12 @@ def generate_cmd(db_url: str | None, plan_path: Path, years: int, seed: int, siz
     report = generate(open_register(db_url), plans, start=start, months=months, seed=seed, size=size, bulk=bulk)
     click.echo(
         f"Fiktiv kommune genereret {report.start.isoformat()} – {report.end.isoformat()} (frø {seed}, {size}): "
-        f"{report.routings} routinger, {report.decisions} afgørelser, {report.meetings} møder, {report.items} indstillinger."
+        f"{report.routings} routinger, {report.decisions} afgørelser, {report.meetings} møder, {report.items} indstillinger, {report.events} sagshændelser."
     )
 
 
 def _print_draw(found: Any) -> None:
-    click.echo(f"Ledelsestilsyn {found.quarter}: trukket {found.created_at:%Y-%m-%d %H:%M} UTC, frø {found.seed}.")
+    click.echo(f"Ledelsestilsyn {found.quarter}: trukket {format_time(found.created_at)}, frø {found.seed}.")
     click.echo(f"Population: {found.population_size} afgørelser truffet {found.period_start.isoformat()} – {found.period_end.isoformat()} (fingeraftryk {found.population_fingerprint[:16]}…).")
     click.echo(f"Stikprøve: {len(found.items)} sager (højst {found.per_stratum} pr. team og spor).")
     for item in found.items:

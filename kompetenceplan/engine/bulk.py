@@ -28,6 +28,8 @@ from ..model.case import DESCRIPTION_KEY, FLOAT_NOISE, MAX_DESCRIPTION, NUMBER_D
 from ..plan.compile import NEEDS, NOMATCH, ROW, Outcome, RuleSpec
 from ..plan.model import OneOf, Plan, Term, Value
 from ..plan.parts import InputSpec
+from .generated import build, plain
+from .reference import MATCH, UNKNOWN, row_status
 
 
 class BulkResult(NamedTuple):
@@ -54,7 +56,7 @@ class CompiledPlan:
         self.plan = plan
         self.specs: tuple[RuleSpec, ...] = plan.rule_specs
         self.outcomes = [Outcome.of(s) for s in self.specs]
-        self.route: Callable[[Mapping[str, Value]], int] = self._compile()
+        self.route: Callable[[Mapping[str, Value]], int] = _plain_route(plan, self.specs) if plain() else self._compile()
         self._fast = _FastValidator(plan)
         self._deciders: dict[tuple[Any, Any], Decider] = {}
 
@@ -79,8 +81,7 @@ class CompiledPlan:
                 break
             lines.append(f"    if {_condition(self.plan, spec, local, const)}:")
             lines.append(f"        return {i}")
-        exec("\n".join(lines), namespace)  # noqa: S102 - source built from validated plan data only
-        return namespace["route"]
+        return build("router", self.plan, lines, namespace, "route")
 
     def decider(self, rank_of: Callable[[Plan, Outcome], int], floor: Callable[[Plan, object, int], None]) -> Decider:
         """The plan's `Decider` for ``decide_many``, built once per plan (and per pair of callbacks:
@@ -109,7 +110,7 @@ class _FastValidator:
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
-        self._run = self._compile()
+        self._run: Callable[[Any], ValidatedCase | None] = (lambda case: None) if plain() else self._compile()
 
     def __call__(self, case: Any) -> ValidatedCase | None:
         return self._run(case)
@@ -227,8 +228,7 @@ class _FastValidator:
             add("        return None")
         add("    return ValidatedCase(MappingProxyType(values), tuple(derived))")
         self.source = "\n".join(out)
-        exec(self.source, env)  # noqa: S102 - source built from validated plan data only
-        return env["fast"]
+        return build("validator", self.plan, out, env, "fast")
 
 
 #: What ``Decider.one`` returns for a decided case: level, deciding row, escalated, no error
@@ -270,7 +270,7 @@ class Decider:
         self.one: Callable[[Any], Answer | None] | None = None
         shape = _implication_shape(plan)
         m = plan.meta
-        if shape is not None and m.area_input in plan.inputs and m.step_input in plan.inputs:
+        if shape is not None and m.area_input in plan.inputs and m.step_input in plan.inputs and not plain():
             self.one = self._compile(compiled.specs, shape, floor)
 
     def _compile(
@@ -424,8 +424,28 @@ class Decider:
             start += run
         decided(len(rules), "")
         self.source = "\n".join(out)
-        exec(compile(self.source, f"<kompetenceplan bulk: {meta.id} {meta.version}>", "exec"), env)  # noqa: S102 - source built from validated plan data only
-        return env["one"]
+        return build("decider", plan, out, env, "one")
+
+
+def _plain_route(plan: Plan, specs: tuple[RuleSpec, ...]) -> Callable[[Mapping[str, Value]], int]:
+    """The router without generated code (``KOMPETENCEPLAN_PLAIN=1``): the reference evaluator's
+    walk of the priority list, returning the index of the first rule hit."""
+
+    def route(values: Mapping[str, Value]) -> int:
+        case = ValidatedCase(MappingProxyType(dict(values)), ())
+        known: dict[str, str] = {}
+        for i, spec in enumerate(specs):
+            if spec.kind == NOMATCH:
+                return i
+            assert spec.row is not None
+            status = known.get(spec.row.id)
+            if status is None:
+                status = known[spec.row.id] = row_status(spec.row, case)
+            if (spec.kind == ROW and status == MATCH) or (spec.kind == NEEDS and status == UNKNOWN):
+                return i
+        raise AssertionError("rule_specs always ends with a catch-all")
+
+    return route
 
 
 def _literal(value: Any, inner: bool = False) -> str | None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 
-from ..law import PROVISIONAL_SECTIONS, PROVISIONAL_TEXT
-from ..model.decision import ConditionTrace, Decision, LevelRef, PlanRef, RowTrace, Traces
+from ..law import APPROVAL_SECTION, OUTSIDE_MUNICIPALITY, PROVISIONAL_SECTIONS, PROVISIONAL_TEXT
+from ..model.decision import CommitteeRef, ConditionTrace, Decision, LevelRef, PlanRef, RowTrace, Traces
 from ..plan.model import NOMATCH, Plan, Value, format_number
 from .reference import MATCH, NO_MATCH, RowResult
 from .routing import Routed
@@ -19,6 +19,7 @@ def build_decision(routed: Routed) -> Decision:
     plan, case, rank = routed.plan, routed.case, routed.rank
     outcome = routed.evaluation.outcome
     level = plan.levels[rank]
+    committee = plan.committee_for(level.id, case.get(plan.meta.area_input))
     if outcome.kind == NOMATCH:
         reason = (
             f"Kompetenceplanen har ingen regel for denne sag. Den skal derfor afgøres af {level.name}, så den ikke "
@@ -27,8 +28,12 @@ def build_decision(routed: Routed) -> Decision:
     else:
         row = plan.row(outcome.row_id)  # type: ignore[arg-type]  # a row outcome names its row
         basis = "hjemmel" if row.law else "grundlag"
-        who = level.decided_by or f"på niveauet {level.name}"
+        who = (committee.decided_by if committee is not None else "") or level.decided_by or f"på niveauet {level.name}"
         reason = f"Sagen afgøres {who}, jf. regel {row.id} ({basis}: {row.reference})."
+    if level.body in OUTSIDE_MUNICIPALITY:
+        # Serviceloven § 131, stk. 1 / § 131 a, stk. 1: the body decides "efter indstilling fra
+        # kommunalbestyrelsen"; the municipality's own decision is to send the indstilling.
+        reason += f" Kommunen træffer ikke selv afgørelsen: kommunens afgørelse er indstillingen til {level.name}."
     refs = _refs(plan)
     return Decision.explained_by(
         partial(_traces, routed),
@@ -40,6 +45,7 @@ def build_decision(routed: Routed) -> Decision:
         inputs=_in_plan_order(plan, case.values),
         derived=list(case.derived),
         provisional=_provisional(routed),
+        committee=None if committee is None else CommitteeRef(id=committee.id, name=committee.name),
     )
 
 
@@ -78,16 +84,21 @@ def _traces(routed: Routed) -> Traces:
 
 
 def _provisional(routed: Routed) -> str | None:
-    """An acute case under a paragraph where the chair may decide provisionally (barnets lov § 143)."""
+    """An acute case under a paragraph the law reserves for børne- og ungeudvalget where the chair
+    may decide provisionally (barnets lov § 143; `law.PROVISIONAL_SECTIONS`), with the plan's code
+    for the approval that is its own agenda item (§ 142, stk. 1; § 143, stk. 4)."""
     plan, case = routed.plan, routed.case
     urgent = plan.meta.urgent_input
     if urgent is None or case.get(urgent) is not True:
         return None
     code = case.get(plan.meta.paragraph_input)
     value = (plan.inputs[plan.meta.paragraph_input].values or {}).get(code) if isinstance(code, str) else None
-    if value is None or (value.law or "", value.section or 0) not in PROVISIONAL_SECTIONS:
+    if value is None or code not in plan.floors or (value.law or "", value.section or 0) not in PROVISIONAL_SECTIONS:
         return None
-    return PROVISIONAL_TEXT
+    approval = plan.code_for(*APPROVAL_SECTION, stk=4)
+    if approval is None or approval not in plan.floors:
+        return PROVISIONAL_TEXT
+    return f"{PROVISIONAL_TEXT} Godkendelsen forelægges som sit eget punkt: paragraf {approval}."
 
 
 def _trace(plan: Plan, result: RowResult) -> RowTrace:
@@ -139,7 +150,7 @@ def explain(decision: Decision) -> str:
     """The decision and its reasons, in Danish."""
     d = decision
     lines = [
-        f"Afgørelsesniveau: {d.level.name}",
+        f"Afgørelsesniveau: {d.level.name}" + (f" — {d.committee.name}" if d.committee is not None else ""),
         f"Plan: {d.plan.name}, {d.plan.kommune}, version {d.plan.version} (gyldig fra {d.plan.valid_from})",
         "",
         d.reason,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import uuid
 from typing import Any
 
@@ -32,16 +33,20 @@ from ..actor import Actor
 from ..api import plan_in_force
 from ..checks.check import check
 from ..errors import CaseError, KompetenceplanError, Problem
-from ..plan.model import Plan
+from ..law import OUTSIDE_MUNICIPALITY
+from ..plan.model import MeetingBody, Plan
 from ..plan.versions import PlanSet
 from ..store import decisions as decision_repo
 from ..store import meetings as repo
-from ..store.privacy import minimise, refuse_cpr
+from ..store.case_ref import read_case_ref
+from ..store.privacy import minimise, refuse_cpr, refuse_own_name
 from ..store.register import Register, now, statutory_level, statutory_refusal
 from ..store.tables import agenda_mailings, agendas, decisions, item_withdrawals, meeting_attendance, meeting_items, meetings, outcomes
 from .model import DECIDING, FORWARDED, GRANTED, OUTCOMES, AddedItem, Agenda, AgendaItem, ItemContent, ItemDocument, ItemFinding, Meeting, OutcomeRecord
 
 Plans = Plan | PlanSet
+#: Line breaks and other control characters: a title is one line of text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -65,22 +70,41 @@ def _meeting_or_fail(conn: Any, meeting_id: int) -> dict[str, Any]:
     return row
 
 
+def _names(plan: Plan) -> dict[str, str]:
+    """Levels and meeting bodies (the plan's committees) by id."""
+    return {lv.id: lv.name for lv in plan.levels} | {b.id: b.name for b in plan.meeting_bodies()}
+
+
+def _body_level(plan: Plan, body: str) -> str:
+    """The level a meeting's body holds: a committee's level, else the body is a level."""
+    found = plan.meeting_body(body)
+    return found.level if found is not None else body
+
+
 def _meeting(row: dict[str, Any], plan: Plan) -> Meeting:
-    names = {lv.id: lv.name for lv in plan.levels}
+    names = _names(plan)
     return Meeting(id=row["id"], meeting_date=row["meeting_date"], body=row["body"], body_name=names.get(row["body"], row["body"]), title=row["title"])
 
 
 def new_meeting(reg: Register, plans: Plans, meeting_date: dt.date, body: str, title: str = "", *, actor: Actor) -> Meeting:
-    """A meeting of ``body`` (a plan level at or above the escalation level) on ``meeting_date``."""
+    """A meeting of ``body`` on ``meeting_date``: one of the plan's meeting bodies (a committee, such
+    as the visitation committee for children or for adults, or an unsplit committee level;
+    `Plan.meeting_bodies`), never a body outside the municipality (Familieretshuset)."""
     actor.require("manage_meetings")
     plan = plan_in_force(plans, meeting_date)
-    committees = [lv.id for lv in plan.levels[plan.escalation_rank :]]
-    if body not in committees:
-        raise CaseError("Ukendt udvalg.", [Problem("udvalg", "er ikke et udvalgsniveau i planen.", f"Brug et af: {', '.join(committees)}.")])
-    title = title.strip() or f"{plan.level(body).name} {meeting_date.isoformat()}"
+    bodies = [b.id for b in plan.meeting_bodies()]
+    # Transitional (issue 27): a committee level that the plan splits into committees is still
+    # accepted as the body of a meeting until the meetings are rewritten (issue 22); then only
+    # `bodies` are.
+    legacy = [lv.id for lv in plan.levels[plan.escalation_rank :] if lv.body is None and lv.id not in bodies]
+    if body not in bodies and body not in legacy:
+        raise CaseError("Ukendt udvalg.", [Problem("udvalg", "er ikke et udvalg i planen.", f"Brug et af: {', '.join(bodies)}.")])
+    title = title.strip() or f"{_names(plan)[body]} {meeting_date.isoformat()}"
+    if len(title) > 200 or _CONTROL.search(title):  # printed into the agenda, the minutes and e-mails
+        raise CaseError("Ugyldig titel.", [Problem("titel", "skal være én linje uden styretegn, højst 200 tegn.", "Skriv fx Visitationsudvalget december.")])
     refuse_cpr({"titel": title})
     with reg.transaction() as conn:
-        new_id = repo.insert(conn, meetings, {"meeting_date": meeting_date, "body": body, "body_rank": plan.rank(body), "title": title[:200], "created_at": now()})
+        new_id = repo.insert(conn, meetings, {"meeting_date": meeting_date, "body": body, "body_rank": plan.rank(_body_level(plan, body)), "title": title, "created_at": now()})
         return _meeting(_meeting_or_fail(conn, new_id), plan)
 
 
@@ -102,7 +126,10 @@ def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any
     ref = case_ref or stored.get("sagsnummer")
     if not isinstance(ref, str) or not ref.strip():
         raise CaseError("Sagsreference mangler.", [Problem("sagsnummer", "indstillingen har intet sagsnummer.", "Angiv sagssystemets sagsnummer i 'sagsnummer' eller med --case-ref.")])
+    # The one case-reference rule, as the decision an outcome registers will need it (issue 22).
+    ref = read_case_ref(ref, "sagsreference" if case_ref else "sagsnummer")
     refuse_cpr({"sagsreference": ref, "indstilling": stored})
+    refuse_own_name(submission)
     with reg.engine.connect() as conn:
         row = _meeting_or_fail(conn, meeting_id)
     on = row["meeting_date"]
@@ -117,7 +144,7 @@ def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any
         withdrawn = _withdrawn(conn, meeting_id)
         if replaces is None:
             for other in current.values():
-                if other["case_ref"] == ref.strip()[:64] and other["content_hash"] == digest and other["item_key"] not in withdrawn:
+                if other["case_ref"] == ref and other["content_hash"] == digest and other["item_key"] not in withdrawn:
                     raise CaseError(
                         "Indstillingen er allerede på dagsordenen.",
                         [
@@ -154,7 +181,7 @@ def add_submission(reg: Register, plans: Plans, meeting_id: int, submission: Any
                 "item_key": key,
                 "number": number if number is not None else repo.next_number(conn, meeting_id),
                 "corrects_id": corrects,
-                "case_ref": ref.strip()[:64],
+                "case_ref": ref,
                 "submission": stored,
                 "content_hash": digest,
                 "report": report.model_dump(mode="json"),
@@ -180,6 +207,46 @@ def required_level(plan: Plan, submission: dict[str, Any], routed: str) -> str:
     if statutory is not None and plan.rank(routed) < statutory[0]:
         return statutory[1]
     return routed
+
+
+def _area(plan: Plan, sag: dict[str, Any]) -> Any:
+    """The case's area (children or adults): given, or implied by its paragraph."""
+    m = plan.meta
+    area = sag.get(m.area_input)
+    paragraph = sag.get(m.paragraph_input)
+    if area is None and paragraph is not None:
+        for term in plan.implications.get((m.paragraph_input, str(paragraph)), ()):
+            if term.input == m.area_input and term.single is not None:
+                area = term.single
+    return area
+
+
+def required_body(plan: Plan, submission: dict[str, Any], required: str) -> MeetingBody | None:
+    """The meeting body that takes a submission whose required level is ``required`` (see
+    `required_level`): the plan's committee for the case's area at that level (a child's case the
+    children's visitation committee, an adult's the adults'), or the level itself when the plan
+    does not split it (børne- og ungeudvalget for § 47). A body outside the municipality
+    (Familieretshuset) holds no meeting: it decides on the municipality's indstilling (serviceloven
+    §§ 129, 131), which the first committee for the case's area puts to it (outcome oversendt).
+    None for a case decided below the committees (a leader's)."""
+    sag: dict[str, Any] = submission["sag"] if isinstance(submission.get("sag"), dict) else {}
+    area = _area(plan, sag)
+    if required not in {lv.id for lv in plan.levels}:
+        return None
+    if plan.level(required).body in OUTSIDE_MUNICIPALITY:
+        below = [b for b in plan.meeting_bodies() if b.rank < plan.rank(required) and (b.areas is None or area in b.areas)]
+        own = [b for b in below if b.areas is not None] or below  # a committee for the area before an unsplit one
+        return own[0] if own else None
+    found = plan.committee_for(required, area)
+    return plan.meeting_body(found.id if found is not None else required)
+
+
+def takes(plan: Plan, meeting_body: str, body: str | None) -> bool:
+    """Whether a meeting of ``meeting_body`` is the meeting of ``body`` (the id `required_body`
+    gives): the committee itself, or (transitional, issue 27) a meeting of its level that the plan
+    has since split into committees."""
+    found = plan.meeting_body(body) if body else None
+    return found is not None and meeting_body in (found.id, found.level)
 
 
 def _withdrawn(conn: Any, meeting_id: int) -> dict[str, dict[str, Any]]:
@@ -243,11 +310,7 @@ def _content(plan: Plan, submission: dict[str, Any]) -> ItemContent:
     enum = (paragraph_spec.values or {}).get(str(paragraph)) if paragraph_spec and paragraph is not None else None
     step = sag.get(m.step_input)
     step = step if isinstance(step, int) and not isinstance(step, bool) else None
-    area = sag.get(m.area_input)
-    if area is None and paragraph is not None:
-        for term in plan.implications.get((m.paragraph_input, str(paragraph)), ()):
-            if term.input == m.area_input and term.single is not None:
-                area = term.single
+    area = _area(plan, sag)
     step_name = None
     if step is not None:
         found = [s for s in plan.ladder if s.step == step and (area is None or s.area == area)]
@@ -317,7 +380,10 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
         mailing = conn.execute(select(agenda_mailings).where(agenda_mailings.c.meeting_id == meeting_id).order_by(agenda_mailings.c.id.desc()).limit(1)).mappings().first()
     plan = plan_in_force(plans, row["meeting_date"])
     meeting = _meeting(row, plan)
-    names = {lv.id: lv.name for lv in plan.levels}
+    names = _names(plan)
+    outside = {lv.id for lv in plan.levels if lv.body in OUTSIDE_MUNICIPALITY}
+    body = plan.meeting_body(row["body"])
+    meeting_level = body.level if body is not None else row["body"]
     sent_items: dict[str, str] = (sent or {}).get("items") or {}
     items = []
     for r in rows:
@@ -326,9 +392,15 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
             r = _recheck(plan, row["meeting_date"], r, flags)
         if not r["ready"]:
             flags.append("IKKE KLAR: dokumentationen har fejl (se fund).")
-        if r["required_level"] != row["body"]:
+        if r["required_level"] != meeting_level:
             where = "lavere" if r["required_rank"] < row["body_rank"] else "højere"
             flags.append(f"ANDET NIVEAU: sagen hører til {names.get(r['required_level'], r['required_level'])} ({where} end {meeting.body_name}).")
+        elif body is not None and body.areas is not None:
+            # The same level, another of the plan's committees (e.g. an adult's case on the
+            # children's visitation committee).
+            other = ((r["report"] or {}).get("routing") or {}).get("committee_id")
+            if other and other != body.id:
+                flags.append(f"ANDET UDVALG: sagen hører til {names.get(other, other)} (ikke {meeting.body_name}).")
         gone = withdrawn.get(r["item_key"])
         if gone is not None:
             flags = ["TRUKKET TILBAGE før mødet."]
@@ -340,6 +412,7 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
         o = decided.get(r["item_key"])
         rec = registered.get(o["decision_id"]) if o and o["decision_id"] is not None else None
         report = r["report"]
+        taker = required_body(plan, r["submission"], r["required_level"])
         items.append(
             AgendaItem(
                 number=r["number"],
@@ -348,6 +421,8 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
                 case_ref=r["case_ref"],
                 required_level=r["required_level"],
                 required_level_name=names.get(r["required_level"], r["required_level"]),
+                required_body=taker.id if taker is not None else None,
+                required_body_name=taker.name if taker is not None else None,
                 ready=r["ready"],
                 findings=[ItemFinding(code=f["code"], severity=f["severity"], title=f["title"]) for f in report.get("findings", [])],
                 flags=flags,
@@ -357,6 +432,7 @@ def build_agenda(reg: Register, plans: Plans, meeting_id: int) -> Agenda:
                 outcome=o["outcome"] if o else None,
                 forwarded_to=o["forwarded_to"] if o else None,
                 forwarded_to_name=names.get(o["forwarded_to"], o["forwarded_to"]) if o and o["forwarded_to"] else None,
+                forwarded_outside=bool(o and o["forwarded_to"] in outside),
                 reason=o["reason"] if o else None,
                 decision_id=o["decision_id"] if o else None,
                 kompetenceoverskridelse=rec.kompetenceoverskridelse if rec else None,
@@ -489,7 +565,7 @@ def record_outcome(
         paragraph = sag.get(plan.meta.paragraph_input)
         statutory = statutory_level(plan, paragraph)
         if outcome in DECIDING and statutory is not None and row["body_rank"] < statutory[0]:
-            refusal = statutory_refusal(plan, str(paragraph), row["body"], statutory, what="udfald")
+            refusal = statutory_refusal(plan, str(paragraph), _body_level(plan, row["body"]), statutory, what="udfald")
             refusal.problems[0] = Problem("udfald", refusal.problems[0].what, f"Vælg udsat, sendt tilbage til rådgiver eller oversendt (til {plan.level(statutory[1]).name}).")
             raise refusal
         target = _forward_target(plan, row, item, forward_to, statutory) if outcome == FORWARDED else None
@@ -497,21 +573,21 @@ def record_outcome(
         earlier = repo.item_decisions(conn, meeting_id, item["item_key"])
         in_force = None
         if earlier:
-            newest = decision_repo.head(conn, earlier[-1])
-            decision_repo.lock(conn, newest)
-            if decision_repo.corrected_by(conn, newest) is None and not decision_repo.retracted(conn, newest):
+            newest = decision_repo.lock_head(conn, earlier[-1])  # a manual correction may be racing this outcome
+            if not decision_repo.retracted(conn, newest):
                 in_force = newest
         decision = None
         if outcome in DECIDING:
             begin = start or meeting.meeting_date
             months = sag.get("varighed_maaneder")
-            end = expected_end or (add_months(begin, months) if isinstance(months, int) and not isinstance(months, bool) else None)
+            whole = int(months) if isinstance(months, (int, float)) and not isinstance(months, bool) and float(months).is_integer() and 0 <= months <= 1200 else None
+            end = expected_end or (add_months(begin, whole) if whole is not None else None)
             values = reg.decision_values(
                 conn,
                 plans,
                 case_ref=item["case_ref"],
                 team=team,
-                level=meeting.body,
+                level=_body_level(plan, meeting.body),
                 decided_by=(meeting.body, meeting.body_name),
                 recorded_by=actor,
                 decided_on=meeting.meeting_date,

@@ -1,9 +1,15 @@
-"""The agenda (dagsorden) and the minutes (referat) as Markdown and printable HTML."""
+"""The agenda (dagsorden) and the minutes (referat) as Markdown and printable HTML.
+
+Every value is written as plain text (`markup.md` / `markup.htm`): a title or a case reference
+with a line break or markup cannot add a heading, an item, an outcome or raw HTML. Times are shown
+in Danish time (`danish.format_time`).
+"""
 
 from __future__ import annotations
 
-from html import escape
-
+from ..danish import format_time
+from ..markup import htm as escape
+from ..markup import md
 from .model import Agenda, AgendaItem
 
 _CSS = """
@@ -29,18 +35,28 @@ def _findings(item: AgendaItem) -> list[str]:
     return [f"{f.severity.upper()} {f.code}: {f.title}" for f in item.findings]
 
 
+def _sent(agenda: Agenda) -> str:
+    return f"Udsendt {format_time(agenda.sent_at)}" if agenda.sent_at else "Udkast (ikke udsendt)"
+
+
 def agenda_markdown(agenda: Agenda) -> str:
     m = agenda.meeting
-    lines = [f"# Dagsorden: {m.title}", "", f"Udvalg: {m.body_name}  ", f"Mødedato: {m.meeting_date.isoformat()}  "]
-    lines.append(f"Udsendt: {agenda.sent_at:%Y-%m-%d %H:%M}" if agenda.sent_at else "Udkast (ikke udsendt)")
+    lines = [f"# Dagsorden: {md(m.title)}", "", f"Udvalg: {md(m.body_name)}  ", f"Mødedato: {m.meeting_date.isoformat()}  "]
+    lines.append(md(_sent(agenda)).replace("Udsendt ", "Udsendt: ", 1))
     flagged = sum(1 for i in agenda.items if i.flags)
     lines += ["", f"{len(agenda.items)} punkter, {flagged} markeret."]
     for item in agenda.items:
-        lines += ["", f"## Punkt {item.number}: sag {item.case_ref}", "", f"- Krævet niveau: {item.required_level_name}", f"- Dokumentation: {_state(item)} (planversion {item.plan_version})"]
-        lines += [f"- **{flag}**" for flag in item.flags]
+        lines += [
+            "",
+            f"## Punkt {item.number}: sag {md(item.case_ref)}",
+            "",
+            f"- Krævet niveau: {md(item.required_level_name)}",
+            f"- Dokumentation: {_state(item)} (planversion {md(item.plan_version)})",
+        ]
+        lines += [f"- **{md(flag)}**" for flag in item.flags]
         if item.findings:
             lines.append("- Fund:")
-            lines += [f"  - {text}" for text in _findings(item)]
+            lines += [f"  - {md(text)}" for text in _findings(item)]
         if item.versions > 1:
             lines.append(f"- Indstillingen er ændret {item.versions - 1} gang(e).")
     return "\n".join(lines) + "\n"
@@ -48,22 +64,22 @@ def agenda_markdown(agenda: Agenda) -> str:
 
 def minutes_markdown(agenda: Agenda) -> str:
     m = agenda.meeting
-    lines = [f"# Referat: {m.title}", "", f"Udvalg: {m.body_name}  ", f"Mødedato: {m.meeting_date.isoformat()}", ""]
+    lines = [f"# Referat: {md(m.title)}", "", f"Udvalg: {md(m.body_name)}  ", f"Mødedato: {m.meeting_date.isoformat()}", ""]
     decided = sum(1 for i in agenda.items if i.outcome)
     lines.append(f"{len(agenda.items)} punkter, {decided} med beslutning.")
     for item in agenda.items:
-        lines += ["", f"## Punkt {item.number}: sag {item.case_ref}", "", f"- Krævet niveau: {item.required_level_name}"]
+        lines += ["", f"## Punkt {item.number}: sag {md(item.case_ref)}", "", f"- Krævet niveau: {md(item.required_level_name)}"]
         if item.outcome:
-            lines.append(f"- Beslutning: **{item.outcome_text}**" + (f" (afgørelse {item.decision_id} i registeret)" if item.decision_id else ""))
+            lines.append(f"- Beslutning: **{md(item.outcome_text)}**" + (f" (afgørelse {item.decision_id} i registeret)" if item.decision_id else ""))
             if item.reason:
-                lines.append(f"- Begrundelse: {item.reason}")
+                lines.append(f"- Begrundelse: {md(item.reason)}")
             if item.start:
-                lines.append(f"- {_period(item)}")
+                lines.append(f"- {md(_period(item))}")
             if item.kompetenceoverskridelse:
                 lines.append("- **KOMPETENCEOVERSKRIDELSE: udvalget ligger under det krævede niveau.**")
         else:
             lines.append("- Beslutning: ingen registreret")
-        lines += [f"- **{flag}**" for flag in item.flags]
+        lines += [f"- **{md(flag)}**" for flag in item.flags]
     return "\n".join(lines) + "\n"
 
 
@@ -73,11 +89,10 @@ def _html(title: str, body: list[str]) -> str:
 
 def agenda_html(agenda: Agenda) -> str:
     m = agenda.meeting
-    sent = f"Udsendt {agenda.sent_at:%Y-%m-%d %H:%M}" if agenda.sent_at else "Udkast (ikke udsendt)"
-    body = [f"<h1>Dagsorden: {escape(m.title)}</h1>", f'<p class="meta">Udvalg: {escape(m.body_name)}<br>Mødedato: {m.meeting_date.isoformat()}<br>{sent}</p>']
+    body = [f"<h1>Dagsorden: {escape(m.title)}</h1>", f'<p class="meta">Udvalg: {escape(m.body_name)}<br>Mødedato: {m.meeting_date.isoformat()}<br>{escape(_sent(agenda))}</p>']
     for item in agenda.items:
         body.append(f"<section><h2>Punkt {item.number}: sag {escape(item.case_ref)}</h2><ul>")
-        body.append(f"<li>Krævet niveau: {escape(item.required_level_name)}</li><li>Dokumentation: {_state(item)} (planversion {escape(item.plan_version)})</li>")
+        body.append(f"<li>Krævet niveau: {escape(item.required_level_name)}</li><li>Dokumentation: {escape(_state(item))} (planversion {escape(item.plan_version)})</li>")
         body += [f'<li class="flag">{escape(flag)}</li>' for flag in item.flags]
         if item.findings:
             body.append("<li>Fund:<ul>" + "".join(f"<li>{escape(t)}</li>" for t in _findings(item)) + "</ul></li>")

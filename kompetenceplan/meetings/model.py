@@ -77,6 +77,11 @@ class AgendaItem(_Model):
     case_ref: str
     required_level: str
     required_level_name: str
+    #: The meeting body that takes the case (`committee.required_body`): its committee (a child's
+    #: case the children's visitation committee, an adult's the adults'), or the committee that
+    #: puts it to a body outside the municipality; None for a case below the committees.
+    required_body: str | None = None
+    required_body_name: str | None = None
     ready: bool
     findings: list[ItemFinding]
     flags: list[str]
@@ -84,9 +89,11 @@ class AgendaItem(_Model):
     versions: int
     plan_version: str
     outcome: Outcome | None = None
-    #: "oversendt": the level the item was sent on to, and its name.
+    #: "oversendt": the level the item was sent on to, and its name; ``forwarded_outside``: a body
+    #: outside the municipality (Familieretshuset), which decides on the municipality's indstilling.
     forwarded_to: str | None = None
     forwarded_to_name: str | None = None
+    forwarded_outside: bool = False
     reason: str | None = None
     decision_id: int | None = None
     kompetenceoverskridelse: bool | None = None
@@ -100,9 +107,11 @@ class AgendaItem(_Model):
 
     @property
     def outcome_text(self) -> str | None:
-        """The outcome as the minutes say it ("oversendt til Børne- og ungeudvalget")."""
+        """The outcome as the minutes say it: "oversendt til Børne- og ungeudvalget", and for a body
+        outside the municipality "indstillet til Familieretshuset" (serviceloven § 131: it decides
+        on the municipality's indstilling)."""
         if self.outcome and self.forwarded_to_name:
-            return f"{self.outcome} til {self.forwarded_to_name}"
+            return f"indstillet til {self.forwarded_to_name}" if self.forwarded_outside else f"{self.outcome} til {self.forwarded_to_name}"
         return self.outcome
 
 

@@ -150,9 +150,10 @@ def _number(value: Value | None, missing: float = float("inf")) -> float:
 
 
 def _consent_problem(plan: Plan, values: Mapping[str, Value], where: str) -> Problem | None:
-    """Barnets lov §§ 32 and 46 can only be used with consent (law.CONSENT_RULES). Without it the
-    case belongs under another paragraph (§ 47: børne- og ungeudvalget), so it is refused, never
-    routed at the consent paragraph's lower level; unknown consent is asked for, not assumed."""
+    """Barnets lov §§ 32, 46 and 98, stk. 1, and serviceloven §§ 107 and 108 can only be used with
+    consent (law.CONSENT_RULES). Without it the case belongs under another paragraph (§ 47:
+    børne- og ungeudvalget; serviceloven § 129: Familieretshuset), so it is refused, never routed
+    at the consent paragraph's lower level; unknown consent is asked for, not assumed."""
     code = values.get(plan.meta.paragraph_input)
     rule = plan.consent_codes.get(code) if isinstance(code, str) else None
     name = plan.meta.consent_input
@@ -161,8 +162,9 @@ def _consent_problem(plan: Plan, values: Mapping[str, Value], where: str) -> Pro
     spec = plan.inputs[name]
     if name not in values:
         return Problem(f"{where}.{name}", f"mangler ({spec.label}): {rule.reference} kræver samtykke.", f"Angiv {name} = true, hvis samtykket foreligger.")
-    codes = [c for c in plan.floors for law, section in rule.instead if plan.code_for(law, section, floored_only=True) == c]
-    fix = rule.fix or (f"Brug paragraf {' eller '.join(codes)}." if codes else "Brug den paragraf, der gælder uden samtykke.")
+    codes = [(code, i.what) for i in rule.instead if (code := plan.code_for(i.law, i.section, i.stk)) is not None]
+    named = " eller ".join(f"{code} ({what})" if what else code for code, what in codes)
+    fix = rule.fix or (f"Brug paragraf {named}." if codes else "Brug den paragraf, der gælder uden samtykke.")
     return Problem(f"{where}.{name}", rule.without, fix)
 
 

@@ -90,6 +90,16 @@ class PlanRef:
         return cls(id=m.id, kommune=m.kommune, name=m.name, version=m.version, valid_from=m.valid_from.isoformat(), fingerprint=plan.fingerprint)
 
 
+@dataclass(frozen=True, kw_only=True)
+class CommitteeRef:
+    """The plan's committee that holds the level for the case's area (e.g. the visitation
+    committee for adults): which meeting decides."""
+
+    __pydantic_config__ = JSON_CONFIG
+    id: str
+    name: str
+
+
 class Traces(NamedTuple):
     """The explanation's rows: those that set the level, those above it that fail, the rest counted."""
 
@@ -117,6 +127,8 @@ class Decision(JsonEdge):
     derived: list[str]
     provisional: str | None = None
     """For an acute case the law lets the chair of børne- og ungeudvalget decide provisionally (barnets lov § 143): how, and that the committee must approve it. The level is still the committee's."""
+    committee: CommitteeRef | None = None
+    """The plan's committee that holds the decided level for the case's area (None: the level is not split into committees)."""
     matched: list[RowTrace]
     """The rows the case meets: the deciding level's first, then lower ones (never lowering it)."""
     higher_not_matched: list[RowTrace]
@@ -182,7 +194,7 @@ class Decision(JsonEdge):
 
 
 _OWN_FIELDS = frozenset(f.name for f in fields(Decision)) - set(_TRACE_KEYS)
-_FIELDS = {cls: tuple(f.name for f in fields(cls)) for cls in (LevelRef, ConditionTrace, RowTrace, PlanRef, Decision)}
+_FIELDS = {cls: tuple(f.name for f in fields(cls)) for cls in (LevelRef, CommitteeRef, ConditionTrace, RowTrace, PlanRef, Decision)}
 
 
 def _plain(value: Any) -> Any:

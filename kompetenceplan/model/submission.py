@@ -59,12 +59,16 @@ class Document(_Model):
 
 
 class ChildView(_Model):
-    """Barnets perspektiv (Barnets lov § 5): how and when obtained, or why not."""
+    """Barnets perspektiv (barnets lov § 5, stk. 3-4): how and when obtained by samtaler or other
+    direct contact, or why not (only "i helt særlige tilfælde") and then how and when it was
+    obtained "på anden vis" (§ 5, stk. 4, 2. pkt.)."""
 
     indhentet: StrictBool
     dato: Date | None = None
     metode: Text = ""
     undtagelse_begrundelse: Text = ""
+    anden_vis_metode: Text = ""
+    anden_vis_dato: Date | None = None
 
 
 class Consent(_Model):
@@ -105,6 +109,64 @@ class Vum(_Model):
     maalgruppe: Text = ""
 
 
+class Hearing(_Model):
+    """Who has had the chance to speak to børne- og ungeudvalget before it decides (barnets lov
+    § 142, stk. 2-3). The child may be left out under 10 years or where it would harm the child
+    (the reason in ``barnet_undladt_begrundelse``); a bisidder only if there is one."""
+
+    foraeldremyndighed: StrictBool = False
+    barnet: StrictBool = False
+    barnet_undladt_begrundelse: Text = ""
+    advokat: StrictBool = False
+    bisidder: StrictBool = False
+    ingen_bisidder: StrictBool = False
+    plejeforaeldre: StrictBool = False
+    foraelder_uden_foraeldremyndighed: StrictBool = False
+
+
+class PlacementGround(_Model):
+    """Why a placement without consent (barnets lov § 51, stk. 1, nr. 1): the ground(s) in § 47,
+    stk. 1, nr. 1-4 (or, under § 47, stk. 4, why a young person who consents is placed although the
+    parents do not), the "begrundet formodning" that the problems cannot be solved at home (§ 47,
+    stk. 2; § 49, stk. 2), and the resources of the child, the family and the network."""
+
+    grunde: Annotated[list[_int(1, 4)], Field(max_length=4)] = []  # type: ignore[valid-type]  # as trin
+    begrundet_formodning: Text = ""
+    ressourcer: Text = ""
+    stk4_begrundelse: Text = ""  # § 47, stk. 4: the young person (15+) consents; stk. 1 need not be met
+
+
+class Siblings(_Model):
+    """Siblings under 15 in the household (barnets lov § 51, stk. 3): when the placement rests on
+    omsorgssvigt, vold or overgreb and they are not proposed placed, why not and what support
+    they get."""
+
+    under_15_i_husstanden: StrictBool | None = None
+    indstilles_anbragt: StrictBool = False
+    begrundelse: Text = ""
+    stoette: Text = ""
+
+
+class PartyHearing(_Model):
+    """Partshøring (forvaltningsloven § 19): when the party was heard on information to its
+    disadvantage it did not know, or why that was not required."""
+
+    dato: Date | None = None
+    ikke_noedvendig_begrundelse: Text = ""
+
+
+class FamilyCourtSubmission(_Model):
+    """The indstilling to Familieretshuset on optagelse i botilbud uden samtykke (serviceloven
+    § 131, stk. 2, nr. 1-5; § 131 a, stk. 2, nr. 1-6)."""
+
+    betingelser: Text = ""
+    funktionsevne_dokumentation: Text = ""
+    farlig_adfaerd_dokumentation: Text = ""
+    hjaelp_forsoegt: Text = ""
+    ny_bolig_og_stoette: Text = ""
+    bemaerkninger: Text = ""
+
+
 class Person(_Model):
     """Who the case is about. Personal data: never used in checks, never echoed."""
 
@@ -125,6 +187,11 @@ class Submission(_Model):
     foraeldreplan_undladt_begrundelse: Text = ""
     tre_aar_undtagelse_begrundelse: Text = ""
     barnets_perspektiv: ChildView | None = None
+    udtaleret: Hearing | None = None
+    anbringelsesgrundlag: PlacementGround | None = None
+    soeskende: Siblings | None = None
+    partshoering: PartyHearing | None = None
+    familieretshuset: FamilyCourtSubmission | None = None
     samtykker: Annotated[list[Consent], Field(max_length=50)] = []
     alternativer: Annotated[list[Alternative], Field(max_length=50)] = []
     oekonomi: Economy | None = None

@@ -108,7 +108,7 @@ def entry_key(folder: Path) -> str | None:
 
 #: The modules whose code makes a loaded plan (the plan package and what it imports from the
 #: package; `tests/test_plan_cache.py` checks the list against what the loader imports).
-PLAN_MODULES = ("errors.py", "law.py", "plan")
+PLAN_MODULES = ("errors.py", "law.py", "danish.py", "plan")
 #: Libraries whose behaviour the loader depends on (pydantic validates the rule format).
 LIBRARIES = ("pydantic", "pydantic_core")
 

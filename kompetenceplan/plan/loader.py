@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from ..errors import PlanError, Problem, validation_message
 from ..law import (
     BODIES,
+    BODY_NAME_WORDS,
     CANONICAL_CODES,
     LAWS,
     RESERVED_WORDS,
@@ -33,9 +34,9 @@ from .compile import rule_specs
 from .files import BOM, fingerprint, plan_files, read_snapshot, verify_unchanged
 from .model import OneOf, Plan, PlanRequirement, PlanRow, Term, consent_rules, make_term, statutory_floors
 from .operators import NUMERIC_OPERATORS, OPERATORS
-from .parts import RESERVED_INPUT_NAMES, InputSpec, LadderStep, Level, PlanMeta, of
+from .parts import RESERVED_INPUT_NAMES, Committee, InputSpec, LadderStep, Level, PlanMeta, of
 from .schema import PlanFile, Requirement, Row
-from .submission_paths import FIELD_PATHS
+from .submission_paths import FIELD_PATHS, HEARING_ROLES
 
 #: Thresholds and bounds stay below this and at 2 decimals, so they are written without an
 #: exponent (durable-rules cannot read 1e+16 or 1e-05).
@@ -185,6 +186,7 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
     meta_file = ""
     levels: list[Level] | None = None
     levels_file = ""
+    committees: list[tuple[str, Committee]] = []
     ladder: list[tuple[str, LadderStep]] = []
     inputs: dict[str, InputSpec] = {}
     input_files: dict[str, str] = {}
@@ -209,6 +211,7 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
                 problems.append(_duplicate_problem(f"{file}: levels", f"levels står også i {levels_file}.", "Saml niveauerne ét sted."))
             levels, levels_file = [of(lv) for lv in pf.levels], file
         ladder.extend((file, of(s)) for s in pf.ladder or [])
+        committees.extend((file, of(c)) for c in pf.committees or [])
         for name, spec in (pf.inputs or {}).items():
             if name in inputs:
                 problems.append(_duplicate_problem(f"{file}: inputs.{name}", f"input er også erklæret i {input_files[name]}.", "Erklær hvert input én gang."))
@@ -227,6 +230,7 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
     if problems:
         return None
     _check_ladder(ladder, inputs, meta, problems)
+    _check_committees(committees, levels, inputs, meta, problems)
     implications = _parse_implications(inputs, input_files, problems)
 
     rank = {lv: i for i, lv in enumerate(level_ids)}
@@ -268,6 +272,7 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
         consent_roles=consent_roles,
         requirements=plan_requirements,
         input_files=input_files,
+        committees=tuple(c for _, c in committees),
     )
     _check_floors(plan, levels_file, problems)
     if problems:
@@ -300,16 +305,19 @@ def _requirements(
         if req.min_level is not None and req.min_level not in rank:
             problems.append(_reference_problem(f"{where}.min_level", "ukendt niveau.", f"Brug et af: {', '.join(rank)}."))
         check = of(req.require)
-        needs = {"document": check.types, "fields": check.paths, "consent": check.roles}
+        needs = {"document": check.types, "fields": check.paths, "consent": check.roles, "hearing": check.roles}
         if check.kind in needs and not needs[check.kind]:
-            key = {"document": "types", "fields": "paths", "consent": "roles"}[check.kind]
+            key = {"document": "types", "fields": "paths", "consent": "roles", "hearing": "roles"}[check.kind]
             problems.append(Problem(f"{where}.require.{key}", f"et krav af typen {check.kind} skal angive {key}.", f"Tilføj {key} = [...]."))
         for t in check.types:
             if t not in document_types:
                 problems.append(_reference_problem(f"{where}.require.types", f"ukendt dokumenttype '{t}'.", f"Erklær den under [document_types] eller brug en af: {', '.join(document_types)}."))
+        # A hearing requirement names the parties of barnets lov § 142, stk. 2-3 (fixed by the law
+        # and the submission's shape); a consent requirement the plan's own consent roles.
+        known_roles, kind_name = (HEARING_ROLES, "part i § 142, stk. 2-3") if check.kind == "hearing" else (consent_roles, "samtykkerolle")
         for role in check.roles:
-            if role not in consent_roles:
-                problems.append(_reference_problem(f"{where}.require.roles", f"ukendt samtykkerolle '{role}'.", f"Brug en af: {', '.join(consent_roles)}."))
+            if role not in known_roles:
+                problems.append(_reference_problem(f"{where}.require.roles", f"ukendt {kind_name} '{role}'.", f"Brug en af: {', '.join(known_roles)}."))
         for path in [*check.paths, *check.or_paths]:
             if path not in paths:
                 problems.append(Problem(f"{where}.require.paths", f"'{path}' er ikke et felt i en indstilling.", f"Brug et af: {', '.join(sorted(paths))}."))
@@ -447,6 +455,54 @@ def _check_ladder(ladder: list[tuple[str, LadderStep]], inputs: dict[str, InputS
             problems.append(_reference_problem(where, f"trinnet ligger uden for inputtet {meta.step_input}s min/max.", "Ret trinnet eller inputtets grænser."))
 
 
+def _check_committees(committees: list[tuple[str, Committee]], levels: list[Level], inputs: dict[str, InputSpec], meta: PlanMeta, problems: list[Problem]) -> None:
+    """The plan's committees: each holds a committee level of the administration (at or above the
+    escalation level; a statutory body is its own body) for some areas, no two the same area of a
+    level, and a level they split is split for every area, so that a case never lacks its
+    committee (fail-safe: no case falls between two committees)."""
+    ids = [lv.id for lv in levels]
+    areas = list(inputs[meta.area_input].values or {})
+    escalation = ids.index(meta.escalation_level)
+    seen: dict[str, str] = {}
+    held: dict[tuple[str, str], str] = {}
+    for file, c in committees:
+        where = f"{file}: committees (id {c.id})"
+        if c.id in seen or c.id in ids:
+            problems.append(_duplicate_problem(where, "id'et bruges også af et andet udvalg eller niveau.", "Giv udvalget et id, ingen andre udvalg eller niveauer har."))
+        seen[c.id] = file
+        if c.level not in ids:
+            problems.append(_reference_problem(f"{where}.level", "ukendt niveau.", f"Brug et af: {', '.join(ids)}."))
+            continue
+        level = levels[ids.index(c.level)]
+        if ids.index(c.level) < escalation or level.body is not None:
+            problems.append(
+                Problem(
+                    f"{where}.level",
+                    "et udvalg kan kun dele et udvalgsniveau i forvaltningen (eskalationsniveauet eller højere, ikke et lovbestemt organ).",
+                    f'Brug fx level = "{meta.escalation_level}".',
+                )
+            )
+        for area in c.areas:
+            if area not in areas:
+                problems.append(_reference_problem(f"{where}.areas", f"ukendt område '{area}'.", f"Brug et af: {', '.join(areas)}."))
+            elif (c.level, area) in held:
+                problems.append(
+                    _duplicate_problem(f"{where}.areas", f"området '{area}' hører allerede til udvalget {held[(c.level, area)]} på samme niveau.", "Giv hvert område ét udvalg pr. niveau.")
+                )
+            else:
+                held[(c.level, area)] = c.id
+    for level_id in {c.level for _, c in committees if c.level in ids}:
+        missing = [a for a in areas if (level_id, a) not in held]
+        if missing:
+            problems.append(
+                Problem(
+                    f"committees (level {level_id})",
+                    f"niveauet er delt i udvalg, men ingen har området {', '.join(missing)}: en sag i det område ville ikke have et udvalg.",
+                    "Tilføj området til et af udvalgene.",
+                )
+            )
+
+
 def _parse_implications(inputs: dict[str, InputSpec], files: dict[str, str], problems: list[Problem]) -> dict[tuple[str, str], tuple[Term, ...]]:
     out: dict[tuple[str, str], tuple[Term, ...]] = {}
     for name, spec in inputs.items():
@@ -538,30 +594,31 @@ def _check_floors(plan: Plan, levels_file: str, problems: list[Problem]) -> None
             problems.append(
                 _floor_problem(
                     f"{levels_file}: levels[{i}] (id {lv.id})",
-                    f"{BODIES.get(lv.body, lv.body)} er et lovbestemt organ og skal stå over alle forvaltningens niveauer (barnets lov § 142), men står under {plan.levels[top_admin].name}.",
+                    f"{BODIES.get(lv.body, lv.body)} er et lovbestemt organ og skal stå over alle forvaltningens niveauer, men står under {plan.levels[top_admin].name}.",
                     "Flyt niveauet op, så det er det højeste i planen; loven kan ikke fraviges i kompetenceplanen.",
                 )
             )
     for i, lv in enumerate(plan.levels):
-        # A level's name is what caseworkers read ("Afgørelsesniveau: …"): the statutory body's
-        # level must say it is the body, and no administrative level may borrow its name.
-        says_body = "børne- og ungeudvalg" in lv.name.lower()
-        if lv.body and not says_body:
+        # A level's name is what caseworkers read ("Afgørelsesniveau: …"): a statutory body's
+        # level must say it is the body, and no other level may borrow the body's name.
+        name = lv.name.lower()
+        if lv.body and BODY_NAME_WORDS.get(lv.body, "") not in name:
             problems.append(
                 _floor_problem(
                     f"{levels_file}: levels[{i}] (id {lv.id}).name",
                     f"niveauet er {BODIES.get(lv.body, lv.body)}, men navnet siger det ikke.",
-                    'Kald niveauet fx "Børne- og ungeudvalget (barnets lov § 142)".',
+                    f'Kald niveauet fx "{BODIES.get(lv.body, lv.body)}".',
                 )
             )
-        if not lv.body and says_body:
-            problems.append(
-                _floor_problem(
-                    f"{levels_file}: levels[{i}] (id {lv.id}).name",
-                    "et niveau i forvaltningen må ikke hedde børne- og ungeudvalget.",
-                    'Giv niveauet sit eget navn, eller angiv body = "boerne_og_ungeudvalg" på det øverste niveau.',
+        for body, words in BODY_NAME_WORDS.items():
+            if lv.body != body and words in name:
+                problems.append(
+                    _floor_problem(
+                        f"{levels_file}: levels[{i}] (id {lv.id}).name",
+                        f"et niveau, der ikke er {BODIES[body].split(' (')[0]}, må ikke hedde {words}et.",
+                        f'Giv niveauet sit eget navn, eller angiv body = "{body}" på niveauet for organet.',
+                    )
                 )
-            )
     for name, spec in plan.inputs.items():
         if name == meta.paragraph_input:
             continue

@@ -7,25 +7,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Union
 
-from ..law import ConsentRule, Floor, consent_rule, floor_for
+from ..danish import format_number
+from ..law import OUTSIDE_MUNICIPALITY, ConsentRule, Floor, consent_rule, floor_for
 from .operators import OPERATORS, Operator
-from .parts import Check, ConsentRole, DocumentType, EnumValue, InputSpec, LadderStep, Level, PlanMeta, RequirementDoc, as_json
+from .parts import Check, Committee, ConsentRole, DocumentType, EnumValue, InputSpec, LadderStep, Level, PlanMeta, RequirementDoc, as_json
 
 Value = Union[bool, int, float, str]
-
-
-def format_number(value: Value, unit: str = "") -> str:
-    """Danish number format: 12.000 and 2,5 (thousands '.', decimals ','); text as written."""
-    if isinstance(value, str):
-        return f"{value} {unit}".strip()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int):
-        text = f"{value:,}".replace(",", ".")
-    else:
-        whole, _, frac = f"{value:,.2f}".partition(".")
-        text = whole.replace(",", ".") + "," + frac
-    return f"{text} {unit}".strip()
 
 
 def or_list(items: list[str]) -> str:
@@ -189,6 +176,19 @@ class Outcome:
         return cls(spec.kind, spec.row.id, spec.row.rank)
 
 
+@dataclass(frozen=True)
+class MeetingBody:
+    """A body a committee meeting can belong to: one of the plan's committees, or a committee
+    level the plan does not split (børne- og ungeudvalget). ``areas`` is None when it takes every
+    area. A body outside the municipality (Familieretshuset) never holds a municipal meeting."""
+
+    id: str
+    name: str
+    level: str
+    rank: int
+    areas: tuple[str, ...] | None
+
+
 @dataclass(frozen=True, eq=False)
 class Plan:
     """A validated kompetenceplan. Build it with `load_plan`, never by hand."""
@@ -207,6 +207,8 @@ class Plan:
     consent_roles: dict[str, ConsentRole] = field(default_factory=dict)
     requirements: tuple[PlanRequirement, ...] = ()
     input_files: dict[str, str] = field(default_factory=dict)  # input name -> the file declaring it
+    #: The plan's own bodies: committees that hold a committee level for some areas.
+    committees: tuple[Committee, ...] = ()
     #: Set by the loader from the statute tables (`law`): paragraph code -> (rank of the body
     #: the law reserves it for, the floor); paragraph code -> consent rule.
     floors: dict[str, tuple[int, Floor]] = field(default_factory=dict)
@@ -237,6 +239,30 @@ class Plan:
     @property
     def escalation_rank(self) -> int:
         return self.rank(self.meta.escalation_level)
+
+    # -- committees and meetings ------------------------------------------------------------
+    def committee_for(self, level_id: str, area: object) -> Committee | None:
+        """The plan's committee that holds ``level_id`` for ``area`` (None: the level is not split)."""
+        for c in self.committees:
+            if c.level == level_id and area in c.areas:
+                return c
+        return None
+
+    def meeting_bodies(self) -> tuple[MeetingBody, ...]:
+        """Every body a meeting can belong to, lowest first: at or above the escalation level, a
+        split level by its committees, an unsplit level itself; never a body outside the
+        municipality (its cases are sent to it as an indstilling)."""
+        out = []
+        for i, lv in enumerate(self.levels):
+            if i < self.escalation_rank or lv.body in OUTSIDE_MUNICIPALITY:
+                continue
+            split = [c for c in self.committees if c.level == lv.id]
+            out += [MeetingBody(c.id, c.name, lv.id, i, tuple(c.areas)) for c in split] or [MeetingBody(lv.id, lv.name, lv.id, i, None)]
+        return tuple(out)
+
+    def meeting_body(self, body_id: str) -> MeetingBody | None:
+        """The body a meeting of ``body_id`` belongs to, or None if no meeting can be of it."""
+        return next((b for b in self.meeting_bodies() if b.id == body_id), None)
 
     # -- rows in engine order ---------------------------------------------------------------
     @cached_property
@@ -282,11 +308,11 @@ class Plan:
     def steps(self, area: str) -> tuple[LadderStep, ...]:
         return tuple(s for s in self.ladder if s.area == area)
 
-    def code_for(self, law: str, section: int, floored_only: bool = False) -> str | None:
-        """The plan's paragraph code for a provision, if it has one (with ``floored_only``: the
-        code the law reserves for a statutory body, e.g. § 98, stk. 4 rather than stk. 1)."""
+    def code_for(self, law: str, section: int, stk: int | None = None) -> str | None:
+        """The plan's paragraph code for a provision, if it has one (with ``stk``: the code for
+        that stykke, e.g. § 98, stk. 4 rather than stk. 1)."""
         for code, value in (self.inputs[self.meta.paragraph_input].values or {}).items():
-            if (value.law, value.section) == (law, section) and (not floored_only or code in self.floors):
+            if (value.law, value.section) == (law, section) and (stk is None or value.stk == stk):
                 return code
         return None
 
@@ -295,6 +321,7 @@ class Plan:
         return {
             "plan": as_json(self.meta),
             "levels": [as_json(lv) for lv in self.levels],
+            "committees": [as_json(c) for c in self.committees],
             "ladder": [as_json(s) for s in self.ladder],
             "inputs": {n: as_json(s, exclude_none=True) for n, s in self.inputs.items()},
         }

@@ -47,6 +47,15 @@ class Level:
 
 
 @dataclass(frozen=True)
+class Committee:
+    id: str
+    level: str
+    areas: list[str]
+    name: str
+    decided_by: str
+
+
+@dataclass(frozen=True)
 class LadderStep:
     area: str
     step: int
@@ -99,7 +108,7 @@ class RequirementDoc:
     fix: str
 
 
-RequirementKind = Literal["document", "fields", "consent", "child_view", "alternatives", "economy"]
+RequirementKind = Literal["document", "fields", "consent", "child_view", "alternatives", "economy", "hearing", "siblings"]
 
 
 @dataclass(frozen=True)
@@ -113,12 +122,13 @@ class Check:
     or_paths: list[str]
     paths: list[str]
     roles: list[str]
+    any_role: bool
     covers_purpose: bool
     monthly_input: str | None
     duration_input: str | None
 
 
-PARTS: dict[str, type] = {cls.__name__: cls for cls in (PlanMeta, Level, LadderStep, EnumValue, InputSpec, DocumentType, ConsentRole, RequirementDoc, Check)}
+PARTS: dict[str, type] = {cls.__name__: cls for cls in (PlanMeta, Level, Committee, LadderStep, EnumValue, InputSpec, DocumentType, ConsentRole, RequirementDoc, Check)}
 
 
 def of(model: Any) -> Any:

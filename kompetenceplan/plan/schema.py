@@ -57,6 +57,19 @@ class Level(Strict):
     decided_by: str = Field(default="", max_length=200, description='How Danish says who decides, after "Sagen afgøres", e.g. "ved lederbeslutning".')
 
 
+class Committee(Strict):
+    """``[[committees]]``: a body of the plan that holds a committee level for some areas, e.g. the
+    visitation committees for children and for adults at the level ``visitationsudvalg``. The
+    level decides who may decide (its rank); the committee is which meeting decides. Every meeting
+    belongs to one body (a committee, or a level nobody splits)."""
+
+    id: Slug
+    level: Slug
+    areas: list[ValueCode] = Field(min_length=1)
+    name: Text
+    decided_by: str = Field(default="", max_length=200, description='How Danish says who decides, after "Sagen afgøres".')
+
+
 class LadderStep(Strict):
     """``[[ladder]]``: one step of an area's indsatstrappe."""
 
@@ -142,7 +155,7 @@ class RequirementDoc(Strict):
     fix: Text = Field(description="Sådan gøres det rigtigt")
 
 
-RequirementKind = Literal["document", "fields", "consent", "child_view", "alternatives", "economy"]
+RequirementKind = Literal["document", "fields", "consent", "child_view", "alternatives", "economy", "hearing", "siblings"]
 
 
 class Check(Strict):
@@ -154,11 +167,12 @@ class Check(Strict):
     signed: bool = False
     approved: bool = False
     only_if_present: bool = Field(default=False, description="document: check only documents that are there")
-    or_paths: list[Annotated[str, Field(pattern=r"^[a-z_]+(\.[a-z_]+)*$")]] = Field(
-        default=[], description="document: also met when one of these fields is filled in (a reason the law accepts instead)"
+    or_paths: list[Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")]] = Field(
+        default=[], description="document, fields: also met when one of these fields is filled in (a reason the law accepts instead)"
     )
-    paths: list[Annotated[str, Field(pattern=r"^[a-z_]+(\.[a-z_]+)*$")]] = Field(default=[], description="fields")
-    roles: list[ValueCode] = Field(default=[], description="consent: who must consent")
+    paths: list[Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")]] = Field(default=[], description="fields")
+    roles: list[ValueCode] = Field(default=[], description="consent: who must consent; hearing: who must have had the chance to speak (barnets lov § 142, stk. 2-3)")
+    any_role: bool = Field(default=False, description="consent: one of the roles is enough (e.g. the citizen or the værge)")
     covers_purpose: bool = Field(default=True, description="consent: must cover the formål")
     monthly_input: Slug | None = Field(default=None, description="economy: the case input with the monthly cost")
     duration_input: Slug | None = Field(default=None, description="economy: the case input with the duration in months")
@@ -188,6 +202,7 @@ class PlanFile(Strict):
 
     plan: PlanMeta | None = None
     levels: list[Level] | None = None
+    committees: list[Committee] | None = None
     ladder: list[LadderStep] | None = None
     inputs: dict[Slug, InputSpec] | None = None
     rows: list[Row] | None = None

@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from ..actor import PermissionDenied
 from ..api import decide
 from ..checks.agenda import check_agenda
 from ..checks.check import check
 from ..engine import durable_adapter
-from ..errors import CaseError, ConcurrentChange, EngineError, KompetenceplanError, PlanError, Problem
+from ..errors import CaseError, ConcurrentChange, EngineError, KompetenceplanError, PlanError, Problem, UnavailableError
 from ..io import MAX_INPUT_BYTES, parse_date, parse_json
 from ..plan import PlanSet, load_plans
 from ..tooling.render import markdown, to_html
@@ -91,8 +91,19 @@ def fingerprints(plans: PlanSet) -> dict[str, str]:
 
 
 def _error(exc: KompetenceplanError, root: Path) -> JSONResponse:
-    status = 500 if isinstance(exc, EngineError) else 403 if isinstance(exc, PermissionDenied) else 409 if isinstance(exc, ConcurrentChange) else 422
+    # 503: the register's database could not be written or read (nothing was stored); try again.
+    status = 500 if isinstance(exc, EngineError) else 403 if isinstance(exc, PermissionDenied) else 409 if isinstance(exc, ConcurrentChange) else 503 if isinstance(exc, UnavailableError) else 422
     return JSONResponse(relative_paths(exc, root), status_code=status)
+
+
+def _program_version() -> str:
+    """The program's version, from its one place (pyproject.toml, through the installed metadata)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kompetenceplan")
+    except PackageNotFoundError:  # run from a checkout that is not installed
+        return "0+ukendt"
 
 
 def _date(value: str | None, name: str) -> dt.date | None:
@@ -124,7 +135,7 @@ def create_app(
     holder = PlanHolder(plan_path, reload_settle)
     app = FastAPI(
         title="kompetenceplan",
-        version="0.1.0",
+        version=_program_version(),
         description="Hvem må træffe afgørelse om en social indsats, og er indstillingen klar til visitationsudvalget?",
         # /docs and /redoc load scripts from a public CDN: off. /openapi.json stays.
         docs_url=None,
@@ -137,7 +148,11 @@ def create_app(
     app.add_exception_handler(NotSignedIn, on_not_signed_in)
 
     @app.exception_handler(KompetenceplanError)
-    async def on_domain_error(request: Request, exc: KompetenceplanError) -> JSONResponse:
+    async def on_domain_error(request: Request, exc: KompetenceplanError) -> Response:
+        if isinstance(exc, UnavailableError) and "text/html" in request.headers.get("accept", ""):
+            from ..web.views import unavailable_page  # a person at a page: a page, with the same status
+
+            return unavailable_page(request, exc)
         return _error(exc, holder.path)
 
     from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -199,7 +214,9 @@ def create_app(
     async def rendered(format: str = "markdown") -> Response:
         version = holder.plans.latest
         if format == "html":
-            return HTMLResponse(to_html(version))
+            from ..web.views import document_response
+
+            return document_response(to_html(version))  # the pages' security and no-cache headers
         if format != "markdown":
             raise CaseError("Ukendt format.", [Problem("format", "skal være markdown eller html.", "Brug ?format=html.")])
         return PlainTextResponse(markdown(version), media_type="text/markdown; charset=utf-8")
@@ -214,9 +231,19 @@ def create_app(
     async def health() -> JSONResponse:
         plans = holder.plans
         engine = durable_adapter.health()
+        register: dict[str, Any] = {}
+        status = engine["status"]
+        if getattr(app.state, "register", None) is not None:
+            from ..store.db import write_status
+
+            # Degraded while the register cannot be written (read-only, a full disk, a lost connection).
+            problem = await _in_thread(write_status, app.state.register.engine)
+            register = {"register": {"status": "degraded", "problem": problem} if problem else {"status": "ok"}}
+            status = "degraded" if problem else status
         return JSONResponse(
             {
-                "status": engine["status"],
+                "status": status,
+                **register,
                 "plan": plans.latest.meta.id,
                 "versions": [p.meta.version for p in plans.versions],
                 "fingerprint": plans.latest.fingerprint,
@@ -240,6 +267,9 @@ def create_app(
     app.include_router(web.router)
     app.include_router(auth_router)
 
+    from .frister_api import create_router as frister_router  # deadlines and case events (issue 26)
+
+    app.include_router(frister_router(lambda: holder.plans, lambda: getattr(app.state, "register", None)))
     if db_url is not None:  # the register and committee meetings (issue 13)
         from ..store.register import Register
         from .register_api import create_router
@@ -283,6 +313,7 @@ def _docs(response_kind: str) -> dict[int | str, dict[str, Any]]:
     return {
         200: {"description": "OK", "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{response_kind}"}}}},
         422: {"description": "Fejl i input: feltets sti og en dansk besked."},
+        503: {"description": "Registerets database kunne ikke skrives eller læses; intet er gemt."},
         413: {"description": "Forespørgslen er for stor."},
         500: {"description": "Motorfejl; der er ikke truffet nogen afgørelse."},
     }

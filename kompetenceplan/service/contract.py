@@ -24,23 +24,24 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from ..plan.model import Plan
-from ..plan.schema import InputSpec, LadderStep, Level, PlanMeta
+from ..plan.schema import Committee, InputSpec, LadderStep, Level, PlanMeta
 from ..plan.versions import PlanSet
 from .schemas import KINDS, schema, semantic_refusals, submission_refusals
 
 #: The contract's version (semantic versioning): major for a change that can break a client,
 #: minor for an addition, patch for wording. Listed in CHANGELOG with every change.
-API_VERSION = "1.0.1"
+API_VERSION = "2.0.0"
 RENDER_FORMATS = ("markdown", "html")
 COMPONENTS = "#/components/schemas/"
 
 
 class PlanSummary(BaseModel):
-    """``GET /plan``: metadata, levels, ladder and inputs of one version, and all versions."""
+    """``GET /plan``: metadata, levels, committees, ladder and inputs of one version, and all versions."""
 
     model_config = ConfigDict(extra="forbid")
     plan: PlanMeta
     levels: list[Level]
+    committees: list[Committee]
     ladder: list[LadderStep]
     inputs: dict[str, InputSpec]
     versions: list[str]
@@ -127,6 +128,7 @@ def _json(ref: str) -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": COMPONENTS + ref}}}
 
 
+NO_REGISTER = "Tjenesten er startet uden register (serve --db), eller planen har ingen fristregler."
 ON = _date_param("on", "Datoen, planens version vælges efter (ÅÅÅÅ-MM-DD). Standard: i dag.")
 MEETING = _date_param("meeting_date", "Mødedatoen (ÅÅÅÅ-MM-DD); dokumenternes alder regnes til den. Standard: i dag.")
 
@@ -147,6 +149,17 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("/health", "get"): {"ok": {"application/json": "health"}},
     ("/admin/reload", "post"): {"ok": {"application/json": "health"}, "refusals": "plan"},
+    # Deadlines and case events (issue 26, service/frister_api.py): no case reference, team or
+    # advisor in a query string; 404 when the service has no register or the plan no rules.
+    ("/deadlines", "post"): {"body": "worklist_request", "ok": {"application/json": "worklist"}, "refusals": "worklist", "not_found": NO_REGISTER},
+    ("/deadlines/events", "post"): {"body": "case_event", "ok": {"application/json": "case_event_record"}, "refusals": "event", "not_found": NO_REGISTER},
+    ("/deadlines/cases/{case_ref}/events", "get"): {
+        "params": [{"name": "case_ref", "in": "path", "required": True, "description": "Sagssystemets sagsnummer.", "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:/-]{1,64}$"}}],
+        "ok": {"application/json": "case_event_list"},
+        "refusals": "read",
+        "not_found": NO_REGISTER,
+    },
+    ("/deadlines/rules", "get"): {"ok": {"application/json": "frist_rules"}, "not_found": "Planen har ingen fristregler (<planmappe>-frister.toml)."},
 }
 
 
@@ -160,6 +173,30 @@ def _refusals(kind: str, plan: Plan) -> list[dict[str, str]]:
         return date
     if kind == "plan":
         return [{"error": "PlanError", "where": ".*", "rule": "Planen på disken kan ikke indlæses; den gamle bruges stadig."}]
+    denied = {"error": "PermissionDenied", "where": "adgang", "rule": "Brugeren mangler adgangen (read_register, record_event)."}
+    if kind == "worklist":
+        return [
+            {"error": "CaseError", "where": "^body", "rule": "Datoen skal være en gyldig kalenderdag."},
+            {"error": "CaseError", "where": "^query$", "rule": "Ruten tager ingen parametre i adressen."},
+            {"error": "FristError", "where": ".*", "rule": "Fristreglerne kan ikke læses."},
+            denied,
+        ]
+    if kind == "event":
+        return [
+            {
+                "error": "CaseError",
+                "where": ".*",
+                "rule": "Hændelsen skal passe til planen og registret: en kendt hændelse med en art, der hører til den; en paragrafkode fra planen (krævet for en formandsafgørelse); en dato, der ikke ligger i fremtiden; en hændelse, der ikke er gemt før; en rettelse af den nyeste version i samme sag.",
+            },
+            {"error": "PersonalDataError", "where": ".*", "rule": "Ingen tekst må ligne et CPR-nummer."},
+            denied,
+        ]
+    if kind == "read":
+        return [
+            {"error": "CaseError", "where": "case_ref", "rule": "Sagsreferencen må kun have bogstaver, cifre og . : / - _."},
+            {"error": "CaseError", "where": "^query$", "rule": "Ruten tager ingen parametre i adressen."},
+            denied,
+        ]
     return []
 
 
@@ -176,7 +213,9 @@ def _responses(op: dict[str, Any], plan: Plan) -> dict[str, Any]:
         out["422"] = {"description": text, "content": _json("Error")}
         if refusals:
             out["422"]["x-semantic-refusals"] = refusals
-    if op.get("not_found"):
+    if isinstance(op.get("not_found"), str):
+        out["404"] = {"description": op["not_found"], "content": _json("Error")}
+    elif op.get("not_found"):
         out["404"] = {"description": "Ingen sådan sti.", "content": {"application/json": {"schema": {"type": "object"}}}}
     if "body" in op:
         out["413"] = {"description": "Forespørgslen er for stor (se serve --max-body).", "content": _json("Error")}
@@ -202,6 +241,7 @@ def describe(spec: dict[str, Any], plans: Plan | PlanSet, max_agenda: int) -> di
     components["agenda_report"] = _agenda_response(versions)
     components["health"] = HEALTH
     components["json_schema"] = {"title": "JSON Schema", "type": "object", "description": "Et JSON Schema (2020-12)."}
+    _frister_components(components)
     components["Error"] = ERROR
     components["Problem"] = PROBLEM
     for path, methods in out.get("paths", {}).items():
@@ -223,6 +263,20 @@ def describe(spec: dict[str, Any], plans: Plan | PlanSet, max_agenda: int) -> di
     if dangling:
         raise ValueError(f"dangling $ref in the OpenAPI description: {dangling}")
     return out
+
+
+def _frister_components(components: dict[str, Any]) -> None:
+    """The deadline routes' request and answer schemas (service/frister_api.py)."""
+    from ..frister.rules import FristConfig
+    from ..store.events import EventRecord
+    from .frister_api import EventIn, WorklistIn, WorklistOut
+
+    _add(components, "worklist_request", WorklistIn.model_json_schema())
+    _add(components, "worklist", WorklistOut.model_json_schema(mode="serialization"))
+    _add(components, "case_event", EventIn.model_json_schema())
+    _add(components, "case_event_record", EventRecord.model_json_schema(mode="serialization"))
+    components["case_event_list"] = {"title": "Sagshændelser", "type": "array", "items": {"$ref": COMPONENTS + "case_event_record"}}
+    _add(components, "frist_rules", FristConfig.model_json_schema(mode="serialization"))
 
 
 def _add(components: dict[str, Any], name: str, body: dict[str, Any]) -> None:

@@ -64,6 +64,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/meetings/{meeting_id}/agenda/send"): "manage_meetings",
     ("POST", "/meetings/{meeting_id}/items/{number}/outcome"): "record_outcome",
     ("GET", "/meetings/{meeting_id}/minutes"): "read_register",
+    # the JSON API: deadlines and case events (issue 26)
+    ("POST", "/deadlines"): "read_deadlines",
+    ("POST", "/deadlines/events"): "record_event",
+    ("GET", "/deadlines/cases/{case_ref}/events"): "read_deadlines",
+    ("GET", "/deadlines/rules"): "read_plan",
     # web pages
     ("GET", "/"): "read_plan",
     ("GET", "/hvem-skal-afgoere"): "route",
@@ -98,6 +103,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/tilsyn/{quarter}"): "read_reports",
     ("GET", "/tilsyn/{quarter}/rapport"): "read_reports",
     ("GET", "/oekonomi"): "read_reports",
+    ("GET", "/frister"): "read_deadlines",
+    ("POST", "/frister/arbejdsliste"): "read_deadlines",
+    ("POST", "/frister/ny-haendelse"): "record_event",
     ("GET", "/kompetenceplan"): "read_plan",
     ("GET", "/kompetenceplan/dokumentation"): "read_plan",
     ("GET", "/kompetenceplan/aendringer"): "read_plan",

@@ -4,15 +4,15 @@ Stored values are never logged."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
-from pydantic import BaseModel, ConfigDict
+from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel, ConfigDict, WithJsonSchema
 
 from ..actor import actor_of
+from ..danish import read_date, read_optional_date
 from ..errors import CaseError, Problem
 from ..meetings import committee
 from ..meetings.documents import agenda_html, agenda_markdown, minutes_html, minutes_markdown
@@ -21,6 +21,18 @@ from ..plan.versions import PlanSet
 from ..store.records import DecisionRecord, RoutedCase
 from ..store.register import Register
 from ..web.access import log_case_access
+from ..web.views import HEADERS, document_response
+
+#: Agendas and minutes name cases: never cached (as the pages).
+NO_STORE = {"Cache-Control": HEADERS["Cache-Control"], "X-Content-Type-Options": HEADERS["X-Content-Type-Options"]}
+
+#: Dates and numbers are handed to the library as sent and read there by `danish`, as the CLI, the
+#: pages and the imports read them: a date is the text ``ÅÅÅÅ-MM-DD`` only (``0`` is not
+#: 1970-01-01, a time zone is never dropped), an amount a JSON number or Danish text (``"12.000"``
+#: is twelve thousand, never 12), and ``true`` is never a number. A refusal is the usual 422 body.
+Date = Annotated[Any, WithJsonSchema({"type": "string", "format": "date", "description": "ÅÅÅÅ-MM-DD"})]
+Amount = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "maxLength": 40}], "description": 'kr. pr. måned: et tal eller dansk tekst, fx "12.000,50"'})]
+Step = Annotated[Any, WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 20})]
 
 
 class DecisionIn(BaseModel):
@@ -29,23 +41,27 @@ class DecisionIn(BaseModel):
     case_ref: str
     team: str
     level: str
-    decided_on: dt.date
+    decided_on: Date
     outcome: Literal["bevilget", "afslået", "bevilget med ændringer"]
     paragraph: str
-    step: int
-    monthly_cost: float
-    start: dt.date
-    expected_end: dt.date | None = None
+    step: Step
+    monthly_cost: Amount
+    start: Date
+    expected_end: Date = None
     required_level: str | None = None
     routing_id: int | None = None
     corrects: int | None = None
     note: str = ""
 
 
+#: A date in the query string, read by `danish.read_date` (FastAPI's own reading takes ``0`` as 1970-01-01).
+DateQuery = Annotated[str | None, WithJsonSchema({"type": "string", "format": "date"})]
+
+
 class MeetingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    meeting_date: dt.date
+    meeting_date: Date
     body: str
     title: str = ""
 
@@ -55,19 +71,19 @@ class OutcomeIn(BaseModel):
 
     outcome: Outcome
     reason: str = ""
-    start: dt.date | None = None
-    expected_end: dt.date | None = None
+    start: Date = None
+    expected_end: Date = None
     #: "oversendt": the level the item is sent on to (default: the item's required level).
     forward_to: str | None = None
 
 
 def _document(agenda: Agenda, fmt: str, markdown: Callable[[Agenda], str], html: Callable[[Agenda], str]) -> Response:
     if fmt == "html":
-        return HTMLResponse(html(agenda))
+        return document_response(html(agenda))  # the pages' security and no-cache headers
     if fmt == "markdown":
-        return PlainTextResponse(markdown(agenda), media_type="text/markdown; charset=utf-8")
+        return PlainTextResponse(markdown(agenda), media_type="text/markdown; charset=utf-8", headers=NO_STORE)
     if fmt == "json":
-        return Response(agenda.to_json(), media_type="application/json")
+        return Response(agenda.to_json(), media_type="application/json", headers=NO_STORE)
     raise CaseError("Ukendt format.", [Problem("format", "skal være json, markdown eller html.", "Brug fx ?format=html.")])
 
 
@@ -79,8 +95,8 @@ def create_router(plans: Callable[[], PlanSet], register: Register) -> APIRouter
     # reads before the answer leaves, writes after the library stored them.
 
     @router.post("/register/route", response_model=RoutedCase, summary="Route en sag og gem routingen")
-    def route(request: Request, case_ref: str, team: str, on: dt.date | None = None, corrects: int | None = None, case: dict[str, Any] = Body(...)) -> RoutedCase:
-        routed = register.record_routing(plans(), case, case_ref=case_ref, team=team, actor=actor_of(request), on=on, corrects=corrects)
+    def route(request: Request, case_ref: str, team: str, on: DateQuery = None, corrects: int | None = None, case: dict[str, Any] = Body(...)) -> RoutedCase:
+        routed = register.record_routing(plans(), case, case_ref=case_ref, team=team, actor=actor_of(request), on=read_optional_date(on, "on"), corrects=corrects)
         log_case_access(request, "ændret", "routing", [routed.record.case_ref])
         return routed
 
@@ -91,14 +107,15 @@ def create_router(plans: Callable[[], PlanSet], register: Register) -> APIRouter
         return recorded
 
     @router.get("/register/decisions", response_model=list[DecisionRecord], summary="Afgørelser i en periode")
-    def list_decisions(request: Request, start: dt.date | None = None, end: dt.date | None = None, team: str | None = None, overskridelser: bool = False) -> list[DecisionRecord]:
-        found = register.overskridelser((start, end), team) if overskridelser else register.decisions((start, end), team)
+    def list_decisions(request: Request, start: DateQuery = None, end: DateQuery = None, team: str | None = None, overskridelser: bool = False) -> list[DecisionRecord]:
+        period = (read_optional_date(start, "start"), read_optional_date(end, "end"))
+        found = register.overskridelser(period, team) if overskridelser else register.decisions(period, team)
         log_case_access(request, "læst", "afgørelse", [d.case_ref for d in found])
         return found
 
     @router.post("/meetings", response_model=Meeting, summary="Opret et udvalgsmøde")
     def new_meeting(request: Request, meeting: MeetingIn) -> Meeting:
-        return committee.new_meeting(register, plans(), meeting.meeting_date, meeting.body, meeting.title, actor=actor_of(request))
+        return committee.new_meeting(register, plans(), read_date(meeting.meeting_date, "meeting_date"), meeting.body, meeting.title, actor=actor_of(request))
 
     @router.get("/meetings", response_model=list[Meeting], summary="Alle møder")
     def meetings() -> list[Meeting]:
@@ -125,9 +142,8 @@ def create_router(plans: Callable[[], PlanSet], register: Register) -> APIRouter
 
     @router.post("/meetings/{meeting_id}/items/{number}/outcome", response_model=OutcomeRecord, summary="Udvalgets udfald for et punkt")
     def outcome(request: Request, meeting_id: int, number: int, body: OutcomeIn) -> OutcomeRecord:
-        recorded = committee.record_outcome(
-            register, plans(), meeting_id, number, body.outcome, body.reason, actor=actor_of(request), start=body.start, expected_end=body.expected_end, forward_to=body.forward_to
-        )
+        start, end = read_optional_date(body.start, "start"), read_optional_date(body.expected_end, "expected_end")
+        recorded = committee.record_outcome(register, plans(), meeting_id, number, body.outcome, body.reason, actor=actor_of(request), start=start, expected_end=end, forward_to=body.forward_to)
         log_case_access(request, "ændret", "udfald", [recorded.case_ref])
         return recorded
 

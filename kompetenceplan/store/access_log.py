@@ -24,12 +24,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 
 from ..actor import Actor
+from .case_ref import case_ref_problem
+from .privacy import looks_like_cpr
 from .tables import access_log
 
 Action = Literal["læst", "ændret"]
 Channel = Literal["web", "api", "cli"]
 #: What a row is about (the case data the request read or changed).
-SUBJECTS = ("routing", "indstilling", "dagsordenspunkt", "afgørelse", "udfald", "tilsynssvar", "tilsynssag", "eksport")
+SUBJECTS = ("routing", "indstilling", "dagsordenspunkt", "afgørelse", "udfald", "tilsynssvar", "tilsynssag", "eksport", "frist", "sagshændelse")
 RETENTION_ENV = "KOMPETENCEPLAN_ADGANGSLOG_YEARS"
 
 
@@ -63,7 +65,10 @@ def record(
     """Append one row per distinct case reference (in the order given); the number of rows."""
     if subject not in SUBJECTS:  # a programming error, never a user's
         raise ValueError(f"unknown subject {subject!r}")
-    refs = list(dict.fromkeys(r for r in case_refs if r))
+    # Only references the register's own rule accepts: a CPR number (or anything else) sent where a
+    # case reference belongs is never written to the log.
+    # ("*" is the whole register: an export.)
+    refs = list(dict.fromkeys(r for r in case_refs if r == "*" or (r and case_ref_problem(r) is None and not looks_like_cpr(r))))
     if not refs:
         return 0
     now = dt.datetime.now(dt.UTC)

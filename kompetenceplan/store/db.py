@@ -7,14 +7,15 @@ SQLite is the embedded default (a file ``kompetenceplan.db``); any SQLAlchemy UR
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, inspect
-from sqlalchemy.engine import Connection, CursorResult, Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Connection, CursorResult, Engine, ExceptionContext, make_url
+from sqlalchemy.exc import ArgumentError, InterfaceError, InternalError, NoSuchModuleError, OperationalError
 
-from ..errors import KompetenceplanError, Problem
+from ..errors import KompetenceplanError, Problem, UnavailableError
 
 DB_ENV = "KOMPETENCEPLAN_DB"
 DEFAULT_URL = "sqlite:///kompetenceplan.db"
@@ -23,6 +24,16 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 class StoreError(KompetenceplanError):
     """The register cannot be used: wrong URL, unreachable, or the wrong schema version."""
+
+
+class StoreUnavailableError(StoreError, UnavailableError):
+    """The database refused or lost a write or a read (read-only, a full disk, a lost connection,
+    locked too long): nothing was stored. CLI exit code 4, HTTP 503; never the SQL or its values."""
+
+
+#: How long after a failed write ``/health`` says degraded even when the probe passes (a full disk
+#: cannot be probed without writing): the last write failed, so the next may too.
+RECENT_WRITE_FAILURE_S = 60.0
 
 
 def resolve_url(url: str | None) -> str:
@@ -61,6 +72,10 @@ def make_engine(url: str | None = None) -> Engine:
             kwargs["pool_size"], kwargs["max_overflow"] = 8, 16
     else:
         kwargs["pool_pre_ping"] = True
+        kwargs["connect_args"] = {"connect_timeout": 10}
+    # A database error never carries the statement's values (case references, notes) into a
+    # message, a log or a traceback.
+    kwargs["hide_parameters"] = True
     try:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ImportError):
@@ -70,7 +85,116 @@ def make_engine(url: str | None = None) -> Engine:
         ) from None
     if sqlite:
         _sqlite_pragmas(engine)
+    _write_failures(engine)
     return engine
+
+
+#: What a database error means, by SQLite's error name and PostgreSQL's SQLSTATE (class or code).
+_SQLITE_CAUSES = {
+    "SQLITE_READONLY": "databasen er skrivebeskyttet (filen eller mappen kan ikke skrives)",
+    "SQLITE_FULL": "disken er fuld",
+    "SQLITE_IOERR": "disken kunne ikke læse eller skrive (I/O-fejl)",
+    "SQLITE_BUSY": "databasen var optaget af en anden skrivning for længe",
+    "SQLITE_LOCKED": "databasen var optaget af en anden skrivning for længe",
+    "SQLITE_CANTOPEN": "databasefilen kan ikke åbnes",
+    "SQLITE_CORRUPT": "databasefilen er beskadiget",
+    "SQLITE_NOTADB": "filen er ikke en SQLite-database",
+}
+_PG_CAUSES = {
+    "25006": "databasen er skrivebeskyttet (read-only)",
+    "53100": "databaseserverens disk er fuld",
+    "53": "databaseserveren mangler ressourcer (disk, hukommelse eller forbindelser)",
+    "08": "forbindelsen til databaseserveren er afbrudt eller kan ikke oprettes",
+    "57": "databaseserveren er stoppet eller genstarter",
+}
+BUSY = "databasen var optaget af en anden skrivning for længe"
+LOST = "forbindelsen til databaseserveren er afbrudt eller kan ikke oprettes"
+
+
+def failure_cause(exc: BaseException | None, disconnect: bool = False) -> str:
+    """A database error's cause in Danish, from its error code only (never its message, which can
+    hold values)."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    for prefix, cause in _SQLITE_CAUSES.items():
+        if name.startswith(prefix):
+            return cause
+    state = getattr(exc, "sqlstate", None) or ""
+    for key in (state, state[:2]):
+        if key in _PG_CAUSES:
+            return _PG_CAUSES[key]
+    if disconnect or not state and not name:
+        return LOST
+    return f"databasen meldte en fejl (kode {name or state})"
+
+
+def unavailable(engine_url: Any, cause: str) -> StoreUnavailableError:
+    lost = cause == LOST
+    return StoreUnavailableError(
+        "Registeret kunne ikke bruges: " + ("det er ikke bekræftet, at noget blev gemt." if lost else "intet er gemt."),
+        [
+            Problem(
+                _where(str(engine_url)),
+                f"{cause}.",
+                (
+                    "Kontrollér adressen (--db eller KOMPETENCEPLAN_DB), og at databaseserveren kører. Blev forbindelsen afbrudt under en registrering, "
+                    "så se efter med fx 'decision list', om den er gemt, før du prøver igen."
+                    if lost
+                    else "Prøv igen, når databasen kan skrives (kontrollér rettigheder, diskplads og at serveren kører); kontakt driften, hvis det varer ved."
+                ),
+            )
+        ],
+    )
+
+
+def _write_failures(engine: Engine) -> None:
+    """Every lost connection, read-only database, full disk or I/O error becomes a
+    `StoreUnavailableError` (Danish, no SQL, no values); the time of the last one is kept for
+    ``/health`` (`write_status`)."""
+    engine.info_failed_at = None  # type: ignore[attr-defined]  # the register's own note on the engine
+
+    @event.listens_for(engine, "handle_error")
+    def on_error(context: ExceptionContext) -> None:
+        wrapped = context.sqlalchemy_exception
+        if not (context.is_disconnect or isinstance(wrapped, (OperationalError, InterfaceError, InternalError))):
+            return  # a bug or a constraint: not an outage
+        cause = failure_cause(context.original_exception, context.is_disconnect)
+        if cause != BUSY:
+            engine.info_failed_at = time.monotonic()  # type: ignore[attr-defined]
+            # Discard the pool's connections: one opened while the file was read-only (or the disk
+            # failed) stays so, and the next write must open the database afresh.
+            context.is_disconnect = True
+        raise unavailable(engine.url, cause) from None
+
+    @event.listens_for(engine, "commit")
+    def on_commit(conn: Connection) -> None:
+        engine.info_failed_at = None  # type: ignore[attr-defined]  # a commit that fails sets it again (on_error)
+
+
+def write_status(engine: Engine) -> str | None:
+    """None when the register can be written, else why not (Danish): a write is tried and rolled
+    back (nothing changes), and a write that failed in the last `RECENT_WRITE_FAILURE_S` seconds
+    counts (a full disk shows only when something is written)."""
+    try:
+        with engine.connect() as conn:
+            sqlite = engine.url.get_backend_name() == "sqlite"
+            raw = conn.connection.driver_connection
+            if sqlite:  # do not wait a minute behind a long write: a busy database is a writable one
+                raw.execute("PRAGMA busy_timeout=2000")  # type: ignore[union-attr]
+            try:
+                with conn.begin() as trans:
+                    conn.execute(text("DELETE FROM alembic_version WHERE 1 = 0"))
+                    trans.rollback()
+            finally:
+                if sqlite and not conn.invalidated:  # an invalidated connection is closed, not pooled
+                    raw.execute("PRAGMA busy_timeout=60000")  # type: ignore[union-attr]
+    except StoreUnavailableError as exc:
+        cause = exc.problems[0].what.rstrip(".")
+        if cause != BUSY:
+            return cause
+    failed = getattr(engine, "info_failed_at", None)
+    if failed is not None and time.monotonic() - failed < RECENT_WRITE_FAILURE_S:
+        return "den seneste skrivning til registeret mislykkedes"
+    return None
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

@@ -52,6 +52,19 @@ def head(conn: Connection, decision_id: int) -> int:
     return decision_id
 
 
+def lock_head(conn: Connection, decision_id: int) -> int:
+    """Lock the newest version of the decision ``decision_id`` belongs to and return its id.
+    Another writer may correct it while this one waits for the lock: then the chain is followed
+    again from the version that writer added (READ COMMITTED sees it once its lock is released)."""
+    newest = head(conn, decision_id)
+    while True:
+        lock(conn, newest)
+        nxt = corrected_by(conn, newest)
+        if nxt is None:
+            return newest
+        newest = head(conn, nxt)
+
+
 def lock(conn: Connection, decision_id: int) -> None:
     """Take the row lock a correction needs (PostgreSQL; SQLite's writers queue at BEGIN)."""
     conn.execute(select(decisions.c.id).where(decisions.c.id == decision_id).with_for_update())

@@ -7,10 +7,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
+from ..danish import format_kroner, utc
+
 
 def _utc(value: dt.datetime) -> dt.datetime:
     # Stored in UTC; SQLite hands it back without a zone, PostgreSQL with one: the same out.
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    return utc(value)
 
 
 UtcDatetime = Annotated[dt.datetime, AfterValidator(_utc)]
@@ -80,6 +82,8 @@ class DecisionRecord(_Record):
     recorded_by: str | None
     recorded_by_name: str | None
     recorded_at: UtcDatetime
+    #: An imported decision's natural key (None for one recorded otherwise).
+    import_key: str | None = None
 
 
 class ActiveIntervention(_Record):
@@ -113,8 +117,7 @@ class CaseTotal(_Record):
 
 
 def _kr(amount: float) -> str:
-    whole = f"{round(amount):,}".replace(",", ".")
-    return f"{whole} kr./md."
+    return format_kroner(amount, per="md.")
 
 
 class RoutedCase(_Record):
@@ -135,5 +138,9 @@ class ImportReport(_Record):
     imported: int
     skipped: list[dict[str, Any]]
     decision_ids: list[int]
+    #: Lines whose decision the register already held from an import (or that repeat an earlier
+    #: line of the file): not stored again.
+    already_imported: int = 0
+    already_lines: list[int] = []
     #: Imported decisions taken below the statutory body of their paragraph (stored as history, flagged).
     statutory_breaches: list[int] = []

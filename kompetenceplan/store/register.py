@@ -20,31 +20,37 @@ is stored (every text field is checked; errors never repeat the value).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, not_, or_, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from ..actor import Actor
 from ..api import decide, plan_in_force
+from ..danish import DanishTextError, read_amount, read_date, read_number, read_optional_date
 from ..errors import CaseError, ConcurrentChange, KompetenceplanError, Problem, validation_message
+from ..io import parse_json
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
 from . import decisions as decision_repo
 from . import routings as routing_repo
+from .case_ref import case_ref_problem, read_case_ref
 from .db import check_schema, make_engine, resolve_url
 from .privacy import refuse_cpr
-from .records import DECISION_OUTCOMES, CaseTotal, DecisionRecord, ImportReport, PurgeReport, RoutedCase, RoutingRecord
+from .records import DECISION_OUTCOMES, GRANTED, CaseTotal, DecisionRecord, ImportReport, PurgeReport, RoutedCase, RoutingRecord
 from .tables import (
     agenda_mailings,
     agendas,
+    case_events,
     decision_retractions,
     decisions,
     item_withdrawals,
@@ -68,8 +74,9 @@ Period = tuple[dt.date | None, dt.date | None]
 #: The plan inputs the register computes the case total from (Nyborg's and Aastrup's names).
 NEW_COST_INPUT = "maanedlig_udgift"
 CASE_TOTAL_INPUT = "sagens_maanedlige_udgift"
-_REF = re.compile(r"[\w.:/-]{1,64}")
 _INITIALS = re.compile(r"[\w.-]{1,64}")
+#: A team's name: any text on one line (no line break or control character: it is printed into documents).
+_TEAM = re.compile(r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]{1,64}")
 MAX_COST = 10**9
 
 
@@ -159,18 +166,18 @@ class Register:
         case_ref: str,
         team: str,
         actor: Actor,
-        on: dt.date | None = None,
+        on: dt.date | str | None = None,
         corrects: int | None = None,
     ) -> RoutedCase:
         """Route ``case`` (with the case total checked against the register) and store the routing
-        with ``actor`` as the advisor."""
+        with ``actor`` as the advisor. ``on``: a date or ``ÅÅÅÅ-MM-DD`` (`danish.read_date`; default today)."""
         actor.require("save_routing")
         if not isinstance(case, dict):
             raise CaseError("Sagen kan ikke læses.", [Problem("sag", "skal være ét JSON-objekt.", 'Skriv fx {"paragraf": "bl-32-1-5", "trin": 3}.')])
-        when = on or dt.date.today()
+        when = read_optional_date(on, "on") or dt.date.today()
+        case_ref = read_case_ref(case_ref)
         plan = plan_in_force(plans, when)
-        case_ref = _text(case_ref, "sagsreference", _REF, "S-2026-0042")
-        team = _text(team, "team", re.compile(r".{1,64}"), "Team Syd")
+        team = _text(team, "team", _TEAM, "Team Syd")
         refuse_cpr({"sagsreference": case_ref, "team": team, "sag": case})
         with self.transaction() as conn:
             if corrects is not None:
@@ -245,13 +252,13 @@ class Register:
         case_ref: str,
         team: str,
         level: str,
-        decided_on: dt.date,
+        decided_on: dt.date | str,
         outcome: str,
         paragraph: str | None,
-        step: int | None,
-        monthly_cost: float | None,
-        start: dt.date,
-        expected_end: dt.date | None = None,
+        step: int | str | None,
+        monthly_cost: float | Decimal | str | None,
+        start: dt.date | str,
+        expected_end: dt.date | str | None = None,
         required_level: str | None = None,
         routing_id: int | None = None,
         corrects: int | None = None,
@@ -261,7 +268,8 @@ class Register:
         typed one (or the case's routing) and the statutory body of ``paragraph``; below the
         statutory body the decision is refused (`StatutoryCompetenceError`), below the municipality's
         own delegation it is stored with ``kompetenceoverskridelse=True`` (reported, never silently
-        accepted or refused)."""
+        accepted or refused). Dates are dates or ``ÅÅÅÅ-MM-DD``, the step and the amount numbers or
+        Danish text (``12.000,50``), read by `danish` exactly as every other entry point reads them."""
         actor.require("record_decision")
         with self.transaction() as conn:
             values = self.decision_values(
@@ -291,16 +299,30 @@ class Register:
         """The row of a decision, checked (`CaseError` with every problem) inside the caller's
         transaction: a committee's outcome and its decision are one transaction. ``paragraph``,
         ``step`` and ``monthly_cost`` are checked here: a committee passes them as the submission
-        holds them, and a missing one is a problem in the error."""
-        plan = plan_in_force(plans, kw["decided_on"])
-        case_ref = _text(kw["case_ref"], "sagsreference", _REF, "S-2026-0042")
-        team = _text(kw["team"], "team", re.compile(r".{1,64}"), "Team Syd")
+        holds them, and a missing one is a problem in the error. Dates, the step and the amount are
+        read by `danish`; the case reference by the one rule (`case_ref`)."""
+        problems: list[Problem] = []
+        dates: dict[str, dt.date | None] = {}
+        for key, where, optional in (("decided_on", "dato", False), ("start", "start", False), ("expected_end", "forventet_slut", True)):
+            try:
+                dates[key] = read_optional_date(kw[key], where) if optional else read_date(kw[key], where)
+            except DanishTextError as exc:
+                problems += exc.problems
+        ref_problem = case_ref_problem(kw["case_ref"])
+        if ref_problem is not None:
+            problems.append(ref_problem)
+        if problems:
+            raise CaseError("Afgørelsen kan ikke registreres.", problems)
+        decided_on, start, expected_end = dates["decided_on"], dates["start"], dates["expected_end"]
+        assert decided_on is not None and start is not None
+        plan = plan_in_force(plans, decided_on)
+        case_ref = read_case_ref(kw["case_ref"])
+        team = _text(kw["team"], "team", _TEAM, "Team Syd")
         who, who_name = decided_by
         if kw["source"] == "import":  # typed initials: only history, marked by the source
             who = _text(who, "truffet_af", _INITIALS, "DEF")
         note = kw["note"] or ""
         refuse_cpr({"sagsreference": case_ref, "team": team, "truffet_af": who, "paragraf": kw["paragraph"], "note": note, "niveau": kw["level"], "kraevet_niveau": kw["required_level"] or ""})
-        problems = []
         levels = [lv.id for lv in plan.levels]
         if kw["level"] not in levels:
             problems.append(Problem("niveau", "er ikke et niveau i planen.", f"Brug et af: {', '.join(levels)}."))
@@ -309,44 +331,58 @@ class Register:
         codes = plan.inputs[plan.meta.paragraph_input].values or {}
         if kw["paragraph"] not in codes:
             problems.append(Problem("paragraf", "er ikke en paragrafkode i planen.", "Se koderne med 'kompetenceplan plan'."))
-        step = kw["step"]
-        if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= 20:
+        step = None
+        try:
+            step = int(read_number(kw["step"], "trin", decimals=0, minimum=1, maximum=21, fix="Skriv et heltal fra 1 til 20, fx 3."))
+        except DanishTextError:
             problems.append(Problem("trin", "skal være et heltal fra 1 til 20.", "Skriv fx 3."))
-        cost = kw["monthly_cost"]
-        if not _number(cost) or not 0 <= float(cost) < MAX_COST or round(float(cost), 2) != float(cost):
-            problems.append(Problem("maanedlig_udgift", "skal være et beløb ≥ 0 med højst 2 decimaler.", "Skriv fx 12000 eller 12000.50."))
-        if kw["expected_end"] is not None and kw["expected_end"] < kw["start"]:
+        cost = None
+        try:
+            cost = read_amount(kw["monthly_cost"], "maanedlig_udgift", maximum=MAX_COST)
+        except DanishTextError as exc:
+            problems += exc.problems
+        if expected_end is not None and expected_end < start:
             problems.append(Problem("forventet_slut", "ligger før start.", "Angiv en slutdato efter startdatoen."))
         if kw["corrects"] is not None:
             problems += self._correction_problems(conn, kw["corrects"], case_ref)
-        required = kw["required_level"]
+        typed = kw["required_level"]
+        if typed is not None and typed not in levels:
+            problems.append(Problem("kraevet_niveau", "er ikke et niveau i planen.", f"Brug et af: {', '.join(levels)}."))
         routing = routing_repo.get(conn, kw["routing_id"]) if kw["routing_id"] is not None else None
         if kw["routing_id"] is not None and (routing is None or routing.case_ref != case_ref):
             problems.append(Problem("routing", f"routing {kw['routing_id']} findes ikke for denne sag.", "Angiv id'et fra 'kompetenceplan register route'."))
-        if required is None and routing is not None:
-            required = routing.required_level
-        if required is None and not problems:
-            latest = routing_repo.current_for_case(conn, case_ref, plan.meta.paragraph_input, kw["paragraph"])
-            if latest is not None:
-                required, routing = latest.required_level, latest
+        if routing is None and not problems:
+            routing = routing_repo.current_for_case(conn, case_ref, plan.meta.paragraph_input, kw["paragraph"])
+        # The required level is the HIGHEST of what is typed, what the case's routing required for
+        # the decision's own facts, and the body the law reserves the paragraph for: a typed level
+        # can add to the routing's, never take from it (a decision below either is flagged).
+        candidates = [typed] if typed in levels else []
+        if routing is not None and not problems and cost is not None and step is not None:
+            try:
+                candidates.append(self._routed_level(plan, routing, kw["paragraph"], step, cost))
+            except KompetenceplanError:
+                problems.append(
+                    Problem(
+                        "routing",
+                        f"afgørelsens paragraf, trin eller udgift passer ikke til sagens routing {routing.id}, og sagen kan ikke routes med afgørelsens oplysninger.",
+                        "Route sagen igen med de oplysninger, afgørelsen bygger på, og registrér så afgørelsen.",
+                    )
+                )
         statutory = statutory_level(plan, kw["paragraph"])
-        if required is None and statutory is not None:
-            required = statutory[1]  # the law alone says who must decide
-        if required is None:
+        if statutory is not None:
+            candidates.append(statutory[1])  # the law alone can say who must decide
+        required = max(candidates, key=plan.rank) if candidates else None
+        if required is None and not problems:
             problems.append(
                 Problem(
                     "kraevet_niveau", "det krævede niveau er ukendt (ingen routing af sagen i registeret).", "Route sagen med 'kompetenceplan register route' først, eller angiv det krævede niveau."
                 )
             )
-        elif required not in levels:
-            problems.append(Problem("kraevet_niveau", "er ikke et niveau i planen.", f"Brug et af: {', '.join(levels)}."))
         if problems:
             raise CaseError("Afgørelsen kan ikke registreres.", problems)
-        assert required is not None
+        assert required is not None and cost is not None and step is not None  # else a problem above
         level_rank, required_rank = plan.rank(kw["level"]), plan.rank(required)
         breach = statutory is not None and level_rank < statutory[0]
-        if statutory is not None and required_rank < statutory[0]:
-            required, required_rank = statutory[1], statutory[0]  # the typed level cannot lower the law's
         if breach and kw["source"] != "import":
             assert statutory is not None
             raise statutory_refusal(plan, kw["paragraph"], kw["level"], statutory)
@@ -359,13 +395,13 @@ class Register:
             "level_rank": level_rank,
             "decided_by": who,
             "decided_by_name": who_name,
-            "decided_on": kw["decided_on"],
+            "decided_on": decided_on,
             "outcome": kw["outcome"],
             "paragraph": kw["paragraph"],
             "step": step,
             "monthly_cost": float(cost),
-            "start": kw["start"],
-            "expected_end": kw["expected_end"],
+            "start": start,
+            "expected_end": expected_end,
             "required_level": required,
             "required_rank": required_rank,
             # Kompetenceoverskridelse: the decision was taken by a level ranking below the one the plan requires.
@@ -380,6 +416,44 @@ class Register:
             "recorded_by_name": recorded_by.name,
             "recorded_at": now(),
         }
+
+    @staticmethod
+    def _routed_level(plan: Plan, routing: RoutingRecord, paragraph: str, step: int, cost: Decimal) -> str:
+        """The level the case's routing required, for the decision's own facts: when the decision
+        names another paragraph, a higher step or a higher monthly cost than was routed, the
+        routing's inputs are routed again with the decision's (the case total grows by the same
+        amount). Raises `KompetenceplanError` when they cannot be routed."""
+        meta = plan.meta
+        inputs = dict(routing.inputs)
+        changed: dict[str, Any] = {}
+        if inputs.get(meta.paragraph_input) != paragraph:
+            changed[meta.paragraph_input] = paragraph
+        if meta.step_input in inputs and step > inputs[meta.step_input]:
+            changed[meta.step_input] = step
+        routed_cost = inputs.get(NEW_COST_INPUT)
+        amount = float(cost)
+        if _number(routed_cost) and amount > float(routed_cost):
+            changed[NEW_COST_INPUT] = amount
+            if _number(inputs.get(CASE_TOTAL_INPUT)):
+                changed[CASE_TOTAL_INPUT] = round(float(inputs[CASE_TOTAL_INPUT]) + amount - float(routed_cost), 2)
+        if not changed:
+            return routing.required_level
+        if meta.paragraph_input in changed:  # what the old paragraph implied is implied anew
+            old_code = (plan.inputs[meta.paragraph_input].values or {}).get(inputs[meta.paragraph_input])
+            for implied in old_code.implies if old_code is not None else {}:
+                inputs.pop(implied, None)
+        if NEW_COST_INPUT in changed:  # a total that is a product of the monthly cost grows with it
+            assert _number(routed_cost)  # the condition that put the cost in ``changed``
+            delta = amount - float(routed_cost)
+            for name, spec in plan.inputs.items():
+                factors = spec.default_product or []
+                if NEW_COST_INPUT in factors and _number(inputs.get(name)):
+                    others = [float(f) for f in (inputs.get(x) for x in factors if x != NEW_COST_INPUT) if _number(f)]
+                    if len(others) == len(factors) - 1:
+                        changed[name] = round(float(inputs[name]) + delta * math.prod(others), 2)
+                    else:
+                        inputs.pop(name)
+        return max(routing.required_level, decide(plan, inputs | changed, on=routing.routed_on).level.id, key=plan.rank)
 
     @staticmethod
     def _correction_problems(conn: Connection, corrects: int, case_ref: str) -> list[Problem]:
@@ -419,13 +493,38 @@ class Register:
         reported and skipped; the good ones are stored in one transaction (all or none). Who
         decided is the typed initials of history (source ``import``); ``actor`` is who imported.
         A decision taken below the statutory body of its paragraph is stored as history, flagged
-        ``lovbestemt_overskredet``."""
+        ``lovbestemt_overskredet``.
+
+        Idempotent: a line whose decision the register already holds from an import (the same
+        natural key, `decision_key`: case, team, level, decided by, date, outcome, paragraph, step,
+        amount, start, end, note — however the line spelled them) is not stored again, and counted
+        under ``already_imported``; so is a line that repeats an earlier line of the same file. A
+        rerun of a file (also with a byte-order mark or CRLF line endings) stores nothing new."""
         actor.require("import_data")
+        lines = list(lines)
+        for attempt in range(3):
+            try:
+                return self._import(plans, lines, where, actor)
+            except IntegrityError:
+                # Another import stored one of these keys between our check and our insert
+                # (PostgreSQL; SQLite's writers queue): the transaction is gone, so check again.
+                if attempt == 2:
+                    raise ConcurrentChange(
+                        "Importen blev forstyrret af en samtidig import; intet er gemt.",
+                        [Problem(where, "en anden import gemte de samme afgørelser i samme øjeblik.", "Importér filen igen: det, der allerede er gemt, gemmes ikke to gange.")],
+                    ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _import(self, plans: Plans, lines: list[str], where: str, actor: Actor) -> ImportReport:
         skipped: list[dict[str, Any]] = []
         ids: list[int] = []
         breaches: list[int] = []
+        already: list[int] = []
         with self.engine.begin() as conn:
+            seen: set[str] = set()
             for n, line in enumerate(lines, 1):
+                if n == 1:
+                    line = line.removeprefix("\ufeff")  # a byte-order mark (Excel's "UTF-8")
                 if not line.strip():
                     continue
                 try:
@@ -433,17 +532,21 @@ class Register:
                 except KompetenceplanError as exc:
                     skipped.append({"line": n, **exc.to_dict()})
                     continue
-                stored = decision_repo.insert(conn, values)
+                key = decision_key(values)
+                if key in seen or decision_repo_imported(conn, key):
+                    already.append(n)
+                    continue
+                seen.add(key)
+                stored = decision_repo.insert(conn, {**values, "import_key": key})
                 ids.append(stored.id)
                 if stored.lovbestemt_overskredet:
                     breaches.append(stored.id)
-        return ImportReport(imported=len(ids), skipped=skipped, decision_ids=ids, statutory_breaches=breaches)
+        return ImportReport(imported=len(ids), skipped=skipped, decision_ids=ids, statutory_breaches=breaches, already_imported=len(already), already_lines=already)
 
     def _import_line(self, conn: Connection, plans: Plans, line: str, where: str, actor: Actor) -> dict[str, Any]:
-        try:
-            data = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise CaseError("Linjen kan ikke læses.", [Problem(where, "er ikke gyldig JSON.", "Én afgørelse som JSON-objekt pr. linje.")]) from None
+        data = parse_json(line, where)
+        if not isinstance(data, dict):
+            raise CaseError("Linjen kan ikke læses.", [Problem(where, "er ikke et JSON-objekt.", "Én afgørelse som JSON-objekt pr. linje.")])
         refuse_cpr({where: data})
         try:
             row = ImportLine.model_validate(data)
@@ -452,9 +555,34 @@ class Register:
                 "Linjen har fejl.",
                 [Problem(f"{where}: " + ".".join(str(p) for p in e["loc"]), validation_message(e), "Se kolonnerne i docs/register.md.") for e in exc.errors(include_url=False, include_input=False)],
             ) from None
+        try:
+            decided_on = read_date(row.dato, f"{where}: dato")
+        except DanishTextError as exc:
+            raise CaseError("Linjen har fejl.", exc.problems) from None
         required = row.kraevet_niveau
-        if required is None and row.sag is not None:
-            required = decide(plans, row.sag, on=row.dato).level.id
+        if row.sag is not None:
+            # The line's case, routed as the plan in force on the date: the required level is the
+            # higher of that and the typed one, and the case must be the decision's (its paragraph,
+            # and no lower step or monthly cost than the line's) or the line is refused.
+            plan = plan_in_force(plans, decided_on)
+            routed = decide(plan, row.sag, on=decided_on)
+            meta, values = plan.meta, routed.inputs
+            same = values.get(meta.paragraph_input) == row.paragraf
+            for name, raw in ((meta.step_input, row.trin), (NEW_COST_INPUT, row.maanedlig_udgift)):
+                try:
+                    line_value = float(read_number(raw, name))
+                except DanishTextError:
+                    continue  # the line's own value is refused below, with its field named
+                found = values.get(name)
+                if _number(found) and float(found) < line_value:
+                    same = False
+            if not same:
+                raise CaseError(
+                    "Linjen har fejl.",
+                    [Problem(f"{where}: sag", "sagens paragraf, trin eller månedlige udgift passer ikke til afgørelsens.", "Angiv den sag, afgørelsen blev truffet på, eller udelad 'sag'.")],
+                )
+            if required is None or required in [lv.id for lv in plan.levels]:  # an unknown level is reported by name below
+                required = max([routed.level.id] + ([required] if required else []), key=plan.rank)
         return self.decision_values(
             conn,
             plans,
@@ -463,12 +591,12 @@ class Register:
             level=row.niveau,
             decided_by=(row.truffet_af, None),
             recorded_by=actor,
-            decided_on=row.dato,
+            decided_on=decided_on,
             outcome=row.udfald,
             paragraph=row.paragraf,
             step=row.trin,
             monthly_cost=row.maanedlig_udgift,
-            start=row.start or row.dato,
+            start=decided_on if row.start is None else row.start,
             expected_end=row.forventet_slut,
             required_level=required,
             routing_id=None,
@@ -489,7 +617,8 @@ class Register:
         (a correction, a decision's routing, a committee outcome, an item of a kept tilsyn draw) is
         kept and counted under ``kept_referenced``. A tilsyn draw whose draw date is before
         ``before`` is deleted as a whole (its items, check results and answers with every
-        correction); payments are deleted by ``paid_on`` (nothing points to them)."""
+        correction); payments are deleted by ``paid_on`` (nothing points to them); case events by
+        ``occurred_on`` (a corrected one is kept while its correction is)."""
         actor.require("purge")
         deleted: dict[str, int] = {}
         kept: dict[str, int] = {}
@@ -501,6 +630,7 @@ class Register:
             deleted[tilsyn_items.name] = conn.execute(delete(tilsyn_items).where(tilsyn_items.c.draw_id.in_(old_draws))).rowcount
             deleted[tilsyn_draws.name] = conn.execute(delete(tilsyn_draws).where(tilsyn_draws.c.draw_date < before)).rowcount
             deleted[payments.name] = conn.execute(delete(payments).where(payments.c.paid_on < before)).rowcount
+            deleted[case_events.name] = _purge_chain(conn, case_events, case_events.c.occurred_on < before)  # issue 26
             old_meetings = select(meetings.c.id).where(meetings.c.meeting_date < before)
             for table in (agenda_mailings, item_withdrawals, meeting_attendance, outcomes, agendas):
                 deleted[table.name] = conn.execute(delete(table).where(table.c.meeting_id.in_(old_meetings))).rowcount
@@ -509,10 +639,13 @@ class Register:
             deleted[submission_drafts.name] = _purge_chain(conn, submission_drafts, submission_drafts.c.saved_at < saved_before)
             deleted[meeting_items.name] = _purge_chain(conn, meeting_items, meeting_items.c.meeting_id.in_(old_meetings))
             deleted[meetings.name] = conn.execute(delete(meetings).where(meetings.c.id.in_(old_meetings), meetings.c.id.not_in(select(meeting_items.c.meeting_id)))).rowcount
+            # A grant still running on the purge date is kept whatever its age: it is part of the
+            # case's total, and routing the case's next intervention without it would be too low.
+            running = and_(decisions.c.outcome.in_(GRANTED), or_(decisions.c.expected_end.is_(None), decisions.c.expected_end >= before))
             deleted[decisions.name] = _purge_chain(
                 conn,
                 decisions,
-                decisions.c.decided_on < before,
+                and_(decisions.c.decided_on < before, not_(running)),
                 extra_refs=[select(outcomes.c.decision_id).where(outcomes.c.decision_id.is_not(None)), select(tilsyn_items.c.decision_id)],
                 # a retraction goes with its decision, never before it (a retracted grant must not count again)
                 dependants=[(decision_retractions, decision_retractions.c.decision_id)],
@@ -541,6 +674,31 @@ def _purge_chain(conn: Connection, table: Any, old: Any, extra_refs: list[Any] |
             return total
 
 
+#: The columns of a decision's natural key (what was decided, by whom, when, for which case): the
+#: same decision however an import line spelled it. The required level is not part of it (it can be
+#: derived from the line's case by the plan, which may change).
+DECISION_KEY_COLUMNS = ("case_ref", "team", "level", "decided_by", "decided_on", "outcome", "paragraph", "step", "monthly_cost", "start", "expected_end", "note")
+
+
+def decision_key(values: dict[str, Any]) -> str:
+    """SHA-256 of a decision's natural key (`DECISION_KEY_COLUMNS`; the amount in øre, dates as
+    ÅÅÅÅ-MM-DD). Migration r0009 computes the same for decisions imported before it."""
+    parts: list[Any] = []
+    for column in DECISION_KEY_COLUMNS:
+        value = values[column]
+        if column == "monthly_cost":
+            value = round(float(value) * 100)
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        parts.append(value)
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+
+
+def decision_repo_imported(conn: Connection, key: str) -> bool:
+    """Whether the register holds a decision imported with this natural key."""
+    return conn.execute(select(decisions.c.id).where(decisions.c.import_key == key).limit(1)).first() is not None
+
+
 def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -554,13 +712,14 @@ class ImportLine(BaseModel):
     team: str
     niveau: str
     truffet_af: str
-    dato: dt.date
+    #: Dates, the step and the amount are read by `danish` (strict ÅÅÅÅ-MM-DD; a number or Danish text).
+    dato: Any
     udfald: str
     paragraf: str
-    trin: int
-    maanedlig_udgift: float
-    start: dt.date | None = None
-    forventet_slut: dt.date | None = None
+    trin: Any
+    maanedlig_udgift: Any
+    start: Any = None
+    forventet_slut: Any = None
     kraevet_niveau: str | None = None
     sag: dict[str, Any] | None = None
     note: str = ""

@@ -76,7 +76,10 @@ decisions = Table(
     Column("recorded_by", String(128), nullable=True),
     Column("recorded_by_name", String(200), nullable=True),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    # An imported decision's natural key (SHA-256, `register.decision_key`): a rerun stores nothing new (migration 0009).
+    Column("import_key", String(64), nullable=True),
 )
+Index("ix_decisions_import_key", decisions.c.import_key, unique=True)
 Index("ix_decisions_case_ref", decisions.c.case_ref)
 Index("ix_decisions_decided_on", decisions.c.decided_on)
 Index("uq_decisions_corrects", decisions.c.corrects_id, unique=True)
@@ -254,7 +257,10 @@ payments = Table(
     Column("account", String(64), nullable=True),
     Column("text", String(200), nullable=True),
     Column("imported_at", DateTime(timezone=True), nullable=False),
+    # The line's natural key (SHA-256, `finance.payment_key`): a rerun stores nothing new (migration 0009).
+    Column("line_key", String(64), nullable=True),
 )
+Index("ix_payments_line_key", payments.c.line_key, unique=True)
 Index("ix_payments_paid_on", payments.c.paid_on)
 Index("ix_payments_case_ref", payments.c.case_ref)
 Index("ix_payments_batch", payments.c.batch_sha256)
@@ -285,6 +291,38 @@ access_log = Table(
 )
 Index("ix_access_log_case_ref", access_log.c.case_ref)
 Index("ix_access_log_logged_at", access_log.c.logged_at)
+
+# -- case events (migration 0007, issue 26) -------------------------------------------------------
+# What happened in a case besides its decisions (those stay in ``decisions``, never copied here):
+# received, investigation started/finished, foreløbig vurdering, plans, follow-ups, a
+# formandsafgørelse and its approval. The deadline rules (rules/<plan>-frister.toml) read them.
+# Append-only: a correction is a new row pointing to the row it corrects (``withdrawn`` marks a
+# correction that takes the event back). ``natural_key`` (SHA-256 of case, kind, art, date,
+# paragraph) is set on original rows only: the same event is never stored twice (imports are
+# idempotent). Purged by ``occurred_on``.
+case_events = Table(
+    "case_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("corrects_id", Integer, ForeignKey("case_events.id"), nullable=True),
+    Column("case_ref", String(64), nullable=False),
+    Column("team", String(64), nullable=False),
+    Column("advisor", String(64), nullable=True),
+    Column("kind", String(40), nullable=False),
+    Column("art", String(40), nullable=True),
+    Column("paragraph", String(64), nullable=True),
+    Column("occurred_on", Date, nullable=False),
+    Column("withdrawn", Boolean, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("natural_key", String(64), nullable=True),
+    Column("recorded_by", String(128), nullable=False),
+    Column("recorded_by_name", String(128), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("natural_key", name="uq_case_events_natural_key"),
+)
+Index("ix_case_events_case_ref", case_events.c.case_ref)
+Index("ix_case_events_occurred_on", case_events.c.occurred_on)
 
 # -- the users' day in the browser (migration 0008, issue 25) --------------------------------------
 # Indstillinger written in the pages: every save is a new version (a row whose ``corrects_id``

@@ -1,5 +1,5 @@
 """The tilsyn's plan-side data (`rules/nyborg-tilsyn.toml`): draw dates, tracks, the team and
-paragraph → track mapping, the sample size and the leaders' checklist."""
+paragraph → track mapping, the sample size and the leaders' checklist per track."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..errors import CaseError, KompetenceplanError, Problem, validation_message
+from ..danish import DanishTextError, read_quarter
+from ..danish import quarter_code as canonical
+from ..errors import KompetenceplanError, Problem, validation_message
 
 DEFAULT_CONFIG = Path("rules/nyborg-tilsyn.toml")
-_QUARTER = re.compile(r"(\d{4})[Qq]([1-4])")
 UNKNOWN_TRACK = "ukendt"
 
 
@@ -30,9 +31,18 @@ class Track(_Strict):
 
 
 class Question(_Strict):
-    id: str = Field(pattern=r"^L-\d{2}$")
+    """A checklist question the leader answers by reading the case. ``tracks``: the tracks it
+    belongs to (empty: every track); ``phase``: the phase of the casework it checks (the adults'
+    tilsyn follows the phases of voksenudredningsmetoden, Udviklingsplan 2024-2028, afsnit 4.5.1)."""
+
+    id: str = Field(pattern=r"^[A-Z]-\d{2}$")
     question: str
     basis: str
+    tracks: list[str] = []
+    phase: str = ""
+
+    def applies_to(self, track: str) -> bool:
+        return not self.tracks or track in self.tracks
 
 
 class Settings(_Strict):
@@ -68,7 +78,21 @@ class TilsynConfig(_Strict):
         ids = [q.id for q in self.checklist]
         if len(ids) != len(set(ids)):
             raise ValueError("checklist: to spørgsmål har samme id")
+        for q in self.checklist:
+            for track in q.tracks:
+                if track not in self.tracks:
+                    raise ValueError(f"checklist {q.id}.tracks: sporet '{track}' er ikke defineret under [tracks]")
+        for track in self.tracks:
+            if not self.questions_for(track):
+                raise ValueError(f"tracks.{track}: sporet har ingen spørgsmål i tjeklisten")
         return self
+
+    def questions_for(self, track: str) -> list[Question]:
+        """The checklist of a track: the questions that belong to it (an unknown track, e.g.
+        'ukendt', gets every question: nothing is left unchecked)."""
+        if track not in self.tracks:
+            return list(self.checklist)
+        return [q for q in self.checklist if q.applies_to(track)]
 
     def track(self, team: str, paragraph: str) -> str:
         """The decision's track: the paragraph's (exact code, then prefix*) before the team's."""
@@ -103,21 +127,21 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> TilsynConfig:
         ) from None
 
 
-class QuarterError(TilsynError, CaseError):
-    """A quarter that is not ``ÅÅÅÅQn``: one Danish message for the ledelsestilsyn and the
-    økonomisk tilsyn (exit code 2 in both CLIs)."""
+class QuarterError(TilsynError, DanishTextError):
+    """A quarter `danish.read_quarter` cannot read: one Danish message for the ledelsestilsyn
+    and the økonomisk tilsyn (exit code 2 in both CLIs)."""
 
 
 def parse_quarter(value: str) -> tuple[int, int]:
-    """The one quarter parser: ``2026Q4`` (or ``2026q4``) → (2026, 4); years 1900–2999.
-    `tilsyn.draw`, `tilsyn.report` and `tilsyn.economy` (and so both CLIs) use it."""
-    match = _QUARTER.fullmatch(value.strip()) if isinstance(value, str) else None
-    if match is None or not 1900 <= int(match.group(1)) <= 2999:
-        raise QuarterError("Ugyldigt kvartal.", [Problem("--quarter", "skal have formen ÅÅÅÅQn med n fra 1 til 4 (år 1900-2999).", "Skriv fx --quarter 2026Q4.")])
-    return int(match.group(1)), int(match.group(2))
+    """(year, n) of a quarter as `danish.read_quarter` reads it (``2026Q4``, ``2026-Q4``,
+    ``K4 2026``, ``4. kvartal 2026`` …; years 1900–2999). `tilsyn.draw`, `tilsyn.report` and
+    `tilsyn.economy` (and so both CLIs and the pages) use it."""
+    try:
+        return read_quarter(value, "--quarter")
+    except DanishTextError as exc:
+        raise QuarterError(exc.title, exc.problems) from None
 
 
 def quarter_code(value: str) -> str:
-    """The canonical spelling of a quarter (``2026q4`` → ``2026Q4``), as stored with a draw."""
-    year, n = parse_quarter(value)
-    return f"{year}Q{n}"
+    """The canonical spelling of a quarter (``2026q4``, ``4. kvartal 2026`` → ``2026Q4``), as stored with a draw."""
+    return canonical(*parse_quarter(value))

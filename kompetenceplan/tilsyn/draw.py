@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ..actor import Actor
+from ..danish import format_time
 from ..errors import Problem
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
@@ -166,7 +167,7 @@ def draw(
                 item_id = inserted_id(
                     conn.execute(tilsyn_items.insert().values(draw_id=draw_id, position=position, decision_id=row["id"], case_ref=row["case_ref"], team=row["team"], track=track, stratum_size=size))
                 )
-                results = run_checks(conn, plans, row)
+                results = run_checks(conn, plans, row, on=today)
                 assert all(r.status in STATUSES for r in results)
                 conn.execute(tilsyn_results.insert(), [{"item_id": item_id, "code": r.code, "status": r.status, "message": r.message} for r in results])
     except IntegrityError:
@@ -185,7 +186,7 @@ def _already(existing: Draw) -> TilsynError:
         [
             Problem(
                 "--quarter",
-                f"{existing.quarter} blev trukket {existing.created_at:%Y-%m-%d %H:%M} UTC (frø {existing.seed}, {len(existing.items)} sager); en ny trækning ville kunne vælge andre sager.",
+                f"{existing.quarter} blev trukket {format_time(existing.created_at)} (frø {existing.seed}, {len(existing.items)} sager); en ny trækning ville kunne vælge andre sager.",
                 f"Se den gemte trækning med: kompetenceplan tilsyn draw --quarter {existing.quarter} --show.",
             )
         ],
@@ -250,8 +251,17 @@ def record_answer(reg: Register, config: TilsynConfig, quarter: str, position: i
     item = next((i for i in found.items if i["position"] == position), None)
     if item is None:
         problems.append(Problem("--item", f"trækningen for {quarter} har ikke en sag nr. {position}.", f"Brug et nummer fra 1 til {len(found.items)} (se tilsyn draw --quarter {quarter} --show)."))
-    if config.question(question) is None:
+    found_question = config.question(question)
+    if found_question is None:
         problems.append(Problem("--question", f"'{question}' er ikke et spørgsmål i tjeklisten.", f"Brug et af: {', '.join(q.id for q in config.checklist)}."))
+    elif item is not None and not any(q.id == question for q in config.questions_for(item["track"])):
+        problems.append(
+            Problem(
+                "--question",
+                f"'{question}' hører ikke til tjeklisten for sporet {config.tracks[item['track']].label if item['track'] in config.tracks else item['track']}.",
+                f"Brug et af: {', '.join(q.id for q in config.questions_for(item['track']))}.",
+            )
+        )
     if answer not in ANSWERS:
         problems.append(Problem("--answer", f"'{answer}' er ikke et svar.", f"Brug et af: {', '.join(ANSWERS)}."))
     if answer == "nej" and not (comment or "").strip():
@@ -282,7 +292,8 @@ def record_answer(reg: Register, config: TilsynConfig, quarter: str, position: i
 
 def record_answers(reg: Register, config: TilsynConfig, quarter: str, position: int, answers: dict[str, tuple[str, str]], *, actor: Actor) -> list[dict[str, Any]]:
     """A whole checklist for one drawn case in one go (the page's one form per case): ``answers``
-    maps question id → (answer, comment). Every answer is checked first — all problems at once,
+    maps question id → (answer, comment), each a question of the case's track
+    (`TilsynConfig.questions_for`). Every answer is checked first — all problems at once,
     each named ``<question>.svar`` or ``<question>.kommentar`` — and then all are stored in one
     transaction (append-only; an answer equal to the current one adds no row)."""
     actor.require("answer_checklist")
@@ -292,9 +303,14 @@ def record_answers(reg: Register, config: TilsynConfig, quarter: str, position: 
     if item is None:
         raise TilsynError("Svarene kan ikke gemmes.", [Problem("--item", f"trækningen for {quarter} har ikke en sag nr. {position}.", f"Brug et nummer fra 1 til {len(found.items)}.")])
     problems = []
+    track = item["track"]
+    own = [q.id for q in config.questions_for(track)]  # the checklist of the case's track (issue 27)
     for question, (answer, comment) in answers.items():
         if config.question(question) is None:
             problems.append(Problem("--question", f"'{question}' er ikke et spørgsmål i tjeklisten.", f"Brug et af: {', '.join(q.id for q in config.checklist)}."))
+        elif question not in own:
+            label = config.tracks[track].label if track in config.tracks else track
+            problems.append(Problem("--question", f"'{question}' hører ikke til tjeklisten for sporet {label}.", f"Brug et af: {', '.join(own)}."))
         elif answer not in ANSWERS:
             problems.append(Problem(f"{question}.svar", "er ikke et svar.", f"Vælg et af: {', '.join(ANSWERS)}."))
         elif answer == "nej" and not (comment or "").strip():

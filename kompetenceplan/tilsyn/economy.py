@@ -37,13 +37,14 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Engine
 
+from ..danish import format_date, format_month, format_oere, format_permille, format_quarter, quarter_code
 from ..errors import PlanError
+from ..markup import md
 from ..plan.versions import PlanSet
 from ..store import decisions as decision_repo
 from ..store.records import GRANTED
 from ..store.tables import decisions
 
-MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december")
 #: Default threshold (kr. per month) for "afgørelser over tærsklen". Illustrative: no Nyborg
 #: amount is published (DOMAIN.md); the committee chooses its own (--threshold).
 DEFAULT_THRESHOLD = 50_000
@@ -61,13 +62,13 @@ class Period:
     @property
     def label(self) -> str:
         if self.kind == "kvartal":
-            return f"{(self.first.month - 1) // 3 + 1}. kvartal {self.first.year}"
-        return f"{MONTHS[self.first.month - 1]} {self.first.year}"
+            return format_quarter(self.first.year, (self.first.month - 1) // 3 + 1)
+        return format_month(self.first.year, self.first.month)
 
     @property
     def code(self) -> str:
         if self.kind == "kvartal":
-            return f"{self.first.year}Q{(self.first.month - 1) // 3 + 1}"
+            return quarter_code(self.first.year, (self.first.month - 1) // 3 + 1)
         return f"{self.first.year}-{self.first.month:02d}"
 
     def months(self) -> list[Period]:
@@ -100,8 +101,8 @@ def quarter(year: int, number: int) -> Period:
 
 
 def parse_quarter(text: str) -> Period:
-    """``2026Q4`` → the fourth quarter of 2026; the one parser of `tilsyn.config` (its Danish
-    error, `QuarterError`, is a `CaseError`)."""
+    """``2026Q4`` (or ``4. kvartal 2026``, ``K4 2026`` …: `danish.read_quarter`) → the fourth quarter
+    of 2026, through `tilsyn.config.parse_quarter` (its Danish error, `QuarterError`, is a `CaseError`)."""
     from .config import parse_quarter as parts
 
     return quarter(*parts(text))
@@ -644,20 +645,12 @@ def _paid(figures: PeriodFigures, rows: Sequence[Intervention], payments: Sequen
 
 # -- rendering ----------------------------------------------------------------------------------
 def kr(oere: int | None) -> str:
-    """Danish kroner with øre: 1.234.567,89 (negative with a minus sign; '–' when missing)."""
-    if oere is None:
-        return "–"
-    sign = "-" if oere < 0 else ""
-    whole, rest = divmod(abs(oere), 100)
-    return f"{sign}{whole:,}".replace(",", ".") + f",{rest:02d}"
+    """Danish kroner with øre: 1.234.567,89 (`danish.format_oere`)."""
+    return format_oere(oere)
 
 
 def percent(permille: int | None) -> str:
-    if permille is None:
-        return "–"
-    sign = "-" if permille < 0 else ("+" if permille > 0 else "")
-    whole, rest = divmod(abs(permille), 10)
-    return f"{sign}{whole},{rest} %"
+    return format_permille(permille)
 
 
 def signed_kr(oere: int | None) -> str:
@@ -671,7 +664,7 @@ def state_label(state: int | None) -> str:
 
 
 def _date(day: dt.date) -> str:
-    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+    return format_date(day)
 
 
 DEFINITIONS = (
@@ -693,8 +686,8 @@ DEFINITIONS = (
 
 
 def _md_table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|"]
-    out += ["| " + " | ".join(c.replace("|", "/") for c in row) + " |" for row in rows]
+    out = ["| " + " | ".join(md(h) for h in head) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|"]
+    out += ["| " + " | ".join(md(c) for c in row) + " |" for row in rows]  # values as text (`markup.md`)
     return out + [""]
 
 
@@ -802,7 +795,7 @@ def markdown(report: EconomyReport) -> str:
     lines = [
         f"# Økonomisk tilsyn – {report.quarter.label}",
         "",
-        f"Plan: {report.plan_title}. Dannet {_date(report.generated)} fra afgørelsesregisteret.",
+        f"Plan: {md(report.plan_title)}. Dannet {_date(report.generated)} fra afgørelsesregisteret.",
         "",
         _payments_line(report),
         "",

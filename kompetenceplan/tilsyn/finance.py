@@ -4,8 +4,10 @@ and the ``payments`` table (docs/oekonomisk-tilsyn.md, "Betalinger fra økonomis
     report = import_payments(engine, plans, data, name="betalinger.csv")   # FinanceImportError: nothing stored
 
 Every bad row is reported (line, field, what is wrong, how to fix it, in Danish) and then
-**nothing** is imported; a good file is stored in one transaction. A file whose content (SHA-256)
-was imported before is refused, so a rerun never counts a payment twice. The free text and the
+**nothing** is imported; a good file is stored in one transaction. Each line has a natural key
+(`payment_key`: its content and occurrence), so a rerun — also of the same file saved with a
+byte-order mark or CRLF line endings — stores nothing new and says so; a payment is never counted
+twice. The free text and the
 account are checked for CPR-shaped text like every register field and never shown in reports.
 """
 
@@ -16,18 +18,19 @@ import datetime as dt
 import hashlib
 import io
 import json
-import math
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
+from ..danish import MAX_KRONER, DanishTextError, oere, read_amount, read_date
 from ..errors import CaseError, Problem
 from ..plan.versions import PlanSet
-from ..store.privacy import CPR_SHAPED
+from ..store.case_ref import case_ref_problem
+from ..store.privacy import looks_like_cpr
 from ..store.tables import metadata, payments
 
 #: The payments table (created by migration 0004), declared on the register's one MetaData.
@@ -36,10 +39,8 @@ finance_metadata = metadata
 
 COLUMNS = ("sagsreference", "betalt_dato", "beloeb", "paragraf", "konto", "tekst")
 REQUIRED = ("sagsreference", "betalt_dato", "beloeb", "paragraf")
-MAX_AMOUNT = 10**9
-_REF = re.compile(r"[\w.:/-]{1,64}")
-_AMOUNT = re.compile(r"-?\d{1,10}([.,]\d{1,2})?")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+MAX_AMOUNT = MAX_KRONER
+AMOUNT_FIX = "Skriv kroner som på dansk med højst 2 decimaler, fx 12.500,00 eller 12500 (en tilbagebetaling med minus: -350,50); i JSON Lines også et tal, fx 12500.5."
 _FIX = "Se formatet i docs/oekonomisk-tilsyn.md."
 
 
@@ -62,6 +63,8 @@ class FinanceImportReport:
     first: dt.date | None
     last: dt.date | None
     total_oere: int
+    #: Lines the register already held (the same natural key): not stored again.
+    already_imported: int = 0
 
 
 # -- parsing ------------------------------------------------------------------------------------
@@ -139,28 +142,12 @@ def _records(data: bytes, name: str, fmt: str) -> Iterator[tuple[int, dict[str, 
 _EXAMPLE_JSON = '{"sagsreference": "S-2026-0042", "betalt_dato": "2026-10-31", "beloeb": 12500.00, "paragraf": "bl-46"}.'
 
 
-def _amount(value: Any) -> tuple[int | None, str]:
-    """(øre, '') or (None, what is wrong)."""
-    if isinstance(value, bool) or value is None:
-        return None, "mangler eller er ikke et beløb."
-    if isinstance(value, (int, float)):
-        if not math.isfinite(value):
-            return None, "er ikke et endeligt tal."
-        oere = round(value * 100)
-        if abs(value * 100 - oere) > 1e-6:
-            return None, "har mere end 2 decimaler."
-    elif isinstance(value, str):
-        text = value.strip()
-        if not _AMOUNT.fullmatch(text):
-            return None, "er ikke et beløb i kr. med højst 2 decimaler og uden tusindtalsseparator."
-        whole, _, dec = text.replace(",", ".").partition(".")
-        sign = -1 if whole.startswith("-") else 1
-        oere = sign * (abs(int(whole)) * 100 + int((dec + "00")[:2]))
-    else:
-        return None, "er ikke et beløb."
-    if abs(oere) >= MAX_AMOUNT * 100:
-        return None, f"er urealistisk stort (højst {MAX_AMOUNT:,} kr.).".replace(",", ".")
-    return int(oere), ""
+def _amount(value: Any, where: str) -> tuple[int | None, Problem | None]:
+    """(øre, None) or (None, the problem): `danish.read_amount`, as every entry point reads kroner."""
+    try:
+        return oere(read_amount(value, where, negative=True, maximum=MAX_AMOUNT, fix=AMOUNT_FIX)), None
+    except DanishTextError as exc:
+        return None, exc.problems[0]
 
 
 def _validate(n: int, row: dict[str, Any], name: str, codes: set[str]) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -171,25 +158,23 @@ def _validate(n: int, row: dict[str, Any], name: str, codes: set[str]) -> tuple[
             problems.append(Problem(f"{where}, ukendt felt", "er ikke en del af formatet.", f"Brug kun {', '.join(COLUMNS)}."))
     for key in COLUMNS:
         value = row.get(key)
-        if isinstance(value, str) and CPR_SHAPED.search(value):
+        if isinstance(value, str) and looks_like_cpr(value):
             problems.append(Problem(f"{where}, felt {key}", "indeholder noget, der ligner et CPR-nummer (vises ikke).", "Fjern CPR-nummeret; brug kun sagsreferencen."))
     if problems:
         return None, problems
     ref = row.get("sagsreference")
-    if not isinstance(ref, str) or not _REF.fullmatch(ref.strip()):
-        problems.append(Problem(f"{where}, felt sagsreference", "mangler eller har ugyldige tegn (bogstaver, cifre, . : / - og _; højst 64 tegn).", "Skriv sagssystemets reference, fx S-2026-0042."))
-    raw_date = row.get("betalt_dato")
+    ref_problem = case_ref_problem(ref, f"{where}, felt sagsreference")
+    if ref_problem is not None:
+        problems.append(ref_problem)
     paid_on = None
-    if isinstance(raw_date, str) and _DATE.fullmatch(raw_date.strip()):
-        try:
-            paid_on = dt.date.fromisoformat(raw_date.strip())
-        except ValueError:
-            pass
-    if paid_on is None:
-        problems.append(Problem(f"{where}, felt betalt_dato", "mangler eller er ikke en gyldig dato på formen ÅÅÅÅ-MM-DD.", "Skriv fx 2026-10-31."))
-    oere, what = _amount(row.get("beloeb"))
-    if oere is None:
-        problems.append(Problem(f"{where}, felt beloeb", what, "Skriv kroner med punktum eller komma før højst 2 decimaler, fx 12500,00 eller -350.50 (en tilbagebetaling)."))
+    try:
+        raw_date = row.get("betalt_dato")
+        paid_on = read_date(raw_date.strip() if isinstance(raw_date, str) else raw_date, f"{where}, felt betalt_dato", example="2026-10-31")
+    except DanishTextError as exc:
+        problems += exc.problems
+    amount_oere, problem = _amount(row.get("beloeb"), f"{where}, felt beloeb")
+    if problem is not None:
+        problems.append(problem)
     paragraph = row.get("paragraf")
     if not isinstance(paragraph, str) or paragraph.strip() not in codes:
         problems.append(Problem(f"{where}, felt paragraf", "mangler eller er ikke en paragrafkode i planen.", "Brug planens kode, fx bl-46 (se 'kompetenceplan plan')."))
@@ -204,7 +189,7 @@ def _validate(n: int, row: dict[str, Any], name: str, codes: set[str]) -> tuple[
         "line": n,
         "case_ref": ref.strip(),
         "paid_on": paid_on,
-        "amount": oere / 100 if oere is not None else 0,
+        "amount": amount_oere / 100 if amount_oere is not None else 0,
         "paragraph": paragraph.strip(),
         "account": (row.get("konto") or "").strip() or None,
         "text": (row.get("tekst") or "").strip() or None,
@@ -254,19 +239,50 @@ def parse_payments(data: bytes, plans: PlanSet, name: str = "fil", fmt: str | No
     return good
 
 
+def payment_key(row: dict[str, Any], occurrence: int) -> str:
+    """SHA-256 of a payment line's natural key: its content (case, day, amount in øre, paragraph,
+    account, text) and which occurrence of that content it is in its file (two identical lines
+    are two payments). Migration r0009 computes the same for payments imported before it."""
+    content = [row["case_ref"], row["paid_on"].isoformat(), round(float(row["amount"]) * 100), row["paragraph"], row["account"] or "", row["text"] or ""]
+    return _sha(content + [occurrence])
+
+
+def _sha(parts: list[Any]) -> str:
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+
+
 def import_payments(engine: Engine, plans: PlanSet, data: bytes, name: str = "fil", fmt: str | None = None) -> FinanceImportReport:
-    """Check every row, then store all in one transaction, or nothing (`FinanceImportError`)."""
+    """Check every row, then store all new ones in one transaction, or nothing (`FinanceImportError`).
+
+    Idempotent: a line the register already holds (the same `payment_key`: the same content, as
+    the same occurrence) is not stored again but counted in ``already_imported``; a rerun of the
+    same file — also with a byte-order mark, CRLF line endings or another column order — stores
+    nothing new and says so."""
     digest = hashlib.sha256(data).hexdigest()
     rows = parse_payments(data, plans, name, fmt)
+    counts: dict[str, int] = {}
+    for r in rows:
+        content = _sha([r["case_ref"], r["paid_on"].isoformat(), round(float(r["amount"]) * 100), r["paragraph"], r["account"] or "", r["text"] or ""])
+        counts[content] = counts.get(content, 0) + 1
+        r["line_key"] = payment_key(r, counts[content])
     now = dt.datetime.now(dt.UTC)
-    with engine.begin() as conn:
-        if conn.execute(select(payments.c.id).where(payments.c.batch_sha256 == digest).limit(1)).first() is not None:
-            raise FinanceImportError(
-                "Intet er importeret.", [Problem(name, "er allerede importeret (samme indhold).", "Importér kun nye betalinger; en fil med rettelser skal indeholde de nye linjer.")]
-            )
-        conn.execute(payments.insert(), [{**r, "batch_sha256": digest, "imported_at": now} for r in rows])
-    total = sum(int(round(r["amount"] * 100)) for r in rows)
-    return FinanceImportReport(len(rows), digest, min(r["paid_on"] for r in rows), max(r["paid_on"] for r in rows), total)
+    for attempt in range(3):
+        try:
+            with engine.begin() as conn:
+                keys = [r["line_key"] for r in rows]
+                known: set[str] = set()
+                for i in range(0, len(keys), 500):
+                    known |= set(conn.execute(select(payments.c.line_key).where(payments.c.line_key.in_(keys[i : i + 500]))).scalars())
+                new = [r for r in rows if r["line_key"] not in known]
+                if new:
+                    conn.execute(payments.insert(), [{**r, "batch_sha256": digest, "imported_at": now} for r in new])
+            break
+        except IntegrityError:
+            # Another import stored one of these lines after our check (PostgreSQL): check again.
+            if attempt == 2:
+                raise
+    total = sum(int(round(r["amount"] * 100)) for r in new)
+    return FinanceImportReport(len(new), digest, min((r["paid_on"] for r in new), default=None), max((r["paid_on"] for r in new), default=None), total, already_imported=len(rows) - len(new))
 
 
 # -- reading ------------------------------------------------------------------------------------

@@ -22,7 +22,9 @@ agenda ``item_key`` is derived from the seed too; through the public API (``bulk
 What the history contains, on purpose: decisions at the required level and some below it
 (kompetenceoverskridelse), committee cases with and without complete documents, committee cases
 decided without a submission, decisions without an expected end, early ends and corrections
-(new rows pointing to the corrected one, as the register is append-only).
+(new rows pointing to the corrected one, as the register is append-only), and each case's events
+with late investigations, missing follow-ups and formandsafgørelser (`case_history`). A case keeps
+one advisor of its team (`case_history.advisor_for`).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from ..store.privacy import minimise
 from ..store.records import GRANTED
 from ..store.register import Register, now, statutory_level
 from ..store.tables import decisions, meeting_items, meetings, outcomes, routings
+from .case_history import advisor_for, write_history
 
 SIZES = {"medium": 1, "large": 30}
 #: New interventions and placements a month for ``medium`` (see the module docstring: approximate).
@@ -124,6 +127,7 @@ class GenerateReport:
     decisions: int
     meetings: int
     items: int
+    events: int = 0
 
 
 def person(initials: str) -> Actor:
@@ -205,8 +209,10 @@ class _BulkSink:
     def meeting(self, day: dt.date, body: str) -> int:
         """As `committee.new_meeting` (default title)."""
         plan = plan_in_force(self.plans, day)
-        title = f"{plan.level(body).name} {day.isoformat()}"
-        self.meeting_rows.append({"meeting_date": day, "body": body, "body_rank": plan.rank(body), "title": title[:200]})
+        found = plan.meeting_body(body)
+        assert found is not None, body
+        title = f"{found.name} {day.isoformat()}"
+        self.meeting_rows.append({"meeting_date": day, "body": body, "body_rank": found.rank, "title": title[:200]})
         handle = len(self.meeting_ids) + len(self.meeting_rows) - 1
         self.meeting_info[handle] = (day, body)
         self.items_of[handle] = []
@@ -245,12 +251,13 @@ class _BulkSink:
         if outcome in committee.DECIDING:
             sag = item["submission"].get("sag") or {}
             months = sag.get("varighed_maaneder")
+            found = plan_in_force(self.plans, day).meeting_body(body)
             values = {
                 "case_ref": item["case_ref"],
                 "team": team,
-                "level": body,
+                "level": found.level if found is not None else body,  # the committee's level
                 "decided_by": body,
-                "decided_by_name": plan_in_force(self.plans, day).level(body).name,
+                "decided_by_name": found.name if found is not None else plan_in_force(self.plans, day).level(body).name,
                 "decided_on": day,
                 "outcome": outcome,
                 "paragraph": sag.get("paragraf"),
@@ -366,6 +373,17 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return committee.add_months(day, months)
 
 
+def _meeting_body(plan: Plan, level: str, case: dict[str, Any]) -> str:
+    """The meeting that decides a committee case: the plan's committee for the case's area (the
+    visitation committee for children or for adults), or the level itself."""
+    meta = plan.meta
+    area = case.get(meta.area_input)
+    if area is None:
+        area = next((t.single for t in plan.implications.get((meta.paragraph_input, case[meta.paragraph_input]), ()) if t.input == meta.area_input), None)
+    found = plan.committee_for(level, area)
+    return found.id if found is not None else level
+
+
 def _initials(rng: random.Random) -> str:
     return "".join(rng.choice("ABDEFGHIJKLMNOPRSTUV") for _ in range(3))
 
@@ -382,6 +400,7 @@ def _submission(case_ref: str, case: dict[str, Any], routed_on: dt.date, complet
         "maal": ["Første mål inden 3 måneder", "Andet mål inden 6 måneder"],
         "alternativer": [{"indsats": "Mindre indgribende indsats", "trin": max(1, case["trin"] - 1), "begrundelse": "Afprøvet uden tilstrækkelig effekt."}],
         "oekonomi": {"pris_pr_maaned": case["maanedlig_udgift"], "varighed_maaneder": months, "samlet": case["maanedlig_udgift"] * months, "leverandoer": "Fiktiv leverandør"},
+        "partshoering": {"dato": before(12)},  # forvaltningsloven § 19
     }
     if case["paragraf"].startswith("sel-"):
         sub["samtykker"] = [{"fra": "borgeren", "dato": before(40), "daekker_formaal": True}]
@@ -409,6 +428,10 @@ def _submission(case_ref: str, case: dict[str, Any], routed_on: dt.date, complet
         ]
         if not case.get("samtykke", True):
             sub["dokumenter"] += [{"type": "foraeldrevurdering", "dato": before(30)}, {"type": "foraeldreplan", "dato": before(10)}]
+            # Barnets lov § 51, stk. 1, nr. 1 and stk. 3; § 142, stk. 2.
+            sub["anbringelsesgrundlag"] = {"grunde": [1], "begrundet_formodning": "Beskrevet i undersøgelsen (fiktiv).", "ressourcer": "Beskrevet i undersøgelsen (fiktiv)."}
+            sub["soeskende"] = {"under_15_i_husstanden": False}
+            sub["udtaleret"] = {"foraeldremyndighed": True, "barnet": True, "advokat": True, "ingen_bisidder": True}
     if not complete:
         sub["dokumenter"] = []
         sub.pop("barnets_perspektiv", None)
@@ -466,6 +489,8 @@ class _Generator:
             case["akut"] = False
         else:
             case["alder"] = rng.randrange(18, 80)
+            # Serviceloven §§ 107-108 need the citizen's consent (without it: § 129, Familieretshuset).
+            case["samtykke"] = True
         if paragraph == "sel-85":
             case["timer_pr_uge"] = rng.choice((2, 4, 6, 10, 15, 20))
         case["sagens_maanedlige_udgift"] = round(self._active_total(case_ref, on) + cost, 2)
@@ -500,7 +525,8 @@ class _Generator:
         required = result.level
         rank = plan.rank(required)
         escalation = plan.rank(plan.meta.escalation_level)
-        routing = self.sink.routing(case, case_ref=case_ref, team=team, advisor=_initials(rng), on=on, plan=plan)
+        _initials(rng)  # drawn and not used: keeps the seed's random stream, so every other row is as before
+        routing = self.sink.routing(case, case_ref=case_ref, team=team, advisor=advisor_for(team, case_ref), on=on, plan=plan)
         self.n_routings += 1
         if rank >= escalation:
             roll = rng.random()
@@ -509,7 +535,7 @@ class _Generator:
             elif roll < P_COMMITTEE_SKIPPED + P_COMMITTEE_NO_SUBMISSION:
                 self._decide(team, case_ref, case, on, required, required, routing)
             else:
-                self._to_meeting(team, case_ref, case, on, required)
+                self._to_meeting(team, case_ref, case, on, _meeting_body(plan, required, case))
             return
         level = required
         if rank > 0 and rng.random() < P_BELOW:
@@ -603,7 +629,8 @@ class _Generator:
             day = month_end + dt.timedelta(days=1)
         self._run_due(self.end)
         self.sink.flush()
-        return GenerateReport(self.start, self.end, self.seed, self.size, self.n_routings, self.n_decisions, len(self.meetings), self.n_items)
+        n_events = write_history(self.reg, self.plans, start=self.start, end=self.end, seed=self.seed, bulk=isinstance(self.sink, _BulkSink))
+        return GenerateReport(self.start, self.end, self.seed, self.size, self.n_routings, self.n_decisions, len(self.meetings), self.n_items, n_events)
 
     def _run_due(self, until: dt.date) -> None:
         """Run the scheduled events (meetings, ends, corrections) due before ``until``; on the

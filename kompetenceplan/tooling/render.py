@@ -73,6 +73,17 @@ def blocks(plan: Plan) -> list[Block]:
     )
     out.append(Block("h2", "Niveauer"))
     out.append(Block("table", header=("Niveau", "Navn", "Beskrivelse"), rows=tuple((lv.id, lv.name, lv.description) for lv in plan.levels)))
+    if plan.committees:
+        area_spec = plan.inputs[plan.meta.area_input]
+        labels = {code: v.label for code, v in (area_spec.values or {}).items()}
+        out.append(Block("h2", "Udvalg"))
+        out.append(
+            Block(
+                "table",
+                header=("Udvalg", "Navn", "Niveau", "Områder"),
+                rows=tuple((c.id, c.name, plan.level(c.level).name, ", ".join(labels.get(a, a) for a in c.areas)) for c in plan.committees),
+            )
+        )
     area_spec = plan.inputs[m.area_input]
     skip_area = {m.area_input}
     for area, value in (area_spec.values or {}).items():
@@ -206,6 +217,9 @@ def plan_overview(plans: PlanSet) -> str:
         lines.append("Versioner: " + "; ".join(f"{p.meta.version} fra {p.meta.valid_from}" for p in plans.versions))
     lines += [plan.title, f"Gyldig fra {m.valid_from}{' til ' + str(m.valid_to) if m.valid_to else ''}; prisniveau {m.price_year}.", m.note, "", "Niveauer (laveste først):"]
     lines += [f"  {i}. {lv.id}: {lv.name}" for i, lv in enumerate(plan.levels, 1)]
+    if plan.committees:
+        lines += ["", "Udvalg (hvilket møde der afgør sagen):"]
+        lines += [f"  {c.id}: {c.name} ({plan.level(c.level).name}; {', '.join(c.areas)})" for c in plan.committees]
     lines += ["", "Indsatstrappen:"]
     for area in dict.fromkeys(s.area for s in plan.ladder):
         lines.append(f"  {area}:")

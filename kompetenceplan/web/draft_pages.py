@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from ..actor import actor_of
 from ..api import plan_in_force
 from ..checks.check import check
-from ..errors import EngineError, KompetenceplanError, PlanError
+from ..errors import EngineError, KompetenceplanError, PlanError, UnavailableError
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
 from .access import log_case_access
@@ -80,7 +80,7 @@ def evaluate(plans: PlanSet, values: dict[str, str], on: dt.date) -> dict[str, A
     try:
         if not errors.fields:
             report = check(plan, submission, on=on)
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except KompetenceplanError as exc:
         _problems_on_fields(plan, exc, errors)
@@ -149,7 +149,7 @@ def _save(request: Request, values: dict[str, str], key: str | None) -> tuple[An
         return None, result
     try:
         saved = save_draft(register_of(request), plans, result["submission"], actor=actor_of(request), key=key)
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except KompetenceplanError as exc:
         for p in exc.problems:
@@ -247,17 +247,36 @@ def _draft_context(request: Request, key: str) -> dict[str, Any] | None:
     if found is None:
         return None
     log_case_access(request, "læst", "indstilling", [found.case_ref])
+    from ..meetings.committee import required_body, takes
+
     meetings = upcoming(request) or []
     plan = _current(_plans(request))
     required = found.required_level
-    matching = [m for m in meetings if m.body == required]
+    body = required_body(plan, found.submission, required) if required else None
+    matching = [m for m in meetings if takes(plan, m.body, body.id if body else None)]
     return {
         "draft": found,
         "versions": versions(register_of(request), key),
         "meetings": meetings,
         "preselected": matching[0].id if matching else None,
-        "required_name": plan.level(required).name if required and required in {lv.id for lv in plan.levels} else None,
+        "required_body": body.id if body else None,
+        "required_name": required_words(plan, required, body.id if body else None),
     }
+
+
+def required_words(plan: Plan, required: str | None, body: str | None) -> str | None:
+    """Who decides a case, in words: its committee ("Visitationsudvalget for voksne"), the level
+    for a case below the committees, or a body outside the municipality with the committee that
+    puts the case to it ("Familieretshuset …, på indstilling fra Visitationsudvalget for voksne")."""
+    from ..law import OUTSIDE_MUNICIPALITY
+
+    levels = {lv.id: lv for lv in plan.levels}
+    found = plan.meeting_body(body) if body else None
+    if required in levels and levels[required].body in OUTSIDE_MUNICIPALITY:
+        return f"{levels[required].name}, på indstilling fra {found.name}" if found is not None else levels[required].name
+    if found is not None:
+        return str(found.name)
+    return levels[required].name if required in levels else None
 
 
 @router.get("/indstilling/kladde/{key}", response_class=HTMLResponse)
@@ -322,12 +341,14 @@ async def draft_to_meeting(request: Request, key: str) -> Response:
         result = await run_in_threadpool(evaluate, plans, form_vals, dt.date.today())
         result["errors"].fields[MEETING] = "Vælg et kommende møde i listen."
         return _page(request, form_vals, result, **context)
-    if d.required_level and meeting.body != d.required_level and values.get(CONFIRMED) != "ja":
+    from ..meetings.committee import takes
+
+    if d.required_level and not takes(_current(plans), meeting.body, context["required_body"]) and values.get(CONFIRMED) != "ja":
         return confirm_page(
             request,
             title="Sæt indstillingen på et andet udvalgs møde?",
             what=f"Sag {d.case_ref} sættes på mødet {date_text(meeting.meeting_date)} i {meeting.body_name}.",
-            why=f"Efter kompetenceplanen skal sagen afgøres af {context['required_name'] or d.required_level}, ikke {meeting.body_name}. Punktet bliver markeret 'andet niveau' på dagsordenen, og et udvalg under det lovbestemte niveau kan kun udsætte, sende tilbage eller oversende sagen.",
+            why=f"Efter kompetenceplanen skal sagen afgøres af {context['required_name'] or d.required_level}, ikke {meeting.body_name}. Punktet bliver markeret på dagsordenen (andet niveau eller andet udvalg), og et udvalg under det lovbestemte niveau kan kun udsætte, sende tilbage eller oversende sagen.",
             action=f"/indstilling/kladde/{key}/moede",
             fields={MEETING: str(meeting.id)},
             yes="Ja, sæt den på mødet alligevel",
@@ -335,7 +356,7 @@ async def draft_to_meeting(request: Request, key: str) -> Response:
         )
     try:
         added = await run_in_threadpool(_add_to_meeting, request, key, meeting.id)
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except KompetenceplanError as exc:
         result = await run_in_threadpool(evaluate, plans, form_vals, dt.date.today())

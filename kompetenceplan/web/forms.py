@@ -1,4 +1,4 @@
-"""The advisor's form, generated from the plan's declared inputs, and Danish number input.
+"""The advisor's form, generated from the plan's declared inputs (numbers are read by `danish`).
 
 Nothing here knows a paragraph, an area or an input name: fields, groups, steps, units, what is
 required and what is derived all come from the loaded plan.
@@ -6,78 +6,17 @@ required and what is derived all come from the loaded plan.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
+from ..danish import NUMBER_HELP as NUMBER_HELP
+from ..danish import NumberTextError as NumberTextError
+from ..danish import parse_danish_number as parse_danish_number
 from ..errors import KompetenceplanError
 from ..plan.model import OneOf, Plan, format_number
 from ..plan.parts import LadderStep
-
-#: Longest number text accepted (a plan's largest bound has 13 digits; separators and decimals add a few).
-MAX_NUMBER_TEXT = 40
-_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
-_PLAIN = re.compile(r"[0-9]+")
-_GROUPED_DOT = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+")
-_GROUPED_SPACE = re.compile(r"[0-9]{1,3}(?: [0-9]{3})+")
-_DIGITS = re.compile(r"[0-9]+")
-
-NUMBER_HELP = "Skriv tal som på dansk: 12.000 eller 12000, decimaler med komma: 2,5."
-
-
-class NumberTextError(ValueError):
-    """The text is not a number as Danes write it, or it could be read in two ways."""
-
-
-def parse_danish_number(text: str, unit: str = "") -> int | float:
-    """Read a number as a Dane types it: ``12.000``, ``12 000``, ``12000``, ``12.000,50``, ``2,5``.
-
-    Ambiguous or foreign forms are refused, never guessed: ``12.5`` or ``12.50`` (a dot is a
-    thousands separator here, so read the Danish way they would be 125 or 1.250) and ``12,000``
-    (a comma with three digits after it is a decimal comma in Danish and a thousands separator
-    in English). Nothing is rounded: more decimals than an input allows are left for the case
-    validation to refuse. A trailing unit (``kr.``, the input's unit) or ``,-`` is allowed.
-    """
-    t = text.translate(_SPACES).strip()
-    if not t:
-        raise NumberTextError("er tom.")
-    if len(t) > MAX_NUMBER_TEXT:
-        raise NumberTextError("er for lang til at være et tal.")
-    for suffix in sorted({unit.strip(), "kr.", "kr"} - {""}, key=len, reverse=True):
-        if t.lower().endswith(suffix.lower()):
-            t = t[: -len(suffix)].rstrip()
-            break
-    if t.endswith(",-"):
-        t = t[:-2]
-    negative = t.startswith(("-", "\u2212"))
-    if negative:
-        t = t[1:]
-    whole, comma, frac = t.partition(",")
-    if "," in frac:
-        raise NumberTextError("har mere end ét komma. Brug komma som decimaltegn, fx 2,5.")
-    if comma and not _DIGITS.fullmatch(frac):
-        raise NumberTextError("kan ikke læses som et tal. Skriv fx 12.000 eller 2,5.")
-    if "." in whole and not _GROUPED_DOT.fullmatch(whole):
-        raise NumberTextError("punktum bruges kun som tusindtalsskilletegn i grupper af tre cifre (fx 12.000). Decimaler skrives med komma, fx 12,5.")
-    if " " in whole and not _GROUPED_SPACE.fullmatch(whole):
-        raise NumberTextError("mellemrum bruges kun mellem grupper af tre cifre (fx 12 000).")
-    if not (_PLAIN.fullmatch(whole) or _GROUPED_DOT.fullmatch(whole) or _GROUPED_SPACE.fullmatch(whole)):
-        raise NumberTextError("kan ikke læses som et tal. Skriv kun cifre, fx 12.000 eller 2,5.")
-    if comma and len(frac) == 3 and "." not in whole and " " not in whole:
-        # "12,000": a Danish decimal comma (12) or an English thousands separator (12.000)?
-        # Reading it as 12 could route the case far too low, so ask instead.
-        raise NumberTextError("er tvetydigt: et komma med tre cifre efter kan være et tusindtalsskilletegn. Skriv tusinder med punktum (fx 12.000) og højst to decimaler med komma (fx 12,50).")
-    digits = whole.replace(".", "").replace(" ", "")
-    try:
-        value = Decimal(f"{'-' if negative else ''}{digits}.{frac or '0'}")
-    except InvalidOperation:  # pragma: no cover - the patterns above admit only digits
-        raise NumberTextError("kan ikke læses som et tal.") from None
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value)
 
 
 @dataclass(frozen=True)

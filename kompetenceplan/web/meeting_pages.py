@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.concurrency import run_in_threadpool
 
 from ..actor import actor_of
-from ..errors import CaseError, EngineError, KompetenceplanError, PlanError
+from ..errors import CaseError, EngineError, KompetenceplanError, PlanError, UnavailableError
 from ..io import parse_date
 from .access import log_case_access
 from .danish import date_text
@@ -38,6 +38,7 @@ CONFIRMED = "bekraeftet"
 
 DATE, BODY, TITLE, OUTCOME, REASON = "moededato", "udvalg", "titel", "udfald", "begrundelse"
 START, END = "startdato", "slutdato"
+FORWARD = "oversendt_til"
 MEETING, SUBMISSION, NAME, REPLACES = "moede", "indstilling", "navn", "erstatter"
 NO_REGISTER = "no-register"
 FIELD_LABELS = {
@@ -50,6 +51,7 @@ FIELD_LABELS = {
     END: "Forventet slutdato",
     MEETING: "Møde",
     REPLACES: "Erstatter punkt",
+    FORWARD: "Oversendes til",
 }
 #: The outcomes that grant an intervention: only these take a start and an expected end from the
 #: form (an afslag is registered as a decision too, with the library's default dates).
@@ -65,9 +67,9 @@ def _no_register(request: Request, status: int = 200) -> HTMLResponse:
 
 
 def _bodies(request: Request) -> list[tuple[str, str]]:
-    """The plan levels a meeting can be held by: the escalation level and above (id, Danish name)."""
+    """The bodies a meeting can belong to (`Plan.meeting_bodies`: the plan's committees and unsplit committee levels; id, Danish name)."""
     plan = _current(_plans(request))
-    return [(lv.id, lv.name) for lv in plan.levels[plan.escalation_rank :]]
+    return [(b.id, b.name) for b in plan.meeting_bodies()]
 
 
 def _problems_text(exc: KompetenceplanError, plan: Any = None) -> str:
@@ -174,7 +176,7 @@ async def meetings_post(request: Request) -> Response:
 
     try:
         meeting = await run_in_threadpool(lambda: committee.new_meeting(reg, _plans(request), on, values[BODY], values.get(TITLE, ""), actor=actor_of(request)))
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except PlanError as exc:
         return await run_in_threadpool(_meetings_page, request, values, FieldErrors(fields={DATE: _problems_text(exc)}))
@@ -196,6 +198,17 @@ def _agenda(request: Request, meeting_id: int) -> Any:
         raise
     except CaseError:
         return None
+
+
+def _forward_targets(plan: Any, agenda: Any) -> list[tuple[str, str]]:
+    """The bodies an item can be sent on to from this meeting (outcome oversendt): the levels above
+    the meeting's (barnets lov § 142 stk. 1: the body the law reserves a case for; Familieretshuset,
+    which decides on the municipality's indstilling, serviceloven § 131) — id, Danish name."""
+    body = plan.meeting_body(agenda.meeting.body)
+    level = body.level if body is not None else agenda.meeting.body
+    if level not in {lv.id for lv in plan.levels}:
+        return []
+    return [(lv.id, lv.name) for lv in plan.levels[plan.rank(level) + 1 :]]
 
 
 def _granted_dates(agenda: Any) -> dict[int, dict[str, dt.date | None]]:
@@ -229,20 +242,26 @@ def _meeting_page(
     if agenda is None:
         return _unknown_meeting(request)
     log_case_access(request, "læst", "dagsordenspunkt", [i.case_ref for i in agenda.items])
+    from ..meetings.committee import required_body, takes
     from ..meetings.drafts import list_drafts
     from ..meetings.mailing import load_members, members_path, smtp_from_env
+    from .draft_pages import required_words
 
+    plan = _current(_plans(request))
     on_agenda = {(i.case_ref, i.content_hash) for i in agenda.active_items}
     drafts = [d for d in list_drafts(register_of(request)) if (d.case_ref, _hash(d.submission)) not in on_agenda]
-    drafts.sort(key=lambda d: (d.required_level != agenda.meeting.body, d.case_ref))
+    bodies = {d.key: (b.id if (b := required_body(plan, d.submission, d.required_level)) else None) if d.required_level else None for d in drafts}
+    # the indstillinger this meeting's committee takes first (a child's case on the children's committee …)
+    drafts.sort(key=lambda d: (not takes(plan, agenda.meeting.body, bodies[d.key]), d.case_ref))
+    draft_words = {d.key: required_words(plan, d.required_level, bodies[d.key]) for d in drafts}
     log_case_access(request, "læst", "indstilling", [d.case_ref for d in drafts])  # offered by case number
     try:
         members = load_members(members_path(request.app.state.holder.path)).get(agenda.meeting.body, [])
         mail = smtp_from_env() is not None
     except KompetenceplanError:
         members, mail = [], False
-    plan = _current(_plans(request))
     level_names = {lv.id: lv.name for lv in plan.levels}
+    targets = _forward_targets(plan, agenda)
     return _render(
         request,
         "meeting_detail.html",
@@ -250,7 +269,10 @@ def _meeting_page(
         status=status,
         agenda=agenda,
         drafts=drafts,
+        draft_words=draft_words,
         level_names=level_names,
+        forward_targets=targets,
+        forward_ids=[t[0] for t in targets],
         members=members,
         mail=mail,
         today=dt.date.today(),
@@ -341,7 +363,7 @@ async def send_agenda(request: Request, meeting_id: int) -> Response:
             lambda: send_agenda_mail(reg, _plans(request), meeting_id, agenda, pdf, members, smtp, actor=actor_of(request), filename=f"dagsorden-{agenda.meeting.meeting_date.isoformat()}.pdf")
         )
         await run_in_threadpool(log_case_access, request, "ændret", "dagsordenspunkt", [i.case_ref for i in sent.items])
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except PlanError as exc:
         return _message_page(request, 409, "Dagsordenen er ikke udsendt", _problems_text(exc))
@@ -378,7 +400,10 @@ async def record_outcome(request: Request, meeting_id: int, number: int) -> Resp
     from ..meetings import committee
 
     outcome, reason = values.get(OUTCOME, ""), values.get(REASON, "")
-    kept = {OUTCOME: outcome, REASON: reason, START: values.get(START, ""), END: values.get(END, "")}
+    kept = {OUTCOME: outcome, REASON: reason, START: values.get(START, ""), END: values.get(END, ""), FORWARD: values.get(FORWARD, "")[:64]}
+    # the body an item is sent on to belongs to oversendt only (the library refuses it otherwise);
+    # empty: the item's required level
+    forward_to = (kept[FORWARD] or None) if outcome == "oversendt" else None
     errors = FieldErrors()
     if not outcome:
         errors.fields[OUTCOME] = "Mangler. Vælg udvalgets udfald i listen."
@@ -402,14 +427,17 @@ async def record_outcome(request: Request, meeting_id: int, number: int) -> Resp
         except PlanError as exc:
             return _message_page(request, 409, "Udfaldet er ikke registreret", _problems_text(exc))
         item = next((i for i in agenda.items if i.number == number), None) if agenda is not None else None
-        if agenda is not None and item is not None and item.required_level != agenda.meeting.body:
-            from .draft_pages import confirm_page
+        plan = _current(_plans(request))
+        from ..meetings.committee import takes
+
+        if agenda is not None and item is not None and not takes(plan, agenda.meeting.body, item.required_body):
+            from .draft_pages import confirm_page, required_words
 
             return confirm_page(
                 request,
                 title=f"Registrér udfaldet for punkt {number}?",
                 what=f"Udfaldet '{outcome}' for sag {item.case_ref} registreres som {agenda.meeting.body_name}s afgørelse.",
-                why=f"Efter kompetenceplanen skal sagen afgøres af {item.required_level_name}, ikke {agenda.meeting.body_name}. Afgørelsen registreres med kompetenceoverskridelse, hvis udvalget ligger lavere; ligger sagen under et lovbestemt udvalg, afviser registret udfaldet.",
+                why=f"Efter kompetenceplanen skal sagen afgøres af {required_words(plan, item.required_level, item.required_body) or item.required_level_name}, ikke {agenda.meeting.body_name}. Afgørelsen registreres med kompetenceoverskridelse, hvis udvalget ligger lavere; ligger sagen under et lovbestemt udvalg, afviser registret udfaldet.",
                 action=f"/moede/{meeting_id}/punkt/{number}",
                 fields={k: v for k, v in kept.items() if v},
                 yes="Ja, registrér udfaldet",
@@ -417,9 +445,9 @@ async def record_outcome(request: Request, meeting_id: int, number: int) -> Resp
             )
     try:
         recorded = await run_in_threadpool(
-            lambda: committee.record_outcome(reg, _plans(request), meeting_id, number, outcome, reason, actor=actor_of(request), start=dates[START], expected_end=dates[END])
+            lambda: committee.record_outcome(reg, _plans(request), meeting_id, number, outcome, reason, actor=actor_of(request), start=dates[START], expected_end=dates[END], forward_to=forward_to)
         )
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except PlanError as exc:
         return _message_page(request, 409, "Udfaldet er ikke registreret", _problems_text(exc))
@@ -428,7 +456,7 @@ async def record_outcome(request: Request, meeting_id: int, number: int) -> Resp
             return _unknown_meeting(request)
         if any(p.where == "punkt" for p in exc.problems):  # no such item (e.g. an old page): say so above the agenda
             return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", None, None, [f"Udfaldet er ikke registreret: {_problems_text(exc)}"])
-        errors = _field_errors(exc, {"udfald": OUTCOME, "begrundelse": REASON, "forventet_slut": END}, general_field=OUTCOME, plan=_current(_plans(request)))
+        errors = _field_errors(exc, {"udfald": OUTCOME, "begrundelse": REASON, "forventet_slut": END, "oversendt_til": FORWARD}, general_field=OUTCOME, plan=_current(_plans(request)))
         return await run_in_threadpool(_meeting_page, request, meeting_id, 200, "", {number: errors}, {number: kept})
     await run_in_threadpool(log_case_access, request, "ændret", "udfald", [recorded.case_ref])
     return RedirectResponse(f"/moede/{meeting_id}?gemt={number}", status_code=303)
@@ -510,7 +538,7 @@ async def withdraw_item(request: Request, meeting_id: int, number: int) -> Respo
 
     try:
         agenda = await run_in_threadpool(lambda: committee.withdraw_item(reg, _plans(request), meeting_id, number, reason, actor=actor_of(request)))
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except PlanError as exc:
         return _message_page(request, 409, "Punktet er ikke trukket tilbage", _problems_text(exc))
@@ -537,7 +565,7 @@ async def attendees(request: Request, meeting_id: int) -> Response:
     names = [line.strip() for line in values.get("deltagere", "").splitlines() if line.strip()]
     try:
         await run_in_threadpool(lambda: committee.set_attendees(reg, _plans(request), meeting_id, names, actor=actor_of(request)))
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except PlanError as exc:
         return _message_page(request, 409, "Deltagerne er ikke gemt", _problems_text(exc))
@@ -572,16 +600,19 @@ async def add_draft(request: Request, meeting_id: int) -> Response:
         return _message_page(request, 409, "Indstillingen er ikke sat på", _problems_text(exc))
     if agenda is None:
         return _unknown_meeting(request)
-    if found.required_level and found.required_level != agenda.meeting.body and values.get(CONFIRMED) != "ja":
-        from .draft_pages import confirm_page
+    from ..meetings.committee import required_body, takes
 
-        plan = _current(_plans(request))
-        required = next((lv.name for lv in plan.levels if lv.id == found.required_level), found.required_level)
+    plan = _current(_plans(request))
+    body = required_body(plan, found.submission, found.required_level) if found.required_level else None
+    if found.required_level and not takes(plan, agenda.meeting.body, body.id if body else None) and values.get(CONFIRMED) != "ja":
+        from .draft_pages import confirm_page, required_words
+
+        required = required_words(plan, found.required_level, body.id if body else None) or found.required_level
         return confirm_page(
             request,
             title="Sæt indstillingen på et andet udvalgs møde?",
             what=f"Sag {found.case_ref} sættes på dagsordenen for {agenda.meeting.body_name} {date_text(agenda.meeting.meeting_date)}.",
-            why=f"Efter kompetenceplanen skal sagen afgøres af {required}, ikke {agenda.meeting.body_name}. Punktet bliver markeret 'andet niveau' på dagsordenen.",
+            why=f"Efter kompetenceplanen skal sagen afgøres af {required}, ikke {agenda.meeting.body_name}. Punktet bliver markeret på dagsordenen (andet niveau eller andet udvalg).",
             action=f"/moede/{meeting_id}/kladde",
             fields={"kladde": key},
             yes="Ja, sæt den på alligevel",
@@ -589,7 +620,7 @@ async def add_draft(request: Request, meeting_id: int) -> Response:
         )
     try:
         added = await run_in_threadpool(lambda: committee.add_submission(reg, _plans(request), meeting_id, found.submission, actor=actor_of(request)))
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except KompetenceplanError as exc:
         if any(p.where == "møde" for p in exc.problems):
@@ -627,13 +658,17 @@ def _other_body(request: Request, meeting_id: int, submission: Any) -> str:
         plan = plan_in_force(_plans(request), agenda.meeting.meeting_date)
         stored = minimise(submission)
         required = committee.required_level(plan, stored, check(plan, stored, on=agenda.meeting.meeting_date).routing.level)
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except KompetenceplanError:
         return ""
-    if required == agenda.meeting.body:
+    body = committee.required_body(plan, stored, required)
+    if committee.takes(plan, agenda.meeting.body, body.id if body else None):
         return ""
-    return f"Efter kompetenceplanen skal sagen afgøres af {plan.level(required).name}, men mødet er i {agenda.meeting.body_name}. Punktet bliver markeret 'andet niveau' på dagsordenen."
+    from .draft_pages import required_words
+
+    who = required_words(plan, required, body.id if body else None) or plan.level(required).name
+    return f"Efter kompetenceplanen skal sagen afgøres af {who}, men mødet er i {agenda.meeting.body_name}. Punktet bliver markeret på dagsordenen (andet niveau eller andet udvalg)."
 
 
 def _added(request: Request, wants_json: bool, ok: bool, message: str, meeting_id: int | None = None, field: str | None = None, status: int = 200) -> Response:
@@ -692,7 +727,7 @@ async def add_submission(request: Request) -> Response:
             )
     try:
         added = await run_in_threadpool(lambda: committee.add_submission(reg, _plans(request), int(raw), submission, None, replaces, actor=actor_of(request)))
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except KompetenceplanError as exc:
         if any(p.where == "møde" for p in exc.problems):

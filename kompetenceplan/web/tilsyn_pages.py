@@ -2,8 +2,9 @@
 and `tilsyn.economy` (the same calls as ``kompetenceplan tilsyn`` and ``kompetenceplan oekonomi``).
 
 ``/tilsyn`` lists the stored draws and draws a quarter (POST + CSRF); ``/tilsyn/{kvartal}`` is the
-sample per team and track with each case's automatic checks (TIL) and the leaders' checklist, an
-answer form per question (POST + CSRF, append-only: a new answer corrects the previous one);
+sample per team and track with each case's automatic checks (TIL) and the leaders' checklist, one
+form per case with the questions of its track (POST + CSRF, append-only: a new answer corrects the
+previous one);
 ``/tilsyn/{kvartal}/rapport`` is the library's report, printable. ``/oekonomi`` is the økonomisk
 tilsyn for a quarter (GET: a quarter, a threshold and "monthly" are not personal data).
 
@@ -28,15 +29,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..actor import actor_of
-from ..errors import CaseError, EngineError, KompetenceplanError
+from ..danish import MAX_KRONER, DanishTextError, format_number, quarter_code, read_number, read_quarter
+from ..errors import CaseError, EngineError, KompetenceplanError, UnavailableError
 from .access import log_case_access
-from .danish import quarter_code, quarter_text
+from .danish import quarter_text
 from .forms import FieldErrors
 from .views import EXPIRED, Refused, _form, _message_page, _plans, _render, register_of, router
 
 QUARTER, PER_TEAM = "kvartal", "pr_team"
 ANSWER, COMMENT = "svar", "kommentar"
 MONTHLY, THRESHOLD = "maaneder", "taerskel"
+THRESHOLD_FIX = "Skriv kroner om måneden, 0 eller mere, fx 50.000 eller 1.250,50."
 FIELD_LABELS = {QUARTER: "Kvartal", PER_TEAM: "Sager pr. team og spor", ANSWER: "Svar", COMMENT: "Kommentar", THRESHOLD: "Tærskel"}
 CONFIG_ENV = "KOMPETENCEPLAN_TILSYN"
 ANSWER_LABELS = {"ja": "ja", "nej": "nej", "delvist": "delvist", "ikke_relevant": "ikke relevant"}
@@ -111,7 +114,17 @@ def _report_body(document: str, shift: int = 0) -> str:
 
 
 def _quarter_code(year: int, n: int) -> str:
-    return f"{year}Q{n}"
+    return quarter_code(year, n)
+
+
+def _typed_quarter(text: str) -> str | None:
+    """What a person typed for a quarter ("4. kvartal 2026", "K4 2026", "2026Q4" …), read by the one
+    Danish reader (`danish.read_quarter`), as the code the register and the URLs use; None when it
+    is not a quarter (the field then says how to write it)."""
+    try:
+        return quarter_code(*read_quarter(text, QUARTER))
+    except DanishTextError:
+        return None
 
 
 # -- Ledelsestilsyn: the draws ---------------------------------------------------------------------------
@@ -131,14 +144,14 @@ def _choices(config: Any, drawn: set[str], today: dt.date) -> tuple[list[str], s
 
 def _draw_dates_text(config: Any) -> str:
     """The configured draw dates as Danes write them: "1. marts, 1. juni, 1. september og 1. december"."""
-    from ..tilsyn.economy import MONTHS
+    from ..danish import MONTHS
 
     days = [f"{int(d[3:])}. {MONTHS[int(d[:2]) - 1]}" for d in config.tilsyn.draw_dates]
     return f"{', '.join(days[:-1])} og {days[-1]}"
 
 
 def _fully_answered(config: Any, item: dict[str, Any]) -> bool:
-    return all(q.id in item["answers"] for q in config.checklist)
+    return all(q.id in item["answers"] for q in config.questions_for(item["track"]))
 
 
 def _overview(request: Request, values: dict[str, str], errors: FieldErrors, status: int = 200) -> HTMLResponse:
@@ -170,7 +183,7 @@ def _overview(request: Request, values: dict[str, str], errors: FieldErrors, sta
         config=config,
         labels=FIELD_LABELS,
         drawn={r["draw"].quarter for r in rows},
-        quarter_of=lambda text: quarter_code(text) or "",
+        quarter_of=lambda text: _typed_quarter(text) or "",
         draw_dates=_draw_dates_text(config),
     )
 
@@ -200,7 +213,7 @@ async def tilsyn_draw(request: Request) -> Response:
         return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
     kept = {QUARTER: values.get(QUARTER, "")[:20], PER_TEAM: values.get(PER_TEAM, "")[:20]}
     errors = FieldErrors()
-    quarter = quarter_code(kept[QUARTER]) or ""
+    quarter = _typed_quarter(kept[QUARTER]) or ""
     if not kept[QUARTER].strip():
         errors.fields[QUARTER] = "Mangler. Skriv kvartalet, fx 4. kvartal 2026."
     elif not quarter:
@@ -228,7 +241,7 @@ async def tilsyn_draw(request: Request) -> Response:
             )
     try:
         found = await run_in_threadpool(_draw, request, quarter, per_team)
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except KompetenceplanError as exc:
         return await run_in_threadpool(_overview, request, kept, _problems(exc, {"--quarter": QUARTER, "--per-team": PER_TEAM}, QUARTER))
@@ -324,12 +337,16 @@ async def answer_checklist(request: Request, quarter: str, position: int) -> Res
     from ..store.privacy import PersonalDataError
     from ..tilsyn.draw import record_answers, show
 
-    if await run_in_threadpool(show, reg, quarter, missing_ok=True) is None:
+    found = await run_in_threadpool(show, reg, quarter, missing_ok=True)
+    if found is None:
         return _unknown_quarter(request, quarter)
     config = await run_in_threadpool(_config, request)
+    item = next((i for i in found.items if i["position"] == position), None)
+    # the checklist of the case's track (issue 27); an unknown position gets the library's refusal
+    questions = config.questions_for(item["track"]) if item is not None else list(config.checklist)
     kept: dict[tuple[int, str], dict[str, str]] = {}
     answers: dict[str, tuple[str, str]] = {}
-    for q in config.checklist:
+    for q in questions:
         answer, comment = values.get(f"{ANSWER}-{q.id}", "")[:20], values.get(f"{COMMENT}-{q.id}", "")[:2000]
         kept[(position, q.id)] = {ANSWER: answer, COMMENT: comment}
         if answer:
@@ -337,7 +354,7 @@ async def answer_checklist(request: Request, quarter: str, position: int) -> Res
         elif comment.strip():
             answers[q.id] = ("", comment)  # a comment without an answer: the library names the missing answer
     if not answers:
-        errors = {(position, config.checklist[0].id): FieldErrors(fields={ANSWER: "Mangler. Besvar mindst ét spørgsmål: ja, nej, delvist eller ikke relevant."})}
+        errors = {(position, questions[0].id): FieldErrors(fields={ANSWER: "Mangler. Besvar mindst ét spørgsmål: ja, nej, delvist eller ikke relevant."})}
         return await run_in_threadpool(_quarter_page, request, quarter, 200, "", errors, kept, None, position)
     try:
         await run_in_threadpool(lambda: record_answers(reg, config, quarter, position, answers, actor=actor_of(request)))
@@ -359,8 +376,7 @@ async def answer_checklist(request: Request, quarter: str, position: int) -> Res
             what = p.what[:1].upper() + p.what[1:]
             errors.setdefault((position, qid), FieldErrors()).fields[field or ANSWER] = f"{what} {p.fix}".strip()
         return await run_in_threadpool(_quarter_page, request, quarter, 200, "", errors, kept, None, position)
-    drawn = await run_in_threadpool(show, reg, quarter)
-    await run_in_threadpool(log_case_access, request, "ændret", "tilsynssvar", [i["case_ref"] for i in drawn.items if i.get("position") == position] if drawn else [])
+    await run_in_threadpool(log_case_access, request, "ændret", "tilsynssvar", [item["case_ref"]] if item is not None else [])
     return RedirectResponse(f"/tilsyn/{quarter}?gemt={position}", status_code=303)
 
 
@@ -399,12 +415,14 @@ async def tilsyn_report(request: Request, quarter: str) -> HTMLResponse:
 # -- Økonomisk tilsyn -----------------------------------------------------------------------------------
 
 
-def _threshold(text: str) -> float | None:
-    """Kroner as Danes write them (50.000 or 50000 or 1.250,50); None when it is not a number ≥ 0."""
-    text = text.strip().replace(" ", "")
-    if not re.fullmatch(r"\d{1,3}(\.\d{3})*(,\d{1,2})?|\d{1,12}(,\d{1,2})?", text):
-        return None
-    return float(text.replace(".", "").replace(",", "."))
+def _threshold(text: str) -> tuple[float | None, str]:
+    """Kroner as `danish.read_number` reads them (50.000 or 50000 or 1.250,50), as
+    ``oekonomi report --threshold`` does, and the field's error ('' when none)."""
+    try:
+        return float(read_number(text, THRESHOLD, decimals=2, minimum=0, maximum=MAX_KRONER, fix=THRESHOLD_FIX)), ""
+    except DanishTextError as exc:
+        text = " ".join(f"{p.what} {p.fix}" for p in exc.problems)
+        return None, text[:1].upper() + text[1:]
 
 
 def _plain_report(body: str) -> str:
@@ -440,18 +458,18 @@ async def economy_page(request: Request) -> HTMLResponse:
     asked = QUARTER in params
     values = {
         QUARTER: params.get(QUARTER, quarter_text(_quarter_code(today.year, (today.month - 1) // 3 + 1)))[:30],
-        THRESHOLD: params.get(THRESHOLD, f"{DEFAULT_THRESHOLD:,}".replace(",", "."))[:30],
+        THRESHOLD: params.get(THRESHOLD, format_number(DEFAULT_THRESHOLD))[:30],
         MONTHLY: "1" if params.get(MONTHLY) else "",
     }
     errors = FieldErrors()
-    quarter = quarter_code(values[QUARTER]) or ""
+    quarter = values[QUARTER].strip()
     try:
-        parse_quarter(quarter)
+        quarter = parse_quarter(quarter).code  # the one Danish reader (`danish.read_quarter`)
     except CaseError:
-        errors.fields[QUARTER] = "Kan ikke læses som et kvartal. Skriv fx 4. kvartal 2026 (eller 2026Q4)."
-    threshold = _threshold(values[THRESHOLD])
-    if threshold is None:
-        errors.fields[THRESHOLD] = "Skal være et beløb i kroner om måneden, 0 eller mere, fx 50.000."
+        errors.fields[QUARTER] = "Kan ikke læses som et kvartal. Skriv fx 4. kvartal 2026, K4 2026 eller 2026Q4 (år og kvartalets nummer 1-4)."
+    threshold, problem = _threshold(values[THRESHOLD])
+    if problem:
+        errors.fields[THRESHOLD] = problem
     body = ""
     if asked and not errors.fields and threshold is not None:
         try:

@@ -9,8 +9,11 @@ personal data in URLs), carry a CSRF token (see `csrf`), and are accepted only a
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import json
+import re
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -26,7 +29,7 @@ from ..api import decide, plan_in_force
 from ..checks.check import check
 from ..checks.requirements import applies
 from ..engine.explain import explain
-from ..errors import CaseError, EngineError, KompetenceplanError, PlanError
+from ..errors import CaseError, EngineError, KompetenceplanError, PlanError, UnavailableError
 from ..io import MAX_INPUT_BYTES, parse_date, parse_json
 from ..model.case import ValidatedCase, validate_case
 from ..model.decision import Decision
@@ -55,6 +58,21 @@ HEADERS = {
     "Referrer-Policy": "same-origin",  # "no-referrer" makes Chrome send "Origin: null" with forms
     "X-Frame-Options": "DENY",
 }
+
+
+def document_headers(document: str) -> dict[str, str]:
+    """The pages' security and no-cache headers for a whole HTML document the library rendered
+    (agenda, minutes, the plan): the same policy, with the document's own ``<style>`` blocks
+    allowed by their hashes and nothing else inline."""
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()}'" for style in re.findall(r"<style>(.*?)</style>", document, flags=re.S))
+    policy = HEADERS["Content-Security-Policy"].replace("style-src 'self'", f"style-src 'self' {hashes}".rstrip())
+    return {**HEADERS, "Content-Security-Policy": policy}
+
+
+def document_response(document: str) -> HTMLResponse:
+    """A library-rendered HTML document with `document_headers`."""
+    return HTMLResponse(document, headers=document_headers(document))
+
 
 router = APIRouter(include_in_schema=False)
 templates = Environment(
@@ -158,6 +176,11 @@ async def _form(request: Request) -> tuple[dict[str, str], list[tuple[str, bytes
 
 def _message_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
     return _render(request, "message.html", "", status=status, title=title, message=message)
+
+
+def unavailable_page(request: Request, exc: KompetenceplanError) -> HTMLResponse:
+    """503 as a page: the register's database could not be written or read, so nothing was stored."""
+    return _message_page(request, 503, exc.title, " ".join(f"{p.what} {p.fix}".strip() for p in exc.problems))
 
 
 # -- pages ------------------------------------------------------------------------------------
@@ -265,7 +288,7 @@ def _advise(plans: PlanSet, values: dict[str, str]) -> tuple[Plan, FieldErrors, 
             validate_case(plan, {k: v for k, v in case.items() if k not in syntax})
         else:
             return plan, errors, _answer_context(plan, decide(plan, case, on=on))
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except KompetenceplanError as exc:
         errors.add(plan, exc, advisor_form(plan))
@@ -364,7 +387,7 @@ def _save_routing(request: Request, plans: PlanSet, values: dict[str, str]) -> t
         day = parse_date(values[DATE_FIELD], DATE_FIELD, "2026-12-01") or day
     try:
         routed = register_of(request).record_routing(plans, case, case_ref=values["sagsreference"].strip(), team=values["team"].strip(), actor=actor_of(request), on=day)
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except KompetenceplanError as exc:
         for p in exc.problems:
@@ -420,17 +443,24 @@ def _check_all(plans: PlanSet, items: list[tuple[str, Any]], on: dt.date) -> lis
             data = load()
             number = data.get("sagsnummer") if isinstance(data, dict) else None
             report = check(plans, data, on=on)
-        except EngineError:
+        except (EngineError, UnavailableError):
             raise
         except KompetenceplanError as exc:
             results.append({"name": name, "status": "fejl i input", "error": exc, "report": None, "case_number": None, "submission": None})
             continue
-        from ..meetings.committee import required_level
+        from ..meetings.committee import required_body, required_level
 
+        plan = plan_in_force(plans, on)
+        required = required_level(plan, minimise(data), report.routing.level) if isinstance(data, dict) else None
+        body = required_body(plan, minimise(data), required) if isinstance(data, dict) and required else None
         results.append(
             {
                 "name": name,
-                "required": required_level(plan_in_force(plans, on), minimise(data), report.routing.level) if isinstance(data, dict) else None,
+                "required": required,
+                # the meetings that take the case: its committee (a child's, an adult's, børne- og
+                # ungeudvalget; the one that puts a case to Familieretshuset), or a meeting of that
+                # committee's level from before the plan split it
+                "bodies": (body.id, body.level) if body is not None else (),  # `committee.takes`
                 "status": "klar" if report.ready else "ikke klar",
                 "report": report,
                 "error": None,

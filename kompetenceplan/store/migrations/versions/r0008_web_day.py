@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0009"  # the chain: 0006 → 0007 → 0009 → 0008
 branch_labels = None
 depends_on = None
 
