@@ -224,6 +224,7 @@ class TestHttp:
         for body, where in (({"hold": 1}, "body.ukendt felt nr. 1"), ({"on": "2026-02-30"}, "body.on"), ({"team": 5}, "body.team")):
             r = client.http.post("/deadlines", json=body)
             assert r.status_code == 422 and any(p["where"] == where for p in r.json()["problems"]), (body, r.text)
+            assert "hold" not in r.text
 
     def test_without_a_register_the_routes_say_so_with_404(self) -> None:
         """The contract's 404: started without --db (the rules are still served)."""

@@ -155,6 +155,19 @@ def create_app(
             return unavailable_page(request, exc)
         return _error(exc, holder.path)
 
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # a browser asking for an address that does not exist gets the Danish page (issue 25)
+        if exc.status_code == 404 and "text/html" in request.headers.get("accept", ""):
+            from ..web.views import not_found_page
+
+            return not_found_page(request)
+        from fastapi.exception_handlers import http_exception_handler
+
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(Exception)
     async def on_bug(request: Request, exc: Exception) -> JSONResponse:
         # Logged by the Guard (type and correlation id only: a traceback's frames hold the case).

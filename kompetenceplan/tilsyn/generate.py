@@ -205,7 +205,10 @@ class _BulkSink:
         self.items_of: dict[int, list[dict[str, Any]]] = {}  # meeting handle -> its item rows
         self.meeting_info: dict[int, tuple[dt.date, str]] = {}
         self.outcome_rows: list[tuple[int, dict[str, Any], int | None]] = []
-        self.latest_routing: dict[tuple[str, Any], int] = {}  # (case, paragraph) -> its newest routing
+        # (case, paragraph) -> the handle of the case's newest routing for that paragraph: a
+        # committee's decision refers to it, as `Register.decision_values` finds it
+        # (`routings.current_for_case`) when the outcome gives no routing.
+        self.case_routing: dict[tuple[str, Any], int] = {}
 
     def meeting(self, day: dt.date, body: str) -> int:
         """As `committee.new_meeting` (default title)."""
@@ -270,8 +273,7 @@ class _BulkSink:
                 "note": reason,
                 "source": "udvalg",
             }
-            # as the register does: the decision belongs to the case's newest routing for its paragraph
-            decision = self.decision(values, self.latest_routing.get((item["case_ref"], sag.get("paragraf"))), None, plan_in_force(self.plans, day))
+            decision = self.decision(values, self.case_routing.get((item["case_ref"], sag.get("paragraf"))), None, plan_in_force(self.plans, day))
         self.outcome_rows.append(
             (meeting, {"item_key": item["item_key"], "corrects_id": None, "outcome": outcome, "reason": reason, "recorded_by": SECRETARY.id, "recorded_by_name": SECRETARY.name}, decision)
         )
@@ -304,7 +306,7 @@ class _BulkSink:
             }
         )
         handle = len(self.routing_ids) + len(self.routing_rows) - 1
-        self.latest_routing[(case_ref, case.get("paragraf"))] = handle
+        self.case_routing[(case_ref, validated.values.get(plan.meta.paragraph_input))] = handle
         return handle
 
     def decision(self, values: dict[str, Any], routing: int | None, corrects: int | None, plan: Plan) -> int:
