@@ -326,7 +326,7 @@ class TestTokens:
 
 # -- every route, every role ------------------------------------------------------------------------------
 
-PATH_VALUES = {"meeting_id": "1", "number": "1", "quarter": "2026Q4", "position": "1", "question": "L-01", "kind": "case", "name": "app.css", "case_ref": "S-1"}
+PATH_VALUES = {"meeting_id": "1", "number": "1", "quarter": "2026Q4", "position": "1", "question": "L-01", "kind": "case", "name": "app.css", "key": "0" * 32, "case_ref": "S-1"}
 
 
 def _routes(app: Any) -> list[tuple[str, str]]:

@@ -6,7 +6,10 @@ For every agenda item and case, after every step:
 2. a case's total is the sum of its current grants (the register's `active`, the økonomisk
    tilsyn's interventions and the model agree);
 3. nothing is recorded below the statutory body of its paragraph (barnets lov § 142 stk. 1);
-4. an item's number never changes once given.
+4. an item's number never changes once given;
+5. a withdrawn item stays on the agenda with its number, marked withdrawn, and takes no outcome
+   or new version; the same submission for the same case is never on one meeting twice (adding
+   it again answers with the item it already is).
 """
 
 from __future__ import annotations
@@ -97,24 +100,48 @@ class RegisterMachine(RuleBasedStateMachine):
     @rule(data=st.data(), kind=st.sampled_from(sorted(KINDS)), case_ref=st.sampled_from(CASES))
     def add(self, data: st.DataObject, kind: str, case_ref: str) -> None:
         meeting = data.draw(st.sampled_from(sorted(self.meetings)))
+        # the same content (kind, case, first version) as a current item of the meeting is that item:
+        # nothing is added, and the answer says so (idempotent for a case tool, flagged in the pages)
+        same = [n for (m, n), i in self.items.items() if m == meeting and not i["withdrawn"] and (i["kind"], i["case_ref"], i["versions"]) == (kind, case_ref, 1)]
         added = c.add_submission(self.reg, PLANS, meeting, _submission(kind, case_ref), actor=ACTOR)
-        # the same submission again is the item the meeting already has (its first version)
-        same = [n for (m, n), i in self.items.items() if m == meeting and (i["kind"], i["case_ref"], i["versions"]) == (kind, case_ref, 1)]
         if same:
-            assert added.number == same[0] and added.item.versions == 1
+            assert added.existing and added.number == same[0] and added.item.versions == 1
             return
+        assert not added.existing, "the same submission was added twice"
         expected = 1 + max((n for m, n in self.items if m == meeting), default=0)
         assert added.number == expected  # a new item gets the next number, never a used one
-        self.items[(meeting, added.number)] = {"key": added.item.item_key, "kind": kind, "case_ref": case_ref, "versions": 1, "outcome": None, "decision": None, "outcome_id": None}
+        self.items[(meeting, added.number)] = {"key": added.item.item_key, "kind": kind, "case_ref": case_ref, "versions": 1, "outcome": None, "decision": None, "outcome_id": None, "withdrawn": False}
 
     @precondition(lambda self: self.items)
     @rule(data=st.data())
     def replace(self, data: st.DataObject) -> None:
         meeting, number = data.draw(st.sampled_from(sorted(self.items)))
         item = self.items[(meeting, number)]
-        added = c.add_submission(self.reg, PLANS, meeting, _submission(item["kind"], item["case_ref"], item["versions"]), replaces=number, actor=ACTOR)
+        try:
+            added = c.add_submission(self.reg, PLANS, meeting, _submission(item["kind"], item["case_ref"], item["versions"]), replaces=number, actor=ACTOR)
+        except CaseError as exc:
+            assert item["withdrawn"], exc.render()  # only a withdrawn item takes no new version
+            return
+        assert not item["withdrawn"]
         assert added.number == number and added.item.item_key == item["key"]  # a new version keeps its number
         item["versions"] += 1
+
+    @precondition(lambda self: self.items)
+    @rule(data=st.data())
+    def withdraw(self, data: st.DataObject) -> None:
+        """Withdraw an item before its meeting: recorded, never deleted; refused once it has an outcome."""
+        meeting, number = data.draw(st.sampled_from(sorted(self.items)))
+        item = self.items[(meeting, number)]
+        refused = item["withdrawn"] or item["outcome"] is not None
+        try:
+            agenda = c.withdraw_item(self.reg, PLANS, meeting, number, "Genfremsættes senere.", actor=ACTOR, today=DAYS[0])
+        except CaseError as exc:
+            assert refused, exc.render()
+            return
+        assert not refused
+        shown = next(i for i in agenda.items if i.number == number)
+        assert shown.withdrawn and shown.item_key == item["key"]
+        item["withdrawn"] = True
 
     @precondition(lambda self: self.meetings)
     @rule(data=st.data())
@@ -133,12 +160,12 @@ class RegisterMachine(RuleBasedStateMachine):
         statutory = KINDS[item["kind"]][1]
         below = statutory and PLAN.rank(body) < PLAN.rank("boerne_og_ungeudvalg")
         required = "boerne_og_ungeudvalg" if statutory else "visitationsudvalg"
-        refused = (outcome in DECIDING and below) or (outcome == "oversendt" and PLAN.rank(required) <= PLAN.rank(body))
+        refused = item["withdrawn"] or (outcome in DECIDING and below) or (outcome == "oversendt" and PLAN.rank(required) <= PLAN.rank(body))
         try:
             rec = c.record_outcome(self.reg, PLANS, meeting, number, outcome, "Begrundelse.", actor=ACTOR)
         except CaseError as exc:
             assert refused, exc.render()
-            if outcome in DECIDING:
+            if outcome in DECIDING and not item["withdrawn"]:
                 assert isinstance(exc, StatutoryCompetenceError)
             return
         assert not refused, (outcome, item)
@@ -228,6 +255,7 @@ class RegisterMachine(RuleBasedStateMachine):
         for (meeting, _), item in self.items.items():
             agenda_item = next(i for i in c.build_agenda(self.reg, PLANS, meeting).items if i.item_key == item["key"])
             assert agenda_item.outcome == item["outcome"]
+            assert agenda_item.withdrawn == item["withdrawn"]
 
     @invariant()
     def the_case_total_is_the_sum_of_current_grants(self) -> None:

@@ -378,9 +378,9 @@ def _wants_html(request: Request) -> bool:
 
 
 def _not_found_page(request: Request) -> Response:
-    from ..web.views import _message_page
+    from ..web.views import not_found_page
 
-    return _message_page(request, 404, "Siden findes ikke", "Adressen findes ikke. Brug menuen øverst på siden.")
+    return not_found_page(request)
 
 
 async def _in_thread(func: Any, *args: Any) -> Any:

@@ -49,16 +49,20 @@ from .privacy import refuse_cpr
 from .records import DECISION_OUTCOMES, GRANTED, CaseTotal, DecisionRecord, ImportReport, PurgeReport, RoutedCase, RoutingRecord
 from .tables import (
     MAX_ID,
+    agenda_mailings,
     agendas,
     case_events,
     decision_retractions,
     decisions,
+    item_withdrawals,
+    meeting_attendance,
     meeting_items,
     meetings,
     metadata,
     outcomes,
     payments,
     routings,
+    submission_drafts,
     tilsyn_answers,
     tilsyn_draws,
     tilsyn_items,
@@ -708,8 +712,11 @@ class Register:
             deleted[payments.name] = conn.execute(delete(payments).where(payments.c.paid_on < before)).rowcount
             deleted[case_events.name] = _purge_chain(conn, case_events, case_events.c.occurred_on < before)  # issue 26
             old_meetings = select(meetings.c.id).where(meetings.c.meeting_date < before)
-            for table in (outcomes, agendas):
+            for table in (agenda_mailings, item_withdrawals, meeting_attendance, outcomes, agendas):
                 deleted[table.name] = conn.execute(delete(table).where(table.c.meeting_id.in_(old_meetings))).rowcount
+            # indstillinger saved in the pages: by the day they were saved, whole chains
+            saved_before = dt.datetime.combine(before, dt.time(), tzinfo=dt.UTC)
+            deleted[submission_drafts.name] = _purge_chain(conn, submission_drafts, submission_drafts.c.saved_at < saved_before)
             deleted[meeting_items.name] = _purge_chain(conn, meeting_items, meeting_items.c.meeting_id.in_(old_meetings))
             deleted[meetings.name] = conn.execute(delete(meetings).where(meetings.c.id.in_(old_meetings), meetings.c.id.not_in(select(meeting_items.c.meeting_id)))).rowcount
             # A grant still running on the purge date is kept whatever its age: it is part of the
