@@ -66,12 +66,14 @@ class Report(TypedDict):
 
 @dataclass
 class ApiError(Exception):
-    """The service (or the published schema, before sending) refused the request."""
+    """The service (or the published schema, before sending) refused the request: a problem
+    details document (RFC 9457; ``title`` is its ``detail``, what went wrong this time)."""
 
     status: int
     error: str
     title: str
     problems: list[dict[str, str]]
+    correlation_id: str = ""
 
     def __str__(self) -> str:
         lines = [f"{self.status} {self.error}: {self.title}"]
@@ -120,8 +122,10 @@ class KompetenceplanClient:
         response = self._http.post(path, json=body, params=params)
         data = response.json()
         if response.status_code != 200:
+            if response.headers.get("content-type") != "application/problem+json":
+                raise ContractError(f"the {response.status_code} answer is not application/problem+json")
             self._check(data, "Error", response.status_code)
-            raise ApiError(response.status_code, data["error"], data["title"], data["problems"])
+            raise ApiError(response.status_code, data["error"], data["detail"], data["problems"], data["correlation_id"])
         self._check(data, response_schema, 200)
         return data  # type: ignore[no-any-return]
 

@@ -47,8 +47,9 @@ def decide(plan: Plan | PlanSet, case: Any, on: dt.date | None = None) -> Decisi
     version in force) or `EngineError` (engine fault or disagreement); never returns a level lower
     than the plan and the law require.
     """
-    version = plan_in_force(plan, on)
-    return route_validated(version, _validator(version)(case))
+    when = on or dt.date.today()
+    version = plan_in_force(plan, when)
+    return route_validated(version, _validator(version)(case), when)
 
 
 #: How many cases a plan validates with `validate_case` before `decide` builds its compiled
@@ -68,9 +69,10 @@ def _validator(plan: Plan) -> Callable[[Any], ValidatedCase]:
     return compiled_plan(plan).validate
 
 
-def route_validated(plan: Plan, validated: ValidatedCase) -> Decision:
-    """`decide` for a case that `validate_case` has already checked."""
-    return build_decision(route(plan, validated))
+def route_validated(plan: Plan, validated: ValidatedCase, on: dt.date | None = None) -> Decision:
+    """`decide` for a case that `validate_case` has already checked (``on``: the day ``plan``
+    was chosen for, echoed as the decision's ``routed_on``)."""
+    return build_decision(route(plan, validated), on.isoformat() if on is not None else None)
 
 
 def decide_many(plan: Plan | PlanSet, cases: Iterable[Any], on: dt.date | None = None) -> list[BulkResult]:

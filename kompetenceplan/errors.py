@@ -67,6 +67,11 @@ class CaseError(KompetenceplanError):
     """A case does not match the plan's declared inputs; no decision is made."""
 
 
+class NotFound(CaseError):
+    """The record a request names (a meeting, an agenda item) does not exist (HTTP 404). A
+    `CaseError`, so every interface that refuses bad input refuses it the same way."""
+
+
 class MissingInputError(CaseError):
     """An optional input is missing and a rule at a higher level depends on it.
 

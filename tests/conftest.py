@@ -188,7 +188,7 @@ def small_plan(small_plan_dir: Path) -> Plan:
 # browsers, a generated register) run whole on one xdist worker, so those start once; every other
 # test is handed out on its own, as with the default `--dist load`. (pytest-xdist's own
 # `--dist loadgroup` renames item._nodeid, which pytest 9 no longer reads: it does not group.)
-WHOLE_MODULES = {f"tests/{name}.py" for name in ("test_web_browser", "test_hardening", "test_client", "test_tilsyn", "test_web_tilsyn", "test_auth", "test_auth_browser")}
+WHOLE_MODULES = {f"tests/{name}.py" for name in ("test_web_browser", "test_hardening", "test_client", "test_generated_client", "test_tilsyn", "test_web_tilsyn", "test_auth", "test_auth_browser")}
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: absent without it

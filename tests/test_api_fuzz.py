@@ -1,14 +1,19 @@
 """The published contract holds: schemathesis (a property-based API fuzzer) runs every check against
-a real `kompetenceplan serve` on a free loopback port, with a fixed seed and a bounded budget.
+a real `kompetenceplan serve` on a free loopback port, with a fixed seed and a bounded budget —
+the core API without a register, and the register and meeting API (`serve --db`) with every phase,
+the stateful one included: it follows the contract's links (a meeting → its items → an outcome, a
+routing → its correction and a decision, a decision → the list) with the ids the service returned.
 
 A 422 answer to a schema-valid request passes only when it is one of the refusals the contract
-declares for the operation (`x-semantic-refusals`, checked by tests/schemathesis_hooks.py).
+declares for the operation (`x-semantic-refusals`, checked by tests/schemathesis_hooks.py); no
+other allowance is made.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -35,6 +40,20 @@ def served(tmp_path_factory):
         yield url
 
 
+@pytest.fixture(scope="module")
+def served_register(tmp_path_factory):
+    """`kompetenceplan serve --db` on a new, migrated SQLite register; yields its base URL."""
+    from kompetenceplan.store.db import make_engine, upgrade
+
+    folder = tmp_path_factory.mktemp("serve-db")
+    url = f"sqlite:///{folder / 'register.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    with serve(NYBORG, folder / "serve.log", "--db", url) as base:
+        yield base
+
+
 def _config(spec: dict, path: Path) -> Path:
     """A schemathesis.toml: 422 is an accepted answer to valid data only where refusals are declared."""
     lines = [f"seed = {SEED}", "", "[generation]", f"max-examples = {MAX_EXAMPLES}", "", "[checks.negative_data_rejection]", f"expected-statuses = {json.dumps(NEGATIVE)}", ""]
@@ -57,9 +76,9 @@ def _failures(out: str) -> str:
     return "\n".join(line[:400] for line in out.splitlines())[-20000:]
 
 
-def test_schemathesis_finds_no_failure_with_every_check(served: str, tmp_path: Path) -> None:
-    """Every generated request (positive and negative, all phases) gets an answer the contract allows."""
-    with urllib.request.urlopen(served + "/openapi.json", timeout=10) as response:
+def _run(base: str, tmp_path: Path, *options: str) -> tuple[dict, str, Path]:
+    """schemathesis with every check against the service at ``base``: (the contract, its report, the declared-refusals log)."""
+    with urllib.request.urlopen(base + "/openapi.json", timeout=10) as response:
         spec = json.loads(response.read())
     config = _config(spec, tmp_path / "schemathesis.toml")
     cli = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
@@ -67,7 +86,7 @@ def test_schemathesis_finds_no_failure_with_every_check(served: str, tmp_path: P
     declared = tmp_path / "declared-refusals.txt"
     env = os.environ | {"SCHEMATHESIS_HOOKS": "tests.schemathesis_hooks", "PYTHONPATH": str(ROOT), "KOMPETENCEPLAN_FUZZ_LOG": str(declared)}
     run = subprocess.run(
-        [cli, "--config-file", str(config), "run", served + "/openapi.json", "--checks", "all", "--workers", "2", "--no-color"],
+        [cli, "--config-file", str(config), "run", base + "/openapi.json", "--checks", "all", "--workers", "2", "--no-color", *options],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -76,7 +95,24 @@ def test_schemathesis_finds_no_failure_with_every_check(served: str, tmp_path: P
     )
     (tmp_path / "schemathesis.out").write_text(run.stdout + run.stderr, encoding="utf-8")
     assert run.returncode == 0, _failures(run.stdout) + run.stderr[-3000:]
+    return spec, run.stdout, declared
+
+
+def test_schemathesis_finds_no_failure_with_every_check(served: str, tmp_path: Path) -> None:
+    """Every generated request (positive and negative, all phases) gets an answer the contract allows."""
+    spec, out, declared = _run(served, tmp_path)
     operations = sum(len(methods) for methods in spec["paths"].values())
-    assert f"Tested: {operations}" in run.stdout
+    assert f"Tested: {operations}" in out
     # The hook ran, and schema-valid requests met declared refusals (and were let through as such).
     assert declared.is_file() and declared.read_text(encoding="utf-8").count("\n") >= 1
+
+
+def test_schemathesis_walks_the_register_statefully_without_a_failure(served_register: str, tmp_path: Path) -> None:
+    """The register and meeting operations, every check and every phase: the stateful phase runs scenarios along the contract's links, and nothing fails."""
+    spec, out, declared = _run(served_register, tmp_path, "--include-path-regex", "^/(register|meetings)")
+    operations = sum(len(methods) for path, methods in spec["paths"].items() if path.startswith(("/register", "/meetings")))
+    assert operations == 10 and f"Tested: {operations}" in out
+    stateful = re.search(r"Stateful \(in [^)]*\)\s+Scenarios:\s+(\d+)\s+API Links:\s+(\d+) covered", out)
+    assert stateful and int(stateful.group(1)) >= 10 and int(stateful.group(2)) >= 3, out[-3000:]
+    assert "❌" not in out
+    assert declared.is_file() and "POST /register/route" in declared.read_text(encoding="utf-8")

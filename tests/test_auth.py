@@ -236,10 +236,11 @@ class TestTokens:
         assert client.get("/plan", headers=bearer(token)).status_code == 403
 
     def test_without_a_token_the_api_answers_401_with_a_bearer_challenge(self, client: httpx.Client) -> None:
-        """No session and no token: 401 and WWW-Authenticate: Bearer, in Danish."""
+        """No session and no token: 401 and WWW-Authenticate: Bearer, in Danish, as problem details."""
         answer = client.get("/plan")
         assert answer.status_code == 401 and answer.headers["www-authenticate"].startswith("Bearer")
-        assert answer.json()["title"] == "Du er ikke logget ind."
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["detail"] == "Du er ikke logget ind." and answer.json()["type"] == "/problems/not-signed-in" and answer.json()["status"] == 401
 
     def _refused(self, client: httpx.Client, token: str) -> str:
         answer = client.get("/plan", headers=bearer(token))
@@ -325,7 +326,7 @@ class TestTokens:
 
 # -- every route, every role ------------------------------------------------------------------------------
 
-PATH_VALUES = {"meeting_id": "1", "number": "1", "quarter": "2026Q4", "position": "1", "question": "L-01", "kind": "case", "name": "app.css", "case_ref": "S-1"}
+PATH_VALUES = {"meeting_id": "1", "number": "1", "quarter": "2026Q4", "position": "1", "question": "L-01", "kind": "case", "name": "app.css", "key": "0" * 32, "case_ref": "S-1"}
 
 
 def _routes(app: Any) -> list[tuple[str, str]]:
@@ -365,6 +366,8 @@ class TestEveryRoute:
             else:
                 assert answer.status_code == 403, f"{role} fik {answer.status_code} på {method} {path} uden {needed}"
                 assert PERMISSIONS[needed] in answer.text, f"{method} {path} siger ikke, hvad der mangler"
+                if not any(p == path and m == method and not r.include_in_schema for m, p, r in app_routes(app.app)):  # the JSON API
+                    assert answer.headers["content-type"] == "application/problem+json" and answer.json()["type"] == "/problems/forbidden", f"{method} {path}"
 
     def test_nobody_signed_in_gets_401_from_the_api_and_is_sent_to_sign_in_from_a_page(self, client: httpx.Client, app: Any) -> None:
         """No token, no session: every non-public JSON route answers 401, every page redirects to /logind."""
@@ -375,6 +378,7 @@ class TestEveryRoute:
             route = next(r for m, p, r in app_routes(app.app) if (m, p) == (method, path))
             if route.include_in_schema:
                 assert answer.status_code == 401, f"{method} {path}"
+                assert answer.headers["content-type"] == "application/problem+json" and answer.json()["status"] == 401, f"{method} {path}"
             else:
                 assert answer.status_code in (303, 401) and (answer.status_code == 401 or answer.headers["location"] == "/logind"), f"{method} {path}"
 

@@ -107,7 +107,18 @@ def test_a_person_signs_in_routes_saves_records_an_outcome_and_signs_out(setup: 
     old = d.find_element(By.TAG_NAME, "html")
     d.find_element(By.ID, "gem-routing").click()
     wait(d, lambda drv: old.id != drv.find_element(By.TAG_NAME, "html").id and drv.find_elements(By.ID, "gemt"))
-    assert "S-LOGIN-1" in d.find_element(By.ID, "gemt").text
+    assert "S-LOGIN-1" in d.find_element(By.ID, "gemt").text and USERS[USER]["name"] in d.find_element(By.ID, "gemt").text
+    # 2b. Turn the routing into an indstilling and save it: saved by the person signed in (issue 25).
+    old = d.find_element(By.TAG_NAME, "html")
+    d.find_element(By.ID, "lav-indstilling").click()
+    wait(d, lambda drv: old.id != drv.find_element(By.TAG_NAME, "html").id and drv.find_elements(By.ID, "formaal"))
+    assert d.find_element(By.ID, "sagsnummer").get_attribute("value") == "S-LOGIN-1"
+    d.find_element(By.ID, "formaal").send_keys("At familien får hjælp i hjemmet.")
+    old = d.find_element(By.TAG_NAME, "html")
+    d.find_element(By.ID, "gem-indstilling").click()
+    wait(d, lambda drv: old.id != drv.find_element(By.TAG_NAME, "html").id and drv.find_elements(By.ID, "besked"))
+    assert "gemt som version 1" in d.find_element(By.ID, "besked").text
+    screenshot(d, "login-indstilling")
     # 3. Record the committee's outcome for the meeting's item.
     d.get(f"{app}/moede/1")
     Select(d.find_element(By.ID, "udfald-1")).select_by_value("bevilget")
@@ -133,10 +144,20 @@ def test_a_person_signs_in_routes_saves_records_an_outcome_and_signs_out(setup: 
         engine.dispose()
     assert [(r.action, r.subject, r.case_ref, r.route) for r in rows] == [
         ("ændret", "routing", "S-LOGIN-1", "/hvem-skal-afgoere/gem"),
+        ("ændret", "indstilling", "S-LOGIN-1", "/indstilling/ny"),
+        ("læst", "indstilling", "S-LOGIN-1", "/indstilling/kladde/{key}"),
         ("læst", "dagsordenspunkt", item_ref, "/moede/{meeting_id}"),
+        ("læst", "indstilling", "S-LOGIN-1", "/moede/{meeting_id}"),  # offered on the meeting page
         ("ændret", "udfald", item_ref, "/moede/{meeting_id}/punkt/{number}"),
         ("læst", "dagsordenspunkt", item_ref, "/moede/{meeting_id}"),
+        ("læst", "indstilling", "S-LOGIN-1", "/moede/{meeting_id}"),
     ]
     assert {(r.actor_id, r.actor_name, r.actor_kind, r.channel, r.client_address) for r in rows} == {(USER, USERS[USER]["name"], "person", "web", "127.0.0.1")}
+    from kompetenceplan.meetings.drafts import list_drafts
+    from kompetenceplan.store.register import Register
+
+    with Register(setup["url"]) as reg:
+        (saved,) = list_drafts(reg)
+    assert (saved.case_ref, saved.saved_by, saved.saved_by_name) == ("S-LOGIN-1", USER, USERS[USER]["name"])
     log = setup["server"].log_text()
     assert USERS[USER]["name"] not in log and "S-LOGIN-1" not in log  # the service's own log names neither person nor case

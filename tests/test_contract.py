@@ -151,39 +151,83 @@ class TestSchemas:
         assert str(parse_date("2026-12-01", "on", "")) == "2026-12-01"
 
 
-class TestContract:
-    def test_committed_copy_is_the_generated_contract(self) -> None:
-        """docs/openapi.json is what the service publishes for the bundled plan: a contract change is deliberate."""
-        committed = (ROOT / "docs" / "openapi.json").read_text(encoding="utf-8")
-        assert committed == dumps(generate(NYBORG)), "The API contract changed: run `kompetenceplan openapi --output docs/openapi.json` and list the change in CHANGELOG.md."
+CONTRACTS = {"openapi.json": False, "openapi-register.json": True}  # committed copy → served with --db
 
-    def test_the_version_is_declared_and_in_the_changelog(self) -> None:
-        """info.version is API_VERSION, and CHANGELOG.md names that version of the contract."""
-        assert generate(NYBORG)["info"]["version"] == API_VERSION
+
+class TestContract:
+    @pytest.mark.parametrize("name", sorted(CONTRACTS))
+    def test_committed_copy_is_the_generated_contract(self, name: str) -> None:
+        """docs/openapi.json (and docs/openapi-register.json, as served with --db) is what the service publishes for the bundled plan: a contract change is deliberate."""
+        committed = (ROOT / "docs" / name).read_text(encoding="utf-8")
+        flag = " --register" if CONTRACTS[name] else ""
+        assert committed == dumps(generate(NYBORG, register=CONTRACTS[name])), f"The API contract changed: run `kompetenceplan openapi{flag} --output docs/{name}` and list the change in CHANGELOG.md."
+
+    @pytest.mark.parametrize("name", sorted(CONTRACTS))
+    def test_the_committed_contracts_are_valid_openapi(self, name: str) -> None:
+        """Each committed contract passes openapi-spec-validator (OpenAPI 3.1), links and refs included."""
+        from openapi_spec_validator import validate
+
+        validate(json.loads((ROOT / "docs" / name).read_text(encoding="utf-8")))
+
+    def test_the_version_is_declared_and_in_the_changelog_and_readme(self) -> None:
+        """info.version is API_VERSION (semantic versioning), and CHANGELOG.md and the README name that version of the contract."""
+        assert generate(NYBORG)["info"]["version"] == generate(NYBORG, register=True)["info"]["version"] == API_VERSION
         assert re.match(r"^\d+\.\d+\.\d+$", API_VERSION)
         assert f"API contract {API_VERSION}" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+        readme = (ROOT / "README.md").read_text(encoding="utf-8")
+        assert set(re.findall(r"\bAPI (\d+\.\d+\.\d+)", readme)) == {API_VERSION}
 
-    def test_cli_writes_the_contract(self, tmp_path) -> None:
-        """`kompetenceplan openapi --output` writes the committed form."""
+    @pytest.mark.parametrize("register", [False, True])
+    def test_cli_writes_the_contract(self, tmp_path, register: bool) -> None:
+        """`kompetenceplan openapi --output` (and `--register`) writes the committed form."""
         out = tmp_path / "openapi.json"
-        result = CliRunner().invoke(main, ["openapi", "--plan", str(NYBORG), "--output", str(out)])
+        result = CliRunner().invoke(main, ["openapi", "--plan", str(NYBORG), "--output", str(out), *(["--register"] if register else [])])
         assert result.exit_code == 0, result.output
-        assert out.read_text(encoding="utf-8") == dumps(generate(NYBORG))
+        assert out.read_text(encoding="utf-8") == dumps(generate(NYBORG, register=register))
 
-    def test_every_json_route_is_described(self) -> None:
-        """Each route in /openapi.json is in contract.OPERATIONS; HTML pages stay out (include_in_schema=False)."""
+    @pytest.mark.parametrize("register", [False, True])
+    def test_every_json_route_is_described(self, register: bool, tmp_path) -> None:
+        """Each route in /openapi.json is in contract.OPERATIONS (or the register's part); HTML pages stay out (include_in_schema=False); every answer but 304 has a media type."""
         from kompetenceplan.service.app import create_app
+        from kompetenceplan.service.register_api import OPERATIONS as REGISTER
 
-        app = create_app(NYBORG, allow_reload=True).app
+        app = create_app(NYBORG, allow_reload=True, db_url=_migrated(tmp_path) if register else None).app
         spec = app.openapi()
         listed = {(path, method) for path, methods in spec["paths"].items() for method in methods}
-        assert listed <= set(OPERATIONS), f"not described in contract.OPERATIONS: {sorted(listed - set(OPERATIONS))}"
+        assert listed <= set(OPERATIONS) | set(REGISTER), f"not described in contract.OPERATIONS: {sorted(listed - set(OPERATIONS) - set(REGISTER))}"
+        assert (("/meetings", "get") in listed) is register
         for path, methods in spec["paths"].items():
             for method, operation in methods.items():
                 for status, response in operation["responses"].items():
-                    assert response.get("content"), f"{method} {path} {status} has no media type"
+                    assert status == "304" or response.get("content"), f"{method} {path} {status} has no media type"
+                    if status[0] in "45" or status == "default":
+                        assert set(response["content"]) == {"application/problem+json"}, f"{method} {path} {status}"
                 if status_has_body := operation.get("requestBody"):
                     assert status_has_body["required"] is True
+        if register:
+            app.state.register.close()
+
+    def test_no_case_reference_or_person_in_an_address(self) -> None:
+        """No operation takes a case reference, an advisor, a team to record or a case in its query string (proxies log them), and no write takes one in its path: they are in the JSON body (a read may name its case in the path)."""
+        spec = generate(NYBORG, register=True)
+        forbidden = {"case_ref", "sagsreference", "sagsnummer", "advisor", "raadgiver", "case", "sag", "cpr", "navn"}
+        for path, methods in spec["paths"].items():
+            for method, operation in methods.items():
+                places = ("query",) if method == "get" else ("query", "path")
+                names = {p["name"].lower() for p in operation.get("parameters", []) if p["in"] in places}
+                assert not names & forbidden, f"{method} {path}: {names & forbidden}"
+                if method == "post":
+                    assert not {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"} - {"on", "meeting_date"}, f"{method} {path}"
+
+    def test_the_register_operations_are_linked_for_stateful_testing(self) -> None:
+        """Links walk meeting → items → outcome, routing → correction and → decision, decision → list; each names an operation that exists."""
+        spec = generate(NYBORG, register=True)
+        ids = {o["operationId"] for ms in spec["paths"].values() for o in ms.values()}
+        links = {(o["operationId"], name): link["operationId"] for ms in spec["paths"].values() for o in ms.values() for name, link in o["responses"]["200"].get("links", {}).items()}
+        assert set(links.values()) <= ids
+        assert {("new_meeting", "AddItem"), ("add_item", "RecordOutcome"), ("register_route", "CorrectRouting"), ("register_route", "RecordDecision"), ("record_decision", "ListDecisions")} <= set(
+            links
+        )
 
     def test_parameters_and_closed_sets(self) -> None:
         """Dates are format: date; kinds, formats and paragraph codes are enums; answers have their real media types."""
@@ -224,7 +268,7 @@ class TestContract:
                 return {k for v in node for k in keys(v)}
             return set()
 
-        found = keys(generate(NYBORG)["components"])
+        found = keys(generate(NYBORG, register=True)["components"])
         assert not found & {"ge", "le", "gt", "lt", "allow_inf_nan", "strict"}
 
     def test_a_reload_publishes_the_new_plans_contract(self, tmp_path) -> None:
@@ -258,3 +302,142 @@ class TestContract:
         branches = {b["properties"]["paragraf"]["const"]: b for b in schema("case", with_consent)["oneOf"]}
         assert "samtykke" in branches["bl-46"]["required"] and branches["bl-46"]["properties"]["samtykke"]["const"] is True
         assert "samtykke" not in branches["bl-47"]["required"]
+
+
+def _migrated(tmp_path) -> str:
+    """A migrated SQLite register in ``tmp_path``."""
+    from kompetenceplan.store.db import make_engine, upgrade
+
+    url = f"sqlite:///{tmp_path / 'register.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+def _answer_schemas(spec: dict[str, Any]) -> list[Any]:
+    """Every schema a 2xx answer of the contract can be validated against, $refs resolved."""
+    schemas = spec["components"]["schemas"]
+    seen: set[str] = set()
+    out: list[Any] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if ref:
+                name = ref.rsplit("/", 1)[-1]
+                if name not in seen:
+                    seen.add(name)
+                    walk(schemas[name])
+            out.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for methods in spec["paths"].values():
+        for operation in methods.values():
+            for status, response in operation["responses"].items():
+                if status.startswith("2"):
+                    walk(response.get("content", {}))
+    return out
+
+
+def _plan_codes(*plans: Any) -> set[str]:
+    return {c for p in plans for c in (*(lv.id for lv in p.levels), *(r.id for r in p.rows), *(r.code for r in p.requirements), *p.inputs, *(p.inputs[p.meta.paragraph_input].values or {}))}
+
+
+class TestAnswers:
+    def test_no_answer_schema_enumerates_the_plans_codes(self) -> None:
+        """Levels, rule rows, DOK codes, inputs and paragraph codes are strings in every answer's schema (their values described), never an enum or const a generated client would reject."""
+        spec = generate(NYBORG, register=True)
+        codes = _plan_codes(PLANS["nyborg"])
+        for node in _answer_schemas(spec):
+            closed = set(node.get("enum", [])) | ({node["const"]} if "const" in node else set()) | set((node.get("propertyNames") or {}).get("enum", []))
+            assert not {v for v in closed if isinstance(v, str)} & codes, node
+        described = spec["components"]["schemas"]["Finding"]["properties"]["code"]
+        assert described["type"] == "string" and "DOK-001" in described["description"]
+
+    def test_a_plan_with_a_new_dok_code_answers_within_the_old_contract(self, tmp_path) -> None:
+        """A report from a plan whose requirement has a new code validates against the contract published before the plan changed."""
+        import shutil
+
+        import jsonschema
+
+        old = generate(NYBORG)
+        folder = tmp_path / "plan"
+        shutil.copytree(NYBORG, folder)
+        standard = folder / "dokumentation.toml"
+        standard.write_text(standard.read_text(encoding="utf-8").replace('"DOK-002"', '"DOK-902"'), encoding="utf-8")
+        plans = load_plans(folder)
+        assert "DOK-902" in {r.code for r in plans.latest.requirements}
+        sub = json.loads((EXAMPLES / "submissions" / "familiebehandling-hoej-udgift-mangler.json").read_text(encoding="utf-8"))
+        from kompetenceplan import check
+
+        report = json.loads(check(plans, sub, on=PLANS["nyborg"].meta.valid_from).to_json())
+        assert "DOK-902" in {f["code"] for f in report["findings"]}
+        root = {"$ref": "#/components/schemas/report", "components": old["components"]}
+        jsonschema.Draft202012Validator(root).validate(report)
+
+    @pytest.mark.parametrize("amount", [1234.56, 0.07, 12000.5, 99999.99, 4.35])
+    def test_amounts_in_oere_are_valid_for_standard_validators(self, amount: float) -> None:
+        """jsonschema (Python) accepts a case with an amount in øre that the service decides: no multipleOf 0.01 in binary floating point."""
+        import jsonschema
+
+        case = json.loads((EXAMPLES / "cases" / "familiebehandling-raadgiver.json").read_text(encoding="utf-8"))
+        case = {k: v for k, v in case.items() if k != "beskrivelse"} | {"maanedlig_udgift": amount, "sagens_maanedlige_udgift": amount}
+        jsonschema.Draft202012Validator(schema("case", PLANS["nyborg"]), format_checker=jsonschema.FormatChecker()).validate(case)
+        assert decide(PLANS["nyborg"], case).level.id
+        assert "multipleOf" not in json.dumps(generate(NYBORG))
+
+    def test_three_decimals_are_a_declared_refusal(self) -> None:
+        """An amount with more than 2 decimals is schema-valid but refused, by a rule the contract declares."""
+        case = json.loads((EXAMPLES / "cases" / "familiebehandling-raadgiver.json").read_text(encoding="utf-8")) | {"maanedlig_udgift": 1000.005}
+        with pytest.raises(CaseError) as err:
+            decide(PLANS["nyborg"], case)
+        assert refusal_matches(semantic_refusals(PLANS["nyborg"], "sagen"), err.value.to_dict())
+
+    def test_every_agenda_answer_meets_its_schema(self) -> None:
+        """/validate/agenda's rows (level, level_name, committee, codes, or an error) validate against components.agenda_report."""
+        import jsonschema
+        from starlette.testclient import TestClient
+
+        from kompetenceplan.service.app import create_app
+
+        spec = generate(NYBORG)
+        subs = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted((EXAMPLES / "submissions").glob("*.json"))}
+        subs["broken"] = {"sag": {"paragraf": "bl-46"}}
+        with TestClient(create_app(NYBORG), base_url="http://127.0.0.1") as client:
+            answer = client.post("/validate/agenda?meeting_date=2026-12-01", json={"submissions": subs})
+        assert answer.status_code == 200
+        body = answer.json()
+        assert {"level_name", "committee"} <= set(body["submissions"][0]) and any(r["status"] == "fejl i input" for r in body["submissions"])
+        jsonschema.Draft202012Validator({"$ref": "#/components/schemas/agenda_report", "components": spec["components"]}).validate(body)
+
+
+def test_the_integrator_guide_names_every_operation_problem_type_and_the_version() -> None:
+    """docs/api.md lists every path of the contract (with a register), every problem type and the API's version: the guide cannot fall behind."""
+    from kompetenceplan.service.problems import TYPES
+
+    guide = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    spec = generate(NYBORG, register=True)
+    missing = [f"{m.upper()} {p}" for p, ms in spec["paths"].items() for m in ms if f"`{m.upper()} {p}" not in guide]
+    assert not missing, f"docs/api.md does not list: {missing}"
+    assert not [slug for slug in TYPES if f"`{slug}`" not in guide]
+    assert f"**{API_VERSION}**" in guide
+
+
+def test_with_sign_in_every_protected_operation_requires_a_bearer_token() -> None:
+    """The contract declares bearer tokens: optional for the local user, required with sign-in; public routes need none."""
+    from kompetenceplan.service.app import create_app
+    from kompetenceplan.service.permissions import PUBLIC, ROUTES
+
+    spec = create_app(NYBORG).app.openapi()
+    signed_in = describe(copy.deepcopy(spec), load_plans(NYBORG), 200, sign_in=True)
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    for path, methods in signed_in["paths"].items():
+        for method, operation in methods.items():
+            public = ROUTES[(method.upper(), path)] == PUBLIC
+            assert operation.get("security") == (None if public else [{"bearer": []}]), f"{method} {path}"
+            assert spec["paths"][path][method].get("security") == (None if public else [{"bearer": []}, {}])

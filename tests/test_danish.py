@@ -211,7 +211,7 @@ def via_http(http: Any, url: str, value: Any) -> tuple[str, Any]:
     if response.status_code == 200:
         return "ok", Decimal(repr(response.json()["monthly_cost"]))
     assert response.status_code == 422, response.text
-    return "refused", _what(response.json()["problems"], "maanedlig_udgift")
+    return "refused", _what(response.json()["problems"], "monthly_cost")  # the request's own field (issue 23)
 
 
 def via_decision_import(url: str, value: Any) -> tuple[str, Any]:

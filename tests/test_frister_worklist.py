@@ -214,15 +214,17 @@ class TestHttp:
         listed = client.http.get("/deadlines/cases/S-9/events").json()
         assert [e["id"] for e in listed] == [r.json()["id"]]
         again = client.http.post("/deadlines/events", json=body)
-        assert again.status_code == 422 and "allerede registreret" in again.json()["title"]
+        assert again.status_code == 422 and "allerede registreret" in again.json()["detail"]  # problem details (issue 23)
         cpr = client.http.post("/deadlines/events", json={**body, "note": f"ring {CPR}"})
         assert cpr.status_code == 422 and CPR not in cpr.text
 
     def test_bad_bodies_are_422_with_the_field(self, client: _Client) -> None:
-        """Unknown keys, a bad date or a bad type: Danish problems on body fields, never 500."""
-        for body, where in (({"hold": 1}, "body.hold"), ({"on": "2026-02-30"}, "body.on"), ({"team": 5}, "body.team")):
+        """Unknown keys (named by position, never by themselves: a key can hold personal data), a bad
+        date or a bad type: Danish problems on body fields, never 500."""
+        for body, where in (({"hold": 1}, "body.ukendt felt nr. 1"), ({"on": "2026-02-30"}, "body.on"), ({"team": 5}, "body.team")):
             r = client.http.post("/deadlines", json=body)
             assert r.status_code == 422 and any(p["where"] == where for p in r.json()["problems"]), (body, r.text)
+            assert "hold" not in r.text
 
     def test_without_a_register_the_routes_say_so_with_404(self) -> None:
         """The contract's 404: started without --db (the rules are still served)."""

@@ -96,11 +96,12 @@ def test_a_bad_case_reference_is_refused_at_every_entry_point(ref: str, tmp_path
         import_payments(engine, PLANS, json.dumps({"sagsreference": ref, "betalt_dato": "2026-10-01", "beloeb": 1, "paragraf": "bl-46"}).encode(), "b.jsonl")
     engine.dispose()
     client = client_for(url)
-    response = client.post(f"/meetings/{meeting.id}/items", json=submission(READY) | {"sagsnummer": ref})
-    assert response.status_code == 422 and response.json()["problems"][0]["where"] == "sagsnummer"
+    # the API names the request's own fields (issue 23): the submission's sagsnummer, the body's case_ref
+    response = client.post(f"/meetings/{meeting.id}/items", json={"submission": submission(READY) | {"sagsnummer": ref}})
+    assert response.status_code == 422 and response.json()["problems"][0]["where"] == "indstilling.sagsnummer"
     if given:
-        assert client.post(f"/meetings/{meeting.id}/items", params={"case_ref": ref}, json=submission(READY)).status_code == 422
-        assert client.post("/register/route", params={"case_ref": ref, "team": "T", "on": "2026-12-01"}, json={"paragraf": "bl-32-1-5", "trin": 3}).status_code == 422
+        assert client.post(f"/meetings/{meeting.id}/items", json={"case_ref": ref, "submission": submission(READY)}).status_code == 422
+        assert client.post("/register/route", json={"case_ref": ref, "team": "T", "on": "2026-12-01", "case": {"paragraf": "bl-32-1-5", "trin": 3}}).status_code == 422
     client.close()
     if "\n" not in ref and given:
         result = CliRunner().invoke(
@@ -174,7 +175,7 @@ def test_the_apis_dates_are_strict(value: Any, tmp_path: Path) -> None:
         "required_level": "leder",
     }
     response = client.post("/register/decisions", json=body)
-    assert response.status_code == 422 and [p["where"] for p in response.json()["problems"]] == ["start"]
+    assert response.status_code == 422 and [p["where"] for p in response.json()["problems"]] == ["body.start"]  # the request's own field (issue 23)
     assert client.post("/meetings", json={"meeting_date": value, "body": "visitationsudvalg"}).status_code == 422
     assert client.get("/register/decisions", params={"start": str(value)}).status_code == 422
     with Register(url) as reg:

@@ -132,7 +132,7 @@ class TestEndpoints:
         assert server.call("GET", "/plan/rendered?format=html")[1].startswith("<!DOCTYPE html>")
         assert server.call("GET", "/plan/rendered?format=pdf")[0] == 422
         assert "paragraf" in server.call("GET", "/schema/case")[1]["properties"]
-        assert server.call("GET", "/schema/nope")[0] == 422
+        assert server.call("GET", "/schema/nope")[0] == 404  # an unknown resource, not bad input
         spec = server.call("GET", "/openapi.json")[1]
         assert {"case", "submission", "decision", "report"} <= set(spec["components"]["schemas"])
         assert {"/route", "/validate", "/validate/agenda", "/plan", "/health"} <= set(spec["paths"])

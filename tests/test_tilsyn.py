@@ -28,7 +28,7 @@ from kompetenceplan.store.register import Register
 from kompetenceplan.store.tables import decisions, meeting_items, outcomes, routings
 from kompetenceplan.tilsyn import checks as til
 from kompetenceplan.tilsyn.config import TilsynError, load_config, parse_quarter
-from kompetenceplan.tilsyn.draw import draw, quarter_dates, record_answer, show
+from kompetenceplan.tilsyn.draw import draw, quarter_dates, record_answer, record_answers, show
 from kompetenceplan.tilsyn.generate import generate
 from kompetenceplan.tilsyn.report import SAMPLE_SHARE, build_report, render_html, render_markdown, stratified, til_status, wilson, wilson_share
 from kompetenceplan.tilsyn.tables import metadata as tilsyn_metadata
@@ -766,6 +766,13 @@ def test_a_question_of_another_track_is_refused(tmp_path: Path) -> None:
         with pytest.raises(TilsynError):
             record_answer(reg, CONFIG, "2026Q4", child["position"], "V-03", "ja", actor=ACTOR)
         record_answer(reg, CONFIG, "2026Q4", adult["position"], "V-03", "ja", actor=ACTOR)
+        # the whole checklist in one go (the pages' one form per case): the same rule, nothing stored
+        with pytest.raises(TilsynError) as err:
+            record_answers(reg, CONFIG, "2026Q4", child["position"], {"L-01": ("ja", ""), "V-03": ("ja", "")}, actor=ACTOR)
+        assert [p.where for p in err.value.problems] == ["--question"] and "L-01" in err.value.problems[0].fix
+        assert "V-03" not in next(i for i in show(reg, "2026Q4").items if i["position"] == child["position"])["answers"]  # type: ignore[union-attr]
+        stored = record_answers(reg, CONFIG, "2026Q4", adult["position"], {q.id: ("ja", "") for q in CONFIG.questions_for("voksne")}, actor=ACTOR)
+        assert {a["question"] for a in stored} == {q.id for q in CONFIG.questions_for("voksne")} - {"V-03"}  # V-03 unchanged: no new row
 
 
 def test_every_adults_question_names_a_phase_of_voksenudredningsmetoden() -> None:

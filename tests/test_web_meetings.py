@@ -31,6 +31,7 @@ from kompetenceplan.meetings.model import OUTCOMES  # noqa: E402
 from kompetenceplan.service.app import create_app  # noqa: E402
 from kompetenceplan.store.db import make_engine, upgrade  # noqa: E402
 from kompetenceplan.store.tables import meeting_items  # noqa: E402
+from kompetenceplan.web.danish import date_text  # noqa: E402
 from kompetenceplan.web.meeting_pages import GRANTS  # noqa: E402
 
 from .conftest import EXAMPLES, NYBORG  # noqa: E402
@@ -58,8 +59,10 @@ class Client:
     def token(self, path: str = "/indstilling") -> str:
         return re.search(r'name="csrf" value="([^"]+)"', self.get(path).text).group(1)  # type: ignore[union-attr]
 
-    def post(self, path: str, fields: dict[str, str], token: bool = True, **kw: Any) -> Any:
-        data = ({"csrf": self.token()} if token else {}) | fields
+    def post(self, path: str, fields: dict[str, str], token: bool = True, confirmed: bool = True, **kw: Any) -> Any:
+        """POST the form; ``confirmed``: as after the confirmation step ("bekraeftet=ja"; the
+        tests of that step post without it)."""
+        data = ({"csrf": self.token()} if token else {}) | ({"bekraeftet": "ja"} if confirmed else {}) | fields
         return self.http.post(path, data=data, follow_redirects=False, **kw)
 
 
@@ -146,7 +149,7 @@ class TestWithoutRegister:
         path = SUBMISSIONS[0]
         r = bare.http.post("/indstilling", data={"csrf": bare.token("/indstilling"), "moededato": SOON.isoformat()}, files=[("filer", (path.name, path.read_bytes(), "application/json"))])
         assert r.status_code == 200 and 'data-status="' in r.text
-        assert "add-form" not in r.text and "serve --db" in r.text
+        assert "add-form" not in r.text and "intet møderegister" in r.text
 
 
 # -- the list and a new meeting ---------------------------------------------------------------------
@@ -169,7 +172,7 @@ class TestMeetings:
         assert (m.id, m.meeting_date, m.body, m.title) == (meeting_id, SOON, "visitationsudvalg", "December")
         page = client.get("/moede").text
         row = re.search(rf'<tr data-meeting="{meeting_id}">.*?</tr>', page, flags=re.S).group(0)  # type: ignore[union-attr]
-        assert SOON.isoformat() in row and "December" in row and f'href="/moede/{meeting_id}"' in row
+        assert date_text(SOON) in row and "December" in row and f'href="/moede/{meeting_id}"' in row
         assert 'data-items="0"' in row and 'data-ready="0"' in row
 
     @pytest.mark.parametrize(
@@ -240,7 +243,7 @@ class TestRefusals:
             for form in re.findall(r"<form\b[^>]*>", page):
                 assert 'method="post"' in form and "?" not in form, (path, form)
             for href in re.findall(r'href="(/moede[^"]*)"', page):
-                assert re.fullmatch(r"/moede(/\d+(/dagsorden|/referat)?)?", href), href
+                assert re.fullmatch(r"/moede(/\d+(/dagsorden|/referat)?(\.pdf)?)?", href), href
 
     @pytest.mark.parametrize("path", ["/moede/999", "/moede/999/dagsorden", "/moede/999/referat", "/moede/abc", "/moede/1x/referat"])
     def test_an_unknown_meeting_is_a_page_not_a_crash(self, client: Client, path: str) -> None:
@@ -296,7 +299,8 @@ class TestAgenda:
             add(client, meeting_id, load(path), as_json=False)
         assert 'data-sent="nej"' in client.get(f"/moede/{meeting_id}").text
         r = client.post(f"/moede/{meeting_id}/send", {})
-        assert r.status_code == 303 and r.headers["location"] == f"/moede/{meeting_id}?udsendt=1"
+        # no mail server configured: the agenda is only marked sent, and the page says so
+        assert r.status_code == 303 and r.headers["location"] == f"/moede/{meeting_id}?markeret=1"
         assert committee.build_agenda(reg, PLANS, meeting_id).sent_at is not None
         page = client.get(r.headers["location"]).text
         assert 'data-sent="ja"' in page and "udsendt" in page
@@ -329,9 +333,9 @@ class TestAgenda:
         assert r.status_code == 200 and "forbeholdt Børne- og ungeudvalget" in field_error(r.text, "udfald-1")
         assert committee.build_agenda(reg, PLANS, meeting_id).items[0].outcome is None and reg.decisions() == []
         r = client.post(f"/moede/{meeting_id}/punkt/1", {"udfald": "oversendt", "begrundelse": "Anbringelse uden samtykke."})
-        assert r.status_code == 303 and r.headers["location"] == f"/moede/{meeting_id}?gemt=1#punkt-1"
+        assert r.status_code == 303 and r.headers["location"] == f"/moede/{meeting_id}?gemt=1"  # the banner at the top takes the focus: no fragment
         r = client.post(f"/moede/{meeting_id}/punkt/2", {"udfald": "afslået", "begrundelse": "Ikke tilstrækkeligt belyst."})
-        assert r.status_code == 303 and r.headers["location"] == f"/moede/{meeting_id}?gemt=2#punkt-2"
+        assert r.status_code == 303 and r.headers["location"] == f"/moede/{meeting_id}?gemt=2"
         agenda = committee.build_agenda(reg, PLANS, meeting_id)
         assert (agenda.items[0].outcome, agenda.items[0].forwarded_to) == ("oversendt", "boerne_og_ungeudvalg")
         assert (agenda.items[1].outcome, agenda.items[1].reason) == ("afslået", "Ikke tilstrækkeligt belyst.")
@@ -339,7 +343,7 @@ class TestAgenda:
         assert [i["outcome"] for i in shown] == [i.outcome for i in agenda.items]
 
         minutes = client.get(f"/moede/{meeting_id}/referat").text
-        decisions = re.findall(r'<li class="decision" data-outcome="([^"]*)"', minutes)
+        decisions = re.findall(r'<p class="decision" data-outcome="([^"]*)"', minutes)
         assert decisions == [i.outcome or "" for i in agenda.items]
         assert "Ikke tilstrækkeligt belyst." in minutes and f"{sum(1 for i in agenda.items if i.outcome)} med beslutning" in minutes
 
@@ -355,7 +359,8 @@ class TestAgenda:
             assert cases == [i.case_ref for i in agenda.items]
         page = client.get(f"/moede/{meeting_id}/dagsorden").text
         assert re.findall(r'data-ready="(ja|nej)"', page) == ["ja" if i.ready else "nej" for i in agenda.items]
-        assert f"{sum(1 for i in agenda.items if i.flags)} markeret" in page
+        flags = re.findall(r'<li class="flag">(.*?)</li>', page)
+        assert [html.unescape(f) for f in flags] == [f for i in agenda.items for f in i.flags]
         css = client.get("/static/app.css").text
         print_css = css[css.rindex("@media print") :]
         assert ".doc-item + .doc-item { break-before: page; }" in print_css
@@ -395,7 +400,7 @@ class TestGrantDates:
                 tag = re.search(rf'<input type="date" id="{name}-{n}" name="{name}"[^>]*>', page).group(0)  # type: ignore[union-attr]
                 assert f'aria-describedby="{name}-{n}-hint {name}-{n}-error"' in tag and "aria-invalid" not in tag
                 assert date_input(page, f"{name}-{n}") == ""
-        assert f"mødedatoen ({SOON.isoformat()})" in page
+        assert f"mødedatoen ({date_text(SOON)})" in page
 
     def test_a_grant_stores_the_dates_typed_and_shows_them_on_the_page_and_in_the_minutes(self, client: Client, reg: Any) -> None:
         meeting_id = new_meeting(client)
@@ -403,7 +408,7 @@ class TestGrantDates:
         add(client, meeting_id, load(GRANTED))
         start, end = SOON + dt.timedelta(days=10), SOON + dt.timedelta(days=400)
         r = client.post(f"/moede/{meeting_id}/punkt/2", {"udfald": "bevilget med ændringer", "begrundelse": "Kortere forløb.", "startdato": start.isoformat(), "slutdato": end.isoformat()})
-        assert r.status_code == 303 and r.headers["location"] == f"/moede/{meeting_id}?gemt=2#punkt-2"
+        assert r.status_code == 303 and r.headers["location"] == f"/moede/{meeting_id}?gemt=2"
         (decision,) = reg.decisions(case_ref=load(GRANTED)["sagsnummer"])
         assert (decision.outcome, decision.start, decision.expected_end) == ("bevilget med ændringer", start, end)
         assert committee.build_agenda(reg, PLANS, meeting_id).items[1].decision_id == decision.id
@@ -417,7 +422,7 @@ class TestGrantDates:
         assert (date_input(page, "startdato-1"), date_input(page, "slutdato-1")) == ("", "")
 
         minutes = client.get(f"/moede/{meeting_id}/referat").text
-        assert re.findall(r'<li class="dates" data-start="([^"]*)" data-end="([^"]*)">', minutes) == [(start.isoformat(), end.isoformat())]
+        assert re.findall(r'<p class="dates" data-start="([^"]*)" data-end="([^"]*)">', minutes) == [(start.isoformat(), end.isoformat())]
         assert 'class="dates"' not in client.get(f"/moede/{meeting_id}/dagsorden").text
 
     def test_empty_dates_are_the_library_defaults(self, client: Client, reg: Any) -> None:
@@ -487,8 +492,12 @@ class TestGrantDates:
 
 class TestAddFromSecretary:
     def test_each_checked_submission_gets_a_form_with_the_upcoming_meetings(self, client: Client, reg: Any) -> None:
+        """Each checked submission can go on an upcoming meeting; the one pre-selected is the
+        soonest meeting of the body the case requires (a § 47 case: børne- og ungeudvalget), none
+        when no meeting of that body is coming."""
         later = new_meeting(client, SOON + dt.timedelta(days=7), title="Senere")
         soon = new_meeting(client, SOON, title="Snart")
+        bu = new_meeting(client, SOON + dt.timedelta(days=3), body="boerne_og_ungeudvalg", title="BU")
         committee.new_meeting(reg, PLANS, dt.date.today() - dt.timedelta(days=1), "visitationsudvalg", "Forbi", actor=ACTOR)
         files = [("filer", (p.name, p.read_bytes(), "application/json")) for p in SUBMISSIONS] + [("filer", ("ødelagt.json", b"{", "application/json"))]
         page = client.http.post("/indstilling", data={"csrf": client.token("/indstilling"), "moededato": SOON.isoformat()}, files=files).text
@@ -496,7 +505,10 @@ class TestAddFromSecretary:
         assert len(forms) == len(SUBMISSIONS)  # not for the unreadable file
         for form, path in zip(forms, SUBMISSIONS, strict=True):
             options = re.findall(r'<option value="(\d+)"( selected)?>', form)
-            assert options == [(str(soon), " selected"), (str(later), "")]
+            plan = PLANS.in_force(SOON)
+            required = committee.required_level(plan, load(path), check(plan, load(path), on=SOON).routing.level)
+            chosen = {"visitationsudvalg": soon, "boerne_og_ungeudvalg": bu}.get(required)
+            assert options == [(str(m), " selected" if m == chosen else "") for m in (soon, bu, later)], path.name
             submission = json.loads(html.unescape(re.search(r'name="indstilling" value="([^"]*)"', form).group(1)))  # type: ignore[union-attr]
             assert submission == {k: v for k, v in load(path).items() if k != "borger"}
             assert re.search(r'<label for="(moede-\d+)">', form).group(1) in form  # type: ignore[union-attr]
@@ -587,10 +599,15 @@ class TestAddFromSecretary:
         assert committee.build_agenda(reg, PLANS, meeting_id) == before
 
     def test_an_empty_erstatter_adds_a_new_item(self, client: Client, reg: Any) -> None:
+        """An empty "Erstatter punkt" adds a new item — unless the same content for the same case is
+        already on the agenda: that is refused, naming the item (never added twice without a word)."""
         meeting_id = new_meeting(client)
         add(client, meeting_id, load(SUBMISSIONS[0]))
         fields = {"moede": str(meeting_id), "indstilling": json.dumps(load(SUBMISSIONS[0])), "navn": "x", "erstatter": " "}
         answer = client.post("/moede/tilfoej", fields, headers={"Accept": "application/json"}).json()
+        assert not answer["ok"] and "allerede punkt 1" in answer["message"]
+        changed = load(SUBMISSIONS[0]) | {"formaal": "Et ændret formål."}
+        answer = client.post("/moede/tilfoej", fields | {"indstilling": json.dumps(changed)}, headers={"Accept": "application/json"}).json()
         assert answer["ok"] and "som punkt 2 (" in answer["message"]
         assert [i.versions for i in committee.build_agenda(reg, PLANS, meeting_id).items] == [1, 1]
 

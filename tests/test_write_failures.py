@@ -147,7 +147,8 @@ def test_the_service_answers_503_and_health_is_degraded_until_a_write_succeeds(t
             response = client.post("/register/decisions", json=http_body())
             assert response.status_code == 503
             body = response.json()
-            assert body["error"] == "StoreUnavailableError" and body["title"].startswith("Registeret kunne ikke bruges") and body["problems"][0]["fix"]
+            assert body["error"] == "StoreUnavailableError" and body["detail"].startswith("Registeret kunne ikke bruges") and body["problems"][0]["fix"]
+            assert body["type"] == "/problems/register-unavailable" and response.headers["content-type"] == "application/problem+json"  # issue 23
             assert not any(secret in response.text for secret in SECRETS)
             page = client.post("/meetings", json={"meeting_date": "2026-12-01", "body": "visitationsudvalg", "title": SECRETS[1]})
             assert page.status_code == 503

@@ -571,25 +571,30 @@ def debug_generated(plan_path: Path, kind: str | None) -> None:
 @main.command(name="openapi")
 @plan_option
 @click.option("--output", "-o", "output", type=click.Path(path_type=Path), default=None, help="Skriv til filen i stedet for standard output.")
-def openapi_command(plan_path: Path, output: Path | None) -> None:
+@click.option("--register", "with_register", is_flag=True, help="Kontrakten, som tjenesten udgiver med --db (registret og møderne med); databasen åbnes ikke.")
+def openapi_command(plan_path: Path, output: Path | None, with_register: bool) -> None:
     """Vis HTTP API'ets kontrakt (OpenAPI 3.1), som tjenesten udgiver på /openapi.json.
 
-    Kontrakten dannes af planen (koder, grænser, krav pr. paragraf). Den tjekkede kopi
-    docs/openapi.json sammenlignes i testene; dan den igen efter en ændring af API'et eller
-    af den medfølgende plan, og skriv ændringen i CHANGELOG.
+    Kontrakten dannes af planen (koder, grænser, krav pr. paragraf). De tjekkede kopier
+    docs/openapi.json og docs/openapi-register.json (--register) sammenlignes i testene; dan dem
+    igen efter en ændring af API'et eller af den medfølgende plan, og skriv ændringen i CHANGELOG.
 
     \b
     Eksempel:
       kompetenceplan openapi --output docs/openapi.json
+      kompetenceplan openapi --register --output docs/openapi-register.json
     """
     _load(plan_path)  # a plan error is reported like every other command's
     try:
         from ..service.app import generate
         from ..service.contract import dumps
 
-        text = dumps(generate(plan_path))
+        text = dumps(generate(plan_path, register=with_register))
     except ImportError:
-        raise KompetenceplanError("HTTP-tjenesten er ikke installeret.", [Problem("openapi", "fastapi mangler.", "Installér med: pip install 'kompetenceplan[serve]'.")]) from None
+        extra = "serve,register" if with_register else "serve"
+        raise KompetenceplanError(
+            "HTTP-tjenesten er ikke installeret.", [Problem("openapi", "fastapi (og med --register sqlalchemy) mangler.", f"Installér med: pip install 'kompetenceplan[{extra}]'.")]
+        ) from None
     if output is None:
         click.echo(text, nl=False)
     else:

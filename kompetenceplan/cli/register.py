@@ -442,6 +442,8 @@ def meeting_add(meeting_id: int, submission: str, case_ref: str | None, replaces
         echo_json(added.model_dump(mode="json"))
     else:
         item = added.item
+        if added.existing:
+            click.echo(f"Indstillingen var allerede punkt {added.number} med præcis samme indhold: intet er tilføjet.")
         click.echo(f"Punkt {added.number} (sag {item.case_ref}): {'klar' if item.ready else 'IKKE KLAR'}, krævet niveau {item.required_level_name}.")
         for flag in item.flags:
             click.echo(f"  {flag}")

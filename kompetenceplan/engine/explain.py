@@ -13,9 +13,10 @@ from .reference import MATCH, NO_MATCH, RowResult
 from .routing import Routed
 
 
-def build_decision(routed: Routed) -> Decision:
+def build_decision(routed: Routed, routed_on: str | None = None) -> Decision:
     """The `Decision` for an agreed routing: the level and its reason now; the rows that set it
-    and why not higher when first read (`_traces`, from the same evaluation)."""
+    and why not higher when first read (`_traces`, from the same evaluation). ``routed_on``: the
+    day the plan version was chosen for (ÅÅÅÅ-MM-DD), echoed in the decision."""
     plan, case, rank = routed.plan, routed.case, routed.rank
     outcome = routed.evaluation.outcome
     level = plan.levels[rank]
@@ -38,6 +39,7 @@ def build_decision(routed: Routed) -> Decision:
     return Decision.explained_by(
         partial(_traces, routed),
         plan=refs[0],
+        routed_on=routed_on,
         level=refs[1][rank],
         escalated=outcome.kind == NOMATCH,
         reason=reason,

@@ -119,6 +119,8 @@ class Decision(JsonEdge):
     __hash__ = None  # type: ignore[assignment]  # equal by content; the traces are lists
 
     plan: PlanRef
+    routed_on: str | None = None
+    """The day the plan's version was chosen for (ÅÅÅÅ-MM-DD): ``decide``'s ``on``, or today."""
     level: LevelRef
     escalated: bool
     reason: str

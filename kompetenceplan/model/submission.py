@@ -182,6 +182,7 @@ class Submission(_Model):
     borger: Person | None = None
     formaal: Text = ""
     maal: Annotated[list[Text], Field(max_length=100)] = []
+    anbefaling: Text = ""  # the recommendation to the committee: what the administration recommends (issue 25)
     akut_begrundelse: Text = ""
     foraeldreplan_undladt_begrundelse: Text = ""
     tre_aar_undtagelse_begrundelse: Text = ""

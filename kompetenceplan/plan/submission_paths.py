@@ -11,6 +11,7 @@ FIELD_PATHS: frozenset[str] = frozenset(
     {
         "akut_begrundelse",
         "alternativer",
+        "anbefaling",
         "anbringelsesgrundlag",
         "anbringelsesgrundlag.begrundet_formodning",
         "anbringelsesgrundlag.grunde",

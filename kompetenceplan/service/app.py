@@ -1,8 +1,10 @@
 """HTTP JSON API for case tools: the same library calls as the CLI, over FastAPI.
 
-Optional: ``pip install 'kompetenceplan[serve]'``. Binds 127.0.0.1 by default. Bad input is
-422 with the field path and a Danish message (never 500 for a user mistake); a body over the
-limit is 413; an engine fault is 500 with no decision. Request bodies are never logged.
+Optional: ``pip install 'kompetenceplan[serve]'``. Binds 127.0.0.1 by default. Every error is a
+problem details document (RFC 9457, `service.problems`): bad input is 422 with the field path and
+a Danish message (never 500 for a user mistake); a body over the limit is 413; an engine fault is
+500 with no decision. Request bodies are never logged. `/plan`, `/plan/rendered` and the schemas
+carry an ``ETag`` and answer ``If-None-Match`` with 304; every GET answers HEAD.
 What the service promises and how each promise is tested: docs/security.md (the network-facing
 guards live in `http_guard`).
 """
@@ -10,6 +12,7 @@ guards live in `http_guard`).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import signal
 import threading
@@ -18,19 +21,23 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..actor import PermissionDenied
 from ..api import decide
 from ..checks.agenda import check_agenda
 from ..checks.check import check
 from ..engine import durable_adapter
-from ..errors import CaseError, ConcurrentChange, EngineError, KompetenceplanError, PlanError, Problem, UnavailableError
+from ..errors import CaseError, KompetenceplanError, NotFound, PlanError, Problem, UnavailableError
 from ..io import MAX_INPUT_BYTES, parse_date, parse_json
 from ..plan import PlanSet, load_plans
 from ..tooling.render import markdown, to_html
+from . import problems
 from .auth import Auth, NotSignedIn, SignIn
-from .guard import Guard, allowed_host_names, guarded_protocol, relative_paths
+from .guard import Guard, allowed_host_names, guarded_protocol
+from .problems import relative_paths
 from .schemas import KINDS, schema
 
 log = logging.getLogger("kompetenceplan.service.app")
@@ -90,10 +97,31 @@ def fingerprints(plans: PlanSet) -> dict[str, str]:
     return {p.meta.version: p.fingerprint for p in plans.versions}
 
 
-def _error(exc: KompetenceplanError, root: Path) -> JSONResponse:
-    # 503: the register's database could not be written or read (nothing was stored); try again.
-    status = 500 if isinstance(exc, EngineError) else 403 if isinstance(exc, PermissionDenied) else 409 if isinstance(exc, ConcurrentChange) else 503 if isinstance(exc, UnavailableError) else 422
-    return JSONResponse(relative_paths(exc, root), status_code=status)
+def _cid(request: Request) -> str:
+    return str(getattr(request.state, "correlation_id", ""))
+
+
+def plans_tag(plans: PlanSet) -> str:
+    """What every plan-derived answer depends on: the API's version and every version's fingerprint."""
+    from .contract import API_VERSION
+
+    return hashlib.sha256("|".join([API_VERSION, *(p.fingerprint for p in plans.versions)]).encode()).hexdigest()[:16]
+
+
+def conditional(request: Request, fingerprint: str, plans: PlanSet, answer: Any) -> Response:
+    """A plan-derived answer with its ``ETag`` (the plan's fingerprint, then what else it depends
+    on), or 304 Not Modified when ``If-None-Match`` names it (weak comparison, RFC 9110 13.1.2).
+    ``answer`` makes the response only when it is needed."""
+    tag = f'"{fingerprint}-{plans_tag(plans)}"'
+    headers = {"ETag": tag, "Cache-Control": "no-cache"}
+    given = request.headers.get("if-none-match", "")
+    wanted = {t.strip().removeprefix("W/") for t in given.split(",")}
+    if "*" in wanted or tag in wanted:
+        return Response(status_code=304, headers=headers)
+    response: Response = answer()
+    response.headers["ETag"] = tag
+    response.headers.setdefault("Cache-Control", headers["Cache-Control"])  # a document for people keeps its no-store
+    return response
 
 
 def _program_version() -> str:
@@ -130,7 +158,7 @@ def create_app(
     every request runs as the local user (`actor.local_actor`); with it, people sign in with
     OpenID Connect and case tools send bearer tokens (`service.auth`). Every route checks its
     permission through `service.permissions.authorize` (one table, `permissions.ROUTES`)."""
-    from .permissions import authorize, on_not_signed_in, on_permission_denied
+    from .permissions import authorize, is_page, on_not_signed_in, on_permission_denied
 
     holder = PlanHolder(plan_path, reload_settle)
     app = FastAPI(
@@ -147,27 +175,55 @@ def create_app(
     app.add_exception_handler(PermissionDenied, on_permission_denied)
     app.add_exception_handler(NotSignedIn, on_not_signed_in)
 
+    # -- one error format (service.problems): every error of every JSON route -------------------
     @app.exception_handler(KompetenceplanError)
     async def on_domain_error(request: Request, exc: KompetenceplanError) -> Response:
-        if isinstance(exc, UnavailableError) and "text/html" in request.headers.get("accept", ""):
+        if isinstance(exc, UnavailableError) and _wants_html(request):
             from ..web.views import unavailable_page  # a person at a page: a page, with the same status
 
             return unavailable_page(request, exc)
-        return _error(exc, holder.path)
+        return problems.response(problems.from_error(exc, _cid(request), holder.path))
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if is_page(request):  # a page's address that does not parse (/moede/abc): no such page
+            return _not_found_page(request)
+        return problems.response(problems.from_validation(list(exc.errors()), exc.body, _cid(request)))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 404:
+            if _wants_html(request):
+                return _not_found_page(request)
+            return problems.response(problems.from_error(NOT_FOUND, _cid(request)), headers)
+        kind = problems.TYPES[problems.HTTP_STATUS.get(exc.status_code, "bad-request")]
+        if exc.status_code == 405:
+            allowed = _allowed(app, request)
+            headers = {k: v for k, v in headers.items() if k.lower() != "allow"} | {"Allow": allowed}
+            problem = Problem("metode", f"stien tager kun imod {allowed}.", "Brug en af metoderne i headeren Allow.")
+            return problems.response(problems.simple(kind.slug, "MethodNotAllowed", "Metoden er ikke tilladt på stien.", problem, _cid(request)), headers)
+        problem = Problem("forespørgsel", "kan ikke bruges.", "Se kontrakten på /openapi.json.")
+        doc = problems.simple(kind.slug, "HTTPError", kind.title, problem, _cid(request)) | {"status": exc.status_code}
+        return problems.response(doc, headers)
 
     @app.exception_handler(Exception)
-    async def on_bug(request: Request, exc: Exception) -> JSONResponse:
+    async def on_bug(request: Request, exc: Exception) -> Response:
         # Logged by the Guard (type and correlation id only: a traceback's frames hold the case).
-        cid = getattr(request.state, "correlation_id", "")
-        return JSONResponse({"error": "InternalError", "title": "Uventet fejl; der er ikke truffet nogen afgørelse.", "problems": [], "correlation_id": cid}, status_code=500)
+        cid = _cid(request)
+        problem = Problem("tjenesten", "en uventet fejl.", f"Oplys korrelations-id {cid} til systemets ejer.")
+        return problems.response(problems.simple("internal", "InternalError", "Uventet fejl; der er ikke truffet nogen afgørelse.", problem, cid))
 
     @app.post("/route", summary="Hvilket niveau skal træffe afgørelsen?", responses=_docs("decision"))
     async def route(request: Request, on: str | None = None) -> Response:
         data = await _json(request)
         plans = holder.plans
+        when = _date(on, "on") or dt.date.today()
         # One case is a bounded, sub-millisecond piece of work (the body limit bounds it): it
         # runs on the event loop, explanation and JSON included, without a thread-pool hop.
-        decision = decide(plans, data, _date(on, "on") or dt.date.today())
+        # The answer names the day the plan version was chosen for (routed_on), also when the
+        # client left ?on= out and the service took today.
+        decision = decide(plans, data, when)
         return Response(decision.to_json(), media_type="application/json")
 
     @app.post("/validate", summary="Er indstillingen klar til visitationsudvalget?", responses=_docs("report"))
@@ -192,27 +248,37 @@ def create_app(
         return JSONResponse(await _in_thread(check_agenda, plans, items, on))
 
     @app.get("/plan", summary="Planens metadata, niveauer, indsatstrappe og input")
-    async def plan(on: str | None = None) -> JSONResponse:
+    async def plan(request: Request, on: str | None = None) -> Response:
         plans = holder.plans
         version = plans.in_force(d) if (d := _date(on, "on")) else plans.latest
-        return JSONResponse(version.summary() | {"versions": [p.meta.version for p in plans.versions]})
+        return conditional(request, version.fingerprint, plans, lambda: JSONResponse(version.summary() | {"versions": [p.meta.version for p in plans.versions]}))
 
     @app.get("/plan/rendered", summary="Kompetenceplanen som dokument")
-    async def rendered(format: str = "markdown") -> Response:
-        version = holder.plans.latest
+    async def rendered(request: Request, format: str = "markdown") -> Response:
+        plans = holder.plans
+        version = plans.latest
+        if format not in ("markdown", "html"):
+            raise CaseError("Ukendt format.", [Problem("format", "skal være markdown eller html.", "Brug ?format=html.")])
         if format == "html":
             from ..web.views import document_response
 
-            return document_response(to_html(version))  # the pages' security and no-cache headers
-        if format != "markdown":
-            raise CaseError("Ukendt format.", [Problem("format", "skal være markdown eller html.", "Brug ?format=html.")])
-        return PlainTextResponse(markdown(version), media_type="text/markdown; charset=utf-8")
+            # the pages' security and no-cache headers; the ETag lets a client ask again cheaply
+            return conditional(request, version.fingerprint + "-html", plans, lambda: document_response(to_html(version)))
+        return conditional(request, version.fingerprint, plans, lambda: PlainTextResponse(markdown(version), media_type="text/markdown; charset=utf-8"))
 
     @app.get("/schema/{kind}", summary="JSON Schema for case, submission, decision eller report")
-    async def get_schema(kind: str) -> JSONResponse:
+    async def get_schema(request: Request, kind: str) -> Response:
         if kind not in KINDS:
-            raise CaseError("Ukendt skema.", [Problem("kind", f"skal være en af {', '.join(KINDS)}.", "Brug fx /schema/case.")])
-        return JSONResponse(schema(kind, holder.plans.latest))
+            raise NotFound("Ukendt skema.", [Problem("kind", f"skal være en af {', '.join(KINDS)}.", "Brug fx /schema/case.")])
+        plans = holder.plans
+        return conditional(request, plans.latest.fingerprint, plans, lambda: JSONResponse(schema(kind, plans.latest)))
+
+    @app.get("/problems/{slug}", summary="Hvad en fejltype (problem details: type) betyder")
+    async def problem_type(slug: str) -> JSONResponse:
+        kind = problems.TYPES.get(slug)
+        if kind is None:
+            raise NotFound("Ukendt fejltype.", [Problem("slug", f"skal være en af {', '.join(problems.TYPES)}.", "Brug værdien af type i en fejl, fx /problems/invalid-input.")])
+        return JSONResponse({"type": kind.uri, "title": kind.title, "status": kind.status, "description": kind.description}, headers={"Cache-Control": "max-age=86400"})
 
     @app.get("/health", summary="Kører tjenesten, og hvilken plan bruger den?")
     async def health() -> JSONResponse:
@@ -263,7 +329,7 @@ def create_app(
 
         app.state.register = Register(db_url)
         app.include_router(create_router(lambda: holder.plans, app.state.register))
-    _add_schemas_to_openapi(app, holder)
+    _add_schemas_to_openapi(app, holder, sign_in is not None)
     if sign_in is not None:
         from starlette.middleware.sessions import SessionMiddleware
 
@@ -289,6 +355,34 @@ def create_app(
     return Guard(app, max_body=max_body, allowed_hosts=allowed_hosts, body_timeout=body_timeout)
 
 
+NOT_FOUND = NotFound("Stien findes ikke.", [Problem("sti", "tjenesten har ingen side eller ressource her.", "Se kontrakten på /openapi.json for API'ets stier.")])
+
+
+def _allowed(app: FastAPI, request: Request) -> str:
+    """Every method some route takes on the request's path (Starlette's 405 names only the first
+    route's), HEAD wherever GET is (`guard.Guard`)."""
+    from starlette.routing import Match
+
+    from .permissions import app_routes
+
+    methods = {method for method, _, route in app_routes(app) if route.matches(request.scope)[0] != Match.NONE}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+def _wants_html(request: Request) -> bool:
+    """A person's browser (it asks for HTML first), not a case tool."""
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "json" not in accept
+
+
+def _not_found_page(request: Request) -> Response:
+    from ..web.views import not_found_page
+
+    return not_found_page(request)
+
+
 async def _in_thread(func: Any, *args: Any) -> Any:
     """Run a blocking library call in the worker thread pool (durable's sids are per call)."""
     from starlette.concurrency import run_in_threadpool
@@ -306,9 +400,9 @@ def _docs(response_kind: str) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def _add_schemas_to_openapi(app: FastAPI, holder: PlanHolder) -> None:
+def _add_schemas_to_openapi(app: FastAPI, holder: PlanHolder, sign_in: bool) -> None:
     """/openapi.json is the exact contract for the plan in use (`contract.describe`), made
-    again after a reload changes the plan."""
+    again after a reload changes the plan; with a register, its operations are in it too."""
     from .contract import describe
 
     original = app.openapi
@@ -320,7 +414,12 @@ def _add_schemas_to_openapi(app: FastAPI, holder: PlanHolder) -> None:
         if key not in cache:
             app.openapi_schema = None
             cache.clear()
-            cache[key] = describe(original(), plans, MAX_AGENDA)
+            parts = []
+            if getattr(app.state, "register", None) is not None:
+                from .register_api import CONTRACT
+
+                parts.append(CONTRACT)
+            cache[key] = describe(original(), plans, MAX_AGENDA, parts, sign_in)
         return cache[key]
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to replace the schema
@@ -470,6 +569,16 @@ def _log_to_stderr(access_log: bool) -> None:
     logging.getLogger("kompetenceplan.access").setLevel(logging.INFO if access_log else logging.WARNING)
 
 
-def generate(plan_path: Any) -> dict[str, Any]:
-    """The contract the service publishes for the plan folder ``plan_path`` (`contract.describe`)."""
-    return create_app(plan_path).app.openapi()
+def generate(plan_path: Any, register: bool = False) -> dict[str, Any]:
+    """The contract the service publishes for the plan folder ``plan_path`` (`contract.describe`);
+    ``register``: as served with ``--db`` (the register and meeting operations included; the
+    database itself is never opened)."""
+    app = create_app(plan_path).app
+    if register:
+        from ..store.register import Register
+        from .register_api import create_router
+
+        app.state.register = Register("sqlite://", check=False)  # never connected: routes only
+        app.include_router(create_router(lambda: app.state.holder.plans, app.state.register))
+        app.openapi_schema = None
+    return app.openapi()

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -129,7 +129,7 @@ def create_router(plans: Callable[[], PlanSet], register: Callable[[], Any]) -> 
     """The routes; ``register()`` is the service's `Register` or None (started without --db)."""
     router = APIRouter(tags=["frister"])
 
-    def missing_register() -> JSONResponse:
+    def missing_register() -> NoReturn:
         err = NotAvailable(
             "Tjenesten har intet register.",
             [
@@ -140,7 +140,7 @@ def create_router(plans: Callable[[], PlanSet], register: Callable[[], Any]) -> 
                 )
             ],
         )
-        return JSONResponse(err.to_dict(), status_code=404)
+        raise err  # 404, as problem details (service.problems: NotAvailable)
 
     def rules() -> Any:
         from ..frister.rules import rules_for
@@ -153,8 +153,8 @@ def create_router(plans: Callable[[], PlanSet], register: Callable[[], Any]) -> 
             )
         return config
 
-    def no_rules(exc: NotAvailable) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=404)
+    def no_rules(exc: NotAvailable) -> NoReturn:
+        raise exc
 
     @router.post("/deadlines", summary="Arbejdslisten: åbne frister for et team, en rådgiver eller hele afdelingen")
     async def worklist_route(request: Request) -> JSONResponse:

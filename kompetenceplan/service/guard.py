@@ -2,7 +2,11 @@
 
 `Guard` (ASGI, around the whole app), in this order:
 
-- a correlation id per request (``X-Correlation-Id``; in error bodies and the log);
+- a correlation id per request (``X-Correlation-Id``; in error bodies and the log): the
+  client's own (``X-Correlation-Id`` or ``X-Request-Id``, 1–64 letters, digits and ``._:-``,
+  never shaped like a CPR number), else the trace id of a W3C ``traceparent``, else a new one;
+  a valid ``traceparent`` is kept and sent back unchanged, so a case tool's trace goes through;
+- ``HEAD`` is answered wherever ``GET`` is: the same status and headers, no body;
 - ``Host`` must be one of the names the service is bound to (DNS rebinding): else 400;
 - a request with a body must be ``application/json`` (a cross-site form or ``text/plain``
   POST cannot be, without a CORS preflight the service never answers): else 415;
@@ -11,6 +15,7 @@
 - a client that disconnects is not an error: nothing is answered and nothing is logged;
 - an unexpected exception is logged by type and correlation id only (never a traceback: its
   frames hold the request), and answered with a 500 that carries the correlation id;
+- every refusal here is a problem details document (`service.problems`), like the app's;
 - the access log names the method, the route template (``/schema/{kind}``, never the raw
   path or query string), the status, the time and the correlation id.
 
@@ -22,20 +27,38 @@ connections above ``max_connections``, so idle clients cannot use up file descri
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import re
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
-from ..errors import KompetenceplanError
+from ..errors import Problem
+from ..store.privacy import CPR_SHAPED
+from . import problems as problem_details
 
 log = logging.getLogger("kompetenceplan.service.app")
 access = logging.getLogger("kompetenceplan.access")
 
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: A client's correlation id we keep: short, plain characters (it is logged).
+CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+#: W3C Trace Context: version 00, a 32-hex trace id and a 16-hex parent id (neither all zeros), flags.
+TRACEPARENT = re.compile(r"00-(?!0{32})([0-9a-f]{32})-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}")
+
+
+def correlation_of(headers: dict[bytes, bytes]) -> tuple[str, bytes | None]:
+    """The request's correlation id and its ``traceparent`` to send back (None: none valid)."""
+    trace = headers.get(b"traceparent", b"").decode("latin-1").strip().lower()
+    found = TRACEPARENT.fullmatch(trace)
+    for name in (b"x-correlation-id", b"x-request-id"):
+        given = headers.get(name, b"").decode("latin-1").strip()
+        if CORRELATION_ID.fullmatch(given) and not CPR_SHAPED.search(given):
+            return given, trace.encode() if found else None
+    if found:
+        return found.group(1), trace.encode()
+    return uuid.uuid4().hex[:12], None
 
 
 def allowed_host_names(bind: str, extra: tuple[str, ...] = ()) -> frozenset[str]:
@@ -57,8 +80,9 @@ def host_name(header: str) -> str:
 
 
 def _body(status: int, error: str, title: str, where: str, what: str, fix: str, cid: str) -> tuple[int, bytes]:
-    payload = {"error": error, "title": title, "problems": [{"where": where, "what": what, "fix": fix}], "correlation_id": cid}
-    return status, json.dumps(payload, ensure_ascii=False).encode()
+    """A refusal of the guard's own as a problem details document."""
+    doc = problem_details.simple(problem_details.HTTP_STATUS.get(status, "internal"), error, title, Problem(where, what, fix), cid)
+    return status, problem_details.encoded(doc)
 
 
 class Guard:
@@ -83,15 +107,21 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cid = uuid.uuid4().hex[:12]
+        cid, trace = correlation_of(dict(scope.get("headers") or []))
         scope.setdefault("state", {})["correlation_id"] = cid
+        method = scope["method"]
+        if method == "HEAD":  # answered as GET, without the body
+            scope = {**scope, "method": "GET"}
         started = time.perf_counter()
         status = [0]
+        echo = [(b"x-correlation-id", cid.encode())] + ([(b"traceparent", trace)] if trace else [])
 
         async def send_with_id(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
-                message = {**message, "headers": [*message.get("headers", []), (b"x-correlation-id", cid.encode())]}
+                message = {**message, "headers": [*message.get("headers", []), *echo]}
+            elif message["type"] == "http.response.body" and method == "HEAD":
+                message = {**message, "body": b""}
             await send(message)
 
         try:
@@ -117,7 +147,7 @@ class Guard:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "-"
-            access.info("%s %s %s %.1f ms %s", scope["method"], template, status[0] or "-", (time.perf_counter() - started) * 1000, cid)
+            access.info("%s %s %s %.1f ms %s", method, template, status[0] or "-", (time.perf_counter() - started) * 1000, cid)
 
     def _routed(self, scope: dict[str, Any]) -> bool:
         """Whether a JSON route of the wrapped app takes this method on this path (True if
@@ -207,26 +237,9 @@ def _replay(body: bytes, receive: Any) -> Any:
 
 
 async def _respond(send: Any, status: int, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    headers = [(b"content-type", problem_details.MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store")]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-def relative_paths(error: KompetenceplanError, root: Path) -> dict[str, Any]:
-    """An error as JSON with the server's plan folder cut out of every text: a client learns
-    which plan file is wrong ("regler.toml"), not where the server keeps it."""
-    prefixes = sorted({str(root), str(root.resolve())}, key=len, reverse=True)
-
-    def cut(text: str) -> str:
-        for prefix in prefixes:
-            text = text.replace(prefix + "/", "").replace(prefix, root.name)
-        return text
-
-    out = error.to_dict()
-    out["title"] = cut(str(out["title"]))
-    problems = out["problems"]
-    assert isinstance(problems, list)  # KompetenceplanError.to_dict gives a list of dicts
-    out["problems"] = [{k: cut(v) for k, v in p.items()} for p in problems]
-    return out
 
 
 def guarded_protocol(header_timeout: float, max_connections: int) -> type:

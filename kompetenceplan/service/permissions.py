@@ -27,11 +27,13 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from ..actor import PERMISSIONS, Actor, PermissionDenied
 from ..errors import Problem
+from . import problems
 from .auth import Auth, NotSignedIn, remember_next
 
 log = logging.getLogger("kompetenceplan.auth")
 
-#: A route anybody may call (sign-in itself, health checks, the API description, static files).
+#: A route anybody may call (sign-in itself, health checks, the API description and its error
+#: types, static files).
 PUBLIC = ""
 
 #: (method, path template) → the permission it needs (a verb of `actor.PERMISSIONS`) or PUBLIC.
@@ -39,6 +41,7 @@ ROUTES: dict[tuple[str, str], str] = {
     # public: sign-in, health, the contract, static files
     ("GET", "/health"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/problems/{slug}"): PUBLIC,  # what an error's type means (RFC 9457)
     ("GET", "/static/{name}"): PUBLIC,
     ("GET", "/favicon.ico"): PUBLIC,
     ("GET", "/logind"): PUBLIC,
@@ -85,10 +88,22 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/moede/{meeting_id}/dagsorden"): "read_register",
     ("GET", "/moede/{meeting_id}/referat"): "read_register",
     ("POST", "/moede/tilfoej"): "manage_meetings",
+    # issue 25: the indstilling as a form, drafts, withdrawn items, attendees, PDFs, one checklist form per case
+    ("GET", "/indstilling/ny"): "write_submission",
+    ("POST", "/indstilling/ny"): "write_submission",
+    ("POST", "/indstilling/tjek"): "write_submission",
+    ("GET", "/indstilling/kladde/{key}"): "write_submission",
+    ("POST", "/indstilling/kladde/{key}"): "write_submission",
+    ("POST", "/indstilling/kladde/{key}/moede"): "manage_meetings",
+    ("POST", "/moede/{meeting_id}/kladde"): "manage_meetings",
+    ("POST", "/moede/{meeting_id}/punkt/{number}/tilbagetraek"): "manage_meetings",
+    ("POST", "/moede/{meeting_id}/deltagere"): "record_outcome",
+    ("GET", "/moede/{meeting_id}/dagsorden.pdf"): "read_register",
+    ("GET", "/moede/{meeting_id}/referat.pdf"): "read_register",
+    ("POST", "/tilsyn/{quarter}/sag/{position}"): "answer_checklist",
     ("GET", "/tilsyn"): "read_reports",
     ("POST", "/tilsyn"): "draw_sample",
     ("GET", "/tilsyn/{quarter}"): "read_reports",
-    ("POST", "/tilsyn/{quarter}/sag/{position}/{question}"): "answer_checklist",
     ("GET", "/tilsyn/{quarter}/rapport"): "read_reports",
     ("GET", "/oekonomi"): "read_reports",
     ("GET", "/frister"): "read_deadlines",
@@ -187,15 +202,12 @@ async def on_not_signed_in(request: Request, exc: Exception) -> Response:
     if is_page(request) and not _wants_json(request):
         remember_next(request)
         return RedirectResponse("/logind", status_code=303)
-    body: dict[str, Any] = {
-        "error": "NotSignedIn",
-        "title": "Du er ikke logget ind.",
-        "problems": [{"where": "Authorization", "what": f"{exc.reason}.", "fix": "Log ind, eller send et gyldigt adgangstoken fra kommunens login-tjeneste: Authorization: Bearer <token>."}],
-        "correlation_id": _cid(request),
-    }
+    challenge = {"WWW-Authenticate": 'Bearer realm="kompetenceplan"', "Cache-Control": "no-store"}
     if is_page(request):  # the pages' scripts read {"ok": false, "message": …}
         body = {"ok": False, "message": "Du er ikke logget ind (eller er logget ud efter for lang tids inaktivitet). Genindlæs siden, og log ind."}
-    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="kompetenceplan"', "Cache-Control": "no-store"})
+        return JSONResponse(body, status_code=401, headers=challenge)
+    problem = Problem("Authorization", f"{exc.reason}.", "Log ind, eller send et gyldigt adgangstoken fra kommunens login-tjeneste: Authorization: Bearer <token>.")
+    return problems.response(problems.simple("not-signed-in", "NotSignedIn", "Du er ikke logget ind.", problem, _cid(request)), challenge)
 
 
 async def on_permission_denied(request: Request, exc: Exception) -> Response:
@@ -212,5 +224,4 @@ async def on_permission_denied(request: Request, exc: Exception) -> Response:
         return _render(request, "message.html", "", status=403, title="Ingen adgang", message=what)
     if is_page(request):
         return JSONResponse({"ok": False, "message": what}, status_code=403, headers={"Cache-Control": "no-store"})
-    body: dict[str, Any] = exc.to_dict() | {"correlation_id": _cid(request)}
-    return JSONResponse(body, status_code=403, headers={"Cache-Control": "no-store"})
+    return problems.response(problems.from_error(exc, _cid(request)))

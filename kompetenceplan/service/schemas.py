@@ -5,12 +5,23 @@ types, bounds and codes of the plan's inputs; ``null`` as "not given"; and one `
 per paragraph with what the paragraph implies (the area, the steps of the indsatstrappe, an age
 range) and which inputs it then requires (``alder`` for children). Rules JSON Schema cannot
 state (one amount at least another, a total at least monthly × months, an input that could lift
-the level) are listed by `semantic_refusals` and documented as 422 answers.
+the level, amounts in øre: at most 2 decimals) are listed by `semantic_refusals` and documented
+as 422 answers.
+
+A request's schema may enumerate the plan's codes (the case's paragraphs, document types): they
+say what the service accepts today. An answer's schema never does (decision, report): a level,
+a row or a requirement code is a string whose current values are described, so a plan that adds
+a DOK code or a level never breaks a client generated from an older contract.
+
+Amounts have no ``multipleOf: 0.01``: standard validators compute it in binary floating point and
+reject an amount such as 1234.56 that the service accepts; the description says "højst 2
+decimaler" and the service refuses more (a declared refusal).
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,13 +45,13 @@ def _prop(spec: InputSpec, nullable: bool) -> dict[str, Any]:
         prop["enum"] = list(spec.values or {}) + ([None] if nullable else [])
     elif spec.type in ("int", "number"):
         prop["minimum"], prop["maximum"] = spec.min, spec.max
-        if spec.type == "number":
-            # Kroner and øre. The validator also rounds binary floating-point noise away
-            # (0.1 + 0.2 = 0.30000000000000004): that leniency is documented, not a rule.
-            prop["multipleOf"] = 10**-NUMBER_DECIMALS
     prop["title"] = spec.label
-    if spec.description or spec.unit:
-        prop["description"] = " ".join(x for x in (spec.description, f"Enhed: {spec.unit}." if spec.unit else "") if x)
+    # Kroner and øre: at most 2 decimals, checked by the service (see the module doc). The validator
+    # also rounds binary floating-point noise away (0.1 + 0.2 = 0.30000000000000004): that leniency
+    # is documented, not a rule.
+    decimals = f"Højst {NUMBER_DECIMALS} decimaler." if spec.type == "number" else ""
+    if spec.description or spec.unit or decimals:
+        prop["description"] = " ".join(x for x in (spec.description, f"Enhed: {spec.unit}." if spec.unit else "", decimals) if x)
     return prop
 
 
@@ -118,7 +129,9 @@ def _branch(plan: Plan, code: str) -> dict[str, Any] | None:
     if any(name in required and not [v for v in props[name].get("enum", [0]) if v is not None] for name in props):
         return None  # e.g. the paragraph's steps are not on the area's ladder: refused, never routed
     out: dict[str, Any] = {
-        "title": plan.enum_value(par, code).label,
+        # A name a code generator can use ("Case_bl_46"); the paragraph's label is the description.
+        "title": "Case_" + re.sub(r"\W", "_", code),
+        "description": plan.enum_value(par, code).label,
         "type": "object",
         "properties": props,
         "required": [n for n in plan.inputs if n in required],
@@ -164,6 +177,9 @@ def semantic_refusals(plan: Plan, where: str) -> list[dict[str, str]]:
     a regular expression for the problem's ``where`` and the rule in Danish."""
     out = []
     prefix = where.replace(".", r"\.")
+    amounts = [name for name, spec in plan.inputs.items() if spec.type == "number"]
+    if amounts:
+        out.append({"error": "CaseError", "where": f"^{prefix}\\.({'|'.join(amounts)})$", "rule": f"Beløb har højst {NUMBER_DECIMALS} decimaler (øre)."})
     for name, spec in plan.inputs.items():
         if spec.at_least:
             out.append({"error": "CaseError", "where": f"^{prefix}\\.{name}$", "rule": f"{name} skal være mindst {spec.at_least}."})
@@ -187,8 +203,9 @@ def submission_refusals(plan: Plan) -> list[dict[str, str]]:
 
 def schema(kind: str, plan: Plan, versions: Sequence[Plan] = ()) -> dict[str, Any]:
     """The JSON Schema for ``kind`` (case, submission, decision, report) under ``plan``. An
-    answer's closed sets (levels, rows, requirement codes) span ``versions`` too: ``?on=`` can
-    pick an older version."""
+    answer's codes (levels, rows, inputs, requirement codes) are strings whose current values —
+    of ``plan`` and ``versions`` (``?on=`` can pick an older version) — are described, never
+    enumerated (see the module doc)."""
     if kind == "case":
         return case_schema(plan)
     if kind == "submission":
@@ -201,21 +218,37 @@ def schema(kind: str, plan: Plan, versions: Sequence[Plan] = ()) -> dict[str, An
         defs["Consent"]["properties"]["fra"]["enum"] = list(plan.consent_roles)
         return out
     every = [plan, *versions]
-    levels = list(dict.fromkeys(lv.id for p in every for lv in p.levels))
+    levels = [lv.id for p in every for lv in p.levels]
     if kind == "decision":
         out = {"$schema": DIALECT} | Decision.model_json_schema(mode="serialization")
         defs = out["$defs"]
-        defs["LevelRef"]["properties"]["id"]["enum"] = levels
-        defs["LevelRef"]["properties"]["rank"] |= {"minimum": 0, "maximum": max(len(p.levels) for p in every) - 1}
-        defs["RowTrace"]["properties"]["id"]["enum"] = list(dict.fromkeys(r.id for p in every for r in p.rows))
-        defs["RowTrace"]["properties"]["level"]["enum"] = levels
-        defs["ConditionTrace"]["properties"]["input"]["enum"] = list(dict.fromkeys(n for p in every for n in p.inputs))
-        out["properties"]["inputs"]["propertyNames"] = {"enum": list(dict.fromkeys(n for p in every for n in p.inputs))}
+        _described(defs["LevelRef"]["properties"]["id"], levels, "Niveauets id")
+        defs["LevelRef"]["properties"]["rank"] |= {"minimum": 0, "description": "Niveauets plads i planens rækkefølge (0 = laveste)."}
+        _described(defs["RowTrace"]["properties"]["id"], [r.id for p in every for r in p.rows], "Rækkens id")
+        _described(defs["RowTrace"]["properties"]["level"], levels, "Rækkens niveau")
+        inputs = [n for p in every for n in p.inputs]
+        _described(defs["ConditionTrace"]["properties"]["input"], inputs, "Inputtets navn")
+        out["properties"]["inputs"]["description"] = values_text(inputs, "Sagens input efter validering; nøglerne er inputtenes navne")
+        routed_on = out["properties"]["routed_on"]
+        routed_on["anyOf"] = [{"type": "string", "format": "date"}, {"type": "null"}]
+        routed_on["description"] = "Datoen, planens version blev valgt efter (POST /route: ?on= eller dagens dato)."
         return out
     if kind == "report":
         out = {"$schema": DIALECT} | Report.model_json_schema(mode="serialization")
-        out["$defs"]["Routing"]["properties"]["level"]["enum"] = levels
-        out["$defs"]["Finding"]["properties"]["code"]["enum"] = list(dict.fromkeys(r.code for p in every for r in p.requirements))
+        _described(out["$defs"]["Routing"]["properties"]["level"], levels, "Niveauet, der skal træffe afgørelsen")
+        _described(out["$defs"]["Finding"]["properties"]["code"], [r.code for p in every for r in p.requirements], "Dokumentationskravets kode")
         out["properties"]["meeting_date"]["format"] = "date"
         return out
     raise ValueError(kind)
+
+
+def values_text(values: Sequence[str], what: str) -> str:
+    """A description naming a code's current values, for an answer's schema: the values are the
+    plan's and change with it, so they are described, never an ``enum`` a client would reject."""
+    return f"{what} (en kode fra planen; nu: {', '.join(dict.fromkeys(values))})."
+
+
+def _described(prop: dict[str, Any], values: Sequence[str], what: str) -> None:
+    """An answer's code: a string whose current values are described (no enum)."""
+    prop.pop("enum", None)
+    prop["description"] = values_text(values, what)

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from .db import inserted_id
 from .records import GRANTED, ActiveIntervention, DecisionRecord
-from .tables import decision_retractions, decisions
+from .tables import MAX_ID, decision_retractions, decisions
 
 
 def insert(conn: Connection, values: dict[str, Any]) -> DecisionRecord:
@@ -23,6 +23,8 @@ def insert(conn: Connection, values: dict[str, Any]) -> DecisionRecord:
 
 
 def get(conn: Connection, decision_id: int) -> DecisionRecord | None:
+    if not 1 <= decision_id <= MAX_ID:
+        return None  # no such id can be stored; never sent to the database (an overflow there)
     row = conn.execute(select(decisions).where(decisions.c.id == decision_id)).mappings().first()
     return DecisionRecord.model_validate(dict(row)) if row else None
 
@@ -42,6 +44,8 @@ def current() -> ColumnElement[bool]:
 
 def corrected_by(conn: Connection, decision_id: int) -> int | None:
     """The record that corrects ``decision_id`` (None: nothing does)."""
+    if not 1 <= decision_id <= MAX_ID:
+        return None
     return conn.execute(select(decisions.c.id).where(decisions.c.corrects_id == decision_id)).scalar()
 
 
@@ -73,6 +77,8 @@ def lock_head(conn: Connection, decision_id: int) -> int:
 
 def lock(conn: Connection, decision_id: int) -> None:
     """Take the row lock a correction needs (PostgreSQL; SQLite's writers queue at BEGIN)."""
+    if not 1 <= decision_id <= MAX_ID:
+        return  # no such record (`get` says so)
     conn.execute(select(decisions.c.id).where(decisions.c.id == decision_id).with_for_update())
 
 
@@ -132,6 +138,24 @@ def active(conn: Connection, case_ref: str, on: dt.date) -> list[ActiveIntervent
         .order_by(decisions.c.id)
     ).mappings()
     return [ActiveIntervention(decision_id=r["id"], paragraph=r["paragraph"], step=r["step"], monthly_cost=r["monthly_cost"], start=r["start"], expected_end=r["expected_end"]) for r in rows]
+
+
+def same_as(conn: Connection, values: dict[str, Any]) -> DecisionRecord | None:
+    """A stored decision with the same natural key as ``values`` (the fields the caller typed:
+    case, team, level, who decided, the day, outcome, paragraph, step, amount, period, note, the
+    record it corrects): a correction of the same record, or else a current decision. Sending the
+    same decision twice stores it once (`Register.record_decision`)."""
+    keys = ("case_ref", "team", "level", "decided_by", "decided_on", "outcome", "paragraph", "step", "start", "expected_end", "note", "source")
+    where = [getattr(decisions.c, k) == values[k] if values[k] is not None else getattr(decisions.c, k).is_(None) for k in keys]
+    if values["corrects_id"] is not None:
+        where.append(decisions.c.corrects_id == values["corrects_id"])
+    else:
+        where += [decisions.c.corrects_id.is_(None), current()]
+    for row in conn.execute(select(decisions).where(*where).order_by(decisions.c.id)).mappings():
+        record = DecisionRecord.model_validate(dict(row))
+        if round(record.monthly_cost, 2) == round(float(values["monthly_cost"]), 2) and all(values.get(k) is None or getattr(record, k) == values[k] for k in ("routing_id", "required_level")):
+            return record
+    return None
 
 
 def known_case(conn: Connection, case_ref: str) -> bool:

@@ -13,7 +13,7 @@ from sqlalchemy import Date, Integer, func, literal, select, tuple_
 from sqlalchemy.engine import Connection
 
 from .db import inserted_id
-from .tables import agendas, meeting_items, meetings, outcomes
+from .tables import MAX_ID, agendas, decision_retractions, meeting_items, meetings, outcomes
 
 
 def insert(conn: Connection, table: Any, values: dict[str, Any]) -> int:
@@ -21,6 +21,8 @@ def insert(conn: Connection, table: Any, values: dict[str, Any]) -> int:
 
 
 def meeting(conn: Connection, meeting_id: int) -> dict[str, Any] | None:
+    if not 1 <= meeting_id <= MAX_ID:
+        return None  # no such id can be stored; never sent to the database (an overflow there)
     row = conn.execute(select(meetings).where(meetings.c.id == meeting_id)).mappings().first()
     return dict(row) if row else None
 
@@ -30,6 +32,8 @@ def lock_meeting(conn: Connection, meeting_id: int) -> dict[str, Any] | None:
     on SQLite every writer already holds the database's write lock from ``BEGIN IMMEDIATE``):
     every change to a meeting's items, agenda or outcomes takes it first, so concurrent writers
     to one meeting queue instead of forking chains or racing for item numbers."""
+    if not 1 <= meeting_id <= MAX_ID:
+        return None
     row = conn.execute(select(meetings).where(meetings.c.id == meeting_id).with_for_update()).mappings().first()
     return dict(row) if row else None
 
@@ -99,6 +103,13 @@ def sent_meetings(conn: Connection, meeting_ids: list[int]) -> set[int]:
     return set(conn.execute(select(agendas.c.meeting_id).where(agendas.c.meeting_id.in_(meeting_ids)).distinct()).scalars())
 
 
+def find_meeting(conn: Connection, meeting_date: dt.date, body: str, title: str) -> dict[str, Any] | None:
+    """The meeting of ``body`` on ``meeting_date`` with ``title`` (its natural key), if one exists."""
+    query = select(meetings).where(meetings.c.meeting_date == meeting_date, meetings.c.body == body, meetings.c.title == title).order_by(meetings.c.id).limit(1)
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
 def items(conn: Connection, meeting_id: int) -> list[dict[str, Any]]:
     """The current version of each item, by item number, each with ``versions`` (how many rows
     the item has)."""
@@ -131,6 +142,11 @@ def current_outcomes(conn: Connection, meeting_id: int) -> dict[str, dict[str, A
     rows = [dict(r) for r in conn.execute(select(outcomes).where(outcomes.c.meeting_id == meeting_id).order_by(outcomes.c.id)).mappings()]
     corrected = {r["corrects_id"] for r in rows if r["corrects_id"] is not None}
     return {r["item_key"]: r for r in rows if r["id"] not in corrected}
+
+
+def retraction_by(conn: Connection, outcome_id: int) -> int | None:
+    """The decision the outcome ``outcome_id`` took out of force (None: it retracted nothing)."""
+    return conn.execute(select(decision_retractions.c.decision_id).where(decision_retractions.c.outcome_id == outcome_id)).scalar()
 
 
 def item_decisions(conn: Connection, meeting_id: int, item_key: str) -> list[int]:

@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import and_, delete, func, not_, or_, select
+from sqlalchemy import and_, delete, func, not_, or_, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -47,7 +47,27 @@ from .case_ref import case_ref_problem, read_case_ref
 from .db import check_schema, make_engine, resolve_url
 from .privacy import refuse_cpr
 from .records import DECISION_OUTCOMES, GRANTED, CaseTotal, DecisionRecord, ImportReport, PurgeReport, RoutedCase, RoutingRecord
-from .tables import agendas, case_events, decision_retractions, decisions, meeting_items, meetings, metadata, outcomes, payments, routings, tilsyn_answers, tilsyn_draws, tilsyn_items, tilsyn_results
+from .tables import (
+    MAX_ID,
+    agenda_mailings,
+    agendas,
+    case_events,
+    decision_retractions,
+    decisions,
+    item_withdrawals,
+    meeting_attendance,
+    meeting_items,
+    meetings,
+    metadata,
+    outcomes,
+    payments,
+    routings,
+    submission_drafts,
+    tilsyn_answers,
+    tilsyn_draws,
+    tilsyn_items,
+    tilsyn_results,
+)
 
 Plans = Plan | PlanSet
 Period = tuple[dt.date | None, dt.date | None]
@@ -94,6 +114,16 @@ def statutory_refusal(plan: Plan, paragraph: str, level: str, statutory: tuple[i
             )
         ],
     )
+
+
+def lock_key(conn: Connection, *parts: str) -> None:
+    """Serialise the writers of one natural key (a case's routings or decisions, a meeting's date
+    and committee) until the transaction ends, so two identical requests at once store one record:
+    PostgreSQL takes a transaction-scoped advisory lock; on SQLite every writer already holds the
+    write lock from ``BEGIN IMMEDIATE``."""
+    if conn.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256("\x1f".join(parts).encode()).digest()[:8], "big", signed=True)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _text(value: Any, field: str, pattern: re.Pattern[str], example: str) -> str:
@@ -151,7 +181,10 @@ class Register:
         corrects: int | None = None,
     ) -> RoutedCase:
         """Route ``case`` (with the case total checked against the register) and store the routing
-        with ``actor`` as the advisor. ``on``: a date or ``ÅÅÅÅ-MM-DD`` (`danish.read_date`; default today)."""
+        with ``actor`` as the advisor. ``on``: a date or ``ÅÅÅÅ-MM-DD`` (`danish.read_date`; default
+        today). Saving the same routing again (the same case, team, advisor, day, plan and inputs,
+        correcting the same record) stores nothing new and returns the stored record: a case tool
+        can repeat a request whose answer it lost."""
         actor.require("save_routing")
         if not isinstance(case, dict):
             raise CaseError("Sagen kan ikke læses.", [Problem("sag", "skal være ét JSON-objekt.", 'Skriv fx {"paragraf": "bl-32-1-5", "trin": 3}.')])
@@ -161,17 +194,27 @@ class Register:
         team = _text(team, "team", _TEAM, "Team Syd")
         refuse_cpr({"sagsreference": case_ref, "team": team, "sag": case})
         with self.transaction() as conn:
+            lock_key(conn, "routing", case_ref)
             if corrects is not None:
                 routing_repo.lock(conn, corrects)
+                if (same := self._same_routing(conn, plan, case_ref, team, actor, case, when, corrects)) is not None:
+                    return same
                 if routing_repo.get(conn, corrects) is None:
                     raise CaseError("Ukendt registrering.", [Problem("retter", f"routing {corrects} findes ikke.", "Angiv id'et på den routing, der rettes.")])
                 if (newer := routing_repo.corrected_by(conn, corrects)) is not None:
                     raise CaseError("Routingen er allerede rettet.", [Problem("retter", f"routing {corrects} er rettet af routing {newer}.", f"Ret den nyeste version (routing {newer}).")])
-            total = self._case_total(conn, plan, case_ref, case, when)
-            routed_case = dict(case)
-            if total is not None and total.typed is None:
-                routed_case[CASE_TOTAL_INPUT] = total.total
-            decision = decide(plan, routed_case, on=when)
+            total, decision = self._routed(conn, plan, case_ref, case, when)
+            values = {
+                "corrects_id": corrects,
+                "case_ref": case_ref,
+                "team": team,
+                "advisor": actor.id,
+                "inputs": decision.inputs,
+                "routed_on": when,
+                "plan_fingerprint": plan.fingerprint,
+            }
+            if corrects is None and (stored := routing_repo.same_as(conn, values)) is not None:
+                return RoutedCase(record=stored, decision=decision.model_dump(mode="json"), case_total=total)
             record = routing_repo.insert(
                 conn,
                 {
@@ -193,6 +236,24 @@ class Register:
                 },
             )
         return RoutedCase(record=record, decision=decision.model_dump(mode="json"), case_total=total)
+
+    def _routed(self, conn: Connection, plan: Plan, case_ref: str, case: dict[str, Any], when: dt.date) -> tuple[CaseTotal | None, Any]:
+        """The case total from the register and the decision for the case routed with it."""
+        total = self._case_total(conn, plan, case_ref, case, when)
+        routed_case = dict(case)
+        if total is not None and total.typed is None:
+            routed_case[CASE_TOTAL_INPUT] = total.total
+        return total, decide(plan, routed_case, on=when)
+
+    def _same_routing(self, conn: Connection, plan: Plan, case_ref: str, team: str, actor: Actor, case: dict[str, Any], when: dt.date, corrects: int) -> RoutedCase | None:
+        """A correction of routing ``corrects`` that was already stored with the same content
+        (a repeated request): checked before the rule that a routing is corrected only once."""
+        if routing_repo.corrected_by(conn, corrects) is None:
+            return None
+        total, decision = self._routed(conn, plan, case_ref, case, when)
+        values = {"corrects_id": corrects, "case_ref": case_ref, "team": team, "advisor": actor.id, "inputs": decision.inputs, "routed_on": when, "plan_fingerprint": plan.fingerprint}
+        same = routing_repo.same_as(conn, values)
+        return None if same is None else RoutedCase(record=same, decision=decision.model_dump(mode="json"), case_total=total)
 
     def case_total(self, plans: Plans, case_ref: str, case: dict[str, Any], on: dt.date) -> CaseTotal | None:
         """The case's total monthly cost from the register (None when the register does not know the case)."""
@@ -250,9 +311,36 @@ class Register:
         statutory body the decision is refused (`StatutoryCompetenceError`), below the municipality's
         own delegation it is stored with ``kompetenceoverskridelse=True`` (reported, never silently
         accepted or refused). Dates are dates or ``ÅÅÅÅ-MM-DD``, the step and the amount numbers or
-        Danish text (``12.000,50``), read by `danish` exactly as every other entry point reads them."""
+        Danish text (``12.000,50``), read by `danish` exactly as every other entry point reads them.
+        Recording the same decision again (the same fields as read, correcting the same record;
+        `decisions.same_as`) stores nothing new and returns the stored record, so a repeated
+        request never doubles a case's total."""
         actor.require("record_decision")
         with self.transaction() as conn:
+            typed = _natural_key(
+                {
+                    "case_ref": case_ref,
+                    "team": team,
+                    "level": level,
+                    "decided_by": actor.id,
+                    "decided_on": decided_on,
+                    "outcome": outcome,
+                    "paragraph": paragraph,
+                    "step": step,
+                    "monthly_cost": monthly_cost,
+                    "start": start,
+                    "expected_end": expected_end,
+                    "note": note or "",
+                    "source": "manuel",
+                    "corrects_id": corrects,
+                    "routing_id": routing_id,
+                    "required_level": required_level,
+                }
+            )
+            if typed is not None:
+                lock_key(conn, "decision", typed["case_ref"])
+                if (found := decision_repo.same_as(conn, typed)) is not None:
+                    return found
             values = self.decision_values(
                 conn,
                 plans,
@@ -462,14 +550,15 @@ class Register:
         after: tuple[dt.date, int] | None = None,
         limit: int | None = None,
     ) -> list[DecisionRecord]:
-        """Current decisions taken in ``period`` (from, to; both included), oldest first; ``after``
-        (day, id of the last one seen) and ``limit`` give one page (`decisions.query`)."""
+        """Current decisions taken in ``period`` (from, to; both included), oldest first (by the
+        day taken, then id). ``after`` (the day and id of the last decision of the previous page)
+        and ``limit`` give one page; without them, all."""
         start, end = period or (None, None)
         with self.engine.connect() as conn:
             return decision_repo.query(conn, start, end, team, case_ref, include_corrected=include_corrected, after=after, limit=limit)
 
     def overskridelser(self, period: Period | None = None, team: str | None = None, *, after: tuple[dt.date, int] | None = None, limit: int | None = None) -> list[DecisionRecord]:
-        """Current decisions taken below the required level (kompetenceoverskridelser)."""
+        """Current decisions taken below the required level (kompetenceoverskridelser); pages as `decisions`."""
         start, end = period or (None, None)
         with self.engine.connect() as conn:
             return decision_repo.query(conn, start, end, team, only_overskridelser=True, after=after, limit=limit)
@@ -623,8 +712,11 @@ class Register:
             deleted[payments.name] = conn.execute(delete(payments).where(payments.c.paid_on < before)).rowcount
             deleted[case_events.name] = _purge_chain(conn, case_events, case_events.c.occurred_on < before)  # issue 26
             old_meetings = select(meetings.c.id).where(meetings.c.meeting_date < before)
-            for table in (outcomes, agendas):
+            for table in (agenda_mailings, item_withdrawals, meeting_attendance, outcomes, agendas):
                 deleted[table.name] = conn.execute(delete(table).where(table.c.meeting_id.in_(old_meetings))).rowcount
+            # indstillinger saved in the pages: by the day they were saved, whole chains
+            saved_before = dt.datetime.combine(before, dt.time(), tzinfo=dt.UTC)
+            deleted[submission_drafts.name] = _purge_chain(conn, submission_drafts, submission_drafts.c.saved_at < saved_before)
             deleted[meeting_items.name] = _purge_chain(conn, meeting_items, meeting_items.c.meeting_id.in_(old_meetings))
             deleted[meetings.name] = conn.execute(delete(meetings).where(meetings.c.id.in_(old_meetings), meetings.c.id.not_in(select(meeting_items.c.meeting_id)))).rowcount
             # A grant still running on the purge date is kept whatever its age: it is part of the
@@ -660,6 +752,25 @@ def _purge_chain(conn: Connection, table: Any, old: Any, extra_refs: list[Any] |
         total += n
         if n == 0:
             return total
+
+
+def _natural_key(typed: dict[str, Any]) -> dict[str, Any] | None:
+    """A decision's typed fields read as its columns hold them (`danish` for the dates, the step
+    and the amount; the one case-reference rule), so the register can look for the same decision;
+    None when any cannot be read (`Register.decision_values` refuses it with every problem)."""
+    try:
+        out = dict(typed)
+        out["case_ref"] = read_case_ref(typed["case_ref"])
+        out["team"] = typed["team"].strip() if isinstance(typed["team"], str) else None
+        out["decided_on"], out["start"] = read_date(typed["decided_on"], "dato"), read_date(typed["start"], "start")
+        out["expected_end"] = read_optional_date(typed["expected_end"], "forventet_slut")
+        out["step"] = int(read_number(typed["step"], "trin", decimals=0, minimum=1, maximum=21))
+        out["monthly_cost"] = float(read_amount(typed["monthly_cost"], "maanedlig_udgift", maximum=MAX_COST))
+    except KompetenceplanError:
+        return None
+    ids_fit = all(out[k] is None or (isinstance(out[k], int) and not isinstance(out[k], bool) and 1 <= out[k] <= MAX_ID) for k in ("corrects_id", "routing_id"))
+    texts = all(isinstance(out[k], str) for k in ("team", "level", "outcome", "paragraph", "note"))
+    return out if ids_fit and texts and (out["required_level"] is None or isinstance(out["required_level"], str)) else None
 
 
 #: The columns of a decision's natural key (what was decided, by whom, when, for which case): the

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from .db import inserted_id
 from .records import RoutingRecord
-from .tables import routings
+from .tables import MAX_ID, routings
 
 
 def insert(conn: Connection, values: dict[str, Any]) -> RoutingRecord:
@@ -20,6 +20,8 @@ def insert(conn: Connection, values: dict[str, Any]) -> RoutingRecord:
 
 
 def get(conn: Connection, routing_id: int) -> RoutingRecord | None:
+    if not 1 <= routing_id <= MAX_ID:
+        return None  # no such id can be stored; never sent to the database (an overflow there)
     row = conn.execute(select(routings).where(routings.c.id == routing_id)).mappings().first()
     return RoutingRecord.model_validate(dict(row)) if row else None
 
@@ -35,6 +37,19 @@ def current_for_case(conn: Connection, case_ref: str, paragraph_input: str, para
     return None
 
 
+def same_as(conn: Connection, values: dict[str, Any]) -> RoutingRecord | None:
+    """A stored routing with the same natural key as ``values``: the same case, team and advisor,
+    day, plan and inputs (so the same answer), correcting the same record. Saving the same
+    routing twice stores it once (`Register.record_routing`)."""
+    where = [routings.c.case_ref == values["case_ref"], routings.c.routed_on == values["routed_on"], routings.c.plan_fingerprint == values["plan_fingerprint"]]
+    where.append(routings.c.corrects_id == values["corrects_id"] if values["corrects_id"] is not None else routings.c.corrects_id.is_(None))
+    for row in conn.execute(select(routings).where(*where).order_by(routings.c.id)).mappings():
+        record = RoutingRecord.model_validate(dict(row))
+        if (record.team, record.advisor, record.inputs) == (values["team"], values["advisor"], values["inputs"]):
+            return record
+    return None
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -46,4 +61,6 @@ def corrected_by(conn: Connection, routing_id: int) -> int | None:
 
 def lock(conn: Connection, routing_id: int) -> None:
     """Take the row lock a correction needs (PostgreSQL; SQLite's writers queue at BEGIN)."""
+    if not 1 <= routing_id <= MAX_ID:
+        return  # no such record (`get` says so)
     conn.execute(select(routings.c.id).where(routings.c.id == routing_id).with_for_update())

@@ -16,6 +16,10 @@ from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, Foreig
 
 metadata = MetaData()
 
+#: The largest id an ``Integer`` primary key can hold (PostgreSQL's integer; SQLite's rowid is
+#: 64-bit): an id above it names no record, and is never sent to the database (it would fail).
+MAX_ID = 2**31 - 1
+
 #: The first row of a chain: the one that corrects nothing (for partial unique indexes).
 FIRST = text("corrects_id IS NULL")
 
@@ -322,6 +326,77 @@ case_events = Table(
 )
 Index("ix_case_events_case_ref", case_events.c.case_ref)
 Index("ix_case_events_occurred_on", case_events.c.occurred_on)
+
+# -- the users' day in the browser (migration 0008, issue 25) --------------------------------------
+# Indstillinger written in the pages: every save is a new version (a row whose ``corrects_id``
+# points to the version before; one draft key for all versions), with the documentation check's
+# report for the day it was saved. Never the person (``borger`` is dropped before it is stored).
+submission_drafts = Table(
+    "submission_drafts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("draft_key", String(32), nullable=False),
+    Column("corrects_id", Integer, ForeignKey("submission_drafts.id"), nullable=True),
+    Column("case_ref", String(64), nullable=False),
+    Column("submission", JSON, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("report", JSON, nullable=True),
+    Column("ready", Boolean, nullable=False),
+    Column("required_level", String(64), nullable=True),
+    Column("plan_version", String(64), nullable=False),
+    Column("saved_by", String(128), nullable=False),
+    Column("saved_by_name", String(200), nullable=True),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_submission_drafts_key", submission_drafts.c.draft_key)
+Index("uq_submission_drafts_corrects", submission_drafts.c.corrects_id, unique=True)
+
+# An agenda item withdrawn before the meeting: recorded, never deleted (the item keeps its number
+# and its versions; it takes no outcome). At most one withdrawal per item.
+item_withdrawals = Table(
+    "item_withdrawals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("meeting_id", Integer, ForeignKey("meetings.id"), nullable=False),
+    Column("item_key", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("withdrawn_by", String(128), nullable=False),
+    Column("withdrawn_by_name", String(200), nullable=True),
+    Column("withdrawn_at", DateTime(timezone=True), nullable=False),
+)
+Index("uq_item_withdrawals_item", item_withdrawals.c.meeting_id, item_withdrawals.c.item_key, unique=True)
+
+# Who attended a meeting, for the minutes: append-only, the newest row is current.
+meeting_attendance = Table(
+    "meeting_attendance",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("meeting_id", Integer, ForeignKey("meetings.id"), nullable=False),
+    Column("attendees", JSON, nullable=False),
+    Column("recorded_by", String(128), nullable=False),
+    Column("recorded_by_name", String(200), nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_meeting_attendance_meeting", meeting_attendance.c.meeting_id)
+
+# What went to whom when the agenda was sent: one row per sending (the agenda it belongs to, the
+# recipients' addresses, the SHA-256 of the PDF attached, and how: "smtp" or "markeret" when no
+# mail server is configured and the secretary only marked it sent).
+agenda_mailings = Table(
+    "agenda_mailings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("meeting_id", Integer, ForeignKey("meetings.id"), nullable=False),
+    Column("agenda_id", Integer, ForeignKey("agendas.id"), nullable=False),
+    Column("transport", String(16), nullable=False),
+    Column("recipients", JSON, nullable=False),
+    Column("pdf_sha256", String(64), nullable=True),
+    Column("message_id", String(200), nullable=True),
+    Column("sent_by", String(128), nullable=False),
+    Column("sent_by_name", String(200), nullable=True),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_agenda_mailings_meeting", agenda_mailings.c.meeting_id)
 
 # -- the indexes the hot queries need (migration 0010, issue 29) -----------------------------------
 # Lists are pages by key (the day, then id), never by offset, and each page reads one range of

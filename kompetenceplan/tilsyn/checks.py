@@ -161,7 +161,7 @@ def _committee(versions: tuple[Plan, ...], d: dict[str, Any], item: dict[str, An
         return [Result("TIL-002", IKKE_RELEVANT, why), Result("TIL-003", IKKE_RELEVANT, why)]
     if item is None:
         return [
-            Result("TIL-002", IKKE_EFTERPROEVET, "Ingen indstilling at efterprøve (se TIL-003)."),
+            Result("TIL-002", IKKE_EFTERPROEVET, "Ingen indstilling at efterprøve: afgørelsen er ikke knyttet til et udvalgsmøde (se kontrollen af, om sagen har en indstilling)."),
             Result("TIL-003", FEJL, "Ingen indstilling i registret: afgørelsen er ikke knyttet til et udvalgsmøde."),
         ]
     errors = [f for f in (item["report"] or {}).get("findings", []) if f.get("severity") == "fejl"]

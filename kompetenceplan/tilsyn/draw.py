@@ -300,3 +300,58 @@ def record_answer(reg: Register, config: TilsynConfig, quarter: str, position: i
             )
         )
         return dict(conn.execute(select(tilsyn_answers).where(tilsyn_answers.c.id == new_id)).mappings().one())
+
+
+def record_answers(reg: Register, config: TilsynConfig, quarter: str, position: int, answers: dict[str, tuple[str, str]], *, actor: Actor) -> list[dict[str, Any]]:
+    """A whole checklist for one drawn case in one go (the page's one form per case): ``answers``
+    maps question id → (answer, comment), each a question of the case's track
+    (`TilsynConfig.questions_for`). Every answer is checked first — all problems at once,
+    each named ``<question>.svar`` or ``<question>.kommentar`` — and then all are stored in one
+    transaction (append-only; an answer equal to the current one adds no row)."""
+    actor.require("answer_checklist")
+    found = show(reg, quarter)
+    assert found is not None
+    item = next((i for i in found.items if i["position"] == position), None)
+    if item is None:
+        raise TilsynError("Svarene kan ikke gemmes.", [Problem("--item", f"trækningen for {quarter} har ikke en sag nr. {position}.", f"Brug et nummer fra 1 til {len(found.items)}.")])
+    problems = []
+    track = item["track"]
+    own = [q.id for q in config.questions_for(track)]  # the checklist of the case's track (issue 27)
+    for question, (answer, comment) in answers.items():
+        if config.question(question) is None:
+            problems.append(Problem("--question", f"'{question}' er ikke et spørgsmål i tjeklisten.", f"Brug et af: {', '.join(q.id for q in config.checklist)}."))
+        elif question not in own:
+            label = config.tracks[track].label if track in config.tracks else track
+            problems.append(Problem("--question", f"'{question}' hører ikke til tjeklisten for sporet {label}.", f"Brug et af: {', '.join(own)}."))
+        elif answer not in ANSWERS:
+            problems.append(Problem(f"{question}.svar", "er ikke et svar.", f"Vælg et af: {', '.join(ANSWERS)}."))
+        elif answer == "nej" and not (comment or "").strip():
+            problems.append(Problem(f"{question}.kommentar", "mangler: et nej skal begrundes.", "Skriv hvad der mangler i sagen, uden personoplysninger."))
+    if problems:
+        raise TilsynError("Svarene kan ikke gemmes.", problems)
+    refuse_cpr({f"{q}.kommentar": c for q, (_, c) in answers.items()})
+    stored = []
+    with reg.transaction() as conn:
+        conn.execute(select(tilsyn_items.c.id).where(tilsyn_items.c.id == item["id"]).with_for_update())
+        for question, (answer, comment) in answers.items():
+            previous = _current_answer(conn, item["id"], question)
+            if previous is not None:
+                old = conn.execute(select(tilsyn_answers).where(tilsyn_answers.c.id == previous)).mappings().one()
+                if (old["answer"], old["comment"]) == (answer, comment.strip()):
+                    continue
+            new_id = inserted_id(
+                conn.execute(
+                    tilsyn_answers.insert().values(
+                        item_id=item["id"],
+                        question=question,
+                        answer=answer,
+                        comment=comment.strip(),
+                        answered_by=actor.id,
+                        answered_by_name=actor.name,
+                        answered_at=now(),
+                        corrects_id=previous,
+                    )
+                )
+            )
+            stored.append(dict(conn.execute(select(tilsyn_answers).where(tilsyn_answers.c.id == new_id)).mappings().one()))
+    return stored

@@ -205,6 +205,10 @@ class _BulkSink:
         self.items_of: dict[int, list[dict[str, Any]]] = {}  # meeting handle -> its item rows
         self.meeting_info: dict[int, tuple[dt.date, str]] = {}
         self.outcome_rows: list[tuple[int, dict[str, Any], int | None]] = []
+        # (case, paragraph) -> the handle of the case's newest routing for that paragraph: a
+        # committee's decision refers to it, as `Register.decision_values` finds it
+        # (`routings.current_for_case`) when the outcome gives no routing.
+        self.case_routing: dict[tuple[str, Any], int] = {}
 
     def meeting(self, day: dt.date, body: str) -> int:
         """As `committee.new_meeting` (default title)."""
@@ -269,7 +273,7 @@ class _BulkSink:
                 "note": reason,
                 "source": "udvalg",
             }
-            decision = self.decision(values, None, None, plan_in_force(self.plans, day))
+            decision = self.decision(values, self.case_routing.get((item["case_ref"], sag.get("paragraf"))), None, plan_in_force(self.plans, day))
         self.outcome_rows.append(
             (meeting, {"item_key": item["item_key"], "corrects_id": None, "outcome": outcome, "reason": reason, "recorded_by": SECRETARY.id, "recorded_by_name": SECRETARY.name}, decision)
         )
@@ -301,7 +305,9 @@ class _BulkSink:
                 "plan_fingerprint": plan.fingerprint,
             }
         )
-        return len(self.routing_ids) + len(self.routing_rows) - 1
+        handle = len(self.routing_ids) + len(self.routing_rows) - 1
+        self.case_routing[(case_ref, validated.values.get(plan.meta.paragraph_input))] = handle
+        return handle
 
     def decision(self, values: dict[str, Any], routing: int | None, corrects: int | None, plan: Plan) -> int:
         if corrects is not None and corrects >= len(self.decision_ids):

@@ -9,6 +9,7 @@ their routes to the same router.
 
 from . import (
     access_pages,  # noqa: F401  (registers /admin/adgangslog on the router)
+    draft_pages,  # noqa: F401  (registers the /indstilling/ny and /indstilling/kladde routes)
     frister_pages,  # noqa: F401  (registers the /frister page routes on the router)
     meeting_pages,  # noqa: F401  (registers the /moede routes on the router)
     tilsyn_pages,  # noqa: F401  (registers the /tilsyn and /oekonomi routes on the router)

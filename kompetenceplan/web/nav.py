@@ -16,10 +16,10 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("afgoer", "/hvem-skal-afgoere", "Hvem skal afgøre?", "Find det niveau, der skal træffe afgørelsen om en indsats, og se hvorfor."),
-    NavItem("indstilling", "/indstilling", "Indstilling", "Tjek om indstillinger til visitationsudvalget er klar: hvad mangler, og hvordan det rettes."),
+    NavItem("indstilling", "/indstilling", "Indstilling", "Skriv en indstilling til udvalget, eller tjek indstillinger fra sagssystemet: hvad mangler, og hvordan det rettes."),
     NavItem("moede", "/moede", "Møde", "Dagsorden, udfald og referat for et møde i visitationsudvalget."),
     NavItem("frister", "/frister", "Frister", "Åbne frister i sagerne efter loven og kommunens sagsbehandlingsfrister: hvad der skal ske, og hvornår; registrér en hændelse."),
-    NavItem("tilsyn", "/tilsyn", "Ledelsestilsyn", "Træk kvartalets stikprøve, se de automatiske kontroller, besvar tjeklisten pr. sag, og udskriv rapporten."),
+    NavItem("tilsyn", "/tilsyn", "Ledelsestilsyn", "Træk kvartalets stikprøve, se de automatiske kontroller, gennemgå sagerne med tjeklisten, og udskriv rapporten."),
     NavItem("oekonomi", "/oekonomi", "Økonomisk tilsyn", "Aktive indsatser, udgift, bevægelser på indsatstrappen og prisudvikling for et kvartal."),
     NavItem("plan", "/kompetenceplan", "Kompetenceplanen", "Planen og dokumentationsstandarden, versionen i kraft og ændringer mellem versioner."),
 ]

@@ -2,8 +2,9 @@
 and `tilsyn.economy` (the same calls as ``kompetenceplan tilsyn`` and ``kompetenceplan oekonomi``).
 
 ``/tilsyn`` lists the stored draws and draws a quarter (POST + CSRF); ``/tilsyn/{kvartal}`` is the
-sample per team and track with each case's automatic checks (TIL) and the leaders' checklist, an
-answer form per question (POST + CSRF, append-only: a new answer corrects the previous one);
+sample per team and track with each case's automatic checks (TIL) and the leaders' checklist, one
+form per case with the questions of its track (POST + CSRF, append-only: a new answer corrects the
+previous one);
 ``/tilsyn/{kvartal}/rapport`` is the library's report, printable. ``/oekonomi`` is the økonomisk
 tilsyn for a quarter (GET: a quarter, a threshold and "monthly" are not personal data).
 
@@ -28,9 +29,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..actor import actor_of
-from ..danish import MAX_KRONER, DanishTextError, format_number, quarter_code, read_number
+from ..danish import MAX_KRONER, DanishTextError, format_number, quarter_code, read_number, read_quarter
 from ..errors import CaseError, EngineError, KompetenceplanError, UnavailableError
 from .access import log_case_access
+from .danish import quarter_text
 from .forms import FieldErrors
 from .views import EXPIRED, Refused, _form, _message_page, _plans, _render, register_of, router
 
@@ -43,7 +45,7 @@ CONFIG_ENV = "KOMPETENCEPLAN_TILSYN"
 ANSWER_LABELS = {"ja": "ja", "nej": "nej", "delvist": "delvist", "ikke_relevant": "ikke relevant"}
 STATUS_LABELS = {"ok": "ok", "fejl": "fejl", "ikke_relevant": "ikke relevant", "ikke_efterproevet": "ikke efterprøvet"}
 _QUARTER_URL = re.compile(r"\d{4}Q[1-4]")
-_SAVED = re.compile(r"(\d{1,5})-(L-\d{2})")
+_SAVED = re.compile(r"\d{1,5}")
 
 
 # -- shared ------------------------------------------------------------------------------------------
@@ -115,6 +117,16 @@ def _quarter_code(year: int, n: int) -> str:
     return quarter_code(year, n)
 
 
+def _typed_quarter(text: str) -> str | None:
+    """What a person typed for a quarter ("4. kvartal 2026", "K4 2026", "2026Q4" …), read by the one
+    Danish reader (`danish.read_quarter`), as the code the register and the URLs use; None when it
+    is not a quarter (the field then says how to write it)."""
+    try:
+        return quarter_code(*read_quarter(text, QUARTER))
+    except DanishTextError:
+        return None
+
+
 # -- Ledelsestilsyn: the draws ---------------------------------------------------------------------------
 
 
@@ -156,7 +168,7 @@ def _overview(request: Request, values: dict[str, str], errors: FieldErrors, sta
         assert d is not None
         rows.append({"draw": d, "answered": sum(_fully_answered(config, i) for i in d.items), "faulty": sum(any(r["status"] == "fejl" for r in i["results"]) for i in d.items)})
     choices, default = _choices(config, {r["draw"].quarter for r in rows}, dt.date.today())
-    values.setdefault(QUARTER, default)
+    values.setdefault(QUARTER, quarter_text(default))
     values.setdefault(PER_TEAM, str(config.tilsyn.per_stratum))
     return _render(
         request,
@@ -171,6 +183,7 @@ def _overview(request: Request, values: dict[str, str], errors: FieldErrors, sta
         config=config,
         labels=FIELD_LABELS,
         drawn={r["draw"].quarter for r in rows},
+        quarter_of=lambda text: _typed_quarter(text) or "",
         draw_dates=_draw_dates_text(config),
     )
 
@@ -200,15 +213,32 @@ async def tilsyn_draw(request: Request) -> Response:
         return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
     kept = {QUARTER: values.get(QUARTER, "")[:20], PER_TEAM: values.get(PER_TEAM, "")[:20]}
     errors = FieldErrors()
-    quarter = kept[QUARTER].strip().upper()
-    if not quarter:
-        errors.fields[QUARTER] = "Mangler. Skriv kvartalet, fx 2026Q4."
+    quarter = _typed_quarter(kept[QUARTER]) or ""
+    if not kept[QUARTER].strip():
+        errors.fields[QUARTER] = "Mangler. Skriv kvartalet, fx 4. kvartal 2026."
+    elif not quarter:
+        errors.fields[QUARTER] = "Kan ikke læses som et kvartal. Skriv fx 4. kvartal 2026 (eller 2026Q4)."
     raw = kept[PER_TEAM].strip()
     per_team = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else None
     if per_team is None or not 1 <= per_team <= 1000:
         errors.fields[PER_TEAM] = "Skal være et helt tal fra 1 til 1000, fx 5."
     if errors.fields or per_team is None:
         return await run_in_threadpool(_overview, request, kept, errors)
+    if values.get("bekraeftet") != "ja":
+        from ..tilsyn.draw import show
+        from .draft_pages import confirm_page
+
+        if await run_in_threadpool(show, register_of(request), quarter, missing_ok=True) is None:
+            return confirm_page(
+                request,
+                title=f"Træk {quarter_text(quarter)}?",
+                what=f"Stikprøven for {quarter_text(quarter)} trækkes nu: højst {per_team} {'sag' if per_team == 1 else 'sager'} pr. team og spor, og de automatiske kontroller køres.",
+                why="Et kvartal trækkes kun én gang: trækningen gemmes og kan ikke trækkes om, så stikprøven ikke kan vælges efter resultatet.",
+                action="/tilsyn",
+                fields={QUARTER: quarter, PER_TEAM: str(per_team)},
+                yes="Ja, træk kvartalet",
+                back="/tilsyn",
+            )
     try:
         found = await run_in_threadpool(_draw, request, quarter, per_team)
     except (EngineError, UnavailableError):
@@ -282,58 +312,72 @@ async def quarter_page(request: Request, quarter: str) -> HTMLResponse:
     saved = _SAVED.fullmatch(request.query_params.get("gemt", ""))
     opened = None
     if saved:
-        opened = int(saved.group(1))
-        notice = f"Svaret på {saved.group(2)} for sag nr. {opened} er gemt."
+        opened = int(saved.group(0))
+        notice = f"Tjeklisten for sag nr. {opened} er gemt."
     try:
         return await run_in_threadpool(_quarter_page, request, quarter, 200, notice, None, None, None, opened)
     except KompetenceplanError as exc:
         return _message_page(request, 500, "Tilsynets konfiguration kan ikke læses", exc.title)
 
 
-@router.post("/tilsyn/{quarter}/sag/{position}/{question}", response_class=HTMLResponse)
-async def answer_question(request: Request, quarter: str, position: int, question: str) -> Response:
+@router.post("/tilsyn/{quarter}/sag/{position}", response_class=HTMLResponse)
+async def answer_checklist(request: Request, quarter: str, position: int) -> Response:
+    """The whole checklist of one drawn case, saved at once (one form per case)."""
     reg = register_of(request)
     if reg is None:
         return _no_register(request, "tilsyn", status=404)
     if not _QUARTER_URL.fullmatch(quarter):
         return _unknown_quarter(request)
-    key = (position, question)
     try:
         values, _ = await _form(request)
     except Refused as exc:
         if exc.status == 403 and exc.message == EXPIRED:
-            return await run_in_threadpool(_quarter_page, request, quarter, 403, "", {key: FieldErrors(general=[exc.message])})
+            return await run_in_threadpool(_quarter_page, request, quarter, 403, "", None, None, [exc.message])
         return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
     from ..store.privacy import PersonalDataError
-    from ..tilsyn.draw import record_answer, show
+    from ..tilsyn.draw import record_answers, show
 
-    if await run_in_threadpool(show, reg, quarter, missing_ok=True) is None:
+    found = await run_in_threadpool(show, reg, quarter, missing_ok=True)
+    if found is None:
         return _unknown_quarter(request, quarter)
-    kept = {ANSWER: values.get(ANSWER, "")[:20], COMMENT: values.get(COMMENT, "")[:2000]}
-    if not kept[ANSWER]:
-        errors = FieldErrors(fields={ANSWER: "Mangler. Vælg ja, nej, delvist eller ikke relevant."})
-        return await run_in_threadpool(_quarter_page, request, quarter, 200, "", {key: errors}, {key: kept})
+    config = await run_in_threadpool(_config, request)
+    item = next((i for i in found.items if i["position"] == position), None)
+    # the checklist of the case's track (issue 27); an unknown position gets the library's refusal
+    questions = config.questions_for(item["track"]) if item is not None else list(config.checklist)
+    kept: dict[tuple[int, str], dict[str, str]] = {}
+    answers: dict[str, tuple[str, str]] = {}
+    for q in questions:
+        answer, comment = values.get(f"{ANSWER}-{q.id}", "")[:20], values.get(f"{COMMENT}-{q.id}", "")[:2000]
+        kept[(position, q.id)] = {ANSWER: answer, COMMENT: comment}
+        if answer:
+            answers[q.id] = (answer, comment)
+        elif comment.strip():
+            answers[q.id] = ("", comment)  # a comment without an answer: the library names the missing answer
+    if not answers:
+        errors = {(position, questions[0].id): FieldErrors(fields={ANSWER: "Mangler. Besvar mindst ét spørgsmål: ja, nej, delvist eller ikke relevant."})}
+        return await run_in_threadpool(_quarter_page, request, quarter, 200, "", errors, kept, None, position)
     try:
-        config = await run_in_threadpool(_config, request)
-        await run_in_threadpool(lambda: record_answer(reg, config, quarter, position, question, kept[ANSWER], actor=actor_of(request), comment=kept[COMMENT]))
+        await run_in_threadpool(lambda: record_answers(reg, config, quarter, position, answers, actor=actor_of(request)))
     except PersonalDataError as exc:
         # name the field, never echo the value: the offending text is not sent back
-        errors = FieldErrors()
+        errors = {}
         for p in exc.problems:
-            name = COMMENT
-            kept[name] = ""
-            errors.fields[name] = f"{exc.title} Feltet {p.what} {p.fix}"
-        return await run_in_threadpool(_quarter_page, request, quarter, 200, "", {key: errors}, {key: kept})
+            qid = p.where.split(".", 1)[0]
+            kept.setdefault((position, qid), {})[COMMENT] = ""
+            errors[(position, qid)] = FieldErrors(fields={COMMENT: f"{exc.title} Feltet {p.what} {p.fix}"})
+        return await run_in_threadpool(_quarter_page, request, quarter, 200, "", errors, kept, None, position)
     except KompetenceplanError as exc:
         if any(p.where in ("--item", "--question") for p in exc.problems):  # an old page or a forged address
-            general = [f"Svaret er ikke gemt: {exc.title} {' '.join(f'{p.what} {p.fix}' for p in exc.problems)}"]
+            general = [f"Svarene er ikke gemt: {exc.title} {' '.join(f'{p.what} {p.fix}' for p in exc.problems)}"]
             return await run_in_threadpool(_quarter_page, request, quarter, 200, "", None, None, general)
-        errors = _problems(exc, {"--answer": ANSWER, "--comment": COMMENT}, ANSWER)
-        return await run_in_threadpool(_quarter_page, request, quarter, 200, "", {key: errors}, {key: kept})
-    drawn = await run_in_threadpool(show, reg, quarter)
-    await run_in_threadpool(log_case_access, request, "ændret", "tilsynssvar", [i["case_ref"] for i in drawn.items if i.get("position") == position] if drawn else [])
-    response = RedirectResponse(f"/tilsyn/{quarter}?gemt={position}-{question}#sag-{position}", status_code=303)
-    return response
+        errors = {}
+        for p in exc.problems:
+            qid, _, field = p.where.partition(".")
+            what = p.what[:1].upper() + p.what[1:]
+            errors.setdefault((position, qid), FieldErrors()).fields[field or ANSWER] = f"{what} {p.fix}".strip()
+        return await run_in_threadpool(_quarter_page, request, quarter, 200, "", errors, kept, None, position)
+    await run_in_threadpool(log_case_access, request, "ændret", "tilsynssvar", [item["case_ref"]] if item is not None else [])
+    return RedirectResponse(f"/tilsyn/{quarter}?gemt={position}", status_code=303)
 
 
 # -- Ledelsestilsyn: the report ------------------------------------------------------------------------
@@ -365,7 +409,7 @@ async def tilsyn_report(request: Request, quarter: str) -> HTMLResponse:
         return _message_page(request, 500, "Rapporten kan ikke dannes", exc.title)
     if body is None:
         return _unknown_quarter(request, quarter)
-    return _render(request, "tilsyn_report.html", "tilsyn", quarter=quarter, body=body)
+    return _render(request, "tilsyn_report.html", "tilsyn", quarter=quarter, body=_plain_report(body))
 
 
 # -- Økonomisk tilsyn -----------------------------------------------------------------------------------
@@ -381,11 +425,26 @@ def _threshold(text: str) -> tuple[float | None, str]:
         return None, text[:1].upper() + text[1:]
 
 
+def _plain_report(body: str) -> str:
+    """The library's report body for the page: quarter codes as words ("4. kvartal 2026"), the
+    seed and fingerprints out of the main text."""
+    from .danish import date_text
+
+    body = re.sub(r"\b(\d{4})Q([1-4])\b", lambda m: f"{m.group(2)}. kvartal {m.group(1)}", body)
+    body = re.sub(r",? fingeraftryk [0-9a-f]+…", "", body)
+    body = body.replace("<th></th>", '<th><span class="visually-hidden">Hvad</span></th>')  # a header cell is never empty
+    count = iter(range(1, 10_000))
+    body = re.sub(r"<table>", lambda _: f'<div class="table-scroll" tabindex="0" role="region" aria-label="Tabel {next(count)}"><table>', body)
+    body = body.replace("</table>", "</table></div>")
+    body = re.sub(r",? frø \d+", "", body)
+    return re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b", lambda m: date_text(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))), body)
+
+
 def _economy(request: Request, quarter: str, monthly: bool, threshold: float) -> str:
     from ..tilsyn.economy import build_report, html, parse_quarter
 
     report = build_report(register_of(request).engine, _plans(request), parse_quarter(quarter), monthly=monthly, threshold=threshold)
-    return _report_body(html(report), shift=1)
+    return _plain_report(_report_body(html(report), shift=1))
 
 
 @router.get("/oekonomi", response_class=HTMLResponse)
@@ -398,16 +457,16 @@ async def economy_page(request: Request) -> HTMLResponse:
     params = request.query_params
     asked = QUARTER in params
     values = {
-        QUARTER: params.get(QUARTER, _quarter_code(today.year, (today.month - 1) // 3 + 1))[:20],
+        QUARTER: params.get(QUARTER, quarter_text(_quarter_code(today.year, (today.month - 1) // 3 + 1)))[:30],
         THRESHOLD: params.get(THRESHOLD, format_number(DEFAULT_THRESHOLD))[:30],
         MONTHLY: "1" if params.get(MONTHLY) else "",
     }
     errors = FieldErrors()
     quarter = values[QUARTER].strip()
     try:
-        quarter = parse_quarter(quarter).code
+        quarter = parse_quarter(quarter).code  # the one Danish reader (`danish.read_quarter`)
     except CaseError:
-        errors.fields[QUARTER] = "Ugyldigt kvartal. Skriv fx 2026Q4, K4 2026 eller 4. kvartal 2026 (år og kvartalets nummer 1-4)."
+        errors.fields[QUARTER] = "Kan ikke læses som et kvartal. Skriv fx 4. kvartal 2026, K4 2026 eller 2026Q4 (år og kvartalets nummer 1-4)."
     threshold, problem = _threshold(values[THRESHOLD])
     if problem:
         errors.fields[THRESHOLD] = problem

@@ -28,7 +28,6 @@ from ..actor import actor_of
 from ..api import decide, plan_in_force
 from ..checks.check import check
 from ..checks.requirements import applies
-from ..danish import format_time
 from ..engine.explain import explain
 from ..errors import CaseError, EngineError, KompetenceplanError, PlanError, UnavailableError
 from ..io import MAX_INPUT_BYTES, parse_date, parse_json
@@ -40,8 +39,10 @@ from ..store.privacy import minimise
 from ..tooling.diff import Change, diff
 from ..tooling.render import blocks
 from . import csrf as csrf_module
+from . import danish
 from .forms import NUMBER_HELP, FieldErrors, advisor_form, case_from_form
 from .nav import NAV
+from .submission_form import plain as plain_hint
 
 STATIC = Path(__file__).with_name("static")
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
@@ -82,8 +83,15 @@ templates = Environment(
     lstrip_blocks=True,
 )
 templates.filters["tal"] = format_number
-#: A stored (UTC) time in Danish time: 2026-12-01 kl. 11.00.
-templates.filters["tid"] = format_time
+templates.filters["dato"] = danish.date_text
+templates.filters["tid"] = danish.time_text
+templates.filters["kvartal"] = danish.quarter_text
+templates.filters["kr"] = danish.kroner
+templates.filters["periode"] = danish.period_text
+templates.filters["klar"] = danish.plain_reference
+templates.filters["uden_regel"] = danish.without_rule_ids
+templates.filters["isodato"] = lambda text: danish.date_text(dt.date.fromisoformat(str(text))) if text else ""
+templates.globals["plain"] = plain_hint
 
 
 def _plans(request: Request) -> PlanSet:
@@ -228,14 +236,34 @@ def _answer_context(plan: Plan, decision: Decision) -> dict[str, Any]:
         else:
             text = format_number(value, spec.unit) if isinstance(value, (int, float, str)) else str(value)
         shown.append((spec.label, text, any(d.startswith(spec.label) for d in decision.derived)))
+    top = [r for r in decision.matched if r.level == decision.level.id]
     return {
         "decision": decision,
-        "top": [r for r in decision.matched if r.level == decision.level.id],
+        "top": top,
         "lower": [r for r in decision.matched if r.level != decision.level.id],
         "requirements": requirements,
         "explanation": explain(decision),
+        "journal": journal_text(decision, top, shown),
         "inputs_shown": shown,
     }
+
+
+def journal_text(decision: Decision, top: list[Any], shown: list[tuple[str, str, bool]]) -> str:
+    """The answer as plain Danish for the case's journal: who decides, why, on which legal basis
+    and which plan — no rule ids, no commands, nothing from the register."""
+    lines = [f"Afgørelsen træffes af: {decision.level.name}.", "", danish.without_rule_ids(decision.reason)]
+    if decision.escalated:
+        lines += ["", "Ingen regel i kompetenceplanen dækker sagen; den går derfor til det sikre niveau."]
+    grounds = [r for r in top if r.reference]
+    if grounds:
+        lines += ["", "Hjemmel:"] + [f"- {r.reference}" for r in grounds]
+        met = [c.text for r in grounds for c in r.conditions]
+        if met:
+            lines += ["", "Opfyldte betingelser:"] + [f"- {t}" for t in dict.fromkeys(met)]
+    lines += ["", "Oplysninger om sagen:"] + [f"- {label}: {text}" + (" (udledt)" if derived else "") for label, text, derived in shown]
+    plan = decision.plan
+    lines += ["", f"Vurderet efter {plan.name}, version {plan.version} (gyldig fra {danish.date_text(dt.date.fromisoformat(str(plan.valid_from)))})."]
+    return "\n".join(lines)
 
 
 def _advise(plans: PlanSet, values: dict[str, str]) -> tuple[Plan, FieldErrors, dict[str, Any] | None]:
@@ -269,7 +297,7 @@ def _advise(plans: PlanSet, values: dict[str, str]) -> tuple[Plan, FieldErrors, 
     return plan, errors, None
 
 
-#: The fields of "Gem routingen i registret" (name, label, example): the register's case reference and team.
+#: The fields of "Gem i registret" (name, label, example): the register's case reference and team.
 SAVE_FIELDS = (("sagsreference", "Sagsreference", "S-2026-0042"), ("team", "Team", "Team Syd"))
 
 
@@ -359,7 +387,7 @@ def _save_routing(request: Request, plans: PlanSet, values: dict[str, str]) -> t
         day = parse_date(values[DATE_FIELD], DATE_FIELD, "2026-12-01") or day
     try:
         routed = register_of(request).record_routing(plans, case, case_ref=values["sagsreference"].strip(), team=values["team"].strip(), actor=actor_of(request), on=day)
-    except EngineError:
+    except (EngineError, UnavailableError):
         raise
     except KompetenceplanError as exc:
         for p in exc.problems:
@@ -372,14 +400,15 @@ def _save_routing(request: Request, plans: PlanSet, values: dict[str, str]) -> t
     from .access import log_case_access
 
     log_case_access(request, "ændret", "routing", [routed.record.case_ref])
-    return plan, errors, answer, f"Routingen er gemt i registret som routing nr. {routed.record.id} for sag {routed.record.case_ref}."
+    who = actor_of(request).name
+    return plan, errors, answer, f"Routingen er gemt i registret for sag {routed.record.case_ref} ({routed.record.team}) med {who} som rådgiver."
 
 
 @router.post("/hvem-skal-afgoere/gem", response_class=HTMLResponse)
 async def advisor_save(request: Request) -> HTMLResponse:
     plans = _plans(request)
     if register_of(request) is None:
-        return _message_page(request, 404, "Registret er ikke sat op", "Start tjenesten med --db for at gemme routinger i registret.")
+        return _message_page(request, 404, "Registret er ikke sat op", "Denne installation gemmer ikke routinger. Spørg den, der driver systemet, om at slå registret til.")
     try:
         values, _ = await _form(request)
     except Refused as exc:
@@ -419,9 +448,19 @@ def _check_all(plans: PlanSet, items: list[tuple[str, Any]], on: dt.date) -> lis
         except KompetenceplanError as exc:
             results.append({"name": name, "status": "fejl i input", "error": exc, "report": None, "case_number": None, "submission": None})
             continue
+        from ..meetings.committee import required_body, required_level
+
+        plan = plan_in_force(plans, on)
+        required = required_level(plan, minimise(data), report.routing.level) if isinstance(data, dict) else None
+        body = required_body(plan, minimise(data), required) if isinstance(data, dict) and required else None
         results.append(
             {
                 "name": name,
+                "required": required,
+                # the meetings that take the case: its committee (a child's, an adult's, børne- og
+                # ungeudvalget; the one that puts a case to Familieretshuset), or a meeting of that
+                # committee's level from before the plan split it
+                "bodies": (body.id, body.level) if body is not None else (),  # `committee.takes`
                 "status": "klar" if report.ready else "ikke klar",
                 "report": report,
                 "error": None,
@@ -438,12 +477,21 @@ def _secretary_page(request: Request, values: dict[str, str], status: int = 200,
     context.setdefault("errors", FieldErrors())
     context.setdefault("meetings", None)
     values.setdefault(MEETING_FIELD, dt.date.today().isoformat())
+    reg = register_of(request)
+    if reg is not None and "drafts" not in context:
+        from ..meetings.drafts import list_drafts
+
+        context["drafts"] = list_drafts(reg)
+        from .access import log_case_access
+
+        log_case_access(request, "læst", "indstilling", [d.case_ref for d in context["drafts"]])
+        context["level_names"] = {lv.id: lv.name for lv in _current(_plans(request)).levels}
     return _render(request, "secretary.html", "indstilling", status=status, values=values, **context)
 
 
 @router.get("/indstilling", response_class=HTMLResponse)
 async def secretary(request: Request) -> HTMLResponse:
-    return _secretary_page(request, {})
+    return await run_in_threadpool(_secretary_page, request, {})
 
 
 @router.post("/indstilling", response_class=HTMLResponse)
@@ -452,7 +500,8 @@ async def secretary_post(request: Request) -> HTMLResponse:
         values, files = await _form(request)
     except Refused as exc:
         if exc.status == 403 and exc.message == EXPIRED:
-            return _secretary_page(request, {}, status=403, errors=FieldErrors(general=[exc.message]))
+            expired = FieldErrors(general=[exc.message])
+            return await run_in_threadpool(lambda: _secretary_page(request, {}, status=403, errors=expired))
         return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
     errors = FieldErrors()
     on = dt.date.today()
@@ -472,14 +521,14 @@ async def secretary_post(request: Request) -> HTMLResponse:
     if len(items) > MAX_SUBMISSIONS:
         errors.fields[FILES_FIELD] = f"Højst {MAX_SUBMISSIONS} indstillinger ad gangen."
     if errors.fields:
-        return _secretary_page(request, values, errors=errors)
+        return await run_in_threadpool(lambda: _secretary_page(request, values, errors=errors))
     try:
         results = await run_in_threadpool(_check_all, _plans(request), items, on)
     except EngineError as exc:
         return _message_page(request, 500, "Indstillingerne er ikke tjekket", exc.title)
     counts = {s: sum(r["status"] == s for r in results) for s in ("klar", "ikke klar", "fejl i input")}
     meetings = await run_in_threadpool(upcoming, request)
-    return _secretary_page(request, values, results=results, counts=counts, meeting=on, meetings=meetings)
+    return await run_in_threadpool(lambda: _secretary_page(request, values, results=results, counts=counts, meeting=on, meetings=meetings))
 
 
 # -- Møde -----------------------------------------------------------------------------------------
@@ -585,3 +634,18 @@ def _example_text(plan: Plan, case: dict[str, Any]) -> list[tuple[str, str]]:
             text = format_number(value, spec.unit)
         out.append((spec.label, text))
     return out
+
+
+# -- a page that does not exist -----------------------------------------------------------------------
+
+
+def not_found_page(request: Request) -> HTMLResponse:
+    """The Danish 404 page (every unknown address a browser asks for)."""
+    return _render(
+        request,
+        "message.html",
+        "",
+        status=404,
+        title="Siden findes ikke",
+        message="Adressen findes ikke her. Den kan være skrevet forkert, eller siden kan være flyttet. Vælg en side i menuen, eller gå til forsiden.",
+    )

@@ -2,6 +2,11 @@
 (function () {
   "use strict";
 
+  /* The error summary, a success banner or a confirmation takes the focus (autofocus does it
+     without this script; here for browsers that skip autofocus on a non-control). */
+  var focusTarget = document.querySelector("[data-focus]");
+  if (focusTarget && (document.activeElement === document.body || document.activeElement === null)) { focusTarget.focus(); }
+
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () { window.print(); });
@@ -13,7 +18,8 @@
     var result = inline.querySelector("[data-result]");
     var button = inline.querySelector("button[type=submit]");
     /* The answer names the field it is about (the meeting, or "Erstatter punkt"). */
-    function show(ok, message, href, field) {
+    var confirmed = inline.querySelector("[data-confirmed]");
+    function show(ok, message, href, field, confirm) {
       result.textContent = "";
       inline.querySelectorAll("[data-error-for]").forEach(function (other) {
         other.textContent = "";
@@ -23,6 +29,26 @@
       inline.querySelectorAll(".has-error").forEach(function (holder) { holder.classList.remove("has-error"); });
       var slot = inline.querySelector('[data-error-for="' + field + '"]') || inline.querySelector("[data-error-for]");
       var control = inline.querySelector('[name="' + slot.getAttribute("data-error-for") + '"]');
+      if (confirm) {
+        /* another body's meeting: say what and why, and ask before adding (the answer gets the focus) */
+        var box = document.createElement("div");
+        box.className = "notice notice-warn";
+        var text = document.createElement("p");
+        text.textContent = confirm;
+        var again = document.createElement("button");
+        again.type = "button";
+        again.className = "button button-secondary";
+        again.textContent = "Tilføj alligevel";
+        again.addEventListener("click", function () {
+          if (confirmed) { confirmed.value = "ja"; }
+          if (inline.requestSubmit) { inline.requestSubmit(); } else { inline.dispatchEvent(new Event("submit", { cancelable: true })); }
+        });
+        box.appendChild(text);
+        box.appendChild(again);
+        result.appendChild(box);
+        result.focus();
+        return;
+      }
       if (ok) {
         var p = document.createElement("p");
         p.className = "added";
@@ -34,6 +60,7 @@
           p.appendChild(link);
         }
         result.appendChild(p);
+        result.focus();
       } else {
         control.setAttribute("aria-invalid", "true");
         slot.closest(".field").classList.add("has-error");
@@ -51,11 +78,58 @@
       inline.setAttribute("data-state", "busy");
       fetch(inline.getAttribute("action"), { method: "POST", body: new URLSearchParams(new FormData(inline)), credentials: "same-origin", headers: { "Accept": "application/json" } })
         .then(function (response) { return response.json(); })
-        .then(function (data) { show(Boolean(data.ok), data.message || "Svaret kunne ikke læses.", data.href, data.field); })
+        .then(function (data) { show(Boolean(data.ok), data.message || "Svaret kunne ikke læses.", data.href, data.field, data.confirm); })
         .catch(function () { show(false, "Indstillingen kunne ikke sendes. Prøv igen."); })
-        .then(function () { button.disabled = false; inline.setAttribute("data-state", "idle"); });
+        .then(function () { button.disabled = false; if (confirmed) { confirmed.value = ""; } inline.setAttribute("data-state", "idle"); });
     });
   });
+
+  /* The indstilling: checked as one types; each finding beside its field (the server renders them). */
+  var draft = document.querySelector("form[data-draft-live]");
+  if (draft) {
+    var draftUrl = draft.getAttribute("data-draft-live");
+    var touched = new Set();
+    var draftSeq = 0;
+    var draftTimer = null;
+    var statusBox = document.getElementById("tjek-status");
+    var setDraftState = function (value) { document.documentElement.setAttribute("data-live", value); };
+    var slotName = function (el) { var holder = el.closest("[data-field]"); return holder ? holder.getAttribute("data-field") : el.name; };
+    var check = function () {
+      var mine = ++draftSeq;
+      setDraftState("busy");
+      var body = new URLSearchParams(new FormData(draft));
+      fetch(draftUrl, { method: "POST", body: body, credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          if (mine !== draftSeq) { return; }
+          setDraftState("idle");
+          if (!data.ok) { return; }
+          document.querySelectorAll("[data-findings-for]").forEach(function (slot) {
+            slot.innerHTML = (data.findings || {})[slot.getAttribute("data-findings-for")] || ""; /* rendered and escaped by the server */
+          });
+          draft.querySelectorAll("[data-field]").forEach(function (holder) {
+            var name = holder.getAttribute("data-field");
+            var slot = document.getElementById(name.split(".").join("-") + "-error");
+            if (!slot || !touched.has(name)) { return; }
+            var message = (data.fields || {})[name] || "";
+            slot.textContent = "";
+            if (message) {
+              var hidden = document.createElement("span");
+              hidden.className = "visually-hidden";
+              hidden.textContent = "Fejl: ";
+              slot.appendChild(hidden);
+              slot.appendChild(document.createTextNode(message));
+            }
+            holder.classList.toggle("has-error", Boolean(message));
+          });
+          if (statusBox && data.status) { statusBox.innerHTML = data.status; }
+        })
+        .catch(function () { if (mine === draftSeq) { setDraftState("idle"); } });
+    };
+    draft.addEventListener("input", function (event) { touched.add(slotName(event.target)); clearTimeout(draftTimer); setDraftState("busy"); draftTimer = setTimeout(check, 400); });
+    draft.addEventListener("change", function (event) { touched.add(slotName(event.target)); clearTimeout(draftTimer); check(); });
+    setDraftState("idle");
+  }
 
   var form = document.querySelector("form[data-live]");
   if (!form) { return; }
@@ -128,6 +202,8 @@
 
   function render(data, showAll) {
     answer.innerHTML = data.html; /* rendered and escaped by the server's templates */
+    var grid = answer.closest(".advisor-grid");
+    if (grid) { grid.classList.toggle("has-answer", Boolean(data.ok)); } /* on a phone the answer comes first */
     Object.keys(data.fields || {}).forEach(function (name) { if (showAll) { dirty.add(name); } });
     form.querySelectorAll("[data-field]").forEach(function (holder) {
       var name = holder.getAttribute("data-field");

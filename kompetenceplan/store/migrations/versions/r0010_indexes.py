@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0009"
+down_revision = "0008"  # the chain: 0007 → 0009 → 0008 → 0010
 branch_labels = None
 depends_on = None
 
