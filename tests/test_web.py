@@ -274,6 +274,17 @@ class TestFormEndpoints:
         status, _, body = b.post_form("/hvem-skal-afgoere/svar", fields, headers)
         assert status == 403 and json.loads(body)["ok"] is False
 
+    def test_a_field_given_twice_is_refused_never_read_as_its_last_value(self, server) -> None:
+        """A doubled field (a crafted post: the first value shown, the last one decided) is 400 with
+        a Danish page that echoes neither value; the same form with each field once is decided."""
+        b = Browserish(server)
+        token = b.token()
+        body = urllib.parse.urlencode([("csrf", token), ("paragraf", "bl-32-1-5"), ("paragraf", "bl-47"), ("trin", "3")]).encode()
+        status, _, page = b.request("POST", "/hvem-skal-afgoere", body, {"Content-Type": "application/x-www-form-urlencoded"})
+        assert status == 400 and "mere end én gang" in page and "bl-47" not in page and _level_shown(page) is None
+        status, _, page = b.post_form("/hvem-skal-afgoere", {"csrf": token, "paragraf": "bl-32-1-5", "trin": "3"})
+        assert status == 200
+
     def test_a_post_from_another_origin_is_refused(self, server) -> None:
         b = Browserish(server)
         status, _, _ = b.post_form("/hvem-skal-afgoere", {"csrf": b.token()}, {"Origin": "http://evil.example"})

@@ -164,6 +164,11 @@ async def _form(request: Request) -> tuple[dict[str, str], list[tuple[str, bytes
         token = form.get(csrf_module.FIELD)
         if not _csrf(request).accepts(request.cookies.get(csrf_module.COOKIE), token if isinstance(token, str) else None):
             raise Refused(403, EXPIRED)
+        texts = [k for k, v in form.multi_items() if isinstance(v, str)]
+        if len(texts) != len(set(texts)):
+            # Every field of these forms is one value: a field given twice (a crafted or doubled post)
+            # is refused, never read as its last value. The field is not named: a name can be input too.
+            raise Refused(400, "Et felt kom mere end én gang i formularen. Genindlæs siden, og send igen.")
         values = {k: v for k, v in form.items() if isinstance(v, str) and k != csrf_module.FIELD}
         files = []
         for i, upload in enumerate(form.getlist(FILES_FIELD), 1):
