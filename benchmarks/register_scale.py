@@ -328,6 +328,8 @@ MEASURED = {
     "/moede/{meeting_id}": "pages",
     "/moede/{meeting_id}/dagsorden": "pages",
     "/moede/{meeting_id}/referat": "pages",
+    "/moede/{meeting_id}/dagsorden.pdf": "pages",
+    "/moede/{meeting_id}/referat.pdf": "pages",
     "/indstilling": "pages",
     "/tilsyn": "pages",
     "/tilsyn/{quarter}": "pages",
@@ -348,6 +350,7 @@ def endpoints(url: str) -> list[tuple[str, str]]:
     from the register itself: a meeting in the middle of the history, a page key in the middle."""
     from sqlalchemy import func, select
 
+    from kompetenceplan.service.register_api import marker
     from kompetenceplan.store.db import make_engine
     from kompetenceplan.store.tables import decisions, meeting_items, meetings, tilsyn_draws
 
@@ -370,16 +373,18 @@ def endpoints(url: str) -> list[tuple[str, str]]:
         ("/moede/{id} (a meeting's agenda page)", f"/moede/{mid}"),
         ("/moede/{id}/dagsorden (printable agenda)", f"/moede/{mid}/dagsorden"),
         ("/moede/{id}/referat (printable minutes)", f"/moede/{mid}/referat"),
+        ("/moede/{id}/dagsorden.pdf (the agenda as PDF)", f"/moede/{mid}/dagsorden.pdf"),
+        ("/moede/{id}/referat.pdf (the minutes as PDF)", f"/moede/{mid}/referat.pdf"),
         ("/indstilling (with the coming meetings)", "/indstilling"),
         ("/tilsyn (the draws)", "/tilsyn"),
         ("/admin/adgangslog (the search form)", "/admin/adgangslog"),
         ("GET /register/decisions (first page)", "/register/decisions"),
-        ("GET /register/decisions?after= (a page in the middle)", f"/register/decisions?after={dkey[0].isoformat()}.{dkey[1]}"),
-        ("GET /register/decisions?team= (a team's page)", f"/register/decisions?team=Team%20Syd&after={dkey[0].isoformat()}.{dkey[1]}"),
+        ("GET /register/decisions?after= (a page in the middle)", f"/register/decisions?after={marker(*dkey)}"),
+        ("GET /register/decisions?team= (a team's page)", f"/register/decisions?team=Team%20Syd&after={marker(*dkey)}"),
         ("GET /register/decisions?overskridelser=true", "/register/decisions?overskridelser=true"),
         ("GET /register/decisions?team= (no such team)", "/register/decisions?team=Team%20Ukendt"),
         ("GET /meetings (first page)", "/meetings"),
-        ("GET /meetings?after= (a page in the middle)", f"/meetings?after={mkey[0].isoformat()}.{mkey[1]}"),
+        ("GET /meetings?after= (a page in the middle)", f"/meetings?after={marker(*mkey)}"),
         ("GET /meetings/{id}/agenda", f"/meetings/{mid}/agenda"),
         ("GET /meetings/{id}/minutes", f"/meetings/{mid}/minutes"),
         ("GET /deadlines/cases/{case}/events (a case's events)", f"/deadlines/cases/{case}/events"),
@@ -760,7 +765,7 @@ def race_client(port: int, meeting_id: int, tag: str, rounds: int) -> dict[str, 
     def work(t: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         for i in range(rounds):
-            status, added = post(conn, f"/meetings/{meeting_id}/items?case_ref={tag}-{t}-{i}", sub)
+            status, added = post(conn, f"/meetings/{meeting_id}/items", {"submission": sub, "case_ref": f"{tag}-{t}-{i}"})
             if status == 200:
                 with lock:
                     reported.append([added["item"]["item_key"], added["number"]])
@@ -773,7 +778,7 @@ def race_client(port: int, meeting_id: int, tag: str, rounds: int) -> dict[str, 
     if tag == "A":
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         for n in range(3):
-            post(conn, f"/meetings/{meeting_id}/items?case_ref={tag}-first-{n}", sub)
+            post(conn, f"/meetings/{meeting_id}/items", {"submission": sub, "case_ref": f"{tag}-first-{n}"})
         conn.close()
     else:
         time.sleep(3)

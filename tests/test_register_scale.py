@@ -347,7 +347,7 @@ def _follow(http: Any, path: str) -> list[dict[str, Any]]:
     while path:
         answer = http.get(path)
         assert answer.status_code == 200, answer.text
-        found += answer.json()
+        found += answer.json()["items"]  # a page object (issue 23): items and the next marker
         link = re.fullmatch(r'<([^>]+)>; rel="next"', answer.headers.get("link", ""))
         path = link.group(1) if link else ""
     return found
@@ -359,7 +359,7 @@ class TestHttpLists:
         gives every decision once, as the library lists them."""
         url, _ = built
         first = http.get("/register/decisions?limit=50")
-        assert first.status_code == 200 and len(first.json()) == 50 and 'rel="next"' in first.headers["link"]
+        assert first.status_code == 200 and len(first.json()["items"]) == 50 and first.json()["next"] and 'rel="next"' in first.headers["link"]
         with Register(url) as reg:
             assert [d["id"] for d in _follow(http, "/register/decisions?limit=200&team=Team%20Syd")] == [d.id for d in reg.decisions(team="Team Syd")]
 

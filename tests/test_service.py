@@ -181,3 +181,13 @@ def test_concurrent_clients_get_the_reference_answer_and_a_reload_loses_nothing(
         reloads = reload_job.result()
     assert wrong == []
     assert reloads >= 1 and server.call("GET", "/health")[1]["reloads"] >= reloads_before + reloads
+
+
+def test_an_embedder_may_name_the_plan_as_text() -> None:
+    """create_app(str) as create_app(Path): a refused case is 422 naming the field, never a 500
+    from the error format (it made the plan's path relative with Path methods)."""
+    from fastapi.testclient import TestClient
+
+    client = TestClient(create_app(str(NYBORG)), base_url="http://127.0.0.1")  # type: ignore[arg-type]
+    r = client.post("/route", json={"paragraf": "findes-ikke"})
+    assert r.status_code == 422 and r.json()["problems"][0]["where"].endswith("paragraf"), r.text

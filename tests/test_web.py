@@ -332,6 +332,14 @@ class TestFormEndpoints:
         expected = ["klar" if check(load_plans(NYBORG), json.loads(p.read_text(encoding="utf-8")), on=dt.date(2026, 12, 1)).ready else "ikke klar" for p in files]
         assert statuses == expected + ["fejl i input"]
 
+    def test_a_file_named_with_a_cpr_number_is_shown_by_its_position(self, server) -> None:
+        """Files are often named after the person: such a name is never echoed (probe finding 13)."""
+        b = Browserish(server)
+        content = sorted((EXAMPLES / "submissions").glob("*.json"))[0].read_bytes()
+        status, _, page = b.post_multipart("/indstilling", {"csrf": b.token("/indstilling"), "moededato": "2026-12-01"}, [("filer", f"{CPR}.json", content), ("filer", "ødelagt.json", b"{")])
+        assert status == 200 and CPR not in page and CPR.replace("-", "") not in page
+        assert "fil nr. 1" in page and "ødelagt.json" in page
+
     def test_an_empty_upload_names_the_field(self, server) -> None:
         b = Browserish(server)
         status, _, page = b.post_multipart("/indstilling", {"csrf": b.token("/indstilling"), "moededato": "2026-12-01"}, [])

@@ -50,7 +50,7 @@ class PlanHolder:
     always a `PlanError`) keeps the old plan; a replaced plan's rulesets are released."""
 
     def __init__(self, path: Path, settle: float = 0.5) -> None:
-        self.path = path
+        self.path = Path(path)  # an embedder may pass a str
         self.settle = settle
         self._lock = threading.Lock()
         self.plans: PlanSet = load_plans(path)
@@ -520,7 +520,7 @@ def _serve_workers(settings: dict[str, Any], host: str, port: int, keep_alive: i
     import uvicorn
 
     from ..web.csrf import SECRET_ENV
-    from .workers import SETTINGS_ENV, write_settings
+    from .worker_settings import SETTINGS_ENV, write_settings
 
     if settings["allow_reload"]:
         raise PlanError(

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Date, Integer, and_, case, cast, func, literal, or_, select
 
 from ..store.tables import decisions
-from .economy import OTHER_TYPE, PLACEMENT_TYPES, Catalogue, Cell, Flow, Period, PeriodFigures, Price, Row, _average, _months, _rows
+from .economy_model import OTHER_TYPE, PLACEMENT_TYPES, Catalogue, Cell, Flow, Period, PeriodFigures, Price, Row, _average, _months, _rows
 
 
 def _collect(period: Period, active: int, cells: dict[tuple[str, int], Cell], cat: Catalogue) -> PeriodFigures:

@@ -261,7 +261,7 @@ def _draw_all(reg: Register, plans: Plan | PlanSet, config: TilsynConfig, quarte
 
 def _payments(reg: Register, first_month: dt.date, end: dt.date, seed: int) -> int:
     """One payment a month per current grant running in [first_month, end] (see the module docstring)."""
-    from .economy import load_interventions, month
+    from .economy_model import load_interventions, month
 
     rng = random.Random(f"kompetenceplan-scale-payments-{seed}")
     running = load_interventions(reg.engine, first_month, end)

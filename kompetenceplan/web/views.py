@@ -35,7 +35,7 @@ from ..model.case import ValidatedCase, validate_case
 from ..model.decision import Decision
 from ..plan.model import Plan, format_number
 from ..plan.versions import PlanSet
-from ..store.privacy import minimise
+from ..store.privacy import looks_like_cpr, minimise
 from ..tooling.diff import Change, diff
 from ..tooling.render import blocks
 from . import csrf as csrf_module
@@ -173,7 +173,10 @@ async def _form(request: Request) -> tuple[dict[str, str], list[tuple[str, bytes
         files = []
         for i, upload in enumerate(form.getlist(FILES_FIELD), 1):
             if isinstance(upload, UploadFile) and upload.filename:
-                files.append(((upload.filename or f"fil {i}")[:120], await upload.read(MAX_INPUT_BYTES + 1)))
+                # The file's name is shown beside its result; a name holding a CPR number (files are
+                # often named after the person) is shown by its position instead, never echoed.
+                name = upload.filename[:120]
+                files.append((f"fil nr. {i}" if looks_like_cpr(name) else name, await upload.read(MAX_INPUT_BYTES + 1)))
         return values, files
     finally:
         await form.close()
