@@ -238,6 +238,14 @@ def show(reg: Register, quarter: str, *, missing_ok: bool = False) -> Draw | Non
     )
 
 
+def _append_answer(conn: Connection, item_id: int, question: str, answer: str, comment: str, actor: Actor, previous: int | None) -> dict[str, Any]:
+    """Store one answer, correcting ``previous`` (append-only: an answer is never changed), and
+    return it as stored."""
+    values = {"item_id": item_id, "question": question, "answer": answer, "comment": comment.strip(), "corrects_id": previous}
+    new_id = inserted_id(conn.execute(tilsyn_answers.insert().values(**values, answered_by=actor.id, answered_by_name=actor.name, answered_at=now())))
+    return dict(conn.execute(select(tilsyn_answers).where(tilsyn_answers.c.id == new_id)).mappings().one())
+
+
 def _current_answer(conn: Connection, item_id: int, question: str) -> int | None:
     """The id of the answer to ``question`` that no later answer corrects (None: unanswered)."""
     rows = conn.execute(select(tilsyn_answers.c.id, tilsyn_answers.c.corrects_id).where(tilsyn_answers.c.item_id == item_id, tilsyn_answers.c.question == question)).all()
@@ -284,22 +292,7 @@ def record_answer(reg: Register, config: TilsynConfig, quarter: str, position: i
     assert item is not None
     with reg.transaction() as conn:
         conn.execute(select(tilsyn_items.c.id).where(tilsyn_items.c.id == item["id"]).with_for_update())
-        previous = _current_answer(conn, item["id"], question)
-        new_id = inserted_id(
-            conn.execute(
-                tilsyn_answers.insert().values(
-                    item_id=item["id"],
-                    question=question,
-                    answer=answer,
-                    comment=comment.strip(),
-                    answered_by=actor.id,
-                    answered_by_name=actor.name,
-                    answered_at=now(),
-                    corrects_id=previous,
-                )
-            )
-        )
-        return dict(conn.execute(select(tilsyn_answers).where(tilsyn_answers.c.id == new_id)).mappings().one())
+        return _append_answer(conn, item["id"], question, answer, comment, actor, _current_answer(conn, item["id"], question))
 
 
 def record_answers(reg: Register, config: TilsynConfig, quarter: str, position: int, answers: dict[str, tuple[str, str]], *, actor: Actor) -> list[dict[str, Any]]:
@@ -339,19 +332,5 @@ def record_answers(reg: Register, config: TilsynConfig, quarter: str, position: 
                 old = conn.execute(select(tilsyn_answers).where(tilsyn_answers.c.id == previous)).mappings().one()
                 if (old["answer"], old["comment"]) == (answer, comment.strip()):
                     continue
-            new_id = inserted_id(
-                conn.execute(
-                    tilsyn_answers.insert().values(
-                        item_id=item["id"],
-                        question=question,
-                        answer=answer,
-                        comment=comment.strip(),
-                        answered_by=actor.id,
-                        answered_by_name=actor.name,
-                        answered_at=now(),
-                        corrects_id=previous,
-                    )
-                )
-            )
-            stored.append(dict(conn.execute(select(tilsyn_answers).where(tilsyn_answers.c.id == new_id)).mappings().one()))
+            stored.append(_append_answer(conn, item["id"], question, answer, comment, actor, previous))
     return stored

@@ -469,7 +469,9 @@ async def record_outcome(request: Request, meeting_id: int, number: int) -> Resp
     return RedirectResponse(f"/moede/{meeting_id}?gemt={number}", status_code=303)
 
 
-async def _document(request: Request, meeting_id: str, kind: str) -> HTMLResponse:
+async def _read_agenda(request: Request, meeting_id: str) -> Any:
+    """The meeting's agenda for a document (read, and the reading logged), or the page that says
+    why there is none (no register, no such meeting, no plan version for its date)."""
     if register_of(request) is None:
         return _no_register(request, status=404)
     if not _id(meeting_id):
@@ -480,23 +482,22 @@ async def _document(request: Request, meeting_id: str, kind: str) -> HTMLRespons
         return _message_page(request, 409, "Mødet kan ikke vises", _problems_text(exc))
     if agenda is None:
         return _unknown_meeting(request)
-    dates = _granted_dates(agenda) if kind == "referat" else {}
     await run_in_threadpool(log_case_access, request, "læst", "dagsordenspunkt", [i.case_ref for i in agenda.items])
+    return agenda
+
+
+async def _document(request: Request, meeting_id: str, kind: str) -> HTMLResponse:
+    agenda = await _read_agenda(request, meeting_id)
+    if isinstance(agenda, Response):
+        return agenda  # type: ignore[return-value]
+    dates = _granted_dates(agenda) if kind == "referat" else {}
     return _render(request, "meeting_document.html", "moede", agenda=agenda, kind=kind, dates=dates)
 
 
 async def _pdf_document(request: Request, meeting_id: str, kind: str) -> Response:
-    if register_of(request) is None:
-        return _no_register(request, status=404)
-    if not _id(meeting_id):
-        return _unknown_meeting(request)
-    try:
-        agenda = await run_in_threadpool(_agenda, request, int(meeting_id))
-    except PlanError as exc:
-        return _message_page(request, 409, "Mødet kan ikke vises", _problems_text(exc))
-    if agenda is None:
-        return _unknown_meeting(request)
-    await run_in_threadpool(log_case_access, request, "læst", "dagsordenspunkt", [i.case_ref for i in agenda.items])
+    agenda = await _read_agenda(request, meeting_id)
+    if isinstance(agenda, Response):
+        return agenda
     pdf = await run_in_threadpool(_pdf, request, agenda, kind)
     name = f"{kind}-{agenda.meeting.meeting_date.isoformat()}.pdf"
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
