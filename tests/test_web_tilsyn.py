@@ -232,6 +232,18 @@ class TestDraw:
         faulty = sum(1 for i in stored.items if any(r["status"] == "fejl" for r in i["results"]))
         assert f'data-faulty="{faulty}"' in row and 'data-answered="0"' in row
 
+    def test_draws_older_than_the_recent_ones_are_links_without_their_progress(self, client: Client, reg: Register, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The page shows the newest draws with their progress and lists older ones as links (their
+        progress is not read), so it costs the same after ten years of quarterly draws."""
+        from kompetenceplan.web import tilsyn_pages
+
+        assert draw_page(client, QUARTER, "2").status_code == 303
+        monkeypatch.setattr(tilsyn_pages, "RECENT_DRAWS", 0)
+        page = client.get("/tilsyn").text
+        assert f'<tr data-quarter="{QUARTER}">' not in page and "ingen trækninger" not in page
+        older = re.search(r'<p id="aeldre-traekninger">.*?</p>', page, flags=re.S)
+        assert older is not None and f'href="/tilsyn/{QUARTER}"' in older.group(0)
+
     def test_a_second_draw_is_refused_with_the_library_message_and_the_input_kept(self, client: Client, reg: Register) -> None:
         assert draw_page(client, QUARTER, "2").status_code == 303
         first = show(reg, QUARTER)

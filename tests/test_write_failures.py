@@ -163,6 +163,32 @@ def test_the_service_answers_503_and_health_is_degraded_until_a_write_succeeds(t
         app.app.state.register.close()
 
 
+def test_a_register_too_busy_to_give_a_connection_is_503_never_500(tmp_path: Path) -> None:
+    """Every connection of the pool in use for the pool's whole wait (issue 29's benchmark: a burst
+    of slow pages at 1,000,000 decisions): 503 with the problem, or the Danish page, never a 500."""
+    from sqlalchemy import create_engine
+
+    from kompetenceplan.service.app import create_app
+
+    url, _ = new_sqlite(tmp_path)
+    app = create_app(NYBORG, db_url=url)
+    reg = app.app.state.register
+    reg.engine.dispose()
+    reg.engine = create_engine(url, pool_size=1, max_overflow=0, pool_timeout=0.2)  # one connection, a short wait
+    client = TestClient(app, base_url="http://127.0.0.1")
+    held = reg.engine.connect()
+    try:
+        response = client.get("/register/decisions")
+        assert response.status_code == 503 and response.headers["content-type"] == "application/problem+json", response.text
+        assert response.json()["type"] == "/problems/register-unavailable" and "i brug" in response.json()["problems"][0]["what"]
+        page = client.get("/moede", headers={"Accept": "text/html"})
+        assert page.status_code == 503 and "i brug" in page.text and '<html lang="da">' in page.text
+    finally:
+        held.close()
+        client.close()
+        reg.close()
+
+
 def test_a_full_disk_is_a_danish_error_and_nothing_is_stored(tmp_path: Path) -> None:
     """SQLite's own "database or disk is full" (the file may not grow): StoreUnavailableError, disk full, nothing stored."""
     url, _ = new_sqlite(tmp_path)

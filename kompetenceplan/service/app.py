@@ -329,6 +329,15 @@ def create_app(
 
         app.state.register = Register(db_url)
         app.include_router(create_router(lambda: holder.plans, app.state.register))
+        from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+        from ..store.db import pool_exhausted
+
+        async def on_pool_timeout(request: Request, exc: Exception) -> Response:
+            # no connection came free in time: the register is busy (503, the page or the problem)
+            return await on_domain_error(request, pool_exhausted(app.state.register.engine.url))
+
+        app.add_exception_handler(PoolTimeout, on_pool_timeout)
     _add_schemas_to_openapi(app, holder, sign_in is not None)
     if sign_in is not None:
         from starlette.middleware.sessions import SessionMiddleware
