@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import sys
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +81,45 @@ def parse_date(value: str | None, where: str, example: str) -> dt.date | None:
     if value is None:
         return None
     return read_date(value, where, example=example)
+
+
+def csv_records(text: str, name: str, columns: Collection[str], required: Collection[str]) -> Iterator[tuple[int, dict[str, str] | None, list[Problem]]]:
+    """(line number, {column: cell} or None, problems) per data line of an import file in CSV
+    (``;`` or ``,``, from the header line): the header is checked against ``columns`` and
+    ``required`` first (every problem at once, then nothing more); an empty line is skipped; a
+    line with another number of fields is a problem of its own; a line CSV cannot read ends the
+    file. Problems name the line and column, never a value. The cells are as written (the
+    importer decides what an empty or padded cell means)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or not lines[0].strip():
+        yield 1, None, [Problem(f"{name}, linje 1", "mangler overskriftslinjen.", f"Første linje skal være kolonnenavnene, fx {';'.join(columns)}.")]
+        return
+    delimiter = ";" if ";" in lines[0] else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = [h.strip() for h in next(reader)]
+    problems = [Problem(f"{name}, linje 1, kolonne {i}", "er ikke en kendt kolonne.", f"Brug kun {', '.join(columns)} (stavet præcis sådan).") for i, c in enumerate(header, 1) if c not in columns]
+    missing = [c for c in required if c not in header]
+    if missing:
+        problems.append(Problem(f"{name}, linje 1", f"mangler kolonnen {', '.join(missing)}.", f"Tilføj kolonnen; de krævede er {', '.join(required)}."))
+    if len(set(header)) != len(header):
+        problems.append(Problem(f"{name}, linje 1", "har en kolonne to gange.", "Skriv hver kolonne én gang."))
+    if problems:
+        yield 1, None, problems
+        return
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            n = reader.line_num
+            yield n, None, [Problem(f"{name}, linje {n}", "kan ikke læses som CSV (fx et citationstegn, der ikke lukkes).", "Sæt tekst med skilletegn i dobbelte citationstegn.")]
+            return
+        n = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            fix = f"Adskil felterne med '{delimiter}' og sæt tekst med '{delimiter}' i dobbelte citationstegn."
+            yield n, None, [Problem(f"{name}, linje {n}", f"har {len(row)} felter, men overskriften har {len(header)}.", fix)]
+            continue
+        yield n, dict(zip(header, row, strict=True)), []

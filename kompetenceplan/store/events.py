@@ -15,10 +15,8 @@ number is stored, and no error repeats a submitted value.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import re
 from collections.abc import Iterator
@@ -31,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..actor import Actor
 from ..errors import CaseError, Problem
-from ..io import ISO_DATE
+from ..io import ISO_DATE, csv_records
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
 from .db import inserted_id
@@ -355,38 +353,8 @@ def _rows(data: bytes, name: str, fmt: str) -> Iterator[tuple[int, dict[str, Any
                 continue
             yield n, value, []
         return
-    lines = text.splitlines(keepends=True)
-    if not lines or not lines[0].strip():
-        yield 1, None, [Problem(f"{name}, linje 1", "mangler overskriftslinjen.", f"Første linje skal være kolonnenavnene, fx {';'.join(COLUMNS)}.")]
-        return
-    delimiter = ";" if ";" in lines[0] else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip() for h in next(reader)]
-    problems = [Problem(f"{name}, linje 1, kolonne {i}", "er ikke en kendt kolonne.", f"Brug kun {', '.join(COLUMNS)} (stavet præcis sådan).") for i, c in enumerate(header, 1) if c not in COLUMNS]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        problems.append(Problem(f"{name}, linje 1", f"mangler kolonnen {', '.join(missing)}.", f"Tilføj kolonnen; de krævede er {', '.join(REQUIRED)}."))
-    if len(set(header)) != len(header):
-        problems.append(Problem(f"{name}, linje 1", "har en kolonne to gange.", "Skriv hver kolonne én gang."))
-    if problems:
-        yield 1, None, problems
-        return
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error:
-            n = reader.line_num
-            yield n, None, [Problem(f"{name}, linje {n}", "kan ikke læses som CSV (fx et citationstegn, der ikke lukkes).", "Sæt tekst med skilletegn i dobbelte citationstegn.")]
-            return
-        n = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            yield n, None, [Problem(f"{name}, linje {n}", f"har {len(row)} felter, men overskriften har {len(header)}.", "Hver linje skal have lige så mange felter som overskriften.")]
-            continue
-        yield n, {h: (cell.strip() or None) for h, cell in zip(header, row, strict=True)}, []
+    for n, cells, problems in csv_records(text, name, COLUMNS, REQUIRED):
+        yield n, None if cells is None else {h: (cell.strip() or None) for h, cell in cells.items()}, problems
 
 
 def _fields(raw: dict[str, Any], where: str) -> tuple[dict[str, Any], list[Problem]]:

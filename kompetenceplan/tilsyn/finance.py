@@ -13,10 +13,8 @@ account are checked for CPR-shaped text like every register field and never show
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..danish import MAX_KRONER, DanishTextError, oere, read_amount, read_date
 from ..errors import CaseError, Problem
+from ..io import csv_records
 from ..plan.versions import PlanSet
 from ..store.case_ref import case_ref_problem
 from ..store.privacy import looks_like_cpr
@@ -89,54 +88,8 @@ def _records(data: bytes, name: str, fmt: str) -> Iterator[tuple[int, dict[str, 
                 continue
             yield n, value, []
         return
-    lines = text.splitlines(keepends=True)
-    if not lines or not lines[0].strip():
-        yield 1, None, [Problem(f"{name}, linje 1", "mangler overskriftslinjen.", f"Første linje skal være kolonnenavnene, fx {';'.join(COLUMNS)}.")]
-        return
-    delimiter = ";" if ";" in lines[0] else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip() for h in next(reader)]
-    problems = []
-    for i, column in enumerate(header, 1):
-        if column not in COLUMNS:
-            problems.append(Problem(f"{name}, linje 1, kolonne {i}", "er ikke en kendt kolonne.", f"Brug kun {', '.join(COLUMNS)} (stavet præcis sådan)."))
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        problems.append(Problem(f"{name}, linje 1", f"mangler kolonnen {', '.join(missing)}.", f"Tilføj kolonnen; de krævede er {', '.join(REQUIRED)}."))
-    if len(set(header)) != len(header):
-        problems.append(Problem(f"{name}, linje 1", "har en kolonne to gange.", "Skriv hver kolonne én gang."))
-    if problems:
-        yield 1, None, problems
-        return
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error:
-            yield (
-                reader.line_num,
-                None,
-                [Problem(f"{name}, linje {reader.line_num}", "kan ikke læses som CSV (fx et citationstegn, der ikke lukkes).", "Sæt tekst med skilletegn i dobbelte citationstegn.")],
-            )
-            return
-        n = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            yield (
-                n,
-                None,
-                [
-                    Problem(
-                        f"{name}, linje {n}",
-                        f"har {len(row)} felter, men overskriften har {len(header)}.",
-                        f"Adskil felterne med '{delimiter}' og sæt tekst med '{delimiter}' i dobbelte citationstegn.",
-                    )
-                ],
-            )
-            continue
-        yield n, {k: (v if v.strip() else None) for k, v in zip(header, row, strict=True)}, []
+    for n, cells, problems in csv_records(text, name, COLUMNS, REQUIRED):
+        yield n, None if cells is None else {k: (v if v.strip() else None) for k, v in cells.items()}, problems
 
 
 _EXAMPLE_JSON = '{"sagsreference": "S-2026-0042", "betalt_dato": "2026-10-31", "beloeb": 12500.00, "paragraf": "bl-46"}.'
