@@ -100,7 +100,9 @@ def register_flows(base_url: str, examples: Path) -> dict[str, Any]:
         granted = record_outcome.sync(meeting.id, items[0], client=client, body=OutcomeIn(outcome=OutcomeInOutcome.BEVILGET))
         back = record_outcome.sync(meeting.id, items[1], client=client, body=OutcomeIn(outcome=OutcomeInOutcome.SENDT_TILBAGE_TIL_RÅDGIVER, reason="Mangler VUM-udredning"))
         again = record_outcome.sync(meeting.id, items[0], client=client, body=OutcomeIn(outcome=OutcomeInOutcome.BEVILGET))
-        assert isinstance(granted, OutcomeRecord) and isinstance(back, OutcomeRecord) and isinstance(again, OutcomeRecord)
+        assert isinstance(granted, OutcomeRecord)
+        assert isinstance(back, OutcomeRecord)
+        assert isinstance(again, OutcomeRecord)
         results["outcomes"] = {"granted_decision": granted.decision_id is not None, "back_decision": back.decision_id, "repeated_is_same": again.id == granted.id}
         minutes = get_minutes.sync(meeting.id, client=client, format_=GetMinutesFormat.JSON)  # data; the documents: a plain GET with ?format=
         assert isinstance(minutes, Agenda)
@@ -126,7 +128,8 @@ def register_flows(base_url: str, examples: Path) -> dict[str, Any]:
         )
         recorded = record_decision.sync(client=client, body=decision)
         repeated = record_decision.sync(client=client, body=decision)
-        assert isinstance(recorded, DecisionRecord) and isinstance(repeated, DecisionRecord)
+        assert isinstance(recorded, DecisionRecord)
+        assert isinstance(repeated, DecisionRecord)
         results["decision"] = {"overskridelse": recorded.kompetenceoverskridelse, "routing": recorded.routing_id == routed.record.id, "repeated_is_same": repeated.id == recorded.id}
 
         seen: list[int] = []

@@ -132,7 +132,8 @@ class TestRolesFile:
             load_roles(path)
         rendered = caught.value.render()
         assert any(where in p.where or where in rendered for p in caught.value.problems), rendered
-        assert what in rendered and all(p.fix for p in caught.value.problems)
+        assert what in rendered
+        assert all(p.fix for p in caught.value.problems)
 
     def test_serve_with_a_bad_roles_file_exits_2_without_traceback(self, tmp_path: Path, provider: Provider) -> None:
         """`serve` refuses to start on a broken roles file, with the Danish message and exit code 2."""
@@ -141,7 +142,9 @@ class TestRolesFile:
         env = {"KOMPETENCEPLAN_OIDC_CLIENT_SECRET": "x", "PATH": "/usr/bin:/bin"}
         args = ["--oidc-issuer", provider.issuer, "--oidc-client-id", "c", "--public-url", PUBLIC_URL, "--roles", str(path), "--port", str(free_port())]
         result = subprocess.run([sys.executable, "-m", "kompetenceplan", "serve", "--plan", str(NYBORG), *args], capture_output=True, text=True, env=env, timeout=60)
-        assert result.returncode == 2 and "Rollefilen har fejl" in result.stderr and "Traceback" not in result.stderr
+        assert result.returncode == 2
+        assert "Rollefilen har fejl" in result.stderr
+        assert "Traceback" not in result.stderr
 
 
 # -- the local default ----------------------------------------------------------------------------------
@@ -162,13 +165,16 @@ class TestLocalDefault:
         """`serve --host` other than loopback without sign-in: exit 2 and a Danish message naming the options."""
         result = subprocess.run([sys.executable, "-m", "kompetenceplan", "serve", "--plan", str(NYBORG), "--host", host, "--port", str(free_port())], capture_output=True, text=True, timeout=60)
         assert result.returncode == 2, result.stderr
-        assert "--oidc-issuer" in result.stderr and "--oidc-client-id" in result.stderr and "KOMPETENCEPLAN_OIDC_CLIENT_SECRET" in result.stderr
+        assert "--oidc-issuer" in result.stderr
+        assert "--oidc-client-id" in result.stderr
+        assert "KOMPETENCEPLAN_OIDC_CLIENT_SECRET" in result.stderr
 
     def test_the_client_secret_is_never_a_command_line_option(self) -> None:
         """There is no option that takes the secret itself: only an environment variable or a file."""
         result = subprocess.run([sys.executable, "-m", "kompetenceplan", "serve", "--help"], capture_output=True, text=True, timeout=60)
         options = set(re.findall(r"--[a-z-]+", result.stdout))
-        assert "--oidc-client-secret-file" in options and "--oidc-client-secret" not in options
+        assert "--oidc-client-secret-file" in options
+        assert "--oidc-client-secret" not in options
 
 
 class TestSignInFlow:
@@ -182,15 +188,23 @@ class TestSignInFlow:
         location = urllib.parse.urlsplit(answer.headers["location"])
         query = urllib.parse.parse_qs(location.query)
         assert f"{location.scheme}://{location.netloc}{location.path}" == f"{provider.issuer}/auth"
-        assert query["response_type"] == ["code"] and query["code_challenge_method"] == ["S256"] and len(query["code_challenge"][0]) >= 43
-        assert query["state"] and query["nonce"] and query["redirect_uri"] == [f"{PUBLIC_URL}/logind/svar"]
+        assert query["response_type"] == ["code"]
+        assert query["code_challenge_method"] == ["S256"]
+        assert len(query["code_challenge"][0]) >= 43
+        assert query["state"]
+        assert query["nonce"]
+        assert query["redirect_uri"] == [f"{PUBLIC_URL}/logind/svar"]
         cookie = answer.headers["set-cookie"].lower()
-        assert cookie.startswith("kp_session=") and "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+        assert cookie.startswith("kp_session=")
+        assert "httponly" in cookie
+        assert "samesite=lax" in cookie
+        assert "secure" not in cookie
 
     def test_a_callback_without_a_matching_state_is_refused_with_a_danish_page(self, client: httpx.Client) -> None:
         """A forged or stale callback (no state in the session) signs nobody in."""
         answer = client.get("/logind/svar?code=forfalsket&state=forkert")
-        assert answer.status_code == 400 and "Login mislykkedes" in answer.text
+        assert answer.status_code == 400
+        assert "Login mislykkedes" in answer.text
 
     def test_the_session_cookie_is_secure_behind_https(self, provider: Provider, register_url: str) -> None:
         """With an https public address the session cookie carries Secure."""
@@ -212,7 +226,8 @@ class TestSignInFlow:
         request = Request({"type": "http", "method": "GET", "path": "/", "headers": [], "session": session, "query_string": b""})
         with pytest.raises(NotSignedIn) as caught:
             auth._session_actor(request)
-        assert "uden aktivitet" in caught.value.reason and session == {}
+        assert "uden aktivitet" in caught.value.reason
+        assert session == {}
         session.update({"actor": {"id": "x", "name": "X", "roles": ["leder"]}, "seen": now, "since": now})
         assert auth._session_actor(request).permissions == ROLES.permissions["leder"]
 
@@ -238,9 +253,12 @@ class TestTokens:
     def test_without_a_token_the_api_answers_401_with_a_bearer_challenge(self, client: httpx.Client) -> None:
         """No session and no token: 401 and WWW-Authenticate: Bearer, in Danish, as problem details."""
         answer = client.get("/plan")
-        assert answer.status_code == 401 and answer.headers["www-authenticate"].startswith("Bearer")
+        assert answer.status_code == 401
+        assert answer.headers["www-authenticate"].startswith("Bearer")
         assert answer.headers["content-type"] == "application/problem+json"
-        assert answer.json()["detail"] == "Du er ikke logget ind." and answer.json()["type"] == "/problems/not-signed-in" and answer.json()["status"] == 401
+        assert answer.json()["detail"] == "Du er ikke logget ind."
+        assert answer.json()["type"] == "/problems/not-signed-in"
+        assert answer.json()["status"] == 401
 
     def _refused(self, client: httpx.Client, token: str) -> str:
         answer = client.get("/plan", headers=bearer(token))
@@ -301,7 +319,8 @@ class TestTokens:
                 new = p.client_credentials()
                 assert c.get("/plan", headers=bearer(new)).status_code == 200
                 answer = c.get("/plan", headers=bearer(old))
-                assert answer.status_code == 401 and "nøgle" in answer.json()["problems"][0]["what"]
+                assert answer.status_code == 401
+                assert "nøgle" in answer.json()["problems"][0]["what"]
             assert auth.tokens.fetches == 3  # first use, the new key's kid, the dropped key's kid
         finally:
             p.close()
@@ -396,8 +415,12 @@ class TestEveryRoute:
         with caplog.at_level("WARNING", logger="kompetenceplan.auth"):
             assert client.post("/meetings/{1}/agenda/send".replace("{1}", "7"), json={}, headers=bearer(token)).status_code == 403
         line = next(r.getMessage() for r in caplog.records if "adgang nægtet" in r.getMessage())
-        assert "/meetings/{meeting_id}/agenda/send" in line and "manage_meetings" in line and "rådgiver" in line
-        assert "Hemmelig" not in line and "hemmelig-sub" not in line and "/7/" not in line
+        assert "/meetings/{meeting_id}/agenda/send" in line
+        assert "manage_meetings" in line
+        assert "rådgiver" in line
+        assert "Hemmelig" not in line
+        assert "hemmelig-sub" not in line
+        assert "/7/" not in line
 
 
 def test_node_and_the_provider_are_installed_for_ci() -> None:

@@ -54,7 +54,8 @@ def _strict(plan: Plan, case: Any) -> tuple[Any, ...]:
 
 def _bulk(plan: Plan, case: Any) -> tuple[Any, ...]:
     [result] = decide_many(plan, [case])
-    assert isinstance(result, BulkResult) and result.index == 0
+    assert isinstance(result, BulkResult)
+    assert result.index == 0
     if result.error is not None:
         assert (result.level, result.row, result.escalated) == (None, None, False)
         return (type(result.error).__name__,)
@@ -295,7 +296,8 @@ def test_a_floor_violation_in_the_generated_code_is_refused() -> None:
         one(case)
     assert calls == [("bl-47", PLAN.floors["bl-47"][0])]
     calls.clear()
-    assert one({**case, "paragraf": "bl-35", "trin": 2}) is not None and calls == []
+    assert one({**case, "paragraf": "bl-35", "trin": 2}) is not None
+    assert calls == []
 
 
 def test_a_plan_the_generator_does_not_cover_takes_the_strict_path(tmp_path: Path) -> None:
@@ -303,7 +305,8 @@ def test_a_plan_the_generator_does_not_cover_takes_the_strict_path(tmp_path: Pat
     files = dict(SMALL_PLAN)
     files["input.toml"] = files["input.toml"].replace("section = 35\n", "section = 35\n        implies = { udgift = { lte = 50000 } }\n", 1)
     plan = load_plan(write_plan(tmp_path / "p", files))
-    assert _implication_shape(plan) is None and _decider(plan).one is None
+    assert _implication_shape(plan) is None
+    assert _decider(plan).one is None
     cases_ = [SMALL_CASE, {**SMALL_CASE, "udgift": 60000.0}, {**SMALL_CASE, "udgift": 20000.0}, {**SMALL_CASE, "paragraf": "bl-47"}]
     assert [_bulk(plan, c) for c in cases_] == [_strict(plan, c) for c in cases_]
     assert _bulk(plan, cases_[1]) == ("CaseError",)
@@ -314,8 +317,11 @@ def test_bulk_result_is_a_record_with_its_json() -> None:
     case = {"paragraf": "bl-35", "trin": 2, "maanedlig_udgift": 100.0, "varighed_maaneder": 2, "alder": 9, "sagens_maanedlige_udgift": 100.0, "timer_pr_uge": 2.0}
     ok, bad = decide_many(PLAN, [case, {}])
     assert ok.to_dict() == {"index": 0, "level": ok.level, "row": ok.row, "escalated": False}
-    assert ok.error is None and ok.level is not None
-    assert bad.index == 1 and isinstance(bad.error, CaseError) and set(bad.to_dict()) == {"index", "level", "row", "escalated", "error"}
+    assert ok.error is None
+    assert ok.level is not None
+    assert bad.index == 1
+    assert isinstance(bad.error, CaseError)
+    assert set(bad.to_dict()) == {"index", "level", "row", "escalated", "error"}
     assert decide(PLAN, case).level.id == ok.level
 
 
@@ -323,7 +329,8 @@ def test_the_decider_is_built_once_per_plan_and_freed_with_it(small_plan_dir: Pa
     """Cached on the plan (no module-level cache to grow): built once, gone with the plan."""
     cp = compiled(PLAN)
     assert cp.decider(outcome_rank, enforce_floor) is cp.decider(outcome_rank, enforce_floor)
-    assert compiled(PLAN) is cp and PLAN.memo["bulk"] is cp
+    assert compiled(PLAN) is cp
+    assert PLAN.memo["bulk"] is cp
     plan = load_plan(small_plan_dir)
     assert decide_many(plan, [SMALL_CASE])[0].level == "raadgiver"
     assert _decider(plan).one is not None

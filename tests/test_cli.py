@@ -43,7 +43,8 @@ def test_every_example_routes_to_the_level_its_name_says(path: Path) -> None:
     suffix = path.stem.rsplit("-", 1)[-1]
     assert decision.level.id == EXPECTED_LEVEL[suffix]
     text = run(str(path)).output
-    assert text.startswith(f"Afgørelsesniveau: {decision.level.name}") and ("Hjemmel:" in text or "Grundlag:" in text)
+    assert text.startswith(f"Afgørelsesniveau: {decision.level.name}")
+    assert "Hjemmel:" in text or "Grundlag:" in text
 
 
 def test_examples_cover_every_level_and_both_areas(nyborg) -> None:
@@ -60,14 +61,16 @@ def test_stdin_and_flags() -> None:
     case = (EXAMPLES / "cases" / "familiebehandling-raadgiver.json").read_text(encoding="utf-8")
     assert run("-", input=case).exit_code == 0
     flags = run("-p", "bl-32-1-5", "-t", "3", "-s", "maanedlig_udgift=12000", "-s", "varighed_maaneder=6", "-s", "alder=10", "-s", "samtykke=ja", "-s", "sagens_maanedlige_udgift=12000")
-    assert flags.exit_code == 0 and "Rådgiver" in flags.output
+    assert flags.exit_code == 0
+    assert "Rådgiver" in flags.output
 
 
 def test_flags_override_the_file() -> None:
     """With a file and flags, the flags win (a quick 'what if')."""
     path = EXAMPLES / "cases" / "familiebehandling-raadgiver.json"
     result = run(str(path), "-s", "maanedlig_udgift=31000", "-s", "sagens_maanedlige_udgift=31000")
-    assert result.exit_code == 0 and result.output.startswith("Afgørelsesniveau: Lederbeslutning")
+    assert result.exit_code == 0
+    assert result.output.startswith("Afgørelsesniveau: Lederbeslutning")
 
 
 @pytest.mark.parametrize(
@@ -99,7 +102,8 @@ def test_missing_input_exits_2_and_json_errors_are_json() -> None:
     result = run("-p", "bl-32-1-5", "-t", "3", "-s", "maanedlig_udgift=12000", "-s", "varighed_maaneder=6", "-s", "alder=10", "-s", "samtykke=ja", "--format", "json")
     assert result.exit_code == 2
     error = json.loads(result.output)
-    assert error["error"] == "MissingInputError" and error["problems"][0]["where"] == "sagen.sagens_maanedlige_udgift"
+    assert error["error"] == "MissingInputError"
+    assert error["problems"][0]["where"] == "sagen.sagens_maanedlige_udgift"
 
 
 def test_engine_fault_exits_3(monkeypatch) -> None:
@@ -107,19 +111,23 @@ def test_engine_fault_exits_3(monkeypatch) -> None:
     monkeypatch.setattr(durable_adapter, "_faults", [])  # this fault must not make /health 'degraded' later
     monkeypatch.setattr(durable_adapter._durable_c, "start_action_for_state", lambda handle, state: None)
     result = run(str(CASES[0]))
-    assert result.exit_code == 3 and "Afgørelsesniveau" not in result.output
+    assert result.exit_code == 3
+    assert "Afgørelsesniveau" not in result.output
 
 
 def test_bad_plan_exits_2(tmp_path: Path) -> None:
     """A plan folder without TOML files is a data error naming the folder."""
     result = CliRunner().invoke(main, ["route", "--plan", str(tmp_path), str(CASES[0])])
-    assert result.exit_code == 2 and str(tmp_path) in result.output
+    assert result.exit_code == 2
+    assert str(tmp_path) in result.output
 
 
 def test_plan_command_lists_paragraph_codes() -> None:
     """'kompetenceplan plan' shows levels, ladder and the codes an advisor can type."""
     result = CliRunner().invoke(main, ["plan", "--plan", str(NYBORG)])
-    assert result.exit_code == 0 and "bl-32-1-5" in result.output and "Børne- og ungeudvalget" in result.output
+    assert result.exit_code == 0
+    assert "bl-32-1-5" in result.output
+    assert "Børne- og ungeudvalget" in result.output
     data = json.loads(CliRunner().invoke(main, ["plan", "--plan", str(NYBORG), "--format", "json"]).output)
     assert [lv["id"] for lv in data["levels"]][0] == "raadgiver"
 
@@ -194,9 +202,12 @@ def test_every_command_maps_library_errors_to_the_exit_code_without_traceback(mo
         assert "Traceback" not in result.output
         if shown_as == "json":  # the error as JSON on standard output, for a case system
             body = json.loads(result.stdout)
-            assert body["error"] == error.__name__ and body["problems"][0]["where"] == "testfelt"
+            assert body["error"] == error.__name__
+            assert body["problems"][0]["where"] == "testfelt"
         else:  # the Danish message on standard error, naming the field and the fix
-            assert "testfelt" in result.stderr and "Ret testfeltet." in result.stderr and result.stdout == ""
+            assert "testfelt" in result.stderr
+            assert "Ret testfeltet." in result.stderr
+            assert result.stdout == ""
 
 
 @pytest.mark.parametrize("path", [["tilsyn", "report"], ["oekonomi", "report"]], ids=" ".join)
@@ -205,7 +216,8 @@ def test_the_reports_print_their_errors_as_text_also_with_format_json(tmp_path: 
     no database) stays Danish text on standard error, exit 2 — as before the handlers were shared."""
     result = CliRunner().invoke(main, [*path, "--quarter", "2026Q4", "--format", "json", "--db", f"sqlite:///{tmp_path / 'ingen.db'}"])
     assert result.exit_code == 2, result.output
-    assert result.stdout == "" and "Databasen er ikke oprettet." in result.stderr
+    assert result.stdout == ""
+    assert "Databasen er ikke oprettet." in result.stderr
 
 
 @pytest.mark.parametrize("command", _top_commands())
@@ -220,7 +232,8 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
 def test_python_dash_m_works() -> None:
     """'python -m kompetenceplan' is the same program."""
     result = subprocess.run([sys.executable, "-m", "kompetenceplan", "route", str(CASES[0]), "--plan", str(NYBORG)], capture_output=True, text=True, cwd=ROOT, check=False)
-    assert result.returncode == 0 and result.stdout.startswith("Afgørelsesniveau")
+    assert result.returncode == 0
+    assert result.stdout.startswith("Afgørelsesniveau")
 
 
 def test_audit_reads_json_lines_and_reports_each_case(tmp_path) -> None:
@@ -257,7 +270,8 @@ def test_decimal_comma_is_accepted_in_flags() -> None:
         "--format",
         "json",
     )
-    assert result.exit_code == 0 and json.loads(result.output)["inputs"]["maanedlig_udgift"] == 12000.5
+    assert result.exit_code == 0
+    assert json.loads(result.output)["inputs"]["maanedlig_udgift"] == 12000.5
 
 
 @pytest.mark.parametrize("command", ["lint", "render", "test"])
@@ -266,9 +280,11 @@ def test_every_command_takes_the_plan_as_plan_option_and_the_old_argument_still_
     aastrup = str(ROOT / "rules" / "aastrup")
     by_option = CliRunner().invoke(main, [command, "--plan", aastrup])
     by_argument = CliRunner().invoke(main, [command, aastrup])
-    assert by_option.exit_code == by_argument.exit_code == 0 and by_option.output == by_argument.output
+    assert by_option.exit_code == by_argument.exit_code == 0
+    assert by_option.output == by_argument.output
     both = CliRunner().invoke(main, [command, aastrup, "--plan", str(NYBORG)])
-    assert both.exit_code == 2 and "én gang" in both.output
+    assert both.exit_code == 2
+    assert "én gang" in both.output
 
 
 def test_audit_of_a_large_file_numbers_cases_across_chunks_and_shows_progress_only_on_a_terminal(tmp_path, monkeypatch) -> None:
@@ -295,7 +311,8 @@ def test_audit_of_a_large_file_numbers_cases_across_chunks_and_shows_progress_on
 
     screen = Terminal()
     bar = cli.Progress.on(screen, 12_345)
-    assert cli.Progress.on(io.StringIO(), 12_345) is None and cli.Progress.on(screen, 2) is None
+    assert cli.Progress.on(io.StringIO(), 12_345) is None
+    assert cli.Progress.on(screen, 2) is None
     assert bar is not None
     bar.update(6_000)
     bar.close()

@@ -41,8 +41,10 @@ class TestPlan:
         """The level is unchanged (a plan lifts, never lowers); the committee is added."""
         child, adult = decide(nyborg, CHILD), decide(nyborg, ADULT)
         assert child.level.id == adult.level.id == "visitationsudvalg"
-        assert child.committee is not None and child.committee.id == "visitationsudvalg_boern"
-        assert adult.committee is not None and adult.committee.id == "visitationsudvalg_voksne"
+        assert child.committee is not None
+        assert child.committee.id == "visitationsudvalg_boern"
+        assert adult.committee is not None
+        assert adult.committee.id == "visitationsudvalg_voksne"
         assert "af visitationsudvalget for voksne" in adult.reason
 
     def test_a_case_below_the_committees_has_none(self, nyborg) -> None:
@@ -56,11 +58,13 @@ class TestPlan:
             ("visitationsudvalg_voksne", "visitationsudvalg", ("voksne",)),
             ("boerne_og_ungeudvalg", "boerne_og_ungeudvalg", None),
         ]
-        assert nyborg.meeting_body("familieretshuset") is None and nyborg.meeting_body("visitationsudvalg") is None
+        assert nyborg.meeting_body("familieretshuset") is None
+        assert nyborg.meeting_body("visitationsudvalg") is None
 
     def test_the_submission_report_names_the_committee(self, nyborg) -> None:
         report = check(nyborg, _submission("botilbud-108-klar"), on=ON)
-        assert report.routing.committee_id == "visitationsudvalg_voksne" and report.routing.level == "visitationsudvalg"
+        assert report.routing.committee_id == "visitationsudvalg_voksne"
+        assert report.routing.level == "visitationsudvalg"
 
     def test_a_level_split_for_one_area_only_is_refused(self, tmp_path: Path) -> None:
         """Fail-safe: a case in the other area would have no committee."""
@@ -99,9 +103,12 @@ class TestMeetings:
         c.add_submission(reg, PLANS, meeting.id, _submission("botilbud-108-klar"), actor=ACTOR)
         flags = {i.number: " ".join(i.flags) for i in c.build_agenda(reg, PLANS, meeting.id).items}
         assert flags[1] == ""
-        assert "ANDET UDVALG" in flags[2] and "Visitationsudvalget for voksne" in flags[2] and "ANDET NIVEAU" not in flags[2]
+        assert "ANDET UDVALG" in flags[2]
+        assert "Visitationsudvalget for voksne" in flags[2]
+        assert "ANDET NIVEAU" not in flags[2]
         granted = c.record_outcome(reg, PLANS, meeting.id, 1, "bevilget", actor=ACTOR)
-        assert granted.decision_id and granted.kompetenceoverskridelse is False  # recorded at the committee's level
+        assert granted.decision_id
+        assert granted.kompetenceoverskridelse is False
 
 
 def test_an_adult_placed_without_consent_is_put_to_familieretshuset_never_decided_by_the_committee(open_register, migrated_url: str) -> None:
@@ -120,6 +127,7 @@ def test_an_adult_placed_without_consent_is_put_to_familieretshuset_never_decide
     with pytest.raises(StatutoryCompetenceError, match="Familieretshuset"):
         c.record_outcome(reg, PLANS, meeting.id, 1, "bevilget", actor=ACTOR)
     put = c.record_outcome(reg, PLANS, meeting.id, 1, "oversendt", "Indstilling om optagelse uden samtykke.", actor=ACTOR)
-    assert put.forwarded_to == "familieretshuset" and put.decision_id is None
+    assert put.forwarded_to == "familieretshuset"
+    assert put.decision_id is None
     assert "Beslutning: **indstillet til Familieretshuset" in minutes_markdown(c.build_agenda(reg, PLANS, meeting.id))
     assert reg.decisions(case_ref="EKS-2026-0129") == []

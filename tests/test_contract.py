@@ -255,7 +255,8 @@ class TestContract:
         """Each $ref in the committed contract names a component."""
         spec = json.loads((ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
         refs = set(re.findall(r'"\$ref": "([^"]+)"', json.dumps(spec)))
-        assert refs and all(r.startswith("#/components/schemas/") and r.rsplit("/", 1)[-1] in spec["components"]["schemas"] for r in refs)
+        assert refs
+        assert all(r.startswith("#/components/schemas/") and r.rsplit("/", 1)[-1] in spec["components"]["schemas"] for r in refs)
 
     def test_only_json_schema_keywords(self) -> None:
         """No pydantic-only bound (ge, le, gt, lt) leaks into a schema, where a validator would ignore it."""
@@ -300,7 +301,8 @@ class TestContract:
         with_consent = dataclasses.replace(plan, meta=dataclasses.replace(plan.meta, consent_input="samtykke"))
         object.__setattr__(with_consent, "consent_codes", {"bl-46": "§ 46"})
         branches = {b["properties"]["paragraf"]["const"]: b for b in schema("case", with_consent)["oneOf"]}
-        assert "samtykke" in branches["bl-46"]["required"] and branches["bl-46"]["properties"]["samtykke"]["const"] is True
+        assert "samtykke" in branches["bl-46"]["required"]
+        assert branches["bl-46"]["properties"]["samtykke"]["const"] is True
         assert "samtykke" not in branches["bl-47"]["required"]
 
 
@@ -357,7 +359,8 @@ class TestAnswers:
             closed = set(node.get("enum", [])) | ({node["const"]} if "const" in node else set()) | set((node.get("propertyNames") or {}).get("enum", []))
             assert not {v for v in closed if isinstance(v, str)} & codes, node
         described = spec["components"]["schemas"]["Finding"]["properties"]["code"]
-        assert described["type"] == "string" and "DOK-001" in described["description"]
+        assert described["type"] == "string"
+        assert "DOK-001" in described["description"]
 
     def test_a_plan_with_a_new_dok_code_answers_within_the_old_contract(self, tmp_path) -> None:
         """A report from a plan whose requirement has a new code validates against the contract published before the plan changed."""
@@ -412,7 +415,8 @@ class TestAnswers:
             answer = client.post("/validate/agenda?meeting_date=2026-12-01", json={"submissions": subs})
         assert answer.status_code == 200
         body = answer.json()
-        assert {"level_name", "committee"} <= set(body["submissions"][0]) and any(r["status"] == "fejl i input" for r in body["submissions"])
+        assert {"level_name", "committee"} <= set(body["submissions"][0])
+        assert any(r["status"] == "fejl i input" for r in body["submissions"])
         jsonschema.Draft202012Validator({"$ref": "#/components/schemas/agenda_report", "components": spec["components"]}).validate(body)
 
 

@@ -74,7 +74,8 @@ class TestNumbers:
         with pytest.raises(DanishTextError) as err:
             read_amount(text, "beløb")
         shown = err.value.render()
-        assert err.value.problems[0].where == "beløb" and err.value.problems[0].fix
+        assert err.value.problems[0].where == "beløb"
+        assert err.value.problems[0].fix
         assert not text or text not in shown
 
     @pytest.mark.parametrize("value", [True, False, None, [1], {"x": 1}, float("nan"), float("inf")])
@@ -91,7 +92,8 @@ class TestNumbers:
 
     def test_amount_rules(self) -> None:
         """At most two decimals, not negative unless a refund, below a billion kroner."""
-        assert read_amount(12000.5, "x") == Decimal("12000.5") and read_amount("-350,50", "x", negative=True) == Decimal("-350.50")
+        assert read_amount(12000.5, "x") == Decimal("12000.5")
+        assert read_amount("-350,50", "x", negative=True) == Decimal("-350.50")
         for bad, word in ((0.1 + 0.2, "2 decimaler"), ("12,505", "tvetydigt"), ("1,2345", "2 decimaler"), (-1, "negativt"), (10**9, "urealistisk")):
             with pytest.raises(DanishTextError, match=word):
                 read_amount(bad, "x")
@@ -350,10 +352,12 @@ def test_the_threshold_is_read_alike_on_the_command_line_and_the_page(text: str,
     try:
         expected = read_number(text, "x", decimals=2, minimum=0)
     except DanishTextError as exc:
-        assert result.exit_code == 2 and exc.problems[0].what in result.output
+        assert result.exit_code == 2
+        assert exc.problems[0].what in result.output
         assert exc.problems[0].what.casefold() in field_error.casefold()
         return
     assert result.exit_code == 0, result.output
     shown = json.loads(result.output)["taerskel"]
     assert Decimal(repr(shown)) == expected
-    assert not field_error and f"{format_oere(int(expected * 100))} kr." in page
+    assert not field_error
+    assert f"{format_oere(int(expected * 100))} kr." in page

@@ -40,13 +40,16 @@ class TestOutcomes:
     def test_no_matching_row_escalates_with_a_reason(self, small_plan) -> None:
         """A case no row covers goes to the escalation level (visitationsudvalg), never lower."""
         decision = decide(small_plan, {**SMALL_CASE, "trin": 2})
-        assert decision.escalated and decision.level.id == "udvalg"
-        assert "ingen regel for denne sag" in decision.reason and decision.deciding_row is None
+        assert decision.escalated
+        assert decision.level.id == "udvalg"
+        assert "ingen regel for denne sag" in decision.reason
+        assert decision.deciding_row is None
 
     def test_highest_matching_level_wins(self, small_plan) -> None:
         """With rows at several levels matching, the highest decides; the lower are listed too."""
         decision = decide(small_plan, {**SMALL_CASE, "udgift": 12000.0, "timer": 25.0})
-        assert decision.level.id == "udvalg" and decision.deciding_row == "R-3"
+        assert decision.level.id == "udvalg"
+        assert decision.deciding_row == "R-3"
         assert [r.id for r in decision.matched] == ["R-3", "R-2"]
 
     def test_missing_optional_input_that_could_lift_the_level_refuses(self, small_plan) -> None:
@@ -54,7 +57,8 @@ class TestOutcomes:
         case = {k: v for k, v in SMALL_CASE.items() if k != "timer"}
         with pytest.raises(MissingInputError) as info:
             decide(small_plan, {**case, "udgift": 12000.0})
-        assert info.value.problems[0].where == "sagen.timer" and "R-3" in info.value.render()
+        assert info.value.problems[0].where == "sagen.timer"
+        assert "R-3" in info.value.render()
 
     def test_missing_optional_input_is_fine_when_a_higher_row_already_decides(self, small_plan) -> None:
         """§ 47 goes to BUU whatever 'timer' is, so its absence does not block the decision."""
@@ -124,7 +128,8 @@ class TestFaults:
         monkeypatch.setattr(durable_adapter._durable_c, "assert_event", fail)
         with pytest.raises(EngineError) as info:
             decide(small_plan, SMALL_CASE)
-        assert "error code: 303" in info.value.render() and "bl-35" not in info.value.render()
+        assert "error code: 303" in info.value.render()
+        assert "bl-35" not in info.value.render()
         self._then_normal(small_plan, before, monkeypatch)
 
     def test_more_than_64_simultaneous_matches_is_an_error_not_a_level(self, tmp_path: Path, monkeypatch) -> None:
@@ -164,7 +169,8 @@ class TestLazyExplanation:
             except MissingInputError:
                 continue
             routed = len(calls)
-            assert not decision.explained and routed <= len(nyborg.rows)
+            assert not decision.explained
+            assert routed <= len(nyborg.rows)
             decision.to_json()
             assert decision.explained
             assert sorted(calls) == sorted(r.id for r in nyborg.rows), path.name
@@ -175,7 +181,9 @@ class TestLazyExplanation:
         case = {"paragraf": "bl-32-1-3", "trin": 3, "maanedlig_udgift": 12000.0, "varighed_maaneder": 6, "sagens_maanedlige_udgift": 12000.0, "alder": 10, "samtykke": True}
         decision = decide(nyborg, case)
         again = Decision.model_validate_json(decision.to_json())
-        assert again == decision and again.matched == decision.matched and again.to_json() == decision.to_json()
+        assert again == decision
+        assert again.matched == decision.matched
+        assert again.to_json() == decision.to_json()
 
     def test_a_decision_without_traces_refuses_to_pretend(self, nyborg) -> None:
         """A decision read back without its rows is refused; one built by hand without a way to
@@ -314,7 +322,8 @@ class TestSidPool:
         monkeypatch.setattr(durable_adapter, "fnv1a32", lambda name: 7 if name in ("t0", "t1") else len(name) * 1000 + int(name[1:]))
         pool = durable_adapter._SidPool("t")
         names = {pool.acquire() for _ in range(durable_adapter.POOL_SIZE)}
-        assert "t0" in names and "t1" not in names
+        assert "t0" in names
+        assert "t1" not in names
 
     def test_pool_names_never_share_a_hash(self) -> None:
         """No two sids in a pool (including replacements for retired ones) share durable's hash."""
@@ -349,8 +358,10 @@ def test_explained_by_builds_the_decision_decide_builds(nyborg) -> None:
     own = {f.name: getattr(decision, f.name) for f in dataclass_fields(Decision) if f.name not in traces}
     ours = Decision.explained_by(decision.traces, **own)
     assert not ours.explained
-    assert ours == decision and ours.explained
-    assert ours.to_json() == decision.to_json() and copy.copy(ours).to_json() == decision.to_json()
+    assert ours == decision
+    assert ours.explained
+    assert ours.to_json() == decision.to_json()
+    assert copy.copy(ours).to_json() == decision.to_json()
     with pytest.raises(TypeError):
         Decision.explained_by(decision.traces, **{k: v for k, v in own.items() if k != "reason"})
     with pytest.raises(TypeError):
@@ -368,7 +379,8 @@ def test_a_plan_compiles_its_validator_only_once_it_has_decided_a_few_cases(smal
     first = [decide(plan, case).to_json() for _ in range(api.COMPILE_AFTER)]
     assert "bulk" not in plan.memo
     later = decide(plan, case).to_json()
-    assert "bulk" in plan.memo and set(first) == {later}
+    assert "bulk" in plan.memo
+    assert set(first) == {later}
 
 
 def test_a_decision_copies_and_pickles_before_and_after_its_traces_are_built(nyborg) -> None:

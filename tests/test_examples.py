@@ -15,5 +15,6 @@ def test_the_embedding_example_routes_asks_for_the_missing_input_and_checks_a_su
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "Mangler: sagens_maanedlige_udgift"
-    assert lines[1].startswith("Niveau: ") and lines[2].startswith("Afgørelsesniveau: ")
+    assert lines[1].startswith("Niveau: ")
+    assert lines[2].startswith("Afgørelsesniveau: ")
     assert lines[3].startswith("Klar til visitationsudvalget: False | fund: DOK-")

@@ -53,12 +53,14 @@ class TestBundledRules:
             "BL-50": ("50", ""),
         }
         own = [r for r in CONFIG.regler if not r.statutory]
-        assert own and all(r.illustrativ and r.status == "kommunens_egen" and "§ 3, stk. 2" in r.grundlag.henvisning or r.id == "NY-95-LOEB" for r in own)
+        assert own
+        assert all(r.illustrativ and r.status == "kommunens_egen" and "§ 3, stk. 2" in r.grundlag.henvisning or r.id == "NY-95-LOEB" for r in own)
 
     def test_every_rule_states_its_source_and_what_was_verified(self) -> None:
         """A rule not read in the statute text says so: [U] in the source, or Ankestyrelsen's guidance."""
         for r in CONFIG.regler:
-            assert r.kilde and r.status in ("verificeret", "vejledning", "uverificeret", "kommunens_egen")
+            assert r.kilde
+            assert r.status in ("verificeret", "vejledning", "uverificeret", "kommunens_egen")
             if r.status == "verificeret":
                 assert "lovguiden.dk" in r.kilde, r.id
             if r.status == "vejledning":
@@ -69,7 +71,8 @@ class TestBundledRules:
     def test_the_file_says_the_own_frister_are_illustrative(self) -> None:
         """As rules/nyborg says of its kroner thresholds: the example values are marked in the file."""
         text = RULES.read_text(encoding="utf-8")
-        assert "ILLUSTRATIVE" in text and "retssikkerhedsloven § 3, stk. 2" in text
+        assert "ILLUSTRATIVE" in text
+        assert "retssikkerhedsloven § 3, stk. 2" in text
 
     def test_docs_list_every_rule_with_source_and_verification(self) -> None:
         """docs/frister.md contains the rules table generated from the rule data (no drift)."""
@@ -82,7 +85,8 @@ class TestBundledRules:
     def test_a_plan_folder_finds_its_rules_beside_it(self) -> None:
         """rules/nyborg → rules/nyborg-frister.toml; a plan without a rules file has none."""
         found = rules_for(PLANS)
-        assert found is not None and found.fingerprint == CONFIG.fingerprint
+        assert found is not None
+        assert found.fingerprint == CONFIG.fingerprint
         assert rules_for(load_plans(ROOT / "rules" / "aastrup")) is None
 
 
@@ -177,11 +181,13 @@ class TestCalendar:
         """Adding n months moves exactly n calendar months and never past the original day of month."""
         out = add_months(day, months)
         assert (out.year * 12 + out.month) - (day.year * 12 + day.month) == months
-        assert out.day <= day.day and (out.day == day.day or (out + dt.timedelta(days=1)).day == 1)
+        assert out.day <= day.day
+        assert out.day == day.day or (out + dt.timedelta(days=1)).day == 1
 
     @given(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2080, 12, 31)))
     def test_a_moved_limit_is_a_workday_within_a_week(self, day: dt.date) -> None:
         """The next workday is a workday, never earlier, and at most 5 days later (Easter is the longest run)."""
         moved = shift(day, NEXT_WORKDAY)
-        assert is_workday(moved) and 0 <= (moved - day).days <= 5
+        assert is_workday(moved)
+        assert 0 <= (moved - day).days <= 5
         assert shift(day, NO_SHIFT) == day

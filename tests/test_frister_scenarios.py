@@ -81,7 +81,9 @@ def test_a_meeting_event_before_the_window_does_not_count() -> None:
     base = [_event(raw, n) for n, raw in enumerate(sc["haendelser"], 1)]
     early = _event({**sc["opfyldes"], "dato": dt.date(2026, 3, 1)}, 99)
     d = _main(sc["regel"], [*base, early], dt.date(2026, 8, 1))
-    assert d is not None and d.status == MISSED and d.met_on is None
+    assert d is not None
+    assert d.status == MISSED
+    assert d.met_on is None
 
 
 def test_a_follow_up_deadline_lapses_when_the_intervention_ended_before_it() -> None:
@@ -99,7 +101,8 @@ def test_a_refused_decision_starts_no_plan_or_follow_up_deadline() -> None:
     refused = Event("afgoerelse", dt.date(2026, 1, 20), "S", "afgørelse 1", paragraph="bl-46", outcome="afslået", start=dt.date(2026, 1, 20))
     for rule_id in ("BL-91-2-46", "BL-95-2"):
         rule = CONFIG.rule(rule_id)
-        assert rule is not None and case_deadlines(rule, [refused], dt.date(2026, 12, 1)) == []
+        assert rule is not None
+        assert case_deadlines(rule, [refused], dt.date(2026, 12, 1)) == []
 
 
 _KINDS = ["modtaget", "undersoegelse_startet", "undersoegelse_afsluttet", "foreloebig_vurdering", "opfoelgning", "plan_udarbejdet", "formandsafgoerelse", "formandsafgoerelse_godkendt", "afgoerelse"]

@@ -116,7 +116,8 @@ class TestLibrary:
         """The whole department: each known deadline once, overdue first, with team and advisor."""
         wl = worklist(reg.engine, CONFIG, on=ON)
         assert _rows(wl) == EXPECTED
-        assert [i.due for i in wl.items] == sorted(i.due for i in wl.items) and wl.overdue == 4
+        assert [i.due for i in wl.items] == sorted(i.due for i in wl.items)
+        assert wl.overdue == 4
         first = wl.items[0]
         assert (first.case_ref, first.team, first.advisor, first.status) == ("S-3", "Team Syd", None, "overskredet")
         assert {(i.team, i.advisor) for i in wl.items if i.case_ref == "N-1"} == {("Team Nord", "AAA")}
@@ -141,9 +142,12 @@ class TestLibrary:
         """Text for people (days over / left), CSV for spreadsheets (semicolons, every column)."""
         wl = worklist(reg.engine, CONFIG, on=ON)
         text = render_text(wl)
-        assert "56 dage over" in text and "4 dage tilbage" in text and "N-1" in text
+        assert "56 dage over" in text
+        assert "4 dage tilbage" in text
+        assert "N-1" in text
         rows = list(csv.DictReader(io.StringIO(render_csv(wl)), delimiter=";"))
-        assert tuple(rows[0]) == CSV_COLUMNS and {(r["sagsreference"], r["regel"], r["frist"], int(r["dage_tilbage"])) for r in rows} == {(c, r, d.isoformat(), n) for c, r, d, n in EXPECTED}
+        assert tuple(rows[0]) == CSV_COLUMNS
+        assert {(r["sagsreference"], r["regel"], r["frist"], int(r["dage_tilbage"])) for r in rows} == {(c, r, d.isoformat(), n) for c, r, d, n in EXPECTED}
 
 
 class TestCli:
@@ -155,18 +159,23 @@ class TestCli:
         text = runner.invoke(main, base)
         assert text.exit_code == 1 and "4 overskredet" in text.output, text.output
         ccc = runner.invoke(main, [*base, "--advisor", "CCC", "--format", "json"])
-        assert ccc.exit_code == 0 and {f["sagsreference"] for f in json.loads(ccc.output)["frister"]} == {"S-2"}
+        assert ccc.exit_code == 0
+        assert {f["sagsreference"] for f in json.loads(ccc.output)["frister"]} == {"S-2"}
         out = tmp_path / "frister.csv"
         written = runner.invoke(main, [*base, "--format", "csv", "-o", str(out)])
-        assert written.exit_code == 1 and out.read_text(encoding="utf-8").startswith("sagsreference;team;")
+        assert written.exit_code == 1
+        assert out.read_text(encoding="utf-8").startswith("sagsreference;team;")
         bad = runner.invoke(main, [*base, "--on", "30-06-2026"])
-        assert bad.exit_code == 2 and "ÅÅÅÅ-MM-DD" in bad.stderr
+        assert bad.exit_code == 2
+        assert "ÅÅÅÅ-MM-DD" in bad.stderr
 
     def test_the_rules_document_is_the_cli_output(self, monkeypatch) -> None:
         """`frister --regler` prints the rules with source and verification (docs/frister.md has it)."""
         monkeypatch.chdir(ROOT)
         result = CliRunner().invoke(main, ["frister", "--regler"])
-        assert result.exit_code == 0 and "**BL-143-4**" in result.output and "verificeret i vejledning" in result.output
+        assert result.exit_code == 0
+        assert "**BL-143-4**" in result.output
+        assert "verificeret i vejledning" in result.output
 
 
 class _Client:
@@ -203,20 +212,25 @@ class TestHttp:
     def test_nothing_travels_in_the_query_string(self, client: _Client) -> None:
         """A parameter in the address is refused without repeating it (it could be an advisor)."""
         r = client.http.post("/deadlines?advisor=AAA", json={})
-        assert r.status_code == 422 and "AAA" not in r.text and r.json()["problems"][0]["where"] == "query"
+        assert r.status_code == 422
+        assert "AAA" not in r.text
+        assert r.json()["problems"][0]["where"] == "query"
         assert client.http.get("/deadlines/cases/N-1/events?x=1").status_code == 422
 
     def test_an_event_is_recorded_and_listed_by_path(self, client: _Client) -> None:
         """POST /deadlines/events records as the local user; the case's events are read by path."""
         body = {"case_ref": "S-9", "team": "Team Syd", "kind": "modtaget", "art": "ansoegning", "occurred_on": "2026-06-01", "paragraph": "bl-35"}
         r = client.http.post("/deadlines/events", json=body)
-        assert r.status_code == 200 and r.json()["recorded_by"] == ME.id
+        assert r.status_code == 200
+        assert r.json()["recorded_by"] == ME.id
         listed = client.http.get("/deadlines/cases/S-9/events").json()
         assert [e["id"] for e in listed] == [r.json()["id"]]
         again = client.http.post("/deadlines/events", json=body)
-        assert again.status_code == 422 and "allerede registreret" in again.json()["detail"]  # problem details (issue 23)
+        assert again.status_code == 422
+        assert "allerede registreret" in again.json()["detail"]
         cpr = client.http.post("/deadlines/events", json={**body, "note": f"ring {CPR}"})
-        assert cpr.status_code == 422 and CPR not in cpr.text
+        assert cpr.status_code == 422
+        assert CPR not in cpr.text
 
     def test_bad_bodies_are_422_with_the_field(self, client: _Client) -> None:
         """Unknown keys (named by position, never by themselves: a key can hold personal data), a bad
@@ -232,7 +246,8 @@ class TestHttp:
 
         bare = TestClient(create_app(NYBORG), base_url="http://127.0.0.1")
         r = bare.post("/deadlines", json={})
-        assert r.status_code == 404 and "--db" in r.json()["problems"][0]["where"]
+        assert r.status_code == 404
+        assert "--db" in r.json()["problems"][0]["where"]
         assert bare.get("/deadlines/cases/S-1/events").status_code == 404
         assert [x["id"] for x in bare.get("/deadlines/rules").json()["regler"]] == [x.id for x in CONFIG.regler]
 
@@ -241,7 +256,8 @@ class TestPage:
     def test_the_page_lists_the_worklist_and_filters_by_post(self, client: _Client) -> None:
         """The Frister page shows today's list; the filter form (POST) shows one advisor's cases."""
         page = client.http.get("/frister")
-        assert page.status_code == 200 and 'aria-current="page">Frister' in page.text
+        assert page.status_code == 200
+        assert 'aria-current="page">Frister' in page.text
         filtered = client.form("/frister/arbejdsliste", {"raadgiver": "AAA", "dato": ON.isoformat()})
         assert filtered.status_code == 200
         assert set(re.findall(r'data-case="([^"]+)" data-rule="([^"]+)"', filtered.text)) == {("N-1", r) for c, r, _, _ in EXPECTED if c == "N-1"}
@@ -250,14 +266,19 @@ class TestPage:
     def test_an_event_is_recorded_from_the_form(self, client: _Client) -> None:
         """A saved event redirects to the list with its id; a mistake stays on the form, on its field."""
         saved = client.form("/frister/ny-haendelse", {"sagsreference": "N-1", "ev_team": "Team Nord", "haendelse": "foreloebig_vurdering", "haendelsesdato": "2026-05-01"})
-        assert saved.status_code == 303 and re.fullmatch(r"/frister\?gemt=\d+#arbejdsliste", saved.headers["location"])
+        assert saved.status_code == 303
+        assert re.fullmatch(r"/frister\?gemt=\d+#arbejdsliste", saved.headers["location"])
         wrong = client.form("/frister/ny-haendelse", {"sagsreference": "N-1", "ev_team": "Team Nord", "haendelse": "modtaget", "haendelsesdato": "2026-05-01"})
-        assert wrong.status_code == 200 and 'href="#art"' in wrong.text and 'value="N-1"' in wrong.text
+        assert wrong.status_code == 200
+        assert 'href="#art"' in wrong.text
+        assert 'value="N-1"' in wrong.text
 
     def test_a_cpr_number_is_refused_on_its_field_and_not_sent_back(self, client: _Client) -> None:
         """The offending text is neither stored nor echoed; the field says why."""
         r = client.form("/frister/ny-haendelse", {"sagsreference": CPR, "ev_team": "Team Nord", "haendelse": "opfoelgning", "haendelsesdato": "2026-05-01"})
-        assert r.status_code == 200 and CPR not in r.text and 'href="#sagsreference"' in r.text
+        assert r.status_code == 200
+        assert CPR not in r.text
+        assert 'href="#sagsreference"' in r.text
 
     def test_a_form_without_its_csrf_token_is_refused(self, client: _Client) -> None:
         """Forms carry the signed token; without it nothing is stored (403)."""
@@ -269,7 +290,9 @@ class TestPage:
         from kompetenceplan.service.app import create_app
 
         page = TestClient(create_app(NYBORG), base_url="http://127.0.0.1").get("/frister")
-        assert page.status_code == 200 and "ikke sat op" in page.text and "kompetenceplan serve --db" in page.text
+        assert page.status_code == 200
+        assert "ikke sat op" in page.text
+        assert "kompetenceplan serve --db" in page.text
 
 
 class TestTil005:
@@ -286,7 +309,9 @@ class TestTil005:
             with reg.engine.connect() as conn:
                 late = {r.code: r for r in til.run_checks(conn, PLANS, d, on=dt.date(2026, 7, 20))}["TIL-005"]
                 early = {r.code: r for r in til.run_checks(conn, PLANS, d, on=dt.date(2026, 5, 1))}["TIL-005"]
-            assert late.status == til.FEJL and "BL-95-2" in late.message and "2026-07-15" in late.message
+            assert late.status == til.FEJL
+            assert "BL-95-2" in late.message
+            assert "2026-07-15" in late.message
             assert early.status == til.IKKE_RELEVANT
             events.record(reg, PLANS, ME, case_ref="S-1", team="Team Syd", kind="opfoelgning", occurred_on=dt.date(2026, 7, 10))
             with reg.engine.connect() as conn:

@@ -34,7 +34,8 @@ def test_a_fault_in_generated_code_shows_the_generated_line_and_the_modules_name
         run({})
     shown = "".join(traceback.format_exception(info.value))
     name = generated.module_name("router", PLAN)
-    assert name in shown and "return values['no such input'] + 1" in shown
+    assert name in shown
+    assert "return values['no such input'] + 1" in shown
     assert name.startswith(f"<kompetenceplan router {PLAN.meta.id} {PLAN.meta.version} ")
 
 
@@ -44,14 +45,17 @@ def test_debug_generated_prints_each_kind_of_generated_module_of_the_plan() -> N
     assert result.exit_code == 0, result.output
     headers = [line for line in result.output.splitlines() if line.startswith("# <kompetenceplan ")]
     assert [h.split()[2] for h in headers] == list(generated.KINDS)
-    assert "def route(values):" in result.output and "def one(case):" in result.output and "def applying(" in result.output
+    assert "def route(values):" in result.output
+    assert "def one(case):" in result.output
+    assert "def applying(" in result.output
 
 
 def test_the_plain_switch_refuses_to_print_code_that_is_not_generated(monkeypatch) -> None:
     """With KOMPETENCEPLAN_PLAIN=1 there is nothing to show: a clear refusal, exit 2."""
     monkeypatch.setenv(generated.PLAIN_ENV, "1")
     result = CliRunner().invoke(main, ["debug", "generated", "--plan", str(NYBORG)])
-    assert result.exit_code == 2 and "KOMPETENCEPLAN_PLAIN" in result.output
+    assert result.exit_code == 2
+    assert "KOMPETENCEPLAN_PLAIN" in result.output
 
 
 def _fresh(monkeypatch, plain: bool):

@@ -53,18 +53,22 @@ class TestFormatErrors:
         """A misspelt key is refused with the file, the key path with the row id, and an example."""
         err = _broken(tmp_path, "regler.toml", 'reference = "test"\n', 'reference = "test"\nrefrence = "x"\n')
         text = _text(err)
-        assert "regler.toml" in text and "rows[0] (id R-1).refrence" in text
-        assert "ukendt nøgle" in text and "Eksempel" in text
+        assert "regler.toml" in text
+        assert "rows[0] (id R-1).refrence" in text
+        assert "ukendt nøgle" in text
+        assert "Eksempel" in text
 
     def test_wrong_type_is_named(self, tmp_path: Path) -> None:
         """A level given as a number is refused at its key path."""
         err = _broken(tmp_path, "regler.toml", 'level = "leder"', "level = 3")
-        assert "rows[1] (id R-2).level" in _text(err) and "tekst" in _text(err)
+        assert "rows[1] (id R-2).level" in _text(err)
+        assert "tekst" in _text(err)
 
     def test_duplicate_toml_key_is_a_syntax_error(self, tmp_path: Path) -> None:
         """tomllib rejects a key given twice; the loader names the file."""
         err = _broken(tmp_path, "plan.toml", 'version = "1"', 'version = "1"\nversion = "2"')
-        assert "plan.toml" in _text(err) and "ugyldig TOML" in _text(err)
+        assert "plan.toml" in _text(err)
+        assert "ugyldig TOML" in _text(err)
 
     def test_missing_folder(self, tmp_path: Path) -> None:
         """A folder that does not exist is named, with how to point at one."""
@@ -76,12 +80,14 @@ class TestCrossChecks:
     def test_unknown_level_in_row(self, tmp_path: Path) -> None:
         """A row naming a level the plan does not have is refused, listing the valid levels."""
         err = _broken(tmp_path, "regler.toml", 'level = "leder"', 'level = "chef"')
-        assert "(id R-2).level" in _text(err) and "raadgiver, leder, udvalg, buu" in _text(err)
+        assert "(id R-2).level" in _text(err)
+        assert "raadgiver, leder, udvalg, buu" in _text(err)
 
     def test_unknown_input_in_condition(self, tmp_path: Path) -> None:
         """A condition on an undeclared input is refused."""
         err = _broken(tmp_path, "regler.toml", "when = { udgift = { gte = 10000 } }", "when = { pris = { gte = 10000 } }")
-        assert "(id R-2).when.pris" in _text(err) and "ukendt input" in _text(err)
+        assert "(id R-2).when.pris" in _text(err)
+        assert "ukendt input" in _text(err)
 
     def test_unknown_paragraph_in_condition(self, tmp_path: Path) -> None:
         """A condition on a paragraph code the plan does not declare is refused."""
@@ -91,22 +97,26 @@ class TestCrossChecks:
     def test_unknown_operator(self, tmp_path: Path) -> None:
         """Only gte, gt, lte and lt compare numbers."""
         err = _broken(tmp_path, "regler.toml", "udgift = { gte = 10000 }", "udgift = { over = 10000 }")
-        assert "udgift.over" in _text(err) and "gte" in _text(err)
+        assert "udgift.over" in _text(err)
+        assert "gte" in _text(err)
 
     def test_duplicate_row_id(self, tmp_path: Path) -> None:
         """Row ids are stable codes and must be unique."""
         err = _broken(tmp_path, "regler.toml", 'id = "R-2"', 'id = "R-1"')
-        assert "R-1" in _text(err) and "unikt" in _text(err)
+        assert "R-1" in _text(err)
+        assert "unikt" in _text(err)
 
     def test_reserved_input_name(self, tmp_path: Path) -> None:
         """durable-rules reserves id and sid; a plan may not declare them as inputs."""
         err = _broken(tmp_path, "input.toml", "[inputs.timer]", "[inputs.sid]")
-        assert "inputs.sid" in _text(err) and "reserveret" in _text(err)
+        assert "inputs.sid" in _text(err)
+        assert "reserveret" in _text(err)
 
     def test_number_input_needs_bounds(self, tmp_path: Path) -> None:
         """Number inputs declare their domain, so validation and tests know it."""
         err = _broken(tmp_path, "input.toml", "min = 0\n        max = 100\n", "")
-        assert "inputs.timer" in _text(err) and "min og max" in _text(err)
+        assert "inputs.timer" in _text(err)
+        assert "min og max" in _text(err)
 
     def test_escalation_level_must_exist_and_be_administrative(self, tmp_path: Path) -> None:
         """No-match cases escalate to an administrative level, never to a statutory body."""
@@ -116,7 +126,8 @@ class TestCrossChecks:
     def test_step_outside_ladder_domain(self, tmp_path: Path) -> None:
         """A ladder step outside the step input's bounds is refused."""
         err = _broken(tmp_path, "trappe.toml", "step = 2", "step = 7")
-        assert "trappe.toml" in _text(err) and "trin 7" in _text(err)
+        assert "trappe.toml" in _text(err)
+        assert "trin 7" in _text(err)
 
 
 class TestStatutoryFloors:
@@ -124,12 +135,15 @@ class TestStatutoryFloors:
         """Barnets lov § 47 routed to the visitationsudvalg instead of BUU is refused at load."""
         err = _broken(tmp_path, "regler.toml", 'level = "buu"', 'level = "udvalg"')
         text = _text(err)
-        assert "§ 47" in text and "buu" in text and "(id R-47)" in text
+        assert "§ 47" in text
+        assert "buu" in text
+        assert "(id R-47)" in text
 
     def test_floor_without_law_row_is_refused(self, tmp_path: Path) -> None:
         """A plan that declares § 47 but has no law row for it is refused."""
         err = _broken(tmp_path, "regler.toml", "law = true\n", "")
-        assert "skal afgøres af" in _text(err) and "input.toml: inputs.paragraf.values.bl-47" in _text(err)
+        assert "skal afgøres af" in _text(err)
+        assert "input.toml: inputs.paragraf.values.bl-47" in _text(err)
 
     def test_conditional_law_row_is_refused(self, tmp_path: Path) -> None:
         """A floor applies to every § 47 case, so its row cannot carry more conditions."""
@@ -160,7 +174,8 @@ class TestEngineLimits:
                 load_plan(folder)
         finally:
             signal.alarm(0)
-        assert str(MAX_ALTERNATIVES) in info.value.render() and "604 rækker" in info.value.render()
+        assert str(MAX_ALTERNATIVES) in info.value.render()
+        assert "604 rækker" in info.value.render()
 
     def test_the_limit_is_below_what_hangs_durable(self) -> None:
         """DESIGN.md measured: 512 siblings hang post(), 513 hang ruleset creation."""

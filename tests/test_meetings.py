@@ -46,16 +46,26 @@ def test_a_meeting_from_start_to_minutes(open_register, migrated_url: str) -> No
     agenda = c.build_agenda(reg, PLANS, meeting.id)
     flags = {i.number: " ".join(i.flags) for i in agenda.items}
     assert flags[1] == ""
-    assert "IKKE KLAR" in flags[2] and "ANDET NIVEAU" not in flags[2]
-    assert "ANDET NIVEAU" in flags[3] and "højere" in flags[3]
-    assert "ANDET NIVEAU" in flags[4] and "lavere" in flags[4] and "IKKE KLAR" in flags[4]
-    assert agenda.items[1].findings and all(f.code.startswith("DOK-") for f in agenda.items[1].findings)
+    assert "IKKE KLAR" in flags[2]
+    assert "ANDET NIVEAU" not in flags[2]
+    assert "ANDET NIVEAU" in flags[3]
+    assert "højere" in flags[3]
+    assert "ANDET NIVEAU" in flags[4]
+    assert "lavere" in flags[4]
+    assert "IKKE KLAR" in flags[4]
+    assert agenda.items[1].findings
+    assert all(f.code.startswith("DOK-") for f in agenda.items[1].findings)
     md, html = agenda_markdown(agenda), agenda_html(agenda)
-    assert "Udkast" in md and md.count("## Punkt") == 4 and "DOK-" in md
-    assert html.startswith("<!doctype html>") and "@media print" in html and html.count("<section>") == 4
+    assert "Udkast" in md
+    assert md.count("## Punkt") == 4
+    assert "DOK-" in md
+    assert html.startswith("<!doctype html>")
+    assert "@media print" in html
+    assert html.count("<section>") == 4
 
     sent = c.send_agenda(reg, PLANS, meeting.id, actor=ACTOR)
-    assert sent.sent_at is not None and all("UDSENDELSE" not in f for i in sent.items for f in i.flags)
+    assert sent.sent_at is not None
+    assert all("UDSENDELSE" not in f for i in sent.items for f in i.flags)
     changed = submission(READY) | {"formaal": "Et nyt formål efter udsendelsen."}
     c.add_submission(reg, PLANS, meeting.id, changed, replaces=1, actor=ACTOR)
     with pytest.raises(CaseError, match="anden sag") as other:  # never another case's place
@@ -63,29 +73,38 @@ def test_a_meeting_from_start_to_minutes(open_register, migrated_url: str) -> No
     assert other.value.problems[0].where == "erstatter"
     c.add_submission(reg, PLANS, meeting.id, submission("botilbud-108-klar"), actor=ACTOR)
     agenda = c.build_agenda(reg, PLANS, meeting.id)
-    assert len(agenda.items) == 5 and agenda.items[0].versions == 2
+    assert len(agenda.items) == 5
+    assert agenda.items[0].versions == 2
     assert any("ÆNDRET EFTER UDSENDELSE" in f for f in agenda.items[0].flags)
     assert any("TILFØJET EFTER UDSENDELSE" in f for f in agenda.items[4].flags)
 
     granted = c.record_outcome(reg, PLANS, meeting.id, 1, "bevilget", actor=ACTOR)
     with pytest.raises(StatutoryCompetenceError, match="Børne- og ungeudvalget") as refused:  # § 47 belongs to børne- og ungeudvalget (§ 142)
         c.record_outcome(reg, PLANS, meeting.id, 3, "bevilget med ændringer", "Kortere varighed", actor=ACTOR)
-    assert refused.value.problems[0].where == "udfald" and "§ 47" in refused.value.problems[0].what and "oversendt" in refused.value.problems[0].fix
+    assert refused.value.problems[0].where == "udfald"
+    assert "§ 47" in refused.value.problems[0].what
+    assert "oversendt" in refused.value.problems[0].fix
     over = c.record_outcome(reg, PLANS, meeting.id, 3, "oversendt", "Anbringelse uden samtykke", actor=ACTOR)
     later = c.record_outcome(reg, PLANS, meeting.id, 2, "sendt tilbage til rådgiver", "Mangler undersøgelse", actor=ACTOR)
-    assert granted.decision_id and granted.kompetenceoverskridelse is False
-    assert over.decision_id is None and over.forwarded_to == "boerne_og_ungeudvalg"
+    assert granted.decision_id
+    assert granted.kompetenceoverskridelse is False
+    assert over.decision_id is None
+    assert over.forwarded_to == "boerne_og_ungeudvalg"
     assert later.decision_id is None
     on_agenda = c.build_agenda(reg, PLANS, meeting.id).items
     assert [i.kompetenceoverskridelse for i in on_agenda[:4]] == [False, None, None, None]
-    assert on_agenda[2].outcome == "oversendt" and on_agenda[2].forwarded_to == "boerne_og_ungeudvalg"
+    assert on_agenda[2].outcome == "oversendt"
+    assert on_agenda[2].forwarded_to == "boerne_og_ungeudvalg"
     # A grant's period as the register stored it; an item sent back has none.
     assert (on_agenda[0].start, on_agenda[0].expected_end) == (meeting.meeting_date, dt.date(2028, 12, 1))
-    assert on_agenda[2].start is None and on_agenda[1].start is None and on_agenda[1].expected_end is None
+    assert on_agenda[2].start is None
+    assert on_agenda[1].start is None
+    assert on_agenda[1].expected_end is None
     assert "Startdato: " + meeting.meeting_date.isoformat() + "; forventet slutdato: 2028-12-01" in minutes_markdown(c.build_agenda(reg, PLANS, meeting.id))
     stored = reg.decisions(case_ref="EKS-2026-0046")
     assert [(d.level, d.outcome, d.expected_end) for d in stored] == [("visitationsudvalg", "bevilget", dt.date(2028, 12, 1))]
-    assert reg.overskridelser() == [] and reg.decisions(case_ref="EKS-2026-0047") == []
+    assert reg.overskridelser() == []
+    assert reg.decisions(case_ref="EKS-2026-0047") == []
     with pytest.raises(CaseError, match="begrundelse"):
         c.record_outcome(reg, PLANS, meeting.id, 4, "afslået", actor=ACTOR)
     for dates in ({"start": dt.date(2026, 12, 1)}, {"expected_end": dt.date(2027, 12, 1)}):
@@ -96,14 +115,20 @@ def test_a_meeting_from_start_to_minutes(open_register, migrated_url: str) -> No
     # A changed outcome corrects the decision it registered.
     redo = c.record_outcome(reg, PLANS, meeting.id, 1, "afslået", "Rettet efter mødet", actor=ACTOR)
     assert [d.outcome for d in reg.decisions(case_ref="EKS-2026-0046")] == ["afslået"]
-    assert reg.decisions(case_ref="EKS-2026-0046")[0].corrects_id == granted.decision_id and redo.decision_id
+    assert reg.decisions(case_ref="EKS-2026-0046")[0].corrects_id == granted.decision_id
+    assert redo.decision_id
 
     final = c.build_agenda(reg, PLANS, meeting.id)
     minutes = minutes_markdown(final)
-    assert "Referat" in minutes and "**afslået**" in minutes and "Rettet efter mødet" in minutes
-    assert "oversendt til Børne- og ungeudvalget" in minutes and "sendt tilbage til rådgiver" in minutes and "ingen registreret" in minutes
+    assert "Referat" in minutes
+    assert "**afslået**" in minutes
+    assert "Rettet efter mødet" in minutes
+    assert "oversendt til Børne- og ungeudvalget" in minutes
+    assert "sendt tilbage til rådgiver" in minutes
+    assert "ingen registreret" in minutes
     assert "oversendt til Børne- og ungeudvalget" in minutes_html(final)
-    assert final.items[0].start is None and "Startdato" not in minutes_html(final)  # an afslag has no period, nor has a forwarded item
+    assert final.items[0].start is None
+    assert "Startdato" not in minutes_html(final)
 
 
 def test_only_committee_levels_hold_meetings(open_register, migrated_url: str) -> None:
@@ -125,11 +150,13 @@ def test_the_identity_is_not_stored_and_cpr_elsewhere_is_refused(open_register, 
     assert json.dumps(sub, sort_keys=True) == before  # not mutated
     with reg.engine.connect() as conn:
         stored = conn.execute(select(meeting_items.c.submission, meeting_items.c.content_hash)).one()
-    assert "borger" not in stored.submission and stored.content_hash == item.content_hash == c.content_hash(stored.submission)
+    assert "borger" not in stored.submission
+    assert stored.content_hash == item.content_hash == c.content_hash(stored.submission)
     bad = submission(READY) | {"formaal": "Barnet (010115-0000) skal anbringes."}
     with pytest.raises(PersonalDataError) as err:
         c.add_submission(reg, PLANS, meeting.id, bad, actor=ACTOR)
-    assert "indstilling.formaal" in err.value.render() and "010115" not in err.value.render()
+    assert "indstilling.formaal" in err.value.render()
+    assert "010115" not in err.value.render()
     with pytest.raises(CaseError):
         c.add_submission(reg, PLANS, meeting.id, {"sag": {}, "sagsnummer": "X-1", "ukendt": 1}, actor=ACTOR)
     assert len(c.build_agenda(reg, PLANS, meeting.id).items) == 1
@@ -208,16 +235,19 @@ def test_the_cli_runs_a_meeting_and_records_decisions(migrated_url: str, tmp_pat
     assert _cli("meeting", "new", "--date", "2026-12-01", "--body", "team", *db).exit_code == 2
     ready = _cli("meeting", "add", "1", str(EXAMPLES / "submissions" / f"{READY}.json"), *db)
     flagged = _cli("meeting", "add", "1", str(EXAMPLES / "submissions" / f"{LOWER}.json"), *db)
-    assert (ready.exit_code, flagged.exit_code) == (0, 1) and "ANDET NIVEAU" in flagged.output
+    assert (ready.exit_code, flagged.exit_code) == (0, 1)
+    assert "ANDET NIVEAU" in flagged.output
     html = tmp_path / "dagsorden.html"
     assert _cli("meeting", "agenda", "1", "--format", "html", "--send", "-o", str(html), *db).exit_code == 0
     assert html.read_text(encoding="utf-8").count("<section>") == 2
     assert _cli("meeting", "outcome", "1", "1", "bevilget", *db).exit_code == 0
     assert _cli("meeting", "outcome", "1", "2", "udsat", *db).exit_code == 2  # reason required
     minutes = _cli("meeting", "minutes", "1", *db)
-    assert minutes.exit_code == 0 and "**bevilget**" in minutes.output
+    assert minutes.exit_code == 0
+    assert "**bevilget**" in minutes.output
     routed = _cli("register", "route", str(EXAMPLES / "cases" / "flere-indsatser-loefter-til-leder.json"), "--case-ref", "S-1", "--team", "Syd", "--on", "2026-12-01", "--format", "json", *db)
-    assert routed.exit_code == 0 and json.loads(routed.output)["record"]["required_level"] == "leder"
+    assert routed.exit_code == 0
+    assert json.loads(routed.output)["record"]["required_level"] == "leder"
     assert json.loads(routed.output)["record"]["advisor"] == local_actor().id  # the person at the machine, never typed
     common = (
         "--case-ref",
@@ -242,13 +272,18 @@ def test_the_cli_runs_a_meeting_and_records_decisions(migrated_url: str, tmp_pat
     assert _cli("decision", "record", "--level", "leder", "--by", "DEF", *common).exit_code == 2  # no typed initials
     placed = [a if a != "bl-32-1-2" else "bl-47" for a in common]
     unlawful = _cli("decision", "record", "--level", "leder", "--required-level", "leder", *placed)
-    assert unlawful.exit_code == 2 and "§ 47" in unlawful.output and "Børne- og ungeudvalget" in unlawful.output and "Traceback" not in unlawful.output
+    assert unlawful.exit_code == 2
+    assert "§ 47" in unlawful.output
+    assert "Børne- og ungeudvalget" in unlawful.output
+    assert "Traceback" not in unlawful.output
     low = _cli("decision", "record", "--level", "team", *common)
-    assert low.exit_code == 1 and "KOMPETENCEOVERSKRIDELSE" in low.output
+    assert low.exit_code == 1
+    assert "KOMPETENCEOVERSKRIDELSE" in low.output
     listed = _cli("decision", "list", "--overskridelser", "--format", "json", *db)
     assert [d["level"] for d in json.loads(listed.output)] == ["team"]
     cpr = _cli("decision", "record", "--level", "leder", *common, "--note", "cpr 0101150000")
-    assert cpr.exit_code == 2 and "0101150000" not in cpr.output
+    assert cpr.exit_code == 2
+    assert "0101150000" not in cpr.output
     history = tmp_path / "historik.jsonl"
     good = {
         "sagsreference": "H-1",
@@ -264,16 +299,21 @@ def test_the_cli_runs_a_meeting_and_records_decisions(migrated_url: str, tmp_pat
     }
     history.write_text(json.dumps(good) + "\nikke json\n", encoding="utf-8")
     imported = _cli("decision", "import", str(history), *db)
-    assert imported.exit_code == 1 and "1 afgørelser importeret, 1 linjer sprunget over" in imported.output
+    assert imported.exit_code == 1
+    assert "1 afgørelser importeret, 1 linjer sprunget over" in imported.output
     export = _cli("db", "export", *db)
-    assert export.exit_code == 0 and {json.loads(line)["tabel"] for line in export.output.splitlines()} >= {"decisions", "meetings", "meeting_items", "routings"}
+    assert export.exit_code == 0
+    assert {json.loads(line)["tabel"] for line in export.output.splitlines()} >= {"decisions", "meetings", "meeting_items", "routings"}
     purge = _cli("db", "purge", "--before", "2026-06-01", "--format", "json", *db)
-    assert purge.exit_code == 0 and json.loads(purge.output)["deleted"]["decisions"] == 1
+    assert purge.exit_code == 0
+    assert json.loads(purge.output)["deleted"]["decisions"] == 1
 
 
 def test_the_cli_refuses_an_unmigrated_database_and_db_upgrade_fixes_it(db_url: str) -> None:
     refused = _cli("meeting", "new", "--date", "2026-12-01", "--body", "visitationsudvalg", "--db", db_url)
-    assert refused.exit_code == 2 and "db upgrade" in refused.output and "Traceback" not in refused.output
+    assert refused.exit_code == 2
+    assert "db upgrade" in refused.output
+    assert "Traceback" not in refused.output
     assert _cli("db", "upgrade", "--db", db_url).exit_code == 0
     assert _cli("meeting", "new", "--date", "2026-12-01", "--body", "visitationsudvalg", "--db", db_url).exit_code == 0
 
@@ -286,20 +326,28 @@ def test_the_service_serves_the_register_and_meetings_with_db(migrated_url: str)
     with Server(NYBORG, db_url=migrated_url) as server:
         try:
             status, meeting = server.call("POST", "/meetings", {"meeting_date": "2026-12-01", "body": "visitationsudvalg"})
-            assert status == 200 and meeting["body"] == "visitationsudvalg"
+            assert status == 200
+            assert meeting["body"] == "visitationsudvalg"
             status, added = server.call("POST", f"/meetings/{meeting['id']}/items", {"submission": submission(READY)})
-            assert status == 200 and added["number"] == 1 and added["item"]["ready"] is True
+            assert status == 200
+            assert added["number"] == 1
+            assert added["item"]["ready"] is True
             status, bad = server.call("POST", f"/meetings/{meeting['id']}/items", {"submission": submission(READY) | {"formaal": "cpr 0101150000"}})
-            assert status == 422 and "0101150000" not in json.dumps(bad)
+            assert status == 422
+            assert "0101150000" not in json.dumps(bad)
             status, agenda = server.call("GET", f"/meetings/{meeting['id']}/agenda?format=markdown")
-            assert status == 200 and "Punkt 1" in agenda
+            assert status == 200
+            assert "Punkt 1" in agenda
             status, out = server.call("POST", f"/meetings/{meeting['id']}/items/1/outcome", {"outcome": "bevilget"})
-            assert status == 200 and out["decision_id"]
+            assert status == 200
+            assert out["decision_id"]
             status, minutes = server.call("GET", f"/meetings/{meeting['id']}/minutes?format=html")
-            assert status == 200 and "bevilget" in minutes
+            assert status == 200
+            assert "bevilget" in minutes
             case = {k: v for k, v in json.loads((EXAMPLES / "cases" / "flere-indsatser-loefter-til-leder.json").read_text(encoding="utf-8")).items() if k != "beskrivelse"}
             status, routed = server.call("POST", "/register/route", {"case_ref": "S-1", "team": "Syd", "on": "2026-12-01", "case": case})
-            assert status == 200 and routed["record"]["required_level"] == "leder"
+            assert status == 200
+            assert routed["record"]["required_level"] == "leder"
             decision = {
                 "case_ref": "S-1",
                 "team": "Syd",
@@ -312,12 +360,17 @@ def test_the_service_serves_the_register_and_meetings_with_db(migrated_url: str)
                 "start": "2026-12-02",
             }
             status, rec = server.call("POST", "/register/decisions", decision)
-            assert status == 200 and rec["kompetenceoverskridelse"] is True and rec["routing_id"] == routed["record"]["id"]
+            assert status == 200
+            assert rec["kompetenceoverskridelse"] is True
+            assert rec["routing_id"] == routed["record"]["id"]
             assert rec["decided_by"] == rec["recorded_by"] == local_actor().id  # who, from the request, never from the body
             status, over = server.call("GET", "/register/decisions?overskridelser=true")
-            assert status == 200 and [d["id"] for d in over["items"]] == [rec["id"]] and over["next"] is None
+            assert status == 200
+            assert [d["id"] for d in over["items"]] == [rec["id"]]
+            assert over["next"] is None
             status, refused = server.call("POST", "/register/decisions", decision | {"paragraph": "bl-47", "level": "leder", "required_level": "leder", "step": 5})
-            assert status == 422 and "§ 47" in json.dumps(refused, ensure_ascii=False)
+            assert status == 422
+            assert "§ 47" in json.dumps(refused, ensure_ascii=False)
         finally:
             server.app.app.state.register.close()
 
@@ -365,4 +418,5 @@ def test_a_meeting_title_is_one_line_of_text(open_register, migrated_url: str, t
     reg = open_register(migrated_url)
     with pytest.raises(CaseError) as info:
         c.new_meeting(reg, PLANS, ON, "visitationsudvalg", title, actor=ACTOR)
-    assert info.value.problems[0].where == "titel" and c.list_meetings(reg, PLANS) == []
+    assert info.value.problems[0].where == "titel"
+    assert c.list_meetings(reg, PLANS) == []

@@ -44,12 +44,15 @@ def test_the_second_load_is_read_from_the_cache_and_is_the_same_plan(cache_dir: 
     is read back without the loader and holds the same data, field for field."""
     fresh = load_plans(NYBORG).latest
     [entry] = entries(cache_dir)
-    assert cache_dir.stat().st_mode & 0o777 == 0o700 and entry.stat().st_mode & 0o777 == 0o600
+    assert cache_dir.stat().st_mode & 0o777 == 0o700
+    assert entry.stat().st_mode & 0o777 == 0o600
     assert entry.name.endswith(f"-{fresh.fingerprint}.plan")
     monkeypatch.setattr(loader, "load_plan", lambda path: pytest.fail("parsed again"))
     cached = load_plans(NYBORG).latest
-    assert cached is not fresh and own_fields(cached) == own_fields(fresh)
-    assert cached.memo == {} and all(t.operator is OPERATORS[t.op] for r in cached.rows for t in r.terms)
+    assert cached is not fresh
+    assert own_fields(cached) == own_fields(fresh)
+    assert cached.memo == {}
+    assert all(t.operator is OPERATORS[t.op] for r in cached.rows for t in r.terms)
 
 
 _NYBORG = load_plan(NYBORG)
@@ -85,7 +88,8 @@ def test_a_changed_byte_is_a_new_plan(cache_dir: Path, tmp_path: Path) -> None:
     rules = folder / "regler.toml"
     rules.write_text(rules.read_text(encoding="utf-8").replace("lt = 10000", "lt = 9000"), encoding="utf-8")
     after = load_plans(folder).latest
-    assert after.fingerprint != before.fingerprint and after.rows != before.rows
+    assert after.fingerprint != before.fingerprint
+    assert after.rows != before.rows
     assert len(entries(cache_dir)) == 2
 
 
@@ -103,7 +107,8 @@ def test_another_program_never_reads_an_entry(tmp_path: Path, monkeypatch: pytes
     text = law.read_text(encoding="utf-8")
     law.write_text(text.replace("§ 47", "§ 74", 1), encoding="utf-8")
     os.utime(law, ns=(info.st_atime_ns, info.st_mtime_ns))
-    assert law.stat().st_size == info.st_size and cache.program_digest(package) != first
+    assert law.stat().st_size == info.st_size
+    assert cache.program_digest(package) != first
     law.unlink()
     assert cache.program_digest(package) is None
     key = cache.entry_key(NYBORG)
@@ -196,7 +201,8 @@ def test_an_entry_that_changes_what_the_program_decides_is_not_used(cache_dir: P
             cache._PlanUnpickler(io.BytesIO(b"")).find_class(module, "Operator")
     own = dataclasses.replace(OPERATORS["gte"], python="__import__('os').system('true') or")
     rows = tuple(dataclasses.replace(r, terms=tuple(dataclasses.replace(t, operator=own) if getattr(t, "op", "") == "gte" else t for t in r.terms)) for r in fresh.rows)
-    assert cache._vouch(fresh) and not cache._vouch(dataclasses.replace(fresh, rows=rows))
+    assert cache._vouch(fresh)
+    assert not cache._vouch(dataclasses.replace(fresh, rows=rows))
     assert (
         decide(load_plans(NYBORG).latest, {"paragraf": "bl-47", "trin": 6, "maanedlig_udgift": 80000.0, "varighed_maaneder": 12, "alder": 13, "sagens_maanedlige_udgift": 80000.0}).level.id
         == "boerne_og_ungeudvalg"
@@ -207,7 +213,8 @@ def test_a_folder_others_may_write_to_is_not_used(cache_dir: Path) -> None:
     cache_dir.mkdir(mode=0o700)
     cache_dir.chmod(0o777)
     assert cache.cache_dir() is None
-    assert load_plans(NYBORG).latest.meta.id == "nyborg" and entries(cache_dir) == []
+    assert load_plans(NYBORG).latest.meta.id == "nyborg"
+    assert entries(cache_dir) == []
 
 
 def test_a_symbolic_link_is_neither_folder_nor_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -280,7 +287,8 @@ def test_a_relative_cache_folder_is_ignored(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setenv(cache.ENV_DIR, "cache")
     monkeypatch.setenv("XDG_CACHE_HOME", "xdg")
     assert cache.cache_dir() == tmp_path / "home" / ".cache" / "kompetenceplan"
-    assert not (tmp_path / "cache").exists() and not (tmp_path / "xdg").exists()
+    assert not (tmp_path / "cache").exists()
+    assert not (tmp_path / "xdg").exists()
 
 
 def test_pruning_never_touches_a_write_in_progress(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -292,7 +300,9 @@ def test_pruning_never_touches_a_write_in_progress(cache_dir: Path, monkeypatch:
     os.utime(old_temp, (0, 0))
     monkeypatch.setattr(cache, "MAX_ENTRIES", 1)
     cache._prune(cache_dir)
-    assert fresh_temp.exists() and not old_temp.exists() and len(entries(cache_dir)) == 1
+    assert fresh_temp.exists()
+    assert not old_temp.exists()
+    assert len(entries(cache_dir)) == 1
 
 
 @given(st.binary(max_size=5000))
@@ -318,4 +328,5 @@ def test_a_plan_edited_after_its_key_was_taken_is_not_stored_under_that_key(cach
     assert entries(cache_dir) == []
     monkeypatch.setattr(loader, "load_plan", real)
     again = load_plans(folder).latest
-    assert again.fingerprint == first.fingerprint and len(entries(cache_dir)) == 1
+    assert again.fingerprint == first.fingerprint
+    assert len(entries(cache_dir)) == 1

@@ -40,7 +40,8 @@ def test_a_loaded_plan_holds_no_pydantic_model() -> None:
                 walk(getattr(value, f.name), depth + 1)
 
     walk(plan)
-    assert any(isinstance(v, parts.InputSpec) for v in seen) and any(isinstance(v, parts.Check) for v in seen)
+    assert any(isinstance(v, parts.InputSpec) for v in seen)
+    assert any(isinstance(v, parts.Check) for v in seen)
 
 
 def test_the_plan_summary_is_the_rule_format_dump() -> None:

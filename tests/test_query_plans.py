@@ -217,4 +217,5 @@ def test_the_check_finds_a_query_without_an_index(register: Register) -> None:
         compiled = statement.compile(conn)
         text = str(compiled)
     found = whole_table_reads(register, [(text, compiled.params)])
-    assert len(found) == 1 and found[0].startswith("Seq Scan on decisions")
+    assert len(found) == 1
+    assert found[0].startswith("Seq Scan on decisions")

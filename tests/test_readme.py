@@ -18,7 +18,8 @@ def test_readme_opens_with_exactly_two_commands() -> None:
     """A newcomer gets one command that sets up and runs, and one that tests."""
     commands = _readme_commands()
     assert len(commands) == 2
-    assert "kompetenceplan route examples/cases/" in commands[0] and "pytest" in commands[1]
+    assert "kompetenceplan route examples/cases/" in commands[0]
+    assert "pytest" in commands[1]
     assert (ROOT / commands[0].rsplit(" ", 1)[-1]).is_file()
 
 
@@ -85,7 +86,10 @@ def test_the_frister_example_runs_as_written(tmp_path, monkeypatch) -> None:
         allowed = (0, 1) if args[0] == "frister" else (0,)
         assert result.exit_code in allowed and "Traceback" not in result.output, (command, result.output)
         outputs.append(result.output)
-    assert "Frister pr. 2026-11-30 — Team Nord" in outputs[2] and "dage over" in outputs[2]
+    assert "Frister pr. 2026-11-30 — Team Nord" in outputs[2]
+    assert "dage over" in outputs[2]
     report = (tmp_path / "status.html").read_text(encoding="utf-8")
-    assert report.startswith("<!DOCTYPE html>") and "Statusrapport til Social- og Handicapudvalget – 4. kvartal 2026" in report
-    assert not (ROOT / "demo.db").exists() and not (ROOT / "status.html").exists()
+    assert report.startswith("<!DOCTYPE html>")
+    assert "Statusrapport til Social- og Handicapudvalget – 4. kvartal 2026" in report
+    assert not (ROOT / "demo.db").exists()
+    assert not (ROOT / "status.html").exists()

@@ -191,7 +191,9 @@ def test_a_decision_below_the_required_level_is_stored_and_flagged(open_register
     reg.record_routing(PLANS, example_case(), case_ref="S-1", team="Team Syd", actor=ACTOR, on=ON)
     low = reg.record_decision(PLANS, **decision_kwargs(level="team"))
     ok = reg.record_decision(PLANS, **decision_kwargs(case_ref="S-2", level="visitationsudvalg", required_level="leder"))
-    assert low.kompetenceoverskridelse and low.required_level == "leder" and low.routing_id is not None
+    assert low.kompetenceoverskridelse
+    assert low.required_level == "leder"
+    assert low.routing_id is not None
     assert not ok.kompetenceoverskridelse
     assert reg.overskridelser() == [low]
     assert reg.overskridelser((ON, ON), team="Team Nord") == []
@@ -226,7 +228,8 @@ def test_cpr_shaped_text_is_refused_in_every_field_without_echoing_it(open_regis
     with pytest.raises(CaseError) as err:
         reg.record_decision(PLANS, **decision_kwargs(required_level="leder", **{field: value}))
     digits = "".join(ch for ch in value if ch.isdigit())
-    assert digits not in err.value.render().replace("-", "") and value not in json.dumps(err.value.to_dict())
+    assert digits not in err.value.render().replace("-", "")
+    assert value not in json.dumps(err.value.to_dict())
     assert reg.decisions(include_corrected=True) == []
 
 
@@ -234,10 +237,12 @@ def test_cpr_in_the_case_inputs_or_references_of_a_routing_is_refused(open_regis
     reg = open_register(migrated_url)
     with pytest.raises(PersonalDataError) as err:
         reg.record_routing(PLANS, example_case() | {"note": "cpr 0101150000"}, case_ref="S-1", team="T", actor=ACTOR, on=ON)
-    assert "sag.note" in err.value.render() and "0101150000" not in err.value.render()
+    assert "sag.note" in err.value.render()
+    assert "0101150000" not in err.value.render()
     with pytest.raises(PersonalDataError):
         reg.record_routing(PLANS, example_case(), case_ref="0101150000", team="T", actor=ACTOR, on=ON)
-    assert reg.export is not None and [r for r in reg.export() if r["tabel"] == "routings"] == []
+    assert reg.export is not None
+    assert [r for r in reg.export() if r["tabel"] == "routings"] == []
 
 
 def test_ten_digit_case_numbers_that_are_not_cpr_shaped_pass() -> None:
@@ -257,10 +262,12 @@ def test_the_case_total_comes_from_the_register_and_a_lower_typed_total_is_refus
     case = example_case() | {"sagens_maanedlige_udgift": 8000}
     with pytest.raises(CaseError, match="for lav") as err:
         reg.record_routing(PLANS, case, case_ref="S-9", team="T", actor=ACTOR, on=ON)
-    assert f"afgørelse {running.id}" in err.value.render() and "38000.00" in err.value.render()
+    assert f"afgørelse {running.id}" in err.value.render()
+    assert "38000.00" in err.value.render()
     untyped = {k: v for k, v in case.items() if k != "sagens_maanedlige_udgift"}
     routed = reg.record_routing(PLANS, untyped, case_ref="S-9", team="T", actor=ACTOR, on=ON)
-    assert routed.case_total is not None and routed.case_total.total == 38000
+    assert routed.case_total is not None
+    assert routed.case_total.total == 38000
     assert [i.decision_id for i in routed.case_total.interventions] == [running.id]
     assert routed.record.inputs["sagens_maanedlige_udgift"] == 38000
     assert "afgørelse" in routed.case_total.explain()
@@ -307,11 +314,14 @@ def test_import_skips_bad_lines_and_stores_the_good_ones(open_register, migrated
         _line(sagsreference="H-3", niveau="team", kraevet_niveau=None, sag=example_case()),
     ]
     report = reg.import_decisions(PLANS, lines, actor=ACTOR)
-    assert report.imported == 2 and [s["line"] for s in report.skipped] == [2, 3, 4]
+    assert report.imported == 2
+    assert [s["line"] for s in report.skipped] == [2, 3, 4]
     assert "0101150000" not in json.dumps(report.model_dump(mode="json"))
     stored = reg.decisions()
-    assert [d.case_ref for d in stored] == ["H-1", "H-3"] and all(d.source == "import" for d in stored)
-    assert stored[1].required_level == "leder" and stored[1].kompetenceoverskridelse
+    assert [d.case_ref for d in stored] == ["H-1", "H-3"]
+    assert all(d.source == "import" for d in stored)
+    assert stored[1].required_level == "leder"
+    assert stored[1].kompetenceoverskridelse
 
 
 def test_purge_deletes_old_records_keeps_referenced_ones_and_reports_counts(open_register, migrated_url: str) -> None:
@@ -321,10 +331,12 @@ def test_purge_deletes_old_records_keeps_referenced_ones_and_reports_counts(open
     reg.record_decision(PLANS, **decision_kwargs(case_ref="S-OLD2", decided_on=dt.date(2026, 2, 1), start=dt.date(2026, 2, 1), expected_end=ended, required_level="leder"))
     reg.record_decision(PLANS, **decision_kwargs(decided_on=dt.date(2026, 9, 2), required_level="leder", corrects=old.id))
     report = reg.purge(dt.date(2026, 6, 1), actor=ACTOR)
-    assert report.deleted["decisions"] == 1 and report.kept_referenced["decisions"] == 1
+    assert report.deleted["decisions"] == 1
+    assert report.kept_referenced["decisions"] == 1
     assert len(reg.decisions(include_corrected=True)) == 2
     exported = list(reg.export())
-    assert {r["tabel"] for r in exported} == {"decisions"} and len(exported) == 2
+    assert {r["tabel"] for r in exported} == {"decisions"}
+    assert len(exported) == 2
 
 
 def test_purge_keeps_a_grant_still_running_however_old_so_the_case_total_stays_right(open_register, migrated_url: str) -> None:
@@ -339,7 +351,8 @@ def test_purge_keeps_a_grant_still_running_however_old_so_the_case_total_stays_r
     reg.record_decision(PLANS, **decision_kwargs(case_ref="S-9", decided_on=day, start=day, outcome="afslået", required_level="leder"))
     new = {k: v for k, v in example_case().items() if k != "sagens_maanedlige_udgift"} | {"maanedlig_udgift": 1000}
     before = reg.case_total(PLANS, "S-9", new, dt.date(2026, 6, 1))
-    assert before is not None and before.total == 59000
+    assert before is not None
+    assert before.total == 59000
     report = reg.purge(dt.date(2026, 2, 1), actor=ACTOR)
     assert report.deleted["decisions"] == 2
     assert {d.id for d in reg.decisions(case_ref="S-9")} == {running.id, open_ended.id}
@@ -362,7 +375,8 @@ def test_export_and_purge_cover_the_tilsyn_and_the_payments(open_register, migra
     april = reg.record_decision(PLANS, **decision_kwargs(case_ref="S-APR", decided_on=dt.date(2026, 4, 10), start=dt.date(2026, 4, 10), expected_end=dt.date(2026, 5, 31), required_level="leder"))
     q1 = draw(reg, PLANS, config, actor=ACTOR, quarter="2026Q1", seed=1, per_stratum=50, today=ON)  # drawn 1 March 2026
     q2 = draw(reg, PLANS, config, actor=ACTOR, quarter="2026Q2", seed=2, per_stratum=50, today=ON)  # drawn 1 June 2026
-    assert [i["decision_id"] for i in q1.items] == [january.id] and [i["decision_id"] for i in q2.items] == [april.id]
+    assert [i["decision_id"] for i in q1.items] == [january.id]
+    assert [i["decision_id"] for i in q2.items] == [april.id]
     record_answer(reg, config, "2026Q1", 1, "L-01", "delvist", actor=ACTOR)
     record_answer(reg, config, "2026Q1", 1, "L-01", "ja", actor=ACTOR)  # corrects the first
     record_answer(reg, config, "2026Q2", 1, "L-01", "ja", actor=ACTOR)
@@ -379,18 +393,25 @@ def test_export_and_purge_cover_the_tilsyn_and_the_payments(open_register, migra
     assert next(r for r in exported if r["tabel"] == "tilsyn_draws")["population"] == [january.id]
 
     report = reg.purge(dt.date(2026, 5, 1), actor=ACTOR)
-    assert report.deleted["tilsyn_draws"] == 1 and report.deleted["tilsyn_items"] == 1 and report.deleted["tilsyn_answers"] == 2
-    assert report.deleted["tilsyn_results"] == results_per_item and report.deleted["payments"] == 1
+    assert report.deleted["tilsyn_draws"] == 1
+    assert report.deleted["tilsyn_items"] == 1
+    assert report.deleted["tilsyn_answers"] == 2
+    assert report.deleted["tilsyn_results"] == results_per_item
+    assert report.deleted["payments"] == 1
     # January's draw is gone, so its decision went; April's decision (before the date) is kept for the 2026Q2 draw.
-    assert report.deleted["decisions"] == 1 and report.kept_referenced["decisions"] == 1
+    assert report.deleted["decisions"] == 1
+    assert report.kept_referenced["decisions"] == 1
     assert [d.id for d in reg.decisions(include_corrected=True)] == [april.id]
     assert show(reg, "2026Q1", missing_ok=True) is None
     kept = show(reg, "2026Q2")
-    assert kept is not None and kept.items[0]["answers"]["L-01"]["answer"] == "ja"
+    assert kept is not None
+    assert kept.items[0]["answers"]["L-01"]["answer"] == "ja"
     assert counted() == {"decisions": 1, "tilsyn_draws": 1, "tilsyn_items": 1, "tilsyn_results": results_per_item, "tilsyn_answers": 1, "payments": 1}
 
     report = reg.purge(dt.date(2026, 6, 2), actor=ACTOR)
-    assert report.deleted["tilsyn_draws"] == 1 and report.deleted["decisions"] == 1 and report.kept_referenced["decisions"] == 0
+    assert report.deleted["tilsyn_draws"] == 1
+    assert report.deleted["decisions"] == 1
+    assert report.kept_referenced["decisions"] == 0
     assert report.deleted["payments"] == 0
     assert counted() == {"payments": 1}
 
@@ -467,7 +488,8 @@ def test_any_cpr_shaped_text_is_refused_and_never_echoed(before: str, birth: str
     with pytest.raises(PersonalDataError) as err:
         refuse_cpr({"felt": value})
     shown = json.dumps(err.value.to_dict(), ensure_ascii=False) + err.value.render()
-    assert f"{birth}{dash}{serial}" not in shown and birth not in shown
+    assert f"{birth}{dash}{serial}" not in shown
+    assert birth not in shown
 
 
 @examples(1000)
@@ -534,7 +556,8 @@ def test_a_decision_for_more_than_was_routed_is_routed_again_with_its_own_facts(
     routed = reg.record_routing(PLANS, example_case("familiebehandling-raadgiver"), case_ref="S-5", team="Team Syd", actor=ACTOR, on=ON)
     assert routed.record.required_level == "raadgiver"
     rec = reg.record_decision(PLANS, **decision_kwargs(case_ref="S-5", level="raadgiver", paragraph="bl-32-1-5", monthly_cost=70000))
-    assert (rec.required_level, rec.kompetenceoverskridelse) == ("visitationsudvalg", True) and rec.routing_id == routed.record.id
+    assert (rec.required_level, rec.kompetenceoverskridelse) == ("visitationsudvalg", True)
+    assert rec.routing_id == routed.record.id
     same = reg.record_decision(PLANS, **decision_kwargs(case_ref="S-5", level="raadgiver", paragraph="bl-32-1-5", monthly_cost=12000))
     assert (same.required_level, same.kompetenceoverskridelse) == ("raadgiver", False)
 
@@ -547,7 +570,8 @@ def test_an_import_line_takes_the_higher_of_its_typed_level_and_its_case_and_its
     good = _line(paragraf="bl-32-1-5", maanedlig_udgift=70000, niveau="raadgiver", kraevet_niveau="raadgiver", sag=case)
     other = _line(sagsreference="H-2", paragraf="bl-32-1-5", maanedlig_udgift=70000, kraevet_niveau="raadgiver", sag=example_case())
     report = reg.import_decisions(PLANS, [good, other], actor=ACTOR)
-    assert report.imported == 1 and [s["line"] for s in report.skipped] == [2]
+    assert report.imported == 1
+    assert [s["line"] for s in report.skipped] == [2]
     [rec] = reg.decisions()
     assert (rec.required_level, rec.kompetenceoverskridelse) == ("visitationsudvalg", True)
     assert "passer ikke til afgørelsens" in json.dumps(report.skipped, ensure_ascii=False)
@@ -575,7 +599,8 @@ def test_a_cpr_number_in_any_common_written_form_is_refused(open_register, migra
     reg = open_register(migrated_url)
     with pytest.raises(PersonalDataError) as info:
         reg.record_decision(PLANS, **decision_kwargs(required_level="leder", note=f"Ringede {written} i dag"))
-    assert "1234" not in info.value.render() and reg.decisions(include_corrected=True) == []
+    assert "1234" not in info.value.render()
+    assert reg.decisions(include_corrected=True) == []
 
 
 @pytest.mark.parametrize("text", ["Anders Ands skolegang er brudt.", "And, Anders ønsker at flytte.", "Anders B. And har brug for støtte.", "ANDERS BENT AND"])
@@ -587,5 +612,6 @@ def test_the_submissions_own_person_is_refused_in_everyday_wording(text: str) ->
     submission = {"borger": {"navn": "Anders Bent And"}, "formaal": text}
     with pytest.raises(PersonalDataError) as info:
         refuse_own_name(submission)
-    assert [p.where for p in info.value.problems] == ["indstilling.formaal"] and "Anders" not in info.value.render()
+    assert [p.where for p in info.value.problems] == ["indstilling.formaal"]
+    assert "Anders" not in info.value.render()
     refuse_own_name({"borger": {"navn": "Anders Bent And"}, "formaal": "Anders går i skole, og det går godt."})

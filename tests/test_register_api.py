@@ -47,7 +47,8 @@ def problem(answer: Any, status: int) -> dict[str, Any]:
     assert answer.headers["content-type"] == "application/problem+json", answer.headers
     body = answer.json()
     PROBLEM.validate(body)
-    assert body["status"] == status and body["correlation_id"] == answer.headers["x-correlation-id"]
+    assert body["status"] == status
+    assert body["correlation_id"] == answer.headers["x-correlation-id"]
     assert problems.TYPES[body["type"].removeprefix(problems.TYPE_PREFIX)].status == status
     return body
 
@@ -115,14 +116,17 @@ class TestOneErrorFormat:
         body = DECISION | {"corrects": CPR, "case_ref": [CPR], CPR: "x", "team": 5}
         answer = problem(api.post("/register/decisions", json=body), 422)
         text = json.dumps(answer, ensure_ascii=False)
-        assert CPR not in text and "Input should" not in text
+        assert CPR not in text
+        assert "Input should" not in text
         wheres = {p["where"] for p in answer["problems"]}
         assert {"body.corrects", "body.case_ref", "body.team", "body.ukendt felt nr. 12"} <= wheres, wheres
-        assert answer["error"] == "InvalidRequest" and answer["type"] == "/problems/invalid-input"
+        assert answer["error"] == "InvalidRequest"
+        assert answer["type"] == "/problems/invalid-input"
         # a step or an amount is read by the library as every entry point reads it (danish): a
         # refusal names the request's field, never the text
         refused = problem(api.post("/register/decisions", json=DECISION | {"step": f"trin {CPR}", "monthly_cost": True}), 422)
-        assert {p["where"] for p in refused["problems"]} == {"body.step", "body.monthly_cost"} and CPR not in json.dumps(refused)
+        assert {p["where"] for p in refused["problems"]} == {"body.step", "body.monthly_cost"}
+        assert CPR not in json.dumps(refused)
 
     @pytest.mark.parametrize("raw", [b"{not json", b"[1]", b""])
     def test_a_body_that_is_not_an_object_is_422(self, api: TestClient, raw: bytes) -> None:
@@ -133,24 +137,30 @@ class TestOneErrorFormat:
     def test_a_library_refusal_names_the_requests_own_field(self, api: TestClient) -> None:
         """The register's Danish field names (maanedlig_udgift, niveau) become the request's (body.monthly_cost, body.level)."""
         body = problem(api.post("/register/decisions", json=DECISION | {"monthly_cost": 1000.005}), 422)
-        assert [p["where"] for p in body["problems"]] == ["body.monthly_cost"] and body["error"] == "CaseError"
+        assert [p["where"] for p in body["problems"]] == ["body.monthly_cost"]
+        assert body["error"] == "CaseError"
         body = problem(api.post("/register/decisions", json=DECISION | {"paragraph": "bl-47", "level": "leder", "step": 5}), 422)
-        assert body["error"] == "StatutoryCompetenceError" and body["type"] == "/problems/statutory-competence"
+        assert body["error"] == "StatutoryCompetenceError"
+        assert body["type"] == "/problems/statutory-competence"
         assert [p["where"] for p in body["problems"]] == ["body.level"]
 
     def test_a_cpr_number_is_refused_without_being_repeated(self, api: TestClient) -> None:
         """A CPR-shaped value in a body field or the case is refused naming the field only."""
         answer = api.post("/register/route", json={"case_ref": "S-1", "team": f"Team {CPR}", "case": load("cases", "kontaktperson-team")})
         body = problem(answer, 422)
-        assert body["error"] == "PersonalDataError" and CPR not in answer.text and body["problems"][0]["where"] == "body.team"
+        assert body["error"] == "PersonalDataError"
+        assert CPR not in answer.text
+        assert body["problems"][0]["where"] == "body.team"
 
     def test_unknown_paths_methods_and_resources(self, api: TestClient) -> None:
         """An unknown path is 404, a wrong method 405 with Allow, an unknown meeting or item 404 (never 422)."""
         problem(api.get("/nowhere"), 404)
         answer = api.delete("/meetings")
-        assert problem(answer, 405)["error"] == "MethodNotAllowed" and set(answer.headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "POST"}
+        assert problem(answer, 405)["error"] == "MethodNotAllowed"
+        assert set(answer.headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "POST"}
         body = problem(api.get("/meetings/12345/agenda"), 404)
-        assert body["error"] == "NotFound" and body["problems"][0]["where"] == "meeting_id"
+        assert body["error"] == "NotFound"
+        assert body["problems"][0]["where"] == "meeting_id"
         meeting = _meeting(api)
         body = problem(api.post(f"/meetings/{meeting}/items/7/outcome", json={"outcome": "bevilget"}), 404)
         assert body["problems"][0]["where"] == "number"
@@ -160,7 +170,9 @@ class TestOneErrorFormat:
     def test_a_browser_gets_a_page_for_an_unknown_address(self, api: TestClient) -> None:
         """A person's browser (Accept: text/html) gets the Danish 'not found' page, a case tool the problem."""
         answer = api.get("/moede/abc", headers={"accept": "text/html"})
-        assert answer.status_code == 404 and answer.headers["content-type"].startswith("text/html") and "findes ikke" in answer.text
+        assert answer.status_code == 404
+        assert answer.headers["content-type"].startswith("text/html")
+        assert "findes ikke" in answer.text
 
     @pytest.mark.parametrize(
         ("error", "status"),
@@ -177,7 +189,8 @@ class TestOneErrorFormat:
         client = TestClient(api.app, base_url="http://127.0.0.1", raise_server_exceptions=False)
         answer = client.post("/meetings", json={"meeting_date": DAY, "body": "visitationsudvalg"})
         body = problem(answer, status)
-        assert CPR not in answer.text and (status != 500 or body["error"] == "InternalError")
+        assert CPR not in answer.text
+        assert status != 500 or body["error"] == "InternalError"
 
     def test_the_guards_refusals_are_problems_too(self, api: TestClient) -> None:
         """413, 415 and 400 (an unknown Host) from the guard are problem details like the app's."""
@@ -189,7 +202,8 @@ class TestOneErrorFormat:
         """GET /problems/{slug} describes each type an error can name (public, Danish)."""
         for slug, kind in problems.TYPES.items():
             answer = api.get(f"/problems/{slug}")
-            assert answer.status_code == 200 and answer.json() == {"type": kind.uri, "title": kind.title, "status": kind.status, "description": kind.description}
+            assert answer.status_code == 200
+            assert answer.json() == {"type": kind.uri, "title": kind.title, "status": kind.status, "description": kind.description}
 
 
 class TestIds:
@@ -240,8 +254,11 @@ class TestPages:
             if after is None:
                 assert "link" not in answer.headers
                 break
-            assert answer.headers["link"].endswith('>; rel="next"') and f"after={after}" in answer.headers["link"]
-        assert pages == 4 and seen == sorted(seen) and len(set(seen)) == len(days) == len(seen)
+            assert answer.headers["link"].endswith('>; rel="next"')
+            assert f"after={after}" in answer.headers["link"]
+        assert pages == 4
+        assert seen == sorted(seen)
+        assert len(set(seen)) == len(days) == len(seen)
         assert [d.id for d in reg.decisions()] == [i for _, i in seen]  # the Python API without pages: all
 
     def test_a_page_is_stable_while_records_are_added(self, api: TestClient) -> None:
@@ -251,49 +268,63 @@ class TestPages:
         _meeting(api, "Møde senere")
         rest = api.get("/meetings", params={"limit": 10, "after": first["next"]}).json()
         got = [m["id"] for m in first["items"] + rest["items"]]
-        assert got[:3] == ids and len(got) == len(set(got)) == 4
+        assert got[:3] == ids
+        assert len(got) == len(set(got)) == 4
 
     @pytest.mark.parametrize("query", ["limit=0", "limit=501", "after=nonsense", f"after={CPR}", "after=MjAyNi0xMi0wMXwz"[:-2]])
     def test_bad_page_parameters_are_refused(self, api: TestClient, query: str) -> None:
         """A page size outside 1 … 500 or a marker the service did not give is 422, naming the parameter."""
         body = problem(api.get(f"/register/decisions?{query}"), 422)
-        assert body["problems"][0]["where"] in ("limit", "after") and CPR not in json.dumps(body)
+        assert body["problems"][0]["where"] in ("limit", "after")
+        assert CPR not in json.dumps(body)
 
 
 class TestRepeatedRequests:
     def test_the_same_meeting_item_outcome_and_sending_again_store_nothing_new(self, api: TestClient) -> None:
         """An agenda item twice is one item (the answer says it already was); an outcome twice records no correction; a sent agenda sent again keeps sent_at; a meeting twice is one meeting."""
         meeting = _meeting(api)
-        assert _meeting(api) == meeting and _count(api, meetings) == 1
+        assert _meeting(api) == meeting
+        assert _count(api, meetings) == 1
         item = {"submission": load("submissions", "plejefamilie-46-klar")}
         first = api.post(f"/meetings/{meeting}/items", json=item).json()
         again = api.post(f"/meetings/{meeting}/items", json=item).json()
-        assert first == again | {"existing": False} and again["existing"] and _count(api, meeting_items) == 1
+        assert first == again | {"existing": False}
+        assert again["existing"]
+        assert _count(api, meeting_items) == 1
         sent = api.post(f"/meetings/{meeting}/agenda/send", json={}).json()["sent_at"]
-        assert api.post(f"/meetings/{meeting}/agenda/send", json={}).json()["sent_at"] == sent and _count(api, agendas) == 1
+        assert api.post(f"/meetings/{meeting}/agenda/send", json={}).json()["sent_at"] == sent
+        assert _count(api, agendas) == 1
         outcome = api.post(f"/meetings/{meeting}/items/1/outcome", json={"outcome": "bevilget"}).json()
         assert api.post(f"/meetings/{meeting}/items/1/outcome", json={"outcome": "bevilget"}).json() == outcome
-        assert _count(api, outcomes) == 1 and _count(api, decisions) == 1
+        assert _count(api, outcomes) == 1
+        assert _count(api, decisions) == 1
         # something new is stored: another outcome, and an agenda changed since it was sent
         api.post(f"/meetings/{meeting}/items/1/outcome", json={"outcome": "udsat", "reason": "Mangler oplysninger."})
         assert _count(api, outcomes) == 2
         api.post(f"/meetings/{meeting}/items", json={"submission": load("submissions", "bostoette-85-mangler")})
-        assert api.post(f"/meetings/{meeting}/agenda/send", json={}).json()["sent_at"] != sent and _count(api, agendas) == 2
+        assert api.post(f"/meetings/{meeting}/agenda/send", json={}).json()["sent_at"] != sent
+        assert _count(api, agendas) == 2
 
     def test_the_same_decision_and_routing_again_are_stored_once(self, api: TestClient) -> None:
         """A decision or a routing sent twice (a lost answer) is one record; a correction sent twice is one correction, never 'already corrected'."""
         case = load("cases", "kontaktperson-team")
         routing = {"case_ref": "S-9", "team": "Syd", "on": DAY, "case": case}
         first = api.post("/register/route", json=routing).json()
-        assert api.post("/register/route", json=routing).json() == first and _count(api, routings) == 1
+        assert api.post("/register/route", json=routing).json() == first
+        assert _count(api, routings) == 1
         correction = routing | {"corrects": first["record"]["id"], "case": case | {"maanedlig_udgift": 1500}}
         fixed = api.post("/register/route", json=correction)
-        assert fixed.status_code == 200 and api.post("/register/route", json=correction).json() == fixed.json() and _count(api, routings) == 2
+        assert fixed.status_code == 200
+        assert api.post("/register/route", json=correction).json() == fixed.json()
+        assert _count(api, routings) == 2
         recorded = api.post("/register/decisions", json=DECISION).json()
-        assert api.post("/register/decisions", json=DECISION).json() == recorded and _count(api, decisions) == 1
+        assert api.post("/register/decisions", json=DECISION).json() == recorded
+        assert _count(api, decisions) == 1
         fix = DECISION | {"corrects": recorded["id"], "monthly_cost": 9000}
         corrected = api.post("/register/decisions", json=fix)
-        assert corrected.status_code == 200 and api.post("/register/decisions", json=fix).json() == corrected.json() and _count(api, decisions) == 2
+        assert corrected.status_code == 200
+        assert api.post("/register/decisions", json=fix).json() == corrected.json()
+        assert _count(api, decisions) == 2
 
 
 class TestAddresses:
@@ -309,9 +340,12 @@ class TestConditionalAndHead:
         """The plan and the schemas carry an ETag with the plan's fingerprint; If-None-Match with it is 304 without a body."""
         answer = api.get(path)
         tag = answer.headers["etag"]
-        assert answer.status_code == 200 and tag.startswith('"' + api.app.app.state.holder.plans.latest.fingerprint)  # type: ignore[attr-defined]
+        assert answer.status_code == 200
+        assert tag.startswith('"' + api.app.app.state.holder.plans.latest.fingerprint)
         again = api.get(path, headers={"if-none-match": f'W/"other", {tag}'})
-        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+        assert again.status_code == 304
+        assert again.content == b""
+        assert again.headers["etag"] == tag
         assert api.get(path, headers={"if-none-match": '"other"'}).status_code == 200
 
     def test_head_answers_wherever_get_does(self, api: TestClient) -> None:
@@ -331,9 +365,11 @@ class TestCorrelation:
         """A W3C traceparent comes back unchanged and its trace id is the correlation id; a client's X-Correlation-Id is kept."""
         trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
         answer = api.get("/nowhere", headers={"traceparent": trace})
-        assert answer.headers["traceparent"] == trace and answer.json()["correlation_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+        assert answer.headers["traceparent"] == trace
+        assert answer.json()["correlation_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
         answer = api.get("/health", headers={"x-correlation-id": "sag-tool:42", "traceparent": trace})
-        assert answer.headers["x-correlation-id"] == "sag-tool:42" and answer.headers["traceparent"] == trace
+        assert answer.headers["x-correlation-id"] == "sag-tool:42"
+        assert answer.headers["traceparent"] == trace
 
     @pytest.mark.parametrize("given", [CPR, "010101-1234", "sag 0101011234", "a b", "x" * 65, "æøå"])
     def test_an_unusable_correlation_id_is_replaced(self, api: TestClient, given: str) -> None:
@@ -347,7 +383,8 @@ class TestCorrelation:
     def test_an_invalid_traceparent_is_not_returned(self, api: TestClient, given: str) -> None:
         """Only a valid W3C traceparent (version 00, ids not all zero) is kept; anything else is dropped."""
         answer = api.get("/health", headers={"traceparent": given})
-        assert "traceparent" not in answer.headers and re.fullmatch(r"[0-9a-f]{12}", answer.headers["x-correlation-id"])
+        assert "traceparent" not in answer.headers
+        assert re.fullmatch(r"[0-9a-f]{12}", answer.headers["x-correlation-id"])
 
     def test_a_decision_echoes_the_day_it_was_routed_for(self, api: TestClient) -> None:
         """POST /route answers routed_on: the ?on= day, or today when none was given."""

@@ -88,7 +88,8 @@ def test_a_bad_case_reference_is_refused_at_every_entry_point(ref: str, tmp_path
             "kraevet_niveau": "leder",
         }
         assert reg.import_decisions(PLANS, [json.dumps(line)], actor=ACTOR).imported == 0
-        assert c.build_agenda(reg, PLANS, meeting.id).items == [] and reg.decisions() == []
+        assert c.build_agenda(reg, PLANS, meeting.id).items == []
+        assert reg.decisions() == []
         # the same calls with a good reference pass: the refusals above are the rule's
         assert c.add_submission(reg, PLANS, meeting.id, submission(READY), case_ref="S-2026-0042", actor=ACTOR).number == 1
     engine = make_engine(url)
@@ -98,7 +99,8 @@ def test_a_bad_case_reference_is_refused_at_every_entry_point(ref: str, tmp_path
     client = client_for(url)
     # the API names the request's own fields (issue 23): the submission's sagsnummer, the body's case_ref
     response = client.post(f"/meetings/{meeting.id}/items", json={"submission": submission(READY) | {"sagsnummer": ref}})
-    assert response.status_code == 422 and response.json()["problems"][0]["where"] == "indstilling.sagsnummer"
+    assert response.status_code == 422
+    assert response.json()["problems"][0]["where"] == "indstilling.sagsnummer"
     if given:
         assert client.post(f"/meetings/{meeting.id}/items", json={"case_ref": ref, "submission": submission(READY)}).status_code == 422
         assert client.post("/register/route", json={"case_ref": ref, "team": "T", "on": "2026-12-01", "case": {"paragraf": "bl-32-1-5", "trin": 3}}).status_code == 422
@@ -135,7 +137,8 @@ def test_a_bad_case_reference_is_refused_at_every_entry_point(ref: str, tmp_path
                 "leder",
             ],
         )
-        assert result.exit_code == 2 and "sagsreference" in result.output
+        assert result.exit_code == 2
+        assert "sagsreference" in result.output
 
 
 @examples(30)
@@ -153,7 +156,8 @@ def test_every_reference_accepted_onto_the_agenda_can_be_decided_and_replaced(re
         assert added.item.case_ref == ref.strip()
         c.add_submission(reg, PLANS, meeting.id, submission(READY) | {"formaal": "Nyt formål."}, case_ref=ref, replaces=added.number, actor=ACTOR)
         outcome = c.record_outcome(reg, PLANS, meeting.id, added.number, "bevilget", actor=ACTOR)
-        assert outcome.decision_id is not None and reg.decisions(case_ref=ref.strip())
+        assert outcome.decision_id is not None
+        assert reg.decisions(case_ref=ref.strip())
 
 
 # -- item 7: strict dates and Danish time --------------------------------------------------------------------
@@ -175,7 +179,8 @@ def test_the_apis_dates_are_strict(value: Any, tmp_path: Path) -> None:
         "required_level": "leder",
     }
     response = client.post("/register/decisions", json=body)
-    assert response.status_code == 422 and [p["where"] for p in response.json()["problems"]] == ["body.start"]  # the request's own field (issue 23)
+    assert response.status_code == 422
+    assert [p["where"] for p in response.json()["problems"]] == ["body.start"]
     assert client.post("/meetings", json={"meeting_date": value, "body": "visitationsudvalg"}).status_code == 422
     assert client.get("/register/decisions", params={"start": str(value)}).status_code == 422
     with Register(url) as reg:
@@ -193,7 +198,8 @@ def test_the_apis_dates_are_strict(value: Any, tmp_path: Path) -> None:
             "kraevet_niveau": "leder",
         }
         report = reg.import_decisions(PLANS, [json.dumps(line)], actor=ACTOR)
-        assert report.imported == 0 and "ÅÅÅÅ-MM-DD" in json.dumps(report.skipped, ensure_ascii=False)
+        assert report.imported == 0
+        assert "ÅÅÅÅ-MM-DD" in json.dumps(report.skipped, ensure_ascii=False)
     client.close()
 
 
@@ -203,12 +209,15 @@ def test_times_are_stored_in_utc_and_shown_in_danish_time(open_register, migrate
     meeting = c.new_meeting(reg, PLANS, ON, "visitationsudvalg", actor=ACTOR)
     c.add_submission(reg, PLANS, meeting.id, submission(READY), actor=ACTOR)
     sent = c.send_agenda(reg, PLANS, meeting.id, actor=ACTOR).sent_at
-    assert sent is not None and sent.utcoffset() == dt.timedelta(0)
+    assert sent is not None
+    assert sent.utcoffset() == dt.timedelta(0)
     shown = format_time(sent)
     utc_clock = f"kl. {sent:%H.%M}"
-    assert shown.endswith(("kl. " + f"{(sent + dt.timedelta(hours=1)):%H.%M}", "kl. " + f"{(sent + dt.timedelta(hours=2)):%H.%M}")) and not shown.endswith(utc_clock)
+    assert shown.endswith(("kl. " + f"{(sent + dt.timedelta(hours=1)):%H.%M}", "kl. " + f"{(sent + dt.timedelta(hours=2)):%H.%M}"))
+    assert not shown.endswith(utc_clock)
     agenda = c.build_agenda(reg, PLANS, meeting.id)
-    assert f"Udsendt: {shown}" in agenda_markdown(agenda) and f"Udsendt {shown}" in agenda_html(agenda)
+    assert f"Udsendt: {shown}" in agenda_markdown(agenda)
+    assert f"Udsendt {shown}" in agenda_html(agenda)
 
 
 # -- item 8: idempotent imports ----------------------------------------------------------------------------
@@ -297,8 +306,12 @@ def test_a_value_cannot_add_a_heading_an_outcome_or_html_to_the_markdown(render:
     """A line break, markup or HTML in a title, case reference, reason or flag stays text on its own line."""
     text = render(_forged_agenda())
     headings = [line for line in text.splitlines() if line.startswith("#")]
-    assert len(headings) == 2 and headings[1].startswith("## Punkt 1: sag ")  # the title and the one real item
-    assert "**bevilget**" not in text and "<script>" not in text and "\r" not in text and "\u2028" not in text
+    assert len(headings) == 2
+    assert headings[1].startswith("## Punkt 1: sag ")
+    assert "**bevilget**" not in text
+    assert "<script>" not in text
+    assert "\r" not in text
+    assert "\u2028" not in text
     assert "Beslutning: **afslået**" in text or render is agenda_markdown
 
 
@@ -306,7 +319,9 @@ def test_a_value_cannot_add_a_heading_an_outcome_or_html_to_the_markdown(render:
 def test_every_value_is_escaped_in_the_html(render: Any) -> None:
     """No value becomes a tag in the printable HTML."""
     text = render(_forged_agenda())
-    assert "<script>" not in text and text.count("<h2>") == 1 and "&lt;script&gt;" in text
+    assert "<script>" not in text
+    assert text.count("<h2>") == 1
+    assert "&lt;script&gt;" in text
 
 
 def test_the_apis_html_documents_carry_the_pages_security_and_no_cache_headers(tmp_path: Path) -> None:
@@ -325,8 +340,10 @@ def test_the_apis_html_documents_carry_the_pages_security_and_no_cache_headers(t
             if name != "Content-Security-Policy":
                 assert response.headers[name] == value == page.headers[name], (path, name)
         policy = response.headers["Content-Security-Policy"]
-        assert policy.startswith(page.headers["Content-Security-Policy"].split("style-src")[0]) and "'unsafe-inline'" not in policy
-        assert re.search(r"style-src 'self' 'sha256-[A-Za-z0-9+/=]+'", policy) and "frame-ancestors 'none'" in policy
+        assert policy.startswith(page.headers["Content-Security-Policy"].split("style-src")[0])
+        assert "'unsafe-inline'" not in policy
+        assert re.search(r"style-src 'self' 'sha256-[A-Za-z0-9+/=]+'", policy)
+        assert "frame-ancestors 'none'" in policy
         assert "<b>fed</b>" not in response.text
     for fmt in ("markdown", "json"):
         assert client.get(f"/meetings/{meeting.id}/agenda?format={fmt}").headers["Cache-Control"] == "no-store"
@@ -365,7 +382,9 @@ def test_free_text_naming_the_submissions_own_person_is_refused(tmp_path: Path) 
     for text in ("Ditte Marie Hansen er glad for plejefamilien.", "ditte  hansen ønsker det", "Samtale med DITTE MARIE HANSEN"):
         with pytest.raises(PersonalDataError) as err:
             refuse_own_name(named | {"formaal": text})
-        assert "Ditte" not in err.value.render() and "Hansen" not in err.value.render() and err.value.problems[0].where == "indstilling.formaal"
+        assert "Ditte" not in err.value.render()
+        assert "Hansen" not in err.value.render()
+        assert err.value.problems[0].where == "indstilling.formaal"
     refuse_own_name(named | {"formaal": "Hansen-familiens plejebarn; Ditte er et andet barn."})  # a single name is an ordinary word
     url = new_sqlite(tmp_path)
     with Register(url) as reg:

@@ -105,7 +105,9 @@ class RegisterMachine(RuleBasedStateMachine):
         same = [n for (m, n), i in self.items.items() if m == meeting and not i["withdrawn"] and (i["kind"], i["case_ref"], i["versions"]) == (kind, case_ref, 1)]
         added = c.add_submission(self.reg, PLANS, meeting, _submission(kind, case_ref), actor=ACTOR)
         if same:
-            assert added.existing and added.number == same[0] and added.item.versions == 1
+            assert added.existing
+            assert added.number == same[0]
+            assert added.item.versions == 1
             return
         assert not added.existing, "the same submission was added twice"
         expected = 1 + max((n for m, n in self.items if m == meeting), default=0)
@@ -123,7 +125,8 @@ class RegisterMachine(RuleBasedStateMachine):
             assert item["withdrawn"], exc.render()  # only a withdrawn item takes no new version
             return
         assert not item["withdrawn"]
-        assert added.number == number and added.item.item_key == item["key"]  # a new version keeps its number
+        assert added.number == number
+        assert added.item.item_key == item["key"]
         item["versions"] += 1
 
     @precondition(lambda self: self.items)
@@ -140,7 +143,8 @@ class RegisterMachine(RuleBasedStateMachine):
             return
         assert not refused
         shown = next(i for i in agenda.items if i.number == number)
-        assert shown.withdrawn and shown.item_key == item["key"]
+        assert shown.withdrawn
+        assert shown.item_key == item["key"]
         item["withdrawn"] = True
 
     @precondition(lambda self: self.meetings)
@@ -283,7 +287,8 @@ class RegisterMachine(RuleBasedStateMachine):
             below = conn.execute(select(func.count()).select_from(decisions).where(decisions.c.lovbestemt_overskredet.is_(True))).scalar_one()
             low_47 = conn.execute(select(func.count()).select_from(decisions).where(decisions.c.paragraph == "bl-47", decisions.c.level != "boerne_og_ungeudvalg")).scalar_one()
             retracted_twice = conn.execute(select(func.count()).select_from(decision_retractions).group_by(decision_retractions.c.decision_id).having(func.count() > 1)).first()
-        assert below == low_47 == 0 and retracted_twice is None
+        assert below == low_47 == 0
+        assert retracted_twice is None
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -366,7 +371,9 @@ def test_two_processes_of_eight_threads_never_fork_a_chain_or_renumber_an_item(o
         live = {r.item_key: {decision_repo.head(conn, x.decision_id) for x in rows if x.item_key == r.item_key and x.decision_id} & in_force for r in current}
     # every outcome asked for was answered; one equal to the item's current outcome is that outcome (no new row)
     answered = [i for r in results for i in r["answered"]]
-    assert len(answered) == 2 * 8 * rounds and len(rows) == len(set(answered)) and forks == 0
+    assert len(answered) == 2 * 8 * rounds
+    assert len(rows) == len(set(answered))
+    assert forks == 0
     assert all(len(v) <= 1 for v in live.values())
     for r in current:  # the current outcome decides whether the item has a decision in force
         assert bool(live[r.item_key]) == (r.decision_id is not None)

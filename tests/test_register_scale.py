@@ -77,7 +77,11 @@ class TestScaleGenerator:
             count = {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (decisions, routings, meetings, meeting_items, tilsyn_draws, tilsyn_answers, payments)}
             assert (count["decisions"], count["routings"], count["meetings"], count["meeting_items"]) == (made.decisions, made.routings, made.meetings, made.items)
             assert (count["tilsyn_draws"], count["tilsyn_answers"], count["payments"]) == (made.draws, made.answers, made.payments)
-            assert made.decisions > 300 and made.meetings > 20 and made.draws == 1 and made.answers > 0 and made.payments > 0
+            assert made.decisions > 300
+            assert made.meetings > 20
+            assert made.draws == 1
+            assert made.answers > 0
+            assert made.payments > 0
             for m in committee.list_meetings(reg, PLANS)[:: max(1, made.meetings // 10)]:
                 agenda = committee.build_agenda(reg, PLANS, m.id)
                 assert sorted(i.number for i in agenda.items) == list(range(1, len(agenda.items) + 1))
@@ -126,8 +130,10 @@ class TestScaleGenerator:
             days = conn.execute(select(func.min(payments.c.paid_on), func.max(payments.c.paid_on))).one()
             batches = conn.execute(select(func.count(payments.c.batch_sha256.distinct()))).scalar_one()
             unknown = conn.execute(select(func.count()).select_from(payments).where(payments.c.case_ref.like("Z-%"))).scalar_one()
-        assert START <= days[0] and days[1] <= dt.date(2026, 6, 30)
-        assert batches == MONTHS and 0 < unknown < made.payments // 20
+        assert START <= days[0]
+        assert days[1] <= dt.date(2026, 6, 30)
+        assert batches == MONTHS
+        assert 0 < unknown < made.payments // 20
 
 
 class TestEconomyByTheDatabase:
@@ -149,7 +155,8 @@ class TestEconomyByTheDatabase:
             figures, flows, prices = report_figures(engine, periods, cat)
         finally:
             engine.dispose()
-        assert rows and figures[0].active > 0
+        assert rows
+        assert figures[0].active > 0
         assert figures == [economy.period_figures(rows, p, cat) for p in periods]
         assert flows == [economy.flow(rows, p.previous(), p) for p in periods]
         assert prices == [economy.prices(rows, p, p.previous(), cat) for p in periods]
@@ -175,7 +182,8 @@ class TestEconomyByTheDatabase:
             figures = economy.period_figures(rows, period, cat)
             expected = economy._paid(figures, rows, lines, known, period, cat)
             assert economy._paid_sums(figures, sums, period, cat) == expected
-            assert expected.unmatched_count > 0 and expected.count > expected.unmatched_count
+            assert expected.unmatched_count > 0
+            assert expected.count > expected.unmatched_count
 
 
 class TestPages:
@@ -189,7 +197,8 @@ class TestPages:
                 whole = reg.decisions(**kwargs)
                 assert [d.id for d in _walk(lambda after, n, kw=kwargs: reg.decisions(**kw, after=after, limit=n), key, 37)] == [d.id for d in whole]
             whole = reg.overskridelser()
-            assert whole and [d.id for d in _walk(lambda after, n: reg.overskridelser(after=after, limit=n), key, 7)] == [d.id for d in whole]
+            assert whole
+            assert [d.id for d in _walk(lambda after, n: reg.overskridelser(after=after, limit=n), key, 7)] == [d.id for d in whole]
 
     def test_a_walk_over_pages_of_meetings_is_the_whole_list(self, built: tuple[str, Any]) -> None:
         """`list_meetings` with ``after``/``limit`` pages through every meeting once, by date then id."""
@@ -260,7 +269,9 @@ class TestMeetingList:
         reg = _meeting_register(tmp_path, days)
         try:
             page = overview(reg, PLANS, today=dt.date(2027, 1, 1))
-            assert [r.meeting.meeting_date for r in page.rows] == days[-PAGE:] and page.later is None and page.earlier is not None
+            assert [r.meeting.meeting_date for r in page.rows] == days[-PAGE:]
+            assert page.later is None
+            assert page.earlier is not None
         finally:
             reg.close()
 
@@ -278,7 +289,8 @@ class TestMeetingList:
                 conn.execute(update(meeting_items).values(plan_fingerprint="en-anden-plan", ready=False))
             agenda = committee.build_agenda(reg, PLANS, meeting_id)
             row = overview(reg, PLANS, today=day).rows[0]
-            assert agenda.items[0].ready and any(f.startswith("PLANEN ER ÆNDRET") for f in agenda.items[0].flags)
+            assert agenda.items[0].ready
+            assert any(f.startswith("PLANEN ER ÆNDRET") for f in agenda.items[0].flags)
             assert (row.items, row.ready) == (1, 1)
         finally:
             reg.close()
@@ -317,11 +329,13 @@ def test_on_sqlite_a_reader_waits_for_no_writer(tmp_path: Path) -> None:
             reader, second = threading.Thread(target=read), threading.Thread(target=write)
             reader.start(), second.start()
             reader.join(timeout=20)
-            assert not reader.is_alive() and done["titles"] == ["Visitationsudvalget 2026-01-05"]
+            assert not reader.is_alive()
+            assert done["titles"] == ["Visitationsudvalget 2026-01-05"]
             time.sleep(0.3)
             assert "second" not in done  # queued behind the first writer
         second.join(timeout=60)
-        assert done.get("second") and [m.title for m in committee.list_meetings(reg, PLANS)] == ["anden"]
+        assert done.get("second")
+        assert [m.title for m in committee.list_meetings(reg, PLANS)] == ["anden"]
     finally:
         reg.close()
 
@@ -359,7 +373,10 @@ class TestHttpLists:
         gives every decision once, as the library lists them."""
         url, _ = built
         first = http.get("/register/decisions?limit=50")
-        assert first.status_code == 200 and len(first.json()["items"]) == 50 and first.json()["next"] and 'rel="next"' in first.headers["link"]
+        assert first.status_code == 200
+        assert len(first.json()["items"]) == 50
+        assert first.json()["next"]
+        assert 'rel="next"' in first.headers["link"]
         with Register(url) as reg:
             assert [d["id"] for d in _follow(http, "/register/decisions?limit=200&team=Team%20Syd")] == [d.id for d in reg.decisions(team="Team Syd")]
 
@@ -392,13 +409,16 @@ class TestHttpLists:
             http = TestClient(app, base_url="http://127.0.0.1")
             shown = lambda page: re.findall(r'data-meeting="(\d+)"', page.text)  # noqa: E731
             first = http.get("/moede")
-            assert first.status_code == 200 and len(shown(first)) == PAGE
+            assert first.status_code == 200
+            assert len(shown(first)) == PAGE
             earlier = re.search(r'href="(/moede\?foer=[^"]+)" rel="prev"', first.text)
             assert earlier is not None
             before = http.get(earlier.group(1))
-            assert shown(before) and not set(shown(before)) & set(shown(first))
+            assert shown(before)
+            assert not set(shown(before)) & set(shown(first))
             later = re.search(r'href="(/moede\?efter=[^"]+)" rel="next"', before.text)
-            assert later is not None and shown(http.get(later.group(1)))[0] == shown(first)[0]
+            assert later is not None
+            assert shown(http.get(later.group(1)))[0] == shown(first)[0]
             assert http.get("/moede?foer=ikke-en-noegle").status_code == 200  # a bad key is the first page
         finally:
             app.app.state.register.close()
@@ -412,7 +432,8 @@ def test_every_page_that_reads_the_register_is_measured() -> None:
     from kompetenceplan.service.permissions import ROUTES
 
     spec = importlib.util.spec_from_file_location("register_scale", ROOT / "benchmarks" / "register_scale.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
@@ -517,4 +538,5 @@ def test_reload_by_request_is_refused_with_several_workers() -> None:
     process of several); the fix names SIGHUP to the main process."""
     done = subprocess.run([sys.executable, "-m", "kompetenceplan", "serve", "--plan", str(NYBORG), "--workers", "2", "--allow-reload"], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 2
-    assert "flere arbejdsprocesser" in done.stderr and "SIGHUP" in done.stderr
+    assert "flere arbejdsprocesser" in done.stderr
+    assert "SIGHUP" in done.stderr

@@ -113,7 +113,9 @@ def test_the_bulk_generator_is_deterministic_including_item_keys(tmp_path: Path)
 
     first = run("a.db", 9)
     keys = [r["item_key"] for r in first if r["tabel"] == "meeting_items"]
-    assert keys and all(re.fullmatch(r"[0-9a-f]{32}", k) for k in keys) and len(set(keys)) == len(keys)
+    assert keys
+    assert all(re.fullmatch(r"[0-9a-f]{32}", k) for k in keys)
+    assert len(set(keys)) == len(keys)
     assert run("b.db", 9) == first
     assert {r["item_key"] for r in run("c.db", 10) if r["tabel"] == "meeting_items"}.isdisjoint(keys)
 
@@ -132,7 +134,8 @@ def test_the_history_has_the_volumes_and_irregularities_it_promises(town: Regist
     assert any(r["corrects_id"] is not None and "Rettelse" in r["note"] for r in rows)
     assert any(r["expected_end"] is None and r["outcome"] != "afslået" for r in rows)
     assert any(r["source"] == "udvalg" for r in rows)
-    assert False in items and True in items
+    assert False in items
+    assert True in items
     codes = PLANS.latest.inputs[PLANS.latest.meta.paragraph_input].values or {}
     assert all(r["paragraph"] in codes for r in rows)
 
@@ -162,7 +165,8 @@ def test_the_population_and_the_sample_can_be_recomputed_from_what_is_stored(tow
             ]
             stored = conn.execute(select(tilsyn_draws.c.population).where(tilsyn_draws.c.quarter == q)).scalar_one()
         ids = sorted(r["id"] for r in rows)
-        assert stored == ids and found.population_size == len(ids)
+        assert stored == ids
+        assert found.population_size == len(ids)
         assert found.population_fingerprint == hashlib.sha256("".join(f"{i}\n" for i in ids).encode()).hexdigest()
         strata: dict[tuple[str, str], list[int]] = defaultdict(list)
         for r in rows:
@@ -184,13 +188,16 @@ def test_a_quarter_is_drawn_once_and_shown_afterwards(town: Register, tmp_path: 
     runner = CliRunner()
     args = ["--db", town.url, "--config", str(CONFIG_PATH)]
     again = runner.invoke(main, ["tilsyn", "draw", "--quarter", "2026Q4", *args])
-    assert again.exit_code == 2 and "Kvartalet er allerede trukket" in again.output and "Traceback" not in again.output
+    assert again.exit_code == 2
+    assert "Kvartalet er allerede trukket" in again.output
+    assert "Traceback" not in again.output
     shown = runner.invoke(main, ["tilsyn", "draw", "--quarter", "2026Q4", "--show", "--format", "json", *args])
     data = json.loads(shown.output)
     assert data["seed"] == show(town, "2026Q4").seed  # type: ignore[union-attr]
     assert shown.exit_code == (1 if any(r["status"] == "fejl" for i in data["items"] for r in i["results"]) else 0)
     missing = runner.invoke(main, ["tilsyn", "draw", "--quarter", "2025Q1", "--show", *args])
-    assert missing.exit_code == 2 and "ikke trukket" in missing.output
+    assert missing.exit_code == 2
+    assert "ikke trukket" in missing.output
 
 
 def test_a_quarter_cannot_be_drawn_before_its_draw_date(town: Register) -> None:
@@ -313,7 +320,8 @@ def test_a_section_47_decided_by_a_leader_is_a_breach_even_without_inputs(tmp_pa
         d = _insert_decision(reg, level="leder", required_level="leder", paragraph="bl-47")
         with reg.engine.connect() as conn:
             results = {r.code: r for r in til.run_checks(conn, PLANS, d)}
-    assert results["TIL-001"].status == til.FEJL and "§ 142, stk. 1" in results["TIL-001"].message
+    assert results["TIL-001"].status == til.FEJL
+    assert "§ 142, stk. 1" in results["TIL-001"].message
     assert results["TIL-003"].status == til.FEJL  # it belonged to a committee: no indstilling is a fejl
 
 
@@ -346,7 +354,8 @@ def test_answers_are_append_only_and_validated(tmp_path: Path) -> None:
         with pytest.raises(PersonalDataError):
             record_answer(reg, CONFIG, "2026Q4", 1, "L-02", "nej", actor=ACTOR, comment="se 010203-1234")
         result = CliRunner().invoke(main, ["tilsyn", "answer", "--db", reg.url, "--config", str(CONFIG_PATH), "--quarter", "2026Q4", "--item", "2", "--question", "L-03", "--answer", "delvist"])
-        assert result.exit_code == 0 and "Svar gemt" in result.output
+        assert result.exit_code == 0
+        assert "Svar gemt" in result.output
 
 
 # -- the report ----------------------------------------------------------------------------------
@@ -357,7 +366,8 @@ def test_wilson_interval_contains_the_rate_and_is_symmetric(kn: tuple[int, int])
     lo, hi = wilson(k, n)
     assert 0 <= lo <= k / n <= hi <= 1
     lo2, hi2 = wilson(n - k, n)
-    assert lo == pytest.approx(1 - hi2) and hi == pytest.approx(1 - lo2)
+    assert lo == pytest.approx(1 - hi2)
+    assert hi == pytest.approx(1 - lo2)
 
 
 def test_wilson_matches_published_values() -> None:
@@ -431,9 +441,11 @@ def _check_report(reg: Register, quarter: str) -> None:
         assert row[:2] == [str(k), str(n)] and row[4] == str(unverified), check.code
         if n:
             lo, hi = wilson(k, n)
-            assert row[2] == _pct(k, n) and row[3] == f"{_pct(round(lo * 1000), 1000)} – {_pct(round(hi * 1000), 1000)}"
+            assert row[2] == _pct(k, n)
+            assert row[3] == f"{_pct(round(lo * 1000), 1000)} – {_pct(round(hi * 1000), 1000)}"
         else:
-            assert row[2] == "–" and row[3] == "ingen efterprøvede sager"
+            assert row[2] == "–"
+            assert row[3] == "ingen efterprøvede sager"
         assert len([c for c in row[5].split(", ") if c != "–"]) == k
     teams_table = _table(md, "Sager med fejl i kontrollerne (TIL) pr. team")
     assert set(teams_table) == set(raw["per_team"]) or (not raw["items"] and set(teams_table) == {SAMPLE_SHARE})
@@ -469,7 +481,8 @@ def _check_report(reg: Register, quarter: str) -> None:
     titles = re.findall(r"<title>(\d{4}Q\d): (\d+) af (\d+)</title>", md)
     assert titles == [(q, str(row[0]), str(row[1])) for q, row in trend.items() if row[1] != "0"]
     page = render_html(report, CONFIG)
-    assert page.count("<svg") == 1 and "@media print" in page
+    assert page.count("<svg") == 1
+    assert "@media print" in page
     assert not re.search(r"(src|href)=", page)  # nothing loaded from elsewhere
     for check in til.CHECKS:
         k, n, _ = raw["per_check"][check.code]
@@ -489,12 +502,16 @@ def test_report_cli_writes_markdown_and_html(town: Register, tmp_path: Path) -> 
     runner = CliRunner()
     base = ["tilsyn", "report", "--db", town.url, "--config", str(CONFIG_PATH), "--quarter", "2026Q4"]
     md = runner.invoke(main, base)
-    assert md.exit_code == 0 and md.output.startswith("# Ledelsestilsyn 2026Q4")
+    assert md.exit_code == 0
+    assert md.output.startswith("# Ledelsestilsyn 2026Q4")
     out = tmp_path / "r.html"
     page = runner.invoke(main, [*base, "--format", "html", "--output", str(out)])
-    assert page.exit_code == 0 and out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert page.exit_code == 0
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     missing = runner.invoke(main, ["tilsyn", "report", "--db", town.url, "--config", str(CONFIG_PATH), "--quarter", "2025Q1"])
-    assert missing.exit_code == 2 and "ikke trukket" in missing.output and "Traceback" not in missing.output
+    assert missing.exit_code == 2
+    assert "ikke trukket" in missing.output
+    assert "Traceback" not in missing.output
 
 
 def test_a_bad_configuration_is_refused_naming_the_field(tmp_path: Path) -> None:
@@ -532,7 +549,9 @@ def test_the_whole_tilsyn_on_each_backend(migrated_url: str) -> None:
         for t in threads:
             t.join()
         refused = [o for o in outcomes_ if isinstance(o, TilsynError)]
-        assert len(outcomes_) == 2 and len(refused) == 1 and "allerede trukket" in refused[0].render()
+        assert len(outcomes_) == 2
+        assert len(refused) == 1
+        assert "allerede trukket" in refused[0].render()
         with reg.engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(tilsyn_draws)).scalar_one() == 1
         assert draw(reg, PLANS, CONFIG, actor=ACTOR, quarter="2026Q4", seed=8, today=TODAY).items
@@ -549,7 +568,8 @@ def _benchmark():
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("tilsyn_benchmark", ROOT / "benchmarks" / "tilsyn.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -559,24 +579,29 @@ def test_til001_uses_the_version_by_fingerprint_and_its_period(tmp_path: Path) -
     bench = _benchmark()
     plans = load_plans(bench.history_plans(tmp_path / "plan"))
     old, new = plans.versions
-    assert (old.meta.version, new.meta.version) == ("2021.1", "2026.1") and old.fingerprint != new.fingerprint
+    assert (old.meta.version, new.meta.version) == ("2021.1", "2026.1")
+    assert old.fingerprint != new.fingerprint
     with Register(_new_db(f"sqlite:///{tmp_path / 'h.db'}")) as reg:
         generate(reg, plans, start=dt.date(2025, 11, 1), months=3, seed=6, bulk=True)
         with reg.engine.connect() as conn:
             rows = [dict(r) for r in conn.execute(select(decisions).where(decisions.c.routing_id.is_not(None), decisions.c.kompetenceoverskridelse.is_(False))).mappings()]
             before = next(r for r in rows if r["decided_on"].year == 2025)
             after = next(r for r in rows if r["decided_on"].year == 2026)
-            assert before["plan_fingerprint"] == old.fingerprint and after["plan_fingerprint"] == new.fingerprint
+            assert before["plan_fingerprint"] == old.fingerprint
+            assert after["plan_fingerprint"] == new.fingerprint
             assert til.run_checks(conn, plans, before)[0].status == til.OK
             # The 2026 version's fingerprint on a 2025 decision: a version not in force that day.
             wrong = til.run_checks(conn, plans, {**before, "plan_fingerprint": new.fingerprint})[0]
-            assert wrong.status == til.FEJL and "ikke var i kraft" in wrong.message
+            assert wrong.status == til.FEJL
+            assert "ikke var i kraft" in wrong.message
 
 
 def test_the_benchmark_runs_on_a_small_register(tmp_path: Path) -> None:
     bench = _benchmark()
     figures = bench.run(f"sqlite:///{tmp_path / 'b.db'}", 2, "medium", bench.history_plans(tmp_path / "plan"))
-    assert figures["decisions"] > 0 and figures["sample"] > 0 and figures["population"] >= figures["sample"]
+    assert figures["decisions"] > 0
+    assert figures["sample"] > 0
+    assert figures["population"] >= figures["sample"]
 
 
 def test_cli_generate_draw_per_team_and_checks(tmp_path: Path) -> None:
@@ -584,14 +609,18 @@ def test_cli_generate_draw_per_team_and_checks(tmp_path: Path) -> None:
     runner = CliRunner()
     made = runner.invoke(main, ["tilsyn", "generate", "--db", url, "--years", "1", "--seed", "3", "--until", "2026-03-31"])
     assert made.exit_code == 0, made.output
-    assert "perioden begynder 2026-01-01" in made.output and "2026-01-01 – 2026-03-31" in made.output
+    assert "perioden begynder 2026-01-01" in made.output
+    assert "2026-01-01 – 2026-03-31" in made.output
     again = runner.invoke(main, ["tilsyn", "generate", "--db", url, "--until", "2026-03-31"])
-    assert again.exit_code == 2 and "ikke tomt" in again.output and "Traceback" not in again.output
+    assert again.exit_code == 2
+    assert "ikke tomt" in again.output
+    assert "Traceback" not in again.output
     # 2026Q2 is drawn on 1 June; the history ends 31 March, so March is the population's only month.
     drawn = runner.invoke(main, ["tilsyn", "draw", "--db", url, "--config", str(CONFIG_PATH), "--quarter", "2026Q2", "--per-team", "2", "--format", "json"])
     assert drawn.exit_code in (0, 1), drawn.output
     data = json.loads(drawn.output)
-    assert data["per_stratum"] == 2 and data["period_start"] == "2026-03-01"
+    assert data["per_stratum"] == 2
+    assert data["period_start"] == "2026-03-01"
     per_stratum: dict[tuple[str, str], int] = defaultdict(int)
     for item in data["items"]:
         per_stratum[(item["team"], item["track"])] += 1
@@ -653,13 +682,17 @@ def test_one_quarter_parser_for_both_tilsyn(year: int, n: int, q: str) -> None:
     from kompetenceplan.tilsyn.config import quarter_code
 
     text = f"{year}{q}{n}"
-    assert parse_quarter(text) == (year, n) and quarter_code(f" {text} ") == f"{year}Q{n}"
+    assert parse_quarter(text) == (year, n)
+    assert quarter_code(f" {text} ") == f"{year}Q{n}"
     period = eco.parse_quarter(text)
-    assert period.code == f"{year}Q{n}" and (period.first.year, (period.first.month - 1) // 3 + 1) == (year, n)
-    assert period.last.month == 3 * n and (period.last + dt.timedelta(days=1)).day == 1
+    assert period.code == f"{year}Q{n}"
+    assert (period.first.year, (period.first.month - 1) // 3 + 1) == (year, n)
+    assert period.last.month == 3 * n
+    assert (period.last + dt.timedelta(days=1)).day == 1
     # the draw's population ends the day before the draw date, which lies in or after the quarter's start year
     draw_date, first, last = quarter_dates(CONFIG, text)
-    assert first < last < draw_date and draw_date.year == year
+    assert first < last < draw_date
+    assert draw_date.year == year
 
 
 @given(st.text(max_size=12))
@@ -679,7 +712,8 @@ def test_a_bad_quarter_is_one_danish_error_in_both(text: str) -> None:
         parse_quarter(text)
     with pytest.raises(CaseError) as economy:
         eco.parse_quarter(text)
-    assert ledelse.value.render() == economy.value.render() and "Skriv fx --quarter 2026Q4" in ledelse.value.render()
+    assert ledelse.value.render() == economy.value.render()
+    assert "Skriv fx --quarter 2026Q4" in ledelse.value.render()
 
 
 def test_both_clis_refuse_a_bad_quarter_with_the_same_message_and_exit_2(tmp_path: Path) -> None:
@@ -690,7 +724,8 @@ def test_both_clis_refuse_a_bad_quarter_with_the_same_message_and_exit_2(tmp_pat
         result = runner.invoke(main, [*args, "--db", url, "--quarter", "2026Q5"])
         assert result.exit_code == 2 and "Traceback" not in result.output, result.output
         outputs.append(result.output.strip())
-    assert len(set(outputs)) == 1 and "Ugyldigt kvartal" in outputs[0]
+    assert len(set(outputs)) == 1
+    assert "Ugyldigt kvartal" in outputs[0]
 
 
 # -- the generator feeds the økonomisk tilsyn too -----------------------------------------------------
@@ -743,13 +778,15 @@ def test_the_checklist_answers_enter_the_error_rate_per_question_and_per_case(to
         record_answer(town, CONFIG, "2026Q3", position, q.id, "ja", actor=ACTOR)
     verified = build_report(town, CONFIG, "2026Q3")
     ref = f"{clean['case_ref']} (nr. {position})"
-    assert ref not in verified.per_case[-1].unverified_cases and ref not in verified.per_case[-1].cases
+    assert ref not in verified.per_case[-1].unverified_cases
+    assert ref not in verified.per_case[-1].cases
     first = CONFIG.questions_for(clean["track"])[0]
     record_answer(town, CONFIG, "2026Q3", position, first.id, "nej", actor=ACTOR, comment="Mangler")
     after = build_report(town, CONFIG, "2026Q3")
     assert ref in after.per_case[-1].cases  # the leader's nej makes the case faulty
     rate = next(r for r in after.per_question if r.label.startswith(first.id))
-    assert ref in rate.cases and rate.k >= 1
+    assert ref in rate.cases
+    assert rate.k >= 1
     assert after.per_check == before.per_check  # the automatic checks are unchanged
 
 
@@ -762,14 +799,16 @@ def test_a_question_of_another_track_is_refused(tmp_path: Path) -> None:
         child = next(i for i in found.items if i["track"] == "boern_social")
         with pytest.raises(TilsynError) as err:
             record_answer(reg, CONFIG, "2026Q4", adult["position"], "L-03", "ja", actor=ACTOR)
-        assert [p.where for p in err.value.problems] == ["--question"] and "V-0" in err.value.problems[0].fix
+        assert [p.where for p in err.value.problems] == ["--question"]
+        assert "V-0" in err.value.problems[0].fix
         with pytest.raises(TilsynError):
             record_answer(reg, CONFIG, "2026Q4", child["position"], "V-03", "ja", actor=ACTOR)
         record_answer(reg, CONFIG, "2026Q4", adult["position"], "V-03", "ja", actor=ACTOR)
         # the whole checklist in one go (the pages' one form per case): the same rule, nothing stored
         with pytest.raises(TilsynError) as err:
             record_answers(reg, CONFIG, "2026Q4", child["position"], {"L-01": ("ja", ""), "V-03": ("ja", "")}, actor=ACTOR)
-        assert [p.where for p in err.value.problems] == ["--question"] and "L-01" in err.value.problems[0].fix
+        assert [p.where for p in err.value.problems] == ["--question"]
+        assert "L-01" in err.value.problems[0].fix
         assert "V-03" not in next(i for i in show(reg, "2026Q4").items if i["position"] == child["position"])["answers"]  # type: ignore[union-attr]
         stored = record_answers(reg, CONFIG, "2026Q4", adult["position"], {q.id: ("ja", "") for q in CONFIG.questions_for("voksne")}, actor=ACTOR)
         assert {a["question"] for a in stored} == {q.id for q in CONFIG.questions_for("voksne")} - {"V-03"}  # V-03 unchanged: no new row
@@ -778,7 +817,8 @@ def test_a_question_of_another_track_is_refused(tmp_path: Path) -> None:
 def test_every_adults_question_names_a_phase_of_voksenudredningsmetoden() -> None:
     """Udviklingsplan 2024-2028, afsnit 4.5.1: the adults' tilsyn follows VUM's phases."""
     adults = [q for q in CONFIG.questions_for("voksne") if q.tracks == ["voksne"]]
-    assert len(adults) >= 6 and all(q.phase for q in adults)
+    assert len(adults) >= 6
+    assert all(q.phase for q in adults)
     assert {q.phase for q in adults} >= {"Udredning", "Afgørelse og handleplan", "Opfølgning"}
 
 
@@ -800,12 +840,15 @@ def test_the_municipality_rate_weights_each_stratum_by_its_population() -> None:
     items = [_item("Stor", "boern_social", 95, [til.OK], position=i) for i in range(5)]
     items += [_item("Lille", "boern_social", 5, [til.FEJL], position=10 + i) for i in range(5)]
     estimate = stratified("x", items, CONFIG, til_status)
-    assert estimate.value == pytest.approx(0.05) and estimate.covered == 1.0 and estimate.verified == 10
+    assert estimate.value == pytest.approx(0.05)
+    assert estimate.covered == 1.0
+    assert estimate.verified == 10
     from kompetenceplan.tilsyn.report import _case_rate
 
     assert _case_rate("x", items, CONFIG).rate == 0.5
     lo, hi = estimate.interval  # type: ignore[misc]
-    assert lo <= 0.05 <= hi and hi < 0.5
+    assert lo <= 0.05 <= hi
+    assert hi < 0.5
 
 
 @given(st.lists(st.tuples(st.integers(1, 60), st.integers(1, 6), st.integers(0, 6)), min_size=1, max_size=6))
@@ -827,9 +870,11 @@ def test_the_weighted_estimate_equals_an_independent_computation(strata: list[tu
 def test_strata_without_a_verified_case_are_left_out_and_say_so() -> None:
     items = [_item("A", "boern_social", 30, [til.OK], position=1), _item("B", "boern_social", 70, [til.IKKE_EFTERPROEVET], position=2)]
     estimate = stratified("x", items, CONFIG, til_status)
-    assert estimate.value == 0.0 and estimate.covered == pytest.approx(0.3)
+    assert estimate.value == 0.0
+    assert estimate.covered == pytest.approx(0.3)
     nothing = stratified("x", [items[1]], CONFIG, til_status)
-    assert nothing.value is None and nothing.interval is None
+    assert nothing.value is None
+    assert nothing.interval is None
 
 
 def test_wilson_share_at_a_whole_sample_size_is_wilson() -> None:
@@ -841,7 +886,8 @@ def test_the_report_shows_the_weighted_rate_and_calls_the_plain_share_what_it_is
     md = render_markdown(report, CONFIG)
     estimates = _table(md, "Kommunens fejlandel (vægtet med stratumstørrelser)")
     assert set(estimates) == {"Kontroller (TIL)", "Kontroller og tjekliste"}
-    assert SAMPLE_SHARE in _table(md, "Sager med fejl i kontrollerne (TIL) pr. team") and "I alt" not in md.split("## Kontrollernes grundlag")[0]
+    assert SAMPLE_SHARE in _table(md, "Sager med fejl i kontrollerne (TIL) pr. team")
+    assert "I alt" not in md.split("## Kontrollernes grundlag")[0]
 
 
 def test_the_checklist_and_the_checks_cite_what_the_statute_says() -> None:
@@ -850,12 +896,17 @@ def test_the_checklist_and_the_checks_cite_what_the_statute_says() -> None:
     § 20, stk. 3's 4 months (the one-year age is the municipality's own rule); the draw dates and
     "forventet varighed" are verified, so no [U] is left on them."""
     basis = {q.id: q.basis for q in CONFIG.checklist}
-    assert "§ 95" in basis["L-07"] and "§ 101" not in basis["L-07"]
-    assert "§ 5, stk. 3-4" in basis["L-02"] and "§ 23" not in basis["L-02"]
-    assert "§ 20, stk. 3" in basis["L-03"] and "[U]" not in basis["L-03"]
+    assert "§ 95" in basis["L-07"]
+    assert "§ 101" not in basis["L-07"]
+    assert "§ 5, stk. 3-4" in basis["L-02"]
+    assert "§ 23" not in basis["L-02"]
+    assert "§ 20, stk. 3" in basis["L-03"]
+    assert "[U]" not in basis["L-03"]
     assert "4 måneder" in CONFIG.question("L-03").question  # type: ignore[union-attr]
-    assert "[U]" not in CONFIG.tilsyn.source and "4.5.1" in CONFIG.tilsyn.source
-    assert "[U]" not in til.CHECK_BY_CODE["TIL-004"].basis and "§ 47, stk. 2" in til.CHECK_BY_CODE["TIL-004"].basis
+    assert "[U]" not in CONFIG.tilsyn.source
+    assert "4.5.1" in CONFIG.tilsyn.source
+    assert "[U]" not in til.CHECK_BY_CODE["TIL-004"].basis
+    assert "§ 47, stk. 2" in til.CHECK_BY_CODE["TIL-004"].basis
 
 
 def test_barnets_lov_is_cited_with_its_later_amendments() -> None:

@@ -69,7 +69,8 @@ class TestDanishNumbers:
         """Ambiguous or foreign forms are refused with a Danish reason, never guessed."""
         with pytest.raises(NumberTextError) as info:
             parse_danish_number(text)
-        assert str(info.value) and (not text.strip() or text.strip() not in str(info.value))
+        assert str(info.value)
+        assert not text.strip() or text.strip() not in str(info.value)
 
     def test_the_unit_of_the_field_may_follow(self) -> None:
         assert parse_danish_number("16 t/uge", "t/uge") == 16
@@ -124,11 +125,13 @@ class TestFormFromPlan:
         for f in form.fields:
             spec = nyborg.inputs[f.name]
             if spec.default_product:
-                assert f.derived and not f.required
+                assert f.derived
+                assert not f.required
             if not spec.required:
                 assert not f.required
             if f.name in form.derived_from:
-                assert f.derived and not f.required
+                assert f.derived
+                assert not f.required
         area = nyborg.meta.area_input
         assert form.derived_from.get(area) == nyborg.meta.paragraph_input
         needs = {req for v in (nyborg.inputs[area].values or {}).values() for req in v.requires}
@@ -149,7 +152,8 @@ class TestCaseFromForm:
 
     def test_unreadable_text_is_a_field_error_that_does_not_repeat_it(self, nyborg) -> None:
         case, errors = case_from_form(nyborg, {"maanedlig_udgift": CPR, "akut": "måske"})
-        assert set(errors) == {"maanedlig_udgift", "akut"} and case == {}
+        assert set(errors) == {"maanedlig_udgift", "akut"}
+        assert case == {}
         assert all(CPR not in e and "måske" not in e for e in errors.values())
 
     @pytest.mark.parametrize("path", sorted((EXAMPLES / "cases").glob("*.json")), ids=lambda p: p.stem)
@@ -189,7 +193,8 @@ class TestCaseFromForm:
         errors = FieldErrors()
         errors.add(nyborg, info.value, advisor_form(nyborg))
         missing = {p.where.split(".")[1] for p in info.value.problems}
-        assert set(errors.fields) == missing and errors.general == []
+        assert set(errors.fields) == missing
+        assert errors.general == []
 
 
 # -- HTTP ------------------------------------------------------------------------------------
@@ -270,9 +275,11 @@ class TestFormEndpoints:
             headers["Cookie"] = f"{csrf.COOKIE}={forged}"
         status, _, page = b.post_form("/hvem-skal-afgoere", fields, headers)
         assert status == 403
-        assert _level_shown(page) is None and "sikkerhedsnøglen" in page
+        assert _level_shown(page) is None
+        assert "sikkerhedsnøglen" in page
         status, _, body = b.post_form("/hvem-skal-afgoere/svar", fields, headers)
-        assert status == 403 and json.loads(body)["ok"] is False
+        assert status == 403
+        assert json.loads(body)["ok"] is False
 
     def test_a_field_given_twice_is_refused_never_read_as_its_last_value(self, server) -> None:
         """A doubled field (a crafted post: the first value shown, the last one decided) is 400 with
@@ -281,7 +288,10 @@ class TestFormEndpoints:
         token = b.token()
         body = urllib.parse.urlencode([("csrf", token), ("paragraf", "bl-32-1-5"), ("paragraf", "bl-47"), ("trin", "3")]).encode()
         status, _, page = b.request("POST", "/hvem-skal-afgoere", body, {"Content-Type": "application/x-www-form-urlencoded"})
-        assert status == 400 and "mere end én gang" in page and "bl-47" not in page and _level_shown(page) is None
+        assert status == 400
+        assert "mere end én gang" in page
+        assert "bl-47" not in page
+        assert _level_shown(page) is None
         status, _, page = b.post_form("/hvem-skal-afgoere", {"csrf": token, "paragraf": "bl-32-1-5", "trin": "3"})
         assert status == 200
 
@@ -300,10 +310,13 @@ class TestFormEndpoints:
     def test_pages_are_not_cached_not_framed_and_load_nothing_from_elsewhere(self, server) -> None:
         b = Browserish(server)
         status, headers, page = b.request("GET", "/hvem-skal-afgoere")
-        assert status == 200 and headers["Cache-Control"] == "no-store"
-        assert "default-src 'self'" in headers["Content-Security-Policy"] and "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert status == 200
+        assert headers["Cache-Control"] == "no-store"
+        assert "default-src 'self'" in headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
         cookie = next(c for c in b.jar if c.name == csrf.COOKIE)
-        assert cookie.has_nonstandard_attr("HttpOnly") and cookie.get_nonstandard_attr("SameSite", "").lower() == "strict"
+        assert cookie.has_nonstandard_attr("HttpOnly")
+        assert cookie.get_nonstandard_attr("SameSite", "").lower() == "strict"
         assert not re.search(r'(src|href)="(https?:)?//', page), "intet hentes fra andre steder (CDN)"
         assert '<html lang="da">' in page
 
@@ -337,13 +350,18 @@ class TestFormEndpoints:
         b = Browserish(server)
         content = sorted((EXAMPLES / "submissions").glob("*.json"))[0].read_bytes()
         status, _, page = b.post_multipart("/indstilling", {"csrf": b.token("/indstilling"), "moededato": "2026-12-01"}, [("filer", f"{CPR}.json", content), ("filer", "ødelagt.json", b"{")])
-        assert status == 200 and CPR not in page and CPR.replace("-", "") not in page
-        assert "fil nr. 1" in page and "ødelagt.json" in page
+        assert status == 200
+        assert CPR not in page
+        assert CPR.replace("-", "") not in page
+        assert "fil nr. 1" in page
+        assert "ødelagt.json" in page
 
     def test_an_empty_upload_names_the_field(self, server) -> None:
         b = Browserish(server)
         status, _, page = b.post_multipart("/indstilling", {"csrf": b.token("/indstilling"), "moededato": "2026-12-01"}, [])
-        assert status == 200 and 'role="alert"' in page and "Vælg mindst én indstilling" in page
+        assert status == 200
+        assert 'role="alert"' in page
+        assert "Vælg mindst én indstilling" in page
 
     def test_a_number_that_could_be_personal_data_is_kept_in_the_field_but_not_in_the_message(self, server) -> None:
         b = Browserish(server)
@@ -351,7 +369,8 @@ class TestFormEndpoints:
         assert status == 200
         assert f'value="{CPR}"' in page  # the form keeps what was typed
         errors = " ".join(re.findall(r'class="field-error"[^>]*>(.*?)</p>', page, flags=re.S))
-        assert "Kan ikke læses som et tal" in errors and CPR not in errors
+        assert "Kan ikke læses som et tal" in errors
+        assert CPR not in errors
 
     def test_the_standard_page_says_when_each_requirement_applies_as_the_checks_document_does(self, server, nyborg) -> None:
         """The page and `kompetenceplan checks --format markdown` give the same 'Gælder' per code."""
@@ -361,20 +380,25 @@ class TestFormEndpoints:
         expected = dict(re.findall(r"^## (DOK-\d{3}) .*?^- \*\*Gælder:\*\* (.*?)$", document, flags=re.M | re.S))
         _, _, page = Browserish(server).request("GET", "/kompetenceplan/dokumentation")
         shown = {code: html.unescape(text) for code, text in re.findall(r'<section class="requirement" id="(DOK-\d{3})".*?<dt>Gælder</dt><dd>(.*?)</dd>', page, flags=re.S)}
-        assert shown == expected and len(shown) == len(nyborg.requirements)
+        assert shown == expected
+        assert len(shown) == len(nyborg.requirements)
 
     def test_unknown_version_is_a_page_not_a_crash(self, server) -> None:
         status, _, page = Browserish(server).request("GET", "/kompetenceplan?version=1999.9")
-        assert status == 404 and "Ukendt version" in page
+        assert status == 404
+        assert "Ukendt version" in page
 
 
 def test_csrf_tokens_are_signed() -> None:
     c = csrf.Csrf(b"k" * 32)
     token = c.new_token()
-    assert c.valid(token) and c.accepts(token, token)
+    assert c.valid(token)
+    assert c.accepts(token, token)
     assert not c.accepts(token, c.new_token())
     assert not csrf.Csrf(b"x" * 32).valid(token)
     nonce, _, sig = token.partition(".")
     assert not c.valid(f"{nonce}.{sig[:-1]}0" if sig[-1] != "0" else f"{nonce}.{sig[:-1]}1")
-    assert csrf.same_origin(None, "127.0.0.1:8000") and csrf.same_origin("http://127.0.0.1:8000", "127.0.0.1:8000")
-    assert not csrf.same_origin("null", "127.0.0.1:8000") and not csrf.same_origin("http://evil", "127.0.0.1:8000")
+    assert csrf.same_origin(None, "127.0.0.1:8000")
+    assert csrf.same_origin("http://127.0.0.1:8000", "127.0.0.1:8000")
+    assert not csrf.same_origin("null", "127.0.0.1:8000")
+    assert not csrf.same_origin("http://evil", "127.0.0.1:8000")

@@ -295,7 +295,9 @@ class TestAdvisor:
         for row in expected.matched:
             if row.level == expected.level.id:
                 # the law's words in the answer; the rule's id for plan owners in the details
-                assert plain_reference(row.reference) in answer and row.id not in answer and row.id in details
+                assert plain_reference(row.reference) in answer
+                assert row.id not in answer
+                assert row.id in details
         if path.name == "familiebehandling-raadgiver.json":
             screenshot(browser, "hvem-skal-afgoere-svar")
         if path.name.startswith("plejefamilie"):
@@ -341,7 +343,8 @@ class TestAdvisor:
         assert field.get_attribute("value") == amount
         assert d.find_element(By.ID, other.name).get_attribute("value") == "6"
         assert field.get_attribute("aria-invalid") == "true"
-        assert error.is_displayed() and error.text.startswith("Fejl:")
+        assert error.is_displayed()
+        assert error.text.startswith("Fejl:")
         assert f"{monthly.name}-error" in field.get_attribute("aria-describedby").split()
         assert d.find_element(By.ID, "fejlliste").get_attribute("role") == "alert"
         assert not d.find_elements(By.CSS_SELECTOR, "#svar .answer"), "ingen afgørelse ved ugyldigt input"
@@ -361,7 +364,8 @@ class TestAdvisor:
         assert sorted(codes) == sorted(plan.inputs[m.paragraph_input].values or {})
         text = browser.find_element(By.ID, f"felt-{m.step_input}").text
         for step in plan.ladder:
-            assert step.name in text and all(e in text for e in step.examples)
+            assert step.name in text
+            assert all(e in text for e in step.examples)
         screenshot(browser, "hvem-skal-afgoere")
 
     def test_keyboard_only(self, server, browser, plans) -> None:
@@ -469,8 +473,11 @@ class TestSecretary:
             assert shown["level"] == expected.routing.level
             for f in expected.findings:
                 # plain Danish in the report; the code and the JSON path in its details
-                assert plain(plans.latest, f.hint) in shown["text"] and plain_reference(f.reference) in shown["text"]
-                assert f.code not in shown["text"] and f"felt {f.path}" not in shown["text"] and f"felt {f.path}" in " ".join(shown["all"].split())
+                assert plain(plans.latest, f.hint) in shown["text"]
+                assert plain_reference(f.reference) in shown["text"]
+                assert f.code not in shown["text"]
+                assert f"felt {f.path}" not in shown["text"]
+                assert f"felt {f.path}" in " ".join(shown["all"].split())
         assert d.find_element(By.CSS_SELECTOR, ".results [data-print]").is_displayed()
         screenshot(d, "indstilling-rapport")
         d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
@@ -592,7 +599,8 @@ class TestMeeting:
                 # view and with the focus, before anything is added
                 result = form.find_element(By.CSS_SELECTOR, "[data-result]")
                 who = required.name if required is not None else plans.latest.level(committee_required(plans, case_of(path), MEETING_DAY)).name
-                assert d.switch_to.active_element == result and who in result.text
+                assert d.switch_to.active_element == result
+                assert who in result.text
                 result.find_element(By.TAG_NAME, "button").click()
                 wait(d, lambda drv, f=form: f.find_elements(By.CSS_SELECTOR, "[data-result] a"))
         assert "indstilling" in d.current_url  # added in the background; the reports stay
@@ -610,7 +618,8 @@ class TestMeeting:
             expected = check(plans, case_of(path), on=MEETING_DAY)
             assert (item["ready"], item["codes"], item["level"]) == (expected.ready, [f.code for f in expected.findings], expected.routing.level), path.name
             if not expected.ready:
-                assert f"{len(expected.errors)} fejl, {len(expected.findings)} fund i alt" in item["text"] and "IKKE KLAR" in item["text"]
+                assert f"{len(expected.errors)} fejl, {len(expected.findings)} fund i alt" in item["text"]
+                assert "IKKE KLAR" in item["text"]
             if expected.routing.level != "visitationsudvalg":
                 assert "ANDET NIVEAU" in item["text"]
             elif expected.routing.committee_id != "visitationsudvalg_boern":
@@ -733,7 +742,8 @@ class TestMeeting:
             ActionChains(d).send_keys(Keys.ENTER).perform()
             wait(d, lambda drv: drv.find_element(By.ID, "slutdato-1-error").text)
             error = d.find_element(By.ID, "slutdato-1-error")
-            assert "før start" in error.text and error.get_attribute("role") == "alert"
+            assert "før start" in error.text
+            assert error.get_attribute("role") == "alert"
             assert d.find_element(By.ID, "slutdato-1").get_attribute("aria-invalid") == "true"
             assert d.find_element(By.ID, "startdato-1").get_attribute("value") == start.isoformat()  # kept
             assert committee.build_agenda(reg, plans, meeting.id).items[0].outcome is None
@@ -749,7 +759,8 @@ class TestMeeting:
             shown = d.find_element(By.ID, "punkt-1-datoer")
             assert shown.find_element(By.CSS_SELECTOR, "[data-start]").get_attribute("data-start") == start.isoformat()
             assert shown.find_element(By.CSS_SELECTOR, "[data-end]").get_attribute("data-end") == end.isoformat()
-            assert date_text(start) in shown.text and date_text(end) in shown.text
+            assert date_text(start) in shown.text
+            assert date_text(end) in shown.text
             assert _accessibility_problems(d) == []
             screenshot(d, "moede-bevilling-datoer")
         finally:
@@ -786,7 +797,8 @@ class TestMeeting:
             form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
             wait(d, lambda drv: drv.find_element(By.ID, "erstatter-1-error").text)
             error = d.find_element(By.ID, "erstatter-1-error")
-            assert f"{problem.what} {problem.fix}" in error.text and error.get_attribute("role") == "alert"
+            assert f"{problem.what} {problem.fix}" in error.text
+            assert error.get_attribute("role") == "alert"
             assert d.find_element(By.ID, "erstatter-1").get_attribute("aria-invalid") == "true"
             assert d.find_element(By.ID, "moede-1").get_attribute("aria-invalid") is None
             assert d.find_element(By.ID, "moede-1-error").text == ""
@@ -798,7 +810,8 @@ class TestMeeting:
             form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
             wait(d, lambda drv: drv.find_elements(By.CSS_SELECTOR, "#moede-1-resultat a"))
             assert "ny version af punkt 1" in d.find_element(By.ID, "moede-1-resultat").text
-            assert d.find_element(By.ID, "erstatter-1-error").text == "" and d.find_element(By.ID, "erstatter-1").get_attribute("aria-invalid") is None
+            assert d.find_element(By.ID, "erstatter-1-error").text == ""
+            assert d.find_element(By.ID, "erstatter-1").get_attribute("aria-invalid") is None
             assert [i.versions for i in committee.build_agenda(reg, plans, meeting.id).items] == [2]
         finally:
             reg.close()
@@ -867,15 +880,18 @@ class TestPages:
     def test_meeting_page_says_the_register_is_not_configured(self, server, browser) -> None:
         browser.get(f"{server.url}/moede")
         text = browser.find_element(By.TAG_NAME, "main").text
-        assert "ikke sat op" in text and "kompetenceplan serve --db" not in text  # plain Danish; the commands in the details
+        assert "ikke sat op" in text
+        assert "kompetenceplan serve --db" not in text
         details = browser.find_element(By.CSS_SELECTOR, "#intet-register details").get_attribute("textContent")
-        assert "kompetenceplan serve --db" in details and "kompetenceplan db upgrade" in details
+        assert "kompetenceplan serve --db" in details
+        assert "kompetenceplan db upgrade" in details
 
     def test_plan_page_shows_the_version_in_force_and_the_documentation_standard(self, server, browser, plans) -> None:
         plan = plans.in_force(dt.date.today())
         browser.get(f"{server.url}/kompetenceplan")
         text = browser.find_element(By.TAG_NAME, "main").text
-        assert plan.meta.version in text and "i kraft i dag" in text
+        assert plan.meta.version in text
+        assert "i kraft i dag" in text
         assert all(row.id in text for row in plan.rows)
         browser.get(f"{server.url}/kompetenceplan/dokumentation")
         codes = [s.get_attribute("id") for s in browser.find_elements(By.CSS_SELECTOR, "section.requirement")]
@@ -912,7 +928,9 @@ class TestAnotherPlan:
         assert len(rows) == len(changes) > 0
         for row, change in zip(rows, changes, strict=False):
             cells = row.find_elements(By.TAG_NAME, "td")
-            assert change.paragraph in cells[0].text and change.old_level in cells[1].text and change.new_level in cells[2].text
+            assert change.paragraph in cells[0].text
+            assert change.old_level in cells[1].text
+            assert change.new_level in cells[2].text
             assert cells[3].text == str(change.count)
         assert _accessibility_problems(browser) == []
         screenshot(browser, "aendringer")
@@ -974,7 +992,9 @@ class TestTilsyn:
         reg = Register(tilsyn_server.db_url)
         try:
             stored = show(reg, quarter)
-            assert stored is not None and stored.per_stratum == 1 and stored.items
+            assert stored is not None
+            assert stored.per_stratum == 1
+            assert stored.items
             cases = d.find_elements(By.CSS_SELECTOR, "article.tilsyn-case")
             assert [c.get_attribute("data-case") for c in cases] == [i["case_ref"] for i in stored.items]
             for case, item in zip(cases, stored.items, strict=True):
@@ -1009,7 +1029,8 @@ class TestTilsyn:
             wait(d, lambda drv: drv.find_elements(By.ID, "fejlliste"))
             assert d.switch_to.active_element.get_attribute("id") == "fejlliste"
             error = d.find_element(By.ID, f"{fid}-kommentar-error")
-            assert error.get_attribute("role") == "alert" and "et nej skal begrundes" in error.text
+            assert error.get_attribute("role") == "alert"
+            assert "et nej skal begrundes" in error.text
             assert d.find_element(By.ID, f"{fid}-nej").is_selected()
             assert all(d.find_element(By.ID, f"s{p}-{q.id}-ja").is_selected() for q in questions[1:])
             assert d.find_element(By.ID, f"{fid}-kommentar").get_attribute("aria-invalid") == "true"
@@ -1025,7 +1046,8 @@ class TestTilsyn:
             assert {q: (a["answer"], a["answered_by"]) for q, a in answers.items()} == {q.id: ("nej" if n == 0 else "ja", local_actor().id) for n, q in enumerate(questions)}
             assert answers[questions[0].id]["comment"] == "Udredningen mangler i sagen."
             progress = d.find_element(By.ID, "fremdrift")
-            assert progress.get_attribute("data-answered") == "1" and progress.text.startswith(f"1 af {len(stored.items)} sager gennemgået")
+            assert progress.get_attribute("data-answered") == "1"
+            assert progress.text.startswith(f"1 af {len(stored.items)} sager gennemgået")
             screenshot(d, "tilsyn-tjekliste-besvaret")
 
             d.find_element(By.ID, "til-rapport").click()
@@ -1036,7 +1058,8 @@ class TestTilsyn:
             for rate in report.per_check:
                 assert rate.label in main
             l01 = next(c for c in report.checklist if c["id"] == questions[0].id)
-            assert l01["nej"] == 1 and f"{stored.items[0]['case_ref']} (nr. {p})" in main
+            assert l01["nej"] == 1
+            assert f"{stored.items[0]['case_ref']} (nr. {p})" in main
             assert _accessibility_problems(d) == []
             screenshot(d, "tilsyn-rapport")
             d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
@@ -1072,7 +1095,8 @@ class TestTilsyn:
         field.send_keys(Keys.ENTER)
         wait(d, lambda drv: "rådgiver fiktiv:AHN" in drv.find_element(By.ID, "arbejdsliste-titel").text)
         rows = d.find_elements(By.CSS_SELECTOR, "table.frister tbody tr")
-        assert [(r.get_attribute("data-case"), r.get_attribute("data-rule")) for r in rows] == [(i.case_ref, i.rule) for i in one.items] and rows
+        assert [(r.get_attribute("data-case"), r.get_attribute("data-rule")) for r in rows] == [(i.case_ref, i.rule) for i in one.items]
+        assert rows
         assert "AHN" not in d.current_url
         screenshot(d, "frister")
 
@@ -1095,7 +1119,8 @@ class TestTilsyn:
             engine.dispose()
         text = d.find_element(By.CSS_SELECTOR, ".economy-report").text
         for period in report.periods:
-            assert period.figures.period.label in text and economy.kr(period.figures.cost_oere) in text
+            assert period.figures.period.label in text
+            assert economy.kr(period.figures.cost_oere) in text
         assert d.find_element(By.ID, "maaneder").is_selected()
         assert _accessibility_problems(d) == []
         screenshot(d, "oekonomisk-tilsyn")
@@ -1107,6 +1132,7 @@ class TestTilsyn:
         current = browser.find_element(By.CSS_SELECTOR, 'nav.main-nav a[aria-current="page"]')
         assert current.get_attribute("href").endswith(path)
         text = browser.find_element(By.TAG_NAME, "main").text
-        assert "ikke sat op" in text and "kompetenceplan serve --db" in browser.find_element(By.CSS_SELECTOR, "#intet-register details").get_attribute("textContent")
+        assert "ikke sat op" in text
+        assert "kompetenceplan serve --db" in browser.find_element(By.CSS_SELECTOR, "#intet-register details").get_attribute("textContent")
         assert _accessibility_problems(browser) == []
         screenshot(browser, name)

@@ -178,17 +178,21 @@ def answer_rows(reg: Register) -> int:
 class TestWithoutRegister:
     def test_both_pages_are_in_the_navigation(self, bare: Client) -> None:
         labels = [item.label for item in NAV]
-        assert "Ledelsestilsyn" in labels and "Økonomisk tilsyn" in labels
+        assert "Ledelsestilsyn" in labels
+        assert "Økonomisk tilsyn" in labels
         page = bare.get("/").text
         nav = re.search(r'<nav class="main-nav".*?</nav>', page, flags=re.S).group(0)  # type: ignore[union-attr]
-        assert 'href="/tilsyn"' in nav and 'href="/oekonomi"' in nav
+        assert 'href="/tilsyn"' in nav
+        assert 'href="/oekonomi"' in nav
 
     @pytest.mark.parametrize("path,active", [("/tilsyn", "/tilsyn"), ("/oekonomi", "/oekonomi")])
     def test_the_pages_say_how_to_start_with_a_register(self, bare: Client, path: str, active: str) -> None:
         r = bare.get(path)
         assert r.status_code == 200
         text = text_of(r.text)
-        assert "ikke sat op" in text and "kompetenceplan serve --db" in text and "kompetenceplan db upgrade" in text
+        assert "ikke sat op" in text
+        assert "kompetenceplan serve --db" in text
+        assert "kompetenceplan db upgrade" in text
         assert f'<a href="{active}" aria-current="page">' in r.text
         assert "<form" not in r.text.split('id="indhold"', 1)[1]  # no form without a register
 
@@ -210,15 +214,20 @@ class TestDraw:
         page = client.get("/tilsyn").text
         assert re.search(r'id="kvartal"[^>]*value="([^"]*)"', page).group(1) == quarter_text(QUARTER)  # type: ignore[union-attr]
         assert re.search(r'id="pr_team"[^>]*value="([^"]*)"', page).group(1) == str(CONFIG.tilsyn.per_stratum)  # type: ignore[union-attr]
-        assert f'<option value="{quarter_text(NEXT)}">' in page and "Der er ingen trækninger" in page
+        assert f'<option value="{quarter_text(NEXT)}">' in page
+        assert "Der er ingen trækninger" in page
         assert "trækningsdatoerne er 1. marts, 1. juni, 1. september og 1. december" in text_of(page)  # rules/nyborg-tilsyn.toml
         assert draws(reg) == []
 
     def test_a_draw_is_stored_and_listed(self, client: Client, reg: Register) -> None:
         r = draw_page(client, QUARTER, "2")
-        assert r.status_code == 303 and r.headers["location"] == f"/tilsyn/{QUARTER}?trukket=1"
+        assert r.status_code == 303
+        assert r.headers["location"] == f"/tilsyn/{QUARTER}?trukket=1"
         stored = show(reg, QUARTER)
-        assert stored is not None and stored.per_stratum == 2 and stored.period_start == FIRST and stored.period_end == LAST
+        assert stored is not None
+        assert stored.per_stratum == 2
+        assert stored.period_start == FIRST
+        assert stored.period_end == LAST
         # independent: at most 2 per (team, track), and the stratum sizes add up to the population
         strata: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for item in stored.items:
@@ -227,10 +236,13 @@ class TestDraw:
         assert sum(items[0]["stratum_size"] for items in strata.values()) == stored.population_size > 0
         page = client.get("/tilsyn").text
         row = re.search(rf'<tr data-quarter="{QUARTER}">.*?</tr>', page, flags=re.S).group(0)  # type: ignore[union-attr]
-        assert f'data-population="{stored.population_size}"' in row and f'data-sample="{len(stored.items)}"' in row
-        assert date_text(stored.draw_date) in row and f'href="/tilsyn/{QUARTER}/rapport"' in row
+        assert f'data-population="{stored.population_size}"' in row
+        assert f'data-sample="{len(stored.items)}"' in row
+        assert date_text(stored.draw_date) in row
+        assert f'href="/tilsyn/{QUARTER}/rapport"' in row
         faulty = sum(1 for i in stored.items if any(r["status"] == "fejl" for r in i["results"]))
-        assert f'data-faulty="{faulty}"' in row and 'data-answered="0"' in row
+        assert f'data-faulty="{faulty}"' in row
+        assert 'data-answered="0"' in row
 
     def test_draws_older_than_the_recent_ones_are_links_without_their_progress(self, client: Client, reg: Register, monkeypatch: pytest.MonkeyPatch) -> None:
         """The page shows the newest draws with their progress and lists older ones as links (their
@@ -240,29 +252,36 @@ class TestDraw:
         assert draw_page(client, QUARTER, "2").status_code == 303
         monkeypatch.setattr(tilsyn_pages, "RECENT_DRAWS", 0)
         page = client.get("/tilsyn").text
-        assert f'<tr data-quarter="{QUARTER}">' not in page and "ingen trækninger" not in page
+        assert f'<tr data-quarter="{QUARTER}">' not in page
+        assert "ingen trækninger" not in page
         older = re.search(r'<p id="aeldre-traekninger">.*?</p>', page, flags=re.S)
-        assert older is not None and f'href="/tilsyn/{QUARTER}"' in older.group(0)
+        assert older is not None
+        assert f'href="/tilsyn/{QUARTER}"' in older.group(0)
 
     def test_a_second_draw_is_refused_with_the_library_message_and_the_input_kept(self, client: Client, reg: Register) -> None:
         assert draw_page(client, QUARTER, "2").status_code == 303
         first = show(reg, QUARTER)
         r = draw_page(client, QUARTER, "3")
-        assert r.status_code == 200 and 'role="alert"' in r.text
+        assert r.status_code == 200
+        assert 'role="alert"' in r.text
         message = field_error(r.text, "kvartal")
-        assert message.startswith("Kvartalet er allerede trukket.") and f"{QUARTER} blev trukket" in message
+        assert message.startswith("Kvartalet er allerede trukket.")
+        assert f"{QUARTER} blev trukket" in message
         assert re.search(r'id="kvartal"[^>]*value="([^"]*)"', r.text).group(1) == QUARTER  # type: ignore[union-attr]
         assert re.search(r'id="pr_team"[^>]*value="([^"]*)"', r.text).group(1) == "3"  # type: ignore[union-attr]
         assert 'aria-describedby="kvartal-hint kvartal-error" aria-invalid="true"' in r.text
         assert f'href="/tilsyn/{QUARTER}">Se den gemte trækning' in r.text
         again = show(reg, QUARTER)
-        assert again is not None and first is not None and (again.seed, [i["decision_id"] for i in again.items]) == (first.seed, [i["decision_id"] for i in first.items])
+        assert again is not None
+        assert first is not None
+        assert (again.seed, [i["decision_id"] for i in again.items]) == (first.seed, [i["decision_id"] for i in first.items])
 
     def test_a_quarter_before_its_draw_date_is_refused(self, client: Client, reg: Register) -> None:
         r = draw_page(client, NEXT, "2")
         assert r.status_code == 200
         message = field_error(r.text, "kvartal")
-        assert message.startswith("Kvartalet kan ikke trækkes endnu.") and quarter_dates(CONFIG, NEXT)[0].isoformat() in message
+        assert message.startswith("Kvartalet kan ikke trækkes endnu.")
+        assert quarter_dates(CONFIG, NEXT)[0].isoformat() in message
         assert re.search(r'id="kvartal"[^>]*value="([^"]*)"', r.text).group(1) == NEXT  # type: ignore[union-attr]
         assert draws(reg) == []
 
@@ -272,13 +291,15 @@ class TestDraw:
     )
     def test_bad_input_is_named_on_its_field_and_kept(self, client: Client, reg: Register, quarter: str, per_team: str, field: str, words: str) -> None:
         r = draw_page(client, quarter, per_team)
-        assert r.status_code == 200 and words in field_error(r.text, field)
+        assert r.status_code == 200
+        assert words in field_error(r.text, field)
         assert re.search(rf'id="{field}"[^>]*value="([^"]*)"', r.text).group(1) == (quarter if field == "kvartal" else per_team)  # type: ignore[union-attr]
         assert draws(reg) == []
 
     def test_a_post_without_the_signed_token_draws_nothing(self, client: Client, reg: Register) -> None:
         r = client.post("/tilsyn", {"kvartal": QUARTER, "pr_team": "2"}, token=False)
-        assert r.status_code == 403 and 'role="alert"' in r.text
+        assert r.status_code == 403
+        assert 'role="alert"' in r.text
         forged = client.post("/tilsyn", {"kvartal": QUARTER, "pr_team": "2", "csrf": "1.2"}, token=False)
         assert forged.status_code == 403
         assert draws(reg) == []
@@ -302,7 +323,8 @@ class TestQuarter:
             assert sorted(r["code"] for r in item["results"]) == [c.code for c in CHECKS]
             for r in item["results"]:
                 # the check in words (its code only in the data attribute) and its basis without the [U] marker
-                assert r["message"] in case["text"] and plain_reference(CHECK_BY_CODE[r["code"]].basis) in case["text"]
+                assert r["message"] in case["text"]
+                assert plain_reference(CHECK_BY_CODE[r["code"]].basis) in case["text"]
                 assert CHECK_BY_CODE[r["code"]].title in case["text"]
             questions = CONFIG.questions_for(item["track"])  # the track's own checklist, numbered, with the phase where it has one
             assert all(f"{n}. {q.question}" in case["text"] or f"{n}. {q.phase}: {q.question}" in case["text"] for n, q in enumerate(questions, 1))
@@ -310,20 +332,23 @@ class TestQuarter:
         # grouped by team and track, in the draw's order
         groups = re.findall(r'<section class="stratum"[^>]*data-team="([^"]+)" data-track="([^"]+)"', page)
         assert groups == list(dict.fromkeys((i["team"], i["track"]) for i in drawn.items))
-        assert f'data-population="{drawn.population_size}"' in page and f'href="/tilsyn/{QUARTER}/rapport"' in page
+        assert f'data-population="{drawn.population_size}"' in page
+        assert f'href="/tilsyn/{QUARTER}/rapport"' in page
 
     def test_answers_are_stored_and_counted(self, client: Client, reg: Register, drawn: Any) -> None:
         """The whole checklist of a case is one form, saved with one POST; progress counts the cases done."""
         first = drawn.items[0]["position"]
         questions = CONFIG.questions_for(drawn.items[0]["track"])  # the track's own checklist
         r = client.post(f"/tilsyn/{QUARTER}/sag/{first}", {f"svar-{q.id}": "ja" for q in questions})
-        assert r.status_code == 303 and r.headers["location"] == f"/tilsyn/{QUARTER}?gemt={first}"
+        assert r.status_code == 303
+        assert r.headers["location"] == f"/tilsyn/{QUARTER}?gemt={first}"
         assert answer_rows(reg) == len(questions)
         assert answer(client, drawn.items[1]["position"], "L-01", "ikke_relevant").status_code == 303
         stored = show(reg, QUARTER)
         assert stored is not None
         done = sum(1 for i in stored.items if all(q.id in i["answers"] for q in CONFIG.questions_for(i["track"])))
-        assert done == 1 and {a["answered_by"] for a in stored.items[0]["answers"].values()} == {local_actor().id}  # the person signed in, never typed
+        assert done == 1
+        assert {a["answered_by"] for a in stored.items[0]["answers"].values()} == {local_actor().id}
         page = client.get(f"/tilsyn/{QUARTER}?gemt={first}").text
         assert f'id="fremdrift" data-answered="{done}" data-total="{len(stored.items)}"' in page
         assert f"{done} af {len(stored.items)} sager gennemgået" in text_of(page)
@@ -341,52 +366,68 @@ class TestQuarter:
         stored = show(reg, QUARTER)
         assert stored is not None
         now = stored.items[0]["answers"]["L-02"]
-        assert now["answer"] == "nej" and now["corrects_id"] is not None and answer_rows(reg) == 2
+        assert now["answer"] == "nej"
+        assert now["corrects_id"] is not None
+        assert answer_rows(reg) == 2
         page = client.get(f"/tilsyn/{QUARTER}").text
-        assert 'data-answer="nej"' in page and 'value="Barnets perspektiv er ikke beskrevet."' in page
+        assert 'data-answer="nej"' in page
+        assert 'value="Barnets perspektiv er ikke beskrevet."' in page
 
     def test_a_no_without_comment_is_refused_with_the_library_message(self, client: Client, reg: Register, drawn: Any) -> None:
         p = drawn.items[0]["position"]
         r = answer(client, p, "L-03", "nej", comment="  ")
-        assert r.status_code == 200 and answer_rows(reg) == 0
+        assert r.status_code == 200
+        assert answer_rows(reg) == 0
         fid = f"s{p}-L-03"
         message = field_error(r.text, f"{fid}-kommentar")
         assert "et nej skal begrundes" in message
         form = re.search(rf'<form class="answer-form checklist-form"[^>]*id="tjekliste-form-{p}".*?</form>', r.text, flags=re.S).group(0)  # type: ignore[union-attr]
         assert f'id="{fid}-nej" name="svar-L-03" value="nej" checked' in form
-        assert 'role="alert"' in form and f'id="tjekliste-{p}" open' in r.text
+        assert 'role="alert"' in form
+        assert f'id="tjekliste-{p}" open' in r.text
         summary = re.search(r'<div class="error-summary" role="alert" tabindex="-1" id="fejlliste"[^>]*>.*?</div>', r.text, flags=re.S).group(0)  # type: ignore[union-attr]
-        assert f'href="#{fid}-kommentar"' in summary and "et nej skal begrundes" in summary
+        assert f'href="#{fid}-kommentar"' in summary
+        assert "et nej skal begrundes" in summary
 
     @pytest.mark.parametrize("fields,field", [({"kommentar": f"Se {CPR}"}, "kommentar")])
     def test_cpr_shaped_text_is_refused_and_never_echoed(self, client: Client, reg: Register, drawn: Any, fields: dict[str, str], field: str) -> None:
         p = drawn.items[0]["position"]
         data = {"svar-L-04": "nej", "kommentar-L-04": "Mangler."} | {f"{k}-L-04": v for k, v in fields.items()}
         r = client.post(f"/tilsyn/{QUARTER}/sag/{p}", data)
-        assert r.status_code == 200 and answer_rows(reg) == 0
-        assert CPR not in r.text and "010115" not in r.text
+        assert r.status_code == 200
+        assert answer_rows(reg) == 0
+        assert CPR not in r.text
+        assert "010115" not in r.text
         assert "CPR-nummer" in field_error(r.text, f"s{p}-L-04-{field}")
 
     def test_missing_answer_and_unknown_case_or_question(self, client: Client, reg: Register, drawn: Any) -> None:
         p = drawn.items[0]["position"]
         r = answer(client, p, "L-01", "")
-        assert r.status_code == 200 and "Mangler" in field_error(r.text, f"s{p}-L-01-svar")
+        assert r.status_code == 200
+        assert "Mangler" in field_error(r.text, f"s{p}-L-01-svar")
         r = answer(client, len(drawn.items) + 1, "L-01", "ja")
-        assert r.status_code == 200 and "har ikke en sag nr." in text_of(r.text) and 'id="fejlliste"' in r.text
+        assert r.status_code == 200
+        assert "har ikke en sag nr." in text_of(r.text)
+        assert 'id="fejlliste"' in r.text
         r = answer(client, p, "L-99", "ja")  # not a question of the checklist: not read, so nothing is answered
-        assert r.status_code == 200 and "Besvar mindst ét spørgsmål" in text_of(r.text)
+        assert r.status_code == 200
+        assert "Besvar mindst ét spørgsmål" in text_of(r.text)
         r = answer(client, p, "L-01", "måske")
-        assert r.status_code == 200 and "er ikke et svar" in field_error(r.text, f"s{p}-L-01-svar").lower()
+        assert r.status_code == 200
+        assert "er ikke et svar" in field_error(r.text, f"s{p}-L-01-svar").lower()
         assert answer_rows(reg) == 0
 
     def test_a_post_without_the_signed_token_stores_nothing(self, client: Client, reg: Register, drawn: Any) -> None:
         r = client.post(f"/tilsyn/{QUARTER}/sag/1", {"svar-L-01": "ja", "besvaret_af": "ABC"}, token=False)
-        assert r.status_code == 403 and answer_rows(reg) == 0
+        assert r.status_code == 403
+        assert answer_rows(reg) == 0
 
     def test_an_undrawn_or_malformed_quarter_is_a_404_page(self, client: Client, drawn: Any) -> None:
         for path in (f"/tilsyn/{NEXT}", f"/tilsyn/{NEXT}/rapport", "/tilsyn/2026Q9", "/tilsyn/x/rapport"):
             r = client.get(path)
-            assert r.status_code == 404 and "Ukendt trækning" in r.text and '<html lang="da">' in r.text
+            assert r.status_code == 404
+            assert "Ukendt trækning" in r.text
+            assert '<html lang="da">' in r.text
         assert answer(client, 1, "L-01", "ja", quarter=NEXT).status_code == 404
 
     def test_every_field_has_a_label_and_ids_are_unique(self, client: Client, drawn: Any) -> None:
@@ -415,7 +456,9 @@ class TestReport:
         p = stored.items[0]["position"]
         assert answer(client, p, "L-05", "nej", comment="Ingen henvisning til retsreglerne.").status_code == 303
         page = client.get(f"/tilsyn/{QUARTER}/rapport").text
-        assert 'class="print-document"' in page and "<style" not in page and page.count("<h1") == 1
+        assert 'class="print-document"' in page
+        assert "<style" not in page
+        assert page.count("<h1") == 1
         assert 'href="/tilsyn/' + QUARTER + '"' in page
         report = build_report(reg, CONFIG, QUARTER)
         rows = _table(page, "Kontroller (TIL)")
@@ -424,11 +467,14 @@ class TestReport:
             statuses = [r["status"] for i in stored.items for r in i["results"] if r["code"] == check.code]
             assert (int(row[1]), int(row[2]), int(row[5])) == (statuses.count("fejl"), statuses.count("fejl") + statuses.count("ok"), statuses.count("ikke_efterproevet"))
         teams = _table(page, "Sager med fejl i kontrollerne (TIL) pr. team")
-        assert teams[-1][0] == "Andel af stikprøven (uvægtet)" and int(teams[-1][1]) == sum(1 for i in stored.items if any(r["status"] == "fejl" for r in i["results"]))
+        assert teams[-1][0] == "Andel af stikprøven (uvægtet)"
+        assert int(teams[-1][1]) == sum(1 for i in stored.items if any(r["status"] == "fejl" for r in i["results"]))
         checklist = {r[0].split(" ", 1)[0]: r for r in _table(page, "Tjekliste (lederens gennemlæsning)")}
-        assert checklist["L-05"][2] == "1" and checklist["L-05"][5] == str(len(stored.items) - 1)
+        assert checklist["L-05"][2] == "1"
+        assert checklist["L-05"][5] == str(len(stored.items) - 1)
         assert f"{stored.items[0]['case_ref']} (nr. {p})" in checklist["L-05"][6]
-        assert '<svg xmlns="http://www.w3.org/2000/svg"' in page and no_cpr(page, (stored.seed,))
+        assert '<svg xmlns="http://www.w3.org/2000/svg"' in page
+        assert no_cpr(page, (stored.seed,))
 
 
 # -- økonomisk tilsyn ---------------------------------------------------------------------------------
@@ -445,7 +491,9 @@ class TestEconomy:
     def test_the_quarter_s_report_is_the_library_s(self, client: Client, reg: Register) -> None:
         quarter = f"{FIRST.year}Q{(LAST.month - 1) // 3 + 1}"
         r = client.get(f"/oekonomi?kvartal={quarter}&taerskel=40.000&maaneder=1")
-        assert r.status_code == 200 and "<style" not in r.text and r.text.count("<h1") == 1
+        assert r.status_code == 200
+        assert "<style" not in r.text
+        assert r.text.count("<h1") == 1
         report = economy.build_report(reg.engine, PLANS, economy.parse_quarter(quarter), monthly=True, threshold=40000)
         assert len(report.periods) == 4  # the quarter and its three months
         overview = _cells(r.text, "<h3>Overblik</h3>")
@@ -464,20 +512,26 @@ class TestEconomy:
             and report.quarter.first <= row.decided_on <= report.quarter.last
         )
         shown = _cells(r.text, "<h3>Afgørelser på eller over 40.000,00 kr. om måneden")
-        assert sorted(c[0] for c in shown) == above and len(above) == len(report.above_threshold)
-        assert re.search(r'id="taerskel"[^>]*value="40.000"', r.text) and 'id="maaneder" name="maaneder" value="1" checked' in r.text
+        assert sorted(c[0] for c in shown) == above
+        assert len(above) == len(report.above_threshold)
+        assert re.search(r'id="taerskel"[^>]*value="40.000"', r.text)
+        assert 'id="maaneder" name="maaneder" value="1" checked' in r.text
         assert no_cpr(r.text)
 
     def test_without_a_quarter_only_the_form(self, client: Client) -> None:
         page = client.get("/oekonomi").text
-        assert "Vælg kvartalet" in page and "library-report" not in page and 'method="get" action="/oekonomi"' in page
+        assert "Vælg kvartalet" in page
+        assert "library-report" not in page
+        assert 'method="get" action="/oekonomi"' in page
 
     @pytest.mark.parametrize(
         "query,field,kept", [("kvartal=2026Q5", "kvartal", "2026Q5"), (f"kvartal={QUARTER}&taerskel=mange", "taerskel", "mange"), (f"kvartal={QUARTER}&taerskel=-5", "taerskel", "-5")]
     )
     def test_bad_input_is_named_and_kept(self, client: Client, query: str, field: str, kept: str) -> None:
         r = client.get(f"/oekonomi?{query}")
-        assert r.status_code == 200 and field_error(r.text, field) and 'role="alert"' in r.text
+        assert r.status_code == 200
+        assert field_error(r.text, field)
+        assert 'role="alert"' in r.text
         assert re.search(rf'id="{field}"[^>]*value="([^"]*)"', r.text).group(1) == kept  # type: ignore[union-attr]
         assert "library-report" not in r.text
 
@@ -510,7 +564,8 @@ def test_draw_answer_and_report_on_each_backend(migrated_url: str) -> None:
         client, reg = Client(application), application.app.state.register
         assert draw_page(client, QUARTER, "1").status_code == 303
         stored = show(reg, QUARTER)
-        assert stored is not None and stored.items
+        assert stored is not None
+        assert stored.items
         assert [c["case"] for c in cases_shown(client.get(f"/tilsyn/{QUARTER}").text)] == [i["case_ref"] for i in stored.items]
         p = stored.items[-1]["position"]
         questions = CONFIG.questions_for(stored.items[-1]["track"])

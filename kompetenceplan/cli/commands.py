@@ -691,7 +691,9 @@ def serve_command(
         missing = [name for name, value in (("--oidc-issuer", oidc_issuer), ("--oidc-client-id", oidc_client_id), ("--public-url", public_url)) if not value]
         if missing:
             raise KompetenceplanError("Login er ikke sat helt op.", [Problem(name, "mangler.", "Login kræver --oidc-issuer, --oidc-client-id og --public-url.") for name in missing])
-        assert oidc_issuer and oidc_client_id and public_url
+        assert oidc_issuer
+        assert oidc_client_id
+        assert public_url
         sign_in = SignIn(
             issuer=oidc_issuer,
             client_id=oidc_client_id,

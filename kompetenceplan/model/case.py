@@ -217,7 +217,8 @@ def _typed(spec: InputSpec, raw: Any, where: str, problems: list[Problem]) -> Va
                 problems.append(Problem(where, "skal være et heltal.", "Angiv et helt tal, fx 3."))
                 return None
             value = int(raw)
-    assert spec.min is not None and spec.max is not None  # the loader requires bounds
+    assert spec.min is not None
+    assert spec.max is not None
     if not spec.min <= value <= spec.max:
         problems.append(
             Problem(where, f"ligger uden for det tilladte interval {format_number(spec.min)}–{format_number(spec.max, spec.unit).rstrip('.')}.", f"Angiv {spec.label.lower()} inden for intervallet.")

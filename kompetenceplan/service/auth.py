@@ -188,7 +188,8 @@ class Auth:
         return self._session_actor(request)
 
     def _token_actor(self, token: str) -> Actor:
-        assert self.tokens is not None and self.config is not None
+        assert self.tokens is not None
+        assert self.config is not None
         try:
             claims = self.tokens.validate(token)
         except InvalidToken as exc:

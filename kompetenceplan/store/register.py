@@ -383,7 +383,8 @@ class Register:
         if problems:
             raise CaseError("Afgørelsen kan ikke registreres.", problems)
         decided_on, start, expected_end = dates["decided_on"], dates["start"], dates["expected_end"]
-        assert decided_on is not None and start is not None
+        assert decided_on is not None
+        assert start is not None
         plan = plan_in_force(plans, decided_on)
         case_ref = read_case_ref(kw["case_ref"])
         team = _text(kw["team"], "team", _TEAM, "Team Syd")
@@ -449,7 +450,9 @@ class Register:
             )
         if problems:
             raise CaseError("Afgørelsen kan ikke registreres.", problems)
-        assert required is not None and cost is not None and step is not None  # else a problem above
+        assert required is not None
+        assert cost is not None
+        assert step is not None
         level_rank, required_rank = plan.rank(kw["level"]), plan.rank(required)
         breach = statutory is not None and level_rank < statutory[0]
         if breach and kw["source"] != "import":

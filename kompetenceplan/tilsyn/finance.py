@@ -137,7 +137,9 @@ def _validate(n: int, row: dict[str, Any], name: str, codes: set[str]) -> tuple[
             problems.append(Problem(f"{where}, felt {key}", f"skal være tekst på højst {limit} tegn.", "Forkort feltet eller udelad det."))
     if problems:
         return None, problems
-    assert paid_on is not None and isinstance(ref, str) and isinstance(paragraph, str)
+    assert paid_on is not None
+    assert isinstance(ref, str)
+    assert isinstance(paragraph, str)
     return {
         "line": n,
         "case_ref": ref.strip(),

@@ -164,7 +164,8 @@ class _ScaleGenerator(_Generator):
 
     def _hold(self, meeting: Any) -> None:
         super()._hold(meeting)
-        assert isinstance(self.sink, _FastSink) and meeting.id is not None
+        assert isinstance(self.sink, _FastSink)
+        assert meeting.id is not None
         self.sink.items_of.pop(meeting.id, None)  # held: its items are never read again
 
 
