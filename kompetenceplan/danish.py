@@ -246,6 +246,12 @@ def quarter_code(year: int, n: int) -> str:
     return f"{year}Q{n}"
 
 
+def quarter_dates(year: int, n: int) -> tuple[dt.date, dt.date]:
+    """The first and the last day of quarter ``n`` of ``year``."""
+    first = dt.date(year, 3 * n - 2, 1)
+    return first, dt.date(year + (n == 4), (3 * n) % 12 + 1, 1) - dt.timedelta(days=1)
+
+
 def format_quarter(year: int, n: int) -> str:
     """``4. kvartal 2026``."""
     return f"{n}. kvartal {year}"

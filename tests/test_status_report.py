@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from kompetenceplan.actor import local_actor
 from kompetenceplan.cli import main
+from kompetenceplan.errors import CaseError
 from kompetenceplan.frister.hr import HrError, parse_hr, read_hr
 from kompetenceplan.frister.render import render_html, render_markdown, to_json
 from kompetenceplan.frister.rules import load_rules
@@ -433,4 +434,14 @@ def test_the_cli_writes_the_report_in_each_format(town: Register, tmp_path: Path
     assert json.loads(as_json.output)["kvartal"] == QUARTER
     bad = runner.invoke(main, [*base[:-2], "--quarter", "2026Q5"])
     assert bad.exit_code == 2
-    assert "ÅÅÅÅQn" in bad.stderr
+    assert "Ugyldigt kvartal" in bad.stderr
+
+
+def test_the_status_report_reads_a_quarter_as_the_tilsyn_does() -> None:
+    """One reader of quarters (danish.read_quarter): "4. kvartal 2026" is the status report's
+    2026Q4 as it is the ledelsestilsyn's; what is no quarter is refused with the same words."""
+    assert quarter_bounds("4. kvartal 2026") == quarter_bounds("2026Q4") == ("2026Q4", dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+    assert quarter_bounds("K1 2027")[1:] == (dt.date(2027, 1, 1), dt.date(2027, 3, 31))
+    with pytest.raises(CaseError) as refused:
+        quarter_bounds("2026Q5")
+    assert refused.value.title == "Ugyldigt kvartal."

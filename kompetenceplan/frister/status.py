@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 import statistics
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..danish import format_quarter, quarter_code, quarter_dates, read_quarter
 from ..errors import CaseError, Problem
 from ..store.events import DECISION
 from ..store.records import GRANTED
@@ -41,24 +41,19 @@ from .rules import FristConfig, Rule, matches
 from .worklist import CaseData, read_cases
 
 TREND_QUARTERS = 8
-_QUARTER = re.compile(r"(\d{4})[Qq]([1-4])")
 NO_ADVISOR = "(ingen rådgiver)"
 NO_AREA = "ukendt"
 
 
 class QuarterError(CaseError):
-    """A quarter that is not ``ÅÅÅÅQn``."""
+    """A quarter that has not begun."""
 
 
 def quarter_bounds(code: str) -> tuple[str, dt.date, dt.date]:
-    """``2026Q4`` → ("2026Q4", 2026-10-01, 2026-12-31); years 1900-2999."""
-    m = _QUARTER.fullmatch(code.strip()) if isinstance(code, str) else None
-    if m is None or not 1900 <= int(m.group(1)) <= 2999:
-        raise QuarterError("Ugyldigt kvartal.", [Problem("--quarter", "skal have formen ÅÅÅÅQn med n fra 1 til 4 (år 1900-2999).", "Skriv fx --quarter 2026Q4.")])
-    year, n = int(m.group(1)), int(m.group(2))
-    start = dt.date(year, 3 * n - 2, 1)
-    end = dt.date(year + (n == 4), (3 * n) % 12 + 1, 1) - dt.timedelta(days=1)
-    return f"{year}Q{n}", start, end
+    """``2026Q4`` (or ``4. kvartal 2026``, ``K4 2026`` …: the one reader, `danish.read_quarter`, as
+    the ledelsestilsyn and the økonomisk tilsyn read it) → ("2026Q4", 2026-10-01, 2026-12-31)."""
+    year, n = read_quarter(code)
+    return (quarter_code(year, n), *quarter_dates(year, n))
 
 
 def previous(code: str, k: int) -> list[str]:
@@ -69,7 +64,7 @@ def previous(code: str, k: int) -> list[str]:
 
 
 def quarter_label(code: str) -> str:
-    return f"{code[-1]}. kvartal {code[:4]}"
+    return format_quarter(*read_quarter(code))
 
 
 def nearest_rank(values: list[int], p: float) -> int:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Engine
 
-from ..danish import format_month, format_quarter, quarter_code
+from ..danish import format_month, format_quarter, quarter_code, quarter_dates
 from ..errors import PlanError
 from ..plan.versions import PlanSet
 from ..store import decisions as decision_repo
@@ -76,8 +76,7 @@ def month(year: int, number: int) -> Period:
 
 
 def quarter(year: int, number: int) -> Period:
-    last_month = number * 3
-    return Period(dt.date(year, last_month - 2, 1), dt.date(year, last_month, calendar.monthrange(year, last_month)[1]), "kvartal")
+    return Period(*quarter_dates(year, number), "kvartal")
 
 
 def parse_quarter(text: str) -> Period:
