@@ -29,9 +29,10 @@ from sqlalchemy import event, select
 from kompetenceplan.meetings import committee
 from kompetenceplan.meetings.overview import overview, upcoming
 from kompetenceplan.plan import load_plans
+from kompetenceplan.store import events
 from kompetenceplan.store.db import make_engine, upgrade
 from kompetenceplan.store.register import Register
-from kompetenceplan.store.tables import decisions, meetings
+from kompetenceplan.store.tables import case_events, decisions, meetings
 from kompetenceplan.tilsyn import draw as draw_module
 from kompetenceplan.tilsyn.config import load_config
 from kompetenceplan.tilsyn.report import build_report
@@ -45,7 +46,7 @@ CONFIG = load_config(ROOT / "rules" / "nyborg-tilsyn.toml")
 #: Tables that grow with the history. The draws (four a year) and the schema version do not, and
 #: the retractions (a committee taking back its own grant) stay a few per meeting year: the
 #: planner may rightly read them whole once per query rather than once per row.
-LARGE = {"decisions", "routings", "meetings", "meeting_items", "agendas", "outcomes", "payments", "tilsyn_items", "tilsyn_results", "tilsyn_answers", "access_log"}
+LARGE = {"decisions", "routings", "meetings", "meeting_items", "agendas", "outcomes", "payments", "tilsyn_items", "tilsyn_results", "tilsyn_answers", "access_log", "case_events"}
 INDEX_SCANS = ("Index Scan", "Index Only Scan", "Bitmap Index Scan")
 
 
@@ -263,7 +264,26 @@ def _writes(reg: Register) -> None:
     committee.record_outcome(reg, PLANS, meeting.id, 1, "udsat", "Mangler oplysninger.", actor=ACTOR)
 
 
-@pytest.mark.parametrize("served", [_lists, _meeting_pages, _tilsyn, _writes], ids=["lists", "meeting pages", "tilsyn", "writes"])
+def _case_events(reg: Register) -> None:
+    """A case's events (the page ``GET /deadlines/cases/{case}/events`` and the deadlines of one
+    case), an event recorded and corrected."""
+    engine = make_engine(reg.url)  # the case to read, found apart from the queries under test
+    with engine.connect() as conn:
+        case_ref = conn.execute(select(case_events.c.case_ref).order_by(case_events.c.id.desc()).limit(1)).scalar_one()
+    engine.dispose()
+    events.query(reg, case_ref=case_ref)
+    with reg.engine.connect() as conn:
+        events.current_events(conn, dt.date(2026, 12, 1), case_ref)
+    day = dt.date(2026, 6, 15)
+    first = events.record(reg, PLANS, ACTOR, case_ref="H-1", team="Team Syd", kind="modtaget", art="underretning", occurred_on=day, paragraph="bl-32-1-3", today=day)
+    events.record(reg, PLANS, ACTOR, case_ref="H-1", team="Team Syd", kind="modtaget", art="underretning", occurred_on=day, paragraph="bl-32-1-3", today=day, corrects=first.id, note="Rettet.")
+
+
+SERVED = [_lists, _meeting_pages, _tilsyn, _writes, _case_events]
+SERVED_IDS = ["lists", "meeting pages", "tilsyn", "writes", "case events"]
+
+
+@pytest.mark.parametrize("served", SERVED, ids=SERVED_IDS)
 def test_no_hot_query_reads_a_whole_large_table(register: Register, sent: list[tuple[str, Any]], served: Callable[[Register], None]) -> None:
     """Every query sent while serving the lists, the meeting pages, the ledelsestilsyn or the
     writes has a plan that reads a range of an index (or a first page under a LIMIT)."""
@@ -272,7 +292,7 @@ def test_no_hot_query_reads_a_whole_large_table(register: Register, sent: list[t
     assert whole_table_reads(register, sent) == []
 
 
-@pytest.mark.parametrize("served", [_lists, _meeting_pages, _tilsyn, _writes], ids=["lists", "meeting pages", "tilsyn", "writes"])
+@pytest.mark.parametrize("served", SERVED, ids=SERVED_IDS)
 def test_no_hot_query_reads_a_whole_large_table_on_sqlite(sqlite_register: Register, served: Callable[[Register], None]) -> None:
     """The same on SQLite: every query sent reads a range of an index, never an index searched
     for NULL (the check that a decision or routing is not stored twice did, until migration 0011)."""

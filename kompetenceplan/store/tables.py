@@ -331,6 +331,9 @@ case_events = Table(
 )
 Index("ix_case_events_case_ref", case_events.c.case_ref)
 Index("ix_case_events_occurred_on", case_events.c.occurred_on)
+# "not corrected" probes it per event (`events._current`) and a correction checks it (migration
+# 0011); not unique: the newest-version rule is kept by the row lock (`events.prepare`), as before
+Index("ix_case_events_corrects", case_events.c.corrects_id, sqlite_where=CORRECTION, postgresql_where=CORRECTION)
 
 # -- the users' day in the browser (migration 0008, issue 25) --------------------------------------
 # Indstillinger written in the pages: every save is a new version (a row whose ``corrects_id``
