@@ -264,8 +264,12 @@ def insert_prepared(conn: Connection, rows: list[dict[str, Any]], recorded_at: d
 
 
 def _current() -> Any:
-    corrected = select(case_events.c.corrects_id).where(case_events.c.corrects_id.is_not(None))
-    return case_events.c.id.not_in(corrected)
+    """The condition "no later version corrects this event", as NOT EXISTS: one probe per row of
+    the index on ``corrects_id`` (migration 0011), so a case's events cost what the case holds.
+    ``NOT IN (every correction)`` read every case event in the register on every query (issue 29:
+    a case's events took 164 ms at 1,000,000 decisions on PostgreSQL, however few it had)."""
+    newer = case_events.alias("newer")
+    return ~select(newer.c.id).where(newer.c.corrects_id == case_events.c.id).exists()
 
 
 def query(

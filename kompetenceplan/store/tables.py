@@ -22,6 +22,11 @@ MAX_ID = 2**31 - 1
 
 #: The first row of a chain: the one that corrects nothing (for partial unique indexes).
 FIRST = text("corrects_id IS NULL")
+#: A correction: the rows a unique index on ``corrects_id`` needs to hold. Where a lookup asks
+#: for ``corrects_id IS NULL`` (decisions, routings: is this record stored already?) the index is
+#: partial on this, or SQLite — planning without statistics — searches the index for NULL as if it
+#: found one row, and reads every first version in the register (migration 0011, issue 29).
+CORRECTION = text("corrects_id IS NOT NULL")
 
 routings = Table(
     "routings",
@@ -44,7 +49,7 @@ routings = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_routings_case_ref", routings.c.case_ref)
-Index("uq_routings_corrects", routings.c.corrects_id, unique=True)
+Index("uq_routings_corrects", routings.c.corrects_id, unique=True, sqlite_where=CORRECTION, postgresql_where=CORRECTION)
 
 decisions = Table(
     "decisions",
@@ -85,7 +90,7 @@ decisions = Table(
 )
 Index("ix_decisions_import_key", decisions.c.import_key, unique=True)
 Index("ix_decisions_case_ref", decisions.c.case_ref)
-Index("uq_decisions_corrects", decisions.c.corrects_id, unique=True)
+Index("uq_decisions_corrects", decisions.c.corrects_id, unique=True, sqlite_where=CORRECTION, postgresql_where=CORRECTION)
 
 # A decision that is no longer in force without another taking its place: the committee's
 # grant followed by "udsat", "sendt tilbage" or "oversendt" for the same item. Append-only; a
@@ -326,6 +331,9 @@ case_events = Table(
 )
 Index("ix_case_events_case_ref", case_events.c.case_ref)
 Index("ix_case_events_occurred_on", case_events.c.occurred_on)
+# "not corrected" probes it per event (`events._current`) and a correction checks it (migration
+# 0011); not unique: the newest-version rule is kept by the row lock (`events.prepare`), as before
+Index("ix_case_events_corrects", case_events.c.corrects_id, sqlite_where=CORRECTION, postgresql_where=CORRECTION)
 
 # -- the users' day in the browser (migration 0008, issue 25) --------------------------------------
 # Indstillinger written in the pages: every save is a new version (a row whose ``corrects_id``
