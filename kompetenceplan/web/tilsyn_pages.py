@@ -34,7 +34,7 @@ from ..errors import CaseError, EngineError, KompetenceplanError, UnavailableErr
 from .access import log_case_access
 from .danish import quarter_text
 from .forms import FieldErrors
-from .views import EXPIRED, Refused, _form, _message_page, _plans, _render, register_of, router
+from .views import _message_page, _plans, _render, posted, register_of, register_or, router
 
 QUARTER, PER_TEAM = "kvartal", "pr_team"
 ANSWER, COMMENT = "svar", "kommentar"
@@ -54,6 +54,12 @@ _SAVED = re.compile(r"\d{1,5}")
 def _no_register(request: Request, active: str, status: int = 200) -> HTMLResponse:
     template = "tilsyn.html" if active == "tilsyn" else "oekonomi.html"
     return _render(request, template, active, status=status, register=False)
+
+
+def _register(request: Request, active: str = "tilsyn", status: int = 404) -> Any:
+    """The register the tilsyn pages work on; without one, the page (``active``) says how to
+    start one (with 404 for every address but the page's own)."""
+    return register_or(request, lambda: _no_register(request, active, status=status))
 
 
 def _config_path(request: Request) -> Path:
@@ -197,8 +203,7 @@ def _overview(request: Request, values: dict[str, str], errors: FieldErrors, sta
 
 @router.get("/tilsyn", response_class=HTMLResponse)
 async def tilsyn_page(request: Request) -> HTMLResponse:
-    if register_of(request) is None:
-        return _no_register(request, "tilsyn")
+    _register(request, status=200)
     return await run_in_threadpool(_overview, request, {}, FieldErrors())
 
 
@@ -210,14 +215,8 @@ def _draw(request: Request, quarter: str, per_team: int) -> Any:
 
 @router.post("/tilsyn", response_class=HTMLResponse)
 async def tilsyn_draw(request: Request) -> Response:
-    if register_of(request) is None:
-        return _no_register(request, "tilsyn", status=404)
-    try:
-        values, _ = await _form(request)
-    except Refused as exc:
-        if exc.status == 403 and exc.message == EXPIRED:
-            return await run_in_threadpool(_overview, request, {}, FieldErrors(general=[exc.message]), 403)
-        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    _register(request)
+    values, _ = await posted(request, expired=lambda message: _overview(request, {}, FieldErrors(general=[message]), 403))
     kept = {QUARTER: values.get(QUARTER, "")[:20], PER_TEAM: values.get(PER_TEAM, "")[:20]}
     errors = FieldErrors()
     quarter = _typed_quarter(kept[QUARTER]) or ""
@@ -311,8 +310,7 @@ def _quarter_page(
 
 @router.get("/tilsyn/{quarter}", response_class=HTMLResponse)
 async def quarter_page(request: Request, quarter: str) -> HTMLResponse:
-    if register_of(request) is None:
-        return _no_register(request, "tilsyn", status=404)
+    _register(request)
     if not _QUARTER_URL.fullmatch(quarter):
         return _unknown_quarter(request)
     notice = "Kvartalet er trukket, og de automatiske kontroller er kørt. Besvar tjeklisten for hver sag." if "trukket" in request.query_params else ""
@@ -330,17 +328,10 @@ async def quarter_page(request: Request, quarter: str) -> HTMLResponse:
 @router.post("/tilsyn/{quarter}/sag/{position}", response_class=HTMLResponse)
 async def answer_checklist(request: Request, quarter: str, position: int) -> Response:
     """The whole checklist of one drawn case, saved at once (one form per case)."""
-    reg = register_of(request)
-    if reg is None:
-        return _no_register(request, "tilsyn", status=404)
+    reg = _register(request)
     if not _QUARTER_URL.fullmatch(quarter):
         return _unknown_quarter(request)
-    try:
-        values, _ = await _form(request)
-    except Refused as exc:
-        if exc.status == 403 and exc.message == EXPIRED:
-            return await run_in_threadpool(_quarter_page, request, quarter, 403, "", None, None, [exc.message])
-        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    values, _ = await posted(request, expired=lambda message: _quarter_page(request, quarter, 403, "", None, None, [message]))
     from ..store.privacy import PersonalDataError
     from ..tilsyn.draw import record_answers, show
 
@@ -406,8 +397,7 @@ def _tilsyn_report(request: Request, quarter: str) -> str | None:
 
 @router.get("/tilsyn/{quarter}/rapport", response_class=HTMLResponse)
 async def tilsyn_report(request: Request, quarter: str) -> HTMLResponse:
-    if register_of(request) is None:
-        return _no_register(request, "tilsyn", status=404)
+    _register(request)
     if not _QUARTER_URL.fullmatch(quarter):
         return _unknown_quarter(request)
     try:
@@ -456,8 +446,7 @@ def _economy(request: Request, quarter: str, monthly: bool, threshold: float) ->
 
 @router.get("/oekonomi", response_class=HTMLResponse)
 async def economy_page(request: Request) -> HTMLResponse:
-    if register_of(request) is None:
-        return _no_register(request, "oekonomi")
+    _register(request, "oekonomi", status=200)
     from ..tilsyn.economy import DEFAULT_THRESHOLD, parse_quarter
 
     today = dt.date.today()
