@@ -378,9 +378,15 @@ def _advisor_page(request: Request, plan: Plan, values: dict[str, str], errors: 
         selected_area=_selected_area(plan, values),
         date_field=DATE_FIELD,
         missing_labels=_missing(plan, errors),
+        labels=_labels(plan),
         save_fields=SAVE_FIELDS,
         saved=saved,
     )
+
+
+def _labels(plan: Plan) -> dict[str, str]:
+    """Every field of the advisor's page by its label (the error summary's links)."""
+    return {DATE_FIELD: "Dato for afgørelsen", **{name: label for name, label, _ in SAVE_FIELDS}, **{name: spec.label for name, spec in plan.inputs.items()}}
 
 
 def _missing(plan: Plan, errors: FieldErrors) -> list[str]:
@@ -413,7 +419,7 @@ async def advisor_live(request: Request) -> JSONResponse:
         plan, errors, answer = await run_in_threadpool(_advise, plans, values)
     except EngineError as exc:
         return JSONResponse({"ok": False, "message": exc.title}, status_code=500, headers={"Cache-Control": "no-store"})
-    context = {"answer": answer, "errors": errors, "posted": True, "missing_labels": _missing(plan, errors), "plan": plan}
+    context = {"answer": answer, "errors": errors, "posted": True, "missing_labels": _missing(plan, errors), "labels": _labels(plan), "plan": plan}
     return JSONResponse(
         {
             "ok": answer is not None,
