@@ -109,16 +109,6 @@ def _problems(exc: KompetenceplanError, fields: dict[str, str], general_field: s
     return errors
 
 
-def _report_body(document: str, shift: int = 0) -> str:
-    """The body of a report the library rendered as a whole HTML document (its own ``<style>`` is
-    left out: the pages' CSP allows only the vendored CSS); headings moved ``shift`` levels down."""
-    found = re.search(r"<body>(.*)</body>", document, flags=re.S)
-    body = found.group(1) if found else ""
-    if shift:
-        body = re.sub(r"<(/?)h([1-5])\b", lambda m: f"<{m.group(1)}h{int(m.group(2)) + shift}", body)
-    return body
-
-
 def _quarter_code(year: int, n: int) -> str:
     return quarter_code(year, n)
 
@@ -381,18 +371,30 @@ async def answer_checklist(request: Request, quarter: str, position: int) -> Res
 # -- Ledelsestilsyn: the report ------------------------------------------------------------------------
 
 
-def _tilsyn_report(request: Request, quarter: str) -> str | None:
+def _tilsyn_report(request: Request, quarter: str) -> dict[str, Any] | None:
+    """The report's parts for `_tilsyn_report_body.html` (None: the quarter is not drawn)."""
+    from ..tilsyn.checks import CHECKS
     from ..tilsyn.draw import show
-    from ..tilsyn.report import build_report, render_html
+    from ..tilsyn.report import NO_CASES, TREND, TREND_CAPTION, build_report, intro, sections, trend_svg
+    from .danish import date_text
 
     reg = register_of(request)
     if show(reg, quarter, missing_ok=True) is None:
         return None
     config = _config(request)
-    body = _report_body(render_html(build_report(reg, config, quarter), config))
+    report = build_report(reg, config, quarter)
     drawn = show(reg, quarter, missing_ok=True)
     log_case_access(request, "læst", "tilsynssag", [i["case_ref"] for i in drawn.items] if drawn else [])
-    return body
+    return {
+        "kommune": config.tilsyn.kommune,
+        "intro": intro(report, config, date=date_text, provenance=False),
+        "no_cases": "" if report.draw.items else NO_CASES,
+        "sections": sections(report, quarter=quarter_text),
+        "trend_title": TREND,
+        "trend": trend_svg(report.trend, quarter=quarter_text),
+        "trend_caption": TREND_CAPTION,
+        "checks": CHECKS,
+    }
 
 
 @router.get("/tilsyn/{quarter}/rapport", response_class=HTMLResponse)
@@ -401,12 +403,12 @@ async def tilsyn_report(request: Request, quarter: str) -> HTMLResponse:
     if not _QUARTER_URL.fullmatch(quarter):
         return _unknown_quarter(request)
     try:
-        body = await run_in_threadpool(_tilsyn_report, request, quarter)
+        report = await run_in_threadpool(_tilsyn_report, request, quarter)
     except KompetenceplanError as exc:
         return _message_page(request, 500, "Rapporten kan ikke dannes", exc.title)
-    if body is None:
+    if report is None:
         return _unknown_quarter(request, quarter)
-    return _render(request, "tilsyn_report.html", "tilsyn", quarter=quarter, body=_plain_report(body))
+    return _render(request, "tilsyn_report.html", "tilsyn", quarter=quarter, **report)
 
 
 # -- Økonomisk tilsyn -----------------------------------------------------------------------------------
@@ -422,26 +424,22 @@ def _threshold(text: str) -> tuple[float | None, str]:
         return None, text[:1].upper() + text[1:]
 
 
-def _plain_report(body: str) -> str:
-    """The library's report body for the page: quarter codes as words ("4. kvartal 2026"), the
-    seed and fingerprints out of the main text."""
+def _economy(request: Request, quarter: str, monthly: bool, threshold: float) -> dict[str, Any]:
+    """The report's parts for `_economy_report_body.html`."""
+    from ..tilsyn.economy import DEFINITIONS, PLACEMENT_HEAD, build_report, cell_class, flow_svg, parse_quarter, payments_line, placement_rows, sections
     from .danish import date_text
 
-    body = re.sub(r"\b(\d{4})Q([1-4])\b", lambda m: f"{m.group(2)}. kvartal {m.group(1)}", body)
-    body = re.sub(r",? fingeraftryk [0-9a-f]+…", "", body)
-    body = body.replace("<th></th>", '<th><span class="visually-hidden">Hvad</span></th>')  # a header cell is never empty
-    count = iter(range(1, 10_000))
-    body = re.sub(r"<table>", lambda _: f'<div class="table-scroll" tabindex="0" role="region" aria-label="Tabel {next(count)}"><table>', body)
-    body = body.replace("</table>", "</table></div>")
-    body = re.sub(r",? frø \d+", "", body)
-    return re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b", lambda m: date_text(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))), body)
-
-
-def _economy(request: Request, quarter: str, monthly: bool, threshold: float) -> str:
-    from ..tilsyn.economy import build_report, html, parse_quarter
-
     report = build_report(register_of(request).engine, _plans(request), parse_quarter(quarter), monthly=monthly, threshold=threshold)
-    return _plain_report(_report_body(html(report), shift=1))
+    return {
+        "report": report,
+        "payments": payments_line(report),
+        "sections": sections(report, date=date_text),
+        "definitions": DEFINITIONS,
+        "placement_head": PLACEMENT_HEAD,
+        "placement_rows": placement_rows(),
+        "cell_class": cell_class,
+        "flow_svg": flow_svg,
+    }
 
 
 @router.get("/oekonomi", response_class=HTMLResponse)
@@ -466,10 +464,10 @@ async def economy_page(request: Request) -> HTMLResponse:
     threshold, problem = _threshold(values[THRESHOLD])
     if problem:
         errors.fields[THRESHOLD] = problem
-    body = ""
+    economy = None
     if asked and not errors.fields and threshold is not None:
         try:
-            body = await run_in_threadpool(_economy, request, quarter, bool(values[MONTHLY]), threshold)
+            economy = await run_in_threadpool(_economy, request, quarter, bool(values[MONTHLY]), threshold)
         except KompetenceplanError as exc:
             errors.general.append(f"{exc.title} {' '.join(f'{p.what} {p.fix}' for p in exc.problems)}")
-    return _render(request, "oekonomi.html", "oekonomi", register=True, values=values, errors=errors, body=body, asked=asked, labels=FIELD_LABELS)
+    return _render(request, "oekonomi.html", "oekonomi", register=True, values=values, errors=errors, economy=economy, asked=asked, labels=FIELD_LABELS)
