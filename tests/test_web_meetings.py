@@ -243,6 +243,24 @@ class TestRefusals:
         r = client.http.post(path.format(id=1), content=json.dumps({"csrf": token}), headers={"Content-Type": "application/json"})
         assert r.status_code == 415
 
+    @pytest.mark.parametrize("path", ["/moede/abc/send", "/moede/1/punkt/x", "/moede/abc/punkt/1/tilbagetraek", "/moede/abc/deltagere", "/moede/abc/kladde"])
+    def test_an_address_that_is_no_page_is_answered_before_the_register_and_the_form(self, client: Client, bare: Client, path: str) -> None:
+        """The address is read first (FastAPI, before the route runs): a POST to a meeting
+        address that does not parse is the page that does not exist, also when its form would be
+        refused or there is no register."""
+        for who in (client, bare):
+            for token in (True, False):
+                r = who.post(path, {"begrundelse": "x"}, token=token, confirmed=False)
+                assert r.status_code == 404
+                assert "Siden findes ikke" in r.text
+
+    def test_without_a_register_a_refused_form_is_the_notice(self, bare: Client) -> None:
+        """No register comes before the form: the notice how to start one, not the refusal."""
+        r = bare.post("/moede/1/send", {}, token=False)
+        assert r.status_code == 404
+        assert "kompetenceplan serve --db" in html.unescape(r.text)
+        assert "sikkerhedsnøglen" not in r.text
+
     def test_no_case_data_in_urls(self, client: Client) -> None:
         """Every form on the meeting pages posts; links carry only meeting ids and item numbers."""
         meeting_id = new_meeting(client)

@@ -40,7 +40,7 @@ from kompetenceplan.tilsyn.checks import CHECK_BY_CODE, CHECKS  # noqa: E402
 from kompetenceplan.tilsyn.config import load_config  # noqa: E402
 from kompetenceplan.tilsyn.draw import ANSWERS, draws, quarter_dates, show  # noqa: E402
 from kompetenceplan.tilsyn.generate import generate  # noqa: E402
-from kompetenceplan.tilsyn.report import build_report  # noqa: E402
+from kompetenceplan.tilsyn.report import TREND, build_report, sections  # noqa: E402
 from kompetenceplan.tilsyn.tables import tilsyn_answers  # noqa: E402
 from kompetenceplan.web.danish import date_text, plain_reference, quarter_text  # noqa: E402
 from kompetenceplan.web.nav import NAV  # noqa: E402
@@ -476,6 +476,26 @@ class TestReport:
         assert '<svg xmlns="http://www.w3.org/2000/svg"' in page
         assert no_cpr(page, (stored.seed,))
 
+    def test_the_report_page_has_quarters_and_dates_in_words(self, client: Client, reg: Register) -> None:
+        """The page's own template: the words of the pages, no seed or fingerprint (the CLI's
+        printed report has codes, ISO dates and both), every table a named region."""
+        assert draw_page(client, QUARTER, "2").status_code == 303
+        stored = show(reg, QUARTER)
+        assert stored is not None
+        page = client.get(f"/tilsyn/{QUARTER}/rapport").text
+        article = re.search(r'<article class="document library-report tilsyn-report"[^>]*>(.*?)</article>', page, flags=re.S).group(1)  # type: ignore[union-attr]
+        text = text_of(article)
+        assert f"Ledelsestilsyn {quarter_text(QUARTER)}" in text
+        assert f"Trækningsdato {date_text(stored.draw_date)}" in text
+        assert not re.search(r"\b\d{4}Q[1-4]\b|\b\d{4}-\d{2}-\d{2}\b", article)
+        assert "frø" not in text
+        assert "fingeraftryk" not in text
+        assert _table(page, TREND)[-1][0] == quarter_text(QUARTER)
+        assert f"<title>{quarter_text(QUARTER)}: " in article  # the trend chart too
+        assert "<th></th>" not in article
+        regions = re.findall(r'<div class="table-scroll" tabindex="0" role="region" aria-label="Tabel (\d+)"><table>', article)
+        assert regions == [str(n) for n in range(1, len(sections(build_report(reg, CONFIG, QUARTER))) + 1)]
+
 
 # -- økonomisk tilsyn ---------------------------------------------------------------------------------
 
@@ -513,6 +533,7 @@ class TestEconomy:
         )
         shown = _cells(r.text, "<h3>Afgørelser på eller over 40.000,00 kr. om måneden")
         assert sorted(c[0] for c in shown) == above
+        assert [c[1] for c in shown] == [date_text(i.decided_on) for i in report.above_threshold]  # in words
         assert len(above) == len(report.above_threshold)
         assert re.search(r'id="taerskel"[^>]*value="40.000"', r.text)
         assert 'id="maaneder" name="maaneder" value="1" checked' in r.text

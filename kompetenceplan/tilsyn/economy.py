@@ -28,7 +28,7 @@ import datetime as dt
 import html as html_lib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -295,9 +295,15 @@ def _md_table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     return out + [""]
 
 
-def _sections(report: EconomyReport) -> list[tuple[str, str, list[str], list[list[str]], str]]:
-    """(level, title, head, rows, note) for every table, in order: Markdown and HTML share them."""
-    out: list[tuple[str, str, list[str], list[list[str]], str]] = []
+#: A section of the report: heading level, title, table head and rows, note, and the movements the
+#: section's flow chart draws (None: no chart).
+Section = tuple[str, str, list[str], list[list[str]], str, Flow | None]
+
+
+def sections(report: EconomyReport, date: Callable[[dt.date], str] = dt.date.isoformat) -> list[Section]:
+    """Every section of the report, in order: the Markdown, the printable HTML and the page show
+    the same (``date`` writes a decision's date)."""
+    out: list[Section] = []
     overview_head = ["Periode", "Aktive indsatser", "Udgift (kr.)"]
     with_paid = any(pr.paid is not None for pr in report.periods)
     if with_paid:
@@ -311,14 +317,14 @@ def _sections(report: EconomyReport) -> list[tuple[str, str, list[str], list[lis
         overview.append(line)
     empty = all(pr.figures.active == 0 for pr in report.periods)
     note = "Registeret har ingen bevilgede indsatser, der er aktive i perioden. Tallene er ikke en opgørelse af nul udgift, men af manglende data." if empty else ""
-    out.append(("h2", "Overblik", overview_head, overview, note))
+    out.append(("h2", "Overblik", overview_head, overview, note, None))
     for pr in report.periods:
         f = pr.figures
         name = f.period.label
-        out.append(("h2", f"{name[0].upper()}{name[1:]} ({_date(f.period.first)} – {_date(f.period.last)})", [], [], ""))
+        out.append(("h2", f"{name[0].upper()}{name[1:]} ({_date(f.period.first)} – {_date(f.period.last)})", [], [], "", None))
         total = ["I alt", str(f.active), kr(f.cost_oere)]
         missing = "Ingen aktive indsatser i registeret i perioden: manglende data, ikke nul udgift." if f.active == 0 else ""
-        out.append(("h3", f"{name}: efter trin", ["Trin", "Aktive indsatser", "Udgift (kr.)"], [[r.label, str(r.count), kr(r.cost_oere)] for r in f.by_step] + [total], missing))
+        out.append(("h3", f"{name}: efter trin", ["Trin", "Aktive indsatser", "Udgift (kr.)"], [[r.label, str(r.count), kr(r.cost_oere)] for r in f.by_step] + [total], missing, None))
         out.append(
             (
                 "h3",
@@ -326,10 +332,11 @@ def _sections(report: EconomyReport) -> list[tuple[str, str, list[str], list[lis
                 ["Paragraf", "Kode", "Aktive indsatser", "Udgift (kr.)"],
                 [[r.label, r.key, str(r.count), kr(r.cost_oere)] for r in f.by_paragraph] + [["I alt", "", *total[1:]]],
                 "",
+                None,
             )
         )
         out.append(
-            ("h3", f"{name}: efter anbringelsestype", ["Anbringelsestype", "Aktive indsatser", "Udgift (kr.)"], [[r.label, str(r.count), kr(r.cost_oere)] for r in f.by_placement] + [total], "")
+            ("h3", f"{name}: efter anbringelsestype", ["Anbringelsestype", "Aktive indsatser", "Udgift (kr.)"], [[r.label, str(r.count), kr(r.cost_oere)] for r in f.by_placement] + [total], "", None)
         )
         fl = pr.flow
         states: list[int | None] = [*fl.states(), None]
@@ -339,7 +346,7 @@ def _sections(report: EconomyReport) -> list[tuple[str, str, list[str], list[lis
             matrix_rows.append([state_label(a), *cells, str(sum(fl.matrix.get((a, b), 0) for b in states))])
         matrix_rows.append(["I alt", *(str(sum(fl.matrix.get((a, b), 0) for a in states)) for b in states), str(sum(fl.matrix.values()))])
         flow_note = "Ingen sager har en aktiv indsats ved udgangen af de to perioder." if not fl.matrix else ""
-        out.append(("h3", f"{name}: bevægelser på indsatstrappen fra {fl.before.label}", ["Fra \\ til", *(state_label(s) for s in states), "I alt"], matrix_rows if fl.matrix else [], flow_note))
+        out.append(("h3", f"{name}: bevægelser på indsatstrappen fra {fl.before.label}", ["Fra \\ til", *(state_label(s) for s in states), "I alt"], matrix_rows if fl.matrix else [], flow_note, None))
         out.append(
             (
                 "h3",
@@ -353,6 +360,7 @@ def _sections(report: EconomyReport) -> list[tuple[str, str, list[str], list[lis
                     ["Afsluttede (ingen indsats nu)", str(fl.ended)],
                 ],
                 "",
+                fl,
             )
         )
         out.append(
@@ -362,6 +370,7 @@ def _sections(report: EconomyReport) -> list[tuple[str, str, list[str], list[lis
                 ["Anbringelsestype", "Antal", "Gns. månedlig udgift (kr.)", f"Antal {fl.before.label}", f"Gns. {fl.before.label} (kr.)", "Ændring (kr.)", "Ændring (%)"],
                 [[p.label, str(p.count), kr(p.average_oere), str(p.previous_count), kr(p.previous_average_oere), signed_kr(p.change_oere), percent(p.change_permille)] for p in pr.prices],
                 "– betyder, at der ingen aktive anbringelser af typen er at beregne et gennemsnit af.",
+                None,
             )
         )
         if pr.paid is not None:
@@ -374,9 +383,9 @@ def _sections(report: EconomyReport) -> list[tuple[str, str, list[str], list[lis
                 else "Alle betalinger i perioden har en sagsreference, som registeret kender."
             )
             out.append(
-                ("h3", f"{name}: udbetalt mod bevilget", ["Paragraf", "Kode", "Bevilget (kr.)", "Udbetalt (kr.)", "Forskel (kr.)"], paid_rows, f"{paid.count} betalinger i perioden. {unmatched}")
+                ("h3", f"{name}: udbetalt mod bevilget", ["Paragraf", "Kode", "Bevilget (kr.)", "Udbetalt (kr.)", "Forskel (kr.)"], paid_rows, f"{paid.count} betalinger i perioden. {unmatched}", None)
             )
-    above = [[i.case_ref, i.decided_on.isoformat(), i.paragraph, str(i.step), kr(i.monthly_oere)] for i in report.above_threshold]
+    above = [[i.case_ref, date(i.decided_on), i.paragraph, str(i.step), kr(i.monthly_oere)] for i in report.above_threshold]
     out.append(
         (
             "h2",
@@ -384,12 +393,13 @@ def _sections(report: EconomyReport) -> list[tuple[str, str, list[str], list[lis
             ["Sagsreference", "Afgjort", "Paragraf", "Trin", "Månedlig udgift (kr.)"],
             above,
             "" if above else "Ingen bevilgede afgørelser i kvartalet har en månedlig udgift på eller over tærsklen.",
+            None,
         )
     )
     return out
 
 
-def _payments_line(report: EconomyReport) -> str:
+def payments_line(report: EconomyReport) -> str:
     if report.payments_imported:
         return f"Betalinger fra økonomisystemet: {report.payments_imported} importeret i alt."
     return "Betalinger fra økonomisystemet: ingen importeret; udbetalt kan ikke sammenlignes med bevilget (kompetenceplan oekonomi import)."
@@ -401,23 +411,26 @@ def markdown(report: EconomyReport) -> str:
         "",
         f"Plan: {md(report.plan_title)}. Dannet {_date(report.generated)} fra afgørelsesregisteret.",
         "",
-        _payments_line(report),
+        payments_line(report),
         "",
     ]
-    for level, title, head, rows, note in _sections(report):
+    for level, title, head, rows, note, movements in sections(report):
         lines += [("## " if level == "h2" else "### ") + title, ""]
         if head and rows:
             lines += _md_table(head, rows)
         if note:
             lines += [note, ""]
-        if "bevægelser i alt" in title:
+        if movements is not None:
             lines += ["Diagrammet over bevægelserne findes i HTML-udgaven (--format html).", ""]
     lines += ["## Definitioner", ""] + [f"- {d}" for d in DEFINITIONS] + ["", "## Anbringelsestyper", ""]
-    lines += _md_table(["Anbringelsestype", "Paragraffer (§)", "Trin", "Kilde"], _placement_rows())
+    lines += _md_table(PLACEMENT_HEAD, placement_rows())
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _placement_rows() -> list[list[str]]:
+PLACEMENT_HEAD = ["Anbringelsestype", "Paragraffer (§)", "Trin", "Kilde"]
+
+
+def placement_rows() -> list[list[str]]:
     return [
         [
             t.label,
@@ -448,21 +461,20 @@ def html(report: EconomyReport) -> str:
         f"<style>{_CSS}</style></head><body>",
         f"<h1>Økonomisk tilsyn – {e(report.quarter.label)}</h1>",
         f"<p>Plan: {e(report.plan_title)}. Dannet {e(_date(report.generated))} fra afgørelsesregisteret.</p>",
-        f"<p>{e(_payments_line(report))}</p>",
+        f"<p>{e(payments_line(report))}</p>",
     ]
-    flows = iter(report.periods)
-    for level, title, head, rows, note in _sections(report):
+    for level, title, head, rows, note, movements in sections(report):
         parts.append(f"<{level}>{e(title)}</{level}>")
         if head and rows:
             parts.append(_html_table(head, rows))
         if note:
             parts.append(f'<p class="note">{e(note)}</p>')
-        if "bevægelser i alt" in title:
-            parts.append(flow_svg(next(flows).flow))
+        if movements is not None:
+            parts.append(flow_svg(movements))
     parts.append("<h2>Definitioner</h2><ul>")
     parts += [f"<li>{_strong(e(d))}</li>" for d in DEFINITIONS]
     parts.append("</ul><h2>Anbringelsestyper</h2>")
-    parts.append(_html_table(["Anbringelsestype", "Paragraffer (§)", "Trin", "Kilde"], _placement_rows()))
+    parts.append(_html_table(PLACEMENT_HEAD, placement_rows()))
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
@@ -475,10 +487,16 @@ def _numeric(cell: str) -> bool:
     return bool(re.fullmatch(r"[+-]?[\d.]+(,\d+)?( %)?|–", cell))
 
 
-def _cell_class(i: int, cell: str) -> str:
+def cell_class(i: int, cell: str) -> str:
+    """The class of a table's cell ``i`` (from 0): ``n`` a number (right-aligned), ``k`` a code
+    (kept on one line), '' text."""
     if i and _numeric(cell):
-        return ' class="n"'
-    return ' class="k"' if re.fullmatch(r"[a-z]+(-\w+)+", cell) else ""
+        return "n"
+    return "k" if re.fullmatch(r"[a-z]+(-\w+)+", cell) else ""
+
+
+def _class(name: str) -> str:
+    return f' class="{name}"' if name else ""
 
 
 def _html_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -486,7 +504,7 @@ def _html_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     out = ["<table><thead><tr>" + "".join(f'<th scope="col"{" class=n" if i else ""}>{e(h)}</th>' for i, h in enumerate(head)) + "</tr></thead><tbody>"]
     for row in rows:
         cls = ' class="total"' if row and row[0] == "I alt" else ""
-        out.append(f"<tr{cls}>" + "".join(f"<td{_cell_class(i, c)}>{e(c)}</td>" for i, c in enumerate(row)) + "</tr>")
+        out.append(f"<tr{cls}>" + "".join(f"<td{_class(cell_class(i, c))}>{e(c)}</td>" for i, c in enumerate(row)) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
 

@@ -28,6 +28,7 @@ The samples are small: read the intervals, not only the rates."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import math
 from collections.abc import Callable
@@ -322,8 +323,9 @@ def _span(rate: Rate) -> str:
     return "–" if span is None else f"{_pct(span[0])} – {_pct(span[1])}"
 
 
-def trend_svg(trend: list[tuple[str, Rate]]) -> str:
-    """A small chart: the share of cases with errors per quarter, with the 95 % interval."""
+def trend_svg(trend: list[tuple[str, Rate]], quarter: Callable[[str], str] = str) -> str:
+    """A small chart: the share of cases with errors per quarter, with the 95 % interval
+    (``quarter`` writes a quarter's code: the code itself, or words on the pages)."""
     width, height, left, bottom, top = 520, 220, 48, 36, 16
     plot_h = height - bottom - top
     step = (width - left - 20) / max(1, len(trend))
@@ -333,15 +335,15 @@ def trend_svg(trend: list[tuple[str, Rate]]) -> str:
         parts.append(f'<line x1="{left}" y1="{y(tick):.1f}" x2="{width - 10}" y2="{y(tick):.1f}" stroke="#ccc" stroke-width="1"/>')
         parts.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" font-size="11" text-anchor="end">{int(tick * 100)} %</text>')
     points = []
-    for i, (quarter, rate) in enumerate(trend):
+    for i, (code, rate) in enumerate(trend):
         x = left + step * (i + 0.5)
-        parts.append(f'<text x="{x:.1f}" y="{height - 12}" font-size="11" text-anchor="middle">{html.escape(quarter)}</text>')
+        parts.append(f'<text x="{x:.1f}" y="{height - 12}" font-size="11" text-anchor="middle">{html.escape(quarter(code))}</text>')
         if rate.rate is None:
             parts.append(f'<text x="{x:.1f}" y="{y(0.5):.1f}" font-size="10" text-anchor="middle">ingen data</text>')
             continue
         lo, hi = rate.interval or (0.0, 0.0)
         parts.append(f'<line x1="{x:.1f}" y1="{y(lo):.1f}" x2="{x:.1f}" y2="{y(hi):.1f}" stroke="#555" stroke-width="2"/>')
-        parts.append(f'<circle cx="{x:.1f}" cy="{y(rate.rate):.1f}" r="4" fill="#a00"><title>{html.escape(quarter)}: {rate.k} af {rate.n}</title></circle>')
+        parts.append(f'<circle cx="{x:.1f}" cy="{y(rate.rate):.1f}" r="4" fill="#a00"><title>{html.escape(quarter(code))}: {rate.k} af {rate.n}</title></circle>')
         points.append(f"{x:.1f},{y(rate.rate):.1f}")
     if len(points) > 1:
         parts.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="#a00" stroke-width="1.5"/>')
@@ -360,8 +362,8 @@ _NOTE = (
 )
 
 
-def _rate_rows(rates: list[Rate]) -> list[list[str]]:
-    return [[r.label, str(r.k), str(r.n), _pct(r.rate), _ci(r), str(r.unverified), ", ".join(r.cases) or "–", ", ".join(r.unverified_cases) or "–"] for r in rates]
+def _rate_rows(rates: list[Rate], label: Callable[[str], str] = str) -> list[list[str]]:
+    return [[label(r.label), str(r.k), str(r.n), _pct(r.rate), _ci(r), str(r.unverified), ", ".join(r.cases) or "–", ", ".join(r.unverified_cases) or "–"] for r in rates]
 
 
 _RATE_HEAD = ["", "fejl", "efterprøvet", "andel", "95 %-interval", "ikke efterprøvet", "sager med fejl", "sager ikke efterprøvet"]
@@ -381,7 +383,15 @@ def _estimate_rows(estimates: list[Estimate]) -> list[list[str]]:
     return rows
 
 
-def _sections(report: TilsynReport) -> list[tuple[str, list[str], list[list[str]]]]:
+#: The section the trend chart follows, the chart's caption, and the report of a quarter without decisions.
+TREND = "Udvikling pr. kvartal (sager med fejl i kontrollerne)"
+TREND_CAPTION = "Andel sager med fejl i kontrollerne pr. kvartal med 95 %-interval (Wilson)."
+NO_CASES = "Ingen afgørelser i perioden: der er intet at efterprøve."
+
+
+def sections(report: TilsynReport, quarter: Callable[[str], str] = str) -> list[tuple[str, list[str], list[list[str]]]]:
+    """Every table of the report (title, head, rows), in order: the Markdown, the printable HTML
+    and the page show the same (``quarter`` writes a quarter's code in the trend's rows)."""
     return [
         ("Kontroller (TIL)", _RATE_HEAD, _rate_rows(report.per_check)),
         ("Sager med fejl i kontrollerne (TIL) pr. team", _RATE_HEAD, _rate_rows([*report.per_team, report.overall])),
@@ -391,7 +401,7 @@ def _sections(report: TilsynReport) -> list[tuple[str, list[str], list[list[str]
             ["", "estimat", "95 %-interval", "efterprøvede sager", "effektiv stikprøvestørrelse", "dækker af populationen", "strata"],
             _estimate_rows(report.estimates),
         ),
-        ("Udvikling pr. kvartal (sager med fejl i kontrollerne)", _RATE_HEAD, _rate_rows([r for _, r in report.trend])),
+        (TREND, _RATE_HEAD, _rate_rows([r for _, r in report.trend], label=quarter)),
         (
             "Tjekliste (lederens gennemlæsning)",
             ["spørgsmål", "ja", "nej", "delvist", "ikke relevant", "mangler svar", "sager med nej/delvist", "grundlag", "fejlandel (nej/delvist)", "95 %-interval", "spor og fase"],
@@ -415,25 +425,30 @@ def _sections(report: TilsynReport) -> list[tuple[str, list[str], list[list[str]
     ]
 
 
-def _intro(report: TilsynReport, config: TilsynConfig) -> list[str]:
+def intro(report: TilsynReport, config: TilsynConfig, date: Callable[[dt.date], str] = dt.date.isoformat, provenance: bool = True) -> list[str]:
+    """The report's opening paragraphs: the draw, its population and sample, how to read the
+    figures. ``provenance``: with the population's fingerprint and the draw's seed, which let a
+    reader of the printed report redo the draw (the page leaves them to the register)."""
     d = report.draw
     tracks = ", ".join(f"{config.tracks[t].label if t in config.tracks else t}: {n}" for t, n in sorted(report.tracks.items())) or "ingen"
+    fingerprint = f", fingeraftryk {d.population_fingerprint[:16]}…" if provenance else ""
+    seed = f", frø {d.seed}" if provenance else ""
     return [
-        f"Trækningsdato {d.draw_date.isoformat()}; population: aktuelle afgørelser truffet {d.period_start.isoformat()} – {d.period_end.isoformat()} ({d.population_size} afgørelser, fingeraftryk {d.population_fingerprint[:16]}…).",
-        f"Stikprøve: {len(d.items)} sager, højst {d.per_stratum} pr. team og spor, frø {d.seed}. Spor: {tracks}.",
+        f"Trækningsdato {date(d.draw_date)}; population: aktuelle afgørelser truffet {date(d.period_start)} – {date(d.period_end)} ({d.population_size} afgørelser{fingerprint}).",
+        f"Stikprøve: {len(d.items)} sager, højst {d.per_stratum} pr. team og spor{seed}. Spor: {tracks}.",
         _NOTE,
     ]
 
 
 def render_markdown(report: TilsynReport, config: TilsynConfig) -> str:
-    out = [f"# Ledelsestilsyn {report.draw.quarter} — {md(config.tilsyn.kommune)}", "", *(line + "\n" for line in _intro(report, config))]
+    out = [f"# Ledelsestilsyn {report.draw.quarter} — {md(config.tilsyn.kommune)}", "", *(line + "\n" for line in intro(report, config))]
     if not report.draw.items:
-        out.append("**Ingen afgørelser i perioden: der er intet at efterprøve.**\n")
-    for title, head, rows in _sections(report):
+        out.append(f"**{NO_CASES}**\n")
+    for title, head, rows in sections(report):
         out += [f"## {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         out += ["| " + " | ".join(md(cell) for cell in row) + " |" for row in rows]  # values as text (`markup.md`)
         out.append("")
-        if title.startswith("Udvikling"):
+        if title == TREND:
             out += [trend_svg(report.trend), ""]
     out += ["## Kontrollernes grundlag", ""] + [f"- **{c.code}** {c.title}. Grundlag: {c.basis}." for c in CHECKS] + [""]
     return "\n".join(out)
@@ -450,16 +465,16 @@ def render_html(report: TilsynReport, config: TilsynConfig) -> str:
         "@media print{body{margin:0;max-width:none}h2{page-break-after:avoid}table{page-break-inside:auto}tr{page-break-inside:avoid}}</style>",
         "</head><body>",
         f"<h1>Ledelsestilsyn {e(report.draw.quarter)} — {e(config.tilsyn.kommune)}</h1>",
-        *(f"<p>{e(line)}</p>" for line in _intro(report, config)),
+        *(f"<p>{e(line)}</p>" for line in intro(report, config)),
     ]
     if not report.draw.items:
-        out.append("<p><strong>Ingen afgørelser i perioden: der er intet at efterprøve.</strong></p>")
-    for title, head, rows in _sections(report):
+        out.append(f"<p><strong>{e(NO_CASES)}</strong></p>")
+    for title, head, rows in sections(report):
         out.append(f"<h2>{e(title)}</h2><table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>")
         out += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in rows]
         out.append("</tbody></table>")
-        if title.startswith("Udvikling"):
-            out.append(f"<figure>{trend_svg(report.trend)}<figcaption>Andel sager med fejl i kontrollerne pr. kvartal med 95 %-interval (Wilson).</figcaption></figure>")
+        if title == TREND:
+            out.append(f"<figure>{trend_svg(report.trend)}<figcaption>{e(TREND_CAPTION)}</figcaption></figure>")
     out.append("<h2>Kontrollernes grundlag</h2><ul>" + "".join(f"<li><strong>{e(c.code)}</strong> {e(c.title)}. Grundlag: {e(c.basis)}.</li>" for c in CHECKS) + "</ul>")
     out.append("</body></html>")
     return "\n".join(out)

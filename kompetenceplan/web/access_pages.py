@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from .forms import FieldErrors
-from .views import EXPIRED, Refused, _form, _message_page, _render, register_of, router
+from .views import _render, posted, register_of, router
 
 CASE = "sag"
 
@@ -32,12 +32,7 @@ async def access_log_page(request: Request) -> HTMLResponse:
 
 @router.post("/admin/adgangslog", response_class=HTMLResponse)
 async def access_log_search(request: Request) -> HTMLResponse:
-    try:
-        values, _ = await _form(request)
-    except Refused as exc:
-        if exc.status == 403 and exc.message == EXPIRED:
-            return await run_in_threadpool(_page, request, "", FieldErrors(general=[exc.message]), 403)
-        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    values, _ = await posted(request, expired=lambda message: _page(request, "", FieldErrors(general=[message]), 403))
     case_ref = values.get(CASE, "").strip()[:64]
     errors = FieldErrors()
     if not case_ref:

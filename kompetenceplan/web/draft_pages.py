@@ -27,7 +27,7 @@ from .access import log_case_access
 from .danish import date_text
 from .forms import FieldErrors, advisor_form
 from .submission_form import COUNT_PREFIX, finding_slot, form_values, label, plain, row_count, submission_form, submission_from_form
-from .views import EXPIRED, NUMBER_HELP, Refused, _current, _form, _message_page, _plans, _render, _selected_area, register_of, router, templates, upcoming
+from .views import NUMBER_HELP, _current, _message_page, _plans, _render, _selected_area, posted, refused_json, register_of, router, templates, upcoming
 
 ACTION, FROM_ROUTING, CONFIRMED, MEETING = "handling", "fra_routing", "bekraeftet", "moede"
 SAVE = "gem"
@@ -165,12 +165,7 @@ def _save(request: Request, values: dict[str, str], key: str | None) -> tuple[An
 
 
 async def _post(request: Request, key: str | None) -> Response:
-    try:
-        values, _ = await _form(request)
-    except Refused as exc:
-        if exc.status == 403 and exc.message == EXPIRED:
-            return _page(request, {}, None, status=403, notice="", general=[exc.message])
-        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    values, _ = await posted(request, expired=lambda message: _page(request, {}, None, status=403, notice="", general=[message]))
     plans = _plans(request)
     action = values.get(ACTION, "")
     draft = None
@@ -217,10 +212,7 @@ async def new_draft_post(request: Request) -> Response:
 @router.post("/indstilling/tjek")
 async def live_check(request: Request) -> JSONResponse:
     """The form checked as one types (the page's script): field errors and the findings by slot."""
-    try:
-        values, _ = await _form(request)
-    except Refused as exc:
-        return JSONResponse({"ok": False, "message": exc.message}, status_code=exc.status, headers={"Cache-Control": "no-store"})
+    values, _ = await posted(request, refused=refused_json)
     try:
         result = await run_in_threadpool(evaluate, _plans(request), values, dt.date.today())
     except (EngineError, PlanError) as exc:
@@ -327,10 +319,7 @@ async def draft_to_meeting(request: Request, key: str) -> Response:
     requires asks first (what and why)."""
     if register_of(request) is None or not _KEY.fullmatch(key):
         return _unknown(request)
-    try:
-        values, _ = await _form(request)
-    except Refused as exc:
-        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    values, _ = await posted(request)
     context = await run_in_threadpool(_draft_context, request, key)
     if context is None:
         return _unknown(request)

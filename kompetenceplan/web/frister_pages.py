@@ -27,7 +27,7 @@ from ..errors import KompetenceplanError
 from ..store.tables import case_events, decisions
 from .access import log_case_access
 from .forms import FieldErrors
-from .views import EXPIRED, Refused, _form, _message_page, _plans, _render, register_of, router
+from .views import _message_page, _plans, _render, posted, register_of, register_or, router
 
 TEAM, ADVISOR, DAY = "team", "raadgiver", "dato"
 CASE, KIND, ART, OCCURRED, PARAGRAPH, NOTE = "sagsreference", "haendelse", "art", "haendelsesdato", "paragraf", "note"
@@ -114,12 +114,7 @@ async def frister_page(request: Request) -> HTMLResponse:
 
 @router.post("/frister/arbejdsliste", response_class=HTMLResponse)
 async def frister_filter(request: Request) -> Response:
-    try:
-        values, _ = await _form(request)
-    except Refused as exc:
-        if exc.status == 403 and exc.message == EXPIRED:
-            return await run_in_threadpool(_page, request, {}, FieldErrors(general=[exc.message]), {}, FieldErrors(), "", 403)
-        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    values, _ = await posted(request, expired=lambda message: _page(request, {}, FieldErrors(general=[message]), {}, FieldErrors(), "", 403))
     kept = {TEAM: values.get(TEAM, "")[:64], ADVISOR: values.get(ADVISOR, "")[:64], DAY: values.get(DAY, "")[:10]}
     errors = FieldErrors()
     if kept[ADVISOR].strip() and not re.fullmatch(r"[\w.@:+-]{1,64}", kept[ADVISOR].strip()):
@@ -154,14 +149,8 @@ def _record(request: Request, kept: dict[str, str]) -> Any:
 
 @router.post("/frister/ny-haendelse", response_class=HTMLResponse)
 async def record_event(request: Request) -> Response:
-    if register_of(request) is None:
-        return _render(request, "frister.html", "frister", status=404, register=False)
-    try:
-        values, _ = await _form(request)
-    except Refused as exc:
-        if exc.status == 403 and exc.message == EXPIRED:
-            return await run_in_threadpool(_page, request, {}, FieldErrors(), {}, FieldErrors(general=[exc.message]), "", 403)
-        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    register_or(request, lambda: _render(request, "frister.html", "frister", status=404, register=False))
+    values, _ = await posted(request, expired=lambda message: _page(request, {}, FieldErrors(), {}, FieldErrors(general=[message]), "", 403))
     kept = {name: values.get(name, "")[: 2000 if name == NOTE else 64] for name in (CASE, "ev_team", "ev_raadgiver", KIND, ART, OCCURRED, PARAGRAPH, NOTE)}
     try:
         rec = await run_in_threadpool(_record, request, kept)

@@ -32,7 +32,7 @@ from .access import log_case_access
 from .danish import date_text
 from .forms import FieldErrors
 from .submission_form import plain
-from .views import EXPIRED, Refused, _current, _form, _message_page, _plans, _render, register_of, router, templates
+from .views import Answer, _current, _message_page, _plans, _render, posted, register_of, register_or, router, templates
 
 CONFIRMED = "bekraeftet"
 
@@ -64,6 +64,12 @@ DATE_FORMAT = "Skal være en dato på formen ÅÅÅÅ-MM-DD, fx 2026-12-01."
 
 def _no_register(request: Request, status: int = 200) -> HTMLResponse:
     return _render(request, "meeting.html", "moede", status=status, register=False, meetings=[], values={}, errors=FieldErrors(), bodies=[])
+
+
+def _register(request: Request, status: int = 404) -> Any:
+    """The register the Møde pages work on; without one, the Møde page says how to start one
+    (with 404 for every address but the list's own)."""
+    return register_or(request, lambda: _no_register(request, status=status))
 
 
 def _bodies(request: Request) -> list[tuple[str, str]]:
@@ -149,22 +155,14 @@ def _meetings_page(request: Request, values: dict[str, str], errors: FieldErrors
 
 @router.get("/moede", response_class=HTMLResponse)
 async def meetings_page(request: Request) -> HTMLResponse:
-    if register_of(request) is None:
-        return _no_register(request)
+    _register(request, status=200)
     return await run_in_threadpool(_meetings_page, request, {}, FieldErrors())
 
 
 @router.post("/moede", response_class=HTMLResponse)
 async def meetings_post(request: Request) -> Response:
-    reg = register_of(request)
-    if reg is None:
-        return _no_register(request, status=404)
-    try:
-        values, _ = await _form(request)
-    except Refused as exc:
-        if exc.status == 403 and exc.message == EXPIRED:
-            return await run_in_threadpool(_meetings_page, request, {}, FieldErrors(general=[exc.message]), 403)
-        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    reg = _register(request)
+    values, _ = await posted(request, expired=lambda message: _meetings_page(request, {}, FieldErrors(general=[message]), 403))
     errors = FieldErrors()
     on = None
     try:
@@ -310,8 +308,7 @@ def _hash(submission: dict[str, Any]) -> str:
 
 @router.get("/moede/{meeting_id}", response_class=HTMLResponse)
 async def meeting_page(request: Request, meeting_id: str) -> HTMLResponse:
-    if register_of(request) is None:
-        return _no_register(request, status=404)
+    _register(request)
     if not _id(meeting_id):
         return _unknown_meeting(request)
     notice = next((text for key, text in NOTICES.items() if key in request.query_params), "")
@@ -330,15 +327,8 @@ async def meeting_page(request: Request, meeting_id: str) -> HTMLResponse:
 
 @router.post("/moede/{meeting_id}/send", response_class=HTMLResponse)
 async def send_agenda(request: Request, meeting_id: int) -> Response:
-    reg = register_of(request)
-    if reg is None:
-        return _no_register(request, status=404)
-    try:
-        values, _ = await _form(request)
-    except Refused as exc:
-        if exc.status == 403 and exc.message == EXPIRED:
-            return await run_in_threadpool(_meeting_page, request, meeting_id, 403, "", None, None, [exc.message])
-        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    reg = _register(request)
+    values, _ = await posted(request, expired=lambda message: _meeting_page(request, meeting_id, 403, "", None, None, [message]))
     from ..meetings.mailing import MailError, load_members, members_path, send_agenda_mail, smtp_from_env
 
     try:
@@ -395,15 +385,8 @@ def _pdf(request: Request, agenda: Any, kind: str) -> bytes:
 
 @router.post("/moede/{meeting_id}/punkt/{number}", response_class=HTMLResponse)
 async def record_outcome(request: Request, meeting_id: int, number: int) -> Response:
-    reg = register_of(request)
-    if reg is None:
-        return _no_register(request, status=404)
-    try:
-        values, _ = await _form(request)
-    except Refused as exc:
-        if exc.status == 403 and exc.message == EXPIRED:
-            return await run_in_threadpool(_meeting_page, request, meeting_id, 403, "", {number: FieldErrors(general=[exc.message])})
-        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    reg = _register(request)
+    values, _ = await posted(request, expired=lambda message: _meeting_page(request, meeting_id, 403, "", {number: FieldErrors(general=[message])}))
     from ..meetings import committee
 
     outcome, reason = values.get(OUTCOME, ""), values.get(REASON, "")
@@ -470,34 +453,29 @@ async def record_outcome(request: Request, meeting_id: int, number: int) -> Resp
 
 
 async def _read_agenda(request: Request, meeting_id: str) -> Any:
-    """The meeting's agenda for a document (read, and the reading logged), or the page that says
-    why there is none (no register, no such meeting, no plan version for its date)."""
-    if register_of(request) is None:
-        return _no_register(request, status=404)
+    """The meeting's agenda for a document (read, and the reading logged); when there is none (no
+    register, no such meeting, no plan version for its date) the page that says why, as `Answer`."""
+    _register(request)
     if not _id(meeting_id):
-        return _unknown_meeting(request)
+        raise Answer(_unknown_meeting(request))
     try:
         agenda = await run_in_threadpool(_agenda, request, int(meeting_id))
     except PlanError as exc:
-        return _message_page(request, 409, "Mødet kan ikke vises", _problems_text(exc))
+        raise Answer(_message_page(request, 409, "Mødet kan ikke vises", _problems_text(exc))) from None
     if agenda is None:
-        return _unknown_meeting(request)
+        raise Answer(_unknown_meeting(request))
     await run_in_threadpool(log_case_access, request, "læst", "dagsordenspunkt", [i.case_ref for i in agenda.items])
     return agenda
 
 
 async def _document(request: Request, meeting_id: str, kind: str) -> HTMLResponse:
     agenda = await _read_agenda(request, meeting_id)
-    if isinstance(agenda, Response):
-        return agenda  # type: ignore[return-value]
     dates = _granted_dates(agenda) if kind == "referat" else {}
     return _render(request, "meeting_document.html", "moede", agenda=agenda, kind=kind, dates=dates)
 
 
 async def _pdf_document(request: Request, meeting_id: str, kind: str) -> Response:
     agenda = await _read_agenda(request, meeting_id)
-    if isinstance(agenda, Response):
-        return agenda
     pdf = await run_in_threadpool(_pdf, request, agenda, kind)
     name = f"{kind}-{agenda.meeting.meeting_date.isoformat()}.pdf"
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
@@ -517,13 +495,8 @@ async def minutes_pdf(request: Request, meeting_id: str) -> Response:
 async def withdraw_item(request: Request, meeting_id: int, number: int) -> Response:
     """Withdraw an item before the meeting: a confirmation first (it cannot be undone), then
     recorded, never deleted."""
-    reg = register_of(request)
-    if reg is None:
-        return _no_register(request, status=404)
-    try:
-        values, _ = await _form(request)
-    except Refused as exc:
-        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    reg = _register(request)
+    values, _ = await posted(request)
     reason = values.get(REASON, "")[:2000]
     kept = {REASON: reason}
     if not reason.strip():
@@ -561,13 +534,8 @@ async def withdraw_item(request: Request, meeting_id: int, number: int) -> Respo
 @router.post("/moede/{meeting_id}/deltagere", response_class=HTMLResponse)
 async def attendees(request: Request, meeting_id: int) -> Response:
     """Who attended, for the minutes (one name per line)."""
-    reg = register_of(request)
-    if reg is None:
-        return _no_register(request, status=404)
-    try:
-        values, _ = await _form(request)
-    except Refused as exc:
-        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    reg = _register(request)
+    values, _ = await posted(request)
     from ..meetings import committee
 
     names = [line.strip() for line in values.get("deltagere", "").splitlines() if line.strip()]
@@ -588,13 +556,8 @@ async def attendees(request: Request, meeting_id: int) -> Response:
 async def add_draft(request: Request, meeting_id: int) -> Response:
     """Put a saved indstilling on this meeting's agenda (from the meeting page); an indstilling
     for another body asks first."""
-    reg = register_of(request)
-    if reg is None:
-        return _no_register(request, status=404)
-    try:
-        values, _ = await _form(request)
-    except Refused as exc:
-        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    reg = _register(request)
+    values, _ = await posted(request)
     from ..meetings import committee
     from ..meetings.drafts import draft
 
@@ -695,15 +658,8 @@ async def add_submission(request: Request) -> Response:
     Answers a page, or JSON for the Indstilling page's script (``Accept: application/json``;
     mistakes are status 200 with ``ok: false`` so the console stays clean)."""
     wants_json = "application/json" in request.headers.get("accept", "")
-    reg = register_of(request)
-    if reg is None:
-        if wants_json:
-            return _added(request, True, False, "Møderegistret er ikke sat op. Start tjenesten med --db.", status=404)
-        return _no_register(request, status=404)
-    try:
-        values, _ = await _form(request)
-    except Refused as exc:
-        return _added(request, wants_json, False, exc.message, status=exc.status)
+    reg = register_or(request, lambda: _added(request, True, False, "Møderegistret er ikke sat op. Start tjenesten med --db.", status=404) if wants_json else _no_register(request, status=404))
+    values, _ = await posted(request, refused=lambda exc: _added(request, wants_json, False, exc.message, status=exc.status))
     name = values.get(NAME, "")[:120] or "Indstillingen"
     raw = values.get(MEETING, "")
     if not raw.isdigit() or len(raw) > 12:

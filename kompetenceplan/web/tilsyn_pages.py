@@ -34,7 +34,7 @@ from ..errors import CaseError, EngineError, KompetenceplanError, UnavailableErr
 from .access import log_case_access
 from .danish import quarter_text
 from .forms import FieldErrors
-from .views import EXPIRED, Refused, _form, _message_page, _plans, _render, register_of, router
+from .views import _message_page, _plans, _render, posted, register_of, register_or, router
 
 QUARTER, PER_TEAM = "kvartal", "pr_team"
 ANSWER, COMMENT = "svar", "kommentar"
@@ -54,6 +54,12 @@ _SAVED = re.compile(r"\d{1,5}")
 def _no_register(request: Request, active: str, status: int = 200) -> HTMLResponse:
     template = "tilsyn.html" if active == "tilsyn" else "oekonomi.html"
     return _render(request, template, active, status=status, register=False)
+
+
+def _register(request: Request, active: str = "tilsyn", status: int = 404) -> Any:
+    """The register the tilsyn pages work on; without one, the page (``active``) says how to
+    start one (with 404 for every address but the page's own)."""
+    return register_or(request, lambda: _no_register(request, active, status=status))
 
 
 def _config_path(request: Request) -> Path:
@@ -101,16 +107,6 @@ def _problems(exc: KompetenceplanError, fields: dict[str, str], general_field: s
     if not exc.problems:
         errors.general.append(exc.title)
     return errors
-
-
-def _report_body(document: str, shift: int = 0) -> str:
-    """The body of a report the library rendered as a whole HTML document (its own ``<style>`` is
-    left out: the pages' CSP allows only the vendored CSS); headings moved ``shift`` levels down."""
-    found = re.search(r"<body>(.*)</body>", document, flags=re.S)
-    body = found.group(1) if found else ""
-    if shift:
-        body = re.sub(r"<(/?)h([1-5])\b", lambda m: f"<{m.group(1)}h{int(m.group(2)) + shift}", body)
-    return body
 
 
 def _quarter_code(year: int, n: int) -> str:
@@ -197,8 +193,7 @@ def _overview(request: Request, values: dict[str, str], errors: FieldErrors, sta
 
 @router.get("/tilsyn", response_class=HTMLResponse)
 async def tilsyn_page(request: Request) -> HTMLResponse:
-    if register_of(request) is None:
-        return _no_register(request, "tilsyn")
+    _register(request, status=200)
     return await run_in_threadpool(_overview, request, {}, FieldErrors())
 
 
@@ -210,14 +205,8 @@ def _draw(request: Request, quarter: str, per_team: int) -> Any:
 
 @router.post("/tilsyn", response_class=HTMLResponse)
 async def tilsyn_draw(request: Request) -> Response:
-    if register_of(request) is None:
-        return _no_register(request, "tilsyn", status=404)
-    try:
-        values, _ = await _form(request)
-    except Refused as exc:
-        if exc.status == 403 and exc.message == EXPIRED:
-            return await run_in_threadpool(_overview, request, {}, FieldErrors(general=[exc.message]), 403)
-        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    _register(request)
+    values, _ = await posted(request, expired=lambda message: _overview(request, {}, FieldErrors(general=[message]), 403))
     kept = {QUARTER: values.get(QUARTER, "")[:20], PER_TEAM: values.get(PER_TEAM, "")[:20]}
     errors = FieldErrors()
     quarter = _typed_quarter(kept[QUARTER]) or ""
@@ -311,8 +300,7 @@ def _quarter_page(
 
 @router.get("/tilsyn/{quarter}", response_class=HTMLResponse)
 async def quarter_page(request: Request, quarter: str) -> HTMLResponse:
-    if register_of(request) is None:
-        return _no_register(request, "tilsyn", status=404)
+    _register(request)
     if not _QUARTER_URL.fullmatch(quarter):
         return _unknown_quarter(request)
     notice = "Kvartalet er trukket, og de automatiske kontroller er kørt. Besvar tjeklisten for hver sag." if "trukket" in request.query_params else ""
@@ -330,17 +318,10 @@ async def quarter_page(request: Request, quarter: str) -> HTMLResponse:
 @router.post("/tilsyn/{quarter}/sag/{position}", response_class=HTMLResponse)
 async def answer_checklist(request: Request, quarter: str, position: int) -> Response:
     """The whole checklist of one drawn case, saved at once (one form per case)."""
-    reg = register_of(request)
-    if reg is None:
-        return _no_register(request, "tilsyn", status=404)
+    reg = _register(request)
     if not _QUARTER_URL.fullmatch(quarter):
         return _unknown_quarter(request)
-    try:
-        values, _ = await _form(request)
-    except Refused as exc:
-        if exc.status == 403 and exc.message == EXPIRED:
-            return await run_in_threadpool(_quarter_page, request, quarter, 403, "", None, None, [exc.message])
-        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    values, _ = await posted(request, expired=lambda message: _quarter_page(request, quarter, 403, "", None, None, [message]))
     from ..store.privacy import PersonalDataError
     from ..tilsyn.draw import record_answers, show
 
@@ -390,33 +371,44 @@ async def answer_checklist(request: Request, quarter: str, position: int) -> Res
 # -- Ledelsestilsyn: the report ------------------------------------------------------------------------
 
 
-def _tilsyn_report(request: Request, quarter: str) -> str | None:
+def _tilsyn_report(request: Request, quarter: str) -> dict[str, Any] | None:
+    """The report's parts for `_tilsyn_report_body.html` (None: the quarter is not drawn)."""
+    from ..tilsyn.checks import CHECKS
     from ..tilsyn.draw import show
-    from ..tilsyn.report import build_report, render_html
+    from ..tilsyn.report import NO_CASES, TREND, TREND_CAPTION, build_report, intro, sections, trend_svg
+    from .danish import date_text
 
     reg = register_of(request)
     if show(reg, quarter, missing_ok=True) is None:
         return None
     config = _config(request)
-    body = _report_body(render_html(build_report(reg, config, quarter), config))
+    report = build_report(reg, config, quarter)
     drawn = show(reg, quarter, missing_ok=True)
     log_case_access(request, "læst", "tilsynssag", [i["case_ref"] for i in drawn.items] if drawn else [])
-    return body
+    return {
+        "kommune": config.tilsyn.kommune,
+        "intro": intro(report, config, date=date_text, provenance=False),
+        "no_cases": "" if report.draw.items else NO_CASES,
+        "sections": sections(report, quarter=quarter_text),
+        "trend_title": TREND,
+        "trend": trend_svg(report.trend, quarter=quarter_text),
+        "trend_caption": TREND_CAPTION,
+        "checks": CHECKS,
+    }
 
 
 @router.get("/tilsyn/{quarter}/rapport", response_class=HTMLResponse)
 async def tilsyn_report(request: Request, quarter: str) -> HTMLResponse:
-    if register_of(request) is None:
-        return _no_register(request, "tilsyn", status=404)
+    _register(request)
     if not _QUARTER_URL.fullmatch(quarter):
         return _unknown_quarter(request)
     try:
-        body = await run_in_threadpool(_tilsyn_report, request, quarter)
+        report = await run_in_threadpool(_tilsyn_report, request, quarter)
     except KompetenceplanError as exc:
         return _message_page(request, 500, "Rapporten kan ikke dannes", exc.title)
-    if body is None:
+    if report is None:
         return _unknown_quarter(request, quarter)
-    return _render(request, "tilsyn_report.html", "tilsyn", quarter=quarter, body=_plain_report(body))
+    return _render(request, "tilsyn_report.html", "tilsyn", quarter=quarter, **report)
 
 
 # -- Økonomisk tilsyn -----------------------------------------------------------------------------------
@@ -432,32 +424,27 @@ def _threshold(text: str) -> tuple[float | None, str]:
         return None, text[:1].upper() + text[1:]
 
 
-def _plain_report(body: str) -> str:
-    """The library's report body for the page: quarter codes as words ("4. kvartal 2026"), the
-    seed and fingerprints out of the main text."""
+def _economy(request: Request, quarter: str, monthly: bool, threshold: float) -> dict[str, Any]:
+    """The report's parts for `_economy_report_body.html`."""
+    from ..tilsyn.economy import DEFINITIONS, PLACEMENT_HEAD, build_report, cell_class, flow_svg, parse_quarter, payments_line, placement_rows, sections
     from .danish import date_text
 
-    body = re.sub(r"\b(\d{4})Q([1-4])\b", lambda m: f"{m.group(2)}. kvartal {m.group(1)}", body)
-    body = re.sub(r",? fingeraftryk [0-9a-f]+…", "", body)
-    body = body.replace("<th></th>", '<th><span class="visually-hidden">Hvad</span></th>')  # a header cell is never empty
-    count = iter(range(1, 10_000))
-    body = re.sub(r"<table>", lambda _: f'<div class="table-scroll" tabindex="0" role="region" aria-label="Tabel {next(count)}"><table>', body)
-    body = body.replace("</table>", "</table></div>")
-    body = re.sub(r",? frø \d+", "", body)
-    return re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b", lambda m: date_text(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))), body)
-
-
-def _economy(request: Request, quarter: str, monthly: bool, threshold: float) -> str:
-    from ..tilsyn.economy import build_report, html, parse_quarter
-
     report = build_report(register_of(request).engine, _plans(request), parse_quarter(quarter), monthly=monthly, threshold=threshold)
-    return _plain_report(_report_body(html(report), shift=1))
+    return {
+        "report": report,
+        "payments": payments_line(report),
+        "sections": sections(report, date=date_text),
+        "definitions": DEFINITIONS,
+        "placement_head": PLACEMENT_HEAD,
+        "placement_rows": placement_rows(),
+        "cell_class": cell_class,
+        "flow_svg": flow_svg,
+    }
 
 
 @router.get("/oekonomi", response_class=HTMLResponse)
 async def economy_page(request: Request) -> HTMLResponse:
-    if register_of(request) is None:
-        return _no_register(request, "oekonomi")
+    _register(request, "oekonomi", status=200)
     from ..tilsyn.economy import DEFAULT_THRESHOLD, parse_quarter
 
     today = dt.date.today()
@@ -477,10 +464,10 @@ async def economy_page(request: Request) -> HTMLResponse:
     threshold, problem = _threshold(values[THRESHOLD])
     if problem:
         errors.fields[THRESHOLD] = problem
-    body = ""
+    economy = None
     if asked and not errors.fields and threshold is not None:
         try:
-            body = await run_in_threadpool(_economy, request, quarter, bool(values[MONTHLY]), threshold)
+            economy = await run_in_threadpool(_economy, request, quarter, bool(values[MONTHLY]), threshold)
         except KompetenceplanError as exc:
             errors.general.append(f"{exc.title} {' '.join(f'{p.what} {p.fix}' for p in exc.problems)}")
-    return _render(request, "oekonomi.html", "oekonomi", register=True, values=values, errors=errors, body=body, asked=asked, labels=FIELD_LABELS)
+    return _render(request, "oekonomi.html", "oekonomi", register=True, values=values, errors=errors, economy=economy, asked=asked, labels=FIELD_LABELS)

@@ -14,12 +14,14 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -74,7 +76,31 @@ def document_response(document: str) -> HTMLResponse:
     return HTMLResponse(document, headers=document_headers(document))
 
 
-router = APIRouter(include_in_schema=False)
+class Answer(Exception):
+    """The page a route answers before its own work: there is no register, or the form was
+    refused (`register_or`, `posted`). Raised; `PageRoute` gives the page as the response."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__()
+        self.response = response
+
+
+class PageRoute(APIRoute):
+    """The pages' routes: an `Answer` raised by the route is its response."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def answered(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Answer as answer:
+                return answer.response
+
+        return answered
+
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 templates = Environment(
     loader=PackageLoader("kompetenceplan.web", "templates"),
     autoescape=True,
@@ -180,6 +206,33 @@ async def _form(request: Request) -> tuple[dict[str, str], list[tuple[str, bytes
         return values, files
     finally:
         await form.close()
+
+
+async def posted(
+    request: Request,
+    expired: Callable[[str], Response] | None = None,
+    refused: Callable[[Refused], Response] | None = None,
+) -> tuple[dict[str, str], list[tuple[str, bytes]]]:
+    """The posted form (`_form`), or the route's answer to a refused one, raised as `Answer`.
+
+    A key that was missing or expired (a restarted service, a page left open) shows the route's
+    own page again with the message and status 403 when the route has one (``expired``: the
+    message to the page; run in the thread pool, it may read the register), so what was typed
+    can be sent again. Any other refusal is ``refused`` (the routes that answer JSON), else the
+    message page with the refusal's status."""
+    try:
+        return await _form(request)
+    except Refused as exc:
+        if expired is not None and exc.status == 403 and exc.message == EXPIRED:
+            raise Answer(await run_in_threadpool(expired, exc.message)) from None
+        if refused is not None:
+            raise Answer(refused(exc)) from None
+        raise Answer(_message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)) from None
+
+
+def refused_json(exc: Refused) -> JSONResponse:
+    """A refused form, for a page's script: the message with the refusal's status."""
+    return JSONResponse({"ok": False, "message": exc.message}, status_code=exc.status, headers={"Cache-Control": "no-store"})
 
 
 def _message_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
@@ -325,9 +378,15 @@ def _advisor_page(request: Request, plan: Plan, values: dict[str, str], errors: 
         selected_area=_selected_area(plan, values),
         date_field=DATE_FIELD,
         missing_labels=_missing(plan, errors),
+        labels=_labels(plan),
         save_fields=SAVE_FIELDS,
         saved=saved,
     )
+
+
+def _labels(plan: Plan) -> dict[str, str]:
+    """Every field of the advisor's page by its label (the error summary's links)."""
+    return {DATE_FIELD: "Dato for afgørelsen", **{name: label for name, label, _ in SAVE_FIELDS}, **{name: spec.label for name, spec in plan.inputs.items()}}
 
 
 def _missing(plan: Plan, errors: FieldErrors) -> list[str]:
@@ -343,12 +402,7 @@ async def advisor(request: Request) -> HTMLResponse:
 @router.post("/hvem-skal-afgoere", response_class=HTMLResponse)
 async def advisor_post(request: Request) -> HTMLResponse:
     plans = _plans(request)
-    try:
-        values, _ = await _form(request)
-    except Refused as exc:
-        if exc.status == 403 and exc.message == EXPIRED:
-            return _advisor_page(request, _current(plans), {}, FieldErrors(general=[exc.message]), None, status=403)
-        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    values, _ = await posted(request, expired=lambda message: _advisor_page(request, _current(plans), {}, FieldErrors(general=[message]), None, status=403))
     try:
         plan, errors, answer = await run_in_threadpool(_advise, plans, values)
     except EngineError as exc:
@@ -359,16 +413,13 @@ async def advisor_post(request: Request) -> HTMLResponse:
 @router.post("/hvem-skal-afgoere/svar")
 async def advisor_live(request: Request) -> JSONResponse:
     """The answer as an HTML fragment plus field errors, for the page's script (no reload)."""
-    try:
-        values, _ = await _form(request)
-    except Refused as exc:
-        return JSONResponse({"ok": False, "message": exc.message}, status_code=exc.status, headers={"Cache-Control": "no-store"})
+    values, _ = await posted(request, refused=refused_json)
     plans = _plans(request)
     try:
         plan, errors, answer = await run_in_threadpool(_advise, plans, values)
     except EngineError as exc:
         return JSONResponse({"ok": False, "message": exc.title}, status_code=500, headers={"Cache-Control": "no-store"})
-    context = {"answer": answer, "errors": errors, "posted": True, "missing_labels": _missing(plan, errors), "plan": plan}
+    context = {"answer": answer, "errors": errors, "posted": True, "missing_labels": _missing(plan, errors), "labels": _labels(plan), "plan": plan}
     return JSONResponse(
         {
             "ok": answer is not None,
@@ -415,14 +466,8 @@ def _save_routing(request: Request, plans: PlanSet, values: dict[str, str]) -> t
 @router.post("/hvem-skal-afgoere/gem", response_class=HTMLResponse)
 async def advisor_save(request: Request) -> HTMLResponse:
     plans = _plans(request)
-    if register_of(request) is None:
-        return _message_page(request, 404, "Registret er ikke sat op", "Denne installation gemmer ikke routinger. Spørg den, der driver systemet, om at slå registret til.")
-    try:
-        values, _ = await _form(request)
-    except Refused as exc:
-        if exc.status == 403 and exc.message == EXPIRED:
-            return _advisor_page(request, _current(plans), {}, FieldErrors(general=[exc.message]), None, status=403)
-        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    register_or(request, lambda: _message_page(request, 404, "Registret er ikke sat op", "Denne installation gemmer ikke routinger. Spørg den, der driver systemet, om at slå registret til."))
+    values, _ = await posted(request, expired=lambda message: _advisor_page(request, _current(plans), {}, FieldErrors(general=[message]), None, status=403))
     try:
         plan, errors, answer, saved = await run_in_threadpool(_save_routing, request, plans, values)
     except EngineError as exc:
@@ -504,13 +549,7 @@ async def secretary(request: Request) -> HTMLResponse:
 
 @router.post("/indstilling", response_class=HTMLResponse)
 async def secretary_post(request: Request) -> HTMLResponse:
-    try:
-        values, files = await _form(request)
-    except Refused as exc:
-        if exc.status == 403 and exc.message == EXPIRED:
-            expired = FieldErrors(general=[exc.message])
-            return await run_in_threadpool(lambda: _secretary_page(request, {}, status=403, errors=expired))
-        return _message_page(request, exc.status, "Formularen blev ikke modtaget", exc.message)
+    values, files = await posted(request, expired=lambda message: _secretary_page(request, {}, status=403, errors=FieldErrors(general=[message])))
     errors = FieldErrors()
     on = dt.date.today()
     try:
@@ -548,6 +587,16 @@ async def secretary_post(request: Request) -> HTMLResponse:
 def register_of(request: Request) -> Any:
     """The service's `Register`, or None when it was started without ``--db``."""
     return getattr(request.app.state, "register", None)
+
+
+def register_or(request: Request, missing: Callable[[], Response]) -> Any:
+    """The service's `Register` for a route that needs one; without it (``serve`` without
+    ``--db``) the route answers ``missing()``, the page that says how to start one (raised as
+    `Answer`)."""
+    reg = register_of(request)
+    if reg is None:
+        raise Answer(missing())
+    return reg
 
 
 def upcoming(request: Request) -> list[Any] | None:
