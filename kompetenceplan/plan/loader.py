@@ -6,7 +6,6 @@ All problems found are reported together, so a plan owner can fix them in one pa
 
 from __future__ import annotations
 
-import math
 import tomllib
 from dataclasses import replace
 from pathlib import Path
@@ -32,15 +31,11 @@ from .codes import DUPLICATE, UNKNOWN_REFERENCE
 from .codes import STATUTORY as STATUTORY_FLOOR
 from .compile import rule_specs
 from .files import BOM, fingerprint, plan_files, read_snapshot, verify_unchanged
+from .input_kinds import kind_of
 from .model import OneOf, Plan, PlanRequirement, PlanRow, Term, consent_rules, make_term, statutory_floors
-from .operators import NUMERIC_OPERATORS, OPERATORS
 from .parts import RESERVED_INPUT_NAMES, Committee, InputSpec, LadderStep, Level, PlanMeta, of
 from .schema import PlanFile, Requirement, Row
 from .submission_paths import FIELD_PATHS, HEARING_ROLES
-
-#: Thresholds and bounds stay below this and at 2 decimals, so they are written without an
-#: exponent (durable-rules cannot read 1e+16 or 1e-05).
-MAX_THRESHOLD = 10**15
 
 _EXAMPLES = {
     "plan": 'id = "nyborg", kommune = "Nyborg Kommune", version = "2026.1", valid_from = 2026-01-01',
@@ -171,11 +166,6 @@ def _key_path(data: Any, loc: tuple[Any, ...]) -> str:
             elif not any(c in key for c in "[]") and key not in {"str", "int", "float", "bool"}:
                 parts.append(("." if parts else "") + key)
     return "".join(parts) or "(roden)"
-
-
-def _finite(value: int | float) -> bool:
-    """A finite number; an int of any size is (math.isfinite overflows on 309+ digits)."""
-    return isinstance(value, int) or math.isfinite(value)
 
 
 # -- assembling and cross-checking -----------------------------------------------------------
@@ -380,41 +370,7 @@ def _check_inputs(inputs: dict[str, InputSpec], files: dict[str, str], meta: Pla
         where = f"{files[name]}: inputs.{name}"
         if name in RESERVED_INPUT_NAMES:
             problems.append(Problem(where, "navnet er reserveret af motoren.", f"Vælg et andet navn end {', '.join(sorted(RESERVED_INPUT_NAMES))}."))
-        if spec.type == "enum":
-            if not spec.values:
-                problems.append(Problem(f"{where}.values", "et enum-input skal have værdier.", 'Tilføj fx [inputs.omraade.values.boern] label = "Børn og unge".'))
-            for key in ("min", "max", "at_least", "default_product"):
-                if getattr(spec, key) is not None:
-                    problems.append(Problem(f"{where}.{key}", f"'{key}' gælder kun tal-input.", "Fjern nøglen."))
-            if spec.monotone:
-                problems.append(Problem(f"{where}.monotone", "et enum-input kan ikke være monotont.", "Fjern nøglen."))
-            continue
-        if spec.values is not None:
-            problems.append(Problem(f"{where}.values", "kun enum-input har værdier.", 'Brug type = "enum" eller fjern values.'))
-        if spec.type == "bool":
-            for key in ("min", "max", "at_least", "default_product"):
-                if getattr(spec, key) is not None:
-                    problems.append(Problem(f"{where}.{key}", f"'{key}' gælder kun tal-input.", "Fjern nøglen."))
-            continue
-        if spec.min is None or spec.max is None:
-            problems.append(Problem(where, "tal-input skal have både min og max.", "Angiv fx min = 0 og max = 10000000."))
-        elif not (_finite(spec.min) and _finite(spec.max)) or spec.min > spec.max:
-            problems.append(Problem(where, "min skal være et endeligt tal mindre end eller lig max.", "Ret min/max."))
-        elif max(abs(spec.min), abs(spec.max)) >= MAX_THRESHOLD:
-            problems.append(Problem(where, "min og max skal være under 10^15.", "Vælg en realistisk øvre grænse."))
-        if spec.type == "int" and any(isinstance(v, float) for v in (spec.min, spec.max)):
-            problems.append(Problem(where, "min og max for et heltals-input skal være heltal.", "Skriv fx min = 1, ikke 1.0."))
-        if spec.at_least is not None:
-            other = inputs.get(spec.at_least)
-            if other is None or other.type not in ("int", "number"):
-                problems.append(Problem(f"{where}.at_least", "skal henvise til et tal-input.", "Angiv navnet på et int- eller number-input."))
-        if spec.default_product is not None:
-            if spec.required:
-                problems.append(Problem(f"{where}.default_product", "et påkrævet input bruger aldrig en standardværdi.", "Sæt required = false eller fjern default_product."))
-            for other_name in spec.default_product:
-                other = inputs.get(other_name)
-                if other is None or other.type not in ("int", "number") or other_name == name:
-                    problems.append(Problem(f"{where}.default_product", f"'{other_name}' er ikke et andet tal-input.", "Angiv navne på int- eller number-input."))
+        problems += kind_of(spec).declaration_problems(spec, where, inputs, name)
     roles = (("area_input", "enum"), ("step_input", "int"), ("paragraph_input", "enum"))
     for role, expected in roles:
         name = getattr(meta, role)
@@ -534,43 +490,8 @@ def parse_conditions(raw: dict[str, Any], inputs: dict[str, InputSpec], where: s
 
 
 def _parse_term(name: str, spec: InputSpec, cond: Any, here: str, problems: list[Problem]) -> list[Term] | None:
-    if spec.type == "enum":
-        values = [cond] if isinstance(cond, str) else cond
-        if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
-            problems.append(Problem(here, "en enum-betingelse skal være en værdi eller en liste af værdier.", f'Skriv fx {name} = ["{next(iter(spec.values or {}), "x")}"].'))
-            return None
-        unknown = [v for v in values if v not in (spec.values or {})]
-        if unknown:
-            problems.append(_reference_problem(here, f"ukendt værdi {', '.join(unknown)}.", f"Brug værdier fra inputs.{name}.values."))
-            return None
-        return [make_term(name, "in", tuple(dict.fromkeys(values)))]
-    if spec.type == "bool":
-        if not isinstance(cond, bool):
-            problems.append(Problem(here, "en ja/nej-betingelse skal være true eller false.", f"Skriv fx {name} = true."))
-            return None
-        return [make_term(name, "eq", cond)]
-    # int / number
-    if spec.type == "int" and isinstance(cond, int) and not isinstance(cond, bool):
-        return [make_term(name, "eq", cond)]
-    if spec.type == "int" and isinstance(cond, list) and cond and all(isinstance(v, int) and not isinstance(v, bool) for v in cond):
-        return [make_term(name, "in", tuple(dict.fromkeys(cond)))]
-    if isinstance(cond, dict) and cond:
-        terms = []
-        for op, value in cond.items():
-            if op not in NUMERIC_OPERATORS:
-                problems.append(_reference_problem(f"{here}.{op}", "ukendt operator.", f"Brug {', '.join(NUMERIC_OPERATORS)} ({', '.join(OPERATORS[o].symbol for o in NUMERIC_OPERATORS)})."))
-                return None
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
-                problems.append(Problem(f"{here}.{op}", "grænsen skal være et endeligt tal.", f"Skriv fx {name} = {{ {op} = 30000 }}."))
-                return None
-            if abs(value) >= MAX_THRESHOLD or round(value, 2) != value:
-                problems.append(Problem(f"{here}.{op}", "grænsen skal være under 10^15 og have højst 2 decimaler.", f"Skriv fx {name} = {{ {op} = 30000.50 }}."))
-                return None
-            terms.append(make_term(name, op, value))
-        return terms
-    example = f"{name} = 3 eller {name} = [3, 4]" if spec.type == "int" else f"{name} = {{ gte = 30000 }}"
-    problems.append(Problem(here, f"betingelsen passer ikke til input-typen {spec.type}.", f"Skriv fx {example}."))
-    return None
+    conditions = kind_of(spec).condition(name, spec, cond, here, problems)
+    return None if conditions is None else [make_term(name, op, value) for op, value in conditions]
 
 
 def _check_floors(plan: Plan, levels_file: str, problems: list[Problem]) -> None:

@@ -10,9 +10,7 @@ from typing import Any, ClassVar, Literal, Union
 from ..danish import format_number
 from ..law import OUTSIDE_MUNICIPALITY, ConsentRule, Floor, consent_rule, floor_for
 from .operators import OPERATORS, Operator
-from .parts import Check, Committee, ConsentRole, DocumentType, EnumValue, InputSpec, LadderStep, Level, PlanMeta, RequirementDoc, as_json
-
-Value = Union[bool, int, float, str]
+from .parts import Check, Committee, ConsentRole, DocumentType, EnumValue, InputSpec, LadderStep, Level, PlanMeta, RequirementDoc, Value, as_json
 
 
 def or_list(items: list[str]) -> str:
