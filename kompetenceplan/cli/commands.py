@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..danish import NUMBER_HELP, NumberTextError, parse_danish_number
+from ..danish import NUMBER_HELP
 from ..errors import KompetenceplanError, PlanError, Problem
 from ..io import CaseFileError, parse_date, read_json
 from ..plan import Plan, PlanSet, load_plans
+from ..plan.input_kinds import ValueTextError, kind_of
 from .base import DEFAULT_PLAN, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PLAN_ENV, Group, plan_option
 
 if TYPE_CHECKING:  # imported inside the commands that use them, for a fast `route` start-up
@@ -120,25 +121,15 @@ def _parse_setting(plan: Plan, setting: str) -> tuple[str, Any]:
             # An unknown name is not echoed: it could be personal data typed in the wrong place.
             [Problem("--set", "skal have formen NAVN=VÆRDI med et input fra planen.", f"Brug et af: {', '.join(plan.inputs)}.")],
         )
-    text = text.strip()
-    if spec.type in ("int", "number"):
-        # Read as the web form reads it (`danish`): "12.000" is twelve thousand, never 12, and
-        # what could be read two ways ("12,000", "12.5") is refused, never guessed.
-        try:
-            value = parse_danish_number(text, spec.unit)
-        except NumberTextError as exc:
-            kind = "et heltal" if spec.type == "int" else "et tal"
-            raise KompetenceplanError("Ugyldig --set.", [Problem(f"--set {name}", f"værdien skal være {kind}; den {exc}", f"{NUMBER_HELP} Fx --set {name}=3.")]) from None
-        if spec.type == "int" and not isinstance(value, int):
-            raise KompetenceplanError("Ugyldig --set.", [Problem(f"--set {name}", "værdien skal være et heltal.", f"Skriv fx --set {name}=3.")])
-        return name, value
-    if spec.type == "bool":
-        if text.lower() in {"ja", "true", "1"}:
-            return name, True
-        if text.lower() in {"nej", "false", "0"}:
-            return name, False
-        raise KompetenceplanError("Ugyldig --set.", [Problem(f"--set {name}", "værdien skal være ja eller nej.", f"Skriv fx --set {name}=ja.")])
-    return name, text
+    kind = kind_of(spec)
+    try:
+        return name, kind.parse_text(spec, text.strip())
+    except ValueTextError as exc:
+        if exc.unreadable_number:
+            what, fix = f"værdien skal være {kind.noun}; den {exc}", f"{NUMBER_HELP} Fx --set {name}={kind.text_example}."
+        else:
+            what, fix = f"værdien {exc}", f"Skriv fx --set {name}={kind.text_example}."
+        raise KompetenceplanError("Ugyldig --set.", [Problem(f"--set {name}", what, fix)]) from None
 
 
 @main.command()

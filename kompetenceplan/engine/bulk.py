@@ -279,6 +279,8 @@ def _validation(plan: Plan, const: Callable[[Any], str], local: Mapping[str, str
 #: What ``Decider.one`` returns for a decided case: level, deciding row, escalated, no error
 #: (``BulkResult`` without its index).
 Answer = tuple[str, str | None, bool, None]
+
+
 class Decider:
     """``one(case)``: one generated function per plan that validates a case with the plan's one
     generated validator (`_FastValidator`) and walks the priority list, with every value in a

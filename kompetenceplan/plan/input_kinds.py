@@ -49,7 +49,12 @@ NUMERIC_KEYS = ("min", "max", "at_least", "default_product")
 
 class ValueTextError(ValueError):
     """A value typed as text that cannot be read; the message starts in lower case and never
-    repeats the text (the CLI prefixes "værdien", the web form capitalises it)."""
+    repeats the text (the CLI prefixes "værdien", the web form capitalises it).
+    ``unreadable_number``: the text is not a number at all (the message is the reader's, `danish`)."""
+
+    def __init__(self, message: str, *, unreadable_number: bool = False) -> None:
+        super().__init__(message)
+        self.unreadable_number = unreadable_number
 
 
 def finite(value: int | float) -> bool:
@@ -89,6 +94,10 @@ class InputKind:
     decimals: ClassVar[int | None] = None
     #: The Python type of a typed value.
     python_type: ClassVar[type]
+    #: A value as text, for examples in messages (``--set trin=3``).
+    text_example: ClassVar[str] = ""
+    #: The kind in words, in messages ("værdien skal være et heltal").
+    noun: ClassVar[str] = "en værdi"
 
     def declaration_problems(self, spec: InputSpec, where: str, inputs: Mapping[str, InputSpec], name: str) -> list[Problem]:
         """What is wrong with the declaration ``[inputs.<name>]`` (``where`` names it)."""
@@ -202,6 +211,8 @@ class YesNo(InputKind):
     code = "bool"
     json_type = "boolean"
     python_type = bool
+    text_example = "ja"
+    noun = "ja eller nej"
     widget = "bool"
 
     def condition(self, name: str, spec: InputSpec, cond: Any, here: str, problems: list[Problem]) -> list[Condition] | None:
@@ -240,8 +251,7 @@ class _Numeric(InputKind):
     """What whole numbers and amounts share: bounds, comparisons, Danish number text."""
 
     numeric = True
-    #: "et heltal" / "et tal", in messages.
-    noun: ClassVar[str]
+    text_example = "3"
     #: An example value, in messages.
     example: ClassVar[str]
 
@@ -332,7 +342,7 @@ class _Numeric(InputKind):
         try:
             return parse_danish_number(text, spec.unit)
         except NumberTextError as exc:
-            raise ValueTextError(str(exc)) from None
+            raise ValueTextError(str(exc), unreadable_number=True) from None
 
     def schema(self, spec: InputSpec) -> dict[str, Any]:
         return {"minimum": spec.min, "maximum": spec.max}
