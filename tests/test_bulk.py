@@ -22,7 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kompetenceplan import CaseError, decide, decide_many, load_plan, validate_case
-from kompetenceplan.engine.bulk import BulkResult, _implication_shape, compiled
+from kompetenceplan.engine.bulk import BulkResult, compiled
 from kompetenceplan.engine.reference import evaluate
 from kompetenceplan.engine.routing import enforce_floor, outcome_rank
 from kompetenceplan.plan.model import NEEDS, NOMATCH, Plan
@@ -300,17 +300,18 @@ def test_a_floor_violation_in_the_generated_code_is_refused() -> None:
     assert calls == []
 
 
-def test_a_plan_the_generator_does_not_cover_takes_the_strict_path(tmp_path: Path) -> None:
-    """An implication on a number input has no listed domain: no generated decider, same answers."""
+def test_an_implication_on_a_number_input_is_checked_by_the_one_validator(tmp_path: Path) -> None:
+    """An implication on a number input (no listed domain): the generated decider covers it with
+    the one generated validator, and answers as the strict path does (a case it refuses, too)."""
     files = dict(SMALL_PLAN)
     files["input.toml"] = files["input.toml"].replace("section = 35\n", "section = 35\n        implies = { udgift = { lte = 50000 } }\n", 1)
     plan = load_plan(write_plan(tmp_path / "p", files))
-    assert _implication_shape(plan) is None
-    assert _decider(plan).one is None
+    assert _decider(plan).one is not None
     cases_ = [SMALL_CASE, {**SMALL_CASE, "udgift": 60000.0}, {**SMALL_CASE, "udgift": 20000.0}, {**SMALL_CASE, "paragraf": "bl-47"}]
     assert [_bulk(plan, c) for c in cases_] == [_strict(plan, c) for c in cases_]
     assert _bulk(plan, cases_[1]) == ("CaseError",)
-    assert _decider(load_plan(write_plan(tmp_path / "q", SMALL_PLAN))).one is not None
+    assert _decider(plan).one(cases_[1]) is None
+    assert [_decider(plan).one(c) for c in (cases_[0], cases_[2])] == [_strict(plan, c) for c in (cases_[0], cases_[2])]
 
 
 def test_bulk_result_is_a_record_with_its_json() -> None:

@@ -36,6 +36,14 @@ db_option = click.option("--db", "db_url", envvar=DB_ENV, default=None, metavar=
 plan_option = click.option(
     "--plan", "plan_path", envvar=PLAN_ENV, default=DEFAULT_PLAN, show_default=True, type=click.Path(path_type=Path), help=f"Planmappe med TOML-filer (eller miljøvariablen {PLAN_ENV})."
 )
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text til mennesker, json til sagssystemer.",
+)
 quarter_option = click.option("--quarter", required=True, metavar="ÅÅÅÅQn", help="Kvartalet, fx 2026Q4.")
 
 
@@ -57,11 +65,21 @@ def open_register(db_url: str | None) -> Register:
     return reg
 
 
+def date_or_today(value: str | None, option: str) -> dt.date:
+    """The ÅÅÅÅ-MM-DD date given to ``option``, or today."""
+    return option_date(value, option) or dt.date.today()
+
+
 def read_plans(plan_path: Path) -> PlanSet:
     """Every version of the plan in ``plan_path``."""
     from ..plan import load_plans
 
-    return load_plans(plan_path)
+    try:
+        return load_plans(plan_path)
+    except KompetenceplanError as exc:
+        if not plan_path.exists() and str(plan_path) == DEFAULT_PLAN:
+            exc.problems.append(Problem(str(plan_path), "standardplanen findes kun i projektets rodmappe.", f"Kør fra projektmappen eller angiv --plan / {PLAN_ENV}."))
+        raise
 
 
 def echo_json(data: Any) -> None:

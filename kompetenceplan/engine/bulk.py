@@ -5,13 +5,13 @@ evaluator, with a full explanation. An audit ("which level should each of last y
 decisions have had?") needs the level alone, many times. This module generates Python per plan
 from its declarations and its priority list (`rule_specs`, the same one durable-rules runs):
 
-- `Decider.one` (``decide_many``): validates a case as strictly as `validate_case`, fills in the
-  implied and derived values and walks the priority list, all in local variables of one
-  function; a case it cannot vouch for (anything unusual, and every error) goes to the strict
-  path below, so errors are the same;
-- ``CompiledPlan.validate`` (the live path of `decide` and `check`) and ``CompiledPlan.route``:
-  the common shape of a case checked with plain type checks (else `validate_case`), and the
-  priority list over validated values.
+- one case validator (`_FastValidator`): the common shape of a case checked with plain type
+  checks written by each input's kind (`plan.input_kinds`), implied and derived values filled in;
+  a case it cannot vouch for (anything unusual, and every error) goes to `validate_case`, so
+  errors are the same. ``CompiledPlan.validate`` (the live path of `decide` and `check`) and
+  `Decider.one` (``decide_many``) both use it;
+- ``CompiledPlan.route``: the priority list over validated values; `Decider.one` walks the same
+  list with every value in a local variable.
 
 Property tests hold each of them equal to `validate_case` and the reference evaluator.
 """
@@ -24,10 +24,10 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from ..errors import CaseError
-from ..model.case import DESCRIPTION_KEY, FLOAT_NOISE, MAX_DESCRIPTION, NUMBER_DECIMALS, ValidatedCase, implied_text, product_text, validate_case
+from ..model.case import DESCRIPTION_KEY, MAX_DESCRIPTION, ValidatedCase, implied_text, product_text, validate_case
 from ..plan.compile import NEEDS, NOMATCH, ROW, Outcome, RuleSpec
+from ..plan.input_kinds import FLOAT_NOISE, kind_of
 from ..plan.model import OneOf, Plan, Term, Value
-from ..plan.parts import InputSpec
 from .generated import build, plain
 from .reference import MATCH, UNKNOWN, row_status
 
@@ -101,158 +101,199 @@ class CompiledPlan:
         return found
 
 
+class _Holds:
+    """The values that meet some conditions, for ``in``: an implied target whose values are too
+    many to list (an amount)."""
+
+    __slots__ = ("terms",)
+
+    def __init__(self, terms: tuple[Term, ...]) -> None:
+        self.terms = terms
+
+    def __contains__(self, value: Value) -> bool:
+        return all(t.holds(value) for t in self.terms)
+
+
+#: What the generated validator returns for a case it vouches for: the typed values (implied and
+#: derived ones filled in, in validate_case's order) and the derived texts.
+Checked = tuple[dict[str, Value], list[str]]
+
+
 class _FastValidator:
-    """Plain type and range checks for a case that gives every input it needs in plain form,
-    compiled per plan into one generated function (like the router) from the plan's input
-    declarations. Returns validate_case's `ValidatedCase` (values and derived texts), or None
-    whenever the strict path is needed (so it never accepts what it should not, and only
-    validate_case writes error messages)."""
+    """The one generated case validator: each input's kind writes its plain check
+    (`InputKind.check_source`), then implied and derived values, required inputs, the ladder and
+    consent, as `validate_case` checks them. It answers for a case that gives what it needs in
+    plain form, and returns None whenever the strict path is needed (so it never accepts what it
+    should not, and only validate_case writes error messages). ``decide`` and ``check`` use it
+    through ``CompiledPlan.validate``; `Decider` calls ``run`` before it walks the priority list."""
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
-        self._run: Callable[[Any], ValidatedCase | None] = (lambda case: None) if plain() else self._compile()
+        self.source: str | None = None
+        self.run: Callable[[Any], Checked | None] = (lambda case: None) if plain() else self._compile()
 
     def __call__(self, case: Any) -> ValidatedCase | None:
-        return self._run(case)
+        found = self.run(case)
+        if found is None:
+            return None
+        values, derived = found
+        return ValidatedCase(MappingProxyType(values), tuple(derived))
 
-    def _compile(self) -> Callable[[Any], ValidatedCase | None]:
-        plan, meta = self.plan, self.plan.meta
-        env: dict[str, Any] = {"ValidatedCase": ValidatedCase, "MappingProxyType": MappingProxyType, "NOISE": FLOAT_NOISE}
+    def _compile(self) -> Callable[[Any], Checked | None]:
+        env: dict[str, Any] = {}
 
         def const(value: Any) -> str:
             name = f"K{len(env)}"
             env[name] = value
             return name
 
-        out = ["def fast(case):"]
-        add = out.append
-        add(f"    if case.__class__ is not dict or not {const(frozenset(plan.inputs) | {DESCRIPTION_KEY})}.issuperset(case):")
-        add("        return None")
-        add(f"    if {DESCRIPTION_KEY!r} in case:")
-        add(f"        d = case[{DESCRIPTION_KEY!r}]")
-        add(f"        if d.__class__ is not str or len(d) > {MAX_DESCRIPTION}:")
-        add("            return None")
-        add("    values = {}")
-        add("    missing = False")
-        required_missing: list[str] = []
-        for name, spec in plan.inputs.items():
-            add(f"    v = case.get({name!r})")
-            add("    if v is None:")
-            if spec.required:
-                required_missing.append(name)
-                add("        missing = True")
-            else:
-                add("        pass")
-            if spec.type == "enum":
-                add(f"    elif v.__class__ is str and v in {const(frozenset(spec.values or {}))}:")
-                add(f"        values[{name!r}] = v")
-            elif spec.type == "bool":
-                add("    elif v.__class__ is bool:")
-                add(f"        values[{name!r}] = v")
-            elif spec.type == "int":
-                add(f"    elif v.__class__ is int and {spec.min!r} <= v <= {spec.max!r}:")
-                add(f"        values[{name!r}] = v")
-            else:
-                # Bounds are finite (the loader requires them), so NaN and inf fail them. Amounts
-                # keep at most two decimals: only floating-point noise is rounded away.
-                add(f"    elif v.__class__ is float and {spec.min!r} <= v <= {spec.max!r}:")
-                add(f"        r = round(v, {NUMBER_DECIMALS}) + 0.0")
-                add("        if abs(r - v) > NOISE:")
-                add("            return None")
-                add(f"        values[{name!r}] = r")
-                add(f"    elif v.__class__ is int and {spec.min!r} <= v <= {spec.max!r}:")
-                add(f"        values[{name!r}] = float(v)")
-            add("    else:")
-            add("        return None")
-        add("    derived = []")
-        # A value that implies another input's only possible value fills it in, in the plan's
-        # order of implications and with validate_case's words; every implied condition must hold.
-        implied: dict[str, dict[str, tuple[int, tuple[tuple[str, Any, str], ...], tuple[Term, ...]]]] = {}
-        for order, ((name, code), terms) in enumerate(plan.implications.items()):
-            fills = tuple((t.input, t.single, implied_text(plan, t.input, name, code)) for t in terms if t.single is not None)
-            implied.setdefault(name, {})[code] = (order, fills, tuple(terms))
-        sources = [n for n in plan.inputs if n in implied]
-        if sources:
-            add("    hits = []")
-            for name in sources:
-                add(f"    h = {const(implied[name])}.get(values.get({name!r}))")
-                add("    if h is not None:")
-                add("        hits.append(h)")
-            if len(sources) > 1:
-                add("    hits.sort(key=lambda h: h[0])")
-            add("    for _, fills, _ in hits:")
-            add("        for target, value, text in fills:")
-            add("            if target not in values:")
-            add("                values[target] = value")
-            add("                derived.append(text)")
-        if required_missing:
-            add(f"    if missing and not ({' and '.join(f'{n!r} in values' for n in required_missing)}):")
-            add("        return None")
-        if sources:
-            add("    for _, _, terms in hits:")
-            add("        for t in terms:")
-            add("            x = values.get(t.input)")
-            add("            if x is not None and not t.holds(x):")
-            add("                return None")
-        for name, spec in plan.inputs.items():
-            needs = {code: tuple(v.requires) for code, v in (spec.values or {}).items() if v.requires} if spec.type == "enum" else {}
-            if needs:
-                add(f"    need = {const(needs)}.get(values.get({name!r}))")
-                add("    if need and not all(r in values for r in need):")
-                add("        return None")
-        for name, spec in plan.inputs.items():
-            if spec.at_least:
-                add(f"    if {name!r} in values and {spec.at_least!r} in values and values[{name!r}] < values[{spec.at_least!r}]:")
-                add("        return None")
-        for name, spec in plan.inputs.items():
-            factors = tuple(spec.default_product or ())
-            if not factors:
-                continue
-            text = product_text(plan, name)
-            add(f"    if {' and '.join(f'{f!r} in values' for f in factors)}:")
-            add(f"        p = {' * '.join(f'float(values[{f!r}])' for f in factors)}")
-            add(f"        p = {'int(p)' if spec.type == 'int' else 'float(p)'}")
-            add(f"        if {name!r} in values:")
-            add(f"            if values[{name!r}] < p - NOISE:")
-            add("                return None")
-            add(f"        elif p > {spec.max!r}:")
-            add("            return None")
-            add("        else:")
-            add(f"            values[{name!r}] = p")
-            add(f"            derived.append({text!r})")
-        add(f"    if (values.get({meta.area_input!r}), values.get({meta.step_input!r})) not in {const(frozenset((st.area, st.step) for st in plan.ladder))}:")
-        add("        return None")
-        if meta.consent_input:
-            # Consent missing or refused: the strict path says why.
-            add(f"    if values.get({meta.paragraph_input!r}) in {const(frozenset(plan.consent_codes))} and values.get({meta.consent_input!r}) is not True:")
-            add("        return None")
-        add("    return ValidatedCase(MappingProxyType(values), tuple(derived))")
+        out = ["def fast(case):", *_validation(self.plan, const, None), "    return values, derived"]
         self.source = "\n".join(out)
         return build("validator", self.plan, out, env, "fast")
+
+
+def _validation(plan: Plan, const: Callable[[Any], str], local: Mapping[str, str] | None) -> list[str]:
+    """The one generated validation of a case (function body lines, indented once): each input's
+    plain check from its kind (`InputKind.check_source`), implied values filled in, required
+    inputs, the implied conditions, the values an enum value needs, ``at_least``, derived
+    products, the ladder and consent — as `validate_case` checks them, ``return None`` for
+    anything it does not vouch for. The values end in the dict ``values`` with the derived texts
+    in ``derived`` (``local`` None: ``CompiledPlan.validate``), or in the local variables
+    ``local`` names, without texts (the decider, which routes on them next)."""
+    meta = plan.meta
+    texts = local is None
+    out: list[str] = []
+    add = out.append
+
+    def get(name: str | None) -> str:
+        if name is None or name not in plan.inputs:
+            return "None"
+        return f"values.get({name!r})" if local is None else local[name]
+
+    def put(name: str, expr: str) -> str:
+        return f"values[{name!r}] = {expr}" if local is None else f"{local[name]} = {expr}"
+
+    def given(name: str) -> str:
+        return f"{name!r} in values" if local is None else f"{local[name]} is not None"
+
+    add(f"    if case.__class__ is not dict or not {const(frozenset(plan.inputs) | {DESCRIPTION_KEY})}.issuperset(case):")
+    add("        return None")
+    add(f"    if {DESCRIPTION_KEY!r} in case:")
+    add(f"        d = case[{DESCRIPTION_KEY!r}]")
+    add(f"        if d.__class__ is not str or len(d) > {MAX_DESCRIPTION}:")
+    add("            return None")
+    if texts:
+        add("    values = {}")
+        add("    derived = []")
+    for name, spec in plan.inputs.items():
+        v = "v" if local is None else local[name]
+        add(f"    {v} = case.get({name!r})")
+        add(f"    if {v} is not None:")
+        out.extend(f"        {line}" for line in kind_of(spec).check_source(spec, v, const))
+        if local is None:
+            add(f"        values[{name!r}] = v")
+    # A value that implies another input's only possible value fills it in (validate_case's
+    # words, in its order: the plan's order of implications, then of their conditions).
+    implied: dict[str, dict[str, tuple[Term, ...]]] = {}
+    rank: dict[tuple[str, str, str], tuple[int, int]] = {}
+    for order, ((name, code), terms) in enumerate(plan.implications.items()):
+        implied.setdefault(name, {})[code] = tuple(terms)
+        for i, t in enumerate(terms):
+            rank.setdefault((name, code, t.input), (order, i))
+    sources = [n for n in plan.inputs if n in implied]
+    filled = False
+    for name in sources:
+        for target in dict.fromkeys(t.input for terms in implied[name].values() for t in terms):
+            fills = {}
+            for code, terms in implied[name].items():
+                single = next((t.single for t in terms if t.input == target and t.single is not None), None)
+                if single is not None:
+                    fills[code] = (single, (*rank[(name, code, target)], implied_text(plan, target, name, code)))
+            if not fills:
+                continue
+            filled = True
+            add(f"    f = {const(fills)}.get({get(name)})")
+            add(f"    if f is not None and {get(target)} is None:")
+            add(f"        {put(target, 'f[0]')}")
+            if texts:
+                add("        derived.append(f[1])")
+    if texts and filled:
+        add("    if derived:")
+        add("        derived.sort()")
+        add("        derived = [d[2] for d in derived]")
+    required = [n for n, spec in plan.inputs.items() if spec.required]
+    if required:
+        add(f"    if {' or '.join(f'{get(n)} is None' for n in required)}:")
+        add("        return None")
+    # Every implied condition must hold: per source and target, the target's values each code
+    # allows, listed where the target's kind can list them (else tested condition by condition).
+    for name in sources:
+        for target in dict.fromkeys(t.input for terms in implied[name].values() for t in terms):
+            target_spec = plan.inputs[target]
+            domain = kind_of(target_spec).domain(target_spec)
+            allowed: dict[str, frozenset[Any] | _Holds] = {}
+            for code, terms in implied[name].items():
+                on_target = tuple(t for t in terms if t.input == target)
+                if on_target:
+                    allowed[code] = _Holds(on_target) if domain is None else frozenset(x for x in domain if all(t.holds(x) for t in on_target))
+            add(f"    a = {const(allowed)}.get({get(name)})")
+            add(f"    if a is not None and {get(target)} is not None and {get(target)} not in a:")
+            add("        return None")
+    # An enum value that needs other inputs (validate_case: "skal oplyses, når …").
+    for name, spec in plan.inputs.items():
+        groups: dict[tuple[str, ...], set[str]] = {}
+        for code, value in (spec.values or {}).items():
+            if value.requires:
+                groups.setdefault(tuple(value.requires), set()).add(code)
+        for needed, codes in groups.items():
+            add(f"    if {get(name)} in {const(frozenset(codes))} and ({' or '.join(f'{get(r)} is None' for r in needed)}):")
+            add("        return None")
+    for name, spec in plan.inputs.items():
+        if spec.at_least:
+            add(f"    if {given(name)} and {get(spec.at_least)} is not None and {get(name)} < {get(spec.at_least)}:")
+            add("        return None")
+    for name, spec in plan.inputs.items():
+        factors = tuple(spec.default_product or ())
+        if not factors:
+            continue
+        add(f"    if {' and '.join(f'{get(f)} is not None' for f in factors)}:")
+        add(f"        p = {kind_of(spec).python_type.__name__}({' * '.join(f'float({get(f)})' for f in factors)})")
+        add(f"        if {given(name)}:")
+        add(f"            if {get(name)} < p - {FLOAT_NOISE!r}:")
+        add("                return None")
+        add(f"        elif p > {spec.max!r}:")
+        add("            return None")
+        add("        else:")
+        add(f"            {put(name, 'p')}")
+        if texts:
+            add(f"            derived.append({product_text(plan, name)!r})")
+    add(f"    if ({get(meta.area_input)}, {get(meta.step_input)}) not in {const(frozenset((st.area, st.step) for st in plan.ladder))}:")
+    add("        return None")
+    if plan.consent_codes:
+        # Consent missing or refused: the strict path says why.
+        add(f"    if {get(meta.paragraph_input)} in {const(frozenset(plan.consent_codes))} and {get(meta.consent_input)} is not True:")
+        add("        return None")
+    return out
 
 
 #: What ``Decider.one`` returns for a decided case: level, deciding row, escalated, no error
 #: (``BulkResult`` without its index).
 Answer = tuple[str, str | None, bool, None]
-#: Int inputs whose whole domain (max - min + 1) is at most this are checked against an
-#: implication by set membership; a larger domain leaves the plan to the strict path.
-MAX_ENUMERATED_DOMAIN = 10_000
-#: Below this magnitude an int converts to a float exactly (validate_case refuses one that does not).
-EXACT_INT = 2**53
 
 
 class Decider:
-    """``one(case)``: one generated function per plan that validates a case, derives its values
-    and walks the priority list, with every value in a local variable.
+    """``one(case)``: one generated function per plan that validates a case with the plan's one
+    generated validator (`_FastValidator`) and walks the priority list, with every value in a
+    local variable.
 
     It returns the `Answer` when it can vouch for the case: every value in its plain form and in
     bounds, nothing the strict path would refuse or report. For anything else (an error, an
-    amount with floating-point noise, a float for an int, a missing input that could lift the
-    level, a case without area or step) it returns None and the caller takes the strict path,
-    `validate_case` and the router, which alone write error messages. ``one`` is None for a plan
-    whose implications the generator does not cover (see `_implication_shape`): every case then
-    takes the strict path. The statutory floor is re-checked by the ``floor`` callback for every
-    decided case. Property tests hold it equal to `validate_case` + the reference evaluator."""
+    amount with more than floating-point noise, a float for an int, a missing input that could
+    lift the level, a case without area or step) it returns None and the caller takes the strict
+    path, `validate_case` and the router, which alone write error messages. ``one`` is None on the
+    plain path (``KOMPETENCEPLAN_PLAIN=1``): every case then takes the strict path. The statutory
+    floor is re-checked by the ``floor`` callback for every decided case. Property tests hold it
+    equal to `validate_case` + the reference evaluator."""
 
     def __init__(self, compiled: CompiledPlan, rank_of: Callable[[Plan, Outcome], int], floor: Callable[[Plan, object, int], None]) -> None:
         plan = compiled.plan
@@ -268,18 +309,16 @@ class Decider:
                 self.answers.append((rank, (plan.levels[rank].id, o.row_id, o.kind == NOMATCH, None)))
         self.source: str | None = None
         self.one: Callable[[Any], Answer | None] | None = None
-        shape = _implication_shape(plan)
-        m = plan.meta
-        if shape is not None and m.area_input in plan.inputs and m.step_input in plan.inputs and not plain():
-            self.one = self._compile(compiled.specs, shape, floor)
+        if not plain():
+            self.one = self._compile(compiled.specs, floor)
 
-    def _compile(
-        self, specs: tuple[RuleSpec, ...], shape: dict[str, dict[str, tuple[dict[str, frozenset[Any]], dict[str, Any]]]], floor: Callable[[Plan, object, int], None]
-    ) -> Callable[[Any], Answer | None]:
+    def _compile(self, specs: tuple[RuleSpec, ...], floor: Callable[[Plan, object, int], None]) -> Callable[[Any], Answer | None]:
         plan, meta = self.plan, self.plan.meta
         names = list(plan.inputs)
         local = {name: f"v{i}" for i, name in enumerate(names)}
         env: dict[str, Any] = {"PLAN": plan, "FLOOR": floor}
+        out: list[str] = []
+        add = out.append
 
         def const(value: Any) -> str:
             found = _literal(value)
@@ -292,105 +331,9 @@ class Decider:
         def var(name: str | None) -> str:
             return local[name] if name is not None and name in local else "None"
 
-        targets = {t for by_target in shape.values() for t in by_target}
-        out = ["def one(case):"]
-        add = out.append
-        env["KEYS"] = frozenset(plan.inputs) | {DESCRIPTION_KEY}
-        add("    if case.__class__ is not dict or not KEYS.issuperset(case):")
-        add("        return None")
-        add(f"    if {DESCRIPTION_KEY!r} in case:")
-        add(f"        d = case[{DESCRIPTION_KEY!r}]")
-        add(f"        if d.__class__ is not str or len(d) > {MAX_DESCRIPTION}:")
-        add("            return None")
-        add("    get = case.get")
-        for name, spec in plan.inputs.items():
-            v = local[name]
-            add(f"    {v} = get({name!r})")
-            if spec.required and name not in targets:
-                add(f"    if {v} is None:")
-                add("        return None")
-                cond_head = "    "
-            else:
-                add(f"    if {v} is not None:")
-                cond_head = "        "
-            i = cond_head
-            if spec.type == "enum":
-                add(f"{i}if {v}.__class__ is not str or {v} not in {const(frozenset(spec.values or {}))}:")
-                add(f"{i}    return None")
-            elif spec.type == "bool":
-                add(f"{i}if {v}.__class__ is not bool:")
-                add(f"{i}    return None")
-            elif spec.type == "int":
-                add(f"{i}if {v}.__class__ is not int or not {spec.min!r} <= {v} <= {spec.max!r}:")
-                add(f"{i}    return None")
-            else:
-                # An amount in kroner and øre: n / 100 (an int divided exactly rounded) is the float
-                # nearest n øre, so a float equal to it is a two-decimal amount and round(v, 2)
-                # gives it back unchanged (validate_case's value; 0.0 for -0.0). Anything else,
-                # floating-point noise included, takes the strict path.
-                add(f"{i}if {v}.__class__ is float and {spec.min!r} <= {v} <= {spec.max!r}:")
-                add(f"{i}    r = round({v} * 100.0) / 100")
-                add(f"{i}    if r != {v}:")
-                add(f"{i}        return None")
-                add(f"{i}    {v} = r")
-                if max(abs(spec.min or 0), abs(spec.max or 0)) < EXACT_INT:
-                    add(f"{i}elif {v}.__class__ is int and {spec.min!r} <= {v} <= {spec.max!r}:")
-                    add(f"{i}    {v} = float({v})")
-                add(f"{i}else:")
-                add(f"{i}    return None")
-        # Implied values, filled in and checked as validate_case does (one source per target).
-        for source, by_target in shape.items():
-            for target, (allowed, fills) in by_target.items():
-                vs, vt = local[source], local[target]
-                add(f"    a = {const(allowed)}.get({vs})")
-                add("    if a is not None:")
-                if fills:
-                    add(f"        if {vt} is None:")
-                    add(f"            {vt} = {const(fills)}.get({vs})")
-                add(f"        if {vt} is not None and {vt} not in a:")
-                add("            return None")
-        for name in targets:
-            if plan.inputs[name].required:
-                add(f"    if {local[name]} is None:")
-                add("        return None")
-        # An enum value that needs other inputs (validate_case: "skal oplyses, når …").
-        for name, spec in plan.inputs.items():
-            if spec.type != "enum":
-                continue
-            groups: dict[tuple[str, ...], set[str]] = {}
-            for code, value in (spec.values or {}).items():
-                if value.requires:
-                    groups.setdefault(tuple(value.requires), set()).add(code)
-            for needed, codes in groups.items():
-                add(f"    if {local[name]} in {const(frozenset(codes))} and ({' or '.join(f'{var(r)} is None' for r in needed)}):")
-                add("        return None")
-        for name, spec in plan.inputs.items():
-            if spec.at_least:
-                a, b = local[name], var(spec.at_least)
-                add(f"    if {a} is not None and {b} is not None and {a} < {b}:")
-                add("        return None")
-        for name, spec in plan.inputs.items():
-            factors = tuple(spec.default_product or ())
-            if not factors:
-                continue
-            v = local[name]
-            add(f"    if {' and '.join(f'{var(f)} is not None' for f in factors)}:")
-            add(f"        p = {' * '.join(f'float({var(f)})' for f in factors)}")
-            add(f"        p = {'int(p)' if spec.type == 'int' else 'float(p)'}")
-            add(f"        if {v} is not None:")
-            add(f"            if {v} < p - NOISE:")
-            add("                return None")
-            add(f"        elif p > {spec.max!r}:")
-            add("            return None")
-            add("        else:")
-            add(f"            {v} = p")
-        env["NOISE"] = FLOAT_NOISE
-        add(f"    if ({var(meta.area_input)}, {var(meta.step_input)}) not in {const(frozenset((st.area, st.step) for st in plan.ladder))}:")
-        add("        return None")
-        if plan.consent_codes:
-            # Consent missing or refused: the strict path says why.
-            add(f"    if {var(meta.paragraph_input)} in {const(frozenset(plan.consent_codes))} and {var(meta.consent_input)} is not True:")
-            add("        return None")
+        # The case checked, typed and completed by the one validation generator, in local variables.
+        add("def one(case):")
+        out.extend(_validation(plan, const, local))
         # The priority list, first hit wins (as durable-rules and the reference evaluator walk it).
         paragraph = var(meta.paragraph_input)
         floors = const(frozenset(plan.floors))
@@ -496,7 +439,7 @@ def _run(plan: Plan, needed: list[dict[str, frozenset[Any]]], start: int) -> tup
     rule and no guard. ``needed``: `_needed_values` of each rule in order."""
     best: tuple[int, tuple[str, frozenset[Any]] | None] = (1, None)
     for name, values in needed[start].items():
-        domain = _domain(plan.inputs[name])
+        domain = kind_of(plan.inputs[name]).domain(plan.inputs[name])
         union, end = set(values), start + 1
         while end < len(needed):
             more = needed[end].get(name)
@@ -530,48 +473,6 @@ def _condition(plan: Plan, spec: RuleSpec, local: Mapping[str, str], const: Call
     parts = [f"({local[t.input]} is None or {term_code(t, False)})" if t.input in missing else term_code(t, False) for t in terms]
     parts.append("(" + " or ".join(f"{local[m]} is None" for m in missing) + ")")
     return " and ".join(parts)
-
-
-def _implication_shape(plan: Plan) -> dict[str, dict[str, tuple[dict[str, frozenset[Any]], dict[str, Any]]]] | None:
-    """The plan's implications as lookup tables: source input -> target input -> (code -> the
-    target's values that meet every implied condition, code -> the value filled in when the case
-    leaves the target out). None when validate_case's order of filling could matter or a target's
-    domain cannot be listed (a source that is itself a target, a target implied by two sources, a
-    source that is not an enum, a number or large int target): such a plan takes the strict path."""
-    shape: dict[str, dict[str, tuple[dict[str, frozenset[Any]], dict[str, Any]]]] = {}
-    owner: dict[str, str] = {}
-    for (source, code), terms in plan.implications.items():
-        if plan.inputs[source].type != "enum":
-            return None
-        by_target = shape.setdefault(source, {})
-        for term in terms:
-            if owner.setdefault(term.input, source) != source or term.input == source:
-                return None
-            domain = _domain(plan.inputs[term.input])
-            if domain is None:
-                return None
-            allowed, fills = by_target.setdefault(term.input, ({}, {}))
-            on_target = [t for t in terms if t.input == term.input]
-            allowed[code] = frozenset(x for x in domain if all(t.holds(x) for t in on_target))
-            single = next((t.single for t in on_target if t.single is not None), None)
-            if single is not None:
-                fills[code] = single
-    if set(shape) & set(owner):
-        return None
-    return shape
-
-
-def _domain(spec: InputSpec) -> tuple[Any, ...] | None:
-    """Every valid value of an input, when there are few enough to list."""
-    if spec.type == "enum":
-        return tuple(spec.values or {})
-    if spec.type == "bool":
-        return (False, True)
-    if spec.type == "int" and spec.min is not None and spec.max is not None:
-        low, high = math.ceil(spec.min), math.floor(spec.max)
-        if high - low < MAX_ENUMERATED_DOMAIN:
-            return tuple(range(low, high + 1))
-    return None
 
 
 def compiled(plan: Plan) -> CompiledPlan:

@@ -7,24 +7,18 @@ field, never the value: a case can hold personal data.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 from ..errors import CaseError, Problem
+from ..plan.input_kinds import FLOAT_NOISE, kind_of
 from ..plan.model import Plan, Value, format_number
 from ..plan.parts import RESERVED_INPUT_NAMES, InputSpec
 
 DESCRIPTION_KEY = "beskrivelse"
-#: Decimals a number input may have (øre for amounts).
-NUMBER_DECIMALS = 2
-#: Differences below this are binary floating-point noise, not a value (0.1 + 0.2).
-FLOAT_NOISE = 1e-6
 MAX_DESCRIPTION = 2000
-#: Integers this large are refused before any float conversion (which overflows at 10^308).
-MAX_INTEGER = 10**18
 
 
 @dataclass(frozen=True)
@@ -79,7 +73,7 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
             problems.append(Problem(f"{where}.{name}", f"mangler ({spec.label}).", _hint(spec, name)))
     for name, value in list(values.items()):
         spec = plan.inputs[name]
-        if spec.type != "enum" or not isinstance(value, str):
+        if not spec.values or not isinstance(value, str):
             continue
         enum_value = (spec.values or {})[value]
         for req in enum_value.requires:
@@ -106,8 +100,7 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
             continue
         operands = [values[f] for f in spec.default_product]
         # default_product names numeric inputs only (checked at load), so these are numbers.
-        product: float | int = math.prod(float(x) for x in operands)
-        product = int(product) if spec.type == "int" else float(product)
+        product = kind_of(spec).product(operands)
         if name in values:
             # A total below monthly cost × duration contradicts the case and could route it
             # below the level its real total requires: refuse, do not guess which is right.
@@ -173,81 +166,9 @@ def _reported(problems: list[Problem], where: str) -> bool:
 
 
 def _hint(spec: InputSpec, name: str) -> str:
-    if spec.type == "enum":
-        codes = list(spec.values or {})
-        if len(codes) > 12:
-            return f"Angiv {name} som en af: {', '.join(codes[:12])} … (alle koder: kompetenceplan plan)."
-        return f"Angiv {name} som en af: {', '.join(codes)}."
-    if spec.type == "bool":
-        return f"Angiv {name} som true eller false."
-    kind = "et heltal" if spec.type == "int" else "et tal"
-    text = f"Angiv {name} som {kind} fra {format_number(spec.min or 0)} til {format_number(spec.max or 0, spec.unit)}"
-    return text if text.endswith(".") else text + "."
+    return kind_of(spec).hint(spec, name)
 
 
 def _typed(spec: InputSpec, raw: Any, where: str, problems: list[Problem]) -> Value | None:
     """The value in its declared type, or None after reporting a problem. Never echoes ``raw``."""
-    got = _kind_name(raw)
-    if spec.type == "bool":
-        if isinstance(raw, bool):
-            return raw
-        problems.append(Problem(where, f"skal være true eller false, men er {got}.", "Skriv true eller false uden anførselstegn."))
-        return None
-    if spec.type == "enum":
-        if isinstance(raw, str) and raw in (spec.values or {}):
-            return raw
-        what = "ukendt værdi" if isinstance(raw, str) else f"skal være tekst, men er {got}"
-        problems.append(Problem(where, f"{what}.", _hint(spec, where.rsplit(".", 1)[-1])))
-        return None
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-        example = "3" if spec.type == "int" else "12000"
-        problems.append(Problem(where, f"skal være et tal, men er {got}.", f"Skriv tallet uden anførselstegn, fx {example}."))
-        return None
-    if isinstance(raw, int) and abs(raw) >= MAX_INTEGER:
-        # math.isfinite and float() overflow on 309+ digits; far beyond any bound anyway.
-        problems.append(Problem(where, "tallet er alt for stort.", "Angiv et tal inden for inputtets interval."))
-        return None
-    if not math.isfinite(raw):
-        problems.append(Problem(where, "skal være et endeligt tal.", "Angiv et almindeligt tal."))
-        return None
-    value: int | float = raw
-    if spec.type == "int":
-        if isinstance(raw, float):
-            if not raw.is_integer():
-                problems.append(Problem(where, "skal være et heltal.", "Angiv et helt tal, fx 3."))
-                return None
-            value = int(raw)
-    assert spec.min is not None
-    assert spec.max is not None
-    if not spec.min <= value <= spec.max:
-        problems.append(
-            Problem(where, f"ligger uden for det tilladte interval {format_number(spec.min)}–{format_number(spec.max, spec.unit).rstrip('.')}.", f"Angiv {spec.label.lower()} inden for intervallet.")
-        )
-        return None
-    if spec.type == "number":
-        # Amounts are kroner and øre (hours: hundredths). More decimals are refused, not rounded:
-        # rounding 30000.004 down to 30000.00 could fail a "> 30000" row and route the case too
-        # low. Only binary floating-point noise (0.1 + 0.2) is rounded away. Two decimals also
-        # keep every number in plain decimal form: durable-rules cannot parse exponents.
-        rounded = round(float(value), NUMBER_DECIMALS) + 0.0
-        if abs(rounded - value) > FLOAT_NOISE:
-            problems.append(Problem(where, f"må højst have {NUMBER_DECIMALS} decimaler (øre).", "Afrund beløbet til hele øre, fx 12000.50."))
-            return None
-        value = rounded
-    return value
-
-
-def _kind_name(raw: Any) -> str:
-    if raw is None:
-        return "null"
-    if isinstance(raw, bool):
-        return "en sandhedsværdi"
-    if isinstance(raw, str):
-        return "tekst"
-    if isinstance(raw, (int, float)):
-        return "et tal"
-    if isinstance(raw, (list, tuple)):
-        return "en liste"
-    if isinstance(raw, Mapping):
-        return "et objekt"
-    return "en ukendt type"
+    return kind_of(spec).typed(spec, raw, where, problems)

@@ -6,7 +6,6 @@ All problems found are reported together, so a plan owner can fix them in one pa
 
 from __future__ import annotations
 
-import math
 import tomllib
 from dataclasses import replace
 from pathlib import Path
@@ -17,30 +16,18 @@ from pydantic import ValidationError
 from ..errors import PlanError, Problem, validation_message
 from ..law import (
     BODIES,
-    BODY_NAME_WORDS,
-    CANONICAL_CODES,
     LAWS,
-    RESERVED_WORDS,
-    STATUTORY_FLOORS,
-    code_mismatch,
-    consent_rule,
-    floor_for,
-    label_mismatch,
-    partially_floored,
 )
 from .codes import DUPLICATE, UNKNOWN_REFERENCE
-from .codes import STATUTORY as STATUTORY_FLOOR
 from .compile import rule_specs
+from .conditions import parse_conditions, parse_implications
 from .files import BOM, fingerprint, plan_files, read_snapshot, verify_unchanged
-from .model import OneOf, Plan, PlanRequirement, PlanRow, Term, consent_rules, make_term, statutory_floors
-from .operators import NUMERIC_OPERATORS, OPERATORS
+from .floor_check import check_floors
+from .input_kinds import kind_of
+from .model import Plan, PlanRequirement, PlanRow, consent_rules, statutory_floors
 from .parts import RESERVED_INPUT_NAMES, Committee, InputSpec, LadderStep, Level, PlanMeta, of
 from .schema import PlanFile, Requirement, Row
 from .submission_paths import FIELD_PATHS, HEARING_ROLES
-
-#: Thresholds and bounds stay below this and at 2 decimals, so they are written without an
-#: exponent (durable-rules cannot read 1e+16 or 1e-05).
-MAX_THRESHOLD = 10**15
 
 _EXAMPLES = {
     "plan": 'id = "nyborg", kommune = "Nyborg Kommune", version = "2026.1", valid_from = 2026-01-01',
@@ -114,11 +101,6 @@ def _reference_problem(where: str, what: str, fix: str = "") -> Problem:
     return Problem(where, what, fix, code=UNKNOWN_REFERENCE)
 
 
-def _floor_problem(where: str, what: str, fix: str = "") -> Problem:
-    """A statutory floor that the plan does not route to its body."""
-    return Problem(where, what, fix, code=STATUTORY_FLOOR)
-
-
 def _duplicate_problem(where: str, what: str, fix: str = "") -> Problem:
     """An id, code, input or section given twice."""
     return Problem(where, what, fix, code=DUPLICATE)
@@ -171,11 +153,6 @@ def _key_path(data: Any, loc: tuple[Any, ...]) -> str:
             elif not any(c in key for c in "[]") and key not in {"str", "int", "float", "bool"}:
                 parts.append(("." if parts else "") + key)
     return "".join(parts) or "(roden)"
-
-
-def _finite(value: int | float) -> bool:
-    """A finite number; an int of any size is (math.isfinite overflows on 309+ digits)."""
-    return isinstance(value, int) or math.isfinite(value)
 
 
 # -- assembling and cross-checking -----------------------------------------------------------
@@ -231,7 +208,7 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
         return None
     _check_ladder(ladder, inputs, meta, problems)
     _check_committees(committees, levels, inputs, meta, problems)
-    implications = _parse_implications(inputs, input_files, problems)
+    implications = parse_implications(inputs, input_files, problems)
 
     rank = {lv: i for i, lv in enumerate(level_ids)}
     plan_rows: list[PlanRow] = []
@@ -274,7 +251,7 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
         input_files=input_files,
         committees=tuple(c for _, c in committees),
     )
-    _check_floors(plan, levels_file, problems)
+    check_floors(plan, levels_file, problems)
     if problems:
         return None
     plan = replace(plan, floors=statutory_floors(plan))
@@ -380,41 +357,7 @@ def _check_inputs(inputs: dict[str, InputSpec], files: dict[str, str], meta: Pla
         where = f"{files[name]}: inputs.{name}"
         if name in RESERVED_INPUT_NAMES:
             problems.append(Problem(where, "navnet er reserveret af motoren.", f"Vælg et andet navn end {', '.join(sorted(RESERVED_INPUT_NAMES))}."))
-        if spec.type == "enum":
-            if not spec.values:
-                problems.append(Problem(f"{where}.values", "et enum-input skal have værdier.", 'Tilføj fx [inputs.omraade.values.boern] label = "Børn og unge".'))
-            for key in ("min", "max", "at_least", "default_product"):
-                if getattr(spec, key) is not None:
-                    problems.append(Problem(f"{where}.{key}", f"'{key}' gælder kun tal-input.", "Fjern nøglen."))
-            if spec.monotone:
-                problems.append(Problem(f"{where}.monotone", "et enum-input kan ikke være monotont.", "Fjern nøglen."))
-            continue
-        if spec.values is not None:
-            problems.append(Problem(f"{where}.values", "kun enum-input har værdier.", 'Brug type = "enum" eller fjern values.'))
-        if spec.type == "bool":
-            for key in ("min", "max", "at_least", "default_product"):
-                if getattr(spec, key) is not None:
-                    problems.append(Problem(f"{where}.{key}", f"'{key}' gælder kun tal-input.", "Fjern nøglen."))
-            continue
-        if spec.min is None or spec.max is None:
-            problems.append(Problem(where, "tal-input skal have både min og max.", "Angiv fx min = 0 og max = 10000000."))
-        elif not (_finite(spec.min) and _finite(spec.max)) or spec.min > spec.max:
-            problems.append(Problem(where, "min skal være et endeligt tal mindre end eller lig max.", "Ret min/max."))
-        elif max(abs(spec.min), abs(spec.max)) >= MAX_THRESHOLD:
-            problems.append(Problem(where, "min og max skal være under 10^15.", "Vælg en realistisk øvre grænse."))
-        if spec.type == "int" and any(isinstance(v, float) for v in (spec.min, spec.max)):
-            problems.append(Problem(where, "min og max for et heltals-input skal være heltal.", "Skriv fx min = 1, ikke 1.0."))
-        if spec.at_least is not None:
-            other = inputs.get(spec.at_least)
-            if other is None or other.type not in ("int", "number"):
-                problems.append(Problem(f"{where}.at_least", "skal henvise til et tal-input.", "Angiv navnet på et int- eller number-input."))
-        if spec.default_product is not None:
-            if spec.required:
-                problems.append(Problem(f"{where}.default_product", "et påkrævet input bruger aldrig en standardværdi.", "Sæt required = false eller fjern default_product."))
-            for other_name in spec.default_product:
-                other = inputs.get(other_name)
-                if other is None or other.type not in ("int", "number") or other_name == name:
-                    problems.append(Problem(f"{where}.default_product", f"'{other_name}' er ikke et andet tal-input.", "Angiv navne på int- eller number-input."))
+        problems += kind_of(spec).declaration_problems(spec, where, inputs, name)
     roles = (("area_input", "enum"), ("step_input", "int"), ("paragraph_input", "enum"))
     for role, expected in roles:
         name = getattr(meta, role)
@@ -501,235 +444,3 @@ def _check_committees(committees: list[tuple[str, Committee]], levels: list[Leve
                     "Tilføj området til et af udvalgene.",
                 )
             )
-
-
-def _parse_implications(inputs: dict[str, InputSpec], files: dict[str, str], problems: list[Problem]) -> dict[tuple[str, str], tuple[Term, ...]]:
-    out: dict[tuple[str, str], tuple[Term, ...]] = {}
-    for name, spec in inputs.items():
-        for code, value in (spec.values or {}).items():
-            if value.implies:
-                terms = parse_conditions(value.implies, inputs, f"{files[name]}: inputs.{name}.values.{code}.implies", problems)
-                if terms is not None:
-                    out[(name, code)] = terms
-    return out
-
-
-def parse_conditions(raw: dict[str, Any], inputs: dict[str, InputSpec], where: str, problems: list[Problem]) -> tuple[Term, ...] | None:
-    """Turn ``when``-style TOML into typed terms; report problems and return None on error."""
-    terms: list[Term] = []
-    ok = True
-    for name, cond in raw.items():
-        here = f"{where}.{name}"
-        spec = inputs.get(name)
-        if spec is None:
-            problems.append(_reference_problem(here, "ukendt input.", f"Brug et erklæret input: {', '.join(inputs)}."))
-            ok = False
-            continue
-        parsed = _parse_term(name, spec, cond, here, problems)
-        if parsed is None:
-            ok = False
-        else:
-            terms.extend(parsed)
-    return tuple(terms) if ok else None
-
-
-def _parse_term(name: str, spec: InputSpec, cond: Any, here: str, problems: list[Problem]) -> list[Term] | None:
-    if spec.type == "enum":
-        values = [cond] if isinstance(cond, str) else cond
-        if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
-            problems.append(Problem(here, "en enum-betingelse skal være en værdi eller en liste af værdier.", f'Skriv fx {name} = ["{next(iter(spec.values or {}), "x")}"].'))
-            return None
-        unknown = [v for v in values if v not in (spec.values or {})]
-        if unknown:
-            problems.append(_reference_problem(here, f"ukendt værdi {', '.join(unknown)}.", f"Brug værdier fra inputs.{name}.values."))
-            return None
-        return [make_term(name, "in", tuple(dict.fromkeys(values)))]
-    if spec.type == "bool":
-        if not isinstance(cond, bool):
-            problems.append(Problem(here, "en ja/nej-betingelse skal være true eller false.", f"Skriv fx {name} = true."))
-            return None
-        return [make_term(name, "eq", cond)]
-    # int / number
-    if spec.type == "int" and isinstance(cond, int) and not isinstance(cond, bool):
-        return [make_term(name, "eq", cond)]
-    if spec.type == "int" and isinstance(cond, list) and cond and all(isinstance(v, int) and not isinstance(v, bool) for v in cond):
-        return [make_term(name, "in", tuple(dict.fromkeys(cond)))]
-    if isinstance(cond, dict) and cond:
-        terms = []
-        for op, value in cond.items():
-            if op not in NUMERIC_OPERATORS:
-                problems.append(_reference_problem(f"{here}.{op}", "ukendt operator.", f"Brug {', '.join(NUMERIC_OPERATORS)} ({', '.join(OPERATORS[o].symbol for o in NUMERIC_OPERATORS)})."))
-                return None
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
-                problems.append(Problem(f"{here}.{op}", "grænsen skal være et endeligt tal.", f"Skriv fx {name} = {{ {op} = 30000 }}."))
-                return None
-            if abs(value) >= MAX_THRESHOLD or round(value, 2) != value:
-                problems.append(Problem(f"{here}.{op}", "grænsen skal være under 10^15 og have højst 2 decimaler.", f"Skriv fx {name} = {{ {op} = 30000.50 }}."))
-                return None
-            terms.append(make_term(name, op, value))
-        return terms
-    example = f"{name} = 3 eller {name} = [3, 4]" if spec.type == "int" else f"{name} = {{ gte = 30000 }}"
-    problems.append(Problem(here, f"betingelsen passer ikke til input-typen {spec.type}.", f"Skriv fx {example}."))
-    return None
-
-
-def _check_floors(plan: Plan, levels_file: str, problems: list[Problem]) -> None:
-    """The law's reserved decisions, checked against tables in code (`law`), not the plan's labels.
-
-    - a paragraph code the law table knows (bl-47, …) must be declared with that law and §;
-    - a label must not name another § or another law than the value declares;
-    - a section the law reserves for some stykker only must say which stk.;
-    - a statutory body must rank above every administrative level;
-    - each reserved paragraph is routed to its body by a law row that applies unconditionally;
-      since the highest matching level wins, no other row can then route it lower;
-    - a paragraph that needs consent (§§ 32, 46) is usable only if the plan declares its consent input.
-    """
-    meta = plan.meta
-    paragraph_spec = plan.inputs[meta.paragraph_input]
-    body_level = {lv.body: lv.id for lv in plan.levels if lv.body}
-    values_file = plan.input_files.get(meta.paragraph_input, str(plan.path))
-    top_admin = max((i for i, lv in enumerate(plan.levels) if not lv.body), default=-1)
-    for i, lv in enumerate(plan.levels):
-        if lv.body and i < top_admin:
-            problems.append(
-                _floor_problem(
-                    f"{levels_file}: levels[{i}] (id {lv.id})",
-                    f"{BODIES.get(lv.body, lv.body)} er et lovbestemt organ og skal stå over alle forvaltningens niveauer, men står under {plan.levels[top_admin].name}.",
-                    "Flyt niveauet op, så det er det højeste i planen; loven kan ikke fraviges i kompetenceplanen.",
-                )
-            )
-    for i, lv in enumerate(plan.levels):
-        # A level's name is what caseworkers read ("Afgørelsesniveau: …"): a statutory body's
-        # level must say it is the body, and no other level may borrow the body's name.
-        name = lv.name.lower()
-        if lv.body and BODY_NAME_WORDS.get(lv.body, "") not in name:
-            problems.append(
-                _floor_problem(
-                    f"{levels_file}: levels[{i}] (id {lv.id}).name",
-                    f"niveauet er {BODIES.get(lv.body, lv.body)}, men navnet siger det ikke.",
-                    f'Kald niveauet fx "{BODIES.get(lv.body, lv.body)}".',
-                )
-            )
-        for body, words in BODY_NAME_WORDS.items():
-            if lv.body != body and words in name:
-                problems.append(
-                    _floor_problem(
-                        f"{levels_file}: levels[{i}] (id {lv.id}).name",
-                        f"et niveau, der ikke er {BODIES[body].split(' (')[0]}, må ikke hedde {words}et.",
-                        f'Giv niveauet sit eget navn, eller angiv body = "{body}" på niveauet for organet.',
-                    )
-                )
-    for name, spec in plan.inputs.items():
-        if name == meta.paragraph_input:
-            continue
-        for code, value in (spec.values or {}).items():
-            if value.law is not None or value.section is not None or value.stk is not None:
-                problems.append(
-                    _floor_problem(
-                        f"{plan.input_files.get(name, str(plan.path))}: inputs.{name}.values.{code}",
-                        f"kun paragraf-inputtet ({meta.paragraph_input}) må angive law, section og stk.; ellers kan lovens forbeholdte afgørelser gemmes uden for kontrollen.",
-                        f"Flyt værdien til inputs.{meta.paragraph_input}, eller fjern law/section/stk.",
-                    )
-                )
-    child_areas = {
-        t.single
-        for c, v in (paragraph_spec.values or {}).items()
-        if v.law == "barnets_lov"
-        for t in plan.implications.get((meta.paragraph_input, c), ())
-        if t.input == meta.area_input and t.single is not None
-    }
-    for code, value in (paragraph_spec.values or {}).items():
-        where = f"{values_file}: inputs.{meta.paragraph_input}.values.{code}"
-        mismatch = code_mismatch(code, value.law, value.section, value.stk)
-        if mismatch:
-            problems.append(_floor_problem(where, f"{mismatch}.", "Ret law/section/stk, eller brug en kode, der ikke ligner en anden paragraf."))
-        if value.law == "serviceloven":
-            areas = {t.single for t in plan.implications.get((meta.paragraph_input, code), ()) if t.input == meta.area_input and t.single is not None}
-            if not areas or areas & child_areas:
-                problems.append(
-                    _floor_problem(
-                        where,
-                        "serviceloven gælder personer, der er fyldt 18 år; en serviceloven-paragraf skal give et voksenområde, ikke børneområdet.",
-                        f'Angiv implies = {{ {meta.area_input} = "…" }} med voksenområdet, eller brug barnets lov.',
-                    )
-                )
-        if floor_for(value.law, value.section, value.stk) is None and any(w in value.label.lower() for w in RESERVED_WORDS):
-            problems.append(
-                _floor_problem(
-                    f"{where}.label",
-                    "teksten beskriver en afgørelse uden samtykke eller med tvang, men paragraffen er ikke en, loven forbeholder børne- og ungeudvalget.",
-                    "Brug den paragraf, loven giver (fx bl-47), eller ret teksten.",
-                )
-            )
-        canonical = CANONICAL_CODES.get(code)
-        if canonical is not None:
-            floor = STATUTORY_FLOORS[canonical]
-            if (value.law, value.section) != canonical or (floor.stk is not None and value.stk not in floor.stk):
-                stk = f", stk = {min(floor.stk)}" if floor.stk else ""
-                problems.append(
-                    _floor_problem(
-                        where,
-                        f"koden {code} betyder {floor.reference}, men er erklæret som {value.law} § {value.section}{f', stk. {value.stk}' if value.stk else ''}.",
-                        f'Angiv law = "{canonical[0]}", section = {canonical[1]}{stk}, eller brug en anden kode.',
-                    )
-                )
-        mismatch = label_mismatch(value.label, value.law, value.section)
-        if mismatch:
-            problems.append(_floor_problem(f"{where}.label", f"teksten passer ikke med paragraffen: {mismatch}.", "Ret teksten eller law/section, så de siger det samme."))
-        partial = partially_floored(value.law, value.section)
-        if partial is not None and value.stk is None:
-            problems.append(
-                _floor_problem(
-                    where,
-                    f"{partial.reference} er forbeholdt {BODIES[partial.body]}; angiv, hvilket stk. koden dækker.",
-                    f"Tilføj fx stk = {min(partial.stk or {1})}.",
-                )
-            )
-        rule = consent_rule(value.law, value.section) if floor_for(value.law, value.section, value.stk) is None else None
-        if rule is not None:
-            consent = plan.inputs.get(meta.consent_input or "")
-            if consent is None or consent.type != "bool":
-                problems.append(
-                    _floor_problem(
-                        where,
-                        f"{rule.reference} kræver samtykke, men planen har intet samtykke-input.",
-                        'Erklær et bool-input (fx [inputs.samtykke]) og angiv consent_input = "samtykke" under [plan].',
-                    )
-                )
-        reserved = floor_for(value.law, value.section, value.stk)
-        if reserved is None:
-            continue
-        required = body_level.get(reserved.body)
-        if required is None:
-            problems.append(_floor_problem(where, f"{reserved.reference}: planen har intet niveau for {BODIES[reserved.body]}.", f'Tilføj et niveau med body = "{reserved.body}".'))
-            continue
-        covering = [r for r in plan.rows if r.law and len(r.terms) == 1 and r.terms[0].input == meta.paragraph_input and isinstance(r.terms[0], OneOf) and code in r.terms[0].values]
-        if not any(r.level == required for r in covering):
-            low = ", ".join(f"{r.id} → {r.level}" for r in covering) or "ingen lovrække"
-            problems.append(
-                _floor_problem(
-                    where,
-                    f"{reserved.reference} skal afgøres af {plan.level(required).name} ({low}).",
-                    f'Tilføj [[rows]] id = "…", level = "{required}", law = true, when = {{ {meta.paragraph_input} = "{code}" }}.',
-                )
-            )
-    for row in plan.rows:
-        if not row.law:
-            continue
-        codes = [t.value for t in row.terms if t.input == meta.paragraph_input]
-        if len(row.terms) != 1 or not codes:
-            problems.append(
-                _floor_problem(f"{row.file}: rows (id {row.id})", "en lovrække (law = true) skal gælde ubetinget for sine paragraffer.", f"Brug kun betingelsen {meta.paragraph_input} = [...].")
-            )
-            continue
-        for reserved_code in codes[0]:  # type: ignore[union-attr]  # a paragraph condition is a tuple of codes
-            declared = (paragraph_spec.values or {})[str(reserved_code)]
-            law_floor = floor_for(declared.law, declared.section, declared.stk)
-            if law_floor is not None and body_level.get(law_floor.body) != row.level:
-                problems.append(
-                    _floor_problem(
-                        f"{row.file}: rows (id {row.id}).level",
-                        f"lovrækken sender {reserved_code} til {row.level}, men {law_floor.reference} kræver {body_level.get(law_floor.body)}.",
-                        "Ret niveauet; loven kan ikke fraviges i kompetenceplanen.",
-                    )
-                )

@@ -9,10 +9,9 @@ from typing import Any, ClassVar, Literal, Union
 
 from ..danish import format_number
 from ..law import OUTSIDE_MUNICIPALITY, ConsentRule, Floor, consent_rule, floor_for
+from .input_kinds import KINDS
 from .operators import OPERATORS, Operator
-from .parts import Check, Committee, ConsentRole, DocumentType, EnumValue, InputSpec, LadderStep, Level, PlanMeta, RequirementDoc, as_json
-
-Value = Union[bool, int, float, str]
+from .parts import Check, Committee, ConsentRole, DocumentType, EnumValue, InputSpec, LadderStep, Level, PlanMeta, RequirementDoc, Value, as_json
 
 
 def or_list(items: list[str]) -> str:
@@ -295,10 +294,10 @@ class Plan:
         if isinstance(value, bool):
             return "ja" if value else "nej"
         spec = self.inputs.get(input_name)
-        if spec is not None and spec.type == "enum" and spec.values and value in spec.values:
-            return spec.values[value].label
+        if spec is not None and isinstance(value, (int, float, str)):
+            return KINDS[spec.type].show(spec, value)
         if isinstance(value, (int, float)):
-            return format_number(value, spec.unit if spec else "")
+            return format_number(value)
         return str(value)
 
     def enum_value(self, input_name: str, code: str) -> EnumValue:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, fields
-from typing import Any, Literal
+from typing import Any, Literal, Union
+
+#: A typed case value (an input's kinds: `plan.input_kinds`).
+Value = Union[bool, int, float, str]
 
 #: Names a plan may not give an input: durable-rules reserves ``id`` and ``sid``; the engine adds
 #: ``kind`` and ``cid`` to every event; ``beskrivelse`` is the free-text field of a case.

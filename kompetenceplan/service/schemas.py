@@ -26,30 +26,28 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..checks.report import Report
-from ..model.case import MAX_DESCRIPTION, NUMBER_DECIMALS
+from ..model.case import MAX_DESCRIPTION
 from ..model.decision import Decision
 from ..model.submission import Submission
+from ..plan.input_kinds import NUMBER_DECIMALS, kind_of
 from ..plan.model import OneOf, Plan, Term, Value, make_term
 from ..plan.parts import InputSpec
 
 KINDS = ("case", "submission", "decision", "report")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-_JSON_TYPE = {"int": "integer", "number": "number", "bool": "boolean", "enum": "string"}
 
 
 def _prop(spec: InputSpec, nullable: bool) -> dict[str, Any]:
     """One input's schema; ``nullable``: null means "not given" (the case validator skips it)."""
-    kind = _JSON_TYPE[spec.type]
-    prop: dict[str, Any] = {"type": [kind, "null"] if nullable else kind}
-    if spec.type == "enum":
-        prop["enum"] = list(spec.values or {}) + ([None] if nullable else [])
-    elif spec.type in ("int", "number"):
-        prop["minimum"], prop["maximum"] = spec.min, spec.max
+    kind = kind_of(spec)
+    prop: dict[str, Any] = {"type": [kind.json_type, "null"] if nullable else kind.json_type, **kind.schema(spec)}
+    if "enum" in prop and nullable:
+        prop["enum"] = [*prop["enum"], None]
     prop["title"] = spec.label
     # Kroner and øre: at most 2 decimals, checked by the service (see the module doc). The validator
     # also rounds binary floating-point noise away (0.1 + 0.2 = 0.30000000000000004): that leniency
     # is documented, not a rule.
-    decimals = f"Højst {NUMBER_DECIMALS} decimaler." if spec.type == "number" else ""
+    decimals = f"Højst {kind.decimals} decimaler." if kind.decimals else ""
     if spec.description or spec.unit or decimals:
         prop["description"] = " ".join(x for x in (spec.description, f"Enhed: {spec.unit}." if spec.unit else "", decimals) if x)
     return prop
@@ -177,7 +175,7 @@ def semantic_refusals(plan: Plan, where: str) -> list[dict[str, str]]:
     a regular expression for the problem's ``where`` and the rule in Danish."""
     out = []
     prefix = where.replace(".", r"\.")
-    amounts = [name for name, spec in plan.inputs.items() if spec.type == "number"]
+    amounts = [name for name, spec in plan.inputs.items() if kind_of(spec).decimals]
     if amounts:
         out.append({"error": "CaseError", "where": f"^{prefix}\\.({'|'.join(amounts)})$", "rule": f"Beløb har højst {NUMBER_DECIMALS} decimaler (øre)."})
     for name, spec in plan.inputs.items():

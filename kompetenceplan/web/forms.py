@@ -15,6 +15,7 @@ from ..danish import NUMBER_HELP as NUMBER_HELP
 from ..danish import NumberTextError as NumberTextError
 from ..danish import parse_danish_number as parse_danish_number
 from ..errors import KompetenceplanError
+from ..plan.input_kinds import ValueTextError, kind_of
 from ..plan.model import OneOf, Plan, format_number
 from ..plan.parts import LadderStep
 
@@ -141,7 +142,7 @@ def advisor_form(plan: Plan) -> AdvisorForm:
         if name == m.step_input:
             steps = tuple(StepGroup(area, area_values[area].label if area in area_values else area, plan.steps(area)) for area in dict.fromkeys(s.area for s in plan.ladder))
             fields.append(Field(kind="steps", integer=True, steps=steps, **common))
-        elif spec.type == "enum":
+        elif kind_of(spec).widget == "select":
             by_area: dict[str, list[Option]] = {}
             for code, value in (spec.values or {}).items():
                 areas = _implied_areas(plan, name, code) if name != m.area_input else []
@@ -152,15 +153,12 @@ def advisor_form(plan: Plan) -> AdvisorForm:
                 for k, opts in sorted(by_area.items(), key=lambda kv: (kv[0] == "", list(area_values).index(kv[0]) if kv[0] in area_values else 0))
             )
             fields.append(Field(kind="select", groups=groups, **common))
-        elif spec.type == "bool":
+        elif kind_of(spec).widget == "bool":
             fields.append(Field(kind="bool", **common))
         else:
             bounds = f"mellem {format_number(spec.min or 0)} og {format_number(spec.max or 0, spec.unit)}".rstrip(".")
-            fields.append(Field(kind="number", integer=spec.type == "int", bounds=bounds, **common))
+            fields.append(Field(kind="number", integer=kind_of(spec).python_type is int, bounds=bounds, **common))
     return AdvisorForm(tuple(fields), m.area_input, m.paragraph_input, m.step_input, sources)
-
-
-BOOL_TEXT = {"ja": True, "nej": False}
 
 
 def case_from_form(plan: Plan, form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -175,19 +173,10 @@ def case_from_form(plan: Plan, form: Mapping[str, str]) -> tuple[dict[str, Any],
         raw = form.get(name)
         if not isinstance(raw, str) or not raw.strip():
             continue
-        raw = raw.strip()
-        if spec.type == "enum":
-            case[name] = raw
-        elif spec.type == "bool":
-            if raw not in BOOL_TEXT:
-                errors[name] = "Skal være ja eller nej."
-            else:
-                case[name] = BOOL_TEXT[raw]
-        else:
-            try:
-                case[name] = parse_danish_number(raw, spec.unit)
-            except NumberTextError as exc:
-                errors[name] = str(exc)[:1].upper() + str(exc)[1:]
+        try:
+            case[name] = kind_of(spec).parse_text(spec, raw.strip())
+        except ValueTextError as exc:
+            errors[name] = str(exc)[:1].upper() + str(exc)[1:]
     return case, errors
 
 

@@ -35,6 +35,7 @@ from ..errors import CaseError, EngineError, KompetenceplanError, PlanError, Una
 from ..io import MAX_INPUT_BYTES, parse_date, parse_json
 from ..model.case import ValidatedCase, validate_case
 from ..model.decision import Decision
+from ..plan.input_kinds import kind_of
 from ..plan.model import Plan, format_number
 from ..plan.versions import PlanSet
 from ..store.privacy import looks_like_cpr, minimise
@@ -289,13 +290,7 @@ def _answer_context(plan: Plan, decision: Decision) -> dict[str, Any]:
         value, spec = decision.inputs[name], plan.inputs.get(name)
         if spec is None:
             continue
-        if spec.type == "bool":
-            text = "ja" if value else "nej"
-        elif spec.type == "enum":
-            enum = (spec.values or {}).get(str(value))
-            text = enum.label if enum else str(value)
-        else:
-            text = format_number(value, spec.unit) if isinstance(value, (int, float, str)) else str(value)
+        text = kind_of(spec).show(spec, value) if isinstance(value, (bool, int, float, str)) else str(value)
         shown.append((spec.label, text, any(d.startswith(spec.label) for d in decision.derived)))
     top = [r for r in decision.matched if r.level == decision.level.id]
     return {
@@ -682,13 +677,7 @@ def _example_text(plan: Plan, case: dict[str, Any]) -> list[tuple[str, str]]:
             continue
         if name == plan.meta.paragraph_input:
             continue  # the row's first column
-        if spec.type == "bool":
-            text = "ja" if value else "nej"
-        elif spec.type == "enum":
-            enum = (spec.values or {}).get(str(value))
-            text = enum.label if enum else str(value)
-        else:
-            text = format_number(value, spec.unit)
+        text = kind_of(spec).show(spec, value)
         out.append((spec.label, text))
     return out
 
