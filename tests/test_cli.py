@@ -184,11 +184,11 @@ def _json_format(command: click.Command) -> bool:
 @pytest.mark.parametrize(("error", "code"), [(KompetenceplanError, 2), (EngineError, 3)], ids=["data-error", "engine-fault"])
 @pytest.mark.parametrize(("path", "command"), LEAVES, ids=[" ".join(p) for p, _ in LEAVES])
 def test_every_command_maps_library_errors_to_the_exit_code_without_traceback(monkeypatch, path, command, error, code) -> None:
-    """The one handler (cli_base.Command): whatever command raises a KompetenceplanError, the user
+    """The one handler (cli.base.Command): whatever command raises a KompetenceplanError, the user
     gets the Danish message naming the field and exit 2 (3 for an engine fault), never a
     traceback; with --format json the error is JSON on standard output (text on standard error
     where the command declares ``error_format="text"``: the tilsyn and økonomi reports)."""
-    assert isinstance(command, Command), f"{path} is not a cli_base.Command"
+    assert isinstance(command, Command), f"{path} is not a cli.base.Command"
 
     def raising(**kwargs):
         raise error("Testfejl.", [Problem("testfelt", "er forkert.", "Ret testfeltet.")])

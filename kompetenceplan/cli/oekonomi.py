@@ -2,7 +2,7 @@
 
 Attached to the main group by `cli/commands.py`. SQLAlchemy is imported inside the commands only.
 Exit codes: 0 ok, 2 bad input, data, plan or database (an import with bad rows imports nothing);
-errors are printed as text (also with ``--format json``) by the one handler in `cli_base.Command`.
+errors are printed as text (also with ``--format json``) by the one handler in `cli.base.Command`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Exit codes as the rest of the CLI: 0 ok, 1 findings (a draw with faulty cases), 2 bad input,
 configuration, database or usage, 3 engine fault — mapped by the one handler in
-`cli_base.Command`, so a command here just raises the library's errors.
+`cli.base.Command`, so a command here just raises the library's errors.
 """
 
 from __future__ import annotations

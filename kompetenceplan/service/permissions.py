@@ -7,7 +7,7 @@ method and path template, resolves the caller (`auth.Auth.actor`), puts the `Act
 ``request.state.actor`` and checks the permission:
 
 - a route not in the table is refused (fail-closed: a new route without a declared permission
-  answers 403, and `tests/test_auth_routes.py` fails);
+  answers 403, and `tests/test_auth.py::TestEveryRoute` fails);
 - nobody signed in: **401** (a web page redirects to sign-in; the JSON API answers with
   ``WWW-Authenticate: Bearer``);
 - the actor lacks the permission: **403**, saying in Danish what is missing;
