@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..model.submission import Submission
+from ..plan.input_kinds import kind_of
 from ..plan.model import Plan
 from .forms import FieldErrors, NumberTextError, case_from_form, parse_danish_number
 
@@ -340,7 +341,10 @@ def form_values(plan: Plan, submission: Mapping[str, Any]) -> dict[str, str]:
         for name, spec in plan.inputs.items():
             if name in sag:
                 v = sag[name]
-                values[name] = ("ja" if v else "nej") if spec.type == "bool" else format_number(v) if spec.type in ("int", "float", "number") and isinstance(v, (int, float)) else str(v)
+                # As the form's field holds it: ja/nej, a Danish number without its unit (the unit
+                # stands beside the field), a code as it is.
+                kind = kind_of(spec)
+                values[name] = ("ja" if v else "nej") if kind.code == "bool" else format_number(v) if kind.numeric and isinstance(v, (int, float)) else str(v)
     for s in submission_form(plan):
         found = submission.get(s.key)
         if s.kind == "control" and s.control is not None:
