@@ -28,19 +28,19 @@ from hypothesis import strategies as st
 
 pytest.importorskip("uvicorn")
 
-from kompetenceplan import decide, load_plan  # noqa: E402
-from kompetenceplan.api import decide_many  # noqa: E402
-from kompetenceplan.checks.agenda import check_agenda  # noqa: E402
-from kompetenceplan.checks.check import check  # noqa: E402
-from kompetenceplan.cli import main  # noqa: E402
-from kompetenceplan.engine import durable_adapter  # noqa: E402
-from kompetenceplan.errors import CaseError, EngineError, KompetenceplanError, PlanError  # noqa: E402
-from kompetenceplan.io import parse_json  # noqa: E402
-from kompetenceplan.plan import load_plans  # noqa: E402
-from kompetenceplan.plan import loader as plan_loader  # noqa: E402
+from kompetenceplan import decide, load_plan
+from kompetenceplan.api import decide_many
+from kompetenceplan.checks.agenda import check_agenda
+from kompetenceplan.checks.check import check
+from kompetenceplan.cli import main
+from kompetenceplan.engine import durable_adapter
+from kompetenceplan.errors import CaseError, EngineError, KompetenceplanError, PlanError
+from kompetenceplan.io import parse_json
+from kompetenceplan.plan import load_plans
+from kompetenceplan.plan import loader as plan_loader
 
-from .conftest import EXAMPLES, NYBORG, SMALL_CASE, SMALL_PLAN, write_plan  # noqa: E402
-from .served import Server  # noqa: E402
+from .conftest import EXAMPLES, NYBORG, SMALL_CASE, SMALL_PLAN, write_plan
+from .served import Server
 
 MEETING = "2026-12-01"
 CASE = json.loads((EXAMPLES / "cases" / "kontaktperson-team.json").read_text(encoding="utf-8"))

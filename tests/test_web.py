@@ -22,14 +22,14 @@ from hypothesis import strategies as st
 pytest.importorskip("jinja2")
 pytest.importorskip("multipart")
 
-from kompetenceplan import MissingInputError, check, decide, load_plan, load_plans  # noqa: E402
-from kompetenceplan.errors import CaseError, Problem  # noqa: E402
-from kompetenceplan.plan.model import format_number  # noqa: E402
-from kompetenceplan.web import csrf  # noqa: E402
-from kompetenceplan.web.forms import FieldErrors, NumberTextError, advisor_form, case_from_form, parse_danish_number  # noqa: E402
+from kompetenceplan import MissingInputError, check, decide, load_plan, load_plans
+from kompetenceplan.errors import CaseError, Problem
+from kompetenceplan.plan.model import format_number
+from kompetenceplan.web import csrf
+from kompetenceplan.web.forms import FieldErrors, NumberTextError, advisor_form, case_from_form, parse_danish_number
 
-from .conftest import EXAMPLES, NYBORG, ROOT  # noqa: E402
-from .test_service import Server  # noqa: E402
+from .conftest import EXAMPLES, NYBORG, ROOT
+from .test_service import Server
 
 AASTRUP = ROOT / "rules" / "aastrup"
 CPR = "010115-0000"

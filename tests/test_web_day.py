@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from selenium.webdriver.common.by import By  # noqa: E402, I001  (after the browser check in test_web_browser)
-from selenium.webdriver.support.ui import Select  # noqa: E402
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
-from kompetenceplan import decide, load_plans  # noqa: E402
+from kompetenceplan import decide, load_plans
 
 from .conftest import EXAMPLES, NYBORG, ROOT
 from .served import Server, free_port

@@ -30,18 +30,18 @@ with warnings.catch_warnings():  # starlette's TestClient warns about its httpx 
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from kompetenceplan import check, load_plans  # noqa: E402
-from kompetenceplan.danish import DanishTextError, quarter_code, read_quarter  # noqa: E402
-from kompetenceplan.meetings import committee  # noqa: E402
-from kompetenceplan.meetings.drafts import list_drafts, save_draft, versions  # noqa: E402
-from kompetenceplan.model.submission import Submission, field_paths  # noqa: E402
-from kompetenceplan.service.app import create_app  # noqa: E402
-from kompetenceplan.store.db import make_engine, upgrade  # noqa: E402
-from kompetenceplan.web.danish import date_text, quarter_text, time_text  # noqa: E402
-from kompetenceplan.web.submission_form import form_values, submission_form, submission_from_form  # noqa: E402
+from kompetenceplan import check, load_plans
+from kompetenceplan.danish import DanishTextError, quarter_code, read_quarter
+from kompetenceplan.meetings import committee
+from kompetenceplan.meetings.drafts import list_drafts, save_draft, versions
+from kompetenceplan.model.submission import Submission, field_paths
+from kompetenceplan.service.app import create_app
+from kompetenceplan.store.db import make_engine, upgrade
+from kompetenceplan.web.danish import date_text, quarter_text, time_text
+from kompetenceplan.web.submission_form import form_values, submission_form, submission_from_form
 
-from .conftest import EXAMPLES, NYBORG  # noqa: E402
-from .register_fixtures import ACTOR  # noqa: E402
+from .conftest import EXAMPLES, NYBORG
+from .register_fixtures import ACTOR
 
 PLANS = load_plans(NYBORG)
 SOON = dt.date.today() + dt.timedelta(days=14)

@@ -24,17 +24,17 @@ with warnings.catch_warnings():  # starlette's TestClient warns about its httpx 
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from kompetenceplan import check, load_plans  # noqa: E402
-from kompetenceplan.errors import CaseError  # noqa: E402
-from kompetenceplan.meetings import committee  # noqa: E402
-from kompetenceplan.meetings.model import OUTCOMES  # noqa: E402
-from kompetenceplan.service.app import create_app  # noqa: E402
-from kompetenceplan.store.db import make_engine, upgrade  # noqa: E402
-from kompetenceplan.store.tables import meeting_items  # noqa: E402
-from kompetenceplan.web.danish import date_text  # noqa: E402
-from kompetenceplan.web.meeting_pages import GRANTS  # noqa: E402
+from kompetenceplan import check, load_plans
+from kompetenceplan.errors import CaseError
+from kompetenceplan.meetings import committee
+from kompetenceplan.meetings.model import OUTCOMES
+from kompetenceplan.service.app import create_app
+from kompetenceplan.store.db import make_engine, upgrade
+from kompetenceplan.store.tables import meeting_items
+from kompetenceplan.web.danish import date_text
+from kompetenceplan.web.meeting_pages import GRANTS
 
-from .conftest import EXAMPLES, NYBORG  # noqa: E402
+from .conftest import EXAMPLES, NYBORG
 from .register_fixtures import ACTOR
 
 PLANS = load_plans(NYBORG)

@@ -26,26 +26,26 @@ with warnings.catch_warnings():  # starlette's TestClient warns about its httpx 
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from kompetenceplan import load_plans  # noqa: E402
+from kompetenceplan import load_plans
 from kompetenceplan.actor import local_actor
-from kompetenceplan.service.app import create_app  # noqa: E402
-from kompetenceplan.store.db import make_engine, upgrade  # noqa: E402
-from kompetenceplan.store.privacy import looks_like_cpr  # noqa: E402
-from kompetenceplan.store.register import Register  # noqa: E402
-from kompetenceplan.store.tables import decisions  # noqa: E402
-from kompetenceplan.tilsyn import economy  # noqa: E402
-from kompetenceplan.tilsyn.checks import CHECK_BY_CODE, CHECKS  # noqa: E402
-from kompetenceplan.tilsyn.config import load_config  # noqa: E402
-from kompetenceplan.tilsyn.draw import ANSWERS, draws, quarter_dates, show  # noqa: E402
-from kompetenceplan.tilsyn.generate import generate  # noqa: E402
-from kompetenceplan.tilsyn.report import build_report  # noqa: E402
-from kompetenceplan.tilsyn.tables import tilsyn_answers  # noqa: E402
-from kompetenceplan.web.danish import date_text, plain_reference, quarter_text  # noqa: E402
-from kompetenceplan.web.nav import NAV  # noqa: E402
+from kompetenceplan.service.app import create_app
+from kompetenceplan.store.db import make_engine, upgrade
+from kompetenceplan.store.privacy import looks_like_cpr
+from kompetenceplan.store.register import Register
+from kompetenceplan.store.tables import decisions
+from kompetenceplan.tilsyn import economy
+from kompetenceplan.tilsyn.checks import CHECK_BY_CODE, CHECKS
+from kompetenceplan.tilsyn.config import load_config
+from kompetenceplan.tilsyn.draw import ANSWERS, draws, quarter_dates, show
+from kompetenceplan.tilsyn.generate import generate
+from kompetenceplan.tilsyn.report import build_report
+from kompetenceplan.tilsyn.tables import tilsyn_answers
+from kompetenceplan.web.danish import date_text, plain_reference, quarter_text
+from kompetenceplan.web.nav import NAV
 
-from .conftest import NYBORG, ROOT  # noqa: E402
+from .conftest import NYBORG, ROOT
 
 PLANS = load_plans(NYBORG)
 CONFIG = load_config(ROOT / "rules" / "nyborg-tilsyn.toml")

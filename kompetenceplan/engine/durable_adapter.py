@@ -56,7 +56,7 @@ RECENT_FAULT_S = 300.0
 class _QuietHost(_durable.Host):
     """A host without the two dispatch timer threads (they steal actions from callers)."""
 
-    def _run(self) -> None:  # noqa: D401 - overriding durable's thread start-up
+    def _run(self) -> None:  # durable's thread start-up: overridden to start no timer thread
         return None
 
 
