@@ -39,7 +39,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -68,15 +68,11 @@ def load() -> float:
 
 def machine() -> dict[str, Any]:
     model = ""
-    try:
+    with suppress(OSError):
         model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "")
-    except OSError:
-        pass
     mem = ""
-    try:
+    with suppress(OSError):
         mem = next((line.split(":", 1)[1].strip() for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "")
-    except OSError:
-        pass
     return {
         "cpu": model,
         "cores": os.cpu_count(),

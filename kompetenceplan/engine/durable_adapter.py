@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -249,10 +250,8 @@ def _free(compiled: _Compiled) -> None:
     if ruleset in host._ruleset_list:
         host._ruleset_list.remove(ruleset)
     for sid in compiled.sids.used:
-        try:
+        with contextlib.suppress(Exception):  # a state that cannot be deleted is left (bounded by faults)
             ruleset.delete_state(sid)
-        except Exception:  # noqa: BLE001 - a state that cannot be deleted is left (bounded by faults)
-            pass
     _durable_c.delete_ruleset(ruleset._handle)
     _stats["freed"] += 1
 
