@@ -481,7 +481,8 @@ def test_every_figure_of_the_report_matches_an_independent_count(migrated_url: s
         engine.dispose()
     md = eco.markdown(report)
     expected = naive_tables(rows, periods_of("2026Q4", True), 40_000, None)
-    assert expected["Overblik"][0][1] != "0" and expected["over tærsklen"], "the test data must exercise the report"
+    assert expected["Overblik"][0][1] != "0", "the test data must exercise the report"
+    assert expected["over tærsklen"], "the test data must exercise the report"
     check_report(md, expected, "4. kvartal 2026", "40.000,00")
     assert "ingen importeret" in md
     # the HTML shows the same tables, and one chart per period

@@ -324,7 +324,8 @@ def test_a_reload_that_fails_in_any_way_keeps_the_old_plan_serving(tmp_path: Pat
         for bad in (b"a = " + b"[" * 50_000 + b"]" * 50_000 + b"\n", b"\xff\xfe not utf-8", b"[[rows]]\nid = 'x'\nlevel = 'nope'\n"):
             broken.write_bytes(bad)
             status, body = server.json("POST", "/admin/reload")
-            assert status == 422 and body["error"] == "PlanError", body
+            assert status == 422, body
+            assert body["error"] == "PlanError", body
             failed = server.json("GET", "/health")[1]["failed_reloads"]
             server.proc.send_signal(signal.SIGHUP)
             deadline = time.monotonic() + 10  # the SIGHUP reload has run (and failed) before the old plan is asked
@@ -339,7 +340,8 @@ def test_a_reload_that_fails_in_any_way_keeps_the_old_plan_serving(tmp_path: Pat
     finally:
         code = server.stop()
     # uvicorn shuts down gracefully, then re-raises the captured SIGTERM (exit -15).
-    assert code in (0, -signal.SIGTERM) and "Finished server process" in server.log_text(), server.log_text()
+    assert code in (0, -signal.SIGTERM), server.log_text()
+    assert "Finished server process" in server.log_text(), server.log_text()
     assert "Traceback" not in server.log_text()
 
 
@@ -583,7 +585,8 @@ def test_cross_site_posts_foreign_hosts_cdn_docs_and_server_paths_are_refused(tm
         for path in ("/route", "/validate", "/admin/reload"):
             for kind in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
                 status, text = server.request("POST", path, raw=json.dumps(CASE).encode(), headers={"Content-Type": kind})
-                assert status == 415 and json.loads(text)["error"] == "UnsupportedMediaType", (path, kind)
+                assert status == 415, (path, kind)
+                assert json.loads(text)["error"] == "UnsupportedMediaType", (path, kind)
         assert server.json("GET", "/health")[1]["reloads"] == 0
         for host in ("evil.example", "evil.example:80", "127.0.0.1.evil.example"):
             assert server.request("GET", "/health", headers={"Host": host})[0] == 400

@@ -202,4 +202,5 @@ def test_an_embedder_may_name_the_plan_as_text() -> None:
 
     client = TestClient(create_app(str(NYBORG)), base_url="http://127.0.0.1")  # type: ignore[arg-type]
     r = client.post("/route", json={"paragraf": "findes-ikke"})
-    assert r.status_code == 422 and r.json()["problems"][0]["where"].endswith("paragraf"), r.text
+    assert r.status_code == 422, r.text
+    assert r.json()["problems"][0]["where"].endswith("paragraf"), r.text

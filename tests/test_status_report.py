@@ -424,7 +424,8 @@ def test_the_cli_writes_the_report_in_each_format(town: Register, tmp_path: Path
     runner = CliRunner()
     base = ["status-rapport", "--db", town.url, "--quarter", QUARTER, "--on", TODAY.isoformat(), "--hr", str(HR_FILE)]
     md = runner.invoke(main, base)
-    assert md.exit_code == 0 and "Sagsstamme" in md.output, md.output
+    assert md.exit_code == 0, md.output
+    assert "Sagsstamme" in md.output, md.output
     out = tmp_path / "status.html"
     assert runner.invoke(main, [*base, "--format", "html", "-o", str(out)]).exit_code == 0
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

@@ -246,7 +246,8 @@ def test_each_check_agrees_with_an_independent_reading_of_the_register(town: Reg
             for code, r in results.items():
                 seen[(code, r.status)] += 1
     for code in ("TIL-001", "TIL-002", "TIL-003", "TIL-004"):  # the data exercise both outcomes
-        assert seen[(code, til.FEJL)] > 0 and seen[(code, til.OK)] > 0, code
+        assert seen[(code, til.FEJL)] > 0, code
+        assert seen[(code, til.OK)] > 0, code
 
 
 def test_an_unknown_plan_fingerprint_is_a_finding_never_a_pass(town: Register) -> None:
@@ -438,7 +439,8 @@ def _check_report(reg: Register, quarter: str) -> None:
     for check in til.CHECKS:
         k, n, unverified = raw["per_check"][check.code]
         row = next(v for label, v in checks_table.items() if label.startswith(check.code))
-        assert row[:2] == [str(k), str(n)] and row[4] == str(unverified), check.code
+        assert row[:2] == [str(k), str(n)], check.code
+        assert row[4] == str(unverified), check.code
         if n:
             lo, hi = wilson(k, n)
             assert row[2] == _pct(k, n)
@@ -450,7 +452,8 @@ def _check_report(reg: Register, quarter: str) -> None:
     teams_table = _table(md, "Sager med fejl i kontrollerne (TIL) pr. team")
     assert set(teams_table) == set(raw["per_team"]) or (not raw["items"] and set(teams_table) == {SAMPLE_SHARE})
     for team, (k, n, unverified) in raw["per_team"].items():
-        assert teams_table[team][:2] == [str(k), str(n)] and teams_table[team][4] == str(unverified), team
+        assert teams_table[team][:2] == [str(k), str(n)], team
+        assert teams_table[team][4] == str(unverified), team
     trend = _table(md, "Udvikling pr. kvartal (sager med fejl i kontrollerne)")
     for q, row in trend.items():
         other = _raw_counts(reg, q)["per_team"][SAMPLE_SHARE]
@@ -722,7 +725,8 @@ def test_both_clis_refuse_a_bad_quarter_with_the_same_message_and_exit_2(tmp_pat
     outputs = []
     for args in (["tilsyn", "draw", "--config", str(CONFIG_PATH)], ["tilsyn", "report", "--config", str(CONFIG_PATH)], ["oekonomi", "report", "--plan", str(NYBORG)]):
         result = runner.invoke(main, [*args, "--db", url, "--quarter", "2026Q5"])
-        assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output, result.output
         outputs.append(result.output.strip())
     assert len(set(outputs)) == 1
     assert "Ugyldigt kvartal" in outputs[0]

@@ -37,7 +37,7 @@ CPR = "010115-0000"
 
 class TestDanishNumbers:
     @pytest.mark.parametrize(
-        "text,value",
+        ("text", "value"),
         [
             ("12000", 12000),
             ("12.000", 12000),

@@ -120,7 +120,8 @@ def server(artifacts: Path):
     yield s
     s.stop()
     log = s.log.read_text(errors="replace")
-    assert "Traceback" not in log and "uventet fejl" not in log, "tjenesten loggede en fejl under browsertestene"
+    assert "Traceback" not in log, "tjenesten loggede en fejl under browsertestene"
+    assert "uventet fejl" not in log, "tjenesten loggede en fejl under browsertestene"
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +136,8 @@ def register_server(artifacts: Path):
     s.stop()
     shutil.rmtree(folder, ignore_errors=True)
     log = s.log.read_text(errors="replace")
-    assert "Traceback" not in log and "uventet fejl" not in log, "tjenesten loggede en fejl under mødetestene"
+    assert "Traceback" not in log, "tjenesten loggede en fejl under mødetestene"
+    assert "uventet fejl" not in log, "tjenesten loggede en fejl under mødetestene"
 
 
 @pytest.fixture(scope="module")
@@ -384,7 +386,8 @@ class TestAdvisor:
             ActionChains(d).send_keys(Keys.TAB).perform()
             el = d.switch_to.active_element
             style = d.execute_script("const s = getComputedStyle(arguments[0]); return [s.outlineStyle, s.outlineWidth, s.boxShadow];", el)
-            assert style[0] != "none" and style[1] != "0px", f"ingen synlig fokus på {el.tag_name} {el.get_attribute('name')} {style} {reached}"
+            assert style[0] != "none", f"ingen synlig fokus på {el.tag_name} {el.get_attribute('name')} {style} {reached}"
+            assert style[1] != "0px", f"ingen synlig fokus på {el.tag_name} {el.get_attribute('name')} {style} {reached}"
             reached.append(el.get_attribute("name") or el.get_attribute("id") or el.text)
             if el.get_attribute("type") == "submit":
                 break
@@ -413,7 +416,8 @@ class TestAdvisor:
             if not numbers and chosen_step:
                 ActionChains(d).send_keys(Keys.ENTER).perform()
                 break
-        assert not numbers and chosen_step, f"ikke nået med tastaturet: {sorted(numbers)}"
+        assert not numbers, f"ikke nået med tastaturet: {sorted(numbers)}"
+        assert chosen_step, f"ikke nået med tastaturet: {sorted(numbers)}"
         if plan.meta.consent_input is not None:
             # Consent (barnets lov § 32, stk. 2; § 46) is asked for: "Ja" by the space bar, then
             # the form is sent again with Enter.
@@ -857,7 +861,7 @@ def _accessibility_problems(driver: webdriver.Chrome) -> list[str]:
 
 class TestPages:
     @pytest.mark.parametrize(
-        "path,name",
+        ("path", "name"),
         [
             ("/", "forside"),
             ("/hvem-skal-afgoere", None),
@@ -969,7 +973,8 @@ class TestTilsyn:
         s.stop()
         shutil.rmtree(folder, ignore_errors=True)
         log = s.log.read_text(errors="replace")
-        assert "Traceback" not in log and "uventet fejl" not in log, "tjenesten loggede en fejl under tilsynstestene"
+        assert "Traceback" not in log, "tjenesten loggede en fejl under tilsynstestene"
+        assert "uventet fejl" not in log, "tjenesten loggede en fejl under tilsynstestene"
 
     def test_a_leader_draws_answers_a_checklist_by_keyboard_and_prints_the_report(self, tilsyn_server, browser) -> None:
         from kompetenceplan.store.register import Register
@@ -1125,7 +1130,7 @@ class TestTilsyn:
         assert _accessibility_problems(d) == []
         screenshot(d, "oekonomisk-tilsyn")
 
-    @pytest.mark.parametrize("path,name", [("/tilsyn", "tilsyn-uden-register"), ("/oekonomi", "oekonomisk-tilsyn-uden-register"), ("/frister", "frister-uden-register")])
+    @pytest.mark.parametrize(("path", "name"), [("/tilsyn", "tilsyn-uden-register"), ("/oekonomi", "oekonomisk-tilsyn-uden-register"), ("/frister", "frister-uden-register")])
     def test_without_a_register_the_pages_say_how_to_start(self, server, browser, path: str, name: str) -> None:
         browser.get(f"{server.url}{path}")
         assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav.main-nav a")] == [item.label for item in NAV]

@@ -216,7 +216,8 @@ class TestTheIndstillingAsAForm:
         assert 'id="besked" autofocus' in page
         for slot in ("dokumenter", "formaal"):
             found = re.search(rf'data-findings-for="{slot}">(.*?)</div>', page, flags=re.S).group(1)  # type: ignore[union-attr]
-            assert "finding-fejl" in found and not re.search(r"DOK-\d+|\[U\]", text_of(found)), slot
+            assert "finding-fejl" in found, slot
+            assert not re.search(r"DOK-\d+|\[U\]", text_of(found)), slot
         expected = check(plan, {k: v for k, v in load(SUB_46).items() if k not in ("borger", "dokumenter", "formaal")}, on=dt.date.today())
         assert sorted(re.findall(r'class="finding finding-\w+" data-code="([^"]+)"', page)) == sorted(f.code for f in expected.findings)
         # the second version: the purpose written; the version before is kept
@@ -593,7 +594,7 @@ def test_an_outcome_at_another_body_asks_first(client: Client, reg: Any) -> None
 
 
 @pytest.mark.parametrize(
-    "text,code",
+    ("text", "code"),
     [
         ("4. kvartal 2026", "2026Q4"),
         ("4. kvt. 2026", "2026Q4"),

@@ -185,7 +185,7 @@ class TestWithoutRegister:
         assert 'href="/tilsyn"' in nav
         assert 'href="/oekonomi"' in nav
 
-    @pytest.mark.parametrize("path,active", [("/tilsyn", "/tilsyn"), ("/oekonomi", "/oekonomi")])
+    @pytest.mark.parametrize(("path", "active"), [("/tilsyn", "/tilsyn"), ("/oekonomi", "/oekonomi")])
     def test_the_pages_say_how_to_start_with_a_register(self, bare: Client, path: str, active: str) -> None:
         r = bare.get(path)
         assert r.status_code == 200
@@ -197,7 +197,7 @@ class TestWithoutRegister:
         assert "<form" not in r.text.split('id="indhold"', 1)[1]  # no form without a register
 
     @pytest.mark.parametrize(
-        "method,path",
+        ("method", "path"),
         [("GET", f"/tilsyn/{QUARTER}"), ("GET", f"/tilsyn/{QUARTER}/rapport"), ("POST", "/tilsyn"), ("POST", f"/tilsyn/{QUARTER}/sag/1"), ("GET", "/oekonomi?kvartal=2026Q4")],
     )
     def test_every_route_answers_the_notice_never_a_500(self, bare: Client, method: str, path: str) -> None:
@@ -286,7 +286,7 @@ class TestDraw:
         assert draws(reg) == []
 
     @pytest.mark.parametrize(
-        "quarter,per_team,field,words",
+        ("quarter", "per_team", "field", "words"),
         [("2026Q5", "2", "kvartal", "Kan ikke læses som et kvartal"), ("", "2", "kvartal", "Mangler"), (QUARTER, "fem", "pr_team", "helt tal"), (QUARTER, "0", "pr_team", "fra 1 til 1000")],
     )
     def test_bad_input_is_named_on_its_field_and_kept(self, client: Client, reg: Register, quarter: str, per_team: str, field: str, words: str) -> None:
@@ -389,7 +389,7 @@ class TestQuarter:
         assert f'href="#{fid}-kommentar"' in summary
         assert "et nej skal begrundes" in summary
 
-    @pytest.mark.parametrize("fields,field", [({"kommentar": f"Se {CPR}"}, "kommentar")])
+    @pytest.mark.parametrize(("fields", "field"), [({"kommentar": f"Se {CPR}"}, "kommentar")])
     def test_cpr_shaped_text_is_refused_and_never_echoed(self, client: Client, reg: Register, drawn: Any, fields: dict[str, str], field: str) -> None:
         p = drawn.items[0]["position"]
         data = {"svar-L-04": "nej", "kommentar-L-04": "Mangler."} | {f"{k}-L-04": v for k, v in fields.items()}
@@ -525,7 +525,7 @@ class TestEconomy:
         assert 'method="get" action="/oekonomi"' in page
 
     @pytest.mark.parametrize(
-        "query,field,kept", [("kvartal=2026Q5", "kvartal", "2026Q5"), (f"kvartal={QUARTER}&taerskel=mange", "taerskel", "mange"), (f"kvartal={QUARTER}&taerskel=-5", "taerskel", "-5")]
+        ("query", "field", "kept"), [("kvartal=2026Q5", "kvartal", "2026Q5"), (f"kvartal={QUARTER}&taerskel=mange", "taerskel", "mange"), (f"kvartal={QUARTER}&taerskel=-5", "taerskel", "-5")]
     )
     def test_bad_input_is_named_and_kept(self, client: Client, query: str, field: str, kept: str) -> None:
         r = client.get(f"/oekonomi?{query}")
@@ -546,7 +546,8 @@ def test_no_personal_data_on_the_pages_or_in_urls(client: Client, reg: Register)
     for path in ("/tilsyn", f"/tilsyn/{QUARTER}", f"/tilsyn/{QUARTER}/rapport", f"/oekonomi?kvartal={QUARTER}"):
         page = client.get(path).text
         assert no_cpr(page, (stored.seed,)), path
-        assert "&#34;borger&#34;" not in page and '"borger"' not in page, path  # no submission's identity block
+        assert "&#34;borger&#34;" not in page, path
+        assert '"borger"' not in page, path  # no submission's identity block
         for action in re.findall(r'<form[^>]*action="([^"]+)"', page):  # only quarters, numbers and question ids
             assert re.fullmatch(r"/tilsyn(/\d{4}Q[1-4]/sag/\d+)?|/oekonomi", action), action
         for form in re.findall(r"<form[^>]*>", page):
