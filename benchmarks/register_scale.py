@@ -363,6 +363,8 @@ def endpoints(url: str) -> list[tuple[str, str]]:
             mkey = conn.execute(select(meetings.c.meeting_date, meetings.c.id).order_by(meetings.c.meeting_date, meetings.c.id).offset(n // 2).limit(1)).first()
             total = conn.execute(select(func.count()).select_from(decisions)).scalar_one()
             dkey = conn.execute(select(decisions.c.decided_on, decisions.c.id).order_by(decisions.c.decided_on, decisions.c.id).offset(total // 2).limit(1)).first()
+            assert mkey is not None, "the register has no meetings"
+            assert dkey is not None, "the register has no decisions"
             drawn = sorted(conn.execute(select(tilsyn_draws.c.quarter)).scalars())
             case = conn.execute(select(decisions.c.case_ref).where(decisions.c.id == dkey[1])).scalar_one()
     finally:
@@ -466,7 +468,8 @@ def measure_reports(url: str, plans_path: Path, quick: bool) -> dict[str, Any]:
     repeats = 1 if quick else 3
     out: dict[str, Any] = {}
     with Register(url, engine=_single_connection(url)) as reg:
-        quarter = QUARTER if QUARTER in draws(reg) else (draws(reg) or [None])[-1]
+        drawn = draws(reg)
+        quarter = QUARTER if QUARTER in drawn else (drawn[-1] if drawn else None)
         if quarter is not None:
 
             def ledelsestilsyn() -> str:

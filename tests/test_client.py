@@ -7,6 +7,7 @@ import datetime as dt
 import importlib.util
 import json
 import sys
+from typing import Any
 
 import pytest
 
@@ -42,7 +43,7 @@ def test_the_client_routes_and_validates_every_example(served, client_module) ->
     plans = load_plans(NYBORG)
     with client_module.KompetenceplanClient(served) as client:
         results = client_module.run_examples(client, ON)
-    expected = {}
+    expected: dict[str, dict[str, Any]] = {}
     for path in sorted((EXAMPLES / "cases").glob("*.json")):
         decision = decide(plans, json.loads(path.read_text(encoding="utf-8")), on=ON)
         expected[f"cases/{path.name}"] = {"level": decision.level.id, "row": decision.deciding_row}

@@ -339,7 +339,7 @@ def test_any_number_like_text_is_read_alike_by_every_entry_point(text: str) -> N
             results["payments import"] = via_payments_import(url, text)
         same(results)
         client.close()
-        client.app.app.state.register.close()
+        client.app.app.state.register.close()  # type: ignore[attr-defined]
 
 
 def _refusal(text: str) -> str | None:

@@ -67,7 +67,7 @@ def make_rows(seed: int, cases: int, year: int = 2026) -> list[dict[str, Any]]:
             decided = begin + dt.timedelta(days=rng.randrange(span))
             start = decided + dt.timedelta(days=rng.choice([0, 0, 3, 17]))
             end = None if rng.random() < 0.35 else start + dt.timedelta(days=rng.randrange(0, 400))
-            row = {
+            row: dict[str, Any] = {
                 "case_ref": ref,
                 "paragraph": code,
                 "step": rng.choice(steps),
@@ -118,7 +118,9 @@ def insert_rows(url: str, rows: list[dict[str, Any]]) -> list[int]:
                 "note": SECRET_NOTE,
                 "recorded_at": now,
             }
-            ids.append(conn.execute(insert(decisions).values(**values)).inserted_primary_key[0])
+            key = conn.execute(insert(decisions).values(**values)).inserted_primary_key
+            assert key is not None
+            ids.append(key[0])
     engine.dispose()
     return ids
 

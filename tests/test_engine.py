@@ -11,8 +11,9 @@ from kompetenceplan import EngineError, MissingInputError, decide, load_plan
 from kompetenceplan.engine import durable_adapter
 from kompetenceplan.engine.reference import MATCH, Evaluation, evaluate
 from kompetenceplan.engine.routing import decided_rank
-from kompetenceplan.model.case import validate_case
+from kompetenceplan.model.case import ValidatedCase, validate_case
 from kompetenceplan.plan.compile import NEEDS, NOMATCH, ROW, Outcome, rule_specs
+from kompetenceplan.plan.model import PlanRow
 
 from .conftest import SMALL_CASE, SMALL_PLAN, write_plan
 
@@ -161,7 +162,12 @@ class TestLazyExplanation:
 
         calls: list[str] = []
         real = reference.row_status
-        monkeypatch.setattr(reference, "row_status", lambda row, case: calls.append(row.id) or real(row, case))
+
+        def counted(row: PlanRow, case: ValidatedCase) -> str:
+            calls.append(row.id)
+            return real(row, case)
+
+        monkeypatch.setattr(reference, "row_status", counted)
         for path in sorted((Path(__file__).parent.parent / "examples" / "cases").glob("*.json")):
             calls.clear()
             try:

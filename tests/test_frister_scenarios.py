@@ -127,7 +127,8 @@ def _histories(draw: st.DrawFn) -> list[Event]:
         paragraph = draw(st.sampled_from(["bl-32-1-3", "bl-46", "bl-47", "bl-50", "sel-85", None]))
         if kind == "afgoerelse":
             paragraph = paragraph or "bl-46"
-            end = draw(st.none() | st.integers(min_value=0, max_value=400).map(lambda k, d=day: d + dt.timedelta(days=k)))
+            days = draw(st.none() | st.integers(min_value=0, max_value=400))
+            end = None if days is None else day + dt.timedelta(days=days)
             out.append(Event(kind, day, "H", f"afgørelse {n}", paragraph=paragraph, outcome=draw(st.sampled_from(["bevilget", "afslået"])), start=day, end=end))
         else:
             out.append(Event(kind, day, "H", f"hændelse {n}", art=_ARTS.get(kind), paragraph=paragraph))

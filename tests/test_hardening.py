@@ -260,7 +260,7 @@ def test_a_plan_edited_while_it_is_read_is_refused_and_answers_carry_the_fingerp
     rules = small_plan_dir / "regler.toml"
     whole = rules.read_text(encoding="utf-8")
     real_loads = plan_loader.tomllib.loads
-    edited = []
+    edited: list[bool] = []
 
     def loads_while_an_editor_saves(text: str) -> Any:
         if not edited:

@@ -77,7 +77,7 @@ def test_raising_step_or_cost_never_lowers_the_level(case: dict[str, Any], name:
     assume(name in case)
     low = decide(PLAN, case)
     if name == PLAN.meta.step_input:
-        raised = []
+        raised: list[float] = []
         for step in range(case[name] + 1, int(spec.max) + 1):  # type: ignore[arg-type]
             try:
                 validate_case(PLAN, {**case, name: step})

@@ -294,6 +294,7 @@ def test_the_register_keeps_its_invariants_through_any_meeting_lifecycle(migrate
     one current outcome and decision per item, the case total equal to the current grants, nothing
     below a statutory body and every item number as given — on both databases."""
     machine = type(f"RegisterMachine_{backend}", (RegisterMachine,), {"url": migrated_url})
+    assert settings.default is not None  # conftest loads a profile
     full = settings.default.max_examples >= 1000
     run_state_machine_as_test(
         machine,
@@ -387,10 +388,12 @@ def test_a_committee_outcome_racing_a_manual_correction_leaves_one_decision_in_f
     reg = open_register(migrated_url)
     meeting = c.new_meeting(reg, PLANS, DAYS[1], "visitationsudvalg", actor=ACTOR)
     items = 12
-    first = []
+    first: list[int] = []
     for n in range(items):
         c.add_submission(reg, PLANS, meeting.id, _submission("46", f"R-{n}"), actor=ACTOR)
-        first.append(c.record_outcome(reg, PLANS, meeting.id, n + 1, "bevilget", actor=ACTOR).decision_id)
+        granted = c.record_outcome(reg, PLANS, meeting.id, n + 1, "bevilget", actor=ACTOR).decision_id
+        assert granted is not None  # bevilget records a decision
+        first.append(granted)
     with reg.engine.connect() as conn:
         originals = {d: decision_repo.get(conn, d) for d in first}
     barrier = threading.Barrier(2 * items)

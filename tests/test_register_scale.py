@@ -327,7 +327,8 @@ def test_on_sqlite_a_reader_waits_for_no_writer(tmp_path: Path) -> None:
                 done["second"] = True
 
             reader, second = threading.Thread(target=read), threading.Thread(target=write)
-            reader.start(), second.start()
+            reader.start()
+            second.start()
             reader.join(timeout=20)
             assert not reader.is_alive()
             assert done["titles"] == ["Visitationsudvalget 2026-01-05"]

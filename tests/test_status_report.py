@@ -23,7 +23,7 @@ from kompetenceplan.actor import local_actor
 from kompetenceplan.cli import main
 from kompetenceplan.frister.hr import HrError, parse_hr, read_hr
 from kompetenceplan.frister.render import render_html, render_markdown, to_json
-from kompetenceplan.frister.rules import load_rules
+from kompetenceplan.frister.rules import Span, load_rules
 from kompetenceplan.frister.status import build_status, previous, quarter_bounds
 from kompetenceplan.plan import load_plans
 from kompetenceplan.store import events
@@ -185,6 +185,16 @@ def _runs(r: dict[str, Any], day: dt.date) -> bool:
     return r["src"] == 0 and r["outcome"] in ("bevilget", "bevilget med ændringer") and r["start"] <= day and (r["expected_end"] is None or day <= r["expected_end"])
 
 
+def _before(day: dt.date, span: Span) -> dt.date:
+    """``day`` moved back by ``span`` (exactly one of months, days or weeks)."""
+    if span.maaneder is not None:
+        return _months(day, -span.maaneder)
+    if span.dage is not None:
+        return day - dt.timedelta(days=span.dage)
+    assert span.uger is not None  # a Span has exactly one of the three
+    return day - dt.timedelta(days=7 * span.uger)
+
+
 def naive_deadlines(raw: Raw, on: dt.date) -> list[dict[str, Any]]:
     """Each rule's deadlines, recomputed from the rows as docs/frister.md defines them."""
     out = []
@@ -208,11 +218,7 @@ def naive_deadlines(raw: Raw, on: dt.date) -> list[dict[str, Any]]:
                 limit = raw_limit
                 while rule.helligdage == "naeste_hverdag" and (limit.weekday() >= 5 or limit in HOLIDAYS):
                     limit += dt.timedelta(days=1)
-                if rule.tidligst:
-                    back = rule.tidligst
-                    first = _months(base, -back.maaneder) if back.maaneder is not None else base - dt.timedelta(days=back.dage if back.dage is not None else 7 * back.uger)
-                else:
-                    first = base
+                first = _before(base, rule.tidligst) if rule.tidligst else base
                 met = None
                 for r in rows:
                     if r is start:

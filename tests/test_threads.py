@@ -17,7 +17,7 @@ def _cases(plan, n: int) -> list[tuple[dict, str]]:
     """Varied valid cases with the level the reference evaluator gives, computed up front."""
     rng = random.Random(20261123)
     codes = sorted(plan.inputs["paragraf"].values)
-    out = []
+    out: list[tuple[dict, str]] = []
     while len(out) < n:
         code = rng.choice(codes)
         case = {**GOOD, "paragraf": code, "maanedlig_udgift": float(rng.choice([0, 14999, 15000, 29999.5, 30000, 61000, rng.uniform(0, 200000)]))}

@@ -11,6 +11,7 @@ import random
 import re
 import threading
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,7 @@ def _export(reg: Register) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def town(tmp_path_factory: pytest.TempPathFactory) -> Register:
+def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Register]:
     """Eleven months of a medium municipality with three drawn quarters (SQLite)."""
     url = _new_db(f"sqlite:///{tmp_path_factory.mktemp('tilsyn') / 'town.db'}")
     reg = Register(url)
@@ -217,7 +218,7 @@ def test_each_check_agrees_with_an_independent_reading_of_the_register(town: Reg
         by_id = {r["id"]: r for r in rows}
         outcome_of = {o.decision_id: o for o in conn.execute(select(outcomes)).all() if o.decision_id is not None}
         items = {(i.meeting_id, i.item_key): i for i in conn.execute(select(meeting_items).order_by(meeting_items.c.id)).all()}
-        seen = defaultdict(int)
+        seen: dict[tuple[str, str], int] = defaultdict(int)
         for d in rows:
             results = {r.code: r for r in til.run_checks(conn, PLANS, d)}
             assert set(results) == {c.code for c in til.CHECKS}
@@ -309,7 +310,9 @@ def _insert_decision(reg: Register, **values: Any) -> dict[str, Any]:
     row.setdefault("level_rank", plan.rank(row["level"]))
     row.setdefault("required_rank", plan.rank(row["required_level"]))
     with reg.engine.begin() as conn:
-        new_id = conn.execute(decisions.insert().values(**row)).inserted_primary_key[0]
+        key = conn.execute(decisions.insert().values(**row)).inserted_primary_key
+        assert key is not None
+        new_id = key[0]
         return dict(conn.execute(select(decisions).where(decisions.c.id == new_id)).mappings().one())
 
 
@@ -392,7 +395,9 @@ def _raw_counts(reg: Register, quarter: str) -> dict[str, Any]:
             {"q": quarter},
         ).all()
         n_items = conn.execute(text("SELECT count(*) FROM tilsyn_items i JOIN tilsyn_draws d ON d.id = i.draw_id WHERE d.quarter = :q"), {"q": quarter}).scalar_one()
-        tracks = dict(conn.execute(text("SELECT i.track, count(*) FROM tilsyn_items i JOIN tilsyn_draws d ON d.id = i.draw_id WHERE d.quarter = :q GROUP BY i.track"), {"q": quarter}).all())
+        tracks: dict[str, int] = dict(
+            conn.execute(text("SELECT i.track, count(*) FROM tilsyn_items i JOIN tilsyn_draws d ON d.id = i.draw_id WHERE d.quarter = :q GROUP BY i.track"), {"q": quarter}).tuples().all()
+        )
     per_check: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     case_status: dict[tuple[int, str, str], set[str]] = defaultdict(set)
     for position, ref, team, code, status in rows:
@@ -476,7 +481,7 @@ def _check_report(reg: Register, quarter: str) -> None:
                 {"a": draw_row["period_start"], "b": draw_row["period_end"]},
             ).scalar_one()
         )
-        tracks = dict(conn.execute(text("SELECT track, count(*) FROM tilsyn_items WHERE draw_id = :d GROUP BY track"), {"d": draw_row["id"]}).all())
+        tracks: dict[str, int] = dict(conn.execute(text("SELECT track, count(*) FROM tilsyn_items WHERE draw_id = :d GROUP BY track"), {"d": draw_row["id"]}).tuples().all())
     assert f"({population} afgørelser, fingeraftryk {draw_row['population_fingerprint'][:16]}" in md
     assert f"Stikprøve: {raw['items']} sager, højst {draw_row['per_stratum']} pr. team og spor, frø {draw_row['seed']}." in md
     for track, n in tracks.items():
@@ -649,7 +654,7 @@ _paragraphs = st.sampled_from(["bl-32-1-5", "bl-86", "sel-85", "bl-46"])
 def test_the_sample_takes_min_k_n_from_every_stratum_whatever_the_order(rows: list[tuple[str, str]], k: int, seed: int, shuffler: random.Random) -> None:
     from kompetenceplan.tilsyn.draw import sample
 
-    population = [{"id": i + 1, "team": team, "paragraph": paragraph} for i, (team, paragraph) in enumerate(rows)]
+    population: list[dict[str, Any]] = [{"id": i + 1, "team": team, "paragraph": paragraph} for i, (team, paragraph) in enumerate(rows)]
     drawn = sample(population, CONFIG, "2026Q4", seed, k)
     shuffled = list(population)
     shuffler.shuffle(shuffled)
@@ -867,7 +872,9 @@ def test_the_weighted_estimate_equals_an_independent_computation(strata: list[tu
         total += size
     estimate = stratified("x", items, CONFIG, til_status)
     assert estimate.value == pytest.approx(expected_num / total)
-    lo, hi = estimate.interval  # type: ignore[misc]
+    assert estimate.value is not None
+    assert estimate.interval is not None
+    lo, hi = estimate.interval
     assert lo - 1e-12 <= estimate.value <= hi + 1e-12
 
 

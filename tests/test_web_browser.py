@@ -24,7 +24,7 @@ import pytest
 
 from kompetenceplan import check, decide, load_plans
 from kompetenceplan.actor import local_actor
-from kompetenceplan.plan.model import Plan, format_number
+from kompetenceplan.plan.model import Plan, Value, format_number
 from kompetenceplan.tooling.scenarios import load_scenarios
 from kompetenceplan.web.danish import date_text, plain_reference, quarter_text
 from kompetenceplan.web.forms import advisor_form
@@ -224,7 +224,7 @@ def typed(value: Any) -> str:
     return format_number(value)
 
 
-def fill_case(driver: webdriver.Chrome, plan: Plan, case: dict[str, Any], area: str) -> None:
+def fill_case(driver: webdriver.Chrome, plan: Plan, case: dict[str, Any], area: Value | None) -> None:
     """Fill the advisor form like a person: in the form's order, numbers in Danish format."""
     for f in advisor_form(plan).fields:
         if f.name not in case:
@@ -242,7 +242,7 @@ def fill_case(driver: webdriver.Chrome, plan: Plan, case: dict[str, Any], area: 
             element.send_keys(typed(value))
 
 
-def shown_level(driver: webdriver.Chrome) -> tuple[str, str]:
+def shown_level(driver: webdriver.Chrome) -> tuple[str | None, str]:
     answer = driver.find_element(By.CSS_SELECTOR, "#svar .answer")
     return answer.get_attribute("data-level"), driver.find_element(By.ID, "niveau").text
 
@@ -396,11 +396,7 @@ class TestAdvisor:
         # Fill from the keyboard: the paragraph by arrow key, a step by space, numbers by typing.
         d.get(f"{server.url}/hvem-skal-afgoere")
         fields = advisor_form(plan).fields
-        numbers = {
-            f.name: format_number(min(plan.inputs[f.name].max, 6 if f.integer else 12000))  # type: ignore[type-var]
-            for f in fields
-            if f.kind == "number" and not f.derived
-        }
+        numbers = {f.name: format_number(min(plan.inputs[f.name].max, 6 if f.integer else 12000)) for f in fields if f.kind == "number" and not f.derived}
         chosen_step = False
         for _ in range(120):
             ActionChains(d).send_keys(Keys.TAB).perform()
@@ -539,7 +535,7 @@ def _printed(driver: webdriver.Chrome, name: str) -> list[str]:
         assert not driver.find_element(By.CSS_SELECTOR, ".main-nav").is_displayed()
         breaks = driver.execute_script("return [...document.querySelectorAll('.doc-item')].map(e => getComputedStyle(e).breakBefore)")
         screenshot(driver, name)
-        return breaks  # type: ignore[no-any-return]
+        return breaks
     finally:
         driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
 

@@ -188,12 +188,12 @@ def axe_violations(driver: Any, js: bool, checker: Any, base: str, width: int, h
         target = checker
     result = target.execute_cdp_cmd("Runtime.evaluate", {"expression": source + "\n;" + AXE_RUN, "awaitPromise": True, "returnByValue": True})
     assert "exceptionDetails" not in result, result.get("exceptionDetails")
-    return json.loads(result["result"]["value"])  # type: ignore[no-any-return]
+    return json.loads(result["result"]["value"])
 
 
 def phone_problems(driver: Any) -> list[str]:
     """On a phone: no sideways page scroll, no clipped text in the level or headings, a compact header."""
-    return driver.execute_script(  # type: ignore[no-any-return]
+    return driver.execute_script(
         """
         const out = [];
         const w = document.documentElement.clientWidth;
@@ -418,6 +418,7 @@ def test_the_secretary_runs_a_meeting_from_agenda_to_minutes(day: dict[str, Any]
     rcpts, message = inbox.messages[-1]
     assert sorted(rcpts) == ["anne@nyborg.example", "bo@nyborg.example"]
     (pdf,) = [part.get_payload(decode=True) for part in message.walk() if part.get_content_type() == "application/pdf"]
+    assert isinstance(pdf, bytes)
     pdf_words = " ".join(pdf_text(pdf).split())
     assert drafts[SUB_46.stem].case_ref in pdf_words
     assert " ".join(sub46["formaal"].split()) in pdf_words
