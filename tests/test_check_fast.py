@@ -313,5 +313,5 @@ def test_report_reads_back_from_its_json() -> None:
     report = check(plan, data, on=MEETING, today=MEETING)
     assert Report.model_validate_json(report.to_json()) == report
     assert Report.model_validate(report.model_dump(mode="json")) == report
-    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+    with pytest.raises(ValidationError, match="Unexpected keyword argument"):
         Report.model_validate({**report.model_dump(mode="json"), "extra": 1})
