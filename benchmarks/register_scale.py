@@ -828,7 +828,7 @@ def measure_engine(quick: bool) -> dict[str, Any]:
 # -- the report ------------------------------------------------------------------------------------------
 
 
-def print_report(r: dict[str, Any]) -> None:
+def print_report(r: dict[str, Any]) -> None:  # noqa: C901 - one printed section per measurement, in the report's order
     m = r["machine"]
     print(f"\nMachine: {m['cpu']}, {m['cores']} cores, {m['memory']}; Python {m['python']}; SQLite {m['sqlite']}; {m['postgresql']}; started {m['started']}, load {m['load_at_start']}\n")
     if "registers" in r:

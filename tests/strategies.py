@@ -95,7 +95,7 @@ def _bounds_from(terms: tuple[Term, ...], name: str, spec: InputSpec) -> tuple[f
 
 
 @st.composite
-def cases(draw: st.DrawFn, plan: Plan, complete: bool = True) -> dict[str, Any]:
+def cases(draw: st.DrawFn, plan: Plan, complete: bool = True) -> dict[str, Any]:  # noqa: C901 - one draw per input kind, in the plan's order (the draws are the shrinker's)
     """A valid case. ``complete``: every optional input given (so no input can be missing)."""
     meta = plan.meta
     case: dict[str, Any] = {}

@@ -160,7 +160,7 @@ class TestLocalDefault:
             assert "/logud" not in page.text
         assert local_actor().permissions == frozenset(PERMISSIONS)
 
-    @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::"])
+    @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::"])  # noqa: S104 - the addresses refused here
     def test_binding_another_address_without_sign_in_is_refused_with_what_to_configure(self, host: str) -> None:
         """`serve --host` other than loopback without sign-in: exit 2 and a Danish message naming the options."""
         result = subprocess.run([sys.executable, "-m", "kompetenceplan", "serve", "--plan", str(NYBORG), "--host", host, "--port", str(free_port())], capture_output=True, text=True, timeout=60)

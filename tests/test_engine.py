@@ -395,7 +395,7 @@ def test_a_decision_copies_and_pickles_before_and_after_its_traces_are_built(nyb
 
     case = {"paragraf": "bl-32-1-3", "trin": 3, "maanedlig_udgift": 1000.0, "varighed_maaneder": 6, "sagens_maanedlige_udgift": 1000.0, "alder": 10, "samtykke": True}
     expected = decide(nyborg, case).to_json()
-    for clone in (copy.deepcopy, copy.copy, lambda d: pickle.loads(pickle.dumps(d))):
+    for clone in (copy.deepcopy, copy.copy, lambda d: pickle.loads(pickle.dumps(d))):  # noqa: S301 - our own object, just pickled
         assert clone(decide(nyborg, case)).to_json() == expected
 
 

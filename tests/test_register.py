@@ -84,7 +84,7 @@ def _old_decision(conn, **over) -> None:
         | over
     )
     cols = ", ".join(row)
-    conn.execute(text(f"INSERT INTO decisions ({cols}) VALUES ({', '.join(':' + c for c in row)})"), row)
+    conn.execute(text(f"INSERT INTO decisions ({cols}) VALUES ({', '.join(':' + c for c in row)})"), row)  # noqa: S608 - the test's own column names
 
 
 def _old_item(conn, meeting_id: int, key: str, corrects: int | None) -> int:
@@ -103,7 +103,7 @@ def _old_item(conn, meeting_id: int, key: str, corrects: int | None) -> int:
         plan_fingerprint="x",
         added_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
     )
-    conn.execute(text(f"INSERT INTO meeting_items ({', '.join(row)}) VALUES ({', '.join(':' + c for c in row)})"), row)
+    conn.execute(text(f"INSERT INTO meeting_items ({', '.join(row)}) VALUES ({', '.join(':' + c for c in row)})"), row)  # noqa: S608 - the test's own column names
     return conn.execute(text("SELECT max(id) FROM meeting_items")).scalar_one()
 
 

@@ -195,7 +195,7 @@ def _before(day: dt.date, span: Span) -> dt.date:
     return day - dt.timedelta(days=7 * span.uger)
 
 
-def naive_deadlines(raw: Raw, on: dt.date) -> list[dict[str, Any]]:
+def naive_deadlines(raw: Raw, on: dt.date) -> list[dict[str, Any]]:  # noqa: C901 - the oracle: docs/frister.md step by step, not factored like the code it checks
     """Each rule's deadlines, recomputed from the rows as docs/frister.md defines them."""
     out = []
     for case, rows in raw.rows(on).items():

@@ -1043,7 +1043,7 @@ class TestTilsyn:
             saved = f"Tjeklisten for sag nr. {p} er gemt."
             wait(d, lambda drv, saved=saved: any(saved in e.text for e in drv.find_elements(By.ID, "besked")))
             assert d.switch_to.active_element.get_attribute("id") == "besked"
-            answers = show(reg, quarter).items[0]["answers"]  # type: ignore[union-attr]
+            answers = show(reg, quarter).items[0]["answers"]
             assert {q: (a["answer"], a["answered_by"]) for q, a in answers.items()} == {q.id: ("nej" if n == 0 else "ja", local_actor().id) for n, q in enumerate(questions)}
             assert answers[questions[0].id]["comment"] == "Udredningen mangler i sagen."
             progress = d.find_element(By.ID, "fremdrift")
