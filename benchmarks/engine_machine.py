@@ -74,7 +74,8 @@ def measure(turns: int, n: int) -> dict[str, float]:
         for c in cases:
             decide(plan, c)
 
-    raw_post(), decide_all()  # warm
+    raw_post()  # warm
+    decide_all()
     wall: dict[str, list[float]] = {"decide": [], "raw": []}
     cpu: dict[str, list[float]] = {"decide": [], "raw": []}
     for _ in range(turns):

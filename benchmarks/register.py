@@ -39,7 +39,7 @@ def measure(url: str, total: int, writers: int) -> float:
     per = total // writers
     from kompetenceplan.tilsyn.generate import person
 
-    ACTOR = person("BEN")  # noqa: N806
+    ACTOR = person("BEN")
 
     def work(w: int) -> None:
         for i in range(per):

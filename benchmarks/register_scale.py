@@ -39,7 +39,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -68,15 +68,11 @@ def load() -> float:
 
 def machine() -> dict[str, Any]:
     model = ""
-    try:
+    with suppress(OSError):
         model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "")
-    except OSError:
-        pass
     mem = ""
-    try:
+    with suppress(OSError):
         mem = next((line.split(":", 1)[1].strip() for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "")
-    except OSError:
-        pass
     return {
         "cpu": model,
         "cores": os.cpu_count(),
@@ -367,6 +363,8 @@ def endpoints(url: str) -> list[tuple[str, str]]:
             mkey = conn.execute(select(meetings.c.meeting_date, meetings.c.id).order_by(meetings.c.meeting_date, meetings.c.id).offset(n // 2).limit(1)).first()
             total = conn.execute(select(func.count()).select_from(decisions)).scalar_one()
             dkey = conn.execute(select(decisions.c.decided_on, decisions.c.id).order_by(decisions.c.decided_on, decisions.c.id).offset(total // 2).limit(1)).first()
+            assert mkey is not None, "the register has no meetings"
+            assert dkey is not None, "the register has no decisions"
             drawn = sorted(conn.execute(select(tilsyn_draws.c.quarter)).scalars())
             case = conn.execute(select(decisions.c.case_ref).where(decisions.c.id == dkey[1])).scalar_one()
     finally:
@@ -470,7 +468,8 @@ def measure_reports(url: str, plans_path: Path, quick: bool) -> dict[str, Any]:
     repeats = 1 if quick else 3
     out: dict[str, Any] = {}
     with Register(url, engine=_single_connection(url)) as reg:
-        quarter = QUARTER if QUARTER in draws(reg) else (draws(reg) or [None])[-1]
+        drawn = draws(reg)
+        quarter = QUARTER if QUARTER in drawn else (drawn[-1] if drawn else None)
         if quarter is not None:
 
             def ledelsestilsyn() -> str:
@@ -829,7 +828,7 @@ def measure_engine(quick: bool) -> dict[str, Any]:
 # -- the report ------------------------------------------------------------------------------------------
 
 
-def print_report(r: dict[str, Any]) -> None:
+def print_report(r: dict[str, Any]) -> None:  # noqa: C901 - one printed section per measurement, in the report's order
     m = r["machine"]
     print(f"\nMachine: {m['cpu']}, {m['cores']} cores, {m['memory']}; Python {m['python']}; SQLite {m['sqlite']}; {m['postgresql']}; started {m['started']}, load {m['load_at_start']}\n")
     if "registers" in r:

@@ -48,7 +48,8 @@ DATABASES = ("sqlite", "postgresql")
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get(CACHE_ENV) or "/var/tmp/kompetenceplan-register-scale")
+    # /var/tmp: the built registers outlive a reboot (hours to build the largest); the env var moves them.
+    return Path(os.environ.get(CACHE_ENV) or "/var/tmp/kompetenceplan-register-scale")  # noqa: S108 - a cache, not a temporary file
 
 
 def folder(size: str) -> Path:

@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,14 @@ def per_case_us(func: Callable[[list[dict[str, Any]]], object], cases: list[list
     return statistics.median(rates)
 
 
+def _decide_each(plan: Plan, case: list[dict[str, Any]]) -> object:
+    return [decide(plan, c) for c in case]
+
+
+def _check_each(plan: Plan, sub_of: dict[int, list[dict[str, Any]]], case: list[dict[str, Any]]) -> object:
+    return [check(plan, s, on=MEETING, today=MEETING) for s in sub_of[id(case)]]
+
+
 def measure(plans: dict[int, Plan], n_cases: int, repeats: int) -> list[dict[str, Any]]:
     rows = []
     for size, plan in plans.items():
@@ -146,9 +155,9 @@ def measure(plans: dict[int, Plan], n_cases: int, repeats: int) -> list[dict[str
                 {
                     "rows": size,
                     "interventions": n,
-                    "decide_us": per_case_us(lambda case, plan=plan: [decide(plan, c) for c in case], cases, repeats),
-                    "decide_many_us": per_case_us(lambda case, plan=plan: decide_many(plan, case), cases, repeats),
-                    "check_us": per_case_us(lambda case, plan=plan, sub_of=sub_of: [check(plan, s, on=MEETING, today=MEETING) for s in sub_of[id(case)]], cases, repeats),
+                    "decide_us": per_case_us(partial(_decide_each, plan), cases, repeats),
+                    "decide_many_us": per_case_us(partial(decide_many, plan), cases, repeats),
+                    "check_us": per_case_us(partial(_check_each, plan, sub_of), cases, repeats),
                 }
             )
     return rows

@@ -38,6 +38,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +181,11 @@ def jdm(plan: Plan) -> str:
     return first_selective(plan)
 
 
+def _answers(run: Callable[[list[dict[str, Any]]], list[Any]], read: Callable[[Plan, Any], str], plan: Plan, contexts: list[dict[str, Any]]) -> list[str]:
+    """A run's answers as levels (what the table's rate measures for each pair)."""
+    return [read(plan, r) for r in run(contexts)]
+
+
 def runner(api: str, content: str) -> Callable[[list[dict[str, Any]]], list[Any]]:
     """A function: contexts -> results, through one of zen's APIs (engine built once, outside)."""
     import zen
@@ -247,7 +253,7 @@ def measure(plan: Plan, cases: list[dict[str, Any]], repeats: int = 5) -> dict[s
             got = [read(plan, r) for r in run(contexts)]
             agrees = got == expected
             ours.append(rate(lambda: decide_many(plan, cases)))  # interleaved: load hits both alike
-            rows.append({"model": model, "api": api, "agrees": agrees, "per_s": rate(lambda run=run, read=read: [read(plan, r) for r in run(contexts)]) if agrees else None})
+            rows.append({"model": model, "api": api, "agrees": agrees, "per_s": rate(partial(_answers, run, read, plan, contexts)) if agrees else None})
     decide_many_per_s = statistics.median(ours)
     best = max((r for r in rows if r["per_s"]), key=lambda r: r["per_s"], default=None)
     return {"cases": len(cases), "decide_many_per_s": decide_many_per_s, "zen": rows, "best": best, "ratio": decide_many_per_s / best["per_s"] if best else None}

@@ -8,7 +8,9 @@ hold personal data (CPR numbers, names, social circumstances).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -121,3 +123,12 @@ def validation_message(err: Any) -> str:
 
 class ConcurrentChange(KompetenceplanError):
     """Someone else changed the same record at the same moment; nothing was stored (HTTP 409)."""
+
+
+def not_none(value: T | None, what: str) -> T:
+    """``value``, which the code before it has made sure is there. If it is None all the same (a
+    bug, never the user's input), a `RuntimeError` naming ``what`` stops the work: nothing half
+    done is stored or shown. Unlike ``assert``, the check stays under ``python -O``."""
+    if value is None:
+        raise RuntimeError(f"{what} is missing (a bug: the code before guarantees it)")
+    return value

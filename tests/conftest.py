@@ -23,6 +23,7 @@ settings.load_profile("dev")
 
 def examples(n: int) -> settings:
     """``n`` examples in the ci profile, a tenth (at least 25) in the fast default."""
+    assert settings.default is not None  # a profile is loaded above
     full = settings.default.max_examples >= 1000
     return settings(max_examples=n if full else max(25, n // 10), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 

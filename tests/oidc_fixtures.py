@@ -168,7 +168,7 @@ class Provider:
         request = urllib.request.Request(
             f"{self.issuer}/token", data=urllib.parse.urlencode(form).encode(), headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"}
         )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback test provider
+        with urllib.request.urlopen(request, timeout=10) as response:
             return str(json.loads(response.read())["access_token"])
 
     def sign(self, claims: dict[str, Any], key: dict[str, Any] | None = None, header: dict[str, Any] | None = None) -> str:

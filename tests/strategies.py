@@ -17,7 +17,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from kompetenceplan import Plan
-from kompetenceplan.plan.schema import InputSpec
+from kompetenceplan.plan.model import Compare, OneOf, Term, Value
+from kompetenceplan.plan.parts import InputSpec
 
 _SAMPLED: dict[tuple[tuple[type, Any], ...], st.SearchStrategy[Any]] = {}
 
@@ -38,8 +39,8 @@ def thresholds(plan: Plan, name: str) -> list[float]:
     out = set()
     for row in plan.rows:
         for t in row.terms:
-            if t.input == name and t.op != "in" and not isinstance(t.value, bool):
-                out.add(float(t.value))  # type: ignore[arg-type]
+            if isinstance(t, Compare) and t.input == name and not isinstance(t.value, bool):
+                out.add(float(t.value))
     return sorted(out)
 
 
@@ -62,34 +63,39 @@ def _build_numeric(plan: Plan, name: str, spec: InputSpec, lo: float, hi: float)
         # Small values are the common ones (durations in months, ages, steps).
         options = [st.integers(lo_i, hi_i), st.integers(lo_i, min(hi_i, lo_i + 12))] + ([st.sampled_from(ints)] if ints else [])
         return st.one_of(options)
-    options = [
+    amounts = [
         # Amounts have at most 2 decimals (øre); more is refused by validation.
         st.floats(lo, hi, allow_nan=False, allow_infinity=False).map(lambda x: min(hi, max(lo, round(x, 2)))),
         st.integers(math.ceil(lo), math.floor(min(hi, 10**7))).map(float),
     ] + ([st.sampled_from(near)] if near else [])
-    return st.one_of(options)
+    return st.one_of(amounts)
 
 
-def _bounds_from(terms, name: str, spec: InputSpec) -> tuple[float, float, tuple | None]:
-    lo, hi, allowed = float(spec.min), float(spec.max), None  # type: ignore[arg-type]
+def _bounds_from(terms: tuple[Term, ...], name: str, spec: InputSpec) -> tuple[float, float, tuple[Value, ...] | None]:
+    assert spec.min is not None  # a number input declares its domain (the loader requires it)
+    assert spec.max is not None
+    lo, hi, allowed = float(spec.min), float(spec.max), None
     for t in terms:
         if t.input != name:
             continue
-        if t.op == "in":
-            allowed = t.value
-        elif t.op == "gte":
-            lo = max(lo, t.value)
+        if isinstance(t, OneOf):
+            allowed = t.values
+            continue
+        bound = t.value
+        assert isinstance(bound, int | float)  # a bound on a number input
+        if t.op == "gte":
+            lo = max(lo, bound)
         elif t.op == "lte":
-            hi = min(hi, t.value)
+            hi = min(hi, bound)
         elif t.op == "gt":
-            lo = max(lo, t.value + (1 if spec.type == "int" else 1e-6))
+            lo = max(lo, bound + (1 if spec.type == "int" else 1e-6))
         elif t.op == "lt":
-            hi = min(hi, t.value - (1 if spec.type == "int" else 1e-6))
+            hi = min(hi, bound - (1 if spec.type == "int" else 1e-6))
     return lo, hi, allowed
 
 
 @st.composite
-def cases(draw: st.DrawFn, plan: Plan, complete: bool = True) -> dict[str, Any]:
+def cases(draw: st.DrawFn, plan: Plan, complete: bool = True) -> dict[str, Any]:  # noqa: C901 - one draw per input kind, in the plan's order (the draws are the shrinker's)
     """A valid case. ``complete``: every optional input given (so no input can be missing)."""
     meta = plan.meta
     case: dict[str, Any] = {}
@@ -100,7 +106,7 @@ def cases(draw: st.DrawFn, plan: Plan, complete: bool = True) -> dict[str, Any]:
     required_by = set(plan.enum_value(meta.paragraph_input, code).requires)
     # A paragraph that needs consent is only valid with consent (barnets lov §§ 32, 46).
     consent_needed = code in plan.consent_codes and meta.consent_input is not None
-    if consent_needed:
+    if consent_needed and meta.consent_input is not None:
         required_by.add(meta.consent_input)
 
     for name, spec in plan.inputs.items():
@@ -108,7 +114,7 @@ def cases(draw: st.DrawFn, plan: Plan, complete: bool = True) -> dict[str, Any]:
             continue
         lo, hi, allowed = _bounds_from(implied, name, spec) if spec.type in ("int", "number") else (0, 0, None)
         if spec.type == "enum":
-            allowed = next((t.value for t in implied if t.input == name and t.op == "in"), None)
+            allowed = next((t.values for t in implied if isinstance(t, OneOf) and t.input == name), None)
             value = draw(sampled(tuple(sorted(allowed or spec.values or {}))))
             case[name] = value
             required_by |= set(plan.enum_value(name, value).requires)
@@ -129,20 +135,22 @@ def cases(draw: st.DrawFn, plan: Plan, complete: bool = True) -> dict[str, Any]:
     # at_least: the case total includes this intervention (same or more).
     for name, spec in plan.inputs.items():
         if spec.at_least and name in case:
+            assert spec.max is not None  # a total is a number input with a domain
             base = case[spec.at_least]
-            case[name] = min(float(spec.max), base + abs(case[name] - base) * draw(_TOTAL_FACTOR))  # type: ignore[arg-type]
+            case[name] = min(float(spec.max), base + abs(case[name] - base) * draw(_TOTAL_FACTOR))
 
     for name, spec in plan.inputs.items():
         if spec.required or name in required_by or name == meta.step_input:
             continue
         if spec.default_product is not None:
+            assert spec.max is not None  # a product is a number input with a domain
             keep = draw(st.booleans())  # absent: derived from its factors
             if all(f in case for f in spec.default_product):
                 # The product may not exceed the domain, and an explicit value is at least it.
                 first, *rest = spec.default_product
                 others = math.prod(case[f] for f in rest)
-                if others and case[first] * others > spec.max:  # type: ignore[operator]
-                    case[first] = math.floor(spec.max / others * 100) / 100  # type: ignore[operator]
+                if others and case[first] * others > spec.max:
+                    case[first] = math.floor(spec.max / others * 100) / 100
                 product = math.prod(case[f] for f in spec.default_product)
                 if keep:
                     case[name] = min(float(spec.max), round(product + draw(_PRODUCT_EXTRA), 2))

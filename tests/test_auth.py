@@ -160,7 +160,7 @@ class TestLocalDefault:
             assert "/logud" not in page.text
         assert local_actor().permissions == frozenset(PERMISSIONS)
 
-    @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::"])
+    @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::"])  # noqa: S104 - the addresses refused here
     def test_binding_another_address_without_sign_in_is_refused_with_what_to_configure(self, host: str) -> None:
         """`serve --host` other than loopback without sign-in: exit 2 and a Danish message naming the options."""
         result = subprocess.run([sys.executable, "-m", "kompetenceplan", "serve", "--plan", str(NYBORG), "--host", host, "--port", str(free_port())], capture_output=True, text=True, timeout=60)
@@ -386,7 +386,8 @@ class TestEveryRoute:
                 assert answer.status_code == 403, f"{role} fik {answer.status_code} på {method} {path} uden {needed}"
                 assert PERMISSIONS[needed] in answer.text, f"{method} {path} siger ikke, hvad der mangler"
                 if not any(p == path and m == method and not r.include_in_schema for m, p, r in app_routes(app.app)):  # the JSON API
-                    assert answer.headers["content-type"] == "application/problem+json" and answer.json()["type"] == "/problems/forbidden", f"{method} {path}"
+                    assert answer.headers["content-type"] == "application/problem+json", f"{method} {path}"
+                    assert answer.json()["type"] == "/problems/forbidden", f"{method} {path}"
 
     def test_nobody_signed_in_gets_401_from_the_api_and_is_sent_to_sign_in_from_a_page(self, client: httpx.Client, app: Any) -> None:
         """No token, no session: every non-public JSON route answers 401, every page redirects to /logind."""
@@ -397,9 +398,11 @@ class TestEveryRoute:
             route = next(r for m, p, r in app_routes(app.app) if (m, p) == (method, path))
             if route.include_in_schema:
                 assert answer.status_code == 401, f"{method} {path}"
-                assert answer.headers["content-type"] == "application/problem+json" and answer.json()["status"] == 401, f"{method} {path}"
+                assert answer.headers["content-type"] == "application/problem+json", f"{method} {path}"
+                assert answer.json()["status"] == 401, f"{method} {path}"
             else:
-                assert answer.status_code in (303, 401) and (answer.status_code == 401 or answer.headers["location"] == "/logind"), f"{method} {path}"
+                assert answer.status_code in (303, 401), f"{method} {path}"
+                assert answer.status_code == 401 or answer.headers["location"] == "/logind", f"{method} {path}"
 
     def test_a_route_missing_from_the_table_is_refused_for_everybody(self, provider: Provider, register_url: str) -> None:
         """Fail-closed: a route added without a permission answers 403, even to the administrator."""

@@ -21,8 +21,8 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from selenium.webdriver.common.by import By  # noqa: E402, I001  (after the browser check in test_web_browser)
-from selenium.webdriver.support.ui import Select  # noqa: E402
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from kompetenceplan import decide, load_plans
 

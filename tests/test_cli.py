@@ -194,7 +194,7 @@ def test_every_command_maps_library_errors_to_the_exit_code_without_traceback(mo
         raise error("Testfejl.", [Problem("testfelt", "er forkert.", "Ret testfeltet.")])
 
     monkeypatch.setattr(command, "callback", raising)
-    runs = [([], command.error_format or "text")] + ([(["--format", "json"], command.error_format or "json")] if _json_format(command) else [])
+    runs: list[tuple[list[str], str]] = [([], command.error_format or "text")] + ([(["--format", "json"], command.error_format or "json")] if _json_format(command) else [])
     for extra, shown_as in runs:
         result = CliRunner().invoke(main, [*path, *_required_arguments(command), *extra])
         assert result.exit_code == code, result.output

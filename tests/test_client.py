@@ -7,6 +7,7 @@ import datetime as dt
 import importlib.util
 import json
 import sys
+from typing import Any
 
 import pytest
 
@@ -42,7 +43,7 @@ def test_the_client_routes_and_validates_every_example(served, client_module) ->
     plans = load_plans(NYBORG)
     with client_module.KompetenceplanClient(served) as client:
         results = client_module.run_examples(client, ON)
-    expected = {}
+    expected: dict[str, dict[str, Any]] = {}
     for path in sorted((EXAMPLES / "cases").glob("*.json")):
         decision = decide(plans, json.loads(path.read_text(encoding="utf-8")), on=ON)
         expected[f"cases/{path.name}"] = {"level": decision.level.id, "row": decision.deciding_row}
@@ -55,9 +56,8 @@ def test_the_client_routes_and_validates_every_example(served, client_module) ->
 
 def test_a_schema_error_is_caught_before_sending(served, client_module) -> None:
     """A case the published schema refuses is named by field without a request to the service."""
-    with client_module.KompetenceplanClient(served) as client:
-        with pytest.raises(client_module.ApiError) as err:
-            client.route({"paragraf": "bl-46", "trin": "4"})
+    with client_module.KompetenceplanClient(served) as client, pytest.raises(client_module.ApiError) as err:
+        client.route({"paragraf": "bl-46", "trin": "4"})
     assert err.value.status == 0
     assert err.value.error == "SchemaError"
 
@@ -66,9 +66,8 @@ def test_a_semantic_refusal_comes_back_as_the_error_model(served, client_module)
     """A schema-valid case the service refuses (a missing input that could lift the level) is an ApiError with the field."""
     case = json.loads((EXAMPLES / "cases" / "familiebehandling-raadgiver.json").read_text(encoding="utf-8"))
     del case["sagens_maanedlige_udgift"]
-    with client_module.KompetenceplanClient(served) as client:
-        with pytest.raises(client_module.ApiError) as err:
-            client.route(case, on=ON)
+    with client_module.KompetenceplanClient(served) as client, pytest.raises(client_module.ApiError) as err:
+        client.route(case, on=ON)
     assert err.value.status == 422
     assert err.value.error == "MissingInputError"
     assert [p["where"] for p in err.value.problems] == ["sagen.sagens_maanedlige_udgift"]

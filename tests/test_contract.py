@@ -20,6 +20,7 @@ from kompetenceplan.api import decide
 from kompetenceplan.checks.check import parse_submission
 from kompetenceplan.cli import main
 from kompetenceplan.io import parse_date
+from kompetenceplan.plan.model import OneOf
 from kompetenceplan.service.app import generate
 from kompetenceplan.service.contract import API_VERSION, OPERATIONS, describe, dumps, refusal_matches
 from kompetenceplan.service.schemas import schema, semantic_refusals
@@ -126,13 +127,17 @@ class TestSchemas:
             code = branch["properties"][par]["const"]
             implied = {t.input: t for t in plan.implications.get((par, code), ())}
             requires = set(plan.enum_value(par, code).requires)
-            if area in implied and len(implied[area].value) == 1:
-                requires |= set(plan.enum_value(area, implied[area].value[0]).requires)
-                ladder = {s.step for s in plan.steps(implied[area].value[0])}
+            implied_area = implied[area].single if area in implied else None
+            if implied_area is not None:
+                assert isinstance(implied_area, str)  # an area is an enum code
+                requires |= set(plan.enum_value(area, implied_area).requires)
+                ladder = {s.step for s in plan.steps(implied_area)}
                 assert {v for v in branch["properties"][step]["enum"] if v is not None} <= ladder
             assert requires <= set(branch["required"])
             if step in implied:
-                assert {v for v in branch["properties"][step]["enum"] if v is not None} <= set(implied[step].value)
+                steps = implied[step]
+                assert isinstance(steps, OneOf)  # a paragraph implies a list of steps
+                assert {v for v in branch["properties"][step]["enum"] if v is not None} <= set(steps.values)
 
     @pytest.mark.parametrize("date", ["2026-12-01T00:00:00", 0, 86400, "20261201", None])
     def test_submission_dates_are_iso_dates_only(self, date: Any) -> None:

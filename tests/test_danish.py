@@ -52,7 +52,7 @@ ON = "2026-12-01"
 # -- the reader on its own ------------------------------------------------------------------------
 class TestNumbers:
     @pytest.mark.parametrize(
-        "text,value",
+        ("text", "value"),
         [
             ("12.000", 12000),
             ("12000", 12000),
@@ -201,7 +201,8 @@ def via_cli(url: str, text: str) -> tuple[str, Any]:
     result = CliRunner().invoke(main, args)
     if result.exit_code == 0:
         return "ok", _stored(url, ref)
-    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output, result.output
     found = re.search(r"--udgift: (.*?) Sådan rettes det", result.output)
     assert found, result.output
     return "refused", found.group(1)
@@ -308,7 +309,7 @@ def test_the_same_amount_text_is_the_same_value_or_refusal_everywhere(text: str,
     assert results["cli"] == ("ok", expected) if expected is not None else results["cli"][0] == "refused"
 
 
-@pytest.mark.parametrize("value,expected", [(12000, Decimal(12000)), (12000.5, Decimal("12000.5")), (True, None), (False, None), (None, None), (10**400, None), (0.1 + 0.2, None), (-5, None)])
+@pytest.mark.parametrize(("value", "expected"), [(12000, Decimal(12000)), (12000.5, Decimal("12000.5")), (True, None), (False, None), (None, None), (10**400, None), (0.1 + 0.2, None), (-5, None)])
 def test_the_same_json_value_is_the_same_amount_or_refusal_in_the_api_and_the_import(value: Any, expected: Decimal | None, register_url: str, http: Any) -> None:
     """JSON true is never 1.0, a 400-digit number is a Danish error, not a crash: the API and the import agree."""
     results = {"http": via_http(http, register_url, value), "decision import": via_decision_import(register_url, value)}
@@ -338,7 +339,16 @@ def test_any_number_like_text_is_read_alike_by_every_entry_point(text: str) -> N
             results["payments import"] = via_payments_import(url, text)
         same(results)
         client.close()
-        client.app.app.state.register.close()
+        client.app.app.state.register.close()  # type: ignore[attr-defined]
+
+
+def _refusal(text: str) -> str | None:
+    """What `read_number` says of a threshold it refuses; None for one it reads."""
+    try:
+        read_number(text, "x", decimals=2, minimum=0)
+    except DanishTextError as exc:
+        return exc.problems[0].what
+    return None
 
 
 @pytest.mark.parametrize("text", ["50.000", "50000", "1.250,50", "12,000", "12.5", "-1", "tolv"])
@@ -349,13 +359,13 @@ def test_the_threshold_is_read_alike_on_the_command_line_and_the_page(text: str,
     found = re.search(r'id="taerskel-error"[^>]*>(.*?)</p>', page, flags=re.S)
     assert found is not None
     field_error = found.group(1).strip()
-    try:
-        expected = read_number(text, "x", decimals=2, minimum=0)
-    except DanishTextError as exc:
+    refusal = _refusal(text)
+    if refusal is not None:
         assert result.exit_code == 2
-        assert exc.problems[0].what in result.output
-        assert exc.problems[0].what.casefold() in field_error.casefold()
+        assert refusal in result.output
+        assert refusal.casefold() in field_error.casefold()
         return
+    expected = read_number(text, "x", decimals=2, minimum=0)
     assert result.exit_code == 0, result.output
     shown = json.loads(result.output)["taerskel"]
     assert Decimal(repr(shown)) == expected

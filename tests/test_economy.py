@@ -67,7 +67,7 @@ def make_rows(seed: int, cases: int, year: int = 2026) -> list[dict[str, Any]]:
             decided = begin + dt.timedelta(days=rng.randrange(span))
             start = decided + dt.timedelta(days=rng.choice([0, 0, 3, 17]))
             end = None if rng.random() < 0.35 else start + dt.timedelta(days=rng.randrange(0, 400))
-            row = {
+            row: dict[str, Any] = {
                 "case_ref": ref,
                 "paragraph": code,
                 "step": rng.choice(steps),
@@ -118,7 +118,9 @@ def insert_rows(url: str, rows: list[dict[str, Any]]) -> list[int]:
                 "note": SECRET_NOTE,
                 "recorded_at": now,
             }
-            ids.append(conn.execute(insert(decisions).values(**values)).inserted_primary_key[0])
+            key = conn.execute(insert(decisions).values(**values)).inserted_primary_key
+            assert key is not None
+            ids.append(key[0])
     engine.dispose()
     return ids
 
@@ -217,7 +219,7 @@ def previous_of(first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
     return dt.date(end.year, start_month, 1), end
 
 
-def naive_tables(rows: list[dict[str, Any]], periods: list[tuple[dt.date, dt.date]], threshold: float, payments: list[dict[str, Any]] | None) -> dict[str, list[list[str]]]:
+def naive_tables(rows: list[dict[str, Any]], periods: list[tuple[dt.date, dt.date]], threshold: float, payments: list[dict[str, Any]] | None) -> dict[str, list[list[str]]]:  # noqa: C901 - the oracle: the docs' definition step by step, not factored like the code it checks
     live = current_granted(rows)
     known_refs = {r["case_ref"] for r in rows}
     tables: dict[str, list[list[str]]] = {}
@@ -481,7 +483,8 @@ def test_every_figure_of_the_report_matches_an_independent_count(migrated_url: s
         engine.dispose()
     md = eco.markdown(report)
     expected = naive_tables(rows, periods_of("2026Q4", True), 40_000, None)
-    assert expected["Overblik"][0][1] != "0" and expected["over tærsklen"], "the test data must exercise the report"
+    assert expected["Overblik"][0][1] != "0", "the test data must exercise the report"
+    assert expected["over tærsklen"], "the test data must exercise the report"
     check_report(md, expected, "4. kvartal 2026", "40.000,00")
     assert "ingen importeret" in md
     # the HTML shows the same tables, and one chart per period

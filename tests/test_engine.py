@@ -11,8 +11,9 @@ from kompetenceplan import EngineError, MissingInputError, decide, load_plan
 from kompetenceplan.engine import durable_adapter
 from kompetenceplan.engine.reference import MATCH, Evaluation, evaluate
 from kompetenceplan.engine.routing import decided_rank
-from kompetenceplan.model.case import validate_case
+from kompetenceplan.model.case import ValidatedCase, validate_case
 from kompetenceplan.plan.compile import NEEDS, NOMATCH, ROW, Outcome, rule_specs
+from kompetenceplan.plan.model import PlanRow
 
 from .conftest import SMALL_CASE, SMALL_PLAN, write_plan
 
@@ -161,7 +162,12 @@ class TestLazyExplanation:
 
         calls: list[str] = []
         real = reference.row_status
-        monkeypatch.setattr(reference, "row_status", lambda row, case: calls.append(row.id) or real(row, case))
+
+        def counted(row: PlanRow, case: ValidatedCase) -> str:
+            calls.append(row.id)
+            return real(row, case)
+
+        monkeypatch.setattr(reference, "row_status", counted)
         for path in sorted((Path(__file__).parent.parent / "examples" / "cases").glob("*.json")):
             calls.clear()
             try:
@@ -389,7 +395,7 @@ def test_a_decision_copies_and_pickles_before_and_after_its_traces_are_built(nyb
 
     case = {"paragraf": "bl-32-1-3", "trin": 3, "maanedlig_udgift": 1000.0, "varighed_maaneder": 6, "sagens_maanedlige_udgift": 1000.0, "alder": 10, "samtykke": True}
     expected = decide(nyborg, case).to_json()
-    for clone in (copy.deepcopy, copy.copy, lambda d: pickle.loads(pickle.dumps(d))):
+    for clone in (copy.deepcopy, copy.copy, lambda d: pickle.loads(pickle.dumps(d))):  # noqa: S301 - our own object, just pickled
         assert clone(decide(nyborg, case)).to_json() == expected
 
 

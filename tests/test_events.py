@@ -210,7 +210,8 @@ class TestCli:
         ok = runner.invoke(
             main, ["haendelse", "record", *base, "--case-ref", "S-7", "--team", "Team Syd", "--kind", "modtaget", "--art", "ansoegning", "--date", "2026-02-01", "--paragraf", "bl-32-1-3"]
         )
-        assert ok.exit_code == 0 and "Hændelse 1 gemt" in ok.output, ok.output
+        assert ok.exit_code == 0, ok.output
+        assert "Hændelse 1 gemt" in ok.output, ok.output
         bad = runner.invoke(main, ["haendelse", "record", *base, "--case-ref", CPR, "--team", "Team Syd", "--kind", "opfoelgning", "--date", "2026-02-01"])
         assert bad.exit_code == 2
         assert CPR not in bad.output

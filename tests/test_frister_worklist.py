@@ -157,7 +157,8 @@ class TestCli:
         runner = CliRunner()
         base = ["frister", "--db", url, "--on", ON.isoformat()]
         text = runner.invoke(main, base)
-        assert text.exit_code == 1 and "4 overskredet" in text.output, text.output
+        assert text.exit_code == 1, text.output
+        assert "4 overskredet" in text.output, text.output
         ccc = runner.invoke(main, [*base, "--advisor", "CCC", "--format", "json"])
         assert ccc.exit_code == 0
         assert {f["sagsreference"] for f in json.loads(ccc.output)["frister"]} == {"S-2"}
@@ -237,7 +238,8 @@ class TestHttp:
         date or a bad type: Danish problems on body fields, never 500."""
         for body, where in (({"hold": 1}, "body.ukendt felt nr. 1"), ({"on": "2026-02-30"}, "body.on"), ({"team": 5}, "body.team")):
             r = client.http.post("/deadlines", json=body)
-            assert r.status_code == 422 and any(p["where"] == where for p in r.json()["problems"]), (body, r.text)
+            assert r.status_code == 422, (body, r.text)
+            assert any(p["where"] == where for p in r.json()["problems"]), (body, r.text)
             assert "hold" not in r.text
 
     def test_without_a_register_the_routes_say_so_with_404(self) -> None:

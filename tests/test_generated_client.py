@@ -50,7 +50,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
 
 
 @pytest.fixture(scope="module")
-def generated(services: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, subprocess.CompletedProcess[str]]]:
+def generated(services: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """The two generated packages and the flows script in one folder, and mypy --strict's verdict on them."""
     out = tmp_path_factory.mktemp("generated")
     config = out / "openapi-python-client.yaml"
@@ -65,7 +65,8 @@ def generated(services: dict[str, str], tmp_path_factory: pytest.TempPathFactory
             text=True,
             timeout=300,
         )
-        assert run.returncode == 0 and (out / package / "api" / "default").is_dir(), run.stdout + run.stderr
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert (out / package / "api" / "default").is_dir(), run.stdout + run.stderr
     shutil.copy(ROOT / "tests" / "generated_client_flows.py", out / "generated_client_flows.py")
     checked = subprocess.run(
         [_tool("mypy"), "--strict", "--no-incremental", "--cache-dir", os.devnull, *PACKAGES, "generated_client_flows.py"],
@@ -74,7 +75,7 @@ def generated(services: dict[str, str], tmp_path_factory: pytest.TempPathFactory
         text=True,
         timeout=600,
     )
-    yield out, checked
+    return out, checked
 
 
 @pytest.fixture(scope="module")

@@ -28,19 +28,19 @@ from hypothesis import strategies as st
 
 pytest.importorskip("uvicorn")
 
-from kompetenceplan import decide, load_plan  # noqa: E402
-from kompetenceplan.api import decide_many  # noqa: E402
-from kompetenceplan.checks.agenda import check_agenda  # noqa: E402
-from kompetenceplan.checks.check import check  # noqa: E402
-from kompetenceplan.cli import main  # noqa: E402
-from kompetenceplan.engine import durable_adapter  # noqa: E402
-from kompetenceplan.errors import CaseError, EngineError, KompetenceplanError, PlanError  # noqa: E402
-from kompetenceplan.io import parse_json  # noqa: E402
-from kompetenceplan.plan import load_plans  # noqa: E402
-from kompetenceplan.plan import loader as plan_loader  # noqa: E402
+from kompetenceplan import decide, load_plan
+from kompetenceplan.api import decide_many
+from kompetenceplan.checks.agenda import check_agenda
+from kompetenceplan.checks.check import check
+from kompetenceplan.cli import main
+from kompetenceplan.engine import durable_adapter
+from kompetenceplan.errors import CaseError, EngineError, KompetenceplanError, PlanError
+from kompetenceplan.io import parse_json
+from kompetenceplan.plan import load_plans
+from kompetenceplan.plan import loader as plan_loader
 
-from .conftest import EXAMPLES, NYBORG, SMALL_CASE, SMALL_PLAN, write_plan  # noqa: E402
-from .served import Server  # noqa: E402
+from .conftest import EXAMPLES, NYBORG, SMALL_CASE, SMALL_PLAN, write_plan
+from .served import Server
 
 MEETING = "2026-12-01"
 CASE = json.loads((EXAMPLES / "cases" / "kontaktperson-team.json").read_text(encoding="utf-8"))
@@ -260,7 +260,7 @@ def test_a_plan_edited_while_it_is_read_is_refused_and_answers_carry_the_fingerp
     rules = small_plan_dir / "regler.toml"
     whole = rules.read_text(encoding="utf-8")
     real_loads = plan_loader.tomllib.loads
-    edited = []
+    edited: list[bool] = []
 
     def loads_while_an_editor_saves(text: str) -> Any:
         if not edited:
@@ -324,7 +324,8 @@ def test_a_reload_that_fails_in_any_way_keeps_the_old_plan_serving(tmp_path: Pat
         for bad in (b"a = " + b"[" * 50_000 + b"]" * 50_000 + b"\n", b"\xff\xfe not utf-8", b"[[rows]]\nid = 'x'\nlevel = 'nope'\n"):
             broken.write_bytes(bad)
             status, body = server.json("POST", "/admin/reload")
-            assert status == 422 and body["error"] == "PlanError", body
+            assert status == 422, body
+            assert body["error"] == "PlanError", body
             failed = server.json("GET", "/health")[1]["failed_reloads"]
             server.proc.send_signal(signal.SIGHUP)
             deadline = time.monotonic() + 10  # the SIGHUP reload has run (and failed) before the old plan is asked
@@ -339,7 +340,8 @@ def test_a_reload_that_fails_in_any_way_keeps_the_old_plan_serving(tmp_path: Pat
     finally:
         code = server.stop()
     # uvicorn shuts down gracefully, then re-raises the captured SIGTERM (exit -15).
-    assert code in (0, -signal.SIGTERM) and "Finished server process" in server.log_text(), server.log_text()
+    assert code in (0, -signal.SIGTERM), server.log_text()
+    assert "Finished server process" in server.log_text(), server.log_text()
     assert "Traceback" not in server.log_text()
 
 
@@ -583,7 +585,8 @@ def test_cross_site_posts_foreign_hosts_cdn_docs_and_server_paths_are_refused(tm
         for path in ("/route", "/validate", "/admin/reload"):
             for kind in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
                 status, text = server.request("POST", path, raw=json.dumps(CASE).encode(), headers={"Content-Type": kind})
-                assert status == 415 and json.loads(text)["error"] == "UnsupportedMediaType", (path, kind)
+                assert status == 415, (path, kind)
+                assert json.loads(text)["error"] == "UnsupportedMediaType", (path, kind)
         assert server.json("GET", "/health")[1]["reloads"] == 0
         for host in ("evil.example", "evil.example:80", "127.0.0.1.evil.example"):
             assert server.request("GET", "/health", headers={"Host": host})[0] == 400

@@ -43,7 +43,7 @@ def test_a_value_shown_to_a_caseworker_is_read_back_as_the_same_value(name: str,
         value = data.draw(st.integers(int(spec.min or 0), int(spec.max or 0)))
     else:
         value = data.draw(st.integers(int((spec.min or 0) * 100), int((spec.max or 0) * 100)).map(lambda n: n / 100))
-    assert kind.parse_text(spec, kind.show(spec, value)) == value  # type: ignore[arg-type]
+    assert kind.parse_text(spec, kind.show(spec, value)) == value
 
 
 def test_a_whole_number_typed_with_decimals_is_refused_not_rounded() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
+from typing import Literal, cast
 
 import pytest
 from hypothesis import given
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from kompetenceplan import PlanError, load_plan
 from kompetenceplan.plan.compile import MAX_ALTERNATIVES
-from kompetenceplan.plan.model import Term, make_term
+from kompetenceplan.plan.model import OneOf, Term, make_term
 from kompetenceplan.plan.parts import InputSpec
 
 from .conftest import SMALL_PLAN, examples, write_plan
@@ -196,9 +197,16 @@ def _row_conditions(draw: st.DrawFn, kind: str) -> tuple[Term, ...]:
     return tuple(make_term("x", draw(_BOUNDS), draw(value)) for _ in range(draw(st.integers(0, 3))))
 
 
+def _numbers(term: Term) -> tuple[float, ...]:
+    """The values a condition on the numeric input names (`_row_conditions` draws numbers only)."""
+    values = term.values if isinstance(term, OneOf) else (term.value,)
+    assert all(isinstance(v, int | float) for v in values)
+    return cast(tuple[float, ...], values)
+
+
 @examples(1000)
 @given(data=st.data(), kind=st.sampled_from(["int", "number"]))
-def test_the_overlap_count_equals_trying_every_row_at_every_boundary(data: st.DataObject, kind: str) -> None:
+def test_the_overlap_count_equals_trying_every_row_at_every_boundary(data: st.DataObject, kind: Literal["int", "number"]) -> None:
     """The binary-search count of rows one value meets (PLAN-013's bound) equals the plain count:
     every row's conditions tried at every boundary and beside it."""
     from kompetenceplan.plan.compile import _max_overlap
@@ -208,6 +216,6 @@ def test_the_overlap_count_equals_trying_every_row_at_every_boundary(data: st.Da
     conditions = data.draw(st.lists(_row_conditions(kind), min_size=1, max_size=12))
     rows = [PlanRow(id=f"R{i}", level="a", rank=0, terms=terms, reference="", note="", law=False, file="") for i, terms in enumerate(conditions)]
     step = 1 if kind == "int" else 0.005
-    points = [-3, 12] + [p for terms in conditions for t in terms for v in (t.value if isinstance(t.value, tuple) else (t.value,)) for p in (v, v - step, v + step)]
+    points = [-3, 12] + [p for terms in conditions for t in terms for v in _numbers(t) for p in (v, v - step, v + step)]
     plain = max(sum(all(t.holds(p) for t in terms) for terms in conditions) for p in points if -3 <= p <= 12)
     assert _max_overlap(rows, "x", spec) == plain

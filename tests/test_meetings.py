@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -107,7 +108,8 @@ def test_a_meeting_from_start_to_minutes(open_register, migrated_url: str) -> No
     assert reg.decisions(case_ref="EKS-2026-0047") == []
     with pytest.raises(CaseError, match="begrundelse"):
         c.record_outcome(reg, PLANS, meeting.id, 4, "afslået", actor=ACTOR)
-    for dates in ({"start": dt.date(2026, 12, 1)}, {"expected_end": dt.date(2027, 12, 1)}):
+    periods: list[dict[str, Any]] = [{"start": dt.date(2026, 12, 1)}, {"expected_end": dt.date(2027, 12, 1)}]
+    for dates in periods:
         with pytest.raises(CaseError, match="kun en bevilling"):  # a refusal has no period
             c.record_outcome(reg, PLANS, meeting.id, 4, "afslået", "Ikke nødvendig", **dates, actor=ACTOR)
     with pytest.raises(CaseError, match="Ukendt punkt"):

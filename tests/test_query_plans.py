@@ -183,7 +183,7 @@ def _middle(register: Register, table: Any, day: Any) -> tuple[dt.date, int]:
             rows = conn.execute(select(day, table.c.id).order_by(day, table.c.id)).all()
     finally:
         engine.dispose()
-    return tuple(rows[len(rows) // 2])  # type: ignore[return-value]
+    return tuple(rows[len(rows) // 2])
 
 
 def _lists(reg: Register) -> None:

@@ -99,7 +99,7 @@ class TestOneErrorFormat:
             if ".migrations" not in info.name and not info.name.endswith("__main__"):
                 importlib.import_module(info.name)
 
-        def subclasses(cls: type) -> set[type]:
+        def subclasses(cls: type[KompetenceplanError]) -> set[type[KompetenceplanError]]:
             return {cls} | {s for c in cls.__subclasses__() for s in subclasses(c)}
 
         every = subclasses(KompetenceplanError)
@@ -341,7 +341,7 @@ class TestConditionalAndHead:
         answer = api.get(path)
         tag = answer.headers["etag"]
         assert answer.status_code == 200
-        assert tag.startswith('"' + api.app.app.state.holder.plans.latest.fingerprint)
+        assert tag.startswith('"' + api.app.app.state.holder.plans.latest.fingerprint)  # type: ignore[attr-defined]
         again = api.get(path, headers={"if-none-match": f'W/"other", {tag}'})
         assert again.status_code == 304
         assert again.content == b""
@@ -357,7 +357,8 @@ class TestConditionalAndHead:
             url = re.sub(r"\{meeting_id\}", str(meeting), path).replace("{kind}", "case").replace("{slug}", "not-found")
             got, head = api.get(url), api.head(url)
             assert (head.status_code, head.content) == (got.status_code, b""), path
-            assert head.headers["content-type"] == got.headers["content-type"] and head.headers.get("etag") == got.headers.get("etag"), path
+            assert head.headers["content-type"] == got.headers["content-type"], path
+            assert head.headers.get("etag") == got.headers.get("etag"), path
 
 
 class TestCorrelation:
@@ -374,7 +375,7 @@ class TestCorrelation:
     @pytest.mark.parametrize("given", [CPR, "010101-1234", "sag 0101011234", "a b", "x" * 65, "æøå"])
     def test_an_unusable_correlation_id_is_replaced(self, api: TestClient, given: str) -> None:
         """A correlation id that could hold a CPR number, or is not plain and short, is never used or logged: the service makes its own."""
-        answer = api.get("/health", headers={"x-correlation-id": given.encode("utf-8")})
+        answer = api.get("/health", headers={b"x-correlation-id": given.encode("utf-8")})
         assert re.fullmatch(r"[0-9a-f]{12}", answer.headers["x-correlation-id"])
 
     @pytest.mark.parametrize(

@@ -41,7 +41,7 @@ START, MONTHS = dt.date(2026, 1, 1), 6
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Any]:
     """Six months of a municipality the size of the medium one, built once per backend."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('scale') / 'register.db'}"
@@ -53,7 +53,7 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     engine.dispose()
     with Register(url) as reg:
         made = build(reg, PLANS, CONFIG, start=START, months=MONTHS, scale=1, seed=3, keep_undrawn=0, payment_years=1)
-    yield url, made
+    return url, made
 
 
 def _walk(fetch: Any, key: Any, size: int) -> list[Any]:
@@ -130,7 +130,7 @@ class TestScaleGenerator:
             days = conn.execute(select(func.min(payments.c.paid_on), func.max(payments.c.paid_on))).one()
             batches = conn.execute(select(func.count(payments.c.batch_sha256.distinct()))).scalar_one()
             unknown = conn.execute(select(func.count()).select_from(payments).where(payments.c.case_ref.like("Z-%"))).scalar_one()
-        assert START <= days[0]
+        assert days[0] >= START
         assert days[1] <= dt.date(2026, 6, 30)
         assert batches == MONTHS
         assert 0 < unknown < made.payments // 20
@@ -327,7 +327,8 @@ def test_on_sqlite_a_reader_waits_for_no_writer(tmp_path: Path) -> None:
                 done["second"] = True
 
             reader, second = threading.Thread(target=read), threading.Thread(target=write)
-            reader.start(), second.start()
+            reader.start()
+            second.start()
             reader.join(timeout=20)
             assert not reader.is_alive()
             assert done["titles"] == ["Visitationsudvalget 2026-01-05"]
@@ -480,7 +481,8 @@ def test_two_workers_accept_each_others_forms(tmp_path: Path) -> None:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5).read()
                 break
             except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "the service did not start"
+                assert proc.poll() is None, "the service exited before it answered"
+                assert time.monotonic() < deadline, "the service did not answer in time"
                 time.sleep(0.2)
         import http.cookiejar
 
@@ -524,7 +526,8 @@ def test_no_access_log_means_no_request_is_logged(workers: str) -> None:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5).read()
                 answered += 1
             except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "the service did not start"
+                assert proc.poll() is None, "the service exited before it answered"
+                assert time.monotonic() < deadline, "the service did not answer in time"
                 time.sleep(0.2)
     finally:
         proc.terminate()

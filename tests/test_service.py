@@ -17,7 +17,7 @@ import pytest
 
 uvicorn = pytest.importorskip("uvicorn")
 
-from kompetenceplan import Decision, Report, load_plan, validate_case  # noqa: E402
+from kompetenceplan import Decision, Plan, Report, load_plan, validate_case  # noqa: E402
 from kompetenceplan.engine.reference import evaluate  # noqa: E402
 from kompetenceplan.service.app import create_app  # noqa: E402
 
@@ -157,12 +157,19 @@ class TestEndpoints:
             assert s.call("POST", "/admin/reload")[0] in (404, 405)
 
 
+def _reference_level(plan: Plan, case: dict[str, Any]) -> str:
+    """The level the reference evaluator routes ``case`` to (each case here meets a row)."""
+    rank = evaluate(plan, validate_case(plan, case)).outcome.rank
+    assert rank is not None
+    return plan.levels[rank].id
+
+
 def test_concurrent_clients_get_the_reference_answer_and_a_reload_loses_nothing(server) -> None:
     """8 clients x 500 requests, with plan reloads in the middle: every answer equals the
     reference evaluator's, none is lost or mixed."""
     plan = load_plan(NYBORG)
     cases = _cases(plan, 120)
-    expected = [plan.levels[evaluate(plan, validate_case(plan, c)).outcome.rank].id for c, _ in cases]
+    expected = [_reference_level(plan, c) for c, _ in cases]
     reloads_before = server.call("GET", "/health")[1]["reloads"]
     stop = threading.Event()
 
@@ -202,4 +209,5 @@ def test_an_embedder_may_name_the_plan_as_text() -> None:
 
     client = TestClient(create_app(str(NYBORG)), base_url="http://127.0.0.1")  # type: ignore[arg-type]
     r = client.post("/route", json={"paragraf": "findes-ikke"})
-    assert r.status_code == 422 and r.json()["problems"][0]["where"].endswith("paragraf"), r.text
+    assert r.status_code == 422, r.text
+    assert r.json()["problems"][0]["where"].endswith("paragraf"), r.text

@@ -24,7 +24,7 @@ from kompetenceplan.cli import main
 from kompetenceplan.errors import CaseError
 from kompetenceplan.frister.hr import HrError, parse_hr, read_hr
 from kompetenceplan.frister.render import render_html, render_markdown, to_json
-from kompetenceplan.frister.rules import load_rules
+from kompetenceplan.frister.rules import Span, load_rules
 from kompetenceplan.frister.status import build_status, previous, quarter_bounds
 from kompetenceplan.plan import load_plans
 from kompetenceplan.store import events
@@ -186,7 +186,17 @@ def _runs(r: dict[str, Any], day: dt.date) -> bool:
     return r["src"] == 0 and r["outcome"] in ("bevilget", "bevilget med ændringer") and r["start"] <= day and (r["expected_end"] is None or day <= r["expected_end"])
 
 
-def naive_deadlines(raw: Raw, on: dt.date) -> list[dict[str, Any]]:
+def _before(day: dt.date, span: Span) -> dt.date:
+    """``day`` moved back by ``span`` (exactly one of months, days or weeks)."""
+    if span.maaneder is not None:
+        return _months(day, -span.maaneder)
+    if span.dage is not None:
+        return day - dt.timedelta(days=span.dage)
+    assert span.uger is not None  # a Span has exactly one of the three
+    return day - dt.timedelta(days=7 * span.uger)
+
+
+def naive_deadlines(raw: Raw, on: dt.date) -> list[dict[str, Any]]:  # noqa: C901 - the oracle: docs/frister.md step by step, not factored like the code it checks
     """Each rule's deadlines, recomputed from the rows as docs/frister.md defines them."""
     out = []
     for case, rows in raw.rows(on).items():
@@ -209,11 +219,7 @@ def naive_deadlines(raw: Raw, on: dt.date) -> list[dict[str, Any]]:
                 limit = raw_limit
                 while rule.helligdage == "naeste_hverdag" and (limit.weekday() >= 5 or limit in HOLIDAYS):
                     limit += dt.timedelta(days=1)
-                if rule.tidligst:
-                    back = rule.tidligst
-                    first = _months(base, -back.maaneder) if back.maaneder is not None else base - dt.timedelta(days=back.dage if back.dage is not None else 7 * back.uger)
-                else:
-                    first = base
+                first = _before(base, rule.tidligst) if rule.tidligst else base
                 met = None
                 for r in rows:
                     if r is start:
@@ -425,7 +431,8 @@ def test_the_cli_writes_the_report_in_each_format(town: Register, tmp_path: Path
     runner = CliRunner()
     base = ["status-rapport", "--db", town.url, "--quarter", QUARTER, "--on", TODAY.isoformat(), "--hr", str(HR_FILE)]
     md = runner.invoke(main, base)
-    assert md.exit_code == 0 and "Sagsstamme" in md.output, md.output
+    assert md.exit_code == 0, md.output
+    assert "Sagsstamme" in md.output, md.output
     out = tmp_path / "status.html"
     assert runner.invoke(main, [*base, "--format", "html", "-o", str(out)]).exit_code == 0
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

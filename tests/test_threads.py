@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import threading
 
-from kompetenceplan import decide, validate_case
+from kompetenceplan import CaseError, decide, validate_case
 from kompetenceplan.engine.reference import evaluate
 
 from .test_case_validation import GOOD
@@ -17,7 +17,7 @@ def _cases(plan, n: int) -> list[tuple[dict, str]]:
     """Varied valid cases with the level the reference evaluator gives, computed up front."""
     rng = random.Random(20261123)
     codes = sorted(plan.inputs["paragraf"].values)
-    out = []
+    out: list[tuple[dict, str]] = []
     while len(out) < n:
         code = rng.choice(codes)
         case = {**GOOD, "paragraf": code, "maanedlig_udgift": float(rng.choice([0, 14999, 15000, 29999.5, 30000, 61000, rng.uniform(0, 200000)]))}
@@ -30,7 +30,7 @@ def _cases(plan, n: int) -> list[tuple[dict, str]]:
         for step in steps:
             try:
                 validated = validate_case(plan, {**case, "trin": step})
-            except Exception:  # noqa: BLE001 - try another step for this paragraph
+            except CaseError:  # the step does not fit this paragraph: try another
                 continue
             case["trin"] = step
             out.append((case, plan.levels[evaluate(plan, validated).outcome.rank].id))

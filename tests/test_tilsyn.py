@@ -11,6 +11,7 @@ import random
 import re
 import threading
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,7 @@ def _export(reg: Register) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def town(tmp_path_factory: pytest.TempPathFactory) -> Register:
+def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Register]:
     """Eleven months of a medium municipality with three drawn quarters (SQLite)."""
     url = _new_db(f"sqlite:///{tmp_path_factory.mktemp('tilsyn') / 'town.db'}")
     reg = Register(url)
@@ -193,7 +194,7 @@ def test_a_quarter_is_drawn_once_and_shown_afterwards(town: Register, tmp_path: 
     assert "Traceback" not in again.output
     shown = runner.invoke(main, ["tilsyn", "draw", "--quarter", "2026Q4", "--show", "--format", "json", *args])
     data = json.loads(shown.output)
-    assert data["seed"] == show(town, "2026Q4").seed  # type: ignore[union-attr]
+    assert data["seed"] == show(town, "2026Q4").seed
     assert shown.exit_code == (1 if any(r["status"] == "fejl" for i in data["items"] for r in i["results"]) else 0)
     missing = runner.invoke(main, ["tilsyn", "draw", "--quarter", "2025Q1", "--show", *args])
     assert missing.exit_code == 2
@@ -217,7 +218,7 @@ def test_each_check_agrees_with_an_independent_reading_of_the_register(town: Reg
         by_id = {r["id"]: r for r in rows}
         outcome_of = {o.decision_id: o for o in conn.execute(select(outcomes)).all() if o.decision_id is not None}
         items = {(i.meeting_id, i.item_key): i for i in conn.execute(select(meeting_items).order_by(meeting_items.c.id)).all()}
-        seen = defaultdict(int)
+        seen: dict[tuple[str, str], int] = defaultdict(int)
         for d in rows:
             results = {r.code: r for r in til.run_checks(conn, PLANS, d)}
             assert set(results) == {c.code for c in til.CHECKS}
@@ -246,7 +247,8 @@ def test_each_check_agrees_with_an_independent_reading_of_the_register(town: Reg
             for code, r in results.items():
                 seen[(code, r.status)] += 1
     for code in ("TIL-001", "TIL-002", "TIL-003", "TIL-004"):  # the data exercise both outcomes
-        assert seen[(code, til.FEJL)] > 0 and seen[(code, til.OK)] > 0, code
+        assert seen[(code, til.FEJL)] > 0, code
+        assert seen[(code, til.OK)] > 0, code
 
 
 def test_an_unknown_plan_fingerprint_is_a_finding_never_a_pass(town: Register) -> None:
@@ -308,7 +310,9 @@ def _insert_decision(reg: Register, **values: Any) -> dict[str, Any]:
     row.setdefault("level_rank", plan.rank(row["level"]))
     row.setdefault("required_rank", plan.rank(row["required_level"]))
     with reg.engine.begin() as conn:
-        new_id = conn.execute(decisions.insert().values(**row)).inserted_primary_key[0]
+        key = conn.execute(decisions.insert().values(**row)).inserted_primary_key
+        assert key is not None
+        new_id = key[0]
         return dict(conn.execute(select(decisions).where(decisions.c.id == new_id)).mappings().one())
 
 
@@ -342,7 +346,7 @@ def test_answers_are_append_only_and_validated(tmp_path: Path) -> None:
         first = record_answer(reg, CONFIG, "2026Q4", 1, "L-01", "nej", actor=ACTOR, comment="Sagen er ikke oplyst")
         second = record_answer(reg, CONFIG, "2026Q4", 1, "L-01", "ja", actor=ACTOR)
         assert second["corrects_id"] == first["id"]
-        assert show(reg, "2026Q4").items[0]["answers"]["L-01"]["answer"] == "ja"  # type: ignore[union-attr]
+        assert show(reg, "2026Q4").items[0]["answers"]["L-01"]["answer"] == "ja"
         with reg.engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(tilsyn_answers)).scalar_one() == 2
         with pytest.raises(TilsynError) as err:
@@ -391,7 +395,9 @@ def _raw_counts(reg: Register, quarter: str) -> dict[str, Any]:
             {"q": quarter},
         ).all()
         n_items = conn.execute(text("SELECT count(*) FROM tilsyn_items i JOIN tilsyn_draws d ON d.id = i.draw_id WHERE d.quarter = :q"), {"q": quarter}).scalar_one()
-        tracks = dict(conn.execute(text("SELECT i.track, count(*) FROM tilsyn_items i JOIN tilsyn_draws d ON d.id = i.draw_id WHERE d.quarter = :q GROUP BY i.track"), {"q": quarter}).all())
+        tracks: dict[str, int] = dict(
+            conn.execute(text("SELECT i.track, count(*) FROM tilsyn_items i JOIN tilsyn_draws d ON d.id = i.draw_id WHERE d.quarter = :q GROUP BY i.track"), {"q": quarter}).tuples().all()
+        )
     per_check: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     case_status: dict[tuple[int, str, str], set[str]] = defaultdict(set)
     for position, ref, team, code, status in rows:
@@ -438,7 +444,8 @@ def _check_report(reg: Register, quarter: str) -> None:
     for check in til.CHECKS:
         k, n, unverified = raw["per_check"][check.code]
         row = next(v for label, v in checks_table.items() if label.startswith(check.code))
-        assert row[:2] == [str(k), str(n)] and row[4] == str(unverified), check.code
+        assert row[:2] == [str(k), str(n)], check.code
+        assert row[4] == str(unverified), check.code
         if n:
             lo, hi = wilson(k, n)
             assert row[2] == _pct(k, n)
@@ -450,7 +457,8 @@ def _check_report(reg: Register, quarter: str) -> None:
     teams_table = _table(md, "Sager med fejl i kontrollerne (TIL) pr. team")
     assert set(teams_table) == set(raw["per_team"]) or (not raw["items"] and set(teams_table) == {SAMPLE_SHARE})
     for team, (k, n, unverified) in raw["per_team"].items():
-        assert teams_table[team][:2] == [str(k), str(n)] and teams_table[team][4] == str(unverified), team
+        assert teams_table[team][:2] == [str(k), str(n)], team
+        assert teams_table[team][4] == str(unverified), team
     trend = _table(md, "Udvikling pr. kvartal (sager med fejl i kontrollerne)")
     for q, row in trend.items():
         other = _raw_counts(reg, q)["per_team"][SAMPLE_SHARE]
@@ -473,7 +481,7 @@ def _check_report(reg: Register, quarter: str) -> None:
                 {"a": draw_row["period_start"], "b": draw_row["period_end"]},
             ).scalar_one()
         )
-        tracks = dict(conn.execute(text("SELECT track, count(*) FROM tilsyn_items WHERE draw_id = :d GROUP BY track"), {"d": draw_row["id"]}).all())
+        tracks: dict[str, int] = dict(conn.execute(text("SELECT track, count(*) FROM tilsyn_items WHERE draw_id = :d GROUP BY track"), {"d": draw_row["id"]}).tuples().all())
     assert f"({population} afgørelser, fingeraftryk {draw_row['population_fingerprint'][:16]}" in md
     assert f"Stikprøve: {raw['items']} sager, højst {draw_row['per_stratum']} pr. team og spor, frø {draw_row['seed']}." in md
     for track, n in tracks.items():
@@ -646,7 +654,7 @@ _paragraphs = st.sampled_from(["bl-32-1-5", "bl-86", "sel-85", "bl-46"])
 def test_the_sample_takes_min_k_n_from_every_stratum_whatever_the_order(rows: list[tuple[str, str]], k: int, seed: int, shuffler: random.Random) -> None:
     from kompetenceplan.tilsyn.draw import sample
 
-    population = [{"id": i + 1, "team": team, "paragraph": paragraph} for i, (team, paragraph) in enumerate(rows)]
+    population: list[dict[str, Any]] = [{"id": i + 1, "team": team, "paragraph": paragraph} for i, (team, paragraph) in enumerate(rows)]
     drawn = sample(population, CONFIG, "2026Q4", seed, k)
     shuffled = list(population)
     shuffler.shuffle(shuffled)
@@ -722,7 +730,8 @@ def test_both_clis_refuse_a_bad_quarter_with_the_same_message_and_exit_2(tmp_pat
     outputs = []
     for args in (["tilsyn", "draw", "--config", str(CONFIG_PATH)], ["tilsyn", "report", "--config", str(CONFIG_PATH)], ["oekonomi", "report", "--plan", str(NYBORG)]):
         result = runner.invoke(main, [*args, "--db", url, "--quarter", "2026Q5"])
-        assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output, result.output
         outputs.append(result.output.strip())
     assert len(set(outputs)) == 1
     assert "Ugyldigt kvartal" in outputs[0]
@@ -809,7 +818,7 @@ def test_a_question_of_another_track_is_refused(tmp_path: Path) -> None:
             record_answers(reg, CONFIG, "2026Q4", child["position"], {"L-01": ("ja", ""), "V-03": ("ja", "")}, actor=ACTOR)
         assert [p.where for p in err.value.problems] == ["--question"]
         assert "L-01" in err.value.problems[0].fix
-        assert "V-03" not in next(i for i in show(reg, "2026Q4").items if i["position"] == child["position"])["answers"]  # type: ignore[union-attr]
+        assert "V-03" not in next(i for i in show(reg, "2026Q4").items if i["position"] == child["position"])["answers"]
         stored = record_answers(reg, CONFIG, "2026Q4", adult["position"], {q.id: ("ja", "") for q in CONFIG.questions_for("voksne")}, actor=ACTOR)
         assert {a["question"] for a in stored} == {q.id for q in CONFIG.questions_for("voksne")} - {"V-03"}  # V-03 unchanged: no new row
 
@@ -863,7 +872,9 @@ def test_the_weighted_estimate_equals_an_independent_computation(strata: list[tu
         total += size
     estimate = stratified("x", items, CONFIG, til_status)
     assert estimate.value == pytest.approx(expected_num / total)
-    lo, hi = estimate.interval  # type: ignore[misc]
+    assert estimate.value is not None
+    assert estimate.interval is not None
+    lo, hi = estimate.interval
     assert lo - 1e-12 <= estimate.value <= hi + 1e-12
 
 

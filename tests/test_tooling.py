@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -60,7 +61,7 @@ class TestLintClean:
         assert _codes(_plan(tmp_path)) == (0, [])
 
 
-LINT_FIXTURES = {
+LINT_FIXTURES: dict[str, dict[str, Any]] = {
     "PLAN-001": dict(replace=('when = { trin = [1, 2] }\nreference = "test"\n', 'when = { trin = [1] }\nreference = "test"\n')),
     "PLAN-002": dict(extra_rows='\n[[rows]]\nid = "R-2B"\nlevel = "raadgiver"\nwhen = { udgift = { gte = 10000 } }\nreference = "test"\n'),
     "PLAN-003": dict(extra_rows='\n[[rows]]\nid = "R-BAND"\nlevel = "udvalg"\nwhen = { udgift = { lt = 5000 } }\nreference = "test"\n'),
@@ -286,10 +287,10 @@ def test_a_plan_lint_passes_as_monotone_is_monotone_on_random_cases(case) -> Non
         if not spec.monotone or name not in case or name == AASTRUP_LATEST.meta.step_input:
             continue
         raised = dict(case)
-        raised[name] = min(spec.max, case[name] * 2 + 1)  # type: ignore[type-var]
+        raised[name] = min(spec.max, case[name] * 2 + 1)
         for other, other_spec in AASTRUP_LATEST.inputs.items():
             if other_spec.at_least == name and other in raised:
-                raised[other] = min(other_spec.max, raised[other] + (raised[name] - case[name]))  # type: ignore[type-var]
+                raised[other] = min(other_spec.max, raised[other] + (raised[name] - case[name]))
         try:
             high = decide(AASTRUP_LATEST, raised)
         except CaseError:  # a raised value can leave the domain (e.g. a derived total): a refusal, not a level

@@ -22,14 +22,14 @@ from hypothesis import strategies as st
 pytest.importorskip("jinja2")
 pytest.importorskip("multipart")
 
-from kompetenceplan import MissingInputError, check, decide, load_plan, load_plans  # noqa: E402
-from kompetenceplan.errors import CaseError, Problem  # noqa: E402
-from kompetenceplan.plan.model import format_number  # noqa: E402
-from kompetenceplan.web import csrf  # noqa: E402
-from kompetenceplan.web.forms import FieldErrors, NumberTextError, advisor_form, case_from_form, parse_danish_number  # noqa: E402
+from kompetenceplan import MissingInputError, check, decide, load_plan, load_plans
+from kompetenceplan.errors import CaseError, Problem
+from kompetenceplan.plan.model import OneOf, format_number
+from kompetenceplan.web import csrf
+from kompetenceplan.web.forms import AdvisorForm, Field, FieldErrors, NumberTextError, advisor_form, case_from_form, parse_danish_number
 
-from .conftest import EXAMPLES, NYBORG, ROOT  # noqa: E402
-from .test_service import Server  # noqa: E402
+from .conftest import EXAMPLES, NYBORG, ROOT
+from .test_service import Server
 
 AASTRUP = ROOT / "rules" / "aastrup"
 CPR = "010115-0000"
@@ -37,7 +37,7 @@ CPR = "010115-0000"
 
 class TestDanishNumbers:
     @pytest.mark.parametrize(
-        "text,value",
+        ("text", "value"),
         [
             ("12000", 12000),
             ("12.000", 12000),
@@ -99,6 +99,12 @@ class TestDanishNumbers:
             parse_danish_number(f"{head},{tail:03d}")
 
 
+def _field(form: AdvisorForm, name: str) -> Field:
+    found = form.get(name)
+    assert found is not None, name
+    return found
+
+
 class TestFormFromPlan:
     @pytest.mark.parametrize("path", [NYBORG, AASTRUP / "2026.1"], ids=["nyborg", "aastrup"])
     def test_every_input_is_a_field_and_paragraphs_are_grouped_by_area(self, path: Path) -> None:
@@ -107,15 +113,15 @@ class TestFormFromPlan:
         m = plan.meta
         assert sorted(f.name for f in form.fields) == sorted(plan.inputs)
         assert [f.name for f in form.fields][:1] == [m.paragraph_input]
-        paragraph = form.get(m.paragraph_input)
+        paragraph = _field(form, m.paragraph_input)
         areas = plan.inputs[m.area_input].values or {}
         assert {g.label for g in paragraph.groups} <= {v.label for v in areas.values()} | {"Øvrige"}
         assert sorted(o.value for g in paragraph.groups for o in g.options) == sorted(plan.inputs[m.paragraph_input].values or {})
         for g in paragraph.groups:
             for o in g.options:
-                implied = [t for t in plan.implications.get((m.paragraph_input, o.value), ()) if t.input == m.area_input]
-                assert o.area == (implied[0].value[0] if implied and len(implied[0].value) == 1 else "")
-        steps = form.get(m.step_input)
+                implied = [t for t in plan.implications.get((m.paragraph_input, o.value), ()) if isinstance(t, OneOf) and t.input == m.area_input]
+                assert o.area == (implied[0].values[0] if implied and len(implied[0].values) == 1 else "")
+        steps = _field(form, m.step_input)
         assert steps.kind == "steps"
         assert [s for g in steps.steps for s in g.steps] == [s for a in dict.fromkeys(s.area for s in plan.ladder) for s in plan.steps(a)]
 
@@ -135,13 +141,13 @@ class TestFormFromPlan:
         area = nyborg.meta.area_input
         assert form.derived_from.get(area) == nyborg.meta.paragraph_input
         needs = {req for v in (nyborg.inputs[area].values or {}).values() for req in v.requires}
-        assert all(form.get(n).conditions for n in needs)
+        assert all(_field(form, n).conditions for n in needs)
 
     def test_a_plan_without_implications_gets_plain_fields(self, small_plan) -> None:
         form = advisor_form(small_plan)
         assert form.derived_from == {}
         assert all(not f.derived for f in form.fields)
-        assert [g.label for g in form.get("paragraf").groups] == [""]
+        assert [g.label for g in _field(form, "paragraf").groups] == [""]
 
 
 class TestCaseFromForm:

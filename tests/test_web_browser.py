@@ -24,7 +24,7 @@ import pytest
 
 from kompetenceplan import check, decide, load_plans
 from kompetenceplan.actor import local_actor
-from kompetenceplan.plan.model import Plan, format_number
+from kompetenceplan.plan.model import Plan, Value, format_number
 from kompetenceplan.tooling.scenarios import load_scenarios
 from kompetenceplan.web.danish import date_text, plain_reference, quarter_text
 from kompetenceplan.web.forms import advisor_form
@@ -120,7 +120,8 @@ def server(artifacts: Path):
     yield s
     s.stop()
     log = s.log.read_text(errors="replace")
-    assert "Traceback" not in log and "uventet fejl" not in log, "tjenesten loggede en fejl under browsertestene"
+    assert "Traceback" not in log, "tjenesten loggede en fejl under browsertestene"
+    assert "uventet fejl" not in log, "tjenesten loggede en fejl under browsertestene"
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +136,8 @@ def register_server(artifacts: Path):
     s.stop()
     shutil.rmtree(folder, ignore_errors=True)
     log = s.log.read_text(errors="replace")
-    assert "Traceback" not in log and "uventet fejl" not in log, "tjenesten loggede en fejl under mødetestene"
+    assert "Traceback" not in log, "tjenesten loggede en fejl under mødetestene"
+    assert "uventet fejl" not in log, "tjenesten loggede en fejl under mødetestene"
 
 
 @pytest.fixture(scope="module")
@@ -222,7 +224,7 @@ def typed(value: Any) -> str:
     return format_number(value)
 
 
-def fill_case(driver: webdriver.Chrome, plan: Plan, case: dict[str, Any], area: str) -> None:
+def fill_case(driver: webdriver.Chrome, plan: Plan, case: dict[str, Any], area: Value | None) -> None:
     """Fill the advisor form like a person: in the form's order, numbers in Danish format."""
     for f in advisor_form(plan).fields:
         if f.name not in case:
@@ -240,7 +242,7 @@ def fill_case(driver: webdriver.Chrome, plan: Plan, case: dict[str, Any], area: 
             element.send_keys(typed(value))
 
 
-def shown_level(driver: webdriver.Chrome) -> tuple[str, str]:
+def shown_level(driver: webdriver.Chrome) -> tuple[str | None, str]:
     answer = driver.find_element(By.CSS_SELECTOR, "#svar .answer")
     return answer.get_attribute("data-level"), driver.find_element(By.ID, "niveau").text
 
@@ -384,7 +386,8 @@ class TestAdvisor:
             ActionChains(d).send_keys(Keys.TAB).perform()
             el = d.switch_to.active_element
             style = d.execute_script("const s = getComputedStyle(arguments[0]); return [s.outlineStyle, s.outlineWidth, s.boxShadow];", el)
-            assert style[0] != "none" and style[1] != "0px", f"ingen synlig fokus på {el.tag_name} {el.get_attribute('name')} {style} {reached}"
+            assert style[0] != "none", f"ingen synlig fokus på {el.tag_name} {el.get_attribute('name')} {style} {reached}"
+            assert style[1] != "0px", f"ingen synlig fokus på {el.tag_name} {el.get_attribute('name')} {style} {reached}"
             reached.append(el.get_attribute("name") or el.get_attribute("id") or el.text)
             if el.get_attribute("type") == "submit":
                 break
@@ -393,11 +396,7 @@ class TestAdvisor:
         # Fill from the keyboard: the paragraph by arrow key, a step by space, numbers by typing.
         d.get(f"{server.url}/hvem-skal-afgoere")
         fields = advisor_form(plan).fields
-        numbers = {
-            f.name: format_number(min(plan.inputs[f.name].max, 6 if f.integer else 12000))  # type: ignore[type-var]
-            for f in fields
-            if f.kind == "number" and not f.derived
-        }
+        numbers = {f.name: format_number(min(plan.inputs[f.name].max, 6 if f.integer else 12000)) for f in fields if f.kind == "number" and not f.derived}
         chosen_step = False
         for _ in range(120):
             ActionChains(d).send_keys(Keys.TAB).perform()
@@ -413,7 +412,8 @@ class TestAdvisor:
             if not numbers and chosen_step:
                 ActionChains(d).send_keys(Keys.ENTER).perform()
                 break
-        assert not numbers and chosen_step, f"ikke nået med tastaturet: {sorted(numbers)}"
+        assert not numbers, f"ikke nået med tastaturet: {sorted(numbers)}"
+        assert chosen_step, f"ikke nået med tastaturet: {sorted(numbers)}"
         if plan.meta.consent_input is not None:
             # Consent (barnets lov § 32, stk. 2; § 46) is asked for: "Ja" by the space bar, then
             # the form is sent again with Enter.
@@ -535,7 +535,7 @@ def _printed(driver: webdriver.Chrome, name: str) -> list[str]:
         assert not driver.find_element(By.CSS_SELECTOR, ".main-nav").is_displayed()
         breaks = driver.execute_script("return [...document.querySelectorAll('.doc-item')].map(e => getComputedStyle(e).breakBefore)")
         screenshot(driver, name)
-        return breaks  # type: ignore[no-any-return]
+        return breaks
     finally:
         driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
 
@@ -857,7 +857,7 @@ def _accessibility_problems(driver: webdriver.Chrome) -> list[str]:
 
 class TestPages:
     @pytest.mark.parametrize(
-        "path,name",
+        ("path", "name"),
         [
             ("/", "forside"),
             ("/hvem-skal-afgoere", None),
@@ -969,7 +969,8 @@ class TestTilsyn:
         s.stop()
         shutil.rmtree(folder, ignore_errors=True)
         log = s.log.read_text(errors="replace")
-        assert "Traceback" not in log and "uventet fejl" not in log, "tjenesten loggede en fejl under tilsynstestene"
+        assert "Traceback" not in log, "tjenesten loggede en fejl under tilsynstestene"
+        assert "uventet fejl" not in log, "tjenesten loggede en fejl under tilsynstestene"
 
     def test_a_leader_draws_answers_a_checklist_by_keyboard_and_prints_the_report(self, tilsyn_server, browser) -> None:
         from kompetenceplan.store.register import Register
@@ -1042,7 +1043,7 @@ class TestTilsyn:
             saved = f"Tjeklisten for sag nr. {p} er gemt."
             wait(d, lambda drv, saved=saved: any(saved in e.text for e in drv.find_elements(By.ID, "besked")))
             assert d.switch_to.active_element.get_attribute("id") == "besked"
-            answers = show(reg, quarter).items[0]["answers"]  # type: ignore[union-attr]
+            answers = show(reg, quarter).items[0]["answers"]
             assert {q: (a["answer"], a["answered_by"]) for q, a in answers.items()} == {q.id: ("nej" if n == 0 else "ja", local_actor().id) for n, q in enumerate(questions)}
             assert answers[questions[0].id]["comment"] == "Udredningen mangler i sagen."
             progress = d.find_element(By.ID, "fremdrift")
@@ -1125,7 +1126,7 @@ class TestTilsyn:
         assert _accessibility_problems(d) == []
         screenshot(d, "oekonomisk-tilsyn")
 
-    @pytest.mark.parametrize("path,name", [("/tilsyn", "tilsyn-uden-register"), ("/oekonomi", "oekonomisk-tilsyn-uden-register"), ("/frister", "frister-uden-register")])
+    @pytest.mark.parametrize(("path", "name"), [("/tilsyn", "tilsyn-uden-register"), ("/oekonomi", "oekonomisk-tilsyn-uden-register"), ("/frister", "frister-uden-register")])
     def test_without_a_register_the_pages_say_how_to_start(self, server, browser, path: str, name: str) -> None:
         browser.get(f"{server.url}{path}")
         assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav.main-nav a")] == [item.label for item in NAV]

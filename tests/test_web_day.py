@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from selenium.webdriver.common.by import By  # noqa: E402, I001  (after the browser check in test_web_browser)
-from selenium.webdriver.support.ui import Select  # noqa: E402
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
-from kompetenceplan import decide, load_plans  # noqa: E402
+from kompetenceplan import decide, load_plans
 
 from .conftest import EXAMPLES, NYBORG, ROOT
 from .served import Server, free_port
@@ -150,7 +150,8 @@ def day(artifacts: Path, inbox: Inbox) -> Iterator[dict[str, Any]]:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
     log = server.log.read_text(errors="replace")
-    assert "Traceback" not in log and "uventet fejl" not in log, "tjenesten loggede en fejl under dagens browsertest"
+    assert "Traceback" not in log, "tjenesten loggede en fejl under dagens browsertest"
+    assert "uventet fejl" not in log, "tjenesten loggede en fejl under dagens browsertest"
 
 
 @pytest.fixture(scope="module")
@@ -187,12 +188,12 @@ def axe_violations(driver: Any, js: bool, checker: Any, base: str, width: int, h
         target = checker
     result = target.execute_cdp_cmd("Runtime.evaluate", {"expression": source + "\n;" + AXE_RUN, "awaitPromise": True, "returnByValue": True})
     assert "exceptionDetails" not in result, result.get("exceptionDetails")
-    return json.loads(result["result"]["value"])  # type: ignore[no-any-return]
+    return json.loads(result["result"]["value"])
 
 
 def phone_problems(driver: Any) -> list[str]:
     """On a phone: no sideways page scroll, no clipped text in the level or headings, a compact header."""
-    return driver.execute_script(  # type: ignore[no-any-return]
+    return driver.execute_script(
         """
         const out = [];
         const w = document.documentElement.clientWidth;
@@ -417,6 +418,7 @@ def test_the_secretary_runs_a_meeting_from_agenda_to_minutes(day: dict[str, Any]
     rcpts, message = inbox.messages[-1]
     assert sorted(rcpts) == ["anne@nyborg.example", "bo@nyborg.example"]
     (pdf,) = [part.get_payload(decode=True) for part in message.walk() if part.get_content_type() == "application/pdf"]
+    assert isinstance(pdf, bytes)
     pdf_words = " ".join(pdf_text(pdf).split())
     assert drafts[SUB_46.stem].case_ref in pdf_words
     assert " ".join(sub46["formaal"].split()) in pdf_words

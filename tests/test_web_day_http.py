@@ -30,18 +30,18 @@ with warnings.catch_warnings():  # starlette's TestClient warns about its httpx 
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from kompetenceplan import check, load_plans  # noqa: E402
-from kompetenceplan.danish import DanishTextError, quarter_code, read_quarter  # noqa: E402
-from kompetenceplan.meetings import committee  # noqa: E402
-from kompetenceplan.meetings.drafts import list_drafts, save_draft, versions  # noqa: E402
-from kompetenceplan.model.submission import Submission, field_paths  # noqa: E402
-from kompetenceplan.service.app import create_app  # noqa: E402
-from kompetenceplan.store.db import make_engine, upgrade  # noqa: E402
-from kompetenceplan.web.danish import date_text, quarter_text, time_text  # noqa: E402
-from kompetenceplan.web.submission_form import form_values, submission_form, submission_from_form  # noqa: E402
+from kompetenceplan import check, load_plans
+from kompetenceplan.danish import DanishTextError, quarter_code, read_quarter
+from kompetenceplan.meetings import committee
+from kompetenceplan.meetings.drafts import list_drafts, save_draft, versions
+from kompetenceplan.model.submission import Submission, field_paths
+from kompetenceplan.service.app import create_app
+from kompetenceplan.store.db import make_engine, upgrade
+from kompetenceplan.web.danish import date_text, quarter_text, time_text
+from kompetenceplan.web.submission_form import form_values, submission_form, submission_from_form
 
-from .conftest import EXAMPLES, NYBORG  # noqa: E402
-from .register_fixtures import ACTOR  # noqa: E402
+from .conftest import EXAMPLES, NYBORG
+from .register_fixtures import ACTOR
 
 PLANS = load_plans(NYBORG)
 SOON = dt.date.today() + dt.timedelta(days=14)
@@ -216,7 +216,8 @@ class TestTheIndstillingAsAForm:
         assert 'id="besked" autofocus' in page
         for slot in ("dokumenter", "formaal"):
             found = re.search(rf'data-findings-for="{slot}">(.*?)</div>', page, flags=re.S).group(1)  # type: ignore[union-attr]
-            assert "finding-fejl" in found and not re.search(r"DOK-\d+|\[U\]", text_of(found)), slot
+            assert "finding-fejl" in found, slot
+            assert not re.search(r"DOK-\d+|\[U\]", text_of(found)), slot
         expected = check(plan, {k: v for k, v in load(SUB_46).items() if k not in ("borger", "dokumenter", "formaal")}, on=dt.date.today())
         assert sorted(re.findall(r'class="finding finding-\w+" data-code="([^"]+)"', page)) == sorted(f.code for f in expected.findings)
         # the second version: the purpose written; the version before is kept
@@ -593,7 +594,7 @@ def test_an_outcome_at_another_body_asks_first(client: Client, reg: Any) -> None
 
 
 @pytest.mark.parametrize(
-    "text,code",
+    ("text", "code"),
     [
         ("4. kvartal 2026", "2026Q4"),
         ("4. kvt. 2026", "2026Q4"),

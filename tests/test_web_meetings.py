@@ -24,17 +24,17 @@ with warnings.catch_warnings():  # starlette's TestClient warns about its httpx 
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from kompetenceplan import check, load_plans  # noqa: E402
-from kompetenceplan.errors import CaseError  # noqa: E402
-from kompetenceplan.meetings import committee  # noqa: E402
-from kompetenceplan.meetings.model import OUTCOMES  # noqa: E402
-from kompetenceplan.service.app import create_app  # noqa: E402
-from kompetenceplan.store.db import make_engine, upgrade  # noqa: E402
-from kompetenceplan.store.tables import meeting_items  # noqa: E402
-from kompetenceplan.web.danish import date_text  # noqa: E402
-from kompetenceplan.web.meeting_pages import GRANTS  # noqa: E402
+from kompetenceplan import check, load_plans
+from kompetenceplan.errors import CaseError
+from kompetenceplan.meetings import committee
+from kompetenceplan.meetings.model import OUTCOMES
+from kompetenceplan.service.app import create_app
+from kompetenceplan.store.db import make_engine, upgrade
+from kompetenceplan.store.tables import meeting_items
+from kompetenceplan.web.danish import date_text
+from kompetenceplan.web.meeting_pages import GRANTS
 
-from .conftest import EXAMPLES, NYBORG  # noqa: E402
+from .conftest import EXAMPLES, NYBORG
 from .register_fixtures import ACTOR
 
 PLANS = load_plans(NYBORG)
@@ -139,7 +139,7 @@ class TestWithoutRegister:
         assert 'action="/moede"' not in r.text  # no create form without a register
 
     @pytest.mark.parametrize(
-        "method,path",
+        ("method", "path"),
         [("GET", "/moede/1"), ("GET", "/moede/1/dagsorden"), ("GET", "/moede/1/referat"), ("POST", "/moede"), ("POST", "/moede/1/send"), ("POST", "/moede/1/punkt/1"), ("POST", "/moede/tilfoej")],
     )
     def test_every_meeting_route_answers_the_same_notice_never_a_500(self, bare: Client, method: str, path: str) -> None:
@@ -183,7 +183,7 @@ class TestMeetings:
         assert 'data-ready="0"' in row
 
     @pytest.mark.parametrize(
-        "fields,field",
+        ("fields", "field"),
         [
             ({"moededato": "1. december", "udvalg": "visitationsudvalg", "titel": "Beholdes"}, "moededato"),
             ({"moededato": "", "udvalg": "visitationsudvalg", "titel": "Beholdes"}, "moededato"),
@@ -268,7 +268,8 @@ class TestRefusals:
         for path in ("/moede", f"/moede/{meeting_id}", f"/moede/{meeting_id}/dagsorden", f"/moede/{meeting_id}/referat"):
             page = client.get(path).text
             for form in re.findall(r"<form\b[^>]*>", page):
-                assert 'method="post"' in form and "?" not in form, (path, form)
+                assert 'method="post"' in form, (path, form)
+                assert "?" not in form, (path, form)
             for href in re.findall(r'href="(/moede[^"]*)"', page):
                 assert re.fullmatch(r"/moede(/\d+(/dagsorden|/referat)?(\.pdf)?)?", href), href
 
@@ -490,7 +491,7 @@ class TestGrantDates:
         assert f'data-end="{decision.expected_end.isoformat()}"' in page
 
     @pytest.mark.parametrize(
-        "dates,field,words",
+        ("dates", "field", "words"),
         [
             ({"startdato": "1. januar 2027"}, "startdato", "ÅÅÅÅ-MM-DD"),
             ({"startdato": "2027-02-30"}, "startdato", "ÅÅÅÅ-MM-DD"),
@@ -574,7 +575,7 @@ class TestAddFromSecretary:
         assert f"punkt 1 (sag {item.case_ref}" in r.text
 
     @pytest.mark.parametrize(
-        "change,words",
+        ("change", "words"),
         [
             ({"moede": "999"}, "findes ikke"),
             ({"moede": ""}, "Vælg et møde"),

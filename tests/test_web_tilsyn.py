@@ -26,26 +26,26 @@ with warnings.catch_warnings():  # starlette's TestClient warns about its httpx 
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from kompetenceplan import load_plans  # noqa: E402
+from kompetenceplan import load_plans
 from kompetenceplan.actor import local_actor
-from kompetenceplan.service.app import create_app  # noqa: E402
-from kompetenceplan.store.db import make_engine, upgrade  # noqa: E402
-from kompetenceplan.store.privacy import looks_like_cpr  # noqa: E402
-from kompetenceplan.store.register import Register  # noqa: E402
-from kompetenceplan.store.tables import decisions  # noqa: E402
-from kompetenceplan.tilsyn import economy  # noqa: E402
-from kompetenceplan.tilsyn.checks import CHECK_BY_CODE, CHECKS  # noqa: E402
-from kompetenceplan.tilsyn.config import load_config  # noqa: E402
-from kompetenceplan.tilsyn.draw import ANSWERS, draws, quarter_dates, show  # noqa: E402
-from kompetenceplan.tilsyn.generate import generate  # noqa: E402
-from kompetenceplan.tilsyn.report import TREND, build_report, sections  # noqa: E402
-from kompetenceplan.tilsyn.tables import tilsyn_answers  # noqa: E402
-from kompetenceplan.web.danish import date_text, plain_reference, quarter_text  # noqa: E402
-from kompetenceplan.web.nav import NAV  # noqa: E402
+from kompetenceplan.service.app import create_app
+from kompetenceplan.store.db import make_engine, upgrade
+from kompetenceplan.store.privacy import looks_like_cpr
+from kompetenceplan.store.register import Register
+from kompetenceplan.store.tables import decisions
+from kompetenceplan.tilsyn import economy
+from kompetenceplan.tilsyn.checks import CHECK_BY_CODE, CHECKS
+from kompetenceplan.tilsyn.config import load_config
+from kompetenceplan.tilsyn.draw import ANSWERS, draws, quarter_dates, show
+from kompetenceplan.tilsyn.generate import generate
+from kompetenceplan.tilsyn.report import TREND, build_report, sections
+from kompetenceplan.tilsyn.tables import tilsyn_answers
+from kompetenceplan.web.danish import date_text, plain_reference, quarter_text
+from kompetenceplan.web.nav import NAV
 
-from .conftest import NYBORG, ROOT  # noqa: E402
+from .conftest import NYBORG, ROOT
 
 PLANS = load_plans(NYBORG)
 CONFIG = load_config(ROOT / "rules" / "nyborg-tilsyn.toml")
@@ -185,7 +185,7 @@ class TestWithoutRegister:
         assert 'href="/tilsyn"' in nav
         assert 'href="/oekonomi"' in nav
 
-    @pytest.mark.parametrize("path,active", [("/tilsyn", "/tilsyn"), ("/oekonomi", "/oekonomi")])
+    @pytest.mark.parametrize(("path", "active"), [("/tilsyn", "/tilsyn"), ("/oekonomi", "/oekonomi")])
     def test_the_pages_say_how_to_start_with_a_register(self, bare: Client, path: str, active: str) -> None:
         r = bare.get(path)
         assert r.status_code == 200
@@ -197,7 +197,7 @@ class TestWithoutRegister:
         assert "<form" not in r.text.split('id="indhold"', 1)[1]  # no form without a register
 
     @pytest.mark.parametrize(
-        "method,path",
+        ("method", "path"),
         [("GET", f"/tilsyn/{QUARTER}"), ("GET", f"/tilsyn/{QUARTER}/rapport"), ("POST", "/tilsyn"), ("POST", f"/tilsyn/{QUARTER}/sag/1"), ("GET", "/oekonomi?kvartal=2026Q4")],
     )
     def test_every_route_answers_the_notice_never_a_500(self, bare: Client, method: str, path: str) -> None:
@@ -286,7 +286,7 @@ class TestDraw:
         assert draws(reg) == []
 
     @pytest.mark.parametrize(
-        "quarter,per_team,field,words",
+        ("quarter", "per_team", "field", "words"),
         [("2026Q5", "2", "kvartal", "Kan ikke læses som et kvartal"), ("", "2", "kvartal", "Mangler"), (QUARTER, "fem", "pr_team", "helt tal"), (QUARTER, "0", "pr_team", "fra 1 til 1000")],
     )
     def test_bad_input_is_named_on_its_field_and_kept(self, client: Client, reg: Register, quarter: str, per_team: str, field: str, words: str) -> None:
@@ -389,7 +389,7 @@ class TestQuarter:
         assert f'href="#{fid}-kommentar"' in summary
         assert "et nej skal begrundes" in summary
 
-    @pytest.mark.parametrize("fields,field", [({"kommentar": f"Se {CPR}"}, "kommentar")])
+    @pytest.mark.parametrize(("fields", "field"), [({"kommentar": f"Se {CPR}"}, "kommentar")])
     def test_cpr_shaped_text_is_refused_and_never_echoed(self, client: Client, reg: Register, drawn: Any, fields: dict[str, str], field: str) -> None:
         p = drawn.items[0]["position"]
         data = {"svar-L-04": "nej", "kommentar-L-04": "Mangler."} | {f"{k}-L-04": v for k, v in fields.items()}
@@ -546,7 +546,7 @@ class TestEconomy:
         assert 'method="get" action="/oekonomi"' in page
 
     @pytest.mark.parametrize(
-        "query,field,kept", [("kvartal=2026Q5", "kvartal", "2026Q5"), (f"kvartal={QUARTER}&taerskel=mange", "taerskel", "mange"), (f"kvartal={QUARTER}&taerskel=-5", "taerskel", "-5")]
+        ("query", "field", "kept"), [("kvartal=2026Q5", "kvartal", "2026Q5"), (f"kvartal={QUARTER}&taerskel=mange", "taerskel", "mange"), (f"kvartal={QUARTER}&taerskel=-5", "taerskel", "-5")]
     )
     def test_bad_input_is_named_and_kept(self, client: Client, query: str, field: str, kept: str) -> None:
         r = client.get(f"/oekonomi?{query}")
@@ -567,7 +567,8 @@ def test_no_personal_data_on_the_pages_or_in_urls(client: Client, reg: Register)
     for path in ("/tilsyn", f"/tilsyn/{QUARTER}", f"/tilsyn/{QUARTER}/rapport", f"/oekonomi?kvartal={QUARTER}"):
         page = client.get(path).text
         assert no_cpr(page, (stored.seed,)), path
-        assert "&#34;borger&#34;" not in page and '"borger"' not in page, path  # no submission's identity block
+        assert "&#34;borger&#34;" not in page, path
+        assert '"borger"' not in page, path  # no submission's identity block
         for action in re.findall(r'<form[^>]*action="([^"]+)"', page):  # only quarters, numbers and question ids
             assert re.fullmatch(r"/tilsyn(/\d{4}Q[1-4]/sag/\d+)?|/oekonomi", action), action
         for form in re.findall(r"<form[^>]*>", page):

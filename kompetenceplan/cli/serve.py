@@ -99,11 +99,8 @@ def serve_command(
     sign_in = None
     if oidc_issuer or oidc_client_id:
         missing = [name for name, value in (("--oidc-issuer", oidc_issuer), ("--oidc-client-id", oidc_client_id), ("--public-url", public_url)) if not value]
-        if missing:
+        if missing or not (oidc_issuer and oidc_client_id and public_url):  # the second test restates the first for the type checker
             raise KompetenceplanError("Login er ikke sat helt op.", [Problem(name, "mangler.", "Login kræver --oidc-issuer, --oidc-client-id og --public-url.") for name in missing])
-        assert oidc_issuer
-        assert oidc_client_id
-        assert public_url
         sign_in = SignIn(
             issuer=oidc_issuer,
             client_id=oidc_client_id,

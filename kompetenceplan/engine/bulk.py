@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from ..errors import CaseError
+from ..errors import CaseError, not_none
 from ..model.case import DESCRIPTION_KEY, MAX_DESCRIPTION, ValidatedCase, implied_text, product_text, validate_case
 from ..plan.compile import NEEDS, NOMATCH, ROW, Outcome, RuleSpec
 from ..plan.input_kinds import FLOAT_NOISE, kind_of
@@ -152,7 +152,7 @@ class _FastValidator:
         return build("validator", self.plan, out, env, "fast")
 
 
-def _validation(plan: Plan, const: Callable[[Any], str], local: Mapping[str, str] | None) -> list[str]:
+def _validation(plan: Plan, const: Callable[[Any], str], local: Mapping[str, str] | None) -> list[str]:  # noqa: C901 - writes validate_case's steps in its order, one block each, as generated code
     """The one generated validation of a case (function body lines, indented once): each input's
     plain check from its kind (`InputKind.check_source`), implied values filled in, required
     inputs, the implied conditions, the values an enum value needs, ``at_least``, derived
@@ -380,10 +380,10 @@ def _plain_route(plan: Plan, specs: tuple[RuleSpec, ...]) -> Callable[[Mapping[s
         for i, spec in enumerate(specs):
             if spec.kind == NOMATCH:
                 return i
-            assert spec.row is not None
-            status = known.get(spec.row.id)
+            row = not_none(spec.row, "a rule's row")
+            status = known.get(row.id)
             if status is None:
-                status = known[spec.row.id] = row_status(spec.row, case)
+                status = known[row.id] = row_status(row, case)
             if (spec.kind == ROW and status == MATCH) or (spec.kind == NEEDS and status == UNKNOWN):
                 return i
         raise AssertionError("rule_specs always ends with a catch-all")
@@ -418,9 +418,8 @@ MIN_GUARDED_RUN = 3
 def _needed_values(plan: Plan, rule: RuleSpec) -> dict[str, frozenset[Any]]:
     """Input -> the values one of which the rule needs (its ``in``/``eq`` conditions on an input
     that must be present for it to fire)."""
-    assert rule.row is not None
     out: dict[str, frozenset[Any]] = {}
-    for term in rule.row.terms:
+    for term in not_none(rule.row, "a rule's row").terms:
         if rule.kind == NEEDS and not plan.inputs[term.input].required:
             continue  # a missing-input guard also fires when this input is absent
         if isinstance(term, OneOf):
@@ -455,8 +454,7 @@ def _run(plan: Plan, needed: list[dict[str, frozenset[Any]]], start: int) -> tup
 
 def _condition(plan: Plan, spec: RuleSpec, local: Mapping[str, str], const: Callable[[Any], str]) -> str:
     """A rule's condition over the case's values as Python source (the router's and the decider's)."""
-    assert spec.row is not None
-    terms = spec.row.terms
+    terms = not_none(spec.row, "a rule's row").terms
 
     def term_code(term: Term, optional: bool) -> str:
         v = local[term.input]

@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -56,7 +57,7 @@ RECENT_FAULT_S = 300.0
 class _QuietHost(_durable.Host):
     """A host without the two dispatch timer threads (they steal actions from callers)."""
 
-    def _run(self) -> None:  # noqa: D401 - overriding durable's thread start-up
+    def _run(self) -> None:  # durable's thread start-up: overridden to start no timer thread
         return None
 
 
@@ -249,10 +250,8 @@ def _free(compiled: _Compiled) -> None:
     if ruleset in host._ruleset_list:
         host._ruleset_list.remove(ruleset)
     for sid in compiled.sids.used:
-        try:
+        with contextlib.suppress(Exception):  # a state that cannot be deleted is left (bounded by faults)
             ruleset.delete_state(sid)
-        except Exception:  # noqa: BLE001 - a state that cannot be deleted is left (bounded by faults)
-            pass
     _durable_c.delete_ruleset(ruleset._handle)
     _stats["freed"] += 1
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from ..errors import EngineError, Problem
 from ..model.case import ValidatedCase
 from ..plan.model import NEEDS, NOMATCH, ROW, Outcome, Plan, PlanRow, Term, Value
 
@@ -89,12 +90,23 @@ def evaluate(plan: Plan, case: ValidatedCase) -> Evaluation:
             outcome = spec.outcome
             break
         row = spec.row
-        assert row is not None
+        if row is None:  # only the catch-all has no row, and it ended the walk above
+            raise _not_compiled("en regel uden en række i planen står før opsamlingsreglen.")
         status = known.get(row.id)
         if status is None:
             status = known[row.id] = row_status(row, case)
         if (spec.kind == ROW and status == MATCH) or (spec.kind == NEEDS and status == UNKNOWN):
             outcome = spec.outcome
             break
-    assert outcome is not None, "rule_specs always ends with a catch-all"
+    if outcome is None:  # rule_specs always ends with a catch-all
+        raise _not_compiled("regellisten slutter ikke med en opsamlingsregel.")
     return Evaluation(outcome, known, plan, case)
+
+
+def _not_compiled(what: str) -> EngineError:
+    """The plan's rule list is not as the compiler makes it: no level is given rather than a guess
+    (the same refusal as the engines' disagreement, `routing.disagreement`)."""
+    return EngineError(
+        "Systemet kunne ikke fastslå niveauet sikkert; der er ikke truffet nogen afgørelse.",
+        [Problem("regelmotoren", what, "Kontakt systemansvarlig med planens version; sagen må ikke afgøres på et lavere niveau.")],
+    )

@@ -168,17 +168,7 @@ def case_deadlines(rule: Rule, events: list[Event], on: dt.date) -> list[Deadlin
                 due = min(due, min(sooner))
         due = shift(due, rule.helligdage)
         window = sub_span(counted_from, rule.tidligst) if rule.tidligst is not None else counted_from
-        meeting = None
-        for e in seen:
-            if e is start_ev:
-                continue
-            sel = next((s for s in rule.opfyldes_af if selects(s, e)), None)
-            if sel is None or not window <= date_of(sel, e) <= on:
-                continue
-            if rule.samme_paragraf and start_ev.paragraph and e.paragraph and e.paragraph != start_ev.paragraph:
-                continue
-            if meeting is None or date_of(sel, e) < meeting[1]:
-                meeting = (e, date_of(sel, e))
+        meeting = _first_meeting(rule, start_ev, seen, window, on)
         met_by, met_on = meeting if meeting else (None, None)
         if met_on is not None:
             status = MET if met_on <= due else LATE
@@ -188,6 +178,23 @@ def case_deadlines(rule: Rule, events: list[Event], on: dt.date) -> list[Deadlin
             status = MISSED if due < on else OPEN
         out.append(Deadline(rule, start_ev.case_ref, start_ev, counted_from, due, met_by, met_on, status))
     return out
+
+
+def _first_meeting(rule: Rule, start_ev: Event, seen: list[Event], window: dt.date, on: dt.date) -> tuple[Event, dt.date] | None:
+    """The earliest event that meets the deadline ``start_ev`` started, dated from ``window`` to
+    ``on``, with its date (for `samme_paragraf`, in the starting event's paragraph)."""
+    meeting = None
+    for e in seen:
+        if e is start_ev:
+            continue
+        sel = next((s for s in rule.opfyldes_af if selects(s, e)), None)
+        if sel is None or not window <= date_of(sel, e) <= on:
+            continue
+        if rule.samme_paragraf and start_ev.paragraph and e.paragraph and e.paragraph != start_ev.paragraph:
+            continue
+        if meeting is None or date_of(sel, e) < meeting[1]:
+            meeting = (e, date_of(sel, e))
+    return meeting
 
 
 def _runs(rule: Rule, start_ev: Event, events: list[Event], day: dt.date) -> bool:

@@ -50,7 +50,7 @@ def read_hr(path: str | Path) -> list[HrRow]:
     return parse_hr(data, path.name)
 
 
-def parse_hr(data: bytes, name: str) -> list[HrRow]:
+def parse_hr(data: bytes, name: str) -> list[HrRow]:  # noqa: C901 - one check per column of the HR file, every problem collected in one pass
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -94,13 +94,12 @@ def parse_hr(data: bytes, name: str) -> list[HrRow]:
                 fte = _number(cell["aarsvaerk"])
                 if fte is None or fte <= 0:
                     problems.append(Problem(f"{where}: aarsvaerk", "skal være et tal over 0 (højst 2 decimaler).", "Skriv fx 6,5, eller lad feltet stå tomt."))
-            if len(problems) > bad:
+            if pct is None or len(problems) > bad:  # a missing percentage is among the problems
                 continue
             if (quarter, team) in seen:
                 problems.append(Problem(f"{where}", f"samme kvartal og team står også på linje {seen[(quarter, team)]}.", "Skriv hvert team én gang pr. kvartal."))
                 continue
             seen[(quarter, team)] = n
-            assert pct is not None
             rows.append(HrRow(quarter, team, pct, int(count), fte))
     except csv.Error:
         problems.append(Problem(f"{name}, linje {reader.line_num}", "kan ikke læses som CSV.", "Sæt tekst med skilletegn i dobbelte citationstegn."))

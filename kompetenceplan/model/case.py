@@ -33,15 +33,32 @@ class ValidatedCase:
 
 
 def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
-    """Check ``data`` (a JSON object) against the plan's inputs; raise `CaseError` on any problem."""
-    problems: list[Problem] = []
+    """Check ``data`` (a JSON object) against the plan's inputs; raise `CaseError` on any problem.
+    Every step below adds its problems to one list, in this order, so the caseworker sees them all."""
     if not isinstance(data, Mapping):
         raise CaseError(
             "Sagen kan ikke afgøres.",
             [Problem(where, "skal være et JSON-objekt med sagens oplysninger.", 'Skriv fx {"paragraf": "bl-32-1-5", "trin": 3, ...}.')],
         )
+    problems: list[Problem] = []
+    values = _typed_values(plan, data, where, problems)
+    derived = _fill_implied(plan, data, values)
+    _required(plan, values, where, problems)
+    _what_a_value_needs(plan, values, where, problems)
+    consent = _consent_problem(plan, values, where)
+    if consent is not None and not _reported(problems, consent.where):
+        problems.append(consent)
+    _at_least(plan, values, where, problems)
+    derived += _products(plan, values, where, problems)
+    _on_the_ladder(plan, values, where, problems)
+    if problems:
+        raise CaseError("Sagen kan ikke afgøres: oplysningerne passer ikke til kompetenceplanen.", problems)
+    return ValidatedCase(MappingProxyType(values), tuple(derived))
+
+
+def _typed_values(plan: Plan, data: Mapping[Any, Any], where: str, problems: list[Problem]) -> dict[str, Value]:
+    """Every given value of a declared input, in its kind's type; the other keys refused."""
     values: dict[str, Value] = {}
-    derived: list[str] = []
     for position, key in enumerate(data, 1):
         if not isinstance(key, str):
             problems.append(Problem(where, "en nøgle er ikke tekst.", "Brug inputnavnene fra planen."))
@@ -57,9 +74,13 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
             typed = _typed(plan.inputs[key], data[key], f"{where}.{key}", problems)
             if typed is not None:
                 values[key] = typed
+    return values
 
-    # A value can imply another input's only possible value (a Barnets lov paragraph is always
-    # område børn); fill it in, and say so in the decision.
+
+def _fill_implied(plan: Plan, data: Mapping[Any, Any], values: dict[str, Value]) -> list[str]:
+    """A value can imply another input's only possible value (a Barnets lov paragraph is always
+    område børn): fill it in, and say so in the decision (the texts returned)."""
+    derived: list[str] = []
     for (name, code), terms in plan.implications.items():
         if values.get(name) != code:
             continue
@@ -67,16 +88,22 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
             if term.input not in values and data.get(term.input) is None and term.single is not None:
                 values[term.input] = term.single
                 derived.append(implied_text(plan, term.input, name, code))
+    return derived
 
+
+def _required(plan: Plan, values: Mapping[str, Value], where: str, problems: list[Problem]) -> None:
     for name, spec in plan.inputs.items():
         if spec.required and name not in values and not _reported(problems, f"{where}.{name}"):
             problems.append(Problem(f"{where}.{name}", f"mangler ({spec.label}).", _hint(spec, name)))
+
+
+def _what_a_value_needs(plan: Plan, values: Mapping[str, Value], where: str, problems: list[Problem]) -> None:
+    """An enum value's required inputs ("skal oplyses, når …") and implied conditions."""
     for name, value in list(values.items()):
         spec = plan.inputs[name]
         if not spec.values or not isinstance(value, str):
             continue
-        enum_value = (spec.values or {})[value]
-        for req in enum_value.requires:
+        for req in spec.values[value].requires:
             if req not in values and not _reported(problems, f"{where}.{req}"):
                 problems.append(Problem(f"{where}.{req}", f"skal oplyses, når {spec.label} er {value}.", _hint(plan.inputs[req], req)))
         for term in plan.implications.get((name, value), ()):
@@ -88,19 +115,24 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
                         "Ret oplysningen eller paragraffen.",
                     )
                 )
-    consent = _consent_problem(plan, values, where)
-    if consent is not None and not _reported(problems, consent.where):
-        problems.append(consent)
+
+
+def _at_least(plan: Plan, values: Mapping[str, Value], where: str, problems: list[Problem]) -> None:
     for name, spec in plan.inputs.items():
         if spec.at_least and _number(values.get(name)) < _number(values.get(spec.at_least), float("-inf")):
             other = plan.inputs[spec.at_least]
             problems.append(Problem(f"{where}.{name}", f"er mindre end {other.label} ({spec.at_least}), som den skal omfatte.", f"{spec.label} skal være mindst {other.label}."))
+
+
+def _products(plan: Plan, values: dict[str, Value], where: str, problems: list[Problem]) -> list[str]:
+    """Values derived as a product (a total = monthly cost × duration) when not given; a given one
+    checked against it. Returns what the decision says about the derived ones."""
+    derived: list[str] = []
     for name, spec in plan.inputs.items():
         if not spec.default_product or not all(f in values for f in spec.default_product):
             continue
-        operands = [values[f] for f in spec.default_product]
         # default_product names numeric inputs only (checked at load), so these are numbers.
-        product = kind_of(spec).product(operands)
+        product = kind_of(spec).product(values[f] for f in spec.default_product)
         if name in values:
             # A total below monthly cost × duration contradicts the case and could route it
             # below the level its real total requires: refuse, do not guess which is right.
@@ -115,14 +147,14 @@ def validate_case(plan: Plan, data: Any, where: str = "sagen") -> ValidatedCase:
             continue
         values[name] = product
         derived.append(product_text(plan, name))
+    return derived
 
+
+def _on_the_ladder(plan: Plan, values: Mapping[str, Value], where: str, problems: list[Problem]) -> None:
     area, step = values.get(plan.meta.area_input), values.get(plan.meta.step_input)
     if area is not None and step is not None and not any(s.area == area and s.step == step for s in plan.ladder):
         steps = ", ".join(str(s.step) for s in plan.steps(str(area)))
         problems.append(Problem(f"{where}.{plan.meta.step_input}", f"trinnet findes ikke på indsatstrappen for {area}.", f"Brug et af trinnene: {steps}."))
-    if problems:
-        raise CaseError("Sagen kan ikke afgøres: oplysningerne passer ikke til kompetenceplanen.", problems)
-    return ValidatedCase(MappingProxyType(values), tuple(derived))
 
 
 def implied_text(plan: Plan, target: str, name: str, code: str) -> str:

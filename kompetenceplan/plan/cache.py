@@ -20,6 +20,7 @@ with the classes a plan is made of.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import pickle
@@ -63,10 +64,8 @@ def load_plan(path: str | Path) -> Plan:
     # Stored only under the key of the bytes the loader used (it read them, checked them and
     # confirmed them unchanged): a file that changed after the key was taken is not stored.
     if where is not None and key is not None and key.endswith(plan.fingerprint):
-        try:
+        with contextlib.suppress(OSError):
             _write(where, f"{key}.plan", plan)
-        except OSError:
-            pass
     return plan
 
 

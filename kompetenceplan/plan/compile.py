@@ -50,7 +50,8 @@ def _term_expr(term: Term) -> tuple[dict[str, Any], int]:
     if isinstance(term, OneOf):
         alts = [{term.input: event_value(v)} for v in term.values]
         return (alts[0], 1) if len(alts) == 1 else ({"$or": alts}, len(alts))
-    assert isinstance(term, Compare)
+    if not isinstance(term, Compare):
+        raise TypeError(f"a condition is a OneOf or a Compare, not {type(term).__name__}")
     if term.operator.durable is None:  # equality
         return {term.input: event_value(term.value)}, 1
     return {term.operator.durable: {term.input: term.value}}, 1

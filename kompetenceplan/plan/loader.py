@@ -158,7 +158,7 @@ def _key_path(data: Any, loc: tuple[Any, ...]) -> str:
 # -- assembling and cross-checking -----------------------------------------------------------
 
 
-def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str, problems: list[Problem]) -> Plan | None:
+def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str, problems: list[Problem]) -> Plan | None:  # noqa: C901 - the order of assembly: each part checked against the parts before it
     meta: PlanMeta | None = None
     meta_file = ""
     levels: list[Level] | None = None
@@ -259,7 +259,7 @@ def _assemble(folder: Path, parsed: list[tuple[str, PlanFile]], fingerprint: str
     return replace(plan, rule_specs=tuple(rule_specs(plan)))
 
 
-def _requirements(
+def _requirements(  # noqa: C901 - one check per key of a requirement, every problem collected in one pass
     requirements: list[tuple[str, Requirement]],
     inputs: dict[str, InputSpec],
     rank: dict[str, int],

@@ -93,7 +93,8 @@ def make_term(input: str, op: str, value: Value | tuple[Value, ...]) -> Term:
     """The typed condition for ``input op value`` from rule data (``in`` takes a tuple)."""
     if op == "in":
         return OneOf(input, value if isinstance(value, tuple) else (value,))
-    assert not isinstance(value, tuple), f"{op} compares with one value"
+    if isinstance(value, tuple):  # the loader gives a list of values to ``in`` only
+        raise TypeError(f"{op} compares with one value, not a list")
     return Compare(input, OPERATORS[op], value)
 
 

@@ -143,7 +143,7 @@ async def _json(request: Request) -> Any:
     return parse_json(await request.body(), "body", limit=None)
 
 
-def create_app(
+def create_app(  # noqa: C901 - the service's routes and handlers, each small, registered in one place
     plan_path: Path,
     allow_reload: bool = False,
     max_body: int = MAX_INPUT_BYTES,

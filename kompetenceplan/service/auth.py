@@ -41,7 +41,7 @@ from .auth_tokens import ALGORITHMS, InvalidToken, TokenValidator, _header
 
 log = logging.getLogger("kompetenceplan.auth")
 
-SECRET_ENV = "KOMPETENCEPLAN_OIDC_CLIENT_SECRET"
+SECRET_ENV = "KOMPETENCEPLAN_OIDC_CLIENT_SECRET"  # noqa: S105 - the variable's name; the secret is in the environment
 SESSION_COOKIE = "kp_session"
 CLIENT_NAME = "kommune"  # the provider's name in Authlib's registry
 SIGNED_IN, CALLBACK, SIGN_OUT, SIGNED_OUT = "/logind", "/logind/svar", "/logud", "/logget-ud"
@@ -188,8 +188,8 @@ class Auth:
         return self._session_actor(request)
 
     def _token_actor(self, token: str) -> Actor:
-        assert self.tokens is not None
-        assert self.config is not None
+        if self.tokens is None or self.config is None:  # `actor` reads a token only with sign-in configured
+            raise RuntimeError("a bearer token was read without sign-in configured")
         try:
             claims = self.tokens.validate(token)
         except InvalidToken as exc:
@@ -203,7 +203,8 @@ class Auth:
         return roles.person(subject, name if isinstance(name, str) else subject, roles.groups_of(claims))
 
     def _session_actor(self, request: Request) -> Actor | None:
-        assert self.config is not None
+        if self.config is None:  # `actor` reads a session only with sign-in configured
+            raise RuntimeError("a session was read without sign-in configured")
         session = request.session
         who = session.get("actor")
         if not isinstance(who, dict):

@@ -41,6 +41,8 @@ log = logging.getLogger("kompetenceplan.service.app")
 access = logging.getLogger("kompetenceplan.access")
 
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+#: The wildcard addresses (every interface): never a Host name a request may use.
+ALL_INTERFACES = frozenset({"0.0.0.0", "::"})  # noqa: S104 - recognised here, bound by no one
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: A client's correlation id we keep: short, plain characters (it is logged).
 CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -65,9 +67,9 @@ def allowed_host_names(bind: str, extra: tuple[str, ...] = ()) -> frozenset[str]
     """The Host names a request may use: the bound address (all loopback names when it is a
     loopback address) and any names given with ``--allowed-host``."""
     names = {bind.strip("[]").lower(), *(h.strip("[]").lower() for h in extra)}
-    if names & LOOPBACK_NAMES or bind in ("0.0.0.0", "::"):
+    if names & LOOPBACK_NAMES or bind in ALL_INTERFACES:
         names |= LOOPBACK_NAMES
-    names -= {"0.0.0.0", "::"}
+    names -= ALL_INTERFACES
     return frozenset(names)
 
 

@@ -116,7 +116,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/admin/adgangslog"): "read_access_log",
 }
 
-assert all(p == PUBLIC or p in PERMISSIONS for p in ROUTES.values()), "ROUTES names a permission actor.PERMISSIONS lacks"
+# A route whose permission no role can hold would be closed to everyone, or a typo open a hole: refuse to start.
+if not all(p == PUBLIC or p in PERMISSIONS for p in ROUTES.values()):
+    raise RuntimeError("ROUTES names a permission actor.PERMISSIONS lacks")
 
 
 def app_routes(app: Any) -> list[tuple[str, str, Any]]:
@@ -181,7 +183,8 @@ def current_actor(request: Request) -> Actor:
     actor = getattr(request.state, "actor", None)
     if actor is None:
         raise NotSignedIn("du er ikke logget ind")
-    assert isinstance(actor, Actor)
+    if not isinstance(actor, Actor):  # only `authorize` sets it
+        raise RuntimeError("the request's actor is not an Actor")
     return actor
 
 
@@ -197,7 +200,8 @@ def _cid(request: Request) -> str:
 
 
 async def on_not_signed_in(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, NotSignedIn)
+    if not isinstance(exc, NotSignedIn):  # registered for NotSignedIn only
+        raise exc
     log.warning("ikke logget ind: %s %s (%s); korrelations-id %s", request.method, _template(request), exc.reason, _cid(request))
     if is_page(request) and not _wants_json(request):
         remember_next(request)
@@ -211,7 +215,8 @@ async def on_not_signed_in(request: Request, exc: Exception) -> Response:
 
 
 async def on_permission_denied(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, PermissionDenied)
+    if not isinstance(exc, PermissionDenied):  # registered for PermissionDenied only
+        raise exc
     actor = getattr(request.state, "actor", None)
     roles = ", ".join(sorted(actor.roles)) if isinstance(actor, Actor) else "-"
     kind = actor.kind if isinstance(actor, Actor) else "-"

@@ -124,7 +124,8 @@ def from_error(exc: KompetenceplanError, correlation_id: str, root: Path | None 
     ``root`` is given: a client learns which plan file is wrong, not where the server keeps it)."""
     body = relative_paths(exc, root) if root is not None else exc.to_dict()
     problems = body["problems"]
-    assert isinstance(problems, list)  # KompetenceplanError.to_dict gives a list of dicts
+    if not isinstance(problems, list):  # KompetenceplanError.to_dict gives a list of dicts
+        raise TypeError("an error's problems are not a list")
     return document(kind_of(type(exc)), str(body["error"]), str(body["title"]), problems, correlation_id)
 
 
@@ -141,7 +142,8 @@ def relative_paths(error: KompetenceplanError, root: Path) -> dict[str, Any]:
     out = error.to_dict()
     out["title"] = cut(str(out["title"]))
     problems = out["problems"]
-    assert isinstance(problems, list)  # KompetenceplanError.to_dict gives a list of dicts
+    if not isinstance(problems, list):  # KompetenceplanError.to_dict gives a list of dicts
+        raise TypeError("an error's problems are not a list")
     out["problems"] = [{k: cut(v) for k, v in p.items()} for p in problems]
     return out
 

@@ -75,7 +75,7 @@ def _derived(plan: Plan, name: str, code: str) -> dict[str, Value]:
     return {t.input: t.single for t in plan.implications.get((name, code), ()) if t.single is not None}
 
 
-def _branch(plan: Plan, code: str) -> dict[str, Any] | None:
+def _branch(plan: Plan, code: str) -> dict[str, Any] | None:  # noqa: C901 - one paragraph's branch: its implied values, narrowed inputs, required inputs and ladder
     """The case schema when the paragraph is ``code``; None when no case can have it."""
     par = plan.meta.paragraph_input
     derived = _derived(plan, par, code)

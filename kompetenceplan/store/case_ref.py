@@ -38,5 +38,6 @@ def read_case_ref(value: Any, where: str = "sagsreference") -> str:
     problem = case_ref_problem(value, where)
     if problem is not None:
         raise CaseError("Ugyldig sagsreference.", [problem])
-    assert isinstance(value, str)
+    if not isinstance(value, str):  # case_ref_problem refuses anything but text
+        raise RuntimeError("a case reference that is not text passed the rule")
     return value.strip()

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, CursorResult, Engine, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, InternalError, NoSuchModuleError, OperationalError
 
-from ..errors import KompetenceplanError, Problem, UnavailableError
+from ..errors import KompetenceplanError, Problem, UnavailableError, not_none
 
 DB_ENV = "KOMPETENCEPLAN_DB"
 DEFAULT_URL = "sqlite:///kompetenceplan.db"
@@ -256,9 +256,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
 def inserted_id(result: CursorResult[Any]) -> Any:
     """The primary key of the one row an ``INSERT … VALUES`` added."""
-    key = result.inserted_primary_key
-    assert key is not None  # SQLAlchemy gives one for every single-row insert
-    return key[0]
+    # SQLAlchemy gives one for every single-row insert
+    return not_none(result.inserted_primary_key, "the inserted row's primary key")[0]
 
 
 def _alembic_config(connection: Connection | None) -> Any:
@@ -275,9 +274,7 @@ def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
     config = _alembic_config(None)
-    head = ScriptDirectory.from_config(config).get_current_head()
-    assert head is not None
-    return head
+    return not_none(ScriptDirectory.from_config(config).get_current_head(), "the newest migration")
 
 
 def known_revisions() -> list[str]:

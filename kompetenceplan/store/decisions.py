@@ -11,15 +11,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, Date, Integer, and_, literal, or_, select, tuple_
 from sqlalchemy.engine import Connection
 
+from ..errors import not_none
 from .db import inserted_id
 from .records import GRANTED, ActiveIntervention, DecisionRecord
 from .tables import MAX_ID, decision_retractions, decisions
 
 
 def insert(conn: Connection, values: dict[str, Any]) -> DecisionRecord:
-    record = get(conn, inserted_id(conn.execute(decisions.insert().values(**values))))
-    assert record is not None  # inserted just now, in this transaction
-    return record
+    # inserted just now, in this transaction
+    return not_none(get(conn, inserted_id(conn.execute(decisions.insert().values(**values)))), "the decision just inserted")
 
 
 def get(conn: Connection, decision_id: int) -> DecisionRecord | None:

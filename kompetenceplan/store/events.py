@@ -126,7 +126,7 @@ def _text(value: Any, field: str, pattern: re.Pattern[str], example: str, proble
     return value.strip()
 
 
-def prepare(
+def prepare(  # noqa: C901 - one check per field of a case event, every problem collected before anything is stored
     conn: Connection,
     plans: Plan | PlanSet,
     actor: Actor,

@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from ..actor import Actor
 from ..api import decide, plan_in_force
 from ..danish import DanishTextError, read_amount, read_date, read_number, read_optional_date
-from ..errors import CaseError, ConcurrentChange, KompetenceplanError, Problem, validation_message
+from ..errors import CaseError, ConcurrentChange, KompetenceplanError, Problem, not_none, validation_message
 from ..io import parse_json
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
@@ -364,7 +364,7 @@ class Register:
             )
             return decision_repo.insert(conn, values)
 
-    def decision_values(self, conn: Connection, plans: Plans, *, decided_by: tuple[str, str | None], recorded_by: Actor, **kw: Any) -> dict[str, Any]:
+    def decision_values(self, conn: Connection, plans: Plans, *, decided_by: tuple[str, str | None], recorded_by: Actor, **kw: Any) -> dict[str, Any]:  # noqa: C901 - one check per field of a decision, every problem collected before anything is stored
         """The row of a decision, checked (`CaseError` with every problem) inside the caller's
         transaction: a committee's outcome and its decision are one transaction. ``paragraph``,
         ``step`` and ``monthly_cost`` are checked here: a committee passes them as the submission
@@ -382,9 +382,8 @@ class Register:
             problems.append(ref_problem)
         if problems:
             raise CaseError("Afgørelsen kan ikke registreres.", problems)
-        decided_on, start, expected_end = dates["decided_on"], dates["start"], dates["expected_end"]
-        assert decided_on is not None
-        assert start is not None
+        # read_date gives a date or a problem, and there are none
+        decided_on, start, expected_end = not_none(dates["decided_on"], "the decision date"), not_none(dates["start"], "the start date"), dates["expected_end"]
         plan = plan_in_force(plans, decided_on)
         case_ref = read_case_ref(kw["case_ref"])
         team = _text(kw["team"], "team", _TEAM, "Team Syd")
@@ -450,13 +449,11 @@ class Register:
             )
         if problems:
             raise CaseError("Afgørelsen kan ikke registreres.", problems)
-        assert required is not None
-        assert cost is not None
-        assert step is not None
+        # each of these gave a problem when it could not be read
+        required, cost, step = not_none(required, "the required level"), not_none(cost, "the monthly cost"), not_none(step, "the step")
         level_rank, required_rank = plan.rank(kw["level"]), plan.rank(required)
         breach = statutory is not None and level_rank < statutory[0]
-        if breach and kw["source"] != "import":
-            assert statutory is not None
+        if statutory is not None and breach and kw["source"] != "import":
             raise statutory_refusal(plan, kw["paragraph"], kw["level"], statutory)
         return {
             "corrects_id": kw["corrects"],
@@ -514,8 +511,7 @@ class Register:
             old_code = (plan.inputs[meta.paragraph_input].values or {}).get(inputs[meta.paragraph_input])
             for implied in old_code.implies if old_code is not None else {}:
                 inputs.pop(implied, None)
-        if NEW_COST_INPUT in changed:  # a total that is a product of the monthly cost grows with it
-            assert _number(routed_cost)  # the condition that put the cost in ``changed``
+        if NEW_COST_INPUT in changed and _number(routed_cost):  # a total that is a product of the monthly cost grows with it (the second test: what put the cost in ``changed``)
             delta = amount - float(routed_cost)
             for name, spec in plan.inputs.items():
                 factors = spec.default_product or []

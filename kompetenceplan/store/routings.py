@@ -8,15 +8,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from ..errors import not_none
 from .db import inserted_id
 from .records import RoutingRecord
 from .tables import MAX_ID, routings
 
 
 def insert(conn: Connection, values: dict[str, Any]) -> RoutingRecord:
-    record = get(conn, inserted_id(conn.execute(routings.insert().values(**values))))
-    assert record is not None  # inserted just now, in this transaction
-    return record
+    # inserted just now, in this transaction
+    return not_none(get(conn, inserted_id(conn.execute(routings.insert().values(**values)))), "the routing just inserted")
 
 
 def get(conn: Connection, routing_id: int) -> RoutingRecord | None:

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from ..danish import MAX_KRONER, DanishTextError, oere, read_amount, read_date
-from ..errors import CaseError, Problem
+from ..errors import CaseError, Problem, not_none
 from ..io import csv_records
 from ..plan.versions import PlanSet
 from ..store.case_ref import case_ref_problem
@@ -137,9 +137,8 @@ def _validate(n: int, row: dict[str, Any], name: str, codes: set[str]) -> tuple[
             problems.append(Problem(f"{where}, felt {key}", f"skal være tekst på højst {limit} tegn.", "Forkort feltet eller udelad det."))
     if problems:
         return None, problems
-    assert paid_on is not None
-    assert isinstance(ref, str)
-    assert isinstance(paragraph, str)
+    if paid_on is None or not isinstance(ref, str) or not isinstance(paragraph, str):  # each of these gave a problem above
+        raise RuntimeError("a payment line without problems lacks its date, case reference or paragraph")
     return {
         "line": n,
         "case_ref": ref.strip(),
@@ -180,8 +179,7 @@ def parse_payments(data: bytes, plans: PlanSet, name: str = "fil", fmt: str | No
             problems += read_problems
             bad_rows += 1
             continue
-        assert row is not None
-        values, row_problems = _validate(n, row, name, codes)
+        values, row_problems = _validate(n, not_none(row, "the line's fields"), name, codes)  # a line without them has read problems
         if row_problems:
             problems += row_problems
             bad_rows += 1

@@ -41,13 +41,13 @@ from sqlalchemy import func, select
 from ..actor import PERMISSIONS, Actor
 from ..api import decide_many, plan_in_force
 from ..checks.check import check
-from ..errors import CaseError, Problem
+from ..errors import CaseError, Problem, not_none
 from ..meetings import committee
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
 from ..store.privacy import minimise
 from ..store.records import GRANTED
-from ..store.register import Register, now, statutory_level
+from ..store.register import Register, now, statutory_level, statutory_refusal
 from ..store.tables import decisions, meeting_items, meetings, outcomes, routings
 from .case_history import advisor_for, write_history
 
@@ -213,8 +213,7 @@ class _BulkSink:
     def meeting(self, day: dt.date, body: str) -> int:
         """As `committee.new_meeting` (default title)."""
         plan = plan_in_force(self.plans, day)
-        found = plan.meeting_body(body)
-        assert found is not None, body
+        found = not_none(plan.meeting_body(body), f"the plan's meeting body {body}")
         title = f"{found.name} {day.isoformat()}"
         self.meeting_rows.append({"meeting_date": day, "body": body, "body_rank": found.rank, "title": title[:200]})
         handle = len(self.meeting_ids) + len(self.meeting_rows) - 1
@@ -286,7 +285,7 @@ class _BulkSink:
         result = decide_many(plan, [case], on=on)[0]
         if result.error is not None:
             raise result.error
-        assert result.level is not None
+        level = not_none(result.level, "the routed level")  # decide_many gives a level or an error
         self.routing_rows.append(
             {
                 "corrects_id": None,
@@ -295,8 +294,8 @@ class _BulkSink:
                 "advisor": person(advisor).id,
                 "advisor_name": advisor,
                 "inputs": dict(validated.values),
-                "required_level": result.level,
-                "required_rank": plan.rank(result.level),
+                "required_level": level,
+                "required_rank": plan.rank(level),
                 "deciding_row": result.row,
                 "escalated": result.escalated,
                 "routed_on": on,
@@ -321,7 +320,8 @@ class _BulkSink:
         level_rank, required_rank = plan.rank(values["level"]), plan.rank(values["required_level"])
         statutory = statutory_level(plan, values["paragraph"])
         breach = statutory is not None and level_rank < statutory[0]
-        assert not breach or values["source"] == "import", "only history can be below a statutory body"
+        if statutory is not None and breach and values["source"] != "import":  # only history can be below a statutory body, as the register refuses
+            raise statutory_refusal(plan, values["paragraph"], values["level"], statutory)
         who = values["decided_by"]
         actor = None if values["source"] in ("import", "udvalg") else person(who)
         return {
@@ -530,8 +530,7 @@ class _Generator:
         result = decide_many(plan, [case], on=on)[0]
         if result.error is not None:  # a bug in the generator's profiles
             raise result.error
-        assert result.level is not None
-        required = result.level
+        required = not_none(result.level, "the routed level")  # decide_many gives a level or an error
         rank = plan.rank(required)
         escalation = plan.rank(plan.meta.escalation_level)
         _initials(rng)  # drawn and not used: keeps the seed's random stream, so every other row is as before
@@ -610,11 +609,11 @@ class _Generator:
         meeting.items.append((team, case, {"case_ref": case_ref}))
 
     def _hold(self, meeting: _Meeting) -> None:
-        assert meeting.id is not None
+        meeting_id = not_none(meeting.id, "the held meeting's id")  # set when its first item was added
         for number, (team, case, info) in enumerate(meeting.items, 1):
             outcome = self.rng.choices(("bevilget", "bevilget med ændringer", "afslået"), (0.85, 0.1, 0.05))[0]
             reason = "" if outcome == "bevilget" else "Udvalgets begrundelse (fiktiv)."
-            if self.sink.outcome(meeting.id, number, outcome, reason, team):
+            if self.sink.outcome(meeting_id, number, outcome, reason, team):
                 self.n_decisions += 1
                 end = _add_months(meeting.day, case["varighed_maaneder"])
                 values = {"outcome": outcome, "start": meeting.day, "expected_end": end, "monthly_cost": case["maanedlig_udgift"]}

@@ -247,7 +247,6 @@ SAMPLE_SHARE = "Andel af stikprøven (uvægtet)"
 def build_report(reg: Register, config: TilsynConfig, quarter: str) -> TilsynReport:
     quarter = quarter_code(quarter)
     found = show(reg, quarter)
-    assert found is not None
     items = found.items
     per_check = []
     for check in CHECKS:
@@ -266,7 +265,6 @@ def build_report(reg: Register, config: TilsynConfig, quarter: str) -> TilsynRep
     trend = []
     for q in earlier:
         other = found if q == quarter else show(reg, q)
-        assert other is not None
         trend.append((q, _case_rate(q, other.items, config)))
     checklist, per_question = [], []
     for question in config.checklist:

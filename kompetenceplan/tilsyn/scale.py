@@ -48,6 +48,7 @@ from typing import Any
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.engine import Connection
 
+from ..errors import not_none
 from ..plan.model import Plan
 from ..plan.versions import PlanSet
 from ..store.records import GRANTED
@@ -164,9 +165,9 @@ class _ScaleGenerator(_Generator):
 
     def _hold(self, meeting: Any) -> None:
         super()._hold(meeting)
-        assert isinstance(self.sink, _FastSink)
-        assert meeting.id is not None
-        self.sink.items_of.pop(meeting.id, None)  # held: its items are never read again
+        if not isinstance(self.sink, _FastSink):  # this generator writes through its own sink only
+            raise TypeError("the scale generator holds meetings in its own sink")
+        self.sink.items_of.pop(not_none(meeting.id, "the held meeting's id"), None)  # held: its items are never read again
 
 
 def _writer(conn: Connection) -> Any:
@@ -197,7 +198,7 @@ def _move_sequences(conn: Connection, tables: Iterable[Table]) -> None:
     if conn.dialect.name != "postgresql":
         return
     for table in tables:
-        conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), COALESCE((SELECT max(id) FROM {table.name}), 0) + 1, false)"))
+        conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), COALESCE((SELECT max(id) FROM {table.name}), 0) + 1, false)"))  # noqa: S608 - our own tables' names
 
 
 def _quarters(config: TilsynConfig, start: dt.date, end: dt.date) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import CaseError
 from ..model.case import ValidatedCase, validate_case
-from ..plan.model import Compare, OneOf, Plan, PlanRow, Term, Value
+from ..plan.model import OneOf, Plan, PlanRow, Term, Value
 
 STEP = 0.01  # numbers are rounded to 2 decimals before routing
 
@@ -65,7 +65,6 @@ def _bounds(plan: Plan, name: str, implied: tuple[Term, ...]) -> tuple[float, fl
         if isinstance(t, OneOf):
             allowed = t.values
             continue
-        assert isinstance(t, Compare)
         # A strict bound excludes its own value: the nearest allowed one is a step beside it.
         nudge = (1 if spec.type == "int" else STEP) if t.operator.strict else 0
         if t.operator.bound == "lower":

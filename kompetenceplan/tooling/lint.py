@@ -101,13 +101,7 @@ def lint(plan: Plan, scenario_dir: Path | None = None) -> list[LintFinding]:
     lowest: dict[tuple[Value, Value], _Point] = {}  # (area, step) -> the lowest-level case there
     for sl in slices(plan):
         points = _evaluate_slice(plan, sl)
-        for point in points.values():
-            area = point.case.get(plan.meta.area_input) or sl.fixed.get(plan.meta.area_input)
-            step = point.case.get(plan.meta.step_input)
-            if area is None or step is None:
-                continue  # the grid always gives both; a case without them has no place on a ladder
-            if (area, step) not in lowest or point.rank < lowest[(area, step)].rank:
-                lowest[(area, step)] = point
+        _keep_lowest(plan, sl, points, lowest)
         for point in points.values():
             matched_anywhere.update(point.matched)
             if point.deciding:
@@ -177,6 +171,17 @@ def _conflicts(plan: Plan) -> list[LintFinding]:
                 )
             )
     return out
+
+
+def _keep_lowest(plan: Plan, sl: Slice, points: dict[tuple[int, ...], _Point], lowest: dict[tuple[Value, Value], _Point]) -> None:
+    """For each (area, step) the lowest-level case seen so far (the step monotonicity check's input)."""
+    for point in points.values():
+        area = point.case.get(plan.meta.area_input) or sl.fixed.get(plan.meta.area_input)
+        step = point.case.get(plan.meta.step_input)
+        if area is None or step is None:
+            continue  # the grid always gives both; a case without them has no place on a ladder
+        if (area, step) not in lowest or point.rank < lowest[(area, step)].rank:
+            lowest[(area, step)] = point
 
 
 def _evaluate_slice(plan: Plan, sl: Slice) -> dict[tuple[int, ...], _Point]:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 COOKIE = "kp_csrf"
 FIELD = "csrf"
-SECRET_ENV = "KOMPETENCEPLAN_WEB_SECRET"
+SECRET_ENV = "KOMPETENCEPLAN_WEB_SECRET"  # noqa: S105 - the environment variable's name, not a secret
 
 
 class Csrf:

@@ -167,7 +167,6 @@ def _overview(request: Request, values: dict[str, str], errors: FieldErrors, sta
     quarters = list(reversed(draws(reg)))
     for q in quarters[:RECENT_DRAWS]:  # each with its progress; older ones are links (the page stays flat)
         d = show(reg, q)
-        assert d is not None
         rows.append({"draw": d, "answered": sum(_fully_answered(config, i) for i in d.items), "faulty": sum(any(r["status"] == "fejl" for r in i["results"]) for i in d.items)})
     choices, default = _choices(config, set(quarters), dt.date.today())
     values.setdefault(QUARTER, quarter_text(default))

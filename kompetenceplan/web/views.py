@@ -185,7 +185,7 @@ async def _form(request: Request) -> tuple[dict[str, str], list[tuple[str, bytes
         raise Refused(403, "Formularen kom fra en anden side end denne. Åbn siden her, og send igen.")
     try:
         form = await request.form(max_files=MAX_SUBMISSIONS, max_fields=200)
-    except Exception:  # a malformed multipart body; the type only, never the content
+    except Exception:  # noqa: BLE001 - a malformed multipart body raises what its parser raises; the type only, never the content
         raise Refused(400, "Formularen kunne ikke læses. Genindlæs siden, og send igen.") from None
     try:
         token = form.get(csrf_module.FIELD)
