@@ -1,5 +1,8 @@
 """Command line for the register and committee meetings: `db`, `register`, `decision`, `meeting`.
 
+Why it is long: the register's four command groups (db, register, decision, meeting); each command
+is a thin call, loaded only when a group is named.
+
 Attached to the main group by `cli/commands.py` when one of these groups is named (or the command list
 is shown), so `kompetenceplan route` never imports this module; SQLAlchemy is imported only inside
 the commands. Exit codes as the rest of the CLI: 0 ok, 1 findings (stored but flagged, or lines

@@ -1,5 +1,8 @@
 """The bulk path for audits of many cases: fast validation and compiled routing.
 
+Why it is long: three generators that must stay equal to `validate_case` and the reference evaluator
+(the validation, the router, the decider) and the helpers they share.
+
 `decide` answers one case for one advisor: durable-rules, checked against the reference
 evaluator, with a full explanation. An audit ("which level should each of last year's 40,000
 decisions have had?") needs the level alone, many times. This module generates Python per plan

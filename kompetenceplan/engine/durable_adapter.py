@@ -1,5 +1,8 @@
 """The one module that imports durable-rules, and the guards it needs (DESIGN.md).
 
+Why it is long: the only importer of durable-rules: every guard its silent failure modes need
+(DESIGN.md) must sit next to the calls it guards.
+
 - One quiet host per process: the stock Host starts timer threads that steal actions.
 - Rulesets are named by the plan's content fingerprint plus a generation number (a name
   registers once per host) and built from fresh dicts (registering deletes ``run``).

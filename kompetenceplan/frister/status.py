@@ -2,6 +2,9 @@
 and writes them). Ankestyrelsen asked Nyborg to report sagsbehandlingstider, cases per employee,
 sickness absence and resignations; the deadline rules add the statutory time limits.
 
+Why it is long: the status report's figures, each with its definition from docs/frister.md; they
+share the reading of a quarter's cases.
+
     figures = build_status(reg.engine, config, "2026Q4", hr=read_hr("hr.csv"))
 
 Definitions (docs/frister.md, "Statusrapport"), each checked in tests against a naive count:

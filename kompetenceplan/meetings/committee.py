@@ -1,6 +1,9 @@
 """The committee's work on the register: create a meeting, add submissions (checked for the
 meeting date with the plan version in force that day), send the agenda, record outcomes.
 
+Why it is long: a meeting's life from agenda to minutes under one meeting lock: item numbers,
+versions, outcomes and their grants must be written by the same code that holds the lock.
+
 A submission is stored without the person's identity (``borger``); anything else shaped like a
 CPR number is refused. A changed submission is a new version of the same item (same number); if
 the agenda was already sent, the item is flagged.

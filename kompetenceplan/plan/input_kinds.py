@@ -1,5 +1,8 @@
 """The four kinds of input a plan declares (``type`` in ``[inputs.<name>]``), one object each.
 
+Why it is long: one class per kind of input with every method that depends on the kind (issue 28):
+what a new kind needs is in one file.
+
 Everything that depends on an input's kind lives on its object, so a new kind is one class here
 (docs/architecture.md, "a new input type"):
 

@@ -1,5 +1,8 @@
 """Load a plan folder: parse TOML strictly, cross-check, enforce statutory floors and engine limits.
 
+Why it is long: the order of assembling a plan, each part checked against the parts before it; the
+floor check and the conditions are their own modules.
+
 Every problem names the file, the key path (and row id), what is wrong and what is right.
 All problems found are reported together, so a plan owner can fix them in one pass.
 """

@@ -1,5 +1,8 @@
 """HTTP JSON API for case tools: the same library calls as the CLI, over FastAPI.
 
+Why it is long: the service's construction in one place: every route, error handler and middleware
+is registered here, and each is small.
+
 Optional: ``pip install 'kompetenceplan[serve]'``. Binds 127.0.0.1 by default. Every error is a
 problem details document (RFC 9457, `service.problems`): bad input is 422 with the field path and
 a Danish message (never 500 for a user mistake); a body over the limit is 413; an engine fault is

@@ -1,5 +1,8 @@
 """The HTTP API's contract: the OpenAPI 3.1 description, generated from the loaded plan.
 
+Why it is long: the OpenAPI description of every core route, stated next to each other so the
+contract test reads one place.
+
 FastAPI describes the routes' shape; this module states what each operation really accepts and
 answers: dates as ``format: date``, closed sets as enums (paragraph codes, levels, schema kinds,
 formats), the plan's bounds and conditional requirements (`schemas.case_schema`), required bodies,

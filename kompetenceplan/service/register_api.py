@@ -2,6 +2,9 @@
 includes when started with ``serve --db URL``), and their part of the contract (`CONTRACT`).
 The same JSON models as the Python API and CLI. Stored values are never logged.
 
+Why it is long: the register's JSON routes and their part of the contract side by side, so a route
+and the contract that describes it change together.
+
 What an integrator can rely on (docs/api.md):
 
 - **No case data in an address.** A case reference, a team or a case is sent in the JSON body,

@@ -1,5 +1,8 @@
 """Case events: what happened in a case besides its decisions (the repository of ``case_events``).
 
+Why it is long: case events: their checks, the CSV import and the queries, one aggregate
+(docs/register.md).
+
     record(reg, plans, actor, case_ref="S-1", team="Team Syd", kind="modtaget", art="ansoegning",
            occurred_on=dt.date(2026, 3, 2), paragraph="bl-32-1-3")
     query(reg, case_ref="S-1")                      # current events, oldest first

@@ -1,5 +1,9 @@
 """`Register`: the Python API of the decision register (routings and decisions).
 
+Why it is long: the register's one façade: every write of routings and decisions with its checks, in
+one transaction each; the aggregates' reads and the meetings' and events' writes are already their
+own modules (docs/register.md), and what is left is the lawful-record rules, which belong together.
+
     reg = Register("sqlite:///kompetenceplan.db")       # or postgresql+psycopg://…
     routed = reg.record_routing(plans, case, case_ref="S-1", team="Team Syd", actor=actor)
     reg.record_decision(plans, case_ref="S-1", team="Team Syd", level="leder", actor=actor, …)

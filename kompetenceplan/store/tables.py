@@ -7,6 +7,9 @@ register's invariants in docs/register.md). The migrations in ``migrations/`` cr
 tables and indexes; a test compares the two. Retention (`Register.purge`) is described in
 docs/register.md.
 
+Why it is long: every table of the register on one `metadata`, as the migrations build them; a test
+holds the two equal.
+
 Who did something is an actor (`kompetenceplan.actor`): ``*_by`` holds its stable id and
 ``*_by_name`` its name as shown; rows written before migration 0005 have none (NULL)."""
 

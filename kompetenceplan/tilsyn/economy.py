@@ -1,6 +1,9 @@
 """Økonomisk tilsyn: active interventions, cost, movements on the ladder and price development per
 quarter and month, computed from the decision register (docs/oekonomisk-tilsyn.md).
 
+Why it is long: the økonomisk tilsyn's report in three renderings (Markdown, HTML, JSON) of the same
+sections; the definitions are in `economy_model`, the SQL sums in `figures`.
+
     report = build_report(engine, plans, parse_quarter("2026Q4"), monthly=True, threshold=50000)
     markdown(report) ; html(report) ; report.to_json()
 

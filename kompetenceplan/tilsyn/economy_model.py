@@ -3,7 +3,11 @@ interventions read from the register, the catalogue of paragraphs and placement 
 period's figures, movements and prices — as plain Python, the definitions `figures` sums in the
 database and tests hold equal. The report and its rendering are `economy`, which re-exports
 these names (split from it in issue 28/29: `figures` needs the definitions, `economy` needs
-`figures`)."""
+`figures`).
+
+Why it is long: the økonomisk tilsyn's definitions as plain Python, one function per figure, which
+the database sums in `figures` are held equal to.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,9 @@
 """A fictional municipality's register, for tilsyn demos, tests and the benchmark.
 
+Why it is long: a whole fictional municipality (cases, decisions, meetings, payments, events) whose
+parts must agree with one another and with the register's invariants; split, the agreements would be
+spread over modules.
+
     generate(reg, plans, start=dt.date(2026, 1, 1), months=12, seed=7)              # medium
     generate(reg, plans, start=..., months=60, seed=7, size="large", bulk=True)    # ~100k decisions
 

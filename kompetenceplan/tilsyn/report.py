@@ -3,6 +3,9 @@ per team and per quarter (trend as a hand-written inline SVG), the municipality'
 estimated with the strata's weights, and the case references behind every number. Markdown or
 printable HTML; only case references, no personal data.
 
+Why it is long: the ledelsestilsyn's figures with their definitions and the renderings that show
+them; the definitions are documented here, next to the code that counts.
+
 What a figure counts:
 
 - **Per check (TIL) and per question**: the share with *fejl* (a check's *fejl*; a question

@@ -1,5 +1,9 @@
 """The Møde pages: the committee's meetings on the register (`meetings.committee`).
 
+Why it is long: every page of a meeting's life (list, agenda, items, outcomes, attendance,
+withdrawals, documents, mailing) on one route prefix; each route is thin, the work is in
+`meetings/`.
+
 ``/moede`` lists the meetings and creates one; ``/moede/{id}`` is the agenda with each item's
 readiness, the "send dagsorden" button and an outcome form per item; ``/moede/{id}/dagsorden``
 and ``/moede/{id}/referat`` are printable. ``/moede/tilfoej`` adds a checked submission from the

@@ -1,6 +1,9 @@
 """The Ledelsestilsyn and Økonomisk tilsyn pages: thin views over `tilsyn.draw`, `tilsyn.report`
 and `tilsyn.economy` (the same calls as ``kompetenceplan tilsyn`` and ``kompetenceplan oekonomi``).
 
+Why it is long: the ledelsestilsyn's and the økonomisk tilsyn's pages (draws, checklists, reports),
+thin over `tilsyn/`.
+
 ``/tilsyn`` lists the stored draws and draws a quarter (POST + CSRF); ``/tilsyn/{kvartal}`` is the
 sample per team and track with each case's automatic checks (TIL) and the leaders' checklist, one
 form per case with the questions of its track (POST + CSRF, append-only: a new answer corrects the

@@ -1,5 +1,8 @@
 """The HTML pages: thin views over the same library calls as the CLI and the JSON API.
 
+Why it is long: the pages' shared machinery (router, form reader, register check, rendering,
+security headers) and the advisor's and secretary's pages that every other page module builds on.
+
 Every page reads the plan from the service's `PlanHolder` once per request. A form with
 mistakes is shown again with status 200 (a page, not an API error; the browser console stays
 clean); refusals (CSRF 403, wrong content type 415) keep their status. Forms POST (no
