@@ -54,21 +54,17 @@ INDEX_SCANS = ("Index Scan", "Index Only Scan", "Bitmap Index Scan")
 def register(postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Register]:
     """Two years of the medium municipality with eight quarters drawn and answered (PostgreSQL):
     a quarter's draw is then one in eight, as a page is a small part of a long history."""
-    url = postgres_server.new_database()
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    reg = Register(url)
-    plans = load_plans(history_plans(tmp_path_factory.mktemp("plans")))
-    build(reg, plans, CONFIG, start=dt.date(2024, 12, 1), months=24, scale=1, seed=5, keep_undrawn=0, payment_years=1)
-    yield reg
-    reg.close()
+    yield from _history(postgres_server.new_database(), tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def sqlite_register(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Register]:
     """The same history on SQLite."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'register.db'}"
+    yield from _history(f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'register.db'}", tmp_path_factory)
+
+
+def _history(url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Register]:
+    """The register at ``url`` migrated and filled with the history both fixtures read."""
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
