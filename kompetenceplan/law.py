@@ -166,13 +166,19 @@ CONSENT_RULES: dict[tuple[str, int], ConsentRule] = {
     # gælder § 129 / § 129 a, and Familieretshuset decides on the municipality's indstilling
     # (§ 131, stk. 1; § 131 a, stk. 1; elov.dk). § 129, stk. 2-3: a person who lacks the capacity to
     # consent but does not oppose can be moved on the municipality's decision when the værge or
-    # fremtidsfuldmægtig tiltræder the indstilling [U: gribskov.dk, Ældre Sagen].
+    # fremtidsfuldmægtig tiltræder the indstilling [U: gribskov.dk, Ældre Sagen]. The regime applies
+    # only to a person with betydelig og varigt nedsat psykisk funktionsevne who does not consent
+    # (§ 124 a [U: danskelove.dk's older text; L 188 (2023-24) as fremsat amends § 124 a]), and only
+    # when § 129's conditions are met; the messages say so rather than suggest any citizen can be
+    # moved without consent (legal check, 2026-12-06).
     ("serviceloven", 107): ConsentRule(
         "serviceloven § 107, jf. § 129",
         "Optagelse i et midlertidigt botilbud (serviceloven § 107) uden borgerens samtykke afgøres af Familieretshuset "
         "efter indstilling fra kommunalbestyrelsen (serviceloven § 129, stk. 1 og 4, jf. § 131); kommunens afgørelse er "
         "indstillingen. Mangler borgeren evnen til at give informeret samtykke uden at modsætte sig flytningen, kan "
-        "kommunen selv træffe afgørelsen, når værgen eller fremtidsfuldmægtigen tiltræder indstillingen (§ 129, stk. 2-3).",
+        "kommunen selv træffe afgørelsen, når værgen eller fremtidsfuldmægtigen tiltræder indstillingen (§ 129, stk. 2-3). "
+        "Det gælder kun en borger med betydelig og varigt nedsat psykisk funktionsevne (§ 124 a), og kun når "
+        "betingelserne i § 129 er opfyldt; ellers kan borgeren ikke optages uden samtykke.",
         (Instead("serviceloven", 129, 1, "indstilling til Familieretshuset"), Instead("serviceloven", 129, 2, "med værgens eller fremtidsfuldmægtigens tiltrædelse")),
     ),
     ("serviceloven", 108): ConsentRule(
@@ -181,7 +187,8 @@ CONSENT_RULES: dict[tuple[str, int], ConsentRule] = {
         "efter indstilling fra kommunalbestyrelsen (serviceloven § 129, stk. 1 og 4, og § 129 a, jf. §§ 131 og 131 a); "
         "kommunens afgørelse er indstillingen. Mangler borgeren evnen til at give informeret samtykke uden at modsætte "
         "sig flytningen, kan kommunen selv træffe afgørelsen, når værgen eller fremtidsfuldmægtigen tiltræder "
-        "indstillingen (§ 129, stk. 2-3).",
+        "indstillingen (§ 129, stk. 2-3). Det gælder kun en borger med betydelig og varigt nedsat psykisk funktionsevne "
+        "(§ 124 a), og kun når betingelserne i §§ 129 og 129 a er opfyldt; ellers kan borgeren ikke optages uden samtykke.",
         (Instead("serviceloven", 129, 1, "indstilling til Familieretshuset"), Instead("serviceloven", 129, 2, "med værgens eller fremtidsfuldmægtigens tiltrædelse")),
     ),
 }
