@@ -23,6 +23,7 @@ from math import prod
 from typing import Any
 
 from ..errors import Problem
+from .input_kinds import KINDS
 from .model import NEEDS, NOMATCH, ROW, Compare, OneOf, Outcome, Plan, PlanRow, RuleSpec, Term, Value
 
 __all__ = ["NEEDS", "NOMATCH", "ROW", "Outcome", "RuleSpec", "rule_specs", "event_value", "ok_key"]
@@ -191,12 +192,13 @@ def _max_overlap(rows: list[PlanRow], name: str, spec: Any) -> int:
     """The most rows whose conditions on input ``name`` one value meets (exact in one dimension:
     every boundary and a point just beside it is tried)."""
     conditions = [tuple(t for t in row.terms if t.input == name) for row in rows]
-    if spec.type == "enum":
-        points: list[Value] = list(spec.values or {})
-    elif spec.type == "bool":
-        points = [True, False]
+    kind = KINDS[spec.type]
+    if not kind.numeric:
+        points: list[Value] = list(kind.domain(spec) or ())
     else:
-        step = 1 if spec.type == "int" else 0.005
+        # A whole number's neighbour, or half an øre beside an amount's threshold.
+        resolution = kind.resolution or 0.01  # a number kind always has one
+        step = resolution if kind.python_type is int else resolution / 2
         points = [spec.min, spec.max]
         for terms in conditions:
             for t in terms:

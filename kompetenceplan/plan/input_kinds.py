@@ -95,6 +95,8 @@ class InputKind:
     widget: ClassVar[str] = "number"
     #: Decimals a value may have, where the kind limits them (amounts: øre).
     decimals: ClassVar[int | None] = None
+    #: The smallest difference between two values of a number kind (1; one øre), else None.
+    resolution: ClassVar[int | float | None] = None
     #: The Python type of a typed value.
     python_type: ClassVar[type]
     #: A value as text, for examples in messages (``--set trin=3``).
@@ -140,9 +142,9 @@ class InputKind:
         """Every valid value, when there are few enough to list; else None."""
         return None
 
-    def show(self, spec: InputSpec, value: Value) -> str:
-        """A value as a caseworker reads it."""
-        return format_number(value, spec.unit)
+    def show(self, spec: InputSpec, value: Value, *, unit: bool = True) -> str:
+        """A value as a caseworker reads it (a number with its unit unless ``unit`` is False)."""
+        return format_number(value, spec.unit if unit else "")
 
     def product(self, factors: Iterable[Value]) -> int | float:
         """The value ``default_product`` derives from its factors (numbers only: checked at load)."""
@@ -203,7 +205,7 @@ class Choice(InputKind):
     def domain(self, spec: InputSpec) -> tuple[Value, ...] | None:
         return tuple(spec.values or {})
 
-    def show(self, spec: InputSpec, value: Value) -> str:
+    def show(self, spec: InputSpec, value: Value, *, unit: bool = True) -> str:
         found = (spec.values or {}).get(str(value))
         return found.label if found else str(value)
 
@@ -246,7 +248,7 @@ class YesNo(InputKind):
     def domain(self, spec: InputSpec) -> tuple[Value, ...] | None:
         return (False, True)
 
-    def show(self, spec: InputSpec, value: Value) -> str:
+    def show(self, spec: InputSpec, value: Value, *, unit: bool = True) -> str:
         return "ja" if value else "nej"
 
 
@@ -363,6 +365,7 @@ class WholeNumber(_Numeric):
     noun = "et heltal"
     example = "3"
     python_type = int
+    resolution = 1
 
     def _bound_problems(self, spec: InputSpec, where: str) -> list[Problem]:
         if any(isinstance(v, float) for v in (spec.min, spec.max)):
@@ -409,6 +412,7 @@ class Amount(_Numeric):
     example = "12000"
     decimals = NUMBER_DECIMALS
     python_type = float
+    resolution = 10**-NUMBER_DECIMALS
 
     def _kept(self, value: int | float, where: str, problems: list[Problem]) -> Value | None:
         # Amounts are kroner and øre (hours: hundredths). More decimals are refused, not rounded:

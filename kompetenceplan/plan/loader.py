@@ -304,7 +304,7 @@ def _requirements(  # noqa: C901 - one check per key of a requirement, every pro
         if check.kind == "economy":
             for key in ("monthly_input", "duration_input"):
                 name = getattr(check, key)
-                if name is None or name not in inputs or inputs[name].type not in ("int", "number"):
+                if name is None or name not in inputs or not kind_of(inputs[name]).numeric:
                     problems.append(Problem(f"{where}.require.{key}", "skal henvise til et tal-input i sagen.", f'Angiv fx {key} = "maanedlig_udgift".'))
         max_age: int | None = None
         if isinstance(check.max_age_days, str):

@@ -47,11 +47,8 @@ class OneOf:
 
     def describe(self, spec: InputSpec) -> str:
         """Danish text, e.g. 'Område: Børn og unge'; enum values by their labels."""
-        if spec.type == "enum":
-            shown = or_list([spec.values[v].label if spec.values and v in spec.values else str(v) for v in self.values])
-        else:
-            shown = or_list([format_number(v) for v in self.values])
-        return f"{spec.label}: {shown}"
+        kind = KINDS[spec.type]
+        return f"{spec.label}: {or_list([kind.show(spec, v, unit=False) for v in self.values])}"
 
 
 @dataclass(frozen=True)
@@ -78,10 +75,9 @@ class Compare:
 
     def describe(self, spec: InputSpec) -> str:
         """Danish text, e.g. 'Månedlig udgift ≥ 30.000 kr./md.'."""
-        if spec.type == "bool":
-            return f"{spec.label}: {'ja' if self.value else 'nej'}"
-        if self.operator.name == "eq":
-            return f"{spec.label}: {format_number(self.value, spec.unit)}"
+        kind = KINDS[spec.type]
+        if self.operator.name == "eq" or not kind.numeric:
+            return f"{spec.label}: {kind.show(spec, self.value)}"
         return f"{spec.label} {self.operator.symbol} {format_number(self.value, spec.unit)}"
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import CaseError
 from ..model.case import ValidatedCase, validate_case
+from ..plan.input_kinds import kind_of
 from ..plan.model import OneOf, Plan, PlanRow, Term, Value
 
 STEP = 0.01  # numbers are rounded to 2 decimals before routing
@@ -66,7 +67,7 @@ def _bounds(plan: Plan, name: str, implied: tuple[Term, ...]) -> tuple[float, fl
             allowed = t.values
             continue
         # A strict bound excludes its own value: the nearest allowed one is a step beside it.
-        nudge = (1 if spec.type == "int" else STEP) if t.operator.strict else 0
+        nudge = (kind_of(spec).resolution or STEP) if t.operator.strict else 0
         if t.operator.bound == "lower":
             lo = max(lo, float(t.value) + nudge)
         elif t.operator.bound == "upper":
@@ -77,14 +78,13 @@ def _bounds(plan: Plan, name: str, implied: tuple[Term, ...]) -> tuple[float, fl
 def candidates(plan: Plan, name: str, rows: list[PlanRow], implied: tuple[Term, ...]) -> tuple[Value, ...]:
     """The values of ``name`` that tell every relevant row's conditions apart, ascending."""
     spec = plan.inputs[name]
-    if spec.type == "bool":
-        return (False, True)
+    kind = kind_of(spec)
     lo, hi, allowed = _bounds(plan, name, implied)
-    if spec.type == "enum":
-        return tuple(sorted(allowed or spec.values or {}))
+    if not kind.numeric:
+        return tuple(sorted(allowed or kind.domain(spec) or ()))
     if allowed is not None:
         return tuple(sorted(allowed))
-    delta = 1 if spec.type == "int" else STEP
+    delta = kind.resolution or STEP
     points = {lo, hi}
     for row in rows:
         for t in row.terms:
@@ -97,7 +97,7 @@ def candidates(plan: Plan, name: str, rows: list[PlanRow], implied: tuple[Term, 
             for v in values:
                 points |= {float(v) + d for d in offsets}
     kept = sorted(round(p, 2) for p in points if lo <= p <= hi)
-    if spec.type == "int":
+    if kind.python_type is int:
         return tuple(sorted({int(p) for p in kept}))
     return tuple(dict.fromkeys(kept))
 
