@@ -10,7 +10,6 @@ lines), 2 bad input, rules, plan, database or usage.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import sys
@@ -20,7 +19,7 @@ from typing import Any
 import click
 
 from ..errors import KompetenceplanError, Problem
-from .base import EXIT_FINDINGS, EXIT_OK, Command, Group, db_option, echo_json, open_register, option_date, plan_option, read_plans, write_or_echo
+from .base import EXIT_FINDINGS, EXIT_OK, Command, Group, date_or_today, db_option, echo_json, open_register, option_date, plan_option, read_plans, write_or_echo
 
 RULES_ENV = "KOMPETENCEPLAN_FRISTER"
 rules_option = click.option(
@@ -70,7 +69,7 @@ def frister_cmd(team: str | None, advisor: str | None, on: str | None, fmt: str,
     if show_rules:
         write_or_echo(rules_markdown(config), output)
         return
-    day = option_date(on, "--on") or dt.date.today()
+    day = date_or_today(on, "--on")
     wl = worklist(open_register(db_url).engine, config, on=day, team=team, advisor=advisor)
     text = json.dumps(wl.to_dict(), ensure_ascii=False, indent=2) + "\n" if fmt == "json" else render_csv(wl) if fmt == "csv" else render_text(wl)
     write_or_echo(text, output)

@@ -23,15 +23,9 @@ import click
 from ..actor import local_actor
 from ..danish import read_amount
 from ..errors import KompetenceplanError, Problem
-from .base import EXIT_FINDINGS, EXIT_OK, Group, db_option, echo_json, open_register, option_date, plan_option, read_plans, write_or_echo
+from .base import EXIT_FINDINGS, EXIT_OK, Group, date_or_today, db_option, echo_json, format_option, open_register, option_date, plan_option, read_plans, write_or_echo
 
 RETENTION_ENV = "KOMPETENCEPLAN_RETENTION_YEARS"
-
-format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="text til mennesker, json til sagssystemer.")
-
-
-def _required_date(value: str | None, option: str) -> dt.date:
-    return option_date(value, option) or dt.date.today()
 
 
 def _years_ago(today: dt.date, years: int) -> dt.date:
@@ -123,7 +117,7 @@ def db_purge(db_url: str | None, before: str | None, keep_years: int | None, fmt
     """
     if (before is None) == (keep_years is None):
         raise KompetenceplanError("Ugyldigt kald.", [Problem("db purge", "angiv enten --before DATO eller --keep-years N (eller KOMPETENCEPLAN_RETENTION_YEARS).", "Fx --before 2021-01-01.")])
-    when = _required_date(before, "--before") if before else _years_ago(dt.date.today(), keep_years or 0)
+    when = date_or_today(before, "--before") if before else _years_ago(dt.date.today(), keep_years or 0)
     report = open_register(db_url).purge(when, actor=local_actor())
     if fmt == "json":
         echo_json(report.model_dump(mode="json"))
@@ -271,12 +265,12 @@ def decision_record(
         case_ref=case_ref,
         team=team,
         level=level,
-        decided_on=_required_date(decided_on, "--date"),
+        decided_on=date_or_today(decided_on, "--date"),
         outcome=outcome,
         paragraph=paragraf,
         step=trin,
         monthly_cost=read_amount(monthly_cost, "--udgift"),
-        start=_required_date(start, "--start"),
+        start=date_or_today(start, "--start"),
         expected_end=option_date(expected_end, "--slut"),
         required_level=required_level,
         routing_id=routing_id,
@@ -396,7 +390,7 @@ def meeting_new(meeting_date: str, body: str, title: str, plan_path: Path, db_ur
     """
     from ..meetings.committee import new_meeting
 
-    meeting = new_meeting(open_register(db_url), read_plans(plan_path), _required_date(meeting_date, "--date"), body, title, actor=local_actor())
+    meeting = new_meeting(open_register(db_url), read_plans(plan_path), date_or_today(meeting_date, "--date"), body, title, actor=local_actor())
     if fmt == "json":
         echo_json(meeting.model_dump(mode="json"))
     else:

@@ -18,7 +18,7 @@ import click
 from ..actor import local_actor
 from ..danish import format_time
 from ..errors import KompetenceplanError, Problem
-from .base import EXIT_FINDINGS, Group, db_option, echo_json, open_register, option_date, plan_option, quarter_option, read_plans, write_or_echo
+from .base import EXIT_FINDINGS, Group, date_or_today, db_option, echo_json, open_register, plan_option, quarter_option, read_plans, write_or_echo
 
 CONFIG_ENV = "KOMPETENCEPLAN_TILSYN"
 config_option = click.option(
@@ -59,7 +59,7 @@ def generate_cmd(db_url: str | None, plan_path: Path, years: int, seed: int, siz
     from ..tilsyn.generate import generate
 
     plans = read_plans(plan_path)
-    end = option_date(until, "--until") or dt.date.today()
+    end = date_or_today(until, "--until")
     start = end.replace(day=1)
     for _ in range(12 * years - 1):
         start = (start - dt.timedelta(days=1)).replace(day=1)
