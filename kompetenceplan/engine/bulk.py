@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from ..errors import CaseError, not_none
 from ..model.case import DESCRIPTION_KEY, MAX_DESCRIPTION, ValidatedCase, implied_text, product_text, validate_case
@@ -67,15 +67,7 @@ class CompiledPlan:
         names = sorted(self.plan.inputs)
         local = {name: f"v{i}" for i, name in enumerate(names)}
         namespace: dict[str, Any] = {}
-
-        def const(value: Any) -> str:
-            found = _literal(value)
-            if found is not None:
-                return found
-            name = f"C{len(namespace)}"
-            namespace[name] = value
-            return name
-
+        const = _constants(namespace, "C")
         lines = ["def route(values):"]
         lines += [f"    {local[n]} = values.get({n!r})" for n in names]
         for i, spec in enumerate(self.specs):
@@ -128,7 +120,8 @@ class _FastValidator:
     consent, as `validate_case` checks them. It answers for a case that gives what it needs in
     plain form, and returns None whenever the strict path is needed (so it never accepts what it
     should not, and only validate_case writes error messages). ``decide`` and ``check`` use it
-    through ``CompiledPlan.validate``; `Decider` calls ``run`` before it walks the priority list."""
+    through ``CompiledPlan.validate``; `Decider` writes the same validation (`_validation`) into
+    its own function, with the values in local variables."""
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
@@ -144,18 +137,12 @@ class _FastValidator:
 
     def _compile(self) -> Callable[[Any], Checked | None]:
         env: dict[str, Any] = {}
-
-        def const(value: Any) -> str:
-            name = f"K{len(env)}"
-            env[name] = value
-            return name
-
-        out = ["def fast(case):", *_validation(self.plan, const, None), "    return values, derived"]
+        out = ["def fast(case):", *_validation(self.plan, _constants(env, "K"), None), "    return values, derived"]
         self.source = "\n".join(out)
         return build("validator", self.plan, out, env, "fast")
 
 
-def _validation(plan: Plan, const: Callable[[Any], str], local: Mapping[str, str] | None) -> list[str]:  # noqa: C901 - writes validate_case's steps in its order, one block each, as generated code
+def _validation(plan: Plan, const: Constants, local: Mapping[str, str] | None) -> list[str]:  # noqa: C901 - writes validate_case's steps in its order, one block each, as generated code
     """The one generated validation of a case (function body lines, indented once): each input's
     plain check from its kind (`InputKind.check_source`), implied values filled in, required
     inputs, the implied conditions, the values an enum value needs, ``at_least``, derived
@@ -179,7 +166,7 @@ def _validation(plan: Plan, const: Callable[[Any], str], local: Mapping[str, str
     def given(name: str) -> str:
         return f"{name!r} in values" if local is None else f"{local[name]} is not None"
 
-    add(f"    if case.__class__ is not dict or not {const(frozenset(plan.inputs) | {DESCRIPTION_KEY})}.issuperset(case):")
+    add(f"    if case.__class__ is not dict or not {const(frozenset(plan.inputs) | {DESCRIPTION_KEY}, literal=False)}.issuperset(case):")
     add("        return None")
     add(f"    if {DESCRIPTION_KEY!r} in case:")
     add(f"        d = case[{DESCRIPTION_KEY!r}]")
@@ -203,10 +190,11 @@ def _validation(plan: Plan, const: Callable[[Any], str], local: Mapping[str, str
         implied.setdefault(name, {})[code] = tuple(terms)
         for i, t in enumerate(terms):
             rank.setdefault((name, code, t.input), (order, i))
-    sources = [n for n in plan.inputs if n in implied]
+    # each source's targets, in the order of their first condition
+    targets = {n: tuple(dict.fromkeys(t.input for terms in implied[n].values() for t in terms)) for n in plan.inputs if n in implied}
     filled = False
-    for name in sources:
-        for target in dict.fromkeys(t.input for terms in implied[name].values() for t in terms):
+    for name, its_targets in targets.items():
+        for target in its_targets:
             fills = {}
             for code, terms in implied[name].items():
                 single = next((t.single for t in terms if t.input == target and t.single is not None), None)
@@ -230,8 +218,8 @@ def _validation(plan: Plan, const: Callable[[Any], str], local: Mapping[str, str
         add("        return None")
     # Every implied condition must hold: per source and target, the target's values each code
     # allows, listed where the target's kind can list them (else tested condition by condition).
-    for name in sources:
-        for target in dict.fromkeys(t.input for terms in implied[name].values() for t in terms):
+    for name, its_targets in targets.items():
+        for target in its_targets:
             target_spec = plan.inputs[target]
             domain = kind_of(target_spec).domain(target_spec)
             allowed: dict[str, frozenset[Any] | _Holds] = {}
@@ -285,9 +273,9 @@ Answer = tuple[str, str | None, bool, None]
 
 
 class Decider:
-    """``one(case)``: one generated function per plan that validates a case with the plan's one
-    generated validator (`_FastValidator`) and walks the priority list, with every value in a
-    local variable.
+    """``one(case)``: one generated function per plan that validates a case as the plan's
+    validator does (the same generator, `_validation`) and walks the priority list, with every
+    value in a local variable.
 
     It returns the `Answer` when it can vouch for the case: every value in its plain form and in
     bounds, nothing the strict path would refuse or report. For anything else (an error, an
@@ -322,14 +310,7 @@ class Decider:
         env: dict[str, Any] = {"PLAN": plan, "FLOOR": floor}
         out: list[str] = []
         add = out.append
-
-        def const(value: Any) -> str:
-            found = _literal(value)
-            if found is not None:
-                return found
-            name = f"K{len(env)}"
-            env[name] = value
-            return name
+        const = _constants(env, "K")
 
         def var(name: str | None) -> str:
             return local[name] if name is not None and name in local else "None"
@@ -392,6 +373,28 @@ def _plain_route(plan: Plan, specs: tuple[RuleSpec, ...]) -> Callable[[Mapping[s
         raise AssertionError("rule_specs always ends with a catch-all")
 
     return route
+
+
+class Constants(Protocol):
+    """How generated code names a constant (`_constants`)."""
+
+    def __call__(self, value: Any, *, literal: bool = True) -> str: ...
+
+
+def _constants(env: dict[str, Any], prefix: str) -> Constants:
+    """A namer of the constants one generated function uses: a literal where the value has one
+    (``literal``: only where the value is tested for membership, see `_literal`), else a name
+    (``prefix`` + number) bound in ``env``."""
+
+    def const(value: Any, *, literal: bool = True) -> str:
+        found = _literal(value) if literal else None
+        if found is not None:
+            return found
+        name = f"{prefix}{len(env)}"
+        env[name] = value
+        return name
+
+    return const
 
 
 def _literal(value: Any, inner: bool = False) -> str | None:

@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import CaseError, Problem
 from ..plan.input_kinds import FLOAT_NOISE, kind_of
 from ..plan.model import Plan, Value, format_number
-from ..plan.parts import RESERVED_INPUT_NAMES, InputSpec
+from ..plan.parts import RESERVED_INPUT_NAMES
 
 DESCRIPTION_KEY = "beskrivelse"
 MAX_DESCRIPTION = 2000
@@ -71,7 +71,8 @@ def _typed_values(plan: Plan, data: Mapping[Any, Any], where: str, problems: lis
             # Shown by position, never by name: a key can be personal data (a CPR number, a name).
             problems.append(Problem(f"{where}.ukendt felt nr. {position}", "ukendt oplysning; planen erklærer den ikke.", f"Brug et af: {', '.join(plan.inputs)}."))
         elif data[key] is not None:
-            typed = _typed(plan.inputs[key], data[key], f"{where}.{key}", problems)
+            spec = plan.inputs[key]
+            typed = kind_of(spec).typed(spec, data[key], f"{where}.{key}", problems)  # never echoes the value
             if typed is not None:
                 values[key] = typed
     return values
@@ -94,7 +95,7 @@ def _fill_implied(plan: Plan, data: Mapping[Any, Any], values: dict[str, Value])
 def _required(plan: Plan, values: Mapping[str, Value], where: str, problems: list[Problem]) -> None:
     for name, spec in plan.inputs.items():
         if spec.required and name not in values and not _reported(problems, f"{where}.{name}"):
-            problems.append(Problem(f"{where}.{name}", f"mangler ({spec.label}).", _hint(spec, name)))
+            problems.append(Problem(f"{where}.{name}", f"mangler ({spec.label}).", kind_of(spec).hint(spec, name)))
 
 
 def _what_a_value_needs(plan: Plan, values: Mapping[str, Value], where: str, problems: list[Problem]) -> None:
@@ -105,7 +106,7 @@ def _what_a_value_needs(plan: Plan, values: Mapping[str, Value], where: str, pro
             continue
         for req in spec.values[value].requires:
             if req not in values and not _reported(problems, f"{where}.{req}"):
-                problems.append(Problem(f"{where}.{req}", f"skal oplyses, når {spec.label} er {value}.", _hint(plan.inputs[req], req)))
+                problems.append(Problem(f"{where}.{req}", f"skal oplyses, når {spec.label} er {value}.", kind_of(plan.inputs[req]).hint(plan.inputs[req], req)))
         for term in plan.implications.get((name, value), ()):
             if term.input in values and not term.holds(values[term.input]):
                 problems.append(
@@ -195,12 +196,3 @@ def _consent_problem(plan: Plan, values: Mapping[str, Value], where: str) -> Pro
 
 def _reported(problems: list[Problem], where: str) -> bool:
     return any(p.where == where for p in problems)
-
-
-def _hint(spec: InputSpec, name: str) -> str:
-    return kind_of(spec).hint(spec, name)
-
-
-def _typed(spec: InputSpec, raw: Any, where: str, problems: list[Problem]) -> Value | None:
-    """The value in its declared type, or None after reporting a problem. Never echoes ``raw``."""
-    return kind_of(spec).typed(spec, raw, where, problems)

@@ -106,11 +106,7 @@ class InputKind:
 
     def declaration_problems(self, spec: InputSpec, where: str, inputs: Mapping[str, InputSpec], name: str) -> list[Problem]:
         """What is wrong with the declaration ``[inputs.<name>]`` (``where`` names it)."""
-        problems: list[Problem] = []
-        if spec.values is not None:
-            problems.append(Problem(f"{where}.values", "kun enum-input har værdier.", 'Brug type = "enum" eller fjern values.'))
-        problems += _not_numeric(spec, where)
-        return problems
+        return _no_values(spec, where) + _not_numeric(spec, where)
 
     def condition(self, name: str, spec: InputSpec, cond: Any, here: str, problems: list[Problem]) -> list[Condition] | None:
         """The conditions a rule-data value on this input means, or None after a problem."""
@@ -259,11 +255,11 @@ class _Numeric(InputKind):
     text_example = "3"
     #: An example value, in messages.
     example: ClassVar[str]
+    #: An example condition in rule data, in messages (``{name}`` is the input).
+    condition_example: ClassVar[str]
 
     def declaration_problems(self, spec: InputSpec, where: str, inputs: Mapping[str, InputSpec], name: str) -> list[Problem]:
-        problems: list[Problem] = []
-        if spec.values is not None:
-            problems.append(Problem(f"{where}.values", "kun enum-input har værdier.", 'Brug type = "enum" eller fjern values.'))
+        problems = _no_values(spec, where)
         if spec.min is None or spec.max is None:
             problems.append(Problem(where, "tal-input skal have både min og max.", "Angiv fx min = 0 og max = 10000000."))
         elif not (finite(spec.min) and finite(spec.max)) or spec.min > spec.max:
@@ -289,8 +285,7 @@ class _Numeric(InputKind):
 
     def condition(self, name: str, spec: InputSpec, cond: Any, here: str, problems: list[Problem]) -> list[Condition] | None:
         if not isinstance(cond, dict) or not cond:
-            example = f"{name} = 3 eller {name} = [3, 4]" if self.code == "int" else f"{name} = {{ gte = 30000 }}"
-            problems.append(Problem(here, f"betingelsen passer ikke til input-typen {self.code}.", f"Skriv fx {example}."))
+            problems.append(Problem(here, f"betingelsen passer ikke til input-typen {self.code}.", f"Skriv fx {self.condition_example.format(name=name)}."))
             return None
         out: list[Condition] = []
         for op, value in cond.items():
@@ -364,6 +359,7 @@ class WholeNumber(_Numeric):
     json_type = "integer"
     noun = "et heltal"
     example = "3"
+    condition_example = "{name} = 3 eller {name} = [3, 4]"
     python_type = int
     resolution = 1
 
@@ -410,6 +406,7 @@ class Amount(_Numeric):
     json_type = "number"
     noun = "et tal"
     example = "12000"
+    condition_example = "{name} = {{ gte = 30000 }}"
     decimals = NUMBER_DECIMALS
     python_type = float
     resolution = 10**-NUMBER_DECIMALS
@@ -442,6 +439,10 @@ class Amount(_Numeric):
             "else:",
             "    return None",
         ]
+
+
+def _no_values(spec: InputSpec, where: str) -> list[Problem]:
+    return [Problem(f"{where}.values", "kun enum-input har værdier.", 'Brug type = "enum" eller fjern values.')] if spec.values is not None else []
 
 
 def _not_numeric(spec: InputSpec, where: str) -> list[Problem]:
